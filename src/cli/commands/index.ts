@@ -1,0 +1,4 @@
+/** Every command of the CLI, one module each (or one per group). */
+import type { CommandModule } from 'yargs';
+
+export const commands: CommandModule<any, any>[] = [];

@@ -1,0 +1,62 @@
+/**
+ * mini-run's command line: global options, the list of commands, and the one place where
+ * errors become a single line on stderr and a docker-like exit code.
+ */
+import yargs from 'yargs/yargs';
+import type { Argv } from 'yargs';
+import { setStateRoot } from '../paths';
+import { setTraceSink } from '../sys/trace';
+import { SysError } from '../sys/errors';
+import { UserError } from '../errors';
+import { commands } from './commands';
+
+export interface GlobalOptions {
+  root?: string;
+  trace?: boolean;
+  debug?: boolean;
+}
+
+/** Print one line for an error and exit with its code (125 unless the error says otherwise). */
+export function fail(err: unknown, debug = false): never {
+  const e = err as Error;
+  const code = err instanceof UserError ? err.exitCode : 125;
+  const msg = err instanceof UserError || err instanceof SysError ? e.message : `${e?.message ?? String(err)}`;
+  process.stderr.write(`mini-run: ${msg}\n`);
+  if (debug && e?.stack) process.stderr.write(e.stack + '\n');
+  process.exit(code);
+}
+
+export function buildParser(argv: string[]): Argv<GlobalOptions> {
+  let parser = yargs(argv)
+    .scriptName('mini-run')
+    .usage('Usage: $0 [OPTIONS] COMMAND\n\nA container runtime in TypeScript, for learning how containers work.')
+    .option('root', { type: 'string', describe: 'state directory (default $MINI_RUN_ROOT or /var/lib/mini-run)', global: true })
+    .option('trace', { type: 'boolean', describe: 'print every syscall, cgroup write and command to stderr', global: true })
+    .option('debug', { type: 'boolean', describe: 'print stack traces on errors', global: true, hidden: true })
+    .middleware((args) => {
+      setStateRoot(args.root as string | undefined);
+      if (args.trace) setTraceSink(2, 'run');
+    })
+    .strict()
+    .demandCommand(1, 'mini-run: a command is needed (see mini-run --help)')
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) fail(err, argv.includes('--debug'));
+      process.stderr.write(`mini-run: ${msg}\nSee 'mini-run --help'.\n`);
+      process.exit(125);
+    }) as unknown as Argv<GlobalOptions>;
+  for (const c of commands) parser = parser.command(c as any);
+  return parser;
+}
+
+export function main(argv: string[]): void {
+  // Stop yargs at the first word after the image in `run IMAGE CMD…`: handled per command
+  // with `parserConfiguration({'halt-at-non-option': true})`.
+  Promise.resolve()
+    .then(() => buildParser(argv).parseAsync())
+    .catch((err) => fail(err, argv.includes('--debug')));
+}

@@ -1,0 +1,5 @@
+export * from './libc';
+export * from './errors';
+export * from './trace';
+export * from './constants';
+export * from './command';

@@ -1,0 +1,339 @@
+/**
+ * libc, through koffi: the raw system calls the runtime is built from.
+ *
+ * Every wrapper here does three things, always in this order:
+ *   1. makes the call (synchronously, on the calling thread — namespaces are per-thread!),
+ *   2. on failure throws a SysError naming the call, its arguments and the errno name,
+ *   3. prints one trace line (`--trace`) with decoded flags and the result.
+ *
+ * Nothing here knows about containers; `src/runtime/` composes these calls into one.
+ */
+import koffi from 'koffi';
+import { SysError } from './errors';
+import { q, traceSyscall } from './trace';
+import {
+  CLONE_FLAGS, MS_FLAGS, MNT_FLAGS, decodeFlags, SYS, PR, F_SETFD, F_GETFD, CLOSE_RANGE_CLOEXEC,
+  S_IFCHR, S_IFBLK, S_IFIFO, IOCTL,
+} from './constants';
+
+type Fn = (...args: unknown[]) => any;
+
+let lib: ReturnType<typeof bind> | null = null;
+
+function bind() {
+  const c = koffi.load('libc.so.6');
+  return {
+    unshare: c.func('int unshare(int flags)') as Fn,
+    setns: c.func('int setns(int fd, int nstype)') as Fn,
+    mount: c.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)') as Fn,
+    umount2: c.func('int umount2(const char *target, int flags)') as Fn,
+    syscall: c.func('long syscall(long number, ...)') as Fn,
+    chroot: c.func('int chroot(const char *path)') as Fn,
+    chdir: c.func('int chdir(const char *path)') as Fn,
+    sethostname: c.func('int sethostname(const char *name, size_t len)') as Fn,
+    mknod: c.func('int mknod(const char *path, uint32_t mode, uint64_t dev)') as Fn,
+    lsetxattr: c.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as Fn,
+    lgetxattr: c.func('ssize_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)') as Fn,
+    llistxattr: c.func('ssize_t llistxattr(const char *path, _Out_ void *list, size_t size)') as Fn,
+    prctl: c.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)') as Fn,
+    setgroups: c.func('int setgroups(size_t size, const uint32_t *list)') as Fn,
+    setresuid: c.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)') as Fn,
+    setresgid: c.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)') as Fn,
+    execve: c.func('int execve(const char *path, const char **argv, const char **envp)') as Fn,
+    fcntl: c.func('int fcntl(int fd, int cmd, ...)') as Fn,
+    ioctl: c.func('int ioctl(int fd, unsigned long request, ...)') as Fn,
+    setsid: c.func('int setsid(void)') as Fn,
+    dup2: c.func('int dup2(int oldfd, int newfd)') as Fn,
+    close: c.func('int close(int fd)') as Fn,
+    socket: c.func('int socket(int domain, int type, int protocol)') as Fn,
+    posix_openpt: c.func('int posix_openpt(int flags)') as Fn,
+    grantpt: c.func('int grantpt(int fd)') as Fn,
+    unlockpt: c.func('int unlockpt(int fd)') as Fn,
+    ptsname_r: c.func('int ptsname_r(int fd, _Out_ char *buf, size_t len)') as Fn,
+    umask: c.func('uint32_t umask(uint32_t mask)') as Fn,
+    getpid: c.func('int getpid(void)') as Fn,
+    flock: c.func('int flock(int fd, int operation)') as Fn,
+  };
+}
+
+function libc() {
+  return (lib ??= bind());
+}
+
+/** Check a -1-on-error result, trace it, and return it. */
+function check(call: string, args: string, result: number | bigint): number {
+  const r = Number(result);
+  if (r === -1) {
+    const errno = koffi.errno();
+    traceSyscall(call, args, `-1 ${new SysError(call, args, errno).code}`);
+    throw new SysError(call, args, errno);
+  }
+  traceSyscall(call, args, r);
+  return r;
+}
+
+const oct = (n: number) => '0' + n.toString(8);
+
+// ---------------------------------------------------------------- namespaces
+
+/** unshare(2): move the calling thread into new namespaces. */
+export function unshare(flags: number): void {
+  check('unshare', decodeFlags(flags, CLONE_FLAGS), libc().unshare(flags));
+}
+
+/** setns(2): join the namespace that `fd` (an open /proc/PID/ns/* file) refers to. */
+export function setns(fd: number, nstype: number, what = ''): void {
+  check('setns', `${fd}${what ? ` /* ${what} */` : ''}, ${decodeFlags(nstype, CLONE_FLAGS)}`, libc().setns(fd, nstype));
+}
+
+// -------------------------------------------------------------------- mounts
+
+export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {
+  const args = `${q(source)}, ${q(target)}, ${q(fstype)}, ${decodeFlags(flags, MS_FLAGS)}, ${q(data)}`;
+  check('mount', args, libc().mount(source, target, fstype, flags, data));
+}
+
+export function umount2(target: string, flags: number): void {
+  check('umount2', `${q(target)}, ${decodeFlags(flags, MNT_FLAGS)}`, libc().umount2(target, flags));
+}
+
+/** pivot_root(2) has no glibc wrapper: syscall(SYS_pivot_root, new_root, put_old). */
+export function pivotRoot(newRoot: string, putOld: string): void {
+  check('pivot_root', `${q(newRoot)}, ${q(putOld)}`,
+    libc().syscall(SYS.pivot_root, 'const char *', newRoot, 'const char *', putOld));
+}
+
+export function chroot(path: string): void {
+  check('chroot', q(path), libc().chroot(path));
+}
+
+/** chdir(2) of the whole process (Node's process.chdir would do the same, untraced). */
+export function chdir(path: string): void {
+  check('chdir', q(path), libc().chdir(path));
+}
+
+// ----------------------------------------------------------------- identity
+
+export function sethostname(name: string): void {
+  const len = Buffer.byteLength(name);
+  check('sethostname', `${q(name)}, ${len}`, libc().sethostname(name, len));
+}
+
+export function setgroups(gids: readonly number[]): void {
+  check('setgroups', `${gids.length}, [${gids.join(', ')}]`, libc().setgroups(gids.length, gids.length ? Uint32Array.from(gids) : null));
+}
+
+export function setresgid(gid: number): void {
+  check('setresgid', `${gid}, ${gid}, ${gid}`, libc().setresgid(gid, gid, gid));
+}
+
+export function setresuid(uid: number): void {
+  check('setresuid', `${uid}, ${uid}, ${uid}`, libc().setresuid(uid, uid, uid));
+}
+
+export function umask(mask: number): number {
+  const old = libc().umask(mask) as number;
+  traceSyscall('umask', oct(mask), oct(old));
+  return old;
+}
+
+// ------------------------------------------------------------ files & nodes
+
+/** makedev(3): the kernel's dev_t encoding of a major/minor pair. */
+export function makedev(major: number, minor: number): number {
+  return ((major & 0xfff) << 8) + (minor & 0xff) + ((minor & ~0xff) * 4096) + Math.floor(major / 4096) * 2 ** 32 * 4096;
+}
+
+export function mknod(path: string, mode: number, major = 0, minor = 0): void {
+  const type = (mode & 0o170000) === S_IFCHR ? 'S_IFCHR' : (mode & 0o170000) === S_IFBLK ? 'S_IFBLK' : (mode & 0o170000) === S_IFIFO ? 'S_IFIFO' : '';
+  const args = `${q(path)}, ${type}|${oct(mode & 0o7777)}, makedev(${major}, ${minor})`;
+  check('mknod', args, libc().mknod(path, mode, makedev(major, minor)));
+}
+
+export function lsetxattr(path: string, name: string, value: Buffer): void {
+  const shown = /^[\x20-\x7e]*$/.test(value.toString('latin1')) ? q(value.toString()) : `<${value.length} bytes>`;
+  check('lsetxattr', `${q(path)}, ${q(name)}, ${shown}, ${value.length}, 0`,
+    libc().lsetxattr(path, name, value, value.length, 0));
+}
+
+/** lgetxattr(2): the attribute's value, or null when the file does not have it. */
+export function lgetxattr(path: string, name: string): Buffer | null {
+  const buf = Buffer.alloc(65536);
+  const n = Number(libc().lgetxattr(path, name, buf, buf.length));
+  if (n === -1) {
+    const errno = koffi.errno();
+    if (errno === 61 /* ENODATA */) return null;
+    throw new SysError('lgetxattr', `${q(path)}, ${q(name)}`, errno);
+  }
+  return buf.subarray(0, n);
+}
+
+/** llistxattr(2): names of all extended attributes of the file (not following symlinks). */
+export function llistxattr(path: string): string[] {
+  const buf = Buffer.alloc(65536);
+  const n = Number(libc().llistxattr(path, buf, buf.length));
+  if (n === -1) {
+    const errno = koffi.errno();
+    if (errno === 95 /* EOPNOTSUPP */) return [];
+    throw new SysError('llistxattr', q(path), errno);
+  }
+  return buf.subarray(0, n).toString('latin1').split('\0').filter((s) => s.length > 0);
+}
+
+// --------------------------------------------------------------- processes
+
+export function prctl(option: number, a2 = 0, a3 = 0, a4 = 0, a5 = 0, name = `${option}`): number {
+  return check('prctl', `${name}, ${a2}${a3 ? `, ${a3}` : ''}`, libc().prctl(option, a2, a3, a4, a5));
+}
+
+export function setPdeathsig(signal: number): void {
+  prctl(PR.SET_PDEATHSIG, signal, 0, 0, 0, 'PR_SET_PDEATHSIG');
+}
+
+export function setsid(): number {
+  return check('setsid', '', libc().setsid());
+}
+
+export function dup2(oldfd: number, newfd: number): void {
+  check('dup2', `${oldfd}, ${newfd}`, libc().dup2(oldfd, newfd));
+}
+
+export function close(fd: number): void {
+  check('close', `${fd}`, libc().close(fd));
+}
+
+export function getpid(): number {
+  return libc().getpid() as number;
+}
+
+/**
+ * execve(2): replace this process with `path`. Returns only on failure (as a thrown SysError).
+ * The trace line is printed *before* the call: after a successful execve nothing of us is left.
+ */
+export function execve(path: string, argv: readonly string[], envp: readonly string[]): never {
+  traceSyscall('execve', `${q(path)}, [${argv.map(q).join(', ')}], [${envp.length} vars]`, '…');
+  libc().execve(path, [...argv, null], [...envp, null]);
+  const errno = koffi.errno();
+  throw new SysError('execve', q(path), errno);
+}
+
+// ---------------------------------------------------------- file descriptors
+
+/** Clear FD_CLOEXEC so `fd` survives execve (Node opens even 0–2 close-on-exec). */
+export function clearCloexec(fd: number): void {
+  const flags = check('fcntl', `${fd}, F_GETFD`, libc().fcntl(fd, F_GETFD));
+  check('fcntl', `${fd}, F_SETFD, ${flags & ~1}`, libc().fcntl(fd, F_SETFD, 'int', flags & ~1));
+}
+
+/**
+ * close_range(first, ~0U, CLOSE_RANGE_CLOEXEC): mark every descriptor from `first` up
+ * close-on-exec in one call, so none of Node's fds (epoll, eventfds, pipes) leaks into the
+ * container's program (the class of runc's CVE-2024-21626).
+ */
+export function closeRangeCloexec(first: number): void {
+  check('close_range', `${first}, ~0U, CLOSE_RANGE_CLOEXEC`,
+    libc().syscall(SYS.close_range, 'unsigned int', first, 'unsigned int', 0xffffffff, 'unsigned int', CLOSE_RANGE_CLOEXEC));
+}
+
+// --------------------------------------------------------------- terminals
+
+export interface Pty { masterFd: number; slavePath: string }
+
+/** A new pseudo-terminal pair on the host's devpts: posix_openpt + grantpt + unlockpt + ptsname. */
+export function openPty(): Pty {
+  const O_RDWR = 2, O_NOCTTY = 0o400, O_CLOEXEC = 0o2000000;
+  const fd = check('posix_openpt', 'O_RDWR|O_NOCTTY|O_CLOEXEC', libc().posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  check('grantpt', `${fd}`, libc().grantpt(fd));
+  check('unlockpt', `${fd}`, libc().unlockpt(fd));
+  const buf = Buffer.alloc(64);
+  const r = libc().ptsname_r(fd, buf, buf.length) as number;
+  if (r !== 0) throw new SysError('ptsname_r', `${fd}`, r);
+  return { masterFd: fd, slavePath: buf.toString('latin1', 0, buf.indexOf(0)) };
+}
+
+export function setWinsize(fd: number, rows: number, cols: number): void {
+  const ws = Buffer.alloc(8);
+  ws.writeUInt16LE(rows, 0);
+  ws.writeUInt16LE(cols, 2);
+  check('ioctl', `${fd}, TIOCSWINSZ, {ws_row=${rows}, ws_col=${cols}}`, libc().ioctl(fd, IOCTL.TIOCSWINSZ, 'void *', ws));
+}
+
+/** Make the terminal open on `fd` the controlling terminal of this (new) session. */
+export function setControllingTerminal(fd: number): void {
+  check('ioctl', `${fd}, TIOCSCTTY, 0`, libc().ioctl(fd, IOCTL.TIOCSCTTY, 'int', 0));
+}
+
+// ------------------------------------------------------------------ network
+
+/** Bring a network interface up: SIOCGIFFLAGS, set IFF_UP, SIOCSIFFLAGS on a datagram socket. */
+export function interfaceUp(name: string): void {
+  const AF_INET = 2, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0o2000000, IFF_UP = 1;
+  const s = check('socket', 'AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, 0', libc().socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  try {
+    const ifr = Buffer.alloc(40); // struct ifreq: char ifr_name[16]; union { short ifr_flags; … }
+    ifr.write(name, 0, 15, 'latin1');
+    check('ioctl', `${s}, SIOCGIFFLAGS, {ifr_name=${q(name)}}`, libc().ioctl(s, IOCTL.SIOCGIFFLAGS, 'void *', ifr));
+    ifr.writeInt16LE(ifr.readInt16LE(16) | IFF_UP, 16);
+    check('ioctl', `${s}, SIOCSIFFLAGS, {ifr_name=${q(name)}, ifr_flags|=IFF_UP}`, libc().ioctl(s, IOCTL.SIOCSIFFLAGS, 'void *', ifr));
+  } finally {
+    libc().close(s);
+  }
+}
+
+// ------------------------------------------------------------- capabilities
+
+const CAP_V3 = 0x20080522;
+
+export interface CapSets { effective: bigint; permitted: bigint; inheritable: bigint }
+
+/** capget(2) for this thread. */
+export function capget(): CapSets {
+  const hdr = Buffer.alloc(8);
+  hdr.writeUInt32LE(CAP_V3, 0);
+  const data = Buffer.alloc(24);
+  const r = Number(libc().syscall(SYS.capget, 'void *', hdr, 'void *', data));
+  if (r === -1) throw new SysError('capget', '', koffi.errno());
+  const word = (i: number) => BigInt(data.readUInt32LE(i)) | (BigInt(data.readUInt32LE(i + 12)) << 32n);
+  return { effective: word(0), permitted: word(4), inheritable: word(8) };
+}
+
+/** capset(2): set this thread's effective, permitted and inheritable sets. */
+export function capset(sets: CapSets): void {
+  const hdr = Buffer.alloc(8);
+  hdr.writeUInt32LE(CAP_V3, 0);
+  const data = Buffer.alloc(24);
+  const put = (i: number, v: bigint) => {
+    data.writeUInt32LE(Number(v & 0xffffffffn), i);
+    data.writeUInt32LE(Number((v >> 32n) & 0xffffffffn), i + 12);
+  };
+  put(0, sets.effective);
+  put(4, sets.permitted);
+  put(8, sets.inheritable);
+  const hex = (v: bigint) => '0x' + v.toString(16);
+  check('capset', `{V3, 0}, {eff=${hex(sets.effective)}, prm=${hex(sets.permitted)}, inh=${hex(sets.inheritable)}}`,
+    libc().syscall(SYS.capset, 'void *', hdr, 'void *', data));
+}
+
+/** Drop one capability from the bounding set (needs CAP_SETPCAP). */
+export function capbsetDrop(cap: number, name: string): void {
+  check('prctl', `PR_CAPBSET_DROP, ${name}`, libc().prctl(PR.CAPBSET_DROP, cap, 0, 0, 0));
+}
+
+/** Is `cap` in this thread's bounding set? (-1 with EINVAL: the kernel does not know it.) */
+export function capbsetRead(cap: number): boolean {
+  return Number(libc().prctl(PR.CAPBSET_READ, cap, 0, 0, 0)) === 1;
+}
+
+export function clearAmbientCaps(): void {
+  check('prctl', 'PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL', libc().prctl(PR.CAP_AMBIENT, PR.CAP_AMBIENT_CLEAR_ALL, 0, 0, 0));
+}
+
+// -------------------------------------------------------------------- locks
+
+/** flock(2) LOCK_EX, blocking (state writes are short, so waiting is fine). Not traced: not a container primitive. */
+export function flockExclusive(fd: number): void {
+  const r = Number(libc().flock(fd, 2 /* LOCK_EX */));
+  if (r === -1) throw new SysError('flock', `${fd}, LOCK_EX`, koffi.errno());
+}
+
+export { CLOSE_RANGE_CLOEXEC };

@@ -1,0 +1,86 @@
+/**
+ * The trace: every primitive the runtime performs, printed in order to stderr.
+ *
+ * This is the heart of mini-run's teaching. With `--trace`, each syscall (with decoded flags),
+ * each cgroup file write and each command the runtime runs is printed as one line:
+ *
+ *   [run]  unshare(CLONE_NEWPID) = 0
+ *   [init] mount("overlay", "/var/lib/mini-run/…/rootfs", "overlay", MS_NODEV, "lowerdir=…") = 0
+ *   [run]  write /sys/fs/cgroup/mini-run/3f2a…/memory.max ← 67108864
+ *   [run]  exec ip link set lo up
+ *
+ * The tag in brackets says which process did it: `run` is the CLI (the parent, on the host),
+ * `init` is the container's first process before it becomes the user's program.
+ *
+ * Lines are written with a synchronous write(2) to a file descriptor so that they are never
+ * reordered or lost when the process execs or exits right after.
+ */
+import { writeSync } from 'node:fs';
+
+let sinkFd: number | null = null;
+let role = 'run';
+const listeners: Array<(line: string) => void> = [];
+
+/** Turn tracing on (fd = where lines go, normally 2) or off (null). */
+export function setTraceSink(fd: number | null, processRole?: string): void {
+  sinkFd = fd;
+  if (processRole) role = processRole;
+}
+
+export function traceEnabled(): boolean {
+  return sinkFd !== null || listeners.length > 0;
+}
+
+export function traceFd(): number | null {
+  return sinkFd;
+}
+
+/** Subscribe to trace lines in-process (tests and lessons use it). Returns an unsubscribe. */
+export function onTrace(listener: (line: string) => void): () => void {
+  listeners.push(listener);
+  return () => {
+    const i = listeners.indexOf(listener);
+    if (i >= 0) listeners.splice(i, 1);
+  };
+}
+
+function emit(text: string): void {
+  const line = `[${role}] ${text}`;
+  for (const l of listeners) l(line);
+  if (sinkFd === null) return;
+  try {
+    writeSync(sinkFd, line + '\n');
+  } catch {
+    // A closed stderr must never break the runtime.
+  }
+}
+
+/** Quote a string the way strace does: "…", with control characters escaped. */
+export function q(s: string | null | undefined): string {
+  if (s === null || s === undefined) return 'NULL';
+  return JSON.stringify(s);
+}
+
+/** A syscall and its result: `name(args) = result`. */
+export function traceSyscall(name: string, args: string, result: string | number): void {
+  if (!traceEnabled()) return;
+  emit(`${name}(${args}) = ${result}`);
+}
+
+/** A write to a kernel control file (cgroupfs, /proc/…): `write PATH ← VALUE`. */
+export function traceWrite(path: string, value: string): void {
+  if (!traceEnabled()) return;
+  emit(`write ${path} ← ${value.trim()}`);
+}
+
+/** A helper command the runtime runs (`ip`, `iptables`, `tar`…). */
+export function traceCommand(argv: readonly string[]): void {
+  if (!traceEnabled()) return;
+  emit(`exec ${argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}`);
+}
+
+/** A step that is not one call (e.g. "child 1234 exited with 0"), shown as a comment. */
+export function traceNote(text: string): void {
+  if (!traceEnabled()) return;
+  emit(`# ${text}`);
+}
