@@ -1,0 +1,78 @@
+/**
+ * Helpers for integration tests: run the real CLI against a throw-away state root, and look
+ * at the host for anything a test left behind.
+ */
+import { spawnSync, SpawnSyncOptions } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const REPO = resolve(__dirname, '../..');
+export const BIN = join(REPO, 'bin', 'mini-run');
+
+export interface Result { status: number; stdout: string; stderr: string; signal: NodeJS.Signals | null }
+
+/** A fresh state root under /tmp (overlay needs a real filesystem, not tmpfs-on-overlay). */
+export function tempRoot(tag = 'root'): string {
+  return mkdtempSync(`/tmp/mr-test-${tag}-`);
+}
+
+export function removeRoot(root: string): void {
+  rmSync(root, { recursive: true, force: true });
+}
+
+/** Run `mini-run --root ROOT ARGS…` and wait for it. */
+export function mr(root: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): Result {
+  const o: SpawnSyncOptions = {
+    input: opts.input ?? '',
+    env: { ...process.env, ...opts.env },
+    encoding: 'utf8',
+    timeout: opts.timeout ?? 60_000,
+    maxBuffer: 64 << 20,
+  };
+  const r = spawnSync(process.execPath, [BIN, '--root', root, ...args], o);
+  return { status: r.status ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), signal: r.signal };
+}
+
+/** Mount points on the host whose path or source mentions `needle` (e.g. a test root). */
+export function mountsMentioning(needle: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(needle));
+}
+
+/** cgroup directories that mini-run created for containers and that still exist. */
+export function containerCgroups(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    if (depth > 3 || !existsSync(dir)) return;
+    let entries: string[] = [];
+    try { entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name); } catch { return; }
+    for (const e of entries) {
+      const p = join(dir, e);
+      if (e.startsWith('mr-')) found.push(p);
+      else walk(p, depth + 1);
+    }
+  };
+  walk('/sys/fs/cgroup', 0);
+  return found;
+}
+
+/** Host processes whose command line mentions `needle` (e.g. the test root): leaked inits. */
+export function processesMentioning(needle: string): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(needle)) out.push(`${pid} ${cmd}`);
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+/** Everything a finished test must not leave behind for `root`: mounts, cgroups, processes. */
+export function leaksFor(root: string): string[] {
+  return [
+    ...mountsMentioning(root).map((m) => `mount: ${m}`),
+    ...containerCgroups().map((c) => `cgroup: ${c}`),
+    ...processesMentioning(root).map((p) => `process: ${p}`),
+  ];
+}
