@@ -1,0 +1,309 @@
+#!/usr/bin/env node
+/**
+ * Startup benchmark: how long does `mini-run run --rm mini-run/busybox true` take, compared
+ * with runc/crun/podman running the same tiny rootfs, and with the floor set by Node itself?
+ *
+ *   sudo node bench/startup.mjs [--runs N] [--json] [--bin PATH]
+ *
+ * Why "two node starts" is the floor: a mini-run container start is the CLI (one Node process)
+ * plus the container's init (a re-exec of the CLI entry in the new namespaces: a second Node
+ * process). Whatever else mini-run does should cost little next to those two starts, hence
+ * the target: mini-run ≤ 1.5 × two node starts.
+ *
+ * Method: every sample is one spawnSync() timed with process.hrtime.bigint(). The candidates
+ * are run in rounds (one of each per round), so a slow moment on the machine hits them all
+ * alike instead of one whole row. One untimed warm-up each first (mini-run builds its
+ * built-in image then; every binary gets into the page cache).
+ *
+ * Everything it creates lives under one temp dir (/tmp/mr-bench-*) and is removed at the end:
+ * the mini-run state root, the OCI bundle, runc's and crun's state dirs. Container ids start
+ * with `mr-bench-` and each is `delete -f`-ed after its run.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync,
+} from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TARGET_RATIO = 1.5;
+
+// ---------------------------------------------------------------------------------------- args
+function parseArgs(argv) {
+  const o = { runs: 20, json: false, bin: join(REPO, 'bin', 'mini-run') };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) usage(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--json') o.json = true;
+    else if (a === '--runs' || a.startsWith('--runs=')) o.runs = Number(val());
+    else if (a === '--bin' || a.startsWith('--bin=')) o.bin = resolve(val());
+    else if (a === '-h' || a === '--help') usage();
+    else usage(`unknown argument: ${a}`);
+  }
+  if (!Number.isInteger(o.runs) || o.runs < 1) usage('--runs must be a positive integer');
+  return o;
+}
+
+function usage(err) {
+  const text = 'usage: node bench/startup.mjs [--runs N (default 20)] [--json] [--bin path/to/mini-run]';
+  if (err) {
+    console.error(`startup bench: ${err}\n${text}`);
+    process.exit(2);
+  }
+  console.log(text);
+  process.exit(0);
+}
+
+const opts = parseArgs(process.argv.slice(2));
+// With --json, stdout carries only the JSON document; progress goes to stderr.
+const log = (...a) => (opts.json ? console.error(...a) : console.log(...a));
+
+// ------------------------------------------------------------------------------------- helpers
+function which(cmd) {
+  for (const d of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    const p = join(d, cmd);
+    if (d && existsSync(p)) return p;
+  }
+  return null;
+}
+
+/** First non-empty line of a command's error output: enough to say why a row failed. */
+function firstLine(s) {
+  return String(s ?? '').split('\n').map((l) => l.trim()).find((l) => l) ?? '';
+}
+
+/** Run once; returns elapsed ms, or throws with the reason it failed. */
+function timeOnce(argv, env) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: env ?? process.env,
+    timeout: 60_000,
+    maxBuffer: 1 << 20,
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.error) throw new Error(`${argv[0]}: ${r.error.message}`);
+  if (r.status !== 0) {
+    const why = firstLine(r.stderr) || (r.signal ? `killed by ${r.signal}` : `exit status ${r.status}`);
+    throw new Error(why);
+  }
+  return ms;
+}
+
+/** Linear-interpolated percentile of sorted values (p in 0..1). */
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const x = (sorted.length - 1) * p;
+  const lo = Math.floor(x);
+  const hi = Math.ceil(x);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (x - lo);
+}
+
+// ------------------------------------------------------------------------------ scratch space
+const scratch = mkdtempSync('/tmp/mr-bench-');
+const paths = {
+  mrRoot: join(scratch, 'mini-run-root'), // mini-run's --root
+  bundle: join(scratch, 'bundle'), // OCI bundle for runc/crun: config.json + rootfs/
+  runcState: join(scratch, 'runc-state'), // runc --root: keeps its records out of /run/runc
+  crunState: join(scratch, 'crun-state'),
+};
+const liveIds = new Set(); // runtime containers that might need `delete -f`
+
+let cleanedUp = false;
+function cleanup() {
+  if (cleanedUp) return;
+  cleanedUp = true;
+  for (const key of liveIds) {
+    const [rt, id] = key.split(' ');
+    const state = rt === 'runc' ? paths.runcState : paths.crunState;
+    spawnSync(rt, ['--root', state, 'delete', '-f', id], { stdio: 'ignore' });
+  }
+  // Never rm -rf through a mount: if something is still mounted under scratch (a leak in
+  // whatever we benchmarked), detach it first and say so.
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((m) => m && (m === scratch || m.startsWith(`${scratch}/`)))
+    .reverse();
+  for (const m of mounts) {
+    console.error(`startup bench: warning: ${m} was left mounted; unmounting`);
+    spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+  }
+  rmSync(scratch, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    cleanup();
+    process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 })[sig]);
+  });
+}
+
+/** A minimal rootfs: static busybox, plus `true` and `sh` as links to it (what the built-in
+ * image mini-run/busybox is made of, minus the other applets, which `true` does not need). */
+function makeBundle() {
+  const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
+  if (!busybox) throw new Error('busybox not found: apt-get install busybox-static');
+  const rootfs = join(paths.bundle, 'rootfs');
+  for (const d of ['bin', 'proc', 'sys', 'dev', 'tmp', 'etc']) mkdirSync(join(rootfs, d), { recursive: true });
+  copyFileSync(busybox, join(rootfs, 'bin', 'busybox'));
+  chmodSync(join(rootfs, 'bin', 'busybox'), 0o755);
+  for (const applet of ['true', 'sh']) symlinkSync('busybox', join(rootfs, 'bin', applet));
+
+  // `runc spec` writes a default config.json (namespaces, mounts, caps as docker would);
+  // change only what differs for this run.
+  const r = spawnSync('runc', ['spec', '--bundle', paths.bundle], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`runc spec: ${firstLine(r.stderr)}`);
+  const cfgPath = join(paths.bundle, 'config.json');
+  const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
+  cfg.process.args = ['true'];
+  cfg.process.terminal = false; // no pty: stdio are plain files, like `mini-run run` without -t
+  cfg.root.readonly = false;
+  writeFileSync(cfgPath, JSON.stringify(cfg, null, 2));
+}
+
+// --------------------------------------------------------------------------------- candidates
+/**
+ * Each candidate: name, the command it stands for, and run(n) → ms (throws on failure).
+ * `skip` (with a reason) drops it from the table with a note instead.
+ */
+const candidates = [];
+const node = process.execPath;
+
+candidates.push({
+  name: 'mini-run run --rm',
+  command: 'mini-run run --rm mini-run/busybox true',
+  run: () => timeOnce([node, opts.bin, '--root', paths.mrRoot, 'run', '--rm', 'mini-run/busybox', 'true']),
+});
+
+let bundleError = null;
+try {
+  if (!which('runc')) throw new Error('runc not installed');
+  makeBundle();
+} catch (e) {
+  bundleError = e.message;
+}
+
+/** runc and crun share a CLI: `X --root STATE run -b BUNDLE ID`, then `X delete -f ID`. */
+function ociRuntime(rt, state) {
+  const present = which(rt);
+  return {
+    name: `${rt} run`,
+    command: `${rt} run -b BUNDLE mr-bench-N   (busybox rootfs, args ["true"])`,
+    skip: !present ? `${rt} not installed` : bundleError,
+    run: (n) => {
+      const id = `mr-bench-${process.pid}-${rt}-${n}`;
+      liveIds.add(`${rt} ${id}`);
+      try {
+        return timeOnce([rt, '--root', state, 'run', '-b', paths.bundle, id]);
+      } finally {
+        // `run` deletes the container when it exits; this makes sure of it (untimed).
+        spawnSync(rt, ['--root', state, 'delete', '-f', id], { stdio: 'ignore' });
+        liveIds.delete(`${rt} ${id}`);
+      }
+    },
+  };
+}
+candidates.push(ociRuntime('runc', paths.runcState));
+candidates.push(ociRuntime('crun', paths.crunState));
+
+// podman: the docker-CLI peer. Same rootfs via --rootfs (its image store does not know
+// mini-run/busybox). Flags per DESIGN.md: these hosts need cgroupfs and file events.
+candidates.push({
+  name: 'podman run --rm --network none',
+  command: 'podman run --rm --network none --rootfs ROOTFS true',
+  skip: !which('podman') ? 'podman not installed (optional; not installed by this bench)' : bundleError,
+  run: () =>
+    timeOnce([
+      'podman', '--cgroup-manager=cgroupfs', '--events-backend=file',
+      'run', '--rm', '--network', 'none', '--rootfs', join(paths.bundle, 'rootfs'), 'true',
+    ]),
+});
+
+const twoNode = {
+  name: '2 × node -e 0 (floor)',
+  command: 'node -e 0; node -e 0',
+  run: () => timeOnce([node, '-e', '0']) + timeOnce([node, '-e', '0']),
+};
+candidates.push(twoNode);
+candidates.push({ name: 'node -e 0', command: 'node -e 0', run: () => timeOnce([node, '-e', '0']) });
+
+// ---------------------------------------------------------------------------------------- run
+log(`startup bench: ${opts.runs} runs each, ${cpus().length} CPUs, node ${process.version}, scratch ${scratch}`);
+if (process.getuid?.() !== 0) log('startup bench: note: not root — container rows will fail');
+
+const rows = candidates.map((c) => ({ ...c, samples: [], error: c.skip ? null : undefined }));
+
+// Warm-up: one untimed run each. A failure here marks the row failed once (e.g. crun
+// refusing cgroup-v1-hybrid hosts) rather than repeating the same error N times.
+for (const r of rows) {
+  if (r.skip) continue;
+  try {
+    r.run(0);
+    r.error = null;
+  } catch (e) {
+    r.error = e.message;
+    log(`  ${r.name.split(' ')[0]}: not usable here (${e.message})`);
+  }
+}
+
+for (let i = 1; i <= opts.runs; i++) {
+  for (const r of rows) {
+    if (r.skip || r.error) continue;
+    try {
+      r.samples.push(r.run(i));
+    } catch (e) {
+      r.error = `failed on run ${i}: ${e.message}`;
+    }
+  }
+  if (!opts.json && process.stdout.isTTY) process.stdout.write(`\r  round ${i}/${opts.runs}`);
+}
+if (!opts.json && process.stdout.isTTY) process.stdout.write('\r\x1b[K');
+
+// ------------------------------------------------------------------------------------ results
+const stats = (r) => {
+  const s = [...r.samples].sort((a, b) => a - b);
+  return { median: percentile(s, 0.5), p10: percentile(s, 0.1), p90: percentile(s, 0.9) };
+};
+const results = rows.map((r) => {
+  const base = { name: r.name, command: r.command };
+  if (r.skip) return { ...base, status: 'skipped', reason: r.skip };
+  if (r.error) return { ...base, status: 'failed', reason: r.error, samplesMs: r.samples };
+  const st = stats(r);
+  return { ...base, status: 'ok', ...st, samplesMs: r.samples };
+});
+// Ratios are against the median of the two-node-starts row.
+const floorRow = results.find((r) => r.name === twoNode.name);
+const floorMs = floorRow?.status === 'ok' ? floorRow.median : NaN;
+for (const r of results) if (r.status === 'ok') r.ratioToFloor = r.median / floorMs;
+
+const mr = results[0];
+const target = {
+  rule: `mini-run median ≤ ${TARGET_RATIO} × two node starts`,
+  limitMs: TARGET_RATIO * floorMs,
+  result: mr.status !== 'ok' ? 'FAIL' : mr.median <= TARGET_RATIO * floorMs ? 'PASS' : 'FAIL',
+  ...(mr.status !== 'ok' ? { reason: `mini-run ${mr.status}: ${mr.reason}` } : {}),
+};
+
+if (opts.json) {
+  console.log(JSON.stringify({ runs: opts.runs, cpus: cpus().length, node: process.version, results, target }, null, 2));
+} else {
+  const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+  const w = Math.max(...results.map((r) => r.name.length));
+  log(`\n${'name'.padEnd(w)}  ${'median ms'.padStart(9)}  ${'p10'.padStart(7)}  ${'p90'.padStart(7)}  ${'× floor'.padStart(7)}`);
+  for (const r of results) {
+    if (r.status === 'ok') {
+      log(`${r.name.padEnd(w)}  ${f(r.median).padStart(9)}  ${f(r.p10).padStart(7)}  ${f(r.p90).padStart(7)}  ${(Number.isFinite(r.ratioToFloor) ? r.ratioToFloor.toFixed(2) : "-").padStart(7)}`);
+    } else {
+      log(`${r.name.padEnd(w)}  ${r.status}: ${r.reason}`);
+    }
+  }
+  const why = target.reason ? ` (${target.reason})` : ` (${f(mr.median)} ms vs limit ${f(target.limitMs)} ms)`;
+  log(`\ntarget: mini-run ≤ ${TARGET_RATIO}× two node starts → ${target.result}${why}`);
+}
