@@ -9,6 +9,7 @@ import { setTraceSink } from '../sys/trace';
 import { SysError } from '../sys/errors';
 import { UserError } from '../errors';
 import { commands } from './commands';
+import { RUN_FLAGS, splitAtImage } from './commands/run';
 
 export interface GlobalOptions {
   root?: string;
@@ -53,9 +54,17 @@ export function buildParser(argv: string[]): Argv<GlobalOptions> {
   return parser;
 }
 
-export function main(argv: string[]): void {
-  // Stop yargs at the first word after the image in `run IMAGE CMD…`: handled per command
-  // with `parserConfiguration({'halt-at-non-option': true})`.
+/** For `run`/`create`, mark where the container's own command starts (see splitAtImage). */
+function markCommandStart(argv: string[]): string[] {
+  const globalsWithValue = new Set(['--root']);
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith('-')) i += globalsWithValue.has(argv[i]) ? 2 : 1;
+  if (argv[i] !== 'run' && argv[i] !== 'create') return argv;
+  return [...argv.slice(0, i + 1), ...splitAtImage(argv.slice(i + 1), RUN_FLAGS)];
+}
+
+export function main(rawArgv: string[]): void {
+  const argv = markCommandStart(rawArgv);
   Promise.resolve()
     .then(() => buildParser(argv).parseAsync())
     .catch((err) => fail(err, argv.includes('--debug')));

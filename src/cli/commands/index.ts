@@ -1,4 +1,7 @@
 /** Every command of the CLI, one module each (or one per group). */
 import type { CommandModule } from 'yargs';
+import { runCommand } from './run';
 
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [
+  runCommand,
+];

@@ -1,0 +1,141 @@
+/**
+ * `mini-run run [OPTIONS] IMAGE [COMMAND] [ARG...]` — docker's flags, docker's defaults.
+ */
+import type { Argv, CommandModule, Options } from 'yargs';
+import { UserError } from '../../errors';
+import { parseBytes } from '../../engine/units';
+import type { RunOptions } from '../../engine/run-options';
+
+/** The flags of `run` (and later `create`), in one table: yargs reads it, and so does the splitter below. */
+export const RUN_FLAGS: Record<string, Options> = {
+  rm: { type: 'boolean', describe: 'Automatically remove the container when it exits' },
+  interactive: { alias: 'i', type: 'boolean', describe: 'Keep STDIN open' },
+  tty: { alias: 't', type: 'boolean', describe: 'Allocate a pseudo-TTY' },
+  name: { type: 'string', describe: 'Assign a name to the container' },
+  env: { alias: 'e', type: 'string', array: true, describe: 'Set environment variables (KEY=VALUE or KEY)' },
+  'env-file': { type: 'string', array: true, describe: 'Read in a file of environment variables' },
+  workdir: { alias: 'w', type: 'string', describe: 'Working directory inside the container' },
+  user: { alias: 'u', type: 'string', describe: 'Username or UID (format: <name|uid>[:<group|gid>])' },
+  entrypoint: { type: 'string', describe: 'Overwrite the default ENTRYPOINT of the image' },
+  hostname: { alias: 'h', type: 'string', describe: 'Container host name' },
+  pid: { type: 'string', describe: "PID namespace to use ('host' to share the host's)" },
+  uts: { type: 'string', describe: "UTS namespace to use ('host' to share the host's)" },
+  ipc: { type: 'string', describe: "IPC namespace to use ('host' to share the host's)" },
+  network: { alias: 'net', type: 'string', describe: "Network: 'none' (only lo) or 'host'", default: 'none' },
+  init: { type: 'boolean', describe: 'Run an init inside the container that forwards signals and reaps processes' },
+  privileged: { type: 'boolean', describe: 'Give extended privileges to this container' },
+  'cap-add': { type: 'string', array: true, describe: 'Add Linux capabilities' },
+  'cap-drop': { type: 'string', array: true, describe: 'Drop Linux capabilities' },
+  'read-only': { type: 'boolean', describe: "Mount the container's root filesystem as read only" },
+  memory: { alias: 'm', type: 'string', describe: 'Memory limit (e.g. 64m, 1g)' },
+  'memory-swap': { type: 'string', describe: "Swap limit equal to memory plus swap: '-1' for unlimited swap" },
+  cpus: { type: 'number', describe: 'Number of CPUs (e.g. 0.5)' },
+  'cpu-shares': { alias: 'c', type: 'number', describe: 'CPU shares (relative weight)' },
+  'pids-limit': { type: 'number', describe: 'Tune container pids limit (-1 for unlimited)' },
+};
+
+/**
+ * Everything after IMAGE belongs to the container's command, even if it looks like a flag
+ * (`run img ls -la`). yargs cannot stop there by itself, so we find IMAGE using the flag
+ * table (which flags take a value) and put `--` after it.
+ */
+export function splitAtImage(tokens: readonly string[], flags: Record<string, Options>): string[] {
+  const takesValue = new Map<string, boolean>();
+  for (const [name, def] of Object.entries(flags)) {
+    const aliases = def.alias === undefined ? [] : Array.isArray(def.alias) ? def.alias : [def.alias];
+    for (const n of [name, ...aliases]) takesValue.set(n, def.type !== 'boolean');
+  }
+  for (const g of ['root']) takesValue.set(g, true);
+  for (const g of ['trace', 'debug', 'help']) takesValue.set(g, false);
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t === '--') return [...tokens];
+    if (t.startsWith('--')) {
+      const name = t.slice(2).split('=')[0].replace(/^no-/, '');
+      if (!t.includes('=') && takesValue.get(name)) i++;
+      continue;
+    }
+    if (t.startsWith('-') && t.length > 1) {
+      // a cluster of short flags: -it, -e X, -eX, -itw /dir
+      for (let j = 1; j < t.length; j++) {
+        if (takesValue.get(t[j])) {
+          if (j === t.length - 1) i++;
+          break;
+        }
+      }
+      continue;
+    }
+    return [...tokens.slice(0, i + 1), '--', ...tokens.slice(i + 1)];
+  }
+  return [...tokens];
+}
+
+type RunArgs = { image: string; '--'?: (string | number)[] } & Record<string, unknown>;
+
+function list(v: unknown): string[] {
+  return v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String);
+}
+
+function namespaceMode(v: unknown, flag: string): string | undefined {
+  if (v === undefined || v === '' || v === 'private') return undefined;
+  if (v === 'host') return 'host';
+  throw new UserError(`invalid --${flag}: '${v}' (mini-run supports 'host' or the default private namespace)`, 125);
+}
+
+export function toRunOptions(a: RunArgs): RunOptions {
+  const network = String(a.network ?? 'none');
+  if (network !== 'none' && network !== 'host') {
+    throw new UserError(`network "${network}" is not supported yet: use --network none or --network host (bridge networking comes in a later version)`, 125);
+  }
+  const memorySwap = a['memory-swap'] === undefined ? undefined : String(a['memory-swap']) === '-1' ? -1 : parseBytes(String(a['memory-swap']), '--memory-swap');
+  const num = (k: string) => {
+    const v = a[k];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || Number.isNaN(v)) throw new UserError(`invalid argument "${v}" for "--${k}" flag`, 125);
+    return v;
+  };
+  return {
+    image: a.image,
+    command: (a['--'] ?? []).map(String),
+    name: a.name as string | undefined,
+    autoRemove: !!a.rm,
+    interactive: !!a.interactive,
+    tty: !!a.tty,
+    env: list(a.env),
+    envFiles: list(a['env-file']),
+    workdir: a.workdir as string | undefined,
+    user: a.user as string | undefined,
+    entrypoint: a.entrypoint as string | undefined,
+    hostname: a.hostname as string | undefined,
+    pidMode: namespaceMode(a.pid, 'pid'),
+    utsMode: namespaceMode(a.uts, 'uts'),
+    ipcMode: namespaceMode(a.ipc, 'ipc'),
+    network,
+    init: !!a.init,
+    privileged: !!a.privileged,
+    capAdd: list(a['cap-add']),
+    capDrop: list(a['cap-drop']),
+    readOnly: !!a['read-only'],
+    memory: a.memory === undefined ? undefined : parseBytes(String(a.memory), '--memory'),
+    memorySwap,
+    cpus: num('cpus'),
+    cpuShares: num('cpu-shares'),
+    pidsLimit: num('pids-limit'),
+  };
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run <image>',
+  describe: 'Create and run a new container from an image',
+  builder: (y: Argv) =>
+    y.usage('Usage: mini-run run [OPTIONS] IMAGE [COMMAND] [ARG...]')
+      .parserConfiguration({ 'populate--': true })
+      .options(RUN_FLAGS)
+      .positional('image', { type: 'string', describe: 'image to run' }) as unknown as Argv<RunArgs>,
+  handler: async (a) => {
+    const opts = toRunOptions(a);
+    const { runContainer } = await import('../../engine/run');
+    const code = await runContainer(opts);
+    process.exitCode = code;
+  },
+};

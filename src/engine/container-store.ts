@@ -1,0 +1,143 @@
+/**
+ * Container records: ROOT/containers/<id>/container.json, one per container, written
+ * atomically under the state lock and validated with zod when read.
+ */
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { paths } from '../paths';
+import { writeFileAtomic } from '../fsutil';
+import { UserError } from '../errors';
+
+export const ContainerStatus = z.enum(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
+
+export const ContainerRecord = z.object({
+  id: z.string().regex(/^[0-9a-f]{64}$/),
+  name: z.string(),
+  created: z.string(),
+  image: z.string(),
+  imageId: z.string(),
+  path: z.string(),
+  args: z.array(z.string()),
+  config: z.object({
+    Hostname: z.string(),
+    User: z.string(),
+    Env: z.array(z.string()),
+    Cmd: z.array(z.string()).nullable(),
+    Entrypoint: z.array(z.string()).nullable(),
+    WorkingDir: z.string(),
+    Tty: z.boolean(),
+    OpenStdin: z.boolean(),
+    Image: z.string(),
+    Labels: z.record(z.string()).default({}),
+  }),
+  hostConfig: z.object({
+    AutoRemove: z.boolean(),
+    NetworkMode: z.string(),
+    PidMode: z.string(),
+    UTSMode: z.string(),
+    IpcMode: z.string(),
+    Privileged: z.boolean(),
+    CapAdd: z.array(z.string()),
+    CapDrop: z.array(z.string()),
+    ReadonlyRootfs: z.boolean(),
+    Init: z.boolean(),
+    Memory: z.number(),
+    MemorySwap: z.number(),
+    NanoCpus: z.number(),
+    CpuShares: z.number(),
+    PidsLimit: z.number().nullable(),
+  }),
+  state: z.object({
+    Status: ContainerStatus,
+    Pid: z.number(),
+    ExitCode: z.number(),
+    OOMKilled: z.boolean(),
+    Error: z.string(),
+    StartedAt: z.string(),
+    FinishedAt: z.string(),
+  }),
+  /** The process that supervises the container (the CLI for a foreground run) and its start time. */
+  monitor: z.object({ pid: z.number(), startTime: z.string() }).nullable(),
+});
+export type ContainerRecord = z.infer<typeof ContainerRecord>;
+
+const recordPath = (id: string) => join(paths.container(id), 'container.json');
+
+export function saveContainer(rec: ContainerRecord): void {
+  writeFileAtomic(recordPath(rec.id), JSON.stringify(rec, null, 2) + '\n', 0o600);
+}
+
+export function loadContainer(id: string): ContainerRecord {
+  const file = recordPath(id);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`container ${id.slice(0, 12)}: cannot read its record ${file}: ${(e as Error).message}`);
+  }
+  const r = ContainerRecord.safeParse(json);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new UserError(`container ${id.slice(0, 12)}: its record ${file} is invalid at ${i.path.join('.')}: ${i.message}`);
+  }
+  return r.data;
+}
+
+/** Ids of every container directory (records may be missing if a create was cut short). */
+export function listContainerIds(): string[] {
+  const dir = paths.containers();
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((d) => /^[0-9a-f]{64}$/.test(d));
+}
+
+export function listContainers(): ContainerRecord[] {
+  const out: ContainerRecord[] = [];
+  for (const id of listContainerIds()) {
+    if (!existsSync(recordPath(id))) continue;
+    try {
+      out.push(loadContainer(id));
+    } catch {
+      /* a broken record is reported by the commands that need it */
+    }
+  }
+  return out;
+}
+
+/** Find a container by full id, unique id prefix, or name (docker's lookup order). */
+export function findContainer(ref: string): ContainerRecord {
+  const all = listContainers();
+  const name = ref.replace(/^\//, '');
+  const exact = all.find((c) => c.id === ref) ?? all.find((c) => c.name === name);
+  if (exact) return exact;
+  const byPrefix = /^[0-9a-f]+$/.test(ref) ? all.filter((c) => c.id.startsWith(ref)) : [];
+  if (byPrefix.length === 1) return byPrefix[0];
+  if (byPrefix.length > 1) throw new UserError(`multiple containers found with provided prefix: ${ref}`, 1);
+  throw new UserError(`No such container: ${ref}`, 1);
+}
+
+export function removeContainerDir(id: string): void {
+  rmSync(paths.container(id), { recursive: true, force: true });
+}
+
+/** The kernel's start time of a process (field 22 of /proc/PID/stat): tells a PID's reuse apart. */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function isAlive(monitor: { pid: number; startTime: string } | null): boolean {
+  return monitor !== null && processStartTime(monitor.pid) === monitor.startTime;
+}
+
+export function containerDirAge(id: string): number {
+  try {
+    return Date.now() - statSync(paths.container(id)).mtimeMs;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,29 @@
+/** What `mini-run run`/`create` was asked for, after flag parsing: the engine's input. */
+export interface RunOptions {
+  image: string;
+  command: string[];
+  name?: string;
+  autoRemove: boolean;
+  interactive: boolean;
+  tty: boolean;
+  env: string[];
+  envFiles: string[];
+  workdir?: string;
+  user?: string;
+  entrypoint?: string;
+  hostname?: string;
+  pidMode?: string; // 'host' or undefined (private)
+  utsMode?: string;
+  ipcMode?: string;
+  network: string; // 'none' | 'host' (bridge comes with networking)
+  init: boolean;
+  privileged: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  readOnly: boolean;
+  memory?: number;
+  memorySwap?: number;
+  cpus?: number;
+  cpuShares?: number;
+  pidsLimit?: number;
+}

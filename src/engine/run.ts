@@ -1,0 +1,135 @@
+/**
+ * `mini-run run` in the foreground: resolve the image, create the container (directory,
+ * /etc files, config.json, record), start it through the runtime, wait, clean up.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors';
+import { paths } from '../paths';
+import { withStateLock } from '../lock';
+import { writeFileAtomic } from '../fsutil';
+import { startContainer } from '../runtime/container';
+import { RuntimeError } from '../runtime/runtime-error';
+import { openCgroup } from '../runtime/cgroups';
+import { findImage, imageConfig, layerDirs, layerShortLinks, ensureBuiltinImage, familiarName, type ImageRecord } from '../image/store';
+const BUILTIN_IMAGE = 'mini-run/busybox';
+import type { RunOptions } from './run-options';
+import { buildSpec, INIT_BINARY } from './spec-builder';
+import { writeEtcFiles } from './etc-files';
+import { newContainerId, generateName, validName } from './names';
+import {
+  listContainers, saveContainer, removeContainerDir, processStartTime, loadContainer, type ContainerRecord,
+} from './container-store';
+import { sweepStaleContainers } from './cleanup';
+
+async function resolveImage(ref: string): Promise<ImageRecord> {
+  const found = findImage(ref);
+  if (found) return found;
+  if (familiarName(ref.includes(':') ? ref : `${ref}:latest`) === `${BUILTIN_IMAGE}:latest` || ref === BUILTIN_IMAGE) {
+    return await ensureBuiltinImage();
+  }
+  throw new UserError(`Unable to find image '${ref}' locally (pulling from registries comes in a later version; try 'mini-run load -i FILE' or the built-in '${BUILTIN_IMAGE}')`, 125);
+}
+
+/** Create the container: its directory, files, config.json and record (state "created"). */
+export async function createContainer(opts: RunOptions): Promise<ContainerRecord> {
+  if (opts.tty && opts.interactive && !process.stdin.isTTY) throw new UserError('the input device is not a TTY', 1);
+  if (opts.init && !existsSync(INIT_BINARY)) throw new UserError(`--init needs ${INIT_BINARY}: build it with 'npm run build' (needs a C compiler)`, 125);
+  const image = await resolveImage(opts.image);
+  const config = imageConfig(image);
+  const id = newContainerId();
+  const dir = paths.container(id);
+
+  return withStateLock(() => {
+    const taken = new Set(listContainers().map((c) => c.name));
+    if (opts.name !== undefined) {
+      const name = opts.name.replace(/^\//, '');
+      if (!validName(name)) throw new UserError(`Invalid container name (${opts.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, 125);
+      if (taken.has(name)) {
+        const other = listContainers().find((c) => c.name === name)!;
+        throw new UserError(`Conflict. The container name "/${name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name.`, 125);
+      }
+    }
+    const name = opts.name?.replace(/^\//, '') ?? generateName(taken);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      for (const d of ['upper', 'work', 'rootfs']) mkdirSync(join(dir, d), { mode: 0o755 });
+      const spec = buildSpec({ id, opts, image: config, layerDirs: layerDirs(image), layerLinks: layerShortLinks(image), containerDir: dir });
+      writeEtcFiles(dir, spec.hostname!, opts.network === 'host', opts.utsMode === 'host');
+      writeFileAtomic(join(dir, 'config.json'), JSON.stringify(spec, null, 2) + '\n');
+      const now = new Date().toISOString();
+      const rec: ContainerRecord = {
+        id, name, created: now, image: opts.image, imageId: image.id,
+        path: spec.process.args[0], args: spec.process.args.slice(1),
+        config: {
+          Hostname: spec.hostname!, User: opts.user ?? config.User ?? '', Env: spec.process.env ?? [],
+          Cmd: opts.command.length ? opts.command : config.Cmd ?? null,
+          Entrypoint: opts.entrypoint !== undefined ? [opts.entrypoint] : config.Entrypoint ?? null,
+          WorkingDir: spec.process.cwd, Tty: opts.tty, OpenStdin: opts.interactive, Image: opts.image,
+          Labels: config.Labels ?? {},
+        },
+        hostConfig: {
+          AutoRemove: opts.autoRemove, NetworkMode: opts.network, PidMode: opts.pidMode ?? '', UTSMode: opts.utsMode ?? '',
+          IpcMode: opts.ipcMode ?? 'private', Privileged: opts.privileged, CapAdd: opts.capAdd, CapDrop: opts.capDrop,
+          ReadonlyRootfs: opts.readOnly, Init: opts.init, Memory: opts.memory ?? 0, MemorySwap: opts.memorySwap ?? 0,
+          NanoCpus: opts.cpus ? Math.round(opts.cpus * 1e9) : 0, CpuShares: opts.cpuShares ?? 0, PidsLimit: opts.pidsLimit ?? null,
+        },
+        state: { Status: 'created', Pid: 0, ExitCode: 0, OOMKilled: false, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z' },
+        monitor: { pid: process.pid, startTime: processStartTime(process.pid) ?? '' },
+      };
+      saveContainer(rec);
+      return rec;
+    } catch (err) {
+      removeContainerDir(id);
+      throw err;
+    }
+  });
+}
+
+function update(id: string, change: (r: ContainerRecord) => void): void {
+  withStateLock(() => {
+    const r = loadContainer(id);
+    change(r);
+    saveContainer(r);
+  });
+}
+
+/** Start a created container in the foreground, wait for it, and return the exit code for the CLI. */
+export async function runForeground(rec: ContainerRecord, opts: RunOptions): Promise<number> {
+  const dir = paths.container(rec.id);
+  let started;
+  try {
+    started = await startContainer(dir, rec.id, { interactive: opts.interactive });
+  } catch (err) {
+    const message = (err as Error).message;
+    const code = err instanceof RuntimeError || err instanceof UserError ? err.exitCode : 125;
+    finish(rec.id, opts.autoRemove, { exitCode: code === 125 ? 128 : code, oomKilled: false, error: message });
+    throw new UserError(message, code);
+  }
+  update(rec.id, (r) => {
+    r.state = { ...r.state, Status: 'running', Pid: started.pid, StartedAt: new Date().toISOString() };
+  });
+  const exit = await started.wait();
+  finish(rec.id, opts.autoRemove, { exitCode: exit.exitCode, oomKilled: exit.oomKilled, error: '' });
+  return exit.exitCode;
+}
+
+function finish(id: string, autoRemove: boolean, r: { exitCode: number; oomKilled: boolean; error: string }): void {
+  withStateLock(() => {
+    if (autoRemove) {
+      openCgroup(id).destroy();
+      removeContainerDir(id);
+      return;
+    }
+    const rec = loadContainer(id);
+    rec.state = { ...rec.state, Status: 'exited', Pid: 0, ExitCode: r.exitCode, OOMKilled: r.oomKilled, Error: r.error, FinishedAt: new Date().toISOString() };
+    rec.monitor = null;
+    saveContainer(rec);
+  });
+}
+
+export async function runContainer(opts: RunOptions): Promise<number> {
+  sweepStaleContainers();
+  const rec = await createContainer(opts);
+  return runForeground(rec, opts);
+}

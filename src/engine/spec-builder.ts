@@ -1,0 +1,196 @@
+/**
+ * Image config + `run` flags → the OCI runtime config.json. Docker's rules for what wins:
+ *   args     = (--entrypoint or image Entrypoint) + (command line args or image Cmd)
+ *   env      = image Env, then --env-file, then -e; plus PATH, HOSTNAME, HOME (and TERM with -t)
+ *   cwd      = -w or image WorkingDir or /
+ *   user     = -u or image User, names resolved from the image's /etc/passwd and /etc/group
+ */
+import { readFileSync } from 'node:fs';
+import { cpus as hostCpus } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '../errors';
+import { paths } from '../paths';
+import { LOWERDIR_BASE_ANNOTATION, type RuntimeSpec, type Mount } from '../runtime/spec';
+import { DOCKER_DEFAULT_CAPS } from '../runtime/capabilities';
+import { CAPABILITIES } from '../sys/constants';
+import { cpusToQuota, detectCgroupVersion } from '../runtime/cgroups';
+import type { ImageConfig } from '../image/store';
+import { readLayeredFile } from '../image/layered-file';
+import { resolveUser } from './user';
+import type { RunOptions } from './run-options';
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const INIT_PATH_IN_CONTAINER = '/sbin/mini-init';
+export const INIT_BINARY = join(__dirname, '..', '..', 'native', 'build', 'mini-init');
+
+/** Docker's masked and read-only paths. */
+export const MASKED_PATHS = [
+  '/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats',
+  '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware',
+  '/sys/devices/virtual/powercap',
+];
+export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** KEY=VALUE lines of an --env-file (docker's format: no quotes processing, # comments). */
+export function readEnvFile(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UserError(`open ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, 125);
+  }
+  return text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() && !l.trimStart().startsWith('#'));
+}
+
+/** `-e NAME` (no '=') takes the value from our own environment, or is dropped if unset. */
+function expandEnv(entry: string): string | null {
+  if (entry.includes('=')) return entry;
+  const v = process.env[entry];
+  return v === undefined ? null : `${entry}=${v}`;
+}
+
+function mergeEnv(...lists: string[][]): string[] {
+  const map = new Map<string, string>();
+  for (const list of lists) for (const e of list) {
+    const i = e.indexOf('=');
+    map.set(i < 0 ? e : e.slice(0, i), e);
+  }
+  return [...map.values()];
+}
+
+export function normalizeCap(name: string): string {
+  const up = name.toUpperCase();
+  return up === 'ALL' ? 'ALL' : up.startsWith('CAP_') ? up : `CAP_${up}`;
+}
+
+export function computeCapabilities(o: Pick<RunOptions, 'privileged' | 'capAdd' | 'capDrop'>): string[] {
+  if (o.privileged) return [...CAPABILITIES];
+  const add = o.capAdd.map(normalizeCap);
+  const drop = o.capDrop.map(normalizeCap);
+  for (const c of [...add, ...drop]) {
+    if (c !== 'ALL' && !CAPABILITIES.includes(c)) throw new UserError(`unknown capability: "${c}"`, 125);
+  }
+  let caps = drop.includes('ALL') ? [] : [...DOCKER_DEFAULT_CAPS];
+  caps = add.includes('ALL') ? [...CAPABILITIES] : [...new Set([...caps, ...add])];
+  return caps.filter((c) => !drop.includes(c) || add.includes(c));
+}
+
+export interface BuildInput {
+  id: string;
+  opts: RunOptions;
+  image: ImageConfig;
+  layerDirs: string[]; // bottom → top
+  layerLinks: string[]; // short names, bottom → top
+  containerDir: string;
+}
+
+export function resolveArgs(opts: RunOptions, image: ImageConfig): string[] {
+  const entrypoint = opts.entrypoint !== undefined ? (opts.entrypoint === '' ? [] : [opts.entrypoint]) : image.Entrypoint ?? [];
+  const cmd = opts.command.length > 0 ? opts.command : opts.entrypoint !== undefined ? [] : image.Cmd ?? [];
+  const args = [...entrypoint, ...cmd];
+  if (args.length === 0) throw new UserError('no command specified', 125);
+  return args;
+}
+
+export function buildSpec(input: BuildInput): RuntimeSpec {
+  const { id, opts, image, containerDir } = input;
+  const hostname = opts.hostname ?? id.slice(0, 12);
+  const cgroupV2 = detectCgroupVersion() === 2;
+
+  // --- process
+  const workdir = opts.workdir ?? (image.WorkingDir || '/');
+  if (!workdir.startsWith('/')) throw new UserError(`the working directory '${workdir}' is invalid, it needs to be an absolute path`, 125);
+  const userSpec = opts.user ?? image.User ?? '';
+  const user = resolveUser(userSpec, readLayeredFile(input.layerDirs, '/etc/passwd')?.toString('utf8') ?? null,
+    readLayeredFile(input.layerDirs, '/etc/group')?.toString('utf8') ?? null);
+  const envFromFiles = opts.envFiles.flatMap(readEnvFile);
+  let env = mergeEnv(image.Env ?? [], envFromFiles.map(expandEnv).filter((e): e is string => e !== null),
+    opts.env.map(expandEnv).filter((e): e is string => e !== null));
+  const has = (k: string) => env.some((e) => e.startsWith(k + '='));
+  const defaults: string[] = [];
+  if (!has('PATH')) defaults.push(`PATH=${DEFAULT_PATH}`);
+  defaults.push(`HOSTNAME=${hostname}`);
+  if (opts.tty && !has('TERM')) defaults.push('TERM=xterm');
+  if (!has('HOME')) defaults.push(`HOME=${user.home}`);
+  env = mergeEnv(defaults.filter((d) => d.startsWith('PATH=')), env, defaults.filter((d) => !d.startsWith('PATH=')));
+  if (env.filter((e) => e.startsWith('HOSTNAME=')).length === 0) env.push(`HOSTNAME=${hostname}`);
+
+  let args = resolveArgs(opts, image);
+  if (opts.init) args = [INIT_PATH_IN_CONTAINER, '--', ...args];
+
+  const caps = computeCapabilities(opts);
+
+  // --- mounts (the overlay root first; the runtime mounts it onto root.path)
+  const lowerTopFirst = [...input.layerLinks].reverse().join(':');
+  const mounts: Mount[] = [
+    { destination: '/', type: 'overlay', source: 'overlay',
+      options: [`lowerdir=${lowerTopFirst}`, `upperdir=${join(containerDir, 'upper')}`, `workdir=${join(containerDir, 'work')}`] },
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', opts.privileged ? 'rw' : 'ro'] },
+  ];
+  if (cgroupV2) {
+    mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup2', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', opts.privileged ? 'rw' : 'ro'] });
+  }
+  for (const f of ['resolv.conf', 'hostname', 'hosts']) {
+    mounts.push({ destination: `/etc/${f}`, type: 'bind', source: join(containerDir, f), options: ['rbind', 'rprivate'] });
+  }
+  if (opts.init) {
+    mounts.push({ destination: INIT_PATH_IN_CONTAINER, type: 'bind', source: INIT_BINARY, options: ['bind', 'ro'] });
+  }
+
+  // --- namespaces: all private unless asked to share the host's
+  const namespaces: RuntimeSpec['linux']['namespaces'] = [{ type: 'mount' }];
+  if (opts.pidMode !== 'host') namespaces.push({ type: 'pid' });
+  if (opts.utsMode !== 'host') namespaces.push({ type: 'uts' });
+  if (opts.ipcMode !== 'host') namespaces.push({ type: 'ipc' });
+  if (opts.network !== 'host') namespaces.push({ type: 'network' });
+  if (cgroupV2) namespaces.push({ type: 'cgroup' }); // docker's default on cgroup v2 hosts
+
+  // --- resources
+  const resources: NonNullable<RuntimeSpec['linux']['resources']> = {};
+  if (opts.memory !== undefined || opts.memorySwap !== undefined) {
+    if (opts.memorySwap !== undefined && opts.memory === undefined) {
+      throw new UserError('you should always set the memory limit when using the memoryswap limit, see usage', 125);
+    }
+    const limit = opts.memory!;
+    if (limit < 6 * 1024 * 1024) throw new UserError('minimum memory limit allowed is 6MB', 125);
+    let swap = opts.memorySwap ?? limit * 2; // docker: by default as much swap as memory
+    if (swap !== -1 && swap < limit) throw new UserError('minimum memoryswap limit should be larger than memory limit, see usage', 125);
+    if (swap === -1) swap = -1;
+    resources.memory = { limit, swap };
+  }
+  if (opts.cpus !== undefined) {
+    const n = hostCpus().length;
+    if (!(opts.cpus > 0) || opts.cpus > n) throw new UserError(`range of CPUs is from 0.01 to ${n}.00, as there are only ${n} CPUs available`, 125);
+    resources.cpu = { ...cpusToQuota(opts.cpus) };
+  }
+  if (opts.cpuShares !== undefined) resources.cpu = { ...resources.cpu, shares: opts.cpuShares };
+  if (opts.pidsLimit !== undefined && opts.pidsLimit > 0) resources.pids = { limit: opts.pidsLimit };
+
+  return {
+    ociVersion: '1.2.0',
+    process: {
+      terminal: opts.tty,
+      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+      args,
+      env,
+      cwd: workdir,
+      capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
+    },
+    root: { path: 'rootfs', readonly: opts.readOnly },
+    hostname,
+    mounts,
+    annotations: { [LOWERDIR_BASE_ANNOTATION]: paths.layerLinks() },
+    linux: {
+      namespaces,
+      resources,
+      cgroupsPath: `mini-run/mr-${id}`,
+      maskedPaths: opts.privileged ? [] : MASKED_PATHS,
+      readonlyPaths: opts.privileged ? [] : READONLY_PATHS,
+    },
+  };
+}

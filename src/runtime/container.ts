@@ -1,0 +1,174 @@
+/**
+ * The runtime's parent side: from a bundle (config.json) to a running, then finished, container.
+ * This is what `runc run` does; the engine calls it after writing the bundle.
+ *
+ *   1. create the cgroup and write its limits
+ *   2. (terminal) open a pseudo-terminal pair
+ *   3. unshare(CLONE_NEWPID), spawn the init (it is PID 1 of the new namespace), setns back
+ *   4. put the init in the cgroup, then tell it to start (sync socket)
+ *   5. wait for it to create its namespaces, let it go on (a hook point: networking)
+ *   6. EOF on the sync socket = execve succeeded: the program runs
+ *   7. wait for the exit, read OOM status, remove the cgroup
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLONE, SIGNALS } from '../sys/constants';
+import { openPty, setns, unshare, type Pty } from '../sys/libc';
+import { traceFd, traceNote } from '../sys/trace';
+import { parseSpec, hasNamespace, type RuntimeSpec } from './spec';
+import { ParentSyncSocket } from './sync-socket';
+import { openCgroup, type Cgroup } from './cgroups';
+import { RuntimeError } from './runtime-error';
+import { TerminalRelay } from './terminal';
+
+const INIT_SCRIPT = join(__dirname, 'init-main.js');
+
+export interface StdioPlan {
+  /** Attach our stdin to the container (docker -i). */
+  interactive: boolean;
+}
+
+export interface ContainerExit {
+  exitCode: number;
+  signal: string | null;
+  oomKilled: boolean;
+}
+
+export interface StartedContainer {
+  pid: number;
+  cgroup: Cgroup;
+  /** Resolves when the program has exited and the cgroup is gone. */
+  wait(): Promise<ContainerExit>;
+}
+
+export interface StartHooks {
+  /** Called with the init's host PID once its namespaces exist, before the program starts. */
+  onNamespaces?(pid: number): void;
+}
+
+export function loadSpec(bundle: string): RuntimeSpec {
+  return parseSpec(readFileSync(join(bundle, 'config.json'), 'utf8'), join(bundle, 'config.json'));
+}
+
+/** Spawn the init in a new PID namespace (if the spec asks for one). */
+function spawnInit(spec: RuntimeSpec, bundle: string, stdio: StdioOptions): ChildProcess {
+  const newPid = hasNamespace(spec, 'pid');
+  let hostPidNs: number | null = null;
+  if (newPid) {
+    // unshare(CLONE_NEWPID) changes where our *next child* goes, not us. Save our own PID
+    // namespace first: we must come back to it, or every later child would land in there too.
+    hostPidNs = openSync('/proc/self/ns/pid', 'r');
+    unshare(CLONE.NEWPID);
+  }
+  try {
+    return spawn(process.execPath, [INIT_SCRIPT, bundle], {
+      stdio,
+      env: {}, // the program's environment comes from config.json, not from us
+      argv0: 'mini-run-init',
+    });
+  } finally {
+    if (hostPidNs !== null) {
+      setns(hostPidNs, CLONE.NEWPID, '/proc/self/ns/pid (ours, saved)');
+      closeSync(hostPidNs);
+    }
+  }
+}
+
+export async function startContainer(bundle: string, containerId: string, plan: StdioPlan, hooks: StartHooks = {}): Promise<StartedContainer> {
+  const spec = loadSpec(bundle);
+  const cgroup = openCgroup(containerId);
+  cgroup.create(spec.linux.resources ?? {});
+
+  let pty: Pty | null = null;
+  let child: ChildProcess | null = null;
+  try {
+    const terminal = spec.process.terminal === true;
+    if (terminal) pty = openPty();
+    const tfd = traceFd();
+    const stdio: StdioOptions = [
+      terminal || !plan.interactive ? 'ignore' : 'inherit',
+      terminal ? 'ignore' : 'inherit',
+      terminal ? 'ignore' : 'inherit',
+      'pipe', // fd 3: the sync socket
+      tfd !== null ? tfd : 'ignore', // fd 4: where the init's trace lines go
+    ];
+    child = spawnInit(spec, bundle, stdio);
+    const pid = child.pid;
+    if (pid === undefined) throw new RuntimeError('could not start the container init process');
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child!.on('exit', (code, signal) => resolve({ code, signal })));
+
+    const sync = new ParentSyncSocket(child.stdio[3] as unknown as NodeJS.ReadWriteStream);
+    cgroup.addProcess(pid);
+    sync.send({ type: 'start', ptySlave: pty?.slavePath, traceFd: tfd !== null ? 4 : undefined });
+
+    let msg = await sync.receive();
+    if (msg?.type === 'namespaces') {
+      hooks.onNamespaces?.(pid);
+      sync.send({ type: 'continue' });
+      msg = await sync.receive();
+    }
+    if (msg?.type === 'error') {
+      await exited;
+      throw new RuntimeError(msg.message, msg.exitCode);
+    }
+    if (msg !== null) throw new RuntimeError(`container init sent an unexpected ${msg.type} message`);
+    // EOF: either execve succeeded, or the init died before it could tell us why.
+    const early = await Promise.race([exited, new Promise<null>((r) => setImmediate(() => r(null)))]);
+    if (early && early.code !== null && early.code >= 125 && early.code <= 127) {
+      throw new RuntimeError(`container init exited with ${early.code} before starting the program`, early.code);
+    }
+    traceNote(`container ${containerId.slice(0, 12)} running, PID ${pid} on the host`);
+
+    const relay = pty ? new TerminalRelay(pty.masterFd, plan.interactive) : null;
+    const forward = forwardSignals(pid, !!pty);
+    const finished = (async (): Promise<ContainerExit> => {
+      const { code, signal } = await exited;
+      forward.stop();
+      if (relay) await relay.finish();
+      const oomKilled = safeOom(cgroup);
+      cgroup.destroy();
+      const sigNum = signal ? SIGNALS[signal] ?? 9 : 0;
+      const exitCode = signal ? 128 + sigNum : code ?? 125;
+      traceNote(`PID ${pid} exited: ${signal ? `killed by ${signal}` : `status ${code}`}${oomKilled ? ' (OOM-killed)' : ''}`);
+      return { exitCode, signal, oomKilled };
+    })();
+    return { pid, cgroup, wait: () => finished };
+  } catch (err) {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (pty) closeSync(pty.masterFd);
+    cgroup.destroy();
+    throw err;
+  }
+}
+
+function safeOom(cgroup: Cgroup): boolean {
+  try {
+    return cgroup.oomKilled();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Like `docker run`'s sig-proxy: signals sent to us go to the container's PID 1. (With a
+ * terminal, ^C arrives as a byte through the pty and the container's line discipline makes
+ * the SIGINT; a SIGINT to *us* then is forwarded like any other.)
+ */
+function forwardSignals(pid: number, _terminal: boolean): { stop(): void } {
+  const names: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  const handlers = names.map((s) => {
+    const h = () => {
+      traceNote(`forwarding ${s} to PID ${pid}`);
+      try {
+        process.kill(pid, s);
+      } catch {
+        /* already gone */
+      }
+    };
+    process.on(s, h);
+    return [s, h] as const;
+  });
+  return { stop: () => handlers.forEach(([s, h]) => process.off(s, h)) };
+}

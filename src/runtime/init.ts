@@ -1,0 +1,119 @@
+/**
+ * The container's init: the process that becomes the user's program.
+ *
+ * It starts as a copy of mini-run (node running this file), spawned by the runtime in a new
+ * PID namespace — so it is already PID 1 there — and placed in the container's cgroup. Then,
+ * one step at a time, it builds the container around itself and finally execve()s the program,
+ * which inherits everything: namespaces, root, mounts, cgroup, user, capabilities.
+ *
+ * Everything here is synchronous, on Node's main thread (see namespaces.ts for why).
+ */
+import { openSync, readFileSync, mkdirSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { setTraceSink, traceNote } from '../sys/trace';
+import { SIGNALS } from '../sys/constants';
+import {
+  clearCloexec, closeRangeCloexec, dup2, execve, sethostname, setControllingTerminal, setPdeathsig, setsid, chdir,
+} from '../sys/libc';
+import { parseSpec, hasNamespace, LOWERDIR_BASE_ANNOTATION, type RuntimeSpec } from './spec';
+import { InitSyncSocket } from './sync-socket';
+import { enterNewNamespaces } from './namespaces';
+import { makeRootPrivate, mountOverlayRoot, bindRootOntoItself, remountRootReadonly } from './rootfs';
+import { mountOne } from './mounts';
+import { createDevices } from './devices';
+import { enterRoot } from './pivot-root';
+import { maskPath, readonlyPath } from './masked-paths';
+import { limitBoundingSet, applyProcessCapabilities } from './capabilities';
+import { switchUser, findExecutable } from './process';
+import { RuntimeError } from './runtime-error';
+
+const SYNC_FD = 3;
+
+export function containerInit(bundle: string): never {
+  const sync = new InitSyncSocket(SYNC_FD);
+  try {
+    // 0. Wait until the runtime has put us in the container's cgroup, and get our options.
+    const start = sync.receive();
+    if (start.type !== 'start') throw new Error(`unexpected message ${start.type}`);
+    if (start.traceFd !== undefined) setTraceSink(start.traceFd, 'init');
+
+    // If the runtime dies, so do we (and with PID 1 gone, the kernel kills the whole namespace).
+    setPdeathsig(SIGNALS.SIGKILL);
+
+    const spec = parseSpec(readFileSync(join(bundle, 'config.json'), 'utf8'));
+    const rootfs = resolve(bundle, spec.root.path);
+
+    // The terminal lives on the host's devpts: open it while the host's /dev is still visible.
+    const ttyFd = start.ptySlave ? openSync(start.ptySlave, 'r+') : null;
+
+    // 1. New namespaces for mount, UTS, IPC, network, cgroup (PID was done by our parent).
+    enterNewNamespaces(spec);
+    sync.send({ type: 'namespaces' });
+    const go = sync.receive();
+    if (go.type !== 'continue') throw new Error(`unexpected message ${go.type}`);
+
+    // 2. The root filesystem and the container's mounts.
+    buildFilesystem(spec, rootfs);
+
+    // 3. Identity: hostname (only in our own UTS namespace — else it would rename the host!).
+    if (spec.hostname && hasNamespace(spec, 'uts')) sethostname(spec.hostname);
+
+    // 4. The terminal or the inherited stdio become fds 0, 1, 2 of the program.
+    if (ttyFd !== null) {
+      setsid(); // a new session with no controlling terminal…
+      setControllingTerminal(ttyFd); // …so this pty can become it (job control, ^C → SIGINT)
+      for (const fd of [0, 1, 2]) dup2(ttyFd, fd);
+    } else {
+      // Node opens even 0–2 close-on-exec: clear it, or the program gets EBADF on stdout.
+      for (const fd of [0, 1, 2]) clearCloexec(fd);
+    }
+
+    // 5. Privileges: shrink the capability bounding set, switch user, set the remaining sets.
+    const p = spec.process;
+    limitBoundingSet(p.capabilities?.bounding ?? []);
+    switchUser(p.user.uid, p.user.gid, p.user.additionalGids ?? []);
+    applyProcessCapabilities(p.capabilities ?? {}, p.user.uid);
+
+    // 6. Working directory and the program itself.
+    chdir(p.cwd);
+    const env = p.env ?? [];
+    const program = findExecutable(p.args[0], env);
+
+    // 7. No fd of ours may reach the program (the sync socket closes on exec: that is the
+    //    runtime's signal that execve succeeded). Then become the program.
+    closeRangeCloexec(3);
+    traceNote(`exec ${program} as PID ${process.pid === 1 ? 1 : process.pid}`);
+    execve(program, p.args, env);
+  } catch (err) {
+    const e = err as Error & { exitCode?: number };
+    const exitCode = e instanceof RuntimeError ? e.exitCode : 125;
+    try {
+      sync.send({ type: 'error', message: e.message, exitCode });
+    } catch {
+      /* the runtime is gone */
+    }
+    process.exit(exitCode);
+  }
+}
+
+/** Mount namespace work: private propagation, overlay root, mounts, /dev, pivot_root, masks. */
+function buildFilesystem(spec: RuntimeSpec, rootfs: string): void {
+  makeRootPrivate();
+  const mounts = spec.mounts ?? [];
+  const rootMount = mounts.find((m) => m.destination === '/');
+  if (rootMount) mountOverlayRoot(rootfs, rootMount, spec.annotations?.[LOWERDIR_BASE_ANNOTATION]);
+  else bindRootOntoItself(rootfs);
+
+  for (const m of mounts) {
+    if (m.destination === '/') continue;
+    mountOne(rootfs, m);
+    if (m.destination === '/dev') createDevices(rootfs);
+  }
+  enterRoot(rootfs);
+
+  // The working directory exists even if the image lacks it (docker creates it too).
+  mkdirSync(spec.process.cwd, { recursive: true }); // now inside the container's root
+  for (const path of spec.linux.maskedPaths ?? []) maskPath(path);
+  for (const path of spec.linux.readonlyPaths ?? []) readonlyPath(path);
+  if (spec.root.readonly) remountRootReadonly();
+}

@@ -1,0 +1,45 @@
+/**
+ * Namespaces: what the container sees of the system.
+ *
+ *   mount   its own mount table (overlay root, its /proc, no host mounts)
+ *   uts     its own hostname
+ *   ipc     its own System V IPC objects and POSIX message queues
+ *   network its own interfaces, routes, ports (starts with only `lo`, down)
+ *   cgroup  /proc/self/cgroup shows its cgroup as `/`
+ *   pid     its own process numbers: the program is PID 1
+ *
+ * unshare(2) moves the *calling thread* into new namespaces. Node has many threads; only the
+ * main thread (this one, doing synchronous calls) moves. That is enough: execve keeps only the
+ * calling thread, and the program starts with our namespaces.
+ *
+ * The PID namespace is the odd one: unshare(CLONE_NEWPID) does not move the caller, only its
+ * *future children*. So the parent calls it just before spawning the init (see container.ts).
+ */
+import { CLONE } from '../sys/constants';
+import { interfaceUp, unshare } from '../sys/libc';
+import { hasNamespace, type NamespaceType, type RuntimeSpec } from './spec';
+
+const FLAG: Record<Exclude<NamespaceType, 'pid' | 'user'>, number> = {
+  mount: CLONE.NEWNS,
+  uts: CLONE.NEWUTS,
+  ipc: CLONE.NEWIPC,
+  network: CLONE.NEWNET,
+  cgroup: CLONE.NEWCGROUP,
+};
+
+/** The unshare(2) flags for every namespace of the spec that the init itself creates. */
+export function initNamespaceFlags(spec: RuntimeSpec): number {
+  let flags = 0;
+  for (const [type, flag] of Object.entries(FLAG)) {
+    if (hasNamespace(spec, type as NamespaceType)) flags |= flag;
+  }
+  return flags;
+}
+
+/** Create the container's namespaces (all in one call) and bring up `lo` in a new network one. */
+export function enterNewNamespaces(spec: RuntimeSpec): void {
+  const flags = initNamespaceFlags(spec);
+  if (flags) unshare(flags);
+  // A new network namespace has only `lo`, and it is down: even 127.0.0.1 would not work.
+  if (hasNamespace(spec, 'network')) interfaceUp('lo');
+}

@@ -1,0 +1,98 @@
+/**
+ * The OCI runtime spec's `config.json`: the seam between the engine (images, names, flags —
+ * what dockerd/containerd do) and the runtime (namespaces, mounts, cgroups, exec — what runc
+ * does). The engine writes it into the container's bundle directory; the runtime reads only it.
+ *
+ * This is the subset mini-run uses, with the field names of
+ * https://github.com/opencontainers/runtime-spec (config.md, config-linux.md). One extension,
+ * in `annotations`, says where the overlay's short lower-layer names live (see rootfs.ts).
+ */
+import { z } from 'zod';
+
+export const NamespaceType = z.enum(['pid', 'network', 'mount', 'ipc', 'uts', 'user', 'cgroup']);
+export type NamespaceType = z.infer<typeof NamespaceType>;
+
+const Mount = z.object({
+  destination: z.string().startsWith('/'),
+  type: z.string().optional(),
+  source: z.string().optional(),
+  options: z.array(z.string()).optional(),
+});
+export type Mount = z.infer<typeof Mount>;
+
+const User = z.object({
+  uid: z.number().int().nonnegative(),
+  gid: z.number().int().nonnegative(),
+  additionalGids: z.array(z.number().int().nonnegative()).optional(),
+  umask: z.number().int().optional(),
+});
+
+const Capabilities = z.object({
+  bounding: z.array(z.string()).optional(),
+  effective: z.array(z.string()).optional(),
+  permitted: z.array(z.string()).optional(),
+  inheritable: z.array(z.string()).optional(),
+  ambient: z.array(z.string()).optional(),
+});
+
+const Rlimit = z.object({ type: z.string(), hard: z.number(), soft: z.number() });
+
+export const Process = z.object({
+  terminal: z.boolean().optional(),
+  consoleSize: z.object({ height: z.number(), width: z.number() }).optional(),
+  user: User,
+  args: z.array(z.string()).min(1),
+  env: z.array(z.string()).optional(),
+  cwd: z.string().startsWith('/'),
+  capabilities: Capabilities.optional(),
+  rlimits: z.array(Rlimit).optional(),
+  noNewPrivileges: z.boolean().optional(),
+});
+export type Process = z.infer<typeof Process>;
+
+const Resources = z.object({
+  memory: z.object({ limit: z.number().optional(), swap: z.number().optional() }).optional(),
+  cpu: z.object({ shares: z.number().optional(), quota: z.number().optional(), period: z.number().optional() }).optional(),
+  pids: z.object({ limit: z.number() }).optional(),
+});
+
+export const RuntimeSpec = z.object({
+  ociVersion: z.string(),
+  process: Process,
+  root: z.object({ path: z.string(), readonly: z.boolean().optional() }),
+  hostname: z.string().optional(),
+  mounts: z.array(Mount).optional(),
+  annotations: z.record(z.string()).optional(),
+  linux: z.object({
+    namespaces: z.array(z.object({ type: NamespaceType, path: z.string().optional() })),
+    resources: Resources.optional(),
+    cgroupsPath: z.string().optional(),
+    maskedPaths: z.array(z.string()).optional(),
+    readonlyPaths: z.array(z.string()).optional(),
+    rootfsPropagation: z.string().optional(),
+  }),
+});
+export type RuntimeSpec = z.infer<typeof RuntimeSpec>;
+
+/** Annotation (mini-run extension): directory the overlay's relative `lowerdir=` names are in. */
+export const LOWERDIR_BASE_ANNOTATION = 'org.mini-run.overlay.lowerdir-base';
+
+export function hasNamespace(spec: RuntimeSpec, type: NamespaceType): boolean {
+  return spec.linux.namespaces.some((n) => n.type === type && !n.path);
+}
+
+/** Parse and validate a config.json text. Errors name the field, in one line. */
+export function parseSpec(text: string, where = 'config.json'): RuntimeSpec {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${where}: not valid JSON (${(e as Error).message})`);
+  }
+  const r = RuntimeSpec.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new Error(`${where}: invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return r.data;
+}

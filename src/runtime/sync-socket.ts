@@ -1,0 +1,93 @@
+/**
+ * The sync socket between the runtime (parent, on the host) and the container's init.
+ *
+ * It is fd 3 of the init: a socketpair Node creates for `stdio[3] = 'pipe'`. Messages are
+ * JSON lines. The init reads with a *blocking* read(2) — it must not return to Node's event
+ * loop, whose threads live in the old namespaces.
+ *
+ *   parent → init   {"type":"start", …}       after the init is in its cgroup
+ *   init → parent   {"type":"namespaces"}     new namespaces exist (parent may configure them)
+ *   parent → init   {"type":"continue"}
+ *   init → parent   {"type":"error", …}       something failed; the init then exits
+ *   (EOF)                                      the socket is close-on-exec: EOF = execve worked
+ */
+import { readSync, writeSync } from 'node:fs';
+
+export type InitMessage =
+  | { type: 'start'; ptySlave?: string; traceFd?: number }
+  | { type: 'namespaces' }
+  | { type: 'continue' }
+  | { type: 'error'; message: string; exitCode: number };
+
+/** Init side: blocking line reads and writes on an inherited fd. */
+export class InitSyncSocket {
+  private buffered = '';
+  constructor(private readonly fd: number) {}
+
+  send(msg: InitMessage): void {
+    writeSync(this.fd, JSON.stringify(msg) + '\n');
+  }
+
+  receive(): InitMessage {
+    const chunk = Buffer.alloc(4096);
+    while (!this.buffered.includes('\n')) {
+      const n = readSync(this.fd, chunk, 0, chunk.length, null);
+      if (n === 0) throw new Error('runtime closed the sync socket');
+      this.buffered += chunk.toString('utf8', 0, n);
+    }
+    const i = this.buffered.indexOf('\n');
+    const line = this.buffered.slice(0, i);
+    this.buffered = this.buffered.slice(i + 1);
+    return JSON.parse(line) as InitMessage;
+  }
+}
+
+/** Parent side: an async reader of messages on the child's stdio[3] stream. */
+export class ParentSyncSocket {
+  private buffered = '';
+  private queue: InitMessage[] = [];
+  private waiters: Array<(m: InitMessage | null) => void> = [];
+  private closed = false;
+
+  constructor(private readonly stream: NodeJS.ReadWriteStream) {
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => {
+      this.buffered += d;
+      let i;
+      while ((i = this.buffered.indexOf('\n')) >= 0) {
+        const line = this.buffered.slice(0, i);
+        this.buffered = this.buffered.slice(i + 1);
+        try {
+          this.push(JSON.parse(line) as InitMessage);
+        } catch {
+          /* not ours: ignore */
+        }
+      }
+    });
+    const end = () => {
+      this.closed = true;
+      for (const w of this.waiters.splice(0)) w(null);
+    };
+    stream.on('end', end);
+    stream.on('close', end);
+    stream.on('error', end);
+  }
+
+  private push(m: InitMessage): void {
+    const w = this.waiters.shift();
+    if (w) w(m);
+    else this.queue.push(m);
+  }
+
+  send(msg: InitMessage): void {
+    this.stream.write(JSON.stringify(msg) + '\n');
+  }
+
+  /** The next message, or null when the init closed the socket (execve succeeded, or it died). */
+  receive(): Promise<InitMessage | null> {
+    const m = this.queue.shift();
+    if (m) return Promise.resolve(m);
+    if (this.closed) return Promise.resolve(null);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Relaying a pseudo-terminal (`-t`): the container's program has the pty's slave side as its
+ * controlling terminal; we hold the master and copy bytes between it and our own terminal.
+ *
+ * Our terminal goes into raw mode so every key (^C, ^Z, arrows) reaches the container's line
+ * discipline untouched; the container's pty does the cooking. Window size changes (SIGWINCH)
+ * are passed on with TIOCSWINSZ, which sends SIGWINCH to the container's foreground group.
+ */
+import { writeSync, closeSync } from 'node:fs';
+import * as tty from 'node:tty';
+import { setWinsize } from '../sys/libc';
+
+export class TerminalRelay {
+  private readonly master: tty.ReadStream;
+  private readonly done: Promise<void>;
+  private readonly onResize = () => this.resize();
+  private readonly onInput = (d: Buffer) => {
+    try {
+      writeSync(this.masterFd, d);
+    } catch {
+      /* the container side is gone */
+    }
+  };
+  private rawWasSet = false;
+
+  constructor(private readonly masterFd: number, private readonly interactive: boolean) {
+    this.resize();
+    this.master = new tty.ReadStream(masterFd);
+    this.master.on('data', (d: Buffer) => process.stdout.write(d));
+    // When the last process holding the slave exits, reading the master fails with EIO: the end.
+    this.done = new Promise((resolve) => {
+      this.master.on('error', () => resolve());
+      this.master.on('end', () => resolve());
+      this.master.on('close', () => resolve());
+    });
+    process.on('SIGWINCH', this.onResize);
+    if (interactive) {
+      if (process.stdin.isTTY) {
+        process.stdin.setRawMode(true);
+        this.rawWasSet = true;
+      }
+      process.stdin.on('data', this.onInput);
+      process.stdin.resume();
+    }
+  }
+
+  private resize(): void {
+    const rows = process.stdout.rows || 24;
+    const cols = process.stdout.columns || 80;
+    try {
+      setWinsize(this.masterFd, rows, cols);
+    } catch {
+      /* closed */
+    }
+  }
+
+  /** Wait for the last output, then give the user's terminal back as it was. */
+  async finish(): Promise<void> {
+    await Promise.race([this.done, new Promise((r) => setTimeout(r, 2000))]);
+    process.off('SIGWINCH', this.onResize);
+    if (this.interactive) {
+      process.stdin.off('data', this.onInput);
+      process.stdin.pause();
+      if (this.rawWasSet) process.stdin.setRawMode(false);
+    }
+    try {
+      this.master.destroy();
+    } catch {
+      try { closeSync(this.masterFd); } catch { /* already closed */ }
+    }
+  }
+}

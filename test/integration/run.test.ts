@@ -1,0 +1,266 @@
+/**
+ * `mini-run run` on the real kernel, as root: what a user sees from inside the container,
+ * the exit codes docker gives, and that nothing is left on the host afterwards.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, leaksFor, mr, removeRoot, tempRoot, containerCgroups } from '../helpers/cli';
+
+let root: string;
+const IMG = 'mini-run/busybox';
+const run = (args: string[], input?: string) => mr(root, ['run', '--rm', ...args], { input });
+const sh = (script: string, flags: string[] = []) => run([...flags, IMG, 'sh', '-c', script]);
+
+beforeAll(() => {
+  root = tempRoot('run');
+  // The first run builds the built-in image from the host's busybox.
+  const r = sh('true');
+  if (r.status !== 0) throw new Error(`first run failed: ${r.stderr}`);
+});
+
+afterAll(() => {
+  expect(leaksFor(root)).toEqual([]);
+  removeRoot(root);
+});
+
+describe('isolation seen from inside', () => {
+  it('runs the program as PID 1 in a new PID namespace', () => {
+    const r = sh('echo $$; ps -o pid,comm | tail -n +2');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe('1');
+    // Only the container's processes are visible: sh (1) and ps.
+    expect(lines.slice(1).map((l) => l.trim().split(/\s+/)[0]).sort()).toHaveLength(2);
+  });
+
+  it('has its own hostname: the first 12 hex digits of the id, or -h', () => {
+    const r = sh('hostname; cat /etc/hostname');
+    const [h, file] = r.stdout.trim().split('\n');
+    expect(h).toMatch(/^[0-9a-f]{12}$/);
+    expect(file).toBe(h);
+    expect(sh('hostname', ['-h', 'box1']).stdout.trim()).toBe('box1');
+    expect(spawnSync('hostname').stdout.toString().trim()).not.toBe('box1');
+  });
+
+  it('is in its own mount, UTS, IPC, network, PID namespaces', () => {
+    const r = sh('for n in mnt uts ipc net pid; do readlink /proc/1/ns/$n; done');
+    const inside = r.stdout.trim().split('\n');
+    const host = ['mnt', 'uts', 'ipc', 'net', 'pid'].map((n) => readlinkSync(`/proc/self/ns/${n}`));
+    expect(inside).toHaveLength(5);
+    inside.forEach((ns, i) => expect(ns).not.toBe(host[i]));
+  });
+
+  it('shares the host namespace when asked: --pid host, --uts host, --ipc host, --network host', () => {
+    const r = sh('readlink /proc/self/ns/pid /proc/self/ns/uts /proc/self/ns/ipc /proc/self/ns/net',
+      ['--pid', 'host', '--uts', 'host', '--ipc', 'host', '--network', 'host']);
+    expect(r.status).toBe(0);
+    const host = ['pid', 'uts', 'ipc', 'net'].map((n) => readlinkSync(`/proc/self/ns/${n}`));
+    expect(r.stdout.trim().split('\n')).toEqual(host);
+  });
+
+  it('with --network none (the default for now) sees only lo, and it is up', () => {
+    const r = sh('ip -o link | cut -d: -f2; ping -c1 -W1 127.0.0.1 >/dev/null && echo ping-ok');
+    expect(r.stdout.split('\n').map((s) => s.trim()).filter(Boolean)).toEqual(['lo', 'ping-ok']);
+  });
+
+  it('has an overlay root built from the image layers', () => {
+    const r = sh('grep " / " /proc/self/mountinfo');
+    expect(r.stdout).toMatch(/ - overlay overlay .*lowerdir=/);
+    // Writes land in the container's layer, not in the image: a new container does not see them.
+    expect(sh('echo hi > /bin/new-file && cat /bin/new-file').stdout.trim()).toBe('hi');
+    expect(sh('test -e /bin/new-file && echo present || echo absent').stdout.trim()).toBe('absent');
+  });
+
+  it('mounts /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue and /sys like docker', () => {
+    const r = sh('cat /proc/self/mounts');
+    const m = Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(' ')).map((f) => [f[1], f]));
+    expect(m['/proc'][2]).toBe('proc');
+    expect(m['/proc'][3]).toMatch(/nosuid,nodev,noexec/);
+    expect(m['/dev'][2]).toBe('tmpfs');
+    expect(m['/dev/pts'][2]).toBe('devpts');
+    expect(m['/dev/pts'][3]).toMatch(/ptmxmode=666/);
+    expect(m['/dev/shm'][3]).toMatch(/size=65536k/);
+    expect(m['/dev/mqueue'][2]).toBe('mqueue');
+    expect(m['/sys'][3]).toMatch(/^ro,/);
+  });
+
+  it('has a small /dev: the standard nodes and links, no host disks', () => {
+    const r = sh('ls /dev | sort | tr "\\n" " "; echo; readlink /dev/ptmx /dev/fd; head -c 4 /dev/zero | wc -c');
+    const [list, ptmx, fd, zeros] = r.stdout.trim().split('\n');
+    for (const n of ['null', 'zero', 'full', 'random', 'urandom', 'tty', 'ptmx', 'pts', 'shm', 'mqueue', 'fd', 'stdin', 'stdout', 'stderr']) {
+      expect(list.split(' ')).toContain(n);
+    }
+    expect(list).not.toMatch(/vda|sda|nvme|kmsg|mem /);
+    expect(ptmx).toBe('pts/ptmx');
+    expect(fd).toBe('/proc/self/fd');
+    expect(zeros.trim()).toBe('4');
+  });
+
+  it('masks host kernel files and makes /proc/sys read-only', () => {
+    const r = sh('cat /proc/timer_list | wc -c; cat /proc/keys 2>/dev/null | wc -c; echo 1 > /proc/sys/kernel/ns_last_pid 2>&1 || echo ro-ok; ls /sys/firmware | wc -l');
+    const [timer, keys, , firmware] = r.stdout.trim().split('\n');
+    expect(timer.trim()).toBe('0');
+    expect(keys.trim()).toBe('0');
+    expect(r.stdout).toContain('ro-ok');
+    expect(firmware.trim()).toBe('0');
+  });
+
+  it("has docker's 14 default capabilities, and --cap-add/--cap-drop/--privileged change them", () => {
+    const caps = (flags: string[] = []) => sh('grep -E "^Cap(Eff|Bnd)" /proc/self/status', flags).stdout;
+    expect(caps()).toContain('CapEff:\t00000000a80425fb');
+    expect(caps()).toContain('CapBnd:\t00000000a80425fb');
+    expect(caps(['--cap-drop', 'NET_RAW'])).toContain('CapEff:\t00000000a80405fb');
+    expect(caps(['--cap-add', 'SYS_ADMIN'])).toContain('CapEff:\t00000000a82425fb');
+    const priv = sh('grep CapEff /proc/self/status; grep -c " /proc/sys " /proc/self/mounts', ['--privileged']).stdout;
+    expect(priv).not.toContain('00000000a80425fb');
+    expect(priv.trim().split('\n')[1]).toBe('0');
+  });
+
+  it("lets no runtime file descriptor reach the program", () => {
+    const r = sh('ls /proc/self/fd | sort -n | tr "\\n" " "');
+    // 0,1,2 are ours; the 3rd is ls's own open of /proc/self/fd.
+    expect(r.stdout.trim().split(' ')).toEqual(['0', '1', '2', '3']);
+  });
+
+  it('generates /etc/hosts and /etc/resolv.conf', () => {
+    const r = sh('cat /etc/hosts; echo ---; cat /etc/resolv.conf');
+    expect(r.stdout).toMatch(/127\.0\.0\.1\tlocalhost/);
+    expect(r.stdout.split('---')[1]).not.toMatch(/nameserver 127\./);
+  });
+
+  it('--read-only makes the root read-only', () => {
+    const r = sh('touch /x 2>&1; echo rc=$?', ['--read-only']);
+    expect(r.stdout).toMatch(/Read-only file system/);
+    expect(r.stdout).toContain('rc=1');
+  });
+});
+
+describe('the process: command, env, user, workdir', () => {
+  it('passes the exit code through', () => {
+    expect(sh('exit 3').status).toBe(3);
+    expect(sh('exit 0').status).toBe(0);
+  });
+
+  it('gives 128+N when the program is killed by signal N', () => {
+    expect(sh('kill -KILL $$').status).toBe(137);
+  });
+
+  it("gives 127 for a command that is not found and 126 for one that cannot be executed", () => {
+    const nf = run([IMG, 'no-such-command']);
+    expect(nf.status).toBe(127);
+    expect(nf.stderr).toMatch(/executable file not found in \$PATH/);
+    const ne = run([IMG, '/etc/passwd']);
+    expect(ne.status).toBe(126);
+    expect(ne.stderr).toMatch(/permission denied/);
+  });
+
+  it('sets env from the image, --env-file and -e (later wins), plus HOSTNAME and HOME', () => {
+    const file = join(root, 'env.list');
+    writeFileSync(file, '# comment\nA=from-file\nB=from-file\n');
+    const r = run(['--env-file', file, '-e', 'B=from-flag', '-e', 'C', IMG, 'env'], undefined);
+    expect(r.stdout).toMatch(/^PATH=\/usr\/local\/sbin/m);
+    expect(r.stdout).toMatch(/^A=from-file$/m);
+    expect(r.stdout).toMatch(/^B=from-flag$/m);
+    expect(r.stdout).toMatch(/^HOSTNAME=[0-9a-f]{12}$/m);
+    expect(r.stdout).toMatch(/^HOME=\/root$/m);
+  });
+
+  it('-w sets the working directory (created if missing)', () => {
+    expect(sh('pwd', ['-w', '/srv/app']).stdout.trim()).toBe('/srv/app');
+  });
+
+  it('-u resolves names from the image and drops capabilities for non-root', () => {
+    const r = sh('id -u; id -g; grep CapEff /proc/self/status', ['-u', 'nobody']);
+    const [uid, , cap] = r.stdout.trim().split('\n');
+    expect(uid).toBe('65534');
+    expect(cap).toBe('CapEff:\t0000000000000000');
+    expect(sh('id -u; id -g', ['-u', '1234:5678']).stdout.trim().split('\n')).toEqual(['1234', '5678']);
+    const bad = sh('true', ['-u', 'no-such-user']);
+    expect(bad.status).toBe(125);
+    expect(bad.stderr).toMatch(/unable to find user no-such-user/);
+  });
+
+  it('--entrypoint replaces the image entrypoint; args follow the image', () => {
+    const r = run(['--entrypoint', 'echo', IMG, 'a', '-n', 'b']);
+    expect(r.stdout.trim()).toBe('a -n b');
+  });
+
+  it('-i passes stdin through', () => {
+    const r = mr(root, ['run', '--rm', '-i', IMG, 'cat'], { input: 'hello through stdin\n' });
+    expect(r.stdout).toBe('hello through stdin\n');
+  });
+
+  it('--init runs a reaping, signal-forwarding init as PID 1', () => {
+    const r = sh('ps -o pid,args | sed -n 2p', ['--init']);
+    expect(r.stdout).toMatch(/^\s*1 \/sbin\/mini-init -- sh/);
+  });
+
+  it('-t gives a terminal with the right size', () => {
+    const r = spawnSync('script', ['-qec', `stty cols 101 rows 33; ${process.execPath} ${BIN} --root ${root} run --rm -it ${IMG} sh -c 'tty; stty size; exit 7'`, '/dev/null'],
+      { encoding: 'utf8', input: '', timeout: 30_000 });
+    expect(r.stdout).toMatch(/\/dev\/pts\/\d+/);
+    expect(r.stdout).toContain('33 101');
+    expect(r.status).toBe(7);
+  });
+});
+
+describe('errors: one clear line, docker exit codes, nothing left', () => {
+  it('an unknown image', () => {
+    const r = mr(root, ['run', '--rm', 'no-such-image:1.0', 'true']);
+    expect(r.status).toBe(125);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/no-such-image:1.0/);
+  });
+
+  it('a bad flag value', () => {
+    const r = mr(root, ['run', '--rm', '--memory', 'lots', IMG, 'true']);
+    expect(r.status).toBe(125);
+    expect(r.stderr).toMatch(/invalid argument "lots" for "--memory"/);
+  });
+
+  it('-it without a terminal', () => {
+    const r = mr(root, ['run', '--rm', '-it', IMG, 'true']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/the input device is not a TTY/);
+  });
+
+  it('a name already in use', () => {
+    const first = mr(root, ['run', '--name', 'dup', IMG, 'true']);
+    expect(first.status).toBe(0);
+    const second = mr(root, ['run', '--name', 'dup', IMG, 'true']);
+    expect(second.status).toBe(125);
+    expect(second.stderr).toMatch(/already in use/);
+  });
+
+  it('leaves no container directory behind with --rm, also after failures', () => {
+    const before = readdirSync(join(root, 'containers'));
+    sh('exit 5');
+    run([IMG, 'no-such-command']);
+    expect(readdirSync(join(root, 'containers'))).toEqual(before);
+  });
+});
+
+describe('no leaks', () => {
+  it('cleans up after the CLI is SIGKILLed mid-run', async () => {
+    const containers = join(root, 'containers');
+    const before = readdirSync(containers).length;
+    const child = spawn(process.execPath, [BIN, '--root', root, 'run', '--rm', IMG, 'sleep', '3617'], { stdio: 'ignore' });
+    // Wait until the container is running (its cgroup exists), then kill the CLI.
+    const deadline = Date.now() + 10_000;
+    while (containerCgroups().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(containerCgroups().length).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    await new Promise((r) => setTimeout(r, 300));
+    // The container's processes died with it (PDEATHSIG → PID 1 gone → namespace killed).
+    expect(spawnSync('pgrep', ['-f', 'sleep 3617']).stdout.toString().trim()).toBe('');
+    expect(readdirSync(containers).length).toBe(before + 1);
+    // The next run sweeps the cgroup and the record away.
+    expect(sh('true').status).toBe(0);
+    expect(containerCgroups()).toEqual([]);
+    expect(readdirSync(containers).length).toBe(before);
+  });
+});
