@@ -1,0 +1,44 @@
+/**
+ * cgroups: limit and account what a container's processes may use (memory, CPU, pids).
+ *
+ * One interface (`Cgroup`), two drivers: `v2.ts` (unified hierarchy, every current distro)
+ * and `v1.ts` (legacy per-controller hierarchies). `openCgroup` picks the one the host runs.
+ *
+ *   const cg = openCgroup(id);
+ *   cg.create({ memory: { limit: 64 << 20 }, pids: { limit: 100 }, cpu: cpusToQuota(0.5) });
+ *   cg.addProcess(initPid);          // or: the init writes "0" into each of cg.procsFiles()
+ *   …                                // the program runs, limited
+ *   cg.oomKilled();                  // after exit: was it the OOM killer?
+ *   cg.destroy();
+ */
+import { checkContainerId } from './cgroupfs';
+import { DEFAULT_MOUNTPOINT, detectCgroupVersion } from './detect';
+import { CgroupOptions, Cgroup } from './types';
+import { CgroupV1, listV1 } from './v1';
+import { CgroupV2, listV2 } from './v2';
+
+export type { Cgroup, CgroupOptions, CgroupStats, LinuxResources } from './types';
+export { detectCgroupVersion, CGROUP_PREFIX, PARENT_NAME, DEFAULT_MOUNTPOINT, cgroupName } from './detect';
+export { cpusToQuota, sharesToWeight, DEFAULT_CPU_PERIOD } from './limits';
+export { CgroupV1 } from './v1';
+export { CgroupV2 } from './v2';
+
+function defaultWarn(message: string): void {
+  process.stderr.write(`WARNING: ${message}\n`);
+}
+
+/** The cgroup of container `containerId` (nothing is created until `create()`). */
+export function openCgroup(containerId: string, opts: CgroupOptions = {}): Cgroup {
+  checkContainerId(containerId);
+  const mountpoint = opts.mountpoint ?? DEFAULT_MOUNTPOINT;
+  const version = opts.version ?? detectCgroupVersion(mountpoint);
+  const warn = opts.onWarning ?? defaultWarn;
+  return version === 2 ? new CgroupV2(containerId, mountpoint, warn) : new CgroupV1(containerId, mountpoint, warn);
+}
+
+/** Container ids that have a mr-* cgroup on this host (to clean up after a crash). */
+export function listContainerCgroups(opts: { mountpoint?: string; version?: 1 | 2 } = {}): string[] {
+  const mountpoint = opts.mountpoint ?? DEFAULT_MOUNTPOINT;
+  const version = opts.version ?? detectCgroupVersion(mountpoint);
+  return version === 2 ? listV2(mountpoint) : listV1(mountpoint);
+}

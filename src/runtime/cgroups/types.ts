@@ -1,0 +1,71 @@
+/**
+ * The shapes every cgroup driver shares: the OCI runtime-spec `linux.resources` subset we
+ * apply, and the `Cgroup` interface the runtime codes against (v1 and v2 both implement it).
+ *
+ * https://github.com/opencontainers/runtime-spec/blob/main/config-linux.md#control-groups
+ */
+
+/** OCI `linux.resources` (the part mini-run applies). Numbers are bytes / microseconds. */
+export interface LinuxResources {
+  memory?: {
+    /** Hard limit in bytes; -1 = unlimited. */
+    limit?: number;
+    /**
+     * Memory + swap TOTAL in bytes, like `docker run --memory-swap`; -1 = unlimited swap.
+     * Equal to `limit` means "no swap at all". (runtime-spec: "limit of memory+Swap usage".)
+     * Note: docker's engine turns `--memory 64m` alone into swap = 2 × memory; the runtime
+     * only applies what is in the spec and leaves swap alone when it is absent.
+     */
+    swap?: number;
+  };
+  cpu?: {
+    /** Relative weight (v1 cpu.shares, default 1024; v2 cpu.weight is derived from it). */
+    shares?: number;
+    /** CPU time in µs the group may use per `period`; -1 = unlimited. */
+    quota?: number;
+    /** Length of the CFS period in µs (default 100000). */
+    period?: number;
+  };
+  /** Max number of tasks (processes + threads); 0 or -1 = unlimited (as runc). */
+  pids?: { limit?: number };
+}
+
+export interface CgroupStats {
+  /** Total CPU time consumed by the group, µs (v2 cpu.stat usage_usec, v1 cpuacct.usage / 1000). */
+  cpuUsageUsec: number | null;
+  /** Current memory charged to the group, bytes (v2 memory.current, v1 memory.usage_in_bytes). */
+  memoryUsageBytes: number | null;
+  /** Tasks currently in the group (pids.current). */
+  pidsCurrent: number | null;
+}
+
+export interface Cgroup {
+  readonly version: 1 | 2;
+  /** Absolute directories of this container's cgroup (v2: one; v1: one per controller hierarchy). */
+  readonly paths: string[];
+  /** Warnings gathered by create() (e.g. swap limit unsupported); also printed via `onWarning`. */
+  readonly warnings: string[];
+  /** mkdir (+ the mini-run parent, controllers enabled) and write the limits, every write traced. */
+  create(resources: LinuxResources): void;
+  /** Move a process into the cgroup: write its pid to cgroup.procs (in every v1 hierarchy). */
+  addProcess(pid: number): void;
+  /** The cgroup.procs files, so an init can write "0" (= itself) into each before exec. */
+  procsFiles(): string[];
+  /** Processes currently in the cgroup (union over hierarchies on v1). */
+  pids(): number[];
+  /** Did the kernel's OOM killer kill a process of this cgroup? */
+  oomKilled(): boolean;
+  /** Usage counters (for tests now; `mini-run stats` later). */
+  stats(): CgroupStats;
+  /** Kill leftover processes, rmdir the cgroup and the mini-run parent if empty. Never throws for "already gone". */
+  destroy(): void;
+}
+
+export interface CgroupOptions {
+  /** Where cgroupfs is mounted (default /sys/fs/cgroup). Tests point it at a fake tree. */
+  mountpoint?: string;
+  /** Force a driver instead of detecting one. */
+  version?: 1 | 2;
+  /** Where warnings go (default: `WARNING: …` on stderr, like docker). */
+  onWarning?: (message: string) => void;
+}

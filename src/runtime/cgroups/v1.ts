@@ -1,0 +1,249 @@
+/**
+ * cgroup v1 driver (legacy hierarchies, and "hybrid" hosts like these build machines): each
+ * controller is its own mounted tree, so a container has one directory PER controller:
+ *   /sys/fs/cgroup/memory/mini-run/mr-<id>    memory.limit_in_bytes, memory.memsw.limit_in_bytes
+ *   /sys/fs/cgroup/cpu/mini-run/mr-<id>       cpu.cfs_quota_us, cpu.cfs_period_us, cpu.shares
+ *   /sys/fs/cgroup/pids/mini-run/mr-<id>      pids.max
+ *   … and cpuacct (CPU accounting), freezer (pause), blkio, devices, cpuset, joined without limits.
+ * A process must be written into the cgroup.procs of every one of them.
+ *
+ * v1 has no "no internal processes" rule, but we keep the same mini-run/ parent as on v2 so
+ * the layout (and the cleanup) reads the same on both.
+ */
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../../errors';
+import { traceNote } from '../../sys/trace';
+import {
+  errnoOf, isKernelCgroupfs, killPids, makeCgroupDir, readCgroupFile, readKeyed, readNumber,
+  readProcs, removeCgroupDir, removeWithRetry, sleepMs, writeCgroupFile,
+} from './cgroupfs';
+import { CGROUP_PREFIX, PARENT_NAME, cgroupName } from './detect';
+import { checkMemory, pidsValue } from './limits';
+import { Cgroup, CgroupStats, LinuxResources } from './types';
+
+/** The v1 hierarchies a container joins, in the order they are created and joined. */
+export const V1_CONTROLLERS = ['cpuset', 'memory', 'cpu', 'cpuacct', 'pids', 'blkio', 'devices', 'freezer'] as const;
+export type V1Controller = (typeof V1_CONTROLLERS)[number];
+
+interface Hierarchy {
+  /** Controllers served by this mount (several when co-mounted, e.g. "cpu,cpuacct"). */
+  controllers: V1Controller[];
+  /** The mount (hierarchy root), e.g. /sys/fs/cgroup/memory. */
+  root: string;
+  parent: string;
+  dir: string;
+}
+
+export class CgroupV1 implements Cgroup {
+  readonly version = 1 as const;
+  readonly paths: string[];
+  readonly warnings: string[] = [];
+  private readonly hierarchies: Hierarchy[];
+  private readonly byController = new Map<V1Controller, Hierarchy>();
+  private readonly fake: boolean;
+
+  constructor(readonly containerId: string, private readonly mountpoint: string, private readonly warn: (m: string) => void) {
+    this.fake = !isKernelCgroupfs(join(mountpoint, 'memory')) && !isKernelCgroupfs(join(mountpoint, 'cpu'));
+    // Distros often co-mount cpu and cpuacct (/sys/fs/cgroup/cpu,cpuacct with cpu and cpuacct
+    // as symlinks to it): one directory serves both, and must be created and joined once.
+    const seen = new Map<string, Hierarchy>();
+    for (const c of V1_CONTROLLERS) {
+      const mount = join(mountpoint, c);
+      if (!existsSync(mount)) continue; // controller not mounted on this host
+      let real = mount;
+      try { real = realpathSync(mount); } catch { /* keep */ }
+      let h = seen.get(real);
+      if (!h) {
+        const parent = join(real, PARENT_NAME);
+        h = { controllers: [], root: real, parent, dir: join(parent, cgroupName(containerId)) };
+        seen.set(real, h);
+      }
+      h.controllers.push(c);
+      this.byController.set(c, h);
+    }
+    this.hierarchies = [...seen.values()];
+    this.paths = this.hierarchies.map((h) => h.dir);
+  }
+
+  private path(c: V1Controller, file: string): string | null {
+    const h = this.byController.get(c);
+    return h ? join(h.dir, file) : null;
+  }
+
+  private need(c: V1Controller): Hierarchy {
+    const h = this.byController.get(c);
+    if (!h) throw new UserError(`cgroup controller ${c} is not available on this host`);
+    return h;
+  }
+
+  create(resources: LinuxResources): void {
+    checkMemory(resources.memory);
+    // Check every limit's controller before creating anything.
+    if (resources.memory?.limit !== undefined || resources.memory?.swap !== undefined) this.need('memory');
+    const cpu = resources.cpu;
+    if (cpu && (cpu.quota !== undefined || cpu.period !== undefined || cpu.shares)) this.need('cpu');
+    if (resources.pids?.limit !== undefined) this.need('pids');
+    try {
+      for (const h of this.hierarchies) this.makeDirs(h);
+      this.writeLimits(resources);
+    } catch (err) {
+      this.destroy();
+      throw err;
+    }
+  }
+
+  /** mkdir <root>/mini-run and <root>/mini-run/mr-<id>, retrying if a concurrent destroy removes the parent. */
+  private makeDirs(h: Hierarchy): void {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        makeCgroupDir(h.parent);
+        if (h.controllers.includes('cpuset')) this.copyCpuset(h.root, h.parent);
+        if (!makeCgroupDir(h.dir) && readProcs(join(h.dir, 'cgroup.procs')).length > 0) {
+          throw new UserError(`cgroup ${h.dir} already exists and has processes: is container ${this.containerId} running?`);
+        }
+        if (h.controllers.includes('cpuset')) this.copyCpuset(h.parent, h.dir);
+        return;
+      } catch (err) {
+        if (errnoOf(err) === 'ENOENT' && attempt < 5) { sleepMs(10); continue; }
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * A new v1 cpuset cgroup starts with EMPTY cpuset.cpus and cpuset.mems, and the kernel
+   * refuses to add a task to it (ENOSPC) until both are set: "which CPUs / memory nodes may
+   * these tasks use?" has no default in v1. Copy the parent's values down.
+   * (v2's cpuset inherits the parent's effective sets, so v2 needs nothing like this.)
+   */
+  private copyCpuset(from: string, to: string): void {
+    for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+      const mine = (readCgroupFile(join(to, file)) ?? '').trim();
+      if (mine !== '') continue;
+      const value = (readCgroupFile(join(from, file)) ?? '').trim();
+      if (value !== '') writeCgroupFile(join(to, file), value);
+    }
+  }
+
+  private writeLimits(r: LinuxResources): void {
+    const mem = r.memory;
+    if (mem?.limit !== undefined) {
+      // Limit first: the kernel requires memory ≤ memory+swap at every moment, and a new
+      // cgroup's memsw limit is unlimited, so lowering memory first always works.
+      writeCgroupFile(this.path('memory', 'memory.limit_in_bytes')!, String(mem.limit < 0 ? -1 : Math.floor(mem.limit)));
+    }
+    if (mem?.swap !== undefined) {
+      // memory.memsw.* exist only when the kernel accounts swap (CONFIG_MEMCG_SWAP and, on
+      // many distros, the boot option swapaccount=1). Without them we cannot limit swap: warn
+      // like docker and go on with memory limited alone. The hierarchy root shows the file too,
+      // which lets a fake tree say "supported".
+      const memsw = this.path('memory', 'memory.memsw.limit_in_bytes')!;
+      const root = this.byController.get('memory')!.root;
+      if (existsSync(join(root, 'memory.memsw.limit_in_bytes')) || existsSync(memsw)) {
+        writeCgroupFile(memsw, String(mem.swap < 0 ? -1 : Math.floor(mem.swap)));
+      } else {
+        this.warning('Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.');
+      }
+    }
+    const cpu = r.cpu;
+    if (cpu) {
+      if (cpu.shares) writeCgroupFile(this.path('cpu', 'cpu.shares')!, String(Math.floor(cpu.shares)));
+      // Period before quota: the kernel checks quota/period against the parent's as each is written.
+      if (cpu.period !== undefined && cpu.period > 0) writeCgroupFile(this.path('cpu', 'cpu.cfs_period_us')!, String(Math.floor(cpu.period)));
+      if (cpu.quota !== undefined) writeCgroupFile(this.path('cpu', 'cpu.cfs_quota_us')!, String(cpu.quota < 0 ? -1 : Math.floor(cpu.quota)));
+    }
+    if (r.pids?.limit !== undefined) writeCgroupFile(this.path('pids', 'pids.max')!, pidsValue(r.pids.limit));
+  }
+
+  private warning(m: string): void {
+    this.warnings.push(m);
+    traceNote(`warning: ${m}`);
+    this.warn(m);
+  }
+
+  addProcess(pid: number): void {
+    for (const f of this.procsFiles()) writeCgroupFile(f, String(pid));
+  }
+
+  procsFiles(): string[] {
+    return this.hierarchies.map((h) => join(h.dir, 'cgroup.procs'));
+  }
+
+  pids(): number[] {
+    const all = new Set<number>();
+    for (const f of this.procsFiles()) for (const p of readProcs(f)) all.add(p);
+    return [...all].sort((a, b) => a - b);
+  }
+
+  /**
+   * memory.oom_control has an `oom_kill N` counter since Linux 4.13. Older kernels only have
+   * memory.failcnt, which counts hits of the limit (reclaim, not necessarily a kill): an
+   * approximation, used only when oom_kill is missing.
+   */
+  oomKilled(): boolean {
+    const ctl = this.path('memory', 'memory.oom_control');
+    if (!ctl) return false;
+    const m = readKeyed(ctl);
+    if (m.has('oom_kill')) return m.get('oom_kill')! > 0;
+    return (readNumber(this.path('memory', 'memory.failcnt')!) ?? 0) > 0;
+  }
+
+  stats(): CgroupStats {
+    const acct = this.path('cpuacct', 'cpuacct.usage');
+    const ns = acct ? readNumber(acct) : null;
+    const mem = this.path('memory', 'memory.usage_in_bytes');
+    const pc = this.path('pids', 'pids.current');
+    return {
+      cpuUsageUsec: ns === null ? null : Math.round(ns / 1000),
+      memoryUsageBytes: mem ? readNumber(mem) : null,
+      pidsCurrent: pc ? readNumber(pc) : null,
+    };
+  }
+
+  /**
+   * v1 has no cgroup.kill. Freeze the group first (if the freezer is mounted) so nothing can
+   * fork between reading cgroup.procs and the kills, SIGKILL every pid, then thaw so the
+   * frozen tasks can run their way to death.
+   */
+  private killAll(): void {
+    const state = this.path('freezer', 'freezer.state');
+    const canFreeze = !this.fake && state !== null && existsSync(state);
+    if (canFreeze) {
+      try { writeCgroupFile(state, 'FROZEN'); } catch (e) { traceNote(`freeze failed: ${(e as Error).message}`); }
+      // FREEZING → FROZEN takes a moment while tasks reach the freezer.
+      for (let i = 0; i < 50 && (readCgroupFile(state) ?? '').trim() === 'FREEZING'; i++) sleepMs(5);
+    }
+    killPids(this.pids());
+    if (canFreeze) {
+      try { writeCgroupFile(state, 'THAWED'); } catch { /* gone */ }
+    }
+  }
+
+  destroy(): void {
+    if (this.pids().length > 0) this.killAll();
+    for (const h of this.hierarchies) {
+      removeWithRetry(h.dir, this.fake, () => this.pids(), () => this.killAll());
+    }
+    for (const h of this.hierarchies) {
+      if (existsSync(h.parent) && listIn(h.parent).length === 0) removeCgroupDir(h.parent, this.fake);
+    }
+  }
+}
+
+function listIn(parent: string): string[] {
+  try {
+    return readdirSync(parent, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name.startsWith(CGROUP_PREFIX))
+      .map((e) => e.name.slice(CGROUP_PREFIX.length));
+  } catch {
+    return [];
+  }
+}
+
+/** Ids of container cgroups in any v1 hierarchy (union). */
+export function listV1(mountpoint: string): string[] {
+  const ids = new Set<string>();
+  for (const c of V1_CONTROLLERS) for (const id of listIn(join(mountpoint, c, PARENT_NAME))) ids.add(id);
+  return [...ids].sort();
+}

@@ -1,0 +1,217 @@
+/**
+ * cgroup v2 driver (unified hierarchy): one directory per container,
+ *   /sys/fs/cgroup/mini-run/mr-<id>
+ * with memory.max, memory.swap.max, cpu.max, cpu.weight, pids.max.
+ *
+ * In v2 a controller works in a cgroup only if its PARENT lists it in `cgroup.subtree_control`,
+ * all the way down from the root. And the "no internal processes" rule: a cgroup that holds
+ * processes cannot enable controllers for its children (the write fails with EBUSY) — except
+ * the root. On a systemd host the shell running mini-run sits in e.g.
+ * /user.slice/user-0.slice/session-1.scope, so creating container cgroups BESIDE or UNDER our
+ * own cgroup would trip it. That is why container cgroups go under a dedicated parent,
+ * /sys/fs/cgroup/mini-run, which never holds a process of its own: it can always delegate.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../../errors';
+import { traceNote } from '../../sys/trace';
+import {
+  errnoOf, isKernelCgroupfs, killPids, makeCgroupDir, readCgroupFile, readKeyed, readNumber,
+  readProcs, removeCgroupDir, removeWithRetry, sleepMs, writeCgroupFile,
+} from './cgroupfs';
+import { CGROUP_PREFIX, PARENT_NAME, cgroupName } from './detect';
+import { checkMemory, cpuMaxValue, maxOrNumber, pidsValue, sharesToWeight, swapMaxValue } from './limits';
+import { Cgroup, CgroupStats, LinuxResources } from './types';
+
+/** Controllers mini-run enables for containers, in this order (when the kernel has them). */
+export const V2_CONTROLLERS = ['memory', 'pids', 'cpu', 'io'] as const;
+
+function words(s: string | null): Set<string> {
+  return new Set((s ?? '').split(/\s+/).filter(Boolean));
+}
+
+export class CgroupV2 implements Cgroup {
+  readonly version = 2 as const;
+  readonly paths: string[];
+  readonly warnings: string[] = [];
+  private readonly parent: string;
+  private readonly dir: string;
+  private readonly fake: boolean;
+  /** Controllers enabled for the container's cgroup (filled by create()). */
+  private enabled = new Set<string>();
+
+  constructor(readonly containerId: string, private readonly mountpoint: string, private readonly warn: (m: string) => void) {
+    this.parent = join(mountpoint, PARENT_NAME);
+    this.dir = join(this.parent, cgroupName(containerId));
+    this.paths = [this.dir];
+    this.fake = !isKernelCgroupfs(mountpoint);
+  }
+
+  create(resources: LinuxResources): void {
+    checkMemory(resources.memory);
+    // A concurrent `destroy` of the last other container may rmdir the parent between our
+    // mkdir of it and of the container: then mkdir says ENOENT and we start over.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.enabled = this.prepareParent();
+        if (!makeCgroupDir(this.dir) && readProcs(join(this.dir, 'cgroup.procs')).length > 0) {
+          throw new UserError(`cgroup ${this.dir} already exists and has processes: is container ${this.containerId} running?`);
+        }
+        break;
+      } catch (err) {
+        if (errnoOf(err) === 'ENOENT' && attempt < 5) { sleepMs(10); continue; }
+        throw err;
+      }
+    }
+    try {
+      this.writeLimits(resources);
+    } catch (err) {
+      this.destroy(); // no half-configured cgroup left behind
+      throw err;
+    }
+  }
+
+  /**
+   * Make /sys/fs/cgroup/mini-run and enable controllers on the way down:
+   *   root/cgroup.subtree_control      ← +memory +pids +cpu …   (only the missing ones)
+   *   mini-run/cgroup.subtree_control  ← +memory +pids +cpu …
+   * Returns the controllers that the container cgroup will have.
+   */
+  private prepareParent(): Set<string> {
+    const available = words(readCgroupFile(join(this.mountpoint, 'cgroup.controllers')));
+    const wanted = V2_CONTROLLERS.filter((c) => available.has(c));
+    const atRoot = this.enableControllers(this.mountpoint, wanted);
+    makeCgroupDir(this.parent);
+    return this.enableControllers(this.parent, wanted.filter((c) => atRoot.has(c)));
+  }
+
+  /** Enable `wanted` in dir/cgroup.subtree_control (one write for all the missing ones). */
+  private enableControllers(dir: string, wanted: readonly string[]): Set<string> {
+    const file = join(dir, 'cgroup.subtree_control');
+    const have = words(readCgroupFile(file));
+    const missing = wanted.filter((c) => !have.has(c));
+    if (missing.length === 0) return new Set(wanted);
+    try {
+      writeCgroupFile(file, missing.map((c) => `+${c}`).join(' '));
+      return new Set(wanted);
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') throw err;
+      if ((err as { code?: string }).code === 'EBUSY') {
+        // The no-internal-processes rule: only possible if something put a process in `dir`.
+        throw new UserError(
+          `cannot enable cgroup controllers in ${dir}: it holds processes (cgroup v2 "no internal processes" rule); ` +
+            `move them out of ${dir} (mini-run never puts processes there)`,
+        );
+      }
+      // One controller may be refused (e.g. cpu while a realtime task exists): enable the
+      // others one by one and report the refused ones as unavailable.
+      const ok = new Set(wanted.filter((c) => have.has(c)));
+      for (const c of missing) {
+        try { writeCgroupFile(file, `+${c}`); ok.add(c); } catch (e) { traceNote(`controller ${c} refused in ${dir}: ${(e as Error).message}`); }
+      }
+      return ok;
+    }
+  }
+
+  private need(controller: string): void {
+    if (!this.enabled.has(controller)) {
+      throw new UserError(`cgroup controller ${controller} is not available on this host`);
+    }
+  }
+
+  private writeLimits(r: LinuxResources): void {
+    const f = (name: string) => join(this.dir, name);
+    const mem = r.memory;
+    if (mem && (mem.limit !== undefined || mem.swap !== undefined)) {
+      this.need('memory');
+      if (mem.limit !== undefined) writeCgroupFile(f('memory.max'), maxOrNumber(mem.limit));
+      if (mem.swap !== undefined) {
+        const value = swapMaxValue(mem.limit, mem.swap);
+        // memory.swap.max exists only with swap accounting (CONFIG_MEMCG_SWAP, on by default).
+        // The parent shows it too, which also lets a fake tree say "supported".
+        if (existsSync(join(this.parent, 'memory.swap.max')) || existsSync(f('memory.swap.max'))) {
+          writeCgroupFile(f('memory.swap.max'), value);
+        } else {
+          this.warning('Your kernel does not support swap limit capabilities (no memory.swap.max). Memory limited without swap.');
+        }
+      }
+    }
+    const cpu = r.cpu;
+    if (cpu && (cpu.quota !== undefined || cpu.period !== undefined || cpu.shares)) {
+      this.need('cpu');
+      if (cpu.shares) writeCgroupFile(f('cpu.weight'), String(sharesToWeight(cpu.shares)));
+      if (cpu.quota !== undefined || cpu.period !== undefined) writeCgroupFile(f('cpu.max'), cpuMaxValue(cpu.quota, cpu.period));
+    }
+    if (r.pids?.limit !== undefined) {
+      this.need('pids');
+      writeCgroupFile(f('pids.max'), pidsValue(r.pids.limit));
+    }
+  }
+
+  private warning(m: string): void {
+    this.warnings.push(m);
+    traceNote(`warning: ${m}`);
+    this.warn(m);
+  }
+
+  addProcess(pid: number): void {
+    writeCgroupFile(join(this.dir, 'cgroup.procs'), String(pid));
+  }
+
+  procsFiles(): string[] {
+    return [join(this.dir, 'cgroup.procs')];
+  }
+
+  pids(): number[] {
+    return readProcs(join(this.dir, 'cgroup.procs'));
+  }
+
+  /** memory.events counts `oom_kill`: processes of this cgroup the OOM killer killed. */
+  oomKilled(): boolean {
+    return (readKeyed(join(this.dir, 'memory.events')).get('oom_kill') ?? 0) > 0;
+  }
+
+  stats(): CgroupStats {
+    return {
+      cpuUsageUsec: readKeyed(join(this.dir, 'cpu.stat')).get('usage_usec') ?? null,
+      memoryUsageBytes: readNumber(join(this.dir, 'memory.current')),
+      pidsCurrent: readNumber(join(this.dir, 'pids.current')),
+    };
+  }
+
+  /**
+   * Kill whatever is left: cgroup.kill (Linux ≥ 5.14) kills every process in the cgroup at
+   * once, including ones forking right now; older kernels get a SIGKILL per listed pid
+   * (repeated by removeWithRetry until nothing is left).
+   */
+  private killAll(): void {
+    const killFile = join(this.dir, 'cgroup.kill');
+    if (!this.fake && existsSync(killFile)) {
+      try { writeCgroupFile(killFile, '1'); return; } catch { /* fall back to kill(2) */ }
+    }
+    killPids(this.pids());
+  }
+
+  destroy(): void {
+    if (this.pids().length > 0) this.killAll();
+    removeWithRetry(this.dir, this.fake, () => this.pids(), () => this.killAll());
+    // The parent goes when the last container goes; another container may still use it
+    // (EBUSY/ENOTEMPTY) or a concurrent destroy may have removed it already (ENOENT): both fine.
+    if (existsSync(this.parent) && this.listSiblings().length === 0) removeCgroupDir(this.parent, this.fake);
+  }
+
+  private listSiblings(): string[] {
+    return listV2(this.mountpoint);
+  }
+}
+
+/** Ids of the container cgroups under mini-run/ (for cleaning up after a crash). */
+export function listV2(mountpoint: string): string[] {
+  try {
+    return readdirSync(join(mountpoint, PARENT_NAME), { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name.startsWith(CGROUP_PREFIX))
+      .map((e) => e.name.slice(CGROUP_PREFIX.length));
+  } catch {
+    return [];
+  }
+}

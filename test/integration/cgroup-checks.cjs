@@ -1,0 +1,199 @@
+#!/usr/bin/env node
+/**
+ * Real-kernel checks of the cgroup drivers (dist/runtime/cgroups), shared by
+ *   test/integration/cgroups-host.test.ts   (this host: cgroup v1 hybrid; requires this file)
+ *   test/integration/cgroups-v2-vm.test.ts  (a cgroup-v2 VM: `node cgroup-checks.cjs` prints
+ *                                            one JSON line per check, all in ONE boot)
+ * Each check creates its own mr-* cgroup, puts a busybox child in it, measures, destroys it
+ * and returns plain numbers; the tests decide what is acceptable. Busybox is static and small,
+ * so its page cache barely counts against the memory limit.
+ *
+ * The child always starts with `read x`: it waits on stdin until it has been moved into the
+ * cgroup (addProcess), so everything it does afterwards is limited from the first byte.
+ */
+'use strict';
+const { spawn } = require('node:child_process');
+const { existsSync, readFileSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const cgroups = require(join(__dirname, '../../dist/runtime/cgroups/index.js'));
+const BUSYBOX = process.env.BUSYBOX || '/bin/busybox';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A unique container id per check (pid + name), so parallel runs never collide. */
+const idFor = (name) => `chk${process.pid}-${name}`;
+
+/** Start `busybox sh -c 'read x; SCRIPT'` held at the `read`, in cgroup `cg`, then release it. */
+function startIn(cg, script) {
+  const child = spawn(BUSYBOX, ['sh', '-c', `read x; ${script}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d) => (out.stdout += d));
+  child.stderr.on('data', (d) => (out.stderr += d));
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  cg.addProcess(child.pid);
+  child.stdin.end('go\n');
+  return { child, out, exited };
+}
+
+/** A pid counts as gone when /proc has no entry or it is a zombie (dead, waiting to be reaped). */
+function alive(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function leftovers(cg) {
+  return cg.paths.filter((p) => existsSync(p));
+}
+
+/** The limit files as the kernel shows them after create(). */
+async function limits() {
+  const cg = cgroups.openCgroup(idFor('limits'), { onWarning: () => {} });
+  cg.create({ memory: { limit: 64 << 20, swap: 96 << 20 }, pids: { limit: 20 }, cpu: { ...cgroups.cpusToQuota(0.5), shares: 512 } });
+  const read = (p, f) => (existsSync(join(p, f)) ? readFileSync(join(p, f), 'utf8').trim() : null);
+  const files = {};
+  const names = cg.version === 2
+    ? ['memory.max', 'memory.swap.max', 'cpu.max', 'cpu.weight', 'pids.max', 'cgroup.controllers']
+    : ['memory.limit_in_bytes', 'memory.memsw.limit_in_bytes', 'cpu.cfs_quota_us', 'cpu.cfs_period_us', 'cpu.shares', 'pids.max', 'cpuset.cpus', 'cpuset.mems'];
+  for (const n of names) for (const p of cg.paths) { const v = read(p, n); if (v !== null) files[n] = v; }
+  const paths = cg.paths;
+  cg.destroy();
+  return { check: 'limits', version: cg.version, paths, files, warnings: cg.warnings, left: leftovers(cg) };
+}
+
+/** A shell doubling a string until it is past the memory limit: the OOM killer must SIGKILL it. */
+async function oom(limitMiB = 64) {
+  const cg = cgroups.openCgroup(idFor('oom'));
+  // swap = limit: no swap at all, so the limit bites at once even on a host with swap.
+  cg.create({ memory: { limit: limitMiB << 20, swap: limitMiB << 20 } });
+  const t0 = Date.now();
+  const { exited } = startIn(cg, 'x=a; while :; do x=$x$x; done');
+  const timeout = sleep(120_000).then(() => ({ code: null, signal: 'TIMEOUT' }));
+  const r = await Promise.race([exited, timeout]);
+  const ms = Date.now() - t0;
+  const oomKilled = cg.oomKilled();
+  cg.destroy();
+  const exitCode = r.signal === 'SIGKILL' ? 137 : r.code;
+  return { check: 'oom', limitMiB, signal: r.signal, exitCode, oomKilled, ms, left: leftovers(cg) };
+}
+
+/** Start 40 sleeping children with a pids limit of 20: fork must fail, the count stays ≤ 20. */
+async function pidsLimit(limit = 20) {
+  const cg = cgroups.openCgroup(idFor('pids'));
+  cg.create({ pids: { limit } });
+  const { out, exited } = startIn(cg, `i=0; while [ $i -lt 40 ]; do ${BUSYBOX} sleep 600 & i=$((i+1)); done; echo looped; wait`);
+  // Wait until the loop is over (or the shell gave up) and the count is stable.
+  const deadline = Date.now() + 90_000;
+  let done = false;
+  exited.then(() => (done = true));
+  while (!done && !out.stdout.includes('looped') && Date.now() < deadline) await sleep(100);
+  const inside = cg.pids().length;
+  const current = cg.stats().pidsCurrent;
+  const pids = cg.pids();
+  cg.destroy();
+  await Promise.race([exited, sleep(10_000)]);
+  const survivors = pids.filter(alive);
+  return {
+    check: 'pids', limit, inside, pidsCurrent: current,
+    cantFork: /can't fork|Resource temporarily unavailable/.test(out.stderr),
+    stderr: out.stderr.split('\n').find((l) => l.trim()) ?? '',
+    survivors, left: leftovers(cg),
+  };
+}
+
+/** A busy loop under --cpus 0.5 for `seconds`: CPU time / wall time must be near 50%. */
+async function cpu(seconds = 2, cpus = 0.5) {
+  const cg = cgroups.openCgroup(idFor('cpu'));
+  cg.create({ cpu: cgroups.cpusToQuota(cpus) });
+  const { child } = startIn(cg, 'while :; do :; done');
+  await sleep(300); // let it get going (and past the first, possibly partial, period)
+  const u0 = cg.stats().cpuUsageUsec; const t0 = process.hrtime.bigint();
+  await sleep(seconds * 1000);
+  const u1 = cg.stats().cpuUsageUsec; const t1 = process.hrtime.bigint();
+  const wallUsec = Number(t1 - t0) / 1000;
+  const percent = Math.round(((u1 - u0) / wallUsec) * 1000) / 10;
+  const pid = child.pid;
+  cg.destroy(); // kills the still-running loop: part of what destroy() must do
+  await sleep(100);
+  return { check: 'cpu', cpus, seconds, percent, killedByDestroy: !alive(pid), left: leftovers(cg) };
+}
+
+/**
+ * destroy() of two containers with live processes (a shell and two sleeping children each):
+ * the processes die, the first destroy keeps the shared mini-run parent (the other container
+ * still uses it), the second removes it.
+ */
+async function destroy() {
+  const a = cgroups.openCgroup(idFor('destroy-a'));
+  const b = cgroups.openCgroup(idFor('destroy-b'));
+  a.create({ pids: { limit: 50 } });
+  b.create({ pids: { limit: 50 } });
+  const script = `${BUSYBOX} sleep 600 & ${BUSYBOX} sleep 600 & echo started; wait`;
+  const ra = startIn(a, script);
+  const rb = startIn(b, script);
+  const deadline = Date.now() + 60_000;
+  while ((a.pids().length < 3 || b.pids().length < 3) && Date.now() < deadline) await sleep(50);
+  const pidsA = a.pids(); const pidsB = b.pids();
+  const parents = a.paths.map((p) => join(p, '..'));
+  a.destroy();
+  const parentKept = parents.every((p) => existsSync(p));
+  const bUntouched = pidsB.every(alive);
+  b.destroy();
+  await Promise.race([Promise.all([ra.exited, rb.exited]), sleep(10_000)]);
+  await sleep(100);
+  return {
+    check: 'destroy', killed: pidsA.length + pidsB.length,
+    survivors: [...pidsA, ...pidsB].filter(alive), parentKept, bUntouched,
+    parentRemoved: parents.every((p) => !existsSync(p)),
+    left: [...leftovers(a), ...leftovers(b)], listed: cgroups.listContainerCgroups().filter((id) => id.startsWith(`chk${process.pid}-`)),
+  };
+}
+
+/**
+ * cgroup v2's "no internal processes" rule, as on a systemd host: this script runs in a
+ * non-root cgroup (RUN_IN_VM_CGROUP). That cgroup holds a process, so it cannot delegate
+ * controllers to children (EBUSY) — yet container cgroups under /sys/fs/cgroup/mini-run,
+ * which never holds processes, get memory and pids.
+ */
+async function noInternalProcesses() {
+  const own = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'))?.slice(3) ?? '';
+  let directError = null;
+  if (own !== '/' && own !== '') {
+    try {
+      writeFileSync(join('/sys/fs/cgroup', own, 'cgroup.subtree_control'), '+memory');
+      directError = 'none';
+    } catch (e) {
+      directError = e.code;
+    }
+  }
+  const cg = cgroups.openCgroup(idFor('nip'));
+  cg.create({ memory: { limit: 64 << 20 }, pids: { limit: 10 } });
+  const controllers = readFileSync(join(cg.paths[0], 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
+  const memoryMax = readFileSync(join(cg.paths[0], 'memory.max'), 'utf8').trim();
+  cg.destroy();
+  return { check: 'no-internal-processes', ownCgroup: own, directEnableError: directError, controllers, memoryMax, left: leftovers(cg) };
+}
+
+const ALL = { limits, oom, pids: pidsLimit, cpu, destroy, noInternalProcesses };
+module.exports = ALL;
+
+if (require.main === module) {
+  // `node cgroup-checks.cjs [name…]` — one JSON line per check; a failing check prints {error}.
+  (async () => {
+    const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(ALL);
+    const cpuSeconds = Number(process.env.CHECK_CPU_SECONDS || 3);
+    for (const name of names) {
+      const t0 = Date.now();
+      let r;
+      try {
+        r = name === 'cpu' ? await ALL.cpu(cpuSeconds) : await ALL[name]();
+      } catch (e) {
+        r = { check: name, error: String(e && e.message ? e.message : e) };
+      }
+      console.log(JSON.stringify({ ...r, elapsedMs: Date.now() - t0 }));
+    }
+  })();
+}
