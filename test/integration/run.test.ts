@@ -264,3 +264,17 @@ describe('no leaks', () => {
     expect(readdirSync(containers).length).toBe(before);
   });
 });
+
+describe('rm', () => {
+  it('removes a stopped container by name; an unknown one is an error', () => {
+    const c = mr(root, ['run', '--name', 'to-remove', IMG, 'true']);
+    expect(c.status).toBe(0);
+    const r = mr(root, ['rm', 'to-remove']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('to-remove');
+    const again = mr(root, ['rm', 'to-remove']);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/No such container: to-remove/);
+    expect(mr(root, ['rm', 'dup']).status).toBe(0);
+  });
+});

@@ -1,7 +1,9 @@
 /** Every command of the CLI, one module each (or one per group). */
 import type { CommandModule } from 'yargs';
 import { runCommand } from './run';
+import { rmCommand } from './rm';
 
 export const commands: CommandModule<any, any>[] = [
   runCommand,
+  rmCommand,
 ];
