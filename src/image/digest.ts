@@ -1,0 +1,32 @@
+/** sha256 digests, the names of everything in the content store ("sha256:<64 hex>"). */
+import { createHash, Hash } from 'node:crypto';
+import { UserError } from '../errors';
+
+export const SHA256_RE = /^sha256:([a-f0-9]{64})$/;
+
+export function sha256(data: Buffer | string): string {
+  return 'sha256:' + createHash('sha256').update(data).digest('hex');
+}
+
+export function newHash(): Hash {
+  return createHash('sha256');
+}
+
+export function digestOf(hash: Hash): string {
+  return 'sha256:' + hash.digest('hex');
+}
+
+/** The hex part of a sha256 digest; throws for any other algorithm or a malformed digest. */
+export function digestHex(digest: string): string {
+  const m = SHA256_RE.exec(digest);
+  if (!m) {
+    if (/^[a-z0-9]+:/.test(digest) && !digest.startsWith('sha256:')) throw new UserError(`unsupported digest algorithm: ${digest}`);
+    throw new UserError(`invalid digest: ${JSON.stringify(digest)}`);
+  }
+  return m[1];
+}
+
+/** "sha256:0123456789ab…" shortened for messages: "sha256:0123456789ab". */
+export function shortDigest(digest: string): string {
+  return digest.slice(0, 'sha256:'.length + 12);
+}

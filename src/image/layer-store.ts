@@ -1,0 +1,232 @@
+/**
+ * LayerStore: unpacked layers, each ONCE, keyed by diff_id (the sha256 of the uncompressed
+ * tar), shared by every image that lists it:
+ *
+ *   ROOT/layers/<hex>/fs            the layer's files (an overlayfs lower dir)
+ *   ROOT/layers/<hex>/layer.json    { diffId, short, size }
+ *   ROOT/layers/l/<short> → ../<hex>/fs
+ *
+ * Why the short links: overlayfs takes its lower dirs in one mount option string, and mount(2)
+ * copies options into a single page (4096 bytes). 100 layers × ~80-byte absolute paths would
+ * not fit; 100 × "ABCDEFGHIJ:" does, when the runtime chdir()s into ROOT/layers/l first and
+ * passes relative names (the same trick as docker's overlay2 driver).
+ *
+ * Unpacking reads the blob once: the compressed bytes are hashed (blob digest) and
+ * decompressed, the tar is hashed (diff_id) and applied, in one streaming pass, into
+ * ROOT/tmp/<staging>. Only when both digests match is the staging dir renamed into place.
+ */
+import { chmodSync, closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { PassThrough, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { z } from 'zod';
+import { paths } from '../paths';
+import { UserError } from '../errors';
+import { withStateLock } from '../lock';
+import { writeFileAtomic } from '../fsutil';
+import { traceNote } from '../sys/trace';
+import { digestHex, digestOf, newHash, shortDigest } from './digest';
+import { commitStagedBlob } from './content-store';
+import { makeStagingDir, newStagingPath, removeStaging } from './staging';
+import { TarFormatError, TarParser } from './tar-format';
+import { LayerWriter } from './layer-writer';
+
+const LayerInfoSchema = z.object({
+  diffId: z.string().regex(/^sha256:[a-f0-9]{64}$/),
+  short: z.string().regex(/^[A-Z2-7]{10}$/),
+  size: z.number().int().nonnegative(),
+});
+export type LayerInfo = z.infer<typeof LayerInfoSchema>;
+
+export const layerDir = (diffId: string) => join(paths.layers(), digestHex(diffId));
+export const layerFsDir = (diffId: string) => join(layerDir(diffId), 'fs');
+const layerInfoPath = (diffId: string) => join(layerDir(diffId), 'layer.json');
+
+export function hasLayer(diffId: string): boolean {
+  return existsSync(layerInfoPath(diffId));
+}
+
+export function readLayerInfo(diffId: string): LayerInfo {
+  let raw: string;
+  try {
+    raw = readFileSync(layerInfoPath(diffId), 'utf8');
+  } catch {
+    throw new UserError(`layer ${shortDigest(diffId)} is missing from the layer store (${paths.layers()}); remove the image and load or pull it again`);
+  }
+  const parsed = LayerInfoSchema.safeParse(JSON.parse(raw));
+  if (!parsed.success || parsed.data.diffId !== diffId) throw new UserError(`layer ${shortDigest(diffId)}: corrupt ${layerInfoPath(diffId)}`);
+  return parsed.data;
+}
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+function newShortId(): string {
+  return [...randomBytes(10)].map((b) => BASE32[b & 31]).join('');
+}
+
+/** The short link name of a layer, re-creating the link if it went missing. */
+export function shortLink(diffId: string): string {
+  const info = readLayerInfo(diffId);
+  const link = join(paths.layerLinks(), info.short);
+  let ok = false;
+  try { ok = readlinkSync(link) === `../${digestHex(diffId)}/fs`; } catch { /* missing */ }
+  if (!ok) {
+    withStateLock(() => {
+      mkdirSync(paths.layerLinks(), { recursive: true });
+      rmSync(link, { force: true });
+      symlinkSync(`../${digestHex(diffId)}/fs`, link);
+    });
+  }
+  return info.short;
+}
+
+export type Compression = 'gzip' | 'none';
+
+/** Which compression a blob uses, from its first bytes (media types are not trusted for this). */
+export function detectCompression(head: Buffer, label: string): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) {
+    throw new UserError(`${label}: zstd-compressed layers are not supported (Node 20 has no zstd)`);
+  }
+  return 'none';
+}
+
+export interface BlobSource { file: string; offset: number; size: number }
+
+export interface UnpackRequest {
+  source: BlobSource;
+  diffId: string;            // what the image config says (verified)
+  blobDigest?: string;       // what the manifest says (verified); unknown for docker-save layers
+  keepBlob?: boolean;        // also put the compressed blob in the content store
+}
+
+export interface UnpackResult { diffId: string; blobDigest: string; compression: Compression; size: number; reused: boolean }
+
+function readHead(src: BlobSource, n: number): Buffer {
+  const fd = openSync(src.file, 'r');
+  try {
+    const buf = Buffer.alloc(Math.min(n, src.size));
+    const got = buf.length ? readSync(fd, buf, 0, buf.length, src.offset) : 0;
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Unpack one layer blob into the store (or reuse the one already there). Verifies the blob
+ * digest (compressed bytes) and the diff_id (uncompressed tar) in the same pass; on any
+ * failure nothing is left in ROOT/layers, ROOT/blobs or ROOT/tmp.
+ */
+export async function unpackLayer(req: UnpackRequest): Promise<UnpackResult> {
+  const label = `layer ${shortDigest(req.blobDigest ?? req.diffId)}`;
+  digestHex(req.diffId);
+  const compression = detectCompression(readHead(req.source, 4), label);
+  const staging = makeStagingDir('layer');
+  const fsDir = join(staging, 'fs');
+  const blobFile = join(staging, 'blob');
+  const writer = new LayerWriter(fsDir, label);
+  const parser = new TarParser(writer);
+  const blobHash = newHash();
+  const diffHash = newHash();
+  let blobFd: number | null = null;
+  try {
+    mkdirSync(fsDir, 0o755);
+    chmodSync(fsDir, 0o755);
+    chmodSync(staging, 0o711);
+    if (req.keepBlob) blobFd = openSync(blobFile, 'wx', 0o644);
+    traceNote(`unpack ${label} (${compression === 'gzip' ? 'gzip' : 'plain tar'}, ${req.source.size} bytes) into ${fsDir}`);
+
+    const compressedTap = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        blobHash.update(chunk);
+        if (blobFd !== null) writeSync(blobFd, chunk);
+        cb(null, chunk);
+      },
+    });
+    const tarSink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        try {
+          diffHash.update(chunk);
+          parser.write(chunk);
+          cb();
+        } catch (e) {
+          cb(e as Error);
+        }
+      },
+      final(cb) {
+        try {
+          parser.end();
+          cb();
+        } catch (e) {
+          cb(e as Error);
+        }
+      },
+    });
+    const input = req.source.size > 0
+      ? createReadStream(req.source.file, { start: req.source.offset, end: req.source.offset + req.source.size - 1 })
+      : (() => { const p = new PassThrough(); p.end(); return p; })();
+    try {
+      await pipeline(input, compressedTap, compression === 'gzip' ? createGunzip() : new PassThrough(), tarSink);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      if (e instanceof TarFormatError) throw new UserError(`${label}: ${e.message}`);
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      if (code.startsWith('Z_') || /unexpected end of file|incorrect header check|invalid/.test((e as Error).message)) {
+        throw new UserError(`${label}: corrupt or truncated gzip data (${(e as Error).message})`);
+      }
+      if ((e as NodeJS.ErrnoException).syscall) {
+        throw new UserError(`${label}: ${(e as Error).message}`);
+      }
+      throw e;
+    }
+    writer.finish();
+
+    const blobDigest = digestOf(blobHash);
+    const diffId = digestOf(diffHash);
+    if (req.blobDigest && blobDigest !== req.blobDigest) {
+      throw new UserError(`${label}: digest mismatch: the blob's content hashes to ${blobDigest}, not ${req.blobDigest}`);
+    }
+    if (diffId !== req.diffId) {
+      throw new UserError(`${label}: diff_id mismatch: the uncompressed layer hashes to ${diffId}, but the image config says ${req.diffId}`);
+    }
+    if (blobFd !== null) {
+      fsyncSync(blobFd);
+      closeSync(blobFd);
+      blobFd = null;
+    }
+
+    // Commit: under the lock, so two loads of the same layer keep exactly one.
+    return withStateLock(() => {
+      const reused = hasLayer(diffId);
+      if (req.keepBlob) commitStagedBlob(blobFile, blobDigest);
+      if (!reused) {
+        mkdirSync(paths.layerLinks(), { recursive: true });
+        let short = newShortId();
+        while (existsSync(join(paths.layerLinks(), short))) short = newShortId();
+        const info: LayerInfo = { diffId, short, size: writer.contentBytes };
+        writeFileAtomic(join(staging, 'layer.json'), JSON.stringify(info) + '\n');
+        renameSync(staging, layerDir(diffId));
+        symlinkSync(`../${digestHex(diffId)}/fs`, join(paths.layerLinks(), short));
+      }
+      return { diffId, blobDigest, compression, size: reused ? readLayerInfo(diffId).size : writer.contentBytes, reused };
+    });
+  } finally {
+    writer.abort();
+    if (blobFd !== null) closeSync(blobFd);
+    if (existsSync(staging)) removeStaging(staging);
+  }
+}
+
+/** Delete a layer (caller holds the lock and knows no image needs it). */
+export function removeLayer(diffId: string): void {
+  let short: string | null = null;
+  try { short = readLayerInfo(diffId).short; } catch { /* already half gone */ }
+  if (short) try { unlinkSync(join(paths.layerLinks(), short)); } catch { /* missing */ }
+  if (!existsSync(layerDir(diffId))) return;
+  // Rename away first so the layer disappears atomically, then delete at leisure.
+  const trash = newStagingPath('trash');
+  renameSync(layerDir(diffId), trash);
+  removeStaging(trash);
+}

@@ -1,0 +1,103 @@
+/**
+ * The image store's public face, for the engine and the CLI.
+ *
+ *   ContentStore  (content-store.ts)  blobs by digest: manifests, configs, compressed layers
+ *   LayerStore    (layer-store.ts)    unpacked layers by diff_id, with short overlay links
+ *   image records (image-index.ts)    id, tags, digests, layers of each image
+ *   storeImage    (store-image.ts)    the single entry point for new images (load, later pull)
+ *   archives      (archive.ts)        `load` of OCI layouts and docker-save tarballs
+ */
+import { paths } from '../paths';
+import { UserError } from '../errors';
+import { readBlob } from './content-store';
+import { layerFsDir, shortLink } from './layer-store';
+import { ImageConfigFile, parseJson } from './oci-types';
+import { lookupImage } from './lookup';
+import { buildAndLoadBuiltin } from './builtin';
+import { shortDigest } from './digest';
+import type { StoredImage } from './image-index';
+
+export { familiarName, normalizeReference, parseReference } from './reference';
+export { storeImage } from './store-image';
+export type { StoreImageInput, StoreImageResult } from './store-image';
+export { listImageRecords as listImages } from './image-index';
+export { removeImage, containersUsingImage } from './remove';
+export { loadArchiveFile, loadArchiveStream } from './archive';
+export { BUILTIN_IMAGE, BUILTIN_REFERENCE } from './builtin';
+
+export interface ImageRecord {
+  id: string;              // "sha256:<config hex>"
+  repoTags: string[];      // normalized full names
+  repoDigests: string[];
+  layers: string[];        // diff_ids "sha256:…", bottom → top
+  created?: string;
+  size: number;
+}
+
+export interface ImageConfig {
+  Env?: string[];
+  Cmd?: string[];
+  Entrypoint?: string[];
+  WorkingDir?: string;
+  User?: string;
+  ExposedPorts?: Record<string, object>;
+  Volumes?: Record<string, object>;
+  Labels?: Record<string, string>;
+  StopSignal?: string;
+}
+
+/** name[:tag] (full or familiar), name@digest, full id, or a unique id prefix (≥ 4 hex). */
+export function findImage(ref: string): (ImageRecord & StoredImage) | null {
+  return lookupImage(ref);
+}
+
+/** The whole image config document (validated). */
+export function imageConfigFile(img: ImageRecord): ImageConfigFile {
+  return parseJson(ImageConfigFile, readBlob(img.id), `image config ${shortDigest(img.id)}`);
+}
+
+/** The image config's `config` object (the container defaults), nulls dropped. */
+export function imageConfig(img: ImageRecord): ImageConfig {
+  const c = imageConfigFile(img).config ?? {};
+  const out: ImageConfig = {};
+  if (c.Env) out.Env = c.Env;
+  if (c.Cmd) out.Cmd = c.Cmd;
+  if (c.Entrypoint) out.Entrypoint = c.Entrypoint;
+  if (c.WorkingDir) out.WorkingDir = c.WorkingDir;
+  if (c.User) out.User = c.User;
+  if (c.ExposedPorts) out.ExposedPorts = c.ExposedPorts;
+  if (c.Volumes) out.Volumes = c.Volumes;
+  if (c.Labels) out.Labels = c.Labels;
+  if (c.StopSignal) out.StopSignal = c.StopSignal;
+  return out;
+}
+
+/** Absolute unpacked layer dirs (…/layers/<hex>/fs), bottom → top. */
+export function layerDirs(img: ImageRecord): string[] {
+  return img.layers.map((d) => layerFsDir(d));
+}
+
+/**
+ * Names under paths.layerLinks() (ROOT/layers/l), bottom → top: chdir there and mount overlay
+ * with `lowerdir=<top>:…:<bottom>` (overlay lists the top layer first!) to stay far below the
+ * one-page limit on mount options, whatever the number of layers.
+ */
+export function layerShortLinks(img: ImageRecord): string[] {
+  return img.layers.map((d) => shortLink(d));
+}
+
+export function layerLinksDir(): string {
+  return paths.layerLinks();
+}
+
+/** mini-run/busybox, built from the host's busybox and loaded if it is not in the store yet. */
+export async function ensureBuiltinImage(): Promise<ImageRecord> {
+  return buildAndLoadBuiltin();
+}
+
+/** Like findImage, but a UserError (exit 1) naming the reference when absent. */
+export function getImage(ref: string): StoredImage {
+  const img = lookupImage(ref);
+  if (!img) throw new UserError(`No such image: ${ref}`, 1);
+  return img;
+}

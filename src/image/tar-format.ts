@@ -1,0 +1,339 @@
+/**
+ * Reading tar archives, the format of image layers and of image archives.
+ *
+ * The 512-byte header blocks are decoded by the `tar` package's Header (checksums, base-256
+ * numbers, ustar prefixes). The rest is here, because the package's Parser drops what a layer
+ * needs: it decodes PAX records as text (breaking binary xattr values such as
+ * `security.capability`) and forgets the `SCHILY.xattr.*` records altogether.
+ *
+ * An archive is a sequence of [header block][body, padded to 512]. Some headers only describe
+ * the *next* entry: PAX extended headers (`x`, one entry; `g`, all following ones) and GNU
+ * long names (`L` path, `K` link target). Two zero blocks end the archive.
+ */
+import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { Header } from 'tar';
+
+export const BLOCK = 512;
+const MAX_META = 16 << 20; // a PAX header bigger than this is an attack, not metadata
+
+export class TarFormatError extends Error {}
+
+export interface TarEntry {
+  path: string;          // as written in the archive (not yet cleaned)
+  typeflag: string;      // '0' file, '1' hardlink, '2' symlink, '3' char, '4' block, '5' dir, '6' fifo…
+  mode: number;          // permission bits (07777)
+  uid: number;
+  gid: number;
+  size: number;          // body length
+  mtime: number;         // seconds since the epoch (PAX may give fractions)
+  atime?: number;
+  linkpath: string;
+  devmajor: number;
+  devminor: number;
+  xattrs: Map<string, Buffer>;
+}
+
+const META_TYPES = new Set(['x', 'g', 'L', 'K']);
+const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
+
+/** Parse PAX records ("<len> <key>=<value>\n"), keeping values as bytes. */
+export function parsePax(buf: Buffer): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  let i = 0;
+  while (i < buf.length && buf[i] !== 0) {
+    const sp = buf.indexOf(0x20, i);
+    const len = sp > i ? Number(buf.toString('latin1', i, sp)) : NaN;
+    if (!Number.isInteger(len) || len <= 0 || i + len > buf.length || buf[i + len - 1] !== 0x0a) {
+      throw new TarFormatError('malformed PAX extended header');
+    }
+    const rec = buf.subarray(sp + 1, i + len - 1);
+    const eq = rec.indexOf(0x3d);
+    if (eq < 0) throw new TarFormatError('malformed PAX record');
+    out.set(rec.toString('utf8', 0, eq), Buffer.from(rec.subarray(eq + 1)));
+    i += len;
+  }
+  return out;
+}
+
+function paxNumber(v: Buffer, key: string): number {
+  const n = Number(v.toString('latin1'));
+  if (!Number.isFinite(n)) throw new TarFormatError(`bad PAX value for ${key}`);
+  return n;
+}
+
+/**
+ * The bookkeeping between header blocks: pending PAX records and GNU long names, applied to
+ * the next real entry. Shared by the streaming parser and the seekable scanner.
+ */
+export class TarHeaderState {
+  private local: Map<string, Buffer> | null = null;
+  private global = new Map<string, Buffer>();
+  private longPath: string | null = null;
+  private longLink: string | null = null;
+  private zeroBlocks = 0;
+
+  /** Decode one header block. 'end' after the second zero block. */
+  header(block: Buffer): { kind: 'meta'; type: string; size: number } | { kind: 'entry'; entry: TarEntry } | { kind: 'zero' } | { kind: 'end' } {
+    if (block.every((b) => b === 0)) {
+      this.zeroBlocks++;
+      return this.zeroBlocks >= 2 ? { kind: 'end' } : { kind: 'zero' };
+    }
+    this.zeroBlocks = 0;
+    const h = new Header(block);
+    if (!h.cksumValid) throw new TarFormatError('invalid tar header (bad checksum): not a tar archive, or corrupted');
+    const typeflag = String.fromCharCode(block[156] || 0x30);
+    const size = h.size ?? 0;
+    if (META_TYPES.has(typeflag)) {
+      if (size > MAX_META) throw new TarFormatError(`tar metadata entry of ${size} bytes is too large`);
+      return { kind: 'meta', type: typeflag, size };
+    }
+    const pax = new Map([...this.global, ...(this.local ?? [])]);
+    const entry: TarEntry = {
+      path: h.path ?? '',
+      typeflag: typeflag === '\0' ? '0' : typeflag,
+      mode: (h.mode ?? 0) & 0o7777,
+      uid: h.uid ?? 0,
+      gid: h.gid ?? 0,
+      size,
+      mtime: h.mtime ? h.mtime.getTime() / 1000 : 0,
+      linkpath: h.linkpath ?? '',
+      devmajor: h.devmaj ?? 0,
+      devminor: h.devmin ?? 0,
+      xattrs: new Map(),
+    };
+    // old tars mark directories as files with a trailing slash
+    if (entry.typeflag === '0' && entry.path.endsWith('/')) entry.typeflag = '5';
+    if (this.longPath !== null) entry.path = this.longPath;
+    if (this.longLink !== null) entry.linkpath = this.longLink;
+    for (const [key, value] of pax) {
+      switch (key) {
+        case 'path': if (this.local?.has('path')) entry.path = value.toString('utf8'); break;
+        case 'linkpath': if (this.local?.has('linkpath')) entry.linkpath = value.toString('utf8'); break;
+        case 'size': entry.size = paxNumber(value, key); break;
+        case 'uid': entry.uid = paxNumber(value, key); break;
+        case 'gid': entry.gid = paxNumber(value, key); break;
+        case 'mtime': entry.mtime = paxNumber(value, key); break;
+        case 'atime': entry.atime = paxNumber(value, key); break;
+        case 'SCHILY.devmajor': entry.devmajor = paxNumber(value, key); break;
+        case 'SCHILY.devminor': entry.devminor = paxNumber(value, key); break;
+        default:
+          if (key.startsWith('SCHILY.xattr.')) {
+            entry.xattrs.set(key.slice('SCHILY.xattr.'.length), value);
+          } else if (key.startsWith('LIBARCHIVE.xattr.')) {
+            // bsdtar: URL-encoded name, base64 value
+            entry.xattrs.set(decodeURIComponent(key.slice('LIBARCHIVE.xattr.'.length)), Buffer.from(value.toString('latin1'), 'base64'));
+          } else if (key.startsWith('GNU.sparse.')) {
+            throw new TarFormatError(`sparse file "${entry.path}" is not supported`);
+          }
+      }
+    }
+    if (!Number.isSafeInteger(entry.size) || entry.size < 0) throw new TarFormatError(`bad size for "${entry.path}"`);
+    // Header-only types never carry a body, whatever their size field says (as Go's archive/tar,
+    // which docker uses, reads them).
+    if (HEADER_ONLY.has(entry.typeflag)) entry.size = 0;
+    this.local = null;
+    this.longPath = null;
+    this.longLink = null;
+    return { kind: 'entry', entry };
+  }
+
+  /** Record the body of a metadata entry for the next real entry. */
+  meta(type: string, data: Buffer): void {
+    const cstr = () => {
+      const nul = data.indexOf(0);
+      return data.toString('utf8', 0, nul === -1 ? data.length : nul);
+    };
+    if (type === 'x') this.local = new Map([...(this.local ?? []), ...parsePax(data)]);
+    else if (type === 'g') this.global = new Map([...this.global, ...parsePax(data)]);
+    else if (type === 'L') this.longPath = cstr();
+    else if (type === 'K') this.longLink = cstr();
+  }
+}
+
+const padding = (size: number) => (BLOCK - (size % BLOCK)) % BLOCK;
+
+export interface TarHandler {
+  entry(e: TarEntry): void;
+  data(chunk: Buffer): void;
+  endEntry(): void;
+}
+
+/**
+ * A push parser: feed it bytes with write(), it calls the handler synchronously for each
+ * entry, its data chunks and its end. Throws TarFormatError on malformed or truncated input.
+ */
+export class TarParser {
+  private state = new TarHeaderState();
+  private pending: Buffer[] = [];
+  private pendingLen = 0;
+  private mode: 'header' | 'body' | 'meta' | 'pad' | 'done' = 'header';
+  private remaining = 0;
+  private padAfter = 0;
+  private metaType = '';
+  private metaChunks: Buffer[] = [];
+  private sawEntry = false;
+
+  constructor(private handler: TarHandler) {}
+
+  write(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length) {
+      switch (this.mode) {
+        case 'done':
+          return; // anything after the end-of-archive blocks is ignored (but was hashed)
+        case 'header': {
+          const need = BLOCK - this.pendingLen;
+          const take = Math.min(need, chunk.length - off);
+          this.pending.push(chunk.subarray(off, off + take));
+          this.pendingLen += take;
+          off += take;
+          if (this.pendingLen < BLOCK) break;
+          const block = Buffer.concat(this.pending, BLOCK);
+          this.pending = [];
+          this.pendingLen = 0;
+          this.onHeader(block);
+          break;
+        }
+        case 'body':
+        case 'meta': {
+          const take = Math.min(this.remaining, chunk.length - off);
+          const piece = chunk.subarray(off, off + take);
+          off += take;
+          this.remaining -= take;
+          if (this.mode === 'body') {
+            if (piece.length) this.handler.data(piece);
+            if (this.remaining === 0) this.handler.endEntry();
+          } else {
+            this.metaChunks.push(Buffer.from(piece));
+            if (this.remaining === 0) {
+              this.state.meta(this.metaType, Buffer.concat(this.metaChunks));
+              this.metaChunks = [];
+            }
+          }
+          if (this.remaining === 0) this.mode = this.padAfter ? 'pad' : 'header';
+          break;
+        }
+        case 'pad': {
+          const take = Math.min(this.padAfter, chunk.length - off);
+          off += take;
+          this.padAfter -= take;
+          if (this.padAfter === 0) this.mode = 'header';
+          break;
+        }
+      }
+    }
+  }
+
+  private onHeader(block: Buffer): void {
+    const h = this.state.header(block);
+    if (h.kind === 'end') { this.mode = 'done'; return; }
+    if (h.kind === 'zero') return;
+    if (h.kind === 'meta') {
+      this.metaType = h.type;
+      this.remaining = h.size;
+      this.padAfter = padding(h.size);
+      this.mode = h.size ? 'meta' : this.padAfter ? 'pad' : 'header';
+      if (!h.size) this.state.meta(h.type, Buffer.alloc(0));
+      return;
+    }
+    this.sawEntry = true;
+    this.handler.entry(h.entry);
+    this.remaining = h.entry.size;
+    this.padAfter = padding(h.entry.size);
+    if (h.entry.size === 0) {
+      this.handler.endEntry();
+      this.mode = 'header';
+    } else {
+      this.mode = 'body';
+    }
+  }
+
+  /** The input ended: fine at an entry boundary (the end-of-archive blocks are optional). */
+  end(): void {
+    if (this.mode === 'body' || this.mode === 'meta' || (this.mode === 'header' && this.pendingLen > 0)) {
+      throw new TarFormatError('unexpected end of data: the archive is truncated');
+    }
+    if (!this.sawEntry && this.mode !== 'done') throw new TarFormatError('empty or not a tar archive');
+  }
+}
+
+export interface IndexedFile { offset: number; size: number }
+
+/**
+ * Scan a tar *file* without reading file bodies (they are skipped by offset): returns each
+ * regular file's byte range, for archives whose members we then read in place (image archives).
+ * Symlinks and hardlinks become aliases of the file they point to (inside the archive only).
+ */
+export function indexTarFile(path: string): Map<string, IndexedFile> {
+  const fd = openSync(path, 'r');
+  try {
+    const total = fstatSync(fd).size;
+    const files = new Map<string, IndexedFile>();
+    const links: Array<[string, string, boolean]> = [];
+    const state = new TarHeaderState();
+    const block = Buffer.alloc(BLOCK);
+    let pos = 0;
+    let sawEntry = false;
+    const readExact = (buf: Buffer, at: number) => {
+      if (at + buf.length > total) throw new TarFormatError('unexpected end of data: the archive is truncated');
+      let got = 0;
+      while (got < buf.length) {
+        const n = readSync(fd, buf, got, buf.length - got, at + got);
+        if (n === 0) throw new TarFormatError('unexpected end of data: the archive is truncated');
+        got += n;
+      }
+    };
+    while (pos < total) {
+      if (total - pos < BLOCK) throw new TarFormatError('unexpected end of data: the archive is truncated');
+      readExact(block, pos);
+      pos += BLOCK;
+      const h = state.header(block);
+      if (h.kind === 'end') break;
+      if (h.kind === 'zero') continue;
+      if (h.kind === 'meta') {
+        const data = Buffer.alloc(h.size);
+        readExact(data, pos);
+        state.meta(h.type, data);
+        pos += h.size + padding(h.size);
+        continue;
+      }
+      sawEntry = true;
+      const e = h.entry;
+      const name = cleanArchivePath(e.path);
+      if (e.size && pos + e.size > total) throw new TarFormatError('unexpected end of data: the archive is truncated');
+      if (name !== null) {
+        if (e.typeflag === '0' || e.typeflag === '7') files.set(name, { offset: pos, size: e.size });
+        else if (e.typeflag === '1') links.push([name, e.linkpath, false]);
+        else if (e.typeflag === '2') links.push([name, e.linkpath, true]);
+      }
+      pos += e.size + padding(e.size);
+    }
+    if (!sawEntry) throw new TarFormatError('empty or not a tar archive');
+    // Resolve links after the scan (docker save archives link duplicate layers).
+    for (let round = 0; round < 8; round++) {
+      for (const [name, target, symbolic] of links) {
+        if (files.has(name)) continue;
+        const base = symbolic ? name.split('/').slice(0, -1).join('/') : '';
+        const resolved = cleanArchivePath(base ? `${base}/${target}` : target);
+        const f = resolved !== null ? files.get(resolved) : undefined;
+        if (f) files.set(name, f);
+      }
+    }
+    return files;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** "./blobs//sha256/x" → "blobs/sha256/x"; null when the name leaves the archive ("../x"). */
+export function cleanArchivePath(p: string): string | null {
+  const out: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (!out.length) return null;
+      out.pop();
+    } else out.push(part);
+  }
+  return out.join('/');
+}
