@@ -140,6 +140,7 @@ function cleanup() {
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
+    console.error(`\nstartup bench: ${sig}: stopping and cleaning up`);
     cleanup();
     process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 })[sig]);
   });
@@ -242,8 +243,13 @@ const rows = candidates.map((c) => ({ ...c, samples: [], error: c.skip ? null : 
 
 // Warm-up: one untimed run each. A failure here marks the row failed once (e.g. crun
 // refusing cgroup-v1-hybrid hosts) rather than repeating the same error N times.
+// spawnSync blocks the event loop, so a Ctrl-C handler could only run after the whole bench.
+// Yielding to the loop between runs (outside the timed part) lets it run right away.
+const yieldToSignals = () => new Promise((res) => setImmediate(res));
+
 for (const r of rows) {
   if (r.skip) continue;
+  await yieldToSignals();
   try {
     r.run(0);
     r.error = null;
@@ -256,6 +262,7 @@ for (const r of rows) {
 for (let i = 1; i <= opts.runs; i++) {
   for (const r of rows) {
     if (r.skip || r.error) continue;
+    await yieldToSignals();
     try {
       r.samples.push(r.run(i));
     } catch (e) {
