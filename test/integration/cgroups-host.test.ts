@@ -1,0 +1,77 @@
+/**
+ * The cgroup drivers on THIS host's real kernel (cgroup v1 hybrid on the build machines; the
+ * v2 driver on a v2 host such as the Vagrant VM), without the container runtime: a busybox
+ * child is moved into a fresh mr-* cgroup and must hit the limits. The checks themselves live
+ * in cgroup-checks.cjs, shared with the cgroup-v2 VM test.
+ */
+import { describe, it, expect, afterAll } from 'vitest';
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { containerCgroups } from '../helpers/cli';
+
+const checks = createRequire(__filename)('./cgroup-checks.cjs');
+
+const usable = process.getuid?.() === 0 && existsSync('/bin/busybox') && existsSync('/sys/fs/cgroup');
+if (!usable) console.log('cgroups-host: skipped (needs root, /bin/busybox and /sys/fs/cgroup)');
+
+const mine = () => containerCgroups().filter((p) => p.includes(`mr-chk${process.pid}-`));
+
+describe.skipIf(!usable)('cgroups on this host (real kernel)', () => {
+  afterAll(() => {
+    expect(mine()).toEqual([]);
+  });
+
+  it('writes the limits where the kernel reads them (cpuset copied down on v1)', async () => {
+    const r = await checks.limits();
+    if (r.version === 2) {
+      expect(r.files).toMatchObject({ 'memory.max': '67108864', 'cpu.max': '50000 100000', 'cpu.weight': '20', 'pids.max': '20' });
+    } else {
+      expect(r.paths.length).toBeGreaterThanOrEqual(3);
+      expect(r.files).toMatchObject({
+        'memory.limit_in_bytes': '67108864', 'cpu.cfs_quota_us': '50000', 'cpu.cfs_period_us': '100000',
+        'cpu.shares': '512', 'pids.max': '20',
+      });
+      if (r.files['cpuset.cpus'] !== undefined) expect(r.files['cpuset.cpus']).not.toBe('');
+    }
+    expect(r.left).toEqual([]);
+  });
+
+  it('a program allocating past --memory 64m is OOM-killed (exit 137) and oomKilled() says so', async () => {
+    const r = await checks.oom(64);
+    console.log(`cgroups-host: OOM kill after ${r.ms} ms`, JSON.stringify(r));
+    expect(r.signal).toBe('SIGKILL');
+    expect(r.exitCode).toBe(137);
+    expect(r.oomKilled).toBe(true);
+    expect(r.left).toEqual([]);
+  });
+
+  it('a fork loop stops at --pids-limit 20 ("can\'t fork") and destroy() kills what it started', async () => {
+    const r = await checks.pids(20);
+    console.log('cgroups-host: pids', JSON.stringify(r));
+    expect(r.cantFork).toBe(true);
+    expect(r.inside).toBeLessThanOrEqual(20);
+    expect(r.inside).toBeGreaterThanOrEqual(10);
+    expect(r.survivors).toEqual([]);
+    expect(r.left).toEqual([]);
+  });
+
+  it('--cpus 0.5 holds a busy loop near 50% of one CPU', async () => {
+    const r = await checks.cpu(2, 0.5);
+    console.log(`cgroups-host: busy loop under --cpus 0.5 used ${r.percent}% CPU`);
+    expect(r.percent).toBeGreaterThanOrEqual(35);
+    expect(r.percent).toBeLessThanOrEqual(65);
+    expect(r.killedByDestroy).toBe(true);
+    expect(r.left).toEqual([]);
+  });
+
+  it('destroy() kills every process, keeps mini-run/ while another container uses it, then removes it', async () => {
+    const r = await checks.destroy();
+    expect(r.killed).toBe(6);
+    expect(r.survivors).toEqual([]);
+    expect(r.bUntouched).toBe(true);
+    expect(r.parentKept).toBe(true);
+    expect(r.parentRemoved).toBe(true);
+    expect(r.left).toEqual([]);
+    expect(r.listed).toEqual([]);
+  });
+});

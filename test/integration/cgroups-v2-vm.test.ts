@@ -1,0 +1,124 @@
+/**
+ * The cgroup v2 driver on a REAL cgroup-v2 kernel: these build machines are cgroup v1 hybrid,
+ * so the checks of cgroup-checks.cjs run inside one boot of a throw-away qemu VM
+ * (../shared/tools/run-in-vm.sh: stock Debian kernel, cgroup2 only, root subtree_control =
+ * cpu io memory pids). Without KVM everything in there is 20–30× slower, so it is one boot,
+ * few and short checks, one JSON line each.
+ *
+ * The command runs in /user.slice/session-1.scope, like a login shell on a systemd host, so the
+ * "no internal processes" rule is live: mini-run must still get memory and pids for containers.
+ */
+import { describe, it, expect, beforeAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const REPO = resolve(__dirname, '../..');
+const RUN_IN_VM = process.env.RUN_IN_VM ?? resolve(REPO, '../shared/tools/run-in-vm.sh');
+const TIMEOUT_S = 600;
+
+interface VmRun { status: number | null; stdout: string; stderr: string; bootMs: number | null; totalMs: number }
+
+function runInVm(command: string): Promise<VmRun> {
+  return new Promise((done) => {
+    const t0 = Date.now();
+    let bootMs: number | null = null;
+    let stdout = '';
+    let stderr = '';
+    const child = spawn(RUN_IN_VM, [command], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        RUN_IN_VM_TIMEOUT: String(TIMEOUT_S),
+        RUN_IN_VM_CGROUP: '/user.slice/session-1.scope',
+        CHECK_CPU_SECONDS: '3',
+      },
+    });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (bootMs === null && stdout.includes('vm-up')) bootMs = Date.now() - t0;
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => done({ status, stdout, stderr, bootMs, totalMs: Date.now() - t0 }));
+  });
+}
+
+const haveTool = existsSync(RUN_IN_VM) && process.getuid?.() === 0;
+if (!haveTool) console.log(`cgroups-v2-vm: skipped (needs root and ${RUN_IN_VM})`);
+
+describe.skipIf(!haveTool)('cgroup v2 driver on a real cgroup-v2 kernel (qemu VM, one boot)', () => {
+  let vm: VmRun;
+  let skipReason: string | null = null;
+  const results = new Map<string, any>();
+
+  beforeAll(async () => {
+    vm = await runInVm('echo vm-up; node test/integration/cgroup-checks.cjs limits oom pids cpu destroy noInternalProcesses');
+    if (vm.status === 125) {
+      skipReason = `run-in-vm.sh could not start the VM (exit 125): ${vm.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+      console.log(`cgroups-v2-vm: skipped — ${skipReason}`);
+      return;
+    }
+    for (const line of vm.stdout.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const r = JSON.parse(line);
+      results.set(r.check, r);
+    }
+    console.log(`cgroups-v2-vm: VM up after ${vm.bootMs} ms, all checks done after ${vm.totalMs} ms (exit ${vm.status})`);
+    for (const r of results.values()) console.log(`cgroups-v2-vm: ${JSON.stringify(r)}`);
+  }, (TIMEOUT_S + 60) * 1000);
+
+  const get = (name: string, ctx: { skip: (note?: string) => void }) => {
+    if (skipReason) ctx.skip(skipReason);
+    expect(vm.status, vm.stderr.slice(-2000)).toBe(0);
+    const r = results.get(name);
+    expect(r, `no result line for ${name}; stdout:\n${vm.stdout}\nstderr:\n${vm.stderr.slice(-2000)}`).toBeDefined();
+    expect(r.error).toBeUndefined();
+    return r;
+  };
+
+  it('writes memory.max, memory.swap.max, cpu.max, cpu.weight, pids.max', (ctx) => {
+    const r = get('limits', ctx);
+    expect(r.version).toBe(2);
+    expect(r.paths).toEqual([expect.stringMatching(/^\/sys\/fs\/cgroup\/mini-run\/mr-chk\d+-limits$/)]);
+    expect(r.files).toMatchObject({
+      'memory.max': '67108864', 'memory.swap.max': String(32 << 20), 'cpu.max': '50000 100000', 'cpu.weight': '20', 'pids.max': '20',
+    });
+    expect(r.files['cgroup.controllers'].split(' ')).toEqual(expect.arrayContaining(['memory', 'pids', 'cpu']));
+    expect(r.left).toEqual([]);
+  });
+
+  it('OOM-kills a program allocating past memory.max (exit 137), seen in memory.events oom_kill', (ctx) => {
+    const r = get('oom', ctx);
+    expect(r).toMatchObject({ signal: 'SIGKILL', exitCode: 137, oomKilled: true, left: [] });
+  });
+
+  it('stops a fork loop at pids.max', (ctx) => {
+    const r = get('pids', ctx);
+    expect(r.cantFork).toBe(true);
+    expect(r.inside).toBeLessThanOrEqual(20);
+    expect(r.survivors).toEqual([]);
+    expect(r.left).toEqual([]);
+  });
+
+  it('holds a busy loop near 50% with cpu.max "50000 100000"', (ctx) => {
+    const r = get('cpu', ctx);
+    expect(r.percent).toBeGreaterThanOrEqual(35);
+    expect(r.percent).toBeLessThanOrEqual(65);
+    expect(r.killedByDestroy).toBe(true);
+  });
+
+  it('destroy() kills leftovers (cgroup.kill), keeps mini-run/ for the other container, then removes it', (ctx) => {
+    const r = get('destroy', ctx);
+    expect(r).toMatchObject({ killed: 6, survivors: [], parentKept: true, bUntouched: true, parentRemoved: true, left: [], listed: [] });
+  });
+
+  it('no internal processes: the caller\'s own cgroup cannot delegate (EBUSY), mini-run/ still can', (ctx) => {
+    const r = get('no-internal-processes', ctx);
+    expect(r.ownCgroup).toBe('/user.slice/session-1.scope');
+    expect(r.directEnableError).toBe('EBUSY');
+    expect(r.controllers).toEqual(expect.arrayContaining(['memory', 'pids']));
+    expect(r.memoryMax).toBe('67108864');
+    expect(r.left).toEqual([]);
+  });
+});
