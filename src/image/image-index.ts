@@ -20,6 +20,8 @@ export const StoredImage = z.object({
   layers: z.array(Digest),            // diff_ids, bottom → top
   layerBlobs: z.array(Digest),        // the blobs (maybe compressed) those layers came from
   manifestDigest: Digest,
+  /** Manifests and layer blobs of earlier loads of the same image (another archive format). */
+  otherBlobs: z.array(Digest).default([]),
   created: z.string().optional(),
   size: z.number().int().nonnegative(),
   lastTagTime: z.string().optional(),

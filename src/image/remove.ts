@@ -90,9 +90,9 @@ function deleteImage(img: StoredImage): string[] {
   deleteImageRecord(img.id);
   const others = listImageRecords();
   const neededLayers = new Set(others.flatMap((o) => o.layers));
-  const neededBlobs = new Set(others.flatMap((o) => [o.id, o.manifestDigest, ...o.layerBlobs]));
+  const neededBlobs = new Set(others.flatMap((o) => [o.id, o.manifestDigest, ...o.layerBlobs, ...o.otherBlobs]));
   const lines = [`Deleted: ${img.id}`];
-  for (const d of [...new Set([img.id, img.manifestDigest, ...img.layerBlobs])]) if (!neededBlobs.has(d)) removeBlob(d);
+  for (const d of [...new Set([img.id, img.manifestDigest, ...img.layerBlobs, ...img.otherBlobs])]) if (!neededBlobs.has(d)) removeBlob(d);
   for (const d of [...new Set(img.layers)].reverse()) {
     if (neededLayers.has(d)) continue;
     removeLayer(d);

@@ -50,14 +50,20 @@ export function storeImage(input: StoreImageInput): StoreImageResult {
       }
     }
     const existing = readImageRecord(id);
+    const layerBlobs = input.layers.map((l) => l.blobDigest);
+    const current = new Set([manifestDigest, ...layerBlobs]);
+    const otherBlobs = existing
+      ? [...new Set([...existing.otherBlobs, existing.manifestDigest, ...existing.layerBlobs])].filter((d) => !current.has(d))
+      : [];
     const size = diffIds.reduce((n, d) => n + readLayerInfo(d).size, 0);
     const image: StoredImage = {
       id,
       repoTags: [...new Set([...(existing?.repoTags ?? []), ...tags])],
       repoDigests: [...new Set([...(existing?.repoDigests ?? []), ...(input.repoDigests ?? [])])],
       layers: diffIds,
-      layerBlobs: input.layers.map((l) => l.blobDigest),
+      layerBlobs,
       manifestDigest,
+      otherBlobs,
       created: config.created ?? undefined,
       size,
       lastTagTime: tags.length ? now : existing?.lastTagTime,
