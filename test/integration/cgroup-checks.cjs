@@ -19,6 +19,8 @@ const { join } = require('node:path');
 const cgroups = require(join(__dirname, '../../dist/runtime/cgroups/index.js'));
 const BUSYBOX = process.env.BUSYBOX || '/bin/busybox';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** A deadline for Promise.race that does not keep node alive once the race is won. */
+const giveUpAfter = (ms, value) => new Promise((r) => setTimeout(r, ms, value).unref());
 
 /** A unique container id per check (pid + name), so parallel runs never collide. */
 const idFor = (name) => `chk${process.pid}-${name}`;
@@ -71,7 +73,7 @@ async function oom(limitMiB = 64) {
   cg.create({ memory: { limit: limitMiB << 20, swap: limitMiB << 20 } });
   const t0 = Date.now();
   const { exited } = startIn(cg, 'x=a; while :; do x=$x$x; done');
-  const timeout = sleep(120_000).then(() => ({ code: null, signal: 'TIMEOUT' }));
+  const timeout = giveUpAfter(120_000, { code: null, signal: 'TIMEOUT' });
   const r = await Promise.race([exited, timeout]);
   const ms = Date.now() - t0;
   const oomKilled = cg.oomKilled();
@@ -94,7 +96,7 @@ async function pidsLimit(limit = 20) {
   const current = cg.stats().pidsCurrent;
   const pids = cg.pids();
   cg.destroy();
-  await Promise.race([exited, sleep(10_000)]);
+  await Promise.race([exited, giveUpAfter(10_000)]);
   const survivors = pids.filter(alive);
   return {
     check: 'pids', limit, inside, pidsCurrent: current,
@@ -142,12 +144,14 @@ async function destroy() {
   const parentKept = parents.every((p) => existsSync(p));
   const bUntouched = pidsB.every(alive);
   b.destroy();
-  await Promise.race([Promise.all([ra.exited, rb.exited]), sleep(10_000)]);
+  await Promise.race([Promise.all([ra.exited, rb.exited]), giveUpAfter(10_000)]);
   await sleep(100);
   return {
     check: 'destroy', killed: pidsA.length + pidsB.length,
     survivors: [...pidsA, ...pidsB].filter(alive), parentKept, bUntouched,
     parentRemoved: parents.every((p) => !existsSync(p)),
+    // Another mini-run on this host (a parallel test) legitimately keeps the parent alive.
+    othersPresent: cgroups.listContainerCgroups().filter((id) => !id.startsWith(`chk${process.pid}-`)).length > 0,
     left: [...leftovers(a), ...leftovers(b)], listed: cgroups.listContainerCgroups().filter((id) => id.startsWith(`chk${process.pid}-`)),
   };
 }
@@ -170,15 +174,27 @@ async function noInternalProcesses() {
     }
   }
   const cg = cgroups.openCgroup(idFor('nip'));
-  cg.create({ memory: { limit: 64 << 20 }, pids: { limit: 10 } });
-  const controllers = readFileSync(join(cg.paths[0], 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
-  const memoryMax = readFileSync(join(cg.paths[0], 'memory.max'), 'utf8').trim();
-  cg.destroy();
+  if (cg.version !== 2) return { check: 'no-internal-processes', skipped: 'cgroup v1: the rule does not exist there' };
+  let controllers, memoryMax;
+  try {
+    cg.create({ memory: { limit: 64 << 20 }, pids: { limit: 10 } });
+    controllers = readFileSync(join(cg.paths[0], 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
+    memoryMax = readFileSync(join(cg.paths[0], 'memory.max'), 'utf8').trim();
+  } finally {
+    cg.destroy();
+  }
   return { check: 'no-internal-processes', ownCgroup: own, directEnableError: directError, controllers, memoryMax, left: leftovers(cg) };
 }
 
+/** Destroy whatever a failed check left behind (only this process's chk<pid>-* cgroups). */
+function cleanup() {
+  const mine = cgroups.listContainerCgroups().filter((id) => id.startsWith(`chk${process.pid}-`));
+  for (const id of mine) cgroups.openCgroup(id).destroy();
+  return mine;
+}
+
 const ALL = { limits, oom, pids: pidsLimit, cpu, destroy, noInternalProcesses };
-module.exports = ALL;
+module.exports = { ...ALL, cleanup };
 
 if (require.main === module) {
   // `node cgroup-checks.cjs [name…]` — one JSON line per check; a failing check prints {error}.
@@ -191,7 +207,7 @@ if (require.main === module) {
       try {
         r = name === 'cpu' ? await ALL.cpu(cpuSeconds) : await ALL[name]();
       } catch (e) {
-        r = { check: name, error: String(e && e.message ? e.message : e) };
+        r = { check: name, error: String(e && e.message ? e.message : e), cleaned: cleanup() };
       }
       console.log(JSON.stringify({ ...r, elapsedMs: Date.now() - t0 }));
     }

@@ -18,7 +18,9 @@ const mine = () => containerCgroups().filter((p) => p.includes(`mr-chk${process.
 
 describe.skipIf(!usable)('cgroups on this host (real kernel)', () => {
   afterAll(() => {
-    expect(mine()).toEqual([]);
+    const left = mine();
+    checks.cleanup();
+    expect(left).toEqual([]);
   });
 
   it('writes the limits where the kernel reads them (cpuset copied down on v1)', async () => {
@@ -70,7 +72,7 @@ describe.skipIf(!usable)('cgroups on this host (real kernel)', () => {
     expect(r.survivors).toEqual([]);
     expect(r.bUntouched).toBe(true);
     expect(r.parentKept).toBe(true);
-    expect(r.parentRemoved).toBe(true);
+    expect(r.parentRemoved || r.othersPresent).toBe(true); // a parallel mini-run may hold mini-run/
     expect(r.left).toEqual([]);
     expect(r.listed).toEqual([]);
   });
