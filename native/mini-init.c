@@ -15,9 +15,11 @@
  *     pile up until the PID table (or the cgroup's pids.max) is full.
  *
  *  2. PID 1 gets no default signal actions. The kernel protects a namespace's init: a signal
- *     sent to it from inside the namespace is simply dropped unless PID 1 installed a handler
- *     (or blocked the signal, see below). So `docker stop` → SIGTERM to a program that never
- *     set up a SIGTERM handler does nothing, and the runtime has to SIGKILL it after a timeout.
+ *     whose action would be the default one (terminate, core dump, ...) is simply dropped,
+ *     unless PID 1 installed a handler or blocked the signal (see below). Only SIGKILL and
+ *     SIGSTOP sent from outside the namespace get through. So `docker stop` → SIGTERM to a
+ *     program that never set up a SIGTERM handler does nothing, and the runtime has to
+ *     SIGKILL it after a timeout.
  *     mini-init catches every signal it can and passes it on to the real program, which is
  *     not PID 1 and therefore gets the normal default actions (SIGTERM kills it).
  *
