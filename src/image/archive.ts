@@ -15,8 +15,9 @@ import { UserError } from '../errors';
 import { withStateLock } from '../lock';
 import { traceNote } from '../sys/trace';
 import { sha256, shortDigest } from './digest';
-import { hasBlob, ingestRange } from './content-store';
-import { hasLayer, unpackLayer, UnpackResult } from './layer-store';
+import { hasBlob, ingestRange, removeBlob } from './content-store';
+import { hasLayer, removeLayer, unpackLayer, UnpackResult } from './layer-store';
+import { listImageRecords } from './image-index';
 import { indexTarFile, IndexedFile, TarFormatError } from './tar-format';
 import { makeStagingDir, removeStaging, sweepStaleStaging } from './staging';
 import {
@@ -32,6 +33,9 @@ export interface LoadedImage extends StoreImageResult {
 
 /** An opened archive: the tar file and the byte range of each member. */
 class Archive {
+  /** What this load put in the store, to undo if it fails half-way. */
+  readonly added = { layers: [] as string[], blobs: [] as string[] };
+
   constructor(readonly file: string, readonly members: Map<string, IndexedFile>, readonly name: string) {}
 
   has(path: string): boolean {
@@ -144,10 +148,26 @@ async function withArchive(tarFile: string, name: string): Promise<LoadedImage[]
     throw e;
   }
   const archive = new Archive(tarFile, members, name);
-  if (archive.has('index.json') && archive.has('oci-layout')) return loadOciLayout(archive);
-  if (archive.has('manifest.json')) return loadDockerArchive(archive);
-  if (archive.has('index.json')) return loadOciLayout(archive);
+  try {
+    if (archive.has('index.json') && archive.has('oci-layout')) return await loadOciLayout(archive);
+    if (archive.has('manifest.json')) return await loadDockerArchive(archive);
+    if (archive.has('index.json')) return await loadOciLayout(archive);
+  } catch (e) {
+    discardUnreferenced(archive.added);
+    throw e;
+  }
   throw new UserError(`${name}: not an image archive: it has neither index.json (OCI image layout) nor manifest.json (docker save)`);
+}
+
+/** After a failed load: remove the layers and blobs it added that no image refers to. */
+function discardUnreferenced(added: { layers: string[]; blobs: string[] }): void {
+  withStateLock(() => {
+    const images = listImageRecords();
+    const layers = new Set(images.flatMap((i) => i.layers));
+    const blobs = new Set(images.flatMap((i) => [i.id, i.manifestDigest, ...i.layerBlobs, ...i.otherBlobs]));
+    for (const d of added.layers) if (!layers.has(d)) removeLayer(d);
+    for (const d of added.blobs) if (!blobs.has(d)) removeBlob(d);
+  });
 }
 
 // ------------------------------------------------------------------ OCI layout
@@ -220,9 +240,13 @@ async function importLayer(archive: Archive, member: IndexedFile, diffId: string
   if (hasLayer(diffId)) {
     traceNote(`layer ${shortDigest(diffId)} is already unpacked; reusing it`);
     const digest = blobDigest && hasBlob(blobDigest) ? blobDigest : await ingestRange(archive.file, member.offset, member.size, blobDigest);
+    archive.added.blobs.push(digest);
     return { diffId, blobDigest: digest, compression: 'none', size: 0, reused: true };
   }
-  return unpackLayer({ source, diffId, blobDigest, keepBlob: true });
+  const r = await unpackLayer({ source, diffId, blobDigest, keepBlob: true });
+  if (!r.reused) archive.added.layers.push(r.diffId);
+  archive.added.blobs.push(r.blobDigest);
+  return r;
 }
 
 // ------------------------------------------------------------------ docker save
