@@ -186,6 +186,32 @@ async function noInternalProcesses() {
   return { check: 'no-internal-processes', ownCgroup: own, directEnableError: directError, controllers, memoryMax, left: leftovers(cg) };
 }
 
+/**
+ * The same limits end to end through the CLI: `mini-run run --rm --memory 32m …` must exit 137,
+ * `--pids-limit 10` must make fork fail, and nothing (mr-* cgroup) may stay behind.
+ */
+async function cli() {
+  const { spawnSync } = require('node:child_process');
+  const { mkdtempSync, rmSync } = require('node:fs');
+  const bin = join(__dirname, '../../bin/mini-run');
+  const root = mkdtempSync('/tmp/mr-test-cgchk-'); // overlay upper dirs must be on a real fs
+  const run = (args) => {
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, [bin, '--root', root, 'run', '--rm', ...args], { encoding: 'utf8', timeout: 300_000 });
+    return { status: r.status, stderr: (r.stderr || '').trim().split('\n').slice(-2).join(' | '), ms: Date.now() - t0 };
+  };
+  try {
+    const before = new Set(cgroups.listContainerCgroups());
+    const memory = run(['--memory', '32m', 'mini-run/busybox', 'sh', '-c', 'x=a; while :; do x=$x$x; done']);
+    const pids = run(['--pids-limit', '10', 'mini-run/busybox', 'sh', '-c', 'for i in $(seq 20); do sleep 1 & done; wait']);
+    const left = cgroups.listContainerCgroups().filter((id) => !before.has(id) && !id.startsWith('chk'));
+    return { check: 'cli', memory, pids, pidsCantFork: /can't fork/.test(pids.stderr), left };
+  } finally {
+    // Never rm -rf through a mount a failed run may have left: the leak is the bug to report.
+    if (!readFileSync('/proc/self/mountinfo', 'utf8').includes(root)) rmSync(root, { recursive: true, force: true });
+  }
+}
+
 /** Destroy whatever a failed check left behind (only this process's chk<pid>-* cgroups). */
 function cleanup() {
   const mine = cgroups.listContainerCgroups().filter((id) => id.startsWith(`chk${process.pid}-`));
@@ -193,7 +219,7 @@ function cleanup() {
   return mine;
 }
 
-const ALL = { limits, oom, pids: pidsLimit, cpu, destroy, noInternalProcesses };
+const ALL = { limits, oom, pids: pidsLimit, cpu, destroy, noInternalProcesses, cli };
 module.exports = { ...ALL, cleanup };
 
 if (require.main === module) {

@@ -7,6 +7,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { containerCgroups } from '../helpers/cli';
 
 const checks = createRequire(__filename)('./cgroup-checks.cjs');
@@ -75,5 +76,14 @@ describe.skipIf(!usable)('cgroups on this host (real kernel)', () => {
     expect(r.parentRemoved || r.othersPresent).toBe(true); // a parallel mini-run may hold mini-run/
     expect(r.left).toEqual([]);
     expect(r.listed).toEqual([]);
+  });
+
+  it('end to end: `mini-run run --rm --memory 32m` exits 137, `--pids-limit 10` makes fork fail, no cgroup left', async () => {
+    if (!existsSync(resolve(__dirname, '../../dist/cli/main.js'))) return; // CLI not built yet
+    const r = await checks.cli();
+    console.log('cgroups-host: cli', JSON.stringify(r));
+    expect(r.memory.status).toBe(137);
+    expect(r.pidsCantFork).toBe(true);
+    expect(r.left).toEqual([]);
   });
 });

@@ -53,7 +53,7 @@ describe.skipIf(!haveTool)('cgroup v2 driver on a real cgroup-v2 kernel (qemu VM
   const results = new Map<string, any>();
 
   beforeAll(async () => {
-    vm = await runInVm('echo vm-up; node test/integration/cgroup-checks.cjs limits oom pids cpu destroy noInternalProcesses');
+    vm = await runInVm('echo vm-up; node test/integration/cgroup-checks.cjs limits oom pids cpu destroy noInternalProcesses cli');
     if (vm.status === 125) {
       skipReason = `run-in-vm.sh could not start the VM (exit 125): ${vm.stderr.trim().split('\n').slice(-3).join(' | ')}`;
       console.log(`cgroups-v2-vm: skipped — ${skipReason}`);
@@ -119,6 +119,13 @@ describe.skipIf(!haveTool)('cgroup v2 driver on a real cgroup-v2 kernel (qemu VM
     expect(r.directEnableError).toBe('EBUSY');
     expect(r.controllers).toEqual(expect.arrayContaining(['memory', 'pids']));
     expect(r.memoryMax).toBe('67108864');
+    expect(r.left).toEqual([]);
+  });
+
+  it('end to end: `mini-run run --rm --memory 32m` exits 137 and `--pids-limit 10` makes fork fail on cgroup v2', (ctx) => {
+    const r = get('cli', ctx);
+    expect(r.memory.status).toBe(137);
+    expect(r.pidsCantFork).toBe(true);
     expect(r.left).toEqual([]);
   });
 });
