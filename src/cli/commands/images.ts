@@ -16,7 +16,17 @@ const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
 interface LoadArgs { input?: string; quiet?: boolean }
 
+/** docker exits 1 when a load fails (125 is for `run`'s own errors). */
 async function load(args: LoadArgs): Promise<void> {
+  try {
+    await loadImages(args);
+  } catch (e) {
+    if (e instanceof UserError && e.exitCode === 125) throw new UserError(e.message, 1);
+    throw e;
+  }
+}
+
+async function loadImages(args: LoadArgs): Promise<void> {
   let loaded;
   if (args.input) {
     loaded = await loadArchiveFile(args.input);
