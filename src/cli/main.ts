@@ -42,7 +42,6 @@ export function buildParser(argv: string[]): Argv<GlobalOptions> {
     .demandCommand(1, 'mini-run: a command is needed (see mini-run --help)')
     .recommendCommands()
     .help()
-    .alias('h', 'help')
     .version(false)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {

@@ -3,10 +3,10 @@
  * This is what `runc run` does; the engine calls it after writing the bundle.
  *
  *   1. create the cgroup and write its limits
- *   2. (terminal) open a pseudo-terminal pair
- *   3. unshare(CLONE_NEWPID), spawn the init (it is PID 1 of the new namespace), setns back
- *   4. put the init in the cgroup, then tell it to start (sync socket)
- *   5. wait for it to create its namespaces, let it go on (a hook point: networking)
+ *   2. unshare(CLONE_NEWPID), spawn the init (it is PID 1 of the new namespace), setns back
+ *   3. put the init in the cgroup, then tell it to start (sync socket)
+ *   4. wait for it to create its namespaces, let it go on (a hook point: networking)
+ *   5. (terminal) take the pty master it opened inside the container
  *   6. EOF on the sync socket = execve succeeded: the program runs
  *   7. wait for the exit, read OOM status, remove the cgroup
  */
@@ -14,7 +14,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLONE, SIGNALS } from '../sys/constants';
-import { openPty, setns, unshare, type Pty } from '../sys/libc';
+import { pidfdGetfd, setns, setWinsize, unshare } from '../sys/libc';
 import { traceFd, traceNote } from '../sys/trace';
 import { parseSpec, hasNamespace, type RuntimeSpec } from './spec';
 import { ParentSyncSocket } from './sync-socket';
@@ -80,11 +80,10 @@ export async function startContainer(bundle: string, containerId: string, plan: 
   const cgroup = openCgroup(containerId);
   cgroup.create(spec.linux.resources ?? {});
 
-  let pty: Pty | null = null;
+  let masterFd: number | null = null;
   let child: ChildProcess | null = null;
   try {
     const terminal = spec.process.terminal === true;
-    if (terminal) pty = openPty();
     const tfd = traceFd();
     const stdio: StdioOptions = [
       terminal || !plan.interactive ? 'ignore' : 'inherit',
@@ -101,19 +100,23 @@ export async function startContainer(bundle: string, containerId: string, plan: 
 
     const sync = new ParentSyncSocket(child.stdio[3] as unknown as NodeJS.ReadWriteStream);
     cgroup.addProcess(pid);
-    sync.send({ type: 'start', ptySlave: pty?.slavePath, traceFd: tfd !== null ? 4 : undefined });
+    sync.send({ type: 'start', bundle, spec, traceFd: tfd !== null ? 4 : undefined });
 
-    let msg = await sync.receive();
-    if (msg?.type === 'namespaces') {
-      hooks.onNamespaces?.(pid);
+    // Serve the init's requests until the socket closes.
+    for (let msg = await sync.receive(); msg !== null; msg = await sync.receive()) {
+      if (msg.type === 'namespaces') {
+        hooks.onNamespaces?.(pid);
+      } else if (msg.type === 'pty') {
+        masterFd = pidfdGetfd(pid, msg.fd);
+        setWinsize(masterFd, process.stdout.rows || 24, process.stdout.columns || 80);
+      } else if (msg.type === 'error') {
+        await exited;
+        throw new RuntimeError(msg.message, msg.exitCode);
+      } else {
+        throw new RuntimeError(`container init sent an unexpected ${msg.type} message`);
+      }
       sync.send({ type: 'continue' });
-      msg = await sync.receive();
     }
-    if (msg?.type === 'error') {
-      await exited;
-      throw new RuntimeError(msg.message, msg.exitCode);
-    }
-    if (msg !== null) throw new RuntimeError(`container init sent an unexpected ${msg.type} message`);
     // EOF: either execve succeeded, or the init died before it could tell us why.
     const early = await Promise.race([exited, new Promise<null>((r) => setImmediate(() => r(null)))]);
     if (early && early.code !== null && early.code >= 125 && early.code <= 127) {
@@ -121,8 +124,8 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     }
     traceNote(`container ${containerId.slice(0, 12)} running, PID ${pid} on the host`);
 
-    const relay = pty ? new TerminalRelay(pty.masterFd, plan.interactive) : null;
-    const forward = forwardSignals(pid, !!pty);
+    const relay = masterFd !== null ? new TerminalRelay(masterFd, plan.interactive) : null;
+    const forward = forwardSignals(pid);
     const finished = (async (): Promise<ContainerExit> => {
       const { code, signal } = await exited;
       forward.stop();
@@ -137,7 +140,7 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     return { pid, cgroup, wait: () => finished };
   } catch (err) {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    if (pty) closeSync(pty.masterFd);
+    if (masterFd !== null) closeSync(masterFd);
     cgroup.destroy();
     throw err;
   }
@@ -156,7 +159,7 @@ function safeOom(cgroup: Cgroup): boolean {
  * terminal, ^C arrives as a byte through the pty and the container's line discipline makes
  * the SIGINT; a SIGINT to *us* then is forwarded like any other.)
  */
-function forwardSignals(pid: number, _terminal: boolean): { stop(): void } {
+function forwardSignals(pid: number): { stop(): void } {
   const names: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   const handlers = names.map((s) => {
     const h = () => {

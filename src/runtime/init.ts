@@ -8,14 +8,14 @@
  *
  * Everything here is synchronous, on Node's main thread (see namespaces.ts for why).
  */
-import { openSync, readFileSync, mkdirSync } from 'node:fs';
-import { resolve, join } from 'node:path';
+import { closeSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { setTraceSink, traceNote } from '../sys/trace';
 import { SIGNALS } from '../sys/constants';
-import {
-  clearCloexec, closeRangeCloexec, dup2, execve, sethostname, setControllingTerminal, setPdeathsig, setsid, chdir,
-} from '../sys/libc';
-import { parseSpec, hasNamespace, LOWERDIR_BASE_ANNOTATION, type RuntimeSpec } from './spec';
+import { clearCloexec, closeRangeCloexec, execve, sethostname, setPdeathsig, chdir } from '../sys/libc';
+import type { RuntimeSpec } from './spec';
+import { hasNamespace, LOWERDIR_BASE_ANNOTATION } from './spec-util';
+import { openContainerPty, becomeTerminalSession } from './terminal-init';
 import { InitSyncSocket } from './sync-socket';
 import { enterNewNamespaces } from './namespaces';
 import { makeRootPrivate, mountOverlayRoot, bindRootOntoItself, remountRootReadonly } from './rootfs';
@@ -29,22 +29,19 @@ import { RuntimeError } from './runtime-error';
 
 const SYNC_FD = 3;
 
-export function containerInit(bundle: string): never {
+export function containerInit(): never {
   const sync = new InitSyncSocket(SYNC_FD);
   try {
-    // 0. Wait until the runtime has put us in the container's cgroup, and get our options.
+    // 0. Wait until the runtime has put us in the container's cgroup. It sends the bundle's
+    //    config.json, already validated.
     const start = sync.receive();
     if (start.type !== 'start') throw new Error(`unexpected message ${start.type}`);
     if (start.traceFd !== undefined) setTraceSink(start.traceFd, 'init');
+    const spec = start.spec;
+    const rootfs = resolve(start.bundle, spec.root.path);
 
     // If the runtime dies, so do we (and with PID 1 gone, the kernel kills the whole namespace).
     setPdeathsig(SIGNALS.SIGKILL);
-
-    const spec = parseSpec(readFileSync(join(bundle, 'config.json'), 'utf8'));
-    const rootfs = resolve(bundle, spec.root.path);
-
-    // The terminal lives on the host's devpts: open it while the host's /dev is still visible.
-    const ttyFd = start.ptySlave ? openSync(start.ptySlave, 'r+') : null;
 
     // 1. New namespaces for mount, UTS, IPC, network, cgroup (PID was done by our parent).
     enterNewNamespaces(spec);
@@ -59,10 +56,13 @@ export function containerInit(bundle: string): never {
     if (spec.hostname && hasNamespace(spec, 'uts')) sethostname(spec.hostname);
 
     // 4. The terminal or the inherited stdio become fds 0, 1, 2 of the program.
-    if (ttyFd !== null) {
-      setsid(); // a new session with no controlling terminal…
-      setControllingTerminal(ttyFd); // …so this pty can become it (job control, ^C → SIGINT)
-      for (const fd of [0, 1, 2]) dup2(ttyFd, fd);
+    if (spec.process.terminal) {
+      const pty = openContainerPty();
+      sync.send({ type: 'pty', fd: pty.masterFd });
+      const ok = sync.receive(); // the runtime has its copy of the master now
+      if (ok.type !== 'continue') throw new Error(`unexpected message ${ok.type}`);
+      closeSync(pty.masterFd); // the program must not hold the master: only the runtime does
+      becomeTerminalSession(pty.slaveFd);
     } else {
       // Node opens even 0–2 close-on-exec: clear it, or the program gets EBADF on stdout.
       for (const fd of [0, 1, 2]) clearCloexec(fd);

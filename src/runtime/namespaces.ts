@@ -17,7 +17,8 @@
  */
 import { CLONE } from '../sys/constants';
 import { interfaceUp, unshare } from '../sys/libc';
-import { hasNamespace, type NamespaceType, type RuntimeSpec } from './spec';
+import type { NamespaceType, RuntimeSpec } from './spec';
+import { hasNamespace } from './spec-util';
 
 const FLAG: Record<Exclude<NamespaceType, 'pid' | 'user'>, number> = {
   mount: CLONE.NEWNS,

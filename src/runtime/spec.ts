@@ -74,12 +74,7 @@ export const RuntimeSpec = z.object({
 });
 export type RuntimeSpec = z.infer<typeof RuntimeSpec>;
 
-/** Annotation (mini-run extension): directory the overlay's relative `lowerdir=` names are in. */
-export const LOWERDIR_BASE_ANNOTATION = 'org.mini-run.overlay.lowerdir-base';
-
-export function hasNamespace(spec: RuntimeSpec, type: NamespaceType): boolean {
-  return spec.linux.namespaces.some((n) => n.type === type && !n.path);
-}
+export { LOWERDIR_BASE_ANNOTATION, hasNamespace } from './spec-util';
 
 /** Parse and validate a config.json text. Errors name the field, in one line. */
 export function parseSpec(text: string, where = 'config.json'): RuntimeSpec {

@@ -5,17 +5,22 @@
  * JSON lines. The init reads with a *blocking* read(2) — it must not return to Node's event
  * loop, whose threads live in the old namespaces.
  *
- *   parent → init   {"type":"start", …}       after the init is in its cgroup
+ *   parent → init   {"type":"start", spec}    after the init is in its cgroup; the validated config.json
  *   init → parent   {"type":"namespaces"}     new namespaces exist (parent may configure them)
+ *   parent → init   {"type":"continue"}
+ *   init → parent   {"type":"pty", fd}        (-t) the pty master the init opened in the container's
+ *                                              devpts; the parent copies it out with pidfd_getfd
  *   parent → init   {"type":"continue"}
  *   init → parent   {"type":"error", …}       something failed; the init then exits
  *   (EOF)                                      the socket is close-on-exec: EOF = execve worked
  */
 import { readSync, writeSync } from 'node:fs';
+import type { RuntimeSpec } from './spec';
 
 export type InitMessage =
-  | { type: 'start'; ptySlave?: string; traceFd?: number }
+  | { type: 'start'; bundle: string; spec: RuntimeSpec; traceFd?: number }
   | { type: 'namespaces' }
+  | { type: 'pty'; fd: number }
   | { type: 'continue' }
   | { type: 'error'; message: string; exitCode: number };
 

@@ -84,6 +84,7 @@ export const SYS = {
   capset: 126,
   close_range: 436,
   pidfd_open: 434,
+  pidfd_getfd: 438,
 } as const;
 
 /** File type bits of st_mode, for mknod(2). */

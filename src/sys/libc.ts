@@ -237,20 +237,6 @@ export function closeRangeCloexec(first: number): void {
 
 // --------------------------------------------------------------- terminals
 
-export interface Pty { masterFd: number; slavePath: string }
-
-/** A new pseudo-terminal pair on the host's devpts: posix_openpt + grantpt + unlockpt + ptsname. */
-export function openPty(): Pty {
-  const O_RDWR = 2, O_NOCTTY = 0o400, O_CLOEXEC = 0o2000000;
-  const fd = check('posix_openpt', 'O_RDWR|O_NOCTTY|O_CLOEXEC', libc().posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-  check('grantpt', `${fd}`, libc().grantpt(fd));
-  check('unlockpt', `${fd}`, libc().unlockpt(fd));
-  const buf = Buffer.alloc(64);
-  const r = libc().ptsname_r(fd, buf, buf.length) as number;
-  if (r !== 0) throw new SysError('ptsname_r', `${fd}`, r);
-  return { masterFd: fd, slavePath: buf.toString('latin1', 0, buf.indexOf(0)) };
-}
-
 export function setWinsize(fd: number, rows: number, cols: number): void {
   const ws = Buffer.alloc(8);
   ws.writeUInt16LE(rows, 0);
@@ -261,6 +247,31 @@ export function setWinsize(fd: number, rows: number, cols: number): void {
 /** Make the terminal open on `fd` the controlling terminal of this (new) session. */
 export function setControllingTerminal(fd: number): void {
   check('ioctl', `${fd}, TIOCSCTTY, 0`, libc().ioctl(fd, IOCTL.TIOCSCTTY, 'int', 0));
+}
+
+/**
+ * pidfd_open + pidfd_getfd: copy file descriptor `fd` out of process `pid` into ours
+ * (Linux ≥ 5.6; needs ptrace rights over it, which the container's parent has).
+ */
+export function pidfdGetfd(pid: number, fd: number): number {
+  const pidfd = check('pidfd_open', `${pid}, 0`, libc().syscall(SYS.pidfd_open, 'int', pid, 'unsigned int', 0));
+  try {
+    return check('pidfd_getfd', `${pidfd}, ${fd}, 0`, libc().syscall(SYS.pidfd_getfd, 'int', pidfd, 'int', fd, 'unsigned int', 0));
+  } finally {
+    libc().close(pidfd);
+  }
+}
+
+/** grantpt + unlockpt + ptsname on an open /dev/ptmx: the path of its slave side. */
+export function unlockPty(masterFd: number): string {
+  check('grantpt', `${masterFd}`, libc().grantpt(masterFd));
+  check('unlockpt', `${masterFd}`, libc().unlockpt(masterFd));
+  const buf = Buffer.alloc(64);
+  const r = libc().ptsname_r(masterFd, buf, buf.length) as number;
+  if (r !== 0) throw new SysError('ptsname_r', `${masterFd}`, r);
+  const path = buf.toString('latin1', 0, buf.indexOf(0));
+  traceSyscall('ptsname_r', `${masterFd}`, q(path));
+  return path;
 }
 
 // ------------------------------------------------------------------ network
