@@ -64,7 +64,7 @@ export function listImageRecords(): StoredImage[] {
 }
 
 export function writeImageRecord(rec: StoredImage): void {
-  writeFileAtomic(recordPath(rec.id), JSON.stringify(StoredImage.parse(rec), null, 2) + '\n');
+  writeFileAtomic(recordPath(rec.id), JSON.stringify(StoredImage.parse(rec), null, 2) + '\n', 0o644, true);
 }
 
 export function deleteImageRecord(id: string): void {

@@ -10,20 +10,16 @@
 import { paths } from '../paths';
 import { UserError } from '../errors';
 import { readBlob } from './content-store';
-import { layerFsDir, shortLink } from './layer-store';
+import { layerFsDir, shortLink } from './layer-info';
 import { ImageConfigFile, parseJson } from './oci-types';
 import { lookupImage } from './lookup';
-import { buildAndLoadBuiltin } from './builtin';
 import { shortDigest } from './digest';
 import type { StoredImage } from './image-index';
 
+// Only the light, read-only side is here: `run` loads this module on every start. Writing
+// images (archive.ts, store-image.ts, remove.ts, builtin.ts) is imported where it is used.
 export { familiarName, normalizeReference, parseReference } from './reference';
-export { storeImage } from './store-image';
-export type { StoreImageInput, StoreImageResult } from './store-image';
 export { listImageRecords as listImages } from './image-index';
-export { removeImage, containersUsingImage } from './remove';
-export { loadArchiveFile, loadArchiveStream } from './archive';
-export { BUILTIN_IMAGE, BUILTIN_REFERENCE } from './builtin';
 
 export interface ImageRecord {
   id: string;              // "sha256:<config hex>"
@@ -92,6 +88,7 @@ export function layerLinksDir(): string {
 
 /** mini-run/busybox, built from the host's busybox and loaded if it is not in the store yet. */
 export async function ensureBuiltinImage(): Promise<ImageRecord> {
+  const { buildAndLoadBuiltin } = await import('./builtin'); // loads the unpacker: only when needed
   return buildAndLoadBuiltin();
 }
 

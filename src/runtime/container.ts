@@ -51,18 +51,50 @@ export function loadSpec(bundle: string): RuntimeSpec {
   return parseSpec(readFileSync(join(bundle, 'config.json'), 'utf8'), join(bundle, 'config.json'));
 }
 
-/** Spawn the init in a new PID namespace (if the spec asks for one). */
-function spawnInit(spec: RuntimeSpec, bundle: string, stdio: StdioOptions): ChildProcess {
-  const newPid = hasNamespace(spec, 'pid');
+/**
+ * The container's init, started but still waiting for its orders on the sync socket.
+ *
+ * Starting Node takes ~45 ms. The init needs nothing from the container to boot, so the
+ * engine may start it *first* and create the container (files, config.json, cgroup) while it
+ * boots: the two overlap instead of adding up. The init does nothing until it gets `start`.
+ */
+export interface PendingInit {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly newPidNamespace: boolean;
+  readonly terminal: boolean;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly sync: ParentSyncSocket;
+  /** Give up on it (the container could not be created): kill it and wait. */
+  abandon(): Promise<void>;
+}
+
+export interface InitOptions {
+  newPidNamespace: boolean; // the spec has a new `pid` namespace
+  terminal: boolean; // process.terminal: the init opens a pty; stdio is not inherited
+  interactive: boolean; // our stdin goes to the program
+}
+
+/** Spawn the init, in a new PID namespace if asked: it is then PID 1 there. */
+export function spawnInit(o: InitOptions): PendingInit {
+  const tfd = traceFd();
+  const stdio: StdioOptions = [
+    o.terminal || !o.interactive ? 'ignore' : 'inherit',
+    o.terminal ? 'ignore' : 'inherit',
+    o.terminal ? 'ignore' : 'inherit',
+    'pipe', // fd 3: the sync socket
+    tfd !== null ? tfd : 'ignore', // fd 4: where the init's trace lines go
+  ];
   let hostPidNs: number | null = null;
-  if (newPid) {
+  if (o.newPidNamespace) {
     // unshare(CLONE_NEWPID) changes where our *next child* goes, not us. Save our own PID
     // namespace first: we must come back to it, or every later child would land in there too.
     hostPidNs = openSync('/proc/self/ns/pid', 'r');
     unshare(CLONE.NEWPID);
   }
+  let child: ChildProcess;
   try {
-    return spawn(process.execPath, [INIT_SCRIPT, bundle], {
+    child = spawn(process.execPath, [INIT_SCRIPT], {
       stdio,
       env: {}, // the program's environment comes from config.json, not from us
       argv0: 'mini-run-init',
@@ -73,32 +105,33 @@ function spawnInit(spec: RuntimeSpec, bundle: string, stdio: StdioOptions): Chil
       closeSync(hostPidNs);
     }
   }
+  if (child.pid === undefined) throw new RuntimeError('could not start the container init process');
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })));
+  const sync = new ParentSyncSocket(child.stdio[3] as unknown as NodeJS.ReadWriteStream);
+  return {
+    child, pid: child.pid, exited, sync, newPidNamespace: o.newPidNamespace, terminal: o.terminal,
+    abandon: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }
 
-export async function startContainer(bundle: string, containerId: string, plan: StdioPlan, hooks: StartHooks = {}): Promise<StartedContainer> {
+export async function startContainer(bundle: string, containerId: string, plan: StdioPlan, hooks: StartHooks = {}, pending?: PendingInit): Promise<StartedContainer> {
   const spec = loadSpec(bundle);
+  const terminal = spec.process.terminal === true;
+  const init = pending ?? spawnInit({ newPidNamespace: hasNamespace(spec, 'pid'), terminal, interactive: plan.interactive });
+  if (init.newPidNamespace !== hasNamespace(spec, 'pid') || init.terminal !== terminal) {
+    await init.abandon();
+    throw new RuntimeError('internal error: the init was started for a different pid namespace or terminal setting than config.json says');
+  }
   const cgroup = openCgroup(containerId);
-  cgroup.create(spec.linux.resources ?? {});
-
   let masterFd: number | null = null;
-  let child: ChildProcess | null = null;
   try {
-    const terminal = spec.process.terminal === true;
+    cgroup.create(spec.linux.resources ?? {});
+    const { pid, sync, exited } = init;
     const tfd = traceFd();
-    const stdio: StdioOptions = [
-      terminal || !plan.interactive ? 'ignore' : 'inherit',
-      terminal ? 'ignore' : 'inherit',
-      terminal ? 'ignore' : 'inherit',
-      'pipe', // fd 3: the sync socket
-      tfd !== null ? tfd : 'ignore', // fd 4: where the init's trace lines go
-    ];
-    child = spawnInit(spec, bundle, stdio);
-    const pid = child.pid;
-    if (pid === undefined) throw new RuntimeError('could not start the container init process');
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child!.on('exit', (code, signal) => resolve({ code, signal })));
-
-    const sync = new ParentSyncSocket(child.stdio[3] as unknown as NodeJS.ReadWriteStream);
     cgroup.addProcess(pid);
     sync.send({ type: 'start', bundle, spec, traceFd: tfd !== null ? 4 : undefined });
 
@@ -139,7 +172,7 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     })();
     return { pid, cgroup, wait: () => finished };
   } catch (err) {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await init.abandon();
     if (masterFd !== null) closeSync(masterFd);
     cgroup.destroy();
     throw err;

@@ -32,16 +32,16 @@ const SYNC_FD = 3;
 export function containerInit(): never {
   const sync = new InitSyncSocket(SYNC_FD);
   try {
-    // 0. Wait until the runtime has put us in the container's cgroup. It sends the bundle's
-    //    config.json, already validated.
+    // If the runtime dies, so do we (and with PID 1 gone, the kernel kills the whole namespace).
+    setPdeathsig(SIGNALS.SIGKILL);
+
+    // 0. Wait until the runtime has created the container and put us in its cgroup. It sends
+    //    the bundle's config.json, already validated.
     const start = sync.receive();
     if (start.type !== 'start') throw new Error(`unexpected message ${start.type}`);
     if (start.traceFd !== undefined) setTraceSink(start.traceFd, 'init');
     const spec = start.spec;
     const rootfs = resolve(start.bundle, spec.root.path);
-
-    // If the runtime dies, so do we (and with PID 1 gone, the kernel kills the whole namespace).
-    setPdeathsig(SIGNALS.SIGKILL);
 
     // 1. New namespaces for mount, UTS, IPC, network, cgroup (PID was done by our parent).
     enterNewNamespaces(spec);

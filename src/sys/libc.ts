@@ -10,7 +10,7 @@
  */
 import koffi from 'koffi';
 import { SysError } from './errors';
-import { q, traceSyscall } from './trace';
+import { q, traceEnabled, traceSyscall } from './trace';
 import {
   CLONE_FLAGS, MS_FLAGS, MNT_FLAGS, decodeFlags, SYS, PR, F_SETFD, F_GETFD, CLOSE_RANGE_CLOEXEC,
   S_IFCHR, S_IFBLK, S_IFIFO, IOCTL,
@@ -60,15 +60,20 @@ function libc() {
   return (lib ??= bind());
 }
 
-/** Check a -1-on-error result, trace it, and return it. */
-function check(call: string, args: string, result: number | bigint): number {
+/**
+ * Check a -1-on-error result, trace it, and return it. `args` may be a function: decoding
+ * flags costs time, so it is only done when someone will read it (a trace, or an error).
+ */
+function check(call: string, args: string | (() => string), result: number | bigint): number {
   const r = Number(result);
   if (r === -1) {
     const errno = koffi.errno();
-    traceSyscall(call, args, `-1 ${new SysError(call, args, errno).code}`);
-    throw new SysError(call, args, errno);
+    const text = typeof args === 'function' ? args() : args;
+    const err = new SysError(call, text, errno);
+    traceSyscall(call, text, `-1 ${err.code}`);
+    throw err;
   }
-  traceSyscall(call, args, r);
+  if (traceEnabled()) traceSyscall(call, typeof args === 'function' ? args() : args, r);
   return r;
 }
 
@@ -78,23 +83,23 @@ const oct = (n: number) => '0' + n.toString(8);
 
 /** unshare(2): move the calling thread into new namespaces. */
 export function unshare(flags: number): void {
-  check('unshare', decodeFlags(flags, CLONE_FLAGS), libc().unshare(flags));
+  check('unshare', () => decodeFlags(flags, CLONE_FLAGS), libc().unshare(flags));
 }
 
 /** setns(2): join the namespace that `fd` (an open /proc/PID/ns/* file) refers to. */
 export function setns(fd: number, nstype: number, what = ''): void {
-  check('setns', `${fd}${what ? ` /* ${what} */` : ''}, ${decodeFlags(nstype, CLONE_FLAGS)}`, libc().setns(fd, nstype));
+  check('setns', () => `${fd}${what ? ` /* ${what} */` : ''}, ${decodeFlags(nstype, CLONE_FLAGS)}`, libc().setns(fd, nstype));
 }
 
 // -------------------------------------------------------------------- mounts
 
 export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {
-  const args = `${q(source)}, ${q(target)}, ${q(fstype)}, ${decodeFlags(flags, MS_FLAGS)}, ${q(data)}`;
+  const args = () => `${q(source)}, ${q(target)}, ${q(fstype)}, ${decodeFlags(flags, MS_FLAGS)}, ${q(data)}`;
   check('mount', args, libc().mount(source, target, fstype, flags, data));
 }
 
 export function umount2(target: string, flags: number): void {
-  check('umount2', `${q(target)}, ${decodeFlags(flags, MNT_FLAGS)}`, libc().umount2(target, flags));
+  check('umount2', () => `${q(target)}, ${decodeFlags(flags, MNT_FLAGS)}`, libc().umount2(target, flags));
 }
 
 /** pivot_root(2) has no glibc wrapper: syscall(SYS_pivot_root, new_root, put_old). */

@@ -44,8 +44,13 @@ export function onTrace(listener: (line: string) => void): () => void {
   };
 }
 
+// MINI_RUN_TRACE_TIMES=1 prefixes each line with the wall-clock time (ms, last 5 digits), to
+// see where a start-up spends its time across the CLI and the init.
+const withTimes = process.env.MINI_RUN_TRACE_TIMES === '1';
+
 function emit(text: string): void {
-  const line = `[${role}] ${text}`;
+  const stamp = withTimes ? `${((performance.timeOrigin + performance.now()) % 100000).toFixed(1).padStart(7)} ` : '';
+  const line = `${stamp}[${role}] ${text}`;
   for (const l of listeners) l(line);
   if (sinkFd === null) return;
   try {

@@ -4,7 +4,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../../errors';
 import {
-  familiarName, findImage, imageConfigFile, layerDirs, listImages, loadArchiveFile, loadArchiveStream, removeImage,
+  familiarName, findImage, imageConfigFile, layerDirs, listImages,
 } from '../../image/store';
 import { splitRepoTag, parseReference, formatReference, repositoryName } from '../../image/reference';
 import type { StoredImage } from '../../image/image-index';
@@ -27,6 +27,7 @@ async function load(args: LoadArgs): Promise<void> {
 }
 
 async function loadImages(args: LoadArgs): Promise<void> {
+  const { loadArchiveFile, loadArchiveStream } = await import('../../image/archive'); // the unpacker: only for load
   let loaded;
   if (args.input) {
     loaded = await loadArchiveFile(args.input);
@@ -116,7 +117,8 @@ export const imagesCommand: CommandModule<object, ImagesArgs> = {
 
 interface RmiArgs { images: string[]; force?: boolean }
 
-function rmi(args: RmiArgs): void {
+async function rmi(args: RmiArgs): Promise<void> {
+  const { removeImage } = await import('../../image/remove');
   const errors: string[] = [];
   for (const ref of args.images) {
     try {
