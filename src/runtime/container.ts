@@ -128,11 +128,15 @@ export async function startContainer(bundle: string, containerId: string, plan: 
   }
   const cgroup = openCgroup(containerId);
   let masterFd: number | null = null;
+  let forward: { stop(): void } | null = null;
   try {
     cgroup.create(spec.linux.resources ?? {});
     const { pid, sync, exited } = init;
     const tfd = traceFd();
     cgroup.addProcess(pid);
+    // From now on, signals sent to us are meant for the container (installed before the
+    // program starts, so none can slip through between exec and here).
+    forward = forwardSignals(pid);
     sync.send({ type: 'start', bundle, spec, traceFd: tfd !== null ? 4 : undefined });
 
     // Serve the init's requests until the socket closes.
@@ -158,10 +162,10 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     traceNote(`container ${containerId.slice(0, 12)} running, PID ${pid} on the host`);
 
     const relay = masterFd !== null ? new TerminalRelay(masterFd, plan.interactive) : null;
-    const forward = forwardSignals(pid);
+    const forwarding = forward;
     const finished = (async (): Promise<ContainerExit> => {
       const { code, signal } = await exited;
-      forward.stop();
+      forwarding.stop();
       if (relay) await relay.finish();
       const oomKilled = safeOom(cgroup);
       cgroup.destroy();
@@ -172,6 +176,7 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     })();
     return { pid, cgroup, wait: () => finished };
   } catch (err) {
+    forward?.stop();
     await init.abandon();
     if (masterFd !== null) closeSync(masterFd);
     cgroup.destroy();

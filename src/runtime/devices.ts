@@ -2,14 +2,21 @@
  * /dev: a small tmpfs with only the devices a program needs, as docker gives.
  *
  * The host's /dev has disks, the console, kernel memory… none of that belongs in a container.
- * We mount an empty tmpfs on /dev and create the standard nodes with mknod(2).
+ * We mount an empty tmpfs on /dev and put the standard devices in it.
+ *
+ * A device node is only a name for (type, major, minor): whoever can open `b 253:0` reads the
+ * host's disk. Container root keeps CAP_MKNOD (docker's default) and images may ship device
+ * nodes, so something must stop such nodes from opening. Docker uses the devices cgroup; we
+ * use mount flags, which work the same on cgroup v1 and v2: the root overlay and this /dev
+ * tmpfs are mounted `nodev` (device nodes on them cannot be opened), and each allowed device
+ * is a *bind mount* of the host's node — a mount of its own, without `nodev`.
  */
-import { symlinkSync, unlinkSync, existsSync, chmodSync } from 'node:fs';
-import { S_IFCHR } from '../sys/constants';
-import { mknod } from '../sys/libc';
+import { symlinkSync, unlinkSync, existsSync, closeSync, openSync } from 'node:fs';
+import { MS } from '../sys/constants';
+import { mount } from '../sys/libc';
 import { resolveInRoot } from './secure-join';
 
-/** The nodes docker creates: name, major, minor (all mode 0666, owned by root). */
+/** The devices docker gives every container: name, major, minor (all mode 0666). */
 export const DEFAULT_DEVICES: ReadonlyArray<readonly [string, number, number]> = [
   ['null', 1, 3],
   ['zero', 1, 5],
@@ -31,10 +38,10 @@ export const DEFAULT_DEV_LINKS: ReadonlyArray<readonly [string, string]> = [
 
 export function createDevices(rootfs: string): void {
   const dev = resolveInRoot(rootfs, '/dev');
-  for (const [name, major, minor] of DEFAULT_DEVICES) {
+  for (const [name] of DEFAULT_DEVICES) {
     const p = `${dev}/${name}`;
-    mknod(p, S_IFCHR | 0o666, major, minor);
-    chmodSync(p, 0o666); // mknod's mode is filtered by the umask
+    closeSync(openSync(p, 'a', 0o666)); // a mount point for the device
+    mount(`/dev/${name}`, p, null, MS.BIND, null);
   }
   for (const [name, target] of DEFAULT_DEV_LINKS) {
     const p = `${dev}/${name}`;

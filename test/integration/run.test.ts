@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, leaksFor, mr, removeRoot, tempRoot, containerCgroups } from '../helpers/cli';
 
@@ -96,6 +96,15 @@ describe('isolation seen from inside', () => {
     expect(ptmx).toBe('pts/ptmx');
     expect(fd).toBe('/proc/self/fd');
     expect(zeros.trim()).toBe('4');
+  });
+
+  it('cannot open device nodes it makes itself, or that an image ships (nodev), only the standard ones', () => {
+    // CAP_MKNOD is one of docker's defaults: creating the node works, opening it must not.
+    const r = sh('mknod /dev/hostdisk b 8 0 && echo made; head -c1 /dev/hostdisk; mknod /tmp/mem c 1 1 && head -c1 /tmp/mem; echo x > /dev/null && echo null-ok');
+    expect(r.stdout).toContain('made');
+    expect(r.stderr).toMatch(/\/dev\/hostdisk: Permission denied/);
+    expect(r.stderr).toMatch(/\/tmp\/mem: Permission denied/);
+    expect(r.stdout).toContain('null-ok');
   });
 
   it('masks host kernel files and makes /proc/sys read-only', () => {
@@ -288,5 +297,37 @@ describe('rm', () => {
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/No such container: to-remove/);
     expect(mr(root, ['rm', 'dup']).status).toBe(0);
+  });
+});
+
+describe('cgroup limits through run (the cgroup drivers have their own tests on v1 and v2)', () => {
+  it('--memory: a program allocating past it is OOM-killed, exit 137, recorded as OOM-killed', () => {
+    const r = mr(root, ['run', '--name', 'oom', '--memory', '32m', IMG, 'sh', '-c', 'x=a; while :; do x=$x$x; done']);
+    expect(r.status).toBe(137);
+    const id = readdirSync(join(root, 'containers')).find((d) =>
+      existsSync(join(root, 'containers', d, 'container.json')) && JSON.parse(readFileSync(join(root, 'containers', d, 'container.json'), 'utf8')).name === 'oom')!;
+    const rec = JSON.parse(readFileSync(join(root, 'containers', id, 'container.json'), 'utf8'));
+    expect(rec.state).toMatchObject({ Status: 'exited', ExitCode: 137, OOMKilled: true });
+    expect(mr(root, ['rm', 'oom']).status).toBe(0);
+  });
+
+  it('--pids-limit: fork fails past the limit', () => {
+    const r = sh('for i in $(seq 20); do sleep 1 & done; wait', ['--pids-limit', '10']);
+    expect(r.stderr).toMatch(/can't fork/);
+  });
+
+  it('--cpus 0.5 holds a busy loop near 50% of one CPU', () => {
+    const r = sh("time timeout 2 sh -c 'while :; do :; done'", ['--cpus', '0.5']);
+    const user = Number(/user\s+0m\s*([\d.]+)s/.exec(r.stderr)?.[1]);
+    const real = Number(/real\s+0m\s*([\d.]+)s/.exec(r.stderr)?.[1]);
+    expect(real).toBeGreaterThan(1.9);
+    expect(user / real).toBeGreaterThan(0.35);
+    expect(user / real).toBeLessThan(0.65);
+  });
+
+  it('rejects impossible limits with docker\'s messages', () => {
+    expect(sh('true', ['--memory', '1m']).stderr).toMatch(/minimum memory limit allowed is 6MB/);
+    expect(sh('true', ['--cpus', '99']).stderr).toMatch(/range of CPUs is from 0.01 to/);
+    expect(sh('true', ['--memory-swap', '64m']).stderr).toMatch(/always set the memory limit/);
   });
 });
