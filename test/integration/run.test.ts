@@ -227,6 +227,16 @@ describe('the process: command, env, user, workdir', () => {
   });
 });
 
+describe('terminal resize', () => {
+  it('passes a window size change (SIGWINCH) on to the container', () => {
+    // The outer terminal (made by `script`) is resized mid-run; the container must see it.
+    const cmd = `stty cols 80 rows 24; (sleep 1.5; stty cols 132 rows 50 </dev/tty) & ${process.execPath} ${BIN} --root ${root} run --rm -it ${IMG} sh -c 'stty size; sleep 3; stty size'`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', input: '', timeout: 30_000 });
+    const sizes = r.stdout.replace(/[^0-9 \n]/g, '').split('\n').map((l) => l.trim()).filter(Boolean);
+    expect(sizes).toEqual(['24 80', '50 132']);
+  });
+});
+
 describe('errors: one clear line, docker exit codes, nothing left', () => {
   it('an unknown image', () => {
     const r = mr(root, ['run', '--rm', 'no-such-image:1.0', 'true']);
