@@ -9,7 +9,6 @@ import { paths } from '../paths';
 import { withStateLock } from '../lock';
 import { writeFileAtomic } from '../fsutil';
 import { spawnInit, startContainer, type PendingInit } from '../runtime/container';
-import { RuntimeError } from '../runtime/runtime-error';
 import { openCgroup } from '../runtime/cgroups';
 import { findImage, imageConfig, layerDirs, layerShortLinks, ensureBuiltinImage, familiarName, type ImageRecord } from '../image/store';
 const BUILTIN_IMAGE = 'mini-run/busybox';
@@ -106,7 +105,7 @@ export async function runForeground(rec: ContainerRecord, opts: RunOptions, init
     started = await startContainer(dir, rec.id, { interactive: opts.interactive }, {}, init);
   } catch (err) {
     const message = (err as Error).message;
-    const code = err instanceof RuntimeError || err instanceof UserError ? err.exitCode : 125;
+    const code = err instanceof UserError ? err.exitCode : 125;
     finish(rec.id, opts.autoRemove, { exitCode: code === 125 ? 128 : code, oomKilled: false, error: message });
     throw new UserError(message, code);
   }

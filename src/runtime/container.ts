@@ -19,7 +19,7 @@ import { traceFd, traceNote } from '../sys/trace';
 import { parseSpec, hasNamespace, type RuntimeSpec } from './spec';
 import { ParentSyncSocket } from './sync-socket';
 import { openCgroup, type Cgroup } from './cgroups';
-import { RuntimeError } from './runtime-error';
+import { UserError } from '../errors';
 import { TerminalRelay } from './terminal';
 
 const INIT_SCRIPT = join(__dirname, 'init-main.js');
@@ -105,7 +105,7 @@ export function spawnInit(o: InitOptions): PendingInit {
       closeSync(hostPidNs);
     }
   }
-  if (child.pid === undefined) throw new RuntimeError('could not start the container init process');
+  if (child.pid === undefined) throw new UserError('could not start the container init process');
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })));
   const sync = new ParentSyncSocket(child.stdio[3] as unknown as NodeJS.ReadWriteStream);
@@ -124,7 +124,7 @@ export async function startContainer(bundle: string, containerId: string, plan: 
   const init = pending ?? spawnInit({ newPidNamespace: hasNamespace(spec, 'pid'), terminal, interactive: plan.interactive });
   if (init.newPidNamespace !== hasNamespace(spec, 'pid') || init.terminal !== terminal) {
     await init.abandon();
-    throw new RuntimeError('internal error: the init was started for a different pid namespace or terminal setting than config.json says');
+    throw new UserError('internal error: the init was started for a different pid namespace or terminal setting than config.json says');
   }
   const cgroup = openCgroup(containerId);
   let masterFd: number | null = null;
@@ -148,16 +148,16 @@ export async function startContainer(bundle: string, containerId: string, plan: 
         setWinsize(masterFd, process.stdout.rows || 24, process.stdout.columns || 80);
       } else if (msg.type === 'error') {
         await exited;
-        throw new RuntimeError(msg.message, msg.exitCode);
+        throw new UserError(msg.message, msg.exitCode);
       } else {
-        throw new RuntimeError(`container init sent an unexpected ${msg.type} message`);
+        throw new UserError(`container init sent an unexpected ${msg.type} message`);
       }
       sync.send({ type: 'continue' });
     }
     // EOF: either execve succeeded, or the init died before it could tell us why.
     const early = await Promise.race([exited, new Promise<null>((r) => setImmediate(() => r(null)))]);
     if (early && early.code !== null && early.code >= 125 && early.code <= 127) {
-      throw new RuntimeError(`container init exited with ${early.code} before starting the program`, early.code);
+      throw new UserError(`container init exited with ${early.code} before starting the program`, early.code);
     }
     traceNote(`container ${containerId.slice(0, 12)} running, PID ${pid} on the host`);
 

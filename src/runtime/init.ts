@@ -25,7 +25,7 @@ import { enterRoot } from './pivot-root';
 import { maskPath, readonlyPath } from './masked-paths';
 import { limitBoundingSet, applyProcessCapabilities } from './capabilities';
 import { switchUser, findExecutable } from './process';
-import { RuntimeError } from './runtime-error';
+import { UserError } from '../errors';
 
 const SYNC_FD = 3;
 
@@ -86,7 +86,7 @@ export function containerInit(): never {
     execve(program, p.args, env);
   } catch (err) {
     const e = err as Error & { exitCode?: number };
-    const exitCode = e instanceof RuntimeError ? e.exitCode : 125;
+    const exitCode = e instanceof UserError ? e.exitCode : 125;
     try {
       sync.send({ type: 'error', message: e.message, exitCode });
     } catch {

@@ -4,7 +4,7 @@
 import { accessSync, constants as fsc, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { setgroups, setresgid, setresuid } from '../sys/libc';
-import { RuntimeError } from './runtime-error';
+import { UserError } from '../errors';
 
 /** Switch to the container's user. Order matters: groups and gid while still root, uid last. */
 export function switchUser(uid: number, gid: number, additionalGids: readonly number[]): void {
@@ -31,7 +31,7 @@ export function findExecutable(name: string, env: readonly string[]): string {
       continue;
     }
     if (st.isDirectory()) {
-      if (name.includes('/')) throw new RuntimeError(`exec: "${name}": is a directory`, 126);
+      if (name.includes('/')) throw new UserError(`exec: "${name}": is a directory`, 126);
       continue;
     }
     try {
@@ -41,7 +41,7 @@ export function findExecutable(name: string, env: readonly string[]): string {
       sawNoPermission = true;
     }
   }
-  if (sawNoPermission) throw new RuntimeError(`exec: "${name}": permission denied`, 126);
-  if (name.includes('/')) throw new RuntimeError(`exec: "${name}": stat ${name}: no such file or directory`, 127);
-  throw new RuntimeError(`exec: "${name}": executable file not found in $PATH`, 127);
+  if (sawNoPermission) throw new UserError(`exec: "${name}": permission denied`, 126);
+  if (name.includes('/')) throw new UserError(`exec: "${name}": stat ${name}: no such file or directory`, 127);
+  throw new UserError(`exec: "${name}": executable file not found in $PATH`, 127);
 }
