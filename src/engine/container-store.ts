@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { paths } from '../paths';
 import { writeFileAtomic } from '../fsutil';
 import { UserError } from '../errors';
+import { withStateLock } from '../lock';
 
 export const ContainerStatus = z.enum(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
 
@@ -114,6 +115,21 @@ export function findContainer(ref: string): ContainerRecord {
   if (byPrefix.length === 1) return byPrefix[0];
   if (byPrefix.length > 1) throw new UserError(`multiple containers found with provided prefix: ${ref}`, 1);
   throw new UserError(`No such container: ${ref}`, 1);
+}
+
+/** Read-modify-write one record under the state lock. Returns the record as saved. */
+export function updateContainer(id: string, change: (r: ContainerRecord) => void): ContainerRecord {
+  return withStateLock(() => {
+    const r = loadContainer(id);
+    change(r);
+    saveContainer(r);
+    return r;
+  });
+}
+
+/** Is the container's program running right now (its supervisor alive and the record says so)? */
+export function isRunning(rec: ContainerRecord): boolean {
+  return (rec.state.Status === 'running' || rec.state.Status === 'paused') && isAlive(rec.monitor) && rec.state.Pid > 0;
 }
 
 export function removeContainerDir(id: string): void {

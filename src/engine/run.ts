@@ -17,7 +17,7 @@ import { buildSpec, INIT_BINARY } from './spec-builder';
 import { writeEtcFiles } from './etc-files';
 import { newContainerId, generateName, validName } from './names';
 import {
-  listContainers, saveContainer, removeContainerDir, processStartTime, loadContainer, type ContainerRecord,
+  listContainers, saveContainer, removeContainerDir, processStartTime, loadContainer, updateContainer, type ContainerRecord,
 } from './container-store';
 import { sweepStaleContainers } from './cleanup';
 
@@ -89,14 +89,6 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
   });
 }
 
-function update(id: string, change: (r: ContainerRecord) => void): void {
-  withStateLock(() => {
-    const r = loadContainer(id);
-    change(r);
-    saveContainer(r);
-  });
-}
-
 /** Start a created container in the foreground, wait for it, and return the exit code for the CLI. */
 export async function runForeground(rec: ContainerRecord, opts: RunOptions, init?: PendingInit): Promise<number> {
   const dir = paths.container(rec.id);
@@ -109,7 +101,7 @@ export async function runForeground(rec: ContainerRecord, opts: RunOptions, init
     finish(rec.id, opts.autoRemove, { exitCode: code === 125 ? 128 : code, oomKilled: false, error: message });
     throw new UserError(message, code);
   }
-  update(rec.id, (r) => {
+  updateContainer(rec.id, (r) => {
     r.state = { ...r.state, Status: 'running', Pid: started.pid, StartedAt: new Date().toISOString() };
   });
   const exit = await started.wait();
