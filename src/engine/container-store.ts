@@ -31,6 +31,8 @@ export const ContainerRecord = z.object({
     OpenStdin: z.boolean(),
     Image: z.string(),
     Labels: z.record(z.string()).default({}),
+    StopSignal: z.string().default('SIGTERM'),
+    StopTimeout: z.number().nullable().default(null),
   }),
   hostConfig: z.object({
     AutoRemove: z.boolean(),
@@ -48,7 +50,16 @@ export const ContainerRecord = z.object({
     NanoCpus: z.number(),
     CpuShares: z.number(),
     PidsLimit: z.number().nullable(),
+    RestartPolicy: z.object({
+      Name: z.enum(['no', 'on-failure', 'always', 'unless-stopped']),
+      MaximumRetryCount: z.number().int().nonnegative(),
+    }).default({ Name: 'no', MaximumRetryCount: 0 }),
+    LogConfig: z.object({
+      Type: z.literal('json-file'),
+      Config: z.record(z.string()),
+    }).default({ Type: 'json-file', Config: {} }),
   }),
+  RestartCount: z.number().int().nonnegative().default(0),
   state: z.object({
     Status: ContainerStatus,
     Pid: z.number(),
@@ -57,6 +68,8 @@ export const ContainerRecord = z.object({
     Error: z.string(),
     StartedAt: z.string(),
     FinishedAt: z.string(),
+    /** Stopped by `stop`/`kill` (so `unless-stopped` and `always` do not bring it back until started). */
+    ManuallyStopped: z.boolean().default(false),
   }),
   /** The process that supervises the container (the CLI for a foreground run) and its start time. */
   monitor: z.object({ pid: z.number(), startTime: z.string() }).nullable(),

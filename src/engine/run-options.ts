@@ -26,4 +26,11 @@ export interface RunOptions {
   cpus?: number;
   cpuShares?: number;
   pidsLimit?: number;
+  // --- lifecycle (detached containers)
+  detach: boolean;
+  restart: { Name: 'no' | 'on-failure' | 'always' | 'unless-stopped'; MaximumRetryCount: number };
+  logOpts: Record<string, string>;
+  labels: Record<string, string>;
+  stopSignal?: string;
+  stopTimeout?: number;
 }

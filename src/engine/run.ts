@@ -69,15 +69,20 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
           Cmd: opts.command.length ? opts.command : config.Cmd ?? null,
           Entrypoint: opts.entrypoint !== undefined ? [opts.entrypoint] : config.Entrypoint ?? null,
           WorkingDir: spec.process.cwd, Tty: opts.tty, OpenStdin: opts.interactive, Image: opts.image,
-          Labels: config.Labels ?? {},
+          Labels: { ...(config.Labels ?? {}), ...opts.labels },
+          StopSignal: opts.stopSignal ?? config.StopSignal ?? 'SIGTERM',
+          StopTimeout: opts.stopTimeout ?? null,
         },
         hostConfig: {
           AutoRemove: opts.autoRemove, NetworkMode: opts.network, PidMode: opts.pidMode ?? '', UTSMode: opts.utsMode ?? '',
           IpcMode: opts.ipcMode ?? 'private', Privileged: opts.privileged, CapAdd: opts.capAdd, CapDrop: opts.capDrop,
           ReadonlyRootfs: opts.readOnly, Init: opts.init, Memory: opts.memory ?? 0, MemorySwap: opts.memorySwap ?? 0,
           NanoCpus: opts.cpus ? Math.round(opts.cpus * 1e9) : 0, CpuShares: opts.cpuShares ?? 0, PidsLimit: opts.pidsLimit ?? null,
+          RestartPolicy: opts.restart,
+          LogConfig: { Type: 'json-file', Config: opts.logOpts },
         },
-        state: { Status: 'created', Pid: 0, ExitCode: 0, OOMKilled: false, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z' },
+        RestartCount: 0,
+        state: { Status: 'created', Pid: 0, ExitCode: 0, OOMKilled: false, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z', ManuallyStopped: false },
         monitor: { pid: process.pid, startTime: processStartTime(process.pid) ?? '' },
       };
       saveContainer(rec);

@@ -32,7 +32,40 @@ export const RUN_FLAGS: Record<string, Options> = {
   cpus: { type: 'number', describe: 'Number of CPUs (e.g. 0.5)' },
   'cpu-shares': { alias: 'c', type: 'number', describe: 'CPU shares (relative weight)' },
   'pids-limit': { type: 'number', describe: 'Tune container pids limit (-1 for unlimited)' },
+  detach: { alias: 'd', type: 'boolean', describe: 'Run container in background and print container ID' },
+  restart: { type: 'string', describe: 'Restart policy: no, on-failure[:max-retries], always, unless-stopped', default: 'no' },
+  'log-opt': { type: 'string', describe: 'Log driver options (json-file: max-size, max-file)' },
+  label: { alias: 'l', type: 'string', describe: 'Set meta data on a container (key=value)' },
+  'stop-signal': { type: 'string', describe: 'Signal to stop the container' },
+  'stop-timeout': { type: 'number', describe: 'Timeout (in seconds) to stop a container' },
 };
+
+/** `--restart no|on-failure[:N]|always|unless-stopped` (docker's spelling and errors). */
+export function parseRestartPolicy(value: string): RunOptions['restart'] {
+  const [name, count] = value.split(':');
+  if (name === 'no' || name === 'always' || name === 'unless-stopped') {
+    if (count !== undefined) throw new UserError(`invalid restart policy format: maximum retry count cannot be used with restart policy '${name}'`, 125);
+    return { Name: name, MaximumRetryCount: 0 };
+  }
+  if (name === 'on-failure') {
+    const n = count === undefined ? 0 : Number(count);
+    if (!Number.isInteger(n) || n < 0) throw new UserError(`invalid restart policy format: maximum retry count must be an integer`, 125);
+    return { Name: 'on-failure', MaximumRetryCount: n };
+  }
+  throw new UserError(`invalid restart policy format: unknown policy '${value}'`, 125);
+}
+
+/** KEY=VALUE words (labels, log options) into an object; `KEY` alone means an empty value. */
+export function keyValues(words: string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const w of words) {
+    const i = w.indexOf('=');
+    if (i === 0) throw new UserError(`invalid argument "${w}" for "${flag}" flag: key cannot be empty`, 125);
+    if (i < 0) out[w] = '';
+    else out[w.slice(0, i)] = w.slice(i + 1);
+  }
+  return out;
+}
 
 /**
  * Everything after IMAGE belongs to the container's command, even if it looks like a flag
@@ -121,6 +154,12 @@ export function toRunOptions(a: RunArgs): RunOptions {
     cpus: num('cpus'),
     cpuShares: num('cpu-shares'),
     pidsLimit: num('pids-limit'),
+    detach: !!a.detach,
+    restart: parseRestartPolicy(String(a.restart ?? 'no')),
+    logOpts: keyValues(list(a['log-opt']), '--log-opt'),
+    labels: keyValues(list(a.label), '--label'),
+    stopSignal: a['stop-signal'] as string | undefined,
+    stopTimeout: num('stop-timeout'),
   };
 }
 
