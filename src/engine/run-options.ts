@@ -1,6 +1,8 @@
 /** What `mini-run run`/`create` was asked for, after flag parsing: the engine's input. */
 export interface RunOptions {
   image: string;
+  /** When to pull the image: 'missing' (default, like docker), 'always', or 'never'. */
+  pull?: 'missing' | 'always' | 'never';
   command: string[];
   name?: string;
   autoRemove: boolean;

@@ -21,13 +21,24 @@ import {
 } from './container-store';
 import { sweepStaleContainers } from './cleanup';
 
-async function resolveImage(ref: string): Promise<ImageRecord> {
-  const found = findImage(ref);
-  if (found) return found;
-  if (familiarName(ref.includes(':') ? ref : `${ref}:latest`) === `${BUILTIN_IMAGE}:latest` || ref === BUILTIN_IMAGE) {
-    return await ensureBuiltinImage();
+async function resolveImage(ref: string, pull: RunOptions['pull'] = 'missing'): Promise<ImageRecord> {
+  const builtin = familiarName(ref.includes(':') ? ref : `${ref}:latest`) === `${BUILTIN_IMAGE}:latest` || ref === BUILTIN_IMAGE;
+  if (pull !== 'always' || builtin) {
+    const found = findImage(ref);
+    if (found) return found;
   }
-  throw new UserError(`Unable to find image '${ref}' locally (pulling from registries comes in a later version; try 'mini-run load -i FILE' or the built-in '${BUILTIN_IMAGE}')`, 125);
+  if (builtin) return await ensureBuiltinImage(); // made from the host's busybox, never pulled
+  if (pull === 'never') throw new UserError(`No such image: ${ref}`, 125);
+  // Like docker: say so on stderr, then pull with the progress on stderr (stdout is the program's).
+  const { pullImage } = await import('../image/pull');
+  const { progressReporter } = await import('../cli/progress');
+  const { normalizeReference } = await import('../image/reference');
+  if (pull === 'missing') process.stderr.write(`Unable to find image '${familiarName(normalizeReference(ref))}' locally\n`);
+  try {
+    return (await pullImage(ref, { onEvent: progressReporter(process.stderr) })).image;
+  } catch (e) {
+    throw e instanceof UserError ? new UserError(e.message, 125) : e;
+  }
 }
 
 /** Create the container: its directory, files, config.json and record (state "created"). */
@@ -38,7 +49,7 @@ function checkRunnable(opts: RunOptions): void {
 
 export async function createContainer(opts: RunOptions): Promise<ContainerRecord> {
   checkRunnable(opts);
-  const image = await resolveImage(opts.image);
+  const image = await resolveImage(opts.image, opts.pull);
   const config = imageConfig(image);
   const id = newContainerId();
   const dir = paths.container(id);

@@ -18,7 +18,7 @@
 import { chmodSync, closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { PassThrough, Transform, Writable } from 'node:stream';
+import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
@@ -55,9 +55,11 @@ export function detectCompression(head: Buffer, label: string): Compression {
 }
 
 export interface BlobSource { file: string; offset: number; size: number }
+/** A blob arriving as a stream (a registry download): unpacked while it arrives. */
+export interface StreamSource { stream: Readable; size: number }
 
 export interface UnpackRequest {
-  source: BlobSource;
+  source: BlobSource | StreamSource;
   diffId: string;            // what the image config says (verified)
   blobDigest?: string;       // what the manifest says (verified); unknown for docker-save layers
   keepBlob?: boolean;        // also put the compressed blob in the content store
@@ -76,6 +78,23 @@ function readHead(src: BlobSource, n: number): Buffer {
   }
 }
 
+/** Read the first chunk of a stream (to sniff the compression), and give back the whole stream. */
+async function peekStream(stream: Readable): Promise<{ head: Buffer; rest: Readable }> {
+  const it = stream[Symbol.asyncIterator]();
+  const first = await it.next();
+  const head = first.done ? Buffer.alloc(0) : (first.value as Buffer);
+  const rest = Readable.from((async function* () {
+    if (head.length) yield head;
+    if (first.done) return;
+    try {
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as Buffer;
+    } finally {
+      await it.return?.();
+    }
+  })(), { objectMode: false });
+  return { head, rest };
+}
+
 /**
  * Unpack one layer blob into the store (or reuse the one already there). Verifies the blob
  * digest (compressed bytes) and the diff_id (uncompressed tar) in the same pass; on any
@@ -84,7 +103,20 @@ function readHead(src: BlobSource, n: number): Buffer {
 export async function unpackLayer(req: UnpackRequest): Promise<UnpackResult> {
   const label = `layer ${shortDigest(req.blobDigest ?? req.diffId)}`;
   digestHex(req.diffId);
-  const compression = detectCompression(readHead(req.source, 4), label);
+  let streamed: Readable | null = null;
+  let compression: Compression;
+  if ('stream' in req.source) {
+    const { head, rest } = await peekStream(req.source.stream);
+    streamed = rest;
+    try {
+      compression = detectCompression(head, label);
+    } catch (e) {
+      rest.destroy();
+      throw e;
+    }
+  } else {
+    compression = detectCompression(readHead(req.source, 4), label);
+  }
   const staging = makeStagingDir('layer');
   const fsDir = join(staging, 'fs');
   const blobFile = join(staging, 'blob');
@@ -126,9 +158,12 @@ export async function unpackLayer(req: UnpackRequest): Promise<UnpackResult> {
         }
       },
     });
-    const input = req.source.size > 0
-      ? createReadStream(req.source.file, { start: req.source.offset, end: req.source.offset + req.source.size - 1 })
-      : (() => { const p = new PassThrough(); p.end(); return p; })();
+    const src = req.source;
+    let input: Readable;
+    if (streamed) input = streamed;
+    else if ('stream' in src) input = src.stream;
+    else if (src.size > 0) input = createReadStream(src.file, { start: src.offset, end: src.offset + src.size - 1 });
+    else { const p = new PassThrough(); p.end(); input = p; }
     try {
       await pipeline(input, compressedTap, compression === 'gzip' ? createGunzip() : new PassThrough(), tarSink);
     } catch (e) {

@@ -3,9 +3,11 @@ import type { CommandModule } from 'yargs';
 import { runCommand } from './run';
 import { rmCommand } from './rm';
 import { imageCommands } from './images';
+import { pullCommand } from './pull';
 
 export const commands: CommandModule<any, any>[] = [
   runCommand,
   rmCommand,
   ...imageCommands,
+  pullCommand,
 ];

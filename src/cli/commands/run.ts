@@ -32,6 +32,7 @@ export const RUN_FLAGS: Record<string, Options> = {
   cpus: { type: 'number', describe: 'Number of CPUs (e.g. 0.5)' },
   'cpu-shares': { alias: 'c', type: 'number', describe: 'CPU shares (relative weight)' },
   'pids-limit': { type: 'number', describe: 'Tune container pids limit (-1 for unlimited)' },
+  pull: { type: 'string', describe: 'Pull image before running ("always", "missing", "never")', default: 'missing' },
   detach: { alias: 'd', type: 'boolean', describe: 'Run container in background and print container ID' },
   restart: { type: 'string', describe: 'Restart policy: no, on-failure[:max-retries], always, unless-stopped', default: 'no' },
   'log-opt': { type: 'string', describe: 'Log driver options (json-file: max-size, max-file)' },
@@ -127,8 +128,13 @@ export function toRunOptions(a: RunArgs): RunOptions {
     if (typeof v !== 'number' || Number.isNaN(v)) throw new UserError(`invalid argument "${v}" for "--${k}" flag`, 125);
     return v;
   };
+  const pull = String(a.pull ?? 'missing');
+  if (pull !== 'missing' && pull !== 'always' && pull !== 'never') {
+    throw new UserError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`, 125);
+  }
   return {
     image: a.image,
+    pull,
     command: (a['--'] ?? []).map(String),
     name: a.name as string | undefined,
     autoRemove: !!a.rm,

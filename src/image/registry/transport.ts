@@ -1,0 +1,121 @@
+/**
+ * One HTTP exchange with a registry, on Node's own http/https modules (responses are plain
+ * Node streams, so a blob can be piped straight into the layer unpacker, and TLS verification
+ * can be switched off for an insecure registry — which the built-in fetch cannot do).
+ *
+ * Redirects are followed here: registries commonly answer a blob GET with a 307 to a storage
+ * server or CDN. The Authorization header is dropped when the redirect leaves the registry's
+ * origin (the storage URL is pre-signed; our registry token must not leak to it).
+ */
+import http, { IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import { UserError } from '../../errors';
+import { traceNote } from '../../sys/trace';
+
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
+const insecureAgent = new https.Agent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: false });
+
+export const USER_AGENT = 'mini-run/0.1 (distribution-spec v2 client)';
+const MAX_REDIRECTS = 5;
+/** No byte for this long on a connection: give up on it (the retry logic may try again). */
+const IDLE_TIMEOUT_MS = 60_000;
+
+export interface SendOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  /** A Buffer, or a factory giving a fresh stream for each attempt (so a request can be retried). */
+  body?: Buffer | (() => Readable);
+  insecureTls?: boolean;
+}
+
+/** A network-level failure (no HTTP answer): connection refused, reset, DNS, timeout. */
+export class TransportError extends Error {
+  constructor(message: string, readonly code: string, readonly url: string) {
+    super(message);
+  }
+}
+
+const NETWORK_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by peer',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'temporary failure in name resolution',
+  ETIMEDOUT: 'i/o timeout',
+  EHOSTUNREACH: 'no route to host',
+  ENETUNREACH: 'network is unreachable',
+  EPIPE: 'broken pipe',
+};
+
+export function describeNetworkError(e: NodeJS.ErrnoException): string {
+  return (e.code && NETWORK_WORDS[e.code]) || e.message;
+}
+
+function sendOnce(url: URL, opts: SendOptions): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const isHttps = url.protocol === 'https:';
+    const mod = isHttps ? https : http;
+    const agent = isHttps ? (opts.insecureTls ? insecureAgent : httpsAgent) : httpAgent;
+    const headers: Record<string, string> = { 'User-Agent': USER_AGENT, ...opts.headers };
+    if (Buffer.isBuffer(opts.body)) headers['Content-Length'] = String(opts.body.length);
+    const req = mod.request(url, { method: opts.method ?? 'GET', headers, agent });
+    req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(Object.assign(new Error('i/o timeout'), { code: 'ETIMEDOUT' })));
+    req.on('response', (res) => resolve(res));
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      reject(new TransportError(`${opts.method ?? 'GET'} ${url.href}: ${describeNetworkError(e)}`, e.code ?? 'EIO', url.href));
+    });
+    if (opts.body === undefined) req.end();
+    else if (Buffer.isBuffer(opts.body)) req.end(opts.body);
+    else {
+      const src = opts.body();
+      src.on('error', (e) => req.destroy(e));
+      src.pipe(req);
+    }
+  });
+}
+
+/** Send a request, following redirects. The caller must consume or destroy the response. */
+export async function send(urlString: string, opts: SendOptions = {}): Promise<IncomingMessage> {
+  let url = new URL(urlString);
+  const origin = url.origin;
+  let headers = { ...opts.headers };
+  for (let hop = 0; ; hop++) {
+    traceNote(`registry: ${opts.method ?? 'GET'} ${url.href}`);
+    const res = await sendOnce(url, { ...opts, headers });
+    const loc = res.headers.location;
+    if (!loc || ![301, 302, 303, 307, 308].includes(res.statusCode ?? 0)) return res;
+    res.resume();
+    if (hop >= MAX_REDIRECTS) throw new UserError(`${url.href}: too many redirects`);
+    url = new URL(loc, url);
+    if (url.origin !== origin) {
+      headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
+    }
+  }
+}
+
+/** Read a whole (small) body, refusing more than `limit` bytes: a hostile server cannot fill memory. */
+export async function readBody(res: IncomingMessage, limit: number, what: string): Promise<Buffer> {
+  const declared = Number(res.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    res.destroy();
+    throw new UserError(`${what}: oversized (${declared} bytes; the limit is ${limit})`);
+  }
+  const chunks: Buffer[] = [];
+  let n = 0;
+  try {
+    for await (const c of res) {
+      n += (c as Buffer).length;
+      if (n > limit) {
+        res.destroy();
+        throw new UserError(`${what}: oversized (more than ${limit} bytes)`);
+      }
+      chunks.push(c as Buffer);
+    }
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    throw new TransportError(`${what}: ${describeNetworkError(err)}`, err.code ?? 'ECONNRESET', res.url ?? '');
+  }
+  return Buffer.concat(chunks);
+}
