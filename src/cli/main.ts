@@ -63,6 +63,13 @@ function markCommandStart(argv: string[]): string[] {
 }
 
 export function main(rawArgv: string[]): void {
+  // `mini-run logs x | head`: a closed pipe on our output is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   const argv = markCommandStart(rawArgv);
   Promise.resolve()
     .then(() => buildParser(argv).parseAsync())

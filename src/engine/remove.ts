@@ -5,24 +5,30 @@
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
 import { openCgroup } from '../runtime/cgroups';
-import { findContainer, isAlive, loadContainer, removeContainerDir } from './container-store';
+import { findContainer, isAlive, isRunning, loadContainer, removeContainerDir, updateContainer } from './container-store';
+import { sweepStaleContainers } from './cleanup';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
 export async function removeContainer(ref: string, force: boolean): Promise<string> {
+  sweepStaleContainers();
   const rec = findContainer(ref);
-  const running = rec.state.Status === 'running' && isAlive(rec.monitor);
+  const running = isRunning(rec) || (rec.state.Status === 'restarting' && isAlive(rec.monitor));
   if (running && !force) {
     throw new UserError(`cannot remove container "${rec.name}": container is running: stop the container before removing or force remove`, 1);
   }
   if (running) {
+    // No restart after this; then SIGKILL (a paused container is thawed: frozen tasks cannot die).
+    updateContainer(rec.id, (r) => { r.state.ManuallyStopped = true; });
     try {
-      process.kill(rec.state.Pid, 'SIGKILL');
+      if (rec.state.Pid) process.kill(rec.state.Pid, 'SIGKILL');
     } catch {
       /* already gone */
     }
+    const cg = openCgroup(rec.id) as unknown as { thaw?: () => void };
+    try { cg.thaw?.(); } catch { /* not frozen */ }
     // Give its supervisor a moment to record the exit, so it does not write after we remove.
     for (let i = 0; i < 50 && isAlive(loadContainer(rec.id).monitor); i++) await sleep(100);
   }

@@ -2,13 +2,15 @@
  * `mini-run run` in the foreground: resolve the image, create the container (directory,
  * /etc files, config.json, record), start it through the runtime, wait, clean up.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
 import { paths } from '../paths';
 import { withStateLock } from '../lock';
 import { writeFileAtomic } from '../fsutil';
-import { spawnInit, startContainer, type PendingInit } from '../runtime/container';
+import { spawnInit, type PendingInit } from '../runtime/container';
+import { Supervisor, containerPipes, type ContainerPipes } from '../shim/supervisor';
+import { startDetached } from './lifecycle';
 import { openCgroup } from '../runtime/cgroups';
 import { findImage, imageConfig, layerDirs, layerShortLinks, ensureBuiltinImage, familiarName, type ImageRecord } from '../image/store';
 const BUILTIN_IMAGE = 'mini-run/busybox';
@@ -105,52 +107,45 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
   });
 }
 
-/** Start a created container in the foreground, wait for it, and return the exit code for the CLI. */
-export async function runForeground(rec: ContainerRecord, opts: RunOptions, init?: PendingInit): Promise<number> {
-  const dir = paths.container(rec.id);
-  let started;
-  try {
-    started = await startContainer(dir, rec.id, { interactive: opts.interactive }, {}, init);
-  } catch (err) {
-    const message = (err as Error).message;
-    const code = err instanceof UserError ? err.exitCode : 125;
-    finish(rec.id, opts.autoRemove, { exitCode: code === 125 ? 128 : code, oomKilled: false, error: message });
-    throw new UserError(message, code);
-  }
-  updateContainer(rec.id, (r) => {
-    r.state = { ...r.state, Status: 'running', Pid: started.pid, StartedAt: new Date().toISOString() };
-  });
-  const exit = await started.wait();
-  finish(rec.id, opts.autoRemove, { exitCode: exit.exitCode, oomKilled: exit.oomKilled, error: '' });
+/**
+ * Foreground: this process supervises the container itself (and relays to its own terminal);
+ * the exit code becomes ours. If the CLI is killed, the container goes with it (PDEATHSIG) and
+ * the next command finds and records that.
+ */
+export async function runForeground(rec: ContainerRecord, opts: RunOptions, init?: PendingInit, pipes?: ContainerPipes): Promise<number> {
+  const supervisor = new Supervisor(rec.id, { foreground: true, localStdin: opts.interactive, pendingInit: init, pendingPipes: pipes });
+  const exit = await supervisor.run();
   return exit.exitCode;
-}
-
-function finish(id: string, autoRemove: boolean, r: { exitCode: number; oomKilled: boolean; error: string }): void {
-  withStateLock(() => {
-    if (autoRemove) {
-      openCgroup(id).destroy();
-      removeContainerDir(id);
-      return;
-    }
-    const rec = loadContainer(id);
-    rec.state = { ...rec.state, Status: 'exited', Pid: 0, ExitCode: r.exitCode, OOMKilled: r.oomKilled, Error: r.error, FinishedAt: new Date().toISOString() };
-    rec.monitor = null;
-    saveContainer(rec);
-  });
 }
 
 export async function runContainer(opts: RunOptions): Promise<number> {
   checkRunnable(opts);
+  if (opts.autoRemove && opts.restart.Name !== 'no') throw new UserError('Conflicting options: --restart and --rm', 125);
+  if (opts.detach) {
+    sweepStaleContainers();
+    const rec = await createContainer(opts);
+    try {
+      await startDetached(rec.id);
+    } catch (err) {
+      if (opts.autoRemove) removeContainerDir(rec.id);
+      throw err;
+    }
+    process.stdout.write(rec.id + '\n');
+    return 0;
+  }
   // Start the init first: Node takes ~45 ms to boot, and it needs nothing from the container
   // to do so. Creating the container (image, files, config.json) overlaps with that.
-  const init = spawnInit({ newPidNamespace: opts.pidMode !== 'host', terminal: opts.tty, interactive: opts.interactive });
+  // Its output goes through pipes to us (for the log and our terminal): made now, given at spawn.
+  const pipes = containerPipes(opts.tty, opts.interactive);
+  const init = spawnInit({ newPidNamespace: opts.pidMode !== 'host', terminal: opts.tty, interactive: opts.interactive, stdio: pipes.stdio });
   let rec: ContainerRecord;
   try {
     sweepStaleContainers();
     rec = await createContainer(opts);
   } catch (err) {
     await init.abandon();
+    for (const p of [pipes.out, pipes.err, pipes.in]) if (p) { closeSync(p.read); closeSync(p.write); }
     throw err;
   }
-  return runForeground(rec, opts, init);
+  return runForeground(rec, opts, init, pipes);
 }

@@ -24,9 +24,22 @@ import { TerminalRelay } from './terminal';
 
 const INIT_SCRIPT = join(__dirname, 'init-main.js');
 
+/** Where one of the program's fds 0–2 comes from: ours, /dev/null, or an fd we made (a pipe end). */
+export type StdioTarget = 'inherit' | 'ignore' | number;
+
 export interface StdioPlan {
-  /** Attach our stdin to the container (docker -i). */
+  /** Attach stdin to the container (docker -i). */
   interactive: boolean;
+  /** Without a terminal: the program's stdin, stdout, stderr. Default: ours (stdin only with -i). */
+  stdio?: [StdioTarget, StdioTarget, StdioTarget];
+  /** With a terminal: relay it to our own terminal (a foreground run), or hand the master fd to the caller. */
+  terminal?: 'relay' | 'return';
+  /** Size of a new terminal (default: ours, or 24x80). */
+  size?: { rows: number; cols: number };
+  /** Forward signals sent to us to the container's PID 1 (docker's sig-proxy). Default: true. */
+  proxySignals?: boolean;
+  /** With terminal 'relay': also given every byte the terminal shows (for the log). */
+  onTerminalOutput?: (d: Buffer) => void;
 }
 
 export interface ContainerExit {
@@ -38,6 +51,8 @@ export interface ContainerExit {
 export interface StartedContainer {
   pid: number;
   cgroup: Cgroup;
+  /** The pty master, when the container has a terminal and the plan asked for it. */
+  masterFd: number | null;
   /** Resolves when the program has exited and the cgroup is gone. */
   wait(): Promise<ContainerExit>;
 }
@@ -71,17 +86,17 @@ export interface PendingInit {
 
 export interface InitOptions {
   newPidNamespace: boolean; // the spec has a new `pid` namespace
-  terminal: boolean; // process.terminal: the init opens a pty; stdio is not inherited
-  interactive: boolean; // our stdin goes to the program
+  terminal: boolean; // process.terminal: the init opens a pty; fds 0–2 come from it
+  interactive: boolean; // stdin goes to the program
+  stdio?: [StdioTarget, StdioTarget, StdioTarget]; // without a terminal (default: ours)
 }
 
 /** Spawn the init, in a new PID namespace if asked: it is then PID 1 there. */
 export function spawnInit(o: InitOptions): PendingInit {
   const tfd = traceFd();
+  const given = o.stdio ?? [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'];
   const stdio: StdioOptions = [
-    o.terminal || !o.interactive ? 'ignore' : 'inherit',
-    o.terminal ? 'ignore' : 'inherit',
-    o.terminal ? 'ignore' : 'inherit',
+    ...(o.terminal ? ['ignore', 'ignore', 'ignore'] : given) as StdioTarget[],
     'pipe', // fd 3: the sync socket
     tfd !== null ? tfd : 'ignore', // fd 4: where the init's trace lines go
   ];
@@ -121,7 +136,7 @@ export function spawnInit(o: InitOptions): PendingInit {
 export async function startContainer(bundle: string, containerId: string, plan: StdioPlan, hooks: StartHooks = {}, pending?: PendingInit): Promise<StartedContainer> {
   const spec = loadSpec(bundle);
   const terminal = spec.process.terminal === true;
-  const init = pending ?? spawnInit({ newPidNamespace: hasNamespace(spec, 'pid'), terminal, interactive: plan.interactive });
+  const init = pending ?? spawnInit({ newPidNamespace: hasNamespace(spec, 'pid'), terminal, interactive: plan.interactive, stdio: plan.stdio });
   if (init.newPidNamespace !== hasNamespace(spec, 'pid') || init.terminal !== terminal) {
     await init.abandon();
     throw new UserError('internal error: the init was started for a different pid namespace or terminal setting than config.json says');
@@ -136,7 +151,7 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     cgroup.addProcess(pid);
     // From now on, signals sent to us are meant for the container (installed before the
     // program starts, so none can slip through between exec and here).
-    forward = forwardSignals(pid);
+    if (plan.proxySignals !== false) forward = forwardSignals(pid);
     sync.send({ type: 'start', bundle, spec, traceFd: tfd !== null ? 4 : undefined });
 
     // Serve the init's requests until the socket closes.
@@ -145,7 +160,8 @@ export async function startContainer(bundle: string, containerId: string, plan: 
         hooks.onNamespaces?.(pid);
       } else if (msg.type === 'pty') {
         masterFd = pidfdGetfd(pid, msg.fd);
-        setWinsize(masterFd, process.stdout.rows || 24, process.stdout.columns || 80);
+        const size = plan.size ?? { rows: process.stdout.rows || 24, cols: process.stdout.columns || 80 };
+        setWinsize(masterFd, size.rows, size.cols);
       } else if (msg.type === 'error') {
         await exited;
         throw new UserError(msg.message, msg.exitCode);
@@ -161,11 +177,11 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     }
     traceNote(`container ${containerId.slice(0, 12)} running, PID ${pid} on the host`);
 
-    const relay = masterFd !== null ? new TerminalRelay(masterFd, plan.interactive) : null;
+    const relay = masterFd !== null && plan.terminal !== 'return' ? new TerminalRelay(masterFd, plan.interactive, plan.onTerminalOutput) : null;
     const forwarding = forward;
     const finished = (async (): Promise<ContainerExit> => {
       const { code, signal } = await exited;
-      forwarding.stop();
+      forwarding?.stop();
       if (relay) await relay.finish();
       const oomKilled = safeOom(cgroup);
       cgroup.destroy();
@@ -174,7 +190,7 @@ export async function startContainer(bundle: string, containerId: string, plan: 
       traceNote(`PID ${pid} exited: ${signal ? `killed by ${signal}` : `status ${code}`}${oomKilled ? ' (OOM-killed)' : ''}`);
       return { exitCode, signal, oomKilled };
     })();
-    return { pid, cgroup, wait: () => finished };
+    return { pid, cgroup, masterFd: relay ? null : masterFd, wait: () => finished };
   } catch (err) {
     forward?.stop();
     await init.abandon();

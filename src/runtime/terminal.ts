@@ -23,10 +23,13 @@ export class TerminalRelay {
   };
   private rawWasSet = false;
 
-  constructor(private readonly masterFd: number, private readonly interactive: boolean) {
+  constructor(private readonly masterFd: number, private readonly interactive: boolean, onOutput?: (d: Buffer) => void) {
     this.resize();
     this.master = new tty.ReadStream(masterFd);
-    this.master.on('data', (d: Buffer) => process.stdout.write(d));
+    this.master.on('data', (d: Buffer) => {
+      process.stdout.write(d);
+      onOutput?.(d);
+    });
     // When the last process holding the slave exits, reading the master fails with EIO: the end.
     this.done = new Promise((resolve) => {
       this.master.on('error', () => resolve());
@@ -56,7 +59,8 @@ export class TerminalRelay {
 
   /** Wait for the last output, then give the user's terminal back as it was. */
   async finish(): Promise<void> {
-    await Promise.race([this.done, new Promise((r) => setTimeout(r, 2000))]);
+    // (unref: a pending timer must not keep the process alive once the output has ended)
+    await Promise.race([this.done, new Promise((r) => setTimeout(r, 2000).unref())]);
     process.off('SIGWINCH', this.onResize);
     if (this.interactive) {
       process.stdin.off('data', this.onInput);

@@ -53,6 +53,7 @@ function bind() {
     umask: c.func('uint32_t umask(uint32_t mask)') as Fn,
     getpid: c.func('int getpid(void)') as Fn,
     flock: c.func('int flock(int fd, int operation)') as Fn,
+    pipe2: c.func('int pipe2(_Out_ int *fds, int flags)') as Fn,
   };
 }
 
@@ -342,6 +343,17 @@ export function capbsetRead(cap: number): boolean {
 
 export function clearAmbientCaps(): void {
   check('prctl', 'PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL', libc().prctl(PR.CAP_AMBIENT, PR.CAP_AMBIENT_CLEAR_ALL, 0, 0, 0));
+}
+
+/**
+ * pipe2(2) with O_CLOEXEC: a real pipe (not a socketpair, which is what Node's `stdio: 'pipe'`
+ * makes). Programs may open /dev/stdout (= /proc/self/fd/1): that works on a pipe, and fails
+ * with ENXIO on a socket — nginx's images log to /dev/stdout, for one.
+ */
+export function pipe(): { read: number; write: number } {
+  const fds = [0, 0];
+  check('pipe2', 'O_CLOEXEC', libc().pipe2(fds, 0o2000000));
+  return { read: fds[0], write: fds[1] };
 }
 
 // -------------------------------------------------------------------- locks

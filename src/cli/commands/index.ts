@@ -2,12 +2,14 @@
 import type { CommandModule } from 'yargs';
 import { runCommand } from './run';
 import { rmCommand } from './rm';
+import { containerCommands } from './containers';
 import { imageCommands } from './images';
 import { pullCommand } from './pull';
 
 export const commands: CommandModule<any, any>[] = [
   runCommand,
   rmCommand,
+  ...containerCommands,
   ...imageCommands,
   pullCommand,
 ];

@@ -1,0 +1,63 @@
+/**
+ * `ps`: the container records, reconciled with reality first (a supervisor that died means
+ * its container is not running, whatever the record said), as rows for the table.
+ */
+import { lstatSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { paths } from '../paths';
+import { findImage } from '../image/store';
+import { listContainers, type ContainerRecord } from './container-store';
+import { sweepStaleContainers } from './cleanup';
+
+export interface ContainerRow {
+  id: string;
+  name: string;
+  image: string;
+  imageId: string;
+  command: string[];
+  created: string;
+  status: ContainerRecord['state']['Status'];
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+  ports: string;
+  labels: Record<string, string>;
+  sizeRw?: number;
+  sizeRootFs?: number;
+}
+
+/** Bytes used by a directory tree (files' sizes, like `du --apparent-size`), not following links. */
+export function treeSize(dir: string): number {
+  let total = 0;
+  const walk = (d: string) => {
+    let entries: string[];
+    try { entries = readdirSync(d); } catch { return; }
+    for (const e of entries) {
+      const p = join(d, e);
+      try {
+        const st = lstatSync(p);
+        if (st.isDirectory()) walk(p);
+        else total += st.size;
+      } catch { /* vanished */ }
+    }
+  };
+  walk(dir);
+  return total;
+}
+
+export function containerRows(opts: { size?: boolean } = {}): ContainerRow[] {
+  sweepStaleContainers();
+  return listContainers().map((c) => {
+    const row: ContainerRow = {
+      id: c.id, name: c.name, image: c.image, imageId: c.imageId,
+      command: [c.path, ...c.args], created: c.created, status: c.state.Status, exitCode: c.state.ExitCode,
+      startedAt: c.state.StartedAt, finishedAt: c.state.FinishedAt, ports: '', labels: c.config.Labels,
+    };
+    if (opts.size) {
+      row.sizeRw = treeSize(join(paths.container(c.id), 'upper'));
+      const img = findImage(c.imageId);
+      row.sizeRootFs = row.sizeRw + (img?.size ?? 0);
+    }
+    return row;
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * Entry point of a detached supervisor: `node dist/shim/main.js CONTAINER_ID`.
+ *
+ * Started by `run -d`/`start` in a new session (no terminal, survives the command). fd 3 is a
+ * pipe back to that command: one JSON line, {"ok":true,"pid":N} once the program runs or
+ * {"ok":false,…} if it could not start; then it is closed. fd 4, if open, takes --trace lines
+ * until then.
+ */
+import { closeSync, fstatSync, writeSync } from 'node:fs';
+import { setTraceSink } from '../sys/trace';
+import { UserError } from '../errors';
+import { Supervisor } from './supervisor';
+
+const READY_FD = 3;
+const TRACE_FD = 4;
+
+function fdOpen(fd: number): boolean {
+  try {
+    fstatSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function tell(msg: object): void {
+  try {
+    writeSync(READY_FD, JSON.stringify(msg) + '\n');
+    closeSync(READY_FD);
+  } catch {
+    /* the command that started us is gone: fine */
+  }
+}
+
+async function main(): Promise<void> {
+  const id = process.argv[2];
+  process.title = `mini-run-shim ${id.slice(0, 12)}`;
+  process.chdir('/'); // hold no directory of the command that started us
+  const tracing = fdOpen(TRACE_FD);
+  if (tracing) setTraceSink(TRACE_FD, 'shim');
+  // Signals are for the container, not for us: `stop`/`kill` signal the container's PID 1.
+  for (const s of ['SIGINT', 'SIGHUP', 'SIGTERM', 'SIGQUIT'] as const) process.on(s, () => undefined);
+  let told = false;
+  const supervisor = new Supervisor(id, {
+    foreground: false,
+    awaitClient: process.argv.includes('--await-attach'),
+    onListening: () => {
+      told = true;
+      tell({ ok: true, pid: 0, waiting: true });
+    },
+    onStarted: (pid) => {
+      if (!told) tell({ ok: true, pid });
+      told = true;
+      if (tracing) {
+        setTraceSink(null);
+        try { closeSync(TRACE_FD); } catch { /* closed */ }
+      }
+    },
+    onStartFailed: (err) => {
+      if (!told) tell({ ok: false, message: err.message, exitCode: err instanceof UserError ? err.exitCode : 125 });
+      told = true;
+    },
+  });
+  try {
+    await supervisor.run();
+  } catch (err) {
+    if (!told) tell({ ok: false, message: (err as Error).message, exitCode: 125 });
+    process.exitCode = 1;
+  }
+}
+
+void main();
