@@ -5,6 +5,7 @@ import { rmCommand } from './rm';
 import { containerCommands } from './containers';
 import { imageCommands } from './images';
 import { pullCommand } from './pull';
+import { registryCommands } from './registry';
 
 export const commands: CommandModule<any, any>[] = [
   runCommand,
@@ -12,4 +13,5 @@ export const commands: CommandModule<any, any>[] = [
   ...containerCommands,
   ...imageCommands,
   pullCommand,
+  ...registryCommands,
 ];

@@ -131,11 +131,11 @@ export class Authenticator {
       throw new UserError(`${this.registry}: the registry's token realm is not a URL: ${JSON.stringify(realm)}`, 1);
     }
     if (service) url.searchParams.set('service', service);
-    url.searchParams.set('scope', this.scope);
+    if (this.scope) url.searchParams.set('scope', this.scope); // login asks for a token with no scope
     if (this.credentials) url.searchParams.set('account', this.credentials.username);
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (this.credentials) headers.Authorization = basicHeader(this.credentials);
-    const what = `token for ${this.registry} (${this.scope})`;
+    const what = `token for ${this.registry}${this.scope ? ` (${this.scope})` : ''}`;
     for (let attempt = 1; ; attempt++) {
       let res: IncomingMessage;
       try {

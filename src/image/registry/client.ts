@@ -36,7 +36,8 @@ export class RegistryClient {
     actions: Action[] = ['pull'],
     credentials: Credentials | undefined = getCredentials(endpoint.registry),
   ) {
-    this.auth = new Authenticator(endpoint.registry, `repository:${repository}:${actions.join(',')}`, credentials, endpoint.insecureTls);
+    const scope = repository ? `repository:${repository}:${actions.join(',')}` : '';
+    this.auth = new Authenticator(endpoint.registry, scope, credentials, endpoint.insecureTls);
   }
 
   /** "/v2/library/alpine/manifests/latest" from "manifests/latest". */

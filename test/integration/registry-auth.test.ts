@@ -1,0 +1,136 @@
+/**
+ * Registry authentication: a real docker-registry with htpasswd Basic auth, `login`/`logout`
+ * (credentials file mode 0600), and the Bearer token dance through a small test token server
+ * in front of a real registry.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { join } from 'node:path';
+import { mr, tempRoot, removeRoot } from '../helpers/cli';
+import { busyboxArchive, mrAsync, Registry, skopeoPush, startRegistry } from '../fixtures/registry';
+
+let basic: Registry;
+let open: Registry;
+let fx: string;
+const roots: string[] = [];
+function newRoot(): string {
+  const r = tempRoot('auth');
+  roots.push(r);
+  return r;
+}
+
+beforeAll(async () => {
+  fx = mkdtempSync('/tmp/mr-test-authfx-');
+  [basic, open] = await Promise.all([startRegistry({ users: { alice: 's3cret' } }), startRegistry()]);
+  const archive = busyboxArchive(fx);
+  skopeoPush(`oci-archive:${archive}`, `${basic.host}/private/app:v1`, ['--dest-creds', 'alice:s3cret']);
+  skopeoPush(`oci-archive:${archive}`, `${open.host}/library/alpine:latest`);
+}, 120_000);
+
+afterAll(async () => {
+  for (const r of roots) removeRoot(r);
+  await Promise.all([basic?.stop(), open?.stop()]);
+  rmSync(fx, { recursive: true, force: true });
+});
+
+describe('Basic auth (htpasswd) and login/logout', () => {
+  it('without credentials, pull fails with one line and exit 1', () => {
+    const root = newRoot();
+    const r = mr(root, ['pull', `${basic.host}/private/app:v1`], { env: { MINI_RUN_AUTH_CONFIG: join(fx, 'none.json') } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`mini-run: manifest for ${basic.host}/private/app:v1: no basic auth credentials (run 'mini-run login ${basic.host}' first)\n`);
+  });
+
+  it('a wrong password: login fails with one line, exit 1, nothing saved', () => {
+    const auth = join(fx, 'wrong.json');
+    const r = mr(newRoot(), ['login', '-u', 'alice', '--password-stdin', basic.host], { input: 'nope\n', env: { MINI_RUN_AUTH_CONFIG: auth } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^mini-run: login to ${basic.host} failed: unauthorized: .*\\n$`));
+    expect(existsSync(auth)).toBe(false);
+  });
+
+  it('login saves base64 credentials with mode 0600, pull then works, logout removes them', () => {
+    const root = newRoot();
+    const auth = join(fx, 'auth.json');
+    const env = { MINI_RUN_AUTH_CONFIG: auth };
+    const r = mr(root, ['login', '-u', 'alice', '--password-stdin', basic.host], { input: 's3cret\n', env });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('Login Succeeded\n');
+    expect(statSync(auth).mode & 0o777).toBe(0o600);
+    const saved = JSON.parse(readFileSync(auth, 'utf8'));
+    expect(saved.auths[basic.host].auth).toBe(Buffer.from('alice:s3cret').toString('base64'));
+
+    const pull = mr(root, ['pull', '-q', `${basic.host}/private/app:v1`], { env });
+    expect(pull.stderr).toBe('');
+    expect(pull.stdout).toBe(`${basic.host}/private/app:v1\n`);
+
+    const out = mr(root, ['logout', basic.host], { env });
+    expect(out.stdout).toBe(`Removing login credentials for ${basic.host}\n`);
+    expect(JSON.parse(readFileSync(auth, 'utf8')).auths).toEqual({});
+    expect(mr(root, ['logout', basic.host], { env }).stdout).toBe(`Not logged in to ${basic.host}\n`);
+  });
+
+  it('-p works too, with docker\'s warning on stderr', () => {
+    const auth = join(fx, 'p.json');
+    const r = mr(newRoot(), ['login', '-u', 'alice', '-p', 's3cret', `http://${basic.host}/`], { env: { MINI_RUN_AUTH_CONFIG: auth } });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
+    expect(Object.keys(JSON.parse(readFileSync(auth, 'utf8')).auths)).toEqual([basic.host]);
+  });
+});
+
+describe('Bearer token dance', () => {
+  let server: http.Server;
+  let host: string;
+  const tokenRequests: string[] = [];
+  const registryRequests: string[] = [];
+
+  beforeAll(async () => {
+    // Gatekeeper in front of the real registry: /v2/* wants "Bearer tok-<scope>", /token hands it out.
+    server = http.createServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (url.pathname === '/token') {
+        tokenRequests.push(`${url.searchParams.get('service')} ${url.searchParams.get('scope')}`);
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ token: `tok-${url.searchParams.get('scope')}`, expires_in: 300, issued_at: new Date().toISOString() }));
+        return;
+      }
+      registryRequests.push(`${req.method} ${url.pathname} ${req.headers.authorization ?? '-'}`);
+      const repo = /^\/v2\/(.+)\/(manifests|blobs)\//.exec(url.pathname)?.[1];
+      const want = `Bearer tok-repository:${repo}:pull`;
+      if (req.headers.authorization !== want) {
+        res.writeHead(401, {
+          'Content-Type': 'application/json',
+          'WWW-Authenticate': `Bearer realm="http://${host}/token",service="test-registry"${repo ? `,scope="repository:${repo}:pull"` : ''}`,
+        });
+        res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
+        return;
+      }
+      const up = http.request(open.url + req.url, { method: req.method, headers: { ...req.headers, host: open.host } }, (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        ur.pipe(res);
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('gets an anonymous token with the pull scope once, and reuses it for every request of the pull', async () => {
+    const root = newRoot();
+    const r = await mrAsync(root, ['pull', `${host}/library/alpine`], { env: { MINI_RUN_AUTH_CONFIG: join(fx, 'none.json') } });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(tokenRequests).toEqual(['test-registry repository:library/alpine:pull']);
+    const authorized = registryRequests.filter((l) => l.endsWith('Bearer tok-repository:library/alpine:pull'));
+    expect(authorized.length).toBeGreaterThanOrEqual(3); // manifest, config, layer
+    expect(registryRequests.filter((l) => l.endsWith(' -'))).toHaveLength(1); // only the first, to learn the challenge
+  });
+});

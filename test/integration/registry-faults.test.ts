@@ -1,0 +1,212 @@
+/**
+ * Faults between us and a real registry (a proxy in this process misbehaves on purpose), and
+ * multi-platform indexes: what a user sees, and that no partial or wrong blob is ever stored.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempRoot, removeRoot } from '../helpers/cli';
+import {
+  Fault, layeredLayout, mrAsync, rawGet, rawPushManifest, Registry, skopeoPush, startProxy, startRegistry,
+} from '../fixtures/registry';
+
+let reg: Registry;
+let fx: string;
+let layerDigest: string;   // the biggest layer of test/layered:v1
+let layerSize: number;
+let configDigest: string;
+const roots: string[] = [];
+function newRoot(): string {
+  const r = tempRoot('faults');
+  roots.push(r);
+  return r;
+}
+const list = (p: string) => (existsSync(p) ? readdirSync(p) : []);
+function expectNothingStored(root: string): void {
+  expect(list(join(root, 'images'))).toEqual([]);
+  expect(list(join(root, 'blobs/sha256'))).toEqual([]);
+  expect(list(join(root, 'layers')).filter((x) => x !== 'l')).toEqual([]);
+  expect(list(join(root, 'tmp'))).toEqual([]);
+}
+/** Every blob in the content store hashes to its name. */
+function expectBlobsVerified(root: string): void {
+  for (const name of list(join(root, 'blobs/sha256'))) {
+    expect(createHash('sha256').update(readFileSync(join(root, 'blobs/sha256', name))).digest('hex')).toBe(name);
+  }
+  expect(list(join(root, 'tmp'))).toEqual([]);
+}
+
+const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+beforeAll(async () => {
+  reg = await startRegistry();
+  fx = mkdtempSync('/tmp/mr-test-faultfx-');
+  mkdirSync(join(fx, 'amd64'));
+  mkdirSync(join(fx, 'arm64'));
+  skopeoPush(`oci:${layeredLayout(join(fx, 'amd64'), 'amd64')}`, `${reg.host}/test/layered:amd64`);
+  skopeoPush(`oci:${layeredLayout(join(fx, 'arm64'), 'arm64')}`, `${reg.host}/test/layered:arm64`);
+  const m = await rawGet(`${reg.url}/v2/test/layered/manifests/amd64`, MANIFEST);
+  const manifest = JSON.parse(m.body.toString());
+  const biggest = [...manifest.layers].sort((a: any, b: any) => b.size - a.size)[0];
+  layerDigest = biggest.digest;
+  layerSize = biggest.size;
+  configDigest = manifest.config.digest;
+
+  // A multi-platform index written by hand over the two real manifests, with an attestation
+  // entry (platform unknown/unknown) like buildx adds.
+  const entry = async (tag: string, platform: object, annotations?: object) => {
+    const r = await rawGet(`${reg.url}/v2/test/layered/manifests/${tag}`, MANIFEST);
+    return { mediaType: MANIFEST, digest: String(r.headers['docker-content-digest']), size: r.body.length, platform, ...(annotations ? { annotations } : {}) };
+  };
+  const index = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [
+      await entry('arm64', { os: 'unknown', architecture: 'unknown' }, { 'vnd.docker.reference.type': 'attestation-manifest' }),
+      await entry('arm64', { os: 'linux', architecture: 'arm64', variant: 'v8' }),
+      await entry('amd64', { os: 'linux', architecture: 'amd64' }),
+    ],
+  };
+  await rawPushManifest(reg, 'test/layered', 'multi', Buffer.from(JSON.stringify(index)), 'application/vnd.oci.image.index.v1+json');
+}, 180_000);
+
+afterAll(async () => {
+  for (const r of roots) removeRoot(r);
+  await reg?.stop();
+  rmSync(fx, { recursive: true, force: true });
+});
+
+async function withProxy(fault: (path: string, n: number) => Fault | undefined, fn: (host: string, log: string[]) => Promise<void>): Promise<void> {
+  const seen = new Map<string, number>();
+  const proxy = await startProxy(reg.url, (req) => {
+    const p = new URL(req.url!, 'http://x').pathname;
+    const n = (seen.get(p) ?? 0) + 1;
+    seen.set(p, n);
+    return fault(p, n);
+  });
+  try {
+    await fn(proxy.host, proxy.log);
+  } finally {
+    await proxy.stop();
+  }
+}
+
+describe('retries', () => {
+  it('a blob cut mid-stream once: the pull resumes it and succeeds, no partial blob kept', async () => {
+    await withProxy((p, n) => (p.endsWith(layerDigest) && n === 1 ? { kind: 'cut', after: Math.floor(layerSize / 2) } : undefined), async (host, log) => {
+      const root = newRoot();
+      const r = await mrAsync(root, ['pull', `${host}/test/layered:amd64`]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const gets = log.filter((l) => l.endsWith(layerDigest));
+      expect(gets).toHaveLength(2);
+      expectBlobsVerified(root);
+      expect(list(join(root, 'blobs/sha256'))).toContain(layerDigest.slice(7));
+    });
+  });
+
+  it('a 500 once on the manifest: retried, and the pull succeeds', async () => {
+    await withProxy((p, n) => (p.includes('/manifests/') && n === 1 ? { kind: 'status', status: 500 } : undefined), async (host, log) => {
+      const root = newRoot();
+      const r = await mrAsync(root, ['pull', '-q', `${host}/test/layered:amd64`]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(log.filter((l) => l.includes('/manifests/amd64'))).toHaveLength(2);
+    });
+  });
+
+  it('a 429 with Retry-After once: waits as told, then succeeds', async () => {
+    await withProxy((p, n) => (p.endsWith(configDigest) && n === 1 ? { kind: 'status', status: 429, headers: { 'Retry-After': '1' } } : undefined), async (host) => {
+      const root = newRoot();
+      const r = await mrAsync(root, ['pull', '-q', `${host}/test/layered:amd64`]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.ms).toBeGreaterThanOrEqual(1000);
+    });
+  });
+});
+
+describe('bad content', () => {
+  it('a flipped byte in the image config: digest mismatch, one line, nothing stored', async () => {
+    await withProxy((p) => (p.endsWith(configDigest) ? { kind: 'flip', at: 10 } : undefined), async (host) => {
+      const root = newRoot();
+      const r = await mrAsync(root, ['pull', `${host}/test/layered:amd64`]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^mini-run: .*image config sha256:[0-9a-f]{12}: digest mismatch: the content hashes to sha256:[0-9a-f]{64}, not sha256:[0-9a-f]{64}\n$/);
+      expectNothingStored(root);
+    });
+  });
+
+  it('a flipped byte in a layer: one clear line, exit 1, nothing stored', async () => {
+    await withProxy((p) => (p.endsWith(layerDigest) ? { kind: 'flip', at: layerSize - 3 } : undefined), async (host) => {
+      const root = newRoot();
+      const r = await mrAsync(root, ['pull', `${host}/test/layered:amd64`]);
+      expect(r.status).toBe(1);
+      expect(r.stderr.split('\n')).toHaveLength(2);
+      expect(r.stderr).toMatch(new RegExp(`^mini-run: layer ${layerDigest.slice(0, 19)}: (digest mismatch|corrupt or truncated gzip data)`));
+      expectNothingStored(root);
+    });
+  });
+
+  it('an oversized manifest is refused (4 MiB limit)', async () => {
+    const big = Buffer.alloc(5 << 20, ' ');
+    Buffer.from('{"schemaVersion":2,"layers":[]').copy(big);
+    big[big.length - 1] = '}'.charCodeAt(0);
+    const manifest = (p: string) => p.includes('/manifests/');
+    await withProxy((p) => (manifest(p) ? { kind: 'status', status: 200, headers: { 'Content-Type': MANIFEST }, body: big } : undefined), async (host) => {
+      const root = newRoot();
+      const r = await mrAsync(root, ['pull', `${host}/test/layered:amd64`]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`mini-run: manifest for ${host}/test/layered:amd64: oversized (more than 4194304 bytes)\n`);
+      expectNothingStored(root);
+    });
+  });
+
+  it('a schema-1 manifest and an unknown media type: one clear line each', async () => {
+    const schema1 = Buffer.from(JSON.stringify({ schemaVersion: 1, name: 'test/layered', tag: 'amd64', fsLayers: [], history: [] }));
+    const artifact = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.artifact.manifest.v1+json', blobs: [] }));
+    for (const [body, type, msg] of [
+      [schema1, 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'unsupported manifest format: Docker Image Manifest Version 2, Schema 1 is deprecated and not supported'],
+      [artifact, 'application/vnd.oci.artifact.manifest.v1+json', 'unsupported manifest media type "application/vnd.oci.artifact.manifest.v1+json"'],
+    ] as const) {
+      await withProxy((p) => (p.includes('/manifests/') ? { kind: 'status', status: 200, headers: { 'Content-Type': type }, body } : undefined), async (host) => {
+        const root = newRoot();
+        const r = await mrAsync(root, ['pull', `${host}/test/layered:amd64`]);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toMatch(new RegExp(`^mini-run: manifest for ${host}/test/layered:amd64: ${msg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*\n$`));
+        expectNothingStored(root);
+      });
+    }
+  });
+});
+
+describe('multi-platform index', () => {
+  it('picks the host platform (amd64), skipping the attestation entry', async () => {
+    const root = newRoot();
+    const r = await mrAsync(root, ['pull', '-q', `${reg.host}/test/layered:multi`]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const doc = JSON.parse((await mrAsync(root, ['image', 'inspect', `${reg.host}/test/layered:multi`])).stdout)[0];
+    expect(doc.Architecture).toBe('amd64');
+    // the RepoDigest is the index's digest, as in docker
+    const idx = await rawGet(`${reg.url}/v2/test/layered/manifests/multi`, 'application/vnd.oci.image.index.v1+json');
+    expect(doc.RepoDigests).toEqual([`${reg.host}/test/layered@${idx.headers['docker-content-digest']}`]);
+  });
+
+  it('--platform linux/arm64 picks the other one', async () => {
+    const root = newRoot();
+    const r = await mrAsync(root, ['pull', '-q', '--platform', 'linux/arm64', `${reg.host}/test/layered:multi`]);
+    expect(r.status).toBe(0);
+    const doc = JSON.parse((await mrAsync(root, ['image', 'inspect', `${reg.host}/test/layered:multi`])).stdout)[0];
+    expect(doc.Architecture).toBe('arm64');
+  });
+
+  it('a platform the index does not have: one line listing what it has, exit 1', async () => {
+    const root = newRoot();
+    const r = await mrAsync(root, ['pull', '--platform', 'linux/s390x', `${reg.host}/test/layered:multi`]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`mini-run: manifest for ${reg.host}/test/layered:multi: no matching manifest for linux/s390x in the manifest list entries (have: linux/arm64, linux/amd64)\n`);
+    expectNothingStored(root);
+  });
+});
