@@ -1,7 +1,9 @@
 /**
  * Output formatting shared by the CLI commands, matching docker's CLI: human sizes ("4.26MB"),
- * relative times ("2 hours ago"), aligned tables, and a small subset of Go templates (--format).
+ * relative times ("2 hours ago"), aligned tables (formatTable, tabwrite), and `--format` handling
+ * (renderTemplate, renderFormat) on top of the Go-template engine in template.ts.
  */
+import { HEADER_FUNCS, renderTemplate as goTemplate, Template, TemplateError } from './template';
 
 const SIZE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
 
@@ -55,28 +57,127 @@ export function formatTable(rows: string[][]): string {
 }
 
 /**
- * A small subset of Go's text/template, enough for `--format`: `{{.Field.Sub}}`,
- * `{{json .Field}}` and `{{json .}}`; text outside braces is kept, "\n"/"\t" escapes expanded.
+ * docker's `--format` escapes: the CLI turns a typed `\t` and `\n` (backslash + letter, as the
+ * shell passes them) into a tab and a newline before parsing the template. Docker replaces them
+ * everywhere; here only in the text between actions, because inside `{{ }}` a Go string literal
+ * already understands `"\t"`, and a real newline there would be a syntax error.
+ */
+export function expandFormatEscapes(format: string): string {
+  return format.split(/(\{\{[\s\S]*?\}\})/).map((part, i) => (i % 2 ? part : part.replace(/\\t/g, '\t').replace(/\\n/g, '\n'))).join('');
+}
+
+/**
+ * Renders a `--format` Go template (see template.ts for the language), with docker's `\t`/`\n`
+ * escapes expanded. Used by `images --format` and `image inspect -f`.
  */
 export function renderTemplate(template: string, data: unknown): string {
-  const lookup = (expr: string): unknown => {
-    if (expr === '.') return data;
-    if (!expr.startsWith('.')) throw new Error(`template: unsupported expression "${expr}"`);
-    let v: unknown = data;
-    for (const key of expr.slice(1).split('.')) {
-      v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+  return goTemplate(expandFormatEscapes(template), data);
+}
+
+/**
+ * Screen columns taken by a string, as go-runewidth (used by docker's tabwriter) counts them:
+ * East Asian wide characters and most emoji take 2, combining marks 0, the rest 1.
+ */
+export function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (/\p{Mn}|\p{Me}|\u200b/u.test(ch)) continue;
+    const wide = (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf && c !== 0x303f) || (c >= 0xac00 && c <= 0xd7a3)
+      || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6)
+      || (c >= 0x1f300 && c <= 0x1f64f) || (c >= 0x1f900 && c <= 0x1f9ff) || (c >= 0x20000 && c <= 0x3fffd);
+    w += wide ? 2 : 1;
+  }
+  return w;
+}
+
+/**
+ * docker's Ellipsis: cut `s` to `max` screen columns, the last one being "…". docker ps uses it
+ * for COMMAND (20) and MOUNTS (15): `docker-entrypoint.sh nginx` → `docker-entrypoint.s…`.
+ */
+export function ellipsis(s: string, max: number): string {
+  if (max <= 0) return '';
+  const chars = [...s];
+  if (max === 1) return chars[0] ?? '';
+  if (displayWidth(s) <= max) return s;
+  let out = '';
+  let w = 0;
+  for (const ch of chars) {
+    const cw = displayWidth(ch);
+    if (w + cw > max - 1) break;
+    out += ch;
+    w += cw;
+  }
+  return out + '…';
+}
+
+/**
+ * Go's text/tabwriter as docker sets it up (minwidth 10, padding 3, spaces): the input is lines
+ * of tab-*terminated* cells. Cells of one column in consecutive lines form a block padded to the
+ * widest cell + 3 (at least 10 columns); the text after a line's last tab is not part of any
+ * column and is not padded. Unlike formatTable, nothing is trimmed: this is byte for byte what
+ * `docker ps --format 'table …'` prints.
+ */
+export function tabwrite(text: string, minWidth = 10, padding = 3): string {
+  const lines = text.split('\n').map((l) => l.split('\t'));
+  const out: string[] = [];
+  const widths: number[] = [];
+  const writeLines = (from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      out.push(lines[i].map((cell, j) => (j < widths.length ? cell + ' '.repeat(Math.max(0, widths[j] - displayWidth(cell))) : cell)).join(''));
     }
-    return v;
   };
-  const show = (v: unknown): string => {
-    if (v === undefined || v === null) return '<no value>';
-    if (Array.isArray(v)) return `[${v.map(show).join(' ')}]`;
-    if (typeof v === 'object') return `map[${Object.entries(v as object).map(([k, x]) => `${k}:${show(x)}`).join(' ')}]`;
-    return String(v);
+  // Elastic tabstops: find the next block of lines that have a cell in column `widths.length`,
+  // size it, then lay out the columns to its right inside the same block.
+  const format = (line0: number, line1: number) => {
+    const column = widths.length;
+    let start = line0;
+    for (let i = line0; i < line1; i++) {
+      if (column >= lines[i].length - 1) continue;
+      writeLines(start, i);
+      let width = minWidth;
+      let end = i;
+      for (; end < line1 && column < lines[end].length - 1; end++) width = Math.max(width, displayWidth(lines[end][column]) + padding);
+      widths.push(width);
+      format(i, end);
+      widths.pop();
+      start = end;
+      i = end; // line `end` has no cell in this column, so it needs no check (as in Go)
+    }
+    writeLines(start, line1);
   };
-  return template.replace(/\{\{-?\s*(.*?)\s*-?\}\}/g, (_, body: string) => {
-    const m = /^json\s+(\S+)$/.exec(body);
-    if (m) return JSON.stringify(lookup(m[1]) ?? null);
-    return show(lookup(body));
-  }).replace(/\\n/g, '\n').replace(/\\t/g, '\t');
+  format(0, lines.length);
+  return out.join('\n');
+}
+
+export interface FormatOptions {
+  /** Column titles by field (`{ ID: 'CONTAINER ID' }`) for the header row of a `table` format. */
+  header?: Record<string, unknown>;
+  /** A field the items do not have is an error (Go's missingkey=error) instead of `<no value>`. */
+  strict?: boolean;
+}
+
+/**
+ * docker's formatter.Context: renders a `--format` value for a list of items.
+ *  - `table TEMPLATE`: a header row (the template run on `header`, with json/join/… passing the
+ *    title through), then one row per item, all aligned by tabwrite;
+ *  - `json`: each item as one line of JSON (`{{json .}}`);
+ *  - anything else: the template once per item, each followed by a newline, no header.
+ * Throws TemplateError for a bad template, like docker's "template parsing error".
+ */
+export function renderFormat(format: string, items: unknown[], opts: FormatOptions = {}): string {
+  const isTable = format.startsWith('table');
+  let src = isTable ? format.slice('table'.length) : format === 'json' ? '{{json .}}' : format;
+  src = expandFormatEscapes(src.replace(/^ +| +$/g, ''));
+  const tmpl = Template.parse(src);
+  const body = items.map((item) => tmpl.execute(item, { missingKey: opts.strict ? 'error' : 'default' }) + '\n').join('');
+  if (!isTable) return body;
+  let header: string;
+  try {
+    header = tmpl.execute(opts.header ?? {}, { funcs: HEADER_FUNCS });
+  } catch (e) {
+    // docker ignores a failing header: what was printed before the error stays.
+    header = e instanceof TemplateError ? e.partial : '';
+  }
+  return tabwrite(header + '\n' + body);
 }
