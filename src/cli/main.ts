@@ -30,6 +30,8 @@ export function fail(err: unknown, debug = false): never {
 export function buildParser(argv: string[]): Argv<GlobalOptions> {
   let parser = yargs(argv)
     .scriptName('mini-run')
+    // docker has --no-trunc, --no-stream, --no-stdin as flags of their own, not negations
+    .parserConfiguration({ 'boolean-negation': false })
     .usage('Usage: $0 [OPTIONS] COMMAND\n\nA container runtime in TypeScript, for learning how containers work.')
     .option('root', { type: 'string', describe: 'state directory (default $MINI_RUN_ROOT or /var/lib/mini-run)', global: true })
     .option('trace', { type: 'boolean', describe: 'print every syscall, cgroup write and command to stderr', global: true })
@@ -58,6 +60,9 @@ function markCommandStart(argv: string[]): string[] {
   const globalsWithValue = new Set(['--root']);
   let i = 0;
   while (i < argv.length && argv[i].startsWith('-')) i += globalsWithValue.has(argv[i]) ? 2 : 1;
+  if (argv[i] === 'container' && (argv[i + 1] === 'run' || argv[i + 1] === 'create' || argv[i + 1] === 'exec')) {
+    return [...argv.slice(0, i + 1), ...markCommandStart(argv.slice(i + 1))];
+  }
   if (argv[i] !== 'run' && argv[i] !== 'create') return argv;
   return [...argv.slice(0, i + 1), ...splitAtImage(argv.slice(i + 1), RUN_FLAGS)];
 }

@@ -42,7 +42,8 @@ export async function attachContainer(ref: string, o: AttachOptions): Promise<nu
     sock.once('connect', () => resolve());
     sock.once('error', (e) => reject(new UserError(`cannot attach to ${ref}: ${(e as Error).message}`, 1)));
   });
-  const tty = rec.config.Tty && process.stdin.isTTY === true;
+  const tty = rec.config.Tty; // the container has a terminal: watch our input for the detach keys
+  const rawMode = tty && process.stdin.isTTY === true;
   const useStdin = o.stdin && rec.config.OpenStdin;
   sock.write(encodeFrame(FRAME.HELLO, JSON.stringify({ stdin: useStdin })));
   const keys = parseDetachKeys(o.detachKeys);
@@ -88,19 +89,19 @@ export async function attachContainer(ref: string, o: AttachOptions): Promise<nu
       }
     };
     if (useStdin) {
-      if (tty) process.stdin.setRawMode(true);
+      if (rawMode) process.stdin.setRawMode(true);
       process.stdin.on('data', onInput);
       process.stdin.on('end', () => sock.write(encodeFrame(FRAME.STDIN_EOF)));
       process.stdin.resume();
     }
-    if (tty) {
+    if (rawMode) {
       resize();
       process.on('SIGWINCH', resize);
     }
     sock.on('close', () => {
       if (useStdin) {
         process.stdin.off('data', onInput);
-        if (tty) process.stdin.setRawMode(false);
+        if (rawMode) process.stdin.setRawMode(false);
         process.stdin.pause();
       }
       process.off('SIGWINCH', resize);

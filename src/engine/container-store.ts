@@ -88,12 +88,12 @@ export function loadContainer(id: string): ContainerRecord {
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new UserError(`container ${id.slice(0, 12)}: cannot read its record ${file}: ${(e as Error).message}`);
+    throw new UserError(`container ${id.slice(0, 12)}: cannot read its record ${file}: ${(e as Error).message}`, 1);
   }
   const r = ContainerRecord.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new UserError(`container ${id.slice(0, 12)}: its record ${file} is invalid at ${i.path.join('.')}: ${i.message}`);
+    throw new UserError(`container ${id.slice(0, 12)}: its record ${file} is invalid at ${i.path.join('.')}: ${i.message}`, 1);
   }
   return r.data;
 }

@@ -5,7 +5,7 @@
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
 import { openCgroup } from '../runtime/cgroups';
-import { findContainer, isAlive, isRunning, loadContainer, removeContainerDir, updateContainer } from './container-store';
+import { findContainer, isAlive, isRunning, listContainerIds, loadContainer, removeContainerDir, updateContainer } from './container-store';
 import { sweepStaleContainers } from './cleanup';
 
 function sleep(ms: number): Promise<void> {
@@ -14,7 +14,21 @@ function sleep(ms: number): Promise<void> {
 
 export async function removeContainer(ref: string, force: boolean): Promise<string> {
   sweepStaleContainers();
-  const rec = findContainer(ref);
+  let rec;
+  try {
+    rec = findContainer(ref);
+  } catch (e) {
+    // A container whose record is unreadable can still be removed by its id, with -f.
+    const dirs = listContainerIds().filter((id) => id.startsWith(ref));
+    if (force && dirs.length === 1 && ref.length >= 12) {
+      withStateLock(() => {
+        openCgroup(dirs[0]).destroy();
+        removeContainerDir(dirs[0]);
+      });
+      return ref;
+    }
+    throw e;
+  }
   const running = isRunning(rec) || (rec.state.Status === 'restarting' && isAlive(rec.monitor));
   if (running && !force) {
     throw new UserError(`cannot remove container "${rec.name}": container is running: stop the container before removing or force remove`, 1);

@@ -45,7 +45,7 @@ async function resolveImage(ref: string, pull: RunOptions['pull'] = 'missing'): 
 
 /** Create the container: its directory, files, config.json and record (state "created"). */
 function checkRunnable(opts: RunOptions): void {
-  if (opts.tty && opts.interactive && !process.stdin.isTTY) throw new UserError('the input device is not a TTY', 1);
+  if (opts.tty && opts.interactive && !opts.detach && !process.stdin.isTTY) throw new UserError('the input device is not a TTY', 1);
   if (opts.init && !existsSync(INIT_BINARY)) throw new UserError(`--init needs ${INIT_BINARY}: build it with 'npm run build' (needs a C compiler)`, 125);
 }
 

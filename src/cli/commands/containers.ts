@@ -166,7 +166,15 @@ const inspectCommand: CommandModule<object, any> = {
     for (const name of a.names as string[]) {
       let found: unknown = null;
       if (a.type !== 'image') {
-        try { found = inspectContainer(findContainer(name)); } catch (e) { if (!(e instanceof UserError)) throw e; }
+        try {
+          found = inspectContainer(findContainer(name));
+        } catch (e) {
+          if (!(e instanceof UserError)) throw e;
+          // A record that exists but cannot be read is reported as such, not as "no such object".
+          const { listContainerIds, loadContainer } = await import('../../engine/container-store');
+          const dir = listContainerIds().find((id) => id === name || (name.length >= 12 && id.startsWith(name)));
+          if (dir) loadContainer(dir); // throws the clear one-line error
+        }
       }
       if (found === null && a.type !== 'container') {
         const { findImage, inspectImage } = await import('../../image/store') as any;

@@ -3,15 +3,43 @@ import type { CommandModule } from 'yargs';
 import { runCommand } from './run';
 import { rmCommand } from './rm';
 import { containerCommands } from './containers';
+import { psCommand } from './ps';
 import { imageCommands } from './images';
 import { pullCommand } from './pull';
 import { registryCommands } from './registry';
 
-export const commands: CommandModule<any, any>[] = [
+/**
+ * `container ls|rm|start|…`: docker's management-command spelling of the container commands.
+ * Each subcommand is the top-level command of the same name (`container ls` is `ps`).
+ */
+function containerGroup(all: CommandModule<any, any>[]): CommandModule {
+  const byName = (n: string) => all.find((c) => String(c.command).split(' ')[0] === n);
+  const subs: CommandModule<any, any>[] = [];
+  for (const c of all) {
+    const name = String(c.command).split(' ')[0];
+    if (['run', 'create', 'start', 'stop', 'kill', 'restart', 'wait', 'rename', 'attach', 'logs', 'inspect', 'exec', 'pause', 'unpause', 'stats', 'top', 'rm'].includes(name)) subs.push(c);
+  }
+  const ps = byName('ps');
+  if (ps) subs.push({ ...ps, command: 'ls', aliases: ['list', 'ps'] });
+  return {
+    command: 'container <command>',
+    describe: 'Manage containers',
+    builder: (y) => {
+      for (const c of subs) y.command({ ...c, aliases: c === ps ? ['list', 'ps'] : [] } as CommandModule);
+      return y.demandCommand(1, 'mini-run container: a subcommand is needed (ls, run, rm, start, stop, logs, inspect…)');
+    },
+    handler: () => undefined,
+  };
+}
+
+const topLevel: CommandModule<any, any>[] = [
   runCommand,
   rmCommand,
   ...containerCommands,
+  psCommand,
   ...imageCommands,
   pullCommand,
   ...registryCommands,
 ];
+
+export const commands: CommandModule<any, any>[] = [...topLevel, containerGroup(topLevel)];
