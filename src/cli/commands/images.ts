@@ -9,6 +9,7 @@ import {
 import { splitRepoTag, parseReference, formatReference, repositoryName } from '../../image/reference';
 import type { StoredImage } from '../../image/image-index';
 import { formatTable, humanSize, renderTemplate, timeAgo } from '../format';
+import { pullCommand } from './pull';
 
 const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
@@ -58,7 +59,27 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
 
 // -------------------------------------------------------------------- images
 
-interface ImagesArgs { repository?: string; quiet?: boolean; 'no-trunc'?: boolean; digests?: boolean; format?: string; all?: boolean }
+interface ImagesArgs { repository?: string; quiet?: boolean; 'no-trunc'?: boolean; digests?: boolean; format?: string; all?: boolean; filter?: string | string[] }
+
+/** `--filter dangling=true|false`, `--filter reference=PATTERN` (a glob on name[:tag], like docker). */
+function parseFilters(v: string | string[] | undefined): { dangling?: boolean; references: RegExp[] } {
+  const out: { dangling?: boolean; references: RegExp[] } = { references: [] };
+  for (const f of v === undefined ? [] : Array.isArray(v) ? v : [v]) {
+    const eq = f.indexOf('=');
+    const key = eq === -1 ? f : f.slice(0, eq);
+    const value = eq === -1 ? '' : f.slice(eq + 1);
+    if (key === 'dangling') {
+      if (!['true', 'false', '1', '0'].includes(value)) throw new UserError(`Invalid filter 'dangling=${value}'`, 1);
+      out.dangling = value === 'true' || value === '1';
+    } else if (key === 'reference') {
+      const glob = value.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+      out.references.push(new RegExp(`^${glob}$`));
+    } else {
+      throw new UserError(`invalid filter '${key}' (supported: dangling, reference)`, 1);
+    }
+  }
+  return out;
+}
 
 function matchesRepository(img: StoredImage, filter: string): string[] {
   // `images alpine` lists every tag of alpine; `images alpine:3` only that tag.
@@ -69,13 +90,24 @@ function matchesRepository(img: StoredImage, filter: string): string[] {
 
 function images(args: ImagesArgs): void {
   const all = listImages();
+  const filters = parseFilters(args.filter);
   const rows: Array<{ img: StoredImage; repository: string; tag: string; digest: string }> = [];
+  // The DIGEST of a row is the RepoDigest of that row's repository (an image may be in several).
+  const digestFor = (img: StoredImage, tag?: string) => {
+    const repo = tag ? tag.slice(0, tag.lastIndexOf(':')) : null;
+    const d = (repo ? img.repoDigests.find((x) => x.startsWith(repo + '@')) : img.repoDigests[0]);
+    return d?.split('@')[1] ?? '<none>';
+  };
   for (const img of all) {
-    const tags = args.repository ? matchesRepository(img, args.repository) : img.repoTags;
+    if (filters.dangling !== undefined && (img.repoTags.length === 0) !== filters.dangling) continue;
+    let tags = args.repository ? matchesRepository(img, args.repository) : img.repoTags;
     if (args.repository && !tags.length) continue;
-    const digest = img.repoDigests[0]?.split('@')[1] ?? '<none>';
-    if (!tags.length) rows.push({ img, repository: '<none>', tag: '<none>', digest });
-    for (const t of tags) rows.push({ img, ...splitRepoTag(t), digest });
+    if (filters.references.length) {
+      tags = tags.filter((t) => filters.references.some((re) => re.test(familiarName(t)) || re.test(splitRepoTag(t).repository)));
+      if (!tags.length) continue;
+    }
+    if (!tags.length) rows.push({ img, repository: '<none>', tag: '<none>', digest: digestFor(img) });
+    for (const t of tags) rows.push({ img, ...splitRepoTag(t), digest: digestFor(img, t) });
   }
   const id = (img: StoredImage) => (args['no-trunc'] ? img.id : shortId(img.id));
   if (args.quiet) {
@@ -104,7 +136,8 @@ const imagesBuilder = (y: Argv) => y
   .option('all', { alias: 'a', type: 'boolean', describe: 'Show all images (same as the default here: there are no intermediate images)' })
   .option('no-trunc', { type: 'boolean', describe: "Don't truncate output" })
   .option('digests', { type: 'boolean', describe: 'Show digests' })
-  .option('format', { type: 'string', describe: 'Format output using a Go-template subset, e.g. "{{.Repository}}:{{.Tag}}"' });
+  .option('format', { type: 'string', describe: 'Format output using a Go-template subset, e.g. "{{.Repository}}:{{.Tag}}"' })
+  .option('filter', { alias: 'f', type: 'string', describe: 'Filter output: dangling=true|false, reference=PATTERN' });
 
 export const imagesCommand: CommandModule<object, ImagesArgs> = {
   command: 'images [repository]',
@@ -222,6 +255,110 @@ const inspectBuilder = (y: Argv) => y
   .positional('images', { type: 'string', array: true })
   .option('format', { alias: 'f', type: 'string', describe: 'Format output using a Go-template subset, e.g. "{{.Id}}" or "{{json .Config}}"' });
 
+
+// ------------------------------------------------------- tag, push, save, history, prune
+
+export const tagCommand: CommandModule<object, { source: string; target: string }> = {
+  command: 'tag <source> <target>',
+  describe: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
+  builder: ((y: Argv) => y.positional('source', { type: 'string' }).positional('target', { type: 'string' })) as any,
+  handler: async (a) => {
+    const { tagImage } = await import('../../image/tag');
+    tagImage(a.source, a.target);
+  },
+};
+
+export const pushCommand: CommandModule<object, { name: string; quiet?: boolean }> = {
+  command: 'push <name>',
+  describe: 'Upload an image to a registry',
+  builder: ((y: Argv) => y.positional('name', { type: 'string', describe: 'NAME[:TAG]' })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'Suppress verbose output' })) as any,
+  handler: async (a) => {
+    const { pushImage } = await import('../../image/push');
+    const { progressReporter, quietReporter } = await import('../progress');
+    try {
+      const r = await pushImage(a.name, a.quiet ? quietReporter : progressReporter(process.stdout));
+      if (a.quiet) process.stdout.write(`${familiarName(r.tag)}\n`);
+    } catch (e) {
+      throw e instanceof UserError ? new UserError(e.message, 1) : e;
+    }
+  },
+};
+
+export const saveCommand: CommandModule<object, { images: string[]; output?: string }> = {
+  command: 'save <images..>',
+  describe: 'Save images to a tar archive (an OCI layout that is also a docker-save archive)',
+  builder: ((y: Argv) => y.positional('images', { type: 'string', array: true })
+    .option('output', { alias: 'o', type: 'string', describe: 'Write to a file, instead of STDOUT' })) as any,
+  handler: async (a) => {
+    const { saveImages } = await import('../../image/save');
+    if (!a.output && process.stdout.isTTY) throw new UserError('cowardly refusing to save to a terminal. Use the -o flag or redirect', 1);
+    await saveImages(a.images, a.output ? { file: a.output } : { stream: process.stdout });
+  },
+};
+
+interface HistoryArgs { image: string; quiet?: boolean; 'no-trunc'?: boolean; human?: boolean; format?: string }
+
+export const historyCommand: CommandModule<object, HistoryArgs> = {
+  command: 'history <image>',
+  describe: 'Show the history of an image',
+  builder: ((y: Argv) => y.positional('image', { type: 'string' })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'Only show image IDs' })
+    .option('no-trunc', { type: 'boolean', describe: "Don't truncate output" })
+    .option('human', { alias: 'H', type: 'boolean', default: true, describe: 'Print sizes and dates in human readable format' })
+    .option('format', { type: 'string', describe: 'Format output using a Go-template subset' })) as any,
+  handler: async (a) => {
+    const { imageHistory } = await import('../../image/history');
+    const img = findImage(a.image);
+    if (!img) throw new UserError(`No such image: ${a.image}`, 1);
+    const rows = imageHistory(img);
+    const id = (x: string) => (x === '<missing>' || a['no-trunc'] ? x : shortId(x));
+    if (a.quiet) {
+      for (const r of rows) process.stdout.write(id(r.id) + '\n');
+      return;
+    }
+    const by = (s: string) => {
+      const t = s.replace(/\s+/g, ' ');
+      return a['no-trunc'] || t.length <= 45 ? t : t.slice(0, 44) + '…';
+    };
+    const size = (n: number) => (a.human === false ? String(n) : humanSize(n));
+    const created = (c?: string) => (a.human === false ? c ?? '' : timeAgo(c));
+    if (a.format) {
+      for (const r of rows) process.stdout.write(renderTemplate(a.format, { ID: id(r.id), CreatedSince: timeAgo(r.created), CreatedAt: r.created ?? '', CreatedBy: by(r.createdBy), Size: size(r.size), Comment: r.comment }) + '\n');
+      return;
+    }
+    process.stdout.write(formatTable([['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'],
+      ...rows.map((r) => [id(r.id), created(r.created), by(r.createdBy), size(r.size), r.comment])]));
+  },
+};
+
+async function confirm(question: string): Promise<boolean> {
+  process.stdout.write(question);
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: process.stdin });
+  const answer = await new Promise<string>((res) => { rl.once('line', res); rl.once('close', () => res('')); });
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+export const pruneCommand: CommandModule<object, { all?: boolean; force?: boolean }> = {
+  command: 'prune',
+  describe: 'Remove unused images',
+  builder: ((y: Argv) => y
+    .option('all', { alias: 'a', type: 'boolean', describe: 'Remove all unused images, not just dangling ones' })
+    .option('force', { alias: 'f', type: 'boolean', describe: 'Do not prompt for confirmation' })) as any,
+  handler: async (a) => {
+    const warning = a.all
+      ? 'WARNING! This will remove all images without at least one container associated to them.\n'
+      : 'WARNING! This will remove all dangling images.\n';
+    if (!a.force && !(await confirm(`${warning}Are you sure you want to continue? [y/N] `))) return;
+    const { pruneImages } = await import('../../image/prune');
+    const { lines, reclaimed } = pruneImages(!!a.all);
+    if (lines.length) process.stdout.write(`Deleted Images:\n${lines.join('\n')}\n\n`);
+    process.stdout.write(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
+  },
+};
+
 // --------------------------------------------------------------------- image
 
 /** `image ls|list|rm|remove|load|inspect`: docker's management-command spelling. */
@@ -233,8 +370,14 @@ export const imageCommand: CommandModule = {
     .command({ ...rmiCommand, command: 'rm <images..>', aliases: ['remove'] } as unknown as CommandModule)
     .command(loadCommand as unknown as CommandModule)
     .command({ command: 'inspect <images..>', describe: 'Display detailed information on one or more images', builder: inspectBuilder as any, handler: inspect as any } as CommandModule)
-    .demandCommand(1, 'mini-run image: a subcommand is needed (ls, rm, load, inspect)'),
+    .command(tagCommand as unknown as CommandModule)
+    .command(pushCommand as unknown as CommandModule)
+    .command(saveCommand as unknown as CommandModule)
+    .command(historyCommand as unknown as CommandModule)
+    .command(pruneCommand as unknown as CommandModule)
+    .command(pullCommand as unknown as CommandModule)
+    .demandCommand(1, 'mini-run image: a subcommand is needed (ls, rm, load, inspect, tag, pull, push, save, history, prune)'),
   handler: () => undefined,
 };
 
-export const imageCommands: CommandModule<any, any>[] = [loadCommand, imagesCommand, rmiCommand, imageCommand];
+export const imageCommands: CommandModule<any, any>[] = [loadCommand, imagesCommand, rmiCommand, imageCommand, tagCommand, pushCommand, saveCommand, historyCommand];
