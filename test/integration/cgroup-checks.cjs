@@ -187,6 +187,70 @@ async function noInternalProcesses() {
 }
 
 /**
+ * The freezer (pause/unpause): a busy loop and a forking loop are frozen; their CPU time must
+ * stop growing while frozen and grow again once thawed. Then the group is frozen again and
+ * destroyed while frozen (what `rm -f` of a paused container does): everything must die.
+ */
+async function freeze(settleMs = 300) {
+  const cg = cgroups.openCgroup(idFor('freeze'));
+  cg.create({ pids: { limit: 50 } });
+  // A busy loop plus a loop that keeps forking short-lived children (fork vs freezer race).
+  const { child } = startIn(cg, `(while :; do ${BUSYBOX} true; done) & while :; do :; done`);
+  await sleep(settleMs);
+  const cpu = () => cg.stats().cpuUsageUsec;
+  const t0 = process.hrtime.bigint();
+  cg.freeze();
+  const freezeMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const frozen = cg.frozen();
+  const f0 = cpu();
+  await sleep(settleMs);
+  const f1 = cpu();
+  const t1 = process.hrtime.bigint();
+  cg.thaw();
+  const thawMs = Number(process.hrtime.bigint() - t1) / 1e6;
+  const thawedState = cg.frozen();
+  const r0 = cpu();
+  await sleep(settleMs);
+  const r1 = cpu();
+  cg.freeze();
+  const pids = cg.pids();
+  cg.destroy(); // destroying a FROZEN group must still kill everything
+  await sleep(100);
+  return {
+    check: 'freeze', freezeMs: Math.round(freezeMs * 10) / 10, thawMs: Math.round(thawMs * 10) / 10, frozen, thawedState,
+    frozenCpuUsec: f1 - f0, runningCpuUsec: r1 - r0, windowMs: settleMs,
+    survivors: pids.filter(alive), killedByDestroy: !alive(child.pid), left: leftovers(cg),
+  };
+}
+
+/**
+ * stats(): a shell that holds an 8 MiB string, writes and reads 4 MiB with O_DIRECT, under a 64 MiB limit.
+ * Also times stats() itself (it is what `mini-run stats` calls every second).
+ */
+async function stats() {
+  const cg = cgroups.openCgroup(idFor('stats'));
+  cg.create({ memory: { limit: 64 << 20 }, pids: { limit: 50 } });
+  const file = `/tmp/mr-chk${process.pid}-stats`;
+  const { out, exited } = startIn(cg,
+    `x=a; i=0; while [ $i -lt 23 ]; do x=$x$x; i=$((i+1)); done; ` +
+    // O_DIRECT I/O goes straight to the block device, charged to this group on v1 and v2.
+    `${BUSYBOX} dd if=/dev/zero of=${file} bs=1M count=4 oflag=direct 2>/dev/null; ` +
+    `${BUSYBOX} dd if=${file} of=/dev/null bs=1M iflag=direct 2>/dev/null; echo ready; ${BUSYBOX} sleep 600; echo $x`);
+  const deadline = Date.now() + 60_000;
+  while (!out.stdout.includes('ready') && Date.now() < deadline) await sleep(50);
+  await sleep(100);
+  const s = cg.stats();
+  const n = 200;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) cg.stats();
+  const statsUsec = Math.round(Number(process.hrtime.bigint() - t0) / 1000 / n);
+  cg.destroy();
+  await Promise.race([exited, giveUpAfter(10_000)]);
+  try { require('node:fs').unlinkSync(file); } catch { /* not written */ }
+  return { check: 'stats', version: cg.version, ...s, statsUsec, left: leftovers(cg) };
+}
+
+/**
  * The same limits end to end through the CLI: `mini-run run --rm --memory 32m …` must exit 137,
  * `--pids-limit 10` must make fork fail, and nothing (mr-* cgroup) may stay behind.
  */
@@ -219,7 +283,7 @@ function cleanup() {
   return mine;
 }
 
-const ALL = { limits, oom, pids: pidsLimit, cpu, destroy, noInternalProcesses, cli };
+const ALL = { limits, oom, pids: pidsLimit, cpu, destroy, freeze, stats, noInternalProcesses, cli };
 module.exports = { ...ALL, cleanup };
 
 if (require.main === module) {

@@ -78,6 +78,34 @@ describe.skipIf(!usable)('cgroups on this host (real kernel)', () => {
     expect(r.listed).toEqual([]);
   });
 
+  it('freeze() stops a busy (and forking) group at once: no CPU time while frozen, back after thaw()', async () => {
+    const r = await checks.freeze(300);
+    console.log(`cgroups-host: freeze ${r.freezeMs} ms, thaw ${r.thawMs} ms`, JSON.stringify(r));
+    expect(r.frozen).toBe(true);
+    expect(r.thawedState).toBe(false);
+    expect(r.frozenCpuUsec).toBeLessThan(5_000); // 300 ms frozen: (almost) nothing
+    expect(r.runningCpuUsec).toBeGreaterThan(100_000); // 300 ms thawed: a busy loop again
+    expect(r.freezeMs).toBeLessThan(1000);
+    expect(r.killedByDestroy).toBe(true); // destroy() of a frozen group still kills it
+    expect(r.survivors).toEqual([]);
+    expect(r.left).toEqual([]);
+  });
+
+  it('stats() reads memory usage and limit, CPU time, pids and block I/O counters', async () => {
+    const r = await checks.stats();
+    console.log(`cgroups-host: stats() takes ${r.statsUsec} µs`, JSON.stringify(r));
+    expect(r.memoryLimitBytes).toBe(64 << 20);
+    expect(r.memoryUsageBytes).toBeGreaterThan(8 << 20); // the 8 MiB string the shell holds
+    expect(r.memoryInactiveFileBytes).toBeGreaterThanOrEqual(0);
+    expect(r.cpuUsageUsec).toBeGreaterThan(0);
+    expect(r.pidsCurrent).toBe(2); // the shell and its sleep
+    // v1 on kernels ≥ 6.x counts blkio.throttle.* only once throttling is active on the device,
+    // so 0 is possible here; the numbers must be there.
+    expect(r.blockReadBytes).toBeGreaterThanOrEqual(0);
+    expect(r.blockWriteBytes).toBeGreaterThanOrEqual(0);
+    expect(r.left).toEqual([]);
+  });
+
   it('end to end: `mini-run run --rm --memory 32m` exits 137, `--pids-limit 10` makes fork fail, no cgroup left', async () => {
     if (!existsSync(resolve(__dirname, '../../dist/cli/main.js'))) return; // CLI not built yet
     const r = await checks.cli();

@@ -53,7 +53,7 @@ describe.skipIf(!haveTool)('cgroup v2 driver on a real cgroup-v2 kernel (qemu VM
   const results = new Map<string, any>();
 
   beforeAll(async () => {
-    vm = await runInVm('echo vm-up; node test/integration/cgroup-checks.cjs limits oom pids cpu destroy noInternalProcesses cli');
+    vm = await runInVm('echo vm-up; node test/integration/cgroup-checks.cjs limits oom pids cpu destroy freeze stats noInternalProcesses cli');
     if (vm.status === 125) {
       skipReason = `run-in-vm.sh could not start the VM (exit 125): ${vm.stderr.trim().split('\n').slice(-3).join(' | ')}`;
       console.log(`cgroups-v2-vm: skipped — ${skipReason}`);
@@ -111,6 +111,29 @@ describe.skipIf(!haveTool)('cgroup v2 driver on a real cgroup-v2 kernel (qemu VM
   it('destroy() kills leftovers (cgroup.kill), keeps mini-run/ for the other container, then removes it', (ctx) => {
     const r = get('destroy', ctx);
     expect(r).toMatchObject({ killed: 6, survivors: [], parentKept: true, bUntouched: true, parentRemoved: true, othersPresent: false, left: [], listed: [] });
+  });
+
+  it('cgroup.freeze stops a busy, forking group (cgroup.events "frozen 1"); thaw resumes it; destroy kills it frozen', (ctx) => {
+    const r = get('freeze', ctx);
+    expect(r.frozen).toBe(true);
+    expect(r.thawedState).toBe(false);
+    expect(r.frozenCpuUsec).toBeLessThan(20_000);
+    expect(r.runningCpuUsec).toBeGreaterThan(50_000);
+    expect(r.killedByDestroy).toBe(true);
+    expect(r.survivors).toEqual([]);
+    expect(r.left).toEqual([]);
+  });
+
+  it('stats() reads memory.current, memory.max, cpu.stat, pids.current and io.stat', (ctx) => {
+    const r = get('stats', ctx);
+    expect(r.version).toBe(2);
+    expect(r.memoryLimitBytes).toBe(64 << 20);
+    expect(r.memoryUsageBytes).toBeGreaterThan(8 << 20);
+    expect(r.cpuUsageUsec).toBeGreaterThan(0);
+    expect(r.pidsCurrent).toBe(2);
+    expect(r.blockReadBytes).toBeGreaterThanOrEqual(0);
+    expect(r.blockWriteBytes).toBeGreaterThanOrEqual(0);
+    expect(r.left).toEqual([]);
   });
 
   it('no internal processes: the caller\'s own cgroup cannot delegate (EBUSY), mini-run/ still can', (ctx) => {

@@ -7,6 +7,9 @@ import { psCommand } from './ps';
 import { imageCommands } from './images';
 import { pullCommand } from './pull';
 import { registryCommands } from './registry';
+import { pauseCommand, unpauseCommand } from './pause';
+import { statsCommand } from './stats';
+import { topCommand } from './top';
 
 /**
  * `container ls|rm|start|…`: docker's management-command spelling of the container commands.
@@ -40,6 +43,10 @@ const topLevel: CommandModule<any, any>[] = [
   ...imageCommands,
   pullCommand,
   ...registryCommands,
+  pauseCommand,
+  unpauseCommand,
+  statsCommand,
+  topCommand,
 ];
 
 export const commands: CommandModule<any, any>[] = [...topLevel, containerGroup(topLevel)];

@@ -171,3 +171,37 @@ export function killPids(pids: number[]): void {
 export function checkContainerId(id: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(id)) throw new UserError(`invalid container id for a cgroup name: ${q(id)}`);
 }
+
+/**
+ * Poll `done()` until it is true or `timeoutMs` has passed; returns whether it became true.
+ * Starts at 1 ms and backs off to 16 ms: a freeze normally completes within a few ms, so the
+ * first polls are cheap and quick, and a slow one does not spin the CPU. `everyRound` runs
+ * after each unsuccessful poll (v1 uses it to nudge the freezer again).
+ */
+export function pollUntil(done: () => boolean, timeoutMs: number, everyRound?: (elapsedMs: number) => void): boolean {
+  const start = Date.now();
+  let wait = 1;
+  for (;;) {
+    if (done()) return true;
+    const elapsed = Date.now() - start;
+    if (elapsed >= timeoutMs) return false;
+    everyRound?.(elapsed);
+    sleepMs(Math.min(wait, Math.max(1, timeoutMs - elapsed)));
+    wait = Math.min(wait * 2, 16);
+  }
+}
+
+/** Sum of `key=value` fields per device line (v2 io.stat: `8:0 rbytes=… wbytes=… rios=…`). */
+export function sumKeyedFields(text: string | null, keys: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(keys.map((k) => [k, 0]));
+  for (const line of (text ?? '').split('\n')) {
+    for (const field of line.trim().split(/\s+/).slice(1)) {
+      const eq = field.indexOf('=');
+      if (eq < 0) continue;
+      const k = field.slice(0, eq);
+      const v = Number(field.slice(eq + 1));
+      if (k in out && Number.isFinite(v)) out[k] += v;
+    }
+  }
+  return out;
+}

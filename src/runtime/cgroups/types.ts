@@ -30,11 +30,27 @@ export interface LinuxResources {
   pids?: { limit?: number };
 }
 
+/**
+ * Raw counters of a container's cgroup, what `mini-run stats` (like `docker stats`) turns into
+ * its columns. null = the file is missing (controller not mounted/enabled, cgroup gone).
+ * The drivers report what the kernel says; docker's arithmetic (subtracting the page cache,
+ * showing host memory for "unlimited", CPU %) lives in src/engine/stats.ts.
+ */
 export interface CgroupStats {
-  /** Total CPU time consumed by the group, µs (v2 cpu.stat usage_usec, v1 cpuacct.usage / 1000). */
+  /** Total CPU time consumed by the group, µs, cumulative (v2 cpu.stat usage_usec, v1 cpuacct.usage / 1000). */
   cpuUsageUsec: number | null;
-  /** Current memory charged to the group, bytes (v2 memory.current, v1 memory.usage_in_bytes). */
+  /** Memory charged to the group, bytes, page cache included (v2 memory.current, v1 memory.usage_in_bytes). */
   memoryUsageBytes: number | null;
+  /**
+   * Page cache the kernel would drop first under pressure (v2 memory.stat `inactive_file`,
+   * v1 memory.stat `total_inactive_file`). docker shows usage minus this.
+   */
+  memoryInactiveFileBytes: number | null;
+  /** The group's memory limit in bytes; null = unlimited (v2 "max", v1 a huge page-rounded number). */
+  memoryLimitBytes: number | null;
+  /** Bytes read from / written to block devices (v2 io.stat rbytes/wbytes, v1 blkio …io_service_bytes Read/Write), summed over devices. */
+  blockReadBytes: number | null;
+  blockWriteBytes: number | null;
   /** Tasks currently in the group (pids.current). */
   pidsCurrent: number | null;
 }
@@ -55,8 +71,18 @@ export interface Cgroup {
   pids(): number[];
   /** Did the kernel's OOM killer kill a process of this cgroup? */
   oomKilled(): boolean;
-  /** Usage counters (for tests now; `mini-run stats` later). */
+  /** Usage counters (`mini-run stats`). Cheap: a handful of small file reads. */
   stats(): CgroupStats;
+  /**
+   * Freeze every process of the group (`mini-run pause`): v2 `cgroup.freeze` ← 1, v1
+   * `freezer.state` ← FROZEN; returns once the kernel reports the group frozen, or throws
+   * (after thawing again) when it does not within `timeoutMs` (default 5000).
+   */
+  freeze(opts?: { timeoutMs?: number }): void;
+  /** Let the frozen processes run again (`mini-run unpause`). */
+  thaw(opts?: { timeoutMs?: number }): void;
+  /** Is the group completely frozen right now? (A group still FREEZING is not.) */
+  frozen(): boolean;
   /** Kill leftover processes, rmdir the cgroup and the mini-run parent if empty. Never throws for "already gone". */
   destroy(): void;
 }

@@ -16,7 +16,7 @@ import { UserError } from '../../errors';
 import { traceNote } from '../../sys/trace';
 import {
   errnoOf, isKernelCgroupfs, killPids, makeCgroupDir, readCgroupFile, readKeyed, readNumber,
-  readProcs, removeCgroupDir, removeWithRetry, sleepMs, writeCgroupFile,
+  pollUntil, readProcs, removeCgroupDir, removeWithRetry, sleepMs, writeCgroupFile,
 } from './cgroupfs';
 import { CGROUP_PREFIX, PARENT_NAME, cgroupName } from './detect';
 import { checkMemory, pidsValue } from './limits';
@@ -190,15 +190,90 @@ export class CgroupV1 implements Cgroup {
   }
 
   stats(): CgroupStats {
-    const acct = this.path('cpuacct', 'cpuacct.usage');
-    const ns = acct ? readNumber(acct) : null;
-    const mem = this.path('memory', 'memory.usage_in_bytes');
-    const pc = this.path('pids', 'pids.current');
+    const read = (c: V1Controller, file: string) => {
+      const p = this.path(c, file);
+      return p ? readNumber(p) : null;
+    };
+    const ns = read('cpuacct', 'cpuacct.usage');
+    const memStat = this.path('memory', 'memory.stat');
+    // memory.stat has the group's own counters and `total_*` ones that include its children
+    // (hierarchical); docker uses total_inactive_file.
+    const stat = memStat ? readKeyed(memStat) : new Map<string, number>();
+    const limit = read('memory', 'memory.limit_in_bytes');
+    const io = this.blockIo();
     return {
       cpuUsageUsec: ns === null ? null : Math.round(ns / 1000),
-      memoryUsageBytes: mem ? readNumber(mem) : null,
-      pidsCurrent: pc ? readNumber(pc) : null,
+      memoryUsageBytes: read('memory', 'memory.usage_in_bytes'),
+      memoryInactiveFileBytes: stat.get('total_inactive_file') ?? stat.get('inactive_file') ?? null,
+      // "Unlimited" reads as PAGE_COUNTER_MAX pages in bytes (9223372036854771712 on x86_64).
+      memoryLimitBytes: limit === null || limit >= V1_UNLIMITED ? null : limit,
+      blockReadBytes: io?.read ?? null,
+      blockWriteBytes: io?.write ?? null,
+      pidsCurrent: read('pids', 'pids.current'),
     };
+  }
+
+  /**
+   * blkio's byte counters: `MAJ:MIN Read N` / `Write N` / `Sync` / `Async` / `Discard` / `Total`
+   * per device, then `Total N`. The blk-throttle files count every bio of the group on current
+   * kernels, whatever the I/O scheduler (the CFQ/BFQ ones only count devices using that
+   * scheduler); `_recursive` includes child cgroups, as runc reads it.
+   */
+  private blockIo(): { read: number; write: number } | null {
+    for (const name of ['blkio.throttle.io_service_bytes_recursive', 'blkio.throttle.io_service_bytes']) {
+      const p = this.path('blkio', name);
+      const text = p ? readCgroupFile(p) : null;
+      if (text !== null) return parseBlkioServiceBytes(text);
+    }
+    return null;
+  }
+
+  /*
+   * The freezer (`pause`): stops every task of the group in the kernel — invisible to the
+   * program, unlike SIGSTOP (which its parent sees and anyone can undo with SIGCONT), and
+   * race-free against fork: children of a freezing group start frozen. v1: write FROZEN to
+   * freezer.state; the state reads FREEZING until every task has reached the freezer (a task
+   * asleep in the kernel gets there when it wakes), then FROZEN. Reading the file is what makes
+   * the kernel re-check, so we poll it, and write FROZEN again now and then to catch a task
+   * that forked at the wrong moment (runc does the same).
+   */
+  freeze(opts: { timeoutMs?: number } = {}): void {
+    const state = this.freezerState();
+    const timeoutMs = opts.timeoutMs ?? 5000;
+    writeCgroupFile(state, 'FROZEN');
+    const t0 = Date.now();
+    let nudges = 0;
+    const ok = pollUntil(() => readState(state) === 'FROZEN', timeoutMs, (elapsed) => {
+      if (elapsed >= (nudges + 1) * 100) { nudges++; writeCgroupFile(state, 'FROZEN'); }
+    });
+    if (ok) {
+      traceNote(`frozen after ${Date.now() - t0} ms (freezer.state: FROZEN)`);
+      return;
+    }
+    const last = readState(state);
+    try { writeCgroupFile(state, 'THAWED'); } catch { /* the cgroup may be gone */ }
+    throw new UserError(
+      `cannot freeze cgroup ${this.need('freezer').dir}: freezer.state still says ${last} after ${timeoutMs} ms ` +
+        '(a process may be stuck in the kernel, e.g. on a hung mount); it was thawed again',
+    );
+  }
+
+  thaw(opts: { timeoutMs?: number } = {}): void {
+    const state = this.freezerState();
+    const timeoutMs = opts.timeoutMs ?? 5000;
+    writeCgroupFile(state, 'THAWED');
+    if (!pollUntil(() => readState(state) === 'THAWED', timeoutMs)) {
+      throw new UserError(`cannot thaw cgroup ${this.need('freezer').dir}: freezer.state says ${readState(state)} after ${timeoutMs} ms`);
+    }
+  }
+
+  frozen(): boolean {
+    const p = this.path('freezer', 'freezer.state');
+    return p !== null && readState(p) === 'FROZEN';
+  }
+
+  private freezerState(): string {
+    return join(this.need('freezer').dir, 'freezer.state');
   }
 
   /**
@@ -229,6 +304,28 @@ export class CgroupV1 implements Cgroup {
       if (existsSync(h.parent) && listIn(h.parent).length === 0) removeCgroupDir(h.parent, this.fake);
     }
   }
+}
+
+/** memory.limit_in_bytes at or above this means "no limit" (the kernel shows ~2^63 rounded to pages). */
+const V1_UNLIMITED = 2 ** 62;
+
+function readState(path: string): string {
+  return (readCgroupFile(path) ?? '').trim();
+}
+
+/** Sum the Read and Write lines of a blkio *io_service_bytes* file over every device. */
+export function parseBlkioServiceBytes(text: string): { read: number; write: number } {
+  let read = 0;
+  let write = 0;
+  for (const line of text.split('\n')) {
+    const [dev, op, value] = line.trim().split(/\s+/);
+    if (!dev || !/^\d+:\d+$/.test(dev) || value === undefined) continue; // skips the final "Total N"
+    const n = Number(value);
+    if (!Number.isFinite(n)) continue;
+    if (op === 'Read') read += n;
+    else if (op === 'Write') write += n;
+  }
+  return { read, write };
 }
 
 function listIn(parent: string): string[] {

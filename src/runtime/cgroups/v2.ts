@@ -1,7 +1,7 @@
 /**
  * cgroup v2 driver (unified hierarchy): one directory per container,
  *   /sys/fs/cgroup/mini-run/mr-<id>
- * with memory.max, memory.swap.max, cpu.max, cpu.weight, pids.max.
+ * with memory.max, memory.swap.max, cpu.max, cpu.weight, pids.max; cgroup.freeze to pause it.
  *
  * In v2 a controller works in a cgroup only if its PARENT lists it in `cgroup.subtree_control`,
  * all the way down from the root. And the "no internal processes" rule: a cgroup that holds
@@ -17,7 +17,7 @@ import { UserError } from '../../errors';
 import { traceNote } from '../../sys/trace';
 import {
   errnoOf, isKernelCgroupfs, killPids, makeCgroupDir, readCgroupFile, readKeyed, readNumber,
-  readProcs, removeCgroupDir, removeWithRetry, sleepMs, writeCgroupFile,
+  pollUntil, readProcs, removeCgroupDir, removeWithRetry, sleepMs, sumKeyedFields, writeCgroupFile,
 } from './cgroupfs';
 import { CGROUP_PREFIX, PARENT_NAME, cgroupName } from './detect';
 import { checkMemory, cpuMaxValue, maxOrNumber, pidsValue, sharesToWeight, swapMaxValue } from './limits';
@@ -172,11 +172,66 @@ export class CgroupV2 implements Cgroup {
   }
 
   stats(): CgroupStats {
+    const f = (name: string) => join(this.dir, name);
+    // io.stat has one line per device the group touched: `8:0 rbytes=4096 wbytes=0 rios=1 …`.
+    const io = readCgroupFile(f('io.stat'));
+    const bytes = sumKeyedFields(io, ['rbytes', 'wbytes']);
+    const max = readCgroupFile(f('memory.max'));
     return {
-      cpuUsageUsec: readKeyed(join(this.dir, 'cpu.stat')).get('usage_usec') ?? null,
-      memoryUsageBytes: readNumber(join(this.dir, 'memory.current')),
-      pidsCurrent: readNumber(join(this.dir, 'pids.current')),
+      // cpu.stat exists in every v2 cgroup (even without the cpu controller): usage_usec is
+      // the CPU time all its tasks consumed, cumulative.
+      cpuUsageUsec: readKeyed(f('cpu.stat')).get('usage_usec') ?? null,
+      memoryUsageBytes: readNumber(f('memory.current')),
+      memoryInactiveFileBytes: readKeyed(f('memory.stat')).get('inactive_file') ?? null,
+      memoryLimitBytes: max === null || max.trim() === 'max' ? null : Number(max.trim()),
+      blockReadBytes: io === null ? null : bytes.rbytes,
+      blockWriteBytes: io === null ? null : bytes.wbytes,
+      pidsCurrent: readNumber(f('pids.current')),
     };
+  }
+
+  /*
+   * The freezer (`pause`): SIGSTOP would be visible to the program (its parent gets SIGCHLD,
+   * a shell reports "Stopped", the program can be SIGCONT-ed by anyone) and it cannot catch
+   * every process at once while they fork. The cgroup freezer stops every task of the group
+   * in the kernel, invisibly and atomically with respect to fork: new children of a freezing
+   * group are frozen too. v2 (Linux ≥ 5.2): write 1 to cgroup.freeze; the kernel then parks
+   * each task at its next return to user space and, once all are parked, flips `frozen 1` in
+   * cgroup.events. A task asleep in the kernel is frozen when it wakes; fatal signals
+   * (SIGKILL, cgroup.kill) still work on a frozen group.
+   */
+  freeze(opts: { timeoutMs?: number } = {}): void {
+    this.setFrozen(true, opts.timeoutMs ?? 5000);
+  }
+
+  thaw(opts: { timeoutMs?: number } = {}): void {
+    this.setFrozen(false, opts.timeoutMs ?? 5000);
+  }
+
+  /** cgroup.events: `populated 1` / `frozen 1` — the kernel's own word that every task is parked. */
+  frozen(): boolean {
+    return readKeyed(join(this.dir, 'cgroup.events')).get('frozen') === 1;
+  }
+
+  private setFrozen(want: boolean, timeoutMs: number): void {
+    const file = join(this.dir, 'cgroup.freeze');
+    if (!this.fake && existsSync(this.dir) && !existsSync(file)) {
+      throw new UserError('this kernel has no cgroup v2 freezer (cgroup.freeze needs Linux 5.2 or newer)');
+    }
+    writeCgroupFile(file, want ? '1' : '0');
+    const t0 = Date.now();
+    if (pollUntil(() => this.frozen() === want, timeoutMs)) {
+      traceNote(`${want ? 'frozen' : 'thawed'} after ${Date.now() - t0} ms (cgroup.events: frozen ${want ? 1 : 0})`);
+      return;
+    }
+    if (want) {
+      try { writeCgroupFile(file, '0'); } catch { /* the cgroup may be gone */ }
+      throw new UserError(
+        `cannot freeze cgroup ${this.dir}: cgroup.events did not say "frozen 1" within ${timeoutMs} ms ` +
+          '(a process may be stuck in the kernel, e.g. on a hung mount); it was thawed again',
+      );
+    }
+    throw new UserError(`cannot thaw cgroup ${this.dir}: cgroup.events still says "frozen 1" after ${timeoutMs} ms`);
   }
 
   /**
