@@ -239,10 +239,14 @@ describe('terminal resize', () => {
 
 describe('errors: one clear line, docker exit codes, nothing left', () => {
   it('an unknown image', () => {
+    // Not local, so run tries to pull it (no registry is reachable from the tests): docker's
+    // "Unable to find image … locally", maybe pull progress, then one error line.
     const r = mr(root, ['run', '--rm', 'no-such-image:1.0', 'true']);
     expect(r.status).toBe(125);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/no-such-image:1.0/);
+    expect(r.stderr).toMatch(/^Unable to find image 'no-such-image:1.0' locally$/m);
+    const errors = r.stderr.trim().split('\n').filter((l) => l.startsWith('mini-run:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/no-such-image/);
   });
 
   it('a bad flag value', () => {
