@@ -195,6 +195,24 @@ describe('restart policies', () => {
     expect(inspect('phoenix', '{{.State.Status}}')).toBe('exited');
   });
 
+  it('system boot brings back always and unless-stopped containers after a "reboot"', async () => {
+    m('run', '-d', '--name', 'survivor', '--restart', 'always', IMG, 'sleep', '600');
+    m('run', '-d', '--name', 'resting', '--restart', 'unless-stopped', IMG, 'sleep', '600');
+    m('stop', '-t', '0', 'resting');
+    // The power goes out: supervisor and container die at once, the record still says running.
+    const pid = Number(inspect('survivor', '{{.State.Pid}}'));
+    const shim = ppidOf(pid);
+    process.kill(shim, 'SIGKILL');
+    process.kill(pid, 'SIGKILL');
+    await until(() => !existsSync(`/proc/${pid}`));
+    const r = m('system', 'boot');
+    expect(r.stdout).toContain('started survivor');
+    expect(r.stdout).not.toContain('resting');
+    expect(inspect('survivor', '{{.State.Status}}')).toBe('running');
+    expect(inspect('resting', '{{.State.Status}}')).toBe('exited');
+    m('rm', '-f', 'survivor', 'resting');
+  });
+
   it('--restart with --rm is refused like docker', () => {
     const r = m('run', '--rm', '--restart', 'always', IMG, 'true');
     expect(r.status).toBe(125);

@@ -4,6 +4,7 @@ import { runCommand } from './run';
 import { rmCommand } from './rm';
 import { containerCommands } from './containers';
 import { psCommand } from './ps';
+import { systemCommand } from './system';
 import { imageCommands } from './images';
 import { pullCommand } from './pull';
 import { registryCommands } from './registry';
@@ -49,4 +50,4 @@ const topLevel: CommandModule<any, any>[] = [
   topCommand,
 ];
 
-export const commands: CommandModule<any, any>[] = [...topLevel, containerGroup(topLevel)];
+export const commands: CommandModule<any, any>[] = [...topLevel, containerGroup(topLevel), systemCommand];
