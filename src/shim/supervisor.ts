@@ -99,6 +99,7 @@ export class Supervisor {
       if (this.opts.foreground) {
         // A foreground run ends with the first exit; a detached supervisor carries on restarting.
         this.finish(exit, false, 'restarting');
+        updateContainer(this.id, (r) => { r.RestartCount += 1; });
         const { startDetached } = await import('../engine/lifecycle');
         await startDetached(this.id, { restarting: true });
         return exit;
