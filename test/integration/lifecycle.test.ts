@@ -177,6 +177,18 @@ describe('attach', () => {
   });
 });
 
+describe('attach: terminal size', () => {
+  it('passes our terminal size, and its changes, to the container', () => {
+    m('run', '-d', '-it', '--name', 'sizer', IMG, 'sh', '-c', 'while :; do stty size; sleep 0.3; done');
+    const cmd = `stty cols 100 rows 30; (sleep 1.5; stty cols 120 rows 40 </dev/tty) & timeout --foreground 3 ${process.execPath} ${BIN} --root ${root} attach sizer`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', input: '', timeout: 20_000 });
+    const sizes = new Set(r.stdout.replace(/[^0-9 \n]/g, '').split('\n').map((l) => l.trim()).filter(Boolean));
+    expect(sizes).toContain('30 100');
+    expect(sizes).toContain('40 120');
+    m('rm', '-f', 'sizer');
+  });
+});
+
 describe('restart policies', () => {
   it('on-failure:2 restarts twice, then stays exited', async () => {
     m('run', '-d', '--name', 'flaky', '--restart', 'on-failure:2', IMG, 'sh', '-c', 'exit 3');
