@@ -14,6 +14,7 @@ import {
 } from './container-store';
 import { validName } from './names';
 import { sweepStaleContainers } from './cleanup';
+import { openCgroup } from '../runtime/cgroups';
 
 const SHIM_MAIN = join(__dirname, '..', 'shim', 'main.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -84,6 +85,11 @@ export function killContainer(ref: string, signal = 'SIGKILL'): ContainerRecord 
   }
   traceNote(`kill(${rec.state.Pid}, ${sig})`);
   process.kill(rec.state.Pid, sig);
+  // A frozen task cannot act on a signal (on cgroup v1 not even SIGKILL): thaw, like docker.
+  if (rec.state.Status === 'paused') {
+    openCgroup(rec.id).thaw();
+    updateContainer(rec.id, (r) => { if (r.state.Status === 'paused') r.state.Status = 'running'; });
+  }
   return rec;
 }
 
@@ -136,9 +142,8 @@ export async function stopContainer(ref: string, timeoutSec?: number, signal?: s
 /** A frozen process cannot act on a signal: thaw a paused container so it can exit. */
 async function thawIfPaused(rec: ContainerRecord): Promise<void> {
   if (rec.state.Status !== 'paused') return;
-  const { openCgroup } = await import('../runtime/cgroups');
-  const cg = openCgroup(rec.id) as unknown as { thaw?: () => void };
-  cg.thaw?.();
+  openCgroup(rec.id).thaw();
+  updateContainer(rec.id, (r) => { if (r.state.Status === 'paused') r.state.Status = 'running'; });
 }
 
 export async function restartContainer(ref: string, timeoutSec?: number): Promise<void> {

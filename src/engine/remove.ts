@@ -41,8 +41,7 @@ export async function removeContainer(ref: string, force: boolean): Promise<stri
     } catch {
       /* already gone */
     }
-    const cg = openCgroup(rec.id) as unknown as { thaw?: () => void };
-    try { cg.thaw?.(); } catch { /* not frozen */ }
+    try { openCgroup(rec.id).thaw(); } catch { /* not frozen, or gone */ }
     // Give its supervisor a moment to record the exit, so it does not write after we remove.
     for (let i = 0; i < 50 && isAlive(loadContainer(rec.id).monitor); i++) await sleep(100);
   }

@@ -84,6 +84,15 @@ describe('run -d', () => {
     expect(m('kill', 'trapper').stderr).toMatch(/is not running/);
   });
 
+  it('kill works on a paused container (it is thawed so the signal can act)', () => {
+    m('run', '-d', '--name', 'frozen', IMG, 'sleep', '600');
+    expect(m('pause', 'frozen').status).toBe(0);
+    const t0 = Date.now();
+    expect(m('kill', 'frozen').status).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(inspect('frozen', '{{.State.Status}} {{.State.ExitCode}}')).toBe('exited 137');
+  });
+
   it('rename changes the name; a taken name is refused', () => {
     expect(m('rename', 'seven', 'eight').status).toBe(0);
     expect(inspect('eight', '{{.Name}}')).toBe('/eight');
