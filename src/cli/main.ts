@@ -10,6 +10,7 @@ import { SysError } from '../sys/errors';
 import { UserError } from '../errors';
 import { commands } from './commands';
 import { RUN_FLAGS, splitAtImage } from './commands/run';
+import { EXEC_FLAGS } from './commands/exec';
 
 export interface GlobalOptions {
   root?: string;
@@ -55,11 +56,13 @@ export function buildParser(argv: string[]): Argv<GlobalOptions> {
   return parser;
 }
 
-/** For `run`/`create`, mark where the container's own command starts (see splitAtImage). */
+/** For `run`/`create`/`exec`, mark where the container's own command starts (see splitAtImage). */
 function markCommandStart(argv: string[]): string[] {
   const globalsWithValue = new Set(['--root']);
   let i = 0;
   while (i < argv.length && argv[i].startsWith('-')) i += globalsWithValue.has(argv[i]) ? 2 : 1;
+  // exec: the first word after the flags is CONTAINER (not IMAGE); the command follows it.
+  if (argv[i] === 'exec') return [...argv.slice(0, i + 1), ...splitAtImage(argv.slice(i + 1), EXEC_FLAGS)];
   if (argv[i] === 'container' && (argv[i + 1] === 'run' || argv[i + 1] === 'create' || argv[i + 1] === 'exec')) {
     return [...argv.slice(0, i + 1), ...markCommandStart(argv.slice(i + 1))];
   }

@@ -43,13 +43,13 @@ export function readEnvFile(file: string): string[] {
 }
 
 /** `-e NAME` (no '=') takes the value from our own environment, or is dropped if unset. */
-function expandEnv(entry: string): string | null {
+export function expandEnv(entry: string): string | null {
   if (entry.includes('=')) return entry;
   const v = process.env[entry];
   return v === undefined ? null : `${entry}=${v}`;
 }
 
-function mergeEnv(...lists: string[][]): string[] {
+export function mergeEnv(...lists: string[][]): string[] {
   const map = new Map<string, string>();
   for (const list of lists) for (const e of list) {
     const i = e.indexOf('=');

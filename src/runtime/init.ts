@@ -8,14 +8,13 @@
  *
  * Everything here is synchronous, on Node's main thread (see namespaces.ts for why).
  */
-import { closeSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { setTraceSink, traceNote } from '../sys/trace';
+import { setTraceSink } from '../sys/trace';
 import { SIGNALS } from '../sys/constants';
-import { clearCloexec, closeRangeCloexec, execve, sethostname, setPdeathsig, chdir } from '../sys/libc';
+import { sethostname, setPdeathsig } from '../sys/libc';
 import type { RuntimeSpec } from './spec';
 import { hasNamespace, LOWERDIR_BASE_ANNOTATION } from './spec-util';
-import { openContainerPty, becomeTerminalSession } from './terminal-init';
 import { InitSyncSocket } from './sync-socket';
 import { enterNewNamespaces } from './namespaces';
 import { makeRootPrivate, mountOverlayRoot, bindRootOntoItself, remountRootReadonly } from './rootfs';
@@ -23,8 +22,7 @@ import { mountOne } from './mounts';
 import { createDevices } from './devices';
 import { enterRoot } from './pivot-root';
 import { maskPath, readonlyPath } from './masked-paths';
-import { limitBoundingSet, applyProcessCapabilities } from './capabilities';
-import { switchUser, findExecutable } from './process';
+import { becomeProgram } from './process';
 import { UserError } from '../errors';
 
 const SYNC_FD = 3;
@@ -55,35 +53,12 @@ export function containerInit(): never {
     // 3. Identity: hostname (only in our own UTS namespace — else it would rename the host!).
     if (spec.hostname && hasNamespace(spec, 'uts')) sethostname(spec.hostname);
 
-    // 4. The terminal or the inherited stdio become fds 0, 1, 2 of the program.
-    if (spec.process.terminal) {
-      const pty = openContainerPty();
-      sync.send({ type: 'pty', fd: pty.masterFd });
+    // 4–7. Terminal or stdio, capabilities, user, working directory, execve (process.ts).
+    becomeProgram(spec.process, (masterFd) => {
+      sync.send({ type: 'pty', fd: masterFd });
       const ok = sync.receive(); // the runtime has its copy of the master now
       if (ok.type !== 'continue') throw new Error(`unexpected message ${ok.type}`);
-      closeSync(pty.masterFd); // the program must not hold the master: only the runtime does
-      becomeTerminalSession(pty.slaveFd);
-    } else {
-      // Node opens even 0–2 close-on-exec: clear it, or the program gets EBADF on stdout.
-      for (const fd of [0, 1, 2]) clearCloexec(fd);
-    }
-
-    // 5. Privileges: shrink the capability bounding set, switch user, set the remaining sets.
-    const p = spec.process;
-    limitBoundingSet(p.capabilities?.bounding ?? []);
-    switchUser(p.user.uid, p.user.gid, p.user.additionalGids ?? []);
-    applyProcessCapabilities(p.capabilities ?? {}, p.user.uid);
-
-    // 6. Working directory and the program itself.
-    chdir(p.cwd);
-    const env = p.env ?? [];
-    const program = findExecutable(p.args[0], env);
-
-    // 7. No fd of ours may reach the program (the sync socket closes on exec: that is the
-    //    runtime's signal that execve succeeded). Then become the program.
-    closeRangeCloexec(3);
-    traceNote(`exec ${program} as PID ${process.pid === 1 ? 1 : process.pid}`);
-    execve(program, p.args, env);
+    });
   } catch (err) {
     const e = err as Error & { exitCode?: number };
     const exitCode = e instanceof UserError ? e.exitCode : 125;

@@ -1,10 +1,62 @@
 /**
- * The last steps before the user's program runs: who it runs as, where, and which file.
+ * The last steps before the user's program runs: its terminal or stdio, its privileges, who
+ * it runs as, where, and which file. The container's init (init.ts) and `exec` (exec-init.ts)
+ * both end with becomeProgram(): same rules for a container's first process and a later one.
  */
-import { accessSync, constants as fsc, statSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsc, statSync } from 'node:fs';
 import { posix } from 'node:path';
-import { setgroups, setresgid, setresuid } from '../sys/libc';
+import { chdir, clearCloexec, closeRangeCloexec, execve, setgroups, setresgid, setresuid } from '../sys/libc';
+import { SysError, errnoDescription } from '../sys/errors';
+import { traceNote } from '../sys/trace';
 import { UserError } from '../errors';
+import type { Process } from './spec';
+import { openContainerPty, becomeTerminalSession } from './terminal-init';
+import { limitBoundingSet, applyProcessCapabilities } from './capabilities';
+
+/**
+ * From here on we are inside the container (namespaces, root) and become `p`: never returns.
+ * `handOverMaster` gives the pty master to the runtime (-t) and returns once it has its copy.
+ */
+export function becomeProgram(p: Process, handOverMaster: (masterFd: number) => void): never {
+  // 1. The terminal or the inherited stdio become fds 0, 1, 2 of the program.
+  if (p.terminal) {
+    const pty = openContainerPty(); // /dev/ptmx of the container's own devpts
+    handOverMaster(pty.masterFd);
+    closeSync(pty.masterFd); // the program must not hold the master: only the runtime does
+    becomeTerminalSession(pty.slaveFd);
+  } else {
+    // Node opens even 0–2 close-on-exec: clear it, or the program gets EBADF on stdout.
+    for (const fd of [0, 1, 2]) clearCloexec(fd);
+  }
+
+  // 2. Privileges: shrink the capability bounding set, switch user, set the remaining sets.
+  limitBoundingSet(p.capabilities?.bounding ?? []);
+  switchUser(p.user.uid, p.user.gid, p.user.additionalGids ?? []);
+  applyProcessCapabilities(p.capabilities ?? {}, p.user.uid);
+
+  // 3. Working directory (as the user: it may not be allowed in) and the program itself.
+  try {
+    chdir(p.cwd);
+  } catch (e) {
+    // docker (runc): "chdir to cwd ("/x") set in config.json failed: …", exit 126
+    if (e instanceof SysError) throw new UserError(`chdir to cwd ("${p.cwd}") set in config.json failed: ${errnoDescription(e.errno).toLowerCase()}`, 126);
+    throw e;
+  }
+  const env = p.env ?? [];
+  const program = findExecutable(p.args[0], env);
+
+  // 4. No fd of ours may reach the program (the sync socket closes on exec: that is the
+  //    runtime's signal that execve succeeded). Then become the program.
+  closeRangeCloexec(3);
+  traceNote(`exec ${program} as PID ${process.pid} (in its PID namespace)`);
+  try {
+    execve(program, p.args, env);
+  } catch (e) {
+    // e.g. ENOEXEC (a script without #!, a binary for another machine): docker says 126
+    if (e instanceof SysError) throw new UserError(`exec ${program}: ${errnoDescription(e.errno).toLowerCase()}`, 126);
+    throw e;
+  }
+}
 
 /** Switch to the container's user. Order matters: groups and gid while still root, uid last. */
 export function switchUser(uid: number, gid: number, additionalGids: readonly number[]): void {

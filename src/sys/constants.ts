@@ -85,6 +85,7 @@ export const SYS = {
   close_range: 436,
   pidfd_open: 434,
   pidfd_getfd: 438,
+  openat2: 437,
 } as const;
 
 /** File type bits of st_mode, for mknod(2). */

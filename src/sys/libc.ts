@@ -241,6 +241,23 @@ export function closeRangeCloexec(first: number): void {
     libc().syscall(SYS.close_range, 'unsigned int', first, 'unsigned int', 0xffffffff, 'unsigned int', CLOSE_RANGE_CLOEXEC));
 }
 
+/** openat2(2)'s `resolve` flags: how the kernel may walk the path. */
+export const RESOLVE = { NO_XDEV: 0x01, NO_MAGICLINKS: 0x02, NO_SYMLINKS: 0x04, BENEATH: 0x08, IN_ROOT: 0x10 } as const;
+
+/**
+ * openat2(2): open `path` relative to `dirfd` with `resolve` rules enforced by the kernel.
+ * With RESOLVE_IN_ROOT, `dirfd` acts as `/` for the whole walk — absolute symlinks and `..`
+ * cannot leave it, and it cannot be raced (a userspace resolver can: check, then swap).
+ */
+export function openat2(dirfd: number, path: string, flags: number, resolve: number): number {
+  const how = Buffer.alloc(24); // struct open_how { u64 flags; u64 mode; u64 resolve; }
+  how.writeBigUInt64LE(BigInt(flags), 0);
+  how.writeBigUInt64LE(BigInt(resolve), 16);
+  const names = Object.entries(RESOLVE).filter(([, v]) => resolve & v).map(([k]) => `RESOLVE_${k}`).join('|') || '0';
+  return check('openat2', `${dirfd}, ${q(path)}, {flags=0${flags.toString(8)}, resolve=${names}}, 24`,
+    libc().syscall(SYS.openat2, 'int', dirfd, 'const char *', path, 'void *', how, 'size_t', 24));
+}
+
 // --------------------------------------------------------------- terminals
 
 export function setWinsize(fd: number, rows: number, cols: number): void {

@@ -5,6 +5,7 @@ import { rmCommand } from './rm';
 import { containerCommands } from './containers';
 import { psCommand } from './ps';
 import { systemCommand } from './system';
+import { execCommand } from './exec';
 import { imageCommands } from './images';
 import { pullCommand } from './pull';
 import { registryCommands } from './registry';
@@ -41,6 +42,7 @@ const topLevel: CommandModule<any, any>[] = [
   rmCommand,
   ...containerCommands,
   psCommand,
+  execCommand,
   ...imageCommands,
   pullCommand,
   ...registryCommands,

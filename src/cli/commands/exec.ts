@@ -1,0 +1,46 @@
+/**
+ * `mini-run exec [OPTIONS] CONTAINER COMMAND [ARG...]` — run a command in a running container.
+ */
+import type { Argv, CommandModule, Options } from 'yargs';
+
+/** The flags of `exec`, in one table: yargs reads it, and so does main.ts's command splitter. */
+export const EXEC_FLAGS: Record<string, Options> = {
+  detach: { alias: 'd', type: 'boolean', describe: 'Detached mode: run command in the background' },
+  interactive: { alias: 'i', type: 'boolean', describe: 'Keep STDIN open even if not attached' },
+  tty: { alias: 't', type: 'boolean', describe: 'Allocate a pseudo-TTY' },
+  env: { alias: 'e', type: 'string', describe: 'Set environment variables (KEY=VALUE or KEY)' },
+  'env-file': { type: 'string', describe: 'Read in a file of environment variables' },
+  workdir: { alias: 'w', type: 'string', describe: 'Working directory inside the container' },
+  user: { alias: 'u', type: 'string', describe: 'Username or UID (format: <name|uid>[:<group|gid>])' },
+  privileged: { type: 'boolean', describe: 'Give extended privileges to the command' },
+};
+
+type ExecArgs = { container: string; '--'?: (string | number)[] } & Record<string, unknown>;
+
+const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
+const last = (v: unknown): string | undefined => (v === undefined ? undefined : Array.isArray(v) ? String(v[v.length - 1]) : String(v));
+
+export const execCommand: CommandModule<object, ExecArgs> = {
+  command: 'exec <container>',
+  describe: 'Execute a command in a running container',
+  builder: (y: Argv) =>
+    y.usage('Usage: mini-run exec [OPTIONS] CONTAINER COMMAND [ARG...]')
+      .parserConfiguration({ 'populate--': true })
+      .options(EXEC_FLAGS)
+      .positional('container', { type: 'string', describe: 'container name or id' }) as unknown as Argv<ExecArgs>,
+  handler: async (a) => {
+    const { execContainer } = await import('../../engine/exec');
+    process.exitCode = await execContainer({
+      container: String(a.container),
+      command: (a['--'] ?? []).map(String),
+      interactive: !!a.interactive,
+      tty: !!a.tty,
+      detach: !!a.detach,
+      env: list(a.env),
+      envFiles: list(a['env-file']),
+      workdir: last(a.workdir),
+      user: last(a.user),
+      privileged: !!a.privileged,
+    });
+  },
+};

@@ -1,0 +1,115 @@
+/**
+ * `mini-run exec`: one more process in a running container. The engine's part is docker's
+ * rules for *what* runs (the runtime, runtime/exec.ts, does the joining):
+ *   args  = the command line
+ *   env   = the container's environment, then --env-file, then -e (plus TERM with -t, and
+ *           HOME of the -u user)
+ *   cwd   = -w or the container's working directory
+ *   user  = -u, resolved against the container's *current* /etc/passwd and /etc/group (read
+ *           safely through /proc/PID/root), or the container's user
+ *   caps  = the container's capabilities, or all of them with --privileged
+ */
+import { UserError } from '../errors';
+import { paths } from '../paths';
+import { CAPABILITIES } from '../sys/constants';
+import { loadSpec } from '../runtime/container';
+import { execInContainer, readContainerFile, spawnExecInit, type PendingExec } from '../runtime/exec';
+import { openCgroup } from '../runtime/cgroups';
+import type { Process } from '../runtime/spec';
+import { findContainer, isRunning, type ContainerRecord } from './container-store';
+import { expandEnv, mergeEnv, readEnvFile } from './spec-builder';
+import { resolveUser } from './user';
+
+export interface ExecOptions {
+  container: string;
+  command: string[];
+  interactive: boolean;
+  tty: boolean;
+  detach: boolean;
+  env: string[];
+  envFiles: string[];
+  workdir?: string;
+  user?: string;
+  privileged: boolean;
+}
+
+/** Run the command in the container; returns its exit code (0 at once for -d). */
+export async function execContainer(o: ExecOptions): Promise<number> {
+  if (o.command.length === 0) throw new UserError('"mini-run exec" requires at least 2 arguments: CONTAINER COMMAND [ARG...]', 1);
+  if (o.tty && o.interactive && !o.detach && !process.stdin.isTTY) throw new UserError('the input device is not a TTY', 1);
+  const rec = findContainer(o.container);
+  checkRunning(rec);
+
+  // -d: nobody stays to relay a terminal or stdin, so the program gets /dev/null on 0–2
+  // (docker keeps a pty open in containerd for `exec -dt`; without a shim we cannot).
+  const terminal = o.tty && !o.detach;
+  const plan = { interactive: o.interactive && !o.detach, detach: o.detach };
+  // Start the exec process first: Node's boot (~45 ms) overlaps with building its orders.
+  const pending = spawnExecInit(rec.state.Pid, { terminal, ...plan });
+  let proc: Process;
+  try {
+    proc = buildExecProcess(rec, o, terminal);
+  } catch (err) {
+    await pending.abandon();
+    throw err;
+  }
+  return runExec(rec, proc, plan, pending);
+}
+
+async function runExec(rec: ContainerRecord, proc: Process, plan: { interactive: boolean; detach: boolean }, pending: PendingExec): Promise<number> {
+  const started = await execInContainer({ pid: rec.state.Pid, cgroup: openCgroup(rec.id) }, proc, plan, pending);
+  if (plan.detach) return 0;
+  return (await started.wait()).exitCode;
+}
+
+function checkRunning(rec: ContainerRecord): void {
+  if (rec.state.Status === 'paused' && isRunning(rec)) {
+    throw new UserError(`container ${rec.id} is paused, unpause the container before exec`, 1);
+  }
+  if (!isRunning(rec)) throw new UserError(`container ${rec.id} is not running`, 1);
+}
+
+/** The OCI `process` of the exec, from the container's config.json and the flags. */
+export function buildExecProcess(rec: ContainerRecord, o: ExecOptions, terminal: boolean): Process {
+  const base = loadSpec(paths.container(rec.id)).process;
+
+  let user = base.user;
+  let home: string | null = null;
+  if (o.user !== undefined) {
+    // The container's files *now* (it may have run adduser), not the image's.
+    const pid = rec.state.Pid;
+    try {
+      const u = resolveUser(o.user, readContainerFile(pid, '/etc/passwd'), readContainerFile(pid, '/etc/group'));
+      user = { uid: u.uid, gid: u.gid, additionalGids: u.additionalGids };
+      home = u.home;
+    } catch (e) {
+      // docker: "unable to find user nobody2: no matching entries in passwd file", exit 126
+      if (e instanceof UserError) throw new UserError(e.message, 126);
+      throw e;
+    }
+  }
+
+  const workdir = o.workdir ?? base.cwd;
+  if (!workdir.startsWith('/')) throw new UserError(`the working directory '${workdir}' is invalid, it needs to be an absolute path`, 1);
+
+  const fromFiles = o.envFiles.flatMap(readEnvFile).map(expandEnv).filter((e): e is string => e !== null);
+  const fromFlags = o.env.map(expandEnv).filter((e): e is string => e !== null);
+  const asked = [...fromFiles, ...fromFlags];
+  const defaults: string[] = [];
+  // The container's HOME is its own user's; another user gets theirs (unless -e says).
+  if (home !== null && !asked.some((e) => e.startsWith('HOME='))) defaults.push(`HOME=${home}`);
+  const env = mergeEnv(base.env ?? [], defaults, asked);
+  if (terminal && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
+
+  const caps = o.privileged ? [...CAPABILITIES] : base.capabilities?.bounding ?? [];
+  return {
+    terminal,
+    user,
+    args: o.command,
+    env,
+    cwd: workdir,
+    capabilities: o.privileged
+      ? { bounding: caps, effective: caps, permitted: caps, inheritable: [] }
+      : base.capabilities ?? { bounding: [], effective: [], permitted: [], inheritable: [] },
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * `exec`, the runtime's parent side: run one more process in a *running* container — what
+ * `runc exec` does. The new process joins every namespace and the cgroup of the container's
+ * PID 1, so inside it looks like any other process of the container (`ps` lists it).
+ *
+ *   1. setns(CLONE_NEWPID) into the container's PID namespace, spawn the exec-init (it is born
+ *      in there, with a PID of that namespace), setns back to ours
+ *   2. put it in the container's cgroup, then tell it what to run (sync socket, `exec`)
+ *   3. it joins the other namespaces (exec-init.ts); (terminal) we take the pty master it opened
+ *   4. EOF on the sync socket = execve succeeded: the program runs
+ *   5. wait for its exit status (it is our child) — unless detached
+ *
+ * The process description is the OCI runtime spec's `process` object, as for `runc exec
+ * --process process.json`: the engine builds it from the container's config.json and the
+ * flags of `exec`; the runtime knows nothing of names, images or flags.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { closeSync, constants as fsc, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import { CLONE, SIGNALS } from '../sys/constants';
+import { openat2, pidfdGetfd, RESOLVE, setns, setWinsize } from '../sys/libc';
+import { SysError } from '../sys/errors';
+import { traceFd, traceNote } from '../sys/trace';
+import type { Process } from './spec';
+import { ParentSyncSocket } from './sync-socket';
+import type { Cgroup } from './cgroups';
+import { TerminalRelay } from './terminal';
+import { forwardSignals } from './signals';
+import { UserError } from '../errors';
+
+const EXEC_INIT_SCRIPT = join(__dirname, 'exec-init-main.js');
+
+export interface ExecTarget {
+  /** Host PID of the container's PID 1: its namespaces are the ones joined. */
+  pid: number;
+  /** The container's cgroup. */
+  cgroup: Cgroup;
+}
+
+export interface ExecPlan {
+  /** Our stdin goes to the program (docker exec -i). */
+  interactive: boolean;
+  /** Start it and return at once (docker exec -d): stdio is /dev/null, nobody waits for it. */
+  detach: boolean;
+}
+
+export interface ExecExit {
+  exitCode: number;
+  signal: string | null;
+}
+
+export interface StartedExec {
+  /** Host PID of the exec'd program. */
+  pid: number;
+  /** Resolves when the program has exited (never called for a detached one). */
+  wait(): Promise<ExecExit>;
+}
+
+/** The exec-init, started in the container's PID namespace, waiting for its orders. */
+export interface PendingExec {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly terminal: boolean;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly sync: ParentSyncSocket;
+  abandon(): Promise<void>;
+}
+
+const sameFile = (a: string, b: string) => {
+  const x = statSync(a), y = statSync(b);
+  return x.ino === y.ino && x.dev === y.dev;
+};
+
+/**
+ * Spawn the exec-init inside the PID namespace of host PID `targetPid`. Like spawnInit, it can
+ * be started first (Node takes ~45 ms to boot) while the engine prepares the process.
+ */
+export function spawnExecInit(targetPid: number, o: { terminal: boolean; interactive: boolean; detach: boolean }): PendingExec {
+  const tfd = traceFd();
+  const inherit = !o.terminal && !o.detach;
+  const stdio: StdioOptions = [
+    inherit && o.interactive ? 'inherit' : 'ignore',
+    inherit ? 'inherit' : 'ignore',
+    inherit ? 'inherit' : 'ignore',
+    'pipe', // fd 3: the sync socket
+    tfd !== null ? tfd : 'ignore', // fd 4: where the exec-init's trace lines go
+  ];
+  const theirs = `/proc/${targetPid}/ns/pid`;
+  let targetNs: number | null = null;
+  let ourNs: number | null = null;
+  try {
+    // A container started with --pid host shares our PID namespace: nothing to join.
+    if (!sameFile(theirs, '/proc/self/ns/pid')) {
+      targetNs = openSync(theirs, 'r');
+      // setns(CLONE_NEWPID) does not move us: it sets the namespace our *next child* is born
+      // in. Save ours first, to come back to it right after the spawn (as spawnInit does).
+      ourNs = openSync('/proc/self/ns/pid', 'r');
+    }
+  } catch (e) {
+    if (targetNs !== null) closeSync(targetNs);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`container process ${targetPid} is gone: the container is not running`, 1);
+    throw e;
+  }
+  let child: ChildProcess;
+  try {
+    if (targetNs !== null) setns(targetNs, CLONE.NEWPID, `${theirs} (the container's)`);
+    child = spawn(process.execPath, [EXEC_INIT_SCRIPT], {
+      stdio,
+      env: {}, // the program's environment comes from the process description, not from us
+      argv0: 'mini-run-exec',
+    });
+  } finally {
+    if (ourNs !== null) {
+      setns(ourNs, CLONE.NEWPID, '/proc/self/ns/pid (ours, saved)');
+      closeSync(ourNs);
+    }
+    if (targetNs !== null) closeSync(targetNs);
+  }
+  // A PID namespace whose PID 1 has exited refuses new members (fork fails: ENOMEM).
+  if (child.pid === undefined) throw new UserError(`cannot start a process in the container (is it still running?)`, 1);
+  child.on('error', () => { /* reported through `exited` / the sync socket */ });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })));
+  const sync = new ParentSyncSocket(child.stdio[3] as unknown as NodeJS.ReadWriteStream);
+  return {
+    child, pid: child.pid, exited, sync, terminal: o.terminal,
+    abandon: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Run `proc` in the running container `target`. Resolves once the program runs. */
+export async function execInContainer(target: ExecTarget, proc: Process, plan: ExecPlan, pending?: PendingExec): Promise<StartedExec> {
+  const terminal = proc.terminal === true;
+  if (terminal && plan.detach) throw new UserError('internal error: a detached exec has no terminal to relay');
+  const init = pending ?? spawnExecInit(target.pid, { terminal, interactive: plan.interactive, detach: plan.detach });
+  if (init.terminal !== terminal) {
+    await init.abandon();
+    throw new UserError('internal error: the exec process was started for a different terminal setting');
+  }
+  let masterFd: number | null = null;
+  let forward: { stop(): void } | null = null;
+  const { pid, sync, exited, child } = init;
+  try {
+    // In the cgroup before it does anything: its memory, CPU and pids count for the container
+    // (and a frozen or limited container limits it too).
+    target.cgroup.addProcess(pid);
+    if (!plan.detach) forward = forwardSignals(pid);
+    const tfd = traceFd();
+    sync.send({ type: 'exec', pid: target.pid, process: proc, traceFd: tfd !== null ? 4 : undefined });
+
+    for (let msg = await sync.receive(); msg !== null; msg = await sync.receive()) {
+      if (msg.type === 'pty') {
+        masterFd = pidfdGetfd(pid, msg.fd);
+        setWinsize(masterFd, process.stdout.rows || 24, process.stdout.columns || 80);
+      } else if (msg.type === 'error') {
+        await exited;
+        throw new UserError(msg.message, msg.exitCode);
+      } else {
+        throw new UserError(`exec process sent an unexpected ${msg.type} message`);
+      }
+      sync.send({ type: 'continue' });
+    }
+    // EOF: either execve succeeded, or the exec-init died before it could tell us why.
+    const early = await Promise.race([exited, new Promise<null>((r) => setImmediate(() => r(null)))]);
+    if (early && early.code !== null && early.code >= 125 && early.code <= 127) {
+      throw new UserError(`exec process exited with ${early.code} before starting the program`, early.code);
+    }
+    traceNote(`exec'd program running, PID ${pid} on the host`);
+
+    if (plan.detach) {
+      // Let it go: we exit, it runs on. It is our child, so when we exit it is re-parented —
+      // to the host's init or nearest child subreaper (the kernel picks the reaper from the
+      // *exiting parent's* PID namespace, not the container's), which reaps it; inside the
+      // container `ps` shows it with PPID 0, as docker's exec'd processes are (their parent,
+      // containerd-shim, is outside too). Once a per-container shim exists, it is the natural
+      // parent and reaper of exec'd processes.
+      (child.stdio[3] as Socket | null)?.destroy();
+      child.unref();
+      return { pid, wait: () => Promise.resolve({ exitCode: 0, signal: null }) };
+    }
+
+    const relay = masterFd !== null ? new TerminalRelay(masterFd, plan.interactive) : null;
+    const forwarding = forward;
+    const finished = (async (): Promise<ExecExit> => {
+      const { code, signal } = await exited;
+      forwarding?.stop();
+      if (relay) await relay.finish();
+      const exitCode = signal ? 128 + (SIGNALS[signal] ?? 9) : code ?? 125;
+      traceNote(`PID ${pid} exited: ${signal ? `killed by ${signal}` : `status ${code}`}`);
+      return { exitCode, signal };
+    })();
+    return { pid, wait: () => finished };
+  } catch (err) {
+    forward?.stop();
+    await init.abandon();
+    if (masterFd !== null) closeSync(masterFd);
+    throw err;
+  }
+}
+
+/**
+ * Read a file of a running container's filesystem from the host (e.g. its current
+ * /etc/passwd), through /proc/PID/root. The container controls everything under that root:
+ * `/etc/passwd -> /../../../etc/shadow` must not read the *host's* file. openat2 with
+ * RESOLVE_IN_ROOT makes the kernel walk the path as if the container's root were `/` (absolute
+ * symlinks and `..` stay inside), with no window for a rename race. Returns null if the file
+ * does not exist or is not a regular file; reads at most `maxBytes`.
+ */
+export function readContainerFile(pid: number, path: string, maxBytes = 1 << 20): string | null {
+  let root: number;
+  try {
+    root = openSync(`/proc/${pid}/root`, fsc.O_RDONLY | fsc.O_DIRECTORY);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`container process ${pid} is gone: the container is not running`, 1);
+    throw e;
+  }
+  let fd: number | null = null;
+  try {
+    // O_NONBLOCK: a FIFO planted at that path must not hang us (and it is refused below).
+    fd = openat2(root, path.replace(/^\/+/, ''), fsc.O_RDONLY | fsc.O_NOCTTY | fsc.O_NONBLOCK | 0o2000000 /* O_CLOEXEC */,
+      RESOLVE.IN_ROOT | RESOLVE.NO_MAGICLINKS);
+    if (!fstatSync(fd).isFile()) return null;
+    const buf = Buffer.alloc(maxBytes);
+    let n = 0;
+    for (let r; n < maxBytes && (r = readSync(fd, buf, n, maxBytes - n, null)) > 0;) n += r;
+    return buf.toString('utf8', 0, n);
+  } catch (e) {
+    if (e instanceof SysError && (e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'ELOOP')) return null;
+    throw e;
+  } finally {
+    if (fd !== null) closeSync(fd);
+    closeSync(root);
+  }
+}

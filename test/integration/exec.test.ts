@@ -1,0 +1,237 @@
+/**
+ * `mini-run exec` on the real kernel, as root: a process started in a running container
+ * joins every namespace and the cgroup of that container, and behaves like docker exec.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
+
+const IMG = 'mini-run/busybox';
+
+let root: string;
+let pid1: number; // host PID of the container's PID 1
+let hostname: string;
+const ourIds = new Set<string>(); // containers this file made (other test runs may share the host)
+
+const exec = (args: string[], input?: string) => mr(root, ['exec', ...args], { input });
+const sh = (script: string, flags: string[] = []) => exec([...flags, 'target', 'sh', '-c', script]);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function record(ref: string): { id: string; state: { Status: string; Pid: number }; config: { Hostname: string } } {
+  const dir = join(root, 'containers');
+  for (const id of readdirSync(dir)) {
+    const rec = JSON.parse(readFileSync(join(dir, id, 'container.json'), 'utf8'));
+    if (rec.name === ref) return rec;
+  }
+  throw new Error(`no container ${ref}`);
+}
+
+beforeAll(async () => {
+  root = tempRoot('exec');
+  // A long-running container to exec into: `sleep 600` is its PID 1.
+  const r = mr(root, ['run', '-d', '--name', 'target', IMG, 'sleep', '600']);
+  if (r.status !== 0) throw new Error(`the target container did not start: ${r.stderr}`);
+  let rec = record('target');
+  for (let i = 0; i < 100 && rec.state.Status !== 'running'; i++) {
+    await sleep(100);
+    rec = record('target');
+  }
+  expect(rec.state.Status).toBe('running');
+  ourIds.add(rec.id);
+  pid1 = rec.state.Pid;
+  hostname = rec.config.Hostname;
+});
+
+afterAll(() => {
+  expect(mr(root, ['rm', '-f', 'target']).status).toBe(0);
+  // Mounts and processes are found by our root; cgroups are host-wide, so keep only ours.
+  const leaks = leaksFor(root).filter((l) => !l.startsWith('cgroup:') || [...ourIds].some((id) => l.includes(id)));
+  expect(leaks).toEqual([]);
+  removeRoot(root);
+});
+
+describe('joins the running container', () => {
+  it("runs in the container's PID namespace: ps shows its PID 1 and the exec'd process", () => {
+    const r = exec(['target', 'ps', '-o', 'pid,args']);
+    const rows = r.stdout.trim().split('\n').slice(1).map((l) => l.trim());
+    // PID 1 of the container, and ps itself: not the host's processes, no runtime helper.
+    expect({ rows, stderr: r.stderr }).toEqual({ rows: ['1 sleep 600', expect.stringMatching(/^\d+ ps -o pid,args$/)], stderr: '' });
+    expect(sh('readlink /proc/self/ns/pid').stdout.trim()).toBe(readlinkSync(`/proc/${pid1}/ns/pid`));
+  });
+
+  it('has the same hostname (UTS namespace)', () => {
+    expect(exec(['target', 'hostname']).stdout.trim()).toBe(hostname);
+    expect(hostname).not.toBe(spawnSync('hostname').stdout.toString().trim());
+  });
+
+  it("is in the container's mount, UTS, IPC and network namespaces", () => {
+    const names = ['mnt', 'uts', 'ipc', 'net'];
+    const inside = sh(`for n in ${names.join(' ')}; do readlink /proc/self/ns/$n; done`).stdout.trim().split('\n');
+    expect(inside).toEqual(names.map((n) => readlinkSync(`/proc/${pid1}/ns/${n}`)));
+    inside.forEach((ns, i) => expect(ns).not.toBe(readlinkSync(`/proc/self/ns/${names[i]}`)));
+  });
+
+  it('sees the same filesystem: a file written by one exec is read by another', () => {
+    expect(sh('echo from-exec > /tmp/shared').status).toBe(0);
+    expect(exec(['target', 'cat', '/tmp/shared']).stdout).toBe('from-exec\n');
+    expect(existsSync('/tmp/shared') && readFileSync('/tmp/shared', 'utf8') === 'from-exec\n').toBe(false);
+  });
+
+  it("joins the container's cgroup", () => {
+    expect(exec(['target', 'cat', '/proc/self/cgroup']).stdout).toBe(readFileSync(`/proc/${pid1}/cgroup`, 'utf8'));
+  });
+
+  it("gets the container's environment, user and working directory by default", () => {
+    const r = sh('echo $HOSTNAME; id -u; pwd; echo $PATH');
+    expect(r.stdout.trim().split('\n')).toEqual([hostname, '0', '/', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+  });
+});
+
+describe('exit codes like docker exec', () => {
+  it("passes the program's exit code through", () => {
+    expect(sh('exit 3').status).toBe(3);
+    expect(exec(['target', 'true']).status).toBe(0);
+  });
+
+  it('128+N when the program is killed by signal N', () => {
+    expect(sh('kill -9 $$').status).toBe(137);
+  });
+
+  it('127 when the command is not found, 126 when it cannot be executed', () => {
+    const nf = exec(['target', 'no-such-command']);
+    expect(nf.status).toBe(127);
+    expect(nf.stderr).toMatch(/executable file not found/);
+    const ne = exec(['target', '/etc/passwd']);
+    expect(ne.status).toBe(126);
+    expect(ne.stderr).toMatch(/permission denied/);
+  });
+
+  it('an unknown container: "No such container", exit 1', () => {
+    const r = exec(['x', 'true']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe('mini-run: No such container: x');
+  });
+
+  it('a stopped container: a clear message, exit 1', () => {
+    expect(mr(root, ['run', '--name', 'stopped', IMG, 'true']).status).toBe(0);
+    ourIds.add(record('stopped').id);
+    const r = exec(['stopped', 'true']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^mini-run: container [0-9a-f]{64} is not running$/);
+    expect(mr(root, ['rm', 'stopped']).status).toBe(0);
+  });
+
+  it('a missing working directory: 126, naming it', () => {
+    const r = exec(['-w', '/no/such/dir', 'target', 'pwd']);
+    expect(r.status).toBe(126);
+    expect(r.stderr).toMatch(/\/no\/such\/dir/);
+  });
+});
+
+describe('options', () => {
+  it('-e and --env-file add to the environment, -w sets the directory', () => {
+    const dir = mkdtempSync('/tmp/mr-exec-env-');
+    try {
+      writeFileSync(join(dir, 'env'), '# comment\nFROM_FILE=f\nBOTH=file\n');
+      const r = exec(['-e', 'FOO=bar', '--env-file', join(dir, 'env'), '-e', 'BOTH=flag', '-w', '/tmp', 'target',
+        'sh', '-c', 'echo $FOO $FROM_FILE $BOTH $HOSTNAME; pwd']);
+      expect(r.stdout.trim().split('\n')).toEqual([`bar f flag ${hostname}`, '/tmp']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('everything after the command belongs to it, even if it looks like a flag', () => {
+    expect(exec(['target', 'echo', '-u', 'nobody', '-i', '--privileged']).stdout).toBe('-u nobody -i --privileged\n');
+  });
+
+  it('-u nobody runs as uid 65534 with no capabilities', () => {
+    const r = sh('id -u; id -g; grep CapEff /proc/self/status; echo $HOME', ['-u', 'nobody']);
+    expect(r.stdout.trim().split('\n')).toEqual(['65534', '65534', 'CapEff:\t0000000000000000', '/nonexistent']);
+  });
+
+  it("-u resolves names in the container's current /etc/passwd", () => {
+    expect(sh("echo 'late:x:4242:4243::/home/late:/bin/sh' >> /etc/passwd").status).toBe(0);
+    expect(sh('id -u; id -g', ['-u', 'late']).stdout.trim().split('\n')).toEqual(['4242', '4243']);
+    const r = exec(['-u', 'nosuchuser', 'target', 'id']);
+    expect(r.status).toBe(126);
+    expect(r.stderr).toMatch(/unable to find user nosuchuser/);
+  });
+
+  it("-u never reads a host file through a symlink in the container's /etc", () => {
+    // A host file the container must not be able to point us at.
+    const probe = mkdtempSync('/tmp/mr-exec-probe-');
+    writeFileSync(join(probe, 'passwd'), 'escaped:x:4343:4343::/:/bin/sh\n');
+    try {
+      expect(sh(`cp /etc/passwd /etc/passwd.orig && ln -sf /../../../../../..${probe}/passwd /etc/passwd`).status).toBe(0);
+      const r = exec(['-u', 'escaped', 'target', 'id', '-u']);
+      expect(r.stdout).not.toContain('4343');
+      expect(r.status).toBe(126);
+    } finally {
+      sh('mv /etc/passwd.orig /etc/passwd');
+      rmSync(probe, { recursive: true, force: true });
+    }
+  });
+
+  it('--privileged gives the command every capability', () => {
+    const caps = (flags: string[]) => sh('grep -E "^Cap(Eff|Bnd)" /proc/self/status', flags).stdout;
+    expect(caps([])).toContain('CapEff:\t00000000a80425fb'); // the container's (docker's defaults)
+    expect(caps([])).toContain('CapBnd:\t00000000a80425fb');
+    const priv = caps(['--privileged']);
+    expect(priv).not.toContain('00000000a80425fb');
+    const eff = BigInt('0x' + /CapEff:\t([0-9a-f]+)/.exec(priv)![1]);
+    expect(eff & 0x200000n).toBe(0x200000n); // CAP_SYS_ADMIN
+  });
+
+  it('-i passes stdin through; without -i the command gets none', () => {
+    expect(exec(['-i', 'target', 'sh', '-c', 'cat; echo end'], 'hello\n').stdout).toBe('hello\nend\n');
+    expect(exec(['target', 'sh', '-c', 'cat; echo end'], 'hello\n').stdout).toBe('end\n');
+  });
+
+  it("-t gives a terminal from the container's devpts", () => {
+    const r = spawnSync('script', ['-qec', `stty cols 91 rows 27; ${process.execPath} ${BIN} --root ${root} exec -it target sh -c 'tty; stty size; echo $TERM; exit 5'`, '/dev/null'],
+      { encoding: 'utf8', input: '', timeout: 30_000 });
+    // (no ^ anchor: `script` may echo its own input's EOF as ^@ before our output)
+    expect(r.stdout).toMatch(/\/dev\/pts\/\d+\r*$/m);
+    expect(r.stdout).toContain('27 91');
+    expect(r.stdout).toContain('xterm');
+    expect(r.status).toBe(5);
+  });
+
+  it('-t without a terminal on stdin: "the input device is not a TTY", exit 1', () => {
+    const r = exec(['-it', 'target', 'true']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/not a TTY/);
+  });
+
+  it('-d returns at once and the command runs on in the background', async () => {
+    const t0 = Date.now();
+    const r = exec(['-d', 'target', 'sh', '-c', 'sleep 1.5; echo later > /tmp/detached']);
+    const took = Date.now() - t0;
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(took).toBeLessThan(1500);
+    expect(exec(['target', 'cat', '/tmp/detached']).stdout).toBe(''); // not yet
+    let out = '';
+    for (let i = 0; i < 50 && out !== 'later\n'; i++) {
+      await sleep(100);
+      out = exec(['target', 'cat', '/tmp/detached']).stdout;
+    }
+    expect(out).toBe('later\n');
+  });
+
+  it("lets no runtime file descriptor reach the program", () => {
+    const r = sh('ls /proc/self/fd | sort -n | tr "\\n" " "');
+    // 0,1,2 are ours; the 3rd is ls's own open of /proc/self/fd.
+    expect(r.stdout.trim().split(' ')).toEqual(['0', '1', '2', '3']);
+  });
+
+  it('--trace shows the setns calls', () => {
+    const r = mr(root, ['--trace', 'exec', 'target', 'true']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/\[run\] setns\(\d+ \/\* \/proc\/\d+\/ns\/pid .*CLONE_NEWPID\) = 0/);
+    expect(r.stderr).toMatch(/\[exec\] setns\(\d+ \/\* \/proc\/\d+\/ns\/mnt \*\/, CLONE_NEWNS\) = 0/);
+    expect(r.stderr).toMatch(/\[exec\] execve\("\/bin\/true"/);
+  });
+});
