@@ -14,6 +14,7 @@ PACKAGES=(
   umoci skopeo     # independent OCI tools: build and push test images, check our unpacking
   runc             # the reference runtime: tests and benchmarks compare against it
   docker-registry  # a real OCI registry on 127.0.0.1 for pull tests (there is no internet)
+  apache2-utils    # htpasswd -B: bcrypt users for the Basic-auth registry in the login tests
   iptables iproute2  # bridge, veth, NAT and port publishing
   qemu-system-x86  # throw-away cgroup-v2 VM for tests on cgroup-v1 hosts
   xz-utils         # .tar.xz layers and archives

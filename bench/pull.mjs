@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+/**
+ * bench/pull.mjs — pull + unpack of a large multi-layer image from a local registry:
+ *
+ *   mini-run pull                    (download, verify, unpack: one streaming pass per layer)
+ *   skopeo copy + umoci unpack       (the independent tools: download to an OCI layout, unpack)
+ *   tar -xzf of each layer           (the floor: just gunzip + untar, blobs already on disk)
+ *
+ * The image is built once (GNU tar layers of real host directories + random data, ~150 MB
+ * uncompressed in 6 layers, gzipped by umoci, pushed by skopeo) into a throw-away
+ * docker-registry on 127.0.0.1. Each run starts from an empty store / directory.
+ *
+ *   sudo node bench/pull.mjs [--runs 3] [--keep]
+ *
+ * Prints a markdown table for docs/perf.md. Not part of `npm test`.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import http from 'node:http';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const RUNS = Number(args[args.indexOf('--runs') + 1]) || 3;
+const KEEP = args.includes('--keep');
+const sh = (cmd, opts = {}) => execFileSync('sh', ['-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, ...opts }).toString();
+
+function freePort() {
+  return new Promise((res) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
+}
+async function waitUp(url) {
+  for (let i = 0; i < 300; i++) {
+    const ok = await new Promise((r) => { const q = http.get(url, (x) => { x.resume(); r(true); }); q.on('error', () => r(false)); });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('registry did not start');
+}
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+function timed(fn) { const t = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - t) / 1e6; }
+
+const work = mkdtempSync('/tmp/mr-bench-pull-');
+let registry = null;
+const cleanup = () => {
+  if (registry && registry.exitCode === null) registry.kill('SIGTERM'); // the PID we started
+  if (!KEEP) rmSync(work, { recursive: true, force: true });
+};
+process.on('SIGINT', () => { cleanup(); process.exit(130); });
+process.on('SIGTERM', () => { cleanup(); process.exit(143); });
+
+try {
+  // --- the registry
+  const port = await freePort();
+  writeFileSync(join(work, 'registry.yml'), `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${work}/registry\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  registry = spawn('/usr/bin/docker-registry', ['serve', join(work, 'registry.yml')], { stdio: 'ignore' });
+  await waitUp(`http://127.0.0.1:${port}/v2/`);
+  const host = `127.0.0.1:${port}`;
+
+  // --- the image: 6 layers (busybox base + real host directories + random data)
+  process.stderr.write('building the image… ');
+  const bb = join(work, 'base.tar');
+  sh(`IMAGE_NAME=bench/base:latest TMPDIR=${work} sh ${REPO}/rootfs/busybox.sh ${bb}`);
+  sh(`skopeo copy -q oci-archive:${bb} oci:${work}/layout:big`);
+  const tarOpts = '--sort=name --mtime=@1000000000 --owner=0 --group=0 --numeric-owner';
+  const sources = [
+    ['usr/share/doc', '/usr/share/doc'],
+    ['usr/share/man', '/usr/share/man'],
+    ['usr/lib/python3', '/usr/lib/python3'],
+    ['usr/include', '/usr/include'],
+  ];
+  for (const [i, [dest, src]] of sources.entries()) {
+    const tarFile = join(work, `l${i}.tar`);
+    sh(`tar ${tarOpts} --transform 's,^\\.,./${dest},' -C ${src} -cf ${tarFile} .`);
+    sh(`umoci raw add-layer --image ${work}/layout:big ${tarFile} && rm ${tarFile}`);
+  }
+  mkdirSync(join(work, 'rnd/data'), { recursive: true });
+  for (let i = 0; i < 20; i++) sh(`head -c 1048576 /dev/urandom > ${work}/rnd/data/random-${i}`);
+  sh(`tar ${tarOpts} -C ${work}/rnd -cf ${work}/rnd.tar . && umoci raw add-layer --image ${work}/layout:big ${work}/rnd.tar && rm -rf ${work}/rnd ${work}/rnd.tar`);
+  sh(`umoci config --image ${work}/layout:big --config.cmd sh`);
+  sh(`skopeo copy -q --dest-tls-verify=false oci:${work}/layout:big docker://${host}/bench/big:latest`);
+  const manifest = JSON.parse(sh(`skopeo inspect --raw --tls-verify=false docker://${host}/bench/big:latest`));
+  const config = JSON.parse(sh(`skopeo inspect --config --tls-verify=false docker://${host}/bench/big:latest`));
+  const compressed = manifest.layers.reduce((n, l) => n + l.size, 0);
+  const blobsDir = join(work, 'layout/blobs/sha256');
+  let uncompressed = 0;
+  for (const l of manifest.layers) uncompressed += Number(sh(`gzip -dc ${blobsDir}/${l.digest.slice(7)} | wc -c`).trim());
+  process.stderr.write(`${manifest.layers.length} layers, ${(compressed / 1e6).toFixed(1)} MB gzip, ${(uncompressed / 1e6).toFixed(1)} MB tar\n`);
+  rmSync(join(work, 'layout'), { recursive: true, force: true });
+  // the layer blobs for the tar -xzf floor, fetched once
+  const floorBlobs = join(work, 'floor-blobs');
+  sh(`skopeo copy -q --src-tls-verify=false docker://${host}/bench/big:latest oci:${floorBlobs}:big`);
+
+  const rows = { mini: [], skopeo: [], tar: [] };
+  for (let run = 1; run <= RUNS; run++) {
+    sh('sync');
+    const root = join(work, `root-${run}`);
+    rows.mini.push(timed(() => {
+      const r = spawnSync(process.execPath, [join(REPO, 'bin/mini-run'), '--root', root, 'pull', '-q', `${host}/bench/big:latest`], { stdio: ['ignore', 'ignore', 'inherit'] });
+      if (r.status !== 0) throw new Error('mini-run pull failed');
+    }));
+    rmSync(root, { recursive: true, force: true });
+    sh('sync');
+    const oci = join(work, `oci-${run}`);
+    const bundle = join(work, `bundle-${run}`);
+    rows.skopeo.push(timed(() => {
+      sh(`skopeo copy -q --src-tls-verify=false docker://${host}/bench/big:latest oci:${oci}:big && umoci unpack --image ${oci}:big ${bundle}`);
+    }));
+    rmSync(oci, { recursive: true, force: true });
+    rmSync(bundle, { recursive: true, force: true });
+    sh('sync');
+    const out = join(work, `tar-${run}`);
+    rows.tar.push(timed(() => {
+      for (const l of manifest.layers) {
+        const d = join(out, l.digest.slice(7, 19));
+        mkdirSync(d, { recursive: true });
+        sh(`tar -xzf ${floorBlobs}/blobs/sha256/${l.digest.slice(7)} -C ${d}`);
+      }
+    }));
+    rmSync(out, { recursive: true, force: true });
+    process.stderr.write(`run ${run}: mini-run ${rows.mini.at(-1).toFixed(0)} ms, skopeo+umoci ${rows.skopeo.at(-1).toFixed(0)} ms, tar -xzf ${rows.tar.at(-1).toFixed(0)} ms\n`);
+  }
+  const m = { mini: median(rows.mini), skopeo: median(rows.skopeo), tar: median(rows.tar) };
+  const mbps = (ms) => (uncompressed / 1e6 / (ms / 1000)).toFixed(0);
+  const gzmbps = (ms) => (compressed / 1e6 / (ms / 1000)).toFixed(0);
+  console.log(`Image: ${manifest.layers.length} layers, ${(compressed / 1e6).toFixed(1)} MB gzip / ${(uncompressed / 1e6).toFixed(1)} MB tar (${config.rootfs.diff_ids.length} diff_ids); medians of ${RUNS} runs.\n`);
+  console.log('| row | median s | MB/s (tar) | MB/s (gzip) | × mini-run |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  console.log(`| \`mini-run pull\` (download + verify + unpack) | ${(m.mini / 1000).toFixed(2)} | ${mbps(m.mini)} | ${gzmbps(m.mini)} | 1.00 |`);
+  console.log(`| \`skopeo copy\` + \`umoci unpack\` | ${(m.skopeo / 1000).toFixed(2)} | ${mbps(m.skopeo)} | ${gzmbps(m.skopeo)} | ${(m.skopeo / m.mini).toFixed(2)} |`);
+  console.log(`| \`tar -xzf\` of each layer (blobs already local) | ${(m.tar / 1000).toFixed(2)} | ${mbps(m.tar)} | ${gzmbps(m.tar)} | ${(m.tar / m.mini).toFixed(2)} |`);
+} finally {
+  cleanup();
+}
