@@ -36,13 +36,13 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const r of roots) {
-    // Mounts and processes of this root; cgroups are host-wide (other suites' containers may be running).
-    expect(leaksFor(r).filter((l) => !l.startsWith('cgroup:'))).toEqual([]);
-    removeRoot(r);
-  }
+  // Mounts and processes of this root; cgroups are host-wide (other suites' containers may be running).
+  const leaks = roots.flatMap((r) => leaksFor(r).filter((l) => !l.startsWith('cgroup:')));
+  // Clean up first, so a failed check never leaves a registry running.
+  for (const r of roots) removeRoot(r);
   await reg?.stop();
   rmSync(fx, { recursive: true, force: true });
+  expect(leaks).toEqual([]);
 });
 
 describe('mini-run pull', () => {
