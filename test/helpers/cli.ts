@@ -11,6 +11,14 @@ export const BIN = join(REPO, 'bin', 'mini-run');
 
 export interface Result { status: number; stdout: string; stderr: string; signal: NodeJS.Signals | null }
 
+/**
+ * The cgroup parent of this test process's containers: one per test file (each runs in its own
+ * worker), so leak checks see only their own cgroups even when other runs share the host.
+ * Every mini-run this process starts inherits it through the environment.
+ */
+export const CGROUP_PARENT = `mini-run-test-${process.pid}`;
+process.env.MINI_RUN_CGROUP_PARENT = CGROUP_PARENT;
+
 /** A fresh state root under /tmp (overlay needs a real filesystem, not tmpfs-on-overlay). */
 export function tempRoot(tag = 'root'): string {
   return mkdtempSync(`/tmp/mr-test-${tag}-`);
@@ -38,8 +46,32 @@ export function mountsMentioning(needle: string): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(needle));
 }
 
-/** cgroup directories that mini-run created for containers and that still exist. */
+/** cgroup directories this test process's containers still have (see CGROUP_PARENT). */
 export function containerCgroups(): string[] {
+  const found: string[] = [];
+  for (const base of ['/sys/fs/cgroup', ...safeDirs('/sys/fs/cgroup').map((d) => join('/sys/fs/cgroup', d))]) {
+    const parent = join(base, CGROUP_PARENT);
+    for (const d of safeDirs(parent)) if (d.startsWith('mr-')) found.push(join(parent, d));
+  }
+  return found;
+}
+
+/** The test's cgroup parent directories that still exist (each must be gone at the end). */
+export function leftoverCgroupParents(): string[] {
+  return ['/sys/fs/cgroup', ...safeDirs('/sys/fs/cgroup').map((d) => join('/sys/fs/cgroup', d))]
+    .map((b) => join(b, CGROUP_PARENT)).filter((p) => existsSync(p));
+}
+
+function safeDirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+/** Every mr-* cgroup on the host, whoever made it. */
+export function allContainerCgroups(): string[] {
   const found: string[] = [];
   const walk = (dir: string, depth: number) => {
     if (depth > 3 || !existsSync(dir)) return;
@@ -73,6 +105,7 @@ export function leaksFor(root: string): string[] {
   return [
     ...mountsMentioning(root).map((m) => `mount: ${m}`),
     ...containerCgroups().map((c) => `cgroup: ${c}`),
+    ...leftoverCgroupParents().map((c) => `cgroup parent: ${c}`),
     ...processesMentioning(root).map((p) => `process: ${p}`),
   ];
 }

@@ -18,7 +18,7 @@ import { CgroupV1, listV1 } from './v1';
 import { CgroupV2, listV2 } from './v2';
 
 export type { Cgroup, CgroupOptions, CgroupStats, LinuxResources } from './types';
-export { detectCgroupVersion, CGROUP_PREFIX, PARENT_NAME, DEFAULT_MOUNTPOINT, cgroupName } from './detect';
+export { detectCgroupVersion, CGROUP_PREFIX, PARENT_NAME, parentName, DEFAULT_MOUNTPOINT, cgroupName } from './detect';
 export { cpusToQuota, sharesToWeight, DEFAULT_CPU_PERIOD } from './limits';
 export { CgroupV1 } from './v1';
 export { CgroupV2 } from './v2';

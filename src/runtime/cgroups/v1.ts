@@ -18,7 +18,7 @@ import {
   errnoOf, isKernelCgroupfs, killPids, makeCgroupDir, readCgroupFile, readKeyed, readNumber,
   pollUntil, readProcs, removeCgroupDir, removeWithRetry, sleepMs, writeCgroupFile,
 } from './cgroupfs';
-import { CGROUP_PREFIX, PARENT_NAME, cgroupName } from './detect';
+import { CGROUP_PREFIX, parentName, cgroupName } from './detect';
 import { checkMemory, pidsValue } from './limits';
 import { Cgroup, CgroupStats, LinuxResources } from './types';
 
@@ -55,7 +55,7 @@ export class CgroupV1 implements Cgroup {
       try { real = realpathSync(mount); } catch { /* keep */ }
       let h = seen.get(real);
       if (!h) {
-        const parent = join(real, PARENT_NAME);
+        const parent = join(real, parentName());
         h = { controllers: [], root: real, parent, dir: join(parent, cgroupName(containerId)) };
         seen.set(real, h);
       }
@@ -341,6 +341,6 @@ function listIn(parent: string): string[] {
 /** Ids of container cgroups in any v1 hierarchy (union). */
 export function listV1(mountpoint: string): string[] {
   const ids = new Set<string>();
-  for (const c of V1_CONTROLLERS) for (const id of listIn(join(mountpoint, c, PARENT_NAME))) ids.add(id);
+  for (const c of V1_CONTROLLERS) for (const id of listIn(join(mountpoint, c, parentName()))) ids.add(id);
   return [...ids].sort();
 }

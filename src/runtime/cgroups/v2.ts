@@ -19,7 +19,7 @@ import {
   errnoOf, isKernelCgroupfs, killPids, makeCgroupDir, readCgroupFile, readKeyed, readNumber,
   pollUntil, readProcs, removeCgroupDir, removeWithRetry, sleepMs, sumKeyedFields, writeCgroupFile,
 } from './cgroupfs';
-import { CGROUP_PREFIX, PARENT_NAME, cgroupName } from './detect';
+import { CGROUP_PREFIX, parentName, cgroupName } from './detect';
 import { checkMemory, cpuMaxValue, maxOrNumber, pidsValue, sharesToWeight, swapMaxValue } from './limits';
 import { Cgroup, CgroupStats, LinuxResources } from './types';
 
@@ -41,7 +41,7 @@ export class CgroupV2 implements Cgroup {
   private enabled = new Set<string>();
 
   constructor(readonly containerId: string, private readonly mountpoint: string, private readonly warn: (m: string) => void) {
-    this.parent = join(mountpoint, PARENT_NAME);
+    this.parent = join(mountpoint, parentName());
     this.dir = join(this.parent, cgroupName(containerId));
     this.paths = [this.dir];
     this.fake = !isKernelCgroupfs(mountpoint);
@@ -263,7 +263,7 @@ export class CgroupV2 implements Cgroup {
 /** Ids of the container cgroups under mini-run/ (for cleaning up after a crash). */
 export function listV2(mountpoint: string): string[] {
   try {
-    return readdirSync(join(mountpoint, PARENT_NAME), { withFileTypes: true })
+    return readdirSync(join(mountpoint, parentName()), { withFileTypes: true })
       .filter((e) => e.isDirectory() && e.name.startsWith(CGROUP_PREFIX))
       .map((e) => e.name.slice(CGROUP_PREFIX.length));
   } catch {
