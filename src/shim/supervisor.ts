@@ -43,6 +43,8 @@ export interface SupervisorOptions {
 export interface SupervisedExit { exitCode: number; oomKilled: boolean; error: string }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A deadline that does not keep the process alive by itself (for races against real work). */
+const deadline = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 type Pipe = { read: number; write: number };
 
@@ -136,7 +138,7 @@ export class Supervisor {
       if (server) await server.listen();
       if (server && waitForClient) {
         this.opts.onListening?.();
-        await Promise.race([server.firstClient, sleep(30_000)]);
+        await Promise.race([server.firstClient, deadline(30_000)]);
         this.clientSeen = true;
       }
       container = await startContainer(dir, this.id, {
@@ -204,7 +206,7 @@ export class Supervisor {
     }
 
     const exit = await container.wait();
-    await Promise.race([Promise.all(drained), sleep(2000)]);
+    await Promise.race([Promise.all(drained), deadline(2000)]);
     if (this.opts.localStdin && stdinSock) process.stdin.unpipe(stdinSock);
     stdinSock?.destroy();
     masterStream?.destroy();
