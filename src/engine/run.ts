@@ -8,14 +8,15 @@ import { UserError } from '../errors';
 import { paths } from '../paths';
 import { withStateLock } from '../lock';
 import { writeFileAtomic } from '../fsutil';
-import { spawnInit, type PendingInit } from '../runtime/container';
-import { Supervisor, containerPipes, type ContainerPipes } from '../shim/supervisor';
+import type { PendingInit } from '../runtime/container';
+import { Supervisor, type ContainerPipes } from '../shim/supervisor';
+import { checkRunnable, startInitEarly, abandonEarly, type EarlyInit } from './run-start';
 import { startDetached } from './lifecycle';
 import { openCgroup } from '../runtime/cgroups';
 import { findImage, imageConfig, layerDirs, layerShortLinks, ensureBuiltinImage, familiarName, type ImageRecord } from '../image/store';
 const BUILTIN_IMAGE = 'mini-run/busybox';
 import type { RunOptions } from './run-options';
-import { buildSpec, INIT_BINARY } from './spec-builder';
+import { buildSpec } from './spec-builder';
 import { writeEtcFiles } from './etc-files';
 import { newContainerId, generateName, validName } from './names';
 import {
@@ -44,10 +45,6 @@ async function resolveImage(ref: string, pull: RunOptions['pull'] = 'missing'): 
 }
 
 /** Create the container: its directory, files, config.json and record (state "created"). */
-function checkRunnable(opts: RunOptions): void {
-  if (opts.tty && opts.interactive && !opts.detach && !process.stdin.isTTY) throw new UserError('the input device is not a TTY', 1);
-  if (opts.init && !existsSync(INIT_BINARY)) throw new UserError(`--init needs ${INIT_BINARY}: build it with 'npm run build' (needs a C compiler)`, 125);
-}
 
 export async function createContainer(opts: RunOptions): Promise<ContainerRecord> {
   checkRunnable(opts);
@@ -118,9 +115,8 @@ export async function runForeground(rec: ContainerRecord, opts: RunOptions, init
   return exit.exitCode;
 }
 
-export async function runContainer(opts: RunOptions): Promise<number> {
-  checkRunnable(opts);
-  if (opts.autoRemove && opts.restart.Name !== 'no') throw new UserError('Conflicting options: --restart and --rm', 125);
+export async function runContainer(opts: RunOptions, given?: EarlyInit | null): Promise<number> {
+  const early = given === undefined ? await startInitEarly(opts) : given;
   if (opts.detach) {
     sweepStaleContainers();
     const rec = await createContainer(opts);
@@ -133,19 +129,14 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     process.stdout.write(rec.id + '\n');
     return 0;
   }
-  // Start the init first: Node takes ~45 ms to boot, and it needs nothing from the container
-  // to do so. Creating the container (image, files, config.json) overlaps with that.
-  // Its output goes through pipes to us (for the log and our terminal): made now, given at spawn.
-  const pipes = containerPipes(opts.tty, opts.interactive);
-  const init = spawnInit({ newPidNamespace: opts.pidMode !== 'host', terminal: opts.tty, interactive: opts.interactive, stdio: pipes.stdio });
+  // The init is already booting (run-start.ts); create the container meanwhile.
   let rec: ContainerRecord;
   try {
     sweepStaleContainers();
     rec = await createContainer(opts);
   } catch (err) {
-    await init.abandon();
-    for (const p of [pipes.out, pipes.err, pipes.in]) if (p) { closeSync(p.read); closeSync(p.write); }
+    if (early) await abandonEarly(early);
     throw err;
   }
-  return runForeground(rec, opts, init, pipes);
+  return runForeground(rec, opts, early?.init, early?.pipes);
 }

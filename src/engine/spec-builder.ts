@@ -21,7 +21,8 @@ import type { RunOptions } from './run-options';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const INIT_PATH_IN_CONTAINER = '/sbin/mini-init';
-export const INIT_BINARY = join(__dirname, '..', '..', 'native', 'build', 'mini-init');
+export { INIT_BINARY } from './run-start';
+import { INIT_BINARY } from './run-start';
 
 /** Docker's masked and read-only paths. */
 export const MASKED_PATHS = [

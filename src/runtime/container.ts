@@ -10,22 +10,20 @@
  *   6. EOF on the sync socket = execve succeeded: the program runs
  *   7. wait for the exit, read OOM status, remove the cgroup
  */
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLONE, SIGNALS } from '../sys/constants';
-import { pidfdGetfd, setns, setWinsize, unshare } from '../sys/libc';
+import { SIGNALS } from '../sys/constants';
+import { pidfdGetfd, setWinsize } from '../sys/libc';
 import { traceFd, traceNote } from '../sys/trace';
 import { parseSpec, hasNamespace, type RuntimeSpec } from './spec';
-import { ParentSyncSocket } from './sync-socket';
 import { openCgroup, type Cgroup } from './cgroups';
 import { UserError } from '../errors';
 import { TerminalRelay } from './terminal';
+import { forwardSignals } from './signals';
+import { spawnInit, type PendingInit, type StdioTarget } from './spawn-init';
 
-const INIT_SCRIPT = join(__dirname, 'init-main.js');
+export { spawnInit, type PendingInit, type InitOptions, type StdioTarget } from './spawn-init';
 
-/** Where one of the program's fds 0–2 comes from: ours, /dev/null, or an fd we made (a pipe end). */
-export type StdioTarget = 'inherit' | 'ignore' | number;
 
 export interface StdioPlan {
   /** Attach stdin to the container (docker -i). */
@@ -64,73 +62,6 @@ export interface StartHooks {
 
 export function loadSpec(bundle: string): RuntimeSpec {
   return parseSpec(readFileSync(join(bundle, 'config.json'), 'utf8'), join(bundle, 'config.json'));
-}
-
-/**
- * The container's init, started but still waiting for its orders on the sync socket.
- *
- * Starting Node takes ~45 ms. The init needs nothing from the container to boot, so the
- * engine may start it *first* and create the container (files, config.json, cgroup) while it
- * boots: the two overlap instead of adding up. The init does nothing until it gets `start`.
- */
-export interface PendingInit {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  readonly newPidNamespace: boolean;
-  readonly terminal: boolean;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  readonly sync: ParentSyncSocket;
-  /** Give up on it (the container could not be created): kill it and wait. */
-  abandon(): Promise<void>;
-}
-
-export interface InitOptions {
-  newPidNamespace: boolean; // the spec has a new `pid` namespace
-  terminal: boolean; // process.terminal: the init opens a pty; fds 0–2 come from it
-  interactive: boolean; // stdin goes to the program
-  stdio?: [StdioTarget, StdioTarget, StdioTarget]; // without a terminal (default: ours)
-}
-
-/** Spawn the init, in a new PID namespace if asked: it is then PID 1 there. */
-export function spawnInit(o: InitOptions): PendingInit {
-  const tfd = traceFd();
-  const given = o.stdio ?? [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'];
-  const stdio: StdioOptions = [
-    ...(o.terminal ? ['ignore', 'ignore', 'ignore'] : given) as StdioTarget[],
-    'pipe', // fd 3: the sync socket
-    tfd !== null ? tfd : 'ignore', // fd 4: where the init's trace lines go
-  ];
-  let hostPidNs: number | null = null;
-  if (o.newPidNamespace) {
-    // unshare(CLONE_NEWPID) changes where our *next child* goes, not us. Save our own PID
-    // namespace first: we must come back to it, or every later child would land in there too.
-    hostPidNs = openSync('/proc/self/ns/pid', 'r');
-    unshare(CLONE.NEWPID);
-  }
-  let child: ChildProcess;
-  try {
-    child = spawn(process.execPath, [INIT_SCRIPT], {
-      stdio,
-      env: {}, // the program's environment comes from config.json, not from us
-      argv0: 'mini-run-init',
-    });
-  } finally {
-    if (hostPidNs !== null) {
-      setns(hostPidNs, CLONE.NEWPID, '/proc/self/ns/pid (ours, saved)');
-      closeSync(hostPidNs);
-    }
-  }
-  if (child.pid === undefined) throw new UserError('could not start the container init process');
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })));
-  const sync = new ParentSyncSocket(child.stdio[3] as unknown as NodeJS.ReadWriteStream);
-  return {
-    child, pid: child.pid, exited, sync, newPidNamespace: o.newPidNamespace, terminal: o.terminal,
-    abandon: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
 }
 
 export async function startContainer(bundle: string, containerId: string, plan: StdioPlan, hooks: StartHooks = {}, pending?: PendingInit): Promise<StartedContainer> {
@@ -208,24 +139,3 @@ function safeOom(cgroup: Cgroup): boolean {
   }
 }
 
-/**
- * Like `docker run`'s sig-proxy: signals sent to us go to the container's PID 1. (With a
- * terminal, ^C arrives as a byte through the pty and the container's line discipline makes
- * the SIGINT; a SIGINT to *us* then is forwarded like any other.)
- */
-function forwardSignals(pid: number): { stop(): void } {
-  const names: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
-  const handlers = names.map((s) => {
-    const h = () => {
-      traceNote(`forwarding ${s} to PID ${pid}`);
-      try {
-        process.kill(pid, s);
-      } catch {
-        /* already gone */
-      }
-    };
-    process.on(s, h);
-    return [s, h] as const;
-  });
-  return { stop: () => handlers.forEach(([s, h]) => process.off(s, h)) };
-}

@@ -2,8 +2,7 @@
  * Like `docker run`'s sig-proxy: signals sent to the runtime go to a process of the container.
  * (With a terminal, ^C arrives as a byte through the pty and the container's line discipline
  * makes the SIGINT; a SIGINT sent to *us* then is forwarded like any other.)
- *
- * (Same pattern as the private one in container.ts, which could use this one.)
+ * Used for a container's PID 1 (container.ts) and for an exec'd process (exec.ts).
  */
 import { traceNote } from '../sys/trace';
 

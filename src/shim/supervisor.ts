@@ -14,7 +14,7 @@ import * as net from 'node:net';
 import * as tty from 'node:tty';
 import { paths } from '../paths';
 import { UserError } from '../errors';
-import { pipe, setWinsize } from '../sys/libc';
+import { setWinsize } from '../sys/libc';
 import { traceNote } from '../sys/trace';
 import { startContainer, type PendingInit, type StartedContainer, type StdioTarget } from '../runtime/container';
 import { openCgroup } from '../runtime/cgroups';
@@ -46,23 +46,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A deadline that does not keep the process alive by itself (for races against real work). */
 const deadline = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
-type Pipe = { read: number; write: number };
-
-/** The pipes for a container without a terminal, and the fds its program gets from them. */
-export interface ContainerPipes {
-  out: Pipe | null;
-  err: Pipe | null;
-  in: Pipe | null;
-  stdio: [StdioTarget, StdioTarget, StdioTarget];
-}
-
-/** Real pipes for stdout/stderr (and stdin with -i), read by the supervisor. None with a terminal. */
-export function containerPipes(terminal: boolean, stdin: boolean): ContainerPipes {
-  const out = terminal ? null : pipe();
-  const err = terminal ? null : pipe();
-  const inp = !terminal && stdin ? pipe() : null;
-  return { out, err, in: inp, stdio: [inp ? inp.read : 'ignore', out ? out.write : 'ignore', err ? err.write : 'ignore'] };
-}
+export { containerPipes, closePipes, type ContainerPipes } from './pipes';
+import { containerPipes, type ContainerPipes } from './pipes';
 
 export class Supervisor {
   private backoff = 0;

@@ -3,12 +3,19 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../../errors';
-import {
-  familiarName, findImage, imageConfigFile, layerDirs, listImages,
-} from '../../image/store';
-import { splitRepoTag, parseReference, formatReference, repositoryName } from '../../image/reference';
+import type * as StoreModule from '../../image/store';
+import type * as ReferenceModule from '../../image/reference';
+import type * as FormatModule from '../format';
 import type { StoredImage } from '../../image/image-index';
-import { formatTable, humanSize, renderTemplate, timeAgo } from '../format';
+
+// Loaded when a command needs them, not when the CLI starts: `run` must not wait for the
+// image store's and the template engine's code before it can spawn the container's init.
+let storeModule: typeof StoreModule | undefined;
+let referenceModule: typeof ReferenceModule | undefined;
+let formatModule: typeof FormatModule | undefined;
+const store = () => (storeModule ??= require('../../image/store') as typeof StoreModule);
+const ref = () => (referenceModule ??= require('../../image/reference') as typeof ReferenceModule);
+const fmt = () => (formatModule ??= require('../format') as typeof FormatModule);
 import { pullCommand } from './pull';
 
 const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
@@ -39,9 +46,9 @@ async function loadImages(args: LoadArgs): Promise<void> {
   if (args.quiet) return;
   for (const l of loaded) {
     for (const m of l.movedTags) {
-      process.stdout.write(`The image ${familiarName(m.tag)} already exists, renaming the old one with ID ${m.fromId} to empty string\n`);
+      process.stdout.write(`The image ${store().familiarName(m.tag)} already exists, renaming the old one with ID ${m.fromId} to empty string\n`);
     }
-    if (l.tags.length) for (const t of l.tags) process.stdout.write(`Loaded image: ${familiarName(t)}\n`);
+    if (l.tags.length) for (const t of l.tags) process.stdout.write(`Loaded image: ${store().familiarName(t)}\n`);
     else process.stdout.write(`Loaded image ID: ${l.image.id}\n`);
   }
 }
@@ -84,12 +91,12 @@ function parseFilters(v: string | string[] | undefined): { dangling?: boolean; r
 function matchesRepository(img: StoredImage, filter: string): string[] {
   // `images alpine` lists every tag of alpine; `images alpine:3` only that tag.
   const hasTag = filter.lastIndexOf(':') > filter.lastIndexOf('/');
-  const r = parseReference(filter);
-  return img.repoTags.filter((t) => (hasTag ? t === formatReference(r) : t.startsWith(repositoryName(r) + ':')));
+  const r = ref().parseReference(filter);
+  return img.repoTags.filter((t) => (hasTag ? t === ref().formatReference(r) : t.startsWith(ref().repositoryName(r) + ':')));
 }
 
 function images(args: ImagesArgs): void {
-  const all = listImages();
+  const all = store().listImages();
   const filters = parseFilters(args.filter);
   const rows: Array<{ img: StoredImage; repository: string; tag: string; digest: string }> = [];
   // The DIGEST of a row is the RepoDigest of that row's repository (an image may be in several).
@@ -103,11 +110,11 @@ function images(args: ImagesArgs): void {
     let tags = args.repository ? matchesRepository(img, args.repository) : img.repoTags;
     if (args.repository && !tags.length) continue;
     if (filters.references.length) {
-      tags = tags.filter((t) => filters.references.some((re) => re.test(familiarName(t)) || re.test(splitRepoTag(t).repository)));
+      tags = tags.filter((t) => filters.references.some((re) => re.test(store().familiarName(t)) || re.test(ref().splitRepoTag(t).repository)));
       if (!tags.length) continue;
     }
     if (!tags.length) rows.push({ img, repository: '<none>', tag: '<none>', digest: digestFor(img) });
-    for (const t of tags) rows.push({ img, ...splitRepoTag(t), digest: digestFor(img, t) });
+    for (const t of tags) rows.push({ img, ...ref().splitRepoTag(t), digest: digestFor(img, t) });
   }
   const id = (img: StoredImage) => (args['no-trunc'] ? img.id : shortId(img.id));
   if (args.quiet) {
@@ -117,16 +124,16 @@ function images(args: ImagesArgs): void {
   }
   if (args.format) {
     for (const r of rows) {
-      process.stdout.write(renderTemplate(args.format, {
+      process.stdout.write(fmt().renderTemplate(args.format, {
         ID: id(r.img), Repository: r.repository, Tag: r.tag, Digest: r.digest,
-        CreatedSince: timeAgo(r.img.created), CreatedAt: r.img.created ?? '', Size: humanSize(r.img.size),
+        CreatedSince: fmt().timeAgo(r.img.created), CreatedAt: r.img.created ?? '', Size: fmt().humanSize(r.img.size),
       }) + '\n');
     }
     return;
   }
   const header = ['REPOSITORY', 'TAG', ...(args.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'];
-  process.stdout.write(formatTable([header, ...rows.map((r) => [
-    r.repository, r.tag, ...(args.digests ? [r.digest] : []), id(r.img), timeAgo(r.img.created), humanSize(r.img.size),
+  process.stdout.write(fmt().formatTable([header, ...rows.map((r) => [
+    r.repository, r.tag, ...(args.digests ? [r.digest] : []), id(r.img), fmt().timeAgo(r.img.created), fmt().humanSize(r.img.size),
   ])]));
 }
 
@@ -182,12 +189,12 @@ export const rmiCommand: CommandModule<object, RmiArgs> = {
 
 /** docker's `image inspect` document for one image. */
 export function inspectImage(img: StoredImage): Record<string, unknown> {
-  const cfg = imageConfigFile(img);
+  const cfg = store().imageConfigFile(img);
   const c = cfg.config ?? {};
   return {
     Id: img.id,
-    RepoTags: img.repoTags.map(familiarName),
-    RepoDigests: img.repoDigests.map(familiarName),
+    RepoTags: img.repoTags.map((t) => store().familiarName(t)),
+    RepoDigests: img.repoDigests.map((t) => store().familiarName(t)),
     Parent: '',
     Comment: '',
     Created: cfg.created ?? '',
@@ -222,7 +229,7 @@ export function inspectImage(img: StoredImage): Record<string, unknown> {
     Os: cfg.os,
     Size: img.size,
     GraphDriver: {
-      Data: { LowerDir: layerDirs(img).reverse().join(':') },
+      Data: { LowerDir: store().layerDirs(img).reverse().join(':') },
       Name: 'overlay',
     },
     RootFS: { Type: 'layers', Layers: img.layers },
@@ -236,12 +243,12 @@ function inspect(args: InspectArgs): void {
   const docs: Record<string, unknown>[] = [];
   const missing: string[] = [];
   for (const ref of args.images) {
-    const img = findImage(ref);
+    const img = store().findImage(ref);
     if (img) docs.push(inspectImage(img));
     else missing.push(ref);
   }
   if (args.format) {
-    for (const d of docs) process.stdout.write(renderTemplate(args.format, d) + '\n');
+    for (const d of docs) process.stdout.write(fmt().renderTemplate(args.format, d) + '\n');
   } else {
     process.stdout.write(JSON.stringify(docs, null, 4) + '\n');
   }
@@ -278,7 +285,7 @@ export const pushCommand: CommandModule<object, { name: string; quiet?: boolean 
     const { progressReporter, quietReporter } = await import('../progress');
     try {
       const r = await pushImage(a.name, a.quiet ? quietReporter : progressReporter(process.stdout));
-      if (a.quiet) process.stdout.write(`${familiarName(r.tag)}\n`);
+      if (a.quiet) process.stdout.write(`${store().familiarName(r.tag)}\n`);
     } catch (e) {
       throw e instanceof UserError ? new UserError(e.message, 1) : e;
     }
@@ -309,7 +316,7 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
     .option('format', { type: 'string', describe: 'Format output using a Go-template subset' })) as any,
   handler: async (a) => {
     const { imageHistory } = await import('../../image/history');
-    const img = findImage(a.image);
+    const img = store().findImage(a.image);
     if (!img) throw new UserError(`No such image: ${a.image}`, 1);
     const rows = imageHistory(img);
     const id = (x: string) => (x === '<missing>' || a['no-trunc'] ? x : shortId(x));
@@ -321,13 +328,13 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
       const t = s.replace(/\s+/g, ' ');
       return a['no-trunc'] || t.length <= 45 ? t : t.slice(0, 44) + '…';
     };
-    const size = (n: number) => (a.human === false ? String(n) : humanSize(n));
-    const created = (c?: string) => (a.human === false ? c ?? '' : timeAgo(c));
+    const size = (n: number) => (a.human === false ? String(n) : fmt().humanSize(n));
+    const created = (c?: string) => (a.human === false ? c ?? '' : fmt().timeAgo(c));
     if (a.format) {
-      for (const r of rows) process.stdout.write(renderTemplate(a.format, { ID: id(r.id), CreatedSince: timeAgo(r.created), CreatedAt: r.created ?? '', CreatedBy: by(r.createdBy), Size: size(r.size), Comment: r.comment }) + '\n');
+      for (const r of rows) process.stdout.write(fmt().renderTemplate(a.format, { ID: id(r.id), CreatedSince: fmt().timeAgo(r.created), CreatedAt: r.created ?? '', CreatedBy: by(r.createdBy), Size: size(r.size), Comment: r.comment }) + '\n');
       return;
     }
-    process.stdout.write(formatTable([['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'],
+    process.stdout.write(fmt().formatTable([['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'],
       ...rows.map((r) => [id(r.id), created(r.created), by(r.createdBy), size(r.size), r.comment])]));
   },
 };
@@ -355,7 +362,7 @@ export const pruneCommand: CommandModule<object, { all?: boolean; force?: boolea
     const { pruneImages } = await import('../../image/prune');
     const { lines, reclaimed } = pruneImages(!!a.all);
     if (lines.length) process.stdout.write(`Deleted Images:\n${lines.join('\n')}\n\n`);
-    process.stdout.write(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
+    process.stdout.write(`Total reclaimed space: ${fmt().humanSize(reclaimed)}\n`);
   },
 };
 

@@ -104,6 +104,46 @@ export function splitAtImage(tokens: readonly string[], flags: Record<string, Op
   return [...tokens];
 }
 
+/**
+ * A quick look at `run`'s flags (before IMAGE) for what the init's spawn depends on: -t, -i,
+ * --pid host, and -d (no early init then). The CLI uses it to start the init before yargs
+ * has even loaded; the full parse decides everything else.
+ */
+export function scanInitShape(tokens: readonly string[]): { pidHost: boolean; tty: boolean; interactive: boolean } | null {
+  const shape = { pidHost: false, tty: false, interactive: false };
+  const valueFlags = new Set<string>();
+  for (const [name, def] of Object.entries(RUN_FLAGS)) {
+    if (def.type === 'boolean') continue;
+    valueFlags.add(name);
+    for (const a of def.alias === undefined ? [] : Array.isArray(def.alias) ? def.alias : [def.alias]) valueFlags.add(a);
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t === '--' || !t.startsWith('-') || t === '-') break; // IMAGE: the flags are over
+    if (t.startsWith('--')) {
+      const [name, inline] = t.slice(2).split('=', 2);
+      const value = inline ?? (valueFlags.has(name) ? tokens[++i] : undefined);
+      if (name === 'tty') shape.tty = true;
+      else if (name === 'interactive') shape.interactive = true;
+      else if (name === 'detach') return null;
+      else if (name === 'pid') shape.pidHost = value === 'host';
+      else if (name === 'help') return null;
+      continue;
+    }
+    for (let j = 1; j < t.length; j++) {
+      const c = t[j];
+      if (valueFlags.has(c)) {
+        if (j === t.length - 1) i++;
+        break;
+      }
+      if (c === 't') shape.tty = true;
+      else if (c === 'i') shape.interactive = true;
+      else if (c === 'd') return null;
+    }
+  }
+  return shape;
+}
+
 type RunArgs = { image: string; '--'?: (string | number)[] } & Record<string, unknown>;
 
 function list(v: unknown): string[] {
@@ -179,8 +219,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .positional('image', { type: 'string', describe: 'image to run' }) as unknown as Argv<RunArgs>,
   handler: async (a) => {
     const opts = toRunOptions(a);
+    // Start the container's init booting first, then load the rest of the engine (run-start.ts).
+    const { startInitEarly } = await import('../../engine/run-start');
+    const early = await startInitEarly(opts);
     const { runContainer } = await import('../../engine/run');
-    const code = await runContainer(opts);
+    const code = await runContainer(opts, early);
     process.exitCode = code;
   },
 };

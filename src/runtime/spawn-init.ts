@@ -1,0 +1,88 @@
+/**
+ * Spawning the container's init: a new Node process running init-main.js, in a new PID
+ * namespace when the container has one (so it is PID 1 there), with the sync socket on fd 3.
+ *
+ * Kept apart from container.ts (and light: no zod, no cgroups) because `run` calls it first
+ * thing, before it loads the rest of the engine — see engine/run-start.ts.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLONE } from '../sys/constants';
+import { setns, unshare } from '../sys/libc';
+import { traceFd } from '../sys/trace';
+import { UserError } from '../errors';
+import { ParentSyncSocket } from './sync-socket';
+
+const INIT_SCRIPT = join(__dirname, 'init-main.js');
+
+/** Where one of the program's fds 0–2 comes from: ours, /dev/null, or an fd we made (a pipe end). */
+export type StdioTarget = 'inherit' | 'ignore' | number;
+
+/**
+ * The container's init, started but still waiting for its orders on the sync socket.
+ *
+ * Starting Node takes ~45 ms. The init needs nothing from the container to boot, so the
+ * engine may start it *first* and create the container (files, config.json, cgroup) while it
+ * boots: the two overlap instead of adding up. The init does nothing until it gets `start`.
+ */
+export interface PendingInit {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly newPidNamespace: boolean;
+  readonly terminal: boolean;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly sync: ParentSyncSocket;
+  /** Give up on it (the container could not be created): kill it and wait. */
+  abandon(): Promise<void>;
+}
+
+export interface InitOptions {
+  newPidNamespace: boolean; // the spec has a new `pid` namespace
+  terminal: boolean; // process.terminal: the init opens a pty; fds 0–2 come from it
+  interactive: boolean; // stdin goes to the program
+  stdio?: [StdioTarget, StdioTarget, StdioTarget]; // without a terminal (default: ours)
+}
+
+/** Spawn the init, in a new PID namespace if asked: it is then PID 1 there. */
+export function spawnInit(o: InitOptions): PendingInit {
+  const tfd = traceFd();
+  const given = o.stdio ?? [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'];
+  const stdio: StdioOptions = [
+    ...(o.terminal ? ['ignore', 'ignore', 'ignore'] : given) as StdioTarget[],
+    'pipe', // fd 3: the sync socket
+    tfd !== null ? tfd : 'ignore', // fd 4: where the init's trace lines go
+  ];
+  let hostPidNs: number | null = null;
+  if (o.newPidNamespace) {
+    // unshare(CLONE_NEWPID) changes where our *next child* goes, not us. Save our own PID
+    // namespace first: we must come back to it, or every later child would land in there too.
+    hostPidNs = openSync('/proc/self/ns/pid', 'r');
+    unshare(CLONE.NEWPID);
+  }
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [INIT_SCRIPT], {
+      stdio,
+      env: {}, // the program's environment comes from config.json, not from us
+      argv0: 'mini-run-init',
+    });
+  } finally {
+    if (hostPidNs !== null) {
+      setns(hostPidNs, CLONE.NEWPID, '/proc/self/ns/pid (ours, saved)');
+      closeSync(hostPidNs);
+    }
+  }
+  if (child.pid === undefined) throw new UserError('could not start the container init process');
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })));
+  const sync = new ParentSyncSocket(child.stdio[3] as unknown as NodeJS.ReadWriteStream);
+  return {
+    child, pid: child.pid, exited, sync, newPidNamespace: o.newPidNamespace, terminal: o.terminal,
+    abandon: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
