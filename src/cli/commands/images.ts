@@ -123,12 +123,13 @@ function images(args: ImagesArgs): void {
     return;
   }
   if (args.format) {
-    for (const r of rows) {
-      process.stdout.write(fmt().renderTemplate(args.format, {
-        ID: id(r.img), Repository: r.repository, Tag: r.tag, Digest: r.digest,
-        CreatedSince: fmt().timeAgo(r.img.created), CreatedAt: r.img.created ?? '', Size: fmt().humanSize(r.img.size),
-      }) + '\n');
-    }
+    // `table …` gets docker's header row and aligned columns; anything else, a line per image.
+    const items = rows.map((r) => ({
+      ID: id(r.img), Repository: r.repository, Tag: r.tag, Digest: r.digest,
+      CreatedSince: fmt().timeAgo(r.img.created), CreatedAt: r.img.created ?? '', Size: fmt().humanSize(r.img.size),
+    }));
+    const header = { ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE' };
+    process.stdout.write(fmt().renderFormat(args.format, items, { header }));
     return;
   }
   const header = ['REPOSITORY', 'TAG', ...(args.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'];
