@@ -13,11 +13,11 @@ import { createGunzip } from 'node:zlib';
 import { PassThrough, Readable } from 'node:stream';
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
+import { discardUnreferenced } from './remove';
 import { traceNote } from '../sys/trace';
 import { sha256, shortDigest } from './digest';
-import { hasBlob, ingestRange, removeBlob } from './content-store';
-import { hasLayer, removeLayer, unpackLayer, UnpackResult } from './layer-store';
-import { listImageRecords } from './image-index';
+import { hasBlob, ingestRange } from './content-store';
+import { hasLayer, unpackLayer, UnpackResult } from './layer-store';
 import { indexTarFile, IndexedFile, TarFormatError } from './tar-format';
 import { makeStagingDir, removeStaging, sweepStaleStaging } from './staging';
 import {
@@ -159,16 +159,6 @@ async function withArchive(tarFile: string, name: string): Promise<LoadedImage[]
   throw new UserError(`${name}: not an image archive: it has neither index.json (OCI image layout) nor manifest.json (docker save)`);
 }
 
-/** After a failed load: remove the layers and blobs it added that no image refers to. */
-function discardUnreferenced(added: { layers: string[]; blobs: string[] }): void {
-  withStateLock(() => {
-    const images = listImageRecords();
-    const layers = new Set(images.flatMap((i) => i.layers));
-    const blobs = new Set(images.flatMap((i) => [i.id, i.manifestDigest, ...i.layerBlobs, ...i.otherBlobs]));
-    for (const d of added.layers) if (!layers.has(d)) removeLayer(d);
-    for (const d of added.blobs) if (!blobs.has(d)) removeBlob(d);
-  });
-}
 
 // ------------------------------------------------------------------ OCI layout
 

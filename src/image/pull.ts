@@ -16,14 +16,15 @@ import { UserError } from '../errors';
 import { withStateLock } from '../lock';
 import { traceNote } from '../sys/trace';
 import { shortDigest } from './digest';
-import { hasBlob, removeBlob } from './content-store';
-import { hasLayer, removeLayer, unpackLayer } from './layer-store';
-import { listImageRecords, StoredImage } from './image-index';
+import { hasBlob } from './content-store';
+import { hasLayer, unpackLayer } from './layer-store';
+import { StoredImage } from './image-index';
 import { lookupImage } from './lookup';
 import { ImageConfigFile, parseJson, type Descriptor } from './oci-types';
 import { familiarName, formatReference, parseReference, Reference, repositoryName } from './reference';
 import { storeImage } from './store-image';
 import { sweepStaleStaging } from './staging';
+import { discardUnreferenced } from './remove';
 import { RegistryClient } from './registry/client';
 import { pullEndpoints, type Endpoint } from './registry/endpoint';
 import { resolveManifest, type ResolvedImage } from './registry/manifest';
@@ -207,17 +208,6 @@ async function fetchLayers(
   return results;
 }
 
-/** After a failed pull: remove the layers and blobs it added that no image refers to. */
-function discardUnreferenced(added: { layers: string[]; blobs: string[] }): void {
-  if (!added.layers.length && !added.blobs.length) return;
-  withStateLock(() => {
-    const images = listImageRecords();
-    const layers = new Set(images.flatMap((i) => i.layers));
-    const blobs = new Set(images.flatMap((i) => [i.id, i.manifestDigest, ...i.layerBlobs, ...i.otherBlobs]));
-    for (const d of added.layers) if (!layers.has(d)) removeLayer(d);
-    for (const d of added.blobs) if (!blobs.has(d)) removeBlob(d);
-  });
-}
 
 /** All tags of a repository (GET /v2/<name>/tags/list), for `pull -a`. */
 export async function listTags(ref: string): Promise<{ reference: Reference; tags: string[] }> {

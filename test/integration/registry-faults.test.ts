@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempRoot, removeRoot } from '../helpers/cli';
+import { expectNothingStored, rootFactory } from '../helpers/store';
 import {
   Fault, layeredLayout, mrAsync, rawGet, rawPushManifest, Registry, skopeoPush, startProxy, startRegistry,
 } from '../fixtures/registry';
@@ -16,19 +17,8 @@ let fx: string;
 let layerDigest: string;   // the biggest layer of test/layered:v1
 let layerSize: number;
 let configDigest: string;
-const roots: string[] = [];
-function newRoot(): string {
-  const r = tempRoot('faults');
-  roots.push(r);
-  return r;
-}
+const { newRoot, roots } = rootFactory('faults');
 const list = (p: string) => (existsSync(p) ? readdirSync(p) : []);
-function expectNothingStored(root: string): void {
-  expect(list(join(root, 'images'))).toEqual([]);
-  expect(list(join(root, 'blobs/sha256'))).toEqual([]);
-  expect(list(join(root, 'layers')).filter((x) => x !== 'l')).toEqual([]);
-  expect(list(join(root, 'tmp'))).toEqual([]);
-}
 /** Every blob in the content store hashes to its name. */
 function expectBlobsVerified(root: string): void {
   for (const name of list(join(root, 'blobs/sha256'))) {

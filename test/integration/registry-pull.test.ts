@@ -7,25 +7,14 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { mr, tempRoot, removeRoot, leaksFor } from '../helpers/cli';
+import { expectNothingStored, rootFactory } from '../helpers/store';
 import {
   busyboxArchive, layeredLayout, rawGet, rawPushBlob, rawPushManifest, Registry, sh, skopeoPush, startRegistry,
 } from '../fixtures/registry';
 
 let reg: Registry;
 let fx: string;
-const roots: string[] = [];
-function newRoot(): string {
-  const r = tempRoot('pull');
-  roots.push(r);
-  return r;
-}
-const list = (p: string) => (existsSync(p) ? readdirSync(p) : []);
-function expectNothingStored(root: string): void {
-  expect(list(join(root, 'images'))).toEqual([]);
-  expect(list(join(root, 'blobs/sha256'))).toEqual([]);
-  expect(list(join(root, 'layers')).filter((x) => x !== 'l')).toEqual([]);
-  expect(list(join(root, 'tmp'))).toEqual([]);
-}
+const { newRoot, roots } = rootFactory('pull');
 
 beforeAll(async () => {
   reg = await startRegistry();
