@@ -9,6 +9,8 @@ import { paths } from '../paths';
 import { writeFileAtomic } from '../fsutil';
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
+import { MountPoint } from '../volume/mount-point';
+import { removeAnonymousVolumes } from './volumes';
 
 export const ContainerStatus = z.enum(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
 
@@ -60,6 +62,8 @@ export const ContainerRecord = z.object({
     }).default({ Type: 'json-file', Config: {} }),
   }),
   RestartCount: z.number().int().nonnegative().default(0),
+  /** Binds, volumes and tmpfs mounts (-v, --mount, --tmpfs, --volumes-from, image VOLUMEs). */
+  mounts: z.array(MountPoint).default([]),
   state: z.object({
     Status: ContainerStatus,
     Pid: z.number(),
@@ -145,8 +149,15 @@ export function isRunning(rec: ContainerRecord): boolean {
   return (rec.state.Status === 'running' || rec.state.Status === 'paused') && isAlive(rec.monitor) && rec.state.Pid > 0;
 }
 
-export function removeContainerDir(id: string): void {
+/**
+ * Remove a container's directory. Its anonymous volumes go too with `rm -v` (`volumes`), or
+ * when it was run with --rm (docker's rule); named volumes always stay.
+ */
+export function removeContainerDir(id: string, opts: { volumes?: boolean } = {}): void {
+  let rec: ContainerRecord | null = null;
+  try { rec = existsSync(recordPath(id)) ? loadContainer(id) : null; } catch { /* unreadable: keep its volumes */ }
   rmSync(paths.container(id), { recursive: true, force: true });
+  if (rec && (opts.volumes || rec.hostConfig.AutoRemove)) removeAnonymousVolumes(rec.mounts);
 }
 
 /** The kernel's start time of a process (field 22 of /proc/PID/stat): tells a PID's reuse apart. */

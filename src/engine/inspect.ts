@@ -7,6 +7,7 @@ import { paths } from '../paths';
 import { loadSpec } from '../runtime/container';
 import { logPath } from '../shim/json-log';
 import { isRunning, type ContainerRecord } from './container-store';
+import { inspectMount } from './volumes';
 
 export function inspectContainer(rec: ContainerRecord): Record<string, unknown> {
   const dir = paths.container(rec.id);
@@ -57,7 +58,7 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
       Name: 'overlay',
       Data: { LowerDir: lowerDirs.join(':'), UpperDir: join(dir, 'upper'), WorkDir: join(dir, 'work'), MergedDir: join(dir, 'rootfs') },
     },
-    Mounts: [],
+    Mounts: rec.mounts.map(inspectMount),
     Config: {
       Hostname: rec.config.Hostname,
       User: rec.config.User,

@@ -24,6 +24,7 @@ export interface ContainerRow {
   labels: Record<string, string>;
   sizeRw?: number;
   sizeRootFs?: number;
+  mounts?: Array<{ name?: string; source: string; destination: string; driver?: string }>;
 }
 
 /** Bytes used by a directory tree (files' sizes, like `du --apparent-size`), not following links. */
@@ -52,6 +53,7 @@ export function containerRows(opts: { size?: boolean } = {}): ContainerRow[] {
       id: c.id, name: c.name, image: c.image, imageId: c.imageId,
       command: [c.path, ...c.args], created: c.created, status: c.state.Status, exitCode: c.state.ExitCode,
       startedAt: c.state.StartedAt, finishedAt: c.state.FinishedAt, ports: '', labels: c.config.Labels,
+      mounts: c.mounts.filter((m) => m.Type !== 'tmpfs').map((m) => ({ name: m.Name, source: m.Source, destination: m.Destination, driver: m.Type === 'volume' ? 'local' : undefined })),
     };
     if (opts.size) {
       row.sizeRw = treeSize(join(paths.container(c.id), 'upper'));

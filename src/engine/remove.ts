@@ -12,7 +12,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export async function removeContainer(ref: string, force: boolean): Promise<string> {
+export async function removeContainer(ref: string, force: boolean, volumes = false): Promise<string> {
   sweepStaleContainers();
   let rec;
   try {
@@ -47,7 +47,7 @@ export async function removeContainer(ref: string, force: boolean): Promise<stri
   }
   withStateLock(() => {
     openCgroup(rec.id).destroy();
-    removeContainerDir(rec.id);
+    removeContainerDir(rec.id, { volumes });
   });
   return ref;
 }

@@ -35,4 +35,9 @@ export interface RunOptions {
   labels: Record<string, string>;
   stopSignal?: string;
   stopTimeout?: number;
+  // --- storage (-v, --mount, --tmpfs, --volumes-from; see engine/volumes.ts)
+  volumes?: string[];
+  mounts?: string[];
+  tmpfs?: string[];
+  volumesFrom?: string[];
 }

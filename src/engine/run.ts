@@ -23,6 +23,8 @@ import {
   listContainers, saveContainer, removeContainerDir, processStartTime, loadContainer, updateContainer, type ContainerRecord,
 } from './container-store';
 import { sweepStaleContainers } from './cleanup';
+import { prepareMounts, removeAnonymousVolumes, toOciMounts } from './volumes';
+import type { MountPoint } from '../volume/mount-point';
 
 async function resolveImage(ref: string, pull: RunOptions['pull'] = 'missing'): Promise<ImageRecord> {
   const builtin = familiarName(ref.includes(':') ? ref : `${ref}:latest`) === `${BUILTIN_IMAGE}:latest` || ref === BUILTIN_IMAGE;
@@ -65,9 +67,11 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
     }
     const name = opts.name?.replace(/^\//, '') ?? generateName(taken);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    let mountPoints: MountPoint[] = [];
     try {
       for (const d of ['upper', 'work', 'rootfs']) mkdirSync(join(dir, d), { mode: 0o755 });
-      const spec = buildSpec({ id, opts, image: config, layerDirs: layerDirs(image), layerLinks: layerShortLinks(image), containerDir: dir });
+      mountPoints = prepareMounts(opts, config, layerDirs(image));
+      const spec = buildSpec({ id, opts, image: config, layerDirs: layerDirs(image), layerLinks: layerShortLinks(image), containerDir: dir, userMounts: toOciMounts(mountPoints) });
       writeEtcFiles(dir, spec.hostname!, opts.network === 'host', opts.utsMode === 'host');
       writeFileAtomic(join(dir, 'config.json'), JSON.stringify(spec, null, 2) + '\n');
       const now = new Date().toISOString();
@@ -92,6 +96,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
           LogConfig: { Type: 'json-file', Config: opts.logOpts },
         },
         RestartCount: 0,
+        mounts: mountPoints,
         state: { Status: 'created', Pid: 0, ExitCode: 0, OOMKilled: false, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z', ManuallyStopped: false },
         monitor: { pid: process.pid, startTime: processStartTime(process.pid) ?? '' },
       };
@@ -99,6 +104,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
       return rec;
     } catch (err) {
       removeContainerDir(id);
+      removeAnonymousVolumes(mountPoints);
       throw err;
     }
   });

@@ -83,6 +83,8 @@ export interface BuildInput {
   layerDirs: string[]; // bottom → top
   layerLinks: string[]; // short names, bottom → top
   containerDir: string;
+  /** Binds, volumes and tmpfs mounts (engine/volumes.ts), mounted after the standard ones. */
+  userMounts?: Mount[];
 }
 
 export function resolveArgs(opts: RunOptions, image: ImageConfig): string[] {
@@ -143,6 +145,7 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
   if (opts.init) {
     mounts.push({ destination: INIT_PATH_IN_CONTAINER, type: 'bind', source: INIT_BINARY, options: ['bind', 'ro'] });
   }
+  mounts.push(...(input.userMounts ?? []));
 
   // --- namespaces: all private unless asked to share the host's
   const namespaces: RuntimeSpec['linux']['namespaces'] = [{ type: 'mount' }];

@@ -12,6 +12,7 @@ import { registryCommands } from './registry';
 import { pauseCommand, unpauseCommand } from './pause';
 import { statsCommand } from './stats';
 import { topCommand } from './top';
+import { volumeCommand } from './volume';
 
 /**
  * `container ls|rm|start|…`: docker's management-command spelling of the container commands.
@@ -52,4 +53,4 @@ const topLevel: CommandModule<any, any>[] = [
   topCommand,
 ];
 
-export const commands: CommandModule<any, any>[] = [...topLevel, containerGroup(topLevel), systemCommand];
+export const commands: CommandModule<any, any>[] = [...topLevel, containerGroup(topLevel), systemCommand, volumeCommand];

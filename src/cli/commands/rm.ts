@@ -2,7 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../errors';
 
-type RmArgs = { containers: string[]; force?: boolean };
+type RmArgs = { containers: string[]; force?: boolean; volumes?: boolean };
 
 export const rmCommand: CommandModule<object, RmArgs> = {
   command: 'rm <containers..>',
@@ -15,7 +15,7 @@ export const rmCommand: CommandModule<object, RmArgs> = {
     let failed = false;
     for (const ref of a.containers) {
       try {
-        process.stdout.write((await removeContainer(ref, !!a.force)) + '\n');
+        process.stdout.write((await removeContainer(ref, !!a.force, !!a.volumes)) + '\n');
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
         process.stderr.write(`mini-run: ${e.message}\n`);

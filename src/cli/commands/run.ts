@@ -39,6 +39,10 @@ export const RUN_FLAGS: Record<string, Options> = {
   label: { alias: 'l', type: 'string', describe: 'Set meta data on a container (key=value)' },
   'stop-signal': { type: 'string', describe: 'Signal to stop the container' },
   'stop-timeout': { type: 'number', describe: 'Timeout (in seconds) to stop a container' },
+  volume: { alias: 'v', type: 'string', describe: 'Bind mount a volume ([SRC:]DST[:ro|rw]; SRC a host path or a volume name)' },
+  mount: { type: 'string', describe: 'Attach a filesystem mount (type=bind|volume|tmpfs,source=…,target=…[,readonly])' },
+  tmpfs: { type: 'string', describe: 'Mount a tmpfs directory (/path[:size=…,mode=…])' },
+  'volumes-from': { type: 'string', describe: 'Mount volumes from the specified container(s) (CONTAINER[:ro|rw])' },
 };
 
 /** `--restart no|on-failure[:N]|always|unless-stopped` (docker's spelling and errors). */
@@ -206,6 +210,10 @@ export function toRunOptions(a: RunArgs): RunOptions {
     labels: keyValues(list(a.label), '--label'),
     stopSignal: a['stop-signal'] as string | undefined,
     stopTimeout: num('stop-timeout'),
+    volumes: list(a.volume),
+    mounts: list(a.mount),
+    tmpfs: list(a.tmpfs),
+    volumesFrom: list(a['volumes-from']),
   };
 }
 

@@ -1,0 +1,138 @@
+/**
+ * Docker's "copy-up" for volumes: when an empty volume is mounted over a path where the image
+ * has files (nginx's /usr/share/nginx/html, mysql's /var/lib/mysql…), the image's files are
+ * copied into the volume first, so the program finds what it expects. After that the volume
+ * is the truth: later containers see the volume's content, not the image's.
+ *
+ * We copy from the image's unpacked layers directly, computing the overlay's merged view by
+ * hand (no mount needed): the topmost layer with a name wins, a whiteout (0/0 char device)
+ * deletes it from the layers below, an opaque directory hides everything below it.
+ * Owners, modes and times are kept: a database directory owned by uid 999 must stay so.
+ */
+import { copyFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, chmodSync, symlinkSync, Stats } from 'node:fs';
+import { join } from 'node:path';
+import { lgetxattr, mknod } from '../sys/libc';
+import { OVERLAY_OPAQUE_XATTR } from '../image/layer-writer';
+
+const MAX_SYMLINKS = 40;
+
+const lstatOrNull = (p: string): Stats | null => {
+  try { return lstatSync(p); } catch { return null; }
+};
+const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
+const isOpaque = (dir: string) => {
+  try { return lgetxattr(dir, OVERLAY_OPAQUE_XATTR)?.toString() === 'y'; } catch { return false; }
+};
+
+export interface MergedEntry { host: string; st: Stats }
+
+/** The entry at `parts` in the merged view (topmost layer), or null if absent or deleted. */
+export function findMerged(layersTopFirst: string[], parts: string[]): MergedEntry | null {
+  for (const layer of layersTopFirst) {
+    let stopBelow = false;
+    let reachable = true;
+    for (let i = 1; i < parts.length; i++) {
+      const p = join(layer, ...parts.slice(0, i));
+      const st = lstatOrNull(p);
+      if (!st) { reachable = false; break; }
+      if (isWhiteout(st) || !st.isDirectory()) return null;
+      if (isOpaque(p)) stopBelow = true;
+    }
+    if (reachable) {
+      const host = join(layer, ...parts);
+      const st = lstatOrNull(host);
+      if (st) return isWhiteout(st) ? null : { host, st };
+    }
+    if (stopBelow) return null;
+  }
+  return null;
+}
+
+/** The directory `parts` of the merged view: each name → its topmost entry (whiteouts applied). */
+export function listMerged(layersTopFirst: string[], parts: string[]): Map<string, MergedEntry> {
+  const out = new Map<string, MergedEntry>();
+  const hidden = new Set<string>();
+  for (const layer of layersTopFirst) {
+    let stopBelow = false;
+    let reachable = true;
+    for (let i = 1; i <= parts.length; i++) {
+      const p = join(layer, ...parts.slice(0, i));
+      const st = lstatOrNull(p);
+      if (!st) { reachable = false; break; }
+      if (isWhiteout(st) || !st.isDirectory()) return out; // lower layers are hidden from here
+      if (isOpaque(p)) stopBelow = true;
+    }
+    if (reachable) {
+      const dir = join(layer, ...parts);
+      for (const name of readdirSync(dir)) {
+        if (out.has(name) || hidden.has(name)) continue;
+        const st = lstatSync(join(dir, name));
+        if (isWhiteout(st)) hidden.add(name);
+        else out.set(name, { host: join(dir, name), st });
+      }
+    }
+    if (stopBelow) break;
+  }
+  return out;
+}
+
+/** Resolve `path` in the merged view, symlinks interpreted inside the image (never on the host). */
+export function resolveMerged(layersTopFirst: string[], path: string): string[] | null {
+  const queue = path.split('/');
+  let resolved: string[] = [];
+  let hops = 0;
+  while (queue.length) {
+    const c = queue.shift()!;
+    if (c === '' || c === '.') continue;
+    if (c === '..') { resolved.pop(); continue; }
+    const candidate = [...resolved, c];
+    const hit = findMerged(layersTopFirst, candidate);
+    if (!hit) return null;
+    if (hit.st.isSymbolicLink()) {
+      if (++hops > MAX_SYMLINKS) return null;
+      const target = readlinkSync(hit.host);
+      if (target.startsWith('/')) resolved = [];
+      queue.unshift(...target.split('/'));
+      continue;
+    }
+    resolved = candidate;
+  }
+  return resolved;
+}
+
+/** Copy one entry (and a directory's content) to `dest`, keeping type, owner, mode and times. */
+function copyEntry(layers: string[], parts: string[], e: MergedEntry, dest: string): void {
+  const st = e.st;
+  if (st.isDirectory()) {
+    mkdirSync(dest);
+    for (const [name, child] of listMerged(layers, parts)) copyEntry(layers, [...parts, name], child, join(dest, name));
+  } else if (st.isSymbolicLink()) {
+    symlinkSync(readlinkSync(e.host), dest);
+  } else if (st.isFile()) {
+    copyFileSync(e.host, dest);
+  } else if (st.isFIFO() || st.isCharacterDevice() || st.isBlockDevice()) {
+    mknod(dest, st.mode, Math.floor(st.rdev / 256) & 0xfff, (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00));
+  } else {
+    return; // sockets are not copied
+  }
+  lchownSync(dest, st.uid, st.gid);
+  if (!st.isSymbolicLink()) chmodSync(dest, st.mode & 0o7777); // after chown: chown clears setuid bits
+  lutimesSync(dest, st.atime, st.mtime);
+}
+
+/**
+ * Copy what the image (layer dirs, bottom → top) has at `path` into the directory `dest`,
+ * which also takes the image directory's owner and mode (as docker does). Returns false when
+ * the image has nothing there (or not a directory): the volume then stays as it is.
+ */
+export function copyUpFromImage(layerDirs: string[], path: string, dest: string): boolean {
+  const layers = [...layerDirs].reverse();
+  const parts = resolveMerged(layers, path);
+  if (!parts || parts.length === 0) return false;
+  const top = findMerged(layers, parts);
+  if (!top || !top.st.isDirectory()) return false;
+  for (const [name, child] of listMerged(layers, parts)) copyEntry(layers, [...parts, name], child, join(dest, name));
+  lchownSync(dest, top.st.uid, top.st.gid);
+  chmodSync(dest, top.st.mode & 0o7777);
+  return true;
+}

@@ -1,0 +1,86 @@
+/**
+ * Named volumes: directories the engine owns, outside any container, so their data outlives
+ * the containers that use them. Like docker's "local" driver:
+ *
+ *   ROOT/volumes/<name>/_data        what containers see (bind-mounted at the target path)
+ *   ROOT/volumes/<name>/volume.json  name, labels, creation time (validated with zod)
+ *
+ * Whether a volume is in use is a question about containers, answered in engine/volumes.ts.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { paths } from '../paths';
+import { writeFileAtomic } from '../fsutil';
+import { UserError } from '../errors';
+import { withStateLock } from '../lock';
+
+export const VolumeRecord = z.object({
+  Name: z.string(),
+  Driver: z.literal('local').default('local'),
+  Labels: z.record(z.string()).default({}),
+  CreatedAt: z.string(),
+  Anonymous: z.boolean().default(false),
+});
+export type VolumeRecord = z.infer<typeof VolumeRecord>;
+
+export const volumesDir = () => join(paths.root(), 'volumes');
+export const volumeDir = (name: string) => join(volumesDir(), name);
+export const volumeData = (name: string) => join(volumeDir(name), '_data');
+
+/** docker's rule for volume names (a name never contains '/', so it never escapes volumes/). */
+export const validVolumeName = (name: string) => /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name);
+
+export function readVolume(name: string): VolumeRecord | null {
+  if (!validVolumeName(name)) return null;
+  const file = join(volumeDir(name), 'volume.json');
+  if (!existsSync(file)) return null;
+  const r = VolumeRecord.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!r.success) throw new UserError(`volume ${name}: its record ${file} is invalid: ${r.error.issues[0].message}`, 1);
+  return r.data;
+}
+
+export function getVolume(name: string): VolumeRecord {
+  const v = readVolume(name);
+  if (!v) throw new UserError(`get ${name}: no such volume`, 1);
+  return v;
+}
+
+export function listVolumes(): VolumeRecord[] {
+  if (!existsSync(volumesDir())) return [];
+  const out: VolumeRecord[] = [];
+  for (const n of readdirSync(volumesDir()).sort()) {
+    try {
+      const v = readVolume(n);
+      if (v) out.push(v);
+    } catch { /* a broken record is reported by `volume inspect` */ }
+  }
+  return out;
+}
+
+/**
+ * Create a volume, or return the existing one (docker's `volume create` is idempotent too).
+ * `created` tells the caller whether it is new — a new, empty volume gets the image's content.
+ */
+export function createVolume(name: string | null, labels: Record<string, string> = {}): { volume: VolumeRecord; created: boolean } {
+  const anonymous = name === null;
+  const n = name ?? randomBytes(32).toString('hex');
+  if (!validVolumeName(n)) {
+    throw new UserError(`create ${n}: "${n}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`, 125);
+  }
+  return withStateLock(() => {
+    const existing = readVolume(n);
+    if (existing) return { volume: existing, created: false };
+    const volume: VolumeRecord = { Name: n, Driver: 'local', Labels: anonymous ? { 'com.docker.volume.anonymous': '' } : labels, CreatedAt: new Date().toISOString(), Anonymous: anonymous };
+    mkdirSync(volumeData(n), { recursive: true, mode: 0o755 });
+    writeFileAtomic(join(volumeDir(n), 'volume.json'), JSON.stringify(volume, null, 2) + '\n', 0o600);
+    return { volume, created: true };
+  });
+}
+
+/** Delete a volume's directory and data (the caller has checked that no container uses it). */
+export function deleteVolume(name: string): void {
+  if (!validVolumeName(name)) return;
+  rmSync(volumeDir(name), { recursive: true, force: true });
+}
