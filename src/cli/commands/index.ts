@@ -13,6 +13,7 @@ import { pauseCommand, unpauseCommand } from './pause';
 import { statsCommand } from './stats';
 import { topCommand } from './top';
 import { volumeCommand } from './volume';
+import { cpCommand } from './cp';
 
 /**
  * `container ls|rm|start|…`: docker's management-command spelling of the container commands.
@@ -23,7 +24,7 @@ function containerGroup(all: CommandModule<any, any>[]): CommandModule {
   const subs: CommandModule<any, any>[] = [];
   for (const c of all) {
     const name = String(c.command).split(' ')[0];
-    if (['run', 'create', 'start', 'stop', 'kill', 'restart', 'wait', 'rename', 'attach', 'logs', 'inspect', 'exec', 'pause', 'unpause', 'stats', 'top', 'rm'].includes(name)) subs.push(c);
+    if (['run', 'create', 'start', 'stop', 'kill', 'restart', 'wait', 'rename', 'attach', 'logs', 'inspect', 'exec', 'pause', 'unpause', 'stats', 'top', 'rm', 'cp'].includes(name)) subs.push(c);
   }
   const ps = byName('ps');
   if (ps) subs.push({ ...ps, command: 'ls', aliases: ['list', 'ps'] });
@@ -51,6 +52,7 @@ const topLevel: CommandModule<any, any>[] = [
   unpauseCommand,
   statsCommand,
   topCommand,
+  cpCommand,
 ];
 
 export const commands: CommandModule<any, any>[] = [...topLevel, containerGroup(topLevel), systemCommand, volumeCommand];

@@ -1,0 +1,325 @@
+/**
+ * `mini-run cp`: copy files between the host and a container, running or stopped.
+ *
+ * The container controls everything inside its root, including symlinks. Docker's
+ * CVE-2018-15664: a container that plants `/evil -> /` (or swaps a directory for such a link
+ * while the copy runs) made `docker cp` read or write the *host's* files, because the path was
+ * resolved on the host. Here every container path is resolved by the kernel with openat2's
+ * RESOLVE_IN_ROOT relative to a directory fd that acts as `/`: absolute symlinks and `..`
+ * cannot leave it, and there is no check-then-use window. After that first step, each entry
+ * is reached as `/proc/self/fd/<parent fd>/<name>` with no-follow semantics (lstat, O_NOFOLLOW,
+ * O_EXCL, unlink, mkdir, symlink never follow a final symlink) — one name at a time, inside a
+ * directory we already hold open.
+ *
+ * The root fd: for a running container, /proc/PID/root (its real root, with its volumes
+ * mounted). For a stopped one, we mount its overlay (and its volumes and binds) in a private
+ * mount namespace of our own main thread: nobody else sees those mounts, and the kernel
+ * removes them when this command exits.
+ */
+import {
+  closeSync, constants as fsc, copyFileSync, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, lstatSync,
+  lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, chmodSync,
+  utimesSync, Stats,
+} from 'node:fs';
+import { basename, join, resolve as resolveHost } from 'node:path';
+import { UserError } from '../errors';
+import { paths } from '../paths';
+import { withStateLock } from '../lock';
+import { SysError } from '../sys/errors';
+import { CLONE } from '../sys/constants';
+import { openat2, RESOLVE, unshare } from '../sys/libc';
+import { loadSpec } from '../runtime/container';
+import { LOWERDIR_BASE_ANNOTATION } from '../runtime/spec-util';
+import { makeRootPrivate, mountOverlayRoot } from '../runtime/rootfs';
+import { mountOne } from '../runtime/mounts';
+import { findContainer, isRunning, type ContainerRecord } from './container-store';
+import { toOciMounts } from './volumes';
+
+const O_PATH = 0o10000000;
+const O_CLOEXEC = 0o2000000;
+const fdPath = (fd: number, name?: string) => (name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`);
+
+let privateNamespace = false;
+
+/**
+ * Run `fn` with a directory fd that is the container's `/` (and the host path of that root).
+ * A stopped container is mounted for the duration, under the state lock (so that it is not
+ * started meanwhile with the same overlay upper dir).
+ */
+export function withContainerRoot<T>(rec: ContainerRecord, fn: (rootFd: number, rootPath: string) => T): T {
+  if (isRunning(rec)) {
+    const rootPath = `/proc/${rec.state.Pid}/root`;
+    const fd = openSync(rootPath, O_PATH | fsc.O_DIRECTORY | O_CLOEXEC);
+    try {
+      return fn(fd, rootPath);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return withStateLock(() => {
+    const dir = paths.container(rec.id);
+    const spec = loadSpec(dir);
+    const rootfs = join(dir, 'rootfs');
+    if (!privateNamespace) {
+      // Only this (main) thread moves to the new mount namespace; every call below is synchronous
+      // and so runs on it. The mounts vanish with the namespace when the command exits.
+      unshare(CLONE.NEWNS);
+      makeRootPrivate();
+      privateNamespace = true;
+    }
+    const overlay = (spec.mounts ?? []).find((m) => m.destination === '/');
+    if (!overlay) throw new UserError(`container ${rec.name}: its config has no root filesystem`, 1);
+    mountOverlayRoot(rootfs, overlay, spec.annotations?.[LOWERDIR_BASE_ANNOTATION]);
+    // The container's binds and volumes, so that cp reaches them as docker's does (tmpfs: empty when stopped).
+    for (const m of toOciMounts(rec.mounts.filter((x) => x.Type !== 'tmpfs'))) mountOne(rootfs, m);
+    const fd = openSync(rootfs, O_PATH | fsc.O_DIRECTORY | O_CLOEXEC);
+    try {
+      return fn(fd, rootfs);
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
+
+/** Open `path` inside the root: the kernel resolves every component as if rootFd were `/`. */
+export function openInRoot(rootFd: number, path: string, flags: number): number {
+  const rel = path.replace(/^\/+/, '') || '.';
+  return openat2(rootFd, rel, flags | O_CLOEXEC, RESOLVE.IN_ROOT | RESOLVE.NO_MAGICLINKS);
+}
+
+const notFound = (e: unknown) => e instanceof SysError && ['ENOENT', 'ENOTDIR'].includes(e.code ?? '');
+
+/** A container path split into its parent directory (resolved in root) and its last name. */
+function splitPath(path: string): { parent: string; name: string; contentsOnly: boolean; trailingSlash: boolean } {
+  const trailingSlash = path.endsWith('/');
+  const contentsOnly = path.endsWith('/.') || path === '.';
+  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+  const name = parts.pop() ?? '';
+  return { parent: '/' + parts.join('/'), name, contentsOnly, trailingSlash };
+}
+
+export interface CopyOptions { archive: boolean; followLink: boolean }
+
+// --- container → host
+
+function keepMeta(dest: string, st: Stats, o: CopyOptions, isLink: boolean): void {
+  if (o.archive) lchownSync(dest, st.uid, st.gid);
+  if (!isLink) {
+    chmodSync(dest, st.mode & 0o7777);
+    utimesSync(dest, st.atime, st.mtime);
+  } else {
+    lutimesSync(dest, st.atime, st.mtime);
+  }
+}
+
+/** Copy the entry `name` of the open container directory `pfd` to the host path `dest`. */
+function copyOutEntry(pfd: number, name: string, dest: string, o: CopyOptions, warn: (m: string) => void): void {
+  const path = fdPath(pfd, name);
+  const lst = lstatSync(path);
+  if (lst.isSymbolicLink()) {
+    rmSync(dest, { force: true });
+    symlinkSync(readlinkSync(path), dest);
+    keepMeta(dest, lst, o, true);
+    return;
+  }
+  if (!lst.isDirectory() && !lst.isFile()) {
+    warn(`skipping ${name}: not a regular file, directory or symlink`);
+    return;
+  }
+  // O_NOFOLLOW: if the container swapped the entry for a symlink since lstat, this fails (ELOOP).
+  const fd = openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_CLOEXEC | (lst.isDirectory() ? fsc.O_DIRECTORY : 0));
+  try {
+    const st = fstatSync(fd); // what we really opened
+    if (st.isDirectory()) {
+      let existing: Stats | null = null;
+      try { existing = statSync(dest); } catch { /* to be made */ }
+      if (existing && !existing.isDirectory()) throw new UserError(`cannot overwrite non-directory ${dest} with directory`, 1);
+      if (!existing) mkdirSync(dest, { mode: 0o700 });
+      for (const child of readdirSync(fdPath(fd))) copyOutEntry(fd, child, join(dest, child), o, warn);
+      keepMeta(dest, st, o, false);
+    } else if (st.isFile()) {
+      let existing: Stats | null = null;
+      try { existing = lstatSync(dest); } catch { /* to be made */ }
+      if (existing?.isDirectory()) throw new UserError(`cannot overwrite directory ${dest} with non-directory`, 1);
+      copyFileSync(fdPath(fd), dest);
+      keepMeta(dest, st, o, false);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function copyFromContainer(rec: ContainerRecord, srcPath: string, hostDest: string, o: CopyOptions, warn: (m: string) => void): void {
+  const src = splitPath(srcPath);
+  const dest = hostDest === '-' ? hostDest : resolveHost(hostDest);
+  if (dest === '-') throw new UserError('cp: writing a tar stream to stdout ("-") is not supported yet', 1);
+  withContainerRoot(rec, (rootFd) => {
+    let cur = srcPath;
+    let spl = src;
+    let pfd = -1;
+    let name = '';
+    let lst: Stats | null = null;
+    for (let hops = 0; ; hops++) {
+      try {
+        pfd = openInRoot(rootFd, spl.parent, O_PATH | fsc.O_DIRECTORY);
+      } catch (e) {
+        if (notFound(e)) throw new UserError(`Could not find the file ${srcPath} in container ${rec.name}`, 1);
+        throw e;
+      }
+      name = spl.name === '' ? '.' : spl.name;
+      try {
+        lst = lstatSync(fdPath(pfd, name));
+      } catch {
+        closeSync(pfd);
+        throw new UserError(`Could not find the file ${srcPath} in container ${rec.name}`, 1);
+      }
+      if (!(o.followLink && lst.isSymbolicLink()) || hops > 40) break;
+      // -L: follow the link by rewriting the path; the next lookup is again resolved in root.
+      const target = readlinkSync(fdPath(pfd, name));
+      closeSync(pfd);
+      cur = target.startsWith('/') ? target : `${spl.parent}/${target}`;
+      spl = { ...splitPath(cur), contentsOnly: src.contentsOnly };
+    }
+    const whole = src.contentsOnly || spl.name === '';
+    try {
+      let destSt: Stats | null = null;
+      try { destSt = statSync(dest); } catch { /* does not exist */ }
+      if (lst!.isDirectory()) {
+        if (destSt && !destSt.isDirectory()) throw new UserError(`cannot copy a directory to a file: ${hostDest}`, 1);
+        // SRC/. (or /): the content goes into DEST (created if needed); else DEST/<name> when DEST exists
+        copyOutEntry(pfd, name, whole || !destSt ? dest : join(dest, src.name), o, warn);
+      } else {
+        if (src.trailingSlash) throw new UserError(`${srcPath}: not a directory`, 1);
+        if (!destSt && hostDest.endsWith('/')) throw new UserError(`destination directory ${hostDest} does not exist`, 1);
+        copyOutEntry(pfd, name, destSt?.isDirectory() ? join(dest, src.name) : dest, o, warn);
+      }
+    } finally {
+      closeSync(pfd);
+    }
+  });
+}
+
+// --- host → container
+
+/** Create (or replace) the entry `name` in the open container directory `pfd` from the host's `src`. */
+function copyInEntry(src: string, pfd: number, name: string, o: CopyOptions, warn: (m: string) => void): void {
+  const st = lstatSync(src);
+  const target = fdPath(pfd, name);
+  let existing: Stats | null = null;
+  try { existing = lstatSync(target); } catch { /* new */ }
+  const uid = o.archive ? st.uid : 0;
+  const gid = o.archive ? st.gid : 0;
+  if (st.isDirectory()) {
+    if (existing && !existing.isDirectory()) unlinkSync(target); // unlink never follows a symlink
+    if (!existing || !existing.isDirectory()) mkdirSync(target, { mode: 0o700 });
+    const fd = openSync(target, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW | O_CLOEXEC);
+    try {
+      for (const child of readdirSync(src)) copyInEntry(join(src, child), fd, child, o, warn);
+      fchownSync(fd, uid, gid);
+      fchmodSync(fd, st.mode & 0o7777); // after chown, which clears set-id bits
+      futimesSync(fd, st.atime, st.mtime);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
+  if (existing?.isDirectory()) throw new UserError(`cannot overwrite directory ${name} with non-directory`, 1);
+  if (existing) unlinkSync(target);
+  if (st.isSymbolicLink()) {
+    symlinkSync(readlinkSync(src), target);
+    lchownSync(target, uid, gid);
+    lutimesSync(target, st.atime, st.mtime);
+  } else if (st.isFile()) {
+    // O_EXCL|O_CREAT: fails rather than follow a symlink planted at this name meanwhile.
+    const fd = openSync(target, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | O_CLOEXEC, 0o600);
+    try {
+      copyFileSync(src, fdPath(fd));
+      fchownSync(fd, uid, gid);
+      fchmodSync(fd, st.mode & 0o7777);
+      futimesSync(fd, st.atime, st.mtime);
+    } finally {
+      closeSync(fd);
+    }
+  } else {
+    warn(`skipping ${src}: not a regular file, directory or symlink`);
+  }
+}
+
+export function copyToContainer(hostSrc: string, rec: ContainerRecord, dstPath: string, o: CopyOptions, warn: (m: string) => void): void {
+  if (hostSrc === '-') throw new UserError('cp: reading a tar stream from stdin ("-") is not supported yet', 1);
+  const srcAbs = resolveHost(hostSrc);
+  let srcSt: Stats;
+  try {
+    srcSt = o.followLink ? statSync(srcAbs) : lstatSync(srcAbs);
+  } catch {
+    throw new UserError(`could not find the file ${hostSrc} on the host: no such file or directory`, 1);
+  }
+  const contentsOnly = hostSrc.endsWith('/.') && srcSt.isDirectory();
+  const srcName = basename(srcAbs);
+  const dst = splitPath(dstPath);
+  withContainerRoot(rec, (rootFd) => {
+    // Does DEST exist as a directory (symlinks followed, inside the root)?
+    let destDir: number | null = null;
+    try {
+      destDir = openInRoot(rootFd, dstPath, fsc.O_RDONLY | fsc.O_DIRECTORY);
+    } catch (e) {
+      if (!(e instanceof SysError) || !['ENOENT', 'ENOTDIR'].includes(e.code ?? '')) throw e;
+    }
+    try {
+      if (destDir !== null) {
+        if (contentsOnly) for (const child of readdirSync(srcAbs)) copyInEntry(join(srcAbs, child), destDir, child, o, warn);
+        else copyInEntry(srcAbs, destDir, srcName, o, warn);
+        return;
+      }
+      if (dst.trailingSlash) throw new UserError(`no such directory ${dstPath} in container ${rec.name}`, 1);
+      let pfd: number;
+      try {
+        pfd = openInRoot(rootFd, dst.parent, fsc.O_RDONLY | fsc.O_DIRECTORY);
+      } catch (e) {
+        if (notFound(e)) throw new UserError(`Could not find the file ${dst.parent} in container ${rec.name}`, 1);
+        throw e;
+      }
+      try {
+        copyInEntry(srcAbs, pfd, dst.name, o, warn);
+      } finally {
+        closeSync(pfd);
+      }
+    } finally {
+      if (destDir !== null) closeSync(destDir);
+    }
+  });
+}
+
+/** `CONTAINER:PATH` → its parts; a local path (absolute, or starting with '.') never names a container. */
+export function parseCpArg(arg: string): { container?: string; path: string } {
+  if (arg.startsWith('/') || arg.startsWith('.')) return { path: arg };
+  const i = arg.indexOf(':');
+  if (i <= 0) return { path: arg };
+  return { container: arg.slice(0, i), path: arg.slice(i + 1) || '/' };
+}
+
+export function copy(src: string, dst: string, o: CopyOptions, warn: (m: string) => void): void {
+  const s = parseCpArg(src);
+  const d = parseCpArg(dst);
+  if (s.container && d.container) throw new UserError('copying between containers is not supported', 1);
+  if (!s.container && !d.container) throw new UserError('must specify at least one container source', 1);
+  try {
+    if (s.container) {
+      const rec = findContainer(s.container);
+      copyFromContainer(rec, s.path.startsWith('/') ? s.path : '/' + s.path, dst, o, warn);
+    } else {
+      const rec = findContainer(d.container!);
+      copyToContainer(src, rec, d.path.startsWith('/') ? d.path : '/' + d.path, o, warn);
+    }
+  } catch (e) {
+    if (e instanceof SysError) {
+      if (e.code === 'EROFS') throw new UserError(`mounted volume is marked read-only: ${e.message}`, 1);
+      throw new UserError(e.message, 1);
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EROFS') throw new UserError('the destination is on a read-only file system', 1);
+    if (code === 'ELOOP') throw new UserError('a symbolic link appeared where a file was expected (changed while copying?)', 1);
+    if (code && !(e instanceof UserError)) throw new UserError((e as Error).message, 1);
+    throw e;
+  }
+}
