@@ -13,6 +13,7 @@ import { paths } from '../paths';
 import {
   containerDirAge, isAlive, listContainerIds, loadContainer, removeContainerDir, saveContainer,
 } from './container-store';
+import { sweepNetworkQuietly } from './network';
 
 /** Finalize one container whose supervisor is gone: no processes, no cgroup; record it exited (or remove it with --rm). */
 export function finalizeOrphan(id: string): void {
@@ -31,6 +32,7 @@ export function finalizeOrphan(id: string): void {
     FinishedAt: new Date().toISOString(),
   };
   rec.monitor = null;
+  rec.network.endpoint = null; // its address and rules are released by the network sweep
   saveContainer(rec);
 }
 
@@ -63,5 +65,7 @@ export function sweepStaleContainers(): string[] {
       }
     }
   });
+  // Network leases are host-wide (see network/host-state.ts): free those of dead supervisors.
+  sweepNetworkQuietly();
   return cleaned;
 }

@@ -9,6 +9,7 @@ import { paths } from '../paths';
 import { writeFileAtomic } from '../fsutil';
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
+import { ContainerNetwork } from '../network/schema';
 import { MountPoint } from '../volume/mount-point';
 import { removeAnonymousVolumes } from './volumes';
 
@@ -62,6 +63,8 @@ export const ContainerRecord = z.object({
     }).default({ Type: 'json-file', Config: {} }),
   }),
   RestartCount: z.number().int().nonnegative().default(0),
+  /** Networking: published ports, links, and where it is attached while it runs. */
+  network: ContainerNetwork.default({}),
   /** Binds, volumes and tmpfs mounts (-v, --mount, --tmpfs, --volumes-from, image VOLUMEs). */
   mounts: z.array(MountPoint).default([]),
   state: z.object({

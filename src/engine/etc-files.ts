@@ -31,7 +31,30 @@ export function containerResolvConf(hostNetwork: boolean): string {
   return lines.filter((l, i, a) => l !== '' || i < a.length - 1).join('\n') + '\n';
 }
 
-export function writeEtcFiles(dir: string, hostname: string, hostNetwork: boolean, hostUts: boolean): void {
+/** Networking's additions: --dns, --dns-search, --add-host NAME:IP. */
+export interface EtcExtras { dns?: string[]; dnsSearch?: string[]; extraHosts?: string[] }
+
+/** /etc/hosts of a container on a bridge: localhost, --add-host, --link entries, its own address. */
+export function hostsFile(o: { self?: { ip: string; names: string[] }; extra?: string[]; links?: { ip: string; names: string[] }[] }): string {
+  const lines = [...LOCAL_HOSTS];
+  for (const h of o.extra ?? []) {
+    const i = h.indexOf(':');
+    lines.push(`${h.slice(i + 1)}\t${h.slice(0, i)}`);
+  }
+  for (const l of o.links ?? []) lines.push(`${l.ip}\t${l.names.join(' ')}`);
+  if (o.self) lines.push(`${o.self.ip}\t${o.self.names.join(' ')}`);
+  return lines.join('\n') + '\n';
+}
+
+/** --dns replaces the nameservers, --dns-search the search domains (docker's rules). */
+export function applyDnsOptions(resolv: string, dns: string[] = [], search: string[] = []): string {
+  let lines = resolv.split('\n').filter((l) => l !== '');
+  if (dns.length) lines = [...lines.filter((l) => !/^\s*nameserver\s/.test(l)), ...dns.map((d) => `nameserver ${d}`)];
+  if (search.length) lines = [...lines.filter((l) => !/^\s*(search|domain)\s/.test(l)), `search ${search.join(' ')}`];
+  return lines.join('\n') + '\n';
+}
+
+export function writeEtcFiles(dir: string, hostname: string, hostNetwork: boolean, hostUts: boolean, extras: EtcExtras = {}): void {
   writeFileAtomic(join(dir, 'hostname'), (hostUts ? hostHostname() : hostname) + '\n');
   let hosts: string;
   if (hostNetwork) {
@@ -41,8 +64,8 @@ export function writeEtcFiles(dir: string, hostname: string, hostNetwork: boolea
       hosts = LOCAL_HOSTS.join('\n') + '\n';
     }
   } else {
-    hosts = LOCAL_HOSTS.join('\n') + '\n';
+    hosts = hostsFile({ extra: extras.extraHosts });
   }
   writeFileAtomic(join(dir, 'hosts'), hosts);
-  writeFileAtomic(join(dir, 'resolv.conf'), containerResolvConf(hostNetwork));
+  writeFileAtomic(join(dir, 'resolv.conf'), applyDnsOptions(containerResolvConf(hostNetwork), extras.dns, extras.dnsSearch));
 }

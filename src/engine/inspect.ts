@@ -7,6 +7,7 @@ import { paths } from '../paths';
 import { loadSpec } from '../runtime/container';
 import { logPath } from '../shim/json-log';
 import { isRunning, type ContainerRecord } from './container-store';
+import { networkSettings } from './network';
 import { inspectMount } from './volumes';
 
 export function inspectContainer(rec: ContainerRecord): Record<string, unknown> {
@@ -73,10 +74,6 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
       StopSignal: rec.config.StopSignal,
       ...(rec.config.StopTimeout !== null ? { StopTimeout: rec.config.StopTimeout } : {}),
     },
-    NetworkSettings: {
-      Networks: rec.hostConfig.NetworkMode === 'host' ? { host: {} } : { none: {} },
-      Ports: {},
-      IPAddress: '',
-    },
+    NetworkSettings: networkSettings(rec),
   };
 }

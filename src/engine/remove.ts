@@ -7,6 +7,7 @@ import { withStateLock } from '../lock';
 import { openCgroup } from '../runtime/cgroups';
 import { findContainer, isAlive, isRunning, listContainerIds, loadContainer, removeContainerDir, updateContainer } from './container-store';
 import { sweepStaleContainers } from './cleanup';
+import { releaseContainerNetwork } from './network';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -45,6 +46,7 @@ export async function removeContainer(ref: string, force: boolean, volumes = fal
     // Give its supervisor a moment to record the exit, so it does not write after we remove.
     for (let i = 0; i < 50 && isAlive(loadContainer(rec.id).monitor); i++) await sleep(100);
   }
+  releaseContainerNetwork(rec.id); // normally done by its supervisor already
   withStateLock(() => {
     openCgroup(rec.id).destroy();
     removeContainerDir(rec.id, { volumes });

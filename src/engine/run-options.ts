@@ -17,7 +17,19 @@ export interface RunOptions {
   pidMode?: string; // 'host' or undefined (private)
   utsMode?: string;
   ipcMode?: string;
-  network: string; // 'none' | 'host' (bridge comes with networking)
+  network: string; // 'bridge' (default) | 'none' | 'host' | 'container:NAME'
+  /** --network container:NAME, resolved by the engine: the other container's /proc/PID/ns/net. */
+  networkNsPath?: string;
+  // --- networking (see engine/network.ts)
+  publish?: import('../network/ports').PortBinding[];
+  publishAll?: boolean;
+  ip?: string;
+  macAddress?: string;
+  networkAliases?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  addHosts?: string[];
+  links?: string[];
   init: boolean;
   privileged: boolean;
   capAdd: string[];

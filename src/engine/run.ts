@@ -23,6 +23,7 @@ import {
   listContainers, saveContainer, removeContainerDir, processStartTime, loadContainer, updateContainer, type ContainerRecord,
 } from './container-store';
 import { sweepStaleContainers } from './cleanup';
+import { networkRecordFor } from './network';
 import { prepareMounts, removeAnonymousVolumes, toOciMounts } from './volumes';
 import type { MountPoint } from '../volume/mount-point';
 
@@ -66,13 +67,14 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
       }
     }
     const name = opts.name?.replace(/^\//, '') ?? generateName(taken);
+    const network = networkRecordFor(opts, config);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     let mountPoints: MountPoint[] = [];
     try {
       for (const d of ['upper', 'work', 'rootfs']) mkdirSync(join(dir, d), { mode: 0o755 });
       mountPoints = prepareMounts(opts, config, layerDirs(image));
       const spec = buildSpec({ id, opts, image: config, layerDirs: layerDirs(image), layerLinks: layerShortLinks(image), containerDir: dir, userMounts: toOciMounts(mountPoints) });
-      writeEtcFiles(dir, spec.hostname!, opts.network === 'host', opts.utsMode === 'host');
+      writeEtcFiles(dir, spec.hostname!, opts.network === 'host', opts.utsMode === 'host', { dns: opts.dns, dnsSearch: opts.dnsSearch, extraHosts: opts.addHosts });
       writeFileAtomic(join(dir, 'config.json'), JSON.stringify(spec, null, 2) + '\n');
       const now = new Date().toISOString();
       const rec: ContainerRecord = {
@@ -96,6 +98,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
           LogConfig: { Type: 'json-file', Config: opts.logOpts },
         },
         RestartCount: 0,
+        network,
         mounts: mountPoints,
         state: { Status: 'created', Pid: 0, ExitCode: 0, OOMKilled: false, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z', ManuallyStopped: false },
         monitor: { pid: process.pid, startTime: processStartTime(process.pid) ?? '' },

@@ -152,7 +152,8 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
   if (opts.pidMode !== 'host') namespaces.push({ type: 'pid' });
   if (opts.utsMode !== 'host') namespaces.push({ type: 'uts' });
   if (opts.ipcMode !== 'host') namespaces.push({ type: 'ipc' });
-  if (opts.network !== 'host') namespaces.push({ type: 'network' });
+  // --network container:NAME: join that container's network namespace (the init setns()es into it).
+  if (opts.network !== 'host') namespaces.push(opts.networkNsPath ? { type: 'network', path: opts.networkNsPath } : { type: 'network' });
   if (cgroupV2) namespaces.push({ type: 'cgroup' }); // docker's default on cgroup v2 hosts
 
   // --- resources

@@ -16,7 +16,8 @@
  * *future children*. So the parent calls it just before spawning the init (see container.ts).
  */
 import { CLONE } from '../sys/constants';
-import { interfaceUp, unshare } from '../sys/libc';
+import { closeSync, openSync } from 'node:fs';
+import { interfaceUp, setns, unshare } from '../sys/libc';
 import type { NamespaceType, RuntimeSpec } from './spec';
 import { hasNamespace } from './spec-util';
 
@@ -39,6 +40,17 @@ export function initNamespaceFlags(spec: RuntimeSpec): number {
 
 /** Create the container's namespaces (all in one call) and bring up `lo` in a new network one. */
 export function enterNewNamespaces(spec: RuntimeSpec): void {
+  // Namespaces given by path are joined, not created (docker's --network container:NAME).
+  // Joining first: the path is a file of the host's /proc, before our own mounts change anything.
+  for (const ns of spec.linux.namespaces) {
+    if (!ns.path || ns.type === 'pid' || ns.type === 'user') continue;
+    const fd = openSync(ns.path, 'r');
+    try {
+      setns(fd, FLAG[ns.type], ns.path);
+    } finally {
+      closeSync(fd);
+    }
+  }
   const flags = initNamespaceFlags(spec);
   if (flags) unshare(flags);
   // A new network namespace has only `lo`, and it is down: even 127.0.0.1 would not work.

@@ -23,6 +23,7 @@ import { withStateLock } from '../lock';
 import { JsonLogWriter, logPath, parseLogOptions } from './json-log';
 import { AttachServer } from './attach-server';
 import { shouldRestart, nextBackoff } from './restart-policy';
+import { ContainerNetworking } from '../engine/network';
 
 export interface SupervisorOptions {
   /** A foreground run: relay to our own stdio/terminal; no attach socket. */
@@ -118,6 +119,8 @@ export class Supervisor {
     const { out: outPipe, err: errPipe, in: inPipe, stdio } = pipes;
 
     let container: StartedContainer;
+    // Networking: host ports reserved now (the userland proxy listens), eth0 at onNamespaces.
+    const networking = new ContainerNetworking(rec);
     const waitForClient = this.opts.awaitClient === true && pending === undefined && !this.clientSeen;
     try {
       if (server) await server.listen();
@@ -126,6 +129,7 @@ export class Supervisor {
         await Promise.race([server.firstClient, deadline(30_000)]);
         this.clientSeen = true;
       }
+      await networking.prepare();
       container = await startContainer(dir, this.id, {
         interactive: wantStdin,
         stdio,
@@ -133,8 +137,14 @@ export class Supervisor {
         size: server ? { rows: 24, cols: 80 } : undefined,
         proxySignals: this.opts.foreground,
         onTerminalOutput: (d: Buffer) => log.write('stdout', d),
-      }, {}, pending);
+      }, {
+        onNamespaces: (pid) => {
+          const endpoint = networking.attach(pid);
+          if (endpoint) updateContainer(this.id, (r) => { r.network.endpoint = endpoint; });
+        },
+      }, pending);
     } catch (err) {
+      networking.detach();
       for (const p of [outPipe, errPipe, inPipe]) if (p) { closeQuietly(p.read); closeQuietly(p.write); }
       server?.error((err as Error).message, err instanceof UserError ? err.exitCode : 125);
       server?.close();
@@ -191,6 +201,9 @@ export class Supervisor {
     }
 
     const exit = await container.wait();
+    // The namespace is gone with the program: give back the address, rules and ports.
+    networking.detach();
+    try { updateContainer(this.id, (r) => { r.network.endpoint = null; }); } catch { /* removed meanwhile */ }
     await Promise.race([Promise.all(drained), deadline(2000)]);
     if (this.opts.localStdin && stdinSock) process.stdin.unpipe(stdinSock);
     stdinSock?.destroy();

@@ -63,7 +63,7 @@ describe.skipIf(!usable)('pause, unpause, stats and top on a running container',
     // A stopped container for the "not running" cases and `stats -a`.
     const stopped = cli('run', '--name', 'stopped', IMG, 'true');
     if (stopped.status !== 0) throw new Error(`run failed: ${stopped.stderr}`);
-    target = spawn(process.execPath, [BIN, '--root', root, 'run', '--rm', '--name', 'target', '--memory', '64m', IMG, 'sh', '-c', LOOP], {
+    target = spawn(process.execPath, [BIN, '--root', root, 'run', '--rm', '--network', 'none', '--name', 'target', '--memory', '64m', IMG, 'sh', '-c', LOOP], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

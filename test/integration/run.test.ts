@@ -60,8 +60,8 @@ describe('isolation seen from inside', () => {
     expect(r.stdout.trim().split('\n')).toEqual(host);
   });
 
-  it('with --network none (the default for now) sees only lo, and it is up', () => {
-    const r = sh('ip -o link | cut -d: -f2; ping -c1 -W1 127.0.0.1 >/dev/null && echo ping-ok');
+  it('with --network none sees only lo, and it is up', () => {
+    const r = sh('ip -o link | cut -d: -f2; ping -c1 -W1 127.0.0.1 >/dev/null && echo ping-ok', ['--network', 'none']);
     expect(r.stdout.split('\n').map((s) => s.trim()).filter(Boolean)).toEqual(['lo', 'ping-ok']);
   });
 

@@ -12,6 +12,8 @@ import { registryCommands } from './registry';
 import { pauseCommand, unpauseCommand } from './pause';
 import { statsCommand } from './stats';
 import { topCommand } from './top';
+import { portCommand } from './port';
+import { networkCommand, infoCommand } from './network';
 import { volumeCommand } from './volume';
 import { cpCommand } from './cp';
 
@@ -52,6 +54,9 @@ const topLevel: CommandModule<any, any>[] = [
   unpauseCommand,
   statsCommand,
   topCommand,
+  portCommand,
+  networkCommand,
+  infoCommand,
   cpCommand,
 ];
 

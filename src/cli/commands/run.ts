@@ -5,6 +5,7 @@ import type { Argv, CommandModule, Options } from 'yargs';
 import { UserError } from '../../errors';
 import { parseBytes } from '../../engine/units';
 import type { RunOptions } from '../../engine/run-options';
+import { parsePublish } from '../../network/ports';
 
 /** The flags of `run` (and later `create`), in one table: yargs reads it, and so does the splitter below. */
 export const RUN_FLAGS: Record<string, Options> = {
@@ -21,7 +22,16 @@ export const RUN_FLAGS: Record<string, Options> = {
   pid: { type: 'string', describe: "PID namespace to use ('host' to share the host's)" },
   uts: { type: 'string', describe: "UTS namespace to use ('host' to share the host's)" },
   ipc: { type: 'string', describe: "IPC namespace to use ('host' to share the host's)" },
-  network: { alias: 'net', type: 'string', describe: "Network: 'none' (only lo) or 'host'", default: 'none' },
+  network: { alias: 'net', type: 'string', describe: "Network: 'bridge' (mini-run0), 'none' (only lo), 'host', 'container:NAME'", default: 'bridge' },
+  publish: { alias: 'p', type: 'string', describe: "Publish a container's port(s) to the host ([ip:][hostPort:]containerPort[/proto])" },
+  'publish-all': { alias: 'P', type: 'boolean', describe: 'Publish all exposed ports to free host ports' },
+  ip: { type: 'string', describe: 'IPv4 address (e.g. 10.88.0.50)' },
+  'mac-address': { type: 'string', describe: 'Container MAC address (e.g. 02:42:0a:58:00:32)' },
+  'network-alias': { type: 'string', describe: 'Add network-scoped alias for the container' },
+  dns: { type: 'string', describe: 'Set custom DNS servers' },
+  'dns-search': { type: 'string', describe: 'Set custom DNS search domains' },
+  'add-host': { type: 'string', describe: 'Add a custom host-to-IP mapping (host:ip)' },
+  link: { type: 'string', describe: 'Add link to another container (NAME[:ALIAS])' },
   init: { type: 'boolean', describe: 'Run an init inside the container that forwards signals and reaps processes' },
   privileged: { type: 'boolean', describe: 'Give extended privileges to this container' },
   'cap-add': { type: 'string', describe: 'Add Linux capabilities' },
@@ -161,9 +171,17 @@ function namespaceMode(v: unknown, flag: string): string | undefined {
 }
 
 export function toRunOptions(a: RunArgs): RunOptions {
-  const network = String(a.network ?? 'none');
-  if (network !== 'none' && network !== 'host') {
-    throw new UserError(`network "${network}" is not supported yet: use --network none or --network host (bridge networking comes in a later version)`, 125);
+  const network = String(a.network ?? 'bridge') === 'default' ? 'bridge' : String(a.network ?? 'bridge');
+  if (network !== 'none' && network !== 'host' && network !== 'bridge' && !/^container:./.test(network)) {
+    throw new UserError(`network ${network} not found (mini-run knows bridge, none, host and container:NAME)`, 125);
+  }
+  const netOnly = (flag: string) => {
+    if (a[flag] !== undefined && network !== 'bridge') throw new UserError(`conflicting options: --${flag} needs a bridge network, not --network ${network}`, 125);
+  };
+  for (const f of ['publish', 'ip', 'mac-address', 'link']) netOnly(f);
+  if (a['publish-all'] && network !== 'bridge') throw new UserError(`conflicting options: --publish-all needs a bridge network, not --network ${network}`, 125);
+  for (const h of list(a['add-host'])) {
+    if (!/^[^:]+:\d{1,3}(\.\d{1,3}){3}$/.test(h)) throw new UserError(`invalid argument "${h}" for "--add-host" flag: expected HOST:IP`, 125);
   }
   const memorySwap = a['memory-swap'] === undefined ? undefined : String(a['memory-swap']) === '-1' ? -1 : parseBytes(String(a['memory-swap']), '--memory-swap');
   const num = (k: string) => {
@@ -194,6 +212,15 @@ export function toRunOptions(a: RunArgs): RunOptions {
     utsMode: namespaceMode(a.uts, 'uts'),
     ipcMode: namespaceMode(a.ipc, 'ipc'),
     network,
+    publish: list(a.publish).flatMap(parsePublish),
+    publishAll: !!a['publish-all'],
+    ip: a.ip as string | undefined,
+    macAddress: a['mac-address'] as string | undefined,
+    networkAliases: list(a['network-alias']),
+    dns: list(a.dns),
+    dnsSearch: list(a['dns-search']),
+    addHosts: list(a['add-host']),
+    links: list(a.link),
     init: !!a.init,
     privileged: !!a.privileged,
     capAdd: list(a['cap-add']),

@@ -13,9 +13,19 @@ const bootCommand: CommandModule = {
   },
 };
 
+const pruneCommand: CommandModule = {
+  command: 'prune',
+  describe: 'Clean up what crashed runs left: stale containers, network addresses, rules and the idle bridge',
+  handler: async () => {
+    const { sweepStaleContainers } = await import('../../engine/cleanup');
+    const cleaned = sweepStaleContainers();
+    process.stdout.write(`Cleaned ${cleaned.length} stale container(s); network state swept\n`);
+  },
+};
+
 export const systemCommand: CommandModule = {
   command: 'system <command>',
   describe: 'Manage mini-run itself',
-  builder: (y) => y.command(bootCommand).demandCommand(1, 'mini-run system: a subcommand is needed (boot)'),
+  builder: (y) => y.command(bootCommand).command(pruneCommand).demandCommand(1, 'mini-run system: a subcommand is needed (boot, prune)'),
   handler: () => undefined,
 };

@@ -1,0 +1,201 @@
+/**
+ * Attaching a container to a bridge, and detaching it.
+ *
+ * A network namespace starts with only `lo`. To connect it, we make a **veth pair** — two
+ * virtual interfaces joined like the two ends of a cable: a packet sent into one comes out of
+ * the other. One end stays on the host and is plugged into the **bridge** (a virtual switch,
+ * `mini-run0`, whose own address 10.88.0.1 is the containers' gateway); the other end is
+ * created directly inside the container's namespace and named `eth0`. The container gets an
+ * address of the bridge's subnet and a default route via the gateway; the host routes its
+ * packets on (ip_forward) and masquerades them (see firewall.ts).
+ *
+ * When the container's last process exits, the kernel deletes its network namespace and,
+ * with it, the veth end inside — which destroys the pair. We still delete the host end
+ * explicitly (synchronously, so a restart can reuse its name at once).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { runCommand } from '../sys/command';
+import { traceNote } from '../sys/trace';
+import { UserError } from '../errors';
+import { allocateAddress, macForAddress, parseSubnet } from './ipam';
+import * as fw from './firewall';
+import { withNetLock, type HostNetState, type Lease } from './host-state';
+import type { PortBinding } from './ports';
+
+export const DEFAULT_BRIDGE = 'mini-run0';
+export const DEFAULT_SUBNET = process.env.MINI_RUN_BRIDGE_SUBNET ?? '10.88.0.0/16';
+export const DEFAULT_GATEWAY = process.env.MINI_RUN_BRIDGE_GATEWAY ?? '10.88.0.1';
+
+export interface NetworkDef { name: string; bridge: string; subnet: string; gateway: string; internal?: boolean }
+
+export const DEFAULT_NETWORK: NetworkDef = { name: 'bridge', bridge: DEFAULT_BRIDGE, subnet: DEFAULT_SUBNET, gateway: DEFAULT_GATEWAY };
+
+export interface Endpoint {
+  network: string;
+  bridge: string;
+  ip: string;
+  prefixLen: number;
+  gateway: string;
+  mac: string;
+  hostVeth: string;
+  ports: PortBinding[];
+}
+
+export interface AttachRequest {
+  root: string;
+  containerId: string;
+  pid: number;
+  net: NetworkDef;
+  ip?: string;
+  mac?: string;
+  ports: PortBinding[];
+  monitor: { pid: number; startTime: string };
+}
+
+const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+
+function linkExists(name: string): boolean {
+  return runCommand(['ip', 'link', 'show', 'dev', name], { allowFailure: true }).status === 0;
+}
+
+export function hostVethName(containerId: string): string {
+  return `mr-${containerId.slice(0, 8)}`; // 11 characters: interface names are at most 15
+}
+
+function processAlive(m: { pid: number; startTime: string }): boolean {
+  try {
+    const stat = readFileSync(`/proc/${m.pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] === m.startTime;
+  } catch {
+    return false;
+  }
+}
+
+/** The bridge exists, has its gateway address, is up; our rules for it are in place. */
+function ensureBridge(s: HostNetState, net: NetworkDef): void {
+  if (!s.baseInstalled) {
+    fw.installBase();
+    s.baseInstalled = true;
+  }
+  if (!linkExists(net.bridge)) {
+    const prefix = parseSubnet(net.subnet).prefix;
+    runCommand(['ip', 'link', 'add', net.bridge, 'type', 'bridge']);
+    runCommand(['ip', 'addr', 'add', `${net.gateway}/${prefix}`, 'dev', net.bridge]);
+    runCommand(['ip', 'link', 'set', net.bridge, 'up']);
+  }
+  if (!s.bridges[net.bridge]) {
+    if (!net.internal) fw.addBridgeRules({ bridge: net.bridge, subnet: net.subnet });
+    s.bridges[net.bridge] = { subnet: net.subnet, gateway: net.gateway };
+  }
+  // Routing between the bridge and the host's other interfaces needs forwarding on.
+  if (!net.internal && readFileSync(IP_FORWARD, 'utf8').trim() === '0') {
+    writeFileSync(IP_FORWARD, '1');
+    s.ipForwardSetByUs = true;
+    traceNote('net.ipv4.ip_forward was 0: set to 1 (restored when the last container goes)');
+  }
+}
+
+/** Undo one lease: its DNAT rules, its host veth, the lease itself. */
+function dropLease(s: HostNetState, lease: Lease): void {
+  for (const d of lease.dnat) fw.removeDnat(d);
+  if (linkExists(lease.hostVeth)) runCommand(['ip', 'link', 'del', lease.hostVeth], { allowFailure: true });
+  s.leases = s.leases.filter((l) => l !== lease);
+}
+
+/** With no lease left, give the host back: rules, chains, bridges, ip_forward. */
+function releaseHostIfIdle(s: HostNetState, keepBridges: ReadonlySet<string> = new Set()): void {
+  for (const [bridge, b] of Object.entries(s.bridges)) {
+    if (s.leases.some((l) => l.bridge === bridge)) continue;
+    fw.removeBridgeRules({ bridge, subnet: b.subnet });
+    if (!keepBridges.has(bridge) && linkExists(bridge)) runCommand(['ip', 'link', 'del', bridge], { allowFailure: true });
+    delete s.bridges[bridge];
+  }
+  if (s.leases.length > 0) return;
+  if (s.baseInstalled) {
+    fw.removeBase();
+    s.baseInstalled = false;
+  }
+  if (s.ipForwardSetByUs) {
+    writeFileSync(IP_FORWARD, '0');
+    s.ipForwardSetByUs = false;
+    traceNote('net.ipv4.ip_forward set back to 0');
+  }
+}
+
+/** Leases whose supervisor died (a crash): undo them. */
+function sweepDeadLeases(s: HostNetState): number {
+  const dead = s.leases.filter((l) => !processAlive(l.monitor));
+  for (const l of dead) {
+    traceNote(`network: ${l.ip} of container ${l.containerId.slice(0, 12)} was left by a dead supervisor; releasing`);
+    dropLease(s, l);
+  }
+  return dead.length;
+}
+
+/** Give the container with init PID `pid` its eth0 on the network. Synchronous: called before the program starts. */
+export function attachContainer(req: AttachRequest): Endpoint {
+  const subnet = parseSubnet(req.net.subnet);
+  const hostVeth = hostVethName(req.containerId);
+  const lease = withNetLock((s) => {
+    sweepDeadLeases(s);
+    // A previous life of this container (restart) may still hold its lease.
+    for (const l of s.leases.filter((x) => x.containerId === req.containerId && x.root === req.root)) dropLease(s, l);
+    ensureBridge(s, req.net);
+    const taken = new Set(s.leases.filter((l) => l.network === req.net.name || l.bridge === req.net.bridge).map((l) => l.ip));
+    const ip = allocateAddress(subnet, req.net.gateway, taken, req.ip);
+    const l: Lease = { ip, network: req.net.name, bridge: req.net.bridge, root: req.root, containerId: req.containerId, hostVeth, monitor: req.monitor, dnat: [] };
+    s.leases.push(l);
+    return l;
+  });
+  const mac = req.mac ?? macForAddress(lease.ip);
+  try {
+    if (linkExists(hostVeth)) runCommand(['ip', 'link', 'del', hostVeth], { allowFailure: true });
+    // One end on the host, the other created right inside the container's namespace as eth0.
+    runCommand(['ip', 'link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'address', mac, 'netns', String(req.pid)]);
+    runCommand(['ip', 'link', 'set', hostVeth, 'master', req.net.bridge, 'up']);
+    // Inside the namespace: address, up, default route via the bridge's address.
+    const inside = [
+      `addr add ${lease.ip}/${subnet.prefix} dev eth0`,
+      'link set eth0 up',
+      ...(req.net.internal ? [] : [`route add default via ${req.net.gateway} dev eth0`]),
+    ].join('\n') + '\n';
+    runCommand(['nsenter', `--net=/proc/${req.pid}/ns/net`, 'ip', '-batch', '-'], { input: inside });
+    const ports = req.ports;
+    const dnat: fw.Dnat[] = ports.map((p) => ({
+      proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, dest: lease.ip, destPort: p.containerPort, bridge: req.net.bridge,
+      tag: `mr-${req.containerId.slice(0, 12)}`,
+    }));
+    // Record the rules before adding them: a crash in between leaves nothing the sweep does not know.
+    withNetLock((s) => {
+      const l = s.leases.find((x) => x.ip === lease.ip && x.containerId === req.containerId);
+      if (l) l.dnat = dnat;
+    });
+    for (const d of dnat) fw.addDnat(d);
+    return { network: req.net.name, bridge: req.net.bridge, ip: lease.ip, prefixLen: subnet.prefix, gateway: req.net.gateway, mac, hostVeth, ports };
+  } catch (err) {
+    detachContainer(req.root, req.containerId);
+    throw err instanceof UserError ? err : new UserError(`network setup failed: ${(err as Error).message}`, 125);
+  }
+}
+
+/** Undo attachContainer: rules, veth, address; the bridge and our chains go with the last container. */
+export function detachContainer(root: string, containerId: string, keepBridges?: ReadonlySet<string>): void {
+  withNetLock((s) => {
+    for (const l of s.leases.filter((x) => x.containerId === containerId && x.root === root)) dropLease(s, l);
+    sweepDeadLeases(s);
+    releaseHostIfIdle(s, keepBridges);
+  });
+}
+
+/** Crash clean-up (sweep / system prune): leases of dead supervisors, and an idle host given back. */
+export function sweepNetwork(keepBridges?: ReadonlySet<string>): void {
+  withNetLock((s) => {
+    sweepDeadLeases(s);
+    releaseHostIfIdle(s, keepBridges);
+  });
+}
+
+/** Addresses in use on a network (for DNS, links, inspect). */
+export function leasesOf(network?: string): Lease[] {
+  return withNetLock((s) => s.leases.filter((l) => network === undefined || l.network === network));
+}

@@ -1,0 +1,205 @@
+/**
+ * The host's packet filter, used the way the host has it set up. Three possibilities:
+ *
+ *   iptables-legacy  the old x_tables kernel tables, edited with `iptables`
+ *   iptables-nft     the same `iptables` command, translated to nftables underneath
+ *   nft              nftables alone (no iptables command)
+ *
+ * With either iptables, mini-run keeps its rules in chains of its own (MINI-RUN-*) and adds
+ * exactly one jump to each from the built-in chains; with nft, in a table of its own
+ * (`ip mini_run`). Removing them removes exactly what was added — nobody else's rules are
+ * touched, nothing is flushed but our own chains.
+ *
+ * The rules, and why:
+ *   MASQUERADE  a container's packets leave with the host's address (the outside has no
+ *               route back to 10.88.0.0/16), and replies are translated back by conntrack
+ *   DNAT        a packet to a published host port is re-addressed to the container
+ *   FORWARD     packets to and from the bridge may be routed (some hosts default to DROP)
+ */
+import { runCommand } from '../sys/command';
+
+export type FirewallKind = 'iptables-legacy' | 'iptables-nft' | 'nft' | 'none';
+
+export interface FirewallInfo { kind: FirewallKind; detail: string }
+
+let detected: FirewallInfo | null = null;
+
+/** Which packet filter this host uses (MINI_RUN_FIREWALL=iptables|nft|none overrides). */
+export function detectFirewall(): FirewallInfo {
+  if (detected) return detected;
+  const forced = process.env.MINI_RUN_FIREWALL;
+  const ipt = tryRun(['iptables', '--version']);
+  const nft = tryRun(['nft', '--version']);
+  if (forced === 'none') detected = { kind: 'none', detail: 'disabled by MINI_RUN_FIREWALL=none' };
+  else if (ipt !== null && forced !== 'nft') {
+    const kind: FirewallKind = ipt.includes('nf_tables') ? 'iptables-nft' : 'iptables-legacy';
+    detected = { kind, detail: ipt.trim() };
+  } else if (nft !== null) detected = { kind: 'nft', detail: nft.trim() };
+  else detected = { kind: 'none', detail: 'no iptables or nft command found: no NAT, no published ports from other hosts' };
+  return detected;
+}
+
+function tryRun(argv: string[]): string | null {
+  try {
+    const r = runCommand(argv, { allowFailure: true });
+    return r.status === 0 ? r.stdout + r.stderr : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface BridgeRules { bridge: string; subnet: string }
+
+export interface Dnat { proto: string; hostIp: string; hostPort: number; dest: string; destPort: number; bridge: string; tag: string }
+
+// ------------------------------------------------------------------ iptables
+
+const CHAINS = { post: 'MINI-RUN-POSTROUTING', dnat: 'MINI-RUN-DNAT', fwd: 'MINI-RUN-FORWARD' };
+
+/** Our jumps from the built-in chains: [table, chain, match...]. */
+const JUMPS: [string, string, string[], string][] = [
+  ['nat', 'POSTROUTING', [], CHAINS.post],
+  ['nat', 'PREROUTING', ['-m', 'addrtype', '--dst-type', 'LOCAL'], CHAINS.dnat],
+  // Not for 127.0.0.0/8: connections to localhost are served by the userland proxy.
+  ['nat', 'OUTPUT', ['!', '-d', '127.0.0.0/8', '-m', 'addrtype', '--dst-type', 'LOCAL'], CHAINS.dnat],
+  ['filter', 'FORWARD', [], CHAINS.fwd],
+];
+
+function ipt(args: string[], allowFailure = false) {
+  return runCommand(['iptables', '-w', ...args], { allowFailure });
+}
+
+function bridgeRuleArgs(r: BridgeRules): [string, string, string[]][] {
+  return [
+    ['nat', CHAINS.post, ['-s', r.subnet, '!', '-o', r.bridge, '-j', 'MASQUERADE']],
+    ['filter', CHAINS.fwd, ['-o', r.bridge, '-j', 'ACCEPT']],
+    ['filter', CHAINS.fwd, ['-i', r.bridge, '-j', 'ACCEPT']],
+  ];
+}
+
+function dnatArgs(d: Dnat): string[] {
+  return ['-p', d.proto, ...(d.hostIp && d.hostIp !== '0.0.0.0' ? ['-d', d.hostIp] : []), '--dport', String(d.hostPort),
+    '!', '-i', d.bridge, '-m', 'comment', '--comment', d.tag, '-j', 'DNAT', '--to-destination', `${d.dest}:${d.destPort}`];
+}
+
+// ----------------------------------------------------------------------- nft
+
+const NFT_TABLE = 'mini_run';
+
+function nft(script: string, allowFailure = false) {
+  return runCommand(['nft', '-f', '-'], { input: script, allowFailure });
+}
+
+function nftHandles(chain: string, tag: string): string[] {
+  const r = runCommand(['nft', '-a', 'list', 'chain', 'ip', NFT_TABLE, chain], { allowFailure: true });
+  return r.stdout.split('\n').filter((l) => l.includes(`"${tag}"`)).map((l) => /# handle (\d+)/.exec(l)?.[1]).filter((h): h is string => !!h);
+}
+
+// ------------------------------------------------------------------- the API
+
+/** Our chains and jumps (before the first container's rules). */
+export function installBase(): void {
+  const fw = detectFirewall();
+  if (fw.kind === 'none') return;
+  if (fw.kind === 'nft') {
+    nft([
+      `table ip ${NFT_TABLE} {`,
+      '  chain dnat { }',
+      '  chain prerouting { type nat hook prerouting priority dstnat; fib daddr type local jump dnat; }',
+      '  chain output { type nat hook output priority -100; ip daddr != 127.0.0.0/8 fib daddr type local jump dnat; }',
+      '  chain postrouting { type nat hook postrouting priority srcnat; }',
+      '  chain forward { type filter hook forward priority filter; }',
+      '}',
+    ].join('\n'));
+    return;
+  }
+  for (const [table, , , target] of JUMPS) {
+    if (ipt(['-t', table, '-n', '-L', target], true).status !== 0) ipt(['-t', table, '-N', target]);
+  }
+  for (const [table, chain, match, target] of JUMPS) {
+    if (ipt(['-t', table, '-C', chain, ...match, '-j', target], true).status !== 0) ipt(['-t', table, '-I', chain, ...match, '-j', target]);
+  }
+}
+
+/** Remove our jumps and chains (after the last container's rules are gone). */
+export function removeBase(): void {
+  const fw = detectFirewall();
+  if (fw.kind === 'none') return;
+  if (fw.kind === 'nft') {
+    nft(`delete table ip ${NFT_TABLE}`, true);
+    return;
+  }
+  for (const [table, chain, match, target] of JUMPS) {
+    while (ipt(['-t', table, '-D', chain, ...match, '-j', target], true).status === 0) { /* exactly ours, however many */ }
+  }
+  for (const [table, , , target] of JUMPS) {
+    // Our own chain should be empty by now; flush only it (never anyone else's) in case a crash left a rule.
+    if (ipt(['-t', table, '-X', target], true).status !== 0) {
+      ipt(['-t', table, '-F', target], true);
+      ipt(['-t', table, '-X', target], true);
+    }
+  }
+}
+
+export function addBridgeRules(r: BridgeRules): void {
+  const fw = detectFirewall();
+  if (fw.kind === 'none') return;
+  if (fw.kind === 'nft') {
+    const tag = `mr-bridge-${r.bridge}`;
+    nft([
+      `add rule ip ${NFT_TABLE} postrouting ip saddr ${r.subnet} oifname != "${r.bridge}" masquerade comment "${tag}"`,
+      `add rule ip ${NFT_TABLE} forward oifname "${r.bridge}" accept comment "${tag}"`,
+      `add rule ip ${NFT_TABLE} forward iifname "${r.bridge}" accept comment "${tag}"`,
+    ].join('\n'));
+    return;
+  }
+  for (const [table, chain, args] of bridgeRuleArgs(r)) {
+    if (ipt(['-t', table, '-C', chain, ...args], true).status !== 0) ipt(['-t', table, '-A', chain, ...args]);
+  }
+}
+
+export function removeBridgeRules(r: BridgeRules): void {
+  const fw = detectFirewall();
+  if (fw.kind === 'none') return;
+  if (fw.kind === 'nft') {
+    for (const chain of ['postrouting', 'forward']) for (const h of nftHandles(chain, `mr-bridge-${r.bridge}`)) nft(`delete rule ip ${NFT_TABLE} ${chain} handle ${h}`, true);
+    return;
+  }
+  for (const [table, chain, args] of bridgeRuleArgs(r)) ipt(['-t', table, '-D', chain, ...args], true);
+}
+
+export function addDnat(d: Dnat): void {
+  const fw = detectFirewall();
+  if (fw.kind === 'none') return;
+  if (fw.kind === 'nft') {
+    const daddr = d.hostIp && d.hostIp !== '0.0.0.0' ? `ip daddr ${d.hostIp} ` : '';
+    nft(`add rule ip ${NFT_TABLE} dnat ${daddr}iifname != "${d.bridge}" ${d.proto} dport ${d.hostPort} dnat to ${d.dest}:${d.destPort} comment "${d.tag}"`);
+    return;
+  }
+  ipt(['-t', 'nat', '-A', CHAINS.dnat, ...dnatArgs(d)]);
+}
+
+export function removeDnat(d: Dnat): void {
+  const fw = detectFirewall();
+  if (fw.kind === 'none') return;
+  if (fw.kind === 'nft') {
+    for (const h of nftHandles('dnat', d.tag)) nft(`delete rule ip ${NFT_TABLE} dnat handle ${h}`, true);
+    return;
+  }
+  ipt(['-t', 'nat', '-D', CHAINS.dnat, ...dnatArgs(d)], true);
+}
+
+/** Lines of our own rules now on the host (for tests and `network` diagnostics). */
+export function listOurRules(): string[] {
+  const fw = detectFirewall();
+  if (fw.kind === 'none') return [];
+  if (fw.kind === 'nft') {
+    const r = runCommand(['nft', 'list', 'table', 'ip', NFT_TABLE], { allowFailure: true });
+    return r.status === 0 ? [r.stdout] : [];
+  }
+  const out: string[] = [];
+  for (const table of ['nat', 'filter']) {
+    out.push(...ipt(['-t', table, '-S'], true).stdout.split('\n').filter((l) => l.includes('MINI-RUN')));
+  }
+  return out;
+}

@@ -1,0 +1,83 @@
+/**
+ * The network's bookkeeping. The bridge, the veths, the rules and ip_forward belong to the
+ * *host*, not to one state root: two roots (two test runs, say) that both use `mini-run0`
+ * must not hand out the same address or tear the bridge down under each other. So the
+ * address leases and "what did we change on the host" live beside the host objects, under
+ * the runtime directory (/run/mini-run/network — a tmpfs: after a reboot the bridge and the
+ * rules are gone too, and so is this file), guarded by one flock.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { flockExclusive } from '../sys/libc';
+import { writeFileAtomic } from '../fsutil';
+import type { Dnat } from './firewall';
+
+export const netRunDir = () => join(process.env.MINI_RUN_RUNDIR ?? '/run/mini-run', 'network');
+
+const DnatSchema = z.object({ proto: z.string(), hostIp: z.string(), hostPort: z.number(), dest: z.string(), destPort: z.number(), bridge: z.string(), tag: z.string() });
+
+export const Lease = z.object({
+  ip: z.string(),
+  network: z.string(),
+  bridge: z.string(),
+  root: z.string(),
+  containerId: z.string(),
+  hostVeth: z.string(),
+  /** The process that supervises the container: when it is gone, so is the container (PDEATHSIG). */
+  monitor: z.object({ pid: z.number(), startTime: z.string() }),
+  dnat: z.array(DnatSchema).default([]),
+});
+export type Lease = z.infer<typeof Lease>;
+
+export const HostNetState = z.object({
+  /** ip_forward was 0 and we set it to 1: set it back when the last container goes. */
+  ipForwardSetByUs: z.boolean().default(false),
+  /** Our chains and jumps are installed. */
+  baseInstalled: z.boolean().default(false),
+  /** Bridges we created, with the rules we added for each. */
+  bridges: z.record(z.object({ subnet: z.string(), gateway: z.string() })).default({}),
+  leases: z.array(Lease).default([]),
+});
+export type HostNetState = z.infer<typeof HostNetState>;
+
+const stateFile = () => join(netRunDir(), 'state.json');
+
+export function readHostNetState(): HostNetState {
+  try {
+    return HostNetState.parse(JSON.parse(readFileSync(stateFile(), 'utf8')));
+  } catch {
+    return HostNetState.parse({});
+  }
+}
+
+export function writeHostNetState(s: HostNetState): void {
+  writeFileAtomic(stateFile(), JSON.stringify(s, null, 2) + '\n', 0o600);
+}
+
+let depth = 0;
+let fd: number | null = null;
+
+/** Run fn holding the network lock (re-entrant in one process; released by the kernel if we die). */
+export function withNetLock<T>(fn: (s: HostNetState) => T): T {
+  if (depth === 0) {
+    mkdirSync(netRunDir(), { recursive: true, mode: 0o700 });
+    fd = openSync(join(netRunDir(), 'lock'), 'a');
+    flockExclusive(fd);
+  }
+  depth++;
+  try {
+    const s = readHostNetState();
+    const r = fn(s);
+    writeHostNetState(s);
+    return r;
+  } finally {
+    depth--;
+    if (depth === 0 && fd !== null) {
+      closeSync(fd);
+      fd = null;
+    }
+  }
+}
+
+export type { Dnat };

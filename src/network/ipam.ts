@@ -1,0 +1,65 @@
+/**
+ * IP address management, the pure part: subnets as numbers, the next free address, and the
+ * MAC address docker derives from an IP (02:42 + the four address bytes — "02" marks a
+ * locally administered unicast address, so it never collides with a vendor's real card).
+ */
+import { UserError } from '../errors';
+
+export interface Subnet { base: number; prefix: number }
+
+export function ipToInt(ip: string): number {
+  const parts = ip.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) throw new UserError(`invalid IPv4 address: ${ip}`, 125);
+  return parts.reduce((n, p) => n * 256 + Number(p), 0);
+}
+
+export function intToIp(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+export function parseSubnet(cidr: string): Subnet {
+  const [ip, p] = cidr.split('/');
+  const prefix = Number(p);
+  if (p === undefined || !Number.isInteger(prefix) || prefix < 8 || prefix > 30) throw new UserError(`invalid subnet ${cidr}: expected a.b.c.d/N with 8 ≤ N ≤ 30`, 125);
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  return { base: (ipToInt(ip) & mask) >>> 0, prefix };
+}
+
+export function subnetSize(s: Subnet): number {
+  return 2 ** (32 - s.prefix);
+}
+
+export function inSubnet(s: Subnet, ip: string): boolean {
+  const n = ipToInt(ip);
+  return n >= s.base && n < s.base + subnetSize(s);
+}
+
+export function formatSubnet(s: Subnet): string {
+  return `${intToIp(s.base)}/${s.prefix}`;
+}
+
+/**
+ * The lowest free host address of the subnet (not the network address, not broadcast, not
+ * the gateway, not taken), or the asked-for one if it is free.
+ */
+export function allocateAddress(s: Subnet, gateway: string, taken: ReadonlySet<string>, wanted?: string): string {
+  if (wanted !== undefined) {
+    if (!inSubnet(s, wanted)) throw new UserError(`invalid address ${wanted}: it does not belong to the network's subnet ${formatSubnet(s)}`, 125);
+    const n = ipToInt(wanted);
+    if (n === s.base || n === s.base + subnetSize(s) - 1 || wanted === gateway) throw new UserError(`address ${wanted} is reserved in ${formatSubnet(s)}`, 125);
+    if (taken.has(wanted)) throw new UserError(`Address already in use: ${wanted}`, 125);
+    return wanted;
+  }
+  const last = s.base + subnetSize(s) - 2;
+  for (let n = s.base + 1; n <= last; n++) {
+    const ip = intToIp(n);
+    if (ip !== gateway && !taken.has(ip)) return ip;
+  }
+  throw new UserError(`no free address left in ${formatSubnet(s)}`, 125);
+}
+
+/** docker's MAC for an address: 02:42:<ip bytes in hex>. */
+export function macForAddress(ip: string): string {
+  const n = ipToInt(ip);
+  return ['02', '42', ...[n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+}

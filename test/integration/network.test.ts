@@ -1,0 +1,276 @@
+/**
+ * Networking, checked the way a user would: the default bridge (address, route, MAC, the
+ * outside reached through NAT), published ports over TCP and UDP from the host's 127.0.0.1,
+ * container:NAME, concurrent starts, a crash — and after each, the host: no veth, rule or
+ * address of ours left.
+ *
+ * "The outside" is a network namespace this test makes itself (mr-test-out-PID) joined to the
+ * host by a veth; nothing here talks to a real outside address.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import * as net from 'node:net';
+import * as dgram from 'node:dgram';
+import { join, resolve } from 'node:path';
+import { BIN, leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
+
+let root: string;
+const IMG = 'mini-run/busybox';
+const m = (...args: string[]) => mr(root, args);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const inspect = (name: string, tpl: string) => m('inspect', '-f', tpl, name).stdout.trim();
+const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
+
+const STATE = '/run/mini-run/network/state.json';
+interface Lease { ip: string; root: string; containerId: string; hostVeth: string }
+const leases = (): Lease[] => (existsSync(STATE) ? JSON.parse(readFileSync(STATE, 'utf8')).leases : []);
+
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await sleep(50);
+  }
+}
+
+/** A TCP/UDP port nobody listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => res(p));
+    });
+  });
+}
+
+/** What this root still holds on the host: addresses, veths, DNAT rules of its containers. */
+function networkLeaks(): string[] {
+  const mine = leases().filter((l) => l.root === resolve(root));
+  const ids = existsSync(join(root, 'containers')) ? readdirSync(join(root, 'containers')) : [];
+  const links = sh('ip -o link show').stdout;
+  const rules = sh('iptables -w -t nat -S').stdout;
+  return [
+    ...mine.map((l) => `address: ${l.ip} (${l.containerId.slice(0, 12)})`),
+    ...ids.filter((id) => links.includes(`mr-${id.slice(0, 8)}`)).map((id) => `veth: mr-${id.slice(0, 8)}`),
+    ...ids.filter((id) => rules.includes(`mr-${id.slice(0, 12)}`)).map((id) => `rule for ${id.slice(0, 12)}`),
+  ];
+}
+
+/** With no container of anyone on the bridge, nothing of ours may remain on the host. */
+function hostGivenBack(): string[] {
+  if (leases().length > 0) return []; // another session's containers use it right now
+  const out: string[] = [];
+  if (sh('ip link show dev mini-run0').status === 0) out.push('bridge mini-run0');
+  for (const t of ['nat', 'filter']) out.push(...sh(`iptables -w -t ${t} -S`).stdout.split('\n').filter((l) => l.includes('MINI-RUN')));
+  return out;
+}
+
+beforeAll(() => {
+  root = tempRoot('net');
+  expect(m('run', '--rm', '--network', 'none', IMG, 'true').status).toBe(0);
+});
+
+afterEach(async () => {
+  // Each test removes its containers; then this root holds nothing on the host.
+  await until(() => networkLeaks().length === 0, 5000).catch(() => undefined);
+  expect(networkLeaks()).toEqual([]);
+});
+
+afterAll(() => {
+  const ids = existsSync(join(root, 'containers')) ? readdirSync(join(root, 'containers')) : [];
+  if (ids.length) m('rm', '-f', ...ids);
+  expect(networkLeaks()).toEqual([]);
+  expect(hostGivenBack()).toEqual([]);
+  expect(leaksFor(root)).toEqual([]);
+  removeRoot(root);
+});
+
+describe('the default bridge', () => {
+  it('gives eth0 an address of 10.88.0.0/16, a docker-style MAC and a default route via 10.88.0.1', () => {
+    const r = m('run', '--rm', IMG, 'sh', '-c', 'ip -o -4 addr show eth0; cat /sys/class/net/eth0/address; ip route; hostname; grep "$(hostname)" /etc/hosts');
+    expect(r.status).toBe(0);
+    const ip = /inet (10\.88\.\d+\.\d+)\/16/.exec(r.stdout)?.[1];
+    expect(ip).toBeDefined();
+    const [a, b, c, d] = ip!.split('.').map((n) => Number(n).toString(16).padStart(2, '0'));
+    expect(r.stdout).toContain(`02:42:${a}:${b}:${c}:${d}`);
+    expect(r.stdout).toMatch(/default via 10\.88\.0\.1 dev eth0/);
+    expect(r.stdout).toMatch(new RegExp(`${ip!.replace(/\./g, '\\.')}\\s+[0-9a-f]{12}`)); // its own name in /etc/hosts
+  });
+
+  it('inspect shows NetworkSettings while it runs; stop releases the address and the veth', async () => {
+    const started = m('run', '-d', '--name', 'aa', IMG, 'sleep', '1000');
+    expect(started.stderr).toBe('');
+    expect(started.status).toBe(0);
+    const ip = inspect('aa', '{{.NetworkSettings.IPAddress}}');
+    expect(ip).toMatch(/^10\.88\.\d+\.\d+$/);
+    expect(inspect('aa', '{{.NetworkSettings.Gateway}} {{.NetworkSettings.Networks.bridge.IPAddress}}')).toBe(`10.88.0.1 ${ip}`);
+    expect(inspect('aa', '{{.NetworkSettings.MacAddress}}')).toMatch(/^02:42:0a:58:/);
+    const id = inspect('aa', '{{.Id}}');
+    expect(sh(`ip -o link show mr-${id.slice(0, 8)}`).stdout).toContain('master mini-run0');
+    expect(leases().some((l) => l.ip === ip && l.containerId === id)).toBe(true);
+    expect(m('info').stdout).toMatch(/^Firewall Backend: (iptables-nft|iptables-legacy|nft)/m);
+    m('stop', '-t', '0', 'aa');
+    expect(inspect('aa', '{{.NetworkSettings.IPAddress}}')).toBe('');
+    expect(networkLeaks()).toEqual([]);
+    m('rm', 'aa');
+  });
+
+  it('containers on the bridge reach each other (ping and TCP)', async () => {
+    m('run', '-d', '--name', 'srv', IMG, 'sh', '-c', 'echo from-srv > /tmp/index.html; httpd -f -p 80 -h /tmp');
+    const ip = inspect('srv', '{{.NetworkSettings.IPAddress}}');
+    const r = m('run', '--rm', IMG, 'sh', '-c', `ping -c1 -W2 ${ip} >/dev/null && echo ping-ok; wget -qO- http://${ip}/`);
+    expect(r.stdout).toBe('ping-ok\nfrom-srv\n');
+    m('rm', '-f', 'srv');
+  });
+
+  it('reaches "the outside" through NAT: a namespace made by this test sees the host as the source', async () => {
+    const ns = `mr-test-out-${process.pid}`;
+    const hostIf = `mr-to${process.pid % 100000}`;
+    const o = 200 + (process.pid % 50);
+    const [hostIp, outIp] = [`10.199.${o}.1`, `10.199.${o}.2`];
+    try {
+      expect(sh(`ip netns add ${ns} && ip link add ${hostIf} type veth peer name eth0 netns ${ns} && ip addr add ${hostIp}/30 dev ${hostIf} && ip link set ${hostIf} up && ip -n ${ns} addr add ${outIp}/30 dev eth0 && ip -n ${ns} link set eth0 up && ip -n ${ns} link set lo up`).status).toBe(0);
+      // A server in that namespace answers with the address the connection came from.
+      const server = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e',
+        `require('net').createServer((s) => s.end('from ' + s.remoteAddress.replace('::ffff:', '') + '\\n')).listen(7000, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise((r) => server.stdout!.once('data', r));
+      try {
+        const r = m('run', '--rm', IMG, 'sh', '-c', `nc ${outIp} 7000 </dev/null`);
+        expect(r.stdout.trim()).toBe(`from ${hostIp}`); // masqueraded: not 10.88.x.x
+      } finally {
+        server.kill();
+      }
+    } finally {
+      sh(`ip link del ${hostIf}; ip netns del ${ns}`);
+    }
+  });
+
+  it('--ip and --mac-address choose them; a taken address is refused', () => {
+    m('run', '-d', '--name', 'fixed', '--ip', '10.88.200.9', '--mac-address', '02:42:aa:bb:cc:dd', IMG, 'sleep', '1000');
+    expect(inspect('fixed', '{{.NetworkSettings.IPAddress}} {{.NetworkSettings.MacAddress}}')).toBe('10.88.200.9 02:42:aa:bb:cc:dd');
+    const r = m('run', '--rm', '--ip', '10.88.200.9', IMG, 'true');
+    expect(r.status).toBe(125);
+    expect(r.stderr).toMatch(/Address already in use/);
+    m('rm', '-f', 'fixed');
+  });
+
+  it('concurrent starts never get the same address', async () => {
+    const runs = Array.from({ length: 6 }, (_, i) => new Promise<number>((res) => {
+      const p = spawn(process.execPath, [BIN, '--root', root, 'run', '-d', '--name', `c${i}`, IMG, 'sleep', '1000'], { stdio: 'ignore' });
+      p.on('exit', (code) => res(code ?? -1));
+    }));
+    expect(await Promise.all(runs)).toEqual([0, 0, 0, 0, 0, 0]);
+    const ips = Array.from({ length: 6 }, (_, i) => inspect(`c${i}`, '{{.NetworkSettings.IPAddress}}'));
+    expect(new Set(ips).size).toBe(6);
+    m('rm', '-f', 'c0', 'c1', 'c2', 'c3', 'c4', 'c5');
+  });
+
+  it('a crashed foreground run: its address is released by the next command', async () => {
+    const p = spawn(process.execPath, [BIN, '--root', root, 'run', '--name', 'crash', IMG, 'sleep', '1000'], { stdio: 'ignore' });
+    await until(() => inspect('crash', '{{.NetworkSettings.IPAddress}}').startsWith('10.88.'));
+    p.kill('SIGKILL');
+    await new Promise((r) => p.on('exit', r));
+    m('ps', '-a'); // sweeps
+    expect(inspect('crash', '{{.State.Status}}')).toBe('exited');
+    await until(() => networkLeaks().length === 0);
+    m('rm', 'crash');
+  });
+});
+
+describe('modes', () => {
+  it('--network none: only lo; --network host: the host interfaces', () => {
+    expect(m('run', '--rm', '--network', 'none', IMG, 'sh', '-c', 'ls /sys/class/net').stdout.split(/\s+/).filter(Boolean)).toEqual(['lo']);
+    const host = readdirSync('/sys/class/net').sort();
+    expect(m('run', '--rm', '--network', 'host', IMG, 'sh', '-c', 'ls /sys/class/net').stdout.split(/\s+/).filter(Boolean).sort()).toEqual(host);
+  });
+
+  it('--network container:NAME shares the other container\'s interfaces and address', () => {
+    m('run', '-d', '--name', 'base', IMG, 'sh', '-c', 'echo shared > /tmp/index.html; httpd -f -p 127.0.0.1:8081 -h /tmp');
+    const ip = inspect('base', '{{.NetworkSettings.IPAddress}}');
+    const r = m('run', '--rm', '--network', 'container:base', IMG, 'sh', '-c', 'ip -o -4 addr show eth0; wget -qO- http://127.0.0.1:8081/');
+    expect(r.stdout).toContain(`inet ${ip}/16`);
+    expect(r.stdout).toContain('shared');
+    m('rm', '-f', 'base');
+  });
+});
+
+describe('published ports', () => {
+  it('-p HOST:80 serves busybox httpd on 127.0.0.1:HOST (userland proxy) and the host address (DNAT); port and ps show it', async () => {
+    const port = await freePort();
+    expect(m('run', '-d', '--name', 'web', '-p', `${port}:80`, IMG, 'sh', '-c', 'echo hello-web > /tmp/index.html; httpd -f -p 80 -h /tmp').status).toBe(0);
+    let body = '';
+    await until(() => (body = sh(`busybox wget -qO- http://127.0.0.1:${port}/`).stdout) !== '');
+    expect(body).toBe('hello-web\n');
+    const hostAddr = sh("ip -o -4 addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v '^10\\.88\\.' | head -1").stdout.trim();
+    if (hostAddr) expect(sh(`busybox wget -qO- http://${hostAddr}:${port}/`).stdout).toBe('hello-web\n');
+    // From another container, to the host's address (the DNAT rule in PREROUTING).
+    if (hostAddr) expect(m('run', '--rm', IMG, 'wget', '-qO-', `http://${hostAddr}:${port}/`).stdout).toBe('hello-web\n');
+    expect(m('port', 'web').stdout).toBe(`80/tcp -> 0.0.0.0:${port}\n`);
+    expect(m('ps', '--format', '{{.Ports}}').stdout.trim()).toBe(`0.0.0.0:${port}->80/tcp`);
+    const id = inspect('web', '{{.Id}}');
+    expect(sh('iptables -w -t nat -S MINI-RUN-DNAT').stdout).toContain(`mr-${id.slice(0, 12)}`);
+    // The port is ours while it runs: a second container cannot take it.
+    const clash = m('run', '--rm', '-p', `${port}:80`, IMG, 'true');
+    expect(clash.status).toBe(125);
+    expect(clash.stderr).toMatch(/port is already allocated/);
+    m('rm', '-f', 'web');
+    expect(sh('iptables -w -t nat -S').stdout).not.toContain(`mr-${id.slice(0, 12)}`);
+    expect(sh(`busybox wget -qO- http://127.0.0.1:${port}/ 2>&1`).status).not.toBe(0);
+  });
+
+  it('-p .../udp forwards datagrams both ways', async () => {
+    const port = await freePort();
+    expect(m('run', '-d', '--name', 'udp', '-p', `${port}:5353/udp`, IMG, 'sleep', '1000').status).toBe(0);
+    const pid = inspect('udp', '{{.State.Pid}}');
+    // busybox has no UDP server: an echo server of ours inside the container's network namespace.
+    const echo = spawn('nsenter', [`--net=/proc/${pid}/ns/net`, process.execPath, '-e',
+      `const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>s.send('echo:'+m,r.port,r.address));s.bind(5353,()=>console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((r) => echo.stdout!.once('data', r));
+    try {
+      const reply = await new Promise<string>((res, rej) => {
+        const c = dgram.createSocket('udp4');
+        const t = setTimeout(() => { c.close(); rej(new Error('no UDP reply')); }, 3000);
+        c.on('message', (msg) => { clearTimeout(t); c.close(); res(msg.toString()); });
+        c.send('hi', port, '127.0.0.1');
+      });
+      expect(reply).toBe('echo:hi');
+      expect(m('port', 'udp', '5353/udp').stdout).toBe(`0.0.0.0:${port}\n`);
+    } finally {
+      echo.kill();
+    }
+    m('rm', '-f', 'udp');
+  });
+
+  it('-P publishes EXPOSE ports of the image; -p without a host port picks a free one', async () => {
+    expect(m('run', '-d', '--name', 'anyport', '-p', '80', IMG, 'sh', '-c', 'echo any > /tmp/index.html; httpd -f -p 80 -h /tmp').status).toBe(0);
+    const line = m('port', 'anyport').stdout.trim();
+    const port = Number(/^80\/tcp -> 0\.0\.0\.0:(\d+)$/.exec(line)?.[1]);
+    expect(port).toBeGreaterThan(1024);
+    let body = '';
+    await until(() => (body = sh(`busybox wget -qO- http://127.0.0.1:${port}/`).stdout) !== '');
+    expect(body).toBe('any\n');
+    m('rm', '-f', 'anyport');
+  });
+
+  it('refuses -p with --network none or host', () => {
+    const r = m('run', '--rm', '--network', 'none', '-p', '8080:80', IMG, 'true');
+    expect(r.status).toBe(125);
+    expect(r.stderr).toMatch(/needs a bridge network/);
+  });
+});
+
+describe('names on the default bridge', () => {
+  it('--link NAME:ALIAS, --add-host, --dns and --dns-search write /etc/hosts and resolv.conf', () => {
+    m('run', '-d', '--name', 'db', IMG, 'sleep', '1000');
+    const ip = inspect('db', '{{.NetworkSettings.IPAddress}}');
+    const r = m('run', '--rm', '--link', 'db:database', '--add-host', 'extra.test:10.1.2.3', '--dns', '10.88.0.1', '--dns-search', 'corp.test', IMG,
+      'sh', '-c', 'cat /etc/hosts /etc/resolv.conf; ping -c1 -W2 database >/dev/null && echo ping-ok');
+    expect(r.stdout).toMatch(new RegExp(`${ip.replace(/\./g, '\\.')}\\tdatabase db`));
+    expect(r.stdout).toContain('10.1.2.3\textra.test');
+    expect(r.stdout).toContain('nameserver 10.88.0.1');
+    expect(r.stdout).toContain('search corp.test');
+    expect(r.stdout).toContain('ping-ok');
+    m('rm', '-f', 'db');
+  });
+});
