@@ -16,6 +16,9 @@ import { portCommand } from './port';
 import { networkCommand, infoCommand } from './network';
 import { volumeCommand } from './volume';
 import { cpCommand } from './cp';
+import { diffCommand } from './diff';
+import { commitCommand } from './commit';
+import { exportCommand, importCommand } from './export';
 
 /**
  * `container ls|rm|start|…`: docker's management-command spelling of the container commands.
@@ -26,7 +29,7 @@ function containerGroup(all: CommandModule<any, any>[]): CommandModule {
   const subs: CommandModule<any, any>[] = [];
   for (const c of all) {
     const name = String(c.command).split(' ')[0];
-    if (['run', 'create', 'start', 'stop', 'kill', 'restart', 'wait', 'rename', 'attach', 'logs', 'inspect', 'exec', 'pause', 'unpause', 'stats', 'top', 'rm', 'cp'].includes(name)) subs.push(c);
+    if (['run', 'create', 'start', 'stop', 'kill', 'restart', 'wait', 'rename', 'attach', 'logs', 'inspect', 'exec', 'pause', 'unpause', 'stats', 'top', 'rm', 'cp', 'diff', 'commit', 'export'].includes(name)) subs.push(c);
   }
   const ps = byName('ps');
   if (ps) subs.push({ ...ps, command: 'ls', aliases: ['list', 'ps'] });
@@ -58,6 +61,10 @@ const topLevel: CommandModule<any, any>[] = [
   networkCommand,
   infoCommand,
   cpCommand,
+  diffCommand,
+  commitCommand,
+  exportCommand,
+  importCommand,
 ];
 
 export const commands: CommandModule<any, any>[] = [...topLevel, containerGroup(topLevel), systemCommand, volumeCommand];

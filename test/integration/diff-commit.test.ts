@@ -1,0 +1,105 @@
+/**
+ * A container's changes as data: `diff` lists them, `commit` makes them an image that runs,
+ * `export`/`import` round-trip a whole filesystem — each checked by running the result.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
+
+let root: string;
+let work: string;
+const IMG = 'mini-run/busybox';
+const m = (...args: string[]) => mr(root, args);
+
+beforeAll(() => {
+  root = tempRoot('diff');
+  work = tempRoot('diffwork');
+  // add, change, delete, and replace a directory (an opaque dir in overlay terms)
+  const r = m('run', '--name', 'changed', '-v', 'keep:/var/keep', IMG, 'sh', '-c',
+    'echo new > /newfile; rm /etc/group; mkdir -p /tmp/d; echo x > /tmp/d/f; echo more >> /etc/passwd; rm -rf /home; mkdir /home; echo h > /home/f; echo vol > /var/keep/v');
+  expect(r.status).toBe(0);
+});
+
+afterAll(() => {
+  const ids = existsSync(join(root, 'containers')) ? readdirSync(join(root, 'containers')) : [];
+  if (ids.length) m('rm', '-f', ...ids);
+  expect(leaksFor(root)).toEqual([]);
+  removeRoot(root);
+  removeRoot(work);
+});
+
+describe('diff', () => {
+  it('lists added, changed and deleted paths like docker (parents as C, whiteouts as D)', () => {
+    const lines = m('diff', 'changed').stdout.trim().split('\n');
+    expect(lines).toEqual(expect.arrayContaining([
+      'A /newfile', 'C /etc', 'C /etc/passwd', 'D /etc/group', 'C /tmp', 'A /tmp/d', 'A /tmp/d/f', 'C /home', 'A /home/f', 'D /home/user',
+    ]));
+    // the runtime's mount points and the volume's content are not the container's changes
+    expect(lines.join('\n')).not.toMatch(/hostname|resolv\.conf|\/etc\/hosts|\/var\/keep/);
+  });
+
+  it('an untouched container has no changes', () => {
+    m('run', '--name', 'clean', IMG, 'true');
+    expect(m('diff', 'clean').stdout).toBe('');
+    expect(m('diff', 'nosuch').stderr).toMatch(/No such container: nosuch/);
+  });
+});
+
+describe('commit', () => {
+  it('makes an image with the changes (deletions included) that runs, with -c changes, -m and -a', () => {
+    const r = m('commit', '-m', 'my message', '-a', 'Tester <t@example.com>', '-c', 'CMD ["cat", "/newfile"]', '-c', 'ENV MODE=committed',
+      '-c', 'WORKDIR /tmp/d', '-c', 'EXPOSE 8080', 'changed', 'committed:v1');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(m('run', '--rm', 'committed:v1').stdout).toBe('new\n');
+    const inside = m('run', '--rm', 'committed:v1', 'sh', '-c', 'pwd; echo $MODE; cat f; test -e /etc/group || echo no-group; ls /home; tail -1 /etc/passwd; ls /var/keep | wc -l');
+    expect(inside.stdout).toBe('/tmp/d\ncommitted\nx\nno-group\nf\nmore\n0\n');
+    const cfg = JSON.parse(m('image', 'inspect', 'committed:v1').stdout)[0];
+    expect(cfg.Author ?? cfg.author).toBe('Tester <t@example.com>');
+    expect(JSON.stringify(cfg)).toMatch(/8080\/tcp/);
+    expect(m('history', 'committed:v1').stdout).toMatch(/my message/);
+  });
+
+  it('a commit of the committed image\'s container stacks one more layer', () => {
+    m('run', '--name', 'second', 'committed:v1', 'sh', '-c', 'rm /newfile');
+    expect(m('commit', 'second', 'committed:v2').status).toBe(0);
+    expect(m('run', '--rm', '--entrypoint', '', 'committed:v2', 'sh', '-c', 'test -e /newfile || echo gone').stdout).toBe('gone\n');
+  });
+});
+
+describe('export and import', () => {
+  it('export writes the merged filesystem; import makes a one-layer image that runs', () => {
+    const tar = join(work, 'fs.tar');
+    expect(m('export', '-o', tar, 'changed').status).toBe(0);
+    const names = execFileSync('tar', ['-tf', tar], { encoding: 'utf8' }).split('\n');
+    expect(names).toContain('newfile');
+    expect(names).toContain('bin/busybox');
+    expect(names).not.toContain('etc/group');
+    const imp = m('import', '-c', 'CMD ["cat", "/newfile"]', tar, 'imported:v1');
+    expect(imp.status).toBe(0);
+    expect(m('run', '--rm', 'imported:v1').stdout).toBe('new\n');
+    const layers = JSON.parse(m('image', 'inspect', 'imported:v1').stdout)[0].RootFS.Layers;
+    expect(layers).toHaveLength(1);
+  });
+
+  it('export to stdout, import from stdin', () => {
+    const tarBuf = execFileSync(process.execPath, [join(__dirname, '../../bin/mini-run'), '--root', root, 'export', 'changed'], { maxBuffer: 64 << 20 });
+    expect(tarBuf.length).toBeGreaterThan(1 << 20);
+    const r = execFileSync(process.execPath, [join(__dirname, '../../bin/mini-run'), '--root', root, 'import', '-', 'fromstdin:v1'], { input: tarBuf, encoding: 'utf8' });
+    expect(r.trim()).toMatch(/^sha256:/);
+    expect(m('run', '--rm', 'fromstdin:v1', 'cat', '/home/f').stdout).toBe('h\n');
+  });
+
+  it('a running container can be exported (its mounts are left out)', () => {
+    m('run', '-d', '--name', 'running', IMG, 'sh', '-c', 'echo live > /live; sleep 300');
+    for (let i = 0; i < 100 && m('exec', 'running', 'test', '-e', '/live').status !== 0; i++) execFileSync('sleep', ['0.05']);
+    const bin = join(__dirname, '../../bin/mini-run');
+    const names = execFileSync('sh', ['-c', `"${process.execPath}" "${bin}" --root "${root}" export running | tar -t`], { encoding: 'utf8' }).split('\n');
+    expect(names).toContain('live');
+    expect(names).toContain('proc/');
+    expect(names.some((n) => n.startsWith('proc/1/'))).toBe(false);
+    m('rm', '-f', 'running');
+  });
+});
