@@ -13,6 +13,10 @@ import { PortProxy } from '../network/proxy';
 import { exposedBindings, portsMap, type PortBinding } from '../network/ports';
 import { inSubnet, parseSubnet } from '../network/ipam';
 import { ContainerNetwork } from '../network/schema';
+import { findNetwork, toNetworkDef } from '../network/user-networks';
+import { EmbeddedDns } from '../network/dns';
+import { leasesOf } from '../network/bridge';
+import { applyDnsOptions, containerResolvConf } from './etc-files';
 import type { RunOptions } from './run-options';
 import type { ImageConfig } from '../image/store';
 import { hostsFile } from './etc-files';
@@ -20,14 +24,20 @@ import { processStartTime, type ContainerRecord } from './container-store';
 
 export { ContainerNetwork };
 
-/** Is this network mode one that gets a veth on a bridge? */
+/** Is this network mode one that gets a veth on a bridge (the default one or a user network)? */
 export function usesBridge(mode: string): boolean {
-  return mode === 'bridge' || mode === 'default';
+  return mode !== 'none' && mode !== 'host' && !mode.startsWith('container:') && mode !== '';
+}
+
+export function isUserNetwork(mode: string): boolean {
+  return usesBridge(mode) && mode !== 'bridge' && mode !== 'default';
 }
 
 export function networkDef(mode: string): NetworkDef {
-  if (usesBridge(mode)) return DEFAULT_NETWORK;
-  throw new UserError(`network ${mode} not found`, 125);
+  if (!isUserNetwork(mode)) return DEFAULT_NETWORK;
+  const n = findNetwork(mode);
+  if (!n) throw new UserError(`network ${mode} not found`, 125);
+  return toNetworkDef(n);
 }
 
 export const stateRootKey = () => resolve(paths.root());
@@ -35,6 +45,7 @@ export const stateRootKey = () => resolve(paths.root());
 /** What the supervisor holds for one life of a container: the proxy, then the endpoint. */
 export class ContainerNetworking {
   private proxy: PortProxy | null = null;
+  private dns: EmbeddedDns | null = null;
   private ports: PortBinding[] = [];
   endpoint: Endpoint | null = null;
 
@@ -59,12 +70,26 @@ export class ContainerNetworking {
   attach(pid: number): Endpoint | null {
     if (!this.active) return null;
     const rec = this.rec;
+    const net = networkDef(rec.hostConfig.NetworkMode);
+    const user = isUserNetwork(rec.hostConfig.NetworkMode);
     this.endpoint = attachContainer({
-      root: stateRootKey(), containerId: rec.id, pid, net: networkDef(rec.hostConfig.NetworkMode),
+      root: stateRootKey(), containerId: rec.id, pid, net,
       ip: rec.network.ip, mac: rec.network.mac, ports: this.ports,
       monitor: { pid: process.pid, startTime: processStartTime(process.pid) ?? '' },
+      names: user ? [rec.name, rec.id.slice(0, 12), rec.config.Hostname, ...rec.network.aliases].map((n) => n.toLowerCase()) : [],
     });
     if (this.proxy) this.proxy.target = this.endpoint.ip;
+    if (user) {
+      // The embedded DNS on the gateway address; the container's resolv.conf points at it.
+      const bridge = net.bridge;
+      this.dns = new EmbeddedDns((name) => {
+        const ips = leasesOf(bridge).filter((l) => l.names.includes(name)).map((l) => l.ip);
+        return ips.length ? ips : null;
+      });
+      this.dns.start(net.gateway);
+      const resolv = applyDnsOptions(containerResolvConf(false), rec.network.dns.length ? rec.network.dns : [net.gateway], rec.network.dnsSearch);
+      writeFileAtomic(join(paths.container(rec.id), 'resolv.conf'), resolv);
+    }
     // Like docker: the container's own name resolves to its address (bind-mounted after this hook).
     writeFileAtomic(join(paths.container(rec.id), 'hosts'), hostsFile({
       self: { ip: this.endpoint.ip, names: [rec.config.Hostname] },
@@ -75,6 +100,8 @@ export class ContainerNetworking {
 
   /** After the exit (or a failed start): everything undone. */
   detach(): void {
+    this.dns?.close();
+    this.dns = null;
     this.proxy?.close();
     this.proxy = null;
     if (this.active) detachContainer(stateRootKey(), this.rec.id);
@@ -123,13 +150,21 @@ export function networkRecordFor(opts: RunOptions, image: ImageConfig): Containe
     opts.networkNsPath = `/proc/${other.state.Pid}/ns/net`;
   }
   const ports = [...(opts.publish ?? []), ...(opts.publishAll ? exposedBindings(image.ExposedPorts) : [])];
-  if (opts.ip !== undefined) {
-    const s = parseSubnet(DEFAULT_NETWORK.subnet);
-    if (!inSubnet(s, opts.ip)) throw new UserError(`invalid --ip ${opts.ip}: not in the bridge's subnet ${DEFAULT_NETWORK.subnet}`, 125);
+  const net = usesBridge(opts.network) ? networkDef(opts.network) : null; // a user network must exist
+  if (opts.ip !== undefined && net) {
+    const s = parseSubnet(net.subnet);
+    if (!inSubnet(s, opts.ip)) throw new UserError(`invalid --ip ${opts.ip}: not in the subnet ${net.subnet} of network ${net.name}`, 125);
+  }
+  if ((opts.networkAliases ?? []).length && !isUserNetwork(opts.network)) {
+    throw new UserError('network-scoped alias is supported only for containers in user defined networks', 125);
+  }
+  if ((opts.links ?? []).length && isUserNetwork(opts.network)) {
+    throw new UserError('--link is supported only on the default bridge; containers on a user network find each other by name', 125);
   }
   if (opts.macAddress !== undefined && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(opts.macAddress)) throw new UserError(`invalid --mac-address ${opts.macAddress}`, 125);
   return ContainerNetwork.parse({
     ports, ip: opts.ip, mac: opts.macAddress?.toLowerCase(), aliases: opts.networkAliases ?? [], links: opts.links ?? [], extraHosts: opts.addHosts ?? [],
+    dns: opts.dns ?? [], dnsSearch: opts.dnsSearch ?? [],
   });
 }
 
@@ -139,13 +174,14 @@ export function networkSettings(rec: ContainerRecord): Record<string, unknown> {
   const ep = rec.network.endpoint;
   const base = { Ports: portsMap(ep?.ports ?? []), IPAddress: ep?.ip ?? '', IPPrefixLen: ep?.prefixLen ?? 0, Gateway: ep?.gateway ?? '', MacAddress: ep?.mac ?? '' };
   if (!usesBridge(mode)) return { ...base, Networks: mode.startsWith('container:') ? {} : { [mode]: {} } };
+  const netName = isUserNetwork(mode) ? mode : 'bridge';
   return {
     ...base,
     Networks: {
-      bridge: {
+      [netName]: {
         Aliases: rec.network.aliases.length ? rec.network.aliases : null,
         Links: rec.network.links.length ? rec.network.links : null,
-        NetworkID: DEFAULT_NETWORK.bridge,
+        NetworkID: isUserNetwork(mode) ? findNetwork(mode)?.Id ?? '' : DEFAULT_NETWORK.bridge,
         EndpointID: ep ? ep.hostVeth : '',
         Gateway: ep?.gateway ?? '',
         IPAddress: ep?.ip ?? '',

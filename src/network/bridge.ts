@@ -19,14 +19,14 @@ import { traceNote } from '../sys/trace';
 import { UserError } from '../errors';
 import { allocateAddress, macForAddress, parseSubnet } from './ipam';
 import * as fw from './firewall';
-import { withNetLock, type HostNetState, type Lease } from './host-state';
+import { readHostNetState, withNetLock, type HostNetState, type Lease } from './host-state';
 import type { PortBinding } from './ports';
 
 export const DEFAULT_BRIDGE = 'mini-run0';
 export const DEFAULT_SUBNET = process.env.MINI_RUN_BRIDGE_SUBNET ?? '10.88.0.0/16';
 export const DEFAULT_GATEWAY = process.env.MINI_RUN_BRIDGE_GATEWAY ?? '10.88.0.1';
 
-export interface NetworkDef { name: string; bridge: string; subnet: string; gateway: string; internal?: boolean }
+export interface NetworkDef { name: string; bridge: string; subnet: string; gateway: string; internal?: boolean; persistent?: boolean }
 
 export const DEFAULT_NETWORK: NetworkDef = { name: 'bridge', bridge: DEFAULT_BRIDGE, subnet: DEFAULT_SUBNET, gateway: DEFAULT_GATEWAY };
 
@@ -50,6 +50,8 @@ export interface AttachRequest {
   mac?: string;
   ports: PortBinding[];
   monitor: { pid: number; startTime: string };
+  /** For the embedded DNS of user networks. */
+  names?: string[];
 }
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
@@ -77,15 +79,11 @@ function ensureBridge(s: HostNetState, net: NetworkDef): void {
     fw.installBase();
     s.baseInstalled = true;
   }
-  if (!linkExists(net.bridge)) {
-    const prefix = parseSubnet(net.subnet).prefix;
-    runCommand(['ip', 'link', 'add', net.bridge, 'type', 'bridge']);
-    runCommand(['ip', 'addr', 'add', `${net.gateway}/${prefix}`, 'dev', net.bridge]);
-    runCommand(['ip', 'link', 'set', net.bridge, 'up']);
-  }
-  if (!s.bridges[net.bridge]) {
-    if (!net.internal) fw.addBridgeRules({ bridge: net.bridge, subnet: net.subnet });
-    s.bridges[net.bridge] = { subnet: net.subnet, gateway: net.gateway };
+  createBridgeLink(s, net);
+  const entry = s.bridges[net.bridge];
+  if (!entry.rules && !net.internal) {
+    fw.addBridgeRules({ bridge: net.bridge, subnet: net.subnet });
+    entry.rules = true;
   }
   // Routing between the bridge and the host's other interfaces needs forwarding on.
   if (!net.internal && readFileSync(IP_FORWARD, 'utf8').trim() === '0') {
@@ -93,6 +91,34 @@ function ensureBridge(s: HostNetState, net: NetworkDef): void {
     s.ipForwardSetByUs = true;
     traceNote('net.ipv4.ip_forward was 0: set to 1 (restored when the last container goes)');
   }
+}
+
+/** The bridge device with the gateway address, up, and its entry in the host state. */
+export function createBridgeLink(s: HostNetState, net: NetworkDef): void {
+  if (!linkExists(net.bridge)) {
+    const prefix = parseSubnet(net.subnet).prefix;
+    const made = runCommand(['ip', 'link', 'add', net.bridge, 'type', 'bridge'], { allowFailure: true });
+    if (made.status !== 0) throw new UserError(`cannot create the bridge ${net.bridge}: ${made.stderr.trim()} (is the kernel's bridge module available? --network none runs without networking)`, 125);
+    runCommand(['ip', 'addr', 'add', `${net.gateway}/${prefix}`, 'dev', net.bridge]);
+    runCommand(['ip', 'link', 'set', net.bridge, 'up']);
+  }
+  s.bridges[net.bridge] ??= { subnet: net.subnet, gateway: net.gateway, rules: false, persistent: net.persistent === true };
+}
+
+/** `network rm`: the bridge of a user network goes (refused while containers use it). */
+export function removeBridge(bridge: string): void {
+  withNetLock((s) => {
+    sweepDeadLeases(s);
+    if (s.leases.some((l) => l.bridge === bridge)) throw new UserError(`error while removing network: it has active endpoints`, 1);
+    const entry = s.bridges[bridge];
+    if (entry?.rules) fw.removeBridgeRules({ bridge, subnet: entry.subnet });
+    if (linkExists(bridge)) runCommand(['ip', 'link', 'del', bridge], { allowFailure: true });
+    delete s.bridges[bridge];
+  });
+}
+
+export function ensureUserBridge(net: NetworkDef): void {
+  withNetLock((s) => createBridgeLink(s, net));
 }
 
 /** Undo one lease: its DNAT rules, its host veth, the lease itself. */
@@ -106,7 +132,9 @@ function dropLease(s: HostNetState, lease: Lease): void {
 function releaseHostIfIdle(s: HostNetState, keepBridges: ReadonlySet<string> = new Set()): void {
   for (const [bridge, b] of Object.entries(s.bridges)) {
     if (s.leases.some((l) => l.bridge === bridge)) continue;
-    fw.removeBridgeRules({ bridge, subnet: b.subnet });
+    if (b.rules) fw.removeBridgeRules({ bridge, subnet: b.subnet });
+    b.rules = false;
+    if (b.persistent) continue; // a user network's bridge stays until `network rm`
     if (!keepBridges.has(bridge) && linkExists(bridge)) runCommand(['ip', 'link', 'del', bridge], { allowFailure: true });
     delete s.bridges[bridge];
   }
@@ -141,9 +169,9 @@ export function attachContainer(req: AttachRequest): Endpoint {
     // A previous life of this container (restart) may still hold its lease.
     for (const l of s.leases.filter((x) => x.containerId === req.containerId && x.root === req.root)) dropLease(s, l);
     ensureBridge(s, req.net);
-    const taken = new Set(s.leases.filter((l) => l.network === req.net.name || l.bridge === req.net.bridge).map((l) => l.ip));
+    const taken = new Set(s.leases.filter((l) => l.bridge === req.net.bridge).map((l) => l.ip));
     const ip = allocateAddress(subnet, req.net.gateway, taken, req.ip);
-    const l: Lease = { ip, network: req.net.name, bridge: req.net.bridge, root: req.root, containerId: req.containerId, hostVeth, monitor: req.monitor, dnat: [] };
+    const l: Lease = { ip, network: req.net.name, bridge: req.net.bridge, root: req.root, containerId: req.containerId, hostVeth, monitor: req.monitor, dnat: [], names: req.names ?? [] };
     s.leases.push(l);
     return l;
   });
@@ -195,7 +223,12 @@ export function sweepNetwork(keepBridges?: ReadonlySet<string>): void {
   });
 }
 
-/** Addresses in use on a network (for DNS, links, inspect). */
-export function leasesOf(network?: string): Lease[] {
-  return withNetLock((s) => s.leases.filter((l) => network === undefined || l.network === network));
+/** Addresses in use (on one bridge), read without the lock (the file is replaced atomically). */
+export function leasesOf(bridge?: string): Lease[] {
+  return readHostNetState().leases.filter((l) => bridge === undefined || l.bridge === bridge);
+}
+
+/** Subnets the host state knows (for choosing a free one). */
+export function knownSubnets(): string[] {
+  return Object.values(readHostNetState().bridges).map((b) => b.subnet);
 }

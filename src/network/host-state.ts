@@ -27,6 +27,8 @@ export const Lease = z.object({
   /** The process that supervises the container: when it is gone, so is the container (PDEATHSIG). */
   monitor: z.object({ pid: z.number(), startTime: z.string() }),
   dnat: z.array(DnatSchema).default([]),
+  /** Names the embedded DNS answers with this address (user networks): name, id, aliases. */
+  names: z.array(z.string()).default([]),
 });
 export type Lease = z.infer<typeof Lease>;
 
@@ -36,7 +38,13 @@ export const HostNetState = z.object({
   /** Our chains and jumps are installed. */
   baseInstalled: z.boolean().default(false),
   /** Bridges we created, with the rules we added for each. */
-  bridges: z.record(z.object({ subnet: z.string(), gateway: z.string() })).default({}),
+  bridges: z.record(z.object({
+    subnet: z.string(), gateway: z.string(),
+    /** Our MASQUERADE/FORWARD rules for it are in place (while it has containers). */
+    rules: z.boolean().default(false),
+    /** A user network's bridge: stays until `network rm`, even with no container. */
+    persistent: z.boolean().default(false),
+  })).default({}),
   leases: z.array(Lease).default([]),
 });
 export type HostNetState = z.infer<typeof HostNetState>;

@@ -17,6 +17,9 @@ export const ContainerNetwork = z.object({
   aliases: z.array(z.string()).default([]),
   links: z.array(z.string()).default([]),
   extraHosts: z.array(z.string()).default([]),
+  /** --dns / --dns-search (on a user network, the default nameserver is the embedded DNS). */
+  dns: z.array(z.string()).default([]),
+  dnsSearch: z.array(z.string()).default([]),
   /** Where the container is attached right now (null when it is not running). */
   endpoint: EndpointSchema.nullable().default(null),
 });

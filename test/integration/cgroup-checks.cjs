@@ -261,7 +261,7 @@ async function cli() {
   const root = mkdtempSync('/tmp/mr-test-cgchk-'); // overlay upper dirs must be on a real fs
   const run = (args) => {
     const t0 = Date.now();
-    const r = spawnSync(process.execPath, [bin, '--root', root, 'run', '--rm', ...args], { encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync(process.execPath, [bin, '--root', root, 'run', '--rm', '--network', 'none', ...args], { encoding: 'utf8', timeout: 300_000 });
     return { status: r.status, stderr: (r.stderr || '').trim().split('\n').slice(-2).join(' | '), ms: Date.now() - t0 };
   };
   try {

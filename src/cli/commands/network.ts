@@ -1,51 +1,139 @@
 /**
- * `mini-run network ls|inspect` (the default bridge for now) and `mini-run info` (which
- * packet filter the host uses, the bridge, the addresses in use).
+ * `mini-run network create|ls|inspect|rm|prune` and `mini-run info` (which packet filter the
+ * host uses, the bridge, the addresses in use).
  */
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../errors';
 
-async function defaultNetworkView() {
+/** docker's `network inspect` shape, for the default bridge or a user network. */
+async function networkView(ref: string): Promise<Record<string, unknown>> {
   const { DEFAULT_NETWORK, leasesOf } = await import('../../network/bridge');
   const { detectFirewall } = await import('../../network/firewall');
-  const leases = leasesOf(DEFAULT_NETWORK.name);
+  const { findNetwork } = await import('../../network/user-networks');
+  const { listContainers } = await import('../../engine/container-store');
+  const { resolve } = await import('node:path');
+  const { paths } = await import('../../paths');
+  const root = resolve(paths.root());
+  const names = new Map(listContainers().map((c) => [c.id, c.name]));
+  const user = ref === 'bridge' || ref === DEFAULT_NETWORK.bridge ? null : findNetwork(ref);
+  if (!user && ref !== 'bridge' && ref !== DEFAULT_NETWORK.bridge) throw new UserError(`network ${ref} not found`, 1);
+  const def = user
+    ? { name: user.Name, id: user.Id, bridge: user.Bridge, subnet: user.Subnet, gateway: user.Gateway, internal: user.Internal, created: user.Created, labels: user.Labels }
+    : { name: 'bridge', id: DEFAULT_NETWORK.bridge, bridge: DEFAULT_NETWORK.bridge, subnet: DEFAULT_NETWORK.subnet, gateway: DEFAULT_NETWORK.gateway, internal: false, created: '', labels: {} };
+  const prefix = def.subnet.split('/')[1];
   return {
-    Name: DEFAULT_NETWORK.name, Id: DEFAULT_NETWORK.bridge, Driver: 'bridge', Scope: 'local', Internal: false,
-    IPAM: { Driver: 'default', Config: [{ Subnet: DEFAULT_NETWORK.subnet, Gateway: DEFAULT_NETWORK.gateway }] },
-    Options: { 'com.docker.network.bridge.name': DEFAULT_NETWORK.bridge, 'org.mini-run.firewall': detectFirewall().kind },
-    Containers: Object.fromEntries(leases.map((l) => [l.containerId, { IPv4Address: `${l.ip}/${DEFAULT_NETWORK.subnet.split('/')[1]}`, EndpointID: l.hostVeth, Root: l.root }])),
+    Name: def.name, Id: def.id, Created: def.created, Scope: 'local', Driver: 'bridge', EnableIPv6: false,
+    IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: def.subnet, Gateway: def.gateway }] },
+    Internal: def.internal, Attachable: false, Ingress: false,
+    Containers: Object.fromEntries(leasesOf(def.bridge).filter((l) => l.root === root).map((l) => [l.containerId, {
+      Name: names.get(l.containerId) ?? '', EndpointID: l.hostVeth, IPv4Address: `${l.ip}/${prefix}`, IPv6Address: '',
+    }])),
+    Options: { 'com.docker.network.bridge.name': def.bridge, 'org.mini-run.firewall': detectFirewall().kind },
+    Labels: def.labels,
   };
 }
 
-const ls: CommandModule = {
-  command: 'ls',
-  aliases: ['list'],
-  describe: 'List networks',
-  handler: async () => {
-    process.stdout.write('NETWORK ID     NAME      DRIVER    SCOPE\n');
-    for (const [id, name, driver] of [['mini-run0', 'bridge', 'bridge'], ['host', 'host', 'host'], ['none', 'none', 'null']]) {
-      process.stdout.write(`${id.padEnd(15)}${name.padEnd(10)}${driver.padEnd(10)}local\n`);
-    }
+const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
+
+const create: CommandModule<object, any> = {
+  command: 'create <name>',
+  describe: 'Create a network',
+  builder: (y) => y
+    .option('driver', { alias: 'd', type: 'string', default: 'bridge', describe: 'Driver to manage the Network (bridge)' })
+    .option('subnet', { type: 'string', describe: 'Subnet in CIDR format (default: a free 10.89.N.0/24)' })
+    .option('gateway', { type: 'string', describe: 'IPv4 Gateway for the subnet' })
+    .option('ip-range', { type: 'string', describe: 'Allocate container ip from a sub-range' })
+    .option('internal', { type: 'boolean', describe: 'Restrict external access to the network' })
+    .option('label', { type: 'string', describe: 'Set metadata on a network' }),
+  handler: async (a) => {
+    const { createNetwork } = await import('../../network/user-networks');
+    const { keyValues } = await import('./run');
+    const rec = createNetwork(String(a.name), {
+      driver: a.driver, subnet: a.subnet, gateway: a.gateway, ipRange: a['ip-range'], internal: !!a.internal,
+      labels: keyValues(list(a.label), '--label'),
+    });
+    process.stdout.write(rec.Id + '\n');
   },
 };
 
-const inspect: CommandModule<object, { network: string[] }> = {
+const ls: CommandModule<object, any> = {
+  command: 'ls',
+  aliases: ['list'],
+  describe: 'List networks',
+  builder: (y) => y.option('quiet', { alias: 'q', type: 'boolean' }),
+  handler: async (a) => {
+    const { listNetworks } = await import('../../network/user-networks');
+    const rows: [string, string, string][] = [['mini-run0', 'bridge', 'bridge'], ['host', 'host', 'host'], ['none', 'none', 'null'],
+      ...listNetworks().map((n): [string, string, string] => [n.Id.slice(0, 12), n.Name, 'bridge'])];
+    if (a.quiet) {
+      process.stdout.write(rows.map((r) => r[0] + '\n').join(''));
+      return;
+    }
+    const w = Math.max(4, ...rows.map((r) => r[1].length)) + 3;
+    process.stdout.write(`${'NETWORK ID'.padEnd(15)}${'NAME'.padEnd(w)}DRIVER    SCOPE\n`);
+    for (const [id, name, driver] of rows) process.stdout.write(`${id.padEnd(15)}${name.padEnd(w)}${driver.padEnd(10)}local\n`);
+  },
+};
+
+const inspect: CommandModule<object, { network: string[]; format?: string }> = {
   command: 'inspect <network..>',
   describe: 'Display detailed information on one or more networks',
+  builder: (y) => y.option('format', { alias: 'f', type: 'string' }) as any,
   handler: async (a) => {
-    const out = [];
-    for (const n of a.network) {
-      if (n !== 'bridge' && n !== 'mini-run0') throw new UserError(`network ${n} not found`, 1);
-      out.push(await defaultNetworkView());
+    const views = [];
+    for (const n of a.network) views.push(await networkView(n));
+    if (a.format) {
+      const { renderTemplate } = await import('../template');
+      process.stdout.write(views.map((v) => renderTemplate(a.format!, v) + '\n').join(''));
+      return;
     }
-    process.stdout.write(JSON.stringify(out, null, 4) + '\n');
+    process.stdout.write(JSON.stringify(views, null, 4) + '\n');
+  },
+};
+
+const rm: CommandModule<object, { network: string[] }> = {
+  command: 'rm <network..>',
+  aliases: ['remove'],
+  describe: 'Remove one or more networks',
+  handler: async (a) => {
+    const { removeNetwork } = await import('../../network/user-networks');
+    const { sweepStaleContainers } = await import('../../engine/cleanup');
+    sweepStaleContainers();
+    let failed = false;
+    for (const n of a.network) {
+      try {
+        removeNetwork(n);
+        process.stdout.write(n + '\n');
+      } catch (e) {
+        failed = true;
+        process.stderr.write(`Error response from daemon: ${(e as Error).message}\n`);
+      }
+    }
+    if (failed) process.exitCode = 1;
+  },
+};
+
+const prune: CommandModule<object, any> = {
+  command: 'prune',
+  describe: 'Remove all unused networks',
+  builder: (y) => y.option('force', { alias: 'f', type: 'boolean' }),
+  handler: async () => {
+    const { listNetworks, removeNetwork } = await import('../../network/user-networks');
+    const { leasesOf } = await import('../../network/bridge');
+    const { sweepStaleContainers } = await import('../../engine/cleanup');
+    const { listContainers } = await import('../../engine/container-store');
+    sweepStaleContainers();
+    const used = new Set(listContainers().map((c) => c.hostConfig.NetworkMode));
+    const removed = listNetworks().filter((n) => !used.has(n.Name) && leasesOf(n.Bridge).length === 0).map((n) => removeNetwork(n.Name).Name);
+    if (removed.length) process.stdout.write(`Deleted Networks:\n${removed.map((n) => n + '\n').join('')}`);
   },
 };
 
 export const networkCommand: CommandModule = {
   command: 'network <command>',
   describe: 'Manage networks',
-  builder: (y) => y.command(ls).command(inspect).demandCommand(1, 'mini-run network: a subcommand is needed (ls, inspect)'),
+  builder: (y) => y.command(create).command(ls).command(inspect).command(rm).command(prune)
+    .demandCommand(1, 'mini-run network: a subcommand is needed (create, ls, inspect, rm, prune)'),
   handler: () => undefined,
 };
 

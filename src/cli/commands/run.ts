@@ -172,14 +172,14 @@ function namespaceMode(v: unknown, flag: string): string | undefined {
 
 export function toRunOptions(a: RunArgs): RunOptions {
   const network = String(a.network ?? 'bridge') === 'default' ? 'bridge' : String(a.network ?? 'bridge');
-  if (network !== 'none' && network !== 'host' && network !== 'bridge' && !/^container:./.test(network)) {
-    throw new UserError(`network ${network} not found (mini-run knows bridge, none, host and container:NAME)`, 125);
-  }
+  if (network === '' || network === 'container:') throw new UserError(`invalid --network "${network}"`, 125);
+  // bridge, or a user network (checked by the engine): both get a veth on a bridge.
+  const bridged = network !== 'none' && network !== 'host' && !network.startsWith('container:');
   const netOnly = (flag: string) => {
-    if (a[flag] !== undefined && network !== 'bridge') throw new UserError(`conflicting options: --${flag} needs a bridge network, not --network ${network}`, 125);
+    if (a[flag] !== undefined && !bridged) throw new UserError(`conflicting options: --${flag} needs a bridge network, not --network ${network}`, 125);
   };
-  for (const f of ['publish', 'ip', 'mac-address', 'link']) netOnly(f);
-  if (a['publish-all'] && network !== 'bridge') throw new UserError(`conflicting options: --publish-all needs a bridge network, not --network ${network}`, 125);
+  for (const f of ['publish', 'ip', 'mac-address', 'link', 'network-alias']) netOnly(f);
+  if (a['publish-all'] && !bridged) throw new UserError(`conflicting options: --publish-all needs a bridge network, not --network ${network}`, 125);
   for (const h of list(a['add-host'])) {
     if (!/^[^:]+:\d{1,3}(\.\d{1,3}){3}$/.test(h)) throw new UserError(`invalid argument "${h}" for "--add-host" flag: expected HOST:IP`, 125);
   }

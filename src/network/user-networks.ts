@@ -1,0 +1,121 @@
+/**
+ * User-defined networks (`network create NAME`): one bridge each (`mr-br-<hash>`), a subnet
+ * of its own, and names answered by the embedded DNS. Their definitions belong to the state
+ * root (ROOT/network/networks.json, under the state lock); the bridge device is created at
+ * `network create` and stays until `network rm`, like docker's.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { paths } from '../paths';
+import { withStateLock } from '../lock';
+import { writeFileAtomic } from '../fsutil';
+import { UserError } from '../errors';
+import { runCommand } from '../sys/command';
+import { formatSubnet, inSubnet, intToIp, parseSubnet, subnetSize, type Subnet } from './ipam';
+import { DEFAULT_NETWORK, ensureUserBridge, knownSubnets, leasesOf, removeBridge, type NetworkDef } from './bridge';
+
+export const NetworkRecord = z.object({
+  Name: z.string(),
+  Id: z.string(),
+  Created: z.string(),
+  Driver: z.literal('bridge'),
+  Subnet: z.string(),
+  Gateway: z.string(),
+  IPRange: z.string().optional(),
+  Internal: z.boolean(),
+  Bridge: z.string(),
+  Labels: z.record(z.string()).default({}),
+});
+export type NetworkRecord = z.infer<typeof NetworkRecord>;
+
+const file = () => join(paths.root(), 'network', 'networks.json');
+
+export function listNetworks(): NetworkRecord[] {
+  try {
+    return z.array(NetworkRecord).parse(JSON.parse(readFileSync(file(), 'utf8')));
+  } catch {
+    return [];
+  }
+}
+
+function saveNetworks(list: NetworkRecord[]): void {
+  writeFileAtomic(file(), JSON.stringify(list, null, 2) + '\n');
+}
+
+export const RESERVED = new Set(['bridge', 'host', 'none', 'default']);
+
+export function findNetwork(ref: string): NetworkRecord | null {
+  const all = listNetworks();
+  return all.find((n) => n.Name === ref) ?? all.find((n) => n.Id === ref) ?? (ref.length >= 3 ? all.filter((n) => n.Id.startsWith(ref)) : []).at(0) ?? null;
+}
+
+export function toNetworkDef(n: NetworkRecord): NetworkDef {
+  return { name: n.Name, bridge: n.Bridge, subnet: n.Subnet, gateway: n.Gateway, internal: n.Internal, persistent: true };
+}
+
+function overlaps(a: Subnet, b: Subnet): boolean {
+  return a.base < b.base + subnetSize(b) && b.base < a.base + subnetSize(a);
+}
+
+/** Subnets in use on this host: ours (every root), the default bridge's, and the host's routes. */
+function usedSubnets(): Subnet[] {
+  const routes = runCommand(['ip', '-o', '-4', 'route', 'show'], { allowFailure: true }).stdout.split('\n')
+    .map((l) => l.split(' ')[0]).filter((d) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(d));
+  return [DEFAULT_NETWORK.subnet, ...knownSubnets(), ...listNetworks().map((n) => n.Subnet), ...routes]
+    .map((c) => { try { return parseSubnet(c); } catch { return null; } }).filter((s): s is Subnet => s !== null);
+}
+
+export interface CreateNetworkOptions { subnet?: string; gateway?: string; ipRange?: string; internal?: boolean; driver?: string; labels?: Record<string, string> }
+
+export function createNetwork(name: string, o: CreateNetworkOptions): NetworkRecord {
+  if (o.driver && o.driver !== 'bridge') throw new UserError(`plugin "${o.driver}" not found: mini-run has the bridge driver only`, 1);
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new UserError(`invalid network name "${name}"`, 1);
+  if (RESERVED.has(name)) throw new UserError(`network name ${name} is reserved`, 1);
+  return withStateLock(() => {
+    if (findNetwork(name)?.Name === name) throw new UserError(`network with name ${name} already exists`, 1);
+    let subnet: Subnet;
+    if (o.subnet) {
+      subnet = parseSubnet(o.subnet);
+      const clash = usedSubnets().find((u) => overlaps(u, subnet));
+      if (clash) throw new UserError(`invalid pool request: Pool overlaps with other one on this address space (${formatSubnet(clash)})`, 1);
+    } else {
+      const used = usedSubnets();
+      let found: Subnet | null = null;
+      for (let i = 0; i < 256 && !found; i++) {
+        const cand = parseSubnet(`10.89.${i}.0/24`);
+        if (!used.some((u) => overlaps(u, cand))) found = cand;
+      }
+      if (!found) throw new UserError('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network', 1);
+      subnet = found;
+    }
+    const gateway = o.gateway ?? intToIp(subnet.base + 1);
+    if (!inSubnet(subnet, gateway)) throw new UserError(`no matching subnet for gateway ${gateway}`, 1);
+    if (o.ipRange) {
+      const r = parseSubnet(o.ipRange);
+      if (!inSubnet(subnet, intToIp(r.base))) throw new UserError(`no matching subnet for range ${o.ipRange}`, 1);
+    }
+    const id = randomBytes(32).toString('hex');
+    const bridge = `mr-br-${createHash('sha256').update(`${resolve(paths.root())}\0${id}`).digest('hex').slice(0, 8)}`;
+    const rec: NetworkRecord = {
+      Name: name, Id: id, Created: new Date().toISOString(), Driver: 'bridge', Subnet: formatSubnet(subnet), Gateway: gateway,
+      ...(o.ipRange ? { IPRange: o.ipRange } : {}), Internal: !!o.internal, Bridge: bridge, Labels: o.labels ?? {},
+    };
+    ensureUserBridge(toNetworkDef(rec));
+    saveNetworks([...listNetworks(), rec]);
+    return rec;
+  });
+}
+
+export function removeNetwork(ref: string): NetworkRecord {
+  if (RESERVED.has(ref)) throw new UserError(`${ref} is a pre-defined network and cannot be removed`, 1);
+  return withStateLock(() => {
+    const n = findNetwork(ref);
+    if (!n) throw new UserError(`network ${ref} not found`, 1);
+    if (leasesOf(n.Bridge).length) throw new UserError(`error while removing network: network ${n.Name} id ${n.Id} has active endpoints`, 1);
+    removeBridge(n.Bridge);
+    saveNetworks(listNetworks().filter((x) => x.Id !== n.Id));
+    return n;
+  });
+}

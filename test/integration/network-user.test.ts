@@ -1,0 +1,101 @@
+/**
+ * User networks: their own bridge and subnet, names answered by the embedded DNS (round-robin
+ * over a shared --network-alias), --internal, and network rm/prune — and the host given back.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
+
+let root: string;
+const IMG = 'mini-run/busybox';
+const m = (...args: string[]) => mr(root, args);
+const inspect = (name: string, tpl: string) => m('inspect', '-f', tpl, name).stdout.trim();
+const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
+const STATE = '/run/mini-run/network/state.json';
+const myLeases = () => (existsSync(STATE) ? JSON.parse(readFileSync(STATE, 'utf8')).leases : []).filter((l: { root: string }) => l.root === resolve(root));
+
+beforeAll(() => {
+  root = tempRoot('netu');
+});
+
+afterAll(() => {
+  const ids = existsSync(join(root, 'containers')) ? readdirSync(join(root, 'containers')) : [];
+  if (ids.length) m('rm', '-f', ...ids);
+  for (const n of ['appnet', 'secret', 'fixed']) m('network', 'rm', n);
+  expect(myLeases()).toEqual([]);
+  expect(sh('ip -o link show type bridge').stdout).not.toMatch(/mr-br-/);
+  expect(leaksFor(root)).toEqual([]);
+  removeRoot(root);
+});
+
+describe('user networks', () => {
+  let bridge = '';
+
+  it('network create makes a bridge mr-br-… with a free subnet; ls and inspect show it', () => {
+    const r = m('network', 'create', 'appnet');
+    expect(r.status).toBe(0);
+    const view = JSON.parse(m('network', 'inspect', 'appnet').stdout)[0];
+    expect(view.Name).toBe('appnet');
+    expect(view.IPAM.Config[0].Subnet).toMatch(/^10\.89\.\d+\.0\/24$/);
+    bridge = view.Options['com.docker.network.bridge.name'];
+    expect(bridge).toMatch(/^mr-br-[0-9a-f]{8}$/);
+    const shown = sh(`ip -o -4 addr show dev ${bridge}`);
+    expect(shown.stdout + shown.stderr).toContain(`inet ${view.IPAM.Config[0].Gateway}/24`);
+    expect(m('network', 'ls').stdout).toMatch(/appnet\s+bridge\s+local/);
+    expect(m('network', 'create', 'appnet').status).toBe(1); // the name is taken
+  });
+
+  it('containers find each other by name; a shared --network-alias answers all, rotated', () => {
+    for (const n of ['web1', 'web2', 'web3']) {
+      expect(m('run', '-d', '--name', n, '--network', 'appnet', '--network-alias', 'web', IMG, 'sleep', '1000').status).toBe(0);
+    }
+    const ips = ['web1', 'web2', 'web3'].map((n) => inspect(n, '{{.NetworkSettings.Networks.appnet.IPAddress}}'));
+    expect(new Set(ips).size).toBe(3);
+    const r = m('run', '--rm', '--network', 'appnet', IMG, 'sh', '-c',
+      'cat /etc/resolv.conf; nslookup web1; ping -c1 -W2 web2 >/dev/null && echo ping-ok; for i in 1 2 3; do nslookup -type=a web; done');
+    expect(r.stdout).toMatch(/nameserver 10\.89\.\d+\.1/);
+    expect(r.stdout).toMatch(new RegExp(`Name:\\s+web1\\nAddress:\\s+${ips[0].replace(/\./g, '\\.')}`));
+    expect(r.stdout).toContain('ping-ok');
+    // Each answer for the alias has all three addresses, and the first one rotates between answers.
+    // (ping would not show it: glibc's getaddrinfo re-sorts addresses by prefix match, RFC 6724 rule 9.)
+    const answers = r.stdout.split('Server:').slice(2).map((b) => [...b.matchAll(/Name:\s+web\nAddress:\s+(\S+)/g)].map((x) => x[1]));
+    expect(answers).toHaveLength(3);
+    for (const a of answers) expect(new Set(a)).toEqual(new Set(ips));
+    expect(new Set(answers.map((a) => a[0]))).toEqual(new Set(ips));
+    // A name of the host's (forwarded) still resolves: localhost comes from /etc/hosts; unknown names fail cleanly.
+    expect(m('run', '--rm', '--network', 'appnet', IMG, 'sh', '-c', 'nslookup no-such-name.invalid >/dev/null 2>&1; echo rc=$?').stdout).toMatch(/rc=\d/);
+  });
+
+  it('network rm is refused while containers use it; --ip picks an address of the subnet', () => {
+    expect(m('network', 'rm', 'appnet').stderr).toMatch(/active endpoints/);
+    m('rm', '-f', 'web1', 'web2', 'web3');
+    expect(myLeases()).toEqual([]);
+    // the network stays without containers, and nothing stale: its rules went with the last one
+    expect(sh(`ip link show dev ${bridge}`).status).toBe(0);
+    expect(sh('iptables -w -t nat -S').stdout).not.toContain(bridge);
+    const fixed = m('network', 'create', '--subnet', '10.89.250.0/24', '--gateway', '10.89.250.254', 'fixed');
+    expect(fixed.stderr).toBe('');
+    const r = m('run', '--rm', '--network', 'fixed', '--ip', '10.89.250.7', IMG, 'sh', '-c', 'ip -o -4 addr show eth0; ip route');
+    expect(r.stdout).toContain('inet 10.89.250.7/24');
+    expect(r.stdout).toContain('default via 10.89.250.254');
+    expect(m('network', 'create', '--subnet', '10.89.250.0/25', 'overlap').status).toBe(1);
+  });
+
+  it('--internal: no default route out; network prune removes unused networks', () => {
+    expect(m('network', 'create', '--internal', 'secret').status).toBe(0);
+    const r = m('run', '--rm', '--network', 'secret', IMG, 'sh', '-c', 'ip route');
+    expect(r.stdout).not.toMatch(/default/);
+    const p = m('network', 'prune', '-f');
+    expect(p.stdout).toMatch(/secret/);
+    expect(p.stdout).toMatch(/appnet/);
+    expect(m('network', 'ls', '-q').stdout).not.toMatch(/secret/);
+  });
+
+  it('refuses what docker refuses', () => {
+    expect(m('run', '--rm', '--network', 'nosuchnet', IMG, 'true').stderr).toMatch(/network nosuchnet not found/);
+    expect(m('run', '--rm', '--network-alias', 'x', IMG, 'true').stderr).toMatch(/only for containers in user defined networks/);
+    expect(m('network', 'rm', 'bridge').status).toBe(1);
+  });
+});
