@@ -24,7 +24,8 @@ import { storeImage } from '../image/store-image';
 import { newStagingPath } from '../image/staging';
 import { normalizeReference } from '../image/reference';
 import { MEDIA, hostArchitecture, type ImageConfigFile, type ContainerConfig } from '../image/oci-types';
-import { findContainer } from './container-store';
+import { findContainer, isRunning } from './container-store';
+import { pauseContainer, unpauseContainer } from './pause';
 import { TarWriter, writeTree } from './export';
 import { isOpaqueAt, isUntouchedMountpoint, isWhiteout, runtimeMountpoints } from './diff';
 import { findMerged } from '../volume/copy-up';
@@ -167,7 +168,7 @@ function storeWithConfig(config: ImageConfigFile, layers: Array<{ diffId: string
   return image.id;
 }
 
-export interface CommitOptions { message?: string; author?: string; changes: string[] }
+export interface CommitOptions { message?: string; author?: string; changes: string[]; pause?: boolean }
 
 export async function commitContainer(ref: string, repoTag: string | undefined, o: CommitOptions): Promise<string> {
   const rec = findContainer(ref);
@@ -183,7 +184,16 @@ export async function commitContainer(ref: string, repoTag: string | undefined, 
     const points = runtimeMountpoints(rec);
     const skip = (rel: string, st: import('node:fs').Stats, emptyDir: () => boolean) =>
       isUntouchedMountpoint(points, '/' + rel, st, findMerged(lower, rel.split('/')) !== null, emptyDir);
-    const diffId = writeUpperAsLayer(join(paths.container(rec.id), 'upper'), tarFile, skip);
+    // Like docker, freeze a running container while its layer is read (-p, on by default), so
+    // the new image does not catch a file half-written.
+    const freeze = o.pause !== false && isRunning(rec) && rec.state.Status === 'running';
+    if (freeze) pauseContainer(rec.id);
+    let diffId: string;
+    try {
+      diffId = writeUpperAsLayer(join(paths.container(rec.id), 'upper'), tarFile, skip);
+    } finally {
+      if (freeze) unpauseContainer(rec.id);
+    }
     layer = await storeLayerTar(tarFile, diffId);
   } finally {
     rmSync(tarFile, { force: true });

@@ -67,6 +67,15 @@ describe('commit', () => {
     expect(m('commit', 'second', 'committed:v2').status).toBe(0);
     expect(m('run', '--rm', '--entrypoint', '', 'committed:v2', 'sh', '-c', 'test -e /newfile || echo gone').stdout).toBe('gone\n');
   });
+
+  it('commits a running container, frozen meanwhile and running again after', () => {
+    m('run', '-d', '--name', 'busy', IMG, 'sh', '-c', 'echo live > /livefile; exec sleep 300');
+    for (let i = 0; i < 100 && m('exec', 'busy', 'test', '-e', '/livefile').status !== 0; i++) execFileSync('sleep', ['0.05']);
+    expect(m('commit', 'busy', 'fromlive:v1').status).toBe(0);
+    expect(m('inspect', '-f', '{{.State.Status}}', 'busy').stdout.trim()).toBe('running');
+    expect(m('run', '--rm', 'fromlive:v1', 'cat', '/livefile').stdout).toBe('live\n');
+    m('rm', '-f', 'busy');
+  });
 });
 
 describe('export and import', () => {
