@@ -22,7 +22,8 @@ import * as fw from './firewall';
 import { readHostNetState, withNetLock, type HostNetState, type Lease } from './host-state';
 import type { PortBinding } from './ports';
 
-export const DEFAULT_BRIDGE = 'mini-run0';
+/** The default bridge (MINI_RUN_BRIDGE may name another, e.g. for an isolated test; it must start with mr-). */
+export const DEFAULT_BRIDGE = process.env.MINI_RUN_BRIDGE?.startsWith('mr-') ? process.env.MINI_RUN_BRIDGE : 'mini-run0';
 export const DEFAULT_SUBNET = process.env.MINI_RUN_BRIDGE_SUBNET ?? '10.88.0.0/16';
 export const DEFAULT_GATEWAY = process.env.MINI_RUN_BRIDGE_GATEWAY ?? '10.88.0.1';
 
@@ -78,6 +79,7 @@ function ensureBridge(s: HostNetState, net: NetworkDef): void {
   if (!s.baseInstalled) {
     fw.installBase();
     s.baseInstalled = true;
+    s.firewall = fw.detectFirewall().kind;
   }
   createBridgeLink(s, net);
   const entry = s.bridges[net.bridge];
@@ -142,6 +144,7 @@ function releaseHostIfIdle(s: HostNetState, keepBridges: ReadonlySet<string> = n
   if (s.baseInstalled) {
     fw.removeBase();
     s.baseInstalled = false;
+    s.firewall = undefined;
   }
   if (s.ipForwardSetByUs) {
     writeFileSync(IP_FORWARD, '0');

@@ -24,6 +24,11 @@ export interface FirewallInfo { kind: FirewallKind; detail: string }
 
 let detected: FirewallInfo | null = null;
 
+/** Keep using the packet filter our installed rules live in (see host-state.ts). */
+export function useFirewall(kind: FirewallKind): void {
+  if (detected?.kind !== kind) detected = { kind, detail: `${kind}, as used by the rules already installed` };
+}
+
 /** Which packet filter this host uses (MINI_RUN_FIREWALL=iptables|nft|none overrides). */
 export function detectFirewall(): FirewallInfo {
   if (detected) return detected;
@@ -104,9 +109,9 @@ export function installBase(): void {
   if (fw.kind === 'nft') {
     nft([
       `table ip ${NFT_TABLE} {`,
-      '  chain dnat { }',
-      '  chain prerouting { type nat hook prerouting priority dstnat; fib daddr type local jump dnat; }',
-      '  chain output { type nat hook output priority -100; ip daddr != 127.0.0.0/8 fib daddr type local jump dnat; }',
+      '  chain published { }', // ("dnat" is an nft keyword)
+      '  chain prerouting { type nat hook prerouting priority dstnat; fib daddr type local jump published; }',
+      '  chain output { type nat hook output priority -100; ip daddr != 127.0.0.0/8 fib daddr type local jump published; }',
       '  chain postrouting { type nat hook postrouting priority srcnat; }',
       '  chain forward { type filter hook forward priority filter; }',
       '}',
@@ -173,7 +178,7 @@ export function addDnat(d: Dnat): void {
   if (fw.kind === 'none') return;
   if (fw.kind === 'nft') {
     const daddr = d.hostIp && d.hostIp !== '0.0.0.0' ? `ip daddr ${d.hostIp} ` : '';
-    nft(`add rule ip ${NFT_TABLE} dnat ${daddr}iifname != "${d.bridge}" ${d.proto} dport ${d.hostPort} dnat to ${d.dest}:${d.destPort} comment "${d.tag}"`);
+    nft(`add rule ip ${NFT_TABLE} published ${daddr}iifname != "${d.bridge}" ${d.proto} dport ${d.hostPort} dnat to ${d.dest}:${d.destPort} comment "${d.tag}"`);
     return;
   }
   ipt(['-t', 'nat', '-A', CHAINS.dnat, ...dnatArgs(d)]);
@@ -183,7 +188,7 @@ export function removeDnat(d: Dnat): void {
   const fw = detectFirewall();
   if (fw.kind === 'none') return;
   if (fw.kind === 'nft') {
-    for (const h of nftHandles('dnat', d.tag)) nft(`delete rule ip ${NFT_TABLE} dnat handle ${h}`, true);
+    for (const h of nftHandles('published', d.tag)) nft(`delete rule ip ${NFT_TABLE} published handle ${h}`, true);
     return;
   }
   ipt(['-t', 'nat', '-D', CHAINS.dnat, ...dnatArgs(d)], true);

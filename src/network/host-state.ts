@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { flockExclusive } from '../sys/libc';
 import { writeFileAtomic } from '../fsutil';
-import type { Dnat } from './firewall';
+import { useFirewall, type Dnat } from './firewall';
 
 export const netRunDir = () => join(process.env.MINI_RUN_RUNDIR ?? '/run/mini-run', 'network');
 
@@ -35,8 +35,9 @@ export type Lease = z.infer<typeof Lease>;
 export const HostNetState = z.object({
   /** ip_forward was 0 and we set it to 1: set it back when the last container goes. */
   ipForwardSetByUs: z.boolean().default(false),
-  /** Our chains and jumps are installed. */
+  /** Our chains and jumps are installed, with this packet filter (every process must keep using it). */
   baseInstalled: z.boolean().default(false),
+  firewall: z.enum(['iptables-legacy', 'iptables-nft', 'nft', 'none']).optional(),
   /** Bridges we created, with the rules we added for each. */
   bridges: z.record(z.object({
     subnet: z.string(), gateway: z.string(),
@@ -76,6 +77,8 @@ export function withNetLock<T>(fn: (s: HostNetState) => T): T {
   depth++;
   try {
     const s = readHostNetState();
+    // Rules already installed by another process are managed with the same packet filter.
+    if (s.baseInstalled && s.firewall) useFirewall(s.firewall);
     const r = fn(s);
     writeHostNetState(s);
     return r;

@@ -276,3 +276,29 @@ describe('names on the default bridge', () => {
     m('rm', '-f', 'db');
   });
 });
+
+describe('nft-only hosts', () => {
+  it.skipIf(sh('nft --version').status !== 0)('MINI_RUN_FIREWALL=nft keeps everything in the table ip mini_run, removed with the last container', async () => {
+    // Isolated from other runs on this host: its own state directory, bridge and subnet.
+    const env = {
+      MINI_RUN_FIREWALL: 'nft', MINI_RUN_RUNDIR: join(root, 'nft-run'), MINI_RUN_BRIDGE: `mr-nft${process.pid % 100000}`,
+      MINI_RUN_BRIDGE_SUBNET: '10.87.0.0/16', MINI_RUN_BRIDGE_GATEWAY: '10.87.0.1',
+    };
+    const n = (...args: string[]) => mr(root, args, { env });
+    if (sh('nft list table ip mini_run').status === 0) return; // another run uses nft right now
+    const port = await freePort();
+    expect(n('run', '-d', '--name', 'nftweb', '-p', `${port}:80`, IMG, 'sh', '-c', 'echo via-nft > /tmp/index.html; httpd -f -p 80 -h /tmp').stderr).toBe('');
+    expect(n('info').stdout).toMatch(/^Firewall Backend: nft/m);
+    const table = sh('nft list table ip mini_run').stdout;
+    expect(table).toMatch(new RegExp(`tcp dport ${port} dnat to 10\\.87\\.0\\.\\d+:80`));
+    expect(table).toContain('masquerade');
+    let body = '';
+    await until(() => (body = sh(`busybox wget -qO- http://127.0.0.1:${port}/`).stdout) !== '');
+    expect(body).toBe('via-nft\n');
+    const hostAddr = sh("ip -o -4 addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v '^10\\.8[78]\\.' | head -1").stdout.trim();
+    if (hostAddr) expect(sh(`busybox wget -qO- http://${hostAddr}:${port}/`).stdout).toBe('via-nft\n'); // the DNAT rule, from the host
+    n('rm', '-f', 'nftweb');
+    expect(sh('nft list table ip mini_run').status).not.toBe(0);
+    expect(sh(`ip link show dev ${env.MINI_RUN_BRIDGE}`).status).not.toBe(0);
+  });
+});
