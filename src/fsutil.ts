@@ -1,6 +1,6 @@
 /** Small filesystem helpers shared by the stores. */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /**
  * Write a file atomically: write a temp file beside it, rename over. Readers see the old or the
@@ -19,4 +19,23 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o64
     closeSync(fd);
   }
   renameSync(tmp, path);
+}
+
+/** Bytes used by a directory tree (files' sizes, like `du --apparent-size`), not following links. */
+export function treeSize(dir: string): number {
+  let total = 0;
+  const walk = (d: string) => {
+    let entries: string[];
+    try { entries = readdirSync(d); } catch { return; }
+    for (const e of entries) {
+      const p = join(d, e);
+      try {
+        const st = lstatSync(p);
+        if (st.isDirectory()) walk(p);
+        else total += st.size;
+      } catch { /* vanished */ }
+    }
+  };
+  walk(dir);
+  return total;
 }

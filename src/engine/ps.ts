@@ -2,9 +2,9 @@
  * `ps`: the container records, reconciled with reality first (a supervisor that died means
  * its container is not running, whatever the record said), as rows for the table.
  */
-import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { paths } from '../paths';
+import { treeSize } from '../fsutil';
 import { findImage } from '../image/store';
 import { listContainers, type ContainerRecord } from './container-store';
 import { sweepStaleContainers } from './cleanup';
@@ -28,24 +28,6 @@ export interface ContainerRow {
   mounts?: Array<{ name?: string; source: string; destination: string; driver?: string }>;
 }
 
-/** Bytes used by a directory tree (files' sizes, like `du --apparent-size`), not following links. */
-export function treeSize(dir: string): number {
-  let total = 0;
-  const walk = (d: string) => {
-    let entries: string[];
-    try { entries = readdirSync(d); } catch { return; }
-    for (const e of entries) {
-      const p = join(d, e);
-      try {
-        const st = lstatSync(p);
-        if (st.isDirectory()) walk(p);
-        else total += st.size;
-      } catch { /* vanished */ }
-    }
-  };
-  walk(dir);
-  return total;
-}
 
 export function containerRows(opts: { size?: boolean } = {}): ContainerRow[] {
   sweepStaleContainers();

@@ -13,7 +13,7 @@ import type { ImageConfig } from '../image/store';
 import { MountPoint } from '../volume/mount-point';
 import { createVolume, deleteVolume, listVolumes, readVolume, validVolumeName, volumeData, type VolumeRecord } from '../volume/store';
 import { withStateLock } from '../lock';
-import { treeSize } from './ps';
+import { treeSize } from '../fsutil';
 import { copyUpFromImage } from '../volume/copy-up';
 import { findContainer, listContainers, type ContainerRecord } from './container-store';
 
