@@ -3,6 +3,9 @@
  * arrives on the sync socket, fd 3).
  * Kept separate and small so the init loads only the runtime, not the CLI.
  */
-import { containerInit } from './init';
+import { installCompileCache } from '../compile-cache';
+installCompileCache(); // before the runtime's modules load (see compile-cache.ts)
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { containerInit } = require('./init') as typeof import('./init');
 
 containerInit();
