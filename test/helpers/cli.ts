@@ -109,3 +109,14 @@ export function leaksFor(root: string): string[] {
     ...processesMentioning(root).map((p) => `process: ${p}`),
   ];
 }
+
+/**
+ * End of a test file: remove every container left in `root` the way a user would (`rm -f`),
+ * then return what the host still holds for it (must be nothing) and remove the root.
+ */
+export function removeAllContainers(root: string): string[] {
+  const dir = join(root, 'containers');
+  const ids = existsSync(dir) ? readdirSync(dir) : [];
+  if (ids.length) mr(root, ['rm', '-f', ...ids]);
+  return leaksFor(root);
+}

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
+import { BIN, mr, removeRoot, tempRoot, removeAllContainers } from '../helpers/cli';
 
 let root: string;
 const IMG = 'mini-run/busybox';
@@ -34,9 +34,7 @@ beforeAll(() => {
 
 afterAll(() => {
   // Everything still there is removed the way a user would, then nothing may be left.
-  const ids = existsSync(join(root, 'containers')) ? readdirSync(join(root, 'containers')) : [];
-  if (ids.length) m('rm', '-f', ...ids);
-  expect(leaksFor(root)).toEqual([]);
+  expect(removeAllContainers(root)).toEqual([]);
   removeRoot(root);
 });
 

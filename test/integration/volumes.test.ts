@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
+import { mr, removeRoot, tempRoot, removeAllContainers } from '../helpers/cli';
 
 let root: string;
 let work: string;
@@ -22,9 +22,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  const ids = existsSync(join(root, 'containers')) ? readdirSync(join(root, 'containers')) : [];
-  if (ids.length) m('rm', '-f', ...ids);
-  expect(leaksFor(root)).toEqual([]);
+  expect(removeAllContainers(root)).toEqual([]);
   removeRoot(root);
   removeRoot(work);
 });
