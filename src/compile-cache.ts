@@ -6,8 +6,8 @@
  * --cpu-prof). V8 can save the compiled code of a script and reuse it next time; Node 22 does
  * this with `module.enableCompileCache()`, Node 20 does not, so we do it here: a hook on
  * CommonJS compilation that compiles through vm.Script with V8's cached data, kept in
- * dist/.v8-cache/ (one file per module). V8 itself checks that the cache matches the source
- * and the V8 version (`cachedDataRejected`), so a stale cache is never used, only replaced.
+ * dist/.v8-cache/ (one file per module and content). V8 also checks the V8 version and flags
+ * (`cachedDataRejected`), so a stale cache is never used, only replaced.
  * If the directory is not writable (not root, read-only install) the hook only reads.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,9 @@ export function installCompileCache(): void {
   const original = proto._compile;
   proto._compile = function (this: CompiledModule, content: string, filename: string) {
     if (!filename.startsWith(TOP)) return original.call(this, content, filename);
-    const file = join(CACHE_DIR, createHash('sha1').update(filename).digest('hex'));
+    // Keyed by path AND content: V8's own check on cached data compares only the source's
+    // length, so an edited file of the same length must not find its old cache.
+    const file = join(CACHE_DIR, createHash('sha1').update(filename).update('\0').update(content).digest('hex'));
     let cachedData: Buffer | undefined;
     try { cachedData = readFileSync(file); } catch { /* first time */ }
     const script = new vm.Script(Module.wrap(content), { filename, cachedData });
