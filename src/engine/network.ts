@@ -8,7 +8,9 @@ import { join, resolve } from 'node:path';
 import { paths } from '../paths';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fsutil';
-import { attachContainer, detachContainer, DEFAULT_NETWORK, sweepNetwork, type Endpoint, type NetworkDef } from '../network/bridge';
+import { attachContainer, detachContainer, DEFAULT_NETWORK, hostVethName, releaseEndpoint, sweepNetwork, type Endpoint, type NetworkDef } from '../network/bridge';
+import { runCommand } from '../sys/command';
+import { withStateLock } from '../lock';
 import { PortProxy } from '../network/proxy';
 import { exposedBindings, portsMap, type PortBinding } from '../network/ports';
 import { inSubnet, parseSubnet } from '../network/ipam';
@@ -82,10 +84,7 @@ export class ContainerNetworking {
     if (user) {
       // The embedded DNS on the gateway address; the container's resolv.conf points at it.
       const bridge = net.bridge;
-      this.dns = new EmbeddedDns((name) => {
-        const ips = leasesOf(bridge).filter((l) => l.names.includes(name)).map((l) => l.ip);
-        return ips.length ? ips : null;
-      });
+      this.dns = new EmbeddedDns((name, from) => dnsLookup(bridge, name, from));
       this.dns.start(net.gateway);
       const resolv = applyDnsOptions(containerResolvConf(false), rec.network.dns.length ? rec.network.dns : [net.gateway], rec.network.dnsSearch);
       writeFileAtomic(join(paths.container(rec.id), 'resolv.conf'), resolv);
@@ -107,6 +106,106 @@ export class ContainerNetworking {
     if (this.active) detachContainer(stateRootKey(), this.rec.id);
     this.endpoint = null;
   }
+}
+
+/**
+ * The embedded DNS's answer: names of containers on any network the asking container is on
+ * (it may be connected to several: `network connect`), or of this network if the asker is unknown.
+ */
+export function dnsLookup(bridge: string, name: string, from: string): string[] | null {
+  const all = leasesOf();
+  const me = all.find((l) => l.bridge === bridge && l.ip === from);
+  const bridges = new Set(me ? all.filter((l) => l.containerId === me.containerId && l.root === me.root).map((l) => l.bridge) : [bridge]);
+  const ips = all.filter((l) => bridges.has(l.bridge) && l.names.includes(name)).map((l) => l.ip);
+  return ips.length ? [...new Set(ips)] : null;
+}
+
+/** The connected networks whose lease still exists (a life of the container ended: they went with it). */
+export function liveConnections(rec: ContainerRecord): ContainerNetwork['connected'] {
+  const root = stateRootKey();
+  const leases = leasesOf().filter((l) => l.containerId === rec.id && l.root === root);
+  return rec.network.connected.filter((c) => leases.some((l) => l.hostVeth === c.hostVeth && l.ip === c.ip));
+}
+
+function primaryNetworkName(rec: ContainerRecord): string {
+  const mode = rec.hostConfig.NetworkMode;
+  return isUserNetwork(mode) ? findNetwork(mode)?.Name ?? mode : 'bridge';
+}
+
+function resolveNetworkRef(ref: string): NetworkDef {
+  if (ref === 'bridge' || ref === DEFAULT_NETWORK.bridge) return DEFAULT_NETWORK;
+  if (ref === 'host' || ref === 'none') throw new UserError(`container cannot be disconnected from host network or connected to host network`, 1);
+  const n = findNetwork(ref);
+  if (!n) throw new UserError(`network ${ref} not found`, 1);
+  return toNetworkDef(n);
+}
+
+/** `network connect [--alias A] [--ip X] NETWORK CONTAINER`: one more veth (ethN) in the running container. */
+export function connectNetwork(netRef: string, containerRef: string, o: { aliases?: string[]; ip?: string } = {}): void {
+  // Under the state lock: two connects of one container must not pick the same ethN, nor lose a record update.
+  withStateLock(() => connectLocked(netRef, containerRef, o));
+}
+
+function connectLocked(netRef: string, containerRef: string, o: { aliases?: string[]; ip?: string }): void {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { findContainer, isRunning, updateContainer } = require('./container-store') as typeof import('./container-store');
+  const net = resolveNetworkRef(netRef);
+  const rec = findContainer(containerRef);
+  const user = net !== DEFAULT_NETWORK;
+  if (!isRunning(rec)) throw new UserError(`container ${rec.name} is not running: mini-run connects running containers only`, 1);
+  if (!usesBridge(rec.hostConfig.NetworkMode)) throw new UserError('container sharing network namespace with another container or host cannot be connected to any other network', 1);
+  if ((o.aliases ?? []).length && !user) throw new UserError('network-scoped alias is supported only for containers in user defined networks', 1);
+  const live = liveConnections(rec);
+  if (primaryNetworkName(rec) === net.name || live.some((c) => c.network === net.name)) {
+    throw new UserError(`endpoint with name ${rec.name} already exists in network ${net.name}`, 1);
+  }
+  if (o.ip !== undefined && !inSubnet(parseSubnet(net.subnet), o.ip)) throw new UserError(`invalid IP address ${o.ip}: not in the subnet ${net.subnet} of network ${net.name}`, 1);
+  const pid = rec.state.Pid;
+  const inside = runCommand(['nsenter', `--net=/proc/${pid}/ns/net`, 'ip', '-o', 'link', 'show']).stdout;
+  const have = new Set([...inside.matchAll(/^\d+:\s+([^:@\s]+)/gm)].map((x) => x[1]));
+  let k = 1;
+  while (have.has(`eth${k}`)) k++;
+  const hostVeth = `${hostVethName(rec.id)}-${k}`; // 13 characters
+  const aliases = o.aliases ?? [];
+  const endpoint = attachContainer({
+    root: stateRootKey(), containerId: rec.id, pid, net, ip: o.ip, ports: [],
+    monitor: rec.monitor ?? { pid: process.pid, startTime: processStartTime(process.pid) ?? '' },
+    names: user ? [rec.name, rec.id.slice(0, 12), rec.config.Hostname, ...aliases].map((n) => n.toLowerCase()) : [],
+    extra: { ifname: `eth${k}`, hostVeth },
+  });
+  updateContainer(rec.id, (r) => {
+    r.network.connected = [...live.filter((c) => c.hostVeth !== hostVeth), { ...endpoint, ifname: `eth${k}`, aliases }];
+  });
+}
+
+/** `network disconnect [-f] NETWORK CONTAINER`: its ethN, address and DNS names go. */
+export function disconnectNetwork(netRef: string, containerRef: string, force = false): void {
+  withStateLock(() => disconnectLocked(netRef, containerRef, force));
+}
+
+function disconnectLocked(netRef: string, containerRef: string, force: boolean): void {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { findContainer, isRunning, updateContainer } = require('./container-store') as typeof import('./container-store');
+  let net: NetworkDef;
+  try {
+    net = resolveNetworkRef(netRef);
+  } catch (e) {
+    if (force && (e as Error).message.includes('not found')) return;
+    throw e;
+  }
+  const rec = findContainer(containerRef);
+  const live = liveConnections(rec);
+  const c = live.find((x) => x.network === net.name);
+  if (!c) {
+    if (isRunning(rec) && primaryNetworkName(rec) === net.name) {
+      throw new UserError(`container ${rec.name} was started on network ${net.name}: mini-run disconnects only networks added with network connect`, 1);
+    }
+    throw new UserError(`container ${rec.id} is not connected to network ${net.name}`, 1);
+  }
+  // Deleting the container's end destroys the pair; the host end and the lease go with releaseEndpoint.
+  if (isRunning(rec)) runCommand(['nsenter', `--net=/proc/${rec.state.Pid}/ns/net`, 'ip', 'link', 'del', c.ifname], { allowFailure: true });
+  releaseEndpoint(stateRootKey(), rec.id, c.hostVeth);
+  updateContainer(rec.id, (r) => { r.network.connected = live.filter((x) => x !== c); });
 }
 
 /** --link NAME[:ALIAS] on the default bridge: hosts lines for the linked containers' addresses. */
@@ -175,9 +274,15 @@ export function networkSettings(rec: ContainerRecord): Record<string, unknown> {
   const base = { Ports: portsMap(ep?.ports ?? []), IPAddress: ep?.ip ?? '', IPPrefixLen: ep?.prefixLen ?? 0, Gateway: ep?.gateway ?? '', MacAddress: ep?.mac ?? '' };
   if (!usesBridge(mode)) return { ...base, Networks: mode.startsWith('container:') ? {} : { [mode]: {} } };
   const netName = isUserNetwork(mode) ? mode : 'bridge';
+  const extra = Object.fromEntries(liveConnections(rec).map((c) => [c.network, {
+    Aliases: c.aliases.length ? c.aliases : null, Links: null,
+    NetworkID: c.network === 'bridge' ? DEFAULT_NETWORK.bridge : findNetwork(c.network)?.Id ?? '',
+    EndpointID: c.hostVeth, Gateway: c.gateway, IPAddress: c.ip, IPPrefixLen: c.prefixLen, MacAddress: c.mac,
+  }]));
   return {
     ...base,
     Networks: {
+      ...extra,
       [netName]: {
         Aliases: rec.network.aliases.length ? rec.network.aliases : null,
         Links: rec.network.links.length ? rec.network.links : null,

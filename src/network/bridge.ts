@@ -27,7 +27,7 @@ export const DEFAULT_BRIDGE = process.env.MINI_RUN_BRIDGE?.startsWith('mr-') ? p
 export const DEFAULT_SUBNET = process.env.MINI_RUN_BRIDGE_SUBNET ?? '10.88.0.0/16';
 export const DEFAULT_GATEWAY = process.env.MINI_RUN_BRIDGE_GATEWAY ?? '10.88.0.1';
 
-export interface NetworkDef { name: string; bridge: string; subnet: string; gateway: string; internal?: boolean; persistent?: boolean }
+export interface NetworkDef { name: string; bridge: string; subnet: string; gateway: string; internal?: boolean; persistent?: boolean; ipRange?: string }
 
 export const DEFAULT_NETWORK: NetworkDef = { name: 'bridge', bridge: DEFAULT_BRIDGE, subnet: DEFAULT_SUBNET, gateway: DEFAULT_GATEWAY };
 
@@ -53,6 +53,8 @@ export interface AttachRequest {
   monitor: { pid: number; startTime: string };
   /** For the embedded DNS of user networks. */
   names?: string[];
+  /** `network connect`: one more interface (ifname, e.g. eth1) beside the others; no default route. */
+  extra?: { ifname: string; hostVeth: string };
 }
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
@@ -166,14 +168,15 @@ function sweepDeadLeases(s: HostNetState): number {
 /** Give the container with init PID `pid` its eth0 on the network. Synchronous: called before the program starts. */
 export function attachContainer(req: AttachRequest): Endpoint {
   const subnet = parseSubnet(req.net.subnet);
-  const hostVeth = hostVethName(req.containerId);
+  const hostVeth = req.extra?.hostVeth ?? hostVethName(req.containerId);
+  const ifname = req.extra?.ifname ?? 'eth0';
   const lease = withNetLock((s) => {
     sweepDeadLeases(s);
-    // A previous life of this container (restart) may still hold its lease.
-    for (const l of s.leases.filter((x) => x.containerId === req.containerId && x.root === req.root)) dropLease(s, l);
+    // A previous life of this container (restart) may still hold its leases.
+    if (!req.extra) for (const l of s.leases.filter((x) => x.containerId === req.containerId && x.root === req.root)) dropLease(s, l);
     ensureBridge(s, req.net);
     const taken = new Set(s.leases.filter((l) => l.bridge === req.net.bridge).map((l) => l.ip));
-    const ip = allocateAddress(subnet, req.net.gateway, taken, req.ip);
+    const ip = allocateAddress(subnet, req.net.gateway, taken, req.ip, req.net.ipRange ? parseSubnet(req.net.ipRange) : undefined);
     const l: Lease = { ip, network: req.net.name, bridge: req.net.bridge, root: req.root, containerId: req.containerId, hostVeth, monitor: req.monitor, dnat: [], names: req.names ?? [] };
     s.leases.push(l);
     return l;
@@ -181,14 +184,14 @@ export function attachContainer(req: AttachRequest): Endpoint {
   const mac = req.mac ?? macForAddress(lease.ip);
   try {
     if (linkExists(hostVeth)) runCommand(['ip', 'link', 'del', hostVeth], { allowFailure: true });
-    // One end on the host, the other created right inside the container's namespace as eth0.
-    runCommand(['ip', 'link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'address', mac, 'netns', String(req.pid)]);
+    // One end on the host, the other created right inside the container's namespace as eth0 (ethN for connect).
+    runCommand(['ip', 'link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', ifname, 'address', mac, 'netns', String(req.pid)]);
     runCommand(['ip', 'link', 'set', hostVeth, 'master', req.net.bridge, 'up']);
     // Inside the namespace: address, up, default route via the bridge's address.
     const inside = [
-      `addr add ${lease.ip}/${subnet.prefix} dev eth0`,
-      'link set eth0 up',
-      ...(req.net.internal ? [] : [`route add default via ${req.net.gateway} dev eth0`]),
+      `addr add ${lease.ip}/${subnet.prefix} dev ${ifname}`,
+      `link set ${ifname} up`,
+      ...(req.net.internal || req.extra ? [] : [`route add default via ${req.net.gateway} dev eth0`]),
     ].join('\n') + '\n';
     runCommand(['nsenter', `--net=/proc/${req.pid}/ns/net`, 'ip', '-batch', '-'], { input: inside });
     const ports = req.ports;
@@ -204,7 +207,8 @@ export function attachContainer(req: AttachRequest): Endpoint {
     for (const d of dnat) fw.addDnat(d);
     return { network: req.net.name, bridge: req.net.bridge, ip: lease.ip, prefixLen: subnet.prefix, gateway: req.net.gateway, mac, hostVeth, ports };
   } catch (err) {
-    detachContainer(req.root, req.containerId);
+    if (req.extra) releaseEndpoint(req.root, req.containerId, hostVeth);
+    else detachContainer(req.root, req.containerId);
     throw err instanceof UserError ? err : new UserError(`network setup failed: ${(err as Error).message}`, 125);
   }
 }
@@ -215,6 +219,15 @@ export function detachContainer(root: string, containerId: string, keepBridges?:
     for (const l of s.leases.filter((x) => x.containerId === containerId && x.root === root)) dropLease(s, l);
     sweepDeadLeases(s);
     releaseHostIfIdle(s, keepBridges);
+  });
+}
+
+/** `network disconnect`: one interface's lease, veth and rules (the rest of the container stays attached). */
+export function releaseEndpoint(root: string, containerId: string, hostVeth: string): void {
+  withNetLock((s) => {
+    for (const l of s.leases.filter((x) => x.containerId === containerId && x.root === root && x.hostVeth === hostVeth)) dropLease(s, l);
+    sweepDeadLeases(s);
+    releaseHostIfIdle(s);
   });
 }
 

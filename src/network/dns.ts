@@ -71,8 +71,8 @@ export class EmbeddedDns {
   private sock: dgram.Socket | null = null;
   private counter = 0;
 
-  /** lookup(name) → the addresses for a name of the network, or null if it is not one. */
-  constructor(private readonly lookup: (name: string) => string[] | null) {}
+  /** lookup(name, from) → the addresses for a name of the network (as seen by the asking address), or null if it is not one. */
+  constructor(private readonly lookup: (name: string, from: string) => string[] | null) {}
 
   start(address: string, port = 53): void {
     const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
@@ -86,7 +86,7 @@ export class EmbeddedDns {
   private answer(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const q = parseQuery(msg);
     if (!q || !this.sock) return;
-    const ips = this.lookup(q.name);
+    const ips = this.lookup(q.name, rinfo.address);
     if (ips !== null) {
       const answer = q.qtype === 1 || q.qtype === 255 ? rotate(ips, this.counter++) : [];
       this.sock.send(buildAnswer(msg, q, answer), rinfo.port, rinfo.address);

@@ -42,7 +42,7 @@ export function formatSubnet(s: Subnet): string {
  * The lowest free host address of the subnet (not the network address, not broadcast, not
  * the gateway, not taken), or the asked-for one if it is free.
  */
-export function allocateAddress(s: Subnet, gateway: string, taken: ReadonlySet<string>, wanted?: string): string {
+export function allocateAddress(s: Subnet, gateway: string, taken: ReadonlySet<string>, wanted?: string, range?: Subnet): string {
   if (wanted !== undefined) {
     if (!inSubnet(s, wanted)) throw new UserError(`invalid address ${wanted}: it does not belong to the network's subnet ${formatSubnet(s)}`, 125);
     const n = ipToInt(wanted);
@@ -50,12 +50,14 @@ export function allocateAddress(s: Subnet, gateway: string, taken: ReadonlySet<s
     if (taken.has(wanted)) throw new UserError(`Address already in use: ${wanted}`, 125);
     return wanted;
   }
-  const last = s.base + subnetSize(s) - 2;
-  for (let n = s.base + 1; n <= last; n++) {
+  // --ip-range: only addresses of the range (and of the subnet) are handed out.
+  const first = Math.max(s.base + 1, range ? range.base : 0);
+  const last = Math.min(s.base + subnetSize(s) - 2, range ? range.base + subnetSize(range) - 1 : Infinity);
+  for (let n = first; n <= last; n++) {
     const ip = intToIp(n);
     if (ip !== gateway && !taken.has(ip)) return ip;
   }
-  throw new UserError(`no free address left in ${formatSubnet(s)}`, 125);
+  throw new UserError(`no free address left in ${formatSubnet(range ?? s)}`, 125);
 }
 
 /** docker's MAC for an address: 02:42:<ip bytes in hex>. */

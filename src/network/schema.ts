@@ -22,6 +22,8 @@ export const ContainerNetwork = z.object({
   dnsSearch: z.array(z.string()).default([]),
   /** Where the container is attached right now (null when it is not running). */
   endpoint: EndpointSchema.nullable().default(null),
+  /** `network connect`: more networks of the running container (ethN). Valid while their lease exists. */
+  connected: z.array(EndpointSchema.extend({ ifname: z.string(), aliases: z.array(z.string()).default([]) })).default([]),
 });
 export type ContainerNetwork = z.infer<typeof ContainerNetwork>;
 

@@ -52,7 +52,7 @@ export function findNetwork(ref: string): NetworkRecord | null {
 }
 
 export function toNetworkDef(n: NetworkRecord): NetworkDef {
-  return { name: n.Name, bridge: n.Bridge, subnet: n.Subnet, gateway: n.Gateway, internal: n.Internal, persistent: true };
+  return { name: n.Name, bridge: n.Bridge, subnet: n.Subnet, gateway: n.Gateway, internal: n.Internal, persistent: true, ...(n.IPRange ? { ipRange: n.IPRange } : {}) };
 }
 
 function overlaps(a: Subnet, b: Subnet): boolean {
@@ -94,7 +94,7 @@ export function createNetwork(name: string, o: CreateNetworkOptions): NetworkRec
     if (!inSubnet(subnet, gateway)) throw new UserError(`no matching subnet for gateway ${gateway}`, 1);
     if (o.ipRange) {
       const r = parseSubnet(o.ipRange);
-      if (!inSubnet(subnet, intToIp(r.base))) throw new UserError(`no matching subnet for range ${o.ipRange}`, 1);
+      if (!inSubnet(subnet, intToIp(r.base)) || r.prefix < subnet.prefix) throw new UserError(`no matching subnet for range ${o.ipRange}`, 1);
     }
     const id = randomBytes(32).toString('hex');
     const bridge = `mr-br-${createHash('sha256').update(`${resolve(paths.root())}\0${id}`).digest('hex').slice(0, 8)}`;

@@ -81,3 +81,15 @@ describe('/etc/hosts and resolv.conf', () => {
     expect(applyDnsOptions('nameserver 10.0.0.1\n')).toBe('nameserver 10.0.0.1\n');
   });
 });
+
+describe('--ip-range', () => {
+  it('hands out addresses of the range only, lowest free first, and says when it is full', () => {
+    const s = parseSubnet('10.89.240.0/24');
+    const r = parseSubnet('10.89.240.128/30');
+    expect(allocateAddress(s, '10.89.240.1', new Set(), undefined, r)).toBe('10.89.240.128');
+    expect(allocateAddress(s, '10.89.240.1', new Set(['10.89.240.128']), undefined, r)).toBe('10.89.240.129');
+    expect(() => allocateAddress(s, '10.89.240.1', new Set(['10.89.240.128', '10.89.240.129', '10.89.240.130', '10.89.240.131']), undefined, r)).toThrow(/no free address left in 10\.89\.240\.128\/30/);
+    // a range at the start of the subnet skips the network address and the gateway
+    expect(allocateAddress(s, '10.89.240.1', new Set(), undefined, parseSubnet('10.89.240.0/28'))).toBe('10.89.240.2');
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * `mini-run network create|ls|inspect|rm|prune` and `mini-run info` (which packet filter the
+ * `mini-run network create|ls|inspect|rm|prune|connect|disconnect` and `mini-run info` (which packet filter the
  * host uses, the bridge, the addresses in use).
  */
 import type { CommandModule } from 'yargs';
@@ -129,11 +129,47 @@ const prune: CommandModule<object, any> = {
   },
 };
 
+const connect: CommandModule<object, any> = {
+  command: 'connect <network> <container>',
+  describe: 'Connect a running container to a network',
+  builder: (y) => y
+    .option('alias', { type: 'string', describe: 'Add network-scoped alias for the container' })
+    .option('ip', { type: 'string', describe: 'IPv4 address' }),
+  handler: async (a) => {
+    const { connectNetwork } = await import('../../engine/network');
+    const { sweepStaleContainers } = await import('../../engine/cleanup');
+    sweepStaleContainers();
+    try {
+      connectNetwork(String(a.network), String(a.container), { aliases: list(a.alias), ip: a.ip });
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      process.stderr.write(`Error response from daemon: ${e.message}\n`);
+      process.exitCode = e.exitCode;
+    }
+  },
+};
+
+const disconnect: CommandModule<object, any> = {
+  command: 'disconnect <network> <container>',
+  describe: 'Disconnect a container from a network',
+  builder: (y) => y.option('force', { alias: 'f', type: 'boolean', describe: 'Force the container to disconnect from a network' }),
+  handler: async (a) => {
+    const { disconnectNetwork } = await import('../../engine/network');
+    try {
+      disconnectNetwork(String(a.network), String(a.container), !!a.force);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      process.stderr.write(`Error response from daemon: ${e.message}\n`);
+      process.exitCode = e.exitCode;
+    }
+  },
+};
+
 export const networkCommand: CommandModule = {
   command: 'network <command>',
   describe: 'Manage networks',
-  builder: (y) => y.command(create).command(ls).command(inspect).command(rm).command(prune)
-    .demandCommand(1, 'mini-run network: a subcommand is needed (create, ls, inspect, rm, prune)'),
+  builder: (y) => y.command(create).command(ls).command(inspect).command(rm).command(prune).command(connect).command(disconnect)
+    .demandCommand(1, 'mini-run network: a subcommand is needed (create, ls, inspect, rm, prune, connect, disconnect)'),
   handler: () => undefined,
 };
 
