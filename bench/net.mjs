@@ -1,0 +1,308 @@
+#!/usr/bin/env node
+/**
+ * Network throughput benchmark: how fast do bytes move over TCP
+ *   (a) on host loopback (a Node sender → a Node sink, both on 127.0.0.1),
+ *   (b) host → container over the bridge (Node sender → a Node sink in a busybox container,
+ *       sent to the container's own address on mini-run0),
+ *   (c) through a published port: the same container started with `-p HOSTPORT:80`, the sender
+ *       connecting to 127.0.0.1:HOSTPORT — a loopback connection, so it goes through the
+ *       userland proxy in the container's supervisor (src/network/proxy.ts), not DNAT.
+ *
+ *   sudo node bench/net.mjs [--runs N (default 5)] [--mb M (default 200)] [--json] [--bin PATH]
+ *
+ * Direction: (b) is host → container (not container → host): then (b) and (c) share one sink
+ * (the container) and one sender (the host), and (c) differs from (b) only by the proxy.
+ *
+ * Method: the sender is a separate Node process (so sender and sink never share an event loop)
+ * that writes M MiB from one reused 1 MiB buffer, honouring backpressure, then ends its side;
+ * a sample is the time from 'connect' to the socket's 'close' (the sink has read everything and
+ * closed). The sink is the same Node script everywhere (reads and drops), a child process on the
+ * host for (a), the container's program for (b) and (c) (node from the host's /usr, bind-mounted
+ * read-only into mini-run/busybox). One untimed warm-up per row, then rounds of
+ * one sample per row, medians reported. MB/s = 10^6 bytes/s.
+ *
+ * Everything lives under one temp dir (/tmp/mr-bench-*, mini-run's --root); the container is
+ * named mr-bench-net-<pid> and `rm -f`-ed at exit, also on Ctrl-C. Traffic goes only to
+ * 127.0.0.1 and to the container's address.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TARGET = 0.5;
+
+function parseArgs(argv) {
+  const o = { runs: 5, mb: 200, json: false, bin: join(REPO, 'bin', 'mini-run') };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) usage(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--json') o.json = true;
+    else if (a === '--runs' || a.startsWith('--runs=')) o.runs = Number(val());
+    else if (a === '--mb' || a.startsWith('--mb=')) o.mb = Number(val());
+    else if (a === '--bin' || a.startsWith('--bin=')) o.bin = resolve(val());
+    else if (a === '-h' || a === '--help') usage();
+    else usage(`unknown argument: ${a}`);
+  }
+  if (!Number.isInteger(o.runs) || o.runs < 1) usage('--runs must be a positive integer');
+  if (!Number.isInteger(o.mb) || o.mb < 1) usage('--mb must be a positive integer');
+  return o;
+}
+
+function usage(err) {
+  const text = 'usage: node bench/net.mjs [--runs N (default 5)] [--mb M (default 200)] [--json] [--bin path/to/mini-run]';
+  if (err) {
+    console.error(`net bench: ${err}\n${text}`);
+    process.exit(2);
+  }
+  console.log(text);
+  process.exit(0);
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const log = (...a) => (opts.json ? console.error(...a) : console.log(...a));
+const BYTES = opts.mb * 1024 * 1024;
+const node = process.execPath;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------------------------ scratch space
+const scratch = mkdtempSync('/tmp/mr-bench-');
+const mrRoot = join(scratch, 'mini-run-root');
+const cname = `mr-bench-net-${process.pid}`;
+let containerStarted = false;
+let sinkProc = null; // the loopback row's sink: a child Node process
+let sinkPid = 0; // a process in the container: its /proc/PID/net/tcp lists the container's sockets
+
+const mr = (args, extra = {}) =>
+  spawnSync(node, [opts.bin, '--root', mrRoot, ...args], { encoding: 'utf8', timeout: 60_000, ...extra });
+
+let cleanedUp = false;
+function cleanup() {
+  if (cleanedUp) return;
+  cleanedUp = true;
+  try { sinkProc?.kill(); } catch { /* gone */ }
+  if (containerStarted) mr(['rm', '-f', cname], { stdio: 'ignore' });
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((m) => m && (m === scratch || m.startsWith(`${scratch}/`)))
+    .reverse();
+  for (const m of mounts) {
+    console.error(`net bench: warning: ${m} was left mounted; unmounting`);
+    spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+  }
+  rmSync(scratch, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    console.error(`\nnet bench: ${sig}: stopping and cleaning up`);
+    cleanup();
+    process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 })[sig]);
+  });
+}
+
+// ------------------------------------------------------------------------------------ sender
+// Runs in its own Node process: prints {"ms": …} once the peer has closed, or {"error": …}.
+const SENDER = `
+const net = require('node:net');
+const [host, port, total] = process.argv.slice(1);
+const buf = Buffer.alloc(1 << 20, 0x61);
+let left = Number(total), t0 = 0, failed = null;
+const s = net.connect({ host, port: Number(port) });
+s.setNoDelay(true);
+s.on('connect', () => {
+  t0 = process.hrtime.bigint();
+  const pump = () => {
+    while (left > 0) {
+      const n = Math.min(left, buf.length);
+      left -= n;
+      if (!s.write(n === buf.length ? buf : buf.subarray(0, n))) return s.once('drain', pump);
+    }
+    s.end();
+  };
+  pump();
+});
+s.on('data', () => {});
+s.on('error', (e) => { failed = e.code || e.message; });
+s.on('close', () => {
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (failed || left > 0 || !t0) console.log(JSON.stringify({ error: failed || 'closed early' }));
+  else console.log(JSON.stringify({ ms }));
+});
+`;
+
+function send(host, port) {
+  return new Promise((res, rej) => {
+    const p = spawn(node, ['-e', SENDER, host, String(port), String(BYTES)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { err += d; });
+    const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
+    p.on('close', () => {
+      clearTimeout(timer);
+      try {
+        const r = JSON.parse(out.trim());
+        if (r.error) rej(new Error(r.error)); else res(r.ms);
+      } catch {
+        rej(new Error(`sender failed: ${err.trim().split('\n')[0] || out.trim()}`));
+      }
+    });
+  });
+}
+
+/**
+ * Wait until the sink in the container listens on port 80. Read from the container's network
+ * namespace (/proc/PID/net/tcp{,6}: a LISTEN socket, state 0A, on local port 0x0050) rather than by
+ * connecting through the proxy, which accepts whether or not anything listens behind it.
+ */
+async function waitListening(timeoutMs = 20_000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    let tcp = '';
+    for (const f of ['tcp', 'tcp6']) try { tcp += readFileSync(`/proc/${sinkPid}/net/${f}`, 'utf8'); } catch { /* gone */ }
+    if (tcp.split('\n').some((l) => { const f = l.trim().split(/\s+/); return f[1]?.endsWith(':0050') && f[3] === '0A'; })) return;
+    await sleep(20);
+  }
+  throw new Error(`the sink in the container not listening on :80 after ${timeoutMs} ms`);
+}
+
+// ----------------------------------------------------------------------------------- set-up
+async function startLoopbackSink() {
+  const port = await freePort();
+  sinkProc = spawn(node, ['-e', SINK, '127.0.0.1', String(port)], { stdio: 'ignore' });
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const ok = await new Promise((res) => {
+      const s = net.connect({ host: '127.0.0.1', port });
+      s.once('connect', () => { s.destroy(); res(true); });
+      s.once('error', () => res(false));
+    });
+    if (ok) return port;
+    if (Date.now() > end) throw new Error('the loopback sink did not start');
+    await sleep(50);
+  }
+}
+
+async function freePort() {
+  const s = net.createServer();
+  await new Promise((res) => s.listen(0, '127.0.0.1', res));
+  const { port } = s.address();
+  await new Promise((res) => s.close(res));
+  return port;
+}
+
+// The sink: the same few lines on the host (row a) and in the container (rows b, c), so the rows
+// differ only by the path between sender and sink. (busybox `nc -l` as the sink reads in ~1 KiB
+// pieces and caps every container row near 500 MB/s, hiding the proxy's cost.)
+const SINK = `
+const net = require('node:net');
+const s = net.createServer((c) => { c.on('data', () => {}); c.on('error', () => {}); });
+s.listen(Number(process.argv[2]), process.argv[1]);
+`;
+
+function startContainer(hostPort) {
+  // Node in a busybox container: the host's /usr (and /lib, /lib64: symlinks into it on
+  // merged-/usr hosts), read-only.
+  const vols = ['/usr', '/lib', '/lib64'].filter((d) => existsSync(d)).flatMap((d) => ['-v', `${d}:${d}:ro`]);
+  const r = mr([
+    'run', '-d', '--name', cname, '-p', `127.0.0.1:${hostPort}:80`, ...vols, 'mini-run/busybox',
+    node, '-e', SINK, '0.0.0.0', '80',
+  ]);
+  containerStarted = true;
+  if (r.status !== 0) throw new Error(`mini-run run: ${(r.stderr || '').trim().split('\n')[0]}`);
+  const ip = mr(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', cname]);
+  const addr = (ip.stdout || '').trim();
+  const pid = mr(['inspect', '-f', '{{.State.Pid}}', cname]);
+  sinkPid = Number((pid.stdout || '').trim());
+  if (!(sinkPid > 0)) throw new Error(`cannot find the container's pid: ${pid.stderr}`);
+  if (ip.status !== 0 || !/^\d+\.\d+\.\d+\.\d+$/.test(addr)) throw new Error(`cannot find the container's address: ${ip.stderr}`);
+  return addr;
+}
+
+// --------------------------------------------------------------------------------------- run
+log(`net bench: ${opts.runs} × ${opts.mb} MiB per row, ${cpus().length} CPUs, node ${process.version}, scratch ${scratch}`);
+if (process.getuid?.() !== 0) log('net bench: note: not root — container rows will fail');
+
+const loPort = await startLoopbackSink();
+const rows = [
+  { name: 'host loopback', path: `node → node on 127.0.0.1:${loPort}`, host: '127.0.0.1', port: loPort, samples: [] },
+];
+let setupError = null;
+try {
+  const hostPort = await freePort();
+  const ip = startContainer(hostPort);
+  rows.push({ name: 'host → container (bridge)', path: `node → ${ip}:80 (node sink in the container)`, host: ip, port: 80, wait: true, samples: [] });
+  rows.push({ name: 'published port (userland proxy)', path: `node → 127.0.0.1:${hostPort} → ${ip}:80`, host: '127.0.0.1', port: hostPort, wait: true, samples: [] });
+} catch (e) {
+  setupError = e.message;
+  log(`net bench: container rows not usable: ${e.message}`);
+  rows.push({ name: 'host → container (bridge)', samples: [], error: setupError });
+  rows.push({ name: 'published port (userland proxy)', samples: [], error: setupError });
+}
+
+let sinkReady = false;
+async function sample(r) {
+  if (r.wait && !sinkReady) { await waitListening(); sinkReady = true; }
+  return send(r.host, r.port);
+}
+
+for (let i = 0; i <= opts.runs; i++) {
+  for (const r of rows) {
+    if (r.error) continue;
+    try {
+      const ms = await sample(r);
+      if (i > 0) r.samples.push(ms); // round 0: warm-up, untimed
+    } catch (e) {
+      r.error = `${i === 0 ? 'warm-up' : `run ${i}`}: ${e.message}`;
+    }
+  }
+  if (!opts.json && process.stdout.isTTY && i > 0) process.stdout.write(`\r  round ${i}/${opts.runs}`);
+}
+if (!opts.json && process.stdout.isTTY) process.stdout.write('\r\x1b[K');
+
+// ------------------------------------------------------------------------------------ results
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const mbps = (ms) => BYTES / 1e6 / (ms / 1000);
+const results = rows.map((r) => {
+  const base = { name: r.name, path: r.path };
+  if (r.error) return { ...base, status: 'failed', reason: r.error };
+  const ms = median(r.samples);
+  return { ...base, status: 'ok', medianMs: ms, mbps: mbps(ms), samplesMBps: r.samples.map(mbps) };
+});
+const lo = results[0];
+for (const r of results) if (r.status === 'ok' && lo.status === 'ok') r.ratioToLoopback = r.mbps / lo.mbps;
+const pub = results[2];
+const target = {
+  rule: `published-port throughput ≥ ${TARGET * 100}% of loopback`,
+  result: pub.status === 'ok' && lo.status === 'ok' && pub.ratioToLoopback >= TARGET ? 'PASS' : 'FAIL',
+  ...(pub.status !== 'ok' ? { reason: pub.reason } : lo.status !== 'ok' ? { reason: `loopback: ${lo.reason}` } : {}),
+};
+
+if (opts.json) {
+  console.log(JSON.stringify({ runs: opts.runs, mib: opts.mb, cpus: cpus().length, node: process.version, results, target }, null, 2));
+} else {
+  const w = Math.max(...results.map((r) => r.name.length));
+  log(`\n${'row'.padEnd(w)}  ${'MB/s'.padStart(7)}  ${'min'.padStart(7)}  ${'max'.padStart(7)}  ${'× lo'.padStart(5)}  path`);
+  for (const r of results) {
+    if (r.status !== 'ok') { log(`${r.name.padEnd(w)}  failed: ${r.reason}`); continue; }
+    const f = (x) => x.toFixed(0).padStart(7);
+    log(`${r.name.padEnd(w)}  ${f(r.mbps)}  ${f(Math.min(...r.samplesMBps))}  ${f(Math.max(...r.samplesMBps))}  ${(r.ratioToLoopback ?? NaN).toFixed(2).padStart(5)}  ${r.path}`);
+  }
+  const why = target.reason ? ` (${target.reason})` : ` (${(pub.ratioToLoopback * 100).toFixed(0)}% of loopback)`;
+  log(`\ntarget: ${target.rule} → ${target.result}${why}`);
+}
+cleanup();
+process.exit(0);
