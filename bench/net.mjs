@@ -31,6 +31,7 @@ import * as net from 'node:net';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cleanupOnExit, removeScratch } from './lib.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET = 0.5;
@@ -83,31 +84,12 @@ let sinkPid = 0; // a process in the container: its /proc/PID/net/tcp lists the 
 const mr = (args, extra = {}) =>
   spawnSync(node, [opts.bin, '--root', mrRoot, ...args], { encoding: 'utf8', timeout: 60_000, ...extra });
 
-let cleanedUp = false;
 function cleanup() {
-  if (cleanedUp) return;
-  cleanedUp = true;
   try { sinkProc?.kill(); } catch { /* gone */ }
   if (containerStarted) mr(['rm', '-f', cname], { stdio: 'ignore' });
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[4])
-    .filter((m) => m && (m === scratch || m.startsWith(`${scratch}/`)))
-    .reverse();
-  for (const m of mounts) {
-    console.error(`net bench: warning: ${m} was left mounted; unmounting`);
-    spawnSync('umount', ['-l', m], { stdio: 'ignore' });
-  }
-  rmSync(scratch, { recursive: true, force: true });
+  removeScratch(scratch, 'net bench');
 }
-process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    console.error(`\nnet bench: ${sig}: stopping and cleaning up`);
-    cleanup();
-    process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 })[sig]);
-  });
-}
+cleanupOnExit('net bench', cleanup);
 
 // ------------------------------------------------------------------------------------ sender
 // Runs in its own Node process: prints {"ms": …} once the peer has closed, or {"error": …}.

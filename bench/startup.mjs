@@ -26,6 +26,7 @@ import {
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cleanupOnExit, removeScratch } from './lib.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET_RATIO = 1.5;
@@ -115,36 +116,15 @@ const paths = {
 };
 const liveIds = new Set(); // runtime containers that might need `delete -f`
 
-let cleanedUp = false;
 function cleanup() {
-  if (cleanedUp) return;
-  cleanedUp = true;
   for (const key of liveIds) {
     const [rt, id] = key.split(' ');
     const state = rt === 'runc' ? paths.runcState : paths.crunState;
     spawnSync(rt, ['--root', state, 'delete', '-f', id], { stdio: 'ignore' });
   }
-  // Never rm -rf through a mount: if something is still mounted under scratch (a leak in
-  // whatever we benchmarked), detach it first and say so.
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[4])
-    .filter((m) => m && (m === scratch || m.startsWith(`${scratch}/`)))
-    .reverse();
-  for (const m of mounts) {
-    console.error(`startup bench: warning: ${m} was left mounted; unmounting`);
-    spawnSync('umount', ['-l', m], { stdio: 'ignore' });
-  }
-  rmSync(scratch, { recursive: true, force: true });
+  removeScratch(scratch, 'startup bench');
 }
-process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    console.error(`\nstartup bench: ${sig}: stopping and cleaning up`);
-    cleanup();
-    process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 })[sig]);
-  });
-}
+cleanupOnExit('startup bench', cleanup);
 
 /** A minimal rootfs: static busybox, plus `true` and `sh` as links to it (what the built-in
  * image mini-run/busybox is made of, minus the other applets, which `true` does not need). */

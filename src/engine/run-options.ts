@@ -1,8 +1,11 @@
+import type { PullReporter } from '../image/pull';
 /** What `mini-run run`/`create` was asked for, after flag parsing: the engine's input. */
 export interface RunOptions {
   image: string;
   /** When to pull the image: 'missing' (default, like docker), 'always', or 'never'. */
   pull?: 'missing' | 'always' | 'never';
+  /** Shows the pull's progress (the CLI passes docker's progress lines, on stderr). */
+  onPullEvent?: PullReporter;
   command: string[];
   name?: string;
   autoRemove: boolean;

@@ -27,7 +27,7 @@ import { networkRecordFor } from './network';
 import { prepareMounts, removeAnonymousVolumes, toOciMounts } from './volumes';
 import type { MountPoint } from '../volume/mount-point';
 
-async function resolveImage(ref: string, pull: RunOptions['pull'] = 'missing'): Promise<ImageRecord> {
+async function resolveImage(ref: string, pull: RunOptions['pull'] = 'missing', onEvent?: RunOptions['onPullEvent']): Promise<ImageRecord> {
   const builtin = familiarName(ref.includes(':') ? ref : `${ref}:latest`) === `${BUILTIN_IMAGE}:latest` || ref === BUILTIN_IMAGE;
   if (pull !== 'always' || builtin) {
     const found = findImage(ref);
@@ -35,13 +35,12 @@ async function resolveImage(ref: string, pull: RunOptions['pull'] = 'missing'): 
   }
   if (builtin) return await ensureBuiltinImage(); // made from the host's busybox, never pulled
   if (pull === 'never') throw new UserError(`No such image: ${ref}`, 125);
-  // Like docker: say so on stderr, then pull with the progress on stderr (stdout is the program's).
+  // Like docker: say so on stderr, then pull (the CLI shows progress on stderr: stdout is the program's).
   const { pullImage } = await import('../image/pull');
-  const { progressReporter } = await import('../cli/progress');
   const { normalizeReference } = await import('../image/reference');
   if (pull === 'missing') process.stderr.write(`Unable to find image '${familiarName(normalizeReference(ref))}' locally\n`);
   try {
-    return (await pullImage(ref, { onEvent: progressReporter(process.stderr) })).image;
+    return (await pullImage(ref, { onEvent })).image;
   } catch (e) {
     throw e instanceof UserError ? new UserError(e.message, 125) : e;
   }
@@ -51,7 +50,7 @@ async function resolveImage(ref: string, pull: RunOptions['pull'] = 'missing'): 
 
 export async function createContainer(opts: RunOptions): Promise<ContainerRecord> {
   checkRunnable(opts);
-  const image = await resolveImage(opts.image, opts.pull);
+  const image = await resolveImage(opts.image, opts.pull, opts.onPullEvent);
   const config = imageConfig(image);
   const id = newContainerId();
   const dir = paths.container(id);

@@ -7,14 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
+import { leasesOf, sh } from '../helpers/network';
 
 let root: string;
 const IMG = 'mini-run/busybox';
 const m = (...args: string[]) => mr(root, args);
 const inspect = (name: string, tpl: string) => m('inspect', '-f', tpl, name).stdout.trim();
-const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
-const STATE = '/run/mini-run/network/state.json';
-const myLeases = () => (existsSync(STATE) ? JSON.parse(readFileSync(STATE, 'utf8')).leases : []).filter((l: { root: string }) => l.root === resolve(root));
+const myLeases = () => leasesOf(root);
 
 beforeAll(() => {
   root = tempRoot('netu');

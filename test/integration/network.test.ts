@@ -14,17 +14,14 @@ import * as net from 'node:net';
 import * as dgram from 'node:dgram';
 import { join, resolve } from 'node:path';
 import { BIN, leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
+import { leases, sh } from '../helpers/network';
 
 let root: string;
 const IMG = 'mini-run/busybox';
 const m = (...args: string[]) => mr(root, args);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const inspect = (name: string, tpl: string) => m('inspect', '-f', tpl, name).stdout.trim();
-const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
 
-const STATE = '/run/mini-run/network/state.json';
-interface Lease { ip: string; root: string; containerId: string; hostVeth: string }
-const leases = (): Lease[] => (existsSync(STATE) ? JSON.parse(readFileSync(STATE, 'utf8')).leases : []);
 
 async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;

@@ -1,7 +1,7 @@
 /** `mini-run commit [-m MSG] [-a AUTHOR] [-c CHANGE] CONTAINER [REPO[:TAG]]` */
 import type { Argv, CommandModule } from 'yargs';
+import { listOption } from '../args';
 
-const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
 
 export const commitCommand: CommandModule<object, any> = {
   command: 'commit <container> [repository]',
@@ -13,7 +13,7 @@ export const commitCommand: CommandModule<object, any> = {
     .option('pause', { alias: 'p', type: 'boolean', default: true, describe: 'Pause container during commit' }),
   handler: async (a) => {
     const { commitContainer } = await import('../../engine/commit');
-    const id = await commitContainer(String(a.container), a.repository, { message: a.message, author: a.author, changes: list(a.change), pause: a.pause !== false });
+    const id = await commitContainer(String(a.container), a.repository, { message: a.message, author: a.author, changes: listOption(a.change), pause: a.pause !== false });
     process.stdout.write(id + '\n');
   },
 };

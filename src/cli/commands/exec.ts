@@ -2,6 +2,7 @@
  * `mini-run exec [OPTIONS] CONTAINER COMMAND [ARG...]` — run a command in a running container.
  */
 import type { Argv, CommandModule, Options } from 'yargs';
+import { listOption } from '../args';
 
 /** The flags of `exec`, in one table: yargs reads it, and so does main.ts's command splitter. */
 export const EXEC_FLAGS: Record<string, Options> = {
@@ -17,7 +18,6 @@ export const EXEC_FLAGS: Record<string, Options> = {
 
 type ExecArgs = { container: string; '--'?: (string | number)[] } & Record<string, unknown>;
 
-const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
 const last = (v: unknown): string | undefined => (v === undefined ? undefined : Array.isArray(v) ? String(v[v.length - 1]) : String(v));
 
 export const execCommand: CommandModule<object, ExecArgs> = {
@@ -36,8 +36,8 @@ export const execCommand: CommandModule<object, ExecArgs> = {
       interactive: !!a.interactive,
       tty: !!a.tty,
       detach: !!a.detach,
-      env: list(a.env),
-      envFiles: list(a['env-file']),
+      env: listOption(a.env),
+      envFiles: listOption(a['env-file']),
       workdir: last(a.workdir),
       user: last(a.user),
       privileged: !!a.privileged,

@@ -1,8 +1,8 @@
 /** `mini-run export [-o FILE] CONTAINER` and `mini-run import [-c CHANGE] [-m MSG] FILE|- [REPO[:TAG]]`. */
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../../errors';
+import { listOption } from '../args';
 
-const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
 
 export const exportCommand: CommandModule<object, any> = {
   command: 'export <container>',
@@ -44,6 +44,6 @@ export const importCommand: CommandModule<object, any> = {
   handler: async (a) => {
     const { importImage } = await import('../../engine/commit');
     const file = a.file === true || a.file === '' ? '-' : String(a.file); // yargs reads a lone '-' as true
-    process.stdout.write(await importImage(file, a.repository, list(a.change), a.message) + '\n');
+    process.stdout.write(await importImage(file, a.repository, listOption(a.change), a.message) + '\n');
   },
 };

@@ -4,6 +4,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../errors';
+import { listOption } from '../args';
 
 /** docker's `network inspect` shape, for the default bridge or a user network. */
 async function networkView(ref: string): Promise<Record<string, unknown>> {
@@ -33,7 +34,6 @@ async function networkView(ref: string): Promise<Record<string, unknown>> {
   };
 }
 
-const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
 
 const create: CommandModule<object, any> = {
   command: 'create <name>',
@@ -50,7 +50,7 @@ const create: CommandModule<object, any> = {
     const { keyValues } = await import('./run');
     const rec = createNetwork(String(a.name), {
       driver: a.driver, subnet: a.subnet, gateway: a.gateway, ipRange: a['ip-range'], internal: !!a.internal,
-      labels: keyValues(list(a.label), '--label'),
+      labels: keyValues(listOption(a.label), '--label'),
     });
     process.stdout.write(rec.Id + '\n');
   },
@@ -140,7 +140,7 @@ const connect: CommandModule<object, any> = {
     const { sweepStaleContainers } = await import('../../engine/cleanup');
     sweepStaleContainers();
     try {
-      connectNetwork(String(a.network), String(a.container), { aliases: list(a.alias), ip: a.ip });
+      connectNetwork(String(a.network), String(a.container), { aliases: listOption(a.alias), ip: a.ip });
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       process.stderr.write(`Error response from daemon: ${e.message}\n`);

@@ -6,6 +6,7 @@ import { UserError } from '../../errors';
 import { parseBytes } from '../../engine/units';
 import type { RunOptions } from '../../engine/run-options';
 import { parsePublish } from '../../network/ports';
+import { listOption } from '../args';
 
 /** The flags of `run` (and later `create`), in one table: yargs reads it, and so does the splitter below. */
 export const RUN_FLAGS: Record<string, Options> = {
@@ -160,14 +161,18 @@ export function scanInitShape(tokens: readonly string[]): { pidHost: boolean; tt
 
 type RunArgs = { image: string; '--'?: (string | number)[] } & Record<string, unknown>;
 
-function list(v: unknown): string[] {
-  return v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String);
-}
 
 function namespaceMode(v: unknown, flag: string): string | undefined {
   if (v === undefined || v === '' || v === 'private') return undefined;
   if (v === 'host') return 'host';
   throw new UserError(`invalid --${flag}: '${v}' (mini-run supports 'host' or the default private namespace)`, 125);
+}
+
+/** Pull progress for `run`/`create`, on stderr (loaded only if a pull happens). */
+let pullProgress: ((e: Parameters<NonNullable<RunOptions['onPullEvent']>>[0]) => void) | undefined;
+function showPullEvent(e: Parameters<NonNullable<RunOptions['onPullEvent']>>[0]): void {
+  pullProgress ??= (require('../progress') as typeof import('../progress')).progressReporter(process.stderr);
+  pullProgress(e);
 }
 
 export function toRunOptions(a: RunArgs): RunOptions {
@@ -180,7 +185,7 @@ export function toRunOptions(a: RunArgs): RunOptions {
   };
   for (const f of ['publish', 'ip', 'mac-address', 'link', 'network-alias']) netOnly(f);
   if (a['publish-all'] && !bridged) throw new UserError(`conflicting options: --publish-all needs a bridge network, not --network ${network}`, 125);
-  for (const h of list(a['add-host'])) {
+  for (const h of listOption(a['add-host'])) {
     if (!/^[^:]+:\d{1,3}(\.\d{1,3}){3}$/.test(h)) throw new UserError(`invalid argument "${h}" for "--add-host" flag: expected HOST:IP`, 125);
   }
   const memorySwap = a['memory-swap'] === undefined ? undefined : String(a['memory-swap']) === '-1' ? -1 : parseBytes(String(a['memory-swap']), '--memory-swap');
@@ -197,13 +202,14 @@ export function toRunOptions(a: RunArgs): RunOptions {
   return {
     image: a.image,
     pull,
+    onPullEvent: showPullEvent,
     command: (a['--'] ?? []).map(String),
     name: a.name as string | undefined,
     autoRemove: !!a.rm,
     interactive: !!a.interactive,
     tty: !!a.tty,
-    env: list(a.env),
-    envFiles: list(a['env-file']),
+    env: listOption(a.env),
+    envFiles: listOption(a['env-file']),
     workdir: a.workdir as string | undefined,
     user: a.user as string | undefined,
     entrypoint: a.entrypoint as string | undefined,
@@ -212,19 +218,19 @@ export function toRunOptions(a: RunArgs): RunOptions {
     utsMode: namespaceMode(a.uts, 'uts'),
     ipcMode: namespaceMode(a.ipc, 'ipc'),
     network,
-    publish: list(a.publish).flatMap(parsePublish),
+    publish: listOption(a.publish).flatMap(parsePublish),
     publishAll: !!a['publish-all'],
     ip: a.ip as string | undefined,
     macAddress: a['mac-address'] as string | undefined,
-    networkAliases: list(a['network-alias']),
-    dns: list(a.dns),
-    dnsSearch: list(a['dns-search']),
-    addHosts: list(a['add-host']),
-    links: list(a.link),
+    networkAliases: listOption(a['network-alias']),
+    dns: listOption(a.dns),
+    dnsSearch: listOption(a['dns-search']),
+    addHosts: listOption(a['add-host']),
+    links: listOption(a.link),
     init: !!a.init,
     privileged: !!a.privileged,
-    capAdd: list(a['cap-add']),
-    capDrop: list(a['cap-drop']),
+    capAdd: listOption(a['cap-add']),
+    capDrop: listOption(a['cap-drop']),
     readOnly: !!a['read-only'],
     memory: a.memory === undefined ? undefined : parseBytes(String(a.memory), '--memory'),
     memorySwap,
@@ -233,14 +239,14 @@ export function toRunOptions(a: RunArgs): RunOptions {
     pidsLimit: num('pids-limit'),
     detach: !!a.detach,
     restart: parseRestartPolicy(String(a.restart ?? 'no')),
-    logOpts: keyValues(list(a['log-opt']), '--log-opt'),
-    labels: keyValues(list(a.label), '--label'),
+    logOpts: keyValues(listOption(a['log-opt']), '--log-opt'),
+    labels: keyValues(listOption(a.label), '--label'),
     stopSignal: a['stop-signal'] as string | undefined,
     stopTimeout: num('stop-timeout'),
-    volumes: list(a.volume),
-    mounts: list(a.mount),
-    tmpfs: list(a.tmpfs),
-    volumesFrom: list(a['volumes-from']),
+    volumes: listOption(a.volume),
+    mounts: listOption(a.mount),
+    tmpfs: listOption(a.tmpfs),
+    volumesFrom: listOption(a['volumes-from']),
   };
 }
 

@@ -1,8 +1,8 @@
 /** `mini-run volume create|ls|inspect|rm|prune` — docker's volume commands. */
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../../errors';
+import { listOption } from '../args';
 
-const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
 
 const createCmd: CommandModule<object, any> = {
   command: 'create [name]',
@@ -14,7 +14,7 @@ const createCmd: CommandModule<object, any> = {
     if (a.driver !== 'local') throw new UserError(`create: volume driver "${a.driver}" is not supported: only "local"`, 1);
     const { createVolume } = await import('../../volume/store');
     const { keyValues } = await import('./run');
-    const { volume } = createVolume(a.name ?? null, keyValues(list(a.label), '--label'));
+    const { volume } = createVolume(a.name ?? null, keyValues(listOption(a.label), '--label'));
     process.stdout.write(volume.Name + '\n');
   },
 };
@@ -32,7 +32,7 @@ const lsCmd: CommandModule<object, any> = {
     const { volumeUsers } = await import('../../engine/volumes');
     const users = volumeUsers();
     let vols = listVolumes();
-    for (const f of list(a.filter)) {
+    for (const f of listOption(a.filter)) {
       const i = f.indexOf('=');
       const key = i < 0 ? f : f.slice(0, i);
       const value = i < 0 ? '' : f.slice(i + 1);

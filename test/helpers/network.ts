@@ -1,0 +1,23 @@
+/** Helpers for network tests: the host-wide lease state, and shell commands on the host. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/** Where mini-run keeps its host-wide network state (leases, what it changed on the host). */
+export const NETWORK_STATE = '/run/mini-run/network/state.json';
+
+export interface Lease { ip: string; root: string; containerId: string; hostVeth: string }
+
+export function leases(): Lease[] {
+  return existsSync(NETWORK_STATE) ? JSON.parse(readFileSync(NETWORK_STATE, 'utf8')).leases : [];
+}
+
+/** The leases held for containers of one state root. */
+export function leasesOf(root: string): Lease[] {
+  return leases().filter((l) => l.root === resolve(root));
+}
+
+/** Run a shell command on the host. */
+export function sh(cmd: string) {
+  return spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
+}
