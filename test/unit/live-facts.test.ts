@@ -1,0 +1,68 @@
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { capabilityFacts, decodeCapabilityMask, mountInfo, namespaceFacts, parseMountInfo, ProcessGoneError, resolveLowerdir } from '../../src/engine/live-facts';
+
+const HEX = '051d9e93c5b63f1c7abfae95da51956c331e6304ef71f763002058e0dd06aeed';
+
+describe('decodeCapabilityMask', () => {
+  it("decodes docker's default set (0xa80425fb) into its 14 names", () => {
+    const names = decodeCapabilityMask('00000000a80425fb');
+    expect(names).toHaveLength(14);
+    expect(names).toContain('CAP_NET_BIND_SERVICE');
+    expect(names).not.toContain('CAP_SYS_ADMIN');
+  });
+  it('names bits beyond the known table cap_N', () => {
+    expect(decodeCapabilityMask('8000000000000001')).toEqual(['CAP_CHOWN', 'cap_63']);
+  });
+});
+
+describe('parseMountInfo', () => {
+  const text = [
+    '100 53 0:50 / / rw,nodev,relatime - overlay overlay rw,lowerdir=AAAAAAAAAA:BBBBBBBBBB,upperdir=/r/containers/x/upper,workdir=/r/containers/x/work,uuid=on',
+    '55 101 0:6 /null /proc/interrupts rw,relatime - devtmpfs devtmpfs rw,size=123k,mode=755',
+    '62 101 0:52 /sys /proc/sys ro,nosuid,nodev,noexec,relatime shared:5 - proc proc rw',
+    '70 100 254:0 /my\\040dir /mnt/with\\040space rw - ext4 /dev/vda rw',
+  ].join('\n');
+  it('reads the fields, propagation tags and super options, unescaping \\040', () => {
+    const m = parseMountInfo(text);
+    expect(m).toHaveLength(4);
+    expect(m[0]).toMatchObject({ mountPoint: '/', fstype: 'overlay', source: 'overlay' });
+    expect(m[0].superOptions).toContain('upperdir=/r/containers/x/upper');
+    expect(m[1]).toMatchObject({ root: '/null', mountPoint: '/proc/interrupts', fstype: 'devtmpfs' });
+    expect(m[2].options).toContain('ro');
+    expect(m[2].optional).toEqual(['shared:5']);
+    expect(m[3]).toMatchObject({ root: '/my dir', mountPoint: '/mnt/with space' });
+  });
+  it("parses this process's own mount table", () => {
+    expect(mountInfo('self').some((m) => m.mountPoint === '/')).toBe(true);
+  });
+});
+
+describe('resolveLowerdir', () => {
+  const root = mkdtempSync('/tmp/mr-test-lowerdir-');
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  it("follows a layer store's short link to the layer directory and its diff_id", () => {
+    mkdirSync(join(root, 'layers', HEX, 'fs'), { recursive: true });
+    mkdirSync(join(root, 'layers', 'l'));
+    symlinkSync(`../${HEX}/fs`, join(root, 'layers', 'l', 'ABCDEFGHIJ'));
+    expect(resolveLowerdir('ABCDEFGHIJ', join(root, 'layers', 'l'))).toEqual({
+      given: 'ABCDEFGHIJ', path: join(root, 'layers', HEX, 'fs'), diffId: `sha256:${HEX}`,
+    });
+  });
+  it('keeps an absolute directory that is not a layer as it is, without a diff_id', () => {
+    expect(resolveLowerdir('/srv/lower', '/nowhere')).toEqual({ given: '/srv/lower', path: '/srv/lower', diffId: null });
+  });
+});
+
+describe('reading a process', () => {
+  it('finds every namespace of this process shared with itself', () => {
+    const facts = namespaceFacts(process.pid);
+    expect(facts.map((f) => f.type)).toEqual(expect.arrayContaining(['mnt', 'uts', 'ipc', 'pid', 'net']));
+    expect(facts.every((f) => f.shared && /^\w+:\[\d+\]$/.test(f.inside))).toBe(true);
+  });
+  it('reports a process that does not exist as gone, in one clear error', () => {
+    expect(() => capabilityFacts(2 ** 22 + 7)).toThrow(ProcessGoneError);
+    expect(() => namespaceFacts(2 ** 22 + 7)).toThrow(/process \d+ is gone/);
+  });
+});
