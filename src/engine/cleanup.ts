@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCgroup } from '../runtime/cgroups';
+import { detachMountsUnder } from '../runtime/host-mounts';
 import { traceNote } from '../sys/trace';
 import { withStateLock } from '../lock';
 import { paths } from '../paths';
@@ -18,6 +19,8 @@ import { sweepNetworkQuietly } from './network';
 /** Finalize one container whose supervisor is gone: no processes, no cgroup; record it exited (or remove it with --rm). */
 export function finalizeOrphan(id: string): void {
   openCgroup(id).destroy();
+  detachMountsUnder(paths.container(id)); // only `--mount-ns host` leaves any
+
   const rec = loadContainer(id);
   if (rec.hostConfig.AutoRemove) {
     removeContainerDir(id);

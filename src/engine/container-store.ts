@@ -12,6 +12,7 @@ import { withStateLock } from '../lock';
 import { ContainerNetwork } from '../network/schema';
 import { MountPoint } from '../volume/mount-point';
 import { removeAnonymousVolumes } from './volumes';
+import { detachMountsUnder } from '../runtime/host-mounts';
 
 export const ContainerStatus = z.enum(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
 
@@ -159,6 +160,8 @@ export function isRunning(rec: ContainerRecord): boolean {
 export function removeContainerDir(id: string, opts: { volumes?: boolean } = {}): void {
   let rec: ContainerRecord | null = null;
   try { rec = existsSync(recordPath(id)) ? loadContainer(id) : null; } catch { /* unreadable: keep its volumes */ }
+  // Never delete through a mount (a `--mount-ns host` container's overlay, /proc, /dev…).
+  detachMountsUnder(paths.container(id));
   rmSync(paths.container(id), { recursive: true, force: true });
   if (rec && (opts.volumes || rec.hostConfig.AutoRemove)) removeAnonymousVolumes(rec.mounts);
 }

@@ -20,6 +20,13 @@ export interface RunOptions {
   pidMode?: string; // 'host' or undefined (private)
   utsMode?: string;
   ipcMode?: string;
+  /** --cgroupns host|private (docker's; default private on cgroup v2, host on v1). */
+  cgroupnsMode?: 'host' | 'private';
+  // --- lesson switches (not docker's): turn one more piece of isolation off
+  /** --mount-ns host: no mount namespace; the container's mounts land in the host's table, root by chroot. */
+  mountNsMode?: 'host';
+  /** --no-pivot: own mount namespace, but chroot(2) instead of pivot_root(2) (runc's --no-pivot). */
+  noPivot?: boolean;
   network: string; // 'bridge' (default) | 'none' | 'host' | 'container:NAME'
   /** --network container:NAME, resolved by the engine: the other container's /proc/PID/ns/net. */
   networkNsPath?: string;

@@ -10,7 +10,7 @@ import { cpus as hostCpus } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors';
 import { paths } from '../paths';
-import { LOWERDIR_BASE_ANNOTATION, type RuntimeSpec, type Mount } from '../runtime/spec';
+import { LOWERDIR_BASE_ANNOTATION, NO_PIVOT_ANNOTATION, type RuntimeSpec, type Mount } from '../runtime/spec';
 import { DOCKER_DEFAULT_CAPS } from '../runtime/capabilities';
 import { CAPABILITIES } from '../sys/constants';
 import { cpusToQuota, detectCgroupVersion } from '../runtime/cgroups';
@@ -148,13 +148,15 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
   mounts.push(...(input.userMounts ?? []));
 
   // --- namespaces: all private unless asked to share the host's
-  const namespaces: RuntimeSpec['linux']['namespaces'] = [{ type: 'mount' }];
+  const namespaces: RuntimeSpec['linux']['namespaces'] = [];
+  if (opts.mountNsMode !== 'host') namespaces.push({ type: 'mount' });
   if (opts.pidMode !== 'host') namespaces.push({ type: 'pid' });
   if (opts.utsMode !== 'host') namespaces.push({ type: 'uts' });
   if (opts.ipcMode !== 'host') namespaces.push({ type: 'ipc' });
   // --network container:NAME: join that container's network namespace (the init setns()es into it).
   if (opts.network !== 'host') namespaces.push(opts.networkNsPath ? { type: 'network', path: opts.networkNsPath } : { type: 'network' });
-  if (cgroupV2) namespaces.push({ type: 'cgroup' }); // docker's default on cgroup v2 hosts
+  // docker's default: a cgroup namespace of its own on cgroup v2 hosts, the host's on v1
+  if ((opts.cgroupnsMode ?? (cgroupV2 ? 'private' : 'host')) === 'private') namespaces.push({ type: 'cgroup' });
 
   // --- resources
   const resources: NonNullable<RuntimeSpec['linux']['resources']> = {};
@@ -190,7 +192,10 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
     root: { path: 'rootfs', readonly: opts.readOnly },
     hostname,
     mounts,
-    annotations: { [LOWERDIR_BASE_ANNOTATION]: paths.layerLinks() },
+    annotations: {
+      [LOWERDIR_BASE_ANNOTATION]: paths.layerLinks(),
+      ...(opts.noPivot || opts.mountNsMode === 'host' ? { [NO_PIVOT_ANNOTATION]: 'true' } : {}),
+    },
     linux: {
       namespaces,
       resources,

@@ -13,7 +13,7 @@
 import { closeSync, openSync, statSync } from 'node:fs';
 import { setTraceSink, traceNote } from '../sys/trace';
 import { CLONE, SIGNALS } from '../sys/constants';
-import { setns, setPdeathsig, unshare } from '../sys/libc';
+import { chdir, chroot, fchdir, setns, setPdeathsig, unshare } from '../sys/libc';
 import { InitSyncSocket } from './sync-socket';
 import { becomeProgram } from './process';
 import { UserError } from '../errors';
@@ -81,6 +81,7 @@ function joinNamespacesOf(pid: number): void {
   // Open every namespace first, so that all of them belong to the same, living process: if
   // it exits half-way, the fds still name its namespaces (they stay alive while open).
   const toJoin: Array<{ name: string; flag: number; fd: number; path: string }> = [];
+  let rootFd = -1;
   try {
     for (const [name, flag] of JOIN_ORDER) {
       const path = `/proc/${pid}/ns/${name}`;
@@ -100,6 +101,10 @@ function joinNamespacesOf(pid: number): void {
       }
       toJoin.push({ name, flag, fd: openSync(path, 'r'), path });
     }
+    // The container's root as a directory fd, opened while /proc is still the host's. Joining
+    // the mount namespace puts us at that namespace's root, which is the container's only after
+    // pivot_root; a chroot-only container (`--no-pivot`, `--mount-ns host`) has its root below.
+    rootFd = openSync(`/proc/${pid}/root`, 'r');
     for (const ns of toJoin) {
       // Node's threads share one fs_struct (root, cwd, umask); the kernel refuses to move a
       // task whose fs_struct is shared into another mount namespace (EINVAL). Unsharing it
@@ -109,8 +114,14 @@ function joinNamespacesOf(pid: number): void {
       // after the container's pivot_root, that is the container's root filesystem.
       setns(ns.fd, ns.flag, ns.path);
     }
+    if (!toJoin.some((ns) => ns.flag === CLONE.NEWNS)) unshare(CLONE.FS); // chroot only this thread
+    // Same root as the container's PID 1, however it got there (a no-op after pivot_root).
+    fchdir(rootFd, `/proc/${pid}/root`);
+    chroot('.');
+    chdir('/');
   } finally {
     for (const ns of toJoin) closeSync(ns.fd);
+    if (rootFd !== -1) closeSync(rootFd);
   }
 }
 

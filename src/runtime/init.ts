@@ -14,13 +14,13 @@ import { setTraceSink } from '../sys/trace';
 import { SIGNALS } from '../sys/constants';
 import { sethostname, setPdeathsig } from '../sys/libc';
 import type { RuntimeSpec } from './spec';
-import { hasNamespace, LOWERDIR_BASE_ANNOTATION } from './spec-util';
+import { hasNamespace, LOWERDIR_BASE_ANNOTATION, NO_PIVOT_ANNOTATION } from './spec-util';
 import { InitSyncSocket } from './sync-socket';
 import { enterNewNamespaces } from './namespaces';
 import { makeRootPrivate, mountOverlayRoot, bindRootOntoItself, remountRootReadonly } from './rootfs';
 import { mountOne } from './mounts';
 import { createDevices } from './devices';
-import { enterRoot } from './pivot-root';
+import { chrootInto, enterRoot } from './pivot-root';
 import { maskPath, readonlyPath } from './masked-paths';
 import { becomeProgram } from './process';
 import { UserError } from '../errors';
@@ -73,7 +73,11 @@ export function containerInit(): never {
 
 /** Mount namespace work: private propagation, overlay root, mounts, /dev, pivot_root, masks. */
 function buildFilesystem(spec: RuntimeSpec, rootfs: string): void {
-  makeRootPrivate();
+  // `--mount-ns host` (a lesson switch): no mount namespace of our own, so every mount below
+  // lands in the HOST's table (the runtime detaches them when the container ends), and we must
+  // not touch the host's propagation.
+  const ownMountNs = hasNamespace(spec, 'mount');
+  if (ownMountNs) makeRootPrivate();
   const mounts = spec.mounts ?? [];
   const rootMount = mounts.find((m) => m.destination === '/');
   if (rootMount) mountOverlayRoot(rootfs, rootMount, spec.annotations?.[LOWERDIR_BASE_ANNOTATION]);
@@ -84,7 +88,8 @@ function buildFilesystem(spec: RuntimeSpec, rootfs: string): void {
     mountOne(rootfs, m);
     if (m.destination === '/dev') createDevices(rootfs);
   }
-  enterRoot(rootfs);
+  if (ownMountNs && spec.annotations?.[NO_PIVOT_ANNOTATION] !== 'true') enterRoot(rootfs);
+  else chrootInto(rootfs);
 
   // The working directory exists even if the image lacks it (docker creates it too).
   mkdirSync(spec.process.cwd, { recursive: true }); // now inside the container's root

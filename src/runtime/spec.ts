@@ -74,7 +74,7 @@ export const RuntimeSpec = z.object({
 });
 export type RuntimeSpec = z.infer<typeof RuntimeSpec>;
 
-export { LOWERDIR_BASE_ANNOTATION, hasNamespace } from './spec-util';
+export { LOWERDIR_BASE_ANNOTATION, NO_PIVOT_ANNOTATION, hasNamespace } from './spec-util';
 
 /** Parse and validate a config.json text. Errors name the field, in one line. */
 export function parseSpec(text: string, where = 'config.json'): RuntimeSpec {

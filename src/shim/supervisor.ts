@@ -18,6 +18,7 @@ import { setWinsize } from '../sys/libc';
 import { traceNote } from '../sys/trace';
 import { startContainer, type PendingInit, type StartedContainer, type StdioTarget } from '../runtime/container';
 import { openCgroup } from '../runtime/cgroups';
+import { detachMountsUnder } from '../runtime/host-mounts';
 import { loadContainer, updateContainer, processStartTime, removeContainerDir, type ContainerRecord } from '../engine/container-store';
 import { withStateLock } from '../lock';
 import { JsonLogWriter, logPath, parseLogOptions } from './json-log';
@@ -203,6 +204,8 @@ export class Supervisor {
     const exit = await container.wait();
     // The namespace is gone with the program: give back the address, rules and ports.
     networking.detach();
+    // Only `--mount-ns host` leaves mounts behind (in the host's table): take them down.
+    detachMountsUnder(paths.container(this.id));
     try { updateContainer(this.id, (r) => { r.network.endpoint = null; }); } catch { /* removed meanwhile */ }
     await Promise.race([Promise.all(drained), deadline(2000)]);
     if (this.opts.localStdin && stdinSock) process.stdin.unpipe(stdinSock);

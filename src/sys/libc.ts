@@ -30,6 +30,7 @@ function bind() {
     syscall: c.func('long syscall(long number, ...)') as Fn,
     chroot: c.func('int chroot(const char *path)') as Fn,
     chdir: c.func('int chdir(const char *path)') as Fn,
+    fchdir: c.func('int fchdir(int fd)') as Fn,
     sethostname: c.func('int sethostname(const char *name, size_t len)') as Fn,
     mknod: c.func('int mknod(const char *path, uint32_t mode, uint64_t dev)') as Fn,
     lsetxattr: c.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as Fn,
@@ -116,6 +117,11 @@ export function chroot(path: string): void {
 /** chdir(2) of the whole process (Node's process.chdir would do the same, untraced). */
 export function chdir(path: string): void {
   check('chdir', q(path), libc().chdir(path));
+}
+
+/** fchdir(2): make an open directory the working directory (`what` names it in the trace). */
+export function fchdir(fd: number, what = ''): void {
+  check('fchdir', what ? `${fd} /* ${what} */` : `${fd}`, libc().fchdir(fd));
 }
 
 // ----------------------------------------------------------------- identity

@@ -24,7 +24,7 @@ async function forEach(refs: string[], fn: (ref: string) => Promise<void> | void
 const createCommand: CommandModule<object, any> = {
   command: 'create <image>',
   describe: 'Create a new container (without starting it)',
-  builder: (y: Argv) => y.usage('Usage: mini-run create [OPTIONS] IMAGE [COMMAND] [ARG...]').parserConfiguration({ 'populate--': true }).options(RUN_FLAGS),
+  builder: (y: Argv) => y.usage('Usage: mini-run create [OPTIONS] IMAGE [COMMAND] [ARG...]').parserConfiguration({ 'populate--': true, 'boolean-negation': false }).options(RUN_FLAGS),
   handler: async (a) => {
     const { createContainer } = await import('../../engine/run');
     const { sweepStaleContainers } = await import('../../engine/cleanup');

@@ -23,6 +23,9 @@ export const RUN_FLAGS: Record<string, Options> = {
   pid: { type: 'string', describe: "PID namespace to use ('host' to share the host's)" },
   uts: { type: 'string', describe: "UTS namespace to use ('host' to share the host's)" },
   ipc: { type: 'string', describe: "IPC namespace to use ('host' to share the host's)" },
+  cgroupns: { type: 'string', describe: "Cgroup namespace to use ('host' or 'private'; default private on cgroup v2, host on v1)" },
+  'mount-ns': { type: 'string', describe: "Lesson switch: 'host' = no mount namespace (the container's mounts appear on the host; root by chroot)" },
+  'no-pivot': { type: 'boolean', describe: 'Lesson switch: enter the root with chroot instead of pivot_root (the host root stays reachable)' },
   network: { alias: 'net', type: 'string', describe: "Network: 'bridge' (mini-run0), 'none' (only lo), 'host', 'container:NAME'", default: 'bridge' },
   publish: { alias: 'p', type: 'string', describe: "Publish a container's port(s) to the host ([ip:][hostPort:]containerPort[/proto])" },
   'publish-all': { alias: 'P', type: 'boolean', describe: 'Publish all exposed ports to free host ports' },
@@ -168,6 +171,12 @@ function namespaceMode(v: unknown, flag: string): string | undefined {
   throw new UserError(`invalid --${flag}: '${v}' (mini-run supports 'host' or the default private namespace)`, 125);
 }
 
+function cgroupnsMode(v: unknown): 'host' | 'private' | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (v === 'host' || v === 'private') return v;
+  throw new UserError(`invalid --cgroupns: '${v}': must be 'host' or 'private'`, 125);
+}
+
 /** Pull progress for `run`/`create`, on stderr (loaded only if a pull happens). */
 let pullProgress: ((e: Parameters<NonNullable<RunOptions['onPullEvent']>>[0]) => void) | undefined;
 function showPullEvent(e: Parameters<NonNullable<RunOptions['onPullEvent']>>[0]): void {
@@ -217,6 +226,9 @@ export function toRunOptions(a: RunArgs): RunOptions {
     pidMode: namespaceMode(a.pid, 'pid'),
     utsMode: namespaceMode(a.uts, 'uts'),
     ipcMode: namespaceMode(a.ipc, 'ipc'),
+    cgroupnsMode: cgroupnsMode(a.cgroupns),
+    mountNsMode: namespaceMode(a['mount-ns'], 'mount-ns') as 'host' | undefined,
+    noPivot: !!a['no-pivot'],
     network,
     publish: listOption(a.publish).flatMap(parsePublish),
     publishAll: !!a['publish-all'],
@@ -255,7 +267,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   describe: 'Create and run a new container from an image',
   builder: (y: Argv) =>
     y.usage('Usage: mini-run run [OPTIONS] IMAGE [COMMAND] [ARG...]')
-      .parserConfiguration({ 'populate--': true })
+      .parserConfiguration({ 'populate--': true, 'boolean-negation': false })
       .options(RUN_FLAGS)
       .positional('image', { type: 'string', describe: 'image to run' }) as unknown as Argv<RunArgs>,
   handler: async (a) => {
