@@ -19,6 +19,7 @@ import { cpCommand } from './cp';
 import { diffCommand } from './diff';
 import { commitCommand } from './commit';
 import { exportCommand, importCommand } from './export';
+import { compareCommand } from './compare';
 
 /**
  * `container ls|rm|start|…`: docker's management-command spelling of the container commands.
@@ -65,6 +66,7 @@ const topLevel: CommandModule<any, any>[] = [
   commitCommand,
   exportCommand,
   importCommand,
+  compareCommand,
 ];
 
 export const commands: CommandModule<any, any>[] = [...topLevel, containerGroup(topLevel), systemCommand, volumeCommand];

@@ -1,0 +1,208 @@
+/**
+ * The probe set of `mini-run compare --probe`: small facts a program can see about its own
+ * container, read the same way in mini-run and in the other engine.
+ *
+ * Each probe is one entry of PROBES:
+ *   name       the row's label
+ *   command    a shell snippet run inside the container (busybox sh; its output is the raw fact)
+ *   normalise  raw output → the items that are compared (ids, addresses and order taken out,
+ *              so that only a real difference in behaviour is left)
+ *   explain    when the two sides differ: the known, understood reason — or undefined, and the
+ *              table says "unexplained"
+ *
+ * To add a probe, add an entry. All probes run in ONE container per engine (a single
+ * `sh -c` script, each probe's output after a marker line), so `--probe` starts two
+ * containers, not twenty, and the shell running the probes is the container's PID 1.
+ */
+import { CAPABILITIES } from '../sys/constants';
+import type { EngineName } from './engines';
+
+export interface ProbeContext {
+  engine: EngineName;
+  /** The host's cgroup version (mini-run mounts /sys/fs/cgroup only on v2). */
+  cgroupVersion: 1 | 2;
+}
+
+export interface Probe {
+  name: string;
+  command: string;
+  normalise: (raw: string) => string[];
+  explain: (mini: string[], other: string[], ctx: ProbeContext) => string | undefined;
+}
+
+/** Flags both engines get for `--probe`, so the cgroup probe has limits to read. */
+export const PROBE_RUN_FLAGS = ['--memory', '64m', '--pids-limit', '100'];
+
+const lines = (raw: string) => raw.split('\n').map((l) => l.trim()).filter(Boolean);
+const onlyIn = (a: string[], b: string[]) => a.filter((x) => !b.includes(x));
+const sorted = (xs: string[]) => [...new Set(xs)].sort();
+
+/** "00000000a80425fb" → ["AUDIT_WRITE", "CHOWN", …] */
+export function decodeCapabilities(hex: string): string[] {
+  const bits = BigInt('0x' + (hex.trim() || '0'));
+  const names: string[] = [];
+  for (let i = 0; i < 64; i++) {
+    if ((bits >> BigInt(i)) & 1n) names.push((CAPABILITIES[i] ?? `CAP_${i}`).replace(/^CAP_/, ''));
+  }
+  return names.sort();
+}
+
+/** The capabilities docker and mini-run grant but podman's default set (containers.conf) leaves out. */
+const PODMAN_LEAVES_OUT = ['AUDIT_WRITE', 'MKNOD', 'NET_RAW'];
+
+/** Mount points seen on one side only, and the reason each is there. */
+const MOUNT_REASONS: ReadonlyArray<[RegExp, string]> = [
+  [/^\/sys\/fs\/cgroup(\/|$)/, 'the container\'s own cgroups, mounted read-only; mini-run mounts /sys/fs/cgroup only on cgroup v2'],
+  [/^\/run\/\.containerenv$/, 'podman\'s marker file ("you are in a podman container")'],
+  [/^\/dev\/(null|zero|full|random|urandom|tty)$/, 'mini-run bind-mounts each device from the host into a nodev /dev; runc creates the nodes with mknod'],
+  [/^\/(proc|sys)\//, 'the masked-path lists differ (files hidden under /dev/null or an empty tmpfs)'],
+];
+
+/** "/a/x, /a/y, /a/z +3 more" */
+const few = (paths: string[]) => paths.slice(0, 3).join(', ') + (paths.length > 3 ? ` +${paths.length - 3} more` : '');
+
+function explainMounts(mini: string[], other: string[], engine: string): string | undefined {
+  const parts: string[] = [];
+  for (const [side, only] of [['mini-run', onlyIn(mini, other)], [engine, onlyIn(other, mini)]] as const) {
+    const byReason = new Map<string, string[]>();
+    for (const m of only) {
+      const reason = MOUNT_REASONS.find(([re]) => re.test(m))?.[1];
+      if (!reason) return undefined; // a mount nobody explained: the whole row is unexplained
+      byReason.set(reason, [...(byReason.get(reason) ?? []), m]);
+    }
+    for (const [why, ms] of byReason) parts.push(`only ${side}: ${few(ms)}: ${why}`);
+  }
+  return parts.join('; ');
+}
+
+export const PROBES: readonly Probe[] = [
+  {
+    name: 'hostname',
+    command: 'hostname',
+    // both engines name a container after the first 12 hex digits of its id
+    normalise: (raw) => lines(raw).map((h) => (/^[0-9a-f]{12}$/.test(h) ? '12 hex chars (short id)' : h)),
+    explain: () => undefined,
+  },
+  {
+    name: 'PID',
+    command: 'echo $$', // the shell running the probes: the container's first process
+    normalise: (raw) => lines(raw).map((p) => (p === '1' ? '1 (PID 1)' : p)),
+    explain: () => undefined,
+  },
+  {
+    name: 'user',
+    command: 'id',
+    normalise: lines,
+    explain: () => undefined,
+  },
+  {
+    name: 'mounts',
+    command: 'cat /proc/self/mountinfo',
+    normalise: (raw) => sorted(lines(raw).map((l) => l.split(' ')[4] ?? l)),
+    explain: (mini, other, ctx) => explainMounts(mini, other, ctx.engine),
+  },
+  {
+    name: '/dev nodes',
+    // devices and directories only: which symlinks exist (/dev/core → /proc/kcore) depends on the host
+    command: 'ls -l /dev',
+    normalise: (raw) => sorted(lines(raw).filter((l) => /^[cdb]/.test(l)).map((l) => l.split(/\s+/).pop() ?? l)),
+    explain: () => undefined,
+  },
+  {
+    name: 'capabilities',
+    command: 'grep CapEff /proc/self/status',
+    normalise: (raw) => decodeCapabilities(raw.match(/CapEff:\s*([0-9a-f]+)/)?.[1] ?? '0'),
+    explain: (mini, other, ctx) => {
+      const missing = onlyIn(mini, other);
+      if (ctx.engine !== 'podman' || onlyIn(other, mini).length || !missing.every((c) => PODMAN_LEAVES_OUT.includes(c))) return undefined;
+      return `podman's default set (default_capabilities in containers.conf) has ${other.length} caps, docker's and mini-run's ${mini.length}: podman leaves out ${missing.join(', ')}`;
+    },
+  },
+  {
+    name: 'cgroup limits',
+    // run with PROBE_RUN_FLAGS; read the limits from inside, from whichever hierarchy is mounted
+    command: [
+      'if [ -f /sys/fs/cgroup/cgroup.controllers ]; then echo "memory=$(cat /sys/fs/cgroup/memory.max) pids=$(cat /sys/fs/cgroup/pids.max)";',
+      'elif [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then echo "memory=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes) pids=$(cat /sys/fs/cgroup/pids/pids.max)";',
+      'else echo "/sys/fs/cgroup not mounted"; fi',
+    ].join(' '),
+    normalise: (raw) => lines(raw).map((l) => l.replace(/memory=(\d+)/, (_, b: string) => `memory=${Number(b) % 1048576 === 0 ? `${Number(b) / 1048576} MiB` : b}`)),
+    explain: (mini, other, ctx) => {
+      if (ctx.cgroupVersion === 1 && mini.join() === '/sys/fs/cgroup not mounted') {
+        return 'mini-run does not mount /sys/fs/cgroup on cgroup-v1 hosts (only cgroup2, on v2), so the limits cannot be read inside; they are applied on the host all the same (`mini-run stats`)';
+      }
+      return undefined;
+    },
+  },
+  {
+    name: 'network',
+    // interface names and which has an address (not the address: each engine has its own subnet)
+    command: 'ip -o link show; ip -o -4 addr show; ip route show default',
+    normalise: (raw) => {
+      const out: string[] = [];
+      for (const l of lines(raw)) {
+        const link = l.match(/^\d+:\s+([^:@\s]+)[@:]/);
+        const addr = l.match(/^\d+:\s+(\S+)\s+inet\s+(\S+)/);
+        const route = l.match(/^default via \S+ dev (\S+)/);
+        if (addr) out.push(`${addr[1]} inet ${addr[1] === 'lo' ? addr[2] : 'address'}`);
+        else if (link) out.push(`${link[1]} link`);
+        else if (route) out.push(`default route via ${route[1]}`);
+      }
+      return sorted(out);
+    },
+    explain: () => undefined,
+  },
+  {
+    name: 'env',
+    command: 'env',
+    normalise: (raw) => sorted(lines(raw).map((l) => l.replace(/^HOSTNAME=.*/, 'HOSTNAME=<hostname>'))),
+    explain: (mini, other, ctx) => {
+      const known: Record<string, string> = {
+        'container=podman': 'podman adds container=podman (so programs such as systemd know where they run)',
+        'TERM=xterm': 'podman sets TERM=xterm even without -t; docker and mini-run only with -t',
+      };
+      if (ctx.engine !== 'podman' || onlyIn(mini, other).length) return undefined;
+      const extra = onlyIn(other, mini);
+      return extra.every((e) => known[e]) ? extra.map((e) => known[e]).join('; ') : undefined;
+    },
+  },
+];
+
+/** A line no probe prints: it separates the probes' outputs in the one combined script. */
+export const PROBE_MARKER = '@@mini-run-probe';
+
+/** One `sh -c` script that runs every probe, each after a marker line with its index. */
+export function probeScript(probes: readonly Probe[] = PROBES): string {
+  return probes.map((p, i) => `echo '${PROBE_MARKER} ${i}'; ( ${p.command} ) 2>&1`).join('\n');
+}
+
+/** The script's output → each probe's raw output (a missing section is an empty string). */
+export function splitProbeOutput(stdout: string, count = PROBES.length): string[] {
+  const out = new Array<string>(count).fill('');
+  let current = -1;
+  for (const line of stdout.split('\n')) {
+    const m = line.startsWith(PROBE_MARKER + ' ') ? Number(line.slice(PROBE_MARKER.length + 1)) : NaN;
+    if (Number.isInteger(m) && m >= 0 && m < count) current = m;
+    else if (current >= 0) out[current] += line + '\n';
+  }
+  return out;
+}
+
+export interface ProbeResult {
+  name: string;
+  mini: string[];
+  other: string[];
+  same: boolean;
+  /** Why the sides differ; undefined when they are the same or nobody knows why. */
+  reason?: string;
+}
+
+/** Compare each probe's two outputs. */
+export function evaluateProbes(miniRaw: string[], otherRaw: string[], ctx: ProbeContext, probes: readonly Probe[] = PROBES): ProbeResult[] {
+  return probes.map((p, i) => {
+    const mini = p.normalise(miniRaw[i] ?? '');
+    const other = p.normalise(otherRaw[i] ?? '');
+    const same = mini.join('\n') === other.join('\n');
+    return { name: p.name, mini, other, same, reason: same ? undefined : p.explain(mini, other, ctx) };
+  });
+}
