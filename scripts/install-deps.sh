@@ -13,6 +13,7 @@ PACKAGES=(
   busybox-static   # a static userland: the built-in image and test images are made from it
   umoci skopeo     # independent OCI tools: build and push test images, check our unpacking
   runc             # the reference runtime: tests and benchmarks compare against it
+  podman netavark  # `mini-run compare` runs beside podman when no docker daemon answers (CI, this host)
   docker-registry  # a real OCI registry on 127.0.0.1 for pull tests (there is no internet)
   apache2-utils    # htpasswd -B: bcrypt users for the Basic-auth registry in the login tests
   iptables iproute2  # bridge, veth, NAT and port publishing
