@@ -56,7 +56,7 @@ export function renderProbeTable(results: readonly ProbeResult[], otherTitle: st
     const height = Math.max(...cells.map((c) => c.length));
     let s = '';
     for (let i = 0; i < height; i++) {
-      s += cells.map((c, k) => (c[i] ?? '').padEnd(widths[k])).join(' │ ').trimEnd() + '\n';
+      s += cells.map((c, k) => (c[i] ?? '').padEnd(widths[k])).join(' │ ').replace(/[ │]+$/, '') + '\n'; // no border after the last filled cell
     }
     return s;
   };

@@ -176,11 +176,13 @@ export function probeScript(probes: readonly Probe[] = PROBES): string {
   return probes.map((p, i) => `echo '${PROBE_MARKER} ${i}'; ( ${p.command} ) 2>&1`).join('\n');
 }
 
+const outputLines = (s: string) => (s.endsWith('\n') ? s.slice(0, -1) : s).split('\n');
+
 /** The script's output → each probe's raw output (a missing section is an empty string). */
 export function splitProbeOutput(stdout: string, count = PROBES.length): string[] {
   const out = new Array<string>(count).fill('');
   let current = -1;
-  for (const line of stdout.split('\n')) {
+  for (const line of outputLines(stdout)) {
     const m = line.startsWith(PROBE_MARKER + ' ') ? Number(line.slice(PROBE_MARKER.length + 1)) : NaN;
     if (Number.isInteger(m) && m >= 0 && m < count) current = m;
     else if (current >= 0) out[current] += line + '\n';

@@ -1,0 +1,113 @@
+/**
+ * `mini-run compare`: the same command in mini-run and in the other engine (podman here: this
+ * host's docker is a client with no daemon), side by side; `--probe` as a same/different table;
+ * a clear error when no engine is there. Nothing may be left behind in either engine.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { mr, removeAllContainers, removeRoot, tempRoot } from '../helpers/cli';
+import { leasesOf } from '../helpers/network';
+
+const podman = spawnSync('podman', ['version', '--format', '{{.Client.Version}}'], { encoding: 'utf8' });
+const havePodman = podman.status === 0;
+if (!havePodman) console.log(`compare: podman tests skipped (podman not found: ${podman.error?.message ?? podman.stderr})`);
+
+let root: string;
+const WIDE = { COLUMNS: '200' };
+const compare = (...args: string[]) => mr(root, ['compare', ...args], { env: WIDE, timeout: 120_000 });
+
+/** podman objects (containers, networks) named mr-compare-…: compare must leave none. */
+function podmanLeftovers(): string[] {
+  if (!havePodman) return [];
+  const ps = spawnSync('podman', ['ps', '-a', '--format', '{{.Names}}'], { encoding: 'utf8' }).stdout;
+  const nets = spawnSync('podman', ['network', 'ls', '--format', '{{.Name}}'], { encoding: 'utf8' }).stdout;
+  return [...ps.split('\n'), ...nets.split('\n')].filter((n) => n.startsWith('mr-compare-'));
+}
+
+/** The table's row for a probe: its cells (the first line of a wrapped row holds name and verdict). */
+function row(table: string, name: string): string[] {
+  const line = table.split('\n').find((l) => l.split('│')[0].trim() === name);
+  expect(line, `a row for ${name} in:\n${table}`).toBeDefined();
+  return line!.split('│').map((c) => c.trim());
+}
+
+/** A row's full reason text, joined across its wrapped lines. */
+function reason(table: string, name: string): string {
+  const ls = table.split('\n');
+  const start = ls.findIndex((l) => l.split('│')[0].trim() === name);
+  const out: string[] = [];
+  for (let i = start; i < ls.length && ls[i].includes('│') && (i === start || ls[i].split('│')[0].trim() === ''); i++) out.push(ls[i].split('│')[4]?.trim() ?? '');
+  return out.join(' ');
+}
+
+beforeAll(() => { root = tempRoot('compare'); });
+
+afterAll(() => {
+  expect(podmanLeftovers()).toEqual([]);
+  expect(leasesOf(root)).toEqual([]);
+  expect(removeAllContainers(root)).toEqual([]);
+  removeRoot(root);
+});
+
+describe.skipIf(!havePodman)('compare against podman', () => {
+  it('echo hi: both columns the same, exit 0, and the two command lines shown', () => {
+    const r = compare('mini-run/busybox', '--', 'echo', 'hi');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^mini-run: mini-run --root \S+ run --rm --name mr-compare-[0-9a-f]{8} mini-run\/busybox echo hi$/m);
+    expect(r.stdout).toMatch(/^podman: +podman run --rm --name mr-compare-[0-9a-f]{8} .*docker\.io\/mini-run\/busybox:latest echo hi$/m);
+    expect(r.stdout).toMatch(/^hi {10,}hi$/m); // same line: no mark in the gutter
+    expect(r.stdout).toMatch(/same output \(1 line\) and exit status 0 on both/);
+  });
+
+  it('hostname: the differing line is marked and the summary counts it (exit 1, like diff)', () => {
+    const r = compare('mini-run/busybox', '--', 'sh', '-c', 'hostname; echo same; exit 3');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^[0-9a-f]{12} +\| [0-9a-f]{12}$/m);
+    expect(r.stdout).toMatch(/^same {10,}same$/m);
+    expect(r.stdout).toMatch(/1 of 2 lines differ .*exit status 3 on both/);
+  });
+
+  it('--probe: a table of same and different rows, each difference with its reason', () => {
+    const r = compare('--probe');
+    expect(r.status, r.stdout + r.stderr).toBe(0); // 0: no unexplained difference
+    const t = r.stdout;
+    for (const same of ['hostname', 'PID', 'user', '/dev nodes', 'network']) expect(row(t, same)[3], same).toBe('same');
+    expect(row(t, 'PID')[1]).toBe('1 (PID 1)');
+    expect(row(t, 'hostname')[2]).toBe('12 hex chars (short id)');
+    expect(row(t, 'capabilities')[3]).toBe('different');
+    expect(reason(t, 'capabilities')).toMatch(/has 11 caps, docker's and mini-run's 14: podman leaves out AUDIT_WRITE, MKNOD, NET_RAW/);
+    expect(row(t, 'env')[3]).toBe('different');
+    expect(reason(t, 'env')).toMatch(/container=podman/);
+    expect(row(t, 'mounts')[3]).toBe('different');
+    expect(reason(t, 'mounts')).not.toMatch(/unexplained/);
+    const limits = row(t, 'cgroup limits');
+    expect(limits[2]).toBe('memory=64 MiB pids=100'); // podman shows the limits it was given
+    if (limits[3] === 'different') expect(reason(t, 'cgroup limits')).toMatch(/does not mount \/sys\/fs\/cgroup on cgroup-v1/);
+    else expect(limits[1]).toBe('memory=64 MiB pids=100');
+    expect(t).toMatch(/9 probes: \d same, \d different \(\d explained, 0 unexplained\)/);
+  });
+
+  it('--engine docker with a docker client but no daemon: a clear error, nothing run', () => {
+    const docker = spawnSync('docker', ['info'], { encoding: 'utf8' });
+    if (docker.status === 0) return; // a real daemon: nothing to check here
+    const r = compare('--engine', 'docker', 'mini-run/busybox', '--', 'true');
+    expect(r.status).toBe(125);
+    expect(r.stderr).toBe('mini-run: compare --engine docker: no docker daemon answers (`docker info` failed)\n');
+  });
+});
+
+describe('compare with no engine', () => {
+  it('PATH without docker and podman: one clear line and exit 125', () => {
+    const empty = mkdtempSync('/tmp/mr-test-compare-path-');
+    try {
+      const r = mr(root, ['compare', 'mini-run/busybox', '--', 'true'], { env: { PATH: empty } });
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe('mini-run: compare needs docker (with a running daemon) or podman; neither found\n');
+      expect(r.status).toBe(125);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,87 @@
+/** compare's pure parts: line alignment, the probe script and table, capability decoding, subnets. */
+import { describe, expect, it } from 'vitest';
+import { alignLines, fit, renderSideBySide, toLines } from '../../src/compare/side-by-side';
+import { decodeCapabilities, evaluateProbes, probeScript, splitProbeOutput, PROBES, PROBE_MARKER, type Probe } from '../../src/compare/probes';
+import { probeSummary, renderProbeTable, wrap } from '../../src/compare/probe-table';
+import { cidrsOverlap } from '../../src/compare/engines';
+
+describe('side by side', () => {
+  it('lines up equal lines around an extra one and a changed one', () => {
+    const rows = alignLines(['a', 'b', 'x', 'c'], ['a', 'y', 'b', 'z', 'c', 'd']);
+    expect(rows.map((r) => `${r.left}${r.mark}${r.right}`)).toEqual(['a a', '>y', 'b b', 'x|z', 'c c', '>d']);
+  });
+
+  it('marks a line only on the left with <', () => {
+    expect(alignLines(['core', 'fd'], ['fd']).map((r) => r.mark)).toEqual(['<', ' ']);
+  });
+
+  it('fits lines to the column (cut with …) and renders two titled columns', () => {
+    expect(fit('abcdef', 4)).toBe('abc…');
+    expect(fit('ab', 4)).toBe('ab  ');
+    const out = renderSideBySide(alignLines(['hi', 'one'], ['hi', 'two']), ['mini-run', 'podman'], 23);
+    expect(out.split('\n')).toEqual(['mini-run     podman', '──────────   ──────────', 'hi           hi', 'one        | two', '']);
+  });
+
+  it('toLines: a final newline makes no empty line', () => {
+    expect(toLines('')).toEqual([]);
+    expect(toLines('a\nb\n')).toEqual(['a', 'b']);
+  });
+});
+
+describe('probes', () => {
+  it('decodes CapEff into names: 14 for docker/mini-run, 11 for podman', () => {
+    const docker = decodeCapabilities('00000000a80425fb');
+    expect(docker).toHaveLength(14);
+    expect(docker).toEqual(expect.arrayContaining(['CHOWN', 'NET_RAW', 'MKNOD', 'AUDIT_WRITE', 'SETFCAP']));
+    const podman = decodeCapabilities('00000000800405fb');
+    expect(podman).toHaveLength(11);
+    expect(docker.filter((c) => !podman.includes(c))).toEqual(['AUDIT_WRITE', 'MKNOD', 'NET_RAW']);
+  });
+
+  it('one script runs every probe after a marker; its output splits back per probe', () => {
+    const script = probeScript();
+    expect(script.split('\n')).toHaveLength(PROBES.length);
+    const out = splitProbeOutput(`${PROBE_MARKER} 0\nabc\n${PROBE_MARKER} 1\n1\n`);
+    expect(out.slice(0, 3)).toEqual(['abc\n', '1\n', '']);
+  });
+
+  it('explains podman\'s capabilities and env, and leaves an unknown difference unexplained', () => {
+    const idx = (n: string) => PROBES.findIndex((p) => p.name === n);
+    const raw = (caps: string, env: string) => {
+      const r = new Array<string>(PROBES.length).fill('');
+      r[idx('capabilities')] = `CapEff:\t${caps}\n`;
+      r[idx('env')] = env;
+      return r;
+    };
+    const mini = raw('00000000a80425fb', 'HOSTNAME=abc\nPATH=/bin\n');
+    const pod = raw('00000000800405fb', 'HOSTNAME=def\nPATH=/bin\ncontainer=podman\n');
+    const byName = (rs: ReturnType<typeof evaluateProbes>) => Object.fromEntries(rs.map((r) => [r.name, r]));
+    const withPodman = byName(evaluateProbes(mini, pod, { engine: 'podman', cgroupVersion: 1 }));
+    expect(withPodman.capabilities.same).toBe(false);
+    expect(withPodman.capabilities.reason).toMatch(/podman leaves out AUDIT_WRITE, MKNOD, NET_RAW/);
+    expect(withPodman.env.reason).toMatch(/container=podman/);
+    const withDocker = byName(evaluateProbes(mini, pod, { engine: 'docker', cgroupVersion: 1 }));
+    expect(withDocker.capabilities.reason).toBeUndefined(); // docker should grant the same 14
+    expect(probeSummary(Object.values(withDocker))).toMatch(/2 different \(0 explained, 2 unexplained\)/);
+  });
+
+  it('a probe is data: a new entry shows up in the table', () => {
+    const extra: Probe = { name: 'kernel', command: 'uname -r', normalise: (s) => [s.trim()], explain: () => undefined };
+    const [r] = evaluateProbes(['6.1\n'], ['6.1\n'], { engine: 'podman', cgroupVersion: 2 }, [extra]);
+    const table = renderProbeTable([r], 'podman', 100);
+    expect(table).toMatch(/^kernel +│ 6\.1 +│ 6\.1 +│ same$/m);
+  });
+
+  it('wraps long cells at spaces', () => {
+    expect(wrap('one two three', 7)).toEqual(['one two', 'three']);
+    expect(wrap('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
+  });
+});
+
+describe('subnets', () => {
+  it('podman\'s default 10.88.0.0/16 overlaps mini-run\'s bridge; 10.87.0.0/24 does not', () => {
+    expect(cidrsOverlap('10.88.0.0/16', '10.88.0.1/16')).toBe(true);
+    expect(cidrsOverlap('10.87.0.0/24', '10.88.0.0/16')).toBe(false);
+    expect(cidrsOverlap('10.89.3.0/24', '10.89.0.0/16')).toBe(true);
+  });
+});
