@@ -93,6 +93,15 @@ export function namespaceFacts(pid: number): NamespaceFact[] {
   return facts;
 }
 
+/**
+ * The process's PID as each PID namespace it is in sees it, outermost (the host's) first: the
+ * `NSpid` line of /proc/PID/status. A container's init shows `NSpid: 29671 1`.
+ */
+export function pidsByNamespace(pid: number): number[] {
+  const m = /^NSpid:\s*(.+)$/m.exec(readProc(pid, 'status'));
+  return m ? m[1].trim().split(/\s+/).map(Number) : [pid];
+}
+
 // ----------------------------------------------------------------------- capabilities
 
 export interface CapabilityFacts {

@@ -20,6 +20,8 @@ import { diffCommand } from './diff';
 import { commitCommand } from './commit';
 import { exportCommand, importCommand } from './export';
 import { compareCommand } from './compare';
+import { explainCommand } from './explain';
+import { doctorCommand } from './doctor';
 
 /**
  * `container ls|rm|start|…`: docker's management-command spelling of the container commands.
@@ -67,6 +69,8 @@ const topLevel: CommandModule<any, any>[] = [
   exportCommand,
   importCommand,
   compareCommand,
+  explainCommand,
+  doctorCommand,
 ];
 
 export const commands: CommandModule<any, any>[] = [...topLevel, containerGroup(topLevel), systemCommand, volumeCommand];

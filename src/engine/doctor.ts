@@ -1,0 +1,293 @@
+/**
+ * `mini-run doctor`: does this host have what mini-run is built from? One check per primitive,
+ * each answered by looking (a probe call, a file in /proc or /sys) rather than by guessing,
+ * with what to do when the answer is no.
+ *
+ * A FAIL is something mini-run cannot work without (root, the syscalls the runtime makes,
+ * overlayfs, cgroups, `ip`, the busybox the built-in image is made of); a warn is something
+ * that only costs a feature (a missing controller, no packet filter, nothing to `compare` with).
+ */
+import { spawnSync } from 'node:child_process';
+import { accessSync, closeSync, constants as fsc, existsSync, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
+import { release } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { paths } from '../paths';
+import { lookupImage } from '../image/lookup';
+import { BUILTIN_IMAGE } from '../image/builtin';
+import { detectFirewall } from '../network/firewall';
+import { DEFAULT_MOUNTPOINT, detectCgroupVersion } from '../runtime/cgroups/detect';
+import { closeRangeCloexec, close, openat2, pidfdGetfd, RESOLVE } from '../sys/libc';
+import { SysError } from '../sys/errors';
+import { traceCommand } from '../sys/trace';
+import { mountInfo } from './live-facts';
+
+export type CheckStatus = 'ok' | 'warn' | 'FAIL';
+
+export interface Check {
+  status: CheckStatus;
+  name: string;
+  detail: string;
+  /** What to do about a warn or FAIL. */
+  fix?: string;
+}
+
+const isRoot = () => process.geteuid?.() === 0;
+
+// ------------------------------------------------------------------- the checks
+
+function checkRoot(): Check {
+  if (isRoot()) return { status: 'ok', name: 'root', detail: 'running as root' };
+  return {
+    status: 'FAIL', name: 'root',
+    detail: `not root (uid ${process.geteuid?.()}): namespaces, mounts and cgroups need root; checks below that need it are skipped`,
+    fix: 'run mini-run with sudo (`sudo mini-run doctor` checks everything)',
+  };
+}
+
+/** Call a syscall the runtime relies on; 'missing' only when the kernel says ENOSYS. */
+function probe(call: () => void): 'ok' | 'missing' | string {
+  try {
+    call();
+    return 'ok';
+  } catch (e) {
+    if (e instanceof SysError && e.code === 'ENOSYS') return 'missing';
+    return e instanceof SysError ? e.code : (e as Error).message;
+  }
+}
+
+/** Linux version as [major, minor], from uname's release ("6.1.0-18-amd64" → [6, 1]). */
+export function kernelVersion(rel: string = release()): [number, number] {
+  const m = /^(\d+)\.(\d+)/.exec(rel);
+  return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+}
+
+function checkKernel(): Check {
+  const rel = release();
+  const probes: [string, string, () => void][] = [
+    // RESOLVE_IN_ROOT lookups for cp and exec (5.6)
+    ['openat2', '5.6', () => {
+      const dir = openSync('/', fsc.O_RDONLY | fsc.O_DIRECTORY);
+      try { close(openat2(dir, '.', fsc.O_RDONLY | fsc.O_DIRECTORY, RESOLVE.IN_ROOT)); } finally { closeSync(dir); }
+    }],
+    // copying the terminal out of the init (5.6): our own /dev/null, from ourselves
+    ['pidfd_getfd', '5.6', () => {
+      const fd = openSync('/dev/null', 'r');
+      try { close(pidfdGetfd(process.pid, fd)); } finally { closeSync(fd); }
+    }],
+    // no fd leaks into the container (5.9, CLOEXEC flag 5.11); fds from 2^20 up: there are none
+    ['close_range', '5.11', () => closeRangeCloexec(1 << 20)],
+  ];
+  const results = probes.map(([name, since, call]) => ({ name, since, r: probe(call) }));
+  const bad = results.filter((x) => x.r !== 'ok');
+  const detail = `Linux ${rel}; ${results.map((x) => `${x.name} ${x.r === 'ok' ? 'ok' : x.r === 'missing' ? 'MISSING' : x.r}`).join(', ')}`;
+  if (bad.length === 0) return { status: 'ok', name: 'kernel', detail };
+  const [maj, min] = kernelVersion(rel);
+  return {
+    status: 'FAIL', name: 'kernel', detail,
+    fix: `${bad.map((x) => `${x.name} needs Linux ≥ ${x.since}`).join('; ')}${maj || min ? ` (this is ${maj}.${min})` : ''}: use a newer kernel (the Vagrant VM has one)`,
+  };
+}
+
+function checkOverlay(): Check {
+  let fss = '';
+  try { fss = readFileSync('/proc/filesystems', 'utf8'); } catch { /* no /proc? */ }
+  if (/\toverlay$/m.test(fss)) return { status: 'ok', name: 'overlayfs', detail: 'overlay is in /proc/filesystems' };
+  const module = join('/lib/modules', release(), 'kernel/fs/overlayfs');
+  if (existsSync(module)) {
+    return { status: 'warn', name: 'overlayfs', detail: `not loaded yet (module in ${module}; the kernel loads it on the first mount)`, fix: 'modprobe overlay' };
+  }
+  return { status: 'FAIL', name: 'overlayfs', detail: 'not in /proc/filesystems and no overlayfs module found', fix: 'modprobe overlay, or use a kernel built with CONFIG_OVERLAY_FS' };
+}
+
+/** The state root must be on a filesystem overlayfs accepts as an upper dir (not overlayfs itself). */
+function checkStateRoot(): Check {
+  let dir = paths.root();
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  try { dir = realpathSync(dir); } catch { /* keep */ }
+  const mounts = mountInfo('self');
+  let best: (typeof mounts)[number] | undefined;
+  for (const m of mounts) {
+    const under = m.mountPoint === '/' || dir === m.mountPoint || dir.startsWith(m.mountPoint + '/');
+    if (under && (!best || m.mountPoint.length >= best.mountPoint.length)) best = m;
+  }
+  const fstype = best?.fstype ?? 'unknown';
+  const detail = `${paths.root()} is on ${fstype}${best ? ` (mounted at ${best.mountPoint})` : ''}`;
+  if (fstype === 'overlay') {
+    return { status: 'FAIL', name: 'state root', detail: `${detail}: overlayfs cannot use it for the containers' upper dirs`, fix: 'use --root (or MINI_RUN_ROOT) on ext4, xfs, btrfs or tmpfs' };
+  }
+  return { status: 'ok', name: 'state root', detail };
+}
+
+/** /proc/cgroups: `name hierarchy num_cgroups enabled` per v1-capable controller. */
+function enabledControllers(): Set<string> {
+  const out = new Set<string>();
+  try {
+    for (const line of readFileSync('/proc/cgroups', 'utf8').split('\n').slice(1)) {
+      const [name, , , enabled] = line.split(/\s+/);
+      if (name && enabled === '1') out.add(name);
+    }
+  } catch { /* very new kernels may drop /proc/cgroups */ }
+  return out;
+}
+
+function checkCgroups(): Check {
+  const needed = ['memory', 'pids', 'cpu'];
+  let have: string[];
+  let kind: string;
+  if (detectCgroupVersion() === 2) {
+    kind = 'v2 (unified)';
+    try { have = readFileSync(join(DEFAULT_MOUNTPOINT, 'cgroup.controllers'), 'utf8').trim().split(/\s+/); } catch { have = []; }
+  } else {
+    const hybrid = mountInfo('self').some((m) => m.fstype === 'cgroup2');
+    kind = hybrid ? 'v1 (hybrid: a cgroup2 tree is mounted too, without controllers)' : 'v1 (legacy)';
+    const enabled = enabledControllers();
+    have = ['cpuset', 'cpu', 'cpuacct', 'memory', 'pids', 'blkio', 'io', 'devices', 'freezer']
+      .filter((c) => existsSync(join(DEFAULT_MOUNTPOINT, c)) && (enabled.size === 0 || enabled.has(c)));
+  }
+  const detail = `${kind}; controllers: ${have.join(' ') || 'none'}`;
+  if (have.length === 0) {
+    return { status: 'FAIL', name: 'cgroups', detail, fix: `mount cgroup2 on ${DEFAULT_MOUNTPOINT} (or the v1 controller hierarchies), as systemd does at boot` };
+  }
+  const missing = needed.filter((c) => !have.includes(c));
+  if (detectCgroupVersion() === 1 && !have.includes('freezer')) missing.push('freezer');
+  if (missing.length) {
+    return { status: 'warn', name: 'cgroups', detail: `${detail}; missing ${missing.join(' ')}`, fix: `limits or pause that need ${missing.join(', ')} will fail; enable the controller(s) (kernel config, or cgroup_enable=… on the kernel command line)` };
+  }
+  return { status: 'ok', name: 'cgroups', detail };
+}
+
+function checkPacketFilter(): Check {
+  const fw = detectFirewall();
+  if (fw.kind === 'none') {
+    return { status: 'warn', name: 'packet filter', detail: fw.detail, fix: 'apt-get install iptables (or nftables): without it containers on the bridge cannot reach out, and published ports work only through 127.0.0.1' };
+  }
+  const version = fw.detail.split('\n')[0];
+  if (!isRoot()) return { status: 'ok', name: 'packet filter', detail: `${fw.kind}: ${version} (not root: its tables were not read)` };
+  const r = fw.kind === 'nft' ? quiet(['nft', 'list', 'tables']) : quiet(['iptables', '-w', '-t', 'nat', '-S', 'POSTROUTING']);
+  if (r.status !== 0) {
+    return { status: 'warn', name: 'packet filter', detail: `${fw.kind}: cannot read the nat table: ${r.text}`, fix: fw.kind === 'nft' ? 'modprobe nf_tables' : 'modprobe iptable_nat, or MINI_RUN_FIREWALL=nft if this host uses nftables' };
+  }
+  return { status: 'ok', name: 'packet filter', detail: `${fw.kind}: ${version}` };
+}
+
+function checkPropagation(): Check {
+  const root = mountInfo('self').filter((m) => m.mountPoint === '/').pop();
+  const tags = root?.optional ?? [];
+  const shared = tags.some((t) => t.startsWith('shared:'));
+  const slave = tags.some((t) => t.startsWith('master:'));
+  const kind = shared ? `shared (${tags.join(' ')}, systemd's default)` : slave ? `slave (${tags.join(' ')})` : 'private';
+  return { status: 'ok', name: 'mount propagation', detail: `/ is ${kind}; each container first makes its own copy of / rprivate, so its mounts never reach the host` };
+}
+
+/** Is `cmd` an executable somewhere on PATH (plus the sbin directories sudo adds)? */
+function onPath(cmd: string): string | null {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
+  for (const d of dirs) {
+    if (!d) continue;
+    try { accessSync(join(d, cmd), fsc.X_OK); return join(d, cmd); } catch { /* next */ }
+  }
+  return null;
+}
+
+function checkTools(): Check {
+  const essential = ['ip', 'nsenter'];
+  const optional = ['ps'];
+  const missing = essential.filter((c) => !onPath(c));
+  const missingOpt = optional.filter((c) => !onPath(c));
+  const detail = [...essential, ...optional].map((c) => `${c} ${onPath(c) ? 'ok' : 'MISSING'}`).join(', ');
+  if (missing.length) return { status: 'FAIL', name: 'tools', detail, fix: 'apt-get install iproute2 util-linux (ip sets up container networks, nsenter enters them)' };
+  if (missingOpt.length) return { status: 'warn', name: 'tools', detail, fix: 'apt-get install procps (`mini-run top` runs ps)' };
+  return { status: 'ok', name: 'tools', detail };
+}
+
+function checkBusybox(): Check {
+  let inStore = false;
+  try { inStore = lookupImage(BUILTIN_IMAGE) !== null; } catch { /* unreadable store: check the recipe's needs */ }
+  if (inStore) return { status: 'ok', name: 'busybox', detail: `${BUILTIN_IMAGE} is already in the image store` };
+  const file = process.env.BUSYBOX ?? '/bin/busybox';
+  const fix = 'apt-get install busybox-static (the built-in image mini-run/busybox is made from it by rootfs/busybox.sh)';
+  const head = Buffer.alloc(64 << 10); // the ELF and program headers are at the start
+  try {
+    accessSync(file, fsc.X_OK);
+    const fd = openSync(file, 'r');
+    try { readSync(fd, head, 0, head.length, 0); } finally { closeSync(fd); }
+  } catch {
+    return { status: 'FAIL', name: 'busybox', detail: `${file} not found`, fix };
+  }
+  // The image has no libc: only a statically linked busybox can run in it.
+  if (hasInterpreter(head)) {
+    return { status: 'FAIL', name: 'busybox', detail: `${file} is dynamically linked`, fix };
+  }
+  const tar = quiet(['tar', '--version']);
+  if (tar.status !== 0 || !tar.text.includes('GNU tar')) {
+    return { status: 'FAIL', name: 'busybox', detail: `${file} is static, but GNU tar is missing`, fix: 'apt-get install tar (rootfs/busybox.sh needs GNU tar)' };
+  }
+  return { status: 'ok', name: 'busybox', detail: `${file} is static; ${BUILTIN_IMAGE} will be built from it on first use` };
+}
+
+/**
+ * Does this ELF file name a program interpreter (a PT_INTERP program header, i.e. it is
+ * dynamically linked and needs ld.so and a libc)? 64- and 32-bit, little-endian.
+ */
+export function hasInterpreter(elf: Buffer): boolean {
+  if (elf.length < 52 || elf.readUInt32BE(0) !== 0x7f454c46) return false; // not ELF (a script?)
+  const is64 = elf[4] === 2;
+  const phoff = is64 ? Number(elf.readBigUInt64LE(32)) : elf.readUInt32LE(28);
+  const phentsize = elf.readUInt16LE(is64 ? 54 : 42);
+  const phnum = elf.readUInt16LE(is64 ? 56 : 44);
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (at + 4 > elf.length) break;
+    if (elf.readUInt32LE(at) === 3 /* PT_INTERP */) return true;
+  }
+  return false;
+}
+
+/** `compare` needs a Docker engine (`docker info` must reach a daemon) or podman. */
+function checkCompare(): Check {
+  if (!isRoot()) {
+    // compare runs them as root (mini-run needs root); a user's rootless podman is another story.
+    const found = ['docker', 'podman'].filter((c) => onPath(c));
+    return { status: 'warn', name: 'compare', detail: `not root: docker/podman not asked (found: ${found.join(', ') || 'neither'})`, fix: 'sudo mini-run doctor' };
+  }
+  const notes: string[] = [];
+  if (onPath('docker')) {
+    const d = quiet(['docker', 'info', '--format', '{{.ServerVersion}}'], 10_000);
+    if (d.status === 0 && d.text) return { status: 'ok', name: 'compare', detail: `docker engine ${d.text}` };
+    notes.push(`docker: client only, no daemon (${d.text || 'docker info failed'})`);
+  } else notes.push('docker: not installed');
+  if (onPath('podman')) {
+    const p = quiet(['podman', 'info', '--format', '{{.Version.Version}}'], 20_000);
+    if (p.status === 0 && p.text) return { status: 'ok', name: 'compare', detail: `podman ${p.text}${notes.length ? ` (${notes.join('; ')})` : ''}` };
+    notes.push(`podman: ${p.text || 'podman info failed'}`);
+  } else notes.push('podman: not installed');
+  return { status: 'warn', name: 'compare', detail: notes.join('; '), fix: 'start a Docker engine (systemctl start docker) or apt-get install podman, for `mini-run compare`' };
+}
+
+/** Run a probe command (traced), never throwing: its status and first line of output. */
+function quiet(argv: string[], timeoutMs = 5_000): { status: number; text: string } {
+  traceCommand(argv);
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.error) return { status: -1, text: (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `no answer in ${timeoutMs / 1000} s` : r.error.message };
+  const text = ((r.status === 0 ? r.stdout : r.stderr || r.stdout) ?? '').trim().split('\n').filter(Boolean);
+  return { status: r.status ?? -1, text: (r.status === 0 ? text[0] : text[text.length - 1]) ?? '' };
+}
+
+// ------------------------------------------------------------------------ the run
+
+/** Every check, in the order a learner would fix them. A check that throws becomes a FAIL line. */
+export function runDoctor(): { checks: Check[]; ok: boolean } {
+  const all: [string, () => Check][] = [
+    ['root', checkRoot], ['kernel', checkKernel], ['overlayfs', checkOverlay], ['state root', checkStateRoot],
+    ['cgroups', checkCgroups], ['packet filter', checkPacketFilter], ['mount propagation', checkPropagation],
+    ['tools', checkTools], ['busybox', checkBusybox], ['compare', checkCompare],
+  ];
+  const checks = all.map(([name, fn]) => {
+    try {
+      return fn();
+    } catch (e) {
+      return { status: 'FAIL' as const, name, detail: `the check itself failed: ${(e as Error).message}` };
+    }
+  });
+  return { checks, ok: checks.every((c) => c.status !== 'FAIL') };
+}

@@ -1,0 +1,105 @@
+/**
+ * `mini-run explain CONTAINER`: what isolation a running container REALLY has, read live from
+ * the kernel (see live-facts.ts) — its namespaces next to the host's, its cgroup and the
+ * limits in it, the overlay layers under its `/`, its capabilities, the hidden and read-only
+ * parts of /proc and /sys, and its network down to the host end of its veth and the rules
+ * for its published ports. Only the container's name, image and asked-for ports come from
+ * its record; everything else is what /proc, /sys, cgroupfs and `ip` say right now.
+ */
+import { UserError } from '../errors';
+import { readImageRecord } from '../image/image-index';
+import { DOCKER_DEFAULT_CAPS } from '../runtime/capabilities';
+import { findContainer, isRunning, type ContainerRecord } from './container-store';
+import {
+  capabilityFacts, cgroupFacts, dnatRulePresent, hostInterfaceAddresses, hostListening, maskedPathFacts, namespaceFacts,
+  networkFacts, pidsByNamespace, ProcessGoneError, rootMountFact,
+  type CgroupFacts, type MaskedPathFacts, type NamespaceFact, type NetworkFacts, type OverlayLayer, type RootMountFact,
+} from './live-facts';
+
+export interface PortFact {
+  proto: 'tcp' | 'udp';
+  containerPort: number;
+  hostIp: string;
+  hostPort: number;
+  /** A socket on the host listens on hostPort (mini-run's userland proxy, for 127.0.0.1). */
+  hostListening: boolean;
+  /** The packet filter has the DNAT rule to the container (null: no packet filter in use). */
+  dnatRule: boolean | null;
+}
+
+export interface ExplainReport {
+  container: { id: string; name: string; image: string; status: string; hostPid: number; pidInside: number };
+  namespaces: NamespaceFact[];
+  cgroup: CgroupFacts;
+  rootfs: RootMountFact & { layers: (OverlayLayer & { inImage: boolean })[] };
+  capabilities: {
+    effective: string[];
+    bounding: string[];
+    effectiveHex: string;
+    /** Beyond docker's default 14 (--cap-add, --privileged). */
+    added: string[];
+    /** Of docker's default 14, the ones missing (--cap-drop, or a non-root user). */
+    dropped: string[];
+  };
+  paths: MaskedPathFacts;
+  network: NetworkFacts & { mode: string; bridges: { name: string; addresses: string[] }[]; ports: PortFact[] };
+}
+
+/** The record of a container that is running (or paused), or a one-line error like docker's. */
+export function runningContainer(ref: string): ContainerRecord {
+  const rec = findContainer(ref); // "No such container: X", exit 1
+  if (!isRunning(rec)) {
+    throw new UserError(
+      `Container ${rec.name} is not running (${rec.state.Status}): explain reads the live state of a running container; start it with \`mini-run start ${rec.name}\``, 1);
+  }
+  return rec;
+}
+
+export function explainContainer(ref: string): ExplainReport {
+  const rec = runningContainer(ref);
+  try {
+    return explainRecord(rec);
+  } catch (err) {
+    if (err instanceof ProcessGoneError) throw new UserError(`Container ${rec.name} stopped while its state was being read`, 1);
+    throw err;
+  }
+}
+
+function explainRecord(rec: ContainerRecord): ExplainReport {
+  const pid = rec.state.Pid;
+  const nsPids = pidsByNamespace(pid);
+  const root = rootMountFact(pid);
+  const imageLayers = new Set(imageDiffIds(rec));
+  const caps = capabilityFacts(pid);
+  const net = networkFacts(pid);
+  const bridges = [...new Set(net.interfaces.map((i) => i.peer?.bridge).filter((b): b is string => !!b))]
+    .map((name) => ({ name, addresses: hostInterfaceAddresses(name) }));
+  const ep = rec.network.endpoint;
+  const ports: PortFact[] = (ep?.ports ?? []).map((b) => ({
+    ...b,
+    hostListening: hostListening(b.proto, b.hostPort),
+    dnatRule: dnatRulePresent(b.proto, b.hostPort, ep!.ip, b.containerPort),
+  }));
+  return {
+    container: { id: rec.id, name: rec.name, image: rec.image, status: rec.state.Status, hostPid: pid, pidInside: nsPids[nsPids.length - 1] },
+    namespaces: namespaceFacts(pid),
+    cgroup: cgroupFacts(pid),
+    rootfs: { ...root, layers: root.lowerdirs.map((l) => ({ ...l, inImage: l.diffId !== null && imageLayers.has(l.diffId) })) },
+    capabilities: {
+      ...caps,
+      added: caps.effective.filter((c) => !DOCKER_DEFAULT_CAPS.includes(c)),
+      dropped: DOCKER_DEFAULT_CAPS.filter((c) => !caps.effective.includes(c)),
+    },
+    paths: maskedPathFacts(pid),
+    network: { ...net, mode: rec.hostConfig.NetworkMode, bridges, ports },
+  };
+}
+
+/** The image's layers (diff_ids), to label the live lowerdirs; [] if the image is gone. */
+function imageDiffIds(rec: ContainerRecord): string[] {
+  try {
+    return readImageRecord(rec.imageId)?.layers ?? [];
+  } catch {
+    return [];
+  }
+}
