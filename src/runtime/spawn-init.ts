@@ -10,7 +10,7 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLONE } from '../sys/constants';
 import { setns, unshare } from '../sys/libc';
-import { traceFd } from '../sys/trace';
+import { traceFd, traceNote } from '../sys/trace';
 import { UserError } from '../errors';
 import { ParentSyncSocket } from './sync-socket';
 
@@ -74,6 +74,8 @@ export function spawnInit(o: InitOptions): PendingInit {
     }
   }
   if (child.pid === undefined) throw new UserError('could not start the container init process');
+  // Node's spawn is clone() + execve() of a new `node`: an ordinary child process of ours.
+  traceNote(`spawn mini-run-init (${process.execPath} ${INIT_SCRIPT}): PID ${child.pid} on the host${o.newPidNamespace ? ', PID 1 in its new PID namespace' : ''}`);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })));
   const sync = new ParentSyncSocket(child.stdio[3] as unknown as NodeJS.ReadWriteStream);

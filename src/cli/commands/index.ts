@@ -20,6 +20,7 @@ import { diffCommand } from './diff';
 import { commitCommand } from './commit';
 import { exportCommand, importCommand } from './export';
 import { compareCommand } from './compare';
+import { lessonsCommand, lessonCommand } from './lessons';
 import { explainCommand } from './explain';
 import { doctorCommand } from './doctor';
 
@@ -73,4 +74,4 @@ const topLevel: CommandModule<any, any>[] = [
   doctorCommand,
 ];
 
-export const commands: CommandModule<any, any>[] = [...topLevel, containerGroup(topLevel), systemCommand, volumeCommand];
+export const commands: CommandModule<any, any>[] = [...topLevel, containerGroup(topLevel), systemCommand, volumeCommand, lessonsCommand, lessonCommand];

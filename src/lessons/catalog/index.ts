@@ -1,0 +1,28 @@
+/**
+ * The lessons, in the order they build on each other: first what a process is, then each
+ * isolation primitive one at a time, then limits, privileges and where images come from.
+ */
+import type { Lesson } from '../lesson';
+import { processLesson } from './01-process';
+import { chrootLesson } from './02-chroot';
+import { mountNamespaceLesson } from './03-mount-namespace';
+import { pivotRootLesson } from './04-pivot-root';
+import { overlayLesson } from './05-overlayfs';
+import { utsLesson } from './06-uts';
+
+export const LESSONS: readonly Lesson[] = [
+  processLesson,
+  chrootLesson,
+  mountNamespaceLesson,
+  pivotRootLesson,
+  overlayLesson,
+  utsLesson,
+];
+
+/** A lesson by number (1-based) or slug; null when there is none. */
+export function findLesson(which: string): { lesson: Lesson; number: number } | null {
+  const n = Number(which);
+  if (Number.isInteger(n) && n >= 1 && n <= LESSONS.length) return { lesson: LESSONS[n - 1], number: n };
+  const i = LESSONS.findIndex((l) => l.slug === which);
+  return i === -1 ? null : { lesson: LESSONS[i], number: i + 1 };
+}
