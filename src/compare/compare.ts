@@ -9,7 +9,7 @@
  */
 import { detectCgroupVersion } from '../runtime/cgroups/detect';
 import {
-  capture, compareName, ensureImageIn, findEngine, miniRunArgv, otherArgv, prepareEngine, shownCommand,
+  capture, compareName, ensureImageIn, findEngine, miniRunArgv, otherArgv, prepareEngine, shownCommand, stopRuns,
   type Captured, type OtherEngine,
 } from './engines';
 import { alignLines, renderSideBySide, terminalWidth, toLines, type Row } from './side-by-side';
@@ -32,6 +32,11 @@ export async function compare(opts: CompareOptions): Promise<number> {
   const engineName = findEngine(opts.engine ?? process.env.MINI_RUN_COMPARE_ENGINE);
   const otherImage = await ensureImageIn(engineName, opts.image);
   const engine = prepareEngine(engineName, { network: true });
+  // Ctrl-C (or a kill): let both `run`s stop and remove their containers, then undo prepareEngine.
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => { stoppedBy = sig; stopRuns(sig); };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const name = compareName();
     const flags = opts.probe ? PROBE_RUN_FLAGS : [];
@@ -40,8 +45,11 @@ export async function compare(opts: CompareOptions): Promise<number> {
     const theirArgv = otherArgv(engine, name, flags, otherImage, cmd);
     writeHeader(write, engine, miniArgv, theirArgv, opts.probe);
     const [mini, other] = await Promise.all([capture(miniArgv), capture(theirArgv)]);
+    if (stoppedBy) return 128 + (stoppedBy === 'SIGINT' ? 2 : 15);
     return opts.probe ? printProbes(write, engine, mini, other) : printOutputs(write, engine, mini, other);
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     engine.cleanup();
   }
 }

@@ -6,7 +6,7 @@
  * `podman run --rm …`), spawned as a child process and captured. The few extra flags podman
  * needs on some hosts are computed here, each with the reason next to it.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -224,10 +224,20 @@ export function otherArgv(engine: OtherEngine, name: string, flags: string[], im
   return [engine.name, 'run', '--rm', '--name', name, ...engine.runFlags, ...flags, image, ...cmd];
 }
 
+/** The `run` commands still running, so a Ctrl-C can be passed on to them (see stopRuns). */
+const running = new Set<ChildProcess>();
+
+/** Pass a signal on to the running `run` commands: each stops its container and removes it (--rm). */
+export function stopRuns(signal: NodeJS.Signals): void {
+  for (const child of running) child.kill(signal);
+}
+
 /** Spawn argv with no stdin, capture both outputs, wait for the exit. */
 export function capture(argv: string[]): Promise<Captured> {
   return new Promise((done) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], timeout: RUN_TIMEOUT_MS, killSignal: 'SIGTERM' });
+    running.add(child);
+    child.on('exit', () => running.delete(child));
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
