@@ -48,6 +48,12 @@ export interface Lesson {
     /** The fact, as a sentence that is true when the check passes. */
     fact: string;
     verify: (lab: Lab, container: CheckTarget) => CheckResult;
+    /**
+     * `run -d` arguments (image and command included) of a container in which the fact is
+     * FALSE — usually the exercise with one isolation switched off. The lesson shows it as
+     * "to see the check fail", and the tests run it to prove the check can fail.
+     */
+    counterExample: string[];
   };
 }
 

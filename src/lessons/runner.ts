@@ -62,6 +62,7 @@ export function runLesson(lesson: Lesson, number: number, lab: Lab, opts: Lesson
     step(5, 'Check');
     const result = checkContainer(lesson, lab, target);
     write(formatCheck(lesson, result));
+    write(`\nTo see this check fail, check a container without the isolation:\n  ${commandLine(['mini-run', 'run', '-d', '--name', 'mr-broken', ...withImage(lesson.check.counterExample, lab.image)])}\n  mini-run lesson ${lesson.slug} --check mr-broken; mini-run rm -f mr-broken\n`);
     return result;
   } finally {
     lab.remove(name);

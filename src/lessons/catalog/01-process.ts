@@ -36,6 +36,7 @@ export const processLesson: Lesson = {
   },
   check: {
     fact: "The container's program is an ordinary host process: one PID on the host, PID 1 inside",
+    counterExample: ['--network', 'none', '--pid', 'host', '{image}', 'sleep', '3600'],
     verify: (_lab, c) => {
       const pids = pidsByNamespace(c.pid);
       const args = readHostFile(`/proc/${c.pid}/cmdline`).split('\0').filter(Boolean).join(' ');

@@ -37,6 +37,7 @@ export const chrootLesson: Lesson = {
   },
   check: {
     fact: 'In this chroot-only container, a root process climbs out to the host\'s root',
+    counterExample: ['--network', 'none', '-v', ESCAPE_MOUNT, '{image}', 'sleep', '3600'],
     verify: (lab, c) => {
       const host = readHostFile('/etc/passwd');
       const r = lab.exec(c.name, [ESCAPE_IN_CONTAINER, 'cat', '/etc/passwd']);

@@ -42,6 +42,7 @@ export const mountNamespaceLesson: Lesson = {
   },
   check: {
     fact: "The container has its own mount namespace: none of its mounts are in the host's table",
+    counterExample: ['--network', 'none', '--mount-ns', 'host', '{image}', 'sleep', '3600'],
     verify: (_lab, c) => {
       const mnt = namespaceFacts(c.pid).find((n) => n.type === 'mnt')!;
       const onHost = mountPointsUnder(paths.container(c.id));

@@ -35,6 +35,7 @@ export const pivotRootLesson: Lesson = {
   },
   check: {
     fact: "The host's root is unreachable: the chroot escape stays inside the container",
+    counterExample: ['--network', 'none', '--no-pivot', '-v', ESCAPE_MOUNT, '{image}', 'sleep', '3600'],
     verify: (lab, c) => {
       const r = lab.exec(c.name, [ESCAPE_IN_CONTAINER, 'cat', '/etc/passwd']);
       if (r.status !== 0 && !r.stdout) {

@@ -72,12 +72,13 @@ export const overlayLesson: Lesson = {
   },
   check: {
     fact: "The container's / is an overlay: the image's layers below, its own writable layer on top",
+    counterExample: ['--network', 'none', '--read-only', '{image}', 'sleep', '3600'],
     verify: (_lab, c) => {
       const root = rootMountFact(c.pid);
       const own = paths.container(c.id);
-      const ok = root.fstype === 'overlay' && !!root.upperdir?.startsWith(own) && root.lowerdirs.length > 0 && root.lowerdirs.every((l) => !l.path.startsWith(own));
+      const ok = root.fstype === 'overlay' && !!root.upperdir?.startsWith(own) && root.lowerdirs.length > 0 && root.lowerdirs.every((l) => !l.path.startsWith(own)) && !root.readonly;
       const layers = root.lowerdirs.map((l) => `  lower: ${l.diffId ?? l.path}`).join('\n');
-      return { ok, evidence: `/ is ${root.fstype} (${root.source})\n${layers}\n  upper: ${root.upperdir ?? '(none)'}` };
+      return { ok, evidence: `/ is ${root.fstype} (${root.source}), ${root.readonly ? 'mounted READ-ONLY (--read-only)' : 'writable'}\n${layers}\n  upper: ${root.upperdir ?? '(none)'}` };
     },
   },
 };

@@ -36,6 +36,7 @@ export const utsLesson: Lesson = {
   },
   check: {
     fact: "The container has its own UTS namespace: its hostname is not the host's",
+    counterExample: ['--network', 'none', '--uts', 'host', '{image}', 'sleep', '3600'],
     verify: (lab, c) => {
       const uts = namespaceFacts(c.pid).find((n) => n.type === 'uts')!;
       const inside = lab.exec(c.name, ['hostname']).stdout.trim();
