@@ -8,6 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateRoot } from '../paths';
 import type { CheckTarget } from './lesson';
+import { UserError } from '../errors';
+import { findContainer } from '../engine/container-store';
+import { sweepStaleContainers } from '../engine/cleanup';
 
 /** The CLI's entry script (bin/mini-run), to run sub-commands with. */
 export const MINI_RUN_BIN = join(__dirname, '..', '..', 'bin', 'mini-run');
@@ -72,13 +75,14 @@ export class Lab {
     return this.target(name);
   }
 
-  /** Find a running container by name or id, as the checks need it. */
+  /** Find a running container by name or id, as the checks need it (throws UserError). */
   target(name: string): CheckTarget {
-    const r = this.mr(['inspect', '-f', '{{.Id}} {{.State.Pid}} {{.State.Running}}', name]);
-    if (r.status !== 0) throw new Error(r.stderr.replace(/^mini-run: /, '').trim() || `No such container: ${name}`);
-    const [id, pid, running] = r.stdout.trim().split(' ');
-    if (running !== 'true') throw new Error(`container ${name} is not running: start it first`);
-    return { name, id, pid: Number(pid) };
+    sweepStaleContainers(); // a container whose supervisor died is not running any more
+    const rec = findContainer(name);
+    if (rec.state.Status !== 'running' || !rec.state.Pid) {
+      throw new UserError(`container ${name} is not running (${rec.state.Status}): start it first`, 1);
+    }
+    return { name, id: rec.id, pid: rec.state.Pid };
   }
 
   /** `mini-run exec NAME CMD…`: what it printed (stdout then stderr). */

@@ -50,12 +50,7 @@ export const lessonCommand: CommandModule<object, LessonArgs> = {
     let result;
     if (a.check !== undefined) {
       // The learner's own container: just the check.
-      let target;
-      try {
-        target = lab.target(a.check);
-      } catch (e) {
-        throw new UserError((e as Error).message, 1);
-      }
+      const target = lab.target(a.check);
       write(`Lesson ${number} (${lesson.slug}), check on container ${a.check}:\n`);
       result = checkContainer(lesson, lab, target);
       write(formatCheck(lesson, result));
