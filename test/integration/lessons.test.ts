@@ -42,6 +42,17 @@ describe('mini-run lessons', () => {
     LESSONS.forEach((l, i) => expect(rows[i]).toMatch(new RegExp(`^\\[ \\]\\s+${i + 1}\\s+${l.slug}\\s+\\S`)));
   });
 
+  it('on a terminal, waits for Enter between steps; q quits and leaves nothing', () => {
+    // `script` gives the lesson a pty, so it is interactive; "q" answers the first pause.
+    const cmd = `${process.execPath} ${join(__dirname, '../../bin/mini-run')} --root ${root} lesson uts`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { input: 'q\n', encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('1. What it is');
+    expect(r.stdout).toContain('[Enter: go on, q: quit]');
+    expect(r.stdout).not.toContain('2. What mini-run calls');
+    expectClean();
+  });
+
   it('refuses an unknown lesson and an unknown container with one line', () => {
     const a = mr(root, ['lesson', '99', '--no-pause']);
     expect(a.status).toBe(125);
