@@ -9,6 +9,7 @@ import { mountNamespaceLesson } from './03-mount-namespace';
 import { pivotRootLesson } from './04-pivot-root';
 import { overlayLesson } from './05-overlayfs';
 import { utsLesson } from './06-uts';
+import { pidLesson } from './07-pid';
 
 export const LESSONS: readonly Lesson[] = [
   processLesson,
@@ -17,6 +18,7 @@ export const LESSONS: readonly Lesson[] = [
   pivotRootLesson,
   overlayLesson,
   utsLesson,
+  pidLesson,
 ];
 
 /** A lesson by number (1-based) or slug; null when there is none. */
