@@ -10,6 +10,7 @@ import { pivotRootLesson } from './04-pivot-root';
 import { overlayLesson } from './05-overlayfs';
 import { utsLesson } from './06-uts';
 import { pidLesson } from './07-pid';
+import { ipcLesson } from './08-ipc';
 
 export const LESSONS: readonly Lesson[] = [
   processLesson,
@@ -19,6 +20,7 @@ export const LESSONS: readonly Lesson[] = [
   overlayLesson,
   utsLesson,
   pidLesson,
+  ipcLesson,
 ];
 
 /** A lesson by number (1-based) or slug; null when there is none. */
