@@ -170,6 +170,33 @@ function checkPacketFilter(): Check {
   return { status: 'ok', name: 'packet filter', detail: `${fw.kind}: ${version}` };
 }
 
+/**
+ * The default network needs a bridge and veth pairs. Asking the kernel is the only sure test
+ * (either may be built in, a module loaded on first use, or missing): as root, create a
+ * throw-away one of each (mr-dr<pid>, mr-dv<pid>) and delete it at once.
+ */
+function checkNetworkDevices(): Check {
+  const name = 'bridge, veth';
+  if (!isRoot()) {
+    const loaded = ['bridge', 'veth'].filter((mod) => existsSync(`/sys/module/${mod}`));
+    return { status: 'ok', name, detail: `not root: not probed (modules loaded: ${loaded.join(' ') || 'none seen, they may be built in'})` };
+  }
+  const tries: [string, string[], string][] = [
+    ['bridge', ['type', 'bridge'], `mr-dr${process.pid}`],
+    ['veth', ['type', 'veth', 'peer', 'name', `mr-dw${process.pid}`], `mr-dv${process.pid}`],
+  ];
+  const failed: string[] = [];
+  for (const [kind, args, link] of tries) {
+    const r = quiet(['ip', 'link', 'add', link, ...args]);
+    quiet(['ip', 'link', 'del', link]); // also when add half-failed; deleting a veth end deletes its peer
+    if (r.status !== 0) failed.push(`${kind}: ${r.text}`);
+  }
+  if (failed.length) {
+    return { status: 'FAIL', name, detail: `cannot create ${failed.join('; ')}`, fix: 'modprobe bridge veth (kernel CONFIG_BRIDGE, CONFIG_VETH); until then only --network none or host works' };
+  }
+  return { status: 'ok', name, detail: 'a bridge and a veth pair could be created (and were deleted again)' };
+}
+
 function checkPropagation(): Check {
   const root = mountInfo('self').filter((m) => m.mountPoint === '/').pop();
   const tags = root?.optional ?? [];
@@ -279,7 +306,7 @@ function quiet(argv: string[], timeoutMs = 5_000): { status: number; text: strin
 export function runDoctor(): { checks: Check[]; ok: boolean } {
   const all: [string, () => Check][] = [
     ['root', checkRoot], ['kernel', checkKernel], ['overlayfs', checkOverlay], ['state root', checkStateRoot],
-    ['cgroups', checkCgroups], ['packet filter', checkPacketFilter], ['mount propagation', checkPropagation],
+    ['cgroups', checkCgroups], ['bridge, veth', checkNetworkDevices], ['packet filter', checkPacketFilter], ['mount propagation', checkPropagation],
     ['tools', checkTools], ['busybox', checkBusybox], ['compare', checkCompare],
   ];
   const checks = all.map(([name, fn]) => {

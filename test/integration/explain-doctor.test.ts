@@ -157,7 +157,7 @@ describe('mini-run explain', () => {
 });
 
 describe('mini-run doctor', () => {
-  const CHECKS = ['root', 'kernel', 'overlayfs', 'state root', 'cgroups', 'packet filter', 'mount propagation', 'tools', 'busybox', 'compare'];
+  const CHECKS = ['root', 'kernel', 'overlayfs', 'state root', 'cgroups', 'bridge, veth', 'packet filter', 'mount propagation', 'tools', 'busybox', 'compare'];
 
   it('passes on this host and prints one line per check', () => {
     const r = m('doctor');
@@ -169,6 +169,8 @@ describe('mini-run doctor', () => {
     const json = JSON.parse(m('doctor', '--format', 'json').stdout);
     expect(json.ok).toBe(true);
     expect(json.checks.map((c: { name: string }) => c.name)).toEqual(CHECKS);
+    // The bridge and veth it created to probe the kernel are gone again.
+    expect(sh('ip -o link show').stdout).not.toMatch(/mr-d[rvw]\d+/);
   });
 
   it('runs without root and says so, exit 1', () => {

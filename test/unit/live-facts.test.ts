@@ -66,3 +66,24 @@ describe('reading a process', () => {
     expect(() => namespaceFacts(2 ** 22 + 7)).toThrow(/process \d+ is gone/);
   });
 });
+
+describe('doctor helpers', () => {
+  it('tells a static ELF from a dynamically linked one by its PT_INTERP header', async () => {
+    const { hasInterpreter } = await import('../../src/engine/doctor');
+    const { readFileSync } = await import('node:fs');
+    expect(hasInterpreter(readFileSync(process.execPath))).toBe(true); // node needs ld.so
+    expect(hasInterpreter(Buffer.from('#!/bin/sh\necho hi\n'))).toBe(false);
+  });
+  it('reads the kernel version from a uname release', async () => {
+    const { kernelVersion } = await import('../../src/engine/doctor');
+    expect(kernelVersion('6.1.0-18-amd64')).toEqual([6, 1]);
+    expect(kernelVersion('weird')).toEqual([0, 0]);
+  });
+  it('prints one aligned line per check and a fix under each non-ok one', async () => {
+    const { renderChecks } = await import('../../src/cli/commands/doctor');
+    expect(renderChecks([
+      { status: 'ok', name: 'root', detail: 'running as root' },
+      { status: 'FAIL', name: 'overlayfs', detail: 'missing', fix: 'modprobe overlay' },
+    ])).toBe('ok    root       running as root\nFAIL  overlayfs  missing\n                 to fix: modprobe overlay\n');
+  });
+});
