@@ -11,6 +11,7 @@ import { overlayLesson } from './05-overlayfs';
 import { utsLesson } from './06-uts';
 import { pidLesson } from './07-pid';
 import { ipcLesson } from './08-ipc';
+import { networkLesson } from './09-network';
 
 export const LESSONS: readonly Lesson[] = [
   processLesson,
@@ -21,6 +22,7 @@ export const LESSONS: readonly Lesson[] = [
   utsLesson,
   pidLesson,
   ipcLesson,
+  networkLesson,
 ];
 
 /** A lesson by number (1-based) or slug; null when there is none. */
