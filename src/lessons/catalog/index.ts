@@ -12,6 +12,7 @@ import { utsLesson } from './06-uts';
 import { pidLesson } from './07-pid';
 import { ipcLesson } from './08-ipc';
 import { networkLesson } from './09-network';
+import { cgroupsLesson } from './10-cgroups';
 
 export const LESSONS: readonly Lesson[] = [
   processLesson,
@@ -23,6 +24,7 @@ export const LESSONS: readonly Lesson[] = [
   pidLesson,
   ipcLesson,
   networkLesson,
+  cgroupsLesson,
 ];
 
 /** A lesson by number (1-based) or slug; null when there is none. */
