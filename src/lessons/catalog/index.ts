@@ -13,6 +13,7 @@ import { pidLesson } from './07-pid';
 import { ipcLesson } from './08-ipc';
 import { networkLesson } from './09-network';
 import { cgroupsLesson } from './10-cgroups';
+import { capabilitiesLesson } from './11-capabilities';
 
 export const LESSONS: readonly Lesson[] = [
   processLesson,
@@ -25,6 +26,7 @@ export const LESSONS: readonly Lesson[] = [
   ipcLesson,
   networkLesson,
   cgroupsLesson,
+  capabilitiesLesson,
 ];
 
 /** A lesson by number (1-based) or slug; null when there is none. */
