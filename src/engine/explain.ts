@@ -36,9 +36,13 @@ export interface ExplainReport {
     effective: string[];
     bounding: string[];
     effectiveHex: string;
-    /** Beyond docker's default 14 (--cap-add, --privileged). */
+    uid: number;
+    /**
+     * The bounding set (the ceiling --cap-add/--cap-drop/--privileged set) against docker's
+     * default 14: the ones beyond it, and the ones missing. (A non-root uid has an empty
+     * effective set whatever the bounding set holds.)
+     */
     added: string[];
-    /** Of docker's default 14, the ones missing (--cap-drop, or a non-root user). */
     dropped: string[];
   };
   paths: MaskedPathFacts;
@@ -87,8 +91,8 @@ function explainRecord(rec: ContainerRecord): ExplainReport {
     rootfs: { ...root, layers: root.lowerdirs.map((l) => ({ ...l, inImage: l.diffId !== null && imageLayers.has(l.diffId) })) },
     capabilities: {
       ...caps,
-      added: caps.effective.filter((c) => !DOCKER_DEFAULT_CAPS.includes(c)),
-      dropped: DOCKER_DEFAULT_CAPS.filter((c) => !caps.effective.includes(c)),
+      added: caps.bounding.filter((c) => !DOCKER_DEFAULT_CAPS.includes(c)),
+      dropped: DOCKER_DEFAULT_CAPS.filter((c) => !caps.bounding.includes(c)),
     },
     paths: maskedPathFacts(pid),
     network: { ...net, mode: rec.hostConfig.NetworkMode, bridges, ports },

@@ -80,6 +80,8 @@ export interface CapabilityFacts {
   bounding: string[];
   /** CapEff as /proc/PID/status shows it, e.g. '00000000a80425fb'. */
   effectiveHex: string;
+  /** The effective uid (the second field of the Uid: line): a non-root uid holds no capabilities. */
+  uid: number;
 }
 
 /** The names of the bits set in a capability mask ('cap_N' for a bit this table does not know). */
@@ -101,7 +103,8 @@ export function capabilityFacts(pid: number): CapabilityFacts {
     return m[1];
   };
   const effectiveHex = field('CapEff');
-  return { effective: decodeCapabilityMask(effectiveHex), bounding: decodeCapabilityMask(field('CapBnd')), effectiveHex };
+  const uid = Number(/^Uid:\s*\d+\s+(\d+)/m.exec(status)?.[1] ?? -1);
+  return { effective: decodeCapabilityMask(effectiveHex), bounding: decodeCapabilityMask(field('CapBnd')), effectiveHex, uid };
 }
 
 // ---------------------------------------------------------------------------- mounts

@@ -61,7 +61,9 @@ beforeAll(async () => {
     '--memory', '64m', '--pids-limit', '50', '--cpus', '0.5', '--cap-add', 'SYS_ADMIN', '--cap-drop', 'NET_RAW', IMG, 'sleep', '300');
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
-  expect(m('create', '--name', 'idle', IMG, 'true').status).toBe(0);
+  const created = m('create', '--name', 'idle', IMG, 'true');
+  expect(created.stderr).toBe('');
+  expect(created.status).toBe(0);
 });
 
 afterAll(() => {
@@ -79,7 +81,7 @@ describe('mini-run explain', () => {
     expect(rep.container.pidInside).toBe(1);
     expect(rep.container.hostPid).toBeGreaterThan(1);
     expect([...rep.capabilities.effective].sort()).toEqual([...DOCKER_DEFAULT_CAPS].sort());
-    expect(rep.capabilities).toMatchObject({ added: [], dropped: [], effectiveHex: '00000000a80425fb' });
+    expect(rep.capabilities).toMatchObject({ added: [], dropped: [], effectiveHex: '00000000a80425fb', uid: 0 });
   });
 
   it("shows the overlay root: the image's layer below, the container's own upper dir", () => {
@@ -115,7 +117,7 @@ describe('mini-run explain', () => {
       expect(r.stdout).toMatch(new RegExp(`^${h} `, 'm'));
     }
     expect(r.stdout).toMatch(/^ {2}uts +own +uts:\[\d+\] +uts:\[\d+\] +own UTS namespace: hostname changes stay inside$/m);
-    expect(r.stdout).toContain("14 effective, exactly docker's default 14");
+    expect(r.stdout).toContain("14 effective (uid 0); bounding set (14): exactly docker's default 14");
     expect(r.stdout).toMatch(/eth0 +10\.88\.\S+ .*<-> host veth mr-[0-9a-f]{8} on bridge mini-run0/);
     expect(r.stdout).toMatch(new RegExp(`0\\.0\\.0\\.0:${port} -> 80/tcp +host listening: yes +DNAT rule: yes`));
   });
@@ -138,6 +140,7 @@ describe('mini-run explain', () => {
     expect(text).toContain('limit 64MiB');
     expect(text).toContain('max 50');
     expect(text).toContain('= 0.50 CPUs');
+    expect(text).toContain("bounding set (14): docker's 14 plus SYS_ADMIN and minus NET_RAW");
   });
 
   it('--trace shows the command that read the network namespace', () => {

@@ -88,7 +88,9 @@ export function renderExplain(r: ExplainReport): string {
   const fs = r.rootfs;
   out.push('', `ROOT FILESYSTEM  / in /proc/${pid}/mountinfo`);
   if (fs.fstype === 'overlay') {
-    out.push(`  overlay, ${fs.readonly ? 'read-only (--read-only)' : 'read-write'}: writes land in the upper dir; the image layers below are never changed`);
+    out.push(fs.readonly
+      ? '  overlay, read-only (--read-only): nothing can be written but volumes and tmpfs mounts'
+      : '  overlay, read-write: writes land in the upper dir; the image layers below are never changed');
     out.push(...columns([
       ...(fs.upperdir ? [['upper', "the container's own layer", fs.upperdir]] : []),
       ...(fs.workdir ? [['work', "overlayfs's scratch space", fs.workdir]] : []),
@@ -100,15 +102,18 @@ export function renderExplain(r: ExplainReport): string {
   // --- capabilities
   const cap = r.capabilities;
   const vs = cap.added.length === 0 && cap.dropped.length === 0
-    ? "exactly docker's default 14"
-    : [cap.added.length ? `added to docker's 14: ${cap.added.map(capName).join(' ')}` : '', cap.dropped.length ? `dropped from docker's 14: ${cap.dropped.map(capName).join(' ')}` : ''].filter(Boolean).join('; ');
+    ? ["exactly docker's default 14"]
+    : [...(cap.added.length ? ["docker's 14 plus", ...cap.added.map(capName)] : []), ...(cap.dropped.length ? [`${cap.added.length ? 'and ' : ''}minus`, ...cap.dropped.map(capName)] : [])];
   out.push('', `CAPABILITIES  CapEff ${cap.effectiveHex} in /proc/${pid}/status`);
-  out.push(`  ${cap.effective.length} effective, ${vs}`);
-  out.push(...wrap(cap.effective.map(capName), '    '));
-  if (cap.bounding.length !== cap.effective.length) out.push(`  bounding set: ${cap.bounding.length} (the most it could ever regain)`);
-  out.push(cap.effective.includes('CAP_SYS_ADMIN')
-    ? '  SYS_ADMIN is in: root inside may mount filesystems and much more (--privileged or --cap-add)'
-    : "  root inside holds only these pieces of root's power: no SYS_ADMIN (no mounts), no SYS_MODULE (no kernel modules)");
+  if (cap.uid === 0 || cap.effective.length > 0) {
+    out.push(...wrap([`${cap.effective.length} effective${cap.uid === 0 ? ' (uid 0)' : ` (uid ${cap.uid})`};`, `bounding set (${cap.bounding.length}):`, ...vs], '  ', 100).map((l, i) => (i ? `  ${l}` : l)));
+    if (cap.added.length <= 4) out.push(...wrap(cap.effective.map(capName), '    ')); // else "docker's 14 plus …" says it
+  } else {
+    out.push(`  0 effective: uid ${cap.uid} is not root, so it holds none (unless it runs a program with file capabilities)`);
+    out.push(...wrap([`bounding set (${cap.bounding.length}), the most it could gain:`, ...vs], '  ', 100).map((l, i) => (i ? `  ${l}` : l)));
+  }
+  if (cap.effective.includes('CAP_SYS_ADMIN')) out.push('  SYS_ADMIN is in: root inside may mount filesystems and much more (--privileged or --cap-add)');
+  else if (cap.uid === 0) out.push("  root inside holds only these pieces of root's power: no SYS_ADMIN (no mounts), no SYS_MODULE (no kernel modules)");
 
   // --- masked paths
   const p = r.paths;
