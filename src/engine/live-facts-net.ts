@@ -133,8 +133,13 @@ export function dnatRulePresent(proto: 'tcp' | 'udp', hostPort: number, dest: st
   if (fw.kind === 'none') return null;
   if (fw.kind === 'nft') {
     const r = runCommand(['nft', 'list', 'table', 'ip', 'mini_run'], { allowFailure: true });
-    return r.status === 0 && r.stdout.split('\n').some((l) => l.includes(`${proto} dport ${hostPort} `) && l.includes(`dnat to ${dest}:${destPort}`));
+    return r.status === 0 && r.stdout.split('\n').some((l) => has(l, `${proto} dport ${hostPort}`) && has(l, `dnat to ${dest}:${destPort}`));
   }
   const r = runCommand(['iptables', '-w', '-t', 'nat', '-S', 'MINI-RUN-DNAT'], { allowFailure: true });
-  return r.status === 0 && r.stdout.split('\n').some((l) => l.includes(`-p ${proto} `) && l.includes(`--dport ${hostPort} `) && l.includes(`--to-destination ${dest}:${destPort}`));
+  return r.status === 0 && r.stdout.split('\n').some((l) => has(l, `-p ${proto}`) && has(l, `--dport ${hostPort}`) && has(l, `--to-destination ${dest}:${destPort}`));
+}
+
+/** `words` occurs in `line` as whole words (so port 80 does not match 8080). */
+function has(line: string, words: string): boolean {
+  return ` ${line} `.includes(` ${words} `);
 }
