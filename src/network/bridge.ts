@@ -58,6 +58,48 @@ export interface AttachRequest {
 }
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+const routeLocalnet = (bridge: string) => `/proc/sys/net/ipv4/conf/${bridge}/route_localnet`;
+
+/** Our rules for a bridge (while it has containers). */
+function addRulesOf(bridge: string, b: HostNetState['bridges'][string]): void {
+  fw.addBridgeRules({ bridge, subnet: b.subnet, internal: b.internal });
+  b.rules = true;
+  // Published ports on 127.0.0.1 by DNAT (firewall.ts, "Localhost"): loopback sources allowed on this bridge only.
+  if (!b.internal && fw.detectFirewall().kind !== 'none') {
+    const was = readFileSync(routeLocalnet(bridge), 'utf8').trim();
+    if (was !== '1') {
+      writeFileSync(routeLocalnet(bridge), '1');
+      b.routeLocalnetWas = was;
+    }
+  }
+}
+
+/**
+ * The rules on the host were installed by an earlier mini-run (another set of rules): take
+ * ours out exactly as that version made them, and put the current set back from the state
+ * (chains, every bridge's rules, every lease's DNAT). Established connections keep their NAT
+ * (it lives in conntrack).
+ */
+function reinstallRules(s: HostNetState): void {
+  traceNote(`network: rules of version ${s.rulesVersion ?? 1} on the host; reinstalling version ${fw.RULES_VERSION}`);
+  for (const [bridge, b] of Object.entries(s.bridges)) if (b.rules) fw.removeBridgeRules({ bridge, subnet: b.subnet, internal: b.internal });
+  for (const l of s.leases) for (const d of l.dnat) fw.removeDnat(d);
+  fw.removeBase();
+  fw.installBase();
+  s.rulesVersion = fw.RULES_VERSION;
+  for (const [bridge, b] of Object.entries(s.bridges)) if (b.rules) addRulesOf(bridge, b);
+  for (const l of s.leases) for (const d of l.dnat) fw.addDnat(d);
+}
+
+/** Our rules for a bridge go, and route_localnet is set back (a user network's bridge stays). */
+function removeRulesOf(bridge: string, b: HostNetState['bridges'][string]): void {
+  if (b.rules) fw.removeBridgeRules({ bridge, subnet: b.subnet, internal: b.internal });
+  b.rules = false;
+  if (b.routeLocalnetWas !== undefined) {
+    try { writeFileSync(routeLocalnet(bridge), b.routeLocalnetWas); } catch { /* the bridge is gone, and the setting with it */ }
+    b.routeLocalnetWas = undefined;
+  }
+}
 
 function linkExists(name: string): boolean {
   return runCommand(['ip', 'link', 'show', 'dev', name], { allowFailure: true }).status === 0;
@@ -78,17 +120,17 @@ function processAlive(m: { pid: number; startTime: string }): boolean {
 
 /** The bridge exists, has its gateway address, is up; our rules for it are in place. */
 function ensureBridge(s: HostNetState, net: NetworkDef): void {
+  if (s.baseInstalled && s.rulesVersion !== fw.RULES_VERSION) reinstallRules(s);
   if (!s.baseInstalled) {
     fw.installBase();
     s.baseInstalled = true;
     s.firewall = fw.detectFirewall().kind;
+    s.rulesVersion = fw.RULES_VERSION;
   }
   createBridgeLink(s, net);
   const entry = s.bridges[net.bridge];
-  if (!entry.rules && !net.internal) {
-    fw.addBridgeRules({ bridge: net.bridge, subnet: net.subnet });
-    entry.rules = true;
-  }
+  entry.internal = net.internal === true;
+  if (!entry.rules) addRulesOf(net.bridge, entry);
   // Routing between the bridge and the host's other interfaces needs forwarding on.
   if (!net.internal && readFileSync(IP_FORWARD, 'utf8').trim() === '0') {
     writeFileSync(IP_FORWARD, '1');
@@ -106,7 +148,7 @@ export function createBridgeLink(s: HostNetState, net: NetworkDef): void {
     runCommand(['ip', 'addr', 'add', `${net.gateway}/${prefix}`, 'dev', net.bridge]);
     runCommand(['ip', 'link', 'set', net.bridge, 'up']);
   }
-  s.bridges[net.bridge] ??= { subnet: net.subnet, gateway: net.gateway, rules: false, persistent: net.persistent === true };
+  s.bridges[net.bridge] ??= { subnet: net.subnet, gateway: net.gateway, rules: false, internal: net.internal === true, persistent: net.persistent === true };
 }
 
 /** `network rm`: the bridge of a user network goes (refused while containers use it). */
@@ -115,7 +157,7 @@ export function removeBridge(bridge: string): void {
     sweepDeadLeases(s);
     if (s.leases.some((l) => l.bridge === bridge)) throw new UserError(`error while removing network: it has active endpoints`, 1);
     const entry = s.bridges[bridge];
-    if (entry?.rules) fw.removeBridgeRules({ bridge, subnet: entry.subnet });
+    if (entry) removeRulesOf(bridge, entry);
     if (linkExists(bridge)) runCommand(['ip', 'link', 'del', bridge], { allowFailure: true });
     delete s.bridges[bridge];
   });
@@ -136,8 +178,7 @@ function dropLease(s: HostNetState, lease: Lease): void {
 function releaseHostIfIdle(s: HostNetState, keepBridges: ReadonlySet<string> = new Set()): void {
   for (const [bridge, b] of Object.entries(s.bridges)) {
     if (s.leases.some((l) => l.bridge === bridge)) continue;
-    if (b.rules) fw.removeBridgeRules({ bridge, subnet: b.subnet });
-    b.rules = false;
+    removeRulesOf(bridge, b);
     if (b.persistent) continue; // a user network's bridge stays until `network rm`
     if (!keepBridges.has(bridge) && linkExists(bridge)) runCommand(['ip', 'link', 'del', bridge], { allowFailure: true });
     delete s.bridges[bridge];
@@ -147,6 +188,7 @@ function releaseHostIfIdle(s: HostNetState, keepBridges: ReadonlySet<string> = n
     fw.removeBase();
     s.baseInstalled = false;
     s.firewall = undefined;
+    s.rulesVersion = undefined;
   }
   if (s.ipForwardSetByUs) {
     writeFileSync(IP_FORWARD, '0');

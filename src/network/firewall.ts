@@ -13,14 +13,35 @@
  * The rules, and why:
  *   MASQUERADE  a container's packets leave with the host's address (the outside has no
  *               route back to 10.88.0.0/16), and replies are translated back by conntrack
- *   DNAT        a packet to a published host port is re-addressed to the container
+ *   DNAT        a packet to a published host port is re-addressed to the container — also a
+ *               connection from the host to 127.0.0.1:PORT (nat OUTPUT), see "localhost" below
  *   FORWARD     packets to and from the bridge may be routed (some hosts default to DROP)
+ *   ISOLATION   packets routed from one of our bridges to another are dropped (two user
+ *               networks, or one and the default bridge, cannot reach each other), unless
+ *               the connection was DNAT-ed to a published port
+ *
+ * Localhost. A packet from 127.0.0.1 re-addressed to 10.88.0.2 would normally be refused by
+ * the kernel: loopback addresses must not appear on a real link ("martian"). Setting
+ * `net.ipv4.conf.<our bridge>.route_localnet=1` (bridge.ts) allows it on our bridge only; the
+ * source 127.0.0.1 is then MASQUERADEd to the bridge's address, so the container's replies
+ * come back to the host and conntrack turns them back into the loopback connection. This
+ * kernel path moves bytes ~2× faster than the userland proxy (docs/perf.md, "Network").
+ * Because route_localnet would also let a neighbour on the bridge send to 127.0.0.1 (think of
+ * a service listening on the host's localhost only), a raw-table rule drops packets arriving
+ * from our bridge addressed to 127.0.0.0/8.
  */
 import { runCommand } from '../sys/command';
 
 export type FirewallKind = 'iptables-legacy' | 'iptables-nft' | 'nft' | 'none';
 
 export interface FirewallInfo { kind: FirewallKind; detail: string }
+
+/**
+ * Bumped whenever the set of rules changes, so that rules an earlier mini-run left installed
+ * (its containers still running) are replaced rather than mixed with ours. 2: localhost by
+ * DNAT, isolation between bridges.
+ */
+export const RULES_VERSION = 2;
 
 let detected: FirewallInfo | null = null;
 
@@ -53,21 +74,41 @@ function tryRun(argv: string[]): string | null {
   }
 }
 
-export interface BridgeRules { bridge: string; subnet: string }
+/** internal: no way out (no MASQUERADE, no FORWARD accept, no localhost path), isolation only. */
+export interface BridgeRules { bridge: string; subnet: string; internal?: boolean }
 
 export interface Dnat { proto: string; hostIp: string; hostPort: number; dest: string; destPort: number; bridge: string; tag: string }
 
 // ------------------------------------------------------------------ iptables
 
-const CHAINS = { post: 'MINI-RUN-POSTROUTING', dnat: 'MINI-RUN-DNAT', fwd: 'MINI-RUN-FORWARD' };
+const CHAINS = {
+  post: 'MINI-RUN-POSTROUTING', dnat: 'MINI-RUN-DNAT', fwd: 'MINI-RUN-FORWARD', guard: 'MINI-RUN-PREROUTING',
+  iso1: 'MINI-RUN-ISOLATION-1', iso2: 'MINI-RUN-ISOLATION-2',
+};
 
 /** Our jumps from the built-in chains: [table, chain, match...]. */
 const JUMPS: [string, string, string[], string][] = [
   ['nat', 'POSTROUTING', [], CHAINS.post],
   ['nat', 'PREROUTING', ['-m', 'addrtype', '--dst-type', 'LOCAL'], CHAINS.dnat],
-  // Not for 127.0.0.0/8: connections to localhost are served by the userland proxy.
-  ['nat', 'OUTPUT', ['!', '-d', '127.0.0.0/8', '-m', 'addrtype', '--dst-type', 'LOCAL'], CHAINS.dnat],
+  // 127.0.0.0/8 included: connections to localhost take the kernel path too (see the top).
+  ['nat', 'OUTPUT', ['-m', 'addrtype', '--dst-type', 'LOCAL'], CHAINS.dnat],
   ['filter', 'FORWARD', [], CHAINS.fwd],
+  ['raw', 'PREROUTING', [], CHAINS.guard],
+];
+
+/** The OUTPUT jump of earlier versions (localhost was left to the proxy): removed if found. */
+const OLD_JUMPS: [string, string, string[], string][] = [
+  ['nat', 'OUTPUT', ['!', '-d', '127.0.0.0/8', '-m', 'addrtype', '--dst-type', 'LOCAL'], CHAINS.dnat],
+];
+
+/**
+ * Isolation, in two steps (like docker's): MINI-RUN-FORWARD first jumps to ISOLATION-1, which
+ * sends a packet that comes in from one of our bridges and leaves by another interface to
+ * ISOLATION-2, which drops it if that interface is one of our bridges. One rule per bridge in
+ * each chain: the rules of a bridge come and go with it.
+ */
+const ISOLATION_ENTRY: [string, string[]][] = [
+  [CHAINS.iso1, ['-m', 'conntrack', '--ctstate', 'DNAT', '-j', 'RETURN']], // published ports stay reachable from every network
 ];
 
 function ipt(args: string[], allowFailure = false) {
@@ -75,8 +116,17 @@ function ipt(args: string[], allowFailure = false) {
 }
 
 function bridgeRuleArgs(r: BridgeRules): [string, string, string[]][] {
+  const isolation: [string, string, string[]][] = [
+    ['filter', CHAINS.iso1, ['-i', r.bridge, '!', '-o', r.bridge, '-j', CHAINS.iso2]],
+    ['filter', CHAINS.iso2, ['-o', r.bridge, '-j', 'DROP']],
+  ];
+  if (r.internal) return isolation;
   return [
     ['nat', CHAINS.post, ['-s', r.subnet, '!', '-o', r.bridge, '-j', 'MASQUERADE']],
+    // Localhost → container: the host's 127.0.0.1 becomes the bridge's address on the way out.
+    ['nat', CHAINS.post, ['-s', '127.0.0.0/8', '-o', r.bridge, '-j', 'MASQUERADE']],
+    ['raw', CHAINS.guard, ['-i', r.bridge, '-d', '127.0.0.0/8', '-j', 'DROP']],
+    ...isolation,
     ['filter', CHAINS.fwd, ['-o', r.bridge, '-j', 'ACCEPT']],
     ['filter', CHAINS.fwd, ['-i', r.bridge, '-j', 'ACCEPT']],
   ];
@@ -111,16 +161,24 @@ export function installBase(): void {
       `table ip ${NFT_TABLE} {`,
       '  chain published { }', // ("dnat" is an nft keyword)
       '  chain prerouting { type nat hook prerouting priority dstnat; fib daddr type local jump published; }',
-      '  chain output { type nat hook output priority -100; ip daddr != 127.0.0.0/8 fib daddr type local jump published; }',
+      '  chain output { type nat hook output priority -100; fib daddr type local jump published; }',
       '  chain postrouting { type nat hook postrouting priority srcnat; }',
-      '  chain forward { type filter hook forward priority filter; }',
+      '  chain guard { type filter hook prerouting priority raw; }',
+      '  chain isolation2 { }',
+      '  chain isolation1 { ct status dnat return; }',
+      '  chain forward { type filter hook forward priority filter; jump isolation1; }',
       '}',
     ].join('\n'));
     return;
   }
-  for (const [table, , , target] of JUMPS) {
+  const chains: [string, string][] = [...JUMPS.map(([table, , , target]): [string, string] => [table, target]), ['filter', CHAINS.iso1], ['filter', CHAINS.iso2]];
+  for (const [table, target] of chains) {
     if (ipt(['-t', table, '-n', '-L', target], true).status !== 0) ipt(['-t', table, '-N', target]);
   }
+  for (const [chain, args] of ISOLATION_ENTRY) {
+    if (ipt(['-C', chain, ...args], true).status !== 0) ipt(['-I', chain, ...args]);
+  }
+  if (ipt(['-C', CHAINS.fwd, '-j', CHAINS.iso1], true).status !== 0) ipt(['-I', CHAINS.fwd, '-j', CHAINS.iso1]);
   for (const [table, chain, match, target] of JUMPS) {
     if (ipt(['-t', table, '-C', chain, ...match, '-j', target], true).status !== 0) ipt(['-t', table, '-I', chain, ...match, '-j', target]);
   }
@@ -134,10 +192,14 @@ export function removeBase(): void {
     nft(`delete table ip ${NFT_TABLE}`, true);
     return;
   }
-  for (const [table, chain, match, target] of JUMPS) {
+  for (const [table, chain, match, target] of [...JUMPS, ...OLD_JUMPS]) {
     while (ipt(['-t', table, '-D', chain, ...match, '-j', target], true).status === 0) { /* exactly ours, however many */ }
   }
-  for (const [table, , , target] of JUMPS) {
+  ipt(['-D', CHAINS.fwd, '-j', CHAINS.iso1], true);
+  for (const [chain, args] of ISOLATION_ENTRY) ipt(['-D', chain, ...args], true);
+  // (in this order: a chain can be deleted only once nothing jumps to it)
+  const chains: [string, string][] = [...JUMPS.map(([table, , , target]): [string, string] => [table, target]), ['filter', CHAINS.iso1], ['filter', CHAINS.iso2]];
+  for (const [table, target] of chains) {
     // Our own chain should be empty by now; flush only it (never anyone else's) in case a crash left a rule.
     if (ipt(['-t', table, '-X', target], true).status !== 0) {
       ipt(['-t', table, '-F', target], true);
@@ -151,11 +213,18 @@ export function addBridgeRules(r: BridgeRules): void {
   if (fw.kind === 'none') return;
   if (fw.kind === 'nft') {
     const tag = `mr-bridge-${r.bridge}`;
-    nft([
+    const isolation = [
+      `add rule ip ${NFT_TABLE} isolation1 iifname "${r.bridge}" oifname != "${r.bridge}" jump isolation2 comment "${tag}"`,
+      `add rule ip ${NFT_TABLE} isolation2 oifname "${r.bridge}" drop comment "${tag}"`,
+    ];
+    nft((r.internal ? isolation : [
       `add rule ip ${NFT_TABLE} postrouting ip saddr ${r.subnet} oifname != "${r.bridge}" masquerade comment "${tag}"`,
+      `add rule ip ${NFT_TABLE} postrouting ip saddr 127.0.0.0/8 oifname "${r.bridge}" masquerade comment "${tag}"`,
+      `add rule ip ${NFT_TABLE} guard iifname "${r.bridge}" ip daddr 127.0.0.0/8 drop comment "${tag}"`,
+      ...isolation,
       `add rule ip ${NFT_TABLE} forward oifname "${r.bridge}" accept comment "${tag}"`,
       `add rule ip ${NFT_TABLE} forward iifname "${r.bridge}" accept comment "${tag}"`,
-    ].join('\n'));
+    ]).join('\n'));
     return;
   }
   for (const [table, chain, args] of bridgeRuleArgs(r)) {
@@ -167,7 +236,7 @@ export function removeBridgeRules(r: BridgeRules): void {
   const fw = detectFirewall();
   if (fw.kind === 'none') return;
   if (fw.kind === 'nft') {
-    for (const chain of ['postrouting', 'forward']) for (const h of nftHandles(chain, `mr-bridge-${r.bridge}`)) nft(`delete rule ip ${NFT_TABLE} ${chain} handle ${h}`, true);
+    for (const chain of ['postrouting', 'guard', 'isolation1', 'isolation2', 'forward']) for (const h of nftHandles(chain, `mr-bridge-${r.bridge}`)) nft(`delete rule ip ${NFT_TABLE} ${chain} handle ${h}`, true);
     return;
   }
   for (const [table, chain, args] of bridgeRuleArgs(r)) ipt(['-t', table, '-D', chain, ...args], true);
@@ -203,7 +272,7 @@ export function listOurRules(): string[] {
     return r.status === 0 ? [r.stdout] : [];
   }
   const out: string[] = [];
-  for (const table of ['nat', 'filter']) {
+  for (const table of ['nat', 'filter', 'raw']) {
     out.push(...ipt(['-t', table, '-S'], true).stdout.split('\n').filter((l) => l.includes('MINI-RUN')));
   }
   return out;

@@ -38,11 +38,17 @@ export const HostNetState = z.object({
   /** Our chains and jumps are installed, with this packet filter (every process must keep using it). */
   baseInstalled: z.boolean().default(false),
   firewall: z.enum(['iptables-legacy', 'iptables-nft', 'nft', 'none']).optional(),
+  /** Which set of rules (firewall.ts RULES_VERSION) is installed; absent: the first one. */
+  rulesVersion: z.number().optional(),
   /** Bridges we created, with the rules we added for each. */
   bridges: z.record(z.object({
     subnet: z.string(), gateway: z.string(),
     /** Our MASQUERADE/FORWARD rules for it are in place (while it has containers). */
     rules: z.boolean().default(false),
+    /** An internal network's bridge: its rules are the isolation ones only. */
+    internal: z.boolean().default(false),
+    /** route_localnet before we set it to 1 (for published ports on 127.0.0.1); set back with the rules. */
+    routeLocalnetWas: z.string().optional(),
     /** A user network's bridge: stays until `network rm`, even with no container. */
     persistent: z.boolean().default(false),
   })).default({}),

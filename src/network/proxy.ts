@@ -1,12 +1,16 @@
 /**
- * The userland proxy (docker's `docker-proxy` idea), run inside the container's supervisor.
+ * The userland proxy (docker's `docker-proxy` idea), run inside the container's supervisor: it
+ * listens on the published host port and copies bytes to the container's address.
  *
- * Why it is needed: DNAT rules see packets that pass through the host's netfilter hooks. A
- * connection from the host itself to 127.0.0.1:8080 is a loopback connection: the kernel
- * will not route a packet with a 127.0.0.1 source out of the bridge (it is a "martian"), so
- * no DNAT rule can send it to the container. Instead a small program listens on the host
- * port and copies bytes to the container's address — the supervisor, which lives exactly as
- * long as the container. Listening also *reserves* the port: no other program can take it.
+ * Most connections never reach it: the DNAT rules (firewall.ts) re-address packets to the
+ * container before any socket is looked up — from other hosts, from the host itself, and from
+ * the host's 127.0.0.1 too (route_localnet on our bridge; ~2× the proxy's throughput, see
+ * docs/perf.md "Network"). It is still needed:
+ *   - to reserve the port: while it listens, no other program (or container) can take it;
+ *   - for hairpin connections: a container connecting to a host address (the gateway, say) at
+ *     a port published by a container of its own bridge — the DNAT rule skips packets coming in
+ *     from that bridge (they would come back with the wrong source), so the proxy serves them;
+ *   - where the host has no packet filter (MINI_RUN_FIREWALL=none): then it serves everything.
  */
 import * as net from 'node:net';
 import * as dgram from 'node:dgram';

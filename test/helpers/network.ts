@@ -21,3 +21,12 @@ export function leasesOf(root: string): Lease[] {
 export function sh(cmd: string) {
   return spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
 }
+
+/** Lines of the host's packet filter (iptables nat/filter/raw, and our nft table) that mention `needle`. */
+export function rulesMentioning(needle: string): string[] {
+  const out: string[] = [];
+  for (const t of ['nat', 'filter', 'raw']) out.push(...sh(`iptables -w -t ${t} -S`).stdout.split('\n').filter((l) => l.includes(needle)));
+  const table = sh('nft list table ip mini_run');
+  if (table.status === 0) out.push(...table.stdout.split('\n').filter((l) => l.includes(needle)).map((l) => l.trim()));
+  return out;
+}

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
-import { leasesOf, sh } from '../helpers/network';
+import { leasesOf, rulesMentioning, sh } from '../helpers/network';
 
 let root: string;
 const IMG = 'mini-run/busybox';
@@ -21,10 +21,16 @@ beforeAll(() => {
 
 afterAll(() => {
   const ids = existsSync(join(root, 'containers')) ? readdirSync(join(root, 'containers')) : [];
+  // This file's own bridges (other test runs may have theirs on the host right now).
+  const netFile = join(root, 'network', 'networks.json');
+  const bridges: string[] = existsSync(netFile) ? JSON.parse(readFileSync(netFile, 'utf8')).map((n: { Bridge: string }) => n.Bridge) : [];
   if (ids.length) m('rm', '-f', ...ids);
   for (const n of ['appnet', 'secret', 'fixed']) m('network', 'rm', n);
   expect(myLeases()).toEqual([]);
-  expect(sh('ip -o link show type bridge').stdout).not.toMatch(/mr-br-/);
+  for (const b of bridges) {
+    expect(sh(`ip link show dev ${b}`).status).not.toBe(0);
+    expect(rulesMentioning(b)).toEqual([]);
+  }
   expect(leaksFor(root)).toEqual([]);
   removeRoot(root);
 });
@@ -74,12 +80,14 @@ describe('user networks', () => {
     // the network stays without containers, and nothing stale: its rules went with the last one
     expect(sh(`ip link show dev ${bridge}`).status).toBe(0);
     expect(sh('iptables -w -t nat -S').stdout).not.toContain(bridge);
-    const fixed = m('network', 'create', '--subnet', '10.89.250.0/24', '--gateway', '10.89.250.254', 'fixed');
+    // (a subnet of this run's own: another run of this file may hold its "fixed" network right now)
+    const n = `10.89.${200 + (process.pid % 50)}`;
+    const fixed = m('network', 'create', '--subnet', `${n}.0/24`, '--gateway', `${n}.254`, 'fixed');
     expect(fixed.stderr).toBe('');
-    const r = m('run', '--rm', '--network', 'fixed', '--ip', '10.89.250.7', IMG, 'sh', '-c', 'ip -o -4 addr show eth0; ip route');
-    expect(r.stdout).toContain('inet 10.89.250.7/24');
-    expect(r.stdout).toContain('default via 10.89.250.254');
-    expect(m('network', 'create', '--subnet', '10.89.250.0/25', 'overlap').status).toBe(1);
+    const r = m('run', '--rm', '--network', 'fixed', '--ip', `${n}.7`, IMG, 'sh', '-c', 'ip -o -4 addr show eth0; ip route');
+    expect(r.stdout).toContain(`inet ${n}.7/24`);
+    expect(r.stdout).toContain(`default via ${n}.254`);
+    expect(m('network', 'create', '--subnet', `${n}.0/25`, 'overlap').status).toBe(1);
   });
 
   it('--internal: no default route out; network prune removes unused networks', () => {

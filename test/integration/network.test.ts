@@ -59,7 +59,7 @@ function hostGivenBack(): string[] {
   if (leases().length > 0) return []; // another session's containers use it right now
   const out: string[] = [];
   if (sh('ip link show dev mini-run0').status === 0) out.push('bridge mini-run0');
-  for (const t of ['nat', 'filter']) out.push(...sh(`iptables -w -t ${t} -S`).stdout.split('\n').filter((l) => l.includes('MINI-RUN')));
+  for (const t of ['nat', 'filter', 'raw']) out.push(...sh(`iptables -w -t ${t} -S`).stdout.split('\n').filter((l) => l.includes('MINI-RUN')));
   return out;
 }
 
@@ -195,7 +195,7 @@ describe('modes', () => {
 });
 
 describe('published ports', () => {
-  it('-p HOST:80 serves busybox httpd on 127.0.0.1:HOST (userland proxy) and the host address (DNAT); port and ps show it', async () => {
+  it('-p HOST:80 serves busybox httpd on 127.0.0.1:HOST and the host address (DNAT), and to itself via the gateway (proxy); port and ps show it', async () => {
     const port = await freePort();
     expect(m('run', '-d', '--name', 'web', '-p', `${port}:80`, IMG, 'sh', '-c', 'echo hello-web > /tmp/index.html; httpd -f -p 80 -h /tmp').status).toBe(0);
     let body = '';
@@ -205,6 +205,9 @@ describe('published ports', () => {
     if (hostAddr) expect(sh(`busybox wget -qO- http://${hostAddr}:${port}/`).stdout).toBe('hello-web\n');
     // From another container, to the host's address (the DNAT rule in PREROUTING).
     if (hostAddr) expect(m('run', '--rm', IMG, 'wget', '-qO-', `http://${hostAddr}:${port}/`).stdout).toBe('hello-web\n');
+    // Hairpin: the container reaches its own published port through a host address (the userland proxy).
+    expect(m('exec', 'web', 'wget', '-qO-', `http://10.88.0.1:${port}/`).stdout).toBe('hello-web\n');
+    expect(readFileSync('/proc/sys/net/ipv4/conf/mini-run0/route_localnet', 'utf8').trim()).toBe('1'); // 127.0.0.1 by DNAT
     expect(m('port', 'web').stdout).toBe(`80/tcp -> 0.0.0.0:${port}\n`);
     expect(m('ps', '--format', '{{.Ports}}').stdout.trim()).toBe(`0.0.0.0:${port}->80/tcp`);
     const id = inspect('web', '{{.Id}}');
@@ -289,6 +292,9 @@ describe('nft-only hosts', () => {
     const table = sh('nft list table ip mini_run').stdout;
     expect(table).toMatch(new RegExp(`tcp dport ${port} dnat to 10\\.87\\.0\\.\\d+:80`));
     expect(table).toContain('masquerade');
+    expect(table).toMatch(/ip saddr 127\.0\.0\.0\/8 oifname "mr-nft\d+" masquerade/); // 127.0.0.1 by DNAT
+    expect(table).toMatch(/iifname "mr-nft\d+" ip daddr 127\.0\.0\.0\/8 drop/);
+    expect(table).toMatch(/iifname "mr-nft\d+" oifname != "mr-nft\d+" jump isolation2/);
     let body = '';
     await until(() => (body = sh(`busybox wget -qO- http://127.0.0.1:${port}/`).stdout) !== '');
     expect(body).toBe('via-nft\n');
