@@ -14,6 +14,7 @@ import { ipcLesson } from './08-ipc';
 import { networkLesson } from './09-network';
 import { cgroupsLesson } from './10-cgroups';
 import { capabilitiesLesson } from './11-capabilities';
+import { imagesLesson } from './12-images';
 
 export const LESSONS: readonly Lesson[] = [
   processLesson,
@@ -27,6 +28,7 @@ export const LESSONS: readonly Lesson[] = [
   networkLesson,
   cgroupsLesson,
   capabilitiesLesson,
+  imagesLesson,
 ];
 
 /** A lesson by number (1-based) or slug; null when there is none. */
