@@ -63,9 +63,9 @@ export const capabilitiesLesson: Lesson = {
   exercise: {
     run: ['--network', 'none', '{image}', 'sleep', '3600'],
     tryThis: [
-      'grep Cap /proc/self/status          # then on the host: capsh --decode=00000000a80425fb',
+      'grep Cap /proc/self/status          # then on the host: capsh --decode=00000000a80425fb (libcap2-bin)',
       'ip link set lo down                 # Operation not permitted: no CAP_NET_ADMIN',
-      'mknod /tmp/zero c 1 5 && head -c 4 /tmp/zero | od   # allowed: CAP_MKNOD is one of the 14',
+      'mknod /tmp/zero c 1 5 && ls -l /tmp/zero   # allowed: CAP_MKNOD is one of the 14 (but / is mounted nodev: opening it fails)',
       'cat /proc/keys; ls /sys/firmware; mount | grep -E "/proc/|/sys/"   # masked and read-only',
       'on the host: mini-run explain mr-lesson-capabilities',
     ],
