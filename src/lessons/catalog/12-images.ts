@@ -59,9 +59,10 @@ export const imagesLesson: Lesson = {
         },
         {
           title: 'each name is the sha256 of its bytes',
-          text: lab.host(`cd ${blobs} && sha256sum * | awk '{print substr($2,1,12), "hashes to", substr($1,1,12)}'`) +
-            [['manifest', img.manifestDigest], ['config = image ID', img.id], ...img.layers.map((d) => ['layer', d])]
+          text: lab.host(`cd ${blobs} && sha256sum ${[img.manifestDigest, img.id, ...img.layerBlobs].map(hex).join(' ')} | awk '{print substr($2,1,12), "hashes to", substr($1,1,12)}'`) +
+            [['manifest', img.manifestDigest], ['config = image ID', img.id], ...img.layerBlobs.map((d) => ['layer', d])]
               .map(([what, d]) => `# ${what} ${short(d)} ${fileDigest(blobPath(d)) === d ? '✓' : '✗ MISMATCH'}`).join('\n') + '\n' +
+            (img.layerBlobs.some((b, i) => b !== img.layers[i]) ? '# (a gzipped layer blob has another digest than its diff_id: the diff_id is the sha256 of the unpacked tar)\n' : '') +
             lab.host(`(cat ${blobs}/${hex(img.id)}; echo) | sha256sum | cut -c1-12`) +
             '# one byte more: another digest\n',
         },
