@@ -29,7 +29,7 @@ export interface CompareOptions {
 /** Runs the comparison, prints it, returns the exit code: 0 same (or all explained), 1 different. */
 export async function compare(opts: CompareOptions): Promise<number> {
   const write = opts.write ?? ((s: string) => { process.stdout.write(s); });
-  const engineName = findEngine(opts.engine ?? process.env.MINI_RUN_COMPARE_ENGINE);
+  const engineName = opts.engine ? findEngine(opts.engine) : findEngine(process.env.MINI_RUN_COMPARE_ENGINE || undefined, 'MINI_RUN_COMPARE_ENGINE');
   const otherImage = await ensureImageIn(engineName, opts.image);
   const engine = prepareEngine(engineName, { network: true });
   // Ctrl-C (or a kill): let both `run`s stop and remove their containers, then undo prepareEngine.

@@ -49,13 +49,17 @@ export function engineAvailable(name: EngineName): boolean {
   return r !== null && r.status === 0;
 }
 
-/** `--engine` (or MINI_RUN_COMPARE_ENGINE) if given, else docker with a daemon, else podman. */
-export function findEngine(choice: string | undefined): EngineName {
+/**
+ * `choice` (from --engine, or MINI_RUN_COMPARE_ENGINE: `from` says which, for the message) if
+ * given, else docker with a daemon, else podman.
+ */
+export function findEngine(choice: string | undefined, from = '--engine'): EngineName {
   if (choice) {
-    if (!(ENGINES as readonly string[]).includes(choice)) throw new UserError(`compare --engine: '${choice}' is not docker or podman`);
+    const asked = from === '--engine' ? `compare --engine ${choice}` : `compare (${from}=${choice})`;
+    if (!(ENGINES as readonly string[]).includes(choice)) throw new UserError(`${asked}: not docker or podman`);
     const name = choice as EngineName;
     if (!engineAvailable(name)) {
-      throw new UserError(name === 'docker' ? 'compare --engine docker: no docker daemon answers (`docker info` failed)' : 'compare --engine podman: podman not found');
+      throw new UserError(name === 'docker' ? `${asked}: no docker daemon answers (\`docker info\` failed)` : `${asked}: podman not found`);
     }
     return name;
   }

@@ -95,6 +95,8 @@ describe.skipIf(!havePodman)('compare against podman', () => {
     const r = compare('--engine', 'docker', 'mini-run/busybox', '--', 'true');
     expect(r.status).toBe(125);
     expect(r.stderr).toBe('mini-run: compare --engine docker: no docker daemon answers (`docker info` failed)\n');
+    const viaEnv = mr(root, ['compare', 'mini-run/busybox', '--', 'true'], { env: { MINI_RUN_COMPARE_ENGINE: 'docker' } });
+    expect([viaEnv.status, viaEnv.stderr]).toEqual([125, 'mini-run: compare (MINI_RUN_COMPARE_ENGINE=docker): no docker daemon answers (`docker info` failed)\n']);
   });
 });
 
