@@ -42,7 +42,7 @@ function pid1Story(lab: Lab, name: string): string {
 export const pidLesson: Lesson = {
   slug: 'pid',
   title: 'PID namespace and PID 1: signals, orphans and --init',
-  goal: 'A container numbers its own processes from 1, and PID 1 has duties a normal program ignores',
+  goal: 'A container numbers its processes from 1; PID 1 must handle signals and reap orphans',
   about: [
     'A PID namespace is a process numbering of its own. The first process in a new one is PID 1 there (and some other number on the host); its children are 2, 3… A process sees, signals and lists in /proc only the processes of its own namespace and those below it, so a container\'s `ps` shows the container and nothing else.',
     'PID 1 of a namespace is that namespace\'s init, and the kernel treats it specially. Signals whose action would be the default one (terminate) are dropped for it unless it installed a handler: `kill -TERM 1` inside does nothing to a plain `sleep`, and so does the SIGTERM of `docker stop`, which then waits for its timeout and sends SIGKILL (exit code 137). And when a process\'s parent dies, the orphan is re-parented to PID 1, which must wait() for it when it ends; a program that never does leaves zombies ("Z" in ps).',

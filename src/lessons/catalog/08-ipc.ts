@@ -17,7 +17,7 @@ function segmentCount(text: string): number {
 export const ipcLesson: Lesson = {
   slug: 'ipc',
   title: 'IPC namespace: shared memory and message queues of its own',
-  goal: "System V IPC objects and POSIX message queues made on the host are invisible in a container, and the other way round",
+  goal: "The host's shared memory and message queues do not exist inside a container",
   about: [
     'Processes can talk through kernel objects that have no file name: System V shared memory segments, semaphore sets and message queues (shmget, semget, msgget), found by a numeric key, and POSIX message queues (mq_open). Any process that knows the key, and has the permission bits, can attach to them.',
     'The IPC namespace gives a container its own set of these: its own keys and ids, its own limits (/proc/sys/kernel/shmmax…), and its own mqueue filesystem (mounted on /dev/mqueue). A segment made on the host does not exist inside, and one made inside disappears with the namespace when the container ends. POSIX shared memory (shm_open) is something else: just files in /dev/shm, which each container gets as a tmpfs of its own (a mount, see lesson 3).',

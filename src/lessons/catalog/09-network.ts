@@ -38,7 +38,7 @@ function hostSide(lab: Lab, name: string, pid: number): string {
 export const networkLesson: Lesson = {
   slug: 'network',
   title: 'Network namespace: veth, the bridge, NAT and published ports',
-  goal: 'A container has interfaces of its own; a veth pair and a bridge connect it, NAT publishes its ports',
+  goal: 'Interfaces of its own; a veth pair and a bridge connect it, NAT publishes its ports',
   about: [
     'A network namespace has its own interfaces, addresses, routes, port numbers and packet filter. A new one holds only a loopback interface, lo: with `--network none` that is all the container gets, and nothing can reach it or leave it.',
     'To connect it, mini-run (like docker) makes a veth pair — two virtual interfaces joined by a wire: a packet sent into one comes out of the other. One end moves into the container and is renamed eth0, with an address of 10.88.0.0/16; the other stays on the host (mr-…) and is plugged into the bridge mini-run0, a virtual switch that has the gateway address 10.88.0.1. Every container on the bridge can reach the others and the host.',

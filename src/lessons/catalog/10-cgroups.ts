@@ -40,7 +40,7 @@ function oomRun(lab: Lab): string {
 export const cgroupsLesson: Lesson = {
   slug: 'cgroups',
   title: 'cgroups: memory, pids and cpu limits',
-  goal: 'A cgroup caps what the container may use: over the memory limit the kernel kills, over pids fork fails',
+  goal: 'Limits on memory, tasks and CPU: over memory the kernel kills, over pids fork fails',
   about: [
     'Namespaces decide what a process can see; control groups (cgroups) decide how much it may use. A cgroup is a directory in the cgroup filesystem (/sys/fs/cgroup); a process is put in one by writing its PID to cgroup.procs, and its children stay in it. The limits are plain files of that directory: write a number to set one, read it to see what the kernel enforces and how much is used now.',
     'cgroup v1 has one tree per controller (/sys/fs/cgroup/memory/…, /pids/…, /cpu/…); v2 has a single tree with every controller\'s files in one directory. mini-run uses whichever the host has; the files are named differently, the ideas are the same.',

@@ -40,7 +40,7 @@ function probe(lab: { run: (args: readonly string[]) => string }, args: readonly
 export const capabilitiesLesson: Lesson = {
   slug: 'capabilities',
   title: 'Capabilities and masked paths: root, but less',
-  goal: "A container's root holds 14 of root's ~40 capabilities, and the host's secrets in /proc are covered",
+  goal: "Root in a container has 14 of root's ~40 capabilities; the host's /proc secrets are masked",
   about: [
     "Linux splits root's power into capabilities: CAP_CHOWN (change any file's owner), CAP_NET_ADMIN (configure interfaces), CAP_SYS_ADMIN (mount, and a hundred other things), CAP_SYS_MODULE (load kernel code)… The kernel checks the one a call needs, not whether the caller is uid 0. /proc/PID/status shows each set as a bit mask: CapEff (in use), CapBnd (the ceiling nothing can exceed).",
     'A container\'s root keeps docker\'s default 14 — enough to install packages, bind port 80, switch users — and loses the rest (CapEff 00000000a80425fb). --cap-drop and --cap-add move single ones; --privileged gives all of them back and removes the masks below: it is effectively root on the host.',
