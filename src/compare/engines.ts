@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../errors';
 import { stateRoot } from '../paths';
+import { DEFAULT_SUBNET } from '../network/bridge';
 
 export type EngineName = 'docker' | 'podman';
 export const ENGINES: readonly EngineName[] = ['docker', 'podman'];
@@ -126,8 +127,6 @@ export function cidrsOverlap(a: string, b: string): boolean {
 
 /** Subnets mini-run uses or may use, and every IPv4 subnet on the host's interfaces but `except`. */
 function takenSubnets(except: string): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { DEFAULT_SUBNET } = require('../network/bridge') as typeof import('../network/bridge');
   const taken = [DEFAULT_SUBNET, '10.89.0.0/16']; // the default bridge; user networks take 10.89.N.0/24
   const ip = quiet(['ip', '-4', '-o', 'addr', 'show']);
   for (const line of ip?.stdout.split('\n') ?? []) {
