@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { DEFAULT_MOUNTPOINT, detectCgroupVersion } from '../runtime/cgroups/detect';
 import { readCgroupFile, readNumber } from '../runtime/cgroups/cgroupfs';
+import { V1_UNLIMITED } from '../runtime/cgroups/v1';
 import { mountInfo, readProc } from './live-facts-proc';
 
 export interface CgroupFacts {
@@ -17,9 +18,8 @@ export interface CgroupFacts {
   cpu: { quotaUsec: number | null; periodUsec: number | null; shares: number | null; weight: number | null };
 }
 
-/** v1 shows "no limit" as a huge page-rounded number (~2^63); v2 as the word "max". */
-const V1_UNLIMITED = 2 ** 62;
 
+/** v1 shows "no limit" as a huge page-rounded number (~2^63); v2 as the word "max". */
 function limitValue(path: string): number | null {
   const text = readCgroupFile(path);
   if (text === null || text.trim() === 'max') return null;

@@ -307,7 +307,7 @@ export class CgroupV1 implements Cgroup {
 }
 
 /** memory.limit_in_bytes at or above this means "no limit" (the kernel shows ~2^63 rounded to pages). */
-const V1_UNLIMITED = 2 ** 62;
+export const V1_UNLIMITED = 2 ** 62;
 
 function readState(path: string): string {
   return (readCgroupFile(path) ?? '').trim();
