@@ -19,6 +19,8 @@ export const MINI_RUN_BIN = join(__dirname, '..', '..', 'bin', 'mini-run');
 export const CHROOT_ESCAPE = join(__dirname, '..', '..', 'native', 'build', 'chroot-escape');
 /** Where lessons mount it inside their containers. */
 export const ESCAPE_IN_CONTAINER = '/chroot-escape';
+/** The `-v` argument that puts it there, read-only. */
+export const ESCAPE_MOUNT = `${CHROOT_ESCAPE}:${ESCAPE_IN_CONTAINER}:ro`;
 
 export interface Output {
   status: number;

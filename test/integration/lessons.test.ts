@@ -10,7 +10,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { leaksFor, mr, mountsMentioning, removeAllContainers, removeRoot, tempRoot } from '../helpers/cli';
 import { LESSONS } from '../../src/lessons/catalog';
-import { CHROOT_ESCAPE } from '../../src/lessons/lab';
+import { ESCAPE_MOUNT } from '../../src/lessons/lab';
 
 let root: string;
 const IMG = 'mini-run/busybox';
@@ -102,7 +102,7 @@ describe.each(LESSONS.map((l, i) => ({ n: i + 1, lesson: l })))('lesson $n ($les
 });
 
 describe('lesson switches', () => {
-  const escape = `${CHROOT_ESCAPE}:/chroot-escape:ro`;
+  const escape = ESCAPE_MOUNT;
 
   it('--mount-ns host: the container mounts in the host table while it runs; all gone after rm -f', () => {
     const id = mr(root, ['run', '-d', '--network', 'none', '--mount-ns', 'host', IMG, 'sleep', '60']).stdout.trim();

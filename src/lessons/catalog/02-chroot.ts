@@ -1,8 +1,6 @@
 /** Lesson 2: chroot changes where "/" is — and why that alone is not a container. */
 import type { Lesson } from '../lesson';
-import { CHROOT_ESCAPE, ESCAPE_IN_CONTAINER, readHostFile } from '../lab';
-
-const ESCAPE_MOUNT = `${CHROOT_ESCAPE}:${ESCAPE_IN_CONTAINER}:ro`;
+import { ESCAPE_IN_CONTAINER, ESCAPE_MOUNT, readHostFile } from '../lab';
 
 export const chrootLesson: Lesson = {
   slug: 'chroot',

@@ -1,8 +1,6 @@
 /** Lesson 4: pivot_root — swapping the root and throwing the old one away. */
 import type { Lesson } from '../lesson';
-import { CHROOT_ESCAPE, ESCAPE_IN_CONTAINER, readHostFile } from '../lab';
-
-const ESCAPE_MOUNT = `${CHROOT_ESCAPE}:${ESCAPE_IN_CONTAINER}:ro`;
+import { ESCAPE_IN_CONTAINER, ESCAPE_MOUNT, readHostFile } from '../lab';
 
 export const pivotRootLesson: Lesson = {
   slug: 'pivot-root',
