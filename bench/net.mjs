@@ -4,26 +4,36 @@
  *   (a) on host loopback (a Node sender → a Node sink, both on 127.0.0.1),
  *   (b) host → container over the bridge (Node sender → a Node sink in a busybox container,
  *       sent to the container's own address on mini-run0),
- *   (c) through a published port: the same container started with `-p HOSTPORT:80`, the sender
- *       connecting to 127.0.0.1:HOSTPORT — a loopback connection, so it goes through the
- *       userland proxy in the container's supervisor (src/network/proxy.ts), not DNAT.
+ *   (c) container → host over the bridge (the sender runs in the container, via `exec`, and
+ *       sends to a sink on the host listening on the bridge's address, the container's gateway),
+ *   (d) through a published port: the container of (b) started with `-p 127.0.0.1:HOSTPORT:80`,
+ *       the sender on the host connecting to 127.0.0.1:HOSTPORT — DNAT-ed in the kernel to the
+ *       container (src/network/firewall.ts, "Localhost"), or through the userland proxy in the
+ *       container's supervisor where the host has no packet filter.
  *
- *   sudo node bench/net.mjs [--runs N (default 5)] [--mb M (default 200)] [--json] [--bin PATH]
+ *   sudo node bench/net.mjs [--runs N (default 7)] [--mb M (default 200)] [--proxy] [--json] [--bin PATH]
  *
- * Direction: (b) is host → container (not container → host): then (b) and (c) share one sink
- * (the container) and one sender (the host), and (c) differs from (b) only by the proxy.
+ * --proxy: row (d) through the userland proxy instead, for comparison: mini-run runs with
+ * MINI_RUN_FIREWALL=none (no NAT rules at all, so the proxy serves 127.0.0.1) on a bridge and
+ * state directory of its own (mr-bnNNNNN, 10.86.0.0/16, under the scratch dir), so nothing
+ * else on the host — other containers, our chains — is touched.
+ *
+ * (b) and (d) share one sink (the container) and one sender (the host): they differ only by
+ * the way into the container. (c) is the other direction, as the issue asks.
  *
  * Method: the sender is a separate Node process (so sender and sink never share an event loop)
  * that writes M MiB from one reused 1 MiB buffer, honouring backpressure, then ends its side;
  * a sample is the time from 'connect' to the socket's 'close' (the sink has read everything and
  * closed). The sink is the same Node script everywhere (reads and drops), a child process on the
  * host for (a), the container's program for (b) and (c) (node from the host's /usr, bind-mounted
- * read-only into mini-run/busybox). One untimed warm-up per row, then rounds of
- * one sample per row, medians reported. MB/s = 10^6 bytes/s.
+ * read-only into mini-run/busybox); for (c), a second host sink on the bridge's address. One
+ * untimed warm-up per row, then rounds of one sample per row (so a load change on the host
+ * touches every row alike), medians reported. MB/s = 10^6 bytes/s. The host has 2 CPUs shared
+ * by sender, sink and kernel: the loopback row swings most, so use several runs.
  *
  * Everything lives under one temp dir (/tmp/mr-bench-*, mini-run's --root); the container is
  * named mr-bench-net-<pid> and `rm -f`-ed at exit, also on Ctrl-C. Traffic goes only to
- * 127.0.0.1 and to the container's address.
+ * 127.0.0.1, the container's address and the bridge's address.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,7 +47,7 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET = 0.5;
 
 function parseArgs(argv) {
-  const o = { runs: 5, mb: 200, json: false, bin: join(REPO, 'bin', 'mini-run') };
+  const o = { runs: 7, mb: 200, json: false, proxy: false, bin: join(REPO, 'bin', 'mini-run') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -46,6 +56,7 @@ function parseArgs(argv) {
       return v;
     };
     if (a === '--json') o.json = true;
+    else if (a === '--proxy') o.proxy = true;
     else if (a === '--runs' || a.startsWith('--runs=')) o.runs = Number(val());
     else if (a === '--mb' || a.startsWith('--mb=')) o.mb = Number(val());
     else if (a === '--bin' || a.startsWith('--bin=')) o.bin = resolve(val());
@@ -58,7 +69,7 @@ function parseArgs(argv) {
 }
 
 function usage(err) {
-  const text = 'usage: node bench/net.mjs [--runs N (default 5)] [--mb M (default 200)] [--json] [--bin path/to/mini-run]';
+  const text = 'usage: node bench/net.mjs [--runs N (default 7)] [--mb M (default 200)] [--proxy] [--json] [--bin path/to/mini-run]';
   if (err) {
     console.error(`net bench: ${err}\n${text}`);
     process.exit(2);
@@ -78,14 +89,20 @@ const scratch = mkdtempSync('/tmp/mr-bench-');
 const mrRoot = join(scratch, 'mini-run-root');
 const cname = `mr-bench-net-${process.pid}`;
 let containerStarted = false;
-let sinkProc = null; // the loopback row's sink: a child Node process
+const hostSinks = []; // the host's sinks (rows a and c): child Node processes
 let sinkPid = 0; // a process in the container: its /proc/PID/net/tcp lists the container's sockets
 
+const mrEnv = opts.proxy
+  ? {
+    ...process.env, MINI_RUN_FIREWALL: 'none', MINI_RUN_RUNDIR: join(scratch, 'run'), MINI_RUN_BRIDGE: `mr-bn${process.pid % 100000}`,
+    MINI_RUN_BRIDGE_SUBNET: '10.86.0.0/16', MINI_RUN_BRIDGE_GATEWAY: '10.86.0.1',
+  }
+  : process.env;
 const mr = (args, extra = {}) =>
-  spawnSync(node, [opts.bin, '--root', mrRoot, ...args], { encoding: 'utf8', timeout: 60_000, ...extra });
+  spawnSync(node, [opts.bin, '--root', mrRoot, ...args], { encoding: 'utf8', timeout: 60_000, env: mrEnv, ...extra });
 
 function cleanup() {
-  try { sinkProc?.kill(); } catch { /* gone */ }
+  for (const p of hostSinks) try { p.kill(); } catch { /* gone */ }
   if (containerStarted) mr(['rm', '-f', cname], { stdio: 'ignore' });
   removeScratch(scratch, 'net bench');
 }
@@ -121,9 +138,13 @@ s.on('close', () => {
 });
 `;
 
-function send(host, port) {
+/** One transfer; `inContainer`: the sender runs in the container (`mini-run exec`). */
+function send(host, port, inContainer = false) {
   return new Promise((res, rej) => {
-    const p = spawn(node, ['-e', SENDER, host, String(port), String(BYTES)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = ['-e', SENDER, host, String(port), String(BYTES)];
+    const p = inContainer
+      ? spawn(node, [opts.bin, '--root', mrRoot, 'exec', cname, node, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: mrEnv })
+      : spawn(node, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => { out += d; });
@@ -158,31 +179,32 @@ async function waitListening(timeoutMs = 20_000) {
 }
 
 // ----------------------------------------------------------------------------------- set-up
-async function startLoopbackSink() {
-  const port = await freePort();
-  sinkProc = spawn(node, ['-e', SINK, '127.0.0.1', String(port)], { stdio: 'ignore' });
+/** A sink on the host listening on `addr` (127.0.0.1 for row a, the bridge's address for row c). */
+async function startHostSink(addr) {
+  const port = await freePort(addr);
+  hostSinks.push(spawn(node, ['-e', SINK, addr, String(port)], { stdio: 'ignore' }));
   const end = Date.now() + 10_000;
   for (;;) {
     const ok = await new Promise((res) => {
-      const s = net.connect({ host: '127.0.0.1', port });
+      const s = net.connect({ host: addr, port });
       s.once('connect', () => { s.destroy(); res(true); });
       s.once('error', () => res(false));
     });
     if (ok) return port;
-    if (Date.now() > end) throw new Error('the loopback sink did not start');
+    if (Date.now() > end) throw new Error(`the sink on ${addr} did not start`);
     await sleep(50);
   }
 }
 
-async function freePort() {
+async function freePort(addr = '127.0.0.1') {
   const s = net.createServer();
-  await new Promise((res) => s.listen(0, '127.0.0.1', res));
+  await new Promise((res) => s.listen(0, addr, res));
   const { port } = s.address();
   await new Promise((res) => s.close(res));
   return port;
 }
 
-// The sink: the same few lines on the host (row a) and in the container (rows b, c), so the rows
+// The sink: the same few lines on the host (rows a, c) and in the container (rows b, d), so the rows
 // differ only by the path between sender and sink. (busybox `nc -l` as the sink reads in ~1 KiB
 // pieces and caps every container row near 500 MB/s, hiding the proxy's cost.)
 const SINK = `
@@ -201,40 +223,44 @@ function startContainer(hostPort) {
   ]);
   containerStarted = true;
   if (r.status !== 0) throw new Error(`mini-run run: ${(r.stderr || '').trim().split('\n')[0]}`);
-  const ip = mr(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', cname]);
-  const addr = (ip.stdout || '').trim();
+  const ip = mr(['inspect', '-f', '{{.NetworkSettings.IPAddress}} {{.NetworkSettings.Gateway}}', cname]);
+  const [addr, gateway] = (ip.stdout || '').trim().split(' ');
   const pid = mr(['inspect', '-f', '{{.State.Pid}}', cname]);
   sinkPid = Number((pid.stdout || '').trim());
-  if (!(sinkPid > 0)) throw new Error(`cannot find the container's pid: ${pid.stderr}`);
+  if (!(sinkPid > 0)) {
+    const state = mr(['inspect', '-f', '{{.State.Status}} exit={{.State.ExitCode}} {{.State.Error}}', cname]).stdout.trim();
+    throw new Error(`cannot find the container's pid: ${pid.stderr.trim() || `state: ${state}`}`);
+  }
   if (ip.status !== 0 || !/^\d+\.\d+\.\d+\.\d+$/.test(addr)) throw new Error(`cannot find the container's address: ${ip.stderr}`);
-  return addr;
+  return { ip: addr, gateway };
 }
 
 // --------------------------------------------------------------------------------------- run
 log(`net bench: ${opts.runs} × ${opts.mb} MiB per row, ${cpus().length} CPUs, node ${process.version}, scratch ${scratch}`);
 if (process.getuid?.() !== 0) log('net bench: note: not root — container rows will fail');
 
-const loPort = await startLoopbackSink();
+const PUBLISHED = opts.proxy ? 'published port on 127.0.0.1 (proxy)' : 'published port on 127.0.0.1';
+const loPort = await startHostSink('127.0.0.1');
 const rows = [
   { name: 'host loopback', path: `node → node on 127.0.0.1:${loPort}`, host: '127.0.0.1', port: loPort, samples: [] },
 ];
-let setupError = null;
+const containerRows = ['host → container (bridge)', 'container → host (bridge)', PUBLISHED];
 try {
   const hostPort = await freePort();
-  const ip = startContainer(hostPort);
-  rows.push({ name: 'host → container (bridge)', path: `node → ${ip}:80 (node sink in the container)`, host: ip, port: 80, wait: true, samples: [] });
-  rows.push({ name: 'published port (userland proxy)', path: `node → 127.0.0.1:${hostPort} → ${ip}:80`, host: '127.0.0.1', port: hostPort, wait: true, samples: [] });
+  const { ip, gateway } = startContainer(hostPort);
+  const gwPort = await startHostSink(gateway);
+  rows.push({ name: containerRows[0], path: `node → ${ip}:80 (node sink in the container)`, host: ip, port: 80, wait: true, samples: [] });
+  rows.push({ name: containerRows[1], path: `node in the container → ${gateway}:${gwPort} (node sink on the host)`, host: gateway, port: gwPort, inContainer: true, samples: [] });
+  rows.push({ name: containerRows[2], path: `node → 127.0.0.1:${hostPort} → ${ip}:80`, host: '127.0.0.1', port: hostPort, wait: true, samples: [] });
 } catch (e) {
-  setupError = e.message;
   log(`net bench: container rows not usable: ${e.message}`);
-  rows.push({ name: 'host → container (bridge)', samples: [], error: setupError });
-  rows.push({ name: 'published port (userland proxy)', samples: [], error: setupError });
+  for (const name of containerRows) rows.push({ name, samples: [], error: e.message });
 }
 
 let sinkReady = false;
 async function sample(r) {
   if (r.wait && !sinkReady) { await waitListening(); sinkReady = true; }
-  return send(r.host, r.port);
+  return send(r.host, r.port, r.inContainer);
 }
 
 for (let i = 0; i <= opts.runs; i++) {
@@ -266,7 +292,7 @@ const results = rows.map((r) => {
 });
 const lo = results[0];
 for (const r of results) if (r.status === 'ok' && lo.status === 'ok') r.ratioToLoopback = r.mbps / lo.mbps;
-const pub = results[2];
+const pub = results.find((r) => r.name === PUBLISHED);
 const target = {
   rule: `published-port throughput ≥ ${TARGET * 100}% of loopback`,
   result: pub.status === 'ok' && lo.status === 'ok' && pub.ratioToLoopback >= TARGET ? 'PASS' : 'FAIL',
