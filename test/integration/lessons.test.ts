@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { leaksFor, mr, mountsMentioning, removeAllContainers, removeRoot, tempRoot } from '../helpers/cli';
 import { LESSONS } from '../../src/lessons/catalog';
@@ -157,6 +157,20 @@ describe('lesson switches', () => {
     const noCap = mr(root, ['run', '--rm', '--network', 'none', '--no-pivot', '--cap-drop', 'SYS_CHROOT', '-v', escape, IMG, '/chroot-escape', 'true']);
     expect(noCap.status).toBe(1);
     expect(noCap.stderr).toContain('chroot-escape: chroot: Operation not permitted');
+    expectClean();
+  });
+
+  it('--ipc host shares the host\'s /dev/shm (POSIX shared memory), as docker does; the default is a tmpfs of its own', () => {
+    const probe = `/dev/shm/mr-test-${process.pid}`;
+    writeFileSync(probe, 'from the host\n');
+    try {
+      const shared = mr(root, ['run', '--rm', '--network', 'none', '--ipc', 'host', IMG, 'cat', probe]);
+      expect(shared.stdout).toBe('from the host\n');
+      const own = mr(root, ['run', '--rm', '--network', 'none', IMG, 'sh', '-c', `ls /dev/shm; test -e ${probe} || echo absent`]);
+      expect(own.stdout.trim()).toBe('absent');
+    } finally {
+      rmSync(probe, { force: true });
+    }
     expectClean();
   });
 
