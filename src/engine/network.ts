@@ -2,7 +2,7 @@
  * The engine's side of networking: which network a container is on (from its record), its
  * host ports reserved by the userland proxy before it starts, its eth0 set up at the
  * runtime's onNamespaces hook (the init has its namespaces but the program has not started),
- * and all of it undone after the exit.
+ * with eth1… for networks connected while it was stopped, and all of it undone after the exit.
  */
 import { join, resolve } from 'node:path';
 import { paths } from '../paths';
@@ -78,9 +78,10 @@ export class ContainerNetworking {
       root: stateRootKey(), containerId: rec.id, pid, net,
       ip: rec.network.ip, mac: rec.network.mac, ports: this.ports,
       monitor: { pid: process.pid, startTime: processStartTime(process.pid) ?? '' },
-      names: user ? [rec.name, rec.id.slice(0, 12), rec.config.Hostname, ...rec.network.aliases].map((n) => n.toLowerCase()) : [],
+      names: user ? containerNames(rec, rec.network.aliases) : [],
     });
     if (this.proxy) this.proxy.target = this.endpoint.ip;
+    if (rec.network.pending.length) this.attachPending(pid);
     if (user) {
       // The embedded DNS on the gateway address; the container's resolv.conf points at it.
       const bridge = net.bridge;
@@ -95,6 +96,30 @@ export class ContainerNetworking {
       extra: rec.network.extraHosts, links: resolveLinks(rec),
     }));
     return this.endpoint;
+  }
+
+  /** Networks connected while the container was stopped: eth1, eth2, … now, recorded as connected. */
+  private attachPending(pid: number): void {
+    const rec = this.rec;
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { updateContainer } = require('./container-store') as typeof import('./container-store');
+    const connected: ContainerNetwork['connected'] = [];
+    rec.network.pending.forEach((p, i) => {
+      const net = resolveNetworkRef(p.network, 125);
+      const k = i + 1;
+      const hostVeth = `${hostVethName(rec.id)}-${k}`;
+      const endpoint = attachContainer({
+        root: stateRootKey(), containerId: rec.id, pid, net, ip: p.ip, ports: [],
+        monitor: { pid: process.pid, startTime: processStartTime(process.pid) ?? '' },
+        names: net !== DEFAULT_NETWORK ? containerNames(rec, p.aliases) : [],
+        extra: { ifname: `eth${k}`, hostVeth },
+      });
+      connected.push({ ...endpoint, ifname: `eth${k}`, aliases: p.aliases });
+    });
+    updateContainer(rec.id, (r) => {
+      r.network.connected = connected;
+      r.network.pending = [];
+    });
   }
 
   /** After the exit (or a failed start): everything undone. */
@@ -132,12 +157,17 @@ function primaryNetworkName(rec: ContainerRecord): string {
   return isUserNetwork(mode) ? findNetwork(mode)?.Name ?? mode : 'bridge';
 }
 
-function resolveNetworkRef(ref: string): NetworkDef {
+function resolveNetworkRef(ref: string, exitCode = 1): NetworkDef {
   if (ref === 'bridge' || ref === DEFAULT_NETWORK.bridge) return DEFAULT_NETWORK;
-  if (ref === 'host' || ref === 'none') throw new UserError(`container cannot be disconnected from host network or connected to host network`, 1);
+  if (ref === 'host' || ref === 'none') throw new UserError(`container cannot be disconnected from host network or connected to host network`, exitCode);
   const n = findNetwork(ref);
-  if (!n) throw new UserError(`network ${ref} not found`, 1);
+  if (!n) throw new UserError(`network ${ref} not found`, exitCode);
   return toNetworkDef(n);
+}
+
+/** The names the embedded DNS answers for a container on a user network. */
+function containerNames(rec: ContainerRecord, aliases: readonly string[]): string[] {
+  return [rec.name, rec.id.slice(0, 12), rec.config.Hostname, ...aliases].map((n) => n.toLowerCase());
 }
 
 /** `network connect [--alias A] [--ip X] NETWORK CONTAINER`: one more veth (ethN) in the running container. */
@@ -152,14 +182,21 @@ function connectLocked(netRef: string, containerRef: string, o: { aliases?: stri
   const net = resolveNetworkRef(netRef);
   const rec = findContainer(containerRef);
   const user = net !== DEFAULT_NETWORK;
-  if (!isRunning(rec)) throw new UserError(`container ${rec.name} is not running: mini-run connects running containers only`, 1);
   if (!usesBridge(rec.hostConfig.NetworkMode)) throw new UserError('container sharing network namespace with another container or host cannot be connected to any other network', 1);
   if ((o.aliases ?? []).length && !user) throw new UserError('network-scoped alias is supported only for containers in user defined networks', 1);
-  const live = liveConnections(rec);
-  if (primaryNetworkName(rec) === net.name || live.some((c) => c.network === net.name)) {
+  const running = isRunning(rec);
+  const live = running ? liveConnections(rec) : [];
+  if (primaryNetworkName(rec) === net.name || live.some((c) => c.network === net.name) || (!running && rec.network.pending.some((p) => p.network === net.name))) {
     throw new UserError(`endpoint with name ${rec.name} already exists in network ${net.name}`, 1);
   }
   if (o.ip !== undefined && !inSubnet(parseSubnet(net.subnet), o.ip)) throw new UserError(`invalid IP address ${o.ip}: not in the subnet ${net.subnet} of network ${net.name}`, 1);
+  if (!running) {
+    // Stopped (or created): attached at the next start, like docker.
+    updateContainer(rec.id, (r) => {
+      r.network.pending = [...r.network.pending, { network: net.name, aliases: o.aliases ?? [], ...(o.ip !== undefined ? { ip: o.ip } : {}) }];
+    });
+    return;
+  }
   const pid = rec.state.Pid;
   const inside = runCommand(['nsenter', `--net=/proc/${pid}/ns/net`, 'ip', '-o', 'link', 'show']).stdout;
   const have = new Set([...inside.matchAll(/^\d+:\s+([^:@\s]+)/gm)].map((x) => x[1]));
@@ -170,7 +207,7 @@ function connectLocked(netRef: string, containerRef: string, o: { aliases?: stri
   const endpoint = attachContainer({
     root: stateRootKey(), containerId: rec.id, pid, net, ip: o.ip, ports: [],
     monitor: rec.monitor ?? { pid: process.pid, startTime: processStartTime(process.pid) ?? '' },
-    names: user ? [rec.name, rec.id.slice(0, 12), rec.config.Hostname, ...aliases].map((n) => n.toLowerCase()) : [],
+    names: user ? containerNames(rec, aliases) : [],
     extra: { ifname: `eth${k}`, hostVeth },
   });
   updateContainer(rec.id, (r) => {
@@ -190,10 +227,19 @@ function disconnectLocked(netRef: string, containerRef: string, force: boolean):
   try {
     net = resolveNetworkRef(netRef);
   } catch (e) {
-    if (force && (e as Error).message.includes('not found')) return;
+    if (force && (e as Error).message.includes('not found')) {
+      // a network removed since a stopped container was connected to it: forget it
+      const rec = findContainer(containerRef);
+      updateContainer(rec.id, (r) => { r.network.pending = r.network.pending.filter((p) => p.network !== netRef); });
+      return;
+    }
     throw e;
   }
   const rec = findContainer(containerRef);
+  if (!isRunning(rec) && rec.network.pending.some((p) => p.network === net.name)) {
+    updateContainer(rec.id, (r) => { r.network.pending = r.network.pending.filter((p) => p.network !== net.name); });
+    return;
+  }
   const live = liveConnections(rec);
   const c = live.find((x) => x.network === net.name);
   if (!c) {
@@ -274,11 +320,18 @@ export function networkSettings(rec: ContainerRecord): Record<string, unknown> {
   const base = { Ports: portsMap(ep?.ports ?? []), IPAddress: ep?.ip ?? '', IPPrefixLen: ep?.prefixLen ?? 0, Gateway: ep?.gateway ?? '', MacAddress: ep?.mac ?? '' };
   if (!usesBridge(mode)) return { ...base, Networks: mode.startsWith('container:') ? {} : { [mode]: {} } };
   const netName = isUserNetwork(mode) ? mode : 'bridge';
-  const extra = Object.fromEntries(liveConnections(rec).map((c) => [c.network, {
-    Aliases: c.aliases.length ? c.aliases : null, Links: null,
-    NetworkID: c.network === 'bridge' ? DEFAULT_NETWORK.bridge : findNetwork(c.network)?.Id ?? '',
-    EndpointID: c.hostVeth, Gateway: c.gateway, IPAddress: c.ip, IPPrefixLen: c.prefixLen, MacAddress: c.mac,
-  }]));
+  const networkId = (name: string) => (name === 'bridge' ? DEFAULT_NETWORK.bridge : findNetwork(name)?.Id ?? '');
+  const extra = Object.fromEntries([
+    // connected while stopped: no endpoint until the start (docker shows it with empty addresses too)
+    ...rec.network.pending.map((p) => [p.network, {
+      Aliases: p.aliases.length ? p.aliases : null, Links: null, NetworkID: networkId(p.network),
+      EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, MacAddress: '',
+    }]),
+    ...liveConnections(rec).map((c) => [c.network, {
+      Aliases: c.aliases.length ? c.aliases : null, Links: null, NetworkID: networkId(c.network),
+      EndpointID: c.hostVeth, Gateway: c.gateway, IPAddress: c.ip, IPPrefixLen: c.prefixLen, MacAddress: c.mac,
+    }]),
+  ]);
   return {
     ...base,
     Networks: {

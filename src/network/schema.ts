@@ -24,6 +24,8 @@ export const ContainerNetwork = z.object({
   endpoint: EndpointSchema.nullable().default(null),
   /** `network connect`: more networks of the running container (ethN). Valid while their lease exists. */
   connected: z.array(EndpointSchema.extend({ ifname: z.string(), aliases: z.array(z.string()).default([]) })).default([]),
+  /** `network connect` of a stopped container: networks attached (as eth1, eth2, …) at its next start. */
+  pending: z.array(z.object({ network: z.string(), aliases: z.array(z.string()).default([]), ip: z.string().optional() })).default([]),
 });
 export type ContainerNetwork = z.infer<typeof ContainerNetwork>;
 

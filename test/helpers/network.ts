@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 /** Where mini-run keeps its host-wide network state (leases, what it changed on the host). */
 export const NETWORK_STATE = '/run/mini-run/network/state.json';
 
-export interface Lease { ip: string; root: string; containerId: string; hostVeth: string }
+export interface Lease { ip: string; root: string; containerId: string; hostVeth: string; names?: string[] }
 
 export function leases(): Lease[] {
   return existsSync(NETWORK_STATE) ? JSON.parse(readFileSync(NETWORK_STATE, 'utf8')).leases : [];

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
-import { leasesOf, sh } from '../helpers/network';
+import { leases, leasesOf, sh } from '../helpers/network';
 
 let root: string;
 const IMG = 'mini-run/busybox';
@@ -27,7 +27,7 @@ afterAll(() => {
   const netFile = join(root, 'network', 'networks.json');
   const bridges: string[] = existsSync(netFile) ? JSON.parse(readFileSync(netFile, 'utf8')).map((n: { Bridge: string }) => n.Bridge) : [];
   if (ids.length) m('rm', '-f', ...ids);
-  for (const n of ['cfront', 'cback', 'crange']) m('network', 'rm', n);
+  for (const n of ['cfront', 'cback', 'crange', 'crange2']) m('network', 'rm', n);
   expect(myLeases()).toEqual([]);
   const links = sh('ip -o link show').stdout.split('\n').map((l) => l.split(': ')[1]?.split('@')[0] ?? '');
   const ours = links.filter((l) => bridges.includes(l) || ids.some((id) => l.startsWith(`mr-${id.slice(0, 8)}`)));
@@ -68,11 +68,13 @@ describe('network connect / disconnect', () => {
     expect(myLeases().filter((l: { ip: string }) => l.ip === backIp)).toEqual([]);
     expect(inspect('app', '{{json .NetworkSettings.Networks}}')).not.toContain('cback');
     expect(ex('app', 'nslookup db >/dev/null 2>&1 && echo resolved || echo unresolved').stdout.trim()).toBe('unresolved');
-    // No interface on db's subnet any more: its route goes out eth0 (to the gateway). Isolation between
-    // user networks (docker's DOCKER-ISOLATION chains) is not implemented, so the address itself may still route.
-    const route = ex('app', `ip route get ${inspect('db', '{{.NetworkSettings.Networks.cback.IPAddress}}')}`).stdout;
+    // No interface on db's subnet any more: its route goes out eth0 (to the gateway), where the
+    // isolation rules between networks stop it.
+    const dbIp = inspect('db', '{{.NetworkSettings.Networks.cback.IPAddress}}');
+    const route = ex('app', `ip route get ${dbIp}`).stdout;
     expect(route).toContain('dev eth0');
     expect(route).not.toContain('eth1');
+    expect(ex('app', `ping -c1 -W1 ${dbIp} >/dev/null 2>&1 && echo reached || echo unreachable`).stdout.trim()).toBe('unreachable');
     const notOn = m('network', 'disconnect', 'cback', 'app');
     expect(notOn.stderr).toMatch(/is not connected to network cback/);
 
@@ -92,6 +94,26 @@ describe('network connect / disconnect', () => {
     expect(myLeases()).toEqual([]);
     expect(inspect('solo', '{{json .NetworkSettings.Networks}}')).not.toContain('"bridge"');
     m('rm', '-f', 'solo');
+  });
+
+  it('a stopped container is connected at its next start (eth1, its --ip, its alias); disconnect before the start forgets it', () => {
+    expect(m('create', '--name', 'later', '--network', 'cfront', IMG, 'sleep', '1000').status).toBe(0);
+    const c = m('network', 'connect', '--alias', 'lateralias', '--ip', '10.89.242.9', 'crange2', 'later');
+    expect(c.stderr).toMatch(/network crange2 not found/);
+    expect(m('network', 'create', '--subnet', '10.89.242.0/24', 'crange2').status).toBe(0);
+    expect(m('network', 'connect', '--alias', 'lateralias', '--ip', '10.89.242.9', 'crange2', 'later').stderr).toBe('');
+    expect(m('network', 'connect', 'crange2', 'later').stderr).toMatch(/already exists in network crange2/);
+    expect(m('network', 'connect', 'bridge', 'later').status).toBe(0);
+    expect(m('network', 'disconnect', 'bridge', 'later').status).toBe(0); // forgotten before the start
+    expect(myLeases()).toEqual([]); // nothing attached while stopped
+    expect(inspect('later', '{{.NetworkSettings.Networks.crange2.IPAddress}}')).toBe('');
+    expect(m('start', 'later').status).toBe(0);
+    expect(inspect('later', '{{.NetworkSettings.Networks.crange2.IPAddress}}')).toBe('10.89.242.9');
+    expect(ex('later', 'ip -o -4 addr show eth1; ls /sys/class/net').stdout).toMatch(/inet 10\.89\.242\.9\/24[\s\S]*eth0\neth1\nlo/);
+    expect(myLeases().map((l) => l.ip).sort()).toEqual(['10.89.242.9', inspect('later', '{{.NetworkSettings.Networks.cfront.IPAddress}}')].sort());
+    expect(leases().find((l: { ip: string }) => l.ip === '10.89.242.9')?.names).toContain('lateralias');
+    m('rm', '-f', 'later');
+    expect(myLeases()).toEqual([]);
   });
 
   it('--ip-range: addresses only from the range', () => {

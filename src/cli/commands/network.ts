@@ -123,7 +123,7 @@ const prune: CommandModule<object, any> = {
     const { sweepStaleContainers } = await import('../../engine/cleanup');
     const { listContainers } = await import('../../engine/container-store');
     sweepStaleContainers();
-    const used = new Set(listContainers().map((c) => c.hostConfig.NetworkMode));
+    const used = new Set(listContainers().flatMap((c) => [c.hostConfig.NetworkMode, ...c.network.pending.map((p) => p.network)]));
     const removed = listNetworks().filter((n) => !used.has(n.Name) && leasesOf(n.Bridge).length === 0).map((n) => removeNetwork(n.Name).Name);
     if (removed.length) process.stdout.write(`Deleted Networks:\n${removed.map((n) => n + '\n').join('')}`);
   },
@@ -131,7 +131,7 @@ const prune: CommandModule<object, any> = {
 
 const connect: CommandModule<object, any> = {
   command: 'connect <network> <container>',
-  describe: 'Connect a running container to a network',
+  describe: 'Connect a container to a network (a stopped one: at its next start)',
   builder: (y) => y
     .option('alias', { type: 'string', describe: 'Add network-scoped alias for the container' })
     .option('ip', { type: 'string', describe: 'IPv4 address' }),
