@@ -26,6 +26,7 @@ import {
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { cleanupOnExit, removeScratch } from './lib.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -202,6 +203,10 @@ function ociRuntime(rt, state) {
 candidates.push(ociRuntime('runc', paths.runcState));
 candidates.push(ociRuntime('crun', paths.crunState));
 
+// Where root cannot raise rlimits (a container host like these), podman's default 1048576
+// nofile/nproc makes runc fail; `compare` works out the --ulimit flags that avoid it.
+const podmanUlimits = which('podman') ? createRequire(import.meta.url)(join(REPO, 'dist', 'compare', 'engines.js')).podmanUlimitFlags() : [];
+
 // podman: the docker-CLI peer. Same rootfs via --rootfs (its image store does not know
 // mini-run/busybox). Flags per DESIGN.md: these hosts need cgroupfs and file events.
 candidates.push({
@@ -211,7 +216,7 @@ candidates.push({
   run: () =>
     timeOnce([
       'podman', '--cgroup-manager=cgroupfs', '--events-backend=file',
-      'run', '--rm', '--network', 'none', '--rootfs', join(paths.bundle, 'rootfs'), 'true',
+      'run', '--rm', '--network', 'none', ...podmanUlimits, '--rootfs', join(paths.bundle, 'rootfs'), 'true',
     ]),
 });
 
