@@ -74,7 +74,10 @@ function tryRun(argv: string[]): string | null {
   }
 }
 
-/** internal: no way out (no MASQUERADE, no FORWARD accept, no localhost path), isolation only. */
+/**
+ * internal: no way out (no MASQUERADE, no FORWARD accept, no localhost path), and nothing is
+ * routed into or out of the bridge at all (not only to and from our other bridges).
+ */
 export interface BridgeRules { bridge: string; subnet: string; internal?: boolean }
 
 export interface Dnat { proto: string; hostIp: string; hostPort: number; dest: string; destPort: number; bridge: string; tag: string }
@@ -120,7 +123,12 @@ function bridgeRuleArgs(r: BridgeRules): [string, string, string[]][] {
     ['filter', CHAINS.iso1, ['-i', r.bridge, '!', '-o', r.bridge, '-j', CHAINS.iso2]],
     ['filter', CHAINS.iso2, ['-o', r.bridge, '-j', 'DROP']],
   ];
-  if (r.internal) return isolation;
+  if (r.internal) {
+    return [
+      ['filter', CHAINS.iso1, ['-i', r.bridge, '!', '-o', r.bridge, '-j', 'DROP']],
+      ['filter', CHAINS.iso1, ['!', '-i', r.bridge, '-o', r.bridge, '-j', 'DROP']],
+    ];
+  }
   return [
     ['nat', CHAINS.post, ['-s', r.subnet, '!', '-o', r.bridge, '-j', 'MASQUERADE']],
     // Localhost → container: the host's 127.0.0.1 becomes the bridge's address on the way out.
@@ -217,7 +225,11 @@ export function addBridgeRules(r: BridgeRules): void {
       `add rule ip ${NFT_TABLE} isolation1 iifname "${r.bridge}" oifname != "${r.bridge}" jump isolation2 comment "${tag}"`,
       `add rule ip ${NFT_TABLE} isolation2 oifname "${r.bridge}" drop comment "${tag}"`,
     ];
-    nft((r.internal ? isolation : [
+    const sealed = [
+      `add rule ip ${NFT_TABLE} isolation1 iifname "${r.bridge}" oifname != "${r.bridge}" drop comment "${tag}"`,
+      `add rule ip ${NFT_TABLE} isolation1 iifname != "${r.bridge}" oifname "${r.bridge}" drop comment "${tag}"`,
+    ];
+    nft((r.internal ? sealed : [
       `add rule ip ${NFT_TABLE} postrouting ip saddr ${r.subnet} oifname != "${r.bridge}" masquerade comment "${tag}"`,
       `add rule ip ${NFT_TABLE} postrouting ip saddr 127.0.0.0/8 oifname "${r.bridge}" masquerade comment "${tag}"`,
       `add rule ip ${NFT_TABLE} guard iifname "${r.bridge}" ip daddr 127.0.0.0/8 drop comment "${tag}"`,

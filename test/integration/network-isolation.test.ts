@@ -42,7 +42,7 @@ beforeAll(() => {
 afterAll(() => {
   const ids = existsSync(join(root, 'containers')) ? readdirSync(join(root, 'containers')) : [];
   if (ids.length) m('rm', '-f', ...ids);
-  for (const n of ['isoa', 'isob']) m('network', 'rm', n);
+  for (const n of ['isoa', 'isob', 'isoint']) m('network', 'rm', n);
   expect(leasesOf(root)).toEqual([]);
   for (const b of Object.values(bridges)) {
     expect(rulesMentioning(b)).toEqual([]);
@@ -90,6 +90,31 @@ describe('isolation between networks', () => {
       expect(rulesMentioning(b)).toEqual([]);
       expect(localnet(b)).toBe('0');
     }
+  });
+
+  it('--internal: nothing is routed into or out of its bridge, even with a route there (a namespace made by this test as "the outside")', async () => {
+    expect(m('network', 'create', '--internal', 'isoint').status).toBe(0);
+    bridges.isoint = JSON.parse(m('network', 'inspect', 'isoint').stdout)[0].Options['com.docker.network.bridge.name'];
+    const ns = `mr-test-iso-${process.pid}`;
+    const hostIf = `mr-ti${process.pid % 100000}`;
+    const o = 200 + (process.pid % 50);
+    const [hostIp, outIp] = [`10.198.${o}.1`, `10.198.${o}.2`];
+    try {
+      expect(m('run', '-d', '--name', 'int1', '--network', 'isoint', IMG, 'sleep', '1000').status).toBe(0);
+      const [ip, pid] = [inspect('int1', '{{.NetworkSettings.IPAddress}}'), inspect('int1', '{{.State.Pid}}')];
+      const gw = JSON.parse(m('network', 'inspect', 'isoint').stdout)[0].IPAM.Config[0].Gateway;
+      // The outside: a namespace joined to the host by a veth, with a route back to everything via the host.
+      expect(sh(`ip netns add ${ns} && ip link add ${hostIf} type veth peer name eth0 netns ${ns} && ip addr add ${hostIp}/30 dev ${hostIf} && ip link set ${hostIf} up && ip -n ${ns} addr add ${outIp}/30 dev eth0 && ip -n ${ns} link set eth0 up && ip -n ${ns} route add default via ${hostIp}`).status).toBe(0);
+      // A default route forged inside the container (from the host: it lacks CAP_NET_ADMIN).
+      expect(sh(`nsenter --net=/proc/${pid}/ns/net ip route add default via ${gw}`).status).toBe(0);
+      expect(ex('int1', `ping -c1 -W1 ${outIp} >/dev/null 2>&1 && echo reached || echo blocked`).stdout).toBe('blocked\n');
+      expect(sh(`ip netns exec ${ns} ping -c1 -W1 ${ip} >/dev/null 2>&1 && echo reached || echo blocked`).stdout).toBe('blocked\n');
+      expect(ex('int1', `ping -c1 -W1 ${gw} >/dev/null && echo gw-ok`).stdout).toBe('gw-ok\n'); // the host itself is still there
+    } finally {
+      sh(`ip link del ${hostIf}; ip netns del ${ns}`);
+    }
+    m('rm', '-f', 'int1');
+    expect(rulesMentioning(bridges.isoint)).toEqual([]);
   });
 
   it('route_localnet is on for our bridge only while it has containers; packets from a container to the host\'s 127.0.0.0/8 are dropped', async () => {
