@@ -39,9 +39,9 @@ export interface FirewallInfo { kind: FirewallKind; detail: string }
 /**
  * Bumped whenever the set of rules changes, so that rules an earlier mini-run left installed
  * (its containers still running) are replaced rather than mixed with ours. 2: localhost by
- * DNAT, isolation between bridges.
+ * DNAT, isolation between bridges; 3: internal bridges sealed.
  */
-export const RULES_VERSION = 2;
+export const RULES_VERSION = 3;
 
 let detected: FirewallInfo | null = null;
 
