@@ -199,14 +199,14 @@ describe('published ports', () => {
     const port = await freePort();
     expect(m('run', '-d', '--name', 'web', '-p', `${port}:80`, IMG, 'sh', '-c', 'echo hello-web > /tmp/index.html; httpd -f -p 80 -h /tmp').status).toBe(0);
     let body = '';
-    await until(() => (body = sh(`busybox wget -qO- http://127.0.0.1:${port}/`).stdout) !== '');
+    await until(() => (body = sh(`timeout 10 busybox wget -qO- http://127.0.0.1:${port}/`).stdout) !== '');
     expect(body).toBe('hello-web\n');
     const hostAddr = sh("ip -o -4 addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v '^10\\.88\\.' | head -1").stdout.trim();
-    if (hostAddr) expect(sh(`busybox wget -qO- http://${hostAddr}:${port}/`).stdout).toBe('hello-web\n');
+    if (hostAddr) expect(sh(`timeout 10 busybox wget -qO- http://${hostAddr}:${port}/`).stdout).toBe('hello-web\n');
     // From another container, to the host's address (the DNAT rule in PREROUTING).
-    if (hostAddr) expect(m('run', '--rm', IMG, 'wget', '-qO-', `http://${hostAddr}:${port}/`).stdout).toBe('hello-web\n');
+    if (hostAddr) expect(m('run', '--rm', IMG, 'timeout', '10', 'wget', '-qO-', `http://${hostAddr}:${port}/`).stdout).toBe('hello-web\n');
     // Hairpin: the container reaches its own published port through a host address (the userland proxy).
-    expect(m('exec', 'web', 'wget', '-qO-', `http://10.88.0.1:${port}/`).stdout).toBe('hello-web\n');
+    expect(m('exec', 'web', 'timeout', '10', 'wget', '-qO-', `http://10.88.0.1:${port}/`).stdout).toBe('hello-web\n');
     expect(readFileSync('/proc/sys/net/ipv4/conf/mini-run0/route_localnet', 'utf8').trim()).toBe('1'); // 127.0.0.1 by DNAT
     expect(m('port', 'web').stdout).toBe(`80/tcp -> 0.0.0.0:${port}\n`);
     expect(m('ps', '--format', '{{.Ports}}').stdout.trim()).toBe(`0.0.0.0:${port}->80/tcp`);
@@ -218,7 +218,7 @@ describe('published ports', () => {
     expect(clash.stderr).toMatch(/port is already allocated/);
     m('rm', '-f', 'web');
     expect(sh('iptables -w -t nat -S').stdout).not.toContain(`mr-${id.slice(0, 12)}`);
-    expect(sh(`busybox wget -qO- http://127.0.0.1:${port}/ 2>&1`).status).not.toBe(0);
+    expect(sh(`timeout 10 busybox wget -qO- http://127.0.0.1:${port}/ 2>&1`).status).not.toBe(0);
   });
 
   it('-p .../udp forwards datagrams both ways', async () => {
@@ -250,7 +250,7 @@ describe('published ports', () => {
     const port = Number(/^80\/tcp -> 0\.0\.0\.0:(\d+)$/.exec(line)?.[1]);
     expect(port).toBeGreaterThan(1024);
     let body = '';
-    await until(() => (body = sh(`busybox wget -qO- http://127.0.0.1:${port}/`).stdout) !== '');
+    await until(() => (body = sh(`timeout 10 busybox wget -qO- http://127.0.0.1:${port}/`).stdout) !== '');
     expect(body).toBe('any\n');
     m('rm', '-f', 'anyport');
   });
@@ -296,10 +296,10 @@ describe('nft-only hosts', () => {
     expect(table).toMatch(/iifname "mr-nft\d+" ip daddr 127\.0\.0\.0\/8 drop/);
     expect(table).toMatch(/iifname "mr-nft\d+" oifname != "mr-nft\d+" jump isolation2/);
     let body = '';
-    await until(() => (body = sh(`busybox wget -qO- http://127.0.0.1:${port}/`).stdout) !== '');
+    await until(() => (body = sh(`timeout 10 busybox wget -qO- http://127.0.0.1:${port}/`).stdout) !== '');
     expect(body).toBe('via-nft\n');
     const hostAddr = sh("ip -o -4 addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v '^10\\.8[78]\\.' | head -1").stdout.trim();
-    if (hostAddr) expect(sh(`busybox wget -qO- http://${hostAddr}:${port}/`).stdout).toBe('via-nft\n'); // the DNAT rule, from the host
+    if (hostAddr) expect(sh(`timeout 10 busybox wget -qO- http://${hostAddr}:${port}/`).stdout).toBe('via-nft\n'); // the DNAT rule, from the host
     n('rm', '-f', 'nftweb');
     expect(sh('nft list table ip mini_run').status).not.toBe(0);
     expect(sh(`ip link show dev ${env.MINI_RUN_BRIDGE}`).status).not.toBe(0);
