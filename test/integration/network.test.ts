@@ -203,7 +203,7 @@ describe('published ports', () => {
     expect(body).toBe('hello-web\n');
     const hostAddr = sh("ip -o -4 addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v '^10\\.88\\.' | head -1").stdout.trim();
     if (hostAddr) expect(sh(`timeout 10 busybox wget -qO- http://${hostAddr}:${port}/`).stdout).toBe('hello-web\n');
-    // From another container, to the host's address (the DNAT rule in PREROUTING).
+    // From another container of the same bridge, to the host's address (not DNAT-ed: the userland proxy).
     if (hostAddr) expect(m('run', '--rm', IMG, 'timeout', '10', 'wget', '-qO-', `http://${hostAddr}:${port}/`).stdout).toBe('hello-web\n');
     // Hairpin: the container reaches its own published port through a host address (the userland proxy).
     expect(m('exec', 'web', 'timeout', '10', 'wget', '-qO-', `http://10.88.0.1:${port}/`).stdout).toBe('hello-web\n');
