@@ -19,7 +19,7 @@ import type { EngineName } from './engines';
 
 export interface ProbeContext {
   engine: EngineName;
-  /** The host's cgroup version (mini-run mounts /sys/fs/cgroup only on v2). */
+  /** The host's cgroup version. */
   cgroupVersion: 1 | 2;
 }
 
@@ -52,7 +52,7 @@ const PODMAN_LEAVES_OUT = ['AUDIT_WRITE', 'MKNOD', 'NET_RAW'];
 
 /** Mount points seen on one side only, and the reason each is there. */
 const MOUNT_REASONS: ReadonlyArray<[RegExp, string]> = [
-  [/^\/sys\/fs\/cgroup(\/|$)/, 'the container\'s own cgroups, mounted read-only; mini-run mounts /sys/fs/cgroup only on cgroup v2'],
+  [/^\/sys\/fs\/cgroup(\/|$)/, 'the container\'s own cgroups, mounted read-only: the controllers bound one by one differ (podman also binds the named systemd hierarchy)'],
   [/^\/run\/\.containerenv$/, 'podman\'s marker file ("you are in a podman container")'],
   [/^\/dev\/(null|zero|full|random|urandom|tty)$/, 'mini-run bind-mounts each device from the host into a nodev /dev; runc creates the nodes with mknod'],
   [/^\/(proc|sys)\//, 'the masked-path lists differ (files hidden under /dev/null or an empty tmpfs)'],
@@ -127,12 +127,7 @@ export const PROBES: readonly Probe[] = [
       'else echo "/sys/fs/cgroup not mounted"; fi',
     ].join(' '),
     normalise: (raw) => lines(raw).map((l) => l.replace(/memory=(\d+)/, (_, b: string) => `memory=${Number(b) % 1048576 === 0 ? `${Number(b) / 1048576} MiB` : b}`)),
-    explain: (mini, other, ctx) => {
-      if (ctx.cgroupVersion === 1 && mini.join() === '/sys/fs/cgroup not mounted') {
-        return 'mini-run does not mount /sys/fs/cgroup on cgroup-v1 hosts (only cgroup2, on v2), so the limits cannot be read inside; they are applied on the host all the same (`mini-run stats`)';
-      }
-      return undefined;
-    },
+    explain: () => undefined, // both engines mount the container's own cgroups: no difference is expected
   },
   {
     name: 'network',

@@ -140,9 +140,9 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', opts.privileged ? 'rw' : 'ro'] },
   ];
-  if (cgroupV2) {
-    mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup2', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', opts.privileged ? 'rw' : 'ro'] });
-  }
+  // The container's own cgroups at /sys/fs/cgroup: one cgroup2 mount on v2; on v1 (OCI type
+  // "cgroup") the runtime binds the container's group of each controller (runtime/cgroup-mount.ts)
+  mounts.push({ destination: '/sys/fs/cgroup', type: cgroupV2 ? 'cgroup2' : 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', opts.privileged ? 'rw' : 'ro'] });
   for (const f of ['resolv.conf', 'hostname', 'hosts']) {
     mounts.push({ destination: `/etc/${f}`, type: 'bind', source: join(containerDir, f), options: ['rbind', 'rprivate'] });
   }

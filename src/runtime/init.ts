@@ -8,7 +8,7 @@
  *
  * Everything here is synchronous, on Node's main thread (see namespaces.ts for why).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTraceSink } from '../sys/trace';
 import { SIGNALS } from '../sys/constants';
@@ -19,6 +19,7 @@ import { InitSyncSocket } from './sync-socket';
 import { enterNewNamespaces } from './namespaces';
 import { makeRootPrivate, mountOverlayRoot, bindRootOntoItself, remountRootReadonly } from './rootfs';
 import { mountOne } from './mounts';
+import { mountCgroupV1 } from './cgroup-mount';
 import { createDevices } from './devices';
 import { chrootInto, enterRoot } from './pivot-root';
 import { maskPath, readonlyPath } from './masked-paths';
@@ -41,6 +42,10 @@ export function containerInit(): never {
     const spec = start.spec;
     const rootfs = resolve(start.bundle, spec.root.path);
 
+    // Our cgroups, as the host names them: read before a cgroup namespace hides the paths
+    // (on cgroup v1 they are bind-mounted into the container's /sys/fs/cgroup).
+    const ownCgroups = readFileSync('/proc/self/cgroup', 'utf8');
+
     // 1. New namespaces for mount, UTS, IPC, network, cgroup (PID was done by our parent).
     enterNewNamespaces(spec);
     sync.send({ type: 'namespaces' });
@@ -48,7 +53,7 @@ export function containerInit(): never {
     if (go.type !== 'continue') throw new Error(`unexpected message ${go.type}`);
 
     // 2. The root filesystem and the container's mounts.
-    buildFilesystem(spec, rootfs);
+    buildFilesystem(spec, rootfs, ownCgroups);
 
     // 3. Identity: hostname (only in our own UTS namespace — else it would rename the host!).
     if (spec.hostname && hasNamespace(spec, 'uts')) sethostname(spec.hostname);
@@ -72,7 +77,7 @@ export function containerInit(): never {
 }
 
 /** Mount namespace work: private propagation, overlay root, mounts, /dev, pivot_root, masks. */
-function buildFilesystem(spec: RuntimeSpec, rootfs: string): void {
+function buildFilesystem(spec: RuntimeSpec, rootfs: string, ownCgroups: string): void {
   // `--mount-ns host` (a lesson switch): no mount namespace of our own, so every mount below
   // lands in the HOST's table (the runtime detaches them when the container ends), and we must
   // not touch the host's propagation.
@@ -85,7 +90,8 @@ function buildFilesystem(spec: RuntimeSpec, rootfs: string): void {
 
   for (const m of mounts) {
     if (m.destination === '/') continue;
-    mountOne(rootfs, m);
+    if (m.type === 'cgroup') mountCgroupV1(rootfs, m, ownCgroups); // v1: built by hand
+    else mountOne(rootfs, m);
     if (m.destination === '/dev') createDevices(rootfs);
   }
   if (ownMountNs && spec.annotations?.[NO_PIVOT_ANNOTATION] !== 'true') enterRoot(rootfs);

@@ -330,6 +330,19 @@ describe('cgroup limits through run (the cgroup drivers have their own tests on 
     expect(r.stderr).toMatch(/can't fork/);
   });
 
+  it('shows the container its own cgroups at /sys/fs/cgroup, read-only (v1: one bind per controller; v2: cgroup2)', () => {
+    const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
+    const read = v2
+      ? 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max'
+      : 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; ls /sys/fs/cgroup/memory/mini-run 2>&1 | head -1';
+    const r = sh(`${read}; mkdir /sys/fs/cgroup/x 2>&1; echo 1 > /sys/fs/cgroup/pids/pids.max 2>&1 || true`, ['--memory', '48m', '--pids-limit', '42']);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.slice(0, 2)).toEqual([String(48 * 1024 * 1024), '42']);
+    // its own group, not the host's tree: there is no mini-run parent to walk into
+    if (!v2) expect(lines[2]).toMatch(/No such file or directory/);
+    expect(r.stdout).toMatch(/Read-only file system/);
+  });
+
   it('--cpus 0.5 holds a busy loop near 50% of one CPU', () => {
     const r = sh("time timeout 2 sh -c 'while :; do :; done'", ['--cpus', '0.5']);
     const user = Number(/user\s+0m\s*([\d.]+)s/.exec(r.stderr)?.[1]);
