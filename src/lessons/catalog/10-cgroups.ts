@@ -70,6 +70,7 @@ export const cgroupsLesson: Lesson = {
     run: ['--network', 'none', '--memory', MEMORY, '--pids-limit', String(PIDS), '--cpus', '0.5', '{image}', 'sleep', '3600'],
     tryThis: [
       'cat /proc/self/cgroup                 # which cgroup(s) this shell is in',
+      'ls /sys/fs/cgroup; cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max   # its own group, read-only',
       'yes > /dev/null &                      # then on the host: top — it gets 50% of one CPU, no more',
       'kill %1; dd if=/dev/zero of=/dev/null bs=100M count=1; echo $?   # Killed, 137',
       'on the host: mini-run stats --no-stream mr-lesson-cgroups',
