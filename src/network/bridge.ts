@@ -143,7 +143,12 @@ function ensureBridge(s: HostNetState, net: NetworkDef): void {
 export function createBridgeLink(s: HostNetState, net: NetworkDef): void {
   if (!linkExists(net.bridge)) {
     const prefix = parseSubnet(net.subnet).prefix;
-    const made = runCommand(['ip', 'link', 'add', net.bridge, 'type', 'bridge'], { allowFailure: true });
+    // A MAC of its own, set explicitly: otherwise a bridge takes the lowest MAC of its ports, and
+    // changes it as veths come and go — leaving the containers' ARP entries for the gateway stale
+    // (their packets to it vanish until the entry expires). Derived like a container's from the
+    // gateway address, which no container is ever given.
+    const mac = macForAddress(net.gateway);
+    const made = runCommand(['ip', 'link', 'add', net.bridge, 'address', mac, 'type', 'bridge'], { allowFailure: true });
     if (made.status !== 0) throw new UserError(`cannot create the bridge ${net.bridge}: ${made.stderr.trim()} (is the kernel's bridge module available? --network none runs without networking)`, 125);
     runCommand(['ip', 'addr', 'add', `${net.gateway}/${prefix}`, 'dev', net.bridge]);
     runCommand(['ip', 'link', 'set', net.bridge, 'up']);

@@ -105,6 +105,8 @@ describe('the default bridge', () => {
     expect(inspect('aa', '{{.NetworkSettings.MacAddress}}')).toMatch(/^02:42:0a:58:/);
     const id = inspect('aa', '{{.Id}}');
     expect(sh(`ip -o link show mr-${id.slice(0, 8)}`).stdout).toContain('master mini-run0');
+    // The bridge's own MAC, fixed (not its ports' lowest, which changes as veths come and go).
+    expect(readFileSync('/sys/class/net/mini-run0/address', 'utf8').trim()).toBe('02:42:0a:58:00:01');
     expect(leases().some((l) => l.ip === ip && l.containerId === id)).toBe(true);
     expect(m('info').stdout).toMatch(/^Firewall Backend: (iptables-nft|iptables-legacy|nft)/m);
     m('stop', '-t', '0', 'aa');
