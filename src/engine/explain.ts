@@ -21,7 +21,7 @@ export interface PortFact {
   containerPort: number;
   hostIp: string;
   hostPort: number;
-  /** A socket on the host listens on hostPort (mini-run's userland proxy, for 127.0.0.1). */
+  /** A socket on the host listens on hostPort (the supervisor holds it: it reserves the port and serves hairpin connections). */
   hostListening: boolean;
   /** The packet filter has the DNAT rule to the container (null: no packet filter in use). */
   dnatRule: boolean | null;
