@@ -7,13 +7,14 @@
  * needs on some hosts are computed here, each with the reason next to it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../errors';
 import { stateRoot } from '../paths';
 import { DEFAULT_SUBNET } from '../network/bridge';
+import { withNetLock } from '../network/host-state';
 
 export type EngineName = 'docker' | 'podman';
 export const ENGINES: readonly EngineName[] = ['docker', 'podman'];
@@ -168,9 +169,39 @@ export function prepareEngine(name: EngineName, opts: { network: boolean }): Oth
   if (name === 'docker') return { name, runFlags: [], notes: [], cleanup: () => undefined };
   const ulimits = podmanUlimitFlags();
   const notes = ulimits.length ? [`podman runs with ${ulimits.filter((f) => f !== '--ulimit').join(' ')}: this host's hard limits are below podman's default 1048576 and root lacks CAP_SYS_RESOURCE to raise them`] : [];
+  const forwardBefore = readIpForward();
   const net = opts.network ? podmanNetwork() : { flags: [], cleanup: () => undefined };
   if ('note' in net && net.note) notes.push(net.note);
-  return { name, runFlags: [...ulimits, ...net.flags], notes, cleanup: net.cleanup };
+  const cleanup = () => {
+    net.cleanup();
+    if (opts.network) restoreIpForward(forwardBefore);
+  };
+  return { name, runFlags: [...ulimits, ...net.flags], notes, cleanup };
+}
+
+const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+
+function readIpForward(): string {
+  try {
+    return readFileSync(IP_FORWARD, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * podman's network backend (netavark) turns net.ipv4.ip_forward on for a bridge network and
+ * leaves it on. If it was off before `compare`, give it back — unless mini-run containers
+ * started meanwhile on a bridge (they found it on, so they did not note it as theirs): then
+ * mini-run takes it over and turns it off with its last container, as if it had set it.
+ */
+function restoreIpForward(before: string): void {
+  if (before !== '0' || readIpForward() !== '1') return;
+  withNetLock((s) => {
+    if (s.ipForwardSetByUs) return; // mini-run already owns it
+    if (s.leases.length > 0) s.ipForwardSetByUs = true;
+    else writeFileSync(IP_FORWARD, '0');
+  });
 }
 
 // ------------------------------------------------------------------ images

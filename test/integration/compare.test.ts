@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mr, removeAllContainers, removeRoot, tempRoot } from '../helpers/cli';
 import { leasesOf } from '../helpers/network';
 
@@ -41,10 +41,18 @@ function reason(table: string, name: string): string {
   return out.join(' ');
 }
 
-beforeAll(() => { root = tempRoot('compare'); });
+const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+let ipForwardBefore = '';
+
+beforeAll(() => {
+  root = tempRoot('compare');
+  ipForwardBefore = readFileSync(IP_FORWARD, 'utf8');
+});
 
 afterAll(() => {
   expect(podmanLeftovers()).toEqual([]);
+  // podman's netavark turns ip_forward on for its bridge network: compare gives it back
+  expect(readFileSync(IP_FORWARD, 'utf8')).toBe(ipForwardBefore);
   expect(leasesOf(root)).toEqual([]);
   expect(removeAllContainers(root)).toEqual([]);
   removeRoot(root);
