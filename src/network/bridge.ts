@@ -61,8 +61,8 @@ const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 const routeLocalnet = (bridge: string) => `/proc/sys/net/ipv4/conf/${bridge}/route_localnet`;
 
 /** Our rules for a bridge (while it has containers). */
-function addRulesOf(bridge: string, b: HostNetState['bridges'][string]): void {
-  fw.addBridgeRules({ bridge, subnet: b.subnet, internal: b.internal });
+function addRulesOf(bridge: string, b: HostNetState['bridges'][string], freshChains = false): void {
+  fw.addBridgeRules({ bridge, subnet: b.subnet, internal: b.internal }, freshChains);
   b.rules = true;
   // Published ports on 127.0.0.1 by DNAT (firewall.ts, "Localhost"): loopback sources allowed on this bridge only.
   if (!b.internal && fw.detectFirewall().kind !== 'none') {
@@ -85,9 +85,9 @@ function reinstallRules(s: HostNetState): void {
   for (const [bridge, b] of Object.entries(s.bridges)) if (b.rules) fw.removeBridgeRules({ bridge, subnet: b.subnet, internal: b.internal });
   for (const l of s.leases) for (const d of l.dnat) fw.removeDnat(d);
   fw.removeBase();
-  fw.installBase();
+  const fresh = fw.installBase();
   s.rulesVersion = fw.RULES_VERSION;
-  for (const [bridge, b] of Object.entries(s.bridges)) if (b.rules) addRulesOf(bridge, b);
+  for (const [bridge, b] of Object.entries(s.bridges)) if (b.rules) addRulesOf(bridge, b, fresh);
   for (const l of s.leases) for (const d of l.dnat) fw.addDnat(d);
 }
 
@@ -121,8 +121,9 @@ function processAlive(m: { pid: number; startTime: string }): boolean {
 /** The bridge exists, has its gateway address, is up; our rules for it are in place. */
 function ensureBridge(s: HostNetState, net: NetworkDef): void {
   if (s.baseInstalled && s.rulesVersion !== fw.RULES_VERSION) reinstallRules(s);
+  let freshChains = false;
   if (!s.baseInstalled) {
-    fw.installBase();
+    freshChains = fw.installBase();
     s.baseInstalled = true;
     s.firewall = fw.detectFirewall().kind;
     s.rulesVersion = fw.RULES_VERSION;
@@ -130,7 +131,7 @@ function ensureBridge(s: HostNetState, net: NetworkDef): void {
   createBridgeLink(s, net);
   const entry = s.bridges[net.bridge];
   entry.internal = net.internal === true;
-  if (!entry.rules) addRulesOf(net.bridge, entry);
+  if (!entry.rules) addRulesOf(net.bridge, entry, freshChains);
   // Routing between the bridge and the host's other interfaces needs forwarding on.
   if (!net.internal && readFileSync(IP_FORWARD, 'utf8').trim() === '0') {
     writeFileSync(IP_FORWARD, '1');

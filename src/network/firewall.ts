@@ -118,6 +118,28 @@ function ipt(args: string[], allowFailure = false) {
   return runCommand(['iptables', '-w', ...args], { allowFailure });
 }
 
+/**
+ * Many iptables commands in ONE process: `iptables-restore --noflush` reads them as lines of a
+ * table block. Each `iptables` exec costs ~10–15 ms, and a lone container's set-up and
+ * tear-down of the host-wide chains are ~70 of them (docs/perf.md). A table's block is applied
+ * all or nothing; false if any command failed — the caller then goes one command at a time,
+ * the slow way that tolerates whatever a crash left half-done.
+ */
+function iptBatch(cmds: [table: string, args: string[]][]): boolean {
+  if (!cmds.length) return true;
+  const byTable = new Map<string, string[]>();
+  for (const [table, args] of cmds) byTable.set(table, [...(byTable.get(table) ?? []), args.join(' ')]);
+  const script = [...byTable].map(([table, lines]) => `*${table}\n${lines.join('\n')}\nCOMMIT\n`).join('');
+  const wait = detectFirewall().kind === 'iptables-legacy' ? ['--wait'] : []; // (the nft variant has no lock to wait for)
+  return runCommand(['iptables-restore', '--noflush', ...wait], { input: script, allowFailure: true }).status === 0;
+}
+
+/** Our chains: the jumps' targets, then the isolation chains (created and deleted in this order). */
+function ourChains(): [string, string][] {
+  const all: [string, string][] = [...JUMPS.map(([table, , , target]): [string, string] => [table, target]), ['filter', CHAINS.iso1], ['filter', CHAINS.iso2]];
+  return all.filter(([t, c], i) => all.findIndex(([t2, c2]) => t2 === t && c2 === c) === i); // DNAT has two jumps
+}
+
 function bridgeRuleArgs(r: BridgeRules): [string, string, string[]][] {
   const isolation: [string, string, string[]][] = [
     ['filter', CHAINS.iso1, ['-i', r.bridge, '!', '-o', r.bridge, '-j', CHAINS.iso2]],
@@ -160,10 +182,13 @@ function nftHandles(chain: string, tag: string): string[] {
 
 // ------------------------------------------------------------------- the API
 
-/** Our chains and jumps (before the first container's rules). */
-export function installBase(): void {
+/**
+ * Our chains and jumps (before the first container's rules). Returns true when the chains were
+ * created just now, empty: the bridge rules that follow can then skip their one-by-one checks.
+ */
+export function installBase(): boolean {
   const fw = detectFirewall();
-  if (fw.kind === 'none') return;
+  if (fw.kind === 'none') return false;
   if (fw.kind === 'nft') {
     nft([
       `table ip ${NFT_TABLE} {`,
@@ -177,10 +202,19 @@ export function installBase(): void {
       '  chain forward { type filter hook forward priority filter; jump isolation1; }',
       '}',
     ].join('\n'));
-    return;
+    return false;
   }
-  const chains: [string, string][] = [...JUMPS.map(([table, , , target]): [string, string] => [table, target]), ['filter', CHAINS.iso1], ['filter', CHAINS.iso2]];
-  for (const [table, target] of chains) {
+  // Fast path: nothing of ours is there (the usual case), so create it all in one batch. `-N`
+  // fails on a chain that exists (a crash's leftover): then the batch did nothing for that
+  // table and the checked path below completes it. (No jump to a chain can exist without it.)
+  const fresh: [string, string[]][] = [
+    ...ourChains().map(([table, target]): [string, string[]] => [table, ['-N', target]]),
+    ...ISOLATION_ENTRY.map(([chain, args]): [string, string[]] => ['filter', ['-I', chain, ...args]]),
+    ['filter', ['-I', CHAINS.fwd, '-j', CHAINS.iso1]],
+    ...JUMPS.map(([table, chain, match, target]): [string, string[]] => [table, ['-I', chain, ...match, '-j', target]]),
+  ];
+  if (iptBatch(fresh)) return true;
+  for (const [table, target] of ourChains()) {
     if (ipt(['-t', table, '-n', '-L', target], true).status !== 0) ipt(['-t', table, '-N', target]);
   }
   for (const [chain, args] of ISOLATION_ENTRY) {
@@ -190,6 +224,7 @@ export function installBase(): void {
   for (const [table, chain, match, target] of JUMPS) {
     if (ipt(['-t', table, '-C', chain, ...match, '-j', target], true).status !== 0) ipt(['-t', table, '-I', chain, ...match, '-j', target]);
   }
+  return false;
 }
 
 /** Remove our jumps and chains (after the last container's rules are gone). */
@@ -200,14 +235,23 @@ export function removeBase(): void {
     nft(`delete table ip ${NFT_TABLE}`, true);
     return;
   }
+  // Fast path: exactly what installBase made, in one batch. It fails (and changes nothing in
+  // that table) if anything differs — a chain not empty, a jump missing or doubled, an old
+  // version's jump still pointing at a chain — and the careful path below sorts that out.
+  const exact: [string, string[]][] = [
+    ...JUMPS.map(([table, chain, match, target]): [string, string[]] => [table, ['-D', chain, ...match, '-j', target]]),
+    ['filter', ['-D', CHAINS.fwd, '-j', CHAINS.iso1]],
+    ...ISOLATION_ENTRY.map(([chain, args]): [string, string[]] => ['filter', ['-D', chain, ...args]]),
+    ...ourChains().map(([table, target]): [string, string[]] => [table, ['-X', target]]),
+  ];
+  if (iptBatch(exact)) return;
   for (const [table, chain, match, target] of [...JUMPS, ...OLD_JUMPS]) {
     while (ipt(['-t', table, '-D', chain, ...match, '-j', target], true).status === 0) { /* exactly ours, however many */ }
   }
   ipt(['-D', CHAINS.fwd, '-j', CHAINS.iso1], true);
   for (const [chain, args] of ISOLATION_ENTRY) ipt(['-D', chain, ...args], true);
   // (in this order: a chain can be deleted only once nothing jumps to it)
-  const chains: [string, string][] = [...JUMPS.map(([table, , , target]): [string, string] => [table, target]), ['filter', CHAINS.iso1], ['filter', CHAINS.iso2]];
-  for (const [table, target] of chains) {
+  for (const [table, target] of ourChains()) {
     // Our own chain should be empty by now; flush only it (never anyone else's) in case a crash left a rule.
     if (ipt(['-t', table, '-X', target], true).status !== 0) {
       ipt(['-t', table, '-F', target], true);
@@ -216,7 +260,8 @@ export function removeBase(): void {
   }
 }
 
-export function addBridgeRules(r: BridgeRules): void {
+/** `freshChains`: installBase has just created our chains, so none of these rules can be there yet. */
+export function addBridgeRules(r: BridgeRules, freshChains = false): void {
   const fw = detectFirewall();
   if (fw.kind === 'none') return;
   if (fw.kind === 'nft') {
@@ -239,6 +284,7 @@ export function addBridgeRules(r: BridgeRules): void {
     ]).join('\n'));
     return;
   }
+  if (freshChains && iptBatch(bridgeRuleArgs(r).map(([table, chain, args]) => [table, ['-A', chain, ...args]]))) return;
   for (const [table, chain, args] of bridgeRuleArgs(r)) {
     if (ipt(['-t', table, '-C', chain, ...args], true).status !== 0) ipt(['-t', table, '-A', chain, ...args]);
   }
@@ -251,6 +297,7 @@ export function removeBridgeRules(r: BridgeRules): void {
     for (const chain of ['postrouting', 'guard', 'isolation1', 'isolation2', 'forward']) for (const h of nftHandles(chain, `mr-bridge-${r.bridge}`)) nft(`delete rule ip ${NFT_TABLE} ${chain} handle ${h}`, true);
     return;
   }
+  if (iptBatch(bridgeRuleArgs(r).map(([table, chain, args]) => [table, ['-D', chain, ...args]]))) return;
   for (const [table, chain, args] of bridgeRuleArgs(r)) ipt(['-t', table, '-D', chain, ...args], true);
 }
 
