@@ -14,7 +14,7 @@ import { paths } from '../paths';
 import {
   containerDirAge, isAlive, listContainerIds, loadContainer, removeContainerDir, saveContainer,
 } from './container-store';
-import { sweepNetworkQuietly } from './network';
+import { keepConnectionsForNextStart, sweepNetworkQuietly } from './network';
 
 /** Finalize one container whose supervisor is gone: no processes, no cgroup; record it exited (or remove it with --rm). */
 export function finalizeOrphan(id: string): void {
@@ -36,6 +36,7 @@ export function finalizeOrphan(id: string): void {
   };
   rec.monitor = null;
   rec.network.endpoint = null; // its address and rules are released by the network sweep
+  keepConnectionsForNextStart(rec);
   saveContainer(rec);
 }
 

@@ -114,7 +114,7 @@ export class ContainerNetworking {
         names: net !== DEFAULT_NETWORK ? containerNames(rec, p.aliases) : [],
         extra: { ifname: `eth${k}`, hostVeth },
       });
-      connected.push({ ...endpoint, ifname: `eth${k}`, aliases: p.aliases });
+      connected.push({ ...endpoint, ifname: `eth${k}`, aliases: p.aliases, ...(p.ip !== undefined ? { requestedIp: p.ip } : {}) });
     });
     updateContainer(rec.id, (r) => {
       r.network.connected = connected;
@@ -146,6 +146,19 @@ export function dnsLookup(bridge: string, name: string, from: string): string[] 
 }
 
 /** The connected networks whose lease still exists (a life of the container ended: they went with it). */
+/**
+ * The container has exited: the networks it was connected to become pending again, to be
+ * attached at its next start with the same aliases (and the --ip asked for, if any), as docker
+ * keeps a container's networks across restarts. Their leases are released with the rest.
+ */
+export function keepConnectionsForNextStart(r: ContainerRecord): void {
+  const again = r.network.connected
+    .filter((c) => !r.network.pending.some((p) => p.network === c.network))
+    .map((c) => ({ network: c.network, aliases: c.aliases, ...(c.requestedIp !== undefined ? { ip: c.requestedIp } : {}) }));
+  r.network.pending = [...again, ...r.network.pending];
+  r.network.connected = [];
+}
+
 export function liveConnections(rec: ContainerRecord): ContainerNetwork['connected'] {
   const root = stateRootKey();
   const leases = leasesOf().filter((l) => l.containerId === rec.id && l.root === root);
@@ -211,7 +224,7 @@ function connectLocked(netRef: string, containerRef: string, o: { aliases?: stri
     extra: { ifname: `eth${k}`, hostVeth },
   });
   updateContainer(rec.id, (r) => {
-    r.network.connected = [...live.filter((c) => c.hostVeth !== hostVeth), { ...endpoint, ifname: `eth${k}`, aliases }];
+    r.network.connected = [...live.filter((c) => c.hostVeth !== hostVeth), { ...endpoint, ifname: `eth${k}`, aliases, ...(o.ip !== undefined ? { requestedIp: o.ip } : {}) }];
   });
 }
 

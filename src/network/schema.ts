@@ -23,8 +23,16 @@ export const ContainerNetwork = z.object({
   /** Where the container is attached right now (null when it is not running). */
   endpoint: EndpointSchema.nullable().default(null),
   /** `network connect`: more networks of the running container (ethN). Valid while their lease exists. */
-  connected: z.array(EndpointSchema.extend({ ifname: z.string(), aliases: z.array(z.string()).default([]) })).default([]),
-  /** `network connect` of a stopped container: networks attached (as eth1, eth2, …) at its next start. */
+  connected: z.array(EndpointSchema.extend({
+    ifname: z.string(),
+    aliases: z.array(z.string()).default([]),
+    /** The --ip asked for at `connect` (kept for the next start; a dynamic address is not). */
+    requestedIp: z.string().optional(),
+  })).default([]),
+  /**
+   * Networks attached (as eth1, eth2, …) at the container's next start: a `network connect` of
+   * a stopped container, and, at each exit, the networks it was connected to (docker keeps them).
+   */
   pending: z.array(z.object({ network: z.string(), aliases: z.array(z.string()).default([]), ip: z.string().optional() })).default([]),
 });
 export type ContainerNetwork = z.infer<typeof ContainerNetwork>;

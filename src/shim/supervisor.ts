@@ -24,7 +24,7 @@ import { withStateLock } from '../lock';
 import { JsonLogWriter, logPath, parseLogOptions } from './json-log';
 import { AttachServer } from './attach-server';
 import { shouldRestart, nextBackoff } from './restart-policy';
-import { ContainerNetworking } from '../engine/network';
+import { ContainerNetworking, keepConnectionsForNextStart } from '../engine/network';
 
 export interface SupervisorOptions {
   /** A foreground run: relay to our own stdio/terminal; no attach socket. */
@@ -206,7 +206,7 @@ export class Supervisor {
     networking.detach();
     // Only `--mount-ns host` leaves mounts behind (in the host's table): take them down.
     detachMountsUnder(paths.container(this.id));
-    try { updateContainer(this.id, (r) => { r.network.endpoint = null; }); } catch { /* removed meanwhile */ }
+    try { updateContainer(this.id, (r) => { r.network.endpoint = null; keepConnectionsForNextStart(r); }); } catch { /* removed meanwhile */ }
     await Promise.race([Promise.all(drained), deadline(2000)]);
     if (this.opts.localStdin && stdinSock) process.stdin.unpipe(stdinSock);
     stdinSock?.destroy();

@@ -27,7 +27,7 @@ afterAll(() => {
   const netFile = join(root, 'network', 'networks.json');
   const bridges: string[] = existsSync(netFile) ? JSON.parse(readFileSync(netFile, 'utf8')).map((n: { Bridge: string }) => n.Bridge) : [];
   if (ids.length) m('rm', '-f', ...ids);
-  for (const n of ['cfront', 'cback', 'crange', 'crange2']) m('network', 'rm', n);
+  for (const n of ['cfront', 'cback', 'crange', 'crange2', 'ckeep']) m('network', 'rm', n);
   expect(myLeases()).toEqual([]);
   const links = sh('ip -o link show').stdout.split('\n').map((l) => l.split(': ')[1]?.split('@')[0] ?? '');
   const ours = links.filter((l) => bridges.includes(l) || ids.some((id) => l.startsWith(`mr-${id.slice(0, 8)}`)));
@@ -92,7 +92,9 @@ describe('network connect / disconnect', () => {
     expect(ex('solo', 'ip -o -4 addr show eth1').stdout).toContain(`inet ${ip}/`);
     m('stop', '-t', '1', 'solo');
     expect(myLeases()).toEqual([]);
-    expect(inspect('solo', '{{json .NetworkSettings.Networks}}')).not.toContain('"bridge"');
+    // still connected (attached again at its next start, as docker keeps it), without an address
+    expect(inspect('solo', '{{json .NetworkSettings.Networks}}')).toContain('"bridge"');
+    expect(inspect('solo', '{{.NetworkSettings.Networks.bridge.IPAddress}}')).toBe('');
     m('rm', '-f', 'solo');
   });
 
@@ -113,6 +115,25 @@ describe('network connect / disconnect', () => {
     expect(myLeases().map((l) => l.ip).sort()).toEqual(['10.89.242.9', inspect('later', '{{.NetworkSettings.Networks.cfront.IPAddress}}')].sort());
     expect(leases().find((l: { ip: string }) => l.ip === '10.89.242.9')?.names).toContain('lateralias');
     m('rm', '-f', 'later');
+    expect(myLeases()).toEqual([]);
+  });
+
+  it('keeps a connection across stop and start, as docker does (same alias, same --ip); disconnect while stopped forgets it', () => {
+    expect(m('network', 'create', '--subnet', '10.89.243.0/24', 'ckeep').status).toBe(0);
+    expect(m('run', '-d', '--name', 'keeper', '--network', 'cfront', IMG, 'sleep', '1000').status).toBe(0);
+    expect(m('network', 'connect', '--alias', 'keepalias', '--ip', '10.89.243.7', 'ckeep', 'keeper').stderr).toBe('');
+    expect(m('stop', '-t', '0', 'keeper').status).toBe(0);
+    expect(myLeases()).toEqual([]); // released with the container's life…
+    expect(inspect('keeper', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}').split(' ').filter(Boolean).sort()).toEqual(['cfront', 'ckeep']);
+    expect(m('start', 'keeper').status).toBe(0); // …and attached again at the next start
+    expect(ex('keeper', 'ip -o -4 addr show eth1').stdout).toMatch(/inet 10\.89\.243\.7\/24/);
+    expect(leases().find((l: { ip: string }) => l.ip === '10.89.243.7')?.names).toContain('keepalias');
+    expect(m('stop', '-t', '0', 'keeper').status).toBe(0);
+    expect(m('network', 'disconnect', 'ckeep', 'keeper').status).toBe(0);
+    expect(m('start', 'keeper').status).toBe(0);
+    expect(ex('keeper', 'ls /sys/class/net').stdout.split('\n').filter(Boolean)).toEqual(['eth0', 'lo']);
+    m('rm', '-f', 'keeper');
+    expect(m('network', 'rm', 'ckeep').status).toBe(0);
     expect(myLeases()).toEqual([]);
   });
 
