@@ -10,19 +10,14 @@
 import { readFileSync } from 'node:fs';
 import { MNT } from '../sys/constants';
 import { umount2 } from '../sys/libc';
+import { parseMountInfo } from '../sys/mountinfo';
 
 /** Mount points at or under `dir` in our mount table, as paths. */
 export function mountPointsUnder(dir: string): string[] {
   const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-  const points: string[] = [];
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const field = line.split(' ')[4];
-    if (!field) continue;
-    // mountinfo escapes space, tab, newline and backslash as \ooo octal
-    const point = field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    if (point === dir || point.startsWith(prefix)) points.push(point);
-  }
-  return points;
+  return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'))
+    .map((m) => m.mountPoint)
+    .filter((point) => point === dir || point.startsWith(prefix));
 }
 
 /**
