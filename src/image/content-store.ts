@@ -37,6 +37,9 @@ export function writeBlob(data: Buffer, expected?: string): string {
   try {
     writeSync(fd, data);
     fsyncSync(fd);
+  } catch (e) {
+    rmSync(tmp, { force: true }); // (a full disk, say: no half-written file left in ROOT/tmp)
+    throw e;
   } finally {
     closeSync(fd);
   }

@@ -101,6 +101,20 @@ function removeRulesOf(bridge: string, b: HostNetState['bridges'][string]): void
   }
 }
 
+/**
+ * `ip` commands run in one process inside the network namespace of `pid` (nsenter, ip -batch).
+ * On failure, the command that failed and the kernel's answer (ip itself ends with only
+ * "Command failed -:N").
+ */
+function ipBatchIn(pid: number, lines: string[]): void {
+  const r = runCommand(['nsenter', `--net=/proc/${pid}/ns/net`, 'ip', '-batch', '-'], { input: lines.join('\n') + '\n', allowFailure: true });
+  if (r.status === 0) return;
+  const at = /Command failed -:(\d+)/.exec(r.stderr);
+  const failed = at ? lines[Number(at[1]) - 1] : undefined;
+  const why = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('Command failed')).join('; ');
+  throw new UserError(`in the container's network namespace, ip ${failed ?? '-batch'} failed${why ? `: ${why}` : ` (exit ${r.status})`}`);
+}
+
 function linkExists(name: string): boolean {
   return runCommand(['ip', 'link', 'show', 'dev', name], { allowFailure: true }).status === 0;
 }
@@ -240,18 +254,21 @@ export function attachContainer(req: AttachRequest): Endpoint {
       `addr add ${lease.ip}/${subnet.prefix} dev ${ifname}`,
       `link set ${ifname} up`,
       ...(req.net.internal || req.extra ? [] : [`route add default via ${req.net.gateway} dev eth0`]),
-    ].join('\n') + '\n';
-    runCommand(['nsenter', `--net=/proc/${req.pid}/ns/net`, 'ip', '-batch', '-'], { input: inside });
+    ];
+    ipBatchIn(req.pid, inside);
     const ports = req.ports;
     const dnat: fw.Dnat[] = ports.map((p) => ({
       proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, dest: lease.ip, destPort: p.containerPort, bridge: req.net.bridge,
       tag: `mr-${req.containerId.slice(0, 12)}`,
     }));
     // Record the rules before adding them: a crash in between leaves nothing the sweep does not know.
-    withNetLock((s) => {
-      const l = s.leases.find((x) => x.ip === lease.ip && x.containerId === req.containerId);
-      if (l) l.dnat = dnat;
-    });
+    // (No ports: the lease was recorded with no rules already.)
+    if (dnat.length) {
+      withNetLock((s) => {
+        const l = s.leases.find((x) => x.ip === lease.ip && x.containerId === req.containerId);
+        if (l) l.dnat = dnat;
+      });
+    }
     for (const d of dnat) fw.addDnat(d);
     return { network: req.net.name, bridge: req.net.bridge, ip: lease.ip, prefixLen: subnet.prefix, gateway: req.net.gateway, mac, hostVeth, ports };
   } catch (err) {
