@@ -55,20 +55,9 @@ export function execInit(): never {
     setPdeathsig(0);
 
     // 2. Terminal or stdio, capabilities, user, working directory, execve: as the init does.
-    becomeProgram(msg.process, (masterFd) => {
-      sync.send({ type: 'pty', fd: masterFd });
-      const ok = sync.receive(); // the runtime has its copy of the master now
-      if (ok.type !== 'continue') throw new Error(`unexpected message ${ok.type}`);
-    });
+    becomeProgram(msg.process, (masterFd) => sync.handOverPty(masterFd));
   } catch (err) {
-    const e = err as Error;
-    const exitCode = e instanceof UserError ? e.exitCode : 125;
-    try {
-      sync.send({ type: 'error', message: e.message, exitCode });
-    } catch {
-      /* the runtime is gone */
-    }
-    process.exit(exitCode);
+    return sync.failAndExit(err);
   }
 }
 

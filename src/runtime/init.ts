@@ -24,7 +24,6 @@ import { createDevices } from './devices';
 import { chrootInto, enterRoot } from './pivot-root';
 import { maskPath, readonlyPath } from './masked-paths';
 import { becomeProgram } from './process';
-import { UserError } from '../errors';
 
 const SYNC_FD = 3;
 
@@ -49,8 +48,7 @@ export function containerInit(): never {
     // 1. New namespaces for mount, UTS, IPC, network, cgroup (PID was done by our parent).
     enterNewNamespaces(spec);
     sync.send({ type: 'namespaces' });
-    const go = sync.receive();
-    if (go.type !== 'continue') throw new Error(`unexpected message ${go.type}`);
+    sync.awaitContinue();
 
     // 2. The root filesystem and the container's mounts.
     buildFilesystem(spec, rootfs, ownCgroups);
@@ -59,20 +57,9 @@ export function containerInit(): never {
     if (spec.hostname && hasNamespace(spec, 'uts')) sethostname(spec.hostname);
 
     // 4–7. Terminal or stdio, capabilities, user, working directory, execve (process.ts).
-    becomeProgram(spec.process, (masterFd) => {
-      sync.send({ type: 'pty', fd: masterFd });
-      const ok = sync.receive(); // the runtime has its copy of the master now
-      if (ok.type !== 'continue') throw new Error(`unexpected message ${ok.type}`);
-    });
+    becomeProgram(spec.process, (masterFd) => sync.handOverPty(masterFd));
   } catch (err) {
-    const e = err as Error & { exitCode?: number };
-    const exitCode = e instanceof UserError ? e.exitCode : 125;
-    try {
-      sync.send({ type: 'error', message: e.message, exitCode });
-    } catch {
-      /* the runtime is gone */
-    }
-    process.exit(exitCode);
+    return sync.failAndExit(err);
   }
 }
 

@@ -18,6 +18,7 @@
  */
 import { readSync, writeSync } from 'node:fs';
 import type { Process, RuntimeSpec } from './spec';
+import { UserError } from '../errors';
 
 export type InitMessage =
   | { type: 'start'; bundle: string; spec: RuntimeSpec; traceFd?: number }
@@ -47,6 +48,30 @@ export class InitSyncSocket {
     const line = this.buffered.slice(0, i);
     this.buffered = this.buffered.slice(i + 1);
     return JSON.parse(line) as InitMessage;
+  }
+
+  /** The next message, which must be `continue` (the runtime's go-ahead). */
+  awaitContinue(): void {
+    const m = this.receive();
+    if (m.type !== 'continue') throw new Error(`unexpected message ${m.type}`);
+  }
+
+  /** (-t) Hand the pty master to the runtime; returns once it has its copy (becomeProgram's callback). */
+  handOverPty(masterFd: number): void {
+    this.send({ type: 'pty', fd: masterFd });
+    this.awaitContinue();
+  }
+
+  /** Tell the runtime why we failed (if it still listens), then exit: 125, or the UserError's code. */
+  failAndExit(err: unknown): never {
+    const e = err as Error;
+    const exitCode = e instanceof UserError ? e.exitCode : 125;
+    try {
+      this.send({ type: 'error', message: e.message, exitCode });
+    } catch {
+      /* the runtime is gone */
+    }
+    process.exit(exitCode);
   }
 }
 
