@@ -20,7 +20,7 @@ import { openCgroup, type Cgroup } from './cgroups';
 import { UserError } from '../errors';
 import { TerminalRelay } from './terminal';
 import { forwardSignals } from './signals';
-import { spawnInit, type PendingInit, type StdioTarget } from './spawn-init';
+import { checkProgramStarted, spawnInit, type PendingInit, type StdioTarget } from './spawn-init';
 
 export { spawnInit, type PendingInit, type InitOptions, type StdioTarget } from './spawn-init';
 
@@ -101,11 +101,7 @@ export async function startContainer(bundle: string, containerId: string, plan: 
       }
       sync.send({ type: 'continue' });
     }
-    // EOF: either execve succeeded, or the init died before it could tell us why.
-    const early = await Promise.race([exited, new Promise<null>((r) => setImmediate(() => r(null)))]);
-    if (early && early.code !== null && early.code >= 125 && early.code <= 127) {
-      throw new UserError(`container init exited with ${early.code} before starting the program`, early.code);
-    }
+    await checkProgramStarted(exited, 'container init');
     traceNote(`container ${containerId.slice(0, 12)} running, PID ${pid} on the host`);
 
     const relay = masterFd !== null && plan.terminal !== 'return' ? new TerminalRelay(masterFd, plan.interactive, plan.onTerminalOutput) : null;

@@ -23,7 +23,8 @@ import { openat2, pidfdGetfd, RESOLVE, setns, setWinsize } from '../sys/libc';
 import { SysError } from '../sys/errors';
 import { traceFd, traceNote } from '../sys/trace';
 import type { Process } from './spec';
-import { ParentSyncSocket } from './sync-socket';
+import type { ParentSyncSocket } from './sync-socket';
+import { checkProgramStarted, watchChild, type ChildExit } from './spawn-init';
 import type { Cgroup } from './cgroups';
 import { TerminalRelay } from './terminal';
 import { forwardSignals } from './signals';
@@ -62,7 +63,7 @@ export interface PendingExec {
   readonly child: ChildProcess;
   readonly pid: number;
   readonly terminal: boolean;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly exited: Promise<ChildExit>;
   readonly sync: ParentSyncSocket;
   abandon(): Promise<void>;
 }
@@ -120,16 +121,7 @@ export function spawnExecInit(targetPid: number, o: { terminal: boolean; interac
   // A PID namespace whose PID 1 has exited refuses new members (fork fails: ENOMEM).
   if (child.pid === undefined) throw new UserError(`cannot start a process in the container (is it still running?)`, 1);
   child.on('error', () => { /* reported through `exited` / the sync socket */ });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })));
-  const sync = new ParentSyncSocket(child.stdio[3] as unknown as NodeJS.ReadWriteStream);
-  return {
-    child, pid: child.pid, exited, sync, terminal: o.terminal,
-    abandon: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
+  return { ...watchChild(child, child.pid), terminal: o.terminal };
 }
 
 /** Run `proc` in the running container `target`. Resolves once the program runs. */
@@ -164,11 +156,7 @@ export async function execInContainer(target: ExecTarget, proc: Process, plan: E
       }
       sync.send({ type: 'continue' });
     }
-    // EOF: either execve succeeded, or the exec-init died before it could tell us why.
-    const early = await Promise.race([exited, new Promise<null>((r) => setImmediate(() => r(null)))]);
-    if (early && early.code !== null && early.code >= 125 && early.code <= 127) {
-      throw new UserError(`exec process exited with ${early.code} before starting the program`, early.code);
-    }
+    await checkProgramStarted(exited, 'exec process');
     traceNote(`exec'd program running, PID ${pid} on the host`);
 
     if (plan.detach) {

@@ -31,7 +31,7 @@ export interface PendingInit {
   readonly pid: number;
   readonly newPidNamespace: boolean;
   readonly terminal: boolean;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly exited: Promise<ChildExit>;
   readonly sync: ParentSyncSocket;
   /** Give up on it (the container could not be created): kill it and wait. */
   abandon(): Promise<void>;
@@ -76,15 +76,33 @@ export function spawnInit(o: InitOptions): PendingInit {
   if (child.pid === undefined) throw new UserError('could not start the container init process');
   // Node's spawn is clone() + execve() of a new `node`: an ordinary child process of ours.
   traceNote(`spawn mini-run-init (${process.execPath} ${INIT_SCRIPT}): PID ${child.pid} on the host${o.newPidNamespace ? ', PID 1 in its new PID namespace' : ''}`);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, terminal: o.terminal };
+}
+
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** The parent's handles on a spawned init or exec-init: its exit, its sync socket (fd 3), and a way to give up on it. */
+export function watchChild(child: ChildProcess, pid: number) {
+  const exited = new Promise<ChildExit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const sync = new ParentSyncSocket(child.stdio[3] as unknown as NodeJS.ReadWriteStream);
-  return {
-    child, pid: child.pid, exited, sync, newPidNamespace: o.newPidNamespace, terminal: o.terminal,
-    abandon: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
+  const abandon = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
   };
+  return { child, pid, exited, sync, abandon };
+}
+
+/**
+ * After EOF on the sync socket: either execve succeeded, or `who` died before it could tell us
+ * why (an exit status of 125–127 already, by the next turn of the event loop).
+ */
+export async function checkProgramStarted(exited: Promise<ChildExit>, who: string): Promise<void> {
+  const early = await Promise.race([exited, new Promise<null>((r) => setImmediate(() => r(null)))]);
+  if (early && early.code !== null && early.code >= 125 && early.code <= 127) {
+    throw new UserError(`${who} exited with ${early.code} before starting the program`, early.code);
+  }
 }
 
