@@ -22,7 +22,7 @@ import { applyDnsOptions, containerResolvConf } from './etc-files';
 import type { RunOptions } from './run-options';
 import type { ImageConfig } from '../image/store';
 import { hostsFile } from './etc-files';
-import { processStartTime, type ContainerRecord } from './container-store';
+import { findContainer, isRunning, processStartTime, updateContainer, type ContainerRecord } from './container-store';
 
 export { ContainerNetwork };
 
@@ -49,6 +49,8 @@ export class ContainerNetworking {
   private proxy: PortProxy | null = null;
   private dns: EmbeddedDns | null = null;
   private ports: PortBinding[] = [];
+  /** The network, found once by prepare(). */
+  private net: NetworkDef | null = null;
   endpoint: Endpoint | null = null;
 
   constructor(private readonly rec: ContainerRecord) {}
@@ -60,7 +62,7 @@ export class ContainerNetworking {
   /** Before the start: reserve the host ports (the proxy listens on them). */
   async prepare(): Promise<void> {
     if (!this.active) return;
-    networkDef(this.rec.hostConfig.NetworkMode);
+    this.net = networkDef(this.rec.hostConfig.NetworkMode);
     const wanted = this.rec.network.ports;
     if (wanted.length) {
       this.proxy = new PortProxy();
@@ -72,7 +74,7 @@ export class ContainerNetworking {
   attach(pid: number): Endpoint | null {
     if (!this.active) return null;
     const rec = this.rec;
-    const net = networkDef(rec.hostConfig.NetworkMode);
+    const net = this.net ?? networkDef(rec.hostConfig.NetworkMode);
     const user = isUserNetwork(rec.hostConfig.NetworkMode);
     this.endpoint = attachContainer({
       root: stateRootKey(), containerId: rec.id, pid, net,
@@ -101,8 +103,6 @@ export class ContainerNetworking {
   /** Networks connected while the container was stopped: eth1, eth2, … now, recorded as connected. */
   private attachPending(pid: number): void {
     const rec = this.rec;
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { updateContainer } = require('./container-store') as typeof import('./container-store');
     const connected: ContainerNetwork['connected'] = [];
     rec.network.pending.forEach((p, i) => {
       const net = resolveNetworkRef(p.network, 125);
@@ -190,8 +190,6 @@ export function connectNetwork(netRef: string, containerRef: string, o: { aliase
 }
 
 function connectLocked(netRef: string, containerRef: string, o: { aliases?: string[]; ip?: string }): void {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { findContainer, isRunning, updateContainer } = require('./container-store') as typeof import('./container-store');
   const net = resolveNetworkRef(netRef);
   const rec = findContainer(containerRef);
   const user = net !== DEFAULT_NETWORK;
@@ -234,8 +232,6 @@ export function disconnectNetwork(netRef: string, containerRef: string, force = 
 }
 
 function disconnectLocked(netRef: string, containerRef: string, force: boolean): void {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { findContainer, isRunning, updateContainer } = require('./container-store') as typeof import('./container-store');
   let net: NetworkDef;
   try {
     net = resolveNetworkRef(netRef);
@@ -270,8 +266,6 @@ function disconnectLocked(netRef: string, containerRef: string, force: boolean):
 /** --link NAME[:ALIAS] on the default bridge: hosts lines for the linked containers' addresses. */
 export function resolveLinks(rec: ContainerRecord): { ip: string; names: string[] }[] {
   if (!rec.network.links.length) return [];
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { findContainer } = require('./container-store') as typeof import('./container-store');
   return rec.network.links.map((l) => {
     const [name, alias] = l.split(':');
     const other = findContainer(name);
@@ -301,8 +295,6 @@ export function releaseContainerNetwork(id: string): void {
 /** At create: the record's network part from the flags (and -P from the image's EXPOSE); resolves container:NAME. */
 export function networkRecordFor(opts: RunOptions, image: ImageConfig): ContainerNetwork {
   if (opts.network.startsWith('container:')) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { findContainer, isRunning } = require('./container-store') as typeof import('./container-store');
     const other = findContainer(opts.network.slice('container:'.length));
     if (!isRunning(other)) throw new UserError(`cannot join network of a non running container: ${other.name}`, 125);
     opts.networkNsPath = `/proc/${other.state.Pid}/ns/net`;
