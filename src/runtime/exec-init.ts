@@ -10,7 +10,7 @@
  *
  * Everything here is synchronous, on Node's main thread (see namespaces.ts for why).
  */
-import { closeSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { setTraceSink, traceNote } from '../sys/trace';
 import { CLONE, SIGNALS } from '../sys/constants';
 import { chdir, chroot, fchdir, setns, setPdeathsig, unshare } from '../sys/libc';
@@ -79,7 +79,7 @@ function joinNamespacesOf(pid: number): void {
         theirs = statSync(path);
         ours = statSync(`/proc/self/ns/${name}`);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !statSafe(`/proc/${pid}`)) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(`/proc/${pid}`)) {
           throw new UserError(`the container's process ${pid} is gone: the container is not running`, 1);
         }
         continue; // this kernel does not have that namespace type
@@ -111,14 +111,5 @@ function joinNamespacesOf(pid: number): void {
   } finally {
     for (const ns of toJoin) closeSync(ns.fd);
     if (rootFd !== -1) closeSync(rootFd);
-  }
-}
-
-function statSafe(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
