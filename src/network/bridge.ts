@@ -83,12 +83,12 @@ function addRulesOf(bridge: string, b: HostNetState['bridges'][string], freshCha
 function reinstallRules(s: HostNetState): void {
   traceNote(`network: rules of version ${s.rulesVersion ?? 1} on the host; reinstalling version ${fw.RULES_VERSION}`);
   for (const [bridge, b] of Object.entries(s.bridges)) if (b.rules) fw.removeBridgeRules({ bridge, subnet: b.subnet, internal: b.internal });
-  for (const l of s.leases) for (const d of l.dnat) fw.removeDnat(d);
+  for (const l of s.leases) fw.removeDnats(l.dnat);
   fw.removeBase();
   const fresh = fw.installBase();
   s.rulesVersion = fw.RULES_VERSION;
   for (const [bridge, b] of Object.entries(s.bridges)) if (b.rules) addRulesOf(bridge, b, fresh);
-  for (const l of s.leases) for (const d of l.dnat) fw.addDnat(d);
+  for (const l of s.leases) fw.addDnats(l.dnat);
 }
 
 /** Our rules for a bridge go, and route_localnet is set back (a user network's bridge stays). */
@@ -189,7 +189,7 @@ export function ensureUserBridge(net: NetworkDef): void {
 
 /** Undo one lease: its DNAT rules, its host veth, the lease itself. */
 function dropLease(s: HostNetState, lease: Lease): void {
-  for (const d of lease.dnat) fw.removeDnat(d);
+  fw.removeDnats(lease.dnat);
   if (linkExists(lease.hostVeth)) runCommand(['ip', 'link', 'del', lease.hostVeth], { allowFailure: true });
   s.leases = s.leases.filter((l) => l !== lease);
 }
@@ -269,7 +269,7 @@ export function attachContainer(req: AttachRequest): Endpoint {
         if (l) l.dnat = dnat;
       });
     }
-    for (const d of dnat) fw.addDnat(d);
+    fw.addDnats(dnat);
     return { network: req.net.name, bridge: req.net.bridge, ip: lease.ip, prefixLen: subnet.prefix, gateway: req.net.gateway, mac, hostVeth, ports };
   } catch (err) {
     if (req.extra) releaseEndpoint(req.root, req.containerId, hostVeth);

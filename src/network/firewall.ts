@@ -54,13 +54,15 @@ export function useFirewall(kind: FirewallKind): void {
 export function detectFirewall(): FirewallInfo {
   if (detected) return detected;
   const forced = process.env.MINI_RUN_FIREWALL;
-  const ipt = tryRun(['iptables', '--version']);
-  const nft = tryRun(['nft', '--version']);
-  if (forced === 'none') detected = { kind: 'none', detail: 'disabled by MINI_RUN_FIREWALL=none' };
-  else if (ipt !== null && forced !== 'nft') {
+  if (forced === 'none') return (detected = { kind: 'none', detail: 'disabled by MINI_RUN_FIREWALL=none' });
+  // (each --version is a process: nft is asked only when iptables is not to be used)
+  const ipt = forced === 'nft' ? null : tryRun(['iptables', '--version']);
+  if (ipt !== null) {
     const kind: FirewallKind = ipt.includes('nf_tables') ? 'iptables-nft' : 'iptables-legacy';
-    detected = { kind, detail: ipt.trim() };
-  } else if (nft !== null) detected = { kind: 'nft', detail: nft.trim() };
+    return (detected = { kind, detail: ipt.trim() });
+  }
+  const nft = tryRun(['nft', '--version']);
+  if (nft !== null) detected = { kind: 'nft', detail: nft.trim() };
   else detected = { kind: 'none', detail: 'no iptables or nft command found: no NAT, no published ports from other hosts' };
   return detected;
 }
@@ -301,25 +303,34 @@ export function removeBridgeRules(r: BridgeRules): void {
   for (const [table, chain, args] of bridgeRuleArgs(r)) ipt(['-t', table, '-D', chain, ...args], true);
 }
 
-export function addDnat(d: Dnat): void {
+/**
+ * A container's published ports. Several go in one iptables-restore (all or nothing); if that
+ * fails, one command at a time, so the error names the rule that failed.
+ */
+export function addDnats(ds: Dnat[]): void {
   const fw = detectFirewall();
-  if (fw.kind === 'none') return;
+  if (fw.kind === 'none' || !ds.length) return;
   if (fw.kind === 'nft') {
-    const daddr = d.hostIp && d.hostIp !== '0.0.0.0' ? `ip daddr ${d.hostIp} ` : '';
-    nft(`add rule ip ${NFT_TABLE} published ${daddr}iifname != "${d.bridge}" ${d.proto} dport ${d.hostPort} dnat to ${d.dest}:${d.destPort} comment "${d.tag}"`);
+    nft(ds.map((d) => {
+      const daddr = d.hostIp && d.hostIp !== '0.0.0.0' ? `ip daddr ${d.hostIp} ` : '';
+      return `add rule ip ${NFT_TABLE} published ${daddr}iifname != "${d.bridge}" ${d.proto} dport ${d.hostPort} dnat to ${d.dest}:${d.destPort} comment "${d.tag}"`;
+    }).join('\n'));
     return;
   }
-  ipt(['-t', 'nat', '-A', CHAINS.dnat, ...dnatArgs(d)]);
+  if (ds.length > 1 && iptBatch(ds.map((d) => ['nat', ['-A', CHAINS.dnat, ...dnatArgs(d)]]))) return;
+  for (const d of ds) ipt(['-t', 'nat', '-A', CHAINS.dnat, ...dnatArgs(d)]);
 }
 
-export function removeDnat(d: Dnat): void {
+export function removeDnats(ds: Dnat[]): void {
   const fw = detectFirewall();
-  if (fw.kind === 'none') return;
+  if (fw.kind === 'none' || !ds.length) return;
   if (fw.kind === 'nft') {
-    for (const h of nftHandles('published', d.tag)) nft(`delete rule ip ${NFT_TABLE} published handle ${h}`, true);
+    // (a container's rules share one tag: listed once)
+    for (const tag of new Set(ds.map((d) => d.tag))) for (const h of nftHandles('published', tag)) nft(`delete rule ip ${NFT_TABLE} published handle ${h}`, true);
     return;
   }
-  ipt(['-t', 'nat', '-D', CHAINS.dnat, ...dnatArgs(d)], true);
+  if (ds.length > 1 && iptBatch(ds.map((d) => ['nat', ['-D', CHAINS.dnat, ...dnatArgs(d)]]))) return;
+  for (const d of ds) ipt(['-t', 'nat', '-D', CHAINS.dnat, ...dnatArgs(d)], true);
 }
 
 /** Lines of our own rules now on the host (for tests and `network` diagnostics). */
