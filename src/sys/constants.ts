@@ -136,12 +136,6 @@ export const CAPABILITIES: readonly string[] = [
   'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
 ];
 
-export function capabilityNumber(name: string): number {
-  const n = CAPABILITIES.indexOf(name);
-  if (n < 0) throw new Error(`unknown capability ${name}`);
-  return n;
-}
-
 /** Signals by name (x86_64). */
 export const SIGNALS: Record<string, number> = {
   SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8,

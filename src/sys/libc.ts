@@ -35,7 +35,6 @@ function bind() {
     mknod: c.func('int mknod(const char *path, uint32_t mode, uint64_t dev)') as Fn,
     lsetxattr: c.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as Fn,
     lgetxattr: c.func('long lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)') as Fn,
-    llistxattr: c.func('long llistxattr(const char *path, _Out_ void *list, size_t size)') as Fn,
     prctl: c.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)') as Fn,
     setgroups: c.func('int setgroups(size_t size, const uint32_t *list)') as Fn,
     setresuid: c.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)') as Fn,
@@ -52,7 +51,6 @@ function bind() {
     unlockpt: c.func('int unlockpt(int fd)') as Fn,
     ptsname_r: c.func('int ptsname_r(int fd, _Out_ char *buf, size_t len)') as Fn,
     umask: c.func('uint32_t umask(uint32_t mask)') as Fn,
-    getpid: c.func('int getpid(void)') as Fn,
     flock: c.func('int flock(int fd, int operation)') as Fn,
     pipe2: c.func('int pipe2(_Out_ int *fds, int flags)') as Fn,
   };
@@ -180,18 +178,6 @@ export function lgetxattr(path: string, name: string): Buffer | null {
   return buf.subarray(0, n);
 }
 
-/** llistxattr(2): names of all extended attributes of the file (not following symlinks). */
-export function llistxattr(path: string): string[] {
-  const buf = Buffer.alloc(65536);
-  const n = Number(libc().llistxattr(path, buf, buf.length));
-  if (n === -1) {
-    const errno = koffi.errno();
-    if (errno === 95 /* EOPNOTSUPP */) return [];
-    throw new SysError('llistxattr', q(path), errno);
-  }
-  return buf.subarray(0, n).toString('latin1').split('\0').filter((s) => s.length > 0);
-}
-
 // --------------------------------------------------------------- processes
 
 export function prctl(option: number, a2 = 0, a3 = 0, a4 = 0, a5 = 0, name = `${option}`): number {
@@ -212,10 +198,6 @@ export function dup2(oldfd: number, newfd: number): void {
 
 export function close(fd: number): void {
   check('close', `${fd}`, libc().close(fd));
-}
-
-export function getpid(): number {
-  return libc().getpid() as number;
 }
 
 /**
