@@ -70,30 +70,29 @@ export function writeHostNetState(s: HostNetState): void {
   writeFileAtomic(stateFile(), JSON.stringify(s, null, 2) + '\n', 0o600);
 }
 
-let depth = 0;
-let fd: number | null = null;
+/** The state of the outermost withNetLock of this process (while it runs). */
+let held: HostNetState | null = null;
 
-/** Run fn holding the network lock (re-entrant in one process; released by the kernel if we die). */
+/**
+ * Run fn holding the network lock (released by the kernel if we die). Re-entrant in one
+ * process: a nested call works on the same state, which the outermost call writes back.
+ */
 export function withNetLock<T>(fn: (s: HostNetState) => T): T {
-  if (depth === 0) {
-    mkdirSync(netRunDir(), { recursive: true, mode: 0o700 });
-    fd = openSync(join(netRunDir(), 'lock'), 'a');
-    flockExclusive(fd);
-  }
-  depth++;
+  if (held) return fn(held);
+  mkdirSync(netRunDir(), { recursive: true, mode: 0o700 });
+  const fd = openSync(join(netRunDir(), 'lock'), 'a');
   try {
+    flockExclusive(fd);
     const s = readHostNetState();
     // Rules already installed by another process are managed with the same packet filter.
     if (s.baseInstalled && s.firewall) useFirewall(s.firewall);
+    held = s;
     const r = fn(s);
     writeHostNetState(s);
     return r;
   } finally {
-    depth--;
-    if (depth === 0 && fd !== null) {
-      closeSync(fd);
-      fd = null;
-    }
+    held = null;
+    closeSync(fd);
   }
 }
 
