@@ -11,7 +11,7 @@ import { readImageRecord } from '../image/image-index';
 import { DOCKER_DEFAULT_CAPS } from '../runtime/capabilities';
 import { findContainer, isRunning, type ContainerRecord } from './container-store';
 import {
-  capabilityFacts, cgroupFacts, dnatRulePresent, hostInterfaceAddresses, hostListening, maskedPathFacts, namespaceFacts,
+  capabilityFacts, cgroupFacts, dnatRuleChecker, hostInterfaceAddresses, hostListening, maskedPathFacts, namespaceFacts,
   networkFacts, pidsByNamespace, ProcessGoneError, rootMountFact,
   type CgroupFacts, type MaskedPathFacts, type NamespaceFact, type NetworkFacts, type OverlayLayer, type RootMountFact,
 } from './live-facts';
@@ -50,7 +50,7 @@ export interface ExplainReport {
 }
 
 /** The record of a container that is running (or paused), or a one-line error like docker's. */
-export function runningContainer(ref: string): ContainerRecord {
+function runningContainer(ref: string): ContainerRecord {
   const rec = findContainer(ref); // "No such container: X", exit 1
   if (!isRunning(rec)) {
     throw new UserError(
@@ -79,10 +79,11 @@ function explainRecord(rec: ContainerRecord): ExplainReport {
   const bridges = [...new Set(net.interfaces.map((i) => i.peer?.bridge).filter((b): b is string => !!b))]
     .map((name) => ({ name, addresses: hostInterfaceAddresses(name) }));
   const ep = rec.network.endpoint;
+  const dnatRule = ep?.ports.length ? dnatRuleChecker() : () => null; // lists the rules once, for all ports
   const ports: PortFact[] = (ep?.ports ?? []).map((b) => ({
     ...b,
     hostListening: hostListening(b.proto, b.hostPort),
-    dnatRule: dnatRulePresent(b.proto, b.hostPort, ep!.ip, b.containerPort),
+    dnatRule: dnatRule(b.proto, b.hostPort, ep!.ip, b.containerPort),
   }));
   return {
     container: { id: rec.id, name: rec.name, image: rec.image, status: rec.state.Status, hostPid: pid, pidInside: nsPids[nsPids.length - 1] },

@@ -124,19 +124,22 @@ export function hostListening(proto: 'tcp' | 'udp', port: number): boolean {
 }
 
 /**
- * Does the host's packet filter hold a DNAT rule sending PROTO host port HOSTPORT to
- * DEST:DESTPORT? (mini-run's own chain MINI-RUN-DNAT, or its nft table `ip mini_run`.)
- * null = no packet filter in use, so there is nothing to look for.
+ * A check: does the host's packet filter hold a DNAT rule sending PROTO host port HOSTPORT to
+ * DEST:DESTPORT? (mini-run's own chain MINI-RUN-DNAT, or its nft table `ip mini_run`.) The
+ * rules are listed once, here (one iptables or nft process), however many ports are checked.
+ * The check answers null when no packet filter is in use, so there is nothing to look for.
  */
-export function dnatRulePresent(proto: 'tcp' | 'udp', hostPort: number, dest: string, destPort: number): boolean | null {
+export function dnatRuleChecker(): (proto: 'tcp' | 'udp', hostPort: number, dest: string, destPort: number) => boolean | null {
   const fw = detectFirewall();
-  if (fw.kind === 'none') return null;
-  if (fw.kind === 'nft') {
-    const r = runCommand(['nft', 'list', 'table', 'ip', 'mini_run'], { allowFailure: true });
-    return r.status === 0 && r.stdout.split('\n').some((l) => has(l, `${proto} dport ${hostPort}`) && has(l, `dnat to ${dest}:${destPort}`));
-  }
-  const r = runCommand(['iptables', '-w', '-t', 'nat', '-S', 'MINI-RUN-DNAT'], { allowFailure: true });
-  return r.status === 0 && r.stdout.split('\n').some((l) => has(l, `-p ${proto}`) && has(l, `--dport ${hostPort}`) && has(l, `--to-destination ${dest}:${destPort}`));
+  if (fw.kind === 'none') return () => null;
+  const nft = fw.kind === 'nft';
+  const r = nft
+    ? runCommand(['nft', 'list', 'table', 'ip', 'mini_run'], { allowFailure: true })
+    : runCommand(['iptables', '-w', '-t', 'nat', '-S', 'MINI-RUN-DNAT'], { allowFailure: true });
+  const rules = r.status === 0 ? r.stdout.split('\n') : [];
+  return (proto, hostPort, dest, destPort) => rules.some((l) => (nft
+    ? has(l, `${proto} dport ${hostPort}`) && has(l, `dnat to ${dest}:${destPort}`)
+    : has(l, `-p ${proto}`) && has(l, `--dport ${hostPort}`) && has(l, `--to-destination ${dest}:${destPort}`)));
 }
 
 /** `words` occurs in `line` as whole words (so port 80 does not match 8080). */
