@@ -14,7 +14,7 @@
  * `sh -c` script, each probe's output after a marker line), so `--probe` starts two
  * containers, not twenty, and the shell running the probes is the container's PID 1.
  */
-import { CAPABILITIES } from '../sys/constants';
+import { decodeCapabilityMask } from '../engine/live-facts';
 import type { EngineName } from './engines';
 
 export interface ProbeContext {
@@ -37,14 +37,9 @@ const lines = (raw: string) => raw.split('\n').map((l) => l.trim()).filter(Boole
 const onlyIn = (a: string[], b: string[]) => a.filter((x) => !b.includes(x));
 const sorted = (xs: string[]) => [...new Set(xs)].sort();
 
-/** "00000000a80425fb" → ["AUDIT_WRITE", "CHOWN", …] */
+/** "00000000a80425fb" → ["AUDIT_WRITE", "CHOWN", …] (an unknown bit N as "N"), sorted. */
 export function decodeCapabilities(hex: string): string[] {
-  const bits = BigInt('0x' + (hex.trim() || '0'));
-  const names: string[] = [];
-  for (let i = 0; i < 64; i++) {
-    if ((bits >> BigInt(i)) & 1n) names.push((CAPABILITIES[i] ?? `CAP_${i}`).replace(/^CAP_/, ''));
-  }
-  return names.sort();
+  return decodeCapabilityMask(hex.trim() || '0').map((n) => n.replace(/^(CAP|cap)_/, '')).sort();
 }
 
 /** The capabilities docker and mini-run grant but podman's default set (containers.conf) leaves out. */
