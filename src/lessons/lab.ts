@@ -13,10 +13,10 @@ import { findContainer } from '../engine/container-store';
 import { sweepStaleContainers } from '../engine/cleanup';
 
 /** The CLI's entry script (bin/mini-run), to run sub-commands with. */
-export const MINI_RUN_BIN = join(__dirname, '..', '..', 'bin', 'mini-run');
+const MINI_RUN_BIN = join(__dirname, '..', '..', 'bin', 'mini-run');
 
 /** The static chroot break-out built from native/chroot-escape.c (lessons 2 and 4). */
-export const CHROOT_ESCAPE = join(__dirname, '..', '..', 'native', 'build', 'chroot-escape');
+const CHROOT_ESCAPE = join(__dirname, '..', '..', 'native', 'build', 'chroot-escape');
 /** Where lessons mount it inside their containers. */
 export const ESCAPE_IN_CONTAINER = '/chroot-escape';
 /** The `-v` argument that puts it there, read-only. */
@@ -60,7 +60,8 @@ export class Lab {
 
   /** Start a detached container, hand it to `use`, and always remove it afterwards. */
   withContainer<T>(args: readonly string[], use: (c: CheckTarget) => T): T {
-    const c = this.start(`mr-lesson-tmp-${process.pid}-${++this.counter}`, args);
+    // A name of this process's own: no leftover to remove first (one `mini-run rm -f` less).
+    const c = this.launch(`mr-lesson-tmp-${process.pid}-${++this.counter}`, args);
     try {
       return use(c);
     } finally {
@@ -71,6 +72,10 @@ export class Lab {
   /** `mini-run run -d --name NAME ARGS…`; throws with mini-run's own message if it fails. */
   start(name: string, args: readonly string[]): CheckTarget {
     this.mr(['rm', '-f', name]); // a leftover of an earlier, interrupted lesson
+    return this.launch(name, args);
+  }
+
+  private launch(name: string, args: readonly string[]): CheckTarget {
     const r = this.mr(['run', '-d', '--name', name, ...args]);
     if (r.status !== 0) throw new Error(`could not start the lesson's container: ${r.stderr.trim()}`);
     this.started.add(name);
