@@ -219,9 +219,10 @@ function onPath(cmd: string): string | null {
 function checkTools(): Check {
   const essential = ['ip', 'nsenter'];
   const optional = ['ps'];
-  const missing = essential.filter((c) => !onPath(c));
-  const missingOpt = optional.filter((c) => !onPath(c));
-  const detail = [...essential, ...optional].map((c) => `${c} ${onPath(c) ? 'ok' : 'MISSING'}`).join(', ');
+  const found = new Set([...essential, ...optional].filter((c) => onPath(c)));
+  const missing = essential.filter((c) => !found.has(c));
+  const missingOpt = optional.filter((c) => !found.has(c));
+  const detail = [...essential, ...optional].map((c) => `${c} ${found.has(c) ? 'ok' : 'MISSING'}`).join(', ');
   if (missing.length) return { status: 'FAIL', name: 'tools', detail, fix: 'apt-get install iproute2 util-linux (ip sets up container networks, nsenter enters them)' };
   if (missingOpt.length) return { status: 'warn', name: 'tools', detail, fix: 'apt-get install procps (`mini-run top` runs ps)' };
   return { status: 'ok', name: 'tools', detail };
