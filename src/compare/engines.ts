@@ -17,7 +17,7 @@ import { DEFAULT_SUBNET } from '../network/bridge';
 import { withNetLock } from '../network/host-state';
 
 export type EngineName = 'docker' | 'podman';
-export const ENGINES: readonly EngineName[] = ['docker', 'podman'];
+const ENGINES: readonly EngineName[] = ['docker', 'podman'];
 
 /** What a finished `run` printed and how it exited. */
 export interface Captured { stdout: string; stderr: string; status: number }
@@ -46,7 +46,7 @@ function quiet(argv: string[], timeoutMs = 15_000): { status: number; stdout: st
  * daemon, or the daemon may be stopped): `docker info` must succeed, which needs the daemon.
  * podman has no daemon: the binary itself runs containers.
  */
-export function engineAvailable(name: EngineName): boolean {
+function engineAvailable(name: EngineName): boolean {
   const r = name === 'docker' ? quiet(['docker', 'info', '--format', '{{.ServerVersion}}']) : quiet(['podman', 'version', '--format', '{{.Client.Version}}']);
   return r !== null && r.status === 0;
 }
@@ -110,7 +110,7 @@ export function podmanUlimitFlags(): string[] {
 }
 
 /** "10.88.0.0/16" → [first, last] address as numbers. */
-export function cidrRange(cidr: string): [number, number] | null {
+function cidrRange(cidr: string): [number, number] | null {
   const m = cidr.trim().match(/^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/);
   if (!m) return null;
   const ip = ((+m[1] << 24) | (+m[2] << 16) | (+m[3] << 8) | +m[4]) >>> 0;

@@ -39,7 +39,7 @@ export function verdict(r: ProbeResult): string {
   return 'different';
 }
 
-export function reasonText(r: ProbeResult): string {
+function reasonText(r: ProbeResult): string {
   if (r.same) return '';
   return r.reason ?? 'unexplained: not a difference mini-run knows about';
 }

@@ -30,7 +30,7 @@ export * from './live-facts-net';
 // ------------------------------------------------------------------------- namespaces
 
 export type NsType = 'mnt' | 'uts' | 'ipc' | 'pid' | 'net' | 'cgroup' | 'user' | 'time';
-export const NS_TYPES: readonly NsType[] = ['mnt', 'uts', 'ipc', 'pid', 'net', 'cgroup', 'user', 'time'];
+const NS_TYPES: readonly NsType[] = ['mnt', 'uts', 'ipc', 'pid', 'net', 'cgroup', 'user', 'time'];
 
 export interface NamespaceFact {
   type: NsType;

@@ -21,7 +21,7 @@ export interface LessonRunOptions {
 export class QuitLesson extends Error {}
 
 /** The name of the container a lesson starts for its exercise. */
-export function exerciseContainerName(lesson: Lesson): string {
+function exerciseContainerName(lesson: Lesson): string {
   return `mr-lesson-${lesson.slug}`;
 }
 
@@ -92,7 +92,7 @@ export function formatCheck(lesson: Lesson, r: CheckResult): string {
  * Run the lesson's command with --trace and keep the lines it is about. Paths under the state
  * root and container ids are shortened so the calls themselves stand out.
  */
-export function traceLines(lab: Lab, runArgs: readonly string[], show: RegExp): string[] {
+function traceLines(lab: Lab, runArgs: readonly string[], show: RegExp): string[] {
   const r = lab.mr(['--trace', 'run', '--rm', ...runArgs]);
   const root = stateRoot();
   const lines = r.stderr.split('\n')
@@ -110,7 +110,7 @@ export function traceLines(lab: Lab, runArgs: readonly string[], show: RegExp): 
  * another. Command lines (`$ …`) too long for a column are listed in full above the table and
  * stand in it as `$ [1]`, `$ [2]`…, so they stay easy to read and retype.
  */
-export function renderColumns(columns: readonly Column[], width: number): string {
+function renderColumns(columns: readonly Column[], width: number): string {
   const gap = ' │ ';
   const colWidth = Math.floor((width - gap.length * (columns.length - 1)) / columns.length);
   if (colWidth < 28) {
