@@ -1,7 +1,8 @@
-// Shared pieces of the benchmarks: removing a scratch directory safely, and cleaning up on
-// exit or on Ctrl-C.
+// Shared pieces of the benchmarks: the command line, removing a scratch directory safely, and
+// cleaning up on exit or on Ctrl-C.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 /**
  * Remove `scratch`. Never rm -rf through a mount: if something is still mounted under it (a
@@ -36,4 +37,39 @@ export function cleanupOnExit(label, cleanup) {
       process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 })[sig]);
     });
   }
+}
+
+/**
+ * The benches' command line: `--NAME VALUE` or `--NAME=VALUE` for each option in `defaults`
+ * (a boolean default makes it a flag; a number must be a positive integer; a string is a path,
+ * resolved), -h/--help prints `usageText`. A wrong argument prints it with the reason, exit 2.
+ */
+export function parseArgs(argv, label, usageText, defaults) {
+  const usage = (err) => {
+    if (err) {
+      console.error(`${label}: ${err}\n${usageText}`);
+      process.exit(2);
+    }
+    console.log(usageText);
+    process.exit(0);
+  };
+  const o = { ...defaults };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-h' || a === '--help') usage();
+    const key = a.startsWith('--') ? a.slice(2).split('=')[0] : '';
+    if (!Object.hasOwn(defaults, key)) usage(`unknown argument: ${a}`);
+    if (typeof defaults[key] === 'boolean') {
+      if (a.includes('=')) usage(`unknown argument: ${a}`);
+      o[key] = true;
+      continue;
+    }
+    const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+    if (v === undefined) usage(`${a} needs a value`);
+    o[key] = typeof defaults[key] === 'number' ? Number(v) : resolve(v);
+  }
+  for (const [key, d] of Object.entries(defaults)) {
+    if (typeof d === 'number' && (!Number.isInteger(o[key]) || o[key] < 1)) usage(`--${key} must be a positive integer`);
+  }
+  return o;
 }

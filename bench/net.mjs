@@ -41,44 +41,14 @@ import * as net from 'node:net';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanupOnExit, removeScratch } from './lib.mjs';
+import { cleanupOnExit, parseArgs, removeScratch } from './lib.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET = 0.5;
 
-function parseArgs(argv) {
-  const o = { runs: 7, mb: 200, json: false, proxy: false, bin: join(REPO, 'bin', 'mini-run') };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => {
-      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      if (v === undefined) usage(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--json') o.json = true;
-    else if (a === '--proxy') o.proxy = true;
-    else if (a === '--runs' || a.startsWith('--runs=')) o.runs = Number(val());
-    else if (a === '--mb' || a.startsWith('--mb=')) o.mb = Number(val());
-    else if (a === '--bin' || a.startsWith('--bin=')) o.bin = resolve(val());
-    else if (a === '-h' || a === '--help') usage();
-    else usage(`unknown argument: ${a}`);
-  }
-  if (!Number.isInteger(o.runs) || o.runs < 1) usage('--runs must be a positive integer');
-  if (!Number.isInteger(o.mb) || o.mb < 1) usage('--mb must be a positive integer');
-  return o;
-}
-
-function usage(err) {
-  const text = 'usage: node bench/net.mjs [--runs N (default 7)] [--mb M (default 200)] [--proxy] [--json] [--bin path/to/mini-run]';
-  if (err) {
-    console.error(`net bench: ${err}\n${text}`);
-    process.exit(2);
-  }
-  console.log(text);
-  process.exit(0);
-}
-
-const opts = parseArgs(process.argv.slice(2));
+const opts = parseArgs(process.argv.slice(2), 'net bench',
+  'usage: node bench/net.mjs [--runs N (default 7)] [--mb M (default 200)] [--proxy] [--json] [--bin path/to/mini-run]',
+  { runs: 7, mb: 200, json: false, proxy: false, bin: join(REPO, 'bin', 'mini-run') });
 const log = (...a) => (opts.json ? console.error(...a) : console.log(...a));
 const BYTES = opts.mb * 1024 * 1024;
 const node = process.execPath;

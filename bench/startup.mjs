@@ -27,42 +27,14 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { cleanupOnExit, removeScratch } from './lib.mjs';
+import { cleanupOnExit, parseArgs, removeScratch } from './lib.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET_RATIO = 1.5;
 
-// ---------------------------------------------------------------------------------------- args
-function parseArgs(argv) {
-  const o = { runs: 20, json: false, bin: join(REPO, 'bin', 'mini-run') };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => {
-      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      if (v === undefined) usage(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--json') o.json = true;
-    else if (a === '--runs' || a.startsWith('--runs=')) o.runs = Number(val());
-    else if (a === '--bin' || a.startsWith('--bin=')) o.bin = resolve(val());
-    else if (a === '-h' || a === '--help') usage();
-    else usage(`unknown argument: ${a}`);
-  }
-  if (!Number.isInteger(o.runs) || o.runs < 1) usage('--runs must be a positive integer');
-  return o;
-}
-
-function usage(err) {
-  const text = 'usage: node bench/startup.mjs [--runs N (default 20)] [--json] [--bin path/to/mini-run]';
-  if (err) {
-    console.error(`startup bench: ${err}\n${text}`);
-    process.exit(2);
-  }
-  console.log(text);
-  process.exit(0);
-}
-
-const opts = parseArgs(process.argv.slice(2));
+const opts = parseArgs(process.argv.slice(2), 'startup bench',
+  'usage: node bench/startup.mjs [--runs N (default 20)] [--json] [--bin path/to/mini-run]',
+  { runs: 20, json: false, bin: join(REPO, 'bin', 'mini-run') });
 // With --json, stdout carries only the JSON document; progress goes to stderr.
 const log = (...a) => (opts.json ? console.error(...a) : console.log(...a));
 
