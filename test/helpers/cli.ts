@@ -110,13 +110,33 @@ export function leaksFor(root: string): string[] {
   ];
 }
 
+/** The ids of the containers `root` holds records of. */
+export function containerIds(root: string): string[] {
+  const dir = join(root, 'containers');
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+/** The bridge names of `root`'s user networks (ROOT/network/networks.json). */
+export function networkBridges(root: string): string[] {
+  const file = join(root, 'network', 'networks.json');
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')).map((n: { Bridge: string }) => n.Bridge) : [];
+}
+
 /**
  * End of a test file: remove every container left in `root` the way a user would (`rm -f`),
  * then return what the host still holds for it (must be nothing) and remove the root.
  */
 export function removeAllContainers(root: string): string[] {
-  const dir = join(root, 'containers');
-  const ids = existsSync(dir) ? readdirSync(dir) : [];
+  const ids = containerIds(root);
   if (ids.length) mr(root, ['rm', '-f', ...ids]);
   return leaksFor(root);
+}
+
+/** Wait until `cond()` holds (checked every 50 ms); throw after `ms`. */
+export async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -7,21 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, mr, removeRoot, tempRoot, removeAllContainers } from '../helpers/cli';
+import { BIN, mr, removeRoot, tempRoot, removeAllContainers, until } from '../helpers/cli';
 
 let root: string;
 const IMG = 'mini-run/busybox';
 const m = (...args: string[]) => mr(root, args);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const inspect = (name: string, tpl: string) => m('inspect', '-f', tpl, name).stdout.trim();
-
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await sleep(50);
-  }
-}
 
 function ppidOf(pid: number): number {
   return Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);

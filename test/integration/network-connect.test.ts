@@ -3,10 +3,7 @@
  * the other network's lease state, its names in that network's DNS) and `--ip-range`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
+import { containerIds, leaksFor, mr, networkBridges, removeRoot, tempRoot } from '../helpers/cli';
 import { leases, leasesOf, sh } from '../helpers/network';
 
 let root: string;
@@ -21,11 +18,10 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  const ids = existsSync(join(root, 'containers')) ? readdirSync(join(root, 'containers')) : [];
+  const ids = containerIds(root);
   // This file's own host objects: its networks' bridges and its containers' veths (other test
   // runs may share the host, so the check is not "no mr- link at all").
-  const netFile = join(root, 'network', 'networks.json');
-  const bridges: string[] = existsSync(netFile) ? JSON.parse(readFileSync(netFile, 'utf8')).map((n: { Bridge: string }) => n.Bridge) : [];
+  const bridges = networkBridges(root);
   if (ids.length) m('rm', '-f', ...ids);
   for (const n of ['cfront', 'cback', 'crange', 'crange2', 'ckeep']) m('network', 'rm', n);
   expect(myLeases()).toEqual([]);

@@ -3,10 +3,7 @@
  * over a shared --network-alias), --internal, and network rm/prune — and the host given back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
+import { containerIds, leaksFor, mr, networkBridges, removeRoot, tempRoot } from '../helpers/cli';
 import { leasesOf, rulesMentioning, sh } from '../helpers/network';
 
 let root: string;
@@ -20,10 +17,9 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  const ids = existsSync(join(root, 'containers')) ? readdirSync(join(root, 'containers')) : [];
+  const ids = containerIds(root);
   // This file's own bridges (other test runs may have theirs on the host right now).
-  const netFile = join(root, 'network', 'networks.json');
-  const bridges: string[] = existsSync(netFile) ? JSON.parse(readFileSync(netFile, 'utf8')).map((n: { Bridge: string }) => n.Bridge) : [];
+  const bridges = networkBridges(root);
   if (ids.length) m('rm', '-f', ...ids);
   for (const n of ['appnet', 'secret', 'fixed']) m('network', 'rm', n);
   expect(myLeases()).toEqual([]);

@@ -13,7 +13,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as net from 'node:net';
 import * as dgram from 'node:dgram';
 import { join, resolve } from 'node:path';
-import { BIN, leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
+import { BIN, leaksFor, mr, removeRoot, tempRoot, until } from '../helpers/cli';
 import { leases, sh } from '../helpers/network';
 
 let root: string;
@@ -21,15 +21,6 @@ const IMG = 'mini-run/busybox';
 const m = (...args: string[]) => mr(root, args);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const inspect = (name: string, tpl: string) => m('inspect', '-f', tpl, name).stdout.trim();
-
-
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await sleep(50);
-  }
-}
 
 /** A TCP/UDP port nobody listens on right now. */
 function freePort(): Promise<number> {
