@@ -49,7 +49,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const deadline = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 export { containerPipes, closePipes, type ContainerPipes } from './pipes';
-import { containerPipes, type ContainerPipes } from './pipes';
+import { closePipes, containerPipes, type ContainerPipes } from './pipes';
 
 export class Supervisor {
   private backoff = 0;
@@ -146,7 +146,7 @@ export class Supervisor {
       }, pending);
     } catch (err) {
       networking.detach();
-      for (const p of [outPipe, errPipe, inPipe]) if (p) { closeQuietly(p.read); closeQuietly(p.write); }
+      closePipes(pipes);
       server?.error((err as Error).message, err instanceof UserError ? err.exitCode : 125);
       server?.close();
       log.close();
