@@ -12,7 +12,6 @@
  */
 import { closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SIGNALS } from '../sys/constants';
 import { pidfdGetfd, setWinsize } from '../sys/libc';
 import { traceFd, traceNote } from '../sys/trace';
 import { parseSpec, hasNamespace, type RuntimeSpec } from './spec';
@@ -20,7 +19,7 @@ import { openCgroup, type Cgroup } from './cgroups';
 import { UserError } from '../errors';
 import { TerminalRelay } from './terminal';
 import { forwardSignals } from './signals';
-import { checkProgramStarted, spawnInit, type PendingInit, type StdioTarget } from './spawn-init';
+import { checkProgramStarted, exitStatus, spawnInit, type PendingInit, type StdioTarget } from './spawn-init';
 
 export { spawnInit, type PendingInit, type InitOptions, type StdioTarget } from './spawn-init';
 
@@ -112,8 +111,7 @@ export async function startContainer(bundle: string, containerId: string, plan: 
       if (relay) await relay.finish();
       const oomKilled = safeOom(cgroup);
       cgroup.destroy();
-      const sigNum = signal ? SIGNALS[signal] ?? 9 : 0;
-      const exitCode = signal ? 128 + sigNum : code ?? 125;
+      const exitCode = exitStatus({ code, signal });
       traceNote(`PID ${pid} exited: ${signal ? `killed by ${signal}` : `status ${code}`}${oomKilled ? ' (OOM-killed)' : ''}`);
       return { exitCode, signal, oomKilled };
     })();

@@ -18,13 +18,13 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { closeSync, constants as fsc, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { CLONE, SIGNALS } from '../sys/constants';
+import { CLONE } from '../sys/constants';
 import { openat2, pidfdGetfd, RESOLVE, setns, setWinsize } from '../sys/libc';
 import { SysError } from '../sys/errors';
 import { traceFd, traceNote } from '../sys/trace';
 import type { Process } from './spec';
 import type { ParentSyncSocket } from './sync-socket';
-import { checkProgramStarted, watchChild, type ChildExit } from './spawn-init';
+import { checkProgramStarted, exitStatus, watchChild, type ChildExit } from './spawn-init';
 import type { Cgroup } from './cgroups';
 import { TerminalRelay } from './terminal';
 import { forwardSignals } from './signals';
@@ -177,7 +177,7 @@ export async function execInContainer(target: ExecTarget, proc: Process, plan: E
       const { code, signal } = await exited;
       forwarding?.stop();
       if (relay) await relay.finish();
-      const exitCode = signal ? 128 + (SIGNALS[signal] ?? 9) : code ?? 125;
+      const exitCode = exitStatus({ code, signal });
       traceNote(`PID ${pid} exited: ${signal ? `killed by ${signal}` : `status ${code}`}`);
       return { exitCode, signal };
     })();

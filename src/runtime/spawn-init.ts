@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLONE } from '../sys/constants';
+import { CLONE, SIGNALS } from '../sys/constants';
 import { setns, unshare } from '../sys/libc';
 import { traceFd, traceNote } from '../sys/trace';
 import { UserError } from '../errors';
@@ -82,6 +82,11 @@ export function spawnInit(o: InitOptions): PendingInit {
 export interface ChildExit {
   code: number | null;
   signal: NodeJS.Signals | null;
+}
+
+/** The exit code a shell (and docker) reports: the status, or 128 + the signal's number if killed. */
+export function exitStatus({ code, signal }: ChildExit): number {
+  return signal ? 128 + (SIGNALS[signal] ?? 9) : code ?? 125;
 }
 
 /** The parent's handles on a spawned init or exec-init: its exit, its sync socket (fd 3), and a way to give up on it. */
