@@ -58,10 +58,10 @@ export function spawnInit(o: InitOptions): PendingInit {
     // unshare(CLONE_NEWPID) changes where our *next child* goes, not us. Save our own PID
     // namespace first: we must come back to it, or every later child would land in there too.
     hostPidNs = openSync('/proc/self/ns/pid', 'r');
-    unshare(CLONE.NEWPID);
   }
   let child: ChildProcess;
   try {
+    if (o.newPidNamespace) unshare(CLONE.NEWPID);
     child = spawn(process.execPath, [INIT_SCRIPT], {
       stdio,
       env: {}, // the program's environment comes from config.json, not from us
