@@ -13,15 +13,16 @@ import { withStateLock } from '../lock';
 import { paths } from '../paths';
 import {
   containerDirAge, isAlive, listContainerIds, loadContainer, removeContainerDir, saveContainer,
+  type ContainerRecord,
 } from './container-store';
 import { keepConnectionsForNextStart, sweepNetworkQuietly } from './network';
 
 /** Finalize one container whose supervisor is gone: no processes, no cgroup; record it exited (or remove it with --rm). */
-export function finalizeOrphan(id: string): void {
+function finalizeOrphan(rec: ContainerRecord): void {
+  const id = rec.id;
   openCgroup(id).destroy();
   detachMountsUnder(paths.container(id)); // only `--mount-ns host` leaves any
 
-  const rec = loadContainer(id);
   if (rec.hostConfig.AutoRemove) {
     removeContainerDir(id);
     return;
@@ -64,7 +65,7 @@ export function sweepStaleContainers(): string[] {
       }
       if ((rec.state.Status === 'running' || rec.state.Status === 'created' || rec.state.Status === 'removing') && rec.monitor && !isAlive(rec.monitor)) {
         traceNote(`container ${id.slice(0, 12)}: its supervisor (PID ${rec.monitor.pid}) is gone; cleaning up`);
-        finalizeOrphan(id);
+        finalizeOrphan(rec);
         cleaned.push(id);
       }
     }

@@ -2,7 +2,7 @@
  * `mini-run run` in the foreground: resolve the image, create the container (directory,
  * /etc files, config.json, record), start it through the runtime, wait, clean up.
  */
-import { closeSync, existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
 import { paths } from '../paths';
@@ -12,20 +12,21 @@ import type { PendingInit } from '../runtime/container';
 import { Supervisor, type ContainerPipes } from '../shim/supervisor';
 import { checkRunnable, startInitEarly, abandonEarly, type EarlyInit } from './run-start';
 import { startDetached } from './lifecycle';
-import { openCgroup } from '../runtime/cgroups';
 import { findImage, imageConfig, layerDirs, layerShortLinks, ensureBuiltinImage, familiarName, type ImageRecord } from '../image/store';
-const BUILTIN_IMAGE = 'mini-run/busybox';
 import type { RunOptions } from './run-options';
 import { buildSpec } from './spec-builder';
 import { writeEtcFiles } from './etc-files';
 import { newContainerId, generateName, validName } from './names';
 import {
-  listContainers, saveContainer, removeContainerDir, processStartTime, loadContainer, updateContainer, type ContainerRecord,
+  listContainers, saveContainer, removeContainerDir, processStartTime, type ContainerRecord,
 } from './container-store';
 import { sweepStaleContainers } from './cleanup';
 import { networkRecordFor } from './network';
 import { prepareMounts, removeAnonymousVolumes, toOciMounts } from './volumes';
 import type { MountPoint } from '../volume/mount-point';
+
+/** image/builtin.ts's BUILTIN_IMAGE, not imported from there: that module loads the archive code. */
+const BUILTIN_IMAGE = 'mini-run/busybox';
 
 async function resolveImage(ref: string, pull: RunOptions['pull'] = 'missing', onEvent?: RunOptions['onPullEvent']): Promise<ImageRecord> {
   const builtin = familiarName(ref.includes(':') ? ref : `${ref}:latest`) === `${BUILTIN_IMAGE}:latest` || ref === BUILTIN_IMAGE;

@@ -4,22 +4,8 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../../errors';
+import { forEachRef as forEach } from '../args';
 import { RUN_FLAGS, toRunOptions } from './run';
-
-/** Run `fn` for every name given; report failures one line each (docker's style), exit 1 if any. */
-async function forEach(refs: string[], fn: (ref: string) => Promise<void> | void): Promise<void> {
-  let failed = false;
-  for (const ref of refs) {
-    try {
-      await fn(ref);
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-      process.stderr.write(`mini-run: ${e.message}\n`);
-      failed = true;
-    }
-  }
-  if (failed) process.exitCode = 1;
-}
 
 const createCommand: CommandModule<object, any> = {
   command: 'create <image>',

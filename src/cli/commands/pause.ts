@@ -6,22 +6,16 @@
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../errors';
 import { SysError } from '../../sys/errors';
+import { forEachRef } from '../args';
 
 type Args = { containers: string[] };
 
-async function forEach(refs: string[], action: (ref: string) => unknown): Promise<void> {
-  let failed = false;
-  for (const ref of refs) {
-    try {
-      action(ref);
-      process.stdout.write(`${ref}\n`);
-    } catch (e) {
-      if (!(e instanceof UserError) && !(e instanceof SysError)) throw e;
-      process.stderr.write(`mini-run: ${e.message}\n`);
-      failed = true;
-    }
-  }
-  if (failed) process.exitCode = 1;
+/** Each name printed once done; a SysError (the freezer refused) is a failure of that one too. */
+function forEach(refs: string[], action: (ref: string) => unknown): Promise<void> {
+  return forEachRef(refs, (ref) => {
+    action(ref);
+    process.stdout.write(`${ref}\n`);
+  }, (e) => e instanceof UserError || e instanceof SysError);
 }
 
 export const pauseCommand: CommandModule<object, Args> = {
