@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../errors';
+import { shellLine } from '../sys/trace';
 import { stateRoot } from '../paths';
 import { DEFAULT_SUBNET } from '../network/bridge';
 import { withNetLock } from '../network/host-state';
@@ -284,5 +285,5 @@ export function capture(argv: string[]): Promise<Captured> {
 /** For display: argv as a shell line, without the node binary and mini-run's path. */
 export function shownCommand(argv: string[]): string {
   const words = argv[0] === process.execPath ? ['mini-run', ...argv.slice(2)] : argv;
-  return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return shellLine(words);
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { stateRoot } from '../paths';
 import type { CheckTarget } from './lesson';
 import { UserError } from '../errors';
+import { shellLine } from '../sys/trace';
 import { findContainer } from '../engine/container-store';
 import { sweepStaleContainers } from '../engine/cleanup';
 
@@ -50,7 +51,7 @@ export class Lab {
   /** `mini-run run --rm ARGS…`: the command line and what it printed, for a column. */
   run(args: readonly string[]): string {
     const r = this.mr(['run', '--rm', ...args]);
-    return `$ ${commandLine(['mini-run', 'run', '--rm', ...args])}\n${r.stdout}${r.stderr}`;
+    return `$ ${shellLine(['mini-run', 'run', '--rm', ...args])}\n${r.stdout}${r.stderr}`;
   }
 
   /** A host shell command: the command line and what it printed, for a column. */
@@ -127,9 +128,4 @@ export function readHostFile(path: string): string {
   } catch {
     return '';
   }
-}
-
-/** Quote words for display the way a shell would need them. */
-export function commandLine(words: readonly string[]): string {
-  return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
 }

@@ -6,7 +6,8 @@
 import { readSync } from 'node:fs';
 import { stateRoot } from '../paths';
 import type { CheckResult, CheckTarget, Column, Lesson } from './lesson';
-import { commandLine, type Lab } from './lab';
+import type { Lab } from './lab';
+import { shellLine } from '../sys/trace';
 
 export interface LessonRunOptions {
   /** Wait for Enter between steps, and open a shell for the exercise. */
@@ -38,7 +39,7 @@ export function runLesson(lesson: Lesson, number: number, lab: Lab, opts: Lesson
 
   step(2, 'What mini-run calls for it (from --trace)');
   const traced = withImage(lesson.calls.run, lab.image);
-  write(`$ ${commandLine(['mini-run', '--trace', 'run', '--rm', ...traced])}\n`);
+  write(`$ ${shellLine(['mini-run', '--trace', 'run', '--rm', ...traced])}\n`);
   write(traceLines(lab, traced, lesson.calls.show).join('\n') + '\n\n');
   write(wrap(lesson.calls.note, Math.min(opts.width, 100)) + '\n');
   pause();
@@ -52,7 +53,7 @@ export function runLesson(lesson: Lesson, number: number, lab: Lab, opts: Lesson
   step(4, 'Exercise');
   const name = exerciseContainerName(lesson);
   const exerciseArgs = withImage(lesson.exercise.run, lab.image);
-  write(`$ ${commandLine(['mini-run', 'run', '-d', '--name', name, ...exerciseArgs])}\n`);
+  write(`$ ${shellLine(['mini-run', 'run', '-d', '--name', name, ...exerciseArgs])}\n`);
   const target = lab.start(name, exerciseArgs);
   try {
     write(`Try this inside it${opts.interactive ? ' (the shell below; `exit` when done)' : ` (mini-run exec -it ${name} sh)`}:\n`);
@@ -62,7 +63,7 @@ export function runLesson(lesson: Lesson, number: number, lab: Lab, opts: Lesson
     step(5, 'Check');
     const result = checkContainer(lesson, lab, target);
     write(formatCheck(lesson, result));
-    write(`\nTo see this check fail, check a container without the isolation:\n  ${commandLine(['mini-run', 'run', '-d', '--name', 'mr-broken', ...withImage(lesson.check.counterExample, lab.image)])}\n  mini-run lesson ${lesson.slug} --check mr-broken; mini-run rm -f mr-broken\n`);
+    write(`\nTo see this check fail, check a container without the isolation:\n  ${shellLine(['mini-run', 'run', '-d', '--name', 'mr-broken', ...withImage(lesson.check.counterExample, lab.image)])}\n  mini-run lesson ${lesson.slug} --check mr-broken; mini-run rm -f mr-broken\n`);
     return result;
   } finally {
     lab.remove(name);

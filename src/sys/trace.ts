@@ -78,10 +78,15 @@ export function traceWrite(path: string, value: string): void {
   emit(`write ${path} ← ${value.trim()}`);
 }
 
+/** Words as a shell command line: each quoted only when a shell would need it. */
+export function shellLine(words: readonly string[]): string {
+  return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
 /** A helper command the runtime runs (`ip`, `iptables`, `tar`…). */
 export function traceCommand(argv: readonly string[]): void {
   if (!traceEnabled()) return;
-  emit(`exec ${argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}`);
+  emit(`exec ${shellLine(argv)}`);
 }
 
 /** A step that is not one call (e.g. "child 1234 exited with 0"), shown as a comment. */
