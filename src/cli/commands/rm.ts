@@ -1,6 +1,6 @@
 /** `mini-run rm [-f] CONTAINER...` */
 import type { CommandModule } from 'yargs';
-import { UserError } from '../../errors';
+import { forEachRef } from '../args';
 
 type RmArgs = { containers: string[]; force?: boolean; volumes?: boolean };
 
@@ -12,16 +12,8 @@ export const rmCommand: CommandModule<object, RmArgs> = {
     .option('volumes', { alias: 'v', type: 'boolean', describe: 'Remove anonymous volumes associated with the container' }) as any,
   handler: async (a) => {
     const { removeContainer } = await import('../../engine/remove');
-    let failed = false;
-    for (const ref of a.containers) {
-      try {
-        process.stdout.write((await removeContainer(ref, !!a.force, !!a.volumes)) + '\n');
-      } catch (e) {
-        if (!(e instanceof UserError)) throw e;
-        process.stderr.write(`mini-run: ${e.message}\n`);
-        failed = true;
-      }
-    }
-    if (failed) process.exitCode = 1;
+    await forEachRef(a.containers, async (ref) => {
+      process.stdout.write((await removeContainer(ref, !!a.force, !!a.volumes)) + '\n');
+    });
   },
 };
