@@ -176,6 +176,14 @@ export async function commitContainer(ref: string, repoTag: string | undefined, 
   if (!img) throw new UserError(`the image of container ${rec.name} (${rec.imageId}) is gone from the store`, 1);
   const base = imageConfigFile(img);
   const baseManifest = JSON.parse(readBlob(img.manifestDigest).toString('utf8')) as { layers: Array<{ mediaType: string; digest: string; size: number }> };
+  // The container's own settings become the image's defaults (docker's commit), then -c changes
+  // (checked before the layer is stored: a bad one must not leave an unused layer behind).
+  const cfg = applyChanges({
+    ...(base.config ?? {}),
+    Env: rec.config.Env, Cmd: rec.config.Cmd ?? undefined, Entrypoint: rec.config.Entrypoint ?? undefined,
+    WorkingDir: rec.config.WorkingDir === '/' ? base.config?.WorkingDir ?? '' : rec.config.WorkingDir,
+    User: rec.config.User, Labels: rec.config.Labels,
+  }, o.changes);
   const tarFile = newStagingPath('commit') + '.tar';
   let layer;
   try {
@@ -199,13 +207,6 @@ export async function commitContainer(ref: string, repoTag: string | undefined, 
     rmSync(tarFile, { force: true });
   }
   const now = new Date().toISOString();
-  // The container's own settings become the image's defaults (docker's commit), then -c changes.
-  const cfg = applyChanges({
-    ...(base.config ?? {}),
-    Env: rec.config.Env, Cmd: rec.config.Cmd ?? undefined, Entrypoint: rec.config.Entrypoint ?? undefined,
-    WorkingDir: rec.config.WorkingDir === '/' ? base.config?.WorkingDir ?? '' : rec.config.WorkingDir,
-    User: rec.config.User, Labels: rec.config.Labels,
-  }, o.changes);
   const config: ImageConfigFile = {
     ...base,
     created: now,
@@ -237,6 +238,7 @@ function firstBytes(file: string, n: number): Buffer {
 
 /** `import FILE|- [REPO[:TAG]]`: a tar (maybe gzipped) of a filesystem → a one-layer image. */
 export async function importImage(source: string, repoTag: string | undefined, changes: string[], message?: string): Promise<string> {
+  const cfg = applyChanges({}, changes); // before anything is stored
   const staged = newStagingPath('import') + '.tar';
   try {
     // Stage the tar uncompressed (its digest is the layer's diff_id).
@@ -264,7 +266,7 @@ export async function importImage(source: string, repoTag: string | undefined, c
     const now = new Date().toISOString();
     const config: ImageConfigFile = {
       created: now, architecture: hostArchitecture(), os: 'linux',
-      config: applyChanges({}, changes),
+      config: cfg,
       rootfs: { type: 'layers', diff_ids: [layer.diffId] },
       history: [{ created: now, created_by: '', comment: message ?? `Imported from ${source}` }],
     };

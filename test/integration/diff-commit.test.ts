@@ -66,6 +66,14 @@ describe('commit', () => {
     expect(m('run', '--rm', '--entrypoint', '', 'committed:v2', 'sh', '-c', 'test -e /newfile || echo gone').stdout).toBe('gone\n');
   });
 
+  it('a bad -c change is refused before anything is stored (no unused layer left)', () => {
+    const layers = readdirSync(join(root, 'layers')).length;
+    const r = m('commit', '-c', 'BOGUS x', 'changed', 'never:v1');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/BOGUS/);
+    expect(readdirSync(join(root, 'layers')).length).toBe(layers);
+  });
+
   it('commits a running container, frozen meanwhile and running again after', () => {
     m('run', '-d', '--name', 'busy', IMG, 'sh', '-c', 'echo live > /livefile; exec sleep 300');
     for (let i = 0; i < 100 && m('exec', 'busy', 'test', '-e', '/livefile').status !== 0; i++) execFileSync('sleep', ['0.05']);
