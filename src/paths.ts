@@ -6,7 +6,8 @@
  *   ROOT/layers/<hex>/fs           one unpacked layer (by diff_id), shared by every image
  *   ROOT/layers/l/<short>          short symlinks to layer dirs (keeps overlay's options short)
  *   ROOT/images/                   image records (name:tag → image id)
- *   ROOT/containers/<id>/          one container: config.json, state.json, upper/, work/, rootfs/
+ *   ROOT/containers/<id>/          one container: container.json (its record), config.json, upper/, work/, rootfs/
+ *   ROOT/volumes/<name>/           one volume: volume.json, _data/ (src/volume/store.ts)
  *   ROOT/tmp/                      staging for downloads and unpacks (same filesystem → atomic rename)
  */
 import { join } from 'node:path';
