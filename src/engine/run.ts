@@ -57,12 +57,13 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
   const dir = paths.container(id);
 
   return withStateLock(() => {
-    const taken = new Set(listContainers().map((c) => c.name));
+    const existing = listContainers();
+    const taken = new Set(existing.map((c) => c.name));
     if (opts.name !== undefined) {
       const name = opts.name.replace(/^\//, '');
       if (!validName(name)) throw new UserError(`Invalid container name (${opts.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, 125);
       if (taken.has(name)) {
-        const other = listContainers().find((c) => c.name === name)!;
+        const other = existing.find((c) => c.name === name)!;
         throw new UserError(`Conflict. The container name "/${name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name.`, 125);
       }
     }
