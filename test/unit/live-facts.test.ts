@@ -1,6 +1,6 @@
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capabilityFacts, decodeCapabilityMask, mountInfo, namespaceFacts, parseMountInfo, ProcessGoneError, resolveLowerdir } from '../../src/engine/live-facts';
 
 const HEX = '051d9e93c5b63f1c7abfae95da51956c331e6304ef71f763002058e0dd06aeed';
@@ -40,7 +40,9 @@ describe('parseMountInfo', () => {
 });
 
 describe('resolveLowerdir', () => {
-  const root = mkdtempSync('/tmp/mr-test-lowerdir-');
+  // made in beforeAll, not while collecting: a filtered run (-t) would skip the afterAll
+  let root = '';
+  beforeAll(() => { root = mkdtempSync('/tmp/mr-test-lowerdir-'); });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   it("follows a layer store's short link to the layer directory and its diff_id", () => {
     mkdirSync(join(root, 'layers', HEX, 'fs'), { recursive: true });
