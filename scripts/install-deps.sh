@@ -22,7 +22,12 @@ PACKAGES=(
   gcc libc6-dev make # build native/mini-init (static)
   libcap2-bin      # capsh/getpcaps: check capabilities from inside containers
   hyperfine        # optional cross-check for bench/startup.mjs
+  libarchive-tools # bsdtar: archives from an independent tar writer for the layer-reader tests
 )
+# Real peers the tests drive, installed only when no such program is there yet (a host with
+# Docker's own docker-ce/containerd.io packages keeps them: installing these would conflict).
+command -v dockerd >/dev/null || PACKAGES+=(docker.io)      # the Docker engine: compare, parity tests
+command -v containerd >/dev/null || PACKAGES+=(containerd)  # ctr drives mini-runc
 
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 

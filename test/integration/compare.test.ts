@@ -14,7 +14,8 @@ const havePodman = podman.status === 0;
 if (!havePodman) console.log(`compare: podman tests skipped (podman not found: ${podman.error?.message ?? podman.stderr})`);
 
 let root: string;
-const WIDE = { COLUMNS: '200' };
+// This file checks the podman side; with a Docker engine answering, compare would pick docker.
+const WIDE = { COLUMNS: '200', MINI_RUN_COMPARE_ENGINE: 'podman' };
 const compare = (...args: string[]) => mr(root, ['compare', ...args], { env: WIDE, timeout: 120_000 });
 
 /** podman objects (containers, networks) named mr-compare-…: compare must leave none. */
