@@ -47,6 +47,7 @@ export const ContainerRecord = z.object({
     Privileged: z.boolean(),
     CapAdd: z.array(z.string()),
     CapDrop: z.array(z.string()),
+    SecurityOpt: z.array(z.string()).nullable().default(null),
     ReadonlyRootfs: z.boolean(),
     Init: z.boolean(),
     Memory: z.number(),

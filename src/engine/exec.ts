@@ -57,7 +57,8 @@ export async function execContainer(o: ExecOptions): Promise<number> {
 }
 
 async function runExec(rec: ContainerRecord, proc: Process, plan: { interactive: boolean; detach: boolean }, pending: PendingExec): Promise<number> {
-  const started = await execInContainer({ pid: rec.state.Pid, cgroup: openCgroup(rec.id) }, proc, plan, pending);
+  const seccomp = loadSpec(paths.container(rec.id)).linux.seccomp; // the container's filter binds exec'd processes too
+  const started = await execInContainer({ pid: rec.state.Pid, cgroup: openCgroup(rec.id), seccomp }, proc, plan, pending);
   if (plan.detach) return 0;
   return (await started.wait()).exitCode;
 }
@@ -108,6 +109,7 @@ export function buildExecProcess(rec: ContainerRecord, o: ExecOptions, terminal:
     args: o.command,
     env,
     cwd: workdir,
+    noNewPrivileges: base.noNewPrivileges, // as docker: the container's setting holds for exec too
     capabilities: o.privileged
       ? { bounding: caps, effective: caps, permitted: caps, inheritable: [] }
       : base.capabilities ?? { bounding: [], effective: [], permitted: [], inheritable: [] },

@@ -44,6 +44,9 @@ export interface RunOptions {
   privileged: boolean;
   capAdd: string[];
   capDrop: string[];
+  /** --security-opt as given (shown by inspect), and what it means (engine/security-opts.ts). */
+  securityOpt?: string[];
+  security?: import('./security-opts').SecurityOptions;
   readOnly: boolean;
   memory?: number;
   memorySwap?: number;

@@ -18,6 +18,7 @@ import type { ImageConfig } from '../image/store';
 import { readLayeredFile } from '../image/layered-file';
 import { resolveUser } from './user';
 import type { RunOptions } from './run-options';
+import { seccompForContainer } from './seccomp-profile';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const INIT_PATH_IN_CONTAINER = '/sbin/mini-init';
@@ -192,6 +193,7 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
       env,
       cwd: workdir,
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
+      ...(opts.security?.noNewPrivileges ? { noNewPrivileges: true } : {}),
     },
     root: { path: 'rootfs', readonly: opts.readOnly },
     hostname,
@@ -206,6 +208,7 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
       cgroupsPath: `mini-run/mr-${id}`,
       maskedPaths: opts.privileged ? [] : MASKED_PATHS,
       readonlyPaths: opts.privileged ? [] : READONLY_PATHS,
+      seccomp: seccompForContainer(opts.security?.seccomp ?? { kind: 'default' }, caps, opts.privileged),
     },
   };
 }

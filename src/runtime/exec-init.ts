@@ -16,6 +16,7 @@ import { CLONE, SIGNALS } from '../sys/constants';
 import { chdir, chroot, fchdir, setns, setPdeathsig, unshare } from '../sys/libc';
 import { InitSyncSocket } from './sync-socket';
 import { becomeProgram } from './process';
+import { compileSeccomp } from './seccomp';
 import { UserError } from '../errors';
 
 const SYNC_FD = 3;
@@ -45,6 +46,8 @@ export function execInit(): never {
     const msg = sync.receive();
     if (msg.type !== 'exec') throw new Error(`unexpected message ${msg.type}`);
     if (msg.traceFd !== undefined) setTraceSink(msg.traceFd, 'exec');
+    // The container's syscall filter applies to exec'd processes too (as with runc exec).
+    const seccomp = msg.seccomp ? compileSeccomp(msg.seccomp) : null;
 
     // 1. Into the container: IPC, UTS, network, cgroup, then mount namespace (and its root).
     joinNamespacesOf(msg.pid);
@@ -55,7 +58,7 @@ export function execInit(): never {
     setPdeathsig(0);
 
     // 2. Terminal or stdio, capabilities, user, working directory, execve: as the init does.
-    becomeProgram(msg.process, (masterFd) => sync.handOverPty(masterFd));
+    becomeProgram(msg.process, (masterFd) => sync.handOverPty(masterFd), seccomp);
   } catch (err) {
     return sync.failAndExit(err);
   }

@@ -22,7 +22,7 @@ import { CLONE } from '../sys/constants';
 import { openat2, pidfdGetfd, RESOLVE, setns, setWinsize } from '../sys/libc';
 import { SysError } from '../sys/errors';
 import { traceFd, traceNote } from '../sys/trace';
-import type { Process } from './spec';
+import type { LinuxSeccomp, Process } from './spec';
 import type { ParentSyncSocket } from './sync-socket';
 import { checkProgramStarted, exitStatus, watchChild, type ChildExit } from './spawn-init';
 import type { Cgroup } from './cgroups';
@@ -37,6 +37,8 @@ export interface ExecTarget {
   pid: number;
   /** The container's cgroup. */
   cgroup: Cgroup;
+  /** The container's syscall filter (its config.json's linux.seccomp): exec'd processes get it too. */
+  seccomp?: LinuxSeccomp;
 }
 
 export interface ExecPlan {
@@ -142,7 +144,7 @@ export async function execInContainer(target: ExecTarget, proc: Process, plan: E
     target.cgroup.addProcess(pid);
     if (!plan.detach) forward = forwardSignals(pid);
     const tfd = traceFd();
-    sync.send({ type: 'exec', pid: target.pid, process: proc, traceFd: tfd !== null ? 4 : undefined });
+    sync.send({ type: 'exec', pid: target.pid, process: proc, seccomp: target.seccomp, traceFd: tfd !== null ? 4 : undefined });
 
     for (let msg = await sync.receive(); msg !== null; msg = await sync.receive()) {
       if (msg.type === 'pty') {

@@ -24,6 +24,7 @@ import { createDevices } from './devices';
 import { chrootInto, enterRoot } from './pivot-root';
 import { maskPath, readonlyPath } from './masked-paths';
 import { becomeProgram } from './process';
+import { compileSeccomp } from './seccomp';
 
 const SYNC_FD = 3;
 
@@ -40,6 +41,8 @@ export function containerInit(): never {
     if (start.traceFd !== undefined) setTraceSink(start.traceFd, 'init');
     const spec = start.spec;
     const rootfs = resolve(start.bundle, spec.root.path);
+    // The syscall filter, compiled before anything is built (a bad profile fails early).
+    const seccomp = spec.linux.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
 
     // Our cgroups, as the host names them: read before a cgroup namespace hides the paths
     // (on cgroup v1 they are bind-mounted into the container's /sys/fs/cgroup).
@@ -56,8 +59,8 @@ export function containerInit(): never {
     // 3. Identity: hostname (only in our own UTS namespace — else it would rename the host!).
     if (spec.hostname && hasNamespace(spec, 'uts')) sethostname(spec.hostname);
 
-    // 4–7. Terminal or stdio, capabilities, user, working directory, execve (process.ts).
-    becomeProgram(spec.process, (masterFd) => sync.handOverPty(masterFd));
+    // 4–7. Terminal or stdio, seccomp, capabilities, user, working directory, execve (process.ts).
+    becomeProgram(spec.process, (masterFd) => sync.handOverPty(masterFd), seccomp);
   } catch (err) {
     return sync.failAndExit(err);
   }

@@ -5,36 +5,47 @@
  */
 import { accessSync, closeSync, constants as fsc, statSync } from 'node:fs';
 import { posix } from 'node:path';
-import { chdir, clearCloexec, closeRangeCloexec, execve, setgroups, setresgid, setresuid } from '../sys/libc';
+import { chdir, clearCloexec, closeRangeCloexec, execve, setgroups, setNoNewPrivs, setresgid, setresuid, setsid } from '../sys/libc';
 import { SysError, errnoDescription } from '../sys/errors';
 import { traceNote } from '../sys/trace';
 import { UserError } from '../errors';
 import type { Process } from './spec';
 import { openContainerPty, becomeTerminalSession } from './terminal-init';
 import { limitBoundingSet, applyProcessCapabilities } from './capabilities';
+import { installSeccomp, type CompiledSeccomp } from './seccomp';
 
 /**
  * From here on we are inside the container (namespaces, root) and become `p`: never returns.
  * `handOverMaster` gives the pty master to the runtime (-t) and returns once it has its copy.
+ * `seccomp` is the container's compiled syscall filter, if it has one.
  */
-export function becomeProgram(p: Process, handOverMaster: (masterFd: number) => void): never {
-  // 1. The terminal or the inherited stdio become fds 0, 1, 2 of the program.
+export function becomeProgram(p: Process, handOverMaster: (masterFd: number) => void, seccomp: CompiledSeccomp | null = null): never {
+  // 1. The terminal or the inherited stdio become fds 0, 1, 2 of the program. Either way in a
+  //    session of its own: without -t it has *no* controlling terminal, so the caller's
+  //    terminal is not its /dev/tty (ENXIO) and TIOCSTI cannot push keystrokes into it.
   if (p.terminal) {
     const pty = openContainerPty(); // /dev/ptmx of the container's own devpts
     handOverMaster(pty.masterFd);
     closeSync(pty.masterFd); // the program must not hold the master: only the runtime does
     becomeTerminalSession(pty.slaveFd);
   } else {
+    setsid();
     // Node opens even 0–2 close-on-exec: clear it, or the program gets EBADF on stdout.
     for (const fd of [0, 1, 2]) clearCloexec(fd);
   }
 
-  // 2. Privileges: shrink the capability bounding set, switch user, set the remaining sets.
+  // 2. no_new_privs: execve can never raise privileges again (setuid bits, file caps). Without
+  //    it the kernel loads a seccomp filter only for CAP_SYS_ADMIN, which we still hold now:
+  //    then the filter goes in here, and must allow the few calls left before execve.
+  if (p.noNewPrivileges) setNoNewPrivs();
+  if (seccomp && !p.noNewPrivileges) installSeccomp(seccomp);
+
+  // 3. Privileges: shrink the capability bounding set, switch user, set the remaining sets.
   limitBoundingSet(p.capabilities?.bounding ?? []);
   switchUser(p.user.uid, p.user.gid, p.user.additionalGids ?? []);
   applyProcessCapabilities(p.capabilities ?? {}, p.user.uid);
 
-  // 3. Working directory (as the user: it may not be allowed in) and the program itself.
+  // 4. Working directory (as the user: it may not be allowed in) and the program itself.
   try {
     chdir(p.cwd);
   } catch (e) {
@@ -45,9 +56,10 @@ export function becomeProgram(p: Process, handOverMaster: (masterFd: number) => 
   const env = p.env ?? [];
   const program = findExecutable(p.args[0], env);
 
-  // 4. No fd of ours may reach the program (the sync socket closes on exec: that is the
-  //    runtime's signal that execve succeeded). Then become the program.
+  // 5. No fd of ours may reach the program (the sync socket closes on exec: that is the
+  //    runtime's signal that execve succeeded). The filter as late as possible; then execve.
   closeRangeCloexec(3);
+  if (seccomp && p.noNewPrivileges) installSeccomp(seccomp);
   traceNote(`exec ${program} as PID ${process.pid} (in its PID namespace)`);
   try {
     execve(program, p.args, env);

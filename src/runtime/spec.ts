@@ -56,6 +56,30 @@ const Resources = z.object({
   pids: z.object({ limit: z.number() }).optional(),
 });
 
+/** linux.seccomp (config-linux.md#seccomp): a syscall filter, compiled by runtime/seccomp.ts. */
+const SeccompArg = z.object({
+  index: z.number().int().min(0).max(5),
+  value: z.number().int().nonnegative(),
+  valueTwo: z.number().int().nonnegative().optional(),
+  op: z.enum(['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ']),
+});
+const SeccompAction = z.enum(['SCMP_ACT_KILL', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_TRAP',
+  'SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE', 'SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY']);
+export const LinuxSeccomp = z.object({
+  defaultAction: SeccompAction,
+  defaultErrnoRet: z.number().int().nonnegative().optional(),
+  architectures: z.array(z.string()).optional(),
+  flags: z.array(z.string()).optional(),
+  listenerPath: z.string().optional(),
+  syscalls: z.array(z.object({
+    names: z.array(z.string()).min(1),
+    action: SeccompAction,
+    errnoRet: z.number().int().nonnegative().optional(),
+    args: z.array(SeccompArg).optional(),
+  })).optional(),
+});
+export type LinuxSeccomp = z.infer<typeof LinuxSeccomp>;
+
 export const RuntimeSpec = z.object({
   ociVersion: z.string(),
   process: Process,
@@ -70,6 +94,7 @@ export const RuntimeSpec = z.object({
     maskedPaths: z.array(z.string()).optional(),
     readonlyPaths: z.array(z.string()).optional(),
     rootfsPropagation: z.string().optional(),
+    seccomp: LinuxSeccomp.optional(),
   }),
 });
 export type RuntimeSpec = z.infer<typeof RuntimeSpec>;

@@ -6,8 +6,9 @@
  * loop, whose threads live in the old namespaces.
  *
  *   parent → init   {"type":"start", spec}    after the init is in its cgroup; the validated config.json
- *   parent → init   {"type":"exec", pid, process}  (`exec`, instead of start) join the namespaces of
- *                                              host PID `pid` and run `process` there (exec-init.ts)
+ *   parent → init   {"type":"exec", pid, process, seccomp?}  (`exec`, instead of start) join the
+ *                                              namespaces of host PID `pid` and run `process` there
+ *                                              under the container's filter (exec-init.ts)
  *   init → parent   {"type":"namespaces"}     new namespaces exist (parent may configure them)
  *   parent → init   {"type":"continue"}
  *   init → parent   {"type":"pty", fd}        (-t) the pty master the init opened in the container's
@@ -17,12 +18,12 @@
  *   (EOF)                                      the socket is close-on-exec: EOF = execve worked
  */
 import { readSync, writeSync } from 'node:fs';
-import type { Process, RuntimeSpec } from './spec';
+import type { LinuxSeccomp, Process, RuntimeSpec } from './spec';
 import { UserError } from '../errors';
 
 export type InitMessage =
   | { type: 'start'; bundle: string; spec: RuntimeSpec; traceFd?: number }
-  | { type: 'exec'; pid: number; process: Process; traceFd?: number }
+  | { type: 'exec'; pid: number; process: Process; seccomp?: LinuxSeccomp; traceFd?: number }
   | { type: 'namespaces' }
   | { type: 'pty'; fd: number }
   | { type: 'continue' }

@@ -54,11 +54,13 @@ export const MNT = {
 /** prctl(2) options used by the runtime. */
 export const PR = {
   SET_PDEATHSIG: 1,
+  SET_DUMPABLE: 4,
   SET_NAME: 15,
   CAPBSET_READ: 23,
   CAPBSET_DROP: 24,
   SET_KEEPCAPS: 8,
   SET_NO_NEW_PRIVS: 38,
+  GET_NO_NEW_PRIVS: 39,
   CAP_AMBIENT: 47,
   CAP_AMBIENT_CLEAR_ALL: 4,
 } as const;
@@ -86,6 +88,15 @@ export const SYS = {
   pidfd_open: 434,
   pidfd_getfd: 438,
   openat2: 437,
+  seccomp: 317,
+} as const;
+
+/** seccomp(2) operations and filter flags. */
+export const SECCOMP = {
+  SET_MODE_FILTER: 1,
+  FILTER_FLAG_TSYNC: 1,
+  FILTER_FLAG_LOG: 2,
+  FILTER_FLAG_SPEC_ALLOW: 4,
 } as const;
 
 /** File type bits of st_mode, for mknod(2). */

@@ -13,7 +13,7 @@ import { SysError } from './errors';
 import { q, traceEnabled, traceSyscall } from './trace';
 import {
   CLONE_FLAGS, MS_FLAGS, MNT_FLAGS, decodeFlags, SYS, PR, F_SETFD, F_GETFD, CLOSE_RANGE_CLOEXEC,
-  S_IFCHR, S_IFBLK, S_IFIFO, IOCTL,
+  S_IFCHR, S_IFBLK, S_IFIFO, IOCTL, SECCOMP,
 } from './constants';
 
 type Fn = (...args: unknown[]) => any;
@@ -186,6 +186,36 @@ export function prctl(option: number, a2 = 0, a3 = 0, a4 = 0, a5 = 0, name = `${
 
 export function setPdeathsig(signal: number): void {
   prctl(PR.SET_PDEATHSIG, signal, 0, 0, 0, 'PR_SET_PDEATHSIG');
+}
+
+/**
+ * prctl(PR_SET_NO_NEW_PRIVS, 1): from now on, for us and every child, execve can never give
+ * more privileges than we have (setuid bits and file capabilities stop working). One-way.
+ */
+export function setNoNewPrivs(): void {
+  prctl(PR.SET_NO_NEW_PRIVS, 1, 0, 0, 0, 'PR_SET_NO_NEW_PRIVS');
+}
+
+/**
+ * prctl(PR_SET_DUMPABLE, 0|1). A non-dumpable process cannot be ptrace'd or have its
+ * /proc/PID/{mem,root,cwd,fd,environ} opened by other processes of the same user — and its
+ * /proc/PID files belong to root. execve resets it (to 1 for an ordinary program).
+ */
+export function setDumpable(dumpable: boolean): void {
+  prctl(PR.SET_DUMPABLE, dumpable ? 1 : 0, 0, 0, 0, 'PR_SET_DUMPABLE');
+}
+
+/**
+ * seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog): attach a classic-BPF syscall filter to this
+ * thread. It stays across execve and is inherited by every child; it can never be removed.
+ * Needs no_new_privs or CAP_SYS_ADMIN.
+ */
+export function seccompSetModeFilter(program: Buffer, flags: number): void {
+  const fprog = Buffer.alloc(16); // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
+  fprog.writeUInt16LE(program.length / 8, 0);
+  fprog.writeBigUInt64LE(koffi.address(program), 8);
+  check('seccomp', `SECCOMP_SET_MODE_FILTER, ${flags}, {len=${program.length / 8}, filter=…}`,
+    libc().syscall(SYS.seccomp, 'unsigned int', SECCOMP.SET_MODE_FILTER, 'unsigned int', flags, 'void *', fprog));
 }
 
 export function setsid(): number {

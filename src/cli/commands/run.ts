@@ -7,6 +7,7 @@ import { parseBytes } from '../../engine/units';
 import type { RunOptions } from '../../engine/run-options';
 import { parsePublish } from '../../network/ports';
 import { listOption } from '../args';
+import { parseSecurityOpts } from '../../engine/security-opts';
 
 /** The flags of `run` (and later `create`), in one table: yargs reads it, and so does the splitter below. */
 export const RUN_FLAGS: Record<string, Options> = {
@@ -40,6 +41,7 @@ export const RUN_FLAGS: Record<string, Options> = {
   privileged: { type: 'boolean', describe: 'Give extended privileges to this container' },
   'cap-add': { type: 'string', describe: 'Add Linux capabilities' },
   'cap-drop': { type: 'string', describe: 'Drop Linux capabilities' },
+  'security-opt': { type: 'string', describe: 'Security options (seccomp=unconfined|PROFILE.json, no-new-privileges)' },
   'read-only': { type: 'boolean', describe: "Mount the container's root filesystem as read only" },
   memory: { alias: 'm', type: 'string', describe: 'Memory limit (e.g. 64m, 1g)' },
   'memory-swap': { type: 'string', describe: "Swap limit equal to memory plus swap: '-1' for unlimited swap" },
@@ -243,6 +245,8 @@ export function toRunOptions(a: RunArgs): RunOptions {
     privileged: !!a.privileged,
     capAdd: listOption(a['cap-add']),
     capDrop: listOption(a['cap-drop']),
+    securityOpt: listOption(a['security-opt']),
+    security: parseSecurityOpts(listOption(a['security-opt'])),
     readOnly: !!a['read-only'],
     memory: a.memory === undefined ? undefined : parseBytes(String(a.memory), '--memory'),
     memorySwap,

@@ -1,0 +1,51 @@
+/**
+ * Escapes from a container through what the runtime hands it, attacked from inside on the
+ * real kernel: the caller's terminal (TIOCSTI injection, CVE-2016-7545 / CVE-2017-5226 class).
+ * Each test checks that the attack fails and that nothing is left on the host.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { BIN, REPO, leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
+
+const IMG = 'mini-run/busybox';
+const PROBE = join(REPO, 'native', 'build', 'syscall-probe');
+let root: string;
+
+beforeAll(() => {
+  root = tempRoot('confine');
+  const r = mr(root, ['run', '--rm', '--network', 'none', IMG, 'true']); // builds the built-in image
+  if (r.status !== 0) throw new Error(`first run failed: ${r.stderr}`);
+});
+
+afterAll(() => {
+  expect(leaksFor(root)).toEqual([]);
+  removeRoot(root);
+});
+
+/** Run mini-run with a real terminal as its stdin/stdout/stderr (util-linux `script`), as an operator would. */
+function inTerminal(args: string[]): string {
+  const line = [process.execPath, BIN, '--root', root, ...args].map((a) => `'${a}'`).join(' ');
+  const r = spawnSync('script', ['-qec', line, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+  return r.stdout.replace(/\r/g, '');
+}
+
+describe("the caller's terminal (TIOCSTI injection, CVE-2016-7545 / CVE-2017-5226 class)", () => {
+  it('without -t, neither a container nor an exec\'d process can reach the terminal mini-run was started from', () => {
+    const probe = ['-v', `${PROBE}:/probe:ro`];
+    // no controlling terminal at all (/dev/tty: ENXIO, as in Docker); fds 0–2 are not the terminal
+    expect(inTerminal(['run', '--rm', '-i', '--network', 'none', ...probe, IMG, '/probe', 'tty']))
+      .toBe('/dev/tty ENXIO\nTIOCSTI(0) ENOTTY\nTIOCSTI(1) ENOTTY\nTIOCSTI(2) ENOTTY\n');
+    const name = `mr-confine-tty-${process.pid}`;
+    expect(mr(root, ['run', '-d', '--name', name, '--network', 'none', ...probe, IMG, 'sleep', '60']).status).toBe(0);
+    try {
+      // exec -i hands the terminal's fds over, but in a session of its own: it is not the
+      // process's controlling terminal, so TIOCSTI is refused (EPERM) and /dev/tty is ENXIO
+      expect(inTerminal(['exec', '-i', name, '/probe', 'tty'])).toBe('/dev/tty ENXIO\nTIOCSTI(0) EPERM\nTIOCSTI(1) EPERM\nTIOCSTI(2) EPERM\n');
+      // with -t the process gets a pty of its own, and may type into that one
+      expect(inTerminal(['exec', '-t', name, '/probe', 'tty'])).toMatch(/\/dev\/tty ok\nTIOCSTI\(0\) ok\n/);
+    } finally {
+      mr(root, ['rm', '-f', name]);
+    }
+  });
+});
