@@ -33,6 +33,21 @@ export const MASKED_PATHS = [
 ];
 export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
+/**
+ * The device cgroup's rules (runtime/cgroups/devices.ts), as the Docker engine (20.10, runc
+ * 1.1) sets them: nothing, then mknod of any node (so unpacking an image with device nodes
+ * works) and read/write of the standard devices only — null, zero, full, random, urandom,
+ * tty, console, ptmx, tun, and the container's own ptys (136:*).
+ */
+export const DEFAULT_DEVICE_RULES: ReadonlyArray<NonNullable<NonNullable<RuntimeSpec['linux']['resources']>['devices']>[number]> = [
+  { allow: false, access: 'rwm' },
+  { allow: true, type: 'c', access: 'm' },
+  { allow: true, type: 'b', access: 'm' },
+  ...([[1, 3], [1, 5], [1, 7], [1, 8], [1, 9], [5, 0], [5, 1], [5, 2], [10, 200]] as const)
+    .map(([major, minor]) => ({ allow: true, type: 'c' as const, major, minor, access: 'rwm' })),
+  { allow: true, type: 'c', major: 136, access: 'rwm' },
+];
+
 /** KEY=VALUE lines of an --env-file (docker's format: no quotes processing, # comments). */
 export function readEnvFile(file: string): string[] {
   let text: string;
@@ -183,6 +198,7 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
   }
   if (opts.cpuShares !== undefined) resources.cpu = { ...resources.cpu, shares: opts.cpuShares };
   if (opts.pidsLimit !== undefined && opts.pidsLimit > 0) resources.pids = { limit: opts.pidsLimit };
+  resources.devices = opts.privileged ? [{ allow: true, access: 'rwm' }] : [...DEFAULT_DEVICE_RULES];
 
   return {
     ociVersion: '1.2.0',

@@ -6,10 +6,10 @@
  *
  * A device node is only a name for (type, major, minor): whoever can open `b 253:0` reads the
  * host's disk. Container root keeps CAP_MKNOD (docker's default) and images may ship device
- * nodes, so something must stop such nodes from opening. Docker uses the devices cgroup; we
- * use mount flags, which work the same on cgroup v1 and v2: the root overlay and this /dev
- * tmpfs are mounted `nodev` (device nodes on them cannot be opened), and each allowed device
- * is a *bind mount* of the host's node — a mount of its own, without `nodev`.
+ * nodes, so something must stop such nodes from opening: the device cgroup
+ * (cgroups/devices.ts), as in Docker. On top of it, the root overlay and this /dev tmpfs are
+ * mounted `nodev`, and each allowed device is a *bind mount* of the host's node — a mount of
+ * its own, without `nodev`. (Volumes and binds are not nodev, as in Docker: the cgroup holds.)
  */
 import { symlinkSync, unlinkSync, existsSync, closeSync, openSync } from 'node:fs';
 import { MS } from '../sys/constants';

@@ -54,6 +54,14 @@ const Resources = z.object({
   memory: z.object({ limit: z.number().optional(), swap: z.number().optional() }).optional(),
   cpu: z.object({ shares: z.number().optional(), quota: z.number().optional(), period: z.number().optional() }).optional(),
   pids: z.object({ limit: z.number() }).optional(),
+  /** The device cgroup: which device nodes may be made (m), read (r), written (w). Later rules win. */
+  devices: z.array(z.object({
+    allow: z.boolean(),
+    type: z.enum(['a', 'c', 'b']).optional(),
+    major: z.number().int().nonnegative().optional(),
+    minor: z.number().int().nonnegative().optional(),
+    access: z.string().regex(/^[rwm]{0,3}$/).optional(),
+  })).optional(),
 });
 
 /** linux.seccomp (config-linux.md#seccomp): a syscall filter, compiled by runtime/seccomp.ts. */

@@ -89,6 +89,17 @@ export const SYS = {
   pidfd_getfd: 438,
   openat2: 437,
   seccomp: 317,
+  bpf: 321,
+} as const;
+
+/** bpf(2) commands and the constants of the device cgroup's program. */
+export const BPF = {
+  PROG_LOAD: 5,
+  PROG_ATTACH: 8,
+  PROG_QUERY: 16,
+  PROG_TYPE_CGROUP_DEVICE: 15,
+  CGROUP_DEVICE: 6, // attach type
+  F_ALLOW_MULTI: 2,
 } as const;
 
 /** seccomp(2) operations and filter flags. */

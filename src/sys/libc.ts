@@ -13,7 +13,7 @@ import { SysError } from './errors';
 import { q, traceEnabled, traceSyscall } from './trace';
 import {
   CLONE_FLAGS, MS_FLAGS, MNT_FLAGS, decodeFlags, SYS, PR, F_SETFD, F_GETFD, CLOSE_RANGE_CLOEXEC,
-  S_IFCHR, S_IFBLK, S_IFIFO, IOCTL, SECCOMP,
+  S_IFCHR, S_IFBLK, S_IFIFO, IOCTL, SECCOMP, BPF,
 } from './constants';
 
 type Fn = (...args: unknown[]) => any;
@@ -213,9 +213,70 @@ export function setDumpable(dumpable: boolean): void {
 export function seccompSetModeFilter(program: Buffer, flags: number): void {
   const fprog = Buffer.alloc(16); // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
   fprog.writeUInt16LE(program.length / 8, 0);
-  fprog.writeBigUInt64LE(koffi.address(program), 8);
+  fprog.writeBigUInt64LE(BigInt(koffi.address(program)), 8);
   check('seccomp', `SECCOMP_SET_MODE_FILTER, ${flags}, {len=${program.length / 8}, filter=…}`,
     libc().syscall(SYS.seccomp, 'unsigned int', SECCOMP.SET_MODE_FILTER, 'unsigned int', flags, 'void *', fprog));
+}
+
+/**
+ * bpf(BPF_PROG_LOAD) of a BPF_PROG_TYPE_CGROUP_DEVICE program: the kernel verifies it and
+ * returns an fd for it. If it refuses, a second try with the verifier's log puts the log's
+ * last lines in the error.
+ */
+export function bpfLoadDeviceProgram(insns: Buffer): number {
+  const license = Buffer.from('MIT\0');
+  const load = (log: Buffer | null) => {
+    const attr = Buffer.alloc(128); // union bpf_attr, the BPF_PROG_LOAD part; the rest must be zero
+    attr.writeUInt32LE(BPF.PROG_TYPE_CGROUP_DEVICE, 0); // prog_type
+    attr.writeUInt32LE(insns.length / 8, 4); //            insn_cnt
+    attr.writeBigUInt64LE(BigInt(koffi.address(insns)), 8); // insns
+    attr.writeBigUInt64LE(BigInt(koffi.address(license)), 16); // license
+    if (log) {
+      attr.writeUInt32LE(1, 24); //                        log_level
+      attr.writeUInt32LE(log.length, 28); //               log_size
+      attr.writeBigUInt64LE(BigInt(koffi.address(log)), 32); // log_buf
+    }
+    attr.write('mr_devices', 48, 'latin1'); // prog_name (16 bytes: letters, digits, _ and . only)
+    const r = Number(libc().syscall(SYS.bpf, 'int', BPF.PROG_LOAD, 'void *', attr, 'unsigned int', attr.length));
+    return { r, errno: r === -1 ? koffi.errno() : 0 };
+  };
+  const args = `BPF_PROG_LOAD, {prog_type=BPF_PROG_TYPE_CGROUP_DEVICE, insn_cnt=${insns.length / 8}, license="MIT", prog_name="mr_devices"}, 128`;
+  const { r, errno } = load(null);
+  if (r === -1) {
+    const log = Buffer.alloc(1 << 20);
+    load(log);
+    const verifier = log.toString('latin1', 0, Math.max(0, log.indexOf(0))).trim().split('\n').slice(-3).join(' | ');
+    const err = new SysError('bpf', args + (verifier ? ` /* verifier: ${verifier} */` : ''), errno);
+    traceSyscall('bpf', args, `-1 ${err.code}`);
+    throw err;
+  }
+  if (traceEnabled()) traceSyscall('bpf', args, r);
+  return r;
+}
+
+/** bpf(BPF_PROG_ATTACH): attach the device program `progFd` to the cgroup directory `cgroupFd`. */
+export function bpfAttachDeviceProgram(cgroupFd: number, progFd: number, what: string): void {
+  const attr = Buffer.alloc(20); // target_fd, attach_bpf_fd, attach_type, attach_flags, replace_bpf_fd
+  attr.writeUInt32LE(cgroupFd, 0);
+  attr.writeUInt32LE(progFd, 4);
+  attr.writeUInt32LE(BPF.CGROUP_DEVICE, 8);
+  attr.writeUInt32LE(BPF.F_ALLOW_MULTI, 12);
+  check('bpf', `BPF_PROG_ATTACH, {target_fd=${cgroupFd} /* ${what} */, attach_bpf_fd=${progFd}, attach_type=BPF_CGROUP_DEVICE, attach_flags=BPF_F_ALLOW_MULTI}, 20`,
+    libc().syscall(SYS.bpf, 'int', BPF.PROG_ATTACH, 'void *', attr, 'unsigned int', attr.length));
+}
+
+/** bpf(BPF_PROG_QUERY): the ids of the device programs attached to a cgroup directory. */
+export function bpfQueryDevicePrograms(cgroupFd: number): number[] {
+  const ids = Buffer.alloc(64 * 4);
+  const attr = Buffer.alloc(40); // target_fd, attach_type, query_flags, attach_flags, prog_ids (u64), prog_cnt
+  attr.writeUInt32LE(cgroupFd, 0);
+  attr.writeUInt32LE(BPF.CGROUP_DEVICE, 4);
+  attr.writeBigUInt64LE(BigInt(koffi.address(ids)), 16);
+  attr.writeUInt32LE(64, 24);
+  check('bpf', `BPF_PROG_QUERY, {target_fd=${cgroupFd}, attach_type=BPF_CGROUP_DEVICE}`,
+    libc().syscall(SYS.bpf, 'int', BPF.PROG_QUERY, 'void *', attr, 'unsigned int', attr.length));
+  const n = attr.readUInt32LE(24);
+  return Array.from({ length: n }, (_, i) => ids.readUInt32LE(i * 4));
 }
 
 export function setsid(): number {

@@ -276,6 +276,36 @@ async function cli() {
   }
 }
 
+/**
+ * The device cgroup on v2 is a BPF program attached to the container's cgroup: container root
+ * makes device nodes in a bind-mounted directory (mknod is allowed, as in Docker): a block
+ * node, and /dev/kmsg's (c 1:11, the kernel log) which it then tries to open for writing —
+ * refused; with --privileged (every device allowed) the same open works, so the refusal is
+ * the program's doing. Class: raw host device access. (Nothing is written to the log.)
+ */
+async function devices() {
+  const { spawnSync } = require('node:child_process');
+  const { mkdtempSync, rmSync } = require('node:fs');
+  const bin = join(__dirname, '../../bin/mini-run');
+  const root = mkdtempSync('/tmp/mr-test-cgdev-');
+  const shared = mkdtempSync('/tmp/mr-test-cgdev-vol-');
+  const script = 'mknod /v/disk b 7 0 && mknod /v/kmsg c 1 11 && echo made; exec 3>/v/kmsg && echo opened';
+  const run = (flags) => {
+    const r = spawnSync(process.execPath, [bin, '--root', root, 'run', '--rm', '--network', 'none', ...flags, '-v', `${shared}:/v`, 'mini-run/busybox', 'sh', '-c', `rm -f /v/disk /v/kmsg; ${script}`], { encoding: 'utf8', timeout: 300_000 });
+    return { status: r.status, stdout: (r.stdout || '').trim(), stderr: (r.stderr || '').trim() };
+  };
+  try {
+    const before = new Set(cgroups.listContainerCgroups());
+    const confined = run([]);
+    const privileged = run(['--privileged']);
+    const left = cgroups.listContainerCgroups().filter((id) => !before.has(id) && !id.startsWith('chk'));
+    return { check: 'devices', confined, privileged, left };
+  } finally {
+    rmSync(shared, { recursive: true, force: true });
+    if (!readFileSync('/proc/self/mountinfo', 'utf8').includes(root)) rmSync(root, { recursive: true, force: true });
+  }
+}
+
 /** Destroy whatever a failed check left behind (only this process's chk<pid>-* cgroups). */
 function cleanup() {
   const mine = cgroups.listContainerCgroups().filter((id) => id.startsWith(`chk${process.pid}-`));
@@ -283,7 +313,7 @@ function cleanup() {
   return mine;
 }
 
-const ALL = { limits, oom, pids: pidsLimit, cpu, destroy, freeze, stats, noInternalProcesses, cli };
+const ALL = { limits, oom, pids: pidsLimit, cpu, destroy, freeze, stats, noInternalProcesses, cli, devices };
 module.exports = { ...ALL, cleanup };
 
 if (require.main === module) {

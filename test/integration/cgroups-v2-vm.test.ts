@@ -53,7 +53,7 @@ describe.skipIf(!haveTool)('cgroup v2 driver on a real cgroup-v2 kernel (qemu VM
   const results = new Map<string, any>();
 
   beforeAll(async () => {
-    vm = await runInVm('echo vm-up; node test/integration/cgroup-checks.cjs limits oom pids cpu destroy freeze stats noInternalProcesses cli');
+    vm = await runInVm('echo vm-up; node test/integration/cgroup-checks.cjs limits oom pids cpu destroy freeze stats noInternalProcesses cli devices');
     if (vm.status === 125) {
       skipReason = `run-in-vm.sh could not start the VM (exit 125): ${vm.stderr.trim().split('\n').slice(-3).join(' | ')}`;
       console.log(`cgroups-v2-vm: skipped — ${skipReason}`);
@@ -149,6 +149,15 @@ describe.skipIf(!haveTool)('cgroup v2 driver on a real cgroup-v2 kernel (qemu VM
     const r = get('cli', ctx);
     expect(r.memory.status).toBe(137);
     expect(r.pidsCantFork).toBe(true);
+    expect(r.left).toEqual([]);
+  });
+
+  it('device cgroup on v2 (raw host device access): a BPF_PROG_TYPE_CGROUP_DEVICE program lets root mknod device nodes but not open them; --privileged opens', (ctx) => {
+    const r = get('devices', ctx);
+    expect(r.confined.stdout).toBe('made');
+    expect(r.confined.status).not.toBe(0);
+    expect(r.confined.stderr).toMatch(/can't create \/v\/kmsg: Operation not permitted/);
+    expect(r.privileged).toEqual({ status: 0, stdout: 'made\nopened', stderr: '' });
     expect(r.left).toEqual([]);
   });
 });

@@ -1,10 +1,12 @@
 /**
  * Escapes from a container through what the runtime hands it, attacked from inside on the
- * real kernel: the caller's terminal (TIOCSTI injection, CVE-2016-7545 / CVE-2017-5226 class).
+ * real kernel: the caller's terminal (TIOCSTI injection, CVE-2016-7545 / CVE-2017-5226 class),
+ * host devices (raw device access through mknod in a volume).
  * Each test checks that the attack fails and that nothing is left on the host.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, REPO, leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
 
@@ -47,5 +49,34 @@ describe("the caller's terminal (TIOCSTI injection, CVE-2016-7545 / CVE-2017-522
     } finally {
       mr(root, ['rm', '-f', name]);
     }
+  });
+});
+
+describe('host devices (class: raw host device access — mknod a host device node where it can be opened)', () => {
+  const cgroupV1 = existsSync('/sys/fs/cgroup/devices/devices.list');
+
+  it('container root may mknod in a volume but not open the node; --privileged may (the device cgroup decides)', () => {
+    const dir = mkdtempSync('/tmp/mr-test-devices-');
+    try {
+      // /dev/kmsg's node (c 1:11), opened for writing and closed at once: nothing is written
+      const script = 'mknod /v/kmsg c 1 11 && mknod /v/disk b 7 0 && echo made; exec 3>/v/kmsg && echo opened';
+      const confined = mr(root, ['run', '--rm', '--network', 'none', '-v', `${dir}:/v`, IMG, 'sh', '-c', script]);
+      expect(confined.stdout).toBe('made\n');
+      expect(confined.stderr).toBe("sh: can't create /v/kmsg: Operation not permitted\n");
+      const privileged = mr(root, ['run', '--rm', '--network', 'none', '--privileged', '-v', `${dir}:/v`, IMG, 'sh', '-c', `rm /v/kmsg /v/disk; ${script}`]);
+      expect([privileged.stdout, privileged.stderr]).toEqual(['made\nopened\n', '']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!cgroupV1)("cgroup v1: the container's devices.list is Docker's default list", () => {
+    const r = mr(root, ['run', '--rm', '--network', 'none', IMG, 'cat', '/sys/fs/cgroup/devices/devices.list']);
+    expect(r.stdout.trim().split('\n').sort()).toEqual([
+      'b *:* m', 'c *:* m', 'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm',
+      'c 10:200 rwm', 'c 136:* rwm', 'c 5:0 rwm', 'c 5:1 rwm', 'c 5:2 rwm',
+    ].sort());
+    const host = readFileSync('/sys/fs/cgroup/devices/devices.list', 'utf8');
+    expect(host).toBe('a *:* rwm\n'); // the host's own list is untouched
   });
 });

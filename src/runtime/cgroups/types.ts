@@ -28,6 +28,18 @@ export interface LinuxResources {
   };
   /** Max number of tasks (processes + threads); 0 or -1 = unlimited (as runc). */
   pids?: { limit?: number };
+  /** The device cgroup's rules (cgroups/devices.ts): later rules win; none = no device rules. */
+  devices?: DeviceRule[];
+}
+
+/** One OCI `linux.resources.devices` rule: type 'a' (all), 'c' or 'b'; no major/minor = any. */
+export interface DeviceRule {
+  allow: boolean;
+  type?: 'a' | 'c' | 'b';
+  major?: number;
+  minor?: number;
+  /** Some of r (read), w (write), m (mknod); empty/absent = all three. */
+  access?: string;
 }
 
 /**

@@ -20,6 +20,7 @@ import {
 } from './cgroupfs';
 import { CGROUP_PREFIX, parentName, cgroupName } from './detect';
 import { checkMemory, pidsValue } from './limits';
+import { v1DeviceWrites } from './devices';
 import { Cgroup, CgroupStats, LinuxResources } from './types';
 
 /** The v1 hierarchies a container joins, in the order they are created and joined. */
@@ -84,6 +85,7 @@ export class CgroupV1 implements Cgroup {
     const cpu = resources.cpu;
     if (cpu && (cpu.quota !== undefined || cpu.period !== undefined || cpu.shares)) this.need('cpu');
     if (resources.pids?.limit !== undefined) this.need('pids');
+    if (resources.devices?.length) this.need('devices');
     try {
       for (const h of this.hierarchies) this.makeDirs(h);
       this.writeLimits(resources);
@@ -154,6 +156,10 @@ export class CgroupV1 implements Cgroup {
       if (cpu.quota !== undefined) writeCgroupFile(this.path('cpu', 'cpu.cfs_quota_us')!, String(cpu.quota < 0 ? -1 : Math.floor(cpu.quota)));
     }
     if (r.pids?.limit !== undefined) writeCgroupFile(this.path('pids', 'pids.max')!, pidsValue(r.pids.limit));
+    // The device rules (devices.ts): "a *:* rwm" to devices.deny empties the list, then the allows.
+    if (r.devices?.length) {
+      for (const w of v1DeviceWrites(r.devices)) writeCgroupFile(this.path('devices', w.file)!, w.line);
+    }
   }
 
   private warning(m: string): void {

@@ -22,6 +22,7 @@ import {
 import { CGROUP_PREFIX, parentName, cgroupName } from './detect';
 import { checkMemory, cpuMaxValue, maxOrNumber, pidsValue, sharesToWeight, swapMaxValue } from './limits';
 import { Cgroup, CgroupStats, LinuxResources } from './types';
+import { attachDeviceRules } from './devices';
 
 /** Controllers mini-run enables for containers, in this order (when the kernel has them). */
 export const V2_CONTROLLERS = ['memory', 'pids', 'cpu', 'io'] as const;
@@ -65,6 +66,9 @@ export class CgroupV2 implements Cgroup {
     }
     try {
       this.writeLimits(resources);
+      // v2 has no devices.* files: the rules become a BPF program attached to the cgroup
+      // (a fake cgroupfs directory cannot take one).
+      if (resources.devices?.length && !this.fake) attachDeviceRules(this.dir, resources.devices);
     } catch (err) {
       this.destroy(); // no half-configured cgroup left behind
       throw err;
