@@ -6,8 +6,10 @@
  * Each gets its own state under /tmp/mr-dockerd and /tmp/mr-containerd and its own socket, so
  * it never touches a system engine's data. A system engine that already answers is used as is.
  *
- *   node test/helpers/engines.mjs start     start what is missing; print the sockets
- *   node test/helpers/engines.mjs stop      stop what this helper started (by pidfile, never by name)
+ *   node test/helpers/engines.mjs start [FILE]   start what is missing; print the sockets;
+ *                                           FILE gets the names of those started
+ *   node test/helpers/engines.mjs stop [dockerd] [containerd]   stop those (default both) if a pidfile
+ *                                           under /tmp/mr-* says this helper started them (never by name)
  *   node test/helpers/engines.mjs status
  *
  * test/global-setup.ts calls ensureEngines() and stops at the end only what it started.
@@ -136,10 +138,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const cmd = process.argv[2] ?? 'status';
   if (cmd === 'start') {
     const started = await ensureEngines({ log: (m) => console.log(m) });
+    if (process.argv[3]) writeFileSync(process.argv[3], started.join(' '));  // for `stop $(cat FILE)`
     console.log(`engines: docker ${dockerAnswers(process.env.DOCKER_HOST ?? DOCKER_HOST) ? 'answers' : 'absent'} at ${process.env.DOCKER_HOST ?? DOCKER_HOST}; containerd ${containerdAnswers() ? 'answers' : 'absent'} at ${CONTAINERD_SOCK}${started.length ? '' : ' (nothing started)'}`);
   } else if (cmd === 'stop') {
-    stopEngines();
-    console.log('engines: stopped dockerd and containerd (those started here)');
+    const which = process.argv.slice(3);
+    stopEngines(which.length ? which : undefined);
+    console.log(`engines: stopped ${which.length ? which.join(', ') : 'dockerd and containerd'} (started by this helper)`);
   } else if (cmd === 'status') {
     console.log(`docker: ${dockerAnswers(DOCKER_HOST) ? 'answers' : 'absent'} (${DOCKER_HOST}); containerd: ${containerdAnswers() ? 'answers' : 'absent'} (${CONTAINERD_SOCK})`);
   } else {
