@@ -7,18 +7,18 @@
  * container (image, files, config.json, cgroup) then happens while the init boots.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { UserError } from '../errors';
 import { spawnInit, type PendingInit } from '../runtime/spawn-init';
 import { containerPipes, closePipes, type ContainerPipes } from '../shim/pipes';
 import type { RunOptions } from './run-options';
+import { nativeBinary, nativeBuildHint } from '../native';
 
 /** The static init for --init, built by `npm run build` (native/). */
-export const INIT_BINARY = join(__dirname, '..', '..', 'native', 'build', 'mini-init');
+export const INIT_BINARY = nativeBinary('mini-init');
 
 export function checkRunnable(opts: RunOptions): void {
   if (opts.tty && opts.interactive && !opts.detach && !process.stdin.isTTY) throw new UserError('the input device is not a TTY', 1);
-  if (opts.init && !existsSync(INIT_BINARY)) throw new UserError(`--init needs ${INIT_BINARY}: build it with 'npm run build' (needs a C compiler)`, 125);
+  if (opts.init && !existsSync(INIT_BINARY)) throw new UserError(`--init needs ${INIT_BINARY}, not built (no C compiler when mini-run was built): ${nativeBuildHint()}`, 125);
   if (opts.autoRemove && opts.restart.Name !== 'no') throw new UserError('Conflicting options: --restart and --rm', 125);
 }
 
