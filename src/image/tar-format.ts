@@ -1,17 +1,16 @@
 /**
  * Reading tar archives, the format of image layers and of image archives.
  *
- * The 512-byte header blocks are decoded by the `tar` package's Header (checksums, base-256
- * numbers, ustar prefixes). The rest is here, because the package's Parser drops what a layer
- * needs: it decodes PAX records as text (breaking binary xattr values such as
- * `security.capability`) and forgets the `SCHILY.xattr.*` records altogether.
+ * Everything is decoded here, header blocks included: the `tar` package's Parser drops what a
+ * layer needs (it decodes PAX records as text, breaking binary xattr values such as
+ * `security.capability`, and forgets `SCHILY.xattr.*`), and its Header guesses from the
+ * 100-byte name field alone (a truncated long name ending in '/' became a bodiless directory).
  *
  * An archive is a sequence of [header block][body, padded to 512]. Some headers only describe
  * the *next* entry: PAX extended headers (`x`, one entry; `g`, all following ones) and GNU
  * long names (`L` path, `K` link target). Two zero blocks end the archive.
  */
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
-import { Header } from 'tar';
 
 export const BLOCK = 512;
 const MAX_META = 16 << 20; // a PAX header bigger than this is an attack, not metadata
@@ -55,6 +54,83 @@ export function parsePax(buf: Buffer): Map<string, Buffer> {
   return out;
 }
 
+/** A NUL-terminated string field (names are UTF-8 in practice; invalid bytes stay as U+FFFD). */
+function field(block: Buffer, off: number, len: number): string {
+  const end = block.indexOf(0, off);
+  return block.toString('utf8', off, end === -1 || end > off + len ? off + len : end);
+}
+
+/**
+ * A numeric field: octal digits (leading spaces/NULs, ending in space or NUL), or GNU's
+ * base-256 (high bit of the first byte set; 0xff starts a negative number) for values that
+ * octal cannot hold: uid/gid above 2097151, sizes above 8 GiB.
+ */
+function numeric(block: Buffer, off: number, len: number, what: string): number {
+  const first = block[off];
+  if (first & 0x80) {
+    const negative = first === 0xff;
+    let n = 0;
+    for (let i = 0; i < len; i++) {
+      const b = i === 0 ? (negative ? 0xff : first & 0x7f) : block[off + i];
+      n = n * 256 + (negative ? 0xff - b : b);
+    }
+    if (!Number.isSafeInteger(n)) throw new TarFormatError(`tar header: ${what} is too large`);
+    return negative ? -(n + 1) : n;
+  }
+  const text = block.toString('latin1', off, off + len).replace(/[\0 ]+$/, '').replace(/^[\0 ]+/, '');
+  const end = text.search(/[\0 ]/);
+  const digits = end === -1 ? text : text.slice(0, end);
+  if (digits === '') return 0;
+  if (!/^[0-7]+$/.test(digits)) throw new TarFormatError(`invalid tar header (bad ${what} field): not a tar archive, or corrupted`);
+  return parseInt(digits, 8);
+}
+
+interface RawHeader {
+  path: string; typeflag: string; mode: number; uid: number; gid: number; size: number; mtime: number;
+  linkpath: string; devmajor: number; devminor: number;
+}
+
+/**
+ * One 512-byte header block (v7, ustar, GNU and star layouts):
+ *   0 name[100] 100 mode[8] 108 uid[8] 116 gid[8] 124 size[12] 136 mtime[12] 148 chksum[8]
+ *   156 typeflag 157 linkname[100] 257 magic[6] 263 version[2] 265 uname[32] 297 gname[32]
+ *   329 devmajor[8] 337 devminor[8] 345 prefix[155] (ustar; GNU keeps atime/ctime/sparse there)
+ */
+export function decodeHeader(block: Buffer): RawHeader {
+  // The checksum: the sum of the header bytes with the checksum field read as spaces. Some
+  // old writers summed signed chars: accept either.
+  const stored = numeric(block, 148, 8, 'checksum');
+  let unsigned = 8 * 0x20;
+  let signed = 8 * 0x20;
+  for (let i = 0; i < BLOCK; i++) {
+    if (i >= 148 && i < 156) continue;
+    unsigned += block[i];
+    signed += block[i] > 127 ? block[i] - 256 : block[i];
+  }
+  if (stored !== unsigned && stored !== signed) throw new TarFormatError('invalid tar header (bad checksum): not a tar archive, or corrupted');
+  const magic = block.toString('latin1', 257, 263);
+  const ustar = magic === 'ustar\0';      // POSIX ustar (and pax)
+  const gnu = magic === 'ustar ';          // GNU and oldgnu: "ustar  \0"
+  let path = field(block, 0, 100);
+  if (ustar) {
+    const prefix = field(block, 345, 155);
+    if (prefix) path = `${prefix}/${path}`;
+  }
+  const flag = block[156];
+  return {
+    path,
+    typeflag: flag === 0 ? '0' : String.fromCharCode(flag),
+    mode: numeric(block, 100, 8, 'mode'),
+    uid: numeric(block, 108, 8, 'uid'),
+    gid: numeric(block, 116, 8, 'gid'),
+    size: numeric(block, 124, 12, 'size'),
+    mtime: numeric(block, 136, 12, 'mtime'),
+    linkpath: field(block, 157, 100),
+    devmajor: ustar || gnu ? numeric(block, 329, 8, 'devmajor') : 0,
+    devminor: ustar || gnu ? numeric(block, 337, 8, 'devminor') : 0,
+  };
+}
+
 function paxNumber(v: Buffer, key: string): number {
   const n = Number(v.toString('latin1'));
   if (!Number.isFinite(n)) throw new TarFormatError(`bad PAX value for ${key}`);
@@ -79,30 +155,27 @@ export class TarHeaderState {
       return this.zeroBlocks >= 2 ? { kind: 'end' } : { kind: 'zero' };
     }
     this.zeroBlocks = 0;
-    const h = new Header(block);
-    if (!h.cksumValid) throw new TarFormatError('invalid tar header (bad checksum): not a tar archive, or corrupted');
-    const typeflag = String.fromCharCode(block[156] || 0x30);
-    const size = h.size ?? 0;
+    const h = decodeHeader(block);
+    const typeflag = h.typeflag;
+    const size = h.size;
     if (META_TYPES.has(typeflag)) {
       if (size > MAX_META) throw new TarFormatError(`tar metadata entry of ${size} bytes is too large`);
       return { kind: 'meta', type: typeflag, size };
     }
     const pax = new Map([...this.global, ...(this.local ?? [])]);
     const entry: TarEntry = {
-      path: h.path ?? '',
-      typeflag: typeflag === '\0' ? '0' : typeflag,
-      mode: (h.mode ?? 0) & 0o7777,
-      uid: h.uid ?? 0,
-      gid: h.gid ?? 0,
+      path: h.path,
+      typeflag,
+      mode: h.mode & 0o7777,
+      uid: h.uid,
+      gid: h.gid,
       size,
-      mtime: h.mtime ? h.mtime.getTime() / 1000 : 0,
-      linkpath: h.linkpath ?? '',
-      devmajor: h.devmaj ?? 0,
-      devminor: h.devmin ?? 0,
+      mtime: h.mtime,
+      linkpath: h.linkpath,
+      devmajor: h.devmajor,
+      devminor: h.devminor,
       xattrs: new Map(),
     };
-    // old tars mark directories as files with a trailing slash
-    if (entry.typeflag === '0' && entry.path.endsWith('/')) entry.typeflag = '5';
     if (this.longPath !== null) entry.path = this.longPath;
     if (this.longLink !== null) entry.linkpath = this.longLink;
     for (const [key, value] of pax) {
@@ -127,6 +200,10 @@ export class TarHeaderState {
           }
       }
     }
+    // Old (v7) tars mark a directory as a file whose name ends in '/'. Only the *full* name
+    // counts: the 100-byte header field of a long name is a truncation (its 100th byte may
+    // well be a '/') and the real name came from a PAX `path` or GNU `L` record above.
+    if (entry.typeflag === '0' && entry.path.endsWith('/')) entry.typeflag = '5';
     if (!Number.isSafeInteger(entry.size) || entry.size < 0) throw new TarFormatError(`bad size for "${entry.path}"`);
     // Header-only types never carry a body, whatever their size field says (as Go's archive/tar,
     // which docker uses, reads them).

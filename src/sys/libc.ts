@@ -35,6 +35,7 @@ function bind() {
     mknod: c.func('int mknod(const char *path, uint32_t mode, uint64_t dev)') as Fn,
     lsetxattr: c.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as Fn,
     lgetxattr: c.func('long lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)') as Fn,
+    llistxattr: c.func('long llistxattr(const char *path, _Out_ void *list, size_t size)') as Fn,
     prctl: c.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)') as Fn,
     setgroups: c.func('int setgroups(size_t size, const uint32_t *list)') as Fn,
     setresuid: c.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)') as Fn,
@@ -176,6 +177,18 @@ export function lgetxattr(path: string, name: string): Buffer | null {
     throw new SysError('lgetxattr', `${q(path)}, ${q(name)}`, errno);
   }
   return buf.subarray(0, n);
+}
+
+/** llistxattr(2): the names of a file's xattrs (those this process may see), sorted. */
+export function llistxattr(path: string): string[] {
+  const buf = Buffer.alloc(65536);
+  const n = Number(libc().llistxattr(path, buf, buf.length));
+  if (n === -1) {
+    const errno = koffi.errno();
+    if (errno === 95 /* EOPNOTSUPP */) return [];
+    throw new SysError('llistxattr', q(path), errno);
+  }
+  return buf.toString('utf8', 0, n).split('\0').filter(Boolean).sort();
 }
 
 // --------------------------------------------------------------- processes

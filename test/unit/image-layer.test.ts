@@ -58,7 +58,19 @@ async function expectRefused(entries: FixtureEntry[], message: RegExp): Promise<
   expectNothingStored();
 }
 
+// The attacks are the tar-extraction CVE classes: path traversal ("tar slip", CWE-22: e.g.
+// CVE-2018-20482-style "../" names, CVE-2019-14271/CVE-2018-15664-style symlink escapes) and
+// link following (CWE-59): a hostile image must not write one byte outside its layer.
 describe('hostile layer entries are refused, and nothing is left half-written', () => {
+  it('refuses "../x" smuggled in a PAX path record under an innocent header name (CWE-22)', async () => {
+    await expectRefused([{ path: 'innocent', data: 'pwned', pax: { path: '../../mr-pax-escape' } }], /path escapes the layer/);
+    expect(existsSync('/tmp/mr-pax-escape')).toBe(false);
+  });
+
+  it('refuses a hardlink whose PAX linkpath climbs out, under an innocent ustar link name (CWE-59)', async () => {
+    await expectRefused([{ path: 'h', type: '1', linkpath: 'ok', pax: { linkpath: '../../../etc/shadow' } }], /hardlink target escapes the layer/);
+  });
+
   it('refuses "../x" (escapes the layer)', async () => {
     await expectRefused([{ path: 'ok', data: 'x' }, { path: '../x', data: 'pwned' }], /"\.\.\/x": path escapes the layer/);
     expect(existsSync(join(paths.tmp(), 'x'))).toBe(false);
