@@ -88,7 +88,21 @@ export const PROBES: readonly Probe[] = [
     name: 'user',
     command: 'id',
     normalise: lines,
-    explain: () => undefined,
+    explain: (mini, other, ctx) => {
+      // "uid=0(root) gid=0(root) groups=0(root),10(wheel)": Docker's engine puts the primary
+      // group among the supplementary ones (moby daemon/oci_linux.go getUser); podman does not
+      const parse = (l: string[]) => {
+        const m = /^(uid=\S+ gid=(\S+))(?: groups=(\S+))?$/.exec(l.join(' '));
+        return m ? { ids: m[1], gid: m[2], groups: (m[3] ?? '').split(',').filter(Boolean) } : null;
+      };
+      const a = parse(mini), b = parse(other);
+      if (ctx.engine !== 'podman' || !a || !b || a.ids !== b.ids) return undefined;
+      const extra = onlyIn(a.groups, b.groups);
+      if (extra.length === 1 && extra[0] === a.gid && onlyIn(b.groups, a.groups).length === 0) {
+        return `mini-run, like the Docker engine, lists the primary group ${a.gid} among the supplementary groups; podman does not`;
+      }
+      return undefined;
+    },
   },
   {
     name: 'mounts',

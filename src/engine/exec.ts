@@ -110,6 +110,7 @@ export function buildExecProcess(rec: ContainerRecord, o: ExecOptions, terminal:
     env,
     cwd: workdir,
     noNewPrivileges: base.noNewPrivileges, // as docker: the container's setting holds for exec too
+    rlimits: base.rlimits, //                 and so do its --ulimit limits
     capabilities: o.privileged
       ? { bounding: caps, effective: caps, permitted: caps, inheritable: [] }
       : base.capabilities ?? { bounding: [], effective: [], permitted: [], inheritable: [] },

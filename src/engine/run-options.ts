@@ -46,6 +46,10 @@ export interface RunOptions {
   capDrop: string[];
   /** --security-opt as given (shown by inspect), and what it means (engine/security-opts.ts). */
   securityOpt?: string[];
+  /** --group-add: more supplementary groups (names from the image's /etc/group, or numbers). */
+  groupAdd?: string[];
+  /** --ulimit name=soft[:hard], parsed (runtime spec process.rlimits). */
+  ulimits?: Array<{ type: string; soft: number; hard: number }>;
   security?: import('./security-opts').SecurityOptions;
   readOnly: boolean;
   memory?: number;

@@ -121,7 +121,7 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
   if (!workdir.startsWith('/')) throw new UserError(`the working directory '${workdir}' is invalid, it needs to be an absolute path`, 125);
   const userSpec = opts.user ?? image.User ?? '';
   const user = resolveUser(userSpec, readLayeredFile(input.layerDirs, '/etc/passwd')?.toString('utf8') ?? null,
-    readLayeredFile(input.layerDirs, '/etc/group')?.toString('utf8') ?? null);
+    readLayeredFile(input.layerDirs, '/etc/group')?.toString('utf8') ?? null, opts.groupAdd ?? []);
   const envFromFiles = opts.envFiles.flatMap(readEnvFile);
   let env = mergeEnv(image.Env ?? [], envFromFiles.map(expandEnv).filter((e): e is string => e !== null),
     opts.env.map(expandEnv).filter((e): e is string => e !== null));
@@ -210,6 +210,7 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
       cwd: workdir,
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
       ...(opts.security?.noNewPrivileges ? { noNewPrivileges: true } : {}),
+      ...(opts.ulimits?.length ? { rlimits: opts.ulimits } : {}),
     },
     root: { path: 'rootfs', readonly: opts.readOnly },
     hostname,

@@ -25,8 +25,11 @@ export function parseGroup(text: string): GroupEntry[] {
 
 const isNumber = (s: string) => /^\d+$/.test(s);
 
-/** Resolve `user[:group]` (names or numbers) like docker: unknown names are an error, unknown numbers are fine. */
-export function resolveUser(spec: string, passwdText: string | null, groupText: string | null): ResolvedUser {
+/**
+ * Resolve `user[:group]` (names or numbers) like docker: unknown names are an error, unknown
+ * numbers are fine. `groupAdd` (--group-add: names or numbers) joins the supplementary groups.
+ */
+export function resolveUser(spec: string, passwdText: string | null, groupText: string | null, groupAdd: readonly string[] = []): ResolvedUser {
   const [userPart, groupPart] = spec.split(':', 2);
   const passwd = parsePasswd(passwdText ?? '');
   const groups = parseGroup(groupText ?? '');
@@ -52,8 +55,15 @@ export function resolveUser(spec: string, passwdText: string | null, groupText: 
       gid = g.gid;
     }
   }
-  // Supplementary groups: every group that lists the user by name (as initgroups(3) does).
-  const additionalGids = name ? groups.filter((g) => g.members.includes(name!)).map((g) => g.gid).filter((g) => g !== gid) : [];
+  // Supplementary groups, as the Docker engine sets them: the primary group first, then every
+  // group that lists the user by name (as initgroups(3) does), then --group-add's.
+  const listed = name ? groups.filter((g) => g.members.includes(name!)).map((g) => g.gid) : [];
+  const added = groupAdd.map((g) => {
+    if (isNumber(g)) return Number(g);
+    const found = groups.find((x) => x.name === g);
+    if (!found) throw new UserError(`Unable to find group ${g}: no matching entries in group file`, 125);
+    return found.gid;
+  });
   if (uid === 0 && home === '/') home = '/root';
-  return { uid, gid, additionalGids: [...new Set(additionalGids)], home };
+  return { uid, gid, additionalGids: [...new Set([gid, ...listed, ...added])], home };
 }

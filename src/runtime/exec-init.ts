@@ -1,22 +1,32 @@
 /**
- * `exec`'s process on the container side: it joins a *running* container and becomes the
- * program of `mini-run exec` — what runc's nsexec + "setns init" do for `runc exec`.
+ * `exec`'s process on the container side: it joins a *running* container and starts the program
+ * of `mini-run exec` there — what runc's nsexec + "setns init" do for `runc exec`.
  *
- * It starts as a copy of mini-run (node running this file), spawned by the runtime (exec.ts)
- * already *inside the container's PID namespace* (setns(CLONE_NEWPID) only places children,
- * so the parent did that part) and already in the container's cgroup. It joins the other
- * namespaces of the container's PID 1, then ends exactly like the container's init
- * (process.ts becomeProgram: terminal, capabilities, user, working directory, execve).
+ * It starts as a copy of mini-run (node running this file), spawned by the runtime (exec.ts) on
+ * the HOST side: in the host's PID namespace, where the container cannot see it. That matters
+ * (CVE-2016-9962 class): while Node boots, its root, working directory and fds are the host's,
+ * and a container process allowed to ptrace (or to open /proc/PID/root, /proc/PID/fd/…) would
+ * reach the host through it. So, in order:
+ *   1. non-dumpable from its first line (exec-init-main.ts), into the container's cgroup
+ *   2. join IPC, UTS, network, cgroup, mount namespaces; chroot to the container's root
+ *   3. setns(CLONE_NEWPID): only its *children* are born in the container's PID namespace
+ *   4. terminal, no_new_privs, seccomp, capabilities, user, working directory (process.ts)
+ *   5. start the program as its child: the first process the container can see is already
+ *      inside, with the container's root, and no fd of ours survives its execve
+ *   6. report the program's PID, then relay signals to it and its exit status back (or,
+ *      with -d, leave it running and exit)
  *
- * Everything here is synchronous, on Node's main thread (see namespaces.ts for why).
+ * Everything up to the spawn is synchronous, on Node's main thread (see namespaces.ts for why).
  */
-import { closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, statSync, writeSync } from 'node:fs';
 import { setTraceSink, traceNote } from '../sys/trace';
 import { CLONE, SIGNALS } from '../sys/constants';
 import { chdir, chroot, fchdir, setns, setPdeathsig, unshare } from '../sys/libc';
 import { InitSyncSocket } from './sync-socket';
-import { becomeProgram } from './process';
+import { prepareProgram } from './process';
 import { compileSeccomp } from './seccomp';
+import { FORWARDED_SIGNALS } from './signals';
 import { UserError } from '../errors';
 
 const SYNC_FD = 3;
@@ -24,7 +34,7 @@ const SYNC_FD = 3;
 /**
  * The namespaces to join, in order. The mount namespace comes LAST: joining it also moves our
  * root and working directory to the container's root, after which /proc/<pid>/… of the host
- * is no longer what we would open. (The PID namespace was joined by our parent; user and time
+ * is no longer what we would open. (The PID namespace comes after, for our child; user and time
  * namespaces are not used by mini-run.)
  */
 const JOIN_ORDER: ReadonlyArray<readonly [name: string, flag: number]> = [
@@ -35,32 +45,65 @@ const JOIN_ORDER: ReadonlyArray<readonly [name: string, flag: number]> = [
   ['mnt', CLONE.NEWNS],
 ];
 
-export function execInit(): never {
+export function execInit(): void {
   const sync = new InitSyncSocket(SYNC_FD);
   try {
-    // While we are still mini-run's helper, we die with the runtime…
+    // We die with the runtime (SIGKILL): a program already started lives on in the container.
     setPdeathsig(SIGNALS.SIGKILL);
 
-    // 0. Wait for our orders: whose namespaces to join, and the process to become. The
-    //    runtime has already put us in the container's cgroup.
+    // 0. Wait for our orders: whose namespaces to join, the process to start, the cgroup.
     const msg = sync.receive();
     if (msg.type !== 'exec') throw new Error(`unexpected message ${msg.type}`);
     if (msg.traceFd !== undefined) setTraceSink(msg.traceFd, 'exec');
     // The container's syscall filter applies to exec'd processes too (as with runc exec).
     const seccomp = msg.seccomp ? compileSeccomp(msg.seccomp) : null;
 
-    // 1. Into the container: IPC, UTS, network, cgroup, then mount namespace (and its root).
+    // 1. Into the container's cgroup (now: Node's boot memory stays charged to the caller),
+    //    while its cgroup.procs files are still reachable by their host paths.
+    for (const procs of msg.cgroupProcs) {
+      const fd = openSync(procs, 'w');
+      try { writeSync(fd, '0'); } finally { closeSync(fd); }
+    }
+
+    // 2–3. Namespaces and root; the PID namespace for our child.
     joinNamespacesOf(msg.pid);
 
-    // …but the program, like `docker exec`'s, outlives a `mini-run exec` that is killed or
-    // detached (-d). Nothing waits for us past this point except through the sync socket,
-    // whose EOF we would notice. (A change of uid would clear this setting anyway.)
-    setPdeathsig(0);
+    // 4. Terminal or stdio, no_new_privs, seccomp, capabilities, user, cwd: as the init does.
+    const { program, env } = prepareProgram(msg.process, (masterFd) => sync.handOverPty(masterFd), seccomp);
 
-    // 2. Terminal or stdio, capabilities, user, working directory, execve: as the init does.
-    becomeProgram(msg.process, (masterFd) => sync.handOverPty(masterFd), seccomp);
+    // 5. The program, as our child in the container's PID namespace.
+    traceNote(`spawn ${program}: our child, born in the container's PID namespace`);
+    const child = spawn(program, msg.process.args.slice(1), {
+      argv0: msg.process.args[0],
+      env: Object.fromEntries(env.filter((e) => e.includes('=')).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+      stdio: 'inherit',
+    });
+    if (child.pid === undefined) {
+      child.on('error', (e) => sync.failAndExit(new UserError(`exec ${program}: ${(e as NodeJS.ErrnoException).code === 'ENOEXEC' ? 'exec format error' : e.message}`, 126)));
+      return;
+    }
+    sync.send({ type: 'started', pid: child.pid });
+    if (msg.detach) process.exit(0); // -d: it runs on; the container's PID 1 becomes its parent
+
+    // 6. Relay: signals for the program go to it (with -t, ^C and ^\ reach it through the
+    //    terminal already, as docker does not proxy signals in TTY mode); its exit is ours.
+    for (const sig of FORWARDED_SIGNALS) {
+      process.on(sig, () => {
+        if (msg.process.terminal && (sig === 'SIGINT' || sig === 'SIGQUIT')) return;
+        try { child.kill(sig); } catch { /* gone */ }
+      });
+    }
+    child.on('exit', (code, signal) => {
+      if (signal) {
+        for (const sig of FORWARDED_SIGNALS) process.removeAllListeners(sig);
+        process.kill(process.pid, signal); // die the same way: the runtime reports 128 + N
+        setTimeout(() => process.exit(128 + (SIGNALS[signal] ?? 9)), 100).unref();
+        return;
+      }
+      process.exit(code ?? 0);
+    });
   } catch (err) {
-    return sync.failAndExit(err);
+    sync.failAndExit(err);
   }
 }
 
@@ -74,6 +117,7 @@ function joinNamespacesOf(pid: number): void {
   // it exits half-way, the fds still name its namespaces (they stay alive while open).
   const toJoin: Array<{ name: string; flag: number; fd: number; path: string }> = [];
   let rootFd = -1;
+  let pidNsFd = -1;
   try {
     for (const [name, flag] of JOIN_ORDER) {
       const path = `/proc/${pid}/ns/${name}`;
@@ -93,6 +137,9 @@ function joinNamespacesOf(pid: number): void {
       }
       toJoin.push({ name, flag, fd: openSync(path, 'r'), path });
     }
+    // The container's PID namespace: joined last, it only decides where our children are born.
+    const theirPid = statSync(`/proc/${pid}/ns/pid`), ourPid = statSync('/proc/self/ns/pid');
+    if (theirPid.ino !== ourPid.ino || theirPid.dev !== ourPid.dev) pidNsFd = openSync(`/proc/${pid}/ns/pid`, 'r');
     // The container's root as a directory fd, opened while /proc is still the host's. Joining
     // the mount namespace puts us at that namespace's root, which is the container's only after
     // pivot_root; a chroot-only container (`--no-pivot`, `--mount-ns host`) has its root below.
@@ -111,8 +158,10 @@ function joinNamespacesOf(pid: number): void {
     fchdir(rootFd, `/proc/${pid}/root`);
     chroot('.');
     chdir('/');
+    if (pidNsFd !== -1) setns(pidNsFd, CLONE.NEWPID, `/proc/${pid}/ns/pid`);
   } finally {
     for (const ns of toJoin) closeSync(ns.fd);
     if (rootFd !== -1) closeSync(rootFd);
+    if (pidNsFd !== -1) closeSync(pidNsFd);
   }
 }

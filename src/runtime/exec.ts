@@ -3,23 +3,23 @@
  * `runc exec` does. The new process joins every namespace and the cgroup of the container's
  * PID 1, so inside it looks like any other process of the container (`ps` lists it).
  *
- *   1. setns(CLONE_NEWPID) into the container's PID namespace, spawn the exec-init (it is born
- *      in there, with a PID of that namespace), setns back to ours
- *   2. put it in the container's cgroup, then tell it what to run (sync socket, `exec`)
- *   3. it joins the other namespaces (exec-init.ts); (terminal) we take the pty master it opened
- *   4. EOF on the sync socket = execve succeeded: the program runs
- *   5. wait for its exit status (it is our child) — unless detached
+ *   1. spawn the exec-init (a Node process) on the host side: the container cannot see it
+ *   2. tell it what to run (sync socket, `exec`): it joins the container's cgroup and
+ *      namespaces, chroots, and starts the program as its child in the container's PID
+ *      namespace (exec-init.ts explains why in that order: CVE-2016-9962 class)
+ *   3. (terminal) we take the pty master it opened
+ *   4. `started` = the program runs; the exec-init relays signals and the exit status
+ *   5. wait for the exec-init's exit status (it is our child) — unless detached
  *
  * The process description is the OCI runtime spec's `process` object, as for `runc exec
  * --process process.json`: the engine builds it from the container's config.json and the
  * flags of `exec`; the runtime knows nothing of names, images or flags.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, constants as fsc, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants as fsc, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { CLONE } from '../sys/constants';
-import { openat2, pidfdGetfd, RESOLVE, setns, setWinsize } from '../sys/libc';
+import { openat2, pidfdGetfd, RESOLVE, setWinsize } from '../sys/libc';
 import { SysError } from '../sys/errors';
 import { traceFd, traceNote } from '../sys/trace';
 import type { LinuxSeccomp, Process } from './spec';
@@ -60,7 +60,7 @@ export interface StartedExec {
   wait(): Promise<ExecExit>;
 }
 
-/** The exec-init, started in the container's PID namespace, waiting for its orders. */
+/** The exec-init, started on the host side, waiting for its orders. */
 export interface PendingExec {
   readonly child: ChildProcess;
   readonly pid: number;
@@ -70,14 +70,10 @@ export interface PendingExec {
   abandon(): Promise<void>;
 }
 
-const sameFile = (a: string, b: string) => {
-  const x = statSync(a), y = statSync(b);
-  return x.ino === y.ino && x.dev === y.dev;
-};
-
 /**
- * Spawn the exec-init inside the PID namespace of host PID `targetPid`. Like spawnInit, it can
- * be started first (Node takes ~45 ms to boot) while the engine prepares the process.
+ * Spawn the exec-init for the container of host PID `targetPid`, on the host side (our PID
+ * namespace). Like spawnInit, it can be started first (Node takes ~45 ms to boot) while the
+ * engine prepares the process.
  */
 export function spawnExecInit(targetPid: number, o: { terminal: boolean; interactive: boolean; detach: boolean }): PendingExec {
   const tfd = traceFd();
@@ -89,39 +85,13 @@ export function spawnExecInit(targetPid: number, o: { terminal: boolean; interac
     'pipe', // fd 3: the sync socket
     tfd !== null ? tfd : 'ignore', // fd 4: where the exec-init's trace lines go
   ];
-  const theirs = `/proc/${targetPid}/ns/pid`;
-  let targetNs: number | null = null;
-  let ourNs: number | null = null;
-  try {
-    // A container started with --pid host shares our PID namespace: nothing to join.
-    if (!sameFile(theirs, '/proc/self/ns/pid')) {
-      targetNs = openSync(theirs, 'r');
-      // setns(CLONE_NEWPID) does not move us: it sets the namespace our *next child* is born
-      // in. Save ours first, to come back to it right after the spawn (as spawnInit does).
-      ourNs = openSync('/proc/self/ns/pid', 'r');
-    }
-  } catch (e) {
-    if (targetNs !== null) closeSync(targetNs);
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`container process ${targetPid} is gone: the container is not running`, 1);
-    throw e;
-  }
-  let child: ChildProcess;
-  try {
-    if (targetNs !== null) setns(targetNs, CLONE.NEWPID, `${theirs} (the container's)`);
-    child = spawn(process.execPath, [EXEC_INIT_SCRIPT], {
-      stdio,
-      env: {}, // the program's environment comes from the process description, not from us
-      argv0: 'mini-run-exec',
-    });
-  } finally {
-    if (ourNs !== null) {
-      setns(ourNs, CLONE.NEWPID, '/proc/self/ns/pid (ours, saved)');
-      closeSync(ourNs);
-    }
-    if (targetNs !== null) closeSync(targetNs);
-  }
-  // A PID namespace whose PID 1 has exited refuses new members (fork fails: ENOMEM).
-  if (child.pid === undefined) throw new UserError(`cannot start a process in the container (is it still running?)`, 1);
+  if (!existsSync(`/proc/${targetPid}`)) throw new UserError(`container process ${targetPid} is gone: the container is not running`, 1);
+  const child = spawn(process.execPath, [EXEC_INIT_SCRIPT], {
+    stdio,
+    env: {}, // the program's environment comes from the process description, not from us
+    argv0: 'mini-run-exec',
+  });
+  if (child.pid === undefined) throw new UserError('cannot start the exec process', 1);
   child.on('error', () => { /* reported through `exited` / the sync socket */ });
   return { ...watchChild(child, child.pid), terminal: o.terminal };
 }
@@ -138,16 +108,26 @@ export async function execInContainer(target: ExecTarget, proc: Process, plan: E
   let masterFd: number | null = null;
   let forward: { stop(): void } | null = null;
   const { pid, sync, exited, child } = init;
+  let programPid: number | null = null;
   try {
-    // In the cgroup before it does anything: its memory, CPU and pids count for the container
-    // (and a frozen or limited container limits it too).
-    target.cgroup.addProcess(pid);
+    // The exec-init relays signals to the program (and its exit status back).
     if (!plan.detach) forward = forwardSignals(pid);
     const tfd = traceFd();
-    sync.send({ type: 'exec', pid: target.pid, process: proc, seccomp: target.seccomp, traceFd: tfd !== null ? 4 : undefined });
+    sync.send({
+      type: 'exec', pid: target.pid, process: proc, seccomp: target.seccomp, detach: plan.detach,
+      cgroupProcs: target.cgroup.procsFiles(), // it moves itself in before joining anything
+      traceFd: tfd !== null ? 4 : undefined,
+    });
 
-    for (let msg = await sync.receive(); msg !== null; msg = await sync.receive()) {
-      if (msg.type === 'pty') {
+    for (let msg = await sync.receive(); programPid === null; msg = await sync.receive()) {
+      if (msg === null) {
+        await checkProgramStarted(exited, 'exec process');
+        throw new UserError('the exec process ended before starting the program', 126);
+      }
+      if (msg.type === 'started') {
+        programPid = msg.pid;
+        break;
+      } else if (msg.type === 'pty') {
         masterFd = pidfdGetfd(pid, msg.fd);
         setWinsize(masterFd, process.stdout.rows || 24, process.stdout.columns || 80);
       } else if (msg.type === 'error') {
@@ -158,19 +138,16 @@ export async function execInContainer(target: ExecTarget, proc: Process, plan: E
       }
       sync.send({ type: 'continue' });
     }
-    await checkProgramStarted(exited, 'exec process');
-    traceNote(`exec'd program running, PID ${pid} on the host`);
+    traceNote(`exec'd program running, PID ${programPid} on the host (the exec process ${pid} relays)`);
 
     if (plan.detach) {
-      // Let it go: we exit, it runs on. It is our child, so when we exit it is re-parented —
-      // to the host's init or nearest child subreaper (the kernel picks the reaper from the
-      // *exiting parent's* PID namespace, not the container's), which reaps it; inside the
-      // container `ps` shows it with PPID 0, as docker's exec'd processes are (their parent,
-      // containerd-shim, is outside too). Once a per-container shim exists, it is the natural
-      // parent and reaper of exec'd processes.
+      // Let it go: the exec-init exits at once and the program runs on. Its parent is then the
+      // container's PID 1 (the reaper of its PID namespace), which reaps it. Inside the
+      // container `ps` showed it with PPID 0 until then, as docker's exec'd processes are
+      // (their parent, containerd-shim, is outside too).
       (child.stdio[3] as Socket | null)?.destroy();
       child.unref();
-      return { pid, wait: () => Promise.resolve({ exitCode: 0, signal: null }) };
+      return { pid: programPid, wait: () => Promise.resolve({ exitCode: 0, signal: null }) };
     }
 
     const relay = masterFd !== null ? new TerminalRelay(masterFd, plan.interactive) : null;
@@ -180,10 +157,10 @@ export async function execInContainer(target: ExecTarget, proc: Process, plan: E
       forwarding?.stop();
       if (relay) await relay.finish();
       const exitCode = exitStatus({ code, signal });
-      traceNote(`PID ${pid} exited: ${signal ? `killed by ${signal}` : `status ${code}`}`);
+      traceNote(`PID ${programPid} exited: ${signal ? `killed by ${signal}` : `status ${code}`}`);
       return { exitCode, signal };
     })();
-    return { pid, wait: () => finished };
+    return { pid: programPid, wait: () => finished };
   } catch (err) {
     forward?.stop();
     await init.abandon();

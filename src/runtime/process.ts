@@ -5,7 +5,8 @@
  */
 import { accessSync, closeSync, constants as fsc, statSync } from 'node:fs';
 import { posix } from 'node:path';
-import { chdir, clearCloexec, closeRangeCloexec, execve, setgroups, setNoNewPrivs, setresgid, setresuid, setsid } from '../sys/libc';
+import { chdir, clearCloexec, closeRangeCloexec, execve, setgroups, setNoNewPrivs, setresgid, setresuid, setrlimit, setsid } from '../sys/libc';
+import { RLIMITS } from '../sys/constants';
 import { SysError, errnoDescription } from '../sys/errors';
 import { traceNote } from '../sys/trace';
 import { UserError } from '../errors';
@@ -20,6 +21,23 @@ import { installSeccomp, type CompiledSeccomp } from './seccomp';
  * `seccomp` is the container's compiled syscall filter, if it has one.
  */
 export function becomeProgram(p: Process, handOverMaster: (masterFd: number) => void, seccomp: CompiledSeccomp | null = null): never {
+  const { program, env } = prepareProgram(p, handOverMaster, seccomp);
+  traceNote(`exec ${program} as PID ${process.pid} (in its PID namespace)`);
+  try {
+    execve(program, p.args, env);
+  } catch (e) {
+    // e.g. ENOEXEC (a script without #!, a binary for another machine): docker says 126
+    if (e instanceof SysError) throw new UserError(`exec ${program}: ${errnoDescription(e.errno).toLowerCase()}`, 126);
+    throw e;
+  }
+}
+
+/**
+ * Everything becomeProgram does up to execve: terminal, no_new_privs, seccomp, capabilities,
+ * user, working directory, fds. Returns the program's path and environment. The exec-init
+ * (exec-init.ts) uses it and then starts the program as its child instead of becoming it.
+ */
+export function prepareProgram(p: Process, handOverMaster: (masterFd: number) => void, seccomp: CompiledSeccomp | null): { program: string; env: string[] } {
   // 1. The terminal or the inherited stdio become fds 0, 1, 2 of the program. Either way in a
   //    session of its own: without -t it has *no* controlling terminal, so the caller's
   //    terminal is not its /dev/tty (ENXIO) and TIOCSTI cannot push keystrokes into it.
@@ -39,6 +57,9 @@ export function becomeProgram(p: Process, handOverMaster: (masterFd: number) => 
   //    then the filter goes in here, and must allow the few calls left before execve.
   if (p.noNewPrivileges) setNoNewPrivs();
   if (seccomp && !p.noNewPrivileges) installSeccomp(seccomp);
+
+  // Resource limits (--ulimit), while still root: raising a hard limit needs CAP_SYS_RESOURCE.
+  applyRlimits(p.rlimits ?? []);
 
   // 3. Privileges: shrink the capability bounding set, switch user, set the remaining sets.
   limitBoundingSet(p.capabilities?.bounding ?? []);
@@ -60,13 +81,22 @@ export function becomeProgram(p: Process, handOverMaster: (masterFd: number) => 
   //    runtime's signal that execve succeeded). The filter as late as possible; then execve.
   closeRangeCloexec(3);
   if (seccomp && p.noNewPrivileges) installSeccomp(seccomp);
-  traceNote(`exec ${program} as PID ${process.pid} (in its PID namespace)`);
-  try {
-    execve(program, p.args, env);
-  } catch (e) {
-    // e.g. ENOEXEC (a script without #!, a binary for another machine): docker says 126
-    if (e instanceof SysError) throw new UserError(`exec ${program}: ${errnoDescription(e.errno).toLowerCase()}`, 126);
-    throw e;
+  return { program, env };
+}
+
+/** setrlimit(2) for each of the spec's `process.rlimits`, with a clear error when refused. */
+function applyRlimits(rlimits: NonNullable<Process['rlimits']>): void {
+  for (const r of rlimits) {
+    const resource = RLIMITS[r.type];
+    if (resource === undefined) throw new UserError(`unknown rlimit type ${r.type}`, 125);
+    try {
+      setrlimit(resource, r.type, r.soft, r.hard);
+    } catch (e) {
+      if (e instanceof SysError && e.code === 'EPERM') {
+        throw new UserError(`cannot set ${r.type} to ${r.soft}:${r.hard}: raising a hard limit needs CAP_SYS_RESOURCE, which mini-run does not have here`, 125);
+      }
+      throw e;
+    }
   }
 }
 

@@ -6,9 +6,10 @@
  * loop, whose threads live in the old namespaces.
  *
  *   parent → init   {"type":"start", spec}    after the init is in its cgroup; the validated config.json
- *   parent → init   {"type":"exec", pid, process, seccomp?}  (`exec`, instead of start) join the
- *                                              namespaces of host PID `pid` and run `process` there
- *                                              under the container's filter (exec-init.ts)
+ *   parent → init   {"type":"exec", pid, process, seccomp?, cgroupProcs, detach}  (`exec`, instead
+ *                                              of start) join the cgroup and namespaces of host PID
+ *                                              `pid` and start `process` there (exec-init.ts)
+ *   init → parent   {"type":"started", pid}   (exec) the program runs: its host PID
  *   init → parent   {"type":"namespaces"}     new namespaces exist (parent may configure them)
  *   parent → init   {"type":"continue"}
  *   init → parent   {"type":"pty", fd}        (-t) the pty master the init opened in the container's
@@ -23,7 +24,8 @@ import { UserError } from '../errors';
 
 export type InitMessage =
   | { type: 'start'; bundle: string; spec: RuntimeSpec; traceFd?: number }
-  | { type: 'exec'; pid: number; process: Process; seccomp?: LinuxSeccomp; traceFd?: number }
+  | { type: 'exec'; pid: number; process: Process; seccomp?: LinuxSeccomp; cgroupProcs: string[]; detach: boolean; traceFd?: number }
+  | { type: 'started'; pid: number }
   | { type: 'namespaces' }
   | { type: 'pty'; fd: number }
   | { type: 'continue' }

@@ -110,6 +110,13 @@ export const SECCOMP = {
   FILTER_FLAG_SPEC_ALLOW: 4,
 } as const;
 
+/** setrlimit(2) resources (x86_64), by their OCI names. */
+export const RLIMITS: Record<string, number> = {
+  RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5,
+  RLIMIT_NPROC: 6, RLIMIT_NOFILE: 7, RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9, RLIMIT_LOCKS: 10,
+  RLIMIT_SIGPENDING: 11, RLIMIT_MSGQUEUE: 12, RLIMIT_NICE: 13, RLIMIT_RTPRIO: 14, RLIMIT_RTTIME: 15,
+};
+
 /** File type bits of st_mode, for mknod(2). */
 export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;

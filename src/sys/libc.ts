@@ -54,6 +54,7 @@ function bind() {
     umask: c.func('uint32_t umask(uint32_t mask)') as Fn,
     flock: c.func('int flock(int fd, int operation)') as Fn,
     pipe2: c.func('int pipe2(_Out_ int *fds, int flags)') as Fn,
+    setrlimit: c.func('int setrlimit(int resource, const void *rlim)') as Fn,
   };
 }
 
@@ -290,6 +291,16 @@ export function bpfQueryDevicePrograms(cgroupFd: number): number[] {
     libc().syscall(SYS.bpf, 'int', BPF.PROG_QUERY, 'void *', attr, 'unsigned int', attr.length));
   const n = attr.readUInt32LE(24);
   return Array.from({ length: n }, (_, i) => ids.readUInt32LE(i * 4));
+}
+
+/** setrlimit(2): values of 2^63 and more mean RLIM_INFINITY (JSON numbers cannot say 2^64 - 1). */
+export function setrlimit(resource: number, name: string, soft: number, hard: number): void {
+  const v = (n: number) => (n >= 2 ** 63 ? 0xffffffffffffffffn : BigInt(n));
+  const show = (n: number) => (n >= 2 ** 63 ? 'RLIM_INFINITY' : String(n));
+  const rlim = Buffer.alloc(16); // struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; }
+  rlim.writeBigUInt64LE(v(soft), 0);
+  rlim.writeBigUInt64LE(v(hard), 8);
+  check('setrlimit', `${name}, {rlim_cur=${show(soft)}, rlim_max=${show(hard)}}`, libc().setrlimit(resource, rlim));
 }
 
 export function setsid(): number {

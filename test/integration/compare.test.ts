@@ -82,7 +82,9 @@ describe.skipIf(!havePodman)('compare against podman', () => {
     const r = compare('--probe');
     expect(r.status, r.stdout + r.stderr).toBe(0); // 0: no unexplained difference
     const t = r.stdout;
-    for (const same of ['hostname', 'PID', 'user', '/dev nodes', 'network']) expect(row(t, same)[3], same).toBe('same');
+    for (const same of ['hostname', 'PID', '/dev nodes', 'network']) expect(row(t, same)[3], same).toBe('same');
+    expect(row(t, 'user')[3]).toBe('different');
+    expect(reason(t, 'user')).toMatch(/like the Docker engine, lists the primary group 0\(root\) among the supplementary groups; podman does not/);
     expect(row(t, 'PID')[1]).toBe('1 (PID 1)');
     expect(row(t, 'hostname')[2]).toBe('12 hex chars (short id)');
     expect(row(t, 'capabilities')[3]).toBe('different');

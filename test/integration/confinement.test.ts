@@ -1,7 +1,8 @@
 /**
  * Escapes from a container through what the runtime hands it, attacked from inside on the
  * real kernel: the caller's terminal (TIOCSTI injection, CVE-2016-7545 / CVE-2017-5226 class),
- * host devices (raw device access through mknod in a volume).
+ * host devices (raw device access through mknod in a volume), the exec helper (CVE-2016-9962:
+ * reaching the host through a runtime process that joins the container).
  * Each test checks that the attack fails and that nothing is left on the host.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,5 +79,49 @@ describe('host devices (class: raw host device access — mknod a host device no
     ].sort());
     const host = readFileSync('/sys/fs/cgroup/devices/devices.list', 'utf8');
     expect(host).toBe('a *:* rwm\n'); // the host's own list is untouched
+  });
+});
+
+describe('the exec helper (CVE-2016-9962 class: the host reached through a runtime process joining the container)', () => {
+  it('a container allowed to ptrace finds no process whose root is the host\'s during 20 execs', () => {
+    const name = `mr-confine-ptrace-${process.pid}`;
+    // Inside: look at every process's /proc/PID/root, again and again, for a file only the host
+    // has (this repository's package.json). A runtime helper that is visible in the container's
+    // PID namespace while its root is still the host's would show up here.
+    const marker = join(REPO, 'package.json');
+    const watcher = `while :; do for p in /proc/[0-9]*; do [ -e $p/root${marker} ] && echo "LEAK \${p#/proc/}"; done; done`;
+    const started = mr(root, ['run', '-d', '--name', name, '--network', 'none', '--cap-add', 'SYS_PTRACE', IMG, 'sh', '-c', watcher]);
+    expect(started.stderr).toBe('');
+    try {
+      for (let i = 0; i < 20; i++) expect(mr(root, ['exec', name, 'true']).status).toBe(0);
+      // the watcher really can read /proc/PID/root: its own shows the container's files
+      expect(mr(root, ['exec', name, 'sh', '-c', 'ls /proc/1/root/bin/busybox']).stdout).toBe('/proc/1/root/bin/busybox\n');
+      expect(mr(root, ['logs', name]).stdout).toBe('');
+    } finally {
+      mr(root, ['rm', '-f', name]);
+    }
+  });
+});
+
+describe('what else a Docker user sees: supplementary groups, --group-add, --ulimit', () => {
+  it('id shows the primary group among the groups, as in Docker; --group-add adds more (unknown name: exit 125)', () => {
+    expect(mr(root, ['run', '--rm', '--network', 'none', IMG, 'id']).stdout).toBe('uid=0(root) gid=0(root) groups=0(root),10(wheel)\n');
+    expect(mr(root, ['run', '--rm', '--network', 'none', '-u', 'user', '--group-add', 'tty', '--group-add', '4242', IMG, 'id']).stdout)
+      .toBe('uid=1000(user) gid=1000(user) groups=5(tty),100(users),1000(user),4242\n'); // the kernel sorts them
+    const bad = mr(root, ['run', '--rm', '--network', 'none', '--group-add', 'nosuchgroup', IMG, 'id']);
+    expect([bad.status, bad.stderr]).toEqual([125, 'mini-run: Unable to find group nosuchgroup: no matching entries in group file\n']);
+  });
+
+  it('--ulimit sets soft and hard limits for the container and its exec\'d processes; a bad one is exit 125', () => {
+    const r = mr(root, ['run', '--rm', '--network', 'none', '--ulimit', 'nofile=100:200', '--ulimit', 'core=0', IMG, 'sh', '-c', 'ulimit -Sn; ulimit -Hn; ulimit -c']);
+    expect([r.stderr, r.stdout]).toEqual(['', '100\n200\n0\n']);
+    for (const [flag, message] of [
+      ['nofile', 'invalid argument "nofile" for "--ulimit" flag: invalid ulimit argument: nofile'],
+      ['bogus=1', 'invalid argument "bogus=1" for "--ulimit" flag: invalid ulimit type: bogus'],
+      ['nofile=300:200', 'invalid argument "nofile=300:200" for "--ulimit" flag: ulimit soft limit must be less than or equal to hard limit: 300 > 200'],
+    ]) {
+      const bad = mr(root, ['run', '--rm', '--network', 'none', '--ulimit', flag, IMG, 'true']);
+      expect([bad.status, bad.stderr]).toEqual([125, `mini-run: ${message}\n`]);
+    }
   });
 });

@@ -8,6 +8,7 @@ import type { RunOptions } from '../../engine/run-options';
 import { parsePublish } from '../../network/ports';
 import { listOption } from '../args';
 import { parseSecurityOpts } from '../../engine/security-opts';
+import { parseUlimit } from '../../engine/ulimits';
 
 /** The flags of `run` (and later `create`), in one table: yargs reads it, and so does the splitter below. */
 export const RUN_FLAGS: Record<string, Options> = {
@@ -42,6 +43,8 @@ export const RUN_FLAGS: Record<string, Options> = {
   'cap-add': { type: 'string', describe: 'Add Linux capabilities' },
   'cap-drop': { type: 'string', describe: 'Drop Linux capabilities' },
   'security-opt': { type: 'string', describe: 'Security options (seccomp=unconfined|PROFILE.json, no-new-privileges)' },
+  'group-add': { type: 'string', describe: 'Add additional groups to join' },
+  ulimit: { type: 'string', describe: 'Ulimit options (name=soft[:hard], e.g. nofile=1024:2048)' },
   'read-only': { type: 'boolean', describe: "Mount the container's root filesystem as read only" },
   memory: { alias: 'm', type: 'string', describe: 'Memory limit (e.g. 64m, 1g)' },
   'memory-swap': { type: 'string', describe: "Swap limit equal to memory plus swap: '-1' for unlimited swap" },
@@ -247,6 +250,8 @@ export function toRunOptions(a: RunArgs): RunOptions {
     capDrop: listOption(a['cap-drop']),
     securityOpt: listOption(a['security-opt']),
     security: parseSecurityOpts(listOption(a['security-opt'])),
+    groupAdd: listOption(a['group-add']),
+    ulimits: listOption(a.ulimit).map(parseUlimit),
     readOnly: !!a['read-only'],
     memory: a.memory === undefined ? undefined : parseBytes(String(a.memory), '--memory'),
     memorySwap,
