@@ -44,3 +44,17 @@ export function treeSize(dir: string): number {
   walk(dir);
   return total;
 }
+
+/** errno codes that mean "this filesystem cannot take the write": full, over quota, read-only, failing. */
+const WRITE_FAILURES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO']);
+
+/** Did a write fail because the filesystem could not take it (not because of a bug of ours)? */
+export function isWriteFailure(err: unknown): boolean {
+  return WRITE_FAILURES.has((err as NodeJS.ErrnoException | null)?.code ?? '');
+}
+
+/** Is it "the disk is full" (no blocks, no inodes, or over quota)? */
+export function isOutOfSpace(err: unknown): boolean {
+  const e = err as NodeJS.ErrnoException | null;
+  return e?.code === 'ENOSPC' || e?.code === 'EDQUOT' || /\b(ENOSPC|EDQUOT)\b|no space left on device|quota exceeded/i.test(e?.message ?? '');
+}

@@ -16,11 +16,40 @@ export interface GlobalOptions {
   debug?: boolean;
 }
 
+/** The mount point of the filesystem that holds `path` (the longest mount point above it). */
+function filesystemOf(path: string): string {
+  const { parseMountInfo } = require('../sys/mountinfo') as typeof import('../sys/mountinfo');
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  let best = '/';
+  try {
+    for (const m of parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'))) {
+      const mp = m.mountPoint;
+      if ((path === mp || path.startsWith(mp.endsWith('/') ? mp : mp + '/')) && mp.length > best.length) best = mp;
+    }
+  } catch { /* no /proc: say / */ }
+  return best;
+}
+
+/**
+ * A write that failed because the disk is full: one line that names the filesystem and says
+ * what to do (every command that must write ends here; the ones that read or free do not write).
+ */
+function outOfSpaceMessage(err: unknown): string | null {
+  const { isOutOfSpace } = require('../fsutil') as typeof import('../fsutil');
+  if (!isOutOfSpace(err)) return null;
+  const { stateRoot } = require('../paths') as typeof import('../paths');
+  const e = err as NodeJS.ErrnoException;
+  const path = typeof e.path === 'string' && e.path.startsWith('/') ? e.path : stateRoot();
+  const quota = e.code === 'EDQUOT' || /EDQUOT|quota/i.test(e.message ?? '');
+  return `${quota ? 'disk quota exceeded' : 'no space left on device'} on the filesystem at ${filesystemOf(path)} (it holds ${stateRoot()}): see what uses it with 'mini-run system df', free space with 'mini-run container prune' or 'mini-run image prune'`;
+}
+
 /** Print one line for an error and exit with its code (125 unless the error says otherwise). */
 export function fail(err: unknown, debug = false): never {
   const e = err as Error;
-  const code = err instanceof UserError ? err.exitCode : 125;
-  const msg = err instanceof UserError || err instanceof SysError ? e.message : `${e?.message ?? String(err)}`;
+  const full = outOfSpaceMessage(err);
+  const code = full ? 125 : err instanceof UserError ? err.exitCode : 125;
+  const msg = full ?? (err instanceof UserError || err instanceof SysError ? e.message : `${e?.message ?? String(err)}`);
   process.stderr.write(`mini-run: ${msg}\n`);
   if (debug && e?.stack) process.stderr.write(e.stack + '\n');
   process.exit(code);

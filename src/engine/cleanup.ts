@@ -12,7 +12,7 @@ import { traceNote } from '../sys/trace';
 import { withStateLock } from '../lock';
 import { paths } from '../paths';
 import {
-  containerDirAge, isAlive, listContainerIds, loadContainer, removeContainerDir, saveContainer,
+  containerDirAge, isAlive, listContainerIds, loadContainer, removeContainerDir, saveContainerIfPossible,
   type ContainerRecord,
 } from './container-store';
 import { keepConnectionsForNextStart, sweepNetworkQuietly } from './network';
@@ -38,7 +38,9 @@ function finalizeOrphan(rec: ContainerRecord): void {
   rec.monitor = null;
   rec.network.endpoint = null; // its address and rules are released by the network sweep
   keepConnectionsForNextStart(rec);
-  saveContainer(rec);
+  // On a full disk the record cannot be written: this command still sees it exited, and the
+  // next sweep writes it once there is space (read paths must work on a full disk).
+  if (!saveContainerIfPossible(rec)) traceNote(`container ${id.slice(0, 12)}: cannot record its exit yet (disk full or failing)`);
 }
 
 /** Sweep containers whose supervising process has died. Returns the ids cleaned. */

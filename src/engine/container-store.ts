@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import { z } from 'zod';
 import { paths } from '../paths';
-import { writeFileAtomic } from '../fsutil';
+import { isWriteFailure, writeFileAtomic } from '../fsutil';
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
 import { ContainerNetwork } from '../network/schema';
@@ -89,9 +89,41 @@ const recordPath = (id: string) => join(paths.container(id), 'container.json');
 
 export function saveContainer(rec: ContainerRecord): void {
   writeFileAtomic(recordPath(rec.id), JSON.stringify(rec, null, 2) + '\n', 0o600);
+  unsaved.delete(rec.id);
+}
+
+/**
+ * Changes this process could not write because the disk is full (or failing). Commands that
+ * only read — `ps`, `inspect`, `rm -f` — must still answer: they see the change, the disk keeps
+ * the old record, and the next command that can write finds the truth again (the sweep).
+ */
+const unsaved = new Map<string, ContainerRecord>();
+
+/** Save if the filesystem takes it; otherwise keep the change for this process only. Returns whether it was written. */
+export function saveContainerIfPossible(rec: ContainerRecord): boolean {
+  try {
+    saveContainer(rec);
+    return true;
+  } catch (err) {
+    if (!isWriteFailure(err)) throw err;
+    unsaved.set(rec.id, structuredClone(rec));
+    return false;
+  }
+}
+
+/** updateContainer for changes a full disk must not stop (a stop, a removal): kept in memory if not written. */
+export function updateContainerIfPossible(id: string, change: (r: ContainerRecord) => void): ContainerRecord {
+  return withStateLock(() => {
+    const r = loadContainer(id);
+    change(r);
+    saveContainerIfPossible(r);
+    return r;
+  });
 }
 
 export function loadContainer(id: string): ContainerRecord {
+  const pending = unsaved.get(id);
+  if (pending && existsSync(recordPath(id))) return structuredClone(pending);
   const file = recordPath(id);
   let json: unknown;
   try {
@@ -164,6 +196,7 @@ export function removeContainerDir(id: string, opts: { volumes?: boolean } = {})
   // Never delete through a mount (a `--mount-ns host` container's overlay, /proc, /dev…).
   detachMountsUnder(paths.container(id));
   rmSync(paths.container(id), { recursive: true, force: true });
+  unsaved.delete(id);
   if (rec && (opts.volumes || rec.hostConfig.AutoRemove)) removeAnonymousVolumes(rec.mounts);
 }
 
@@ -174,6 +207,16 @@ export function processStartTime(pid: number): string | null {
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
   } catch {
     return null;
+  }
+}
+
+/** Does PID still run a program (not gone, not a zombie waiting for its supervisor)? */
+export function programAlive(pid: number): boolean {
+  if (processStartTime(pid) === null) return false;
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
   }
 }
 

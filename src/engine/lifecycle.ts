@@ -10,7 +10,7 @@ import { withStateLock } from '../lock';
 import { traceFd, traceNote } from '../sys/trace';
 import { SIGNALS } from '../sys/constants';
 import {
-  findContainer, isAlive, isRunning, listContainers, loadContainer, updateContainer, type ContainerRecord,
+  findContainer, isAlive, isRunning, listContainers, loadContainer, programAlive, updateContainer, updateContainerIfPossible, type ContainerRecord,
 } from './container-store';
 import { validName } from './names';
 import { sweepStaleContainers } from './cleanup';
@@ -81,7 +81,7 @@ export function killContainer(ref: string, signal = 'SIGKILL'): ContainerRecord 
   const sig = signalNumber(signal);
   if (!isRunning(rec)) throw new UserError(`cannot kill container: ${ref}: container ${rec.id} is not running`, 1);
   if (sig === SIGNALS.SIGKILL || sig === SIGNALS.SIGTERM || sig === SIGNALS.SIGINT) {
-    updateContainer(rec.id, (r) => { r.state.ManuallyStopped = true; });
+    updateContainerIfPossible(rec.id, (r) => { r.state.ManuallyStopped = true; });
   }
   traceNote(`kill(${rec.state.Pid}, ${sig})`);
   process.kill(rec.state.Pid, sig);
@@ -96,6 +96,7 @@ export function killContainer(ref: string, signal = 'SIGKILL'): ContainerRecord 
 /** Wait until the container is no longer running (its supervisor recorded the exit). */
 export async function waitStopped(id: string, timeoutMs = Infinity): Promise<ContainerRecord | null> {
   const deadline = Date.now() + timeoutMs;
+  let goneSince: number | undefined;
   for (;;) {
     let rec: ContainerRecord;
     try {
@@ -104,6 +105,12 @@ export async function waitStopped(id: string, timeoutMs = Infinity): Promise<Con
       return null; // removed (--rm)
     }
     const live = isAlive(rec.monitor);
+    // The program has been gone for 2 s but its supervisor could not record that (a full disk:
+    // it retries until there is space): stopped all the same.
+    if (live && rec.state.Pid > 0 && (rec.state.Status === 'running' || rec.state.Status === 'paused') && !programAlive(rec.state.Pid)) {
+      goneSince ??= Date.now();
+      if (Date.now() - goneSince > 2000) return rec;
+    }
     if (!live || (rec.state.Status !== 'running' && rec.state.Status !== 'paused' && rec.state.Status !== 'restarting')) {
       if (!live) sweepStaleContainers();
       try { return loadContainer(id); } catch { return null; }
@@ -121,7 +128,7 @@ export async function waitStopped(id: string, timeoutMs = Infinity): Promise<Con
 export async function stopContainer(ref: string, timeoutSec?: number, signal?: string): Promise<ContainerRecord> {
   sweepStaleContainers();
   const rec = findContainer(ref);
-  updateContainer(rec.id, (r) => { r.state.ManuallyStopped = true; });
+  updateContainerIfPossible(rec.id, (r) => { r.state.ManuallyStopped = true; }); // stop must work on a full disk
   if (!isRunning(rec)) {
     if (rec.state.Status === 'restarting') updateContainer(rec.id, (r) => { r.state.Status = 'exited'; });
     return rec;

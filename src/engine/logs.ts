@@ -37,6 +37,12 @@ function select(entries: LogEntry[], o: LogsOptions): LogEntry[] {
 }
 
 function print(e: LogEntry, timestamps: boolean): void {
+  if (e.dropped) {
+    // Not the program's output: mini-run's note that the log could not take some of it.
+    const d = e.dropped;
+    process.stderr.write(`mini-run: ${d.lines} line(s) of output were lost between ${d.from} and ${d.to}: the log could not be written (${d.error})\n`);
+    return;
+  }
   const text = timestamps ? `${e.time} ${e.log}` : e.log;
   (e.stream === 'stdout' ? process.stdout : process.stderr).write(text);
 }

@@ -2,10 +2,13 @@
  * `mini-run rm`: remove a container's directory (its writable layer, files, record) and cgroup.
  * A running container is refused unless forced; forcing kills its PID 1 first.
  */
+import { join } from 'node:path';
 import { UserError } from '../errors';
+import { treeSize } from '../fsutil';
+import { paths } from '../paths';
 import { withStateLock } from '../lock';
 import { openCgroup } from '../runtime/cgroups';
-import { findContainer, isAlive, isRunning, listContainerIds, loadContainer, removeContainerDir, updateContainer } from './container-store';
+import { findContainer, isAlive, isRunning, programAlive, listContainerIds, loadContainer, removeContainerDir, updateContainerIfPossible } from './container-store';
 import { sweepStaleContainers } from './cleanup';
 import { releaseContainerNetwork } from './network';
 
@@ -36,7 +39,7 @@ export async function removeContainer(ref: string, force: boolean, volumes = fal
   }
   if (running) {
     // No restart after this; then SIGKILL (a paused container is thawed: frozen tasks cannot die).
-    updateContainer(rec.id, (r) => { r.state.ManuallyStopped = true; });
+    updateContainerIfPossible(rec.id, (r) => { r.state.ManuallyStopped = true; }); // removal must work on a full disk
     try {
       if (rec.state.Pid) process.kill(rec.state.Pid, 'SIGKILL');
     } catch {
@@ -44,7 +47,12 @@ export async function removeContainer(ref: string, force: boolean, volumes = fal
     }
     try { openCgroup(rec.id).thaw(); } catch { /* not frozen, or gone */ }
     // Give its supervisor a moment to record the exit, so it does not write after we remove.
-    for (let i = 0; i < 50 && isAlive(loadContainer(rec.id).monitor); i++) await sleep(100);
+    // (On a full disk it cannot, and keeps trying: once the program has been gone 1 s, go on —
+    // the supervisor writes under the state lock and finds the record gone.)
+    for (let i = 0, gone = 0; i < 50 && isAlive(loadContainer(rec.id).monitor) && gone < 10; i++) {
+      gone = rec.state.Pid && programAlive(rec.state.Pid) ? 0 : gone + 1;
+      await sleep(100);
+    }
   }
   releaseContainerNetwork(rec.id); // normally done by its supervisor already
   withStateLock(() => {
@@ -52,4 +60,28 @@ export async function removeContainer(ref: string, force: boolean, volumes = fal
     removeContainerDir(rec.id, { volumes });
   });
   return ref;
+}
+
+/**
+ * `container prune`: remove every container that is not running. Removal only frees (it writes
+ * nothing first), so it works on a full disk. Returns the ids and the bytes their layers held.
+ */
+export function pruneContainers(): { ids: string[]; bytes: number } {
+  sweepStaleContainers();
+  const ids: string[] = [];
+  let bytes = 0;
+  withStateLock(() => {
+    for (const id of listContainerIds()) {
+      let rec;
+      try { rec = loadContainer(id); } catch { continue; }
+      if (isRunning(rec) || (rec.state.Status === 'restarting' && isAlive(rec.monitor))) continue;
+      if (rec.state.Status === 'created' && isAlive(rec.monitor)) continue; // being created right now
+      bytes += treeSize(join(paths.container(id), 'upper'));
+      releaseContainerNetwork(id);
+      openCgroup(id).destroy();
+      removeContainerDir(id);
+      ids.push(id);
+    }
+  });
+  return { ids, bytes };
 }

@@ -6,11 +6,18 @@
  * in ROOT/containers/<id>/<id>-json.log. With `--log-opt max-size=10m` the file is rotated
  * when it would grow past the size: <id>-json.log → .1 → .2 …, keeping `max-file` files in all.
  */
-import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseBytes } from '../engine/units';
 
-export interface LogEntry { log: string; stream: 'stdout' | 'stderr'; time: string }
+export interface LogEntry { log: string; stream: 'stdout' | 'stderr'; time: string; dropped?: DroppedLines }
+
+/**
+ * Lines the log could not take (the disk was full, over quota, failing). The writer keeps
+ * going without them and, once it can write again, records how many were lost and when — in
+ * the log itself, as an entry with `dropped` that `logs` reports on stderr.
+ */
+export interface DroppedLines { lines: number; from: string; to: string; error: string }
 
 export function logPath(containerDir: string, id: string): string {
   return join(containerDir, `${id}-json.log`);
@@ -40,10 +47,17 @@ export class JsonLogWriter {
   private fd: number;
   private size: number;
   private partial: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
+  private dropped: DroppedLines | null = null;
 
-  constructor(private readonly path: string, private readonly opts: LogOptions) {
+  /** `onWriteFailure` is told once per run of failed writes (the supervisor reports it). */
+  constructor(private readonly path: string, private readonly opts: LogOptions, private readonly onWriteFailure: (err: Error) => void = () => undefined) {
     this.fd = openSync(path, 'a', 0o640);
     this.size = statSync(path).size;
+  }
+
+  /** Lines lost so far and not yet recorded in the log (null when none). */
+  get droppedLines(): DroppedLines | null {
+    return this.dropped;
   }
 
   /** Output from the container: complete lines are logged now, a trailing partial line waits. */
@@ -68,21 +82,68 @@ export class JsonLogWriter {
     }
   }
 
+  /** Never throws: a log that cannot be written must not stop the supervisor. */
   close(): void {
     this.flush();
-    closeSync(this.fd);
+    if (this.dropped) this.writeDroppedNote();
+    try { if (this.fd >= 0) closeSync(this.fd); } catch { /* closed */ }
+    this.fd = -1;
   }
 
   private append(stream: 'stdout' | 'stderr', log: string): void {
-    const line = JSON.stringify({ log, stream, time: nanoTime() }) + '\n';
-    const bytes = Buffer.byteLength(line);
-    if (this.opts.maxSize !== null && this.size > 0 && this.size + bytes > this.opts.maxSize) this.rotate();
-    writeSync(this.fd, line);
-    this.size += bytes;
+    const time = nanoTime();
+    // Lines were lost: say so first, where they were lost (if that fails too, this line goes as well).
+    if (this.dropped && !this.writeDroppedNote()) return this.drop(time);
+    const line = JSON.stringify({ log, stream, time }) + '\n';
+    if (!this.writeLine(line)) this.drop(time);
+  }
+
+  /** Write one whole line or nothing: a short write on a full disk is cut back off. */
+  private writeLine(line: string): boolean {
+    const data = Buffer.from(line);
+    try {
+      if (this.opts.maxSize !== null && this.size > 0 && this.size + data.length > this.opts.maxSize) this.rotate();
+      if (this.fd < 0) this.fd = openSync(this.path, 'a', 0o640);
+      const n = writeSync(this.fd, data);
+      if (n !== data.length) {
+        const err = Object.assign(new Error('ENOSPC: no space left on device, write (short)'), { code: 'ENOSPC' });
+        try { ftruncateSync(this.fd, this.size); } catch { /* the cut line is skipped by readers */ }
+        throw err;
+      }
+      this.size += n;
+      this.failing = false;
+      return true;
+    } catch (err) {
+      if (!this.failing) this.onWriteFailure(err as Error);
+      this.failing = true;
+      this.lastError = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      return false;
+    }
+  }
+
+  private lastError = '';
+  private failing = false;
+
+  private drop(time: string): void {
+    if (this.dropped) {
+      this.dropped.lines++;
+      this.dropped.to = time;
+    } else {
+      this.dropped = { lines: 1, from: time, to: time, error: this.lastError };
+    }
+  }
+
+  /** Record the lost lines in the log; true once written. */
+  private writeDroppedNote(): boolean {
+    const note = JSON.stringify({ log: '', stream: 'stderr', time: nanoTime(), dropped: this.dropped }) + '\n';
+    if (!this.writeLine(note)) return false;
+    this.dropped = null;
+    return true;
   }
 
   private rotate(): void {
-    closeSync(this.fd);
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
     const keep = this.opts.maxFile;
     if (keep <= 1) {
       rmSync(this.path, { force: true });
@@ -109,11 +170,20 @@ export function readLogEntries(path: string): LogEntry[] {
       if (!line) continue;
       try {
         const e = JSON.parse(line) as LogEntry;
-        if (typeof e.log === 'string' && (e.stream === 'stdout' || e.stream === 'stderr')) out.push(e);
+        if (typeof e.log === 'string' && (e.stream === 'stdout' || e.stream === 'stderr')) out.push(validDropped(e));
       } catch {
         /* a line cut by a crash: skip it */
       }
     }
   }
   return out;
+}
+
+/** Keep a `dropped` note only if it has the shape the writer gives it. */
+function validDropped(e: LogEntry): LogEntry {
+  const d = e.dropped;
+  if (d === undefined) return e;
+  if (typeof d === 'object' && d !== null && Number.isInteger(d.lines) && typeof d.from === 'string' && typeof d.to === 'string' && typeof d.error === 'string') return e;
+  const { dropped: _bad, ...rest } = e;
+  return rest;
 }

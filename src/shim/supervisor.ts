@@ -21,6 +21,7 @@ import { openCgroup } from '../runtime/cgroups';
 import { detachMountsUnder } from '../runtime/host-mounts';
 import { loadContainer, updateContainer, processStartTime, removeContainerDir, type ContainerRecord } from '../engine/container-store';
 import { withStateLock } from '../lock';
+import { isWriteFailure } from '../fsutil';
 import { JsonLogWriter, logPath, parseLogOptions } from './json-log';
 import { AttachServer } from './attach-server';
 import { shouldRestart, nextBackoff } from './restart-policy';
@@ -73,7 +74,7 @@ export class Supervisor {
       } catch (err) {
         const e = err as Error;
         const code = e instanceof UserError ? e.exitCode : 125;
-        this.finish({ exitCode: code === 125 ? 128 : code, oomKilled: false, error: e.message }, true);
+        await this.finish({ exitCode: code === 125 ? 128 : code, oomKilled: false, error: e.message }, true);
         if (!announced) this.opts.onStartFailed?.(e);
         throw err;
       }
@@ -82,24 +83,24 @@ export class Supervisor {
       const rec = loadContainer(this.id);
       const policy = rec.hostConfig.RestartPolicy;
       if (rec.hostConfig.AutoRemove || !shouldRestart(policy, exit.exitCode, rec.RestartCount, rec.state.ManuallyStopped)) {
-        this.finish(exit, true);
+        await this.finish(exit, true);
         return exit;
       }
       if (this.opts.foreground) {
         // A foreground run ends with the first exit; a detached supervisor carries on restarting.
-        this.finish(exit, false, 'restarting');
+        await this.finish(exit, false, 'restarting');
         updateContainer(this.id, (r) => { r.RestartCount += 1; });
         const { startDetached } = await import('../engine/lifecycle');
         await startDetached(this.id, { restarting: true });
         return exit;
       }
       this.backoff = nextBackoff(this.backoff, Date.now() - t0);
-      this.finish(exit, false, 'restarting');
+      await this.finish(exit, false, 'restarting');
       traceNote(`restart policy ${policy.Name}: restarting in ${this.backoff} ms`);
       await sleep(this.backoff);
       const again = loadContainer(this.id);
       if (again.state.ManuallyStopped || again.state.Status !== 'restarting') {
-        this.finish(exit, true);
+        await this.finish(exit, true);
         return exit;
       }
       updateContainer(this.id, (r) => { r.RestartCount += 1; });
@@ -110,8 +111,15 @@ export class Supervisor {
   private async runOnce(pending: PendingInit | undefined, pendingPipes: ContainerPipes | undefined, started: (pid: number) => void): Promise<SupervisedExit> {
     const rec = loadContainer(this.id);
     const dir = paths.container(this.id);
-    const log = new JsonLogWriter(logPath(dir, this.id), parseLogOptions(rec.hostConfig.LogConfig.Config));
     const server = this.opts.foreground ? null : new AttachServer(this.id);
+    // A log write that fails (full disk, quota, I/O error) is reported once and its lines are
+    // dropped and counted; the program keeps running (docker's json-file logger does the same).
+    const log = new JsonLogWriter(logPath(dir, this.id), parseLogOptions(rec.hostConfig.LogConfig.Config), (err) => {
+      const msg = `mini-run: container ${this.id.slice(0, 12)}: cannot write its log (${err.message}): dropping output until it can; 'mini-run logs' will say how much was lost\n`;
+      traceNote(msg.trim());
+      if (this.opts.foreground) process.stderr.write(msg);
+      else server?.broadcast('stderr', Buffer.from(msg));
+    });
     const terminal = rec.config.Tty;
     const wantStdin = rec.config.OpenStdin;
 
@@ -217,8 +225,26 @@ export class Supervisor {
     return { exitCode: exit.exitCode, oomKilled: exit.oomKilled, error: '' };
   }
 
-  /** Record the exit; with `final`, no restart follows: --rm removes the container now. */
-  private finish(exit: SupervisedExit, final: boolean, status: 'exited' | 'restarting' = 'exited'): void {
+  /**
+   * Record the exit; with `final`, no restart follows: --rm removes the container now. On a
+   * full (or failing) disk the record cannot be written: keep trying, with growing pauses, until
+   * it can or the container is removed — meanwhile `stop`, `ps` and `rm -f` still work.
+   */
+  private async finish(exit: SupervisedExit, final: boolean, status: 'exited' | 'restarting' = 'exited'): Promise<void> {
+    for (let pause = 100, reported = false; ; pause = Math.min(pause * 2, 2000)) {
+      try {
+        this.recordExit(exit, final, status);
+        return;
+      } catch (err) {
+        if (!isWriteFailure(err)) throw err;
+        if (!reported) traceNote(`container ${this.id.slice(0, 12)}: cannot record its exit yet (${(err as Error).message}); retrying`);
+        reported = true;
+        await sleep(pause);
+      }
+    }
+  }
+
+  private recordExit(exit: SupervisedExit, final: boolean, status: 'exited' | 'restarting'): void {
     withStateLock(() => {
       let rec: ContainerRecord;
       try {

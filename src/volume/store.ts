@@ -74,7 +74,12 @@ export function createVolume(name: string | null, labels: Record<string, string>
     if (existing) return { volume: existing, created: false };
     const volume: VolumeRecord = { Name: n, Driver: 'local', Labels: anonymous ? { 'com.docker.volume.anonymous': '' } : labels, CreatedAt: new Date().toISOString(), Anonymous: anonymous };
     mkdirSync(volumeData(n), { recursive: true, mode: 0o755 });
-    writeFileAtomic(join(volumeDir(n), 'volume.json'), JSON.stringify(volume, null, 2) + '\n', 0o600);
+    try {
+      writeFileAtomic(join(volumeDir(n), 'volume.json'), JSON.stringify(volume, null, 2) + '\n', 0o600);
+    } catch (err) {
+      rmSync(volumeDir(n), { recursive: true, force: true }); // a full disk leaves no half-made volume
+      throw err;
+    }
     return { volume, created: true };
   });
 }

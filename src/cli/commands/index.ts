@@ -4,7 +4,7 @@ import { runCommand } from './run';
 import { rmCommand } from './rm';
 import { containerCommands } from './containers';
 import { psCommand } from './ps';
-import { systemCommand } from './system';
+import { systemCommand, containerPruneCommand } from './system';
 import { execCommand } from './exec';
 import { imageCommands } from './images';
 import { pullCommand } from './pull';
@@ -37,6 +37,7 @@ function containerGroup(all: CommandModule<any, any>[]): CommandModule {
   }
   const ps = byName('ps');
   if (ps) subs.push({ ...ps, command: 'ls', aliases: ['list', 'ps'] });
+  subs.push(containerPruneCommand);
   return {
     command: 'container <command>',
     describe: 'Manage containers',

@@ -1,5 +1,14 @@
-/** `mini-run system boot`: what the boot-time systemd unit runs. */
-import type { CommandModule } from 'yargs';
+/** `mini-run system boot|df|prune`, and `container prune`. */
+import type { Argv, CommandModule } from 'yargs';
+
+/** Docker's confirmation prompt: only a "y" on stdin goes ahead. */
+async function confirm(question: string): Promise<boolean> {
+  process.stdout.write(question);
+  const { readFileSync } = await import('node:fs');
+  let answer = '';
+  try { answer = readFileSync(0, 'utf8').split('\n')[0].trim(); } catch { /* no stdin */ }
+  return /^y(es)?$/i.test(answer);
+}
 
 const bootCommand: CommandModule = {
   command: 'boot',
@@ -13,19 +22,72 @@ const bootCommand: CommandModule = {
   },
 };
 
-const pruneCommand: CommandModule = {
+const pruneCommand: CommandModule<object, { force?: boolean; all?: boolean }> = {
   command: 'prune',
-  describe: 'Clean up what crashed runs left: stale containers, network addresses, rules and the idle bridge',
-  handler: async () => {
+  describe: 'Clean up what crashed runs left (network addresses, rules, the idle bridge); with -f (or a "y") also remove stopped containers and dangling images',
+  builder: ((y: Argv) => y
+    .option('force', { alias: 'f', type: 'boolean', describe: 'Do not prompt for confirmation' })
+    .option('all', { alias: 'a', type: 'boolean', describe: 'Remove all unused images, not just dangling ones' })) as any,
+  handler: async (a) => {
     const { sweepStaleContainers } = await import('../../engine/cleanup');
     const cleaned = sweepStaleContainers();
     process.stdout.write(`Cleaned ${cleaned.length} stale container(s); network state swept\n`);
+    // Removing containers and images asks first, like docker (a terminal only: scripts that
+    // ran `system prune` for the crash clean-up keep getting just that).
+    const ask = `WARNING! This will remove:\n  - all stopped containers\n  - all ${a.all ? 'images without at least one container associated to them' : 'dangling images'}\nAre you sure you want to continue? [y/N] `;
+    if (!a.force && !(process.stdin.isTTY && (await confirm(ask)))) return;
+    const { pruneContainers } = await import('../../engine/remove');
+    const { pruneImages } = await import('../../image/prune');
+    const { humanSize } = await import('../format');
+    const c = pruneContainers();
+    if (c.ids.length) process.stdout.write(`Deleted Containers:\n${c.ids.join('\n')}\n\n`);
+    const i = pruneImages(!!a.all);
+    if (i.lines.length) process.stdout.write(`Deleted Images:\n${i.lines.join('\n')}\n\n`);
+    process.stdout.write(`Total reclaimed space: ${humanSize(c.bytes + i.reclaimed)}\n`);
+  },
+};
+
+const dfCommand: CommandModule<object, { verbose?: boolean }> = {
+  command: 'df',
+  describe: 'Show disk usage: images, containers, volumes (works on a full disk)',
+  builder: ((y: Argv) => y.option('verbose', { alias: 'v', type: 'boolean', describe: 'Show each container\'s writable layer' })) as any,
+  handler: async (a) => {
+    const { diskUsage } = await import('../../engine/disk-usage');
+    const { formatTable, humanSize } = await import('../format');
+    const { rows, containers } = diskUsage();
+    const pct = (part: number, all: number) => (all > 0 ? ` (${Math.round((part * 100) / all)}%)` : '');
+    process.stdout.write(formatTable([
+      ['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'],
+      ...rows.map((r) => [r.type, String(r.total), String(r.active), humanSize(r.size), humanSize(r.reclaimable) + pct(r.reclaimable, r.size)]),
+    ]));
+    if (a.verbose) {
+      process.stdout.write('\nContainers space usage:\n\n');
+      process.stdout.write(formatTable([
+        ['CONTAINER ID', 'IMAGE', 'SIZE', 'STATUS', 'NAMES'],
+        ...containers.map((c) => [c.id.slice(0, 12), c.image, humanSize(c.size), c.status, c.name]),
+      ]));
+    }
+  },
+};
+
+/** `container prune`: remove all stopped containers. */
+export const containerPruneCommand: CommandModule<object, { force?: boolean }> = {
+  command: 'prune',
+  describe: 'Remove all stopped containers',
+  builder: ((y: Argv) => y.option('force', { alias: 'f', type: 'boolean', describe: 'Do not prompt for confirmation' })) as any,
+  handler: async (a) => {
+    if (!a.force && !(await confirm('WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] '))) return;
+    const { pruneContainers } = await import('../../engine/remove');
+    const { humanSize } = await import('../format');
+    const r = pruneContainers();
+    if (r.ids.length) process.stdout.write(`Deleted Containers:\n${r.ids.join('\n')}\n\n`);
+    process.stdout.write(`Total reclaimed space: ${humanSize(r.bytes)}\n`);
   },
 };
 
 export const systemCommand: CommandModule = {
   command: 'system <command>',
   describe: 'Manage mini-run itself',
-  builder: (y) => y.command(bootCommand).command(pruneCommand).demandCommand(1, 'mini-run system: a subcommand is needed (boot, prune)'),
+  builder: (y) => y.command(bootCommand).command(dfCommand).command(pruneCommand).demandCommand(1, 'mini-run system: a subcommand is needed (boot, df, prune)'),
   handler: () => undefined,
 };
