@@ -2,7 +2,11 @@
  * `image prune`: remove dangling images (no tag left — typically the previous image of a tag
  * that a newer pull or load took), or with -a every image no container uses.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { withStateLock } from '../lock';
+import { paths } from '../paths';
+import { removeBlob } from './content-store';
+import { removeLayer } from './layer-store';
 import { listImageRecords } from './image-index';
 import { readLayerInfo } from './layer-store';
 import { containersUsingImage, removeImage } from './remove';
@@ -21,6 +25,32 @@ export function pruneImages(all: boolean): { lines: string[]; reclaimed: number 
         lines.push(line.replace(/^Untagged:/, 'untagged:').replace(/^Deleted:/, 'deleted:'));
       }
     }
+    reclaimed += removeOrphans(lines);
     return { lines, reclaimed };
   });
 }
+
+/**
+ * Layers and blobs no image refers to: what an interrupted pull kept for the next one (issue 21).
+ * A pull running meanwhile may lose one it just finished; storing its image then says so.
+ */
+function removeOrphans(lines: string[]): number {
+  const images = listImageRecords();
+  const layers = new Set(images.flatMap((i) => i.layers.map((d) => d.replace(/^sha256:/, ''))));
+  const blobs = new Set(images.flatMap((i) => [i.id, i.manifestDigest, ...i.layerBlobs, ...i.otherBlobs].map((d) => d.replace(/^sha256:/, ''))));
+  let freed = 0;
+  for (const hex of list(paths.layers())) {
+    if (!/^[0-9a-f]{64}$/.test(hex) || layers.has(hex)) continue;
+    const d = `sha256:${hex}`;
+    try { freed += readLayerInfo(d).size; } catch { /* no info: size unknown */ }
+    removeLayer(d);
+    lines.push(`deleted: ${d}`);
+  }
+  for (const hex of list(paths.blobs())) {
+    if (!/^[0-9a-f]{64}$/.test(hex) || blobs.has(hex)) continue;
+    removeBlob(`sha256:${hex}`);
+  }
+  return freed;
+}
+
+const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);

@@ -24,7 +24,6 @@ import { ImageConfigFile, parseJson, type Descriptor } from './oci-types';
 import { familiarName, formatReference, parseReference, Reference, repositoryName } from './reference';
 import { storeImage } from './store-image';
 import { sweepStaleStaging } from './staging';
-import { discardUnreferenced } from './remove';
 import { RegistryClient } from './registry/client';
 import { pullEndpoints, type Endpoint } from './registry/endpoint';
 import { resolveManifest, type ResolvedImage } from './registry/manifest';
@@ -130,7 +129,11 @@ export async function pullImage(ref: string, opts: PullOptions = {}): Promise<Pu
     emit({ status: `Status: ${upToDate ? 'Image is up to date for' : 'Downloaded newer image for'} ${what}` });
     return { image, reference: name, digest: resolved.top.digest, upToDate };
   } catch (e) {
-    discardUnreferenced(added);
+    // Layers that were complete and verified stay (docker keeps them too): the next pull
+    // fetches only what is missing and says "Already exists" for them. A partial download
+    // never reaches the store (it is unpacked in ROOT/tmp and removed there). `image prune`
+    // gives back layers no image came to use.
+    void added;
     throw e;
   }
 }

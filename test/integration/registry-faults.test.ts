@@ -128,14 +128,29 @@ describe('bad content', () => {
     });
   });
 
-  it('a flipped byte in a layer: one clear line, exit 1, nothing stored', async () => {
+  it('a flipped byte in a layer: one clear line, exit 1, no image and nothing of the bad layer; the next pull reuses the finished layers', async () => {
+    let root = '';
+    let kept: string[] = [];
     await withProxy((p) => (p.endsWith(layerDigest) ? { kind: 'flip', at: layerSize - 3 } : undefined), async (host) => {
-      const root = newRoot();
+      root = newRoot();
       const r = await mrAsync(root, ['pull', `${host}/test/layered:amd64`]);
       expect(r.status).toBe(1);
       expect(r.stderr.split('\n')).toHaveLength(2);
       expect(r.stderr).toMatch(new RegExp(`^mini-run: layer ${layerDigest.slice(0, 19)}: (digest mismatch|corrupt or truncated gzip data)`));
-      expectNothingStored(root);
+      expect(list(join(root, 'images'))).toEqual([]);
+      expect(list(join(root, 'blobs/sha256'))).not.toContain(layerDigest.slice(7));
+      expectBlobsVerified(root); // only whole, verified blobs; nothing in tmp
+      kept = list(join(root, 'blobs/sha256')).map((h) => `sha256:${h}`);
+    });
+    // Issue 21: the layers that were complete are kept; the next pull fetches only the rest.
+    await withProxy(() => undefined, async (host, log) => {
+      const r = await mrAsync(root, ['pull', `${host}/test/layered:amd64`]);
+      expect(r.status, r.stderr).toBe(0);
+      const fetched = log.filter((l) => l.startsWith('GET') && l.includes('/blobs/')).map((l) => l.slice(l.lastIndexOf('/') + 1));
+      expect(fetched).toContain(layerDigest);
+      for (const d of kept) expect(fetched).not.toContain(d);
+      expect(r.stdout.split('\n').filter((l) => l.endsWith('Already exists'))).toHaveLength(kept.length);
+      expectBlobsVerified(root);
     });
   });
 
