@@ -1,5 +1,5 @@
 /** Small filesystem helpers shared by the stores. */
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -57,4 +57,24 @@ export function isWriteFailure(err: unknown): boolean {
 export function isOutOfSpace(err: unknown): boolean {
   const e = err as NodeJS.ErrnoException | null;
   return e?.code === 'ENOSPC' || e?.code === 'EDQUOT' || /\b(ENOSPC|EDQUOT)\b|no space left on device|quota exceeded/i.test(e?.message ?? '');
+}
+
+/**
+ * The fallback of a small record on a full disk: overwrite the file in place, within the blocks
+ * it already has (a new temp file would need new ones). Shorter content is padded with spaces,
+ * so a reader never sees new content followed by old (JSON allows trailing whitespace). Not
+ * atomic like writeFileAtomic, so only for when that cannot be done; throws `original` if the
+ * content would need more room than the file holds.
+ */
+export function overwriteInPlace(path: string, data: string, original: unknown): void {
+  const fd = openSync(path, 'r+');
+  try {
+    const st = fstatSync(fd);
+    let buf = Buffer.from(data);
+    if (buf.length > st.blocks * 512) throw original;
+    if (buf.length < st.size) buf = Buffer.concat([buf, Buffer.alloc(st.size - buf.length, ' ')]);
+    if (writeSync(fd, buf, 0, buf.length, 0) !== buf.length) throw original;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import { z } from 'zod';
 import { paths } from '../paths';
-import { isWriteFailure, writeFileAtomic } from '../fsutil';
+import { isOutOfSpace, isWriteFailure, overwriteInPlace, writeFileAtomic } from '../fsutil';
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
 import { ContainerNetwork } from '../network/schema';
@@ -88,7 +88,14 @@ export type ContainerRecord = z.infer<typeof ContainerRecord>;
 const recordPath = (id: string) => join(paths.container(id), 'container.json');
 
 export function saveContainer(rec: ContainerRecord): void {
-  writeFileAtomic(recordPath(rec.id), JSON.stringify(rec, null, 2) + '\n', 0o600);
+  const text = JSON.stringify(rec, null, 2) + '\n';
+  try {
+    writeFileAtomic(recordPath(rec.id), text, 0o600);
+  } catch (err) {
+    // A full disk: the record usually still fits in the blocks the old one has.
+    if (!isOutOfSpace(err) || !existsSync(recordPath(rec.id))) throw err;
+    overwriteInPlace(recordPath(rec.id), text, err);
+  }
   unsaved.delete(rec.id);
 }
 

@@ -113,8 +113,9 @@ describe('a container fills the disk of the state root', () => {
 
     // The talker never stopped; its log resumes and says how many lines it lost, and when.
     expect(inspect('talker', '{{.State.Status}}')).toBe('running');
-    await until(() => /line\(s\) of output were lost between \S+ and \S+/.test(m('logs', 'talker').stderr), 10_000);
+    await until(() => /line\(s\) of output were lost between \S+ and \S+/.test(m('logs', 'talker').stderr), 10_000).catch(() => undefined);
     const logs = m('logs', 'talker');
+    expect(logs.stderr, `logs talker (stdout ends: ${logs.stdout.slice(-200)})`).toMatch(/line\(s\) of output were lost between \S+ and \S+/);
     const numbers = [...logs.stdout.matchAll(/^line (\d+)$/gm)].map((x) => Number(x[1]));
     // (one note per stretch of failed writes: the disk may fill again after a prune freed a little)
     const lost = [...logs.stderr.matchAll(/mini-run: (\d+) line\(s\) of output were lost/g)].reduce((n, x) => n + Number(x[1]), 0);
