@@ -13,6 +13,7 @@ import { setns, unshare } from '../sys/libc';
 import { traceFd, traceNote } from '../sys/trace';
 import { UserError } from '../errors';
 import { ParentSyncSocket } from './sync-socket';
+import { initBinary } from './runtime-binary';
 
 const INIT_SCRIPT = join(__dirname, 'init-main.js');
 
@@ -60,9 +61,11 @@ export function spawnInit(o: InitOptions): PendingInit {
     hostPidNs = openSync('/proc/self/ns/pid', 'r');
   }
   let child: ChildProcess;
+  // node from a read-only bind mount: the container can never write it (runtime-binary.ts)
+  const binary = initBinary();
   try {
     if (o.newPidNamespace) unshare(CLONE.NEWPID);
-    child = spawn(process.execPath, [INIT_SCRIPT], {
+    child = spawn(binary, [INIT_SCRIPT], {
       stdio,
       env: {}, // the program's environment comes from config.json, not from us
       argv0: 'mini-run-init',
@@ -75,7 +78,7 @@ export function spawnInit(o: InitOptions): PendingInit {
   }
   if (child.pid === undefined) throw new UserError('could not start the container init process');
   // Node's spawn is clone() + execve() of a new `node`: an ordinary child process of ours.
-  traceNote(`spawn mini-run-init (${process.execPath} ${INIT_SCRIPT}): PID ${child.pid} on the host${o.newPidNamespace ? ', PID 1 in its new PID namespace' : ''}`);
+  traceNote(`spawn mini-run-init (${binary} ${INIT_SCRIPT}): PID ${child.pid} on the host${o.newPidNamespace ? ', PID 1 in its new PID namespace' : ''}`);
   return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, terminal: o.terminal };
 }
 

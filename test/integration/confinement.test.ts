@@ -1,13 +1,14 @@
 /**
  * Escapes from a container through what the runtime hands it, attacked from inside on the
  * real kernel: the caller's terminal (TIOCSTI injection, CVE-2016-7545 / CVE-2017-5226 class),
- * host devices (raw device access through mknod in a volume), the exec helper (CVE-2016-9962:
+ * host devices (raw device access through mknod in a volume), the runtime binary (CVE-2019-5736:
+ * `#!/proc/self/exe` runs the host's node in the container, which then writes it), the exec helper (CVE-2016-9962:
  * reaching the host through a runtime process that joins the container).
  * Each test checks that the attack fails and that nothing is left on the host.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, REPO, leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
 
@@ -122,6 +123,35 @@ describe('what else a Docker user sees: supplementary groups, --group-add, --uli
     ]) {
       const bad = mr(root, ['run', '--rm', '--network', 'none', '--ulimit', flag, IMG, 'true']);
       expect([bad.status, bad.stderr]).toEqual([125, `mini-run: ${message}\n`]);
+    }
+  });
+});
+
+describe('the runtime binary (CVE-2019-5736 class: #!/proc/self/exe runs the host\'s node inside, which then overwrites it)', () => {
+  it('an entrypoint `#!/proc/self/exe` gets the init\'s node, and every way to open it for writing fails with EROFS', () => {
+    const dir = mkdtempSync('/tmp/mr-test-selfexe-');
+    try {
+      // The entrypoint is a script whose interpreter is /proc/self/exe: the kernel runs the
+      // init's own binary (node) with the script as its argument — and node runs it as JavaScript.
+      writeFileSync(join(dir, 'evil'), `#!/proc/self/exe
+const fs = require('fs');
+const out = [];
+for (const how of ['direct', 'O_PATH fd, reopened']) {
+  try {
+    const path = how === 'direct' ? '/proc/self/exe' : '/proc/self/fd/' + fs.openSync('/proc/self/exe', fs.constants.O_PATH);
+    fs.closeSync(fs.openSync(path, 'r+'));
+    out.push(how + ': WRITABLE');
+  } catch (e) { out.push(how + ': ' + e.code); }
+}
+console.log(out.join('\\n'));
+`);
+      chmodSync(join(dir, 'evil'), 0o755);
+      // node needs the host's C libraries inside (a busybox image has none): read-only binds
+      const libs = ['/lib', '/lib64', '/usr/lib'].filter(existsSync).flatMap((d) => ['-v', `${d}:${d}:ro`]);
+      const r = mr(root, ['run', '--rm', '--network', 'none', ...libs, '-v', `${dir}:/v:ro`, '--entrypoint', '/v/evil', IMG]);
+      expect([r.stderr, r.stdout]).toEqual(['', 'direct: EROFS\nO_PATH fd, reopened: EROFS\n']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
