@@ -9,6 +9,7 @@
 import { UserError } from '../errors';
 import { readImageRecord } from '../image/image-index';
 import { DOCKER_DEFAULT_CAPS } from '../runtime/capabilities';
+import { confinementFacts, type ConfinementFacts } from './live-facts-confinement';
 import { findContainer, isRunning, type ContainerRecord } from './container-store';
 import {
   capabilityFacts, cgroupFacts, dnatRuleChecker, hostInterfaceAddresses, hostListening, maskedPathFacts, namespaceFacts,
@@ -46,6 +47,8 @@ export interface ExplainReport {
     dropped: string[];
   };
   paths: MaskedPathFacts;
+  /** seccomp mode and filters, no_new_privs, the device cgroup's rules (v1) or BPF programs (v2). */
+  confinement: ConfinementFacts;
   network: NetworkFacts & { mode: string; bridges: { name: string; addresses: string[] }[]; ports: PortFact[] };
 }
 
@@ -96,6 +99,7 @@ function explainRecord(rec: ContainerRecord): ExplainReport {
       dropped: DOCKER_DEFAULT_CAPS.filter((c) => !caps.bounding.includes(c)),
     },
     paths: maskedPathFacts(pid),
+    confinement: confinementFacts(pid),
     network: { ...net, mode: rec.hostConfig.NetworkMode, bridges, ports },
   };
 }

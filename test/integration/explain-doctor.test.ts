@@ -93,6 +93,14 @@ describe('mini-run explain', () => {
     expect(rep.rootfs.upperdir).toBe(join(root, 'containers', rep.container.id, 'upper'));
   });
 
+  it('shows the seccomp filter, no_new_privs and the device rules (v1 list or v2 programs)', () => {
+    const rep = explainJson('plain');
+    expect(rep.confinement).toMatchObject({ seccomp: 'filter', seccompFilters: 1, noNewPrivs: false });
+    if (rep.confinement.deviceRules) expect(rep.confinement.deviceRules).toEqual(expect.arrayContaining(['c *:* m', 'b *:* m', 'c 1:3 rwm']));
+    else expect(rep.confinement.devicePrograms).toBe(1);
+    expect(m('explain', 'plain').stdout).toMatch(/seccomp: 1 filter \(Seccomp 2\)/);
+  });
+
   it('finds the masked and read-only paths in the mount table', () => {
     const rep = explainJson('plain');
     expect(rep.paths.masked).toEqual(expect.arrayContaining(['/proc/keys', '/proc/timer_list', '/sys/firmware']));

@@ -117,6 +117,15 @@ export function renderExplain(r: ExplainReport): string {
 
   // --- masked paths
   const p = r.paths;
+  const k = r.confinement;
+  out.push('', `SECCOMP AND DEVICES  /proc/${pid}/status and the device cgroup`);
+  out.push(k.seccomp === 'filter'
+    ? `  seccomp: ${k.seccompFilters} filter${k.seccompFilters === 1 ? '' : 's'} (Seccomp 2): calls outside the profile fail before the kernel looks at them`
+    : `  seccomp: ${k.seccomp} (Seccomp ${k.seccomp === 'strict' ? 1 : 0}): every system call reaches the kernel`);
+  out.push(`  no_new_privs: ${k.noNewPrivs ? 'on: set-uid binaries and file capabilities give nothing' : 'off'}`);
+  if (k.deviceRules) out.push(...wrap([`devices (v1 devices.list, ${k.deviceRules.length} rules):`, ...k.deviceRules.map((l) => `${l};`)], '  '));
+  else if (k.devicePrograms !== null) out.push(`  devices: ${k.devicePrograms} BPF_PROG_TYPE_CGROUP_DEVICE program${k.devicePrograms === 1 ? '' : 's'} attached to the cgroup (v2)`);
+
   out.push('', `MASKED AND READ-ONLY PATHS  /proc/${pid}/mountinfo`);
   out.push(...wrap([`masked (${p.masked.length}):`, ...(p.masked.length ? p.masked : ['none'])], '  '));
   out.push('    host kernel files hidden under /dev/null or an empty read-only tmpfs');
