@@ -20,7 +20,7 @@
  *  - files are created with O_EXCL|O_NOFOLLOW, after removing whatever the layer had there.
  */
 import {
-  closeSync, constants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync,
+  closeSync, constants, fchmodSync, ftruncateSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync,
   mkdirSync, chmodSync, openSync, rmSync, Stats, symlinkSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -204,10 +204,12 @@ export class LayerWriter implements TarHandler {
     }
   }
 
-  data(chunk: Buffer): void {
+  data(chunk: Buffer, position?: number): void {
     if (this.fd === null) return; // body of an entry we do not write (e.g. a whiteout with data)
     let off = 0;
-    while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
+    while (off < chunk.length) {
+      off += writeSync(this.fd, chunk, off, chunk.length - off, position === undefined ? null : position + off);
+    }
     this.contentBytes += chunk.length;
   }
 
@@ -218,6 +220,8 @@ export class LayerWriter implements TarHandler {
     this.fd = null;
     this.current = null;
     try {
+      // a sparse file: the holes are never written, the length makes them (a hole reads as zeros)
+      if (e.sparse) ftruncateSync(fd, e.sparse.realSize);
       // chown first: chown(2) clears set-uid/set-gid bits and security.capability.
       fchownSync(fd, e.uid, e.gid);
       fchmodSync(fd, e.mode);

@@ -30,6 +30,12 @@ export interface TarEntry {
   devmajor: number;
   devminor: number;
   xattrs: Map<string, Buffer>;
+  /**
+   * A GNU sparse file: the body holds only the data chunks; `map` says where each goes
+   * ([offset, length] pairs), `realSize` is the file's length (holes read as zeros). `map` is
+   * null while it is still to be read from the start of the body (PAX sparse format 1.0).
+   */
+  sparse?: { map: Array<[number, number]> | null; realSize: number };
 }
 
 const META_TYPES = new Set(['x', 'g', 'L', 'K']);
@@ -38,6 +44,7 @@ const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
 /** Parse PAX records ("<len> <key>=<value>\n"), keeping values as bytes. */
 export function parsePax(buf: Buffer): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
+  const sparsePairs: string[] = [];
   let i = 0;
   while (i < buf.length && buf[i] !== 0) {
     const sp = buf.indexOf(0x20, i);
@@ -48,9 +55,14 @@ export function parsePax(buf: Buffer): Map<string, Buffer> {
     const rec = buf.subarray(sp + 1, i + len - 1);
     const eq = rec.indexOf(0x3d);
     if (eq < 0) throw new TarFormatError('malformed PAX record');
-    out.set(rec.toString('utf8', 0, eq), Buffer.from(rec.subarray(eq + 1)));
+    const key = rec.toString('utf8', 0, eq);
+    const value = Buffer.from(rec.subarray(eq + 1));
+    // PAX sparse 0.0 repeats these two keys, one pair per chunk: keep them all, as a 0.1 map.
+    if (key === 'GNU.sparse.offset' || key === 'GNU.sparse.numbytes') sparsePairs.push(value.toString('latin1'));
+    else out.set(key, value);
     i += len;
   }
+  if (sparsePairs.length) out.set('GNU.sparse.map', Buffer.from(sparsePairs.join(',')));
   return out;
 }
 
@@ -131,6 +143,17 @@ export function decodeHeader(block: Buffer): RawHeader {
   };
 }
 
+/** `count` (offset, length) pairs of 12-byte numbers at `off`; an empty pair ends the list. */
+function sparseMapAt(block: Buffer, off: number, count: number): Array<[number, number]> {
+  const map: Array<[number, number]> = [];
+  for (let i = 0; i < count; i++) {
+    const at = off + i * 24;
+    if (block[at] === 0) break;
+    map.push([numeric(block, at, 12, 'sparse offset'), numeric(block, at + 12, 12, 'sparse length')]);
+  }
+  return map;
+}
+
 function paxNumber(v: Buffer, key: string): number {
   const n = Number(v.toString('latin1'));
   if (!Number.isFinite(n)) throw new TarFormatError(`bad PAX value for ${key}`);
@@ -147,6 +170,8 @@ export class TarHeaderState {
   private longPath: string | null = null;
   private longLink: string | null = null;
   private zeroBlocks = 0;
+  /** After an old GNU sparse header: extension blocks of the map follow (before the data). */
+  sparseExtended = false;
 
   /** Decode one header block. 'end' after the second zero block. */
   header(block: Buffer): { kind: 'meta'; type: string; size: number } | { kind: 'entry'; entry: TarEntry } | { kind: 'zero' } | { kind: 'end' } {
@@ -195,9 +220,28 @@ export class TarHeaderState {
           } else if (key.startsWith('LIBARCHIVE.xattr.')) {
             // bsdtar: URL-encoded name, base64 value
             entry.xattrs.set(decodeURIComponent(key.slice('LIBARCHIVE.xattr.'.length)), Buffer.from(value.toString('latin1'), 'base64'));
-          } else if (key.startsWith('GNU.sparse.')) {
-            throw new TarFormatError(`sparse file "${entry.path}" is not supported`);
           }
+      }
+    }
+    if (typeflag === 'S') {
+      // Old GNU sparse: the map is in the header (4 pairs at 386), continued in extension
+      // blocks (TarHeaderState.sparseExtension) when the byte at 482 is set.
+      entry.typeflag = '0';
+      entry.sparse = { map: sparseMapAt(block, 386, 4), realSize: numeric(block, 483, 12, 'sparse size') };
+      this.sparseExtended = block[482] !== 0;
+    }
+    if (pax.has('GNU.sparse.major') || pax.has('GNU.sparse.map')) {
+      const text = (k: string) => pax.get(k)?.toString('utf8');
+      const name = text('GNU.sparse.name');
+      if (name !== undefined) entry.path = name;
+      if (text('GNU.sparse.major') === '1') {
+        entry.sparse = { map: null, realSize: paxNumber(pax.get('GNU.sparse.realsize') ?? Buffer.from(''), 'GNU.sparse.realsize') };
+      } else {
+        const nums = (text('GNU.sparse.map') ?? '').split(',').filter(Boolean).map((v) => paxNumber(Buffer.from(v), 'GNU.sparse.map'));
+        if (nums.length % 2) throw new TarFormatError(`bad sparse map for "${entry.path}"`);
+        const map: Array<[number, number]> = [];
+        for (let k = 0; k < nums.length; k += 2) map.push([nums[k], nums[k + 1]]);
+        entry.sparse = { map, realSize: paxNumber(pax.get('GNU.sparse.size') ?? Buffer.from(''), 'GNU.sparse.size') };
       }
     }
     // Old (v7) tars mark a directory as a file whose name ends in '/'. Only the *full* name
@@ -212,6 +256,12 @@ export class TarHeaderState {
     this.longPath = null;
     this.longLink = null;
     return { kind: 'entry', entry };
+  }
+
+  /** One old-GNU sparse extension block: 21 more map pairs; the byte at 504 says "more". */
+  sparseExtension(entry: TarEntry, block: Buffer): void {
+    entry.sparse!.map!.push(...sparseMapAt(block, 0, 21));
+    this.sparseExtended = block[504] !== 0;
   }
 
   /** Record the body of a metadata entry for the next real entry. */
@@ -231,8 +281,81 @@ const padding = (size: number) => (BLOCK - (size % BLOCK)) % BLOCK;
 
 export interface TarHandler {
   entry(e: TarEntry): void;
-  data(chunk: Buffer): void;
+  /** File content; `position` is where it goes in the file (sparse files), else it follows on. */
+  data(chunk: Buffer, position?: number): void;
   endEntry(): void;
+}
+
+/**
+ * The body of a sparse file → positioned writes. Format 1.0 first has the map as decimal
+ * lines ("count\n" then "offset\nlength\n" per chunk), padded to a block; the chunks follow
+ * back to back. Every chunk must lie inside the file and the lengths must add up to the body.
+ */
+class SparseBody {
+  private mapText: Buffer[] | null = null;
+  private mapTextLen = 0;
+  private chunk = 0;
+  private done = 0; // bytes of the current chunk written
+
+  constructor(private readonly e: TarEntry, private readonly handler: TarHandler) {
+    if (e.sparse!.map === null) this.mapText = [];
+    else this.check(e.size);
+  }
+
+  private fail(why: string): never {
+    throw new TarFormatError(`bad sparse file "${this.e.path}": ${why}`);
+  }
+
+  private check(dataBytes: number): void {
+    const { map, realSize } = this.e.sparse!;
+    let total = 0;
+    let end = 0;
+    for (const [off, len] of map!) {
+      if (!Number.isSafeInteger(off) || !Number.isSafeInteger(len) || off < end || len < 0 || off + len > realSize) this.fail('chunk outside the file or out of order');
+      end = off + len;
+      total += len;
+    }
+    if (total !== dataBytes) this.fail(`its map covers ${total} bytes but the archive holds ${dataBytes}`);
+    if (!Number.isSafeInteger(realSize) || realSize < 0) this.fail('bad size');
+  }
+
+  feed(piece: Buffer): void {
+    if (this.mapText !== null) {
+      this.mapText.push(piece);
+      this.mapTextLen += piece.length;
+      if (this.mapTextLen > MAX_META) this.fail('its map is too large');
+      const text = Buffer.concat(this.mapText);
+      const lines = text.toString('latin1').split('\n');
+      const count = Number(lines[0]);
+      if (lines.length < 2) return;
+      if (!Number.isSafeInteger(count) || count < 0) this.fail('bad map');
+      if (lines.length < 2 + 2 * count) return; // not all lines complete yet
+      const nums = lines.slice(1, 1 + 2 * count).map(Number);
+      const map: Array<[number, number]> = [];
+      for (let k = 0; k < nums.length; k += 2) map.push([nums[k], nums[k + 1]]);
+      const textLen = lines.slice(0, 1 + 2 * count).reduce((n, l) => n + l.length + 1, 0);
+      const skip = Math.ceil(textLen / BLOCK) * BLOCK;
+      if (text.length < skip) return; // the map's padding has not all arrived
+      this.e.sparse!.map = map;
+      this.mapText = null;
+      this.check(this.e.size - skip);
+      piece = text.subarray(skip);
+    }
+    const map = this.e.sparse!.map!;
+    let off = 0;
+    while (off < piece.length) {
+      while (this.chunk < map.length && this.done === map[this.chunk][1]) { this.chunk++; this.done = 0; }
+      if (this.chunk >= map.length) this.fail('more data than its map says');
+      const take = Math.min(piece.length - off, map[this.chunk][1] - this.done);
+      this.handler.data(piece.subarray(off, off + take), map[this.chunk][0] + this.done);
+      this.done += take;
+      off += take;
+    }
+  }
+
+  end(): void {
+    if (this.mapText !== null) this.fail('its map is truncated');
+  }
 }
 
 /**
@@ -243,7 +366,9 @@ export class TarParser {
   private state = new TarHeaderState();
   private pending: Buffer[] = [];
   private pendingLen = 0;
-  private mode: 'header' | 'body' | 'meta' | 'pad' | 'done' = 'header';
+  private mode: 'header' | 'sparseExt' | 'body' | 'meta' | 'pad' | 'done' = 'header';
+  private entry: TarEntry | null = null;
+  private sparse: SparseBody | null = null;
   private remaining = 0;
   private padAfter = 0;
   private metaType = '';
@@ -271,6 +396,19 @@ export class TarParser {
           this.onHeader(block);
           break;
         }
+        case 'sparseExt': {
+          const take = Math.min(BLOCK - this.pendingLen, chunk.length - off);
+          this.pending.push(chunk.subarray(off, off + take));
+          this.pendingLen += take;
+          off += take;
+          if (this.pendingLen < BLOCK) break;
+          const block = Buffer.concat(this.pending, BLOCK);
+          this.pending = [];
+          this.pendingLen = 0;
+          this.state.sparseExtension(this.entry!, block);
+          if (!this.state.sparseExtended) this.startBody(this.entry!);
+          break;
+        }
         case 'body':
         case 'meta': {
           const take = Math.min(this.remaining, chunk.length - off);
@@ -278,8 +416,15 @@ export class TarParser {
           off += take;
           this.remaining -= take;
           if (this.mode === 'body') {
-            if (piece.length) this.handler.data(piece);
-            if (this.remaining === 0) this.handler.endEntry();
+            if (piece.length) {
+              if (this.sparse) this.sparse.feed(piece);
+              else this.handler.data(piece);
+            }
+            if (this.remaining === 0) {
+              this.sparse?.end();
+              this.sparse = null;
+              this.handler.endEntry();
+            }
           } else {
             this.metaChunks.push(Buffer.from(piece));
             if (this.remaining === 0) {
@@ -314,10 +459,19 @@ export class TarParser {
       return;
     }
     this.sawEntry = true;
-    this.handler.entry(h.entry);
-    this.remaining = h.entry.size;
-    this.padAfter = padding(h.entry.size);
-    if (h.entry.size === 0) {
+    this.entry = h.entry;
+    if (this.state.sparseExtended) this.mode = 'sparseExt';
+    else this.startBody(h.entry);
+  }
+
+  private startBody(e: TarEntry): void {
+    this.handler.entry(e);
+    this.sparse = e.sparse ? new SparseBody(e, this.handler) : null;
+    this.remaining = e.size;
+    this.padAfter = padding(e.size);
+    if (e.size === 0) {
+      this.sparse?.end();
+      this.sparse = null;
       this.handler.endEntry();
       this.mode = 'header';
     } else {
@@ -327,7 +481,7 @@ export class TarParser {
 
   /** The input ended: fine at an entry boundary (the end-of-archive blocks are optional). */
   end(): void {
-    if (this.mode === 'body' || this.mode === 'meta' || (this.mode === 'header' && this.pendingLen > 0)) {
+    if (this.mode === 'body' || this.mode === 'meta' || this.mode === 'sparseExt' || (this.mode === 'header' && this.pendingLen > 0)) {
       throw new TarFormatError('unexpected end of data: the archive is truncated');
     }
     if (!this.sawEntry && this.mode !== 'done') throw new TarFormatError('empty or not a tar archive');
@@ -376,10 +530,15 @@ export function indexTarFile(path: string): Map<string, IndexedFile> {
       }
       sawEntry = true;
       const e = h.entry;
+      while (state.sparseExtended) {
+        readExact(block, pos);
+        pos += BLOCK;
+        state.sparseExtension(e, block);
+      }
       const name = cleanArchivePath(e.path);
       if (e.size && pos + e.size > total) throw new TarFormatError('unexpected end of data: the archive is truncated');
       if (name !== null) {
-        if (e.typeflag === '0' || e.typeflag === '7') files.set(name, { offset: pos, size: e.size });
+        if ((e.typeflag === '0' || e.typeflag === '7') && !e.sparse) files.set(name, { offset: pos, size: e.size });
         else if (e.typeflag === '1') links.push([name, e.linkpath, false]);
         else if (e.typeflag === '2') links.push([name, e.linkpath, true]);
       }

@@ -4,7 +4,8 @@
  * listing of an extracted tree to compare what we unpack with what GNU tar extracts.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, closeSync, openSync, writeSync, chownSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lgetxattr, llistxattr, lsetxattr } from '../../src/sys/libc';
 
@@ -51,6 +52,14 @@ export function makeCorpusTree(dir: string): void {
   chownSync(big, 3000000, 3000001);
   const cap = file('ping-like', 'capability\n', 0o755);
   execFileSync('setcap', ['cap_net_raw+ep', cap]);
+  // a sparse file: 3 MiB, six islands of data (more than an old GNU header's 4 map slots, so
+  // an extension block follows) and the last bytes, holes elsewhere
+  const sparse = file('sparse', '');
+  execFileSync('truncate', ['-s', '3M', sparse]);
+  const fd = openSync(sparse, 'r+');
+  for (let k = 0; k < 6; k++) writeSync(fd, Buffer.from(`island ${k}`), 0, 8, k * (512 << 10) + 100);
+  writeSync(fd, Buffer.from('end'), 0, 3, (3 << 20) - 3);
+  closeSync(fd);
   const xa = file('with-xattr', 'xattr\n');
   lsetxattr(xa, 'user.mr-test', Buffer.from('kept'));
 }
@@ -59,13 +68,14 @@ export interface Writer { name: string; available: boolean; write(srcDir: string
 
 /** Each writer archives the *contents* of srcDir ("./…" entries) into `out`. */
 export const WRITERS: Writer[] = [
-  ...['gnu', 'oldgnu', 'posix', 'ustar', 'v7'].map((fmt) => ({
-    name: `GNU tar --format=${fmt}`,
+  ...['gnu', 'oldgnu', 'posix', 'ustar', 'v7', 'posix --sparse-version=0.0', 'posix --sparse-version=0.1'].map((fmt) => ({
+    name: `GNU tar ${/ustar|v7/.test(fmt) ? '' : '--sparse '}--format=${fmt}`,
     available: true,
     write(src: string, out: string) {
       // ustar/v7 cannot hold some entries: GNU tar skips them (exit 2) and writes the rest.
-      const xattrs = fmt === 'posix' ? ['--xattrs', '--xattrs-include=*'] : [];
-      const r = spawnSync('tar', ['-C', src, `--format=${fmt}`, ...xattrs, '-cf', out, '.']);
+      const xattrs = fmt.startsWith('posix') ? ['--xattrs', '--xattrs-include=*'] : [];
+      const sparse = /ustar|v7/.test(fmt) ? [] : ['--sparse']; // ustar and v7 cannot say "sparse"
+      const r = spawnSync('tar', ['-C', src, ...sparse, ...`--format=${fmt}`.split(' '), ...xattrs, '-cf', out, '.']);
       if (r.status !== 0 && r.status !== 2) throw new Error(`tar: ${r.stderr}`);
     },
   })),
@@ -116,7 +126,7 @@ with tarfile.open(sys.argv[2], 'w', format=tarfile.${fmt}) as t:
   },
 ];
 
-export interface ListedEntry { type: string; mode: string; owner: string; size?: number; link?: string; xattrs?: Record<string, string>; hardlinks?: string }
+export interface ListedEntry { type: string; mode: string; owner: string; size?: number; sha256?: string; link?: string; xattrs?: Record<string, string>; hardlinks?: string }
 
 /**
  * What a user sees of an extracted tree: for each path, its type, mode, owner, size, link
@@ -132,7 +142,10 @@ export function listTree(root: string): Record<string, ListedEntry> {
       const st = lstatSync(p);
       const type = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFIFO() ? 'fifo' : st.isCharacterDevice() ? 'char' : st.isBlockDevice() ? 'block' : 'file';
       const e: ListedEntry = { type, mode: (st.mode & 0o7777).toString(8), owner: `${st.uid}:${st.gid}` };
-      if (type === 'file') e.size = st.size;
+      if (type === 'file') {
+        e.size = st.size;
+        e.sha256 = createHash('sha256').update(readFileSync(p)).digest('hex');
+      }
       if (type === 'symlink') e.link = readlinkSync(p);
       const names = llistxattr(p).filter((n) => !n.startsWith('trusted.overlay.'));
       if (names.length) e.xattrs = Object.fromEntries(names.map((n) => [n, lgetxattr(p, n)!.toString('hex')]));

@@ -111,6 +111,19 @@ describe('hostile layer entries are refused, and nothing is left half-written', 
       /hardlink target goes through the symlink "dir"/);
   });
 
+  it('refuses a sparse file whose map writes past its size or does not cover its data, leaving nothing', async () => {
+    for (const [pax, why] of [
+      [{ 'GNU.sparse.size': '100', 'GNU.sparse.map': '1000000,10' }, /chunk outside the file/],
+      [{ 'GNU.sparse.size': '100', 'GNU.sparse.map': '0,4' }, /its map covers 4 bytes but the archive holds 10/],
+    ] as const) {
+      const err = await unpack(makeTar([{ path: 'sp', data: 'x'.repeat(10), pax: { ...pax } }])).then(() => null, (e: Error) => e);
+      expect(err?.message).toMatch(/^layer sha256:[0-9a-f]{12}: bad sparse file "sp": /);
+      expect(err?.message).toMatch(why);
+      expect(err?.message).not.toContain('\n');
+      expectNothingStored();
+    }
+  });
+
   it('keeps symlinks verbatim, absolute targets included, and hardlinks inside the layer', async () => {
     const r = await unpack(makeTar([
       { path: 'etc/', type: '5' },
