@@ -1,8 +1,9 @@
 /**
  * Layer fidelity end to end: a filesystem with hard links, file capabilities, user xattrs,
  * odd modes, long names and big owners goes through `import` → `create` → `export`, and
- * through `commit` (the layer writer `build` reuses) → `export`, and comes out as GNU tar
- * extracts the original: nothing turned into copies, no capability or xattr dropped.
+ * through `commit` (the layer writer `build` reuses) → `export`, and through `push` → `pull`
+ * and `save` → `load` into fresh stores, and comes out as GNU tar extracts the original:
+ * nothing turned into copies, no capability or xattr dropped.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { mr, removeRoot, tempRoot, removeAllContainers, mountsMentioning } from '../helpers/cli';
 import { gnuExtract, listTree, makeCorpusTree } from '../helpers/tar-corpus';
+import { startRegistry } from '../fixtures/registry';
 
 let root: string;
 let work: string;
@@ -76,5 +78,40 @@ describe('hard links, xattrs and file capabilities survive', () => {
       [k.slice('added/'.length), v.hardlinks ? { ...v, hardlinks: v.hardlinks.slice('added/'.length) } : v]));
     const { ...expected } = original;
     expect(added).toEqual(expected);
+  });
+
+  it('push → pull and save → load into fresh stores give the same filesystem', async () => {
+    const reg = await startRegistry();
+    const roots = [tempRoot('fidelity-pull'), tempRoot('fidelity-load')];
+    try {
+      const ref = `${reg.host}/mr-fidelity/app:v2`;
+      expect(m('tag', 'mr-fidelity:v2', ref).status).toBe(0);
+      const push = m('push', ref);
+      expect(push.stderr).toBe('');
+      expect(push.status).toBe(0);
+      const pulled = mr(roots[0], ['pull', '-q', ref]);
+      expect(pulled.stderr).toBe('');
+      expect(pulled.status).toBe(0);
+      const saved = join(work, 'saved.tar');
+      expect(m('save', '-o', saved, 'mr-fidelity:v2').status).toBe(0);
+      const loaded = mr(roots[1], ['load', '-i', saved]);
+      expect(loaded.stderr).toBe('');
+      expect(loaded.status).toBe(0);
+      const want = exportedListing('fid3', 'export-before');
+      for (const [i, [r, image]] of [[roots[0], ref], [roots[1], 'mr-fidelity:v2']].entries()) {
+        expect(mr(r, ['create', '--name', 'fid', image, '/none']).status).toBe(0);
+        const tar = join(work, `copy-${i}.tar`);
+        expect(mr(r, ['export', '-o', tar, 'fid']).status).toBe(0);
+        const dir = join(work, `copy-${i}`);
+        mkdirSync(dir);
+        gnuExtract(tar, dir);
+        expect(listTree(dir)).toEqual(want);
+        expect(removeAllContainers(r)).toEqual([]);
+        expect(mountsMentioning(r)).toEqual([]);
+      }
+    } finally {
+      for (const r of roots) removeRoot(r);
+      await reg.stop();
+    }
   });
 });
