@@ -47,7 +47,8 @@ function outOfSpaceMessage(err: unknown): string | null {
 /** Print one line for an error and exit with its code (125 unless the error says otherwise). */
 export function fail(err: unknown, debug = false): never {
   const e = err as Error;
-  const full = outOfSpaceMessage(err);
+  const { exhaustedLimitMessage } = require('./resource-errors') as typeof import('./resource-errors');
+  const full = outOfSpaceMessage(err) ?? exhaustedLimitMessage(err);
   const code = full ? 125 : err instanceof UserError ? err.exitCode : 125;
   const msg = full ?? (err instanceof UserError || err instanceof SysError ? e.message : `${e?.message ?? String(err)}`);
   process.stderr.write(`mini-run: ${msg}\n`);

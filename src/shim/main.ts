@@ -66,6 +66,8 @@ async function main(): Promise<void> {
   } catch (err) {
     if (!told) tell({ ok: false, message: (err as Error).message, exitCode: 125 });
     process.exitCode = 1;
+    // Nothing is left to supervise: do not linger on a handle the failure left open.
+    setTimeout(() => process.exit(1), 1000).unref();
   }
 }
 
