@@ -1,12 +1,13 @@
 /**
  * One lock for the whole state root, so that concurrent CLI calls never see or write a
  * half-made record. flock(2) is released by the kernel when the process dies, so a killed
- * CLI never leaves the store locked.
+ * CLI never leaves the store locked. The file is 0600 inside the private state root: flock works
+ * on a read-only fd, so anyone who could open it could hold it and hang every command.
  */
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, openSync } from 'node:fs';
 import { flockExclusive } from './sys/libc';
 import { paths } from './paths';
+import { secureStateRoot } from './state-root';
 
 let depth = 0;
 let heldFd: number | null = null;
@@ -14,8 +15,8 @@ let heldFd: number | null = null;
 /** Run fn while holding the state-root lock (re-entrant within one process). */
 export function withStateLock<T>(fn: () => T): T {
   if (depth === 0) {
-    mkdirSync(dirname(paths.lock()), { recursive: true });
-    heldFd = openSync(paths.lock(), 'a');
+    secureStateRoot();
+    heldFd = openSync(paths.lock(), 'a', 0o600); // an older mini-run's 0644 lock: see secureStateRoot
     flockExclusive(heldFd);
   }
   depth++;

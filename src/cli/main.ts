@@ -4,6 +4,7 @@
  */
 import type { Argv } from 'yargs';
 import { setStateRoot } from '../paths';
+import { secureStateRoot } from '../state-root';
 import { setTraceSink } from '../sys/trace';
 import { SysError } from '../sys/errors';
 import { UserError } from '../errors';
@@ -70,6 +71,7 @@ export function buildParser(argv: string[]): Argv<GlobalOptions> {
     .option('debug', { type: 'boolean', describe: 'print stack traces on errors', global: true, hidden: true })
     .middleware((args) => {
       setStateRoot(args.root as string | undefined);
+      secureStateRoot();
       if (args.trace) setTraceSink(2, 'run');
     })
     .strict()

@@ -12,6 +12,7 @@ import { accessSync, closeSync, constants as fsc, existsSync, openSync, readFile
 import { release } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { paths } from '../paths';
+import { tightenedByThisProcess } from '../state-root';
 import { lookupImage } from '../image/lookup';
 import { BUILTIN_IMAGE } from '../image/builtin';
 import { detectFirewall } from '../network/firewall';
@@ -115,7 +116,16 @@ function checkStateRoot(): Check {
   if (fstype === 'overlay') {
     return { status: 'FAIL', name: 'state root', detail: `${detail}: overlayfs cannot use it for the containers' upper dirs`, fix: 'use --root (or MINI_RUN_ROOT) on ext4, xfs, btrfs or tmpfs' };
   }
-  return { status: 'ok', name: 'state root', detail };
+  return { status: 'ok', name: 'state root', detail: `${detail}${privacyNote()}` };
+}
+
+/** Whether this command had to make the root private (a root made by an older mini-run). */
+function privacyNote(): string {
+  if (process.geteuid?.() !== 0) return '';
+  const changed = tightenedByThisProcess();
+  if (changed.length === 0) return ', private to root (0700)';
+  const list = changed.map((t) => `${t.path} was ${t.was.toString(8).padStart(4, '0')}`).join(', ');
+  return `, made private to root now (0700; ${list})`;
 }
 
 /** /proc/cgroups: `name hierarchy num_cgroups enabled` per v1-capable controller. */
