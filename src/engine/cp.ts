@@ -18,10 +18,9 @@
  */
 import {
   closeSync, constants as fsc, copyFileSync, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, lstatSync,
-  lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, chmodSync,
-  utimesSync, Stats,
+  lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, renameSync, statSync, symlinkSync, unlinkSync, Stats,
 } from 'node:fs';
-import { basename, join, resolve as resolveHost } from 'node:path';
+import { basename, dirname, join, resolve as resolveHost } from 'node:path';
 import { UserError } from '../errors';
 import { paths } from '../paths';
 import { withStateLock } from '../lock';
@@ -101,25 +100,37 @@ function splitPath(path: string): { parent: string; name: string; contentsOnly: 
 export interface CopyOptions { archive: boolean; followLink: boolean }
 
 // --- container → host
+//
+// The host side is walked the same way (the second half of CVE-2018-15664): a first `cp c:/out/.
+// /backup` re-creates the container's symlink `x -> /etc/cron.d/evil` under /backup; if a second
+// cp then wrote to `/backup/x` by path it would write through that link into the host's /etc.
+// So below the destination the user named, every entry is made relative to a directory fd we
+// hold, never following a final symlink: directories are opened O_NOFOLLOW (a link in the way
+// is replaced by a real directory), files and links are written to a fresh temp name
+// (O_CREAT|O_EXCL) and renamed over the old name, which replaces a link instead of following it.
 
-function keepMeta(dest: string, st: Stats, o: CopyOptions, isLink: boolean): void {
-  if (o.archive) lchownSync(dest, st.uid, st.gid);
-  if (!isLink) {
-    chmodSync(dest, st.mode & 0o7777);
-    utimesSync(dest, st.atime, st.mtime);
-  } else {
-    lutimesSync(dest, st.atime, st.mtime);
-  }
+/** Set-uid/set-gid bits are dropped on files landing on the host unless -a (as docker cp). */
+const hostMode = (st: Stats, o: CopyOptions) => st.mode & (o.archive ? 0o7777 : 0o1777);
+
+const tempName = (name: string) => `.mr-cp-${process.pid}-${Math.random().toString(36).slice(2, 10)}-${name}`.slice(0, 240);
+
+function lstatOrNull(path: string): Stats | null {
+  try { return lstatSync(path); } catch { return null; }
 }
 
-/** Copy the entry `name` of the open container directory `pfd` to the host path `dest`. */
-function copyOutEntry(pfd: number, name: string, dest: string, o: CopyOptions, warn: (m: string) => void): void {
+/** Copy the entry `name` of the open container directory `pfd` to `hostName` in the open host directory `hfd`. */
+function copyOutEntry(pfd: number, name: string, hfd: number, hostName: string, o: CopyOptions, warn: (m: string) => void): void {
   const path = fdPath(pfd, name);
+  const dest = fdPath(hfd, hostName);
   const lst = lstatSync(path);
+  const existing = lstatOrNull(dest);
   if (lst.isSymbolicLink()) {
-    rmSync(dest, { force: true });
-    symlinkSync(readlinkSync(path), dest);
-    keepMeta(dest, lst, o, true);
+    if (existing?.isDirectory()) throw new UserError(`cannot overwrite directory ${hostName} with non-directory`, 1);
+    const tmp = fdPath(hfd, tempName(hostName));
+    symlinkSync(readlinkSync(path), tmp);
+    if (o.archive) lchownSync(tmp, lst.uid, lst.gid);
+    lutimesSync(tmp, lst.atime, lst.mtime);
+    renameSync(tmp, dest);
     return;
   }
   if (!lst.isDirectory() && !lst.isFile()) {
@@ -131,22 +142,54 @@ function copyOutEntry(pfd: number, name: string, dest: string, o: CopyOptions, w
   try {
     const st = fstatSync(fd); // what we really opened
     if (st.isDirectory()) {
-      let existing: Stats | null = null;
-      try { existing = statSync(dest); } catch { /* to be made */ }
-      if (existing && !existing.isDirectory()) throw new UserError(`cannot overwrite non-directory ${dest} with directory`, 1);
-      if (!existing) mkdirSync(dest, { mode: 0o700 });
-      for (const child of readdirSync(fdPath(fd))) copyOutEntry(fd, child, join(dest, child), o, warn);
-      keepMeta(dest, st, o, false);
+      if (existing && !existing.isDirectory() && !existing.isSymbolicLink()) throw new UserError(`cannot overwrite non-directory ${hostName} with directory`, 1);
+      if (existing?.isSymbolicLink()) unlinkSync(dest); // a link in the way is replaced, never followed
+      if (!existing?.isDirectory()) mkdirSync(dest, { mode: 0o700 });
+      const dfd = openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW | O_CLOEXEC);
+      try {
+        for (const child of readdirSync(fdPath(fd))) copyOutEntry(fd, child, dfd, child, o, warn);
+        if (o.archive) fchownSync(dfd, st.uid, st.gid);
+        fchmodSync(dfd, hostMode(st, o));
+        futimesSync(dfd, st.atime, st.mtime);
+      } finally {
+        closeSync(dfd);
+      }
     } else if (st.isFile()) {
-      let existing: Stats | null = null;
-      try { existing = lstatSync(dest); } catch { /* to be made */ }
-      if (existing?.isDirectory()) throw new UserError(`cannot overwrite directory ${dest} with non-directory`, 1);
-      copyFileSync(fdPath(fd), dest);
-      keepMeta(dest, st, o, false);
+      if (existing?.isDirectory()) throw new UserError(`cannot overwrite directory ${hostName} with non-directory`, 1);
+      const tmp = fdPath(hfd, tempName(hostName));
+      const out = openSync(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | O_CLOEXEC, 0o600);
+      try {
+        copyFileSync(fdPath(fd), fdPath(out));
+        if (o.archive) fchownSync(out, st.uid, st.gid);
+        fchmodSync(out, hostMode(st, o)); // after chown, which clears set-id bits
+        futimesSync(out, st.atime, st.mtime);
+      } catch (e) {
+        closeSync(out);
+        unlinkSync(tmp);
+        throw e;
+      }
+      closeSync(out);
+      renameSync(tmp, dest); // replaces a file or a link at that name; never writes through it
     }
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Where DEST is on the host: the directory that will hold the copy (opened; the path the user
+ * named is resolved as cp(1) would, a link to a directory followed) and the name in it.
+ */
+function openHostTarget(dest: string, intoDir: boolean, name: string): { hfd: number; hostName: string } {
+  const target = intoDir ? join(dest, name) : dest;
+  const parent = dirname(target);
+  let hfd: number;
+  try {
+    hfd = openSync(parent, fsc.O_RDONLY | fsc.O_DIRECTORY | O_CLOEXEC);
+  } catch {
+    throw new UserError(`destination directory ${parent} does not exist`, 1);
+  }
+  return { hfd, hostName: basename(target) };
 }
 
 export function copyFromContainer(rec: ContainerRecord, srcPath: string, hostDest: string, o: CopyOptions, warn: (m: string) => void): void {
@@ -182,16 +225,30 @@ export function copyFromContainer(rec: ContainerRecord, srcPath: string, hostDes
     }
     const whole = src.contentsOnly || spl.name === '';
     try {
-      let destSt: Stats | null = null;
-      try { destSt = statSync(dest); } catch { /* does not exist */ }
+      // DEST itself: a link to a directory is followed (the user named it, as with cp(1));
+      // a link to anything else, or a dangling one, is replaced like a file.
+      const destLst = lstatOrNull(dest);
+      let destSt: Stats | null = destLst;
+      if (destLst?.isSymbolicLink()) {
+        try { destSt = statSync(dest); } catch { destSt = null; }
+        if (destSt && !destSt.isDirectory() && !hostDest.endsWith('/')) destSt = null;
+      }
+      let target: { hfd: number; hostName: string };
       if (lst!.isDirectory()) {
         if (destSt && !destSt.isDirectory()) throw new UserError(`cannot copy a directory to a file: ${hostDest}`, 1);
         // SRC/. (or /): the content goes into DEST (created if needed); else DEST/<name> when DEST exists
-        copyOutEntry(pfd, name, whole || !destSt ? dest : join(dest, src.name), o, warn);
+        target = whole && destSt
+          ? { hfd: openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY | O_CLOEXEC), hostName: '.' }
+          : openHostTarget(dest, !whole && !!destSt, src.name);
       } else {
         if (src.trailingSlash) throw new UserError(`${srcPath}: not a directory`, 1);
         if (!destSt && hostDest.endsWith('/')) throw new UserError(`destination directory ${hostDest} does not exist`, 1);
-        copyOutEntry(pfd, name, destSt?.isDirectory() ? join(dest, src.name) : dest, o, warn);
+        target = openHostTarget(dest, !!destSt?.isDirectory(), src.name);
+      }
+      try {
+        copyOutEntry(pfd, name, target.hfd, target.hostName, o, warn);
+      } finally {
+        closeSync(target.hfd);
       }
     } finally {
       closeSync(pfd);

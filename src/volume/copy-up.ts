@@ -9,7 +9,10 @@
  * deletes it from the layers below, an opaque directory hides everything below it.
  * Owners, modes and times are kept: a database directory owned by uid 999 must stay so.
  */
-import { copyFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, chmodSync, symlinkSync, Stats } from 'node:fs';
+import {
+  chmodSync, chownSync, closeSync, constants as fsc, copyFileSync, fchmodSync, fchownSync, lchownSync, lstatSync, lutimesSync,
+  mkdirSync, openSync, readdirSync, readlinkSync, symlinkSync, utimesSync, Stats,
+} from 'node:fs';
 import { join } from 'node:path';
 import { lgetxattr, mknod } from '../sys/libc';
 import { OVERLAY_OPAQUE_XATTR } from '../image/layer-writer';
@@ -100,24 +103,57 @@ export function resolveMerged(layersTopFirst: string[], path: string): string[] 
   return resolved;
 }
 
-/** Copy one entry (and a directory's content) to `dest`, keeping type, owner, mode and times. */
-function copyEntry(layers: string[], parts: string[], e: MergedEntry, dest: string): void {
+const O_PATH = 0o10000000;
+const O_CLOEXEC = 0o2000000;
+const fdPath = (fd: number, name?: string) => (name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`);
+
+/**
+ * Copy one entry (and a directory's content) to `name` in the open volume directory `dirFd`,
+ * keeping type, owner, mode and times. By fd, never by host path: a container that already
+ * uses the volume could plant `name -> /etc/…` meanwhile; O_EXCL/O_NOFOLLOW fail instead of
+ * writing through it.
+ */
+function copyEntry(layers: string[], parts: string[], e: MergedEntry, dirFd: number, name: string): void {
   const st = e.st;
-  if (st.isDirectory()) {
-    mkdirSync(dest);
-    for (const [name, child] of listMerged(layers, parts)) copyEntry(layers, [...parts, name], child, join(dest, name));
-  } else if (st.isSymbolicLink()) {
+  const dest = fdPath(dirFd, name);
+  if (st.isSymbolicLink()) {
     symlinkSync(readlinkSync(e.host), dest);
+    lchownSync(dest, st.uid, st.gid);
+    lutimesSync(dest, st.atime, st.mtime);
+    return;
+  }
+  let fd: number;
+  if (st.isDirectory()) {
+    mkdirSync(dest, 0o700);
+    fd = openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW | O_CLOEXEC);
+    try {
+      for (const [child, entry] of listMerged(layers, parts)) copyEntry(layers, [...parts, child], entry, fd, child);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
   } else if (st.isFile()) {
-    copyFileSync(e.host, dest);
+    fd = openSync(dest, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | O_CLOEXEC, 0o600);
+    try {
+      copyFileSync(e.host, fdPath(fd));
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
   } else if (st.isFIFO() || st.isCharacterDevice() || st.isBlockDevice()) {
     mknod(dest, st.mode, Math.floor(st.rdev / 256) & 0xfff, (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00));
+    fd = openSync(dest, O_PATH | fsc.O_NOFOLLOW | O_CLOEXEC); // O_PATH: a FIFO or device is not opened
   } else {
     return; // sockets are not copied
   }
-  lchownSync(dest, st.uid, st.gid);
-  if (!st.isSymbolicLink()) chmodSync(dest, st.mode & 0o7777); // after chown: chown clears setuid bits
-  lutimesSync(dest, st.atime, st.mtime);
+  try {
+    // Through /proc/self/fd: the very inode made above (O_PATH fds cannot be fchown'ed).
+    chownSync(fdPath(fd), st.uid, st.gid);
+    chmodSync(fdPath(fd), st.mode & 0o7777); // after chown: chown clears setuid bits
+    utimesSync(fdPath(fd), st.atime, st.mtime);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -131,8 +167,13 @@ export function copyUpFromImage(layerDirs: string[], path: string, dest: string)
   if (!parts || parts.length === 0) return false;
   const top = findMerged(layers, parts);
   if (!top || !top.st.isDirectory()) return false;
-  for (const [name, child] of listMerged(layers, parts)) copyEntry(layers, [...parts, name], child, join(dest, name));
-  lchownSync(dest, top.st.uid, top.st.gid);
-  chmodSync(dest, top.st.mode & 0o7777);
+  const fd = openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW | O_CLOEXEC);
+  try {
+    for (const [name, child] of listMerged(layers, parts)) copyEntry(layers, [...parts, name], child, fd, name);
+    fchownSync(fd, top.st.uid, top.st.gid);
+    fchmodSync(fd, top.st.mode & 0o7777);
+  } finally {
+    closeSync(fd);
+  }
   return true;
 }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mr, removeAllContainers, removeRoot, tempRoot } from '../helpers/cli';
 
@@ -89,5 +89,60 @@ describe('state root private to root (CVE-2021-41091 class: host users reach con
     } finally {
       removeRoot(join(fresh, '../..'));
     }
+  });
+});
+
+describe('cp never follows a link the container controls on the host side (CVE-2018-15664 class, host half)', () => {
+  let work: string;
+  beforeAll(() => {
+    work = tempRoot('hostsafe-cp');
+    mkdirSync(join(work, 'victim'));
+    writeFileSync(join(work, 'victim/host-secret'), 'host-only\n');
+    mkdirSync(join(work, 'payload/d'), { recursive: true });
+    writeFileSync(join(work, 'payload/evil'), '* * * * * root sh -c pwned\n');
+    writeFileSync(join(work, 'payload/d/f'), 'inside\n');
+    writeFileSync(join(work, 'payload/suid'), '#!/bin/sh\n');
+    chmodSync(join(work, 'payload/suid'), 0o4755);
+  });
+  afterAll(() => removeRoot(work));
+
+  for (const state of ['running', 'stopped']) {
+    it(`a ${state} container: the second cp of a planted link writes nothing outside the destination`, () => {
+      const name = `cp-${state}`;
+      // /out/x -> a host file that does not exist yet, /out/d -> a host directory: dangling inside the container.
+      const plant = `mkdir /out && ln -s ${work}/victim/cron-evil /out/x && ln -s ${work}/victim /out/d`;
+      const started = state === 'running'
+        ? m('run', '-d', '--name', name, IMG, 'sh', '-c', `${plant} && exec sleep 300`)
+        : m('run', '--name', name, IMG, 'sh', '-c', plant);
+      expect(started.status).toBe(0);
+      for (let i = 0; state === 'running' && i < 50 && m('exec', name, 'test', '-L', '/out/d').status !== 0; i++) spawnSync('sleep', ['0.1']);
+      const backup = join(work, `backup-${state}`);
+      expect(m('cp', `${name}:/out/.`, backup).status).toBe(0);
+      expect(readlinkSync(join(backup, 'x'))).toBe(`${work}/victim/cron-evil`); // links are copied as links
+      expect(readlinkSync(join(backup, 'd'))).toBe(`${work}/victim`);
+      // The container swaps its links for a file and a directory (here through cp in, as root in it could).
+      expect(m('cp', join(work, 'payload/evil'), `${name}:/out/x`).status).toBe(0);
+      expect(m('cp', join(work, 'payload/d'), `${name}:/out/d`).status).toBe(0);
+      const again = m('cp', `${name}:/out/.`, backup);
+      expect([again.status, again.stderr]).toEqual([0, '']);
+      // The links were replaced, not written through: the host's directory is as it was.
+      expect(readdirSync(join(work, 'victim'))).toEqual(['host-secret']);
+      expect(lstatSync(join(backup, 'x')).isFile()).toBe(true);
+      expect(readFileSync(join(backup, 'x'), 'utf8')).toBe('* * * * * root sh -c pwned\n');
+      expect(lstatSync(join(backup, 'd')).isDirectory()).toBe(true);
+      expect(readdirSync(join(backup, 'd'))).toEqual(['f']);
+      expect(readdirSync(backup).sort()).toEqual(['d', 'x']); // no temp names left
+      expect(m('rm', '-f', name).status).toBe(0);
+    });
+  }
+
+  it('set-uid bits are dropped on files copied to the host, kept with -a (as docker cp)', () => {
+    expect(m('create', '--name', 'cp-suid', IMG, 'true').status).toBe(0);
+    expect(m('cp', join(work, 'payload/suid'), 'cp-suid:/suid').status).toBe(0);
+    expect(m('cp', 'cp-suid:/suid', join(work, 'suid-plain')).status).toBe(0);
+    expect(m('cp', '-a', 'cp-suid:/suid', join(work, 'suid-archive')).status).toBe(0);
+    expect(modeOf(join(work, 'suid-plain'))).toBe(0o755);
+    expect(modeOf(join(work, 'suid-archive'))).toBe(0o4755);
+    expect(m('rm', 'cp-suid').status).toBe(0);
   });
 });
