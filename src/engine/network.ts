@@ -87,7 +87,10 @@ export class ContainerNetworking {
     if (user) {
       // The embedded DNS on the gateway address; the container's resolv.conf points at it.
       const bridge = net.bridge;
-      this.dns = new EmbeddedDns((name, from) => dnsLookup(bridge, name, from));
+      // Only this network's containers are answered: a source inside its subnet, not the host's own gateway address.
+      const subnet = parseSubnet(net.subnet);
+      const gateway = net.gateway;
+      this.dns = new EmbeddedDns((name, from) => dnsLookup(bridge, name, from), (from) => from !== gateway && inSubnet(subnet, from));
       this.dns.start(net.gateway);
       const resolv = applyDnsOptions(containerResolvConf(false), rec.network.dns.length ? rec.network.dns : [net.gateway], rec.network.dnsSearch);
       writeFileAtomic(join(paths.container(rec.id), 'resolv.conf'), resolv);

@@ -25,6 +25,14 @@ export function parseGroup(text: string): GroupEntry[] {
 
 const isNumber = (s: string) => /^\d+$/.test(s);
 
+/** The kernel takes 32-bit ids, and (uid_t)-1 means "leave unchanged" to setresuid: refuse what would be reinterpreted. */
+const MAX_ID = 2 ** 31 - 1;
+function checkedId(s: string): number {
+  const n = Number(s);
+  if (!Number.isSafeInteger(n) || n > MAX_ID) throw new UserError(`uids and gids must be in range 0-${MAX_ID}`, 125);
+  return n;
+}
+
 /**
  * Resolve `user[:group]` (names or numbers) like docker: unknown names are an error, unknown
  * numbers are fine. `groupAdd` (--group-add: names or numbers) joins the supplementary groups.
@@ -37,7 +45,7 @@ export function resolveUser(spec: string, passwdText: string | null, groupText: 
   if (userPart === '' || userPart === undefined) {
     uid = 0; gid = 0; home = '/root'; name = 'root';
   } else if (isNumber(userPart)) {
-    uid = Number(userPart);
+    uid = checkedId(userPart);
     const e = passwd.find((p) => p.uid === uid);
     gid = e?.gid ?? 0;
     home = e?.home ?? '/';
@@ -48,7 +56,7 @@ export function resolveUser(spec: string, passwdText: string | null, groupText: 
     uid = e.uid; gid = e.gid; home = e.home; name = e.name;
   }
   if (groupPart !== undefined && groupPart !== '') {
-    if (isNumber(groupPart)) gid = Number(groupPart);
+    if (isNumber(groupPart)) gid = checkedId(groupPart);
     else {
       const g = groups.find((x) => x.name === groupPart);
       if (!g) throw new UserError(`unable to find group ${groupPart}: no matching entries in group file`, 125);
@@ -59,7 +67,7 @@ export function resolveUser(spec: string, passwdText: string | null, groupText: 
   // group that lists the user by name (as initgroups(3) does), then --group-add's.
   const listed = name ? groups.filter((g) => g.members.includes(name!)).map((g) => g.gid) : [];
   const added = groupAdd.map((g) => {
-    if (isNumber(g)) return Number(g);
+    if (isNumber(g)) return checkedId(g);
     const found = groups.find((x) => x.name === g);
     if (!found) throw new UserError(`Unable to find group ${g}: no matching entries in group file`, 125);
     return found.gid;

@@ -81,6 +81,8 @@ export function parseMountFlag(spec: string): Planned {
   const readonly = roValue !== undefined && roValue !== 'false' && roValue !== '0';
   if (type === 'bind') {
     if (!src) throw new UserError(`invalid argument "${spec}" for "--mount" flag: source is required when type is bind`, 125);
+    // Relative: it would be checked against our cwd but mounted from the init's; refused (as docker).
+    if (!src.startsWith('/')) throw new UserError(`invalid mount config for type "bind": invalid mount path: '${src}' mount path must be absolute`, 125);
     // Unlike -v, --mount does not create a missing host directory (docker's rule).
     if (!existsSync(src)) throw new UserError(`invalid mount config for type "bind": bind source path does not exist: ${src}`, 125);
     const propagation = kv.get('bind-propagation') ?? 'rprivate';

@@ -72,7 +72,15 @@ export class EmbeddedDns {
   private counter = 0;
 
   /** lookup(name, from) → the addresses for a name of the network (as seen by the asking address), or null if it is not one. */
-  constructor(private readonly lookup: (name: string, from: string) => string[] | null) {}
+  /**
+   * `allowed(from)`: whether this asker gets any answer at all. The server listens on the
+   * gateway address, which the host and its other networks can reach too; answering them would
+   * list a network's names to outsiders and make an open resolver (forwarding for anyone).
+   */
+  constructor(
+    private readonly lookup: (name: string, from: string) => string[] | null,
+    private readonly allowed: (from: string) => boolean,
+  ) {}
 
   start(address: string, port = 53): void {
     const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
@@ -85,7 +93,7 @@ export class EmbeddedDns {
 
   private answer(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const q = parseQuery(msg);
-    if (!q || !this.sock) return;
+    if (!q || !this.sock || !this.allowed(rinfo.address)) return; // not asked by one of ours: silence
     const ips = this.lookup(q.name, rinfo.address);
     if (ips !== null) {
       const answer = q.qtype === 1 || q.qtype === 255 ? rotate(ips, this.counter++) : [];

@@ -19,6 +19,9 @@
  *   ISOLATION   packets routed from one of our bridges to another are dropped (two user
  *               networks, or one and the default bridge, cannot reach each other), unless
  *               the connection was DNAT-ed to a published port
+ *   DIRECT      (raw PREROUTING) a packet addressed to a bridge's subnet that did not arrive
+ *               on that bridge is dropped: a LAN host routing the subnet through this host
+ *               reaches published ports at the host's address only, never a container directly
  *
  * Localhost. A packet from 127.0.0.1 re-addressed to 10.88.0.2 would normally be refused by
  * the kernel: loopback addresses must not appear on a real link ("martian"). Setting
@@ -39,9 +42,10 @@ export interface FirewallInfo { kind: FirewallKind; detail: string }
 /**
  * Bumped whenever the set of rules changes, so that rules an earlier mini-run left installed
  * (its containers still running) are replaced rather than mixed with ours. 2: localhost by
- * DNAT, isolation between bridges; 3: internal bridges sealed.
+ * DNAT, isolation between bridges; 3: internal bridges sealed; 4: no direct routing to a
+ * bridge's subnet from elsewhere (raw PREROUTING, as Docker 28).
  */
-export const RULES_VERSION = 3;
+export const RULES_VERSION = 4;
 
 let detected: FirewallInfo | null = null;
 
@@ -143,6 +147,10 @@ function ourChains(): [string, string][] {
 }
 
 function bridgeRuleArgs(r: BridgeRules): [string, string, string[]][] {
+  // Direct routing: a host on the LAN that routes the subnet through us would reach every port
+  // of every container. Only packets arriving on the bridge itself may be addressed to its
+  // subnet before NAT; a published port is reached at the host's address (DNAT comes later).
+  const direct: [string, string, string[]] = ['raw', CHAINS.guard, ['-d', r.subnet, '!', '-i', r.bridge, '-j', 'DROP']];
   const isolation: [string, string, string[]][] = [
     ['filter', CHAINS.iso1, ['-i', r.bridge, '!', '-o', r.bridge, '-j', CHAINS.iso2]],
     ['filter', CHAINS.iso2, ['-o', r.bridge, '-j', 'DROP']],
@@ -151,6 +159,7 @@ function bridgeRuleArgs(r: BridgeRules): [string, string, string[]][] {
     return [
       ['filter', CHAINS.iso1, ['-i', r.bridge, '!', '-o', r.bridge, '-j', 'DROP']],
       ['filter', CHAINS.iso1, ['!', '-i', r.bridge, '-o', r.bridge, '-j', 'DROP']],
+      direct,
     ];
   }
   return [
@@ -158,6 +167,7 @@ function bridgeRuleArgs(r: BridgeRules): [string, string, string[]][] {
     // Localhost → container: the host's 127.0.0.1 becomes the bridge's address on the way out.
     ['nat', CHAINS.post, ['-s', '127.0.0.0/8', '-o', r.bridge, '-j', 'MASQUERADE']],
     ['raw', CHAINS.guard, ['-i', r.bridge, '-d', '127.0.0.0/8', '-j', 'DROP']],
+    direct,
     ...isolation,
     ['filter', CHAINS.fwd, ['-o', r.bridge, '-j', 'ACCEPT']],
     ['filter', CHAINS.fwd, ['-i', r.bridge, '-j', 'ACCEPT']],
@@ -272,14 +282,17 @@ export function addBridgeRules(r: BridgeRules, freshChains = false): void {
       `add rule ip ${NFT_TABLE} isolation1 iifname "${r.bridge}" oifname != "${r.bridge}" jump isolation2 comment "${tag}"`,
       `add rule ip ${NFT_TABLE} isolation2 oifname "${r.bridge}" drop comment "${tag}"`,
     ];
+    const direct = `add rule ip ${NFT_TABLE} guard ip daddr ${r.subnet} iifname != "${r.bridge}" drop comment "${tag}"`;
     const sealed = [
       `add rule ip ${NFT_TABLE} isolation1 iifname "${r.bridge}" oifname != "${r.bridge}" drop comment "${tag}"`,
       `add rule ip ${NFT_TABLE} isolation1 iifname != "${r.bridge}" oifname "${r.bridge}" drop comment "${tag}"`,
+      direct,
     ];
     nft((r.internal ? sealed : [
       `add rule ip ${NFT_TABLE} postrouting ip saddr ${r.subnet} oifname != "${r.bridge}" masquerade comment "${tag}"`,
       `add rule ip ${NFT_TABLE} postrouting ip saddr 127.0.0.0/8 oifname "${r.bridge}" masquerade comment "${tag}"`,
       `add rule ip ${NFT_TABLE} guard iifname "${r.bridge}" ip daddr 127.0.0.0/8 drop comment "${tag}"`,
+      direct,
       ...isolation,
       `add rule ip ${NFT_TABLE} forward oifname "${r.bridge}" accept comment "${tag}"`,
       `add rule ip ${NFT_TABLE} forward iifname "${r.bridge}" accept comment "${tag}"`,

@@ -79,6 +79,8 @@ export class Authenticator {
     private readonly scope: string,          // "repository:library/alpine:pull"
     private readonly credentials: Credentials | undefined,
     private readonly insecureTls: boolean,
+    /** Loopback or listed insecure: a plain-HTTP token realm is allowed (else the password would travel in clear). */
+    private readonly plainRealmOk = false,
   ) {}
 
   private cacheKey(): string {
@@ -129,6 +131,9 @@ export class Authenticator {
       url = new URL(realm);
     } catch {
       throw new UserError(`${this.registry}: the registry's token realm is not a URL: ${JSON.stringify(realm)}`, 1);
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.plainRealmOk)) {
+      throw new UserError(`${this.registry}: refusing the token realm ${url.origin}: it must be https (the registry is not on loopback nor listed insecure)`, 1);
     }
     if (service) url.searchParams.set('service', service);
     if (this.scope) url.searchParams.set('scope', this.scope); // login asks for a token with no scope

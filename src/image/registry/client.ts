@@ -13,6 +13,8 @@ import type { IncomingMessage } from 'node:http';
 import { UserError } from '../../errors';
 import { Authenticator } from './auth';
 import { Credentials, getCredentials } from './credentials';
+import { isLoopback } from './endpoint';
+import { isInsecureRegistry } from './config';
 import type { Endpoint } from './endpoint';
 import { errorFromResponse } from './errors';
 import { backoffDelay, isRetryableError, isRetryableStatus, MAX_ATTEMPTS, sleep } from './retry';
@@ -27,6 +29,11 @@ export interface RequestOptions extends Omit<SendOptions, 'insecureTls'> {
 
 export type Action = 'pull' | 'push';
 
+/** Whose credentials an endpoint gets: the registry's own, or for a mirror the mirror's host. */
+export function credentialHost(endpoint: Endpoint): string {
+  return endpoint.mirror ? new URL(endpoint.base).host : endpoint.registry;
+}
+
 export class RegistryClient {
   readonly auth: Authenticator;
 
@@ -34,10 +41,13 @@ export class RegistryClient {
     readonly endpoint: Endpoint,
     readonly repository: string,     // "library/alpine"
     actions: Action[] = ['pull'],
-    credentials: Credentials | undefined = getCredentials(endpoint.registry),
+    // A mirror gets its own credentials (or none), never those of the registry it mirrors.
+    credentials: Credentials | undefined = getCredentials(credentialHost(endpoint)),
   ) {
     const scope = repository ? `repository:${repository}:${actions.join(',')}` : '';
-    this.auth = new Authenticator(endpoint.registry, scope, credentials, endpoint.insecureTls);
+    const host = credentialHost(endpoint);
+    const plainRealmOk = isLoopback(host) || isInsecureRegistry(host);
+    this.auth = new Authenticator(endpoint.registry, scope, credentials, endpoint.insecureTls, plainRealmOk);
   }
 
   /** "/v2/library/alpine/manifests/latest" from "manifests/latest". */

@@ -81,7 +81,8 @@ export async function send(urlString: string, opts: SendOptions = {}): Promise<I
   const origin = url.origin;
   let headers = { ...opts.headers };
   for (let hop = 0; ; hop++) {
-    traceNote(`registry: ${opts.method ?? 'GET'} ${url.href}`);
+    // No query string: pre-signed redirect URLs carry their credentials there.
+    traceNote(`registry: ${opts.method ?? 'GET'} ${url.origin}${url.pathname}${url.search ? '?…' : ''}`);
     const res = await sendOnce(url, { ...opts, headers });
     const loc = res.headers.location;
     if (!loc || ![301, 302, 303, 307, 308].includes(res.statusCode ?? 0)) return res;
