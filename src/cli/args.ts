@@ -1,6 +1,33 @@
 /** Small helpers for parsed yargs arguments, shared by the commands. */
 import { UserError } from '../errors';
 
+/**
+ * How every command's arguments are read (yargs replaces, not merges, a parser configuration,
+ * so each command that needs one more setting spreads this one):
+ * - a word stays the string typed: `stop 0413` names an id prefix, not the number 413
+ *   (options declared `type: 'number'` are still numbers);
+ * - docker has --no-trunc, --no-stream, --no-stdin as flags of their own, not negations.
+ */
+export const PARSER_CONFIG = { 'boolean-negation': false, 'parse-numbers': false, 'parse-positional-numbers': false } as const;
+
+/*
+ * A lone `-` (stdin/stdout, as in `cp CTR:/f -` or `export -o -`) is read by yargs as a flag
+ * with no name and becomes `true`. So it is swapped for a placeholder before parsing and swapped
+ * back after. The placeholder holds a NUL, which no command-line argument can contain.
+ */
+const DASH_PLACEHOLDER = '\0-';
+
+export function protectLoneDash(argv: readonly string[]): string[] {
+  return argv.map((a) => (a === '-' ? DASH_PLACEHOLDER : a));
+}
+
+/** Undo protectLoneDash in parsed arguments (values, lists, `_` and `--`), in place. */
+export function restoreLoneDash(parsed: Record<string, unknown>): void {
+  const back = (v: unknown): unknown =>
+    v === DASH_PLACEHOLDER ? '-' : Array.isArray(v) ? v.map(back) : v;
+  for (const key of Object.keys(parsed)) parsed[key] = back(parsed[key]);
+}
+
 /** A repeatable option (`-e A -e B`) as a list of strings: yargs gives undefined, one value, or an array. */
 export function listOption(v: unknown): string[] {
   return v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String);

@@ -10,6 +10,7 @@ import { SysError } from '../sys/errors';
 import { UserError } from '../errors';
 import { RUN_FLAGS, splitAtImage, scanInitShape } from './commands/run';
 import { EXEC_FLAGS } from './commands/exec';
+import { PARSER_CONFIG, protectLoneDash, restoreLoneDash } from './args';
 
 export interface GlobalOptions {
   root?: string;
@@ -61,15 +62,15 @@ export function buildParser(argv: string[]): Argv<GlobalOptions> {
   // Loaded here, not at the top: `run` spawns the container's init before these (see main()).
   const yargs = require('yargs/yargs') as typeof import('yargs/yargs');
   const { commands } = require('./commands') as typeof import('./commands');
-  let parser = yargs(argv)
+  let parser = yargs(protectLoneDash(argv))
     .scriptName('mini-run')
-    // docker has --no-trunc, --no-stream, --no-stdin as flags of their own, not negations
-    .parserConfiguration({ 'boolean-negation': false })
+    .parserConfiguration(PARSER_CONFIG)
     .usage('Usage: $0 [OPTIONS] COMMAND\n\nA container runtime in TypeScript, for learning how containers work.')
     .option('root', { type: 'string', describe: 'state directory (default $MINI_RUN_ROOT or /var/lib/mini-run)', global: true })
     .option('trace', { type: 'boolean', describe: 'print every syscall, cgroup write and command to stderr', global: true })
     .option('debug', { type: 'boolean', describe: 'print stack traces on errors', global: true, hidden: true })
     .middleware((args) => {
+      restoreLoneDash(args);
       setStateRoot(args.root as string | undefined);
       secureStateRoot();
       if (args.trace) setTraceSink(2, 'run');

@@ -194,8 +194,7 @@ function openHostTarget(dest: string, intoDir: boolean, name: string): { hfd: nu
 
 export function copyFromContainer(rec: ContainerRecord, srcPath: string, hostDest: string, o: CopyOptions, warn: (m: string) => void): void {
   const src = splitPath(srcPath);
-  const dest = hostDest === '-' ? hostDest : resolveHost(hostDest);
-  if (dest === '-') throw new UserError('cp: writing a tar stream to stdout ("-") is not supported yet', 1);
+  const dest = resolveHost(hostDest);
   withContainerRoot(rec, (rootFd) => {
     let cur = srcPath;
     let spl = src;
@@ -303,7 +302,6 @@ function copyInEntry(src: string, pfd: number, name: string, o: CopyOptions, war
 }
 
 export function copyToContainer(hostSrc: string, rec: ContainerRecord, dstPath: string, o: CopyOptions, warn: (m: string) => void): void {
-  if (hostSrc === '-') throw new UserError('cp: reading a tar stream from stdin ("-") is not supported yet', 1);
   const srcAbs = resolveHost(hostSrc);
   let srcSt: Stats;
   try {
@@ -361,6 +359,15 @@ export function copy(src: string, dst: string, o: CopyOptions, warn: (m: string)
   if (s.container && d.container) throw new UserError('copying between containers is not supported', 1);
   if (!s.container && !d.container) throw new UserError('must specify at least one container source', 1);
   try {
+    // `-`: a tar stream on stdout / from stdin (cp-stream.ts); loaded only then.
+    if (s.container && dst === '-') {
+      (require('./cp-stream') as typeof import('./cp-stream')).tarFromContainer(s.container, s.path, 1, o);
+      return;
+    }
+    if (d.container && src === '-') {
+      (require('./cp-stream') as typeof import('./cp-stream')).tarIntoContainer(d.container, d.path, 0, o, warn);
+      return;
+    }
     if (s.container) {
       const rec = findContainer(s.container);
       copyFromContainer(rec, s.path.startsWith('/') ? s.path : '/' + s.path, dst, o, warn);
@@ -369,14 +376,19 @@ export function copy(src: string, dst: string, o: CopyOptions, warn: (m: string)
       copyToContainer(src, rec, d.path.startsWith('/') ? d.path : '/' + d.path, o, warn);
     }
   } catch (e) {
-    if (e instanceof SysError) {
-      if (e.code === 'EROFS') throw new UserError(`mounted volume is marked read-only: ${e.message}`, 1);
-      throw new UserError(e.message, 1);
-    }
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EROFS') throw new UserError('the destination is on a read-only file system', 1);
-    if (code === 'ELOOP') throw new UserError('a symbolic link appeared where a file was expected (changed while copying?)', 1);
-    if (code && !(e instanceof UserError)) throw new UserError((e as Error).message, 1);
-    throw e;
+    throw copyError(e);
   }
+}
+
+/** Any failure of a copy as one line for the user (exit 1, as docker's cp). */
+export function copyError(e: unknown): unknown {
+  if (e instanceof SysError) {
+    if (e.code === 'EROFS') return new UserError(`mounted volume is marked read-only: ${e.message}`, 1);
+    return new UserError(e.message, 1);
+  }
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EROFS') return new UserError('the destination is on a read-only file system', 1);
+  if (code === 'ELOOP') return new UserError('a symbolic link appeared where a file was expected (changed while copying?)', 1);
+  if (code && !(e instanceof UserError)) return new UserError((e as Error).message, 1);
+  return e;
 }

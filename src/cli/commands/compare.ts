@@ -4,6 +4,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../../errors';
+import { PARSER_CONFIG } from '../args';
 
 interface CompareArgs { image?: string; cmd?: string[]; probe?: boolean; engine?: string; '--'?: (string | number)[] }
 
@@ -12,7 +13,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
   describe: 'Run the same command in mini-run and in docker or podman, and show both outputs side by side',
   builder: ((y: Argv) => y
     .usage('Usage: mini-run compare [--engine docker|podman] IMAGE -- COMMAND [ARG...]\n       mini-run compare --probe [IMAGE]')
-    .parserConfiguration({ 'populate--': true })
+    .parserConfiguration({ ...PARSER_CONFIG, 'populate--': true })
     .option('probe', { type: 'boolean', describe: 'run the built-in probes (hostname, PID 1, mounts, /dev, capabilities, cgroup limits, network, env, user) and print a same/different table' })
     .option('engine', { type: 'string', choices: ['docker', 'podman'], describe: 'the other engine (default: $MINI_RUN_COMPARE_ENGINE, else docker if its daemon answers, else podman)' })) as any,
   handler: async (a) => {

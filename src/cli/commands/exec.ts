@@ -2,7 +2,7 @@
  * `mini-run exec [OPTIONS] CONTAINER COMMAND [ARG...]` — run a command in a running container.
  */
 import type { Argv, CommandModule, Options } from 'yargs';
-import { listOption } from '../args';
+import { listOption, PARSER_CONFIG } from '../args';
 
 /** The flags of `exec`, in one table: yargs reads it, and so does main.ts's command splitter. */
 export const EXEC_FLAGS: Record<string, Options> = {
@@ -25,7 +25,7 @@ export const execCommand: CommandModule<object, ExecArgs> = {
   describe: 'Execute a command in a running container',
   builder: (y: Argv) =>
     y.usage('Usage: mini-run exec [OPTIONS] CONTAINER COMMAND [ARG...]')
-      .parserConfiguration({ 'populate--': true })
+      .parserConfiguration({ ...PARSER_CONFIG, 'populate--': true })
       .options(EXEC_FLAGS)
       .positional('container', { type: 'string', describe: 'container name or id' }) as unknown as Argv<ExecArgs>,
   handler: async (a) => {

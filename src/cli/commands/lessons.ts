@@ -4,6 +4,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../errors';
+import { PARSER_CONFIG } from '../args';
 
 const DEFAULT_IMAGE = 'mini-run/busybox';
 
@@ -31,7 +32,7 @@ export const lessonCommand: CommandModule<object, LessonArgs> = {
   command: 'lesson <which>',
   describe: 'Walk through one lesson (a number or a name from `mini-run lessons`)',
   builder: (y) => y
-    .parserConfiguration({ 'boolean-negation': false })
+    .parserConfiguration(PARSER_CONFIG)
     .positional('which', { type: 'string', describe: 'lesson number or name' })
     .option('no-pause', { type: 'boolean', describe: "don't wait for Enter and don't open a shell (for scripts)" })
     .option('check', { type: 'string', describe: "only run the lesson's check, on your own running container" })

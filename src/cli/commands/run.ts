@@ -6,7 +6,7 @@ import { UserError } from '../../errors';
 import { parseBytes } from '../../engine/units';
 import type { RunOptions } from '../../engine/run-options';
 import { parsePublish } from '../../network/ports';
-import { listOption } from '../args';
+import { listOption, PARSER_CONFIG } from '../args';
 import { parseSecurityOpts } from '../../engine/security-opts';
 import { parseUlimit } from '../../engine/ulimits';
 
@@ -276,7 +276,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   describe: 'Create and run a new container from an image',
   builder: (y: Argv) =>
     y.usage('Usage: mini-run run [OPTIONS] IMAGE [COMMAND] [ARG...]')
-      .parserConfiguration({ 'populate--': true, 'boolean-negation': false })
+      .parserConfiguration({ ...PARSER_CONFIG, 'populate--': true })
       .options(RUN_FLAGS)
       .positional('image', { type: 'string', describe: 'image to run' }) as unknown as Argv<RunArgs>,
   handler: async (a) => {

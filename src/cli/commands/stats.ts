@@ -7,6 +7,7 @@ import type { CommandModule } from 'yargs';
 import { UserError } from '../../errors';
 import { renderFormat } from '../format';
 import { DEFAULT_STATS_FORMAT, STATS_HEADERS, statsRow, type StatsRow } from '../stats-format';
+import { PARSER_CONFIG } from '../args';
 
 type StatsArgs = { containers?: string[]; all?: boolean; 'no-stream'?: boolean; format?: string; 'no-trunc'?: boolean };
 
@@ -30,7 +31,7 @@ export const statsCommand: CommandModule<object, StatsArgs> = {
   builder: (y) =>
     y
       // docker's flags are literally --no-stream and --no-trunc: not "--stream" negated.
-      .parserConfiguration({ 'boolean-negation': false })
+      .parserConfiguration(PARSER_CONFIG)
       .option('all', { alias: 'a', type: 'boolean', describe: 'Show all containers (default shows just running)' })
       .option('no-stream', { type: 'boolean', describe: 'Disable streaming stats and only pull the first result' })
       .option('format', { type: 'string', describe: 'Format output using a custom template: "table", "table TEMPLATE", "json" or a Go template' })

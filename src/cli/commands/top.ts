@@ -1,5 +1,6 @@
 /** `mini-run top CONTAINER [ps OPTIONS]`: the container's processes as the host's `ps` shows them. */
 import type { CommandModule } from 'yargs';
+import { PARSER_CONFIG } from '../args';
 
 type TopArgs = { container: string; psArgs?: (string | number)[] };
 
@@ -14,7 +15,7 @@ export const topCommand: CommandModule<object, TopArgs> = {
   command: 'top <container> [psArgs..]',
   describe: 'Display the running processes of a container ([ps OPTIONS] default: -ef)',
   // Everything after the container goes to ps: `top web -ef`, `top web aux`, `top web -o pid,comm`.
-  builder: (y) => y.parserConfiguration({ 'boolean-negation': false, 'unknown-options-as-args': true }).strict(false) as any,
+  builder: (y) => y.parserConfiguration({ ...PARSER_CONFIG, 'unknown-options-as-args': true }).strict(false) as any,
   handler: async (a) => {
     const { containerTop } = await import('../../engine/top');
     const psArgs = (a.psArgs ?? []).map(String);
