@@ -172,6 +172,7 @@ describe('attach', () => {
     const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', input: '', timeout: 20_000 });
     expect(r.stdout).toContain('hi-from-tty');
     expect(r.stdout).toContain('read escape sequence');
+    expect(r.status).toBe(1); // as docker attach after the detach keys
     expect(inspect('shell', '{{.State.Status}}')).toBe('running');
   });
 });

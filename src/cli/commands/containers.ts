@@ -116,7 +116,7 @@ const attachCommand: CommandModule<object, any> = {
   handler: async (a) => {
     const { attachContainer } = await import('../../engine/attach');
     const code = await attachContainer(a.container, { stdin: !a['no-stdin'] && !a.noStdin, detachKeys: a['detach-keys'] });
-    if (code !== null) process.exitCode = code;
+    process.exitCode = code ?? 1; // detached: docker's attach exits 1 after "read escape sequence"
   },
 };
 
