@@ -5,6 +5,7 @@
  * with eth1… for networks connected while it was stopped, and all of it undone after the exit.
  */
 import { join, resolve } from 'node:path';
+import { hostname as osHostname } from 'node:os';
 import { paths } from '../paths';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fsutil';
@@ -295,13 +296,18 @@ export function releaseContainerNetwork(id: string): void {
   }
 }
 
-/** At create: the record's network part from the flags (and -P from the image's EXPOSE); resolves container:NAME. */
+/** At create: the record's network part from the flags (and -P from the image's EXPOSE); resolves container:NAME and the default hostname of host and container modes. */
 export function networkRecordFor(opts: RunOptions, image: ImageConfig): ContainerNetwork {
   if (opts.network.startsWith('container:')) {
     const other = findContainer(opts.network.slice('container:'.length));
     if (!isRunning(other)) throw new UserError(`cannot join network of a non running container: ${other.name}`, 125);
+    if (opts.hostname !== undefined) throw new UserError('conflicting options: hostname and the network mode', 125);
     opts.networkNsPath = `/proc/${other.state.Pid}/ns/net`;
+    // as docker: the record names the other container by its full id, and its hostname is ours
+    opts.network = `container:${other.id}`;
+    opts.hostname = other.config.Hostname;
   }
+  if (opts.network === 'host') opts.hostname ??= osHostname(); // the host's network, the host's name
   const ports = [...(opts.publish ?? []), ...(opts.publishAll ? exposedBindings(image.ExposedPorts) : [])];
   const net = usesBridge(opts.network) ? networkDef(opts.network) : null; // a user network must exist
   if (opts.ip !== undefined && net) {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { BIN, leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
 
 let root: string;
@@ -147,5 +148,21 @@ describe('cp with "-": a tar on stdout, a tar from stdin (item 2)', () => {
     const u = mrBin(['cp', '-', 'mr-parity-c:/in'], upTar);
     expect([u.status, String(u.stderr)]).toEqual([1, 'mini-run: cp: the archive names a path outside the destination: ../up\n']);
     expect(mrBin(['cp', 'mr-parity-c:/up', '-']).status).toBe(1);
+  });
+});
+
+describe('the hostname in host and container network modes (item 4)', () => {
+  const BB = 'mini-run/busybox';
+  afterAll(() => { m('rm', '-f', 'mr-parity-net', 'mr-parity-joined'); });
+
+  it('--network host: the host\'s name; --network container:X: X\'s hostname, and NetworkMode names X by its full id', () => {
+    expect(m('run', '--rm', '--network', 'host', BB, 'hostname')).toMatchObject({ status: 0, stdout: `${hostname()}\n` });
+    const id = m('run', '-d', '--name', 'mr-parity-net', '--hostname', 'netowner', BB, 'sleep', '60').stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(m('run', '--rm', '--network', 'container:mr-parity-net', BB, 'hostname')).toMatchObject({ status: 0, stdout: 'netowner\n' });
+    expect(m('create', '--name', 'mr-parity-joined', '--network', 'container:mr-parity-net', BB, 'true').status).toBe(0);
+    expect(m('inspect', '-f', '{{.HostConfig.NetworkMode}} {{.Config.Hostname}}', 'mr-parity-joined').stdout).toBe(`container:${id} netowner\n`);
+    const both = m('run', '--rm', '--network', 'container:mr-parity-net', '--hostname', 'x', BB, 'true');
+    expect([both.status, both.stderr]).toEqual([125, 'mini-run: conflicting options: hostname and the network mode\n']);
   });
 });
