@@ -142,7 +142,7 @@ function writeUpperAsLayer(upperDir: string, tarFile: string, skip: (rel: string
 }
 
 /** Put a staged layer tar into the store (gzipped blob + unpacked layer). */
-async function storeLayerTar(tarFile: string, diffId: string): Promise<{ diffId: string; blobDigest: string; size: number }> {
+export async function storeLayerTar(tarFile: string, diffId: string): Promise<{ diffId: string; blobDigest: string; size: number }> {
   const gz = tarFile + '.gz';
   try {
     const blob = await gzipFile(tarFile, gz);
@@ -153,7 +153,7 @@ async function storeLayerTar(tarFile: string, diffId: string): Promise<{ diffId:
   }
 }
 
-function storeWithConfig(config: ImageConfigFile, layers: Array<{ diffId: string; blobDigest: string; size: number; mediaType: string }>, tag?: string): string {
+export function storeWithConfig(config: ImageConfigFile, layers: Array<{ diffId: string; blobDigest: string; size: number; mediaType: string }>, tag?: string): string {
   const configBuf = Buffer.from(JSON.stringify(config));
   const manifest = {
     schemaVersion: 2,
@@ -169,7 +169,11 @@ function storeWithConfig(config: ImageConfigFile, layers: Array<{ diffId: string
   return image.id;
 }
 
-export interface CommitOptions { message?: string; author?: string; changes: string[]; pause?: boolean }
+export interface CommitOptions {
+  message?: string; author?: string; changes: string[]; pause?: boolean;
+  /** build: the image config to write as is (not the container's settings), and the history line */
+  config?: ContainerConfig; createdBy?: string;
+}
 
 export async function commitContainer(ref: string, repoTag: string | undefined, o: CommitOptions): Promise<string> {
   const rec = findContainer(ref);
@@ -179,7 +183,7 @@ export async function commitContainer(ref: string, repoTag: string | undefined, 
   const baseManifest = JSON.parse(readBlob(img.manifestDigest).toString('utf8')) as { layers: Array<{ mediaType: string; digest: string; size: number }> };
   // The container's own settings become the image's defaults (docker's commit), then -c changes
   // (checked before the layer is stored: a bad one must not leave an unused layer behind).
-  const cfg = applyChanges({
+  const cfg = o.config ?? applyChanges({
     ...(base.config ?? {}),
     Env: rec.config.Env, Cmd: rec.config.Cmd ?? undefined, Entrypoint: rec.config.Entrypoint ?? undefined,
     WorkingDir: rec.config.WorkingDir === '/' ? base.config?.WorkingDir ?? '' : rec.config.WorkingDir,
@@ -215,7 +219,7 @@ export async function commitContainer(ref: string, repoTag: string | undefined, 
     config: cfg,
     rootfs: { type: 'layers', diff_ids: [...base.rootfs.diff_ids, layer.diffId] },
     history: [...(base.history ?? []), {
-      created: now, created_by: [rec.path, ...rec.args].join(' '),
+      created: now, created_by: o.createdBy ?? [rec.path, ...rec.args].join(' '),
       ...(o.author ? { author: o.author } : {}), ...(o.message ? { comment: o.message } : {}),
     }],
   };

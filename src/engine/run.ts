@@ -28,7 +28,8 @@ import type { MountPoint } from '../volume/mount-point';
 /** image/builtin.ts's BUILTIN_IMAGE, not imported from there: that module loads the archive code. */
 const BUILTIN_IMAGE = 'mini-run/busybox';
 
-async function resolveImage(ref: string, pull: RunOptions['pull'] = 'missing', onEvent?: RunOptions['onPullEvent']): Promise<ImageRecord> {
+/** The image for `ref`: in the store, else the built-in one, else pulled (`pull` says when). */
+export async function resolveImage(ref: string, pull: RunOptions['pull'] = 'missing', onEvent?: RunOptions['onPullEvent']): Promise<ImageRecord> {
   const builtin = familiarName(ref.includes(':') ? ref : `${ref}:latest`) === `${BUILTIN_IMAGE}:latest` || ref === BUILTIN_IMAGE;
   if (pull !== 'always' || builtin) {
     const found = findImage(ref);

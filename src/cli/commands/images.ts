@@ -384,7 +384,8 @@ export const imageCommand: CommandModule = {
     .command(historyCommand as unknown as CommandModule)
     .command(pruneCommand as unknown as CommandModule)
     .command(pullCommand as unknown as CommandModule)
-    .demandCommand(1, 'mini-run image: a subcommand is needed (ls, rm, load, inspect, tag, pull, push, save, history, prune)'),
+    .command({ command: 'build <path>', describe: 'Build an image from a Dockerfile', builder: (yy: Argv) => (require('./build').buildCommand.builder as (y: Argv) => Argv)(yy), handler: (a: any) => require('./build').buildCommand.handler(a) } as unknown as CommandModule)
+    .demandCommand(1, 'mini-run image: a subcommand is needed (ls, rm, load, inspect, tag, pull, push, save, history, prune, build)'),
   handler: () => undefined,
 };
 

@@ -23,6 +23,7 @@ import { compareCommand } from './compare';
 import { lessonsCommand, lessonCommand } from './lessons';
 import { explainCommand } from './explain';
 import { doctorCommand } from './doctor';
+import { buildCommand } from './build';
 
 /**
  * `container ls|rm|start|…`: docker's management-command spelling of the container commands.
@@ -73,6 +74,7 @@ const topLevel: CommandModule<any, any>[] = [
   compareCommand,
   explainCommand,
   doctorCommand,
+  buildCommand,
 ];
 
 export const commands: CommandModule<any, any>[] = [...topLevel, containerGroup(topLevel), systemCommand, volumeCommand, lessonsCommand, lessonCommand];
