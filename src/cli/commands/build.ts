@@ -32,8 +32,7 @@ export const buildCommand: CommandModule<object, any> = {
     const { tagImage } = await import('../../image/tag');
     const quiet = !!a.quiet;
     const say = (line: string) => { if (!quiet) process.stdout.write(line + '\n'); };
-    // yargs reads a lone `-` as a boolean true: it means the Dockerfile on stdin.
-    const path = a.path === true || a.path === 'true' && !existsSync('true') ? '-' : String(a.path);
+    const path = String(a.path);
     let contextDir: string;
     let dockerfile: { text: string; name: string };
     let emptyContext: string | null = null;
