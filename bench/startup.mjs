@@ -86,6 +86,7 @@ const paths = {
   bundle: join(scratch, 'bundle'), // OCI bundle for runc/crun: config.json + rootfs/
   runcState: join(scratch, 'runc-state'), // runc --root: keeps its records out of /run/runc
   crunState: join(scratch, 'crun-state'),
+  miniRuncState: join(scratch, 'mini-runc-state'),
 };
 const liveIds = new Set(); // runtime containers that might need `delete -f`
 
@@ -174,6 +175,48 @@ function ociRuntime(rt, state) {
 }
 candidates.push(ociRuntime('runc', paths.runcState));
 candidates.push(ociRuntime('crun', paths.crunState));
+
+// mini-runc (runc's CLI on mini-run's runtime) on the same bundle: `run`, and the two-step
+// `create` + `start` that containerd and podman use (then `delete`, timed too: they call it).
+const miniRunc = join(REPO, 'bin', 'mini-runc');
+candidates.push({
+  name: 'mini-runc run',
+  command: 'mini-runc run -b BUNDLE mr-bench-N',
+  skip: bundleError,
+  run: (n) => {
+    const id = `mr-bench-${process.pid}-mrc-${n}`;
+    try {
+      return timeOnce([node, miniRunc, '--root', paths.miniRuncState, 'run', '-b', paths.bundle, id]);
+    } finally {
+      spawnSync(node, [miniRunc, '--root', paths.miniRuncState, 'delete', '-f', id], { stdio: 'ignore' });
+    }
+  },
+});
+candidates.push({
+  name: 'mini-runc create+start+delete',
+  command: 'mini-runc create -b BUNDLE ID; start ID; (exit) delete ID',
+  skip: bundleError,
+  run: (n) => {
+    const id = `mr-bench-${process.pid}-mrcs-${n}`;
+    // The parked container holds create's stdio (as it holds conmon's): no pipes, or
+    // spawnSync would wait for their end until the container exits.
+    const rc = (args) => {
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(node, [miniRunc, '--root', paths.miniRuncState, ...args], { stdio: 'ignore', timeout: 60_000 });
+      if (r.status !== 0) throw new Error(`mini-runc ${args[0]}: exit status ${r.status}`);
+      return Number(process.hrtime.bigint() - t0) / 1e6;
+    };
+    try {
+      let ms = rc(['create', '-b', paths.bundle, id]) + rc(['start', id]);
+      // `true` exits at once; wait (untimed) until the state says so, then time the delete.
+      for (let i = 0; i < 200 && !spawnSync(node, [miniRunc, '--root', paths.miniRuncState, 'state', id], { encoding: 'utf8' }).stdout.includes('"stopped"'); i++) spawnSync('sleep', ['0.01']);
+      ms += rc(['delete', id]);
+      return ms;
+    } finally {
+      spawnSync(node, [miniRunc, '--root', paths.miniRuncState, 'delete', '-f', id], { stdio: 'ignore' });
+    }
+  },
+});
 
 // Where root cannot raise rlimits (a container host like these), podman's default 1048576
 // nofile/nproc makes runc fail; `compare` works out the --ulimit flags that avoid it.

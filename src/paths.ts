@@ -8,6 +8,7 @@
  *   ROOT/images/                   image records (name:tag → image id)
  *   ROOT/containers/<id>/          one container: container.json (its record), config.json, upper/, work/, rootfs/
  *   ROOT/volumes/<name>/           one volume: volume.json, _data/ (src/volume/store.ts)
+ *   ROOT/runtime/<id>/             the runtime's own state of a container (src/runtime/state.ts)
  *   ROOT/tmp/                      staging for downloads and unpacks (same filesystem → atomic rename)
  */
 import { join } from 'node:path';
@@ -33,5 +34,6 @@ export const paths = {
   containers: () => join(stateRoot(), 'containers'),
   container: (id: string) => join(stateRoot(), 'containers', id),
   tmp: () => join(stateRoot(), 'tmp'),
+  runtime: () => join(stateRoot(), 'runtime'),
   lock: () => join(stateRoot(), 'lock'),
 };

@@ -6,13 +6,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { openCgroup } from '../runtime/cgroups';
-import { detachMountsUnder } from '../runtime/host-mounts';
+import * as runtime from '../runtime';
 import { traceNote } from '../sys/trace';
 import { withStateLock } from '../lock';
 import { paths } from '../paths';
 import {
-  containerDirAge, isAlive, listContainerIds, loadContainer, removeContainerDir, saveContainerIfPossible,
+  containerDirAge, isAlive, runtimeRef, listContainerIds, loadContainer, removeContainerDir, saveContainerIfPossible,
   type ContainerRecord,
 } from './container-store';
 import { keepConnectionsForNextStart, sweepNetworkQuietly } from './network';
@@ -20,8 +19,8 @@ import { keepConnectionsForNextStart, sweepNetworkQuietly } from './network';
 /** Finalize one container whose supervisor is gone: no processes, no cgroup; record it exited (or remove it with --rm). */
 function finalizeOrphan(rec: ContainerRecord): void {
   const id = rec.id;
-  openCgroup(id).destroy();
-  detachMountsUnder(paths.container(id)); // only `--mount-ns host` leaves any
+  runtime.remove(runtimeRef(id), { force: true }); // its cgroup and the runtime's state
+  runtime.detachMountsUnder(paths.container(id)); // only `--mount-ns host` leaves any
 
   if (rec.hostConfig.AutoRemove) {
     removeContainerDir(id);
@@ -53,7 +52,7 @@ export function sweepStaleContainers(): string[] {
         // A create that died before its record was written: only remove it once it is old
         // enough that no live `run` can still be writing it.
         if (containerDirAge(id) > 60_000) {
-          openCgroup(id).destroy();
+          runtime.remove(runtimeRef(id), { force: true });
           removeContainerDir(id);
           cleaned.push(id);
         }

@@ -12,7 +12,7 @@ import { withStateLock } from '../lock';
 import { ContainerNetwork } from '../network/schema';
 import { MountPoint } from '../volume/mount-point';
 import { removeAnonymousVolumes } from './volumes';
-import { detachMountsUnder } from '../runtime/host-mounts';
+import { detachMountsUnder, type ContainerRef } from '../runtime';
 
 export const ContainerStatus = z.enum(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
 
@@ -208,6 +208,11 @@ export function removeContainerDir(id: string, opts: { volumes?: boolean } = {})
 }
 
 /** The kernel's start time of a process (field 22 of /proc/PID/stat): tells a PID's reuse apart. */
+/** The container as the runtime knows it: same id, under the engine's runtime root. */
+export function runtimeRef(id: string): ContainerRef {
+  return { root: paths.runtime(), id };
+}
+
 export function processStartTime(pid: number): string | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -27,7 +27,7 @@ import { withStateLock } from '../lock';
 import { SysError } from '../sys/errors';
 import { CLONE } from '../sys/constants';
 import { openat2, RESOLVE, unshare } from '../sys/libc';
-import { loadSpec } from '../runtime/container';
+import { loadSpec } from '../runtime';
 import { LOWERDIR_BASE_ANNOTATION } from '../runtime/spec-util';
 import { makeRootPrivate, mountOverlayRoot } from '../runtime/rootfs';
 import { mountOne } from '../runtime/mounts';

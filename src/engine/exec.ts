@@ -12,11 +12,10 @@
 import { UserError } from '../errors';
 import { paths } from '../paths';
 import { CAPABILITIES } from '../sys/constants';
-import { loadSpec } from '../runtime/container';
-import { execInContainer, readContainerFile, spawnExecInit, type PendingExec } from '../runtime/exec';
-import { openCgroup } from '../runtime/cgroups';
+import * as runtime from '../runtime';
+import type { PendingExec } from '../runtime';
 import type { Process } from '../runtime/spec';
-import { findContainer, isRunning, type ContainerRecord } from './container-store';
+import { findContainer, isRunning, runtimeRef, type ContainerRecord } from './container-store';
 import { expandEnv, mergeEnv, readEnvFile } from './spec-builder';
 import { resolveUser } from './user';
 
@@ -45,7 +44,7 @@ export async function execContainer(o: ExecOptions): Promise<number> {
   const terminal = o.tty && !o.detach;
   const plan = { interactive: o.interactive && !o.detach, detach: o.detach };
   // Start the exec process first: Node's boot (~45 ms) overlaps with building its orders.
-  const pending = spawnExecInit(rec.state.Pid, { terminal, ...plan });
+  const pending = runtime.spawnExec(runtimeRef(rec.id), { terminal, ...plan });
   let proc: Process;
   try {
     proc = buildExecProcess(rec, o, terminal);
@@ -57,8 +56,7 @@ export async function execContainer(o: ExecOptions): Promise<number> {
 }
 
 async function runExec(rec: ContainerRecord, proc: Process, plan: { interactive: boolean; detach: boolean }, pending: PendingExec): Promise<number> {
-  const seccomp = loadSpec(paths.container(rec.id)).linux.seccomp; // the container's filter binds exec'd processes too
-  const started = await execInContainer({ pid: rec.state.Pid, cgroup: openCgroup(rec.id), seccomp }, proc, plan, pending);
+  const started = await runtime.exec(runtimeRef(rec.id), proc, plan, pending);
   if (plan.detach) return 0;
   return (await started.wait()).exitCode;
 }
@@ -72,15 +70,15 @@ function checkRunning(rec: ContainerRecord): void {
 
 /** The OCI `process` of the exec, from the container's config.json and the flags. */
 export function buildExecProcess(rec: ContainerRecord, o: ExecOptions, terminal: boolean): Process {
-  const base = loadSpec(paths.container(rec.id)).process;
+  const base = runtime.loadSpec(paths.container(rec.id)).process;
 
   let user = base.user;
   let home: string | null = null;
   if (o.user !== undefined) {
     // The container's files *now* (it may have run adduser), not the image's.
-    const pid = rec.state.Pid;
+    const ref = runtimeRef(rec.id);
     try {
-      const u = resolveUser(o.user, readContainerFile(pid, '/etc/passwd'), readContainerFile(pid, '/etc/group'));
+      const u = resolveUser(o.user, runtime.readContainerFile(ref, '/etc/passwd'), runtime.readContainerFile(ref, '/etc/group'));
       user = { uid: u.uid, gid: u.gid, additionalGids: u.additionalGids };
       home = u.home;
     } catch (e) {

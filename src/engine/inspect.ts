@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { paths } from '../paths';
-import { loadSpec } from '../runtime/container';
+import { loadSpec } from '../runtime';
 import { logPath } from '../shim/json-log';
 import { isRunning, type ContainerRecord } from './container-store';
 import { networkSettings } from './network';

@@ -10,11 +10,11 @@ import { withStateLock } from '../lock';
 import { traceFd, traceNote } from '../sys/trace';
 import { SIGNALS } from '../sys/constants';
 import {
-  findContainer, isAlive, isRunning, listContainers, loadContainer, programAlive, updateContainer, updateContainerIfPossible, type ContainerRecord,
+  findContainer, isAlive, isRunning, listContainers, loadContainer, programAlive, runtimeRef, updateContainer, updateContainerIfPossible, type ContainerRecord,
 } from './container-store';
 import { validName } from './names';
 import { sweepStaleContainers } from './cleanup';
-import { openCgroup } from '../runtime/cgroups';
+import * as runtime from '../runtime';
 
 const SHIM_MAIN = join(__dirname, '..', 'shim', 'main.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -84,10 +84,9 @@ export function killContainer(ref: string, signal = 'SIGKILL'): ContainerRecord 
     updateContainerIfPossible(rec.id, (r) => { r.state.ManuallyStopped = true; });
   }
   traceNote(`kill(${rec.state.Pid}, ${sig})`);
-  process.kill(rec.state.Pid, sig);
   // A frozen task cannot act on a signal (on cgroup v1 not even SIGKILL): thaw, like docker.
+  runtime.kill(runtimeRef(rec.id), sig, { thaw: rec.state.Status === 'paused' });
   if (rec.state.Status === 'paused') {
-    openCgroup(rec.id).thaw();
     updateContainer(rec.id, (r) => { if (r.state.Status === 'paused') r.state.Status = 'running'; });
   }
   return rec;
@@ -135,12 +134,12 @@ export async function stopContainer(ref: string, timeoutSec?: number, signal?: s
   }
   const sig = signalNumber(signal ?? rec.config.StopSignal ?? 'SIGTERM');
   const t = timeoutSec ?? rec.config.StopTimeout ?? 10;
-  try { process.kill(rec.state.Pid, sig); } catch { /* exited meanwhile */ }
+  try { runtime.kill(runtimeRef(rec.id), sig, { thaw: rec.state.Status === 'paused' }); } catch { /* exited meanwhile */ }
   await thawIfPaused(rec);
   let after = await waitStopped(rec.id, t * 1000);
   if (after && (after.state.Status === 'running' || after.state.Status === 'paused') && after.state.Pid) {
     traceNote(`still running after ${t}s: SIGKILL`);
-    try { process.kill(after.state.Pid, 'SIGKILL'); } catch { /* gone */ }
+    try { runtime.kill(runtimeRef(rec.id), 'SIGKILL'); } catch { /* gone */ }
     after = await waitStopped(rec.id, 10_000);
   }
   return after ?? rec;
@@ -149,7 +148,7 @@ export async function stopContainer(ref: string, timeoutSec?: number, signal?: s
 /** A frozen process cannot act on a signal: thaw a paused container so it can exit. */
 async function thawIfPaused(rec: ContainerRecord): Promise<void> {
   if (rec.state.Status !== 'paused') return;
-  openCgroup(rec.id).thaw();
+  try { runtime.resume(runtimeRef(rec.id)); } catch { /* thawed by the kill already, or exited */ }
   updateContainer(rec.id, (r) => { if (r.state.Status === 'paused') r.state.Status = 'running'; });
 }
 

@@ -13,8 +13,8 @@
  * running.
  */
 import { UserError } from '../errors';
-import { openCgroup } from '../runtime/cgroups';
-import { findContainer, isRunning, updateContainer, type ContainerRecord } from './container-store';
+import * as runtime from '../runtime';
+import { findContainer, isRunning, runtimeRef, updateContainer, type ContainerRecord } from './container-store';
 
 /** Freeze a running container. Returns its record as saved. */
 export function pauseContainer(ref: string): ContainerRecord {
@@ -25,7 +25,7 @@ export function pauseContainer(ref: string): ContainerRecord {
     if (!isRunning(rec)) throw new UserError(`Container ${id} is not running`, 1);
     if (rec.state.Status === 'paused') throw new UserError(`Container ${id} is already paused`, 1);
     if (rec.state.Status === 'restarting') throw new UserError(`Container ${id} is restarting, wait until the container is running`, 1);
-    openCgroup(id).freeze();
+    runtime.pause(runtimeRef(id));
     rec.state.Status = 'paused';
   });
 }
@@ -35,7 +35,7 @@ export function unpauseContainer(ref: string): ContainerRecord {
   const { id } = findContainer(ref);
   return updateContainer(id, (rec) => {
     if (rec.state.Status !== 'paused' || !isRunning(rec)) throw new UserError(`Container ${id} is not paused`, 1);
-    openCgroup(id).thaw();
+    runtime.resume(runtimeRef(id));
     rec.state.Status = 'running';
   });
 }

@@ -7,8 +7,8 @@ import { UserError } from '../errors';
 import { treeSize } from '../fsutil';
 import { paths } from '../paths';
 import { withStateLock } from '../lock';
-import { openCgroup } from '../runtime/cgroups';
-import { findContainer, isAlive, isRunning, programAlive, listContainerIds, loadContainer, removeContainerDir, updateContainerIfPossible } from './container-store';
+import * as runtime from '../runtime';
+import { findContainer, isAlive, isRunning, programAlive, listContainerIds, loadContainer, removeContainerDir, runtimeRef, updateContainerIfPossible } from './container-store';
 import { sweepStaleContainers } from './cleanup';
 import { releaseContainerNetwork } from './network';
 
@@ -26,7 +26,7 @@ export async function removeContainer(ref: string, force: boolean, volumes = fal
     const dirs = listContainerIds().filter((id) => id.startsWith(ref));
     if (force && dirs.length === 1 && ref.length >= 12) {
       withStateLock(() => {
-        openCgroup(dirs[0]).destroy();
+        runtime.remove(runtimeRef(dirs[0]), { force: true });
         removeContainerDir(dirs[0]);
       });
       return ref;
@@ -40,12 +40,7 @@ export async function removeContainer(ref: string, force: boolean, volumes = fal
   if (running) {
     // No restart after this; then SIGKILL (a paused container is thawed: frozen tasks cannot die).
     updateContainerIfPossible(rec.id, (r) => { r.state.ManuallyStopped = true; }); // removal must work on a full disk
-    try {
-      if (rec.state.Pid) process.kill(rec.state.Pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-    try { openCgroup(rec.id).thaw(); } catch { /* not frozen, or gone */ }
+    try { runtime.kill(runtimeRef(rec.id), 'SIGKILL', { thaw: true }); } catch { /* already gone */ }
     // Give its supervisor a moment to record the exit, so it does not write after we remove.
     // (On a full disk it cannot, and keeps trying: once the program has been gone 1 s, go on —
     // the supervisor writes under the state lock and finds the record gone.)
@@ -56,7 +51,7 @@ export async function removeContainer(ref: string, force: boolean, volumes = fal
   }
   releaseContainerNetwork(rec.id); // normally done by its supervisor already
   withStateLock(() => {
-    openCgroup(rec.id).destroy();
+    runtime.remove(runtimeRef(rec.id), { force: true });
     removeContainerDir(rec.id, { volumes });
   });
   return ref;
@@ -78,7 +73,7 @@ export function pruneContainers(): { ids: string[]; bytes: number } {
       if (rec.state.Status === 'created' && isAlive(rec.monitor)) continue; // being created right now
       bytes += treeSize(join(paths.container(id), 'upper'));
       releaseContainerNetwork(id);
-      openCgroup(id).destroy();
+      runtime.remove(runtimeRef(id), { force: true });
       removeContainerDir(id);
       ids.push(id);
     }

@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { UserError } from '../errors';
-import { spawnInit, type PendingInit } from '../runtime/spawn-init';
+import { spawnInit, type PendingInit } from '../runtime';
 import { containerPipes, closePipes, type ContainerPipes } from '../shim/pipes';
 import type { RunOptions } from './run-options';
 import { nativeBinary, nativeBuildHint } from '../native';

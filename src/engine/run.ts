@@ -8,7 +8,7 @@ import { UserError } from '../errors';
 import { paths } from '../paths';
 import { withStateLock } from '../lock';
 import { writeFileAtomic } from '../fsutil';
-import type { PendingInit } from '../runtime/container';
+import type { PendingInit } from '../runtime';
 import { Supervisor, type ContainerPipes } from '../shim/supervisor';
 import { checkRunnable, startInitEarly, abandonEarly, type EarlyInit } from './run-start';
 import { startDetached } from './lifecycle';

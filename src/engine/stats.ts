@@ -22,8 +22,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { openCgroup, type CgroupStats } from '../runtime/cgroups';
-import { isRunning, type ContainerRecord } from './container-store';
+import * as runtime from '../runtime';
+import type { CgroupStats } from '../runtime';
+import { isRunning, runtimeRef, type ContainerRecord } from './container-store';
 
 /** The kernel reports /proc/stat times in USER_HZ ticks, which is 100 per second on Linux. */
 const USER_HZ = 100;
@@ -120,9 +121,8 @@ function zeroSample(rec: ContainerRecord, invalid = false): StatsSample {
 export function sampleContainer(rec: ContainerRecord): StatsSample {
   if (!isRunning(rec)) return zeroSample(rec);
   try {
-    const cg = openCgroup(rec.id);
     const systemUsec = systemCpuUsec();
-    const s = cg.stats();
+    const s = runtime.stats(runtimeRef(rec.id));
     let net = { rx: 0, tx: 0 };
     // --network host: the host's interfaces are not the container's traffic; docker shows 0B.
     if (rec.hostConfig.NetworkMode !== 'host') {
@@ -137,7 +137,7 @@ export function sampleContainer(rec: ContainerRecord): StatsSample {
       cpuUsec: s.cpuUsageUsec ?? 0, systemUsec, onlineCpus: cpus().length,
       memUsage: memoryWithoutCache(s), memLimit: effectiveMemoryLimit(s.memoryLimitBytes),
       netRx: net.rx, netTx: net.tx, blockRead: s.blockReadBytes ?? 0, blockWrite: s.blockWriteBytes ?? 0,
-      pids: s.pidsCurrent ?? cg.pids().length,
+      pids: s.pidsCurrent ?? runtime.pids(runtimeRef(rec.id)).length,
     };
   } catch {
     return zeroSample(rec, true);

@@ -9,9 +9,9 @@
  * `ps` inside the container would show container PIDs and need a `ps` in the image.)
  */
 import { UserError } from '../errors';
-import { openCgroup } from '../runtime/cgroups';
+import * as runtime from '../runtime';
 import { runCommand } from '../sys/command';
-import { findContainer, isRunning } from './container-store';
+import { findContainer, isRunning, runtimeRef } from './container-store';
 
 export interface TopResult {
   /** The ps header, one title per column (UID PID PPID C STIME TTY TIME CMD). */
@@ -53,7 +53,7 @@ export function containerTop(ref: string, psArgs: readonly string[] = ['-ef']): 
   if (rec.state.Status === 'restarting') throw new UserError(`Container ${rec.id} is restarting, wait until the container is running`, 1);
   checkPsArgs(psArgs);
   const args = psArgs.length ? psArgs : ['-ef'];
-  const pids = openCgroup(rec.id).pids();
+  const pids = runtime.pids(runtimeRef(rec.id));
   const r = runCommand(['ps', ...args], { allowFailure: true });
   if (r.status !== 0) throw new UserError(`Error running ps: ${(r.stderr.trim() || `exit status ${r.status}`).split('\n')[0]}`, 1);
   return filterPsOutput(r.stdout, pids);

@@ -14,7 +14,7 @@ import { closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pidfdGetfd, setWinsize } from '../sys/libc';
 import { traceFd, traceNote } from '../sys/trace';
-import { parseSpec, hasNamespace, type RuntimeSpec } from './spec';
+import { parseSpec, hasNamespace, NO_PIVOT_ANNOTATION, type RuntimeSpec } from './spec';
 import { openCgroup, type Cgroup } from './cgroups';
 import { UserError } from '../errors';
 import { TerminalRelay } from './terminal';
@@ -37,6 +37,13 @@ export interface StdioPlan {
   proxySignals?: boolean;
   /** With terminal 'relay': also given every byte the terminal shows (for the log). */
   onTerminalOutput?: (d: Buffer) => void;
+  /**
+   * `create` without `start`: the init stops before execve and waits on this fifo; the call
+   * returns then. `detached`: the init is meant to outlive us (no PDEATHSIG; `release()`).
+   */
+  create?: { execFifo: string; detached: boolean };
+  /** chroot instead of pivot_root (`mini-runc create --no-pivot`: a root on ramfs cannot be pivoted). */
+  noPivot?: boolean;
 }
 
 export interface ContainerExit {
@@ -52,11 +59,15 @@ export interface StartedContainer {
   masterFd: number | null;
   /** Resolves when the program has exited and the cgroup is gone. */
   wait(): Promise<ContainerExit>;
+  /** (`create`, detached) Let go of the init: we may exit, it stays, parked, in its cgroup. */
+  release(): void;
 }
 
 export interface StartHooks {
   /** Called with the init's host PID once its namespaces exist, before the program starts. */
   onNamespaces?(pid: number): void;
+  /** Called with the init's pid before its cgroup is made (the runtime records its state first). */
+  onCreated?(pid: number, cgroup: Cgroup, spec: RuntimeSpec): void;
 }
 
 export function loadSpec(bundle: string): RuntimeSpec {
@@ -65,6 +76,7 @@ export function loadSpec(bundle: string): RuntimeSpec {
 
 export async function startContainer(bundle: string, containerId: string, plan: StdioPlan, hooks: StartHooks = {}, pending?: PendingInit): Promise<StartedContainer> {
   const spec = loadSpec(bundle);
+  if (plan.noPivot) spec.annotations = { ...spec.annotations, [NO_PIVOT_ANNOTATION]: 'true' };
   const terminal = spec.process.terminal === true;
   const init = pending ?? spawnInit({ newPidNamespace: hasNamespace(spec, 'pid'), terminal, interactive: plan.interactive, stdio: plan.stdio });
   if (init.newPidNamespace !== hasNamespace(spec, 'pid') || init.terminal !== terminal) {
@@ -75,6 +87,7 @@ export async function startContainer(bundle: string, containerId: string, plan: 
   let masterFd: number | null = null;
   let forward: { stop(): void } | null = null;
   try {
+    hooks.onCreated?.(init.pid, cgroup, spec);
     cgroup.create(spec.linux.resources ?? {});
     const { pid, sync, exited } = init;
     const tfd = traceFd();
@@ -82,11 +95,15 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     // From now on, signals sent to us are meant for the container (installed before the
     // program starts, so none can slip through between exec and here).
     if (plan.proxySignals !== false) forward = forwardSignals(pid);
-    sync.send({ type: 'start', bundle, spec, traceFd: tfd !== null ? 4 : undefined });
+    sync.send({ type: 'start', bundle, spec, traceFd: tfd !== null ? 4 : undefined, execFifo: plan.create?.execFifo, detached: plan.create?.detached });
 
-    // Serve the init's requests until the socket closes.
+    // Serve the init's requests until the socket closes (or, for `create`, it says `created`).
+    let created = false;
     for (let msg = await sync.receive(); msg !== null; msg = await sync.receive()) {
-      if (msg.type === 'namespaces') {
+      if (msg.type === 'created' && plan.create) {
+        created = true;
+        break;
+      } else if (msg.type === 'namespaces') {
         hooks.onNamespaces?.(pid);
       } else if (msg.type === 'pty') {
         masterFd = pidfdGetfd(pid, msg.fd);
@@ -100,8 +117,12 @@ export async function startContainer(bundle: string, containerId: string, plan: 
       }
       sync.send({ type: 'continue' });
     }
-    await checkProgramStarted(exited, 'container init');
-    traceNote(`container ${containerId.slice(0, 12)} running, PID ${pid} on the host`);
+    if (plan.create && !created) {
+      await exited;
+      throw new UserError('container init exited before the container was created');
+    }
+    if (!created) await checkProgramStarted(exited, 'container init');
+    traceNote(`container ${containerId.slice(0, 12)} ${created ? 'created' : 'running'}, PID ${pid} on the host`);
 
     const relay = masterFd !== null && plan.terminal !== 'return' ? new TerminalRelay(masterFd, plan.interactive, plan.onTerminalOutput) : null;
     const forwarding = forward;
@@ -115,7 +136,12 @@ export async function startContainer(bundle: string, containerId: string, plan: 
       traceNote(`PID ${pid} exited: ${signal ? `killed by ${signal}` : `status ${code}`}${oomKilled ? ' (OOM-killed)' : ''}`);
       return { exitCode, signal, oomKilled };
     })();
-    return { pid, cgroup, masterFd: relay ? null : masterFd, wait: () => finished };
+    const release = () => {
+      forwarding?.stop();
+      (init.child.stdio[3] as unknown as { destroy(): void } | null)?.destroy();
+      init.child.unref();
+    };
+    return { pid, cgroup, masterFd: relay ? null : masterFd, wait: () => finished, release };
   } catch (err) {
     forward?.stop();
     await init.abandon();

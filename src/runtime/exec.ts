@@ -46,6 +46,8 @@ export interface ExecPlan {
   interactive: boolean;
   /** Start it and return at once (docker exec -d): stdio is /dev/null, nobody waits for it. */
   detach: boolean;
+  /** Detached, but the program keeps our fds 0–2 (`mini-runc exec -d`: conmon's pipes). */
+  keepStdio?: boolean;
 }
 
 export interface ExecExit {
@@ -75,9 +77,9 @@ export interface PendingExec {
  * namespace). Like spawnInit, it can be started first (Node takes ~45 ms to boot) while the
  * engine prepares the process.
  */
-export function spawnExecInit(targetPid: number, o: { terminal: boolean; interactive: boolean; detach: boolean }): PendingExec {
+export function spawnExecInit(targetPid: number, o: { terminal: boolean; interactive: boolean; detach: boolean; keepStdio?: boolean }): PendingExec {
   const tfd = traceFd();
-  const inherit = !o.terminal && !o.detach;
+  const inherit = !o.terminal && (!o.detach || o.keepStdio === true);
   const stdio: StdioOptions = [
     inherit && o.interactive ? 'inherit' : 'ignore',
     inherit ? 'inherit' : 'ignore',
@@ -100,7 +102,7 @@ export function spawnExecInit(targetPid: number, o: { terminal: boolean; interac
 export async function execInContainer(target: ExecTarget, proc: Process, plan: ExecPlan, pending?: PendingExec): Promise<StartedExec> {
   const terminal = proc.terminal === true;
   if (terminal && plan.detach) throw new UserError('internal error: a detached exec has no terminal to relay');
-  const init = pending ?? spawnExecInit(target.pid, { terminal, interactive: plan.interactive, detach: plan.detach });
+  const init = pending ?? spawnExecInit(target.pid, { terminal, interactive: plan.interactive, detach: plan.detach, keepStdio: plan.keepStdio });
   if (init.terminal !== terminal) {
     await init.abandon();
     throw new UserError('internal error: the exec process was started for a different terminal setting');

@@ -8,7 +8,7 @@
  *
  * Everything here is synchronous, on Node's main thread (see namespaces.ts for why).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants as fsc, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTraceSink } from '../sys/trace';
 import { SIGNALS } from '../sys/constants';
@@ -31,13 +31,17 @@ const SYNC_FD = 3;
 export function containerInit(): never {
   const sync = new InitSyncSocket(SYNC_FD);
   try {
-    // If the runtime dies, so do we (and with PID 1 gone, the kernel kills the whole namespace).
-    setPdeathsig(SIGNALS.SIGKILL);
-
     // 0. Wait until the runtime has created the container and put us in its cgroup. It sends
     //    the bundle's config.json, already validated.
     const start = sync.receive();
     if (start.type !== 'start') throw new Error(`unexpected message ${start.type}`);
+    // If the runtime dies, so do we (and with PID 1 gone, the kernel kills the whole
+    // namespace) — unless we are meant to outlive it (`mini-runc create` returns at once).
+    if (!start.detached) setPdeathsig(SIGNALS.SIGKILL);
+    // `create`: the exec fifo, opened now, while the host's paths are still ours to see.
+    // O_RDWR, so that we are a writer too: read() then blocks until `start` writes a byte,
+    // instead of seeing end-of-file while no one else has it open.
+    const execFifo = start.execFifo !== undefined ? openSync(start.execFifo, fsc.O_RDWR) : null;
     if (start.traceFd !== undefined) setTraceSink(start.traceFd, 'init');
     const spec = start.spec;
     const rootfs = resolve(start.bundle, spec.root.path);
@@ -60,10 +64,22 @@ export function containerInit(): never {
     if (spec.hostname && hasNamespace(spec, 'uts')) sethostname(spec.hostname);
 
     // 4–7. Terminal or stdio, seccomp, capabilities, user, working directory, execve (process.ts).
-    becomeProgram(spec.process, (masterFd) => sync.handOverPty(masterFd), seccomp);
+    becomeProgram(spec.process, (masterFd) => sync.handOverPty(masterFd), seccomp,
+      execFifo === null ? undefined : () => waitForStart(sync, execFifo));
   } catch (err) {
     return sync.failAndExit(err);
   }
+}
+
+/**
+ * `create` ends here: everything is built, the program found; tell the runtime (which returns)
+ * and wait until `start` (another process, maybe much later) writes one byte into the fifo.
+ */
+function waitForStart(sync: InitSyncSocket, execFifo: number): void {
+  sync.send({ type: 'created' });
+  sync.close(); // nobody listens any more: later errors show in our exit status
+  readSync(execFifo, Buffer.alloc(1), 0, 1, null);
+  closeSync(execFifo);
 }
 
 /** Mount namespace work: private propagation, overlay root, mounts, /dev, pivot_root, masks. */

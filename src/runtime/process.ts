@@ -18,10 +18,12 @@ import { installSeccomp, type CompiledSeccomp } from './seccomp';
 /**
  * From here on we are inside the container (namespaces, root) and become `p`: never returns.
  * `handOverMaster` gives the pty master to the runtime (-t) and returns once it has its copy.
- * `seccomp` is the container's compiled syscall filter, if it has one.
+ * `seccomp` is the container's compiled syscall filter, if it has one. `beforeExec` runs last,
+ * when only execve is left (`create` parks there until `start`).
  */
-export function becomeProgram(p: Process, handOverMaster: (masterFd: number) => void, seccomp: CompiledSeccomp | null = null): never {
+export function becomeProgram(p: Process, handOverMaster: (masterFd: number) => void, seccomp: CompiledSeccomp | null = null, beforeExec?: () => void): never {
   const { program, env } = prepareProgram(p, handOverMaster, seccomp);
+  beforeExec?.();
   traceNote(`exec ${program} as PID ${process.pid} (in its PID namespace)`);
   try {
     execve(program, p.args, env);

@@ -88,6 +88,24 @@ export const LinuxSeccomp = z.object({
 });
 export type LinuxSeccomp = z.infer<typeof LinuxSeccomp>;
 
+/** hooks (config.md#posix-platform-hooks): programs the runtime runs at points of the lifecycle. */
+const Hook = z.object({
+  path: z.string().startsWith('/'),
+  args: z.array(z.string()).optional(),
+  env: z.array(z.string()).optional(),
+  timeout: z.number().int().positive().optional(),
+});
+export type Hook = z.infer<typeof Hook>;
+const Hooks = z.object({
+  prestart: z.array(Hook).optional(),
+  createRuntime: z.array(Hook).optional(),
+  createContainer: z.array(Hook).optional(),
+  startContainer: z.array(Hook).optional(),
+  poststart: z.array(Hook).optional(),
+  poststop: z.array(Hook).optional(),
+});
+export type Hooks = z.infer<typeof Hooks>;
+
 export const RuntimeSpec = z.object({
   ociVersion: z.string(),
   process: Process,
@@ -95,6 +113,7 @@ export const RuntimeSpec = z.object({
   hostname: z.string().optional(),
   mounts: z.array(Mount).optional(),
   annotations: z.record(z.string()).optional(),
+  hooks: Hooks.optional(),
   linux: z.object({
     namespaces: z.array(z.object({ type: NamespaceType, path: z.string().optional() })),
     resources: Resources.optional(),

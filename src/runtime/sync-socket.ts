@@ -6,6 +6,8 @@
  * loop, whose threads live in the old namespaces.
  *
  *   parent → init   {"type":"start", spec}    after the init is in its cgroup; the validated config.json
+ *                                              (+ execFifo: `create`, the init waits there before execve;
+ *                                              detached: it outlives the parent, no PDEATHSIG)
  *   parent → init   {"type":"exec", pid, process, seccomp?, cgroupProcs, detach}  (`exec`, instead
  *                                              of start) join the cgroup and namespaces of host PID
  *                                              `pid` and start `process` there (exec-init.ts)
@@ -15,18 +17,21 @@
  *   init → parent   {"type":"pty", fd}        (-t) the pty master the init opened in the container's
  *                                              devpts; the parent copies it out with pidfd_getfd
  *   parent → init   {"type":"continue"}
+ *   init → parent   {"type":"created"}        (with execFifo) all done but execve: `create` returns now,
+ *                                              the init blocks until `start` writes the fifo
  *   init → parent   {"type":"error", …}       something failed; the init then exits
  *   (EOF)                                      the socket is close-on-exec: EOF = execve worked
  */
-import { readSync, writeSync } from 'node:fs';
+import { closeSync, readSync, writeSync } from 'node:fs';
 import type { LinuxSeccomp, Process, RuntimeSpec } from './spec';
 import { UserError } from '../errors';
 
 export type InitMessage =
-  | { type: 'start'; bundle: string; spec: RuntimeSpec; traceFd?: number }
+  | { type: 'start'; bundle: string; spec: RuntimeSpec; traceFd?: number; execFifo?: string; detached?: boolean }
   | { type: 'exec'; pid: number; process: Process; seccomp?: LinuxSeccomp; cgroupProcs: string[]; detach: boolean; traceFd?: number }
   | { type: 'started'; pid: number }
   | { type: 'namespaces' }
+  | { type: 'created' }
   | { type: 'pty'; fd: number }
   | { type: 'continue' }
   | { type: 'error'; message: string; exitCode: number };
@@ -34,9 +39,11 @@ export type InitMessage =
 /** Init side: blocking line reads and writes on an inherited fd. */
 export class InitSyncSocket {
   private buffered = '';
+  private closed = false;
   constructor(private readonly fd: number) {}
 
   send(msg: InitMessage): void {
+    if (this.closed) return;
     writeSync(this.fd, JSON.stringify(msg) + '\n');
   }
 
@@ -63,6 +70,12 @@ export class InitSyncSocket {
   handOverPty(masterFd: number): void {
     this.send({ type: 'pty', fd: masterFd });
     this.awaitContinue();
+  }
+
+  /** Stop talking: later sends are dropped (the runtime is gone: `create` returned). */
+  close(): void {
+    this.closed = true;
+    try { closeSync(this.fd); } catch { /* closed */ }
   }
 
   /** Tell the runtime why we failed (if it still listens), then exit: 125, or the UserError's code. */

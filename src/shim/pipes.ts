@@ -5,7 +5,7 @@
  */
 import { closeSync } from 'node:fs';
 import { pipe } from '../sys/libc';
-import type { StdioTarget } from '../runtime/spawn-init';
+import type { StdioTarget } from '../runtime';
 
 type Pipe = { read: number; write: number };
 

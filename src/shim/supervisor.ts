@@ -16,9 +16,8 @@ import { paths } from '../paths';
 import { UserError } from '../errors';
 import { setWinsize } from '../sys/libc';
 import { traceNote } from '../sys/trace';
-import { startContainer, type PendingInit, type StartedContainer, type StdioTarget } from '../runtime/container';
-import { openCgroup } from '../runtime/cgroups';
-import { detachMountsUnder } from '../runtime/host-mounts';
+import * as runtime from '../runtime';
+import type { PendingInit, StartedContainer, StdioTarget } from '../runtime';
 import { loadContainer, updateContainer, processStartTime, removeContainerDir, type ContainerRecord } from '../engine/container-store';
 import { withStateLock } from '../lock';
 import { isWriteFailure } from '../fsutil';
@@ -56,7 +55,12 @@ export class Supervisor {
   private backoff = 0;
   private clientSeen = false;
 
-  constructor(private readonly id: string, private readonly opts: SupervisorOptions) {}
+  /** The container as the runtime knows it (same id, the engine's runtime root). */
+  private readonly ref: runtime.ContainerRef;
+
+  constructor(private readonly id: string, private readonly opts: SupervisorOptions) {
+    this.ref = { root: paths.runtime(), id };
+  }
 
   /** Start the container and keep it going per its restart policy; resolves with the last exit. */
   async run(): Promise<SupervisedExit> {
@@ -139,7 +143,7 @@ export class Supervisor {
         this.clientSeen = true;
       }
       await networking.prepare();
-      container = await startContainer(dir, this.id, {
+      container = await runtime.run(this.ref, dir, {
         interactive: wantStdin,
         stdio,
         terminal: this.opts.foreground && terminal ? 'relay' : 'return',
@@ -210,10 +214,11 @@ export class Supervisor {
     }
 
     const exit = await container.wait();
+    runtime.remove(this.ref, { force: true }); // the runtime's state of this life
     // The namespace is gone with the program: give back the address, rules and ports.
     networking.detach();
     // Only `--mount-ns host` leaves mounts behind (in the host's table): take them down.
-    detachMountsUnder(paths.container(this.id));
+    runtime.detachMountsUnder(paths.container(this.id));
     try { updateContainer(this.id, (r) => { r.network.endpoint = null; keepConnectionsForNextStart(r); }); } catch { /* removed meanwhile */ }
     await Promise.race([Promise.all(drained), deadline(2000)]);
     if (this.opts.localStdin && stdinSock) process.stdin.unpipe(stdinSock);
@@ -253,7 +258,7 @@ export class Supervisor {
         return; // removed meanwhile (rm -f)
       }
       if (final && rec.hostConfig.AutoRemove) {
-        openCgroup(this.id).destroy();
+        runtime.remove(this.ref, { force: true });
         removeContainerDir(this.id);
         return;
       }

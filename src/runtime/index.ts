@@ -1,0 +1,304 @@
+/**
+ * The runtime's front door: the operations of the OCI runtime spec — create/start (here `run`,
+ * both in one call, for a caller that stays as the container's parent), state, kill, pause,
+ * resume, delete, exec, stats — on a container known by its id under a state root.
+ *
+ * mini-run's engine and supervisor and `mini-runc` all go through here, so the docker-like CLI
+ * and the runc-like one share one code path. Nothing here knows about names, images or flags.
+ *
+ * Loading is lazy on purpose: `run` imports this module before it spawns the container's init
+ * (engine/run-start.ts), and the heavy parts (zod, cgroups) would delay that spawn.
+ */
+import type { StdioPlan, StartHooks, StartedContainer, ContainerExit } from './container';
+import type { PendingInit } from './spawn-init';
+import type { ExecPlan, PendingExec, StartedExec } from './exec';
+import type { Process, RuntimeSpec } from './spec';
+import type { Cgroup, CgroupStats } from './cgroups';
+import type { RuntimeState, Status } from './state';
+
+export type { StdioPlan, StartHooks, StartedContainer, ContainerExit, PendingInit, ExecPlan, PendingExec, StartedExec, RuntimeState, Status, CgroupStats };
+export { spawnInit, exitStatus, type StdioTarget, type InitOptions } from './spawn-init';
+
+import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UserError } from '../errors';
+import type { StdioTarget } from './spawn-init';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const hooksMod = () => require('./hooks') as typeof import('./hooks');
+const stateMod = () => require('./state') as typeof import('./state');
+const containerMod = () => require('./container') as typeof import('./container');
+const execMod = () => require('./exec') as typeof import('./exec');
+const cgroupsMod = () => require('./cgroups') as typeof import('./cgroups');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** A container as the runtime knows it: its id under a state root (`mini-runc --root`). */
+export interface ContainerRef {
+  root: string;
+  id: string;
+}
+
+/** The runtime-spec state of a container (what `mini-runc state` prints). */
+export interface OciState {
+  ociVersion: string;
+  id: string;
+  status: Status;
+  pid: number;
+  bundle: string;
+  annotations: Record<string, string>;
+  created: string;
+}
+
+/** config.json of a bundle, validated. */
+export function loadSpec(bundle: string): RuntimeSpec {
+  return containerMod().loadSpec(bundle);
+}
+
+/**
+ * Create and start in one call (runc's `run`); the caller stays the init's parent and waits.
+ * The state is recorded before the program runs, so a `kill` from another process finds it.
+ */
+export async function run(ref: ContainerRef, bundle: string, plan: StdioPlan, hooks: StartHooks = {}, pending?: PendingInit): Promise<StartedContainer> {
+  const { started, spec } = await build(ref, bundle, plan, hooks, pending);
+  if (spec.hooks?.poststart) hooksMod().runHooksWarning('poststart', spec.hooks, state(ref), warn);
+  return started;
+}
+
+/**
+ * `create`: the container's init exists in all its namespaces and its cgroup, stopped just
+ * before execve of the program; we return, it stays (re-parented to our caller's subreaper,
+ * or to the host's init) until `start`. Returns the init's pid (also written to `pidFile`).
+ */
+export async function create(ref: ContainerRef, bundle: string, o: { pidFile?: string; stdio?: [StdioTarget, StdioTarget, StdioTarget]; noPivot?: boolean } = {}): Promise<number> {
+  const s = stateMod();
+  s.checkId(ref.id);
+  if (existsSync(s.stateDir(ref.root, ref.id))) throw new UserError(`container with id exists: ${ref.id}`, 1);
+  bundle = resolve(bundle);
+  const spec = loadSpec(bundle);
+  if (spec.process.terminal) throw new UserError('process.terminal needs --console-socket, which mini-runc does not support yet', 1);
+  mkdirSync(s.stateDir(ref.root, ref.id), { recursive: true, mode: 0o700 });
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('../sys/libc') as typeof import('../sys/libc')).mknod(s.execFifoPath(ref.root, ref.id), fsc.S_IFIFO | 0o600);
+    const { started } = await build(ref, bundle, {
+      interactive: true,
+      stdio: o.stdio ?? ['inherit', 'inherit', 'inherit'],
+      terminal: 'return',
+      proxySignals: false,
+      noPivot: o.noPivot,
+      create: { execFifo: s.execFifoPath(ref.root, ref.id), detached: true },
+    });
+    if (o.pidFile) writeFileAtomicly(o.pidFile, String(started.pid));
+    started.release();
+    return started.pid;
+  } catch (err) {
+    s.removeState(ref.root, ref.id);
+    throw err;
+  }
+}
+
+/** `start`: let a created container's init go on to execve (one byte into its exec fifo). */
+export function start(ref: ContainerRef): void {
+  const s = stateMod();
+  const { st, status } = current(ref);
+  s.assertAllowed('start', status, ref.id);
+  const fifo = s.execFifoPath(ref.root, ref.id);
+  let fd: number;
+  try {
+    // O_NONBLOCK: if no reader is left (the init died just now), fail with ENXIO, do not hang.
+    fd = openSync(fifo, fsc.O_WRONLY | fsc.O_NONBLOCK);
+  } catch {
+    throw new UserError('cannot start a container that has stopped', 1);
+  }
+  try {
+    writeSync(fd, '0');
+  } finally {
+    closeSync(fd);
+  }
+  rmSync(fifo, { force: true }); // from now on the status reads `running`
+  const spec = safely(() => loadSpec(st.bundle), null);
+  if (spec?.hooks?.poststart) hooksMod().runHooksWarning('poststart', spec.hooks, state(ref), warn);
+}
+
+/** Spawn (or take) the init, record the state, run createRuntime/prestart hooks, up to execve (or the fifo). */
+async function build(ref: ContainerRef, bundle: string, plan: StdioPlan, hooks: StartHooks = {}, pending?: PendingInit): Promise<{ started: StartedContainer; spec: RuntimeSpec }> {
+  const s = stateMod();
+  s.checkId(ref.id);
+  let seen: RuntimeSpec | null = null; // the spec as startContainer read it
+  try {
+    const started = await containerMod().startContainer(bundle, ref.id, plan, {
+      ...hooks,
+      onCreated: (pid, cgroup, spec) => {
+        seen = spec;
+        if (spec.hooks) hooksMod().refuseUnsupportedHooks(spec.hooks);
+        const startTime = s.processStartTime(pid);
+        if (startTime === null) return; // died already: nothing to record
+        s.saveState(ref.root, {
+          ociVersion: spec.ociVersion,
+          id: ref.id,
+          pid,
+          pidStartTime: startTime,
+          bundle,
+          created: new Date().toISOString(),
+          cgroupName: ref.id,
+          cgroupPath: cgroup.paths[0] ?? '',
+          annotations: spec.annotations ?? {},
+        });
+        hooks.onCreated?.(pid, cgroup, spec);
+      },
+      onNamespaces: (pid) => {
+        hooks.onNamespaces?.(pid);
+        const spec = seen;
+        if (!spec?.hooks) return;
+        // The spec's state for hooks of `create`: status "creating", the init's host pid.
+        const now = { ...state(ref), status: 'creating' };
+        hooksMod().runHooks('createRuntime', spec.hooks, now);
+        hooksMod().runHooks('prestart', spec.hooks, now);
+      },
+    }, pending);
+    return { started, spec: seen ?? loadSpec(bundle) };
+  } catch (err) {
+    s.removeState(ref.root, ref.id); // startContainer took everything else down
+    throw err;
+  }
+}
+
+function warn(message: string): void {
+  process.stderr.write(`WARNING: ${message}\n`);
+}
+
+function writeFileAtomicly(path: string, text: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('../fsutil') as typeof import('../fsutil')).writeFileAtomic(path, text);
+}
+
+function cgroupOf(st: RuntimeState): Cgroup {
+  return cgroupsMod().openCgroup(st.cgroupName);
+}
+
+function current(ref: ContainerRef): { st: RuntimeState; status: Status } {
+  const s = stateMod();
+  const st = s.loadState(ref.root, ref.id);
+  return { st, status: s.statusOf(ref.root, st, () => safely(() => cgroupOf(st).frozen(), false)) };
+}
+
+/** The runtime-spec state: status read from the kernel, never from a stale record. */
+export function state(ref: ContainerRef): OciState {
+  const { st, status } = current(ref);
+  return toOci(st, status);
+}
+
+function toOci(st: RuntimeState, status: Status): OciState {
+  return { ociVersion: st.ociVersion, id: st.id, status, pid: status === 'stopped' ? 0 : st.pid, bundle: st.bundle, annotations: st.annotations, created: st.created };
+}
+
+/** Ids with a state under root. */
+export function list(root: string): string[] {
+  return stateMod().listStates(root);
+}
+
+/**
+ * Send a signal to the container's init (checked against its start time: a recycled pid is
+ * never hit). `thaw`: then thaw its cgroup — a frozen task cannot act on a signal (on cgroup
+ * v1 not even on SIGKILL), which is why docker's kill of a paused container thaws it.
+ */
+export function kill(ref: ContainerRef, signal: number | NodeJS.Signals, opts: { thaw?: boolean } = {}): void {
+  const { st, status } = current(ref);
+  stateMod().assertAllowed('kill', status, ref.id);
+  process.kill(st.pid, signal);
+  if (opts.thaw) cgroupOf(st).thaw();
+}
+
+/** Freeze every process of the container (its cgroup's freezer). */
+export function pause(ref: ContainerRef): void {
+  const { st, status } = current(ref);
+  stateMod().assertAllowed('pause', status, ref.id);
+  cgroupOf(st).freeze();
+}
+
+export function resume(ref: ContainerRef): void {
+  const { st, status } = current(ref);
+  stateMod().assertAllowed('resume', status, ref.id);
+  cgroupOf(st).thaw();
+}
+
+/** Processes of the container (host pids), from its cgroup. */
+export function pids(ref: ContainerRef): number[] {
+  return cgroupOf(stateMod().loadState(ref.root, ref.id)).pids();
+}
+
+export function stats(ref: ContainerRef): CgroupStats {
+  return cgroupOf(stateMod().loadState(ref.root, ref.id)).stats();
+}
+
+/**
+ * Forget a stopped container: its cgroup and its state. With `force`, a live one is killed
+ * first (SIGKILL, after a thaw: a frozen task cannot die on cgroup v1). A missing state is
+ * not an error with `force` (runc's `delete --force` of an unknown id is quiet too).
+ */
+export function remove(ref: ContainerRef, opts: { force?: boolean } = {}): void {
+  const s = stateMod();
+  let cur: { st: RuntimeState; status: Status };
+  try {
+    cur = current(ref);
+  } catch (err) {
+    if (!opts.force) throw err;
+    // No state (lost in a crash, or never written): the cgroup, if any, has the default name.
+    safely(() => cgroupsMod().openCgroup(ref.id).destroy(), undefined);
+    return;
+  }
+  if (!opts.force) s.assertAllowed('delete', cur.status, ref.id);
+  const cgroup = cgroupOf(cur.st);
+  if (cur.status !== 'stopped') {
+    safely(() => cgroup.thaw(), undefined);
+    safely(() => process.kill(cur.st.pid, 'SIGKILL'), true);
+  }
+  cgroup.destroy(); // kills what is left in it
+  s.removeState(ref.root, ref.id);
+  const spec = safely(() => loadSpec(cur.st.bundle), null);
+  if (spec?.hooks?.poststop) hooksMod().runHooksWarning('poststop', spec.hooks, { ...toOci(cur.st, 'stopped') }, warn);
+}
+
+/** Forget the state only (the caller owns the cgroup's end: `run`'s wait() already destroyed it). */
+export function forget(ref: ContainerRef): void {
+  stateMod().removeState(ref.root, ref.id);
+}
+
+/** Start `proc` in the running container, in all its namespaces and its cgroup, under its seccomp filter. */
+export async function exec(ref: ContainerRef, proc: Process, plan: ExecPlan, pending?: PendingExec): Promise<StartedExec> {
+  const { st, status } = current(ref);
+  try {
+    stateMod().assertAllowed('exec', status, ref.id);
+  } catch (err) {
+    await pending?.abandon();
+    throw err;
+  }
+  const seccomp = loadSpec(st.bundle).linux.seccomp; // the container's filter binds exec'd processes too
+  return execMod().execInContainer({ pid: st.pid, cgroup: cgroupOf(st), seccomp }, proc, plan, pending);
+}
+
+/** Start the exec process early (Node boots while the caller prepares `proc`). */
+export function spawnExec(ref: ContainerRef, o: { terminal: boolean; interactive: boolean; detach: boolean }): PendingExec {
+  const { st } = current(ref);
+  return execMod().spawnExecInit(st.pid, o);
+}
+
+/** Take down mounts a `--mount-ns host` container left in the host's table under `dir`. */
+export function detachMountsUnder(dir: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('./host-mounts') as typeof import('./host-mounts')).detachMountsUnder(dir);
+}
+
+/** Read a file of a running container (through /proc/PID/root, staying inside its root). */
+export function readContainerFile(ref: ContainerRef, path: string): string | null {
+  const { st } = current(ref);
+  return execMod().readContainerFile(st.pid, path);
+}
+
+function safely<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}

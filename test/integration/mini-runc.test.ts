@@ -1,0 +1,226 @@
+/**
+ * mini-runc, runc's command line, on hand-written bundles (from `mini-runc spec`), on the real
+ * kernel: the create/start split, the runtime's own state, hooks, exec, pause, errors as runc
+ * gives them, and nothing left behind (state dirs, cgroups, processes).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, copyFileSync, openSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO, containerCgroups, until } from '../helpers/cli';
+
+const RUNC = join(REPO, 'bin', 'mini-runc');
+let dir: string; // scratch: bundle/, state/, hook output
+let bundle: string;
+let stateRoot: string;
+const ids = new Set<string>();
+
+interface Result { status: number; stdout: string; stderr: string }
+
+/**
+ * Run `mini-runc --root STATE ARGS…`. Output goes through files, not pipes: after `create` the
+ * container's process holds our stdout/stderr (as it holds conmon's), so a pipe would not see
+ * EOF until the container ends.
+ */
+function runc(args: string[], opts: { cwd?: string; timeout?: number } = {}): Result {
+  const out = join(dir, 'out.txt');
+  const err = join(dir, 'err.txt');
+  const fds = [openSync(out, 'w'), openSync(err, 'w')];
+  try {
+    const r = spawnSync(process.execPath, [RUNC, '--root', stateRoot, ...args], { cwd: opts.cwd, timeout: opts.timeout ?? 30_000, stdio: ['ignore', fds[0], fds[1]] });
+    return { status: r.status ?? -1, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
+  } finally {
+    fds.forEach((fd) => closeSync(fd));
+  }
+}
+
+/** The bundle's config.json, changed by `edit`, written back. */
+function editSpec(edit: (spec: Record<string, any>) => void, into = bundle): void {
+  const file = join(into, 'config.json');
+  const spec = JSON.parse(readFileSync(file, 'utf8'));
+  edit(spec);
+  writeFileSync(file, JSON.stringify(spec));
+}
+
+function state(id: string): { status: string; pid: number; bundle: string; id: string } {
+  const r = runc(['state', id]);
+  if (r.status !== 0) throw new Error(`state ${id}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(() => {
+  dir = mkdtempSync('/tmp/mr-test-runc-');
+  bundle = join(dir, 'bundle');
+  stateRoot = join(dir, 'state');
+  const rootfs = join(bundle, 'rootfs');
+  const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
+  if (!busybox) throw new Error('busybox-static is needed (apt-get install busybox-static)');
+  for (const d of ['bin', 'proc', 'sys', 'dev', 'tmp', 'etc', 'out']) mkdirSync(join(rootfs, d), { recursive: true });
+  copyFileSync(busybox, join(rootfs, 'bin', 'busybox'));
+  chmodSync(join(rootfs, 'bin', 'busybox'), 0o755);
+  for (const applet of ['sh', 'echo', 'cat', 'sleep', 'true', 'ls', 'hostname', 'touch']) symlinkSync('busybox', join(rootfs, 'bin', applet));
+  const r = runc(['spec', '--bundle', bundle]);
+  if (r.status !== 0) throw new Error(`mini-runc spec: ${r.stderr}`);
+  editSpec((s) => {
+    s.process.terminal = false;
+    s.root.readonly = false;
+  });
+});
+
+afterAll(() => {
+  for (const id of ids) runc(['delete', '--force', id]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('mini-runc', () => {
+  it('spec writes a config.json, and refuses to overwrite one', () => {
+    const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+    expect(spec.ociVersion).toMatch(/^1\./);
+    expect(spec.linux.namespaces.map((n: { type: string }) => n.type)).toContain('pid');
+    const again = runc(['spec', '--bundle', bundle]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/config.json exists/);
+  });
+
+  it('run: the program is PID 1 of its PID namespace, its exit status comes back, nothing is left', () => {
+    editSpec((s) => { s.process.args = ['sh', '-c', 'echo pid=$$; cat /proc/1/cmdline; echo; exit 7']; });
+    const r = runc(['run', 'mr-runc-run'], { cwd: bundle });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^pid=1\nsh\0-c\0echo pid=/);
+    expect(r.status).toBe(7);
+    expect(runc(['state', 'mr-runc-run']).status).toBe(1); // deleted
+    expect(existsSync(join(stateRoot, 'mr-runc-run'))).toBe(false);
+    expect(containerCgroups()).toEqual([]);
+  });
+
+  it('create parks the process before execve; start lets it run; kill, delete clean up', async () => {
+    const id = 'mr-runc-split';
+    ids.add(id);
+    editSpec((s) => { s.process.args = ['sh', '-c', 'touch /out/started; exec sleep 600']; });
+    const pidFile = join(dir, 'split.pid');
+    const c = runc(['create', '--bundle', bundle, '--pid-file', pidFile, id]);
+    expect(c.stderr).toBe('');
+    expect(c.status).toBe(0);
+    const st = state(id);
+    expect(st.status).toBe('created');
+    expect(st.bundle).toBe(bundle);
+    expect(Number(readFileSync(pidFile, 'utf8'))).toBe(st.pid);
+    // The init outlived `create`, but has not become the program yet.
+    expect(alive(st.pid)).toBe(true);
+    expect(readFileSync(`/proc/${st.pid}/cmdline`, 'utf8')).not.toContain('sleep');
+    expect(existsSync(join(bundle, 'rootfs', 'out', 'started'))).toBe(false);
+    // Already in its own cgroup and namespaces.
+    expect(readFileSync(`/proc/${st.pid}/cgroup`, 'utf8')).toContain(`mr-${id}`);
+    expect(readFileSync(`/proc/${st.pid}/status`, 'utf8')).toMatch(/NSpid:\s+\d+\s+1\n/);
+
+    expect(runc(['start', id]).status).toBe(0);
+    await until(() => existsSync(join(bundle, 'rootfs', 'out', 'started')));
+    await until(() => readFileSync(`/proc/${st.pid}/cmdline`, 'utf8').startsWith('sleep'));
+    expect(state(id).status).toBe('running');
+
+    const again = runc(['start', id]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/cannot start an already running container/);
+    const del = runc(['delete', id]);
+    expect(del.status).toBe(1);
+    expect(del.stderr).toMatch(/not stopped: running/);
+
+    expect(runc(['kill', id, 'KILL']).status).toBe(0);
+    await until(() => state(id).status === 'stopped');
+    const late = runc(['start', id]);
+    expect(late.stderr).toMatch(/cannot start a container that has stopped/);
+    expect(runc(['delete', id]).status).toBe(0);
+    expect(runc(['state', id]).stderr).toMatch(/does not exist/);
+    expect(existsSync(join(stateRoot, id))).toBe(false);
+    expect(containerCgroups()).toEqual([]);
+    rmSync(join(bundle, 'rootfs', 'out', 'started'), { force: true });
+  });
+
+  it('exec, pause/resume, ps and list on a running container', async () => {
+    const id = 'mr-runc-exec';
+    ids.add(id);
+    editSpec((s) => { s.process.args = ['sleep', '600']; s.hostname = 'runc-box'; });
+    expect(runc(['run', '--detach', '--bundle', bundle, id]).status).toBe(0);
+    expect(state(id).status).toBe('running');
+    const e = runc(['exec', id, 'sh', '-c', 'hostname; cat /proc/1/cmdline']);
+    expect(e.status).toBe(0);
+    expect(e.stdout).toBe('runc-box\nsleep\0' + '600\0');
+    const failing = runc(['exec', id, 'sh', '-c', 'exit 5']);
+    expect(failing.status).toBe(5);
+
+    const ps = JSON.parse(runc(['ps', '--format', 'json', id]).stdout);
+    expect(ps).toContain(state(id).pid);
+    const list = JSON.parse(runc(['list', '--format', 'json']).stdout);
+    expect(list.map((c: { id: string }) => c.id)).toContain(id);
+
+    expect(runc(['pause', id]).status).toBe(0);
+    expect(state(id).status).toBe('paused');
+    expect(runc(['exec', id, 'true']).stderr).toMatch(/paused/);
+    expect(runc(['resume', id]).status).toBe(0);
+    expect(state(id).status).toBe('running');
+
+    expect(runc(['delete', '--force', id]).status).toBe(0);
+    expect(existsSync(join(stateRoot, id))).toBe(false);
+    expect(containerCgroups()).toEqual([]);
+  });
+
+  it('runs hooks with the state on stdin: prestart at create, poststart at start, poststop at delete', async () => {
+    const id = 'mr-runc-hooks';
+    ids.add(id);
+    const log = join(dir, 'hooks.log');
+    const hook = (name: string) => ({ path: '/bin/sh', args: ['sh', '-c', `echo ${name} $(cat) >> ${log}`], timeout: 5 });
+    const hooked = join(dir, 'hooked');
+    mkdirSync(hooked);
+    symlinkSync(join(bundle, 'rootfs'), join(hooked, 'rootfs'));
+    copyFileSync(join(bundle, 'config.json'), join(hooked, 'config.json'));
+    editSpec((s) => {
+      s.process.args = ['sleep', '600'];
+      s.hooks = { prestart: [hook('prestart')], poststart: [hook('poststart')], poststop: [hook('poststop')] };
+    }, hooked);
+    expect(runc(['create', '--bundle', hooked, id]).status).toBe(0);
+    const pid = state(id).pid;
+    expect(readFileSync(log, 'utf8')).toMatch(new RegExp(`^prestart .*"id":"${id}".*"status":"creating".*"pid":${pid}`));
+    expect(runc(['start', id]).status).toBe(0);
+    expect(readFileSync(log, 'utf8')).toMatch(/\npoststart .*"status":"running"/);
+    expect(runc(['delete', '--force', id]).status).toBe(0);
+    expect(readFileSync(log, 'utf8')).toMatch(/\npoststop .*"status":"stopped"/);
+  });
+
+  it('a failing prestart hook fails create and leaves nothing', () => {
+    const id = 'mr-runc-badhook';
+    const bad = join(dir, 'badhook');
+    mkdirSync(bad);
+    symlinkSync(join(bundle, 'rootfs'), join(bad, 'rootfs'));
+    copyFileSync(join(bundle, 'config.json'), join(bad, 'config.json'));
+    editSpec((s) => { s.hooks = { prestart: [{ path: '/bin/false' }] }; }, bad);
+    const r = runc(['create', '--bundle', bad, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^mini-runc: prestart hook \/bin\/false failed: exit status 1\n$/);
+    expect(existsSync(join(stateRoot, id))).toBe(false);
+    expect(containerCgroups()).toEqual([]);
+  });
+
+  it('errors are one line, exit 1, and write the --log in json like runc', () => {
+    const log = join(dir, 'log.json');
+    const r = spawnSync(process.execPath, [RUNC, '--root', stateRoot, '--log', log, '--log-format', 'json', 'start', 'nosuch'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('mini-runc: container "nosuch" does not exist\n');
+    expect(JSON.parse(readFileSync(log, 'utf8').trim())).toMatchObject({ level: 'error', msg: 'container "nosuch" does not exist' });
+    const sys = runc(['--systemd-cgroup', 'list']);
+    expect(sys.status).toBe(1);
+    expect(sys.stderr).toMatch(/systemd-cgroup is not supported/);
+    const noBundle = runc(['create', '--bundle', join(dir, 'nowhere'), 'mr-runc-nob']);
+    expect(noBundle.status).toBe(1);
+    expect(noBundle.stderr.split('\n').length).toBe(2);
+    expect(existsSync(join(stateRoot, 'mr-runc-nob'))).toBe(false);
+  });
+});
