@@ -1,7 +1,9 @@
 /**
- * `mini-run compare`: the same command in mini-run and in the other engine (podman here: this
- * host's docker is a client with no daemon), side by side; `--probe` as a same/different table;
- * a clear error when no engine is there. Nothing may be left behind in either engine.
+ * `mini-run compare`: the same command in mini-run and in the other engine, side by side;
+ * `--probe` as a same/different table; a clear error when no engine is there. The real Docker
+ * engine (the one test/global-setup.ts starts under /tmp, reached through DOCKER_HOST, or the
+ * system's) is what compare picks by default; podman, the fallback, is pinned with
+ * MINI_RUN_COMPARE_ENGINE. Nothing may be left behind in either engine.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -12,6 +14,17 @@ import { leasesOf } from '../helpers/network';
 const podman = spawnSync('podman', ['version', '--format', '{{.Client.Version}}'], { encoding: 'utf8' });
 const havePodman = podman.status === 0;
 if (!havePodman) console.log(`compare: podman tests skipped (podman not found: ${podman.error?.message ?? podman.stderr})`);
+
+const dockerInfo = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 15_000 });
+const haveDocker = dockerInfo.status === 0 && dockerInfo.stdout.trim() !== '';
+if (!haveDocker) console.log(`compare: Docker engine tests skipped (no Docker engine answers: ${(dockerInfo.error?.message ?? dockerInfo.stderr ?? '').trim().split('\n').pop()})`);
+
+/** Docker containers named mr-compare-…: compare must leave none. */
+function dockerLeftovers(): string[] {
+  if (!haveDocker) return [];
+  const ps = spawnSync('docker', ['ps', '-a', '--format', '{{.Names}}'], { encoding: 'utf8' }).stdout;
+  return ps.split('\n').filter((n) => n.startsWith('mr-compare-'));
+}
 
 let root: string;
 // This file checks the podman side; with a Docker engine answering, compare would pick docker.
@@ -52,6 +65,7 @@ beforeAll(() => {
 
 afterAll(() => {
   expect(podmanLeftovers()).toEqual([]);
+  expect(dockerLeftovers()).toEqual([]);
   // podman's netavark turns ip_forward on for its bridge network: compare gives it back
   expect(readFileSync(IP_FORWARD, 'utf8')).toBe(ipForwardBefore);
   expect(leasesOf(root)).toEqual([]);
@@ -108,6 +122,32 @@ describe.skipIf(!havePodman)('compare against podman', () => {
     expect(r.stderr).toBe('mini-run: compare --engine docker: no docker daemon answers (`docker info` failed)\n');
     const viaEnv = mr(root, ['compare', 'mini-run/busybox', '--', 'true'], { env: { MINI_RUN_COMPARE_ENGINE: 'docker' } });
     expect([viaEnv.status, viaEnv.stderr]).toEqual([125, 'mini-run: compare (MINI_RUN_COMPARE_ENGINE=docker): no docker daemon answers (`docker info` failed)\n']);
+  });
+});
+
+describe.skipIf(!haveDocker)('compare against the Docker engine (the default when one answers)', () => {
+  // No MINI_RUN_COMPARE_ENGINE: compare must pick docker by itself.
+  const toDocker = (...args: string[]) => mr(root, ['compare', ...args], { env: { COLUMNS: '200', MINI_RUN_COMPARE_ENGINE: '' }, timeout: 120_000 });
+
+  it('echo hi: docker is chosen, both columns the same, exit 0', () => {
+    const r = toDocker('mini-run/busybox', '--', 'echo', 'hi');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^docker: +docker run --rm --name mr-compare-[0-9a-f]{8} docker\.io\/mini-run\/busybox:latest echo hi$/m);
+    expect(r.stdout).toMatch(/^hi {10,}hi$/m);
+    expect(r.stdout).toMatch(/same output \(1 line\) and exit status 0 on both/);
+    expect(r.status).toBe(0);
+  });
+
+  it('--probe: same capabilities and environment as Docker; every difference explained (exit 0)', () => {
+    const r = toDocker('--probe');
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const t = r.stdout;
+    // user: groups=0(root),10(wheel) on both (the primary group listed too, as Docker does)
+    for (const same of ['hostname', 'PID', 'user', '/dev nodes', 'capabilities', 'network', 'env']) expect(row(t, same)[3], same).toBe('same');
+    expect(row(t, 'capabilities')[1]).toMatch(/^AUDIT_WRITE, CHOWN, DAC_OVERRIDE/);
+    expect(row(t, 'cgroup limits')[2]).toBe('memory=64 MiB pids=100');
+    expect(row(t, 'user')[1]).toBe('uid=0(root) gid=0(root) groups=0(root),10(wheel)');
+    expect(t).toMatch(/9 probes: \d same, \d different \(\d explained, 0 unexplained\)/);
   });
 });
 
