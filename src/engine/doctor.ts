@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, closeSync, constants as fsc, existsSync, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
 import { release } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { paths } from '../paths';
 import { tightenedByThisProcess } from '../state-root';
 import { lookupImage } from '../image/lookup';
@@ -282,6 +282,31 @@ export function hasInterpreter(elf: Buffer): boolean {
 }
 
 /** `compare` needs a Docker engine (`docker info` must reach a daemon) or podman. */
+/** Debian's and Ubuntu's sudo `secure_path` (the PATH a `sudo` command gets; not readable unless root). */
+const SUDO_SECURE_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin', '/snap/bin'];
+
+/**
+ * Will `sudo mini-run` find node and mini-run? sudo replaces PATH with its secure_path, so a
+ * node from nvm, fnm or volta (under the home directory) is not found: "sudo: mini-run: command
+ * not found" or "/usr/bin/env: 'node': No such file or directory". Pure, for tests: the paths in.
+ */
+export function sudoPathCheck(node: string, miniRun: string, exists: (p: string) => boolean, securePath = SUDO_SECURE_PATH): Check {
+  const nodeFound = securePath.some((d) => exists(join(d, 'node')));
+  const cliFound = securePath.some((d) => exists(join(d, 'mini-run')));
+  if (nodeFound && cliFound) return { status: 'ok', name: 'sudo PATH', detail: `sudo finds node and mini-run (secure_path ${securePath.slice(0, 6).join(':')})` };
+  const missing = [...(nodeFound ? [] : [`node (${node})`]), ...(cliFound ? [] : [`mini-run (${miniRun})`])];
+  const links = [...(nodeFound ? [] : [`sudo ln -sf ${node} /usr/local/bin/node`]), ...(cliFound ? [] : [`sudo ln -sf ${miniRun} /usr/local/bin/mini-run`])];
+  return {
+    status: 'warn', name: 'sudo PATH',
+    detail: `sudo's PATH (secure_path) has no ${missing.join(' and no ')}${nodeFound ? '' : ': node from nvm, fnm or volta lives in your home directory'}`,
+    fix: `${links.join(' && ')}   (or run: sudo env "PATH=$PATH" mini-run …)`,
+  };
+}
+
+function checkSudoPath(): Check {
+  return sudoPathCheck(realpathSync(process.execPath), resolve(__dirname, '..', '..', 'bin', 'mini-run'), existsSync);
+}
+
 function checkCompare(): Check {
   if (!isRoot()) {
     // compare runs them as root (mini-run needs root); a user's rootless podman is another story.
@@ -318,7 +343,7 @@ export function runDoctor(): { checks: Check[]; ok: boolean } {
   const all: [string, () => Check][] = [
     ['root', checkRoot], ['kernel', checkKernel], ['overlayfs', checkOverlay], ['state root', checkStateRoot],
     ['cgroups', checkCgroups], ['bridge, veth', checkNetworkDevices], ['packet filter', checkPacketFilter], ['mount propagation', checkPropagation],
-    ['tools', checkTools], ['busybox', checkBusybox], ['compare', checkCompare],
+    ['tools', checkTools], ['sudo PATH', checkSudoPath], ['busybox', checkBusybox], ['compare', checkCompare],
   ];
   const checks = all.map(([name, fn]) => {
     try {

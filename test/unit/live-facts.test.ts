@@ -89,3 +89,23 @@ describe('doctor helpers', () => {
     ])).toBe('ok    root       running as root\nFAIL  overlayfs  missing\n                 to fix: modprobe overlay\n');
   });
 });
+
+describe('doctor: sudo PATH', () => {
+  it('nvm node: says neither is found by sudo and prints the exact lines', async () => {
+    const { sudoPathCheck } = await import('../../src/engine/doctor');
+    const node = '/home/ann/.nvm/versions/node/v22.11.0/bin/node';
+    const cli = '/home/ann/.nvm/versions/node/v22.11.0/lib/node_modules/mini-run/bin/mini-run';
+    const c = sudoPathCheck(node, cli, () => false);
+    expect(c.status).toBe('warn');
+    expect(c.detail).toBe(`sudo's PATH (secure_path) has no node (${node}) and no mini-run (${cli}): node from nvm, fnm or volta lives in your home directory`);
+    expect(c.fix).toBe(`sudo ln -sf ${node} /usr/local/bin/node && sudo ln -sf ${cli} /usr/local/bin/mini-run   (or run: sudo env "PATH=$PATH" mini-run …)`);
+  });
+
+  it('node and mini-run in /usr/local/bin or /usr/bin: ok', async () => {
+    const { sudoPathCheck } = await import('../../src/engine/doctor');
+    const have = new Set(['/usr/bin/node', '/usr/local/bin/mini-run']);
+    expect(sudoPathCheck('/usr/bin/node', '/usr/lib/node_modules/mini-run/bin/mini-run', (p) => have.has(p)).status).toBe('ok');
+    const onlyNode = sudoPathCheck('/usr/bin/node', '/src/mini-run/bin/mini-run', (p) => p === '/usr/bin/node');
+    expect(onlyNode.fix).toBe('sudo ln -sf /src/mini-run/bin/mini-run /usr/local/bin/mini-run   (or run: sudo env "PATH=$PATH" mini-run …)');
+  });
+});
