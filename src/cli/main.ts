@@ -46,13 +46,21 @@ function outOfSpaceMessage(err: unknown): string | null {
   return `${quota ? 'disk quota exceeded' : 'no space left on device'} on the filesystem at ${filesystemOf(path)} (it holds ${stateRoot()}): see what uses it with 'mini-run system df', free space with 'mini-run container prune' or 'mini-run image prune'`;
 }
 
+/** The command line as typed (for hints in error messages). */
+let typedArgv: string[] = [];
+
 /** Print one line for an error and exit with its code (125 unless the error says otherwise). */
 export function fail(err: unknown, debug = false): never {
   const e = err as Error;
   const { exhaustedLimitMessage } = require('./resource-errors') as typeof import('./resource-errors');
   const full = outOfSpaceMessage(err) ?? exhaustedLimitMessage(err);
   const code = full ? 125 : err instanceof UserError ? err.exitCode : 125;
-  const msg = full ?? (err instanceof UserError || err instanceof SysError ? e.message : `${e?.message ?? String(err)}`);
+  let msg = full ?? (err instanceof UserError || err instanceof SysError ? e.message : `${e?.message ?? String(err)}`);
+  // Run as a normal user, the first thing to fail is the state root or a namespace: say why.
+  const errno = (err as NodeJS.ErrnoException)?.code ?? (err instanceof SysError ? err.code : undefined);
+  if (!full && (errno === 'EACCES' || errno === 'EPERM') && process.getuid?.() !== 0) {
+    msg = `${msg}: mini-run needs root (try: sudo mini-run ${typedArgv.join(' ')})`;
+  }
   process.stderr.write(`mini-run: ${msg}\n`);
   if (debug && e?.stack) process.stderr.write(e.stack + '\n');
   process.exit(code);
@@ -76,19 +84,74 @@ export function buildParser(argv: string[]): Argv<GlobalOptions> {
       if (args.trace) setTraceSink(2, 'run');
     })
     .strict()
-    .demandCommand(1, 'mini-run: a command is needed (see mini-run --help)')
-    .recommendCommands()
+    .demandCommand(1, NEEDS_COMMAND)
     .help()
     .version(false)
     .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((msg, err) => {
+    .fail((msg, err, usage) => {
       if (err) fail(err, argv.includes('--debug'));
-      process.stderr.write(`mini-run: ${msg}\nSee 'mini-run --help'.\n`);
+      // A command mini-run does not have: docker's "unknown command" (exit 1), a suggestion
+      // only when one is close, and what to use instead for what mini-run leaves out on purpose.
+      const path = commandPath(argv);
+      const { unknownCommandMessage } = require('./unknown-command') as typeof import('./unknown-command');
+      const unknown = path.length ? unknownCommandMessage(path, commands) : null;
+      if (unknown !== null) {
+        process.stderr.write(`mini-run: ${unknown}\nSee 'mini-run --help'.\n`);
+        process.exit(1);
+      }
+      // A command group without its subcommand (`mini-run container`): its help, like docker.
+      const bareGroup = path.length === 1 && GROUPS.has(path[0]);
+      if (msg === NEEDS_COMMAND || /a subcommand is needed/.test(msg) || bareGroup) {
+        (usage as unknown as { showHelp(level: string): void }).showHelp('log');
+        process.exit(0);
+      }
+      // `mini-run run` without IMAGE: docker's wording and exit code.
+      const missing = /^Not enough non-option arguments: got \d+, need at least (\d+)$/.exec(msg);
+      if (missing) {
+        process.stderr.write(`mini-run: 'mini-run ${path.join(' ')}' requires at least ${missing[1]} argument${missing[1] === '1' ? '' : 's'}\nSee 'mini-run ${path.join(' ')} --help'.\n`);
+        process.exit(1);
+      }
+      process.stderr.write(`mini-run: ${usageError(msg, argv)}\nSee 'mini-run ${commandPath(argv).join(' ')}${commandPath(argv).length ? ' ' : ''}--help'.\n`);
       process.exit(125);
     }) as unknown as Argv<GlobalOptions>;
   for (const c of commands) parser = parser.command(c as any);
   return parser;
 }
+
+const NEEDS_COMMAND = 'a command is needed';
+
+/** The command words typed (`container ls`), for "See 'mini-run container ls --help'". */
+function commandPath(argv: string[]): string[] {
+  const words: string[] = [];
+  for (let i = 0; i < argv.length && words.length < 2; i++) {
+    const t = argv[i];
+    if (t === '--') break;
+    if (t === '--root') { i++; continue; }
+    if (t.startsWith('-')) { if (words.length) break; continue; }
+    if (words.length === 1 && !GROUPS.has(words[0])) break;
+    words.push(t);
+  }
+  return words;
+}
+
+/** yargs' "Unknown argument: bogus" in docker's words: "unknown flag: --bogus". */
+function usageError(msg: string, argv: string[]): string {
+  const m = /^Unknown arguments?: (.*)$/.exec(msg);
+  if (!m) return msg;
+  const names = m[1].split(', ');
+  for (const t of argv) {
+    if (t === '--') break;
+    if (t.startsWith('--') && names.some((n) => t.slice(2).split('=')[0] === n)) return `unknown flag: ${t.split('=')[0]}`;
+    if (/^-[^-]/.test(t)) {
+      const letter = [...t.slice(1)].find((c) => names.includes(c));
+      if (letter) return `unknown shorthand flag: '${letter}' in ${t}`;
+    }
+  }
+  return `unknown argument${names.length > 1 ? 's' : ''}: ${names.join(' ')}`;
+}
+
+/** Management commands: their subcommand is part of the command's name. */
+const GROUPS = new Set(['container', 'image', 'network', 'volume', 'system']);
 
 /** For `run`/`create`/`exec`, mark where the container's own command starts (see splitAtImage). */
 function markCommandStart(argv: string[]): string[] {
@@ -119,6 +182,30 @@ function prespawnForRun(argv: string[]): void {
   if (shape) require('../engine/run-start').prespawnInit(shape);
 }
 
+/**
+ * What needs no parsing: `--version`, a bare `mini-run` (the help) and `mini-run help [COMMAND]`.
+ */
+function handledBeforeParse(argv: string[]): boolean {
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith('-') && argv[i] !== '--version' && argv[i] !== '-v') i += argv[i] === '--root' ? 2 : 1;
+  const word = argv[i];
+  if (word === '--version' || word === '-v') {
+    const { miniRunVersion } = require('./commands/version') as typeof import('./commands/version');
+    process.stdout.write(`mini-run version ${miniRunVersion()}\n`);
+    return true;
+  }
+  if (word === undefined) {
+    if (argv.includes('--help') || argv.includes('-h')) return false;
+    buildParser(['--help']).parse();
+    return true;
+  }
+  if (word === 'help') {
+    buildParser([...argv.slice(i + 1), '--help']).parse();
+    return true;
+  }
+  return false;
+}
+
 export function main(rawArgv: string[]): void {
   // `mini-run logs x | head`: a closed pipe on our output is the reader's choice, not an error.
   for (const stream of [process.stdout, process.stderr]) {
@@ -127,6 +214,8 @@ export function main(rawArgv: string[]): void {
       throw e;
     });
   }
+  typedArgv = rawArgv;
+  if (handledBeforeParse(rawArgv)) return;
   const argv = markCommandStart(rawArgv);
   prespawnForRun(argv);
   Promise.resolve()

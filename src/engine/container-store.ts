@@ -37,6 +37,8 @@ export const ContainerRecord = z.object({
     Labels: z.record(z.string()).default({}),
     StopSignal: z.string().default('SIGTERM'),
     StopTimeout: z.number().nullable().default(null),
+    /** The image's EXPOSE ports and --expose, docker's shape: {"80/tcp": {}}. */
+    ExposedPorts: z.record(z.object({}).passthrough()).default({}),
   }),
   hostConfig: z.object({
     AutoRemove: z.boolean(),
@@ -60,7 +62,7 @@ export const ContainerRecord = z.object({
       MaximumRetryCount: z.number().int().nonnegative(),
     }).default({ Name: 'no', MaximumRetryCount: 0 }),
     LogConfig: z.object({
-      Type: z.literal('json-file'),
+      Type: z.enum(['json-file', 'none']),
       Config: z.record(z.string()),
     }).default({ Type: 'json-file', Config: {} }),
   }),

@@ -72,6 +72,7 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
       Entrypoint: rec.config.Entrypoint,
       Labels: rec.config.Labels,
       StopSignal: rec.config.StopSignal,
+      ...(Object.keys(rec.config.ExposedPorts).length ? { ExposedPorts: rec.config.ExposedPorts } : {}),
       ...(rec.config.StopTimeout !== null ? { StopTimeout: rec.config.StopTimeout } : {}),
     },
     NetworkSettings: networkSettings(rec),

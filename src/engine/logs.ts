@@ -49,6 +49,7 @@ function print(e: LogEntry, timestamps: boolean): void {
 
 export async function showLogs(ref: string, o: LogsOptions): Promise<void> {
   const rec = findContainer(ref);
+  if (rec.hostConfig.LogConfig.Type === 'none') throw new UserError('configured logging driver does not support reading', 1);
   const file = logPath(paths.container(rec.id), rec.id);
   const entries = readLogEntries(file);
   for (const e of select(entries, o)) print(e, o.timestamps);

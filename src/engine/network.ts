@@ -13,7 +13,7 @@ import { attachContainer, detachContainer, DEFAULT_NETWORK, hostVethName, releas
 import { runCommand } from '../sys/command';
 import { withStateLock } from '../lock';
 import { PortProxy } from '../network/proxy';
-import { exposedBindings, portsMap, type PortBinding } from '../network/ports';
+import { exposedBindings, exposedPortsOf, portsMap, type PortBinding } from '../network/ports';
 import { inSubnet, parseSubnet } from '../network/ipam';
 import { ContainerNetwork } from '../network/schema';
 import { findNetwork, toNetworkDef } from '../network/user-networks';
@@ -23,6 +23,7 @@ import { applyDnsOptions, containerResolvConf } from './etc-files';
 import type { RunOptions } from './run-options';
 import type { ImageConfig } from '../image/store';
 import { hostsFile } from './etc-files';
+import { writeLinkEnv } from './link-env';
 import { findContainer, isRunning, processStartTime, updateContainer, type ContainerRecord } from './container-store';
 
 export { ContainerNetwork };
@@ -64,6 +65,7 @@ export class ContainerNetworking {
   async prepare(): Promise<void> {
     if (!this.active) return;
     this.net = networkDef(this.rec.hostConfig.NetworkMode);
+    if (this.rec.network.links.length) writeLinkEnv(this.rec, linkedContainers(this.rec));
     const wanted = this.rec.network.ports;
     if (wanted.length) {
       this.proxy = new PortProxy();
@@ -267,16 +269,20 @@ function disconnectLocked(netRef: string, containerRef: string, force: boolean):
   updateContainer(rec.id, (r) => { r.network.connected = live.filter((x) => x !== c); });
 }
 
-/** --link NAME[:ALIAS] on the default bridge: hosts lines for the linked containers' addresses. */
-export function resolveLinks(rec: ContainerRecord): { ip: string; names: string[] }[] {
-  if (!rec.network.links.length) return [];
+/** --link NAME[:ALIAS]: the linked containers (running on the bridge) and their addresses. */
+function linkedContainers(rec: ContainerRecord): { alias: string; name: string; child: ContainerRecord; ip: string }[] {
   return rec.network.links.map((l) => {
     const [name, alias] = l.split(':');
-    const other = findContainer(name);
-    const ip = other.network.endpoint?.ip;
+    const child = findContainer(name);
+    const ip = child.network.endpoint?.ip;
     if (!ip) throw new UserError(`Cannot link to ${name}: the container is not running on a bridge network`, 125);
-    return { ip, names: [...new Set([alias ?? name, name, other.config.Hostname])] };
+    return { alias: alias ?? name, name, child, ip };
   });
+}
+
+/** --link NAME[:ALIAS] on the default bridge: hosts lines for the linked containers' addresses. */
+export function resolveLinks(rec: ContainerRecord): { ip: string; names: string[] }[] {
+  return linkedContainers(rec).map((l) => ({ ip: l.ip, names: [...new Set([l.alias, l.name, l.child.config.Hostname])] }));
 }
 
 /** Crash clean-up hook for the stale sweep and `system prune`. */
@@ -308,7 +314,7 @@ export function networkRecordFor(opts: RunOptions, image: ImageConfig): Containe
     opts.hostname = other.config.Hostname;
   }
   if (opts.network === 'host') opts.hostname ??= osHostname(); // the host's network, the host's name
-  const ports = [...(opts.publish ?? []), ...(opts.publishAll ? exposedBindings(image.ExposedPorts) : [])];
+  const ports = [...(opts.publish ?? []), ...(opts.publishAll ? exposedBindings(exposedPortsOf(image.ExposedPorts, opts.expose ?? [])) : [])];
   const net = usesBridge(opts.network) ? networkDef(opts.network) : null; // a user network must exist
   if (opts.ip !== undefined && net) {
     const s = parseSubnet(net.subnet);

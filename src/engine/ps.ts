@@ -35,7 +35,7 @@ export function containerRows(opts: { size?: boolean } = {}): ContainerRow[] {
     const row: ContainerRow = {
       id: c.id, name: c.name, image: c.image, imageId: c.imageId,
       command: [c.path, ...c.args], created: c.created, status: c.state.Status, exitCode: c.state.ExitCode,
-      startedAt: c.state.StartedAt, finishedAt: c.state.FinishedAt, ports: formatPortsColumn(c.network.endpoint?.ports ?? []), labels: c.config.Labels,
+      startedAt: c.state.StartedAt, finishedAt: c.state.FinishedAt, ports: c.network.endpoint ? formatPortsColumn(c.network.endpoint.ports, Object.keys(c.config.ExposedPorts)) : '', labels: c.config.Labels,
       mounts: c.mounts.filter((m) => m.Type !== 'tmpfs').map((m) => ({ name: m.Name, source: m.Source, destination: m.Destination, driver: m.Type === 'volume' ? 'local' : undefined })),
     };
     if (opts.size) {

@@ -36,6 +36,8 @@ export interface RunOptions {
   ip?: string;
   macAddress?: string;
   networkAliases?: string[];
+  /** --expose PORT[/PROTO]: exposed (shown by ps, published by -P) but not published. */
+  expose?: string[];
   dns?: string[];
   dnsSearch?: string[];
   addHosts?: string[];
@@ -60,6 +62,8 @@ export interface RunOptions {
   // --- lifecycle (detached containers)
   detach: boolean;
   restart: { Name: 'no' | 'on-failure' | 'always' | 'unless-stopped'; MaximumRetryCount: number };
+  /** --log-driver: json-file (the default; `logs` reads it) or none (output is dropped). */
+  logDriver?: 'json-file' | 'none';
   logOpts: Record<string, string>;
   labels: Record<string, string>;
   stopSignal?: string;

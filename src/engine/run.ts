@@ -22,8 +22,30 @@ import {
 } from './container-store';
 import { sweepStaleContainers } from './cleanup';
 import { networkRecordFor } from './network';
+import { exposedPortsOf } from '../network/ports';
+import { loadDaemonConfig } from '../image/registry/config';
+import { parseLogOptions } from '../shim/json-log';
 import { prepareMounts, removeAnonymousVolumes, toOciMounts } from './volumes';
 import type { MountPoint } from '../volume/mount-point';
+
+/**
+ * The container's log driver and options: --log-driver/--log-opt, with the config file's
+ * `log-driver` and `log-opts` as defaults (its options apply only to its own driver, as in docker).
+ */
+function logConfigFor(opts: RunOptions): { Type: 'json-file' | 'none'; Config: Record<string, string> } {
+  const daemon = loadDaemonConfig();
+  const defaultDriver = daemon['log-driver'] ?? 'json-file';
+  const driver = opts.logDriver ?? defaultDriver;
+  const config = driver === defaultDriver ? { ...daemon['log-opts'], ...opts.logOpts } : opts.logOpts;
+  if (driver === 'json-file') {
+    try {
+      parseLogOptions(config);
+    } catch (e) {
+      throw new UserError(`invalid log options: ${(e as Error).message}`, 125);
+    }
+  }
+  return { Type: driver, Config: config };
+}
 
 /** image/builtin.ts's BUILTIN_IMAGE, not imported from there: that module loads the archive code. */
 const BUILTIN_IMAGE = 'mini-run/busybox';
@@ -90,6 +112,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
           Labels: { ...(config.Labels ?? {}), ...opts.labels },
           StopSignal: opts.stopSignal ?? config.StopSignal ?? 'SIGTERM',
           StopTimeout: opts.stopTimeout ?? null,
+          ExposedPorts: exposedPortsOf(config.ExposedPorts, opts.expose ?? []),
         },
         hostConfig: {
           AutoRemove: opts.autoRemove, NetworkMode: opts.network, PidMode: opts.pidMode ?? '', UTSMode: opts.utsMode ?? '',
@@ -98,7 +121,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
           ReadonlyRootfs: opts.readOnly, Init: opts.init, Memory: opts.memory ?? 0, MemorySwap: opts.memorySwap ?? 0,
           NanoCpus: opts.cpus ? Math.round(opts.cpus * 1e9) : 0, CpuShares: opts.cpuShares ?? 0, PidsLimit: opts.pidsLimit ?? null,
           RestartPolicy: opts.restart,
-          LogConfig: { Type: 'json-file', Config: opts.logOpts },
+          LogConfig: logConfigFor(opts),
         },
         RestartCount: 0,
         network,

@@ -57,9 +57,27 @@ export function exposedBindings(exposed: Record<string, unknown> | undefined): P
   });
 }
 
-/** ps's PORTS column: `0.0.0.0:8080->80/tcp, 0.0.0.0:5353->53/udp`. */
-export function formatPortsColumn(bindings: readonly PortBinding[]): string {
-  return bindings.map((b) => `${b.hostIp}:${b.hostPort}->${b.containerPort}/${b.proto}`).join(', ');
+/** The image's EXPOSE ports plus `--expose 8080[-8081][/udp]` words, as {"80/tcp": {}}. */
+export function exposedPortsOf(image: Record<string, unknown> | undefined, flags: readonly string[]): Record<string, Record<string, never>> {
+  const out: Record<string, Record<string, never>> = {};
+  for (const b of exposedBindings(image)) out[`${b.containerPort}/${b.proto}`] = {};
+  for (const word of flags) {
+    const [port, proto = 'tcp'] = word.split('/');
+    if (proto !== 'tcp' && proto !== 'udp') throw new UserError(`invalid proto "${proto}" in "--expose ${word}": use tcp or udp`, 125);
+    for (const p of portRange(port, word)) out[`${p}/${proto}`] = {};
+  }
+  return out;
+}
+
+/**
+ * ps's PORTS column: `0.0.0.0:8080->80/tcp, 0.0.0.0:5353->53/udp`, then docker's `443/tcp`
+ * for each port that is exposed (EXPOSE, --expose) but not published.
+ */
+export function formatPortsColumn(bindings: readonly PortBinding[], exposed: readonly string[] = []): string {
+  const published = new Set(bindings.map((b) => `${b.containerPort}/${b.proto}`));
+  const exposedOnly = exposed.filter((k) => !published.has(k))
+    .sort((x, y) => Number(x.split('/')[0]) - Number(y.split('/')[0]) || x.localeCompare(y));
+  return [...bindings.map((b) => `${b.hostIp}:${b.hostPort}->${b.containerPort}/${b.proto}`), ...exposedOnly].join(', ');
 }
 
 /** `mini-run port` lines: `80/tcp -> 0.0.0.0:8080`. */

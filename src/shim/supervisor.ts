@@ -118,12 +118,15 @@ export class Supervisor {
     const server = this.opts.foreground ? null : new AttachServer(this.id);
     // A log write that fails (full disk, quota, I/O error) is reported once and its lines are
     // dropped and counted; the program keeps running (docker's json-file logger does the same).
-    const log = new JsonLogWriter(logPath(dir, this.id), parseLogOptions(rec.hostConfig.LogConfig.Config), (err) => {
-      const msg = `mini-run: container ${this.id.slice(0, 12)}: cannot write its log (${err.message}): dropping output until it can; 'mini-run logs' will say how much was lost\n`;
-      traceNote(msg.trim());
-      if (this.opts.foreground) process.stderr.write(msg);
-      else server?.broadcast('stderr', Buffer.from(msg));
-    });
+    // --log-driver none: the output still goes to attached clients, but nothing is kept.
+    const log = rec.hostConfig.LogConfig.Type === 'none'
+      ? { write: () => undefined, close: () => undefined }
+      : new JsonLogWriter(logPath(dir, this.id), parseLogOptions(rec.hostConfig.LogConfig.Config), (err) => {
+        const msg = `mini-run: container ${this.id.slice(0, 12)}: cannot write its log (${err.message}): dropping output until it can; 'mini-run logs' will say how much was lost\n`;
+        traceNote(msg.trim());
+        if (this.opts.foreground) process.stderr.write(msg);
+        else server?.broadcast('stderr', Buffer.from(msg));
+      });
     const terminal = rec.config.Tty;
     const wantStdin = rec.config.OpenStdin;
 

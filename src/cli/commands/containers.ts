@@ -137,10 +137,10 @@ const logsCommand: CommandModule<object, any> = {
 
 const inspectCommand: CommandModule<object, any> = {
   command: 'inspect <names..>',
-  describe: 'Return low-level information on containers (or images)',
+  describe: 'Return low-level information on containers, images, networks or volumes',
   builder: (y: Argv) => y
     .option('format', { alias: 'f', type: 'string', describe: 'Format the output using a Go template' })
-    .option('type', { type: 'string', choices: ['container', 'image'], describe: 'Only look for this type of object' }),
+    .option('type', { type: 'string', choices: ['container', 'image', 'network', 'volume'], describe: 'Only look for this type of object' }),
   handler: async (a) => {
     const { sweepStaleContainers } = await import('../../engine/cleanup');
     const { findContainer } = await import('../../engine/container-store');
@@ -151,7 +151,7 @@ const inspectCommand: CommandModule<object, any> = {
     const missing: string[] = [];
     for (const name of a.names as string[]) {
       let found: unknown = null;
-      if (a.type !== 'image') {
+      if (a.type === undefined || a.type === 'container') {
         try {
           found = inspectContainer(findContainer(name));
         } catch (e) {
@@ -162,10 +162,21 @@ const inspectCommand: CommandModule<object, any> = {
           if (dir) loadContainer(dir); // throws the clear one-line error
         }
       }
-      if (found === null && a.type !== 'container') {
+      if (found === null && (a.type === undefined || a.type === 'image')) {
         const { findImage, inspectImage } = await import('../../image/store') as any;
         const img = findImage(name);
         if (img && typeof inspectImage === 'function') found = inspectImage(img);
+      }
+      // docker looks for containers, then images, then networks, then volumes.
+      if (found === null && (a.type === undefined || a.type === 'network')) {
+        const { networkView } = await import('./network');
+        try { found = await networkView(name); } catch (e) { if (!(e instanceof UserError)) throw e; }
+      }
+      if (found === null && (a.type === undefined || a.type === 'volume')) {
+        const { readVolume } = await import('../../volume/store');
+        const { inspectVolume } = await import('../../engine/volumes');
+        const v = readVolume(name);
+        if (v) found = inspectVolume(v);
       }
       if (found === null) missing.push(name);
       else results.push(found);

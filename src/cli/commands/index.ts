@@ -24,6 +24,8 @@ import { lessonsCommand, lessonCommand } from './lessons';
 import { explainCommand } from './explain';
 import { doctorCommand } from './doctor';
 import { buildCommand } from './build';
+import { versionCommand } from './version';
+import { searchCommand } from './search';
 
 /**
  * `container ls|rm|start|…`: docker's management-command spelling of the container commands.
@@ -36,6 +38,7 @@ function containerGroup(all: CommandModule<any, any>[]): CommandModule {
     const name = String(c.command).split(' ')[0];
     if (['run', 'create', 'start', 'stop', 'kill', 'restart', 'wait', 'rename', 'attach', 'logs', 'inspect', 'exec', 'pause', 'unpause', 'stats', 'top', 'rm', 'cp', 'diff', 'commit', 'export'].includes(name)) subs.push(c);
   }
+  // `container ls`, also spelled `container list` and `container ps` (docker's aliases).
   const ps = byName('ps');
   if (ps) subs.push({ ...ps, command: 'ls', aliases: ['list', 'ps'] });
   subs.push(containerPruneCommand);
@@ -43,7 +46,7 @@ function containerGroup(all: CommandModule<any, any>[]): CommandModule {
     command: 'container <command>',
     describe: 'Manage containers',
     builder: (y) => {
-      for (const c of subs) y.command({ ...c, aliases: c === ps ? ['list', 'ps'] : [] } as CommandModule);
+      for (const c of subs) y.command(c as CommandModule);
       return y.demandCommand(1, 'mini-run container: a subcommand is needed (ls, run, rm, start, stop, logs, inspect…)');
     },
     handler: () => undefined,
@@ -75,6 +78,8 @@ const topLevel: CommandModule<any, any>[] = [
   explainCommand,
   doctorCommand,
   buildCommand,
+  versionCommand,
+  searchCommand,
 ];
 
 export const commands: CommandModule<any, any>[] = [...topLevel, containerGroup(topLevel), systemCommand, volumeCommand, lessonsCommand, lessonCommand];

@@ -7,7 +7,7 @@ import { UserError } from '../../errors';
 import { listOption } from '../args';
 
 /** docker's `network inspect` shape, for the default bridge or a user network. */
-async function networkView(ref: string): Promise<Record<string, unknown>> {
+export async function networkView(ref: string): Promise<Record<string, unknown>> {
   const { DEFAULT_NETWORK, leasesOf } = await import('../../network/bridge');
   const { detectFirewall } = await import('../../network/firewall');
   const { findNetwork } = await import('../../network/user-networks');

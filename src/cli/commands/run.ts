@@ -30,10 +30,11 @@ export const RUN_FLAGS: Record<string, Options> = {
   'no-pivot': { type: 'boolean', describe: 'Lesson switch: enter the root with chroot instead of pivot_root (the host root stays reachable)' },
   network: { alias: 'net', type: 'string', describe: "Network: 'bridge' (mini-run0), 'none' (only lo), 'host', 'container:NAME'", default: 'bridge' },
   publish: { alias: 'p', type: 'string', describe: "Publish a container's port(s) to the host ([ip:][hostPort:]containerPort[/proto])" },
+  expose: { type: 'string', describe: 'Expose a port or a range of ports (PORT[-PORT][/PROTO])' },
   'publish-all': { alias: 'P', type: 'boolean', describe: 'Publish all exposed ports to free host ports' },
   ip: { type: 'string', describe: 'IPv4 address (e.g. 10.88.0.50)' },
   'mac-address': { type: 'string', describe: 'Container MAC address (e.g. 02:42:0a:58:00:32)' },
-  'network-alias': { type: 'string', describe: 'Add network-scoped alias for the container' },
+  'network-alias': { alias: 'net-alias', type: 'string', describe: 'Add network-scoped alias for the container' },
   dns: { type: 'string', describe: 'Set custom DNS servers' },
   'dns-search': { type: 'string', describe: 'Set custom DNS search domains' },
   'add-host': { type: 'string', describe: 'Add a custom host-to-IP mapping (host:ip)' },
@@ -54,6 +55,7 @@ export const RUN_FLAGS: Record<string, Options> = {
   pull: { type: 'string', describe: 'Pull image before running ("always", "missing", "never")', default: 'missing' },
   detach: { alias: 'd', type: 'boolean', describe: 'Run container in background and print container ID' },
   restart: { type: 'string', describe: 'Restart policy: no, on-failure[:max-retries], always, unless-stopped', default: 'no' },
+  'log-driver': { type: 'string', describe: 'Logging driver for the container (json-file, none)' },
   'log-opt': { type: 'string', describe: 'Log driver options (json-file: max-size, max-file)' },
   label: { alias: 'l', type: 'string', describe: 'Set meta data on a container (key=value)' },
   'stop-signal': { type: 'string', describe: 'Signal to stop the container' },
@@ -213,6 +215,10 @@ export function toRunOptions(a: RunArgs): RunOptions {
   if (pull !== 'missing' && pull !== 'always' && pull !== 'never') {
     throw new UserError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`, 125);
   }
+  const logDriver = a['log-driver'] === undefined ? undefined : String(a['log-driver']);
+  if (logDriver !== undefined && logDriver !== 'json-file' && logDriver !== 'none') {
+    throw new UserError(`logger: no log driver named '${logDriver}' is registered (mini-run has json-file and none)`, 125);
+  }
   return {
     image: a.image,
     pull,
@@ -237,6 +243,7 @@ export function toRunOptions(a: RunArgs): RunOptions {
     network,
     publish: listOption(a.publish).flatMap(parsePublish),
     publishAll: !!a['publish-all'],
+    expose: listOption(a.expose),
     ip: a.ip as string | undefined,
     macAddress: a['mac-address'] as string | undefined,
     networkAliases: listOption(a['network-alias']),
@@ -260,6 +267,7 @@ export function toRunOptions(a: RunArgs): RunOptions {
     pidsLimit: num('pids-limit'),
     detach: !!a.detach,
     restart: parseRestartPolicy(String(a.restart ?? 'no')),
+    logDriver: logDriver as RunOptions['logDriver'],
     logOpts: keyValues(listOption(a['log-opt']), '--log-opt'),
     labels: keyValues(listOption(a.label), '--label'),
     stopSignal: a['stop-signal'] as string | undefined,

@@ -5,16 +5,20 @@ import { listOption } from '../args';
 
 
 const createCmd: CommandModule<object, any> = {
-  command: 'create [name]',
+  command: 'create [volume]',
   describe: 'Create a volume',
   builder: (y: Argv) => y
+    .option('name', { type: 'string', describe: 'Specify volume name (the same as the argument)' })
     .option('label', { type: 'string', describe: 'Set metadata for a volume (key=value)' })
     .option('driver', { alias: 'd', type: 'string', default: 'local', describe: "Volume driver name (only 'local')" }),
   handler: async (a) => {
     if (a.driver !== 'local') throw new UserError(`create: volume driver "${a.driver}" is not supported: only "local"`, 1);
+    if (a.name !== undefined && a.volume !== undefined && String(a.name) !== String(a.volume)) {
+      throw new UserError('conflicting options: cannot specify a volume-name through both --name and as a positional arg', 1);
+    }
     const { createVolume } = await import('../../volume/store');
     const { keyValues } = await import('./run');
-    const { volume } = createVolume(a.name ?? null, keyValues(listOption(a.label), '--label'));
+    const { volume } = createVolume(a.volume ?? a.name ?? null, keyValues(listOption(a.label), '--label'));
     process.stdout.write(volume.Name + '\n');
   },
 };

@@ -4,7 +4,9 @@
  *   /etc/mini-run/config.json   (or the file named by $MINI_RUN_CONFIG)
  *   {
  *     "registry-mirrors": ["http://127.0.0.1:5000"],   // tried first for docker.io images
- *     "insecure-registries": ["myreg.lan:5000", "10.0.0.0/8"]  // plain HTTP / unverified TLS
+ *     "insecure-registries": ["myreg.lan:5000", "10.0.0.0/8"], // plain HTTP / unverified TLS
+ *     "log-driver": "json-file",                           // default of --log-driver (json-file, none)
+ *     "log-opts": { "max-size": "30m", "max-file": "10" }  // default --log-opt for that driver
  *   }
  *
  * A missing file means "no mirrors, nothing insecure". A file that is there but wrong is an
@@ -28,6 +30,8 @@ const MirrorUrl = z.string().refine((s) => {
 export const DaemonConfig = z.object({
   'registry-mirrors': z.array(MirrorUrl).default([]),
   'insecure-registries': z.array(z.string().min(1)).default([]),
+  'log-driver': z.enum(['json-file', 'none']).optional(),
+  'log-opts': z.record(z.string()).default({}),
 }).passthrough();
 export type DaemonConfig = z.infer<typeof DaemonConfig>;
 

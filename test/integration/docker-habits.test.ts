@@ -1,0 +1,243 @@
+/**
+ * The study notes' own command lines, and the Docker habits around them, typed as a user types
+ * them: `container ps`, `--net-alias`, `--log-driver`, `--version`/`version`/no arguments,
+ * `volume create --name`, `inspect --type`, unknown commands and flags, running without root,
+ * ps's exposed-only ports, and --link's environment variables. Checked: what is printed, the
+ * exit code, and that the host keeps nothing afterwards.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, containerIds, leaksFor, mr, networkBridges, removeRoot, tempRoot } from '../helpers/cli';
+import { busyboxArchive, skopeoPush, startRegistry } from '../fixtures/registry';
+
+let root: string;
+const IMG = 'mini-run/busybox';
+const m = (...args: string[]) => mr(root, args);
+const lines = (s: string) => s.split('\n').filter(Boolean);
+
+beforeAll(() => {
+  root = tempRoot('habits');
+});
+
+afterAll(() => {
+  const ids = containerIds(root);
+  const bridges = networkBridges(root);
+  if (ids.length) m('rm', '-f', ...ids);
+  m('network', 'rm', 'habitsnet');
+  for (const b of bridges) expect(spawnSync('ip', ['link', 'show', 'dev', b]).status).not.toBe(0);
+  expect(leaksFor(root)).toEqual([]);
+  removeRoot(root);
+});
+
+describe('the command line itself', () => {
+  it('--version, version (Docker layout and --format), and no arguments print, exit 0', () => {
+    const v = m('--version');
+    expect(v.status).toBe(0);
+    expect(v.stdout).toMatch(/^mini-run version \d+\.\d+\.\d+\n$/);
+    const full = m('version');
+    expect(full.status).toBe(0);
+    expect(full.stdout).toMatch(/^Client:\n Version: +\d+\.\d+\.\d+\n/);
+    expect(full.stdout).toMatch(/OS\/Arch: +linux\/(amd64|arm64)/);
+    expect(full.stdout).toMatch(/Server: mini-run/);
+    expect(m('version', '--format', '{{.Client.Version}}').stdout.trim()).toBe(v.stdout.trim().split(' ').pop());
+    const bare = m();
+    expect(bare.status).toBe(0);
+    expect(bare.stdout).toMatch(/^Usage: mini-run \[OPTIONS\] COMMAND/);
+    expect(bare.stderr).toBe('');
+    // A group without its subcommand shows the group's help; a command without its argument says so.
+    const group = m('container');
+    expect(group.status).toBe(0);
+    expect(group.stdout).toContain('Manage containers');
+    const noImage = m('run');
+    expect(noImage.status).toBe(1);
+    expect(noImage.stderr).toBe("mini-run: 'mini-run run' requires at least 1 argument\nSee 'mini-run run --help'.\n");
+  });
+
+  it('a command mini-run does not have: "unknown command", exit 1, a suggestion only when close', () => {
+    const compose = m('compose', 'up', '-d');
+    expect(compose.status).toBe(1);
+    expect(lines(compose.stderr)[0]).toMatch(/^mini-run: unknown command: mini-run compose: mini-run has no compose: start each service with `mini-run run -d --network NET/);
+    expect(compose.stderr).not.toMatch(/did you mean/);
+    const typo = m('pss', '-a');
+    expect(typo.status).toBe(1);
+    expect(lines(typo.stderr)[0]).toBe('mini-run: unknown command: mini-run pss (did you mean ps, push?)');
+    const far = m('frobnicate');
+    expect(lines(far.stderr)[0]).toBe('mini-run: unknown command: mini-run frobnicate');
+    const sub = m('network', 'bogus');
+    expect(sub.status).toBe(1);
+    expect(lines(sub.stderr)[0]).toBe('mini-run: unknown command: mini-run network bogus');
+  });
+
+  it("an unknown flag in Docker's words, exit 125, nothing run", () => {
+    const r = m('ps', '--bogus');
+    expect(r.status).toBe(125);
+    expect(r.stderr).toBe("mini-run: unknown flag: --bogus\nSee 'mini-run ps --help'.\n");
+    const s = m('container', 'ls', '-z');
+    expect(s.stderr).toBe("mini-run: unknown shorthand flag: 'z' in -z\nSee 'mini-run container ls --help'.\n");
+  });
+
+  it('as a normal user: one line saying mini-run needs root, exit 125', () => {
+    // nobody cannot open the root-owned lock of a root-owned state directory.
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, '--root', root, 'ps', '-a'], { encoding: 'utf8' });
+    if (r.error) throw r.error;
+    expect(r.status).toBe(125);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/EACCES.*: mini-run needs root \(try: sudo mini-run --root \S+ ps -a\)\n$/);
+  });
+});
+
+describe("the notes' lines", () => {
+  it('docker container ps -a / container list / container ls all list the containers', () => {
+    expect(m('create', '--name', 'listed', IMG, 'true').status).toBe(0);
+    for (const words of [['container', 'ps', '-a'], ['container', 'list', '-a'], ['container', 'ls', '-a'], ['ps', '-a']]) {
+      const r = m(...words);
+      expect(r.status, words.join(' ')).toBe(0);
+      expect(r.stdout, words.join(' ')).toMatch(/^CONTAINER ID +IMAGE +COMMAND/);
+      expect(r.stdout, words.join(' ')).toMatch(/ listed\n/);
+    }
+    expect(m('rm', 'listed').status).toBe(0);
+  });
+
+  it('volume create --name myvolume; inspect --type volume myvolume', () => {
+    const c = m('volume', 'create', '--name', 'myvolume');
+    expect(c.status).toBe(0);
+    expect(c.stdout).toBe('myvolume\n');
+    expect(m('volume', 'ls').stdout).toMatch(/local +myvolume\n/);
+    const i = m('inspect', '--type', 'volume', 'myvolume');
+    expect(i.status).toBe(0);
+    const [view] = JSON.parse(i.stdout);
+    expect(view.Name).toBe('myvolume');
+    expect(view.Mountpoint).toBe(`${root}/volumes/myvolume/_data`);
+    // Without --type, inspect finds volumes and networks too; with it, only that kind.
+    expect(m('inspect', '-f', '{{.Driver}}', 'myvolume').stdout).toBe('local\n');
+    expect(m('inspect', '--type', 'network', '-f', '{{.Name}} {{.Driver}}', 'bridge').stdout).toBe('bridge bridge\n');
+    const wrongKind = m('inspect', '--type', 'container', 'myvolume');
+    expect(wrongKind.status).toBe(1);
+    expect(wrongKind.stderr).toBe('Error: No such object: myvolume\n');
+    const both = m('volume', 'create', '--name', 'a', 'b');
+    expect(both.status).toBe(1);
+    expect(both.stderr).toMatch(/conflicting options/);
+    expect(m('volume', 'rm', 'myvolume').status).toBe(0);
+  });
+
+  it('--net-alias (the notes\' spelling of --network-alias) on a user network answers DNS', () => {
+    expect(m('network', 'create', 'habitsnet').status).toBe(0);
+    expect(m('run', '-i', '-t', '-d', '--name', 'network_alias_container_1', '--net', 'habitsnet', '--net-alias', 'alicek106', IMG, 'sleep', '300').status).toBe(0);
+    const ip = m('inspect', '-f', '{{.NetworkSettings.Networks.habitsnet.IPAddress}}', 'network_alias_container_1').stdout.trim();
+    expect(ip).toMatch(/^10\.89\.\d+\.\d+$/);
+    const r = m('run', '--rm', '--net', 'habitsnet', IMG, 'nslookup', 'alicek106');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`Name:\\s+alicek106\\nAddress:\\s+${ip.replace(/\./g, '\\.')}`));
+    expect(m('rm', '-f', 'network_alias_container_1').status).toBe(0);
+  });
+
+  it('--log-driver json-file keeps the output for logs; none keeps nothing; an unknown driver is refused', () => {
+    expect(m('run', '--name', 'jlog', '--log-driver', 'json-file', '--log-opt', 'max-size=10m', IMG, 'echo', 'kept').status).toBe(0);
+    expect(m('logs', 'jlog').stdout).toBe('kept\n');
+    expect(m('inspect', '-f', '{{.HostConfig.LogConfig.Type}}', 'jlog').stdout).toBe('json-file\n');
+    const none = m('run', '--name', 'nolog', '--log-driver', 'none', IMG, 'echo', 'shown-not-kept');
+    expect(none.stdout).toBe('shown-not-kept\n'); // attached: still printed
+    const logs = m('logs', 'nolog');
+    expect(logs.status).toBe(1);
+    expect(logs.stderr).toBe('mini-run: configured logging driver does not support reading\n');
+    const bad = m('run', '--rm', '--log-driver', 'syslog', IMG, 'true');
+    expect(bad.status).toBe(125);
+    expect(bad.stderr).toMatch(/^mini-run: logger: no log driver named 'syslog' is registered/);
+    expect(m('rm', 'jlog', 'nolog').status).toBe(0);
+  });
+
+  it("the config file's log-driver and log-opts are the defaults (the notes' daemon.json advice)", () => {
+    const conf = join(root, 'daemon.json');
+    const withConf = (...args: string[]) => mr(root, args, { env: { MINI_RUN_CONFIG: conf } });
+    writeFileSync(conf, JSON.stringify({ 'log-driver': 'json-file', 'log-opts': { 'max-size': '30m', 'max-file': '10' } }));
+    expect(withConf('create', '--name', 'confdefault', IMG, 'true').status).toBe(0);
+    expect(m('inspect', '-f', '{{json .HostConfig.LogConfig}}', 'confdefault').stdout).toBe('{"Type":"json-file","Config":{"max-size":"30m","max-file":"10"}}\n');
+    // --log-opt adds to (and wins over) the defaults; another driver does not get them.
+    expect(withConf('create', '--name', 'confmerged', '--log-opt', 'max-file=3', IMG, 'true').status).toBe(0);
+    expect(m('inspect', '-f', '{{json .HostConfig.LogConfig.Config}}', 'confmerged').stdout).toBe('{"max-size":"30m","max-file":"3"}\n');
+    expect(withConf('create', '--name', 'confnone', '--log-driver', 'none', IMG, 'true').status).toBe(0);
+    expect(m('inspect', '-f', '{{json .HostConfig.LogConfig}}', 'confnone').stdout).toBe('{"Type":"none","Config":{}}\n');
+    writeFileSync(conf, JSON.stringify({ 'log-driver': 'none' }));
+    const quiet = withConf('run', '--name', 'confquiet', IMG, 'echo', 'not-kept');
+    expect(quiet.stdout).toBe('not-kept\n');
+    expect(m('logs', 'confquiet').stderr).toBe('mini-run: configured logging driver does not support reading\n');
+    // A driver mini-run does not have, or a bad option: one line naming the file, nothing created.
+    writeFileSync(conf, JSON.stringify({ 'log-driver': 'syslog' }));
+    const bad = withConf('create', '--name', 'confbad', IMG, 'true');
+    expect(bad.status).toBe(125);
+    expect(bad.stderr).toMatch(new RegExp(`^mini-run: the configuration file ${conf} is invalid: "log-driver": .*\n$`));
+    writeFileSync(conf, JSON.stringify({ 'log-opts': { 'max-size': 'lots' } }));
+    const badOpt = withConf('create', '--name', 'confbad', IMG, 'true');
+    expect(badOpt.status).toBe(125);
+    expect(lines(badOpt.stderr)).toHaveLength(1);
+    expect(badOpt.stderr).toMatch(/^mini-run: invalid log options: /);
+    expect(m('inspect', 'confbad').status).toBe(1);
+    expect(m('rm', 'confdefault', 'confmerged', 'confnone', 'confquiet').status).toBe(0);
+  });
+
+  it('ps PORTS shows published ports and, like Docker, exposed-only ones (3306/tcp)', () => {
+    expect(m('run', '-d', '--name', 'ported', '--expose', '3306', '-p', '127.0.0.1::80', IMG, 'sleep', '300').status).toBe(0);
+    const row = lines(m('ps').stdout).find((l) => l.endsWith(' ported'))!;
+    expect(row).toMatch(/ 127\.0\.0\.1:\d+->80\/tcp, 3306\/tcp +ported$/);
+    expect(m('inspect', '-f', '{{json .Config.ExposedPorts}}', 'ported').stdout).toBe('{"3306/tcp":{}}\n');
+    expect(m('stop', '-t', '0', 'ported').status).toBe(0);
+    // A stopped container has no ports to show (Docker's too).
+    expect(lines(m('ps', '-a').stdout).find((l) => l.endsWith(' ported'))).toMatch(/Exited \(\d+\) .* +ported$/);
+    expect(lines(m('ps', '-a').stdout).find((l) => l.endsWith(' ported'))).not.toMatch(/tcp/);
+    expect(m('rm', 'ported').status).toBe(0);
+  });
+
+  it("--link gives the link environment the notes' WordPress + MySQL example reads", () => {
+    expect(m('run', '-d', '--name', 'wordpressdb', '--expose', '3306', '-e', 'MYSQL_ROOT_PASSWORD=password', '-e', 'MYSQL_DATABASE=wordpress', IMG, 'sleep', '300').status).toBe(0);
+    const dbIp = m('inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'wordpressdb').stdout.trim();
+    const r = m('run', '--rm', '--name', 'wordpress', '--link', 'wordpressdb:mysql', IMG, 'env');
+    expect(r.status).toBe(0);
+    const env = new Set(lines(r.stdout));
+    for (const want of [
+      'MYSQL_NAME=/wordpress/mysql',
+      `MYSQL_PORT=tcp://${dbIp}:3306`,
+      `MYSQL_PORT_3306_TCP=tcp://${dbIp}:3306`,
+      `MYSQL_PORT_3306_TCP_ADDR=${dbIp}`,
+      'MYSQL_PORT_3306_TCP_PORT=3306',
+      'MYSQL_PORT_3306_TCP_PROTO=tcp',
+      'MYSQL_ENV_MYSQL_ROOT_PASSWORD=password',
+      'MYSQL_ENV_MYSQL_DATABASE=wordpress',
+    ]) expect(env, want).toContain(want);
+    // The host's variables of the linked container are not passed on.
+    expect([...env].filter((e) => /^MYSQL_ENV_(PATH|HOME|HOSTNAME)=/.test(e))).toEqual([]);
+    // exec sees them too (they are the container's environment), and the hosts line is there.
+    expect(m('run', '-d', '--name', 'wp2', '--link', 'wordpressdb:mysql', IMG, 'sleep', '300').status).toBe(0);
+    expect(m('exec', 'wp2', 'sh', '-c', 'echo $MYSQL_PORT_3306_TCP_ADDR; grep -w mysql /etc/hosts | cut -f1').stdout).toBe(`${dbIp}\n${dbIp}\n`);
+    expect(m('rm', '-f', 'wp2', 'wordpressdb').status).toBe(0);
+  });
+});
+
+describe('search', () => {
+  it("search REGISTRY/TERM lists that registry's catalog, filtered by the term; errors are one line", async () => {
+    const reg = await startRegistry();
+    const work = tempRoot('search');
+    try {
+      const base = busyboxArchive(work, 'docker.io/library/nginx:latest');
+      for (const name of ['nginx:latest', 'linuxserver/nginx:latest', 'ubuntu:14.04']) skopeoPush(`oci-archive:${base}`, `${reg.host}/${name}`);
+      const r = m('search', `${reg.host}/nginx`);
+      expect(r.status).toBe(0);
+      const host = reg.host.replace(/\./g, '\\.');
+      expect(r.stdout).toMatch(new RegExp(`^NAME +DESCRIPTION +STARS +OFFICIAL\n${host}/linuxserver/nginx +0\n${host}/nginx +0\n$`));
+      expect(m('search', '--format', '{{.Name}} {{.StarCount}} {{.IsOfficial}}', `${reg.host}/ubu`).stdout).toBe(`${reg.host}/ubuntu 0 false\n`);
+      expect(m('search', '--limit', '1', '--format', '{{.Name}}', `${reg.host}/nginx`).stdout).toBe(`${reg.host}/linuxserver/nginx\n`);
+      expect(m('search', '-f', 'is-official=true', '--format', '{{.Name}}', `${reg.host}/nginx`).stdout).toBe('');
+      const bad = m('search', '--filter', 'color=blue', `${reg.host}/nginx`);
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toBe("mini-run: invalid filter 'color'\n");
+      expect(m('search', '--limit', '0', `${reg.host}/nginx`).stderr).toBe('mini-run: limit 0 is outside the range of [1, 100]\n');
+      const closed = m('search', '127.0.0.1:1/nginx');
+      expect(closed.status).toBe(1);
+      expect(closed.stderr).toMatch(/^mini-run: catalog of 127\.0\.0\.1:1: .*connection refused\n$/);
+    } finally {
+      await reg.stop();
+      removeRoot(work);
+    }
+  });
+});
