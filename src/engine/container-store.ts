@@ -13,6 +13,7 @@ import { ContainerNetwork } from '../network/schema';
 import { MountPoint } from '../volume/mount-point';
 import { removeAnonymousVolumes } from './volumes';
 import { detachMountsUnder, type ContainerRef } from '../runtime';
+import { processStartTime } from '../runtime/state';
 
 export const ContainerStatus = z.enum(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
 
@@ -209,20 +210,13 @@ export function removeContainerDir(id: string, opts: { volumes?: boolean } = {})
   if (rec && (opts.volumes || rec.hostConfig.AutoRemove)) removeAnonymousVolumes(rec.mounts);
 }
 
-/** The kernel's start time of a process (field 22 of /proc/PID/stat): tells a PID's reuse apart. */
 /** The container as the runtime knows it: same id, under the engine's runtime root. */
 export function runtimeRef(id: string): ContainerRef {
   return { root: paths.runtime(), id };
 }
 
-export function processStartTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
+/** The kernel's start time of a process: the runtime's (one reader of /proc/PID/stat field 22). */
+export { processStartTime } from '../runtime/state';
 
 /** Does PID still run a program (not gone, not a zombie waiting for its supervisor)? */
 export function programAlive(pid: number): boolean {

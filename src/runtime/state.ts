@@ -79,6 +79,7 @@ export function listStates(root: string): string[] {
   }
 }
 
+/** The kernel's start time of a process (field 22 of /proc/PID/stat): tells a PID's reuse apart. */
 export function processStartTime(pid: number): string | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

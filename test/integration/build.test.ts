@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { containerIds, leaksFor, mr, removeAllContainers, removeRoot, tempRoot, until } from '../helpers/cli';
 import { leasesOf, sh } from '../helpers/network';
+import { freePort } from '../fixtures/registry';
 
 let root: string;
 let work: string;
@@ -25,14 +25,6 @@ function context(files: Record<string, string>): string {
   return dir;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => res(p));
-    });
-  });
-}
 
 beforeAll(() => {
   root = tempRoot('build');
