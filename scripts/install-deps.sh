@@ -23,6 +23,7 @@ PACKAGES=(
   libcap2-bin      # capsh/getpcaps: check capabilities from inside containers
   hyperfine        # optional cross-check for bench/startup.mjs
   libarchive-tools # bsdtar: archives from an independent tar writer for the layer-reader tests
+  golang-go        # Go's archive/tar (what moby/containerd/BuildKit write layers with): built at test time for the tar corpus
 )
 # Real peers the tests drive, installed only when no such program is there yet (a host with
 # Docker's own docker-ce/containerd.io packages keeps them: installing these would conflict).

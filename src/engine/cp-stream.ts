@@ -16,6 +16,7 @@ import {
 import { UserError } from '../errors';
 import { SysError } from '../sys/errors';
 import { TarParser, TarFormatError, cleanArchivePath, type TarEntry } from '../image/tar-format';
+import { keptXattr, writeXattrs } from '../image/xattrs';
 import { findContainer } from './container-store';
 import { openInRoot, withContainerRoot, type CopyOptions } from './cp';
 import { TarWriter, writeTree } from './export';
@@ -58,12 +59,12 @@ export function tarFromContainer(ref: string, path: string, outFd: number, o: Co
     const tar = new TarWriter(outFd);
     try {
       if (st.isSymbolicLink()) {
-        tar.entry(top, st, { linkname: readlinkSync(fdPath(pfd, name)) });
+        tar.entry(top, st, { linkname: readlinkSync(fdPath(pfd, name)), xattrsOf: fdPath(pfd, name) });
       } else if (st.isDirectory()) {
         const dfd = openSync(fdPath(pfd, name), fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW | O_CLOEXEC);
         try {
           const dst = fstatSync(dfd);
-          tar.entry(top, dst);
+          tar.entry(top, dst, { xattrsOf: fdPath(pfd, name) });
           writeTree(tar, dfd, top + '/', dst.dev);
         } finally {
           closeSync(dfd);
@@ -71,12 +72,12 @@ export function tarFromContainer(ref: string, path: string, outFd: number, o: Co
       } else if (st.isFile()) {
         const ffd = openSync(fdPath(pfd, name), fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_CLOEXEC);
         try {
-          tar.entry(top, fstatSync(ffd), { content: ffd });
+          tar.entry(top, fstatSync(ffd), { content: ffd, xattrsOf: fdPath(pfd, name) });
         } finally {
           closeSync(ffd);
         }
       } else {
-        tar.entry(top, st);
+        tar.entry(top, st, { xattrsOf: fdPath(pfd, name) });
       }
       tar.finish();
     } catch (e) {
@@ -116,7 +117,15 @@ function openDirs(fd: number, parts: string[]): number {
 /** Unpack tar entries below the open directory `baseFd` (the destination, inside the root). */
 class Unpacker {
   private file: { fd: number; e: TarEntry } | null = null;
+  /** xattrs the destination refused (said once, at the end) */
+  readonly refused = new Set<string>();
   constructor(private readonly baseFd: number, private readonly o: CopyOptions, private readonly warn: (m: string) => void) {}
+
+  /** The entry's kept xattrs (xattrs.ts: never overlay's own), after chown, which clears file capabilities. */
+  private xattrs(target: string | number, e: TarEntry): void {
+    const kept = [...e.xattrs].filter(([name]) => keptXattr(name));
+    for (const name of writeXattrs(target, kept)) this.refused.add(name);
+  }
 
   private owner(e: TarEntry): [number, number] {
     return this.o.archive ? [e.uid, e.gid] : [0, 0];
@@ -148,6 +157,7 @@ class Unpacker {
       try {
         fchownSync(fd, uid, gid);
         fchmodSync(fd, e.mode & 0o7777);
+        this.xattrs(fd, e);
         futimesSync(fd, e.atime ?? e.mtime, e.mtime);
       } finally {
         closeSync(fd);
@@ -166,6 +176,7 @@ class Unpacker {
       case '2':
         symlinkSync(e.linkpath, target);
         lchownSync(target, uid, gid);
+        this.xattrs(target, e);
         return;
       case '1': {
         const link = cleanArchivePath(e.linkpath);
@@ -198,6 +209,7 @@ class Unpacker {
       const [uid, gid] = this.owner(e);
       fchownSync(fd, uid, gid);
       fchmodSync(fd, e.mode & 0o7777); // after chown, which clears set-id bits
+      this.xattrs(fd, e);
       futimesSync(fd, e.atime ?? e.mtime, e.mtime);
     } finally {
       closeSync(fd);
@@ -240,6 +252,7 @@ export function tarIntoContainer(ref: string, dir: string, inFd: number, o: Copy
         parser.write(buf.subarray(0, n));
       }
       parser.end();
+      if (unpacker.refused.size) warn(`the destination does not keep extended attributes ${[...unpacker.refused].sort().join(', ')}: copied without them`);
     } catch (e) {
       if (e instanceof TarFormatError) throw new UserError(`cp: the input is not a valid tar archive: ${e.message}`, 1);
       throw e;

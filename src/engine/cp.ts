@@ -17,16 +17,18 @@
  * removes them when this command exits.
  */
 import {
-  closeSync, constants as fsc, copyFileSync, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, lstatSync,
-  lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, renameSync, statSync, symlinkSync, unlinkSync, Stats,
+  chmodSync, chownSync, closeSync, constants as fsc, copyFileSync, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, lstatSync,
+  lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, renameSync, statSync, symlinkSync, unlinkSync, utimesSync, Stats,
 } from 'node:fs';
 import { basename, dirname, join, resolve as resolveHost } from 'node:path';
 import { UserError } from '../errors';
 import { paths } from '../paths';
 import { withStateLock } from '../lock';
 import { SysError } from '../sys/errors';
-import { CLONE } from '../sys/constants';
-import { openat2, RESOLVE, unshare } from '../sys/libc';
+import { CLONE, S_IFIFO } from '../sys/constants';
+import { mknod, openat2, RESOLVE, unshare } from '../sys/libc';
+import { copyXattrs } from '../image/xattrs';
+import { HardLinks, linkToEarlier } from '../image/hard-links';
 import { loadSpec } from '../runtime';
 import { LOWERDIR_BASE_ANNOTATION } from '../runtime/spec-util';
 import { makeRootPrivate, mountOverlayRoot } from '../runtime/rootfs';
@@ -99,6 +101,25 @@ function splitPath(path: string): { parent: string; name: string; contentsOnly: 
 
 export interface CopyOptions { archive: boolean; followLink: boolean }
 
+/**
+ * One copy's bookkeeping: hard links are re-made below `topFd` (the directory holding the
+ * copy's top entry; hard-links.ts), and xattrs the destination refuses are reported once.
+ */
+interface CopyWalk { topFd: number; links: HardLinks; refused: Set<string>; warn: (m: string) => void }
+
+const newWalk = (topFd: number, warn: (m: string) => void): CopyWalk => ({ topFd, links: new HardLinks(), refused: new Set(), warn });
+
+/** Copy the kept xattrs (xattrs.ts); a destination that refuses some is said once, at the end. */
+function keepXattrs(w: CopyWalk, from: string | number, to: string | number, keep?: (name: string) => boolean): void {
+  for (const name of copyXattrs(from, to, keep)) w.refused.add(name);
+}
+
+function endWalk(w: CopyWalk): void {
+  if (w.refused.size) w.warn(`the destination does not keep extended attributes ${[...w.refused].sort().join(', ')}: copied without them`);
+}
+
+const childRel = (rel: string, name: string) => (rel === '.' ? name : `${rel}/${name}`);
+
 // --- container → host
 //
 // The host side is walked the same way (the second half of CVE-2018-15664): a first `cp c:/out/.
@@ -111,6 +132,8 @@ export interface CopyOptions { archive: boolean; followLink: boolean }
 
 /** Set-uid/set-gid bits are dropped on files landing on the host unless -a (as docker cp). */
 const hostMode = (st: Stats, o: CopyOptions) => st.mode & (o.archive ? 0o7777 : 0o1777);
+/** So are file capabilities, the other way a file grants privileges when run. */
+const hostXattr = (o: CopyOptions) => (name: string) => o.archive || name !== 'security.capability';
 
 const tempName = (name: string) => `.mr-cp-${process.pid}-${Math.random().toString(36).slice(2, 10)}-${name}`.slice(0, 240);
 
@@ -118,23 +141,29 @@ function lstatOrNull(path: string): Stats | null {
   try { return lstatSync(path); } catch { return null; }
 }
 
-/** Copy the entry `name` of the open container directory `pfd` to `hostName` in the open host directory `hfd`. */
-function copyOutEntry(pfd: number, name: string, hfd: number, hostName: string, o: CopyOptions, warn: (m: string) => void): void {
+/**
+ * Copy the entry `name` of the open container directory `pfd` to `hostName` in the open host
+ * directory `hfd`; `rel` is that destination's path below the walk's top directory.
+ */
+function copyOutEntry(pfd: number, name: string, hfd: number, hostName: string, rel: string, o: CopyOptions, w: CopyWalk): void {
   const path = fdPath(pfd, name);
   const dest = fdPath(hfd, hostName);
   const lst = lstatSync(path);
   const existing = lstatOrNull(dest);
-  if (lst.isSymbolicLink()) {
+  if (lst.isSymbolicLink() || lst.isFIFO()) {
     if (existing?.isDirectory()) throw new UserError(`cannot overwrite directory ${hostName} with non-directory`, 1);
     const tmp = fdPath(hfd, tempName(hostName));
-    symlinkSync(readlinkSync(path), tmp);
+    if (lst.isSymbolicLink()) symlinkSync(readlinkSync(path), tmp);
+    else mknod(tmp, S_IFIFO | 0o600);
     if (o.archive) lchownSync(tmp, lst.uid, lst.gid);
+    if (lst.isFIFO()) chmodSync(tmp, hostMode(lst, o)); // tmp is a name only we know, made just above
+    keepXattrs(w, path, tmp, hostXattr(o));
     lutimesSync(tmp, lst.atime, lst.mtime);
     renameSync(tmp, dest);
     return;
   }
   if (!lst.isDirectory() && !lst.isFile()) {
-    warn(`skipping ${name}: not a regular file, directory or symlink`);
+    w.warn(`skipping ${name}: not a regular file, directory, symlink or FIFO`);
     return;
   }
   // O_NOFOLLOW: if the container swapped the entry for a symlink since lstat, this fails (ELOOP).
@@ -147,9 +176,10 @@ function copyOutEntry(pfd: number, name: string, hfd: number, hostName: string, 
       if (!existing?.isDirectory()) mkdirSync(dest, { mode: 0o700 });
       const dfd = openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW | O_CLOEXEC);
       try {
-        for (const child of readdirSync(fdPath(fd))) copyOutEntry(fd, child, dfd, child, o, warn);
+        for (const child of readdirSync(fdPath(fd))) copyOutEntry(fd, child, dfd, child, childRel(rel, child), o, w);
         if (o.archive) fchownSync(dfd, st.uid, st.gid);
         fchmodSync(dfd, hostMode(st, o));
+        keepXattrs(w, fd, dfd, hostXattr(o));
         futimesSync(dfd, st.atime, st.mtime);
       } finally {
         closeSync(dfd);
@@ -157,12 +187,20 @@ function copyOutEntry(pfd: number, name: string, hfd: number, hostName: string, 
     } else if (st.isFile()) {
       if (existing?.isDirectory()) throw new UserError(`cannot overwrite directory ${hostName} with non-directory`, 1);
       const tmp = fdPath(hfd, tempName(hostName));
+      // A later name of an inode copied already: the same link on the host.
+      const first = w.links.earlier(st);
+      if (first && linkToEarlier(w.topFd, first, tmp)) {
+        renameSync(tmp, dest);
+        return;
+      }
       const out = openSync(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | O_CLOEXEC, 0o600);
       try {
         copyFileSync(fdPath(fd), fdPath(out));
         if (o.archive) fchownSync(out, st.uid, st.gid);
         fchmodSync(out, hostMode(st, o)); // after chown, which clears set-id bits
+        keepXattrs(w, fd, out, hostXattr(o)); // after chown too: it clears file capabilities
         futimesSync(out, st.atime, st.mtime);
+        w.links.remember(st, rel, fstatSync(out).ino);
       } catch (e) {
         closeSync(out);
         unlinkSync(tmp);
@@ -244,11 +282,13 @@ export function copyFromContainer(rec: ContainerRecord, srcPath: string, hostDes
         if (!destSt && hostDest.endsWith('/')) throw new UserError(`destination directory ${hostDest} does not exist`, 1);
         target = openHostTarget(dest, !!destSt?.isDirectory(), src.name);
       }
+      const walk = newWalk(target.hfd, warn);
       try {
-        copyOutEntry(pfd, name, target.hfd, target.hostName, o, warn);
+        copyOutEntry(pfd, name, target.hfd, target.hostName, target.hostName, o, walk);
       } finally {
         closeSync(target.hfd);
       }
+      endWalk(walk);
     } finally {
       closeSync(pfd);
     }
@@ -257,8 +297,11 @@ export function copyFromContainer(rec: ContainerRecord, srcPath: string, hostDes
 
 // --- host → container
 
-/** Create (or replace) the entry `name` in the open container directory `pfd` from the host's `src`. */
-function copyInEntry(src: string, pfd: number, name: string, o: CopyOptions, warn: (m: string) => void): void {
+/**
+ * Create (or replace) the entry `name` in the open container directory `pfd` from the host's
+ * `src`; `rel` is that entry's path below the walk's top directory.
+ */
+function copyInEntry(src: string, pfd: number, name: string, rel: string, o: CopyOptions, w: CopyWalk): void {
   const st = lstatSync(src);
   const target = fdPath(pfd, name);
   let existing: Stats | null = null;
@@ -270,9 +313,10 @@ function copyInEntry(src: string, pfd: number, name: string, o: CopyOptions, war
     if (!existing || !existing.isDirectory()) mkdirSync(target, { mode: 0o700 });
     const fd = openSync(target, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW | O_CLOEXEC);
     try {
-      for (const child of readdirSync(src)) copyInEntry(join(src, child), fd, child, o, warn);
+      for (const child of readdirSync(src)) copyInEntry(join(src, child), fd, child, childRel(rel, child), o, w);
       fchownSync(fd, uid, gid);
       fchmodSync(fd, st.mode & 0o7777); // after chown, which clears set-id bits
+      keepXattrs(w, src, fd);
       futimesSync(fd, st.atime, st.mtime);
     } finally {
       closeSync(fd);
@@ -284,20 +328,39 @@ function copyInEntry(src: string, pfd: number, name: string, o: CopyOptions, war
   if (st.isSymbolicLink()) {
     symlinkSync(readlinkSync(src), target);
     lchownSync(target, uid, gid);
+    keepXattrs(w, src, target);
     lutimesSync(target, st.atime, st.mtime);
   } else if (st.isFile()) {
+    // A later name of an inode copied already: the same link in the container.
+    const first = w.links.earlier(st);
+    if (first && linkToEarlier(w.topFd, first, target)) return;
     // O_EXCL|O_CREAT: fails rather than follow a symlink planted at this name meanwhile.
     const fd = openSync(target, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | O_CLOEXEC, 0o600);
     try {
       copyFileSync(src, fdPath(fd));
       fchownSync(fd, uid, gid);
       fchmodSync(fd, st.mode & 0o7777);
+      keepXattrs(w, src, fd); // after chown, which clears file capabilities
       futimesSync(fd, st.atime, st.mtime);
+      w.links.remember(st, rel, fstatSync(fd).ino);
+    } finally {
+      closeSync(fd);
+    }
+  } else if (st.isFIFO()) {
+    mknod(target, S_IFIFO | 0o600);
+    // By an O_PATH fd of what we made, checked to be a FIFO: the container may swap the name.
+    const fd = openSync(target, O_PATH | fsc.O_NOFOLLOW | O_CLOEXEC);
+    try {
+      if (fstatSync(fd).isFIFO()) {
+        chownSync(fdPath(fd), uid, gid);
+        chmodSync(fdPath(fd), st.mode & 0o7777);
+        utimesSync(fdPath(fd), st.atime, st.mtime);
+      }
     } finally {
       closeSync(fd);
     }
   } else {
-    warn(`skipping ${src}: not a regular file, directory or symlink`);
+    w.warn(`skipping ${src}: not a regular file, directory, symlink or FIFO`);
   }
 }
 
@@ -322,8 +385,10 @@ export function copyToContainer(hostSrc: string, rec: ContainerRecord, dstPath: 
     }
     try {
       if (destDir !== null) {
-        if (contentsOnly) for (const child of readdirSync(srcAbs)) copyInEntry(join(srcAbs, child), destDir, child, o, warn);
-        else copyInEntry(srcAbs, destDir, srcName, o, warn);
+        const walk = newWalk(destDir, warn);
+        if (contentsOnly) for (const child of readdirSync(srcAbs)) copyInEntry(join(srcAbs, child), destDir, child, child, o, walk);
+        else copyInEntry(srcAbs, destDir, srcName, srcName, o, walk);
+        endWalk(walk);
         return;
       }
       if (dst.trailingSlash) throw new UserError(`no such directory ${dstPath} in container ${rec.name}`, 1);
@@ -334,11 +399,13 @@ export function copyToContainer(hostSrc: string, rec: ContainerRecord, dstPath: 
         if (notFound(e)) throw new UserError(`Could not find the file ${dst.parent} in container ${rec.name}`, 1);
         throw e;
       }
+      const walk = newWalk(pfd, warn);
       try {
-        copyInEntry(srcAbs, pfd, dst.name, o, warn);
+        copyInEntry(srcAbs, pfd, dst.name, dst.name, o, walk);
       } finally {
         closeSync(pfd);
       }
+      endWalk(walk);
     } finally {
       if (destDir !== null) closeSync(destDir);
     }

@@ -10,31 +10,14 @@
  *  - hard links: the second and later names of one inode (same st_dev and st_ino, st_nlink > 1)
  *    are written as typeflag '1' entries pointing at the first name, as GNU tar does;
  *  - xattrs: user.*, trusted.* and security.capability (file capabilities, e.g. ping's
- *    cap_net_raw). overlayfs's own trusted.overlay.* are never written: the layer says
- *    "deleted" and "opaque" with `.wh.` markers instead (commit.ts).
+ *    cap_net_raw), as xattrs.ts decides for every copy. overlayfs's own trusted.overlay.* are
+ *    never written: the layer says "deleted" and "opaque" with `.wh.` markers (commit.ts).
  */
 import { writeSync, readSync, type Stats } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
-import { lgetxattr, llistxattr } from '../sys/libc';
+import { readXattrs } from './xattrs';
 
 const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
-
-/** The xattrs a layer keeps (see above). */
-export function keptXattr(name: string): boolean {
-  if (name.startsWith('trusted.overlay.')) return false;
-  return name.startsWith('user.') || name.startsWith('trusted.') || name === 'security.capability';
-}
-
-/** The kept xattrs of `path` (not following a final symlink), in name order. */
-export function readXattrs(path: string): Array<[string, Buffer]> {
-  const out: Array<[string, Buffer]> = [];
-  for (const name of llistxattr(path)) {
-    if (!keptXattr(name)) continue;
-    const value = lgetxattr(path, name);
-    if (value !== null) out.push([name, Buffer.from(value)]);
-  }
-  return out;
-}
 
 /** One PAX record, "<len> <key>=<value>\n", where <len> counts its own digits too. */
 function paxRecord(key: string, value: Buffer): Buffer {

@@ -36,6 +36,9 @@ function bind() {
     lsetxattr: c.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as Fn,
     lgetxattr: c.func('long lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)') as Fn,
     llistxattr: c.func('long llistxattr(const char *path, _Out_ void *list, size_t size)') as Fn,
+    fsetxattr: c.func('int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)') as Fn,
+    fgetxattr: c.func('long fgetxattr(int fd, const char *name, _Out_ void *value, size_t size)') as Fn,
+    flistxattr: c.func('long flistxattr(int fd, _Out_ void *list, size_t size)') as Fn,
     prctl: c.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)') as Fn,
     setgroups: c.func('int setgroups(size_t size, const uint32_t *list)') as Fn,
     setresuid: c.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)') as Fn,
@@ -162,32 +165,42 @@ export function mknod(path: string, mode: number, major = 0, minor = 0): void {
   check('mknod', args, libc().mknod(path, mode, makedev(major, minor)));
 }
 
-export function lsetxattr(path: string, name: string, value: Buffer): void {
+/**
+ * The xattr calls take a path (the l* calls: a final symlink is not followed) or an open fd
+ * (the f* calls: exactly the inode we opened, whatever its name points to meanwhile).
+ */
+type XattrTarget = string | number;
+const shownTarget = (t: XattrTarget) => (typeof t === 'number' ? String(t) : q(t));
+
+export function lsetxattr(target: XattrTarget, name: string, value: Buffer): void {
   const shown = /^[\x20-\x7e]*$/.test(value.toString('latin1')) ? q(value.toString()) : `<${value.length} bytes>`;
-  check('lsetxattr', `${q(path)}, ${q(name)}, ${shown}, ${value.length}, 0`,
-    libc().lsetxattr(path, name, value, value.length, 0));
+  const call = typeof target === 'number' ? 'fsetxattr' : 'lsetxattr';
+  check(call, `${shownTarget(target)}, ${q(name)}, ${shown}, ${value.length}, 0`,
+    libc()[call](target, name, value, value.length, 0));
 }
 
-/** lgetxattr(2): the attribute's value, or null when the file does not have it. */
-export function lgetxattr(path: string, name: string): Buffer | null {
+/** lgetxattr(2)/fgetxattr(2): the attribute's value, or null when the file does not have it. */
+export function lgetxattr(target: XattrTarget, name: string): Buffer | null {
   const buf = Buffer.alloc(65536);
-  const n = Number(libc().lgetxattr(path, name, buf, buf.length));
+  const call = typeof target === 'number' ? 'fgetxattr' : 'lgetxattr';
+  const n = Number(libc()[call](target, name, buf, buf.length));
   if (n === -1) {
     const errno = koffi.errno();
     if (errno === 61 /* ENODATA */) return null;
-    throw new SysError('lgetxattr', `${q(path)}, ${q(name)}`, errno);
+    throw new SysError(call, `${shownTarget(target)}, ${q(name)}`, errno);
   }
   return buf.subarray(0, n);
 }
 
-/** llistxattr(2): the names of a file's xattrs (those this process may see), sorted. */
-export function llistxattr(path: string): string[] {
+/** llistxattr(2)/flistxattr(2): the names of a file's xattrs (those this process may see), sorted. */
+export function llistxattr(target: XattrTarget): string[] {
   const buf = Buffer.alloc(65536);
-  const n = Number(libc().llistxattr(path, buf, buf.length));
+  const call = typeof target === 'number' ? 'flistxattr' : 'llistxattr';
+  const n = Number(libc()[call](target, buf, buf.length));
   if (n === -1) {
     const errno = koffi.errno();
     if (errno === 95 /* EOPNOTSUPP */) return [];
-    throw new SysError('llistxattr', q(path), errno);
+    throw new SysError(call, shownTarget(target), errno);
   }
   return buf.toString('utf8', 0, n).split('\0').filter(Boolean).sort();
 }

@@ -7,15 +7,18 @@
  * We copy from the image's unpacked layers directly, computing the overlay's merged view by
  * hand (no mount needed): the topmost layer with a name wins, a whiteout (0/0 char device)
  * deletes it from the layers below, an opaque directory hides everything below it.
- * Owners, modes and times are kept: a database directory owned by uid 999 must stay so.
+ * Owners, modes, times, xattrs (file capabilities too) and hard links are kept: a database
+ * directory owned by uid 999 must stay so, and a `ping` with cap_net_raw must still work.
  */
 import {
-  chmodSync, chownSync, closeSync, constants as fsc, copyFileSync, fchmodSync, fchownSync, lchownSync, lstatSync, lutimesSync,
+  chmodSync, chownSync, closeSync, constants as fsc, copyFileSync, fchmodSync, fchownSync, fstatSync, lchownSync, lstatSync, lutimesSync,
   mkdirSync, openSync, readdirSync, readlinkSync, symlinkSync, utimesSync, Stats,
 } from 'node:fs';
 import { join } from 'node:path';
 import { lgetxattr, mknod } from '../sys/libc';
 import { OVERLAY_OPAQUE_XATTR } from '../image/layer-writer';
+import { copyXattrs } from '../image/xattrs';
+import { HardLinks, linkToEarlier } from '../image/hard-links';
 
 const MAX_SYMLINKS = 40;
 
@@ -107,18 +110,22 @@ const O_PATH = 0o10000000;
 const O_CLOEXEC = 0o2000000;
 const fdPath = (fd: number, name?: string) => (name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`);
 
+/** One copy-up: the volume's top directory (hard links are re-made below it) and its links. */
+interface CopyUp { layers: string[]; topFd: number; links: HardLinks }
+
 /**
- * Copy one entry (and a directory's content) to `name` in the open volume directory `dirFd`,
- * keeping type, owner, mode and times. By fd, never by host path: a container that already
- * uses the volume could plant `name -> /etc/…` meanwhile; O_EXCL/O_NOFOLLOW fail instead of
- * writing through it.
+ * Copy one entry (and a directory's content) to `name` in the open volume directory `dirFd`
+ * (`rel` below the volume's top), keeping type, owner, mode, xattrs, times and hard links. By
+ * fd, never by host path: a container that already uses the volume could plant
+ * `name -> /etc/…` meanwhile; O_EXCL/O_NOFOLLOW fail instead of writing through it.
  */
-function copyEntry(layers: string[], parts: string[], e: MergedEntry, dirFd: number, name: string): void {
+function copyEntry(c: CopyUp, parts: string[], e: MergedEntry, dirFd: number, name: string, rel: string): void {
   const st = e.st;
   const dest = fdPath(dirFd, name);
   if (st.isSymbolicLink()) {
     symlinkSync(readlinkSync(e.host), dest);
     lchownSync(dest, st.uid, st.gid);
+    copyXattrs(e.host, dest);
     lutimesSync(dest, st.atime, st.mtime);
     return;
   }
@@ -127,15 +134,19 @@ function copyEntry(layers: string[], parts: string[], e: MergedEntry, dirFd: num
     mkdirSync(dest, 0o700);
     fd = openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW | O_CLOEXEC);
     try {
-      for (const [child, entry] of listMerged(layers, parts)) copyEntry(layers, [...parts, child], entry, fd, child);
+      for (const [child, entry] of listMerged(c.layers, parts)) copyEntry(c, [...parts, child], entry, fd, child, `${rel}/${child}`);
     } catch (err) {
       closeSync(fd);
       throw err;
     }
   } else if (st.isFile()) {
+    // A later name of an inode copied already (one layer's hard-link group): link it again.
+    const first = c.links.earlier(st);
+    if (first && linkToEarlier(c.topFd, first, dest)) return;
     fd = openSync(dest, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | O_CLOEXEC, 0o600);
     try {
       copyFileSync(e.host, fdPath(fd));
+      c.links.remember(st, rel, fstatSync(fd).ino);
     } catch (err) {
       closeSync(fd);
       throw err;
@@ -150,6 +161,8 @@ function copyEntry(layers: string[], parts: string[], e: MergedEntry, dirFd: num
     // Through /proc/self/fd: the very inode made above (O_PATH fds cannot be fchown'ed).
     chownSync(fdPath(fd), st.uid, st.gid);
     chmodSync(fdPath(fd), st.mode & 0o7777); // after chown: chown clears setuid bits
+    // After chown too, which clears file capabilities. An O_PATH fd has no f*xattr: by name then.
+    copyXattrs(e.host, st.isFile() || st.isDirectory() ? fd : dest);
     utimesSync(fdPath(fd), st.atime, st.mtime);
   } finally {
     closeSync(fd);
@@ -169,9 +182,11 @@ export function copyUpFromImage(layerDirs: string[], path: string, dest: string)
   if (!top || !top.st.isDirectory()) return false;
   const fd = openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW | O_CLOEXEC);
   try {
-    for (const [name, child] of listMerged(layers, parts)) copyEntry(layers, [...parts, name], child, fd, name);
+    const c: CopyUp = { layers, topFd: fd, links: new HardLinks() };
+    for (const [name, child] of listMerged(layers, parts)) copyEntry(c, [...parts, name], child, fd, name, name);
     fchownSync(fd, top.st.uid, top.st.gid);
     fchmodSync(fd, top.st.mode & 0o7777);
+    copyXattrs(top.host, fd);
   } finally {
     closeSync(fd);
   }

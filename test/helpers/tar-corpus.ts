@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, openSync, writeSync, chownSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { lgetxattr, llistxattr, lsetxattr } from '../../src/sys/libc';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -62,9 +62,29 @@ export function makeCorpusTree(dir: string): void {
   closeSync(fd);
   const xa = file('with-xattr', 'xattr\n');
   lsetxattr(xa, 'user.mr-test', Buffer.from('kept'));
+  lsetxattr(xa, 'trusted.mr-test', Buffer.from('kept too')); // trusted.*: only root sets or reads these
 }
 
-export interface Writer { name: string; available: boolean; write(srcDir: string, out: string): void }
+/** A tar writer; `missing` says why it cannot run where it is not `available`. */
+export interface Writer { name: string; available: boolean; missing?: string; write(srcDir: string, out: string): void }
+
+const GO_WRITER = join(__dirname, '../fixtures/go-tar-writer/main.go');
+const goBinaries = new Map<string, string>();
+
+/**
+ * test/fixtures/go-tar-writer built with Go's toolchain into `dir` (once per directory): its
+ * build cache and GOPATH live there too (Go needs writable ones; the test removes the dir).
+ */
+function goTarWriter(dir: string): string {
+  let bin = goBinaries.get(dir);
+  if (bin) return bin;
+  bin = join(dir, 'gotar');
+  const env = { ...process.env, GOCACHE: join(dir, 'gocache'), GOPATH: join(dir, 'gopath'), GO111MODULE: 'off', GOFLAGS: '' };
+  const r = spawnSync('go', ['build', '-o', bin, GO_WRITER], { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`go build of ${GO_WRITER} failed: ${r.stderr}`);
+  goBinaries.set(dir, bin);
+  return bin;
+}
 
 /** Each writer archives the *contents* of srcDir ("./…" entries) into `out`. */
 export const WRITERS: Writer[] = [
@@ -82,6 +102,7 @@ export const WRITERS: Writer[] = [
   ...['pax', 'ustar', 'gnutar'].map((fmt) => ({
     name: `bsdtar --format ${fmt}`,
     available: has('bsdtar'),
+    missing: 'no bsdtar (Debian: libarchive-tools)',
     write(src: string, out: string) {
       const r = spawnSync('bsdtar', ['-C', src, '--format', fmt, '-cf', out, '.']);
       if (r.status !== 0 && r.status !== 1) throw new Error(`bsdtar: ${r.stderr}`);
@@ -90,6 +111,7 @@ export const WRITERS: Writer[] = [
   {
     name: 'busybox tar',
     available: has('busybox'),
+    missing: 'no busybox (Debian: busybox-static)',
     write(src: string, out: string) {
       execFileSync('sh', ['-c', 'cd "$1" && busybox tar -cf "$2" .', 'sh', src, out], { stdio: 'pipe' });
     },
@@ -97,6 +119,7 @@ export const WRITERS: Writer[] = [
   ...['PAX_FORMAT', 'GNU_FORMAT', 'USTAR_FORMAT'].map((fmt) => ({
     name: `python tarfile ${fmt}`,
     available: has('python3'),
+    missing: 'no python3',
     write(src: string, out: string) {
       // USTAR cannot hold long names or big ids: skip what it refuses, like GNU tar does.
       const py = `
@@ -115,6 +138,16 @@ with tarfile.open(sys.argv[2], 'w', format=tarfile.${fmt}) as t:
             add(t.gettarinfo(p, './' + os.path.relpath(p, sys.argv[1])))
 `;
       execFileSync('python3', ['-c', py, src, out], { stdio: 'pipe' });
+    },
+  })),
+  // Go's archive/tar: what moby, containerd and BuildKit write layers with.
+  ...['pax', 'gnu', 'ustar'].map((fmt) => ({
+    name: `Go archive/tar ${fmt}`,
+    available: has('go'),
+    missing: 'no Go toolchain (`go`; Debian: golang-go, in scripts/install-deps.sh)',
+    write(src: string, out: string) {
+      const r = spawnSync(goTarWriter(dirname(out)), [fmt, src, out], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`gotar: ${r.stderr}`);
     },
   })),
   {

@@ -13,7 +13,7 @@
  * Images stored for a RUN are intermediate: they are removed at the end (there is no build
  * cache yet), the final one is tagged.
  */
-import { chmodSync, closeSync, copyFileSync, lchownSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync,
+import { chmodSync, closeSync, copyFileSync, lchownSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync,
   readlinkSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { UserError } from '../../errors';
@@ -23,6 +23,10 @@ import { MEDIA, type ContainerConfig, type ImageConfigFile } from '../../image/o
 import { newStagingPath } from '../../image/staging';
 import { findImage, imageConfigFile, layerDirs, type ImageRecord } from '../../image/store';
 import { findMerged } from '../../volume/copy-up';
+import { copyXattrs } from '../../image/xattrs';
+import { HardLinks } from '../../image/hard-links';
+import { mknod } from '../../sys/libc';
+import { S_IFIFO } from '../../sys/constants';
 import { commitContainer, storeLayerTar, storeWithConfig } from '../commit';
 import { TarWriter, writeTree } from '../export';
 import { resolveUser } from '../user';
@@ -333,6 +337,7 @@ class Build {
     if (ins.flags.chmod && (Number.isNaN(mode) || mode! > 0o7777)) throw new UserError(`${at}: invalid --chmod=${ins.flags.chmod}: an octal mode is expected`, 1);
     const what = `${ins.name} ${list.join(' ')} in ${dest}${toDir && !dest.endsWith('/') ? '/' : ''}`;
     return this.layerFromStage(state, c, what, async (stage) => {
+      const links = new HardLinks();
       for (const rel of sources) {
         const src = join(this.context.dir, rel);
         const st = lstatSync(src);
@@ -347,12 +352,17 @@ class Build {
           await tar.x({ file: src, cwd: join(stage, dest), preserveOwner: true });
           continue;
         }
-        this.copyTree(src, join(stage, target), rel, owner, mode);
+        this.copyTree(src, join(stage, target), rel, owner, mode, links);
       }
     });
   }
 
-  private copyTree(src: string, dst: string, rel: string, owner: { uid: number; gid: number }, mode: number | undefined): void {
+  /**
+   * Copy the context's `src` to the staged `dst`: owner root:root (or --chown), mode as in the
+   * context (or --chmod), xattrs (file capabilities too) and hard links kept — within one COPY,
+   * later names of an inode are links to its first copy (`links`).
+   */
+  private copyTree(src: string, dst: string, rel: string, owner: { uid: number; gid: number }, mode: number | undefined, links: HardLinks): void {
     const st = lstatSync(src);
     if (st.isSymbolicLink()) {
       rmSync(dst, { force: true, recursive: true });
@@ -362,17 +372,27 @@ class Build {
       for (const name of readdirSync(src)) {
         const childRel = rel === '.' ? name : `${rel}/${name}`;
         if (this.context.ignored(childRel)) continue;
-        this.copyTree(join(src, name), join(dst, name), childRel, owner, mode);
+        this.copyTree(join(src, name), join(dst, name), childRel, owner, mode, links);
       }
-      chmodSync(dst, mode ?? st.mode & 0o7777);
     } else if (st.isFile()) {
       rmSync(dst, { force: true, recursive: true });
+      const first = links.earlier(st);
+      if (first) {
+        linkSync(first.where, dst); // the staging directory is ours alone: by path
+        return;
+      }
       copyFileSync(src, dst);
-      chmodSync(dst, mode ?? st.mode & 0o7777);
+      links.remember(st, dst, lstatSync(dst).ino);
+    } else if (st.isFIFO()) {
+      rmSync(dst, { force: true, recursive: true });
+      mknod(dst, S_IFIFO | 0o600); // as docker's COPY (a tar of the context) keeps it
     } else {
-      return; // sockets, FIFOs, devices in the context are not copied
+      return; // sockets and devices in the context are not copied
     }
+    // Owner first: chown(2) clears set-uid/set-gid bits and file capabilities.
     lchownSync(dst, owner.uid, owner.gid);
+    if (!st.isSymbolicLink()) chmodSync(dst, mode ?? st.mode & 0o7777);
+    copyXattrs(src, dst);
     if (!st.isSymbolicLink()) utimesSync(dst, st.atime, st.mtime);
   }
 
