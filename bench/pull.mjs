@@ -9,8 +9,10 @@
  * The image is built once (GNU tar layers of real host directories + random data, ~150 MB
  * uncompressed in 6 layers, gzipped by umoci, pushed by skopeo) into a throw-away
  * docker-registry on 127.0.0.1. Each run starts from an empty store / directory.
+ * `--before REPO` adds a row for another build of mini-run (a checkout with bin/ and a built
+ * dist/, e.g. main before a change), interleaved with this one in every run.
  *
- *   sudo node bench/pull.mjs [--runs 3] [--keep]
+ *   sudo node bench/pull.mjs [--runs 3] [--keep] [--before /path/to/other/checkout]
  *
  * Prints a markdown table for docs/perf.md. Not part of `npm test`.
  */
@@ -25,6 +27,7 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1]) || 3;
 const KEEP = args.includes('--keep');
+const BEFORE = args.includes('--before') ? resolve(args[args.indexOf('--before') + 1]) : null;
 const sh = (cmd, opts = {}) => execFileSync('sh', ['-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, ...opts }).toString();
 
 function freePort() {
@@ -92,15 +95,21 @@ try {
   const floorBlobs = join(work, 'floor-blobs');
   sh(`skopeo copy -q --src-tls-verify=false docker://${host}/bench/big:latest oci:${floorBlobs}:big`);
 
-  const rows = { mini: [], skopeo: [], tar: [] };
+  const rows = { mini: [], before: [], skopeo: [], tar: [] };
+  const pull = (repo, root) => timed(() => {
+    const r = spawnSync(process.execPath, [join(repo, 'bin/mini-run'), '--root', root, 'pull', '-q', `${host}/bench/big:latest`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new Error(`mini-run pull (${repo}) failed`);
+  });
   for (let run = 1; run <= RUNS; run++) {
     sh('sync');
     const root = join(work, `root-${run}`);
-    rows.mini.push(timed(() => {
-      const r = spawnSync(process.execPath, [join(REPO, 'bin/mini-run'), '--root', root, 'pull', '-q', `${host}/bench/big:latest`], { stdio: ['ignore', 'ignore', 'inherit'] });
-      if (r.status !== 0) throw new Error('mini-run pull failed');
-    }));
+    rows.mini.push(pull(REPO, root));
     rmSync(root, { recursive: true, force: true });
+    if (BEFORE) {
+      sh('sync');
+      rows.before.push(pull(BEFORE, root));
+      rmSync(root, { recursive: true, force: true });
+    }
     sh('sync');
     const oci = join(work, `oci-${run}`);
     const bundle = join(work, `bundle-${run}`);
@@ -119,7 +128,7 @@ try {
       }
     }));
     rmSync(out, { recursive: true, force: true });
-    process.stderr.write(`run ${run}: mini-run ${rows.mini.at(-1).toFixed(0)} ms, skopeo+umoci ${rows.skopeo.at(-1).toFixed(0)} ms, tar -xzf ${rows.tar.at(-1).toFixed(0)} ms\n`);
+    process.stderr.write(`run ${run}: mini-run ${rows.mini.at(-1).toFixed(0)} ms${BEFORE ? `, before ${rows.before.at(-1).toFixed(0)} ms` : ''}, skopeo+umoci ${rows.skopeo.at(-1).toFixed(0)} ms, tar -xzf ${rows.tar.at(-1).toFixed(0)} ms\n`);
   }
   const m = { mini: median(rows.mini), skopeo: median(rows.skopeo), tar: median(rows.tar) };
   const mbps = (ms) => (uncompressed / 1e6 / (ms / 1000)).toFixed(0);
@@ -128,6 +137,10 @@ try {
   console.log('| row | median s | MB/s (tar) | MB/s (gzip) | × mini-run |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
   console.log(`| \`mini-run pull\` (download + verify + unpack) | ${(m.mini / 1000).toFixed(2)} | ${mbps(m.mini)} | ${gzmbps(m.mini)} | 1.00 |`);
+  if (BEFORE) {
+    const b = median(rows.before);
+    console.log(`| \`mini-run pull\`, build in ${BEFORE} | ${(b / 1000).toFixed(2)} | ${mbps(b)} | ${gzmbps(b)} | ${(b / m.mini).toFixed(2)} |`);
+  }
   console.log(`| \`skopeo copy\` + \`umoci unpack\` | ${(m.skopeo / 1000).toFixed(2)} | ${mbps(m.skopeo)} | ${gzmbps(m.skopeo)} | ${(m.skopeo / m.mini).toFixed(2)} |`);
   console.log(`| \`tar -xzf\` of each layer (blobs already local) | ${(m.tar / 1000).toFixed(2)} | ${mbps(m.tar)} | ${gzmbps(m.tar)} | ${(m.tar / m.mini).toFixed(2)} |`);
 } finally {
