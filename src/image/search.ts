@@ -1,12 +1,16 @@
 /**
  * `search TERM`: Docker Hub's search API for a plain term; for `REGISTRY/TERM` (a private
  * registry or a mirror, which have no search API) the registry's `/v2/_catalog` listing,
- * keeping the repositories whose name contains TERM. Answers are checked with zod.
+ * keeping the repositories whose name contains TERM. When Docker Hub cannot be reached and
+ * `registry-mirrors` are configured (a host without internet, pulling through a mirror), a
+ * plain term searches the first mirror's catalog instead, with docker's short names
+ * (`library/nginx` is `nginx`, official), and says so on stderr. Answers are checked with zod.
  */
 import { z } from 'zod';
 import { UserError } from '../errors';
 import { RegistryClient } from './registry/client';
-import { originEndpoints } from './registry/endpoint';
+import { originEndpoints, pullEndpoints } from './registry/endpoint';
+import { DEFAULT_DOMAIN } from './reference';
 import { send, TransportError } from './registry/transport';
 
 export interface SearchResult { Name: string; Description: string; StarCount: number; IsOfficial: boolean; IsAutomated: boolean }
@@ -44,7 +48,15 @@ async function readJson(res: import('node:http').IncomingMessage, what: string):
   }
 }
 
-export async function searchImages(query: string, limit: number): Promise<SearchResult[]> {
+/** The repositories of a registry's catalog whose name contains `term`, sorted. */
+async function catalogMatches(client: RegistryClient, what: string, term: string): Promise<string[]> {
+  const res = await client.request('/v2/_catalog?n=1000', { what });
+  const parsed = Catalog.safeParse(await readJson(res, what));
+  if (!parsed.success) throw new UserError(`${what}: unexpected answer: ${parsed.error.issues[0].message}`, 1);
+  return (parsed.data.repositories ?? []).filter((name) => name.includes(term)).sort();
+}
+
+export async function searchImages(query: string, limit: number, note: (line: string) => void = () => undefined): Promise<SearchResult[]> {
   const { registry, term } = splitSearchTerm(query);
   if (registry === null) {
     const url = `${HUB_SEARCH}?q=${encodeURIComponent(term)}&n=${limit}`;
@@ -52,8 +64,14 @@ export async function searchImages(query: string, limit: number): Promise<Search
     try {
       res = await send(url, { method: 'GET' });
     } catch (e) {
-      if (e instanceof TransportError) throw new UserError(`error searching Docker Hub: ${e.message}`, 1);
-      throw e;
+      if (!(e instanceof TransportError)) throw e;
+      const mirror = pullEndpoints(DEFAULT_DOMAIN).find((m) => m.mirror);
+      if (!mirror) throw new UserError(`error searching Docker Hub: ${e.message}`, 1);
+      note(`Docker Hub cannot be reached (${e.message}): searching the catalog of the registry mirror ${mirror.base}`);
+      const names = await catalogMatches(new RegistryClient(mirror, ''), `catalog of ${mirror.base}`, term);
+      return names.slice(0, limit).map((name) => ({
+        Name: name.replace(/^library\//, ''), Description: '', StarCount: 0, IsOfficial: name.startsWith('library/'), IsAutomated: false,
+      }));
     }
     if (res.statusCode !== 200) { res.resume(); throw new UserError(`error searching Docker Hub: HTTP ${res.statusCode}`, 1); }
     const parsed = HubAnswer.safeParse(await readJson(res, 'Docker Hub search'));
@@ -63,12 +81,7 @@ export async function searchImages(query: string, limit: number): Promise<Search
     }));
   }
   const client = new RegistryClient(originEndpoints(registry)[0], '');
-  const res = await client.request('/v2/_catalog?n=1000', { what: `catalog of ${registry}` });
-  const parsed = Catalog.safeParse(await readJson(res, `catalog of ${registry}`));
-  if (!parsed.success) throw new UserError(`catalog of ${registry}: unexpected answer: ${parsed.error.issues[0].message}`, 1);
-  return (parsed.data.repositories ?? [])
-    .filter((name) => name.includes(term))
-    .sort()
+  return (await catalogMatches(client, `catalog of ${registry}`, term))
     .slice(0, limit)
     .map((name) => ({ Name: `${registry}/${name}`, Description: '', StarCount: 0, IsOfficial: false, IsAutomated: false }));
 }

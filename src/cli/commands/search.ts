@@ -5,7 +5,7 @@ import { listOption } from '../args';
 
 export const searchCommand: CommandModule<object, any> = {
   command: 'search <term>',
-  describe: 'Search Docker Hub for images (REGISTRY/TERM: that registry\'s catalog)',
+  describe: 'Search Docker Hub for images (REGISTRY/TERM: that registry\'s catalog; without Docker Hub, the mirror\'s)',
   builder: (y: Argv) => y
     .option('limit', { type: 'number', default: 25, describe: 'Max number of search results' })
     .option('filter', { alias: 'f', type: 'string', describe: 'Filter output based on conditions provided (is-official=, is-automated=, stars=)' })
@@ -16,7 +16,7 @@ export const searchCommand: CommandModule<object, any> = {
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new UserError(`limit ${a.limit} is outside the range of [1, 100]`, 1);
     const { searchImages, searchFilter } = await import('../../image/search');
     const keep = searchFilter(listOption(a.filter));
-    const results = (await searchImages(String(a.term), limit)).filter(keep);
+    const results = (await searchImages(String(a.term), limit, (line) => process.stderr.write(`mini-run: ${line}\n`))).filter(keep);
     if (a.format !== undefined) {
       const { renderFormat } = await import('../format');
       process.stdout.write(renderFormat(String(a.format), results, { header: { Name: 'NAME', Description: 'DESCRIPTION', StarCount: 'STARS', IsOfficial: 'OFFICIAL', IsAutomated: 'AUTOMATED' } }));
