@@ -218,6 +218,59 @@ candidates.push({
   },
 });
 
+// The same bundle with a user namespace (issue 18): container root = host uid 100000, the
+// rootfs chowned to it (as runc expects), the scratch dir opened for that uid to reach it.
+// Measures what userns-exec and the uid/gid map round trip add, beside runc doing the same.
+const usernsBundle = join(scratch, 'userns-bundle');
+function makeUsernsBundle() {
+  if (bundleError) throw new Error(bundleError);
+  chmodSync(scratch, 0o755);
+  mkdirSync(usernsBundle);
+  spawnSync('cp', ['-a', join(paths.bundle, 'rootfs'), join(usernsBundle, 'rootfs')]);
+  spawnSync('chown', ['-R', '100000:100000', join(usernsBundle, 'rootfs')]);
+  const cfg = JSON.parse(readFileSync(join(paths.bundle, 'config.json'), 'utf8'));
+  cfg.linux.namespaces.push({ type: 'user' });
+  cfg.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  cfg.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  // runc's default spec mounts /sys and cgroups with options a user namespace may not make
+  cfg.mounts = cfg.mounts.filter((m) => m.destination !== '/sys/fs/cgroup');
+  writeFileSync(join(usernsBundle, 'config.json'), JSON.stringify(cfg, null, 2));
+}
+let usernsError = null;
+try {
+  makeUsernsBundle();
+} catch (e) {
+  usernsError = e.message;
+}
+candidates.push({
+  name: 'mini-runc run (user namespace)',
+  command: 'mini-runc run -b USERNS-BUNDLE mr-bench-N   (uidMappings 0 100000 65536)',
+  skip: usernsError ?? (existsSync(join(REPO, 'native', 'build', 'userns-exec')) ? null : 'native/build/userns-exec not built'),
+  run: (n) => {
+    const id = `mr-bench-${process.pid}-mrcu-${n}`;
+    try {
+      return timeOnce([node, miniRunc, '--root', paths.miniRuncState, 'run', '-b', usernsBundle, id]);
+    } finally {
+      spawnSync(node, [miniRunc, '--root', paths.miniRuncState, 'delete', '-f', id], { stdio: 'ignore' });
+    }
+  },
+});
+candidates.push({
+  name: 'runc run (user namespace)',
+  command: 'runc run -b USERNS-BUNDLE mr-bench-N',
+  skip: !which('runc') ? 'runc not installed' : usernsError,
+  run: (n) => {
+    const id = `mr-bench-${process.pid}-runcu-${n}`;
+    liveIds.add(`runc ${id}`);
+    try {
+      return timeOnce(['runc', '--root', paths.runcState, 'run', '-b', usernsBundle, id]);
+    } finally {
+      spawnSync('runc', ['--root', paths.runcState, 'delete', '-f', id], { stdio: 'ignore' });
+      liveIds.delete(`runc ${id}`);
+    }
+  },
+});
+
 // Where root cannot raise rlimits (a container host like these), podman's default 1048576
 // nofile/nproc makes runc fail; `compare` works out the --ulimit flags that avoid it.
 const podmanUlimits = which('podman') ? createRequire(import.meta.url)(join(REPO, 'dist', 'compare', 'engines.js')).podmanUlimitFlags() : [];

@@ -290,7 +290,7 @@ const FEATURES = {
   hooks: ['prestart', 'createRuntime', 'poststart', 'poststop'],
   mountOptions: ['ro', 'rw', 'nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec', 'bind', 'rbind', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'],
   linux: {
-    namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts'],
+    namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts'],
     capabilities: [],
     cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
     seccomp: { enabled: true, actions: ['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_TRAP', 'SCMP_ACT_LOG'], operators: ['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ'], archs: ['SCMP_ARCH_X86_64'] },

@@ -19,7 +19,9 @@ import { openCgroup, type Cgroup } from './cgroups';
 import { UserError } from '../errors';
 import { TerminalRelay } from './terminal';
 import { forwardSignals } from './signals';
-import { checkProgramStarted, exitStatus, spawnInit, type PendingInit, type StdioTarget } from './spawn-init';
+import { checkProgramStarted, exitStatus, spawnInit, type ChildExit, type PendingInit, type StdioTarget } from './spawn-init';
+import { checkUserNamespaceSpec, wantsUserNamespace, writeIdMappings } from './userns';
+import type { ParentSyncSocket } from './sync-socket';
 
 export { spawnInit, type PendingInit, type InitOptions, type StdioTarget } from './spawn-init';
 
@@ -78,18 +80,28 @@ export async function startContainer(bundle: string, containerId: string, plan: 
   const spec = loadSpec(bundle);
   if (plan.noPivot) spec.annotations = { ...spec.annotations, [NO_PIVOT_ANNOTATION]: 'true' };
   const terminal = spec.process.terminal === true;
-  const init = pending ?? spawnInit({ newPidNamespace: hasNamespace(spec, 'pid'), terminal, interactive: plan.interactive, stdio: plan.stdio });
-  if (init.newPidNamespace !== hasNamespace(spec, 'pid') || init.terminal !== terminal) {
+  const userNamespace = wantsUserNamespace(spec);
+  try {
+    checkUserNamespaceSpec(spec);
+  } catch (e) {
+    await pending?.abandon();
+    throw e;
+  }
+  const init = pending ?? spawnInit({ newPidNamespace: hasNamespace(spec, 'pid'), terminal, interactive: plan.interactive, stdio: plan.stdio, userNamespace, detached: plan.create?.detached });
+  if (init.newPidNamespace !== hasNamespace(spec, 'pid') || init.terminal !== terminal || init.userNamespace !== userNamespace) {
     await init.abandon();
-    throw new UserError('internal error: the init was started for a different pid namespace or terminal setting than config.json says');
+    throw new UserError('internal error: the init was started for a different pid/user namespace or terminal setting than config.json says');
   }
   const cgroup = openCgroup(containerId);
   let masterFd: number | null = null;
   let forward: { stop(): void } | null = null;
+  let userNamespaceInit: number | null = null; // the init's host PID, when userns-exec is its parent
   try {
-    hooks.onCreated?.(init.pid, cgroup, spec);
+    const { sync, exited } = init;
+    // In a user namespace: the init tells us its host PID; we write its uid/gid maps (userns.ts).
+    const pid = userNamespace ? (userNamespaceInit = await mapUserNamespace(sync, exited, spec)) : init.pid;
+    hooks.onCreated?.(pid, cgroup, spec);
     cgroup.create(spec.linux.resources ?? {});
-    const { pid, sync, exited } = init;
     const tfd = traceFd();
     cgroup.addProcess(pid);
     // From now on, signals sent to us are meant for the container (installed before the
@@ -144,11 +156,33 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     return { pid, cgroup, masterFd: relay ? null : masterFd, wait: () => finished, release };
   } catch (err) {
     forward?.stop();
-    await init.abandon();
+    if (userNamespaceInit !== null) {
+      // Kill the init itself and let userns-exec reap it: once it exits, the cgroup is empty.
+      try { process.kill(userNamespaceInit, 'SIGKILL'); } catch { /* gone */ }
+      await init.exited;
+    } else {
+      await init.abandon();
+    }
     if (masterFd !== null) closeSync(masterFd);
     cgroup.destroy();
     throw err;
   }
+}
+
+/** The init's first words in a user namespace: its host PID. Write its maps, let it go on. */
+async function mapUserNamespace(sync: ParentSyncSocket, exited: Promise<ChildExit>, spec: RuntimeSpec): Promise<number> {
+  const msg = await sync.receive();
+  if (msg?.type === 'userns') {
+    writeIdMappings(msg.pid, spec);
+    sync.send({ type: 'continue' });
+    return msg.pid;
+  }
+  if (msg?.type === 'error') {
+    await exited;
+    throw new UserError(msg.message, msg.exitCode);
+  }
+  const end = await exited;
+  throw new UserError(`container init exited (${exitStatus(end)}) before its user namespace was set up`);
 }
 
 function safeOom(cgroup: Cgroup): boolean {

@@ -25,6 +25,7 @@ import { traceFd, traceNote } from '../sys/trace';
 import type { LinuxSeccomp, Process } from './spec';
 import type { ParentSyncSocket } from './sync-socket';
 import { checkProgramStarted, exitStatus, watchChild, type ChildExit } from './spawn-init';
+import { hasOwnUserNamespace, joinUserNamespaceCommand } from './userns';
 import type { Cgroup } from './cgroups';
 import { TerminalRelay } from './terminal';
 import { forwardSignals } from './signals';
@@ -88,7 +89,10 @@ export function spawnExecInit(targetPid: number, o: { terminal: boolean; interac
     tfd !== null ? tfd : 'ignore', // fd 4: where the exec-init's trace lines go
   ];
   if (!existsSync(`/proc/${targetPid}`)) throw new UserError(`container process ${targetPid} is gone: the container is not running`, 1);
-  const child = spawn(process.execPath, [EXEC_INIT_SCRIPT], {
+  // A container with a user namespace of its own: enter it first, or the program would run
+  // in the container's other namespaces as the host's root (userns.ts).
+  const command = hasOwnUserNamespace(targetPid) ? joinUserNamespaceCommand(targetPid, process.execPath, EXEC_INIT_SCRIPT) : { file: process.execPath, args: [EXEC_INIT_SCRIPT] };
+  const child = spawn(command.file, command.args, {
     stdio,
     env: {}, // the program's environment comes from the process description, not from us
     argv0: 'mini-run-exec',

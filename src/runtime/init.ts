@@ -25,23 +25,34 @@ import { chrootInto, enterRoot } from './pivot-root';
 import { maskPath, readonlyPath } from './masked-paths';
 import { becomeProgram } from './process';
 import { compileSeccomp } from './seccomp';
+import { becomeNamespaceRoot, hostPidOfSelf, USERNS_INIT_ARG } from './userns';
 
 const SYNC_FD = 3;
 
 export function containerInit(): never {
   const sync = new InitSyncSocket(SYNC_FD);
   try {
+    // (In a new user namespace, made by userns-exec before we started: tell the runtime our
+    //  host PID and wait until it has written our uid/gid maps — see userns.ts.)
+    const inUserNamespace = process.argv.includes(USERNS_INIT_ARG);
+    if (inUserNamespace) {
+      sync.send({ type: 'userns', pid: hostPidOfSelf() });
+      sync.awaitContinue();
+    }
     // 0. Wait until the runtime has created the container and put us in its cgroup. It sends
     //    the bundle's config.json, already validated.
     const start = sync.receive();
     if (start.type !== 'start') throw new Error(`unexpected message ${start.type}`);
     // If the runtime dies, so do we (and with PID 1 gone, the kernel kills the whole
     // namespace) — unless we are meant to outlive it (`mini-runc create` returns at once).
-    if (!start.detached) setPdeathsig(SIGNALS.SIGKILL);
     // `create`: the exec fifo, opened now, while the host's paths are still ours to see.
     // O_RDWR, so that we are a writer too: read() then blocks until `start` writes a byte,
     // instead of seeing end-of-file while no one else has it open.
     const execFifo = start.execFifo !== undefined ? openSync(start.execFifo, fsc.O_RDWR) : null;
+    // From here on, in a user namespace, we are its root: the mapped host uid, not host root.
+    // (Before the death signal: changing our uid clears it.)
+    if (inUserNamespace) becomeNamespaceRoot();
+    if (!start.detached) setPdeathsig(SIGNALS.SIGKILL);
     if (start.traceFd !== undefined) setTraceSink(start.traceFd, 'init');
     const spec = start.spec;
     const rootfs = resolve(start.bundle, spec.root.path);
@@ -52,7 +63,8 @@ export function containerInit(): never {
     // (on cgroup v1 they are bind-mounted into the container's /sys/fs/cgroup).
     const ownCgroups = readFileSync('/proc/self/cgroup', 'utf8');
 
-    // 1. New namespaces for mount, UTS, IPC, network, cgroup (PID was done by our parent).
+    // 1. New namespaces for mount, UTS, IPC, network, cgroup (PID was done by our parent, and
+    //    the user namespace, if any, before it: these are then owned by it — see userns.ts).
     enterNewNamespaces(spec);
     sync.send({ type: 'namespaces' });
     sync.awaitContinue();

@@ -14,6 +14,7 @@ import { traceFd, traceNote } from '../sys/trace';
 import { UserError } from '../errors';
 import { ParentSyncSocket } from './sync-socket';
 import { initBinary } from './runtime-binary';
+import { userNamespaceCommand } from './userns';
 
 const INIT_SCRIPT = join(__dirname, 'init-main.js');
 
@@ -31,6 +32,8 @@ export interface PendingInit {
   readonly child: ChildProcess;
   readonly pid: number;
   readonly newPidNamespace: boolean;
+  /** Started in a new user namespace (through userns-exec): it says `userns` first. */
+  readonly userNamespace: boolean;
   readonly terminal: boolean;
   readonly exited: Promise<ChildExit>;
   readonly sync: ParentSyncSocket;
@@ -43,6 +46,10 @@ export interface InitOptions {
   terminal: boolean; // process.terminal: the init opens a pty; fds 0–2 come from it
   interactive: boolean; // stdin goes to the program
   stdio?: [StdioTarget, StdioTarget, StdioTarget]; // without a terminal (default: ours)
+  /** The spec has a new `user` namespace: start through userns-exec (runtime/userns.ts). */
+  userNamespace?: boolean;
+  /** (with userNamespace) The init is meant to outlive us (`mini-runc create`): no death signal. */
+  detached?: boolean;
 }
 
 /** Spawn the init, in a new PID namespace if asked: it is then PID 1 there. */
@@ -54,6 +61,7 @@ export function spawnInit(o: InitOptions): PendingInit {
     'pipe', // fd 3: the sync socket
     tfd !== null ? tfd : 'ignore', // fd 4: where the init's trace lines go
   ];
+  if (o.userNamespace) return spawnInUserNamespace(o, stdio);
   let hostPidNs: number | null = null;
   if (o.newPidNamespace) {
     // unshare(CLONE_NEWPID) changes where our *next child* goes, not us. Save our own PID
@@ -79,7 +87,20 @@ export function spawnInit(o: InitOptions): PendingInit {
   if (child.pid === undefined) throw new UserError('could not start the container init process');
   // Node's spawn is clone() + execve() of a new `node`: an ordinary child process of ours.
   traceNote(`spawn mini-run-init (${binary} ${INIT_SCRIPT}): PID ${child.pid} on the host${o.newPidNamespace ? ', PID 1 in its new PID namespace' : ''}`);
-  return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, terminal: o.terminal };
+  return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, userNamespace: false, terminal: o.terminal };
+}
+
+/**
+ * The init in a new user namespace (and PID namespace, owned by it): userns-exec creates them,
+ * as node may not (runtime/userns.ts). With a PID namespace, userns-exec stays as the init's
+ * parent and ends the way it ends; `pid` here is userns-exec's until the init tells us its own.
+ */
+function spawnInUserNamespace(o: InitOptions, stdio: StdioOptions): PendingInit {
+  const { file, args } = userNamespaceCommand({ newPidNamespace: o.newPidNamespace, detached: o.detached === true }, initBinary(), INIT_SCRIPT);
+  const child = spawn(file, args, { stdio, env: {}, argv0: 'mini-run-userns' });
+  if (child.pid === undefined) throw new UserError('could not start the container init process');
+  traceNote(`spawn ${file} ${args.join(' ')}: PID ${child.pid} on the host, in a new user namespace${o.newPidNamespace ? ' with a new PID namespace (its child is PID 1 there)' : ''}`);
+  return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, userNamespace: true, terminal: o.terminal };
 }
 
 export interface ChildExit {

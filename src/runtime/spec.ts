@@ -106,6 +106,13 @@ const Hooks = z.object({
 });
 export type Hooks = z.infer<typeof Hooks>;
 
+/** One line of a uid_map/gid_map: `size` ids from `containerID` inside are `hostID`… outside. */
+const IdMapping = z.object({
+  containerID: z.number().int().nonnegative(),
+  hostID: z.number().int().nonnegative(),
+  size: z.number().int().positive(),
+});
+
 export const RuntimeSpec = z.object({
   ociVersion: z.string(),
   process: Process,
@@ -122,6 +129,9 @@ export const RuntimeSpec = z.object({
     readonlyPaths: z.array(z.string()).optional(),
     rootfsPropagation: z.string().optional(),
     seccomp: LinuxSeccomp.optional(),
+    /** With a `user` namespace: which host ids the container's ids stand for (runtime/userns.ts). */
+    uidMappings: z.array(IdMapping).optional(),
+    gidMappings: z.array(IdMapping).optional(),
   }),
 });
 export type RuntimeSpec = z.infer<typeof RuntimeSpec>;

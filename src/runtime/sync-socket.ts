@@ -5,6 +5,9 @@
  * JSON lines. The init reads with a *blocking* read(2) — it must not return to Node's event
  * loop, whose threads live in the old namespaces.
  *
+ *   init → parent   {"type":"userns", pid}    (only when started in a new user namespace, first thing) its
+ *                                              host PID; the parent writes its uid_map/gid_map, then
+ *   parent → init   {"type":"continue"}
  *   parent → init   {"type":"start", spec}    after the init is in its cgroup; the validated config.json
  *                                              (+ execFifo: `create`, the init waits there before execve;
  *                                              detached: it outlives the parent, no PDEATHSIG)
@@ -31,6 +34,7 @@ export type InitMessage =
   | { type: 'exec'; pid: number; process: Process; seccomp?: LinuxSeccomp; cgroupProcs: string[]; detach: boolean; traceFd?: number }
   | { type: 'started'; pid: number }
   | { type: 'namespaces' }
+  | { type: 'userns'; pid: number }
   | { type: 'created' }
   | { type: 'pty'; fd: number }
   | { type: 'continue' }
