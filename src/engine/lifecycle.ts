@@ -16,7 +16,7 @@ import { validName } from './names';
 import { sweepStaleContainers } from './cleanup';
 import * as runtime from '../runtime';
 
-const SHIM_MAIN = join(__dirname, '..', 'shim', 'main.js');
+const SHIM_MAIN = join(__dirname, 'monitor-main.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**

@@ -10,6 +10,7 @@ import { withStateLock } from '../lock';
 import { writeFileAtomic } from '../fsutil';
 import type { PendingInit } from '../runtime';
 import { Supervisor, type ContainerPipes } from '../shim/supervisor';
+import { EngineContainer } from './monitor';
 import { checkRunnable, startInitEarly, abandonEarly, type EarlyInit } from './run-start';
 import { startDetached } from './lifecycle';
 import { findImage, imageConfig, layerDirs, layerShortLinks, ensureBuiltinImage, familiarName, type ImageRecord } from '../image/store';
@@ -24,7 +25,7 @@ import { sweepStaleContainers } from './cleanup';
 import { networkRecordFor } from './network';
 import { exposedPortsOf } from '../network/ports';
 import { loadDaemonConfig } from '../image/registry/config';
-import { parseLogOptions } from '../shim/json-log';
+import { parseLogOptions } from './log-options';
 import { prepareMounts, removeAnonymousVolumes, toOciMounts } from './volumes';
 import type { MountPoint } from '../volume/mount-point';
 
@@ -145,7 +146,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
  * the next command finds and records that.
  */
 export async function runForeground(rec: ContainerRecord, opts: RunOptions, init?: PendingInit, pipes?: ContainerPipes): Promise<number> {
-  const supervisor = new Supervisor(rec.id, { foreground: true, localStdin: opts.interactive, pendingInit: init, pendingPipes: pipes });
+  const supervisor = new Supervisor(new EngineContainer(rec.id), { foreground: true, localStdin: opts.interactive, pendingInit: init, pendingPipes: pipes });
   const exit = await supervisor.run();
   return exit.exitCode;
 }

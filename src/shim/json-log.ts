@@ -8,7 +8,6 @@
  */
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseBytes } from '../engine/units';
 
 export interface LogEntry { log: string; stream: 'stdout' | 'stderr'; time: string; dropped?: DroppedLines }
 
@@ -29,18 +28,8 @@ export function nanoTime(now = Date.now(), micros = 0): string {
   return `${iso.slice(0, 23)}${String(micros).padStart(3, '0')}000Z`;
 }
 
+/** Rotation: past maxSize bytes (null: never) the file moves to .1, keeping maxFile files (engine/log-options.ts parses docker's --log-opt). */
 export interface LogOptions { maxSize: number | null; maxFile: number }
-
-export function parseLogOptions(opts: Record<string, string>): LogOptions {
-  for (const k of Object.keys(opts)) {
-    if (k !== 'max-size' && k !== 'max-file') throw new Error(`unknown log opt '${k}' for json-file log driver`);
-  }
-  const maxSize = opts['max-size'] && opts['max-size'] !== '-1' ? parseBytes(opts['max-size'], '--log-opt max-size') : null;
-  const maxFile = opts['max-file'] ? Number(opts['max-file']) : 1;
-  if (!Number.isInteger(maxFile) || maxFile < 1) throw new Error(`invalid value for max-file: ${opts['max-file']}`);
-  if (maxFile > 1 && maxSize === null) throw new Error("max-file cannot be set without max-size");
-  return { maxSize, maxFile };
-}
 
 /** Appends output to the log, line by line per stream, rotating when asked. */
 export class JsonLogWriter {

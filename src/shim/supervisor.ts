@@ -1,30 +1,68 @@
 /**
  * The supervisor ("shim"): the parent of a container's PID 1 for as long as it runs.
  *
- * It starts the container through the runtime, copies the program's output into the json-file
- * log and to attached clients, feeds them its input, waits for the exit, records it (code,
- * time, OOM), applies the restart policy and, for `--rm`, removes the container.
+ * It starts the container through the runtime's front door, copies the program's output into the
+ * json-file log and to attached clients, feeds them its input, waits for the exit, reports it,
+ * applies the restart policy and, for `--rm`, has the container removed.
  *
- * For `run -d` and `start` it runs in its own detached process (src/shim/main.ts), so the
+ * It knows nothing of the engine's records: whoever owns the container (the engine, see
+ * engine/monitor.ts) hands it a ContainerOwner that loads each life's settings, wires and unwires
+ * the network, and records the start and the exit — as containerd's shim reports to the daemon
+ * through its task API instead of reading the daemon's store.
+ *
+ * For `run -d` and `start` it runs in its own detached process (engine/monitor-main.ts), so the
  * container outlives the command that started it — like containerd-shim. For a foreground
  * `run`, the CLI process itself is the supervisor and also relays to its own terminal.
  */
 import { closeSync, writeSync } from 'node:fs';
 import * as net from 'node:net';
 import * as tty from 'node:tty';
-import { paths } from '../paths';
 import { UserError } from '../errors';
 import { setWinsize } from '../sys/libc';
 import { traceNote } from '../sys/trace';
 import * as runtime from '../runtime';
-import type { PendingInit, StartedContainer, StdioTarget } from '../runtime';
-import { loadContainer, updateContainer, processStartTime, removeContainerDir, type ContainerRecord } from '../engine/container-store';
-import { withStateLock } from '../lock';
+import type { PendingInit, StartedContainer } from '../runtime';
 import { isWriteFailure } from '../fsutil';
-import { JsonLogWriter, logPath, parseLogOptions } from './json-log';
+import { JsonLogWriter, type LogOptions } from './json-log';
 import { AttachServer } from './attach-server';
-import { shouldRestart, nextBackoff } from './restart-policy';
-import { ContainerNetworking, keepConnectionsForNextStart } from '../engine/network';
+import { shouldRestart, nextBackoff, type RestartPolicy } from './restart-policy';
+
+/** One life's settings, read afresh before each start (a restart sees changes). */
+export interface LifeSettings {
+  terminal: boolean;
+  openStdin: boolean;
+  /** The json-file log (where, how to rotate), or null for `--log-driver none`. */
+  log: { path: string; options: LogOptions } | null;
+}
+
+/** The network for one life: host ports before the start, interfaces once the namespaces exist. */
+export interface LifeNetworking {
+  prepare(): Promise<void>;
+  /** Called synchronously while the init waits in its new namespaces. */
+  attach(pid: number): void;
+  /** Everything undone; `exited` when the program ran and ended (not a failed start). */
+  detach(exited: boolean): void;
+}
+
+/** What the restart policy needs after an exit; null when the container was removed meanwhile. */
+export interface RestartFacts { policy: RestartPolicy; restartCount: number; manuallyStopped: boolean; autoRemove: boolean; restarting: boolean }
+
+/** The owner of the container's record: the only way the supervisor learns or reports anything. */
+export interface ContainerOwner {
+  readonly id: string;
+  /** The bundle directory (config.json, rootfs) and the container as the runtime knows it. */
+  readonly bundle: string;
+  readonly runtimeRef: runtime.ContainerRef;
+  loadLife(): LifeSettings;
+  networking(): LifeNetworking;
+  restartFacts(): RestartFacts;
+  recordStarted(pid: number): void;
+  /** May throw a write failure (full disk): the supervisor retries. Removes the container when final with --rm. */
+  recordExit(exit: SupervisedExit, final: boolean, status: 'exited' | 'restarting'): void;
+  countRestart(): void;
+  /** A foreground run whose policy restarts: a detached supervisor takes over. */
+  handOff(): Promise<void>;
+}
 
 export interface SupervisorOptions {
   /** A foreground run: relay to our own stdio/terminal; no attach socket. */
@@ -57,9 +95,11 @@ export class Supervisor {
 
   /** The container as the runtime knows it (same id, the engine's runtime root). */
   private readonly ref: runtime.ContainerRef;
+  private readonly id: string;
 
-  constructor(private readonly id: string, private readonly opts: SupervisorOptions) {
-    this.ref = { root: paths.runtime(), id };
+  constructor(private readonly owner: ContainerOwner, private readonly opts: SupervisorOptions) {
+    this.ref = owner.runtimeRef;
+    this.id = owner.id;
   }
 
   /** Start the container and keep it going per its restart policy; resolves with the last exit. */
@@ -84,51 +124,50 @@ export class Supervisor {
       }
       pending = undefined;
       pendingPipes = undefined;
-      const rec = loadContainer(this.id);
-      const policy = rec.hostConfig.RestartPolicy;
-      if (rec.hostConfig.AutoRemove || !shouldRestart(policy, exit.exitCode, rec.RestartCount, rec.state.ManuallyStopped)) {
+      const facts = this.owner.restartFacts();
+      const policy = facts.policy;
+      if (facts.autoRemove || !shouldRestart(policy, exit.exitCode, facts.restartCount, facts.manuallyStopped)) {
         await this.finish(exit, true);
         return exit;
       }
       if (this.opts.foreground) {
         // A foreground run ends with the first exit; a detached supervisor carries on restarting.
         await this.finish(exit, false, 'restarting');
-        updateContainer(this.id, (r) => { r.RestartCount += 1; });
-        const { startDetached } = await import('../engine/lifecycle');
-        await startDetached(this.id, { restarting: true });
+        this.owner.countRestart();
+        await this.owner.handOff();
         return exit;
       }
       this.backoff = nextBackoff(this.backoff, Date.now() - t0);
       await this.finish(exit, false, 'restarting');
       traceNote(`restart policy ${policy.Name}: restarting in ${this.backoff} ms`);
       await sleep(this.backoff);
-      const again = loadContainer(this.id);
-      if (again.state.ManuallyStopped || again.state.Status !== 'restarting') {
+      const again = this.owner.restartFacts();
+      if (again.manuallyStopped || !again.restarting) {
         await this.finish(exit, true);
         return exit;
       }
-      updateContainer(this.id, (r) => { r.RestartCount += 1; });
+      this.owner.countRestart();
     }
   }
 
   /** One life of the program: start, relay, wait. */
   private async runOnce(pending: PendingInit | undefined, pendingPipes: ContainerPipes | undefined, started: (pid: number) => void): Promise<SupervisedExit> {
-    const rec = loadContainer(this.id);
-    const dir = paths.container(this.id);
+    const life = this.owner.loadLife();
+    const dir = this.owner.bundle;
     const server = this.opts.foreground ? null : new AttachServer(this.id);
     // A log write that fails (full disk, quota, I/O error) is reported once and its lines are
     // dropped and counted; the program keeps running (docker's json-file logger does the same).
     // --log-driver none: the output still goes to attached clients, but nothing is kept.
-    const log = rec.hostConfig.LogConfig.Type === 'none'
+    const log = life.log === null
       ? { write: () => undefined, close: () => undefined }
-      : new JsonLogWriter(logPath(dir, this.id), parseLogOptions(rec.hostConfig.LogConfig.Config), (err) => {
+      : new JsonLogWriter(life.log.path, life.log.options, (err) => {
         const msg = `mini-run: container ${this.id.slice(0, 12)}: cannot write its log (${err.message}): dropping output until it can; 'mini-run logs' will say how much was lost\n`;
         traceNote(msg.trim());
         if (this.opts.foreground) process.stderr.write(msg);
         else server?.broadcast('stderr', Buffer.from(msg));
       });
-    const terminal = rec.config.Tty;
-    const wantStdin = rec.config.OpenStdin;
+    const terminal = life.terminal;
+    const wantStdin = life.openStdin;
 
     // Without a terminal: real pipes for stdout/stderr (and stdin with -i), read here.
     const pipes = pendingPipes ?? containerPipes(terminal, wantStdin);
@@ -136,7 +175,7 @@ export class Supervisor {
 
     let container: StartedContainer;
     // Networking: host ports reserved now (the userland proxy listens), eth0 at onNamespaces.
-    const networking = new ContainerNetworking(rec);
+    const networking = this.owner.networking();
     const waitForClient = this.opts.awaitClient === true && pending === undefined && !this.clientSeen;
     try {
       if (server) await server.listen();
@@ -154,13 +193,10 @@ export class Supervisor {
         proxySignals: this.opts.foreground,
         onTerminalOutput: (d: Buffer) => log.write('stdout', d),
       }, {
-        onNamespaces: (pid) => {
-          const endpoint = networking.attach(pid);
-          if (endpoint) updateContainer(this.id, (r) => { r.network.endpoint = endpoint; });
-        },
+        onNamespaces: (pid) => networking.attach(pid),
       }, pending);
     } catch (err) {
-      networking.detach();
+      networking.detach(false);
       closePipes(pipes);
       server?.error((err as Error).message, err instanceof UserError ? err.exitCode : 125);
       server?.close();
@@ -172,10 +208,7 @@ export class Supervisor {
     if (errPipe) closeQuietly(errPipe.write);
     if (inPipe) closeQuietly(inPipe.read);
 
-    updateContainer(this.id, (r) => {
-      r.state = { ...r.state, Status: 'running', Pid: container.pid, StartedAt: new Date().toISOString(), ExitCode: 0, Error: '', OOMKilled: false };
-      r.monitor = { pid: process.pid, startTime: processStartTime(process.pid) ?? '' };
-    });
+    this.owner.recordStarted(container.pid);
     started(container.pid);
 
     // Output: log it, show it to attached clients (and to our own terminal in the foreground).
@@ -219,10 +252,9 @@ export class Supervisor {
     const exit = await container.wait();
     runtime.remove(this.ref, { force: true }); // the runtime's state of this life
     // The namespace is gone with the program: give back the address, rules and ports.
-    networking.detach();
+    networking.detach(true);
     // Only `--mount-ns host` leaves mounts behind (in the host's table): take them down.
-    runtime.detachMountsUnder(paths.container(this.id));
-    try { updateContainer(this.id, (r) => { r.network.endpoint = null; keepConnectionsForNextStart(r); }); } catch { /* removed meanwhile */ }
+    runtime.detachMountsUnder(dir);
     await Promise.race([Promise.all(drained), deadline(2000)]);
     if (this.opts.localStdin && stdinSock) process.stdin.unpipe(stdinSock);
     stdinSock?.destroy();
@@ -253,23 +285,7 @@ export class Supervisor {
   }
 
   private recordExit(exit: SupervisedExit, final: boolean, status: 'exited' | 'restarting'): void {
-    withStateLock(() => {
-      let rec: ContainerRecord;
-      try {
-        rec = loadContainer(this.id);
-      } catch {
-        return; // removed meanwhile (rm -f)
-      }
-      if (final && rec.hostConfig.AutoRemove) {
-        runtime.remove(this.ref, { force: true });
-        removeContainerDir(this.id);
-        return;
-      }
-      updateContainer(this.id, (r) => {
-        r.state = { ...r.state, Status: status, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, Error: exit.error, FinishedAt: new Date().toISOString() };
-        if (final) r.monitor = null;
-      });
-    });
+    this.owner.recordExit(exit, final, status);
   }
 }
 

@@ -1,5 +1,8 @@
 /**
- * Entry point of a detached supervisor: `node dist/shim/main.js CONTAINER_ID`.
+ * Entry point of a detached supervisor: `node dist/engine/monitor-main.js CONTAINER_ID`.
+ *
+ * The engine's wiring of src/shim/'s Supervisor: the container's record is the owner it reports
+ * to (engine/monitor.ts), so the supervisor itself imports nothing of the engine.
  *
  * Started by `run -d`/`start` in a new session (no terminal, survives the command). fd 3 is a
  * pipe back to that command: one JSON line, {"ok":true,"pid":N} once the program runs or
@@ -9,7 +12,8 @@
 import { closeSync, fstatSync, writeSync } from 'node:fs';
 import { setTraceSink } from '../sys/trace';
 import { UserError } from '../errors';
-import { Supervisor } from './supervisor';
+import { Supervisor } from '../shim/supervisor';
+import { EngineContainer } from './monitor';
 
 const READY_FD = 3;
 const TRACE_FD = 4;
@@ -41,7 +45,7 @@ async function main(): Promise<void> {
   // Signals are for the container, not for us: `stop`/`kill` signal the container's PID 1.
   for (const s of ['SIGINT', 'SIGHUP', 'SIGTERM', 'SIGQUIT'] as const) process.on(s, () => undefined);
   let told = false;
-  const supervisor = new Supervisor(id, {
+  const supervisor = new Supervisor(new EngineContainer(id), {
     foreground: false,
     awaitClient: process.argv.includes('--await-attach'),
     onListening: () => {

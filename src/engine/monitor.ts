@@ -1,0 +1,98 @@
+/**
+ * The engine's side of a supervisor: the container's record, read and written for it.
+ *
+ * The supervisor (src/shim/) knows only the runtime's front door and the ContainerOwner
+ * interface; this module is that owner. It loads each life's settings from the record, wires the
+ * network (engine/network.ts), and records the start, the exit, restarts and --rm removal —
+ * under the state lock, like every other writer of the record.
+ */
+import { paths } from '../paths';
+import { withStateLock } from '../lock';
+import * as runtime from '../runtime';
+import type { ContainerOwner, LifeNetworking, LifeSettings, RestartFacts, SupervisedExit } from '../shim/supervisor';
+import { logPath } from '../shim/json-log';
+import { loadContainer, updateContainer, processStartTime, removeContainerDir, runtimeRef, type ContainerRecord } from './container-store';
+import { ContainerNetworking, keepConnectionsForNextStart } from './network';
+import { parseLogOptions } from './log-options';
+
+export class EngineContainer implements ContainerOwner {
+  readonly bundle: string;
+  readonly runtimeRef: runtime.ContainerRef;
+
+  constructor(readonly id: string) {
+    this.bundle = paths.container(id);
+    this.runtimeRef = runtimeRef(id);
+  }
+
+  loadLife(): LifeSettings {
+    const rec = loadContainer(this.id);
+    const logConfig = rec.hostConfig.LogConfig;
+    return {
+      terminal: rec.config.Tty,
+      openStdin: rec.config.OpenStdin,
+      log: logConfig.Type === 'none' ? null : { path: logPath(this.bundle, this.id), options: parseLogOptions(logConfig.Config) },
+    };
+  }
+
+  networking(): LifeNetworking {
+    const id = this.id;
+    const net = new ContainerNetworking(loadContainer(id));
+    return {
+      prepare: () => net.prepare(),
+      attach(pid: number) {
+        const endpoint = net.attach(pid);
+        if (endpoint) updateContainer(id, (r) => { r.network.endpoint = endpoint; });
+      },
+      detach(exited: boolean) {
+        net.detach();
+        if (!exited) return;
+        try { updateContainer(id, (r) => { r.network.endpoint = null; keepConnectionsForNextStart(r); }); } catch { /* removed meanwhile */ }
+      },
+    };
+  }
+
+  restartFacts(): RestartFacts {
+    const rec = loadContainer(this.id);
+    return {
+      policy: rec.hostConfig.RestartPolicy, restartCount: rec.RestartCount, manuallyStopped: rec.state.ManuallyStopped,
+      autoRemove: rec.hostConfig.AutoRemove, restarting: rec.state.Status === 'restarting',
+    };
+  }
+
+  recordStarted(pid: number): void {
+    updateContainer(this.id, (r) => {
+      r.state = { ...r.state, Status: 'running', Pid: pid, StartedAt: new Date().toISOString(), ExitCode: 0, Error: '', OOMKilled: false };
+      r.monitor = { pid: process.pid, startTime: processStartTime(process.pid) ?? '' };
+    });
+  }
+
+  recordExit(exit: SupervisedExit, final: boolean, status: 'exited' | 'restarting'): void {
+    withStateLock(() => {
+      let rec: ContainerRecord;
+      try {
+        rec = loadContainer(this.id);
+      } catch {
+        return; // removed meanwhile (rm -f)
+      }
+      if (final && rec.hostConfig.AutoRemove) {
+        runtime.remove(this.runtimeRef, { force: true });
+        removeContainerDir(this.id);
+        return;
+      }
+      updateContainer(this.id, (r) => {
+        r.state = { ...r.state, Status: status, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, Error: exit.error, FinishedAt: new Date().toISOString() };
+        if (final) r.monitor = null;
+      });
+    });
+  }
+
+  countRestart(): void {
+    updateContainer(this.id, (r) => { r.RestartCount += 1; });
+  }
+
+  async handOff(): Promise<void> {
+    const { startDetached } = await import('./lifecycle');
+    await startDetached(this.id, { restarting: true });
+  }
+}
+
