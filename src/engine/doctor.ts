@@ -21,6 +21,7 @@ import { closeRangeCloexec, close, openat2, pidfdGetfd, RESOLVE } from '../sys/l
 import { SysError } from '../sys/errors';
 import { traceCommand } from '../sys/trace';
 import { mountInfo } from './live-facts';
+import { nativeBinary, nativeBuildHint } from '../native';
 
 export type CheckStatus = 'ok' | 'warn' | 'FAIL';
 
@@ -87,6 +88,19 @@ function checkKernel(): Check {
     status: 'FAIL', name: 'kernel', detail,
     fix: `${bad.map((x) => `${x.name} needs Linux ≥ ${x.since}`).join('; ')}${maj || min ? ` (this is ${maj}.${min})` : ''}: use a newer kernel (the Vagrant VM has one)`,
   };
+}
+
+/**
+ * User namespaces (container root = an unprivileged host uid): the kernel must allow them
+ * (user.max_user_namespaces > 0) and native/build/userns-exec must be built — Node cannot
+ * create one itself (runtime/userns.ts). Only a warn: containers without one work regardless.
+ */
+function checkUserNamespaces(): Check {
+  const max = Number(readFileSync('/proc/sys/user/max_user_namespaces', 'utf8').trim());
+  const helper = nativeBinary('userns-exec');
+  if (!(max > 0)) return { status: 'warn', name: 'user namespaces', detail: 'disabled: user.max_user_namespaces = 0', fix: 'sysctl -w user.max_user_namespaces=15000 (bundles with a "user" namespace need it)' };
+  if (!existsSync(helper)) return { status: 'warn', name: 'user namespaces', detail: `allowed (up to ${max}), but ${helper} is not built`, fix: nativeBuildHint() };
+  return { status: 'ok', name: 'user namespaces', detail: `allowed (up to ${max}); userns-exec built: config.json uidMappings/gidMappings work` };
 }
 
 function checkOverlay(): Check {
@@ -341,7 +355,7 @@ function quiet(argv: string[], timeoutMs = 5_000): { status: number; text: strin
 /** Every check, in the order a learner would fix them. A check that throws becomes a FAIL line. */
 export function runDoctor(): { checks: Check[]; ok: boolean } {
   const all: [string, () => Check][] = [
-    ['root', checkRoot], ['kernel', checkKernel], ['overlayfs', checkOverlay], ['state root', checkStateRoot],
+    ['root', checkRoot], ['kernel', checkKernel], ['overlayfs', checkOverlay], ['state root', checkStateRoot], ['user namespaces', checkUserNamespaces],
     ['cgroups', checkCgroups], ['bridge, veth', checkNetworkDevices], ['packet filter', checkPacketFilter], ['mount propagation', checkPropagation],
     ['tools', checkTools], ['sudo PATH', checkSudoPath], ['busybox', checkBusybox], ['compare', checkCompare],
   ];

@@ -168,7 +168,7 @@ describe('mini-run explain', () => {
 });
 
 describe('mini-run doctor', () => {
-  const CHECKS = ['root', 'kernel', 'overlayfs', 'state root', 'cgroups', 'bridge, veth', 'packet filter', 'mount propagation', 'tools', 'sudo PATH', 'busybox', 'compare'];
+  const CHECKS = ['root', 'kernel', 'overlayfs', 'state root', 'user namespaces', 'cgroups', 'bridge, veth', 'packet filter', 'mount propagation', 'tools', 'sudo PATH', 'busybox', 'compare'];
 
   it('passes on this host and prints one line per check', () => {
     const r = m('doctor');
