@@ -1,9 +1,16 @@
 #!/usr/bin/env node
 /**
  * Startup benchmark: how long does `mini-run run --rm mini-run/busybox true` take, compared
- * with runc/crun/podman running the same tiny rootfs, and with the floor set by Node itself?
+ * with runc/crun/podman/the Docker engine running the same tiny rootfs, and with the floor set
+ * by Node itself? Also `exec CONTAINER true` (mini-run, podman, docker) and read-only commands
+ * (`ps`, `images`, `inspect`, `logs`) against one Node start. Ends with issue 16's goals, each a
+ * ratio of two rows of this one run.
  *
- *   sudo node bench/startup.mjs [--runs N] [--json] [--bin PATH]
+ *   sudo node bench/startup.mjs [--runs N] [--json] [--bin PATH] [--no-docker]
+ *
+ * The Docker rows need an engine that answers: $DOCKER_HOST, the default socket, or the one the
+ * tests start under /tmp/mr-dockerd (test/helpers/engines.mjs; started here when dockerd is
+ * installed and none answers, and stopped again at the end).
  *
  * Why "two node starts" is the floor: a mini-run container start is the CLI (one Node process)
  * plus the container's init (a re-exec of the CLI entry in the new namespaces: a second Node
@@ -28,13 +35,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { cleanupOnExit, parseArgs, removeScratch } from './lib.mjs';
+import { DOCKER_HOST as TEST_DOCKER_HOST, ensureEngines, stopEngines } from '../test/helpers/engines.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const TARGET_RATIO = 1.5;
 
 const opts = parseArgs(process.argv.slice(2), 'startup bench',
-  'usage: node bench/startup.mjs [--runs N (default 20)] [--json] [--bin path/to/mini-run]',
-  { runs: 20, json: false, bin: join(REPO, 'bin', 'mini-run') });
+  'usage: node bench/startup.mjs [--runs N (default 20)] [--json] [--bin path/to/mini-run] [--no-docker]',
+  { runs: 20, json: false, bin: join(REPO, 'bin', 'mini-run'), 'no-docker': false });
 // With --json, stdout carries only the JSON document; progress goes to stderr.
 const log = (...a) => (opts.json ? console.error(...a) : console.log(...a));
 
@@ -89,8 +96,12 @@ const paths = {
   miniRuncState: join(scratch, 'mini-runc-state'),
 };
 const liveIds = new Set(); // runtime containers that might need `delete -f`
+const undo = []; // more clean-up steps (detached containers, the Docker image, an engine we started), run last first
 
 function cleanup() {
+  for (const step of undo.reverse()) {
+    try { step(); } catch (e) { console.error(`startup bench: clean-up: ${e.message}`); }
+  }
   for (const key of liveIds) {
     const [rt, id] = key.split(' ');
     const state = rt === 'runc' ? paths.runcState : paths.crunState;
@@ -100,8 +111,8 @@ function cleanup() {
 }
 cleanupOnExit('startup bench', cleanup);
 
-/** A minimal rootfs: static busybox, plus `true` and `sh` as links to it (what the built-in
- * image mini-run/busybox is made of, minus the other applets, which `true` does not need). */
+/** A minimal rootfs: static busybox, plus `true`, `sh` and `sleep` as links to it (what the
+ * built-in image mini-run/busybox is made of, minus the applets these runs do not need). */
 function makeBundle() {
   const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
   if (!busybox) throw new Error('busybox not found: apt-get install busybox-static');
@@ -109,7 +120,7 @@ function makeBundle() {
   for (const d of ['bin', 'proc', 'sys', 'dev', 'tmp', 'etc']) mkdirSync(join(rootfs, d), { recursive: true });
   copyFileSync(busybox, join(rootfs, 'bin', 'busybox'));
   chmodSync(join(rootfs, 'bin', 'busybox'), 0o755);
-  for (const applet of ['true', 'sh']) symlinkSync('busybox', join(rootfs, 'bin', applet));
+  for (const applet of ['true', 'sh', 'sleep']) symlinkSync('busybox', join(rootfs, 'bin', applet));
 
   // `runc spec` writes a default config.json (namespaces, mounts, caps as docker would);
   // change only what differs for this run.
@@ -271,23 +282,157 @@ candidates.push({
   },
 });
 
+// ------------------------------------------------------------- detached containers for exec
+/** Run a setup command (untimed); returns its trimmed stdout or throws with the reason. */
+function setup(argv, env) {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: env ?? process.env, timeout: 120_000 });
+  if (r.error) throw new Error(`${argv[0]}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${argv.slice(0, 3).join(' ')}: ${firstLine(r.stderr) || `exit status ${r.status}`}`);
+  return r.stdout.trim();
+}
+/** Call make(); a failure becomes the reason its rows are skipped. */
+function attempt(make) {
+  try {
+    return { value: make(), error: null };
+  } catch (e) {
+    return { value: null, error: e.message };
+  }
+}
+const mr = (...args) => [node, opts.bin, '--root', paths.mrRoot, ...args];
+
+// mini-run: one detached container for `exec` (and `inspect`/`logs` rows). `ps` then lists one.
+const mrExec = attempt(() => {
+  setup(mr('run', '-d', '--network', 'none', '--name', 'mr-bench-exec', 'mini-run/busybox', 'sleep', '3600'));
+  undo.push(() => spawnSync(node, [opts.bin, '--root', paths.mrRoot, 'rm', '-f', 'mr-bench-exec'], { stdio: 'ignore' }));
+  return 'mr-bench-exec';
+});
+candidates.push({
+  name: 'mini-run exec',
+  command: 'mini-run exec CONTAINER true',
+  skip: mrExec.error,
+  run: () => timeOnce(mr('exec', 'mr-bench-exec', 'true')),
+});
+for (const [name, args] of [['ps', ['ps']], ['images', ['images']], ['inspect', ['inspect', 'mr-bench-exec']], ['logs', ['logs', 'mr-bench-exec']]]) {
+  candidates.push({
+    name: `mini-run ${name}`,
+    command: `mini-run ${args.join(' ').replace('mr-bench-exec', 'CONTAINER')}`,
+    skip: name === 'inspect' || name === 'logs' ? mrExec.error : null,
+    run: () => timeOnce(mr(...args)),
+  });
+}
+
+// --------------------------------------------------------------------------------------- podman
 // Where root cannot raise rlimits (a container host like these), podman's default 1048576
-// nofile/nproc makes runc fail; `compare` works out the --ulimit flags that avoid it.
-const podmanUlimits = which('podman') ? createRequire(import.meta.url)(join(REPO, 'dist', 'compare', 'engines.js')).podmanUlimitFlags() : [];
+// nofile/nproc makes runc fail; `compare` works out the --ulimit flags that avoid it, and
+// (for the bridge row) a podman network that does not overlap mini-run's 10.88.0.0/16.
+const podmanSkip = !which('podman') ? 'podman not installed (optional; not installed by this bench)' : bundleError;
+const podmanEngine = podmanSkip ? null : attempt(() => {
+  const e = createRequire(import.meta.url)(join(REPO, 'dist', 'compare', 'engines.js')).prepareEngine('podman', { network: true });
+  undo.push(() => e.cleanup());
+  return e;
+});
+const podmanBridgeFlags = podmanEngine?.value?.runFlags ?? [];
+const podmanUlimits = podmanBridgeFlags.filter((f, i, a) => f === '--ulimit' || a[i - 1] === '--ulimit');
+const podman = (...args) => ['podman', '--cgroup-manager=cgroupfs', '--events-backend=file', ...args];
+const rootfs = join(paths.bundle, 'rootfs');
 
 // podman: the docker-CLI peer. Same rootfs via --rootfs (its image store does not know
 // mini-run/busybox). Flags per DESIGN.md: these hosts need cgroupfs and file events.
 candidates.push({
   name: 'podman run --rm --network none',
   command: 'podman run --rm --network none --rootfs ROOTFS true',
-  skip: !which('podman') ? 'podman not installed (optional; not installed by this bench)' : bundleError,
-  run: () =>
-    timeOnce([
-      'podman', '--cgroup-manager=cgroupfs', '--events-backend=file',
-      'run', '--rm', '--network', 'none', ...podmanUlimits, '--rootfs', join(paths.bundle, 'rootfs'), 'true',
-    ]),
+  skip: podmanSkip ?? podmanEngine?.error,
+  run: () => timeOnce(podman('run', '--rm', '--network', 'none', ...podmanUlimits, '--rootfs', rootfs, 'true')),
+});
+candidates.push({
+  name: 'podman run --rm (bridge)',
+  command: 'podman run --rm --rootfs ROOTFS true   (its bridge network)',
+  skip: podmanSkip ?? podmanEngine?.error,
+  run: () => timeOnce(podman('run', '--rm', ...podmanBridgeFlags, '--rootfs', rootfs, 'true')),
+});
+const podmanExec = podmanSkip || podmanEngine?.error ? { error: podmanSkip ?? podmanEngine.error } : attempt(() => {
+  const name = `mr-bench-${process.pid}-exec`;
+  setup(podman('run', '-d', '--name', name, '--network', 'none', ...podmanUlimits, '--rootfs', rootfs, 'sleep', '3600'));
+  undo.push(() => spawnSync('podman', ['--cgroup-manager=cgroupfs', '--events-backend=file', 'rm', '-f', '-t', '0', name], { stdio: 'ignore' }));
+  return name;
+});
+candidates.push({
+  name: 'podman exec',
+  command: 'podman exec CONTAINER true',
+  skip: podmanExec.error,
+  run: () => timeOnce(podman('exec', podmanExec.value, 'true')),
 });
 
+// --------------------------------------------------------------------------------- Docker engine
+/** Does a Docker engine answer at `host`? */
+function dockerAnswers(host) {
+  const r = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { env: { ...process.env, DOCKER_HOST: host }, encoding: 'utf8', timeout: 15_000 });
+  return r.status === 0 && r.stdout.trim() !== '';
+}
+/** The engine to use: $DOCKER_HOST, the default socket, or the tests' one (started if need be). */
+async function findDocker() {
+  if (opts['no-docker']) throw new Error('--no-docker');
+  if (!which('docker')) throw new Error('docker CLI not installed');
+  for (const host of [process.env.DOCKER_HOST, 'unix:///var/run/docker.sock', TEST_DOCKER_HOST]) {
+    if (host && dockerAnswers(host)) return host;
+  }
+  if (process.env.DOCKER_HOST) throw new Error(`no Docker engine answers at DOCKER_HOST=${process.env.DOCKER_HOST}`);
+  const started = await ensureEngines({ log });
+  const stop = started.filter((e) => e === 'dockerd');
+  if (stop.length) undo.push(() => stopEngines(stop));
+  if (started.includes('containerd')) undo.push(() => stopEngines(['containerd']));
+  if (dockerAnswers(TEST_DOCKER_HOST)) return TEST_DOCKER_HOST;
+  throw new Error('no Docker engine answers and dockerd could not be started');
+}
+let dockerEnv = null;
+const dockerImage = `mr-bench-busybox:${process.pid}`;
+const dockerExecName = `mr-bench-${process.pid}-dexec`;
+let dockerError = bundleError;
+if (!dockerError) {
+  try {
+    const host = await findDocker();
+    dockerEnv = { ...process.env, DOCKER_HOST: host };
+    // The same rootfs as an image (docker has no --rootfs): `docker import` of its tar.
+    const r = spawnSync('sh', ['-c', `tar -C "${rootfs}" -c . | docker import - ${dockerImage}`], { env: dockerEnv, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`docker import: ${firstLine(r.stderr)}`);
+    undo.push(() => spawnSync('docker', ['rmi', '-f', dockerImage], { env: dockerEnv, stdio: 'ignore' }));
+    log(`startup bench: Docker engine at ${host}`);
+  } catch (e) {
+    dockerError = e.message;
+  }
+}
+const docker = (...args) => ['docker', ...args];
+candidates.push({
+  name: 'docker run --rm --network none',
+  command: 'docker run --rm --network none IMAGE true   (IMAGE = the rootfs, docker import)',
+  skip: dockerError,
+  run: () => timeOnce(docker('run', '--rm', '--network', 'none', dockerImage, 'true'), dockerEnv),
+});
+candidates.push({
+  name: 'docker run --rm (bridge)',
+  command: 'docker run --rm IMAGE true   (docker0)',
+  skip: dockerError,
+  run: () => timeOnce(docker('run', '--rm', dockerImage, 'true'), dockerEnv),
+});
+const dockerExec = dockerError ? { error: dockerError } : attempt(() => {
+  setup(docker('run', '-d', '--name', dockerExecName, '--network', 'none', dockerImage, 'sleep', '3600'), dockerEnv);
+  undo.push(() => spawnSync('docker', ['rm', '-f', dockerExecName], { env: dockerEnv, stdio: 'ignore' }));
+  return dockerExecName;
+});
+candidates.push({
+  name: 'docker exec',
+  command: 'docker exec CONTAINER true',
+  skip: dockerExec.error,
+  run: () => timeOnce(docker('exec', dockerExecName, 'true'), dockerEnv),
+});
+candidates.push({
+  name: 'docker ps',
+  command: 'docker ps',
+  skip: dockerError,
+  run: () => timeOnce(docker('ps'), dockerEnv),
+});
+
+// ------------------------------------------------------------------------------------ floors
 const twoNode = {
   name: '2 × node -e 0 (floor)',
   command: 'node -e 0; node -e 0',
@@ -316,7 +461,7 @@ for (const r of rows) {
     r.error = null;
   } catch (e) {
     r.error = e.message;
-    log(`  ${r.name.split(' ')[0]}: not usable here (${e.message})`);
+    log(`  ${r.name}: not usable here (${e.message})`);
   }
 }
 
@@ -347,20 +492,35 @@ const results = rows.map((r) => {
   return { ...base, status: 'ok', ...st, samplesMs: r.samples };
 });
 // Ratios are against the median of the two-node-starts row.
-const floorRow = results.find((r) => r.name === twoNode.name);
-const floorMs = floorRow?.status === 'ok' ? floorRow.median : NaN;
+const byName = new Map(results.map((r) => [r.name, r]));
+const medianOf = (name) => (byName.get(name)?.status === 'ok' ? byName.get(name).median : NaN);
+const floorMs = medianOf(twoNode.name);
 for (const r of results) if (r.status === 'ok') r.ratioToFloor = r.median / floorMs;
 
-const mr = results[0];
-const target = {
-  rule: `mini-run median ≤ ${TARGET_RATIO} × two node starts`,
-  limitMs: TARGET_RATIO * floorMs,
-  result: mr.status !== 'ok' ? 'FAIL' : mr.median <= TARGET_RATIO * floorMs ? 'PASS' : 'FAIL',
-  ...(mr.status !== 'ok' ? { reason: `mini-run ${mr.status}: ${mr.reason}` } : {}),
-};
+// Issue 16's goals: each one row over another, measured in this same run.
+const GOALS = [
+  ['mini-run run --rm --network none', 'podman run --rm --network none', 0.8],
+  ['mini-run run --rm --network none', twoNode.name, 1.25],
+  ['mini-run run --rm --network none', 'docker run --rm --network none', null],
+  ['mini-run run --rm (bridge)', 'podman run --rm (bridge)', 0.8],
+  ['mini-run run --rm (bridge)', 'mini-run run --rm --network none', 1.25],
+  ['mini-run run --rm (bridge)', 'docker run --rm (bridge)', null],
+  ['mini-run exec', 'podman exec', 0.8],
+  ['mini-run exec', 'docker exec', 0.8],
+  ['mini-run ps', 'node -e 0', 1.5],
+  ['mini-run images', 'node -e 0', 1.5],
+  ['mini-run inspect', 'node -e 0', 1.5],
+  ['mini-run logs', 'node -e 0', 1.5],
+  ['mini-run ps', 'docker ps', null],
+];
+const goals = GOALS.map(([row, over, limit]) => {
+  const ratio = medianOf(row) / medianOf(over);
+  const result = !Number.isFinite(ratio) ? 'n/a' : limit === null ? 'info' : ratio <= limit ? 'PASS' : 'FAIL';
+  return { row, over, limit, ratio: Number.isFinite(ratio) ? ratio : null, result };
+});
 
 if (opts.json) {
-  console.log(JSON.stringify({ runs: opts.runs, cpus: cpus().length, node: process.version, results, target }, null, 2));
+  console.log(JSON.stringify({ runs: opts.runs, cpus: cpus().length, node: process.version, results, goals }, null, 2));
 } else {
   const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
   const w = Math.max(...results.map((r) => r.name.length));
@@ -372,6 +532,9 @@ if (opts.json) {
       log(`${r.name.padEnd(w)}  ${r.status}: ${r.reason}`);
     }
   }
-  const why = target.reason ? ` (${target.reason})` : ` (${f(mr.median)} ms vs limit ${f(target.limitMs)} ms)`;
-  log(`\ntarget: mini-run ≤ ${TARGET_RATIO}× two node starts → ${target.result}${why}`);
+  log('\nratios (median / median, this run):');
+  for (const g of goals) {
+    const goal = g.limit === null ? '' : ` (goal ≤ ${g.limit})`;
+    log(`  ${g.row} / ${g.over}: ${g.ratio === null ? '-' : g.ratio.toFixed(2)}${goal} → ${g.result}`);
+  }
 }

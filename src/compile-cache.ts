@@ -6,7 +6,7 @@
  * --cpu-prof). V8 can save the compiled code of a script and reuse it next time; Node 22 does
  * this with `module.enableCompileCache()`, Node 20 does not, so we do it here: a hook on
  * CommonJS compilation that compiles through vm.Script with V8's cached data, one file per
- * module and content. V8 also checks the V8 version and flags (`cachedDataRejected`), so a
+ * module (its identity checked, see below). V8 also checks the V8 version and flags (`cachedDataRejected`), so a
  * stale cache is never used, only replaced.
  * The cache lives outside the package (a root run must not leave root-owned files in a user's
  * checkout, and a global install is read-only): /var/cache/mini-run/v8 for root, else
@@ -14,7 +14,6 @@
  * directory (that user could plant compiled code). If it is not writable the hook only reads.
  */
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import * as vm from 'node:vm';
@@ -40,22 +39,51 @@ function trustedDir(dir: string): boolean {
   }
 }
 
+/** 32-bit FNV-1a of a string's UTF-16 code units, from `seed`. */
+function fnv1a(text: string, seed: number): string {
+  let h = seed >>> 0;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+/**
+ * What must match for a cache file to be used: the module's path and the file's identity
+ * (inode, size, change and modification time — a rewrite always moves ctime, which no one can
+ * set back; npm's fixed mtimes alone would not do). null when the file cannot be stat'ed.
+ */
+function identityOf(filename: string, length: number): Buffer | null {
+  try {
+    const st = statSync(filename);
+    return Buffer.from(`${filename}\0${length}\0${st.ino}\0${st.size}\0${st.ctimeMs}\0${st.mtimeMs}\n`);
+  } catch {
+    return null;
+  }
+}
+
 export function installCompileCache(): void {
   if (process.env.MINI_RUN_NO_COMPILE_CACHE === '1') return;
   const CACHE_DIR = compileCacheDir();
   if (!trustedDir(CACHE_DIR)) return;
   const proto = Module.prototype as CompiledModule;
-  const pending: Array<[string, vm.Script]> = [];
+  const pending: Array<[string, Buffer, vm.Script]> = [];
   const original = proto._compile;
   proto._compile = function (this: CompiledModule, content: string, filename: string) {
     if (!filename.startsWith(TOP)) return original.call(this, content, filename);
-    // Keyed by path AND content: V8's own check on cached data compares only the source's
-    // length, so an edited file of the same length must not find its old cache.
-    const file = join(CACHE_DIR, createHash('sha1').update(filename).update('\0').update(content).digest('hex'));
+    // V8's own check on cached data compares only the source's length, so an edited file of
+    // the same length must not find its old code. Each module has one cache file (named by a
+    // hash of its path, so a rebuild replaces it rather than adding one): its first line is the
+    // identity it was made from, then V8's data. Hashing the content instead would cost more
+    // than the cache saves (node:crypto alone takes ~6 ms to load).
+    const identity = identityOf(filename, content.length);
+    if (identity === null) return original.call(this, content, filename);
+    const file = join(CACHE_DIR, fnv1a(filename, 0x811c9dc5) + fnv1a(filename, 0x050c5d1f));
     let cachedData: Buffer | undefined;
-    try { cachedData = readFileSync(file); } catch { /* first time */ }
+    try {
+      const stored = readFileSync(file);
+      if (stored.length > identity.length && stored.subarray(0, identity.length).equals(identity)) cachedData = stored.subarray(identity.length);
+    } catch { /* first time */ }
     const script = new vm.Script(Module.wrap(content), { filename, cachedData });
-    if (cachedData === undefined || script.cachedDataRejected) pending.push([file, script]);
+    if (cachedData === undefined || script.cachedDataRejected) pending.push([file, identity, script]);
     const fn = script.runInThisContext({ displayErrors: true }) as (...a: unknown[]) => unknown;
     const mod = this;
     const require = ((id: string) => mod.require(id)) as NodeJS.Require;
@@ -73,10 +101,10 @@ export function installCompileCache(): void {
     if (pending.length === 0) return;
     try {
       mkdirSync(CACHE_DIR, { recursive: true, mode: 0o755 });
-      for (const [file, script] of pending) {
+      for (const [file, identity, script] of pending) {
         // temp + rename: a process starting right now reads the old file or the new, never half
         const tmp = `${file}.${process.pid}`;
-        writeFileSync(tmp, script.createCachedData());
+        writeFileSync(tmp, Buffer.concat([identity, script.createCachedData()]));
         renameSync(tmp, file);
       }
     } catch {

@@ -8,8 +8,6 @@ import { secureStateRoot } from '../state-root';
 import { setTraceSink } from '../sys/trace';
 import { SysError } from '../sys/errors';
 import { UserError } from '../errors';
-import { RUN_FLAGS, splitAtImage, scanInitShape } from './commands/run';
-import { EXEC_FLAGS } from './commands/exec';
 import { PARSER_CONFIG, protectLoneDash, restoreLoneDash } from './args';
 
 export interface GlobalOptions {
@@ -69,7 +67,9 @@ export function fail(err: unknown, debug = false): never {
 export function buildParser(argv: string[]): Argv<GlobalOptions> {
   // Loaded here, not at the top: `run` spawns the container's init before these (see main()).
   const yargs = require('yargs/yargs') as typeof import('yargs/yargs');
-  const { commands } = require('./commands') as typeof import('./commands');
+  // Only the typed command's module (and what it imports) is loaded: see commands/index.ts.
+  const { commandsFor } = require('./commands') as typeof import('./commands');
+  const commands = commandsFor(commandWord(argv));
   let parser = yargs(protectLoneDash(argv))
     .scriptName('mini-run')
     .parserConfiguration(PARSER_CONFIG)
@@ -120,6 +120,17 @@ export function buildParser(argv: string[]): Argv<GlobalOptions> {
 
 const NEEDS_COMMAND = 'a command is needed';
 
+/** The first word that is not a global option: the command (or group) typed, if any. */
+function commandWord(argv: string[]): string | undefined {
+  let i = 0;
+  for (; i < argv.length && argv[i].startsWith('-'); i++) {
+    if (argv[i] === '--root') i++;
+    // Anything else before the command (a typo'd flag): yargs' error shows the full command list.
+    else if (!['--trace', '--debug'].includes(argv[i]) && !argv[i].startsWith('--root=')) return undefined;
+  }
+  return argv[i];
+}
+
 /** The command words typed (`container ls`), for "See 'mini-run container ls --help'". */
 function commandPath(argv: string[]): string[] {
   const words: string[] = [];
@@ -158,6 +169,9 @@ function markCommandStart(argv: string[]): string[] {
   const globalsWithValue = new Set(['--root']);
   let i = 0;
   while (i < argv.length && argv[i].startsWith('-')) i += globalsWithValue.has(argv[i]) ? 2 : 1;
+  if (!['exec', 'container', 'run', 'create'].includes(argv[i])) return argv;
+  const { RUN_FLAGS, splitAtImage } = require('./commands/run') as typeof import('./commands/run');
+  const { EXEC_FLAGS } = require('./commands/exec') as typeof import('./commands/exec');
   // exec: the first word after the flags is CONTAINER (not IMAGE); the command follows it.
   if (argv[i] === 'exec') return [...argv.slice(0, i + 1), ...splitAtImage(argv.slice(i + 1), EXEC_FLAGS)];
   if (argv[i] === 'container' && (argv[i + 1] === 'run' || argv[i + 1] === 'create' || argv[i + 1] === 'exec')) {
@@ -178,6 +192,7 @@ function prespawnForRun(argv: string[]): void {
   if (argv[i] !== 'run') return;
   if (argv.slice(0, i).includes('--trace')) setTraceSink(2, 'run'); // so its syscalls are shown too
   const end = argv.indexOf('--', i + 1);
+  const { scanInitShape } = require('./commands/run') as typeof import('./commands/run');
   const shape = scanInitShape(argv.slice(i + 1, end < 0 ? undefined : end));
   if (shape) require('../engine/run-start').prespawnInit(shape);
 }

@@ -6,7 +6,6 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import * as runtime from '../runtime';
 import { traceNote } from '../sys/trace';
 import { withStateLock } from '../lock';
 import { paths } from '../paths';
@@ -14,13 +13,16 @@ import {
   containerDirAge, isAlive, runtimeRef, listContainerIds, loadContainer, removeContainerDir, saveContainerIfPossible,
   type ContainerRecord,
 } from './container-store';
-import { keepConnectionsForNextStart, sweepNetworkQuietly } from './network';
+
+// Loaded only when there is something to clean: a read path (`ps`) on a healthy host needs
+// neither the runtime nor the network code (nor the lock's flock, nor koffi behind it).
+const runtime = () => require('../runtime') as typeof import('../runtime');
 
 /** Finalize one container whose supervisor is gone: no processes, no cgroup; record it exited (or remove it with --rm). */
 function finalizeOrphan(rec: ContainerRecord): void {
   const id = rec.id;
-  runtime.remove(runtimeRef(id), { force: true }); // its cgroup and the runtime's state
-  runtime.detachMountsUnder(paths.container(id)); // only `--mount-ns host` leaves any
+  runtime().remove(runtimeRef(id), { force: true }); // its cgroup and the runtime's state
+  runtime().detachMountsUnder(paths.container(id)); // only `--mount-ns host` leaves any
 
   if (rec.hostConfig.AutoRemove) {
     removeContainerDir(id);
@@ -36,42 +38,57 @@ function finalizeOrphan(rec: ContainerRecord): void {
   };
   rec.monitor = null;
   rec.network.endpoint = null; // its address and rules are released by the network sweep
-  keepConnectionsForNextStart(rec);
+  (require('./network') as typeof import('./network')).keepConnectionsForNextStart(rec);
   // On a full disk the record cannot be written: this command still sees it exited, and the
   // next sweep writes it once there is space (read paths must work on a full disk).
   if (!saveContainerIfPossible(rec)) traceNote(`container ${id.slice(0, 12)}: cannot record its exit yet (disk full or failing)`);
 }
 
+/** What the sweep finds in one container's directory: nothing to do, or why it must be cleaned. */
+function staleness(id: string): 'recordless' | ContainerRecord | null {
+  const recordFile = join(paths.container(id), 'container.json');
+  if (!existsSync(recordFile)) {
+    // A create that died before its record was written: only remove it once it is old
+    // enough that no live `run` can still be writing it.
+    return containerDirAge(id) > 60_000 ? 'recordless' : null;
+  }
+  let rec;
+  try {
+    rec = loadContainer(id);
+  } catch {
+    return null;
+  }
+  const supervised = rec.state.Status === 'running' || rec.state.Status === 'created' || rec.state.Status === 'removing';
+  return supervised && rec.monitor && !isAlive(rec.monitor) ? rec : null;
+}
+
 /** Sweep containers whose supervising process has died. Returns the ids cleaned. */
 export function sweepStaleContainers(): string[] {
   const cleaned: string[] = [];
-  withStateLock(() => {
-    for (const id of listContainerIds()) {
-      const recordFile = join(paths.container(id), 'container.json');
-      if (!existsSync(recordFile)) {
-        // A create that died before its record was written: only remove it once it is old
-        // enough that no live `run` can still be writing it.
-        if (containerDirAge(id) > 60_000) {
-          runtime.remove(runtimeRef(id), { force: true });
+  // A first look without the lock (records are replaced atomically): most of the time nothing
+  // is stale, and a read-only command then takes no lock. What it finds is checked again
+  // under the lock, where another command may have cleaned it meanwhile.
+  if (listContainerIds().some((id) => staleness(id) !== null)) {
+    withStateLock(() => {
+      for (const id of listContainerIds()) {
+        const found = staleness(id);
+        if (found === null) continue;
+        if (found === 'recordless') {
+          runtime().remove(runtimeRef(id), { force: true });
           removeContainerDir(id);
-          cleaned.push(id);
+        } else {
+          traceNote(`container ${id.slice(0, 12)}: its supervisor (PID ${found.monitor?.pid}) is gone; cleaning up`);
+          finalizeOrphan(found);
         }
-        continue;
-      }
-      let rec;
-      try {
-        rec = loadContainer(id);
-      } catch {
-        continue;
-      }
-      if ((rec.state.Status === 'running' || rec.state.Status === 'created' || rec.state.Status === 'removing') && rec.monitor && !isAlive(rec.monitor)) {
-        traceNote(`container ${id.slice(0, 12)}: its supervisor (PID ${rec.monitor.pid}) is gone; cleaning up`);
-        finalizeOrphan(rec);
         cleaned.push(id);
       }
-    }
-  });
+    });
+  }
   // Network leases are host-wide (see network/host-state.ts): free those of dead supervisors.
-  sweepNetworkQuietly();
+  try {
+    (require('../network/bridge') as typeof import('../network/bridge')).sweepNetwork();
+  } catch {
+    /* the network state is host-wide; a failure here must not stop the container command */
+  }
   return cleaned;
 }

@@ -11,8 +11,7 @@ import { UserError } from '../errors';
 import { withStateLock } from '../lock';
 import { ContainerNetwork } from '../network/schema';
 import { MountPoint } from '../volume/mount-point';
-import { removeAnonymousVolumes } from './volumes';
-import { detachMountsUnder, type ContainerRef } from '../runtime';
+import type { ContainerRef } from '../runtime';
 import { processStartTime } from '../runtime/state';
 
 export const ContainerStatus = z.enum(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
@@ -204,10 +203,11 @@ export function removeContainerDir(id: string, opts: { volumes?: boolean } = {})
   let rec: ContainerRecord | null = null;
   try { rec = existsSync(recordPath(id)) ? loadContainer(id) : null; } catch { /* unreadable: keep its volumes */ }
   // Never delete through a mount (a `--mount-ns host` container's overlay, /proc, /dev…).
-  detachMountsUnder(paths.container(id));
+  // (runtime and volumes are loaded here, not at the top: read paths such as `ps` need neither)
+  (require('../runtime') as typeof import('../runtime')).detachMountsUnder(paths.container(id));
   rmSync(paths.container(id), { recursive: true, force: true });
   unsaved.delete(id);
-  if (rec && (opts.volumes || rec.hostConfig.AutoRemove)) removeAnonymousVolumes(rec.mounts);
+  if (rec && (opts.volumes || rec.hostConfig.AutoRemove)) (require('./volumes') as typeof import('./volumes')).removeAnonymousVolumes(rec.mounts);
 }
 
 /** The container as the runtime knows it: same id, under the engine's runtime root. */

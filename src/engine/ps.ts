@@ -5,7 +5,6 @@
 import { join } from 'node:path';
 import { paths } from '../paths';
 import { treeSize } from '../fsutil';
-import { findImage } from '../image/store';
 import { listContainers, type ContainerRecord } from './container-store';
 import { sweepStaleContainers } from './cleanup';
 import { formatPortsColumn } from '../network/ports';
@@ -40,6 +39,7 @@ export function containerRows(opts: { size?: boolean } = {}): ContainerRow[] {
     };
     if (opts.size) {
       row.sizeRw = treeSize(join(paths.container(c.id), 'upper'));
+      const { findImage } = require('../image/store') as typeof import('../image/store');
       const img = findImage(c.imageId);
       row.sizeRootFs = row.sizeRw + (img?.size ?? 0);
     }

@@ -296,8 +296,21 @@ export function releaseEndpoint(root: string, containerId: string, hostVeth: str
   });
 }
 
+/** Would sweepNetwork change anything in `s`? (What sweepDeadLeases and releaseHostIfIdle act on.) */
+function sweepHasWork(s: HostNetState): boolean {
+  if (s.leases.some((l) => !processAlive(l.monitor))) return true;
+  for (const [bridge, b] of Object.entries(s.bridges)) {
+    if (s.leases.some((l) => l.bridge === bridge)) continue;
+    if (b.rules || b.routeLocalnetWas !== undefined || !b.persistent) return true;
+  }
+  return s.leases.length === 0 && (s.baseInstalled || s.ipForwardSetByUs);
+}
+
 /** Crash clean-up (sweep / system prune): leases of dead supervisors, and an idle host given back. */
 export function sweepNetwork(keepBridges?: ReadonlySet<string>): void {
+  // A first look without the lock (the file is replaced atomically): usually there is nothing
+  // to do, and a read-only command should not queue behind a container's network setup.
+  if (!sweepHasWork(readHostNetState())) return;
   withNetLock((s) => {
     sweepDeadLeases(s);
     releaseHostIfIdle(s, keepBridges);

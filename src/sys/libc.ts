@@ -8,7 +8,6 @@
  *
  * Nothing here knows about containers; `src/runtime/` composes these calls into one.
  */
-import koffi from 'koffi';
 import { SysError } from './errors';
 import { q, traceEnabled, traceSyscall } from './trace';
 import {
@@ -18,10 +17,16 @@ import {
 
 type Fn = (...args: unknown[]) => any;
 
+/** koffi, loaded at the first system call (commands that make none, like `ps`, never load it). */
+let koffiModule: typeof import('koffi') | null = null;
+function koffi(): typeof import('koffi') {
+  return (koffiModule ??= require('koffi') as typeof import('koffi'));
+}
+
 let lib: ReturnType<typeof bind> | null = null;
 
 function bind() {
-  const c = koffi.load('libc.so.6');
+  const c = koffi().load('libc.so.6');
   return {
     unshare: c.func('int unshare(int flags)') as Fn,
     setns: c.func('int setns(int fd, int nstype)') as Fn,
@@ -72,7 +77,7 @@ function libc() {
 function check(call: string, args: string | (() => string), result: number | bigint): number {
   const r = Number(result);
   if (r === -1) {
-    const errno = koffi.errno();
+    const errno = koffi().errno();
     const text = typeof args === 'function' ? args() : args;
     const err = new SysError(call, text, errno);
     traceSyscall(call, text, `-1 ${err.code}`);
@@ -185,7 +190,7 @@ export function lgetxattr(target: XattrTarget, name: string): Buffer | null {
   const call = typeof target === 'number' ? 'fgetxattr' : 'lgetxattr';
   const n = Number(libc()[call](target, name, buf, buf.length));
   if (n === -1) {
-    const errno = koffi.errno();
+    const errno = koffi().errno();
     if (errno === 61 /* ENODATA */) return null;
     throw new SysError(call, `${shownTarget(target)}, ${q(name)}`, errno);
   }
@@ -198,7 +203,7 @@ export function llistxattr(target: XattrTarget): string[] {
   const call = typeof target === 'number' ? 'flistxattr' : 'llistxattr';
   const n = Number(libc()[call](target, buf, buf.length));
   if (n === -1) {
-    const errno = koffi.errno();
+    const errno = koffi().errno();
     if (errno === 95 /* EOPNOTSUPP */) return [];
     throw new SysError(call, shownTarget(target), errno);
   }
@@ -240,7 +245,7 @@ export function setDumpable(dumpable: boolean): void {
 export function seccompSetModeFilter(program: Buffer, flags: number): void {
   const fprog = Buffer.alloc(16); // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
   fprog.writeUInt16LE(program.length / 8, 0);
-  fprog.writeBigUInt64LE(BigInt(koffi.address(program)), 8);
+  fprog.writeBigUInt64LE(BigInt(koffi().address(program)), 8);
   check('seccomp', `SECCOMP_SET_MODE_FILTER, ${flags}, {len=${program.length / 8}, filter=…}`,
     libc().syscall(SYS.seccomp, 'unsigned int', SECCOMP.SET_MODE_FILTER, 'unsigned int', flags, 'void *', fprog));
 }
@@ -256,16 +261,16 @@ export function bpfLoadDeviceProgram(insns: Buffer): number {
     const attr = Buffer.alloc(128); // union bpf_attr, the BPF_PROG_LOAD part; the rest must be zero
     attr.writeUInt32LE(BPF.PROG_TYPE_CGROUP_DEVICE, 0); // prog_type
     attr.writeUInt32LE(insns.length / 8, 4); //            insn_cnt
-    attr.writeBigUInt64LE(BigInt(koffi.address(insns)), 8); // insns
-    attr.writeBigUInt64LE(BigInt(koffi.address(license)), 16); // license
+    attr.writeBigUInt64LE(BigInt(koffi().address(insns)), 8); // insns
+    attr.writeBigUInt64LE(BigInt(koffi().address(license)), 16); // license
     if (log) {
       attr.writeUInt32LE(1, 24); //                        log_level
       attr.writeUInt32LE(log.length, 28); //               log_size
-      attr.writeBigUInt64LE(BigInt(koffi.address(log)), 32); // log_buf
+      attr.writeBigUInt64LE(BigInt(koffi().address(log)), 32); // log_buf
     }
     attr.write('mr_devices', 48, 'latin1'); // prog_name (16 bytes: letters, digits, _ and . only)
     const r = Number(libc().syscall(SYS.bpf, 'int', BPF.PROG_LOAD, 'void *', attr, 'unsigned int', attr.length));
-    return { r, errno: r === -1 ? koffi.errno() : 0 };
+    return { r, errno: r === -1 ? koffi().errno() : 0 };
   };
   const args = `BPF_PROG_LOAD, {prog_type=BPF_PROG_TYPE_CGROUP_DEVICE, insn_cnt=${insns.length / 8}, license="MIT", prog_name="mr_devices"}, 128`;
   const { r, errno } = load(null);
@@ -298,7 +303,7 @@ export function bpfQueryDevicePrograms(cgroupFd: number): number[] {
   const attr = Buffer.alloc(40); // target_fd, attach_type, query_flags, attach_flags, prog_ids (u64), prog_cnt
   attr.writeUInt32LE(cgroupFd, 0);
   attr.writeUInt32LE(BPF.CGROUP_DEVICE, 4);
-  attr.writeBigUInt64LE(BigInt(koffi.address(ids)), 16);
+  attr.writeBigUInt64LE(BigInt(koffi().address(ids)), 16);
   attr.writeUInt32LE(64, 24);
   check('bpf', `BPF_PROG_QUERY, {target_fd=${cgroupFd}, attach_type=BPF_CGROUP_DEVICE}`,
     libc().syscall(SYS.bpf, 'int', BPF.PROG_QUERY, 'void *', attr, 'unsigned int', attr.length));
@@ -335,7 +340,7 @@ export function close(fd: number): void {
 export function execve(path: string, argv: readonly string[], envp: readonly string[]): never {
   traceSyscall('execve', `${q(path)}, [${argv.map(q).join(', ')}], [${envp.length} vars]`, '…');
   libc().execve(path, [...argv, null], [...envp, null]);
-  const errno = koffi.errno();
+  const errno = koffi().errno();
   throw new SysError('execve', q(path), errno);
 }
 
@@ -442,7 +447,7 @@ export function capget(): CapSets {
   hdr.writeUInt32LE(CAP_V3, 0);
   const data = Buffer.alloc(24);
   const r = Number(libc().syscall(SYS.capget, 'void *', hdr, 'void *', data));
-  if (r === -1) throw new SysError('capget', '', koffi.errno());
+  if (r === -1) throw new SysError('capget', '', koffi().errno());
   const word = (i: number) => BigInt(data.readUInt32LE(i)) | (BigInt(data.readUInt32LE(i + 12)) << 32n);
   return { effective: word(0), permitted: word(4), inheritable: word(8) };
 }
@@ -494,7 +499,7 @@ export function pipe(): { read: number; write: number } {
 /** flock(2) LOCK_EX, blocking (state writes are short, so waiting is fine). Not traced: not a container primitive. */
 export function flockExclusive(fd: number): void {
   const r = Number(libc().flock(fd, 2 /* LOCK_EX */));
-  if (r === -1) throw new SysError('flock', `${fd}, LOCK_EX`, koffi.errno());
+  if (r === -1) throw new SysError('flock', `${fd}, LOCK_EX`, koffi().errno());
 }
 
 export { CLOSE_RANGE_CLOEXEC };

@@ -1,31 +1,43 @@
 /** Every command of the CLI, one module each (or one per group). */
 import type { CommandModule } from 'yargs';
-import { runCommand } from './run';
-import { rmCommand } from './rm';
-import { containerCommands } from './containers';
-import { psCommand } from './ps';
-import { systemCommand, containerPruneCommand } from './system';
-import { execCommand } from './exec';
-import { imageCommands } from './images';
-import { pullCommand } from './pull';
-import { registryCommands } from './registry';
-import { pauseCommand, unpauseCommand } from './pause';
-import { statsCommand } from './stats';
-import { topCommand } from './top';
-import { portCommand } from './port';
-import { networkCommand, infoCommand } from './network';
-import { volumeCommand } from './volume';
-import { cpCommand } from './cp';
-import { diffCommand } from './diff';
-import { commitCommand } from './commit';
-import { exportCommand, importCommand } from './export';
-import { compareCommand } from './compare';
-import { lessonsCommand, lessonCommand } from './lessons';
-import { explainCommand } from './explain';
-import { doctorCommand } from './doctor';
-import { buildCommand } from './build';
-import { versionCommand } from './version';
-import { searchCommand } from './search';
+
+type Commands = CommandModule<any, any>[];
+
+/**
+ * Which module holds each top-level command, in the order `mini-run --help` lists them. A
+ * module is loaded only when one of its words is typed (`ps` loads ps.ts, not the 24 others
+ * and what they import); `--help` and unknown words load them all.
+ */
+const MODULES: Array<[words: string[], load: () => Commands]> = [
+  [['run'], () => [require('./run').runCommand]],
+  [['rm'], () => [require('./rm').rmCommand]],
+  [['create', 'start', 'stop', 'kill', 'restart', 'wait', 'rename', 'attach', 'logs', 'inspect'], () => require('./containers').containerCommands],
+  [['ps'], () => [require('./ps').psCommand]],
+  [['exec'], () => [require('./exec').execCommand]],
+  [['load', 'images', 'rmi', 'image', 'tag', 'push', 'save', 'history'], () => require('./images').imageCommands],
+  [['pull'], () => [require('./pull').pullCommand]],
+  [['login', 'logout'], () => require('./registry').registryCommands],
+  [['pause', 'unpause'], () => { const m = require('./pause'); return [m.pauseCommand, m.unpauseCommand]; }],
+  [['stats'], () => [require('./stats').statsCommand]],
+  [['top'], () => [require('./top').topCommand]],
+  [['port'], () => [require('./port').portCommand]],
+  [['network', 'info'], () => { const m = require('./network'); return [m.networkCommand, m.infoCommand]; }],
+  [['cp'], () => [require('./cp').cpCommand]],
+  [['diff'], () => [require('./diff').diffCommand]],
+  [['commit'], () => [require('./commit').commitCommand]],
+  [['export', 'import'], () => { const m = require('./export'); return [m.exportCommand, m.importCommand]; }],
+  [['compare'], () => [require('./compare').compareCommand]],
+  [['explain'], () => [require('./explain').explainCommand]],
+  [['doctor'], () => [require('./doctor').doctorCommand]],
+  [['build'], () => [require('./build').buildCommand]],
+  [['version'], () => [require('./version').versionCommand]],
+  [['search'], () => [require('./search').searchCommand]],
+];
+
+/** Every top-level command (not the management groups). */
+function topLevel(): Commands {
+  return MODULES.flatMap(([, load]) => load());
+}
 
 /**
  * `container ls|rm|start|…`: docker's management-command spelling of the container commands.
@@ -41,7 +53,7 @@ function containerGroup(all: CommandModule<any, any>[]): CommandModule {
   // `container ls`, also spelled `container list` and `container ps` (docker's aliases).
   const ps = byName('ps');
   if (ps) subs.push({ ...ps, command: 'ls', aliases: ['list', 'ps'] });
-  subs.push(containerPruneCommand);
+  subs.push(require('./system').containerPruneCommand);
   return {
     command: 'container <command>',
     describe: 'Manage containers',
@@ -53,33 +65,23 @@ function containerGroup(all: CommandModule<any, any>[]): CommandModule {
   };
 }
 
-const topLevel: CommandModule<any, any>[] = [
-  runCommand,
-  rmCommand,
-  ...containerCommands,
-  psCommand,
-  execCommand,
-  ...imageCommands,
-  pullCommand,
-  ...registryCommands,
-  pauseCommand,
-  unpauseCommand,
-  statsCommand,
-  topCommand,
-  portCommand,
-  networkCommand,
-  infoCommand,
-  cpCommand,
-  diffCommand,
-  commitCommand,
-  exportCommand,
-  importCommand,
-  compareCommand,
-  explainCommand,
-  doctorCommand,
-  buildCommand,
-  versionCommand,
-  searchCommand,
+const GROUP_MODULES: Array<[words: string[], load: () => Commands]> = [
+  [['container'], () => [containerGroup(topLevel())]],
+  [['system'], () => [require('./system').systemCommand]],
+  [['volume'], () => [require('./volume').volumeCommand]],
+  [['lessons', 'lesson'], () => { const m = require('./lessons'); return [m.lessonsCommand, m.lessonCommand]; }],
 ];
 
-export const commands: CommandModule<any, any>[] = [...topLevel, containerGroup(topLevel), systemCommand, volumeCommand, lessonsCommand, lessonCommand];
+/** All commands, as `mini-run --help` lists them. */
+export function allCommands(): Commands {
+  return [...topLevel(), ...GROUP_MODULES.flatMap(([, load]) => load())];
+}
+
+/** The words that name a command or a command group (what `commandsFor` knows without loading anything). */
+export const COMMAND_WORDS: ReadonlySet<string> = new Set([...MODULES, ...GROUP_MODULES].flatMap(([words]) => words));
+
+/** The commands to register for the typed word: only its own module's, or all for anything else. */
+export function commandsFor(word: string | undefined): Commands {
+  const hit = word === undefined ? undefined : [...MODULES, ...GROUP_MODULES].find(([words]) => words.includes(word));
+  return hit ? hit[1]() : allCommands();
+}

@@ -19,12 +19,12 @@ export const psCommand: CommandModule<object, any> = {
   handler: async (a) => {
     const { containerRows } = await import('../../engine/ps');
     const { renderPs, formatUsesSize } = await import('../ps-format');
-    const { findImage } = await import('../../image/store');
     const filters = a.filter === undefined ? [] : (Array.isArray(a.filter) ? a.filter : [a.filter]).map(String);
     const size = !!a.size || (typeof a.format === 'string' && formatUsesSize(a.format));
     const rows = containerRows({ size });
     // ancestor=IMAGE: the container's image, by name or by id (docker also matches descendants).
     const ancestorMatches = (v: { imageId?: string; image: string }, value: string) => {
+      const { findImage } = require('../../image/store') as typeof import('../../image/store');
       const img = findImage(value);
       return v.image === value || (img !== null && img.id === v.imageId) || (v.imageId ?? '').replace('sha256:', '').startsWith(value.replace('sha256:', ''));
     };
