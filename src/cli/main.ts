@@ -170,14 +170,17 @@ function markCommandStart(argv: string[]): string[] {
   let i = 0;
   while (i < argv.length && argv[i].startsWith('-')) i += globalsWithValue.has(argv[i]) ? 2 : 1;
   if (!['exec', 'container', 'run', 'create'].includes(argv[i])) return argv;
-  const { RUN_FLAGS, splitAtImage } = require('./commands/run') as typeof import('./commands/run');
-  const { EXEC_FLAGS } = require('./commands/exec') as typeof import('./commands/exec');
+  const { splitAtImage } = require('./args') as typeof import('./args');
   // exec: the first word after the flags is CONTAINER (not IMAGE); the command follows it.
-  if (argv[i] === 'exec') return [...argv.slice(0, i + 1), ...splitAtImage(argv.slice(i + 1), EXEC_FLAGS)];
+  if (argv[i] === 'exec') {
+    const { EXEC_FLAGS } = require('./commands/exec') as typeof import('./commands/exec');
+    return [...argv.slice(0, i + 1), ...splitAtImage(argv.slice(i + 1), EXEC_FLAGS)];
+  }
   if (argv[i] === 'container' && (argv[i + 1] === 'run' || argv[i + 1] === 'create' || argv[i + 1] === 'exec')) {
     return [...argv.slice(0, i + 1), ...markCommandStart(argv.slice(i + 1))];
   }
   if (argv[i] !== 'run' && argv[i] !== 'create') return argv;
+  const { RUN_FLAGS } = require('./commands/run') as typeof import('./commands/run');
   return [...argv.slice(0, i + 1), ...splitAtImage(argv.slice(i + 1), RUN_FLAGS)];
 }
 

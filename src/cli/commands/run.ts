@@ -93,41 +93,8 @@ export function keyValues(words: string[], flag: string): Record<string, string>
   return out;
 }
 
-/**
- * Everything after IMAGE belongs to the container's command, even if it looks like a flag
- * (`run img ls -la`). yargs cannot stop there by itself, so we find IMAGE using the flag
- * table (which flags take a value) and put `--` after it.
- */
-export function splitAtImage(tokens: readonly string[], flags: Record<string, Options>): string[] {
-  const takesValue = new Map<string, boolean>();
-  for (const [name, def] of Object.entries(flags)) {
-    const aliases = def.alias === undefined ? [] : Array.isArray(def.alias) ? def.alias : [def.alias];
-    for (const n of [name, ...aliases]) takesValue.set(n, def.type !== 'boolean');
-  }
-  for (const g of ['root']) takesValue.set(g, true);
-  for (const g of ['trace', 'debug', 'help']) takesValue.set(g, false);
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t === '--') return [...tokens];
-    if (t.startsWith('--')) {
-      const name = t.slice(2).split('=')[0].replace(/^no-/, '');
-      if (!t.includes('=') && takesValue.get(name)) i++;
-      continue;
-    }
-    if (t.startsWith('-') && t.length > 1) {
-      // a cluster of short flags: -it, -e X, -eX, -itw /dir
-      for (let j = 1; j < t.length; j++) {
-        if (takesValue.get(t[j])) {
-          if (j === t.length - 1) i++;
-          break;
-        }
-      }
-      continue;
-    }
-    return [...tokens.slice(0, i + 1), '--', ...tokens.slice(i + 1)];
-  }
-  return [...tokens];
-}
+// splitAtImage lives in cli/args.ts (exec uses it too, without loading this module).
+export { splitAtImage } from '../args';
 
 /**
  * A quick look at `run`'s flags (before IMAGE) for what the init's spawn depends on: -t, -i,
