@@ -150,9 +150,13 @@ export function loadContainer(id: string): ContainerRecord {
 
 /** Ids of every container directory (records may be missing if a create was cut short). */
 export function listContainerIds(): string[] {
-  const dir = paths.containers();
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((d) => /^[0-9a-f]{64}$/.test(d));
+  // Only a missing directory means "no containers": EACCES (not root) must be an error, not an empty list.
+  try {
+    return readdirSync(paths.containers()).filter((d) => /^[0-9a-f]{64}$/.test(d));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
 }
 
 export function listContainers(): ContainerRecord[] {
