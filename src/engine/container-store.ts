@@ -50,6 +50,8 @@ export const ContainerRecord = z.object({
     CapAdd: z.array(z.string()),
     CapDrop: z.array(z.string()),
     SecurityOpt: z.array(z.string()).nullable().default(null),
+    Devices: z.array(z.object({ PathOnHost: z.string(), PathInContainer: z.string(), CgroupPermissions: z.string() })).default([]),
+    DeviceCgroupRules: z.array(z.string()).nullable().default(null),
     ReadonlyRootfs: z.boolean(),
     Init: z.boolean(),
     Memory: z.number(),

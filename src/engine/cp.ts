@@ -72,9 +72,10 @@ export function withContainerRoot<T>(rec: ContainerRecord, fn: (rootFd: number, 
     if (!overlay) throw new UserError(`container ${rec.name}: its config has no root filesystem`, 1);
     mountOverlayRoot(rootfs, overlay, spec.annotations?.[LOWERDIR_BASE_ANNOTATION]);
     // The container's binds and volumes, so that cp reaches them as docker's does (tmpfs: empty when stopped).
-    for (const m of toOciMounts(rec.mounts.filter((x) => x.Type !== 'tmpfs'))) mountOne(rootfs, m);
     const fd = openSync(rootfs, O_PATH | fsc.O_DIRECTORY | O_CLOEXEC);
     try {
+      // targets opened inside the root, as the runtime does (an image's link cannot send them out)
+      for (const m of toOciMounts(rec.mounts.filter((x) => x.Type !== 'tmpfs'))) mountOne(fd, rootfs, m);
       return fn(fd, rootfs);
     } finally {
       closeSync(fd);

@@ -50,6 +50,10 @@ export interface RunOptions {
   securityOpt?: string[];
   /** --group-add: more supplementary groups (names from the image's /etc/group, or numbers). */
   groupAdd?: string[];
+  /** --device HOST[:CONTAINER][:PERMS], parsed (HostConfig.Devices). */
+  devices?: import('./device-flags').DeviceMapping[];
+  /** --device-cgroup-rule 'c 10:229 rwm', as typed (HostConfig.DeviceCgroupRules). */
+  deviceCgroupRules?: string[];
   /** --ulimit name=soft[:hard], parsed (runtime spec process.rlimits). */
   ulimits?: Array<{ type: string; soft: number; hard: number }>;
   security?: import('./security-opts').SecurityOptions;

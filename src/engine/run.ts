@@ -119,6 +119,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
           AutoRemove: opts.autoRemove, NetworkMode: opts.network, PidMode: opts.pidMode ?? '', UTSMode: opts.utsMode ?? '',
           IpcMode: opts.ipcMode ?? 'private', Privileged: opts.privileged, CapAdd: opts.capAdd, CapDrop: opts.capDrop,
           SecurityOpt: opts.securityOpt?.length ? opts.securityOpt : null,
+          Devices: opts.devices ?? [], DeviceCgroupRules: opts.deviceCgroupRules?.length ? opts.deviceCgroupRules : null,
           ReadonlyRootfs: opts.readOnly, Init: opts.init, Memory: opts.memory ?? 0, MemorySwap: opts.memorySwap ?? 0,
           NanoCpus: opts.cpus ? Math.round(opts.cpus * 1e9) : 0, CpuShares: opts.cpuShares ?? 0, PidsLimit: opts.pidsLimit ?? null,
           RestartPolicy: opts.restart,

@@ -5,6 +5,7 @@
  *   cwd      = -w or image WorkingDir or /
  *   user     = -u or image User, names resolved from the image's /etc/passwd and /etc/group
  */
+import { gatherDevices, parseDeviceCgroupRule } from './device-flags';
 import { readFileSync } from 'node:fs';
 import { cpus as hostCpus } from 'node:os';
 import { join } from 'node:path';
@@ -198,7 +199,11 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
   }
   if (opts.cpuShares !== undefined) resources.cpu = { ...resources.cpu, shares: opts.cpuShares };
   if (opts.pidsLimit !== undefined && opts.pidsLimit > 0) resources.pids = { limit: opts.pidsLimit };
-  resources.devices = opts.privileged ? [{ allow: true, access: 'rwm' }] : [...DEFAULT_DEVICE_RULES];
+  // --device: the host's nodes made in the container, each opened up in the device cgroup;
+  // --device-cgroup-rule: more rules (later rules win)
+  const extraDevices = gatherDevices(opts.devices ?? []);
+  resources.devices = opts.privileged ? [{ allow: true, access: 'rwm' }]
+    : [...DEFAULT_DEVICE_RULES, ...extraDevices.rules, ...(opts.deviceCgroupRules ?? []).map(parseDeviceCgroupRule)];
 
   return {
     ociVersion: '1.2.0',
@@ -226,6 +231,7 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
       maskedPaths: opts.privileged ? [] : MASKED_PATHS,
       readonlyPaths: opts.privileged ? [] : READONLY_PATHS,
       seccomp: seccompForContainer(opts.security?.seccomp ?? { kind: 'default' }, caps, opts.privileged),
+      ...(extraDevices.devices.length ? { devices: extraDevices.devices } : {}),
     },
   };
 }

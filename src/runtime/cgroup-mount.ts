@@ -8,12 +8,12 @@
  * expects them (/sys/fs/cgroup/memory/memory.limit_in_bytes) and sees nobody else's groups.
  * Co-mounted controllers (cpu,cpuacct) get a symlink for each name, as on the host.
  */
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { constants as fsc, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { MS } from '../sys/constants';
-import { mount } from '../sys/libc';
+import { close, mount } from '../sys/libc';
 import type { Mount } from './spec';
-import { resolveInRoot } from './secure-join';
+import { fdPath, openInRoot, openMountTarget } from './mount-target';
 import { parseMountOptions } from './mounts';
 
 const HOST_CGROUP_ROOT = '/sys/fs/cgroup';
@@ -22,12 +22,26 @@ const HOST_CGROUP_ROOT = '/sys/fs/cgroup';
  * `cgroupFile` is /proc/self/cgroup as the init read it BEFORE any cgroup namespace (inside
  * one, every path would read "/"): lines like `4:memory:/mini-run/mr-<id>`.
  */
-export function mountCgroupV1(rootfs: string, m: Mount, cgroupFile: string): void {
-  const target = resolveInRoot(rootfs, m.destination);
+export function mountCgroupV1(rootFd: number, rootfs: string, m: Mount, cgroupFile: string): void {
   const { readonly } = parseMountOptions(m.options);
   const locked = MS.NOSUID | MS.NODEV | MS.NOEXEC;
-  mkdirSync(target, { recursive: true });
-  mount('tmpfs', target, 'tmpfs', locked, 'mode=755');
+  const mountPoint = openMountTarget(rootFd, rootfs, m.destination, 'dir'); // inside the root
+  try {
+    mount('tmpfs', fdPath(mountPoint), 'tmpfs', locked, 'mode=755');
+  } finally {
+    close(mountPoint);
+  }
+  // From here on everything is made in that fresh tmpfs, held by fd.
+  const tmpfs = openInRoot(rootFd, m.destination, fsc.O_DIRECTORY);
+  try {
+    fillCgroupDir(fdPath(tmpfs), readonly, cgroupFile);
+  } finally {
+    close(tmpfs);
+  }
+}
+
+function fillCgroupDir(target: string, readonly: boolean, cgroupFile: string): void {
+  const locked = MS.NOSUID | MS.NODEV | MS.NOEXEC;
   for (const line of cgroupFile.split('\n')) {
     const [, controllers, path] = line.split(':');
     // "0::/…" is the (empty) v2 tree of a hybrid host; "name=systemd" holds no controller

@@ -11,10 +11,12 @@
  * mounted `nodev`, and each allowed device is a *bind mount* of the host's node — a mount of
  * its own, without `nodev`. (Volumes and binds are not nodev, as in Docker: the cgroup holds.)
  */
-import { symlinkSync, unlinkSync, existsSync, closeSync, openSync } from 'node:fs';
-import { MS } from '../sys/constants';
-import { mount } from '../sys/libc';
-import { resolveInRoot } from './secure-join';
+import { chmodSync, chownSync, closeSync, constants as fsc, existsSync, openSync, symlinkSync, unlinkSync } from 'node:fs';
+import { posix } from 'node:path';
+import { MS, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys/constants';
+import { close, mknod, mount } from '../sys/libc';
+import type { LinuxDevice } from './spec';
+import { fdPath, O_PATH, openInRoot, openMountTarget } from './mount-target';
 
 /** The devices docker gives every container: name, major, minor (all mode 0666). */
 export const DEFAULT_DEVICES: ReadonlyArray<readonly [string, number, number]> = [
@@ -36,16 +38,84 @@ export const DEFAULT_DEV_LINKS: ReadonlyArray<readonly [string, string]> = [
   ['core', '/proc/kcore'],
 ];
 
-export function createDevices(rootfs: string): void {
-  const dev = resolveInRoot(rootfs, '/dev');
-  for (const [name] of DEFAULT_DEVICES) {
-    const p = `${dev}/${name}`;
-    closeSync(openSync(p, 'a', 0o666)); // a mount point for the device
-    mount(`/dev/${name}`, p, null, MS.BIND, null);
+/**
+ * Fill the fresh /dev tmpfs. Every name is made in the directory held by fd, with calls that
+ * never follow a link in their last component (a bind-mounted or image /dev may hold
+ * `null -> /etc/shadow`; runc skips a user-bound /dev altogether, and so does init.ts).
+ * Returns an O_PATH fd of the null device made (the caller closes it).
+ */
+export function createDevices(rootFd: number, replaced: ReadonlySet<string> = new Set()): number | null {
+  const dev = openInRoot(rootFd, '/dev', fsc.O_DIRECTORY);
+  let nullFd: number | null = null;
+  try {
+    const entry = (name: string) => `${fdPath(dev)}/${name}`;
+    for (const [name] of DEFAULT_DEVICES) {
+      if (replaced.has(`/dev/${name}`)) continue; // --device gives its own node there
+      removeIfPresent(entry(name));
+      // a mount point for the device: created here, never opened through a link
+      closeSync(openSync(entry(name), fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | fsc.O_WRONLY, 0o666));
+      const node = openSync(entry(name), O_PATH | fsc.O_NOFOLLOW);
+      try {
+        mount(`/dev/${name}`, fdPath(node), null, MS.BIND, null);
+      } finally {
+        closeSync(node);
+      }
+      // the null device, held for the masks (masked-paths.ts): whatever later covers /dev
+      if (name === 'null') nullFd = openSync(entry(name), O_PATH | fsc.O_NOFOLLOW | O_CLOEXEC);
+    }
+    // /dev/core only where the kernel has /proc/kcore (as runc); it is masked anyway
+    const links = DEFAULT_DEV_LINKS.filter(([name]) => name !== 'core' || existsSync('/proc/kcore'));
+    for (const [name, target] of links) {
+      removeIfPresent(entry(name));
+      symlinkSync(target, entry(name));
+    }
+    return nullFd;
+  } finally {
+    close(dev);
   }
-  for (const [name, target] of DEFAULT_DEV_LINKS) {
-    const p = `${dev}/${name}`;
-    if (existsSync(p)) unlinkSync(p);
-    symlinkSync(target, p);
+}
+
+const O_CLOEXEC = 0o2000000;
+
+/**
+ * The spec's own devices (`--device`): mknod(2) of each node inside the root, in its parent
+ * directory held by fd. The filesystems here are mounted nodev, so each node then gets a bind
+ * mount of itself without nodev — the device cgroup decides what opens.
+ */
+export function createSpecDevices(rootFd: number, rootfs: string, devices: readonly LinuxDevice[]): void {
+  for (const d of devices) {
+    const parentFd = openMountTarget(rootFd, rootfs, posix.dirname(d.path), 'dir');
+    try {
+      const path = `${fdPath(parentFd)}/${posix.basename(d.path)}`;
+      removeIfPresent(path);
+      mknod(path, NODE_TYPE[d.type] | 0o600, d.major, d.minor);
+      const node = openSync(path, O_PATH | fsc.O_NOFOLLOW);
+      try {
+        // through /proc/self/fd: the very node made above (mode without the umask, owner)
+        chmodSync(fdPath(node), d.fileMode ?? 0o666);
+        chownSync(fdPath(node), d.uid ?? 0, d.gid ?? 0);
+        mount(fdPath(node), fdPath(node), null, MS.BIND, null);
+      } finally {
+        closeSync(node);
+      }
+      const mounted = openSync(path, O_PATH | fsc.O_NOFOLLOW);
+      try {
+        mount(null, fdPath(mounted), null, MS.BIND | MS.REMOUNT | MS.NOSUID | MS.NOEXEC, null); // dev
+      } finally {
+        closeSync(mounted);
+      }
+    } finally {
+      close(parentFd);
+    }
+  }
+}
+
+const NODE_TYPE: Record<LinuxDevice['type'], number> = { c: S_IFCHR, u: S_IFCHR, b: S_IFBLK, p: S_IFIFO };
+
+function removeIfPresent(path: string): void {
+  try {
+    unlinkSync(path); // unlink(2) removes a link itself, never what it points to
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }

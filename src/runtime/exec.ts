@@ -18,6 +18,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { closeSync, constants as fsc, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { isatty } from 'node:tty';
 import { join } from 'node:path';
 import { openat2, pidfdGetfd, RESOLVE, setWinsize } from '../sys/libc';
 import { SysError } from '../sys/errors';
@@ -29,6 +30,7 @@ import { hasOwnUserNamespace, joinUserNamespaceCommand } from './userns';
 import type { Cgroup } from './cgroups';
 import { TerminalRelay } from './terminal';
 import { forwardSignals } from './signals';
+import { initBinary } from './runtime-binary';
 import { UserError } from '../errors';
 
 const EXEC_INIT_SCRIPT = join(__dirname, 'exec-init-main.js');
@@ -70,6 +72,8 @@ export interface PendingExec {
   readonly terminal: boolean;
   readonly exited: Promise<ChildExit>;
   readonly sync: ParentSyncSocket;
+  /** Resolves once the pipes standing in for a terminal (if any) are relayed to the end. */
+  readonly stdioDone: Promise<void>;
   abandon(): Promise<void>;
 }
 
@@ -81,17 +85,25 @@ export interface PendingExec {
 export function spawnExecInit(targetPid: number, o: { terminal: boolean; interactive: boolean; detach: boolean; keepStdio?: boolean }): PendingExec {
   const tfd = traceFd();
   const inherit = !o.terminal && (!o.detach || o.keepStdio === true);
+  // Without -t the program shares our fds 0–2 — except a terminal: that is the operator's,
+  // and a program holding it could change its modes (termios) or, in the caller's session,
+  // type into it (TIOCSTI). Docker's exec gives pipes; so do we, relaying them here.
+  const shield = (fd: number): 'inherit' | 'pipe' => (o.keepStdio !== true && isatty(fd) ? 'pipe' : 'inherit');
   const stdio: StdioOptions = [
-    inherit && o.interactive ? 'inherit' : 'ignore',
-    inherit ? 'inherit' : 'ignore',
-    inherit ? 'inherit' : 'ignore',
+    inherit && o.interactive ? shield(0) : 'ignore',
+    inherit ? shield(1) : 'ignore',
+    inherit ? shield(2) : 'ignore',
     'pipe', // fd 3: the sync socket
     tfd !== null ? tfd : 'ignore', // fd 4: where the exec-init's trace lines go
   ];
   if (!existsSync(`/proc/${targetPid}`)) throw new UserError(`container process ${targetPid} is gone: the container is not running`, 1);
+  // From the read-only bind of node, as the init (runtime-binary.ts): the exec'd program is
+  // this process's child, so `#!/proc/self/exe` in the container would otherwise reach the
+  // host's node — runc's CVE-2019-5736 went through exec exactly so.
+  const node = initBinary();
   // A container with a user namespace of its own: enter it first, or the program would run
   // in the container's other namespaces as the host's root (userns.ts).
-  const command = hasOwnUserNamespace(targetPid) ? joinUserNamespaceCommand(targetPid, process.execPath, EXEC_INIT_SCRIPT) : { file: process.execPath, args: [EXEC_INIT_SCRIPT] };
+  const command = hasOwnUserNamespace(targetPid) ? joinUserNamespaceCommand(targetPid, node, EXEC_INIT_SCRIPT) : { file: node, args: [EXEC_INIT_SCRIPT] };
   const child = spawn(command.file, command.args, {
     stdio,
     env: {}, // the program's environment comes from the process description, not from us
@@ -99,7 +111,26 @@ export function spawnExecInit(targetPid: number, o: { terminal: boolean; interac
   });
   if (child.pid === undefined) throw new UserError('cannot start the exec process', 1);
   child.on('error', () => { /* reported through `exited` / the sync socket */ });
-  return { ...watchChild(child, child.pid), terminal: o.terminal };
+  return { ...watchChild(child, child.pid), terminal: o.terminal, stdioDone: relayPipes(child) };
+}
+
+/** Copy the pipes that stand in for a terminal; resolves when the program's side has closed them all. */
+function relayPipes(child: ChildProcess): Promise<void> {
+  const { stdin, stdout, stderr } = child;
+  if (!stdin && !stdout && !stderr) return Promise.resolve();
+  stdout?.pipe(process.stdout, { end: false });
+  stderr?.pipe(process.stderr, { end: false });
+  if (stdin) {
+    stdin.on('error', () => { /* the program closed its stdin: drop the rest */ });
+    process.stdin.pipe(stdin);
+  }
+  return new Promise((resolve) => child.once('close', () => {
+    if (stdin) {
+      process.stdin.unpipe(stdin);
+      process.stdin.pause(); // nothing more to read for this exec
+    }
+    resolve();
+  }));
 }
 
 /** Run `proc` in the running container `target`. Resolves once the program runs. */
@@ -162,6 +193,7 @@ export async function execInContainer(target: ExecTarget, proc: Process, plan: E
       const { code, signal } = await exited;
       forwarding?.stop();
       if (relay) await relay.finish();
+      await init.stdioDone;
       const exitCode = exitStatus({ code, signal });
       traceNote(`PID ${programPid} exited: ${signal ? `killed by ${signal}` : `status ${code}`}`);
       return { exitCode, signal };

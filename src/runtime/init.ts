@@ -19,8 +19,9 @@ import { InitSyncSocket } from './sync-socket';
 import { enterNewNamespaces } from './namespaces';
 import { makeRootPrivate, mountOverlayRoot, bindRootOntoItself, remountRootReadonly } from './rootfs';
 import { mountOne } from './mounts';
+import { fdPath, openRoot } from './mount-target';
 import { mountCgroupV1 } from './cgroup-mount';
-import { createDevices } from './devices';
+import { createDevices, createSpecDevices } from './devices';
 import { chrootInto, enterRoot } from './pivot-root';
 import { maskPath, readonlyPath } from './masked-paths';
 import { becomeProgram } from './process';
@@ -106,18 +107,30 @@ function buildFilesystem(spec: RuntimeSpec, rootfs: string, ownCgroups: string):
   if (rootMount) mountOverlayRoot(rootfs, rootMount, spec.annotations?.[LOWERDIR_BASE_ANNOTATION]);
   else bindRootOntoItself(rootfs);
 
+  // Every destination is opened inside the root through this fd (mount-target.ts): the
+  // image's symlinks never lead a mount onto the host.
+  const rootFd = openRoot(rootfs);
+  const devices = spec.linux.devices ?? [];
+  // The masks below bind the null device over files: ours, by fd — the image's /dev/null (a
+  // VOLUME /dev, say) may be anything
+  let nullFd: number | null = null;
   for (const m of mounts) {
     if (m.destination === '/') continue;
-    if (m.type === 'cgroup') mountCgroupV1(rootfs, m, ownCgroups); // v1: built by hand
-    else mountOne(rootfs, m);
-    if (m.destination === '/dev') createDevices(rootfs);
+    if (m.type === 'cgroup') mountCgroupV1(rootFd, rootfs, m, ownCgroups); // v1: built by hand
+    else mountOne(rootFd, rootfs, m);
+    // the standard devices go into the runtime's own /dev tmpfs, never into a bound directory
+    if (m.destination === '/dev' && m.type !== 'bind') nullFd = createDevices(rootFd, new Set(devices.map((d) => d.path)));
   }
+  // --device nodes, after every mount (runc skips them too when /dev is the user's bind)
+  if (!mounts.some((m) => m.destination === '/dev' && m.type === 'bind')) createSpecDevices(rootFd, rootfs, devices);
+  closeSync(rootFd);
   if (ownMountNs && spec.annotations?.[NO_PIVOT_ANNOTATION] !== 'true') enterRoot(rootfs);
   else chrootInto(rootfs);
 
   // The working directory exists even if the image lacks it (docker creates it too).
   mkdirSync(spec.process.cwd, { recursive: true }); // now inside the container's root
-  for (const path of spec.linux.maskedPaths ?? []) maskPath(path);
+  for (const path of spec.linux.maskedPaths ?? []) maskPath(path, nullFd === null ? undefined : fdPath(nullFd));
+  if (nullFd !== null) closeSync(nullFd);
   for (const path of spec.linux.readonlyPaths ?? []) readonlyPath(path);
   if (spec.root.readonly) remountRootReadonly();
 }

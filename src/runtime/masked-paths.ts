@@ -12,7 +12,8 @@ import { statSync } from 'node:fs';
 import { MS } from '../sys/constants';
 import { mount } from '../sys/libc';
 
-export function maskPath(path: string): void {
+/** `nullDevice`: a path naming the null device — the runtime's own, held by fd, when it made one. */
+export function maskPath(path: string, nullDevice = '/dev/null'): void {
   let isDir: boolean;
   try {
     isDir = statSync(path).isDirectory();
@@ -20,7 +21,7 @@ export function maskPath(path: string): void {
     return; // not on this kernel: nothing to hide
   }
   if (isDir) mount('tmpfs', path, 'tmpfs', MS.RDONLY, null);
-  else mount('/dev/null', path, null, MS.BIND, null);
+  else mount(nullDevice, path, null, MS.BIND, null);
 }
 
 export function readonlyPath(path: string): void {

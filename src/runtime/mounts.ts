@@ -1,16 +1,16 @@
 /**
  * The container's mounts: /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys, binds…
  *
- * Each entry of config.json's `mounts` becomes one mount(2) on a path resolved *inside* the
- * rootfs (see secure-join.ts). Options are the words `mount -o` knows: flags (`nosuid`,
+ * Each entry of config.json's `mounts` becomes one mount(2) onto a target opened *inside* the
+ * rootfs (see mount-target.ts). Options are the words `mount -o` knows: flags (`nosuid`,
  * `ro`, `bind`…) become MS_* bits and the rest is passed to the filesystem as data.
  */
-import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { statSync } from 'node:fs';
+import { UserError } from '../errors';
 import { MS } from '../sys/constants';
-import { mount } from '../sys/libc';
+import { close, mount } from '../sys/libc';
 import type { Mount } from './spec';
-import { resolveInRoot } from './secure-join';
+import { fdPath, isSymlinkInRoot, openInRoot, openMountTarget } from './mount-target';
 
 /** mount -o words that are flags, not filesystem data. */
 const FLAG_WORDS: Record<string, { set?: number; clear?: number }> = {
@@ -41,36 +41,41 @@ export function parseMountOptions(options: readonly string[] = []): ParsedOption
   return { flags, data: data.join(','), bind: (flags & MS.BIND) !== 0, readonly: (flags & MS.RDONLY) !== 0 };
 }
 
-/** Make sure the mount point exists inside the rootfs: a directory, or a file for a file bind. */
-function ensureMountpoint(target: string, asFile: boolean): void {
-  try {
-    statSync(target);
-    return;
-  } catch {
-    /* create it */
-  }
-  if (asFile) {
-    mkdirSync(dirname(target), { recursive: true });
-    closeSync(openSync(target, 'a'));
-  } else {
-    mkdirSync(target, { recursive: true });
-  }
-}
-
-/** Perform one config.json mount inside `rootfs` (the host path of the container's root). */
-export function mountOne(rootfs: string, m: Mount): void {
-  const target = resolveInRoot(rootfs, m.destination);
+/**
+ * Perform one config.json mount inside `rootfs` (the host path of the container's root;
+ * `rootFd` an O_PATH fd of it). The target is opened inside the root and mounted onto by fd
+ * (see mount-target.ts): an image's symlink can never send it to the host.
+ */
+export function mountOne(rootFd: number, rootfs: string, m: Mount): void {
   const o = parseMountOptions(m.options);
-  if (o.bind) {
-    const source = m.source ?? '';
-    ensureMountpoint(target, !statSync(source).isDirectory());
+  if ((m.type === 'proc' || m.type === 'sysfs') && isSymlinkInRoot(rootFd, m.destination)) {
+    // runc's rule since CVE-2019-19921: /proc must be the real thing, or the masks and
+    // read-only paths set later on it would land wherever the link leads
+    throw new UserError(`mount destination ${m.destination} is a symbolic link in the image: filesystem "${m.type}" must be mounted on an ordinary directory`, 125);
+  }
+  const source = m.source ?? '';
+  const asFile = o.bind && !statSync(source).isDirectory(); // the source is the host's: a path is fine
+  const target = openMountTarget(rootFd, rootfs, m.destination, asFile ? 'file' : 'dir');
+  try {
+    if (!o.bind) {
+      mount(m.source ?? m.type ?? 'none', fdPath(target), m.type ?? null, o.flags, o.data || null);
+      return;
+    }
     // A bind mount ignores most flags on the first call: bind first, then remount to apply
     // ro/nosuid/nodev/noexec to the new mount (the kernel's two-step rule for bind mounts).
-    mount(source, target, null, MS.BIND | (o.flags & MS.REC), null);
+    mount(source, fdPath(target), null, MS.BIND | (o.flags & MS.REC), null);
     const extra = o.flags & (MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
-    if (extra) mount(null, target, null, MS.BIND | MS.REMOUNT | extra, null);
-    return;
+    if (extra) {
+      // `target` still holds the directory *under* the new mount: open the destination again
+      // (inside the root again) to reach the mount itself
+      const mounted = openInRoot(rootFd, m.destination);
+      try {
+        mount(null, fdPath(mounted), null, MS.BIND | MS.REMOUNT | extra, null);
+      } finally {
+        close(mounted);
+      }
+    }
+  } finally {
+    close(target);
   }
-  ensureMountpoint(target, false);
-  mount(m.source ?? m.type ?? 'none', target, m.type ?? null, o.flags, o.data || null);
 }

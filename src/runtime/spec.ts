@@ -64,6 +64,18 @@ const Resources = z.object({
   })).optional(),
 });
 
+/** One node of linux.devices: made with mknod(2) at `path` inside the root (runtime/devices.ts). */
+export const LinuxDevice = z.object({
+  path: z.string().startsWith('/'),
+  type: z.enum(['c', 'b', 'u', 'p']),
+  major: z.number().int().nonnegative(),
+  minor: z.number().int().nonnegative(),
+  fileMode: z.number().int().nonnegative().optional(),
+  uid: z.number().int().nonnegative().optional(),
+  gid: z.number().int().nonnegative().optional(),
+});
+export type LinuxDevice = z.infer<typeof LinuxDevice>;
+
 /** linux.seccomp (config-linux.md#seccomp): a syscall filter, compiled by runtime/seccomp.ts. */
 const SeccompArg = z.object({
   index: z.number().int().min(0).max(5),
@@ -132,6 +144,8 @@ export const RuntimeSpec = z.object({
     /** With a `user` namespace: which host ids the container's ids stand for (runtime/userns.ts). */
     uidMappings: z.array(IdMapping).optional(),
     gidMappings: z.array(IdMapping).optional(),
+    /** Device nodes to make in the container (config-linux.md#devices); `--device` fills it. */
+    devices: z.array(LinuxDevice).optional(),
   }),
 });
 export type RuntimeSpec = z.infer<typeof RuntimeSpec>;

@@ -43,9 +43,15 @@ describe("the caller's terminal (TIOCSTI injection, CVE-2016-7545 / CVE-2017-522
     const name = `mr-confine-tty-${process.pid}`;
     expect(mr(root, ['run', '-d', '--name', name, '--network', 'none', ...probe, IMG, 'sleep', '60']).status).toBe(0);
     try {
-      // exec -i hands the terminal's fds over, but in a session of its own: it is not the
-      // process's controlling terminal, so TIOCSTI is refused (EPERM) and /dev/tty is ENXIO
-      expect(inTerminal(['exec', '-i', name, '/probe', 'tty'])).toBe('/dev/tty ENXIO\nTIOCSTI(0) EPERM\nTIOCSTI(1) EPERM\nTIOCSTI(2) EPERM\n');
+      // exec -i without -t gets pipes, as Docker's: no terminal on fds 0–2 (ENOTTY), none to open
+      expect(inTerminal(['exec', '-i', name, '/probe', 'tty'])).toBe('/dev/tty ENXIO\nTIOCSTI(0) ENOTTY\nTIOCSTI(1) ENOTTY\nTIOCSTI(2) ENOTTY\n');
+      // termios attack: `stty -echo` on fd 0 from inside would turn off the operator's echo;
+      // afterwards the operator's terminal (stty in the same `script` session) still echoes
+      const line = `'${process.execPath}' '${BIN}' --root '${root}' exec -i ${name} stty -echo; stty -a | grep -o -- ' -*echo ' | head -1`;
+      const termios = spawnSync('script', ['-qec', line, '/dev/null'], { encoding: 'utf8', timeout: 60_000 }).stdout.replace(/\r/g, '');
+      expect(termios).toBe('stty: standard input: Not a tty\n echo \n');
+      // and the exec'd program's input and output still flow through those pipes
+      expect(inTerminal(['exec', '-i', name, 'sh', '-c', 'echo out; echo err >&2; exit 3'])).toBe('out\nerr\n');
       // with -t the process gets a pty of its own, and may type into that one
       expect(inTerminal(['exec', '-t', name, '/probe', 'tty'])).toMatch(/\/dev\/tty ok\nTIOCSTI\(0\) ok\n/);
     } finally {
@@ -80,6 +86,68 @@ describe('host devices (class: raw host device access — mknod a host device no
     ].sort());
     const host = readFileSync('/sys/fs/cgroup/devices/devices.list', 'utf8');
     expect(host).toBe('a *:* rwm\n'); // the host's own list is untouched
+  });
+});
+
+describe('--device and --device-cgroup-rule (Docker\'s syntax): the named device opens, every other one stays refused', () => {
+  const hasFuse = existsSync('/dev/fuse'); // c 10:229, opening it has no effect until a FUSE mount
+
+  it.skipIf(!hasFuse)('--device /dev/fuse makes the node and lets it open; a node made for /dev/kmsg is still refused', () => {
+    const dir = mkdtempSync('/tmp/mr-test-device-');
+    try {
+      const script = 'stat -c "%F %t:%T" /dev/fuse; exec 3<>/dev/fuse && echo fuse-opened; '
+        + 'mknod /v/kmsg c 1 11; exec 4>/v/kmsg && echo kmsg-opened';
+      const r = mr(root, ['run', '--rm', '--network', 'none', '--device', '/dev/fuse', '-v', `${dir}:/v`, IMG, 'sh', '-c', script]);
+      expect(r.stdout).toBe('character special file a:e5\nfuse-opened\n');
+      expect(r.stderr).toBe("sh: can't create /v/kmsg: Operation not permitted\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!hasFuse)('HOST:CONTAINER:PERMS: the node at the new path, read allowed and write refused by the cgroup', () => {
+    const script = 'exec 3</dev/myfuse && echo read-opened; exec 4>/dev/myfuse && echo WRITE-OPENED; ls /dev/fuse';
+    const r = mr(root, ['run', '--rm', '--network', 'none', '--device', '/dev/fuse:/dev/myfuse:r', IMG, 'sh', '-c', script]);
+    expect(r.stdout).toBe('read-opened\n');
+    expect(r.stderr).toMatch(/^sh: can't create \/dev\/myfuse: Operation not permitted\nls: \/dev\/fuse: No such file or directory\n$/);
+  });
+
+  it.skipIf(!hasFuse)('--device-cgroup-rule opens a node made inside; without the rule the same node is refused', () => {
+    const dir = mkdtempSync('/tmp/mr-test-device-');
+    try {
+      const script = 'rm -f /v/fuse; mknod /v/fuse c 10 229 && exec 3<>/v/fuse && echo opened';
+      const withRule = mr(root, ['run', '--rm', '--network', 'none', '--device-cgroup-rule', 'c 10:* rw', '-v', `${dir}:/v`, IMG, 'sh', '-c', script]);
+      expect([withRule.stdout, withRule.stderr]).toEqual(['opened\n', '']);
+      const without = mr(root, ['run', '--rm', '--network', 'none', '-v', `${dir}:/v`, IMG, 'sh', '-c', script]);
+      expect([without.stdout, without.stderr]).toEqual(['', "sh: can't open '/v/fuse': Operation not permitted\n"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('inspect shows HostConfig.Devices and DeviceCgroupRules as Docker does; bad values are one line, exit 125, nothing created', () => {
+    const name = `mr-confine-devices-${process.pid}`;
+    expect(mr(root, ['create', '--name', name, '--device', '/dev/null:/dev/mynull:r', '--device-cgroup-rule', 'c 10:* rm', IMG, 'true']).status).toBe(0);
+    try {
+      expect(JSON.parse(mr(root, ['inspect', '-f', '{{json .HostConfig.Devices}}', name]).stdout))
+        .toEqual([{ PathOnHost: '/dev/null', PathInContainer: '/dev/mynull', CgroupPermissions: 'r' }]);
+      expect(mr(root, ['inspect', '-f', '{{json .HostConfig.DeviceCgroupRules}}', name]).stdout).toBe('["c 10:* rm"]\n');
+    } finally {
+      mr(root, ['rm', '-f', name]);
+    }
+    const before = mr(root, ['ps', '-aq']).stdout;
+    for (const [flag, value, message] of [
+      ['--device', '/dev/null:/x:rwz', 'bad mode specified: rwz'],
+      ['--device', '/dev/null:rel', 'rel is not an absolute path'],
+      ['--device', 'a:b:c:d', 'bad format for path: a:b:c:d'],
+      ['--device', '/nonexistent', 'error gathering device information while adding custom device "/nonexistent": no such file or directory'],
+      ['--device', '/etc/passwd', 'error gathering device information while adding custom device "/etc/passwd": not a device node'],
+      ['--device-cgroup-rule', 'c 1:3 rwq', 'invalid argument "c 1:3 rwq" for "--device-cgroup-rule" flag: invalid device cgroup format \'c 1:3 rwq\''],
+    ]) {
+      const bad = mr(root, ['run', '--rm', '--network', 'none', flag, value, IMG, 'true']);
+      expect([bad.status, bad.stderr]).toEqual([125, `mini-run: ${message}\n`]);
+    }
+    expect(mr(root, ['ps', '-aq']).stdout).toBe(before);
   });
 });
 
@@ -152,6 +220,16 @@ console.log(out.join('\\n'));
       const r = mr(root, ['run', '--rm', '--network', 'none', ...libs, '-v', `${dir}:/v:ro`, '--entrypoint', '/v/evil', IMG]);
       // access(W_OK) says what an open would meet once no node runs (ETXTBSY may come first while one does)
       expect([r.stderr, r.stdout]).toEqual(['', 'direct: EROFS, refused\nO_PATH fd: EROFS, refused\n']);
+      // the same through exec (runc's CVE-2019-5736 used exec): the exec'd program is the exec
+      // helper's child, so its /proc/self/exe is the helper's node
+      const name = `mr-confine-selfexe-${process.pid}`;
+      expect(mr(root, ['run', '-d', '--name', name, '--network', 'none', ...libs, '-v', `${dir}:/v:ro`, IMG, 'sleep', '60']).status).toBe(0);
+      try {
+        const e = mr(root, ['exec', name, '/v/evil']);
+        expect([e.stderr, e.stdout]).toEqual(['', 'direct: EROFS, refused\nO_PATH fd: EROFS, refused\n']);
+      } finally {
+        mr(root, ['rm', '-f', name]);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -9,6 +9,7 @@ import { parsePublish } from '../../network/ports';
 import { listOption, PARSER_CONFIG } from '../args';
 import { parseSecurityOpts } from '../../engine/security-opts';
 import { parseUlimit } from '../../engine/ulimits';
+import { parseDeviceCgroupRule, parseDeviceFlag } from '../../engine/device-flags';
 
 /** The flags of `run` (and later `create`), in one table: yargs reads it, and so does the splitter below. */
 export const RUN_FLAGS: Record<string, Options> = {
@@ -46,6 +47,8 @@ export const RUN_FLAGS: Record<string, Options> = {
   'security-opt': { type: 'string', describe: 'Security options (seccomp=unconfined|PROFILE.json, no-new-privileges)' },
   'group-add': { type: 'string', describe: 'Add additional groups to join' },
   ulimit: { type: 'string', describe: 'Ulimit options (name=soft[:hard], e.g. nofile=1024:2048)' },
+  device: { type: 'string', describe: 'Add a host device to the container (HOST[:CONTAINER][:PERMS])' },
+  'device-cgroup-rule': { type: 'string', describe: "Add a rule to the cgroup allowed devices list ('c 10:229 rwm')" },
   'read-only': { type: 'boolean', describe: "Mount the container's root filesystem as read only" },
   memory: { alias: 'm', type: 'string', describe: 'Memory limit (e.g. 64m, 1g)' },
   'memory-swap': { type: 'string', describe: "Swap limit equal to memory plus swap: '-1' for unlimited swap" },
@@ -226,6 +229,8 @@ export function toRunOptions(a: RunArgs): RunOptions {
     security: parseSecurityOpts(listOption(a['security-opt'])),
     groupAdd: listOption(a['group-add']),
     ulimits: listOption(a.ulimit).map(parseUlimit),
+    devices: listOption(a.device).map(parseDeviceFlag),
+    deviceCgroupRules: listOption(a['device-cgroup-rule']).map((r) => (parseDeviceCgroupRule(r), r)),
     readOnly: !!a['read-only'],
     memory: a.memory === undefined ? undefined : parseBytes(String(a.memory), '--memory'),
     memorySwap,
