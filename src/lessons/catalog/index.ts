@@ -15,6 +15,8 @@ import { networkLesson } from './09-network';
 import { cgroupsLesson } from './10-cgroups';
 import { capabilitiesLesson } from './11-capabilities';
 import { imagesLesson } from './12-images';
+import { seccompLesson } from './14-seccomp';
+import { devicesLesson } from './15-devices';
 
 export const LESSONS: readonly Lesson[] = [
   processLesson,
@@ -29,6 +31,8 @@ export const LESSONS: readonly Lesson[] = [
   cgroupsLesson,
   capabilitiesLesson,
   imagesLesson,
+  seccompLesson,
+  devicesLesson,
 ];
 
 /** A lesson by number (1-based) or slug; null when there is none. */
