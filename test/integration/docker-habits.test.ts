@@ -235,6 +235,19 @@ describe('search', () => {
       const closed = m('search', '127.0.0.1:1/nginx');
       expect(closed.status).toBe(1);
       expect(closed.stderr).toMatch(/^mini-run: catalog of 127\.0\.0\.1:1: .*connection refused\n$/);
+      // The notes' own `docker search nginx` on a host that pulls through a mirror: without
+      // Docker Hub, the mirror's catalog answers (docker.io's library/ is the official namespace).
+      skopeoPush(`oci-archive:${base}`, `${reg.host}/library/nginx:latest`);
+      const cfg = join(work, 'mirror.json');
+      writeFileSync(cfg, JSON.stringify({ 'registry-mirrors': [reg.url] }));
+      const plain = mr(root, ['search', '--format', '{{.Name}} {{.IsOfficial}}', 'nginx'], { env: { MINI_RUN_CONFIG: cfg } });
+      expect(plain.status).toBe(0);
+      if (plain.stderr.includes('Docker Hub cannot be reached')) {
+        expect(plain.stderr).toMatch(new RegExp(`^mini-run: Docker Hub cannot be reached \\(.*\\): searching the catalog of the registry mirror ${reg.url.replace(/\./g, '\\.')}\n$`));
+        expect(plain.stdout).toBe('nginx true\nlinuxserver/nginx false\nnginx false\n');
+      } else {
+        console.warn('search: Docker Hub answered here, so the mirror fallback was not exercised');
+      }
     } finally {
       await reg.stop();
       removeRoot(work);
