@@ -9,6 +9,7 @@
  *   ROOT/containers/<id>/          one container: container.json (its record), config.json, upper/, work/, rootfs/
  *   ROOT/volumes/<name>/           one volume: volume.json, _data/ (src/volume/store.ts)
  *   ROOT/runtime/<id>/             the runtime's own state of a container (src/runtime/state.ts)
+ *   ROOT/build-cache/<key>.json    build cache: one step's result (src/image/build-cache.ts)
  *   ROOT/tmp/                      staging for downloads and unpacks (same filesystem → atomic rename)
  */
 import { join } from 'node:path';

@@ -18,7 +18,7 @@ import { stateRoot } from './paths';
 export const PRIVATE_DIR_MODE = 0o700;
 
 /** The top-level dirs tightened too (defence in depth if the root is ever loosened by hand). */
-const PRIVATE_SUBDIRS = ['blobs', 'layers', 'images', 'containers', 'volumes', 'tmp', 'network'];
+const PRIVATE_SUBDIRS = ['blobs', 'layers', 'images', 'containers', 'volumes', 'tmp', 'network', 'build-cache'];
 
 export interface Tightened { path: string; was: number }
 

@@ -153,8 +153,9 @@ export async function storeLayerTar(tarFile: string, diffId: string): Promise<{ 
   }
 }
 
-export function storeWithConfig(config: ImageConfigFile, layers: Array<{ diffId: string; blobDigest: string; size: number; mediaType: string }>, tag?: string): string {
-  const configBuf = Buffer.from(JSON.stringify(config));
+/** Store an image made of these layers and this config (or the config's exact JSON text, whose digest is then the id). */
+export function storeWithConfig(config: ImageConfigFile | string, layers: Array<{ diffId: string; blobDigest: string; size: number; mediaType: string }>, tag?: string): string {
+  const configBuf = Buffer.from(typeof config === 'string' ? config : JSON.stringify(config));
   const manifest = {
     schemaVersion: 2,
     mediaType: MEDIA.ociManifest,

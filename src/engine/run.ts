@@ -146,8 +146,8 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
  * the exit code becomes ours. If the CLI is killed, the container goes with it (PDEATHSIG) and
  * the next command finds and records that.
  */
-export async function runForeground(rec: ContainerRecord, opts: RunOptions, init?: PendingInit, pipes?: ContainerPipes): Promise<number> {
-  const supervisor = new Supervisor(new EngineContainer(rec.id), { foreground: true, localStdin: opts.interactive, pendingInit: init, pendingPipes: pipes });
+export async function runForeground(rec: ContainerRecord, opts: RunOptions, init?: PendingInit, pipes?: ContainerPipes, muteOutput = false): Promise<number> {
+  const supervisor = new Supervisor(new EngineContainer(rec.id), { foreground: true, localStdin: opts.interactive, pendingInit: init, pendingPipes: pipes, muteOutput });
   const exit = await supervisor.run();
   return exit.exitCode;
 }

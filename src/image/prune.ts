@@ -10,6 +10,7 @@ import { removeLayer } from './layer-store';
 import { listImageRecords } from './image-index';
 import { readLayerInfo } from './layer-store';
 import { containersUsingImage, removeImage } from './remove';
+import { cacheReferences, pruneCache } from './build-cache';
 
 export function pruneImages(all: boolean): { lines: string[]; reclaimed: number } {
   return withStateLock(() => {
@@ -25,6 +26,9 @@ export function pruneImages(all: boolean): { lines: string[]; reclaimed: number 
         lines.push(line.replace(/^Untagged:/, 'untagged:').replace(/^Deleted:/, 'deleted:'));
       }
     }
+    // Build-cache entries that lead to no remaining image (a failed build, a removed image) go
+    // too; then what nothing refers to any more.
+    pruneCache(new Set(listImageRecords().map((i) => i.id)));
     reclaimed += removeOrphans(lines);
     return { lines, reclaimed };
   });
@@ -36,8 +40,9 @@ export function pruneImages(all: boolean): { lines: string[]; reclaimed: number 
  */
 function removeOrphans(lines: string[]): number {
   const images = listImageRecords();
-  const layers = new Set(images.flatMap((i) => i.layers.map((d) => d.replace(/^sha256:/, ''))));
-  const blobs = new Set(images.flatMap((i) => [i.id, i.manifestDigest, ...i.layerBlobs, ...i.otherBlobs].map((d) => d.replace(/^sha256:/, ''))));
+  const cached = cacheReferences();
+  const layers = new Set([...images.flatMap((i) => i.layers), ...cached.layers].map((d) => d.replace(/^sha256:/, '')));
+  const blobs = new Set([...images.flatMap((i) => [i.id, i.manifestDigest, ...i.layerBlobs, ...i.otherBlobs]), ...cached.blobs].map((d) => d.replace(/^sha256:/, '')));
   let freed = 0;
   for (const hex of list(paths.layers())) {
     if (!/^[0-9a-f]{64}$/.test(hex) || layers.has(hex)) continue;

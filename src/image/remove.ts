@@ -17,6 +17,7 @@ import { removeLayer } from './layer-store';
 import { deleteImageRecord, listImageRecords, StoredImage, writeImageRecord } from './image-index';
 import { familiarName, parseReference, formatReference, repositoryName } from './reference';
 import { lookupImage } from './lookup';
+import { cacheReferences, forgetChainOf } from './build-cache';
 
 const ContainerRef = z.object({ id: z.string(), imageId: z.string(), state: z.object({ Status: z.string() }).partial().optional() }).passthrough();
 
@@ -37,7 +38,7 @@ export function containersUsingImage(imageId: string): Array<{ id: string; runni
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
 /** Remove one image reference; returns the lines docker prints ("Untagged: …", "Deleted: …"). */
-export function removeImage(ref: string, force: boolean): string[] {
+export function removeImage(ref: string, force: boolean, o: { keepBuildCache?: boolean } = {}): string[] {
   return withStateLock(() => {
     const img = lookupImage(ref);
     if (!img) throw new UserError(`No such image: ${displayRef(ref)}`, 1);
@@ -63,7 +64,7 @@ export function removeImage(ref: string, force: boolean): string[] {
         return lines;
       }
       for (const d of img.repoDigests) lines.push(`Untagged: ${familiarName(d)}`);
-      return [...lines, ...deleteImage(img)];
+      return [...lines, ...deleteImage(img, !!o.keepBuildCache)];
     }
 
     const repos = new Set(img.repoTags.map((t) => repositoryName(parseReference(t))));
@@ -81,16 +82,23 @@ export function removeImage(ref: string, force: boolean): string[] {
       return lines;
     }
     for (const t of [...img.repoTags, ...img.repoDigests]) lines.push(`Untagged: ${familiarName(t)}`);
-    return [...lines, ...deleteImage(img)];
+    return [...lines, ...deleteImage(img, !!o.keepBuildCache)];
   });
 }
 
-/** Delete the record, then every layer and blob of it that no remaining image uses. */
-function deleteImage(img: StoredImage): string[] {
+/**
+ * Delete the record, then every layer and blob of it that no remaining image (or build-cache
+ * entry) uses. The build-cache chain that led to the image goes with it, as docker's rmi
+ * deletes the untagged parents — except for the builder's own intermediate images
+ * (keepBuildCache), whose steps are the cache.
+ */
+function deleteImage(img: StoredImage, keepBuildCache: boolean): string[] {
   deleteImageRecord(img.id);
   const others = listImageRecords();
-  const neededLayers = new Set(others.flatMap((o) => o.layers));
-  const neededBlobs = new Set(others.flatMap((o) => [o.id, o.manifestDigest, ...o.layerBlobs, ...o.otherBlobs]));
+  if (!keepBuildCache) forgetChainOf(img.id, new Set(others.map((o) => o.id)));
+  const cached = cacheReferences();
+  const neededLayers = new Set([...others.flatMap((o) => o.layers), ...cached.layers]);
+  const neededBlobs = new Set([...others.flatMap((o) => [o.id, o.manifestDigest, ...o.layerBlobs, ...o.otherBlobs]), ...cached.blobs]);
   const lines = [`Deleted: ${img.id}`];
   for (const d of [...new Set([img.id, img.manifestDigest, ...img.layerBlobs, ...img.otherBlobs])]) if (!neededBlobs.has(d)) removeBlob(d);
   for (const d of [...new Set(img.layers)].reverse()) {
@@ -119,8 +127,9 @@ export function discardUnreferenced(added: { layers: string[]; blobs: string[] }
   if (!added.layers.length && !added.blobs.length) return;
   withStateLock(() => {
     const images = listImageRecords();
-    const layers = new Set(images.flatMap((i) => i.layers));
-    const blobs = new Set(images.flatMap((i) => [i.id, i.manifestDigest, ...i.layerBlobs, ...i.otherBlobs]));
+    const cached = cacheReferences();
+    const layers = new Set([...images.flatMap((i) => i.layers), ...cached.layers]);
+    const blobs = new Set([...images.flatMap((i) => [i.id, i.manifestDigest, ...i.layerBlobs, ...i.otherBlobs]), ...cached.blobs]);
     for (const d of added.layers) if (!layers.has(d)) removeLayer(d);
     for (const d of added.blobs) if (!blobs.has(d)) removeBlob(d);
   });

@@ -69,6 +69,8 @@ export interface SupervisorOptions {
   foreground: boolean;
   /** Our stdin goes to the program (foreground `-i`). */
   localStdin?: boolean;
+  /** A foreground run whose output is only logged, not shown (`build -q`'s RUN steps). */
+  muteOutput?: boolean;
   /** An init spawned early by the caller (foreground run) with these pipes, used for the first start. */
   pendingInit?: PendingInit;
   pendingPipes?: ContainerPipes;
@@ -219,7 +221,7 @@ export class Supervisor {
       sock.on('data', (d: Buffer) => {
         log.write(stream, d);
         server?.broadcast(stream, d);
-        if (this.opts.foreground) (stream === 'stdout' ? process.stdout : process.stderr).write(d);
+        if (this.opts.foreground && !this.opts.muteOutput) (stream === 'stdout' ? process.stdout : process.stderr).write(d);
       });
     };
     if (outPipe) relayOut(outPipe.read, 'stdout');

@@ -5,8 +5,9 @@
  * file:line, a COPY source that is missing — no container, mount, cgroup or extra image left.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { containerIds, leaksFor, mr, removeAllContainers, removeRoot, tempRoot, until } from '../helpers/cli';
 import { leasesOf, sh } from '../helpers/network';
 import { freePort } from '../fixtures/registry';
@@ -15,6 +16,10 @@ let root: string;
 let work: string;
 const m = (...args: string[]) => mr(root, args, { timeout: 120_000 });
 const imageIds = () => m('images', '-q').stdout.trim().split('\n').filter(Boolean).sort();
+const list = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : []);
+/** What the store holds besides image records: unpacked layers and build-cache entries. */
+const storeFiles = () => ({ layers: list(join(root, 'layers')).filter((n) => n !== 'l'), cache: list(join(root, 'build-cache')) });
+const build = (ctx: string, ...args: string[]) => mr(root, ['build', '--network', 'none', ...args, ctx], { timeout: 120_000 });
 
 function context(files: Record<string, string>): string {
   const dir = mkdtempSync(join(work, 'ctx-'));
@@ -148,10 +153,183 @@ describe('mini-run build', () => {
     expect(containerIds(root)).toEqual([]);
   });
 
+  it('a context symlink cannot make COPY read a host file outside the context (CWE-59, link following)', () => {
+    const secret = join(work, 'host-secret');
+    writeFileSync(secret, 'host only\n');
+    const ctx = context({ 'inside/ok.txt': 'ok\n' });
+    symlinkSync(work, join(ctx, 'abs'));            // absolute: starts again at the context's top
+    symlinkSync('../..', join(ctx, 'inside', 'up')); // relative: stops at the context's top
+    for (const src of ['abs/host-secret', 'inside/up/host-secret', 'inside/up/up/host-secret']) {
+      writeFileSync(join(ctx, 'Dockerfile'), `FROM mini-run/busybox\nCOPY ${src} /stolen\n`);
+      const r = build(ctx, '-t', 'stolen');
+      expect(r.stderr).toContain(`Dockerfile:2: COPY failed: file not found in build context or excluded by .dockerignore: stat ${src}`);
+      expect(r.status).toBe(1);
+    }
+    // a link inside the context is followed inside it
+    symlinkSync('inside', join(ctx, 'alias'));
+    writeFileSync(join(ctx, 'Dockerfile'), 'FROM mini-run/busybox\nCOPY alias/ok.txt /ok.txt\n');
+    expect(build(ctx, '-t', 'stolen').status).toBe(0);
+    expect(m('run', '--rm', '--network', 'none', 'stolen', 'cat', '/ok.txt').stdout).toBe('ok\n');
+    expect(m('rmi', 'stolen').status).toBe(0);
+  });
+
   it('build - reads the Dockerfile from stdin (no context); image build is the same command', () => {
     const r = mr(root, ['image', 'build', '-t', 'fromstdin', '-'], { input: 'FROM mini-run/busybox\nENV FROM_STDIN=yes\n', timeout: 120_000 });
     expect(r.status).toBe(0);
     expect(m('run', '--rm', '--network', 'none', 'fromstdin', 'sh', '-c', 'echo $FROM_STDIN').stdout).toBe('yes\n');
     expect(m('rmi', 'fromstdin').status).toBe(0);
+  });
+
+  it('a rebuild reuses each step (---> Using cache) and gives the same image id; a changed file reruns from its COPY; times alone change nothing; --no-cache runs every step', () => {
+    const ctx = context({
+      Dockerfile: [
+        'FROM mini-run/busybox',
+        'ENV STAGE=cache',
+        'COPY app.txt /app/',
+        'RUN cat /proc/sys/kernel/random/uuid > /app/run-id',
+        'CMD ["cat", "/app/run-id"]',
+      ].join('\n'),
+      'app.txt': 'v1\n',
+    });
+    const first = build(ctx, '-t', 'cached');
+    expect(first.status).toBe(0);
+    expect(first.stdout).not.toContain('Using cache');
+    const runId = m('run', '--rm', '--network', 'none', 'cached').stdout;
+    const again = build(ctx, '-t', 'cached');
+    expect(again.status).toBe(0);
+    // every step after FROM says so, nothing runs, and the image is the same one
+    expect(again.stdout.match(/ ---> Using cache\n/g)?.length).toBe(4);
+    expect(again.stdout).not.toContain('Running in');
+    expect(again.stdout.match(/Successfully built ([0-9a-f]{12})/)![1]).toBe(first.stdout.match(/Successfully built ([0-9a-f]{12})/)![1]);
+    // a new modification time with the same content: still cached (Docker's checksum leaves times out)
+    utimesSync(join(ctx, 'app.txt'), new Date(2001, 1, 1), new Date(2001, 1, 1));
+    expect(build(ctx, '-t', 'cached').stdout.match(/ ---> Using cache\n/g)?.length).toBe(4);
+    // new content: ENV still cached, COPY and everything after it run again
+    writeFileSync(join(ctx, 'app.txt'), 'v2\n');
+    const changed = build(ctx, '-t', 'cached');
+    expect(changed.stdout).toMatch(/Step 2\/5 : ENV STAGE=cache\n ---> Using cache\n/);
+    expect(changed.stdout).toMatch(/Step 3\/5 : COPY app.txt \/app\/\n ---> [0-9a-f]{12}\n/);
+    expect(changed.stdout).toMatch(/Step 4\/5 : RUN .*\n ---> Running in /);
+    expect(m('run', '--rm', '--network', 'none', '--entrypoint', 'cat', 'cached', '/app/app.txt').stdout).toBe('v2\n');
+    const noCache = build(ctx, '--no-cache', '-t', 'cached');
+    expect(noCache.status).toBe(0);
+    expect(noCache.stdout).not.toContain('Using cache');
+    expect(noCache.stdout).toContain('Running in');
+    expect(m('run', '--rm', '--network', 'none', 'cached').stdout).not.toBe(runId);
+    expect(m('rmi', 'cached').status).toBe(0);
+    expect(m('image', 'prune', '-f').status).toBe(0); // the earlier builds' images, untagged by the later ones
+    expect(containerIds(root)).toEqual([]);
+  });
+
+  it('the cache survives a failed build (the steps before the failure are reused), and image prune removes what leads to no image; rmi removes the cache of an image', () => {
+    expect(m('image', 'prune', '-f').status).toBe(0); // what earlier tests' failed builds cached
+    const before = storeFiles();
+    const beforeImages = imageIds();
+    const ctx = context({ Dockerfile: 'FROM mini-run/busybox\nRUN echo step > /step\nRUN exit 4\n' });
+    expect(build(ctx).status).toBe(4);
+    const retry = build(ctx);
+    expect(retry.status).toBe(4);
+    expect(retry.stdout).toMatch(/Step 2\/3 : RUN echo step > \/step\n ---> Using cache\n/);
+    expect(imageIds()).toEqual(beforeImages);
+    expect(m('image', 'prune', '-f').status).toBe(0);
+    expect(storeFiles()).toEqual(before);
+    expect(build(ctx).stdout).not.toContain('Using cache');
+    expect(m('image', 'prune', '-f').status).toBe(0);
+
+    const ok = context({ Dockerfile: 'FROM mini-run/busybox\nRUN echo kept > /kept\nCOPY Dockerfile /\n' });
+    expect(build(ok, '-t', 'rmi-me').status).toBe(0);
+    expect(build(ok, '-t', 'rmi-me').stdout).toContain('Using cache');
+    expect(m('rmi', 'rmi-me').status).toBe(0);
+    expect(storeFiles()).toEqual(before);
+    expect(build(ok, '-t', 'rmi-me').stdout).not.toContain('Using cache');
+    expect(m('rmi', 'rmi-me').status).toBe(0);
+    expect(storeFiles()).toEqual(before);
+  });
+
+  it('multi-stage: COPY --from a stage by name and by index, FROM an earlier stage, --target; stages the target does not need are skipped', () => {
+    const ctx = context({
+      Dockerfile: [
+        'FROM mini-run/busybox AS builder',
+        'WORKDIR /src',
+        'RUN echo compiled > app && mkdir -p out/lib && echo lib > out/lib/x.so',
+        'FROM mini-run/busybox AS broken',
+        'RUN exit 9',
+        'FROM builder AS tested',
+        'RUN test -f /src/app',
+        'FROM mini-run/busybox',
+        'COPY --from=builder /src/app /usr/local/bin/',
+        'COPY --from=0 /src/out /opt/',
+        'COPY --from=mini-run/busybox /bin/busybox /copied-busybox',
+        'CMD ["cat", "/usr/local/bin/app", "/opt/lib/x.so"]',
+      ].join('\n'),
+    });
+    const r = build(ctx, '-t', 'multi');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain('exit 9');
+    expect(r.stdout).not.toContain('test -f');
+    expect(m('run', '--rm', '--network', 'none', 'multi').stdout).toBe('compiled\nlib\n');
+    expect(m('run', '--rm', '--network', 'none', 'multi', 'ls', '-l', '/copied-busybox').stdout).toMatch(/^-rwx/);
+    // the final image has only its own stage's layers: no /src
+    expect(m('run', '--rm', '--network', 'none', 'multi', 'ls', '/src').status).not.toBe(0);
+    const target = build(ctx, '--target', 'tested', '-t', 'multi-tested');
+    expect(target.status).toBe(0);
+    expect(target.stdout).toContain('RUN test -f /src/app');
+    expect(target.stdout).not.toContain('COPY --from');
+    expect(m('run', '--rm', '--network', 'none', 'multi-tested', 'pwd').stdout).toBe('/src\n');
+    const missing = build(ctx, '--target', 'nope');
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('failed to reach build target nope');
+    expect(m('rmi', 'multi', 'multi-tested').status).toBe(0);
+    expect(containerIds(root)).toEqual([]);
+  });
+
+  it('ADD fetches a URL (mode 0600) and unpacks a local tar; an unreachable URL is one line, exit 1', async () => {
+    const tarDir = mkdtempSync(join(work, 'tar-'));
+    mkdirSync(join(tarDir, 'pkg'));
+    writeFileSync(join(tarDir, 'pkg', 'inside.txt'), 'from the tar\n');
+    const ctx = context({});
+    expect(sh(`tar -czf ${ctx}/pkg.tar.gz -C ${tarDir} pkg`).status).toBe(0);
+    // a real HTTP server in its own process (this test process blocks while mini-run runs)
+    const www = mkdtempSync(join(work, 'www-'));
+    mkdirSync(join(www, 'files'));
+    writeFileSync(join(www, 'files', 'notes.txt'), 'served\n');
+    utimesSync(join(www, 'files', 'notes.txt'), 1445412480, 1445412480); // its Last-Modified: 2015-10-21 07:28:00 GMT
+    const port = await freePort();
+    const httpd = spawn('busybox', ['httpd', '-f', '-p', `127.0.0.1:${port}`, '-h', www], { stdio: 'ignore' });
+    try {
+      await until(() => sh(`timeout 5 busybox wget -qO- http://127.0.0.1:${port}/files/notes.txt`).stdout === 'served\n', 10_000);
+      writeFileSync(join(ctx, 'Dockerfile'), `FROM mini-run/busybox\nADD http://127.0.0.1:${port}/files/notes.txt /dl/\nADD pkg.tar.gz /x/\n`);
+      const r = mr(root, ['build', '--network', 'none', '-t', 'adds', ctx], { timeout: 120_000 });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(m('run', '--rm', '--network', 'none', 'adds', 'sh', '-c', 'cat /dl/notes.txt /x/pkg/inside.txt; stat -c "%a %Y" /dl/notes.txt').stdout)
+        .toBe('served\nfrom the tar\n600 1445412480\n');
+      writeFileSync(join(ctx, 'Dockerfile'), `FROM mini-run/busybox\nADD http://127.0.0.1:${port}/missing.txt /dl/\n`);
+      const missing = mr(root, ['build', ctx], { timeout: 120_000 });
+      expect(missing.status).toBe(1);
+      expect(missing.stderr.trim()).toBe(`mini-run: Dockerfile:2: ADD failed: failed to GET http://127.0.0.1:${port}/missing.txt with status 404 Not Found`);
+    } finally {
+      httpd.kill();
+    }
+    const closed = await freePort();
+    writeFileSync(join(ctx, 'Dockerfile'), `FROM mini-run/busybox\nADD http://127.0.0.1:${closed}/x /x\n`);
+    const refused = mr(root, ['build', ctx], { timeout: 120_000 });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^mini-run: Dockerfile:2: ADD failed: Get "http:\/\/127\.0\.0\.1:\d+\/x": .*ECONNREFUSED.*\n$/);
+    expect(m('rmi', 'adds').status).toBe(0);
+  });
+
+  it('-q prints only the image id and hides RUN output; --iidfile writes the id', () => {
+    const ctx = context({ Dockerfile: 'FROM mini-run/busybox\nRUN echo visible-output && echo to-stderr >&2\n' });
+    const iid = join(work, 'iid');
+    const r = build(ctx, '-q', '--no-cache', '--iidfile', iid);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
+    expect(r.stderr).toBe('');
+    expect(readFileSync(iid, 'utf8')).toBe(r.stdout.trim());
+    const plain = build(ctx, '--progress', 'plain');
+    expect(plain.stdout).toContain('Step 2/2 : RUN echo visible-output');
+    expect(m('rmi', r.stdout.trim()).status).toBe(0);
   });
 });

@@ -19,7 +19,7 @@ export const buildCommand: CommandModule<object, any> = {
     .option('build-arg', { type: 'string', describe: 'Set build-time variables' })
     .option('target', { type: 'string', describe: 'Set the target build stage to build' })
     .option('label', { type: 'string', describe: 'Set metadata for an image' })
-    .option('no-cache', { type: 'boolean', describe: 'Do not use cache when building the image (mini-run build has no cache yet: every step runs)' })
+    .option('no-cache', { type: 'boolean', describe: 'Do not use cache when building the image' })
     .option('pull', { type: 'boolean', describe: 'Always attempt to pull a newer version of the image' })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'Suppress the build output and print image ID on success' })
     .option('network', { type: 'string', default: 'bridge', describe: 'Set the networking mode for the RUN instructions during build' })
@@ -61,7 +61,7 @@ export const buildCommand: CommandModule<object, any> = {
         contextDir, dockerfile, tags,
         buildArgs: keyValues(listOption(a.buildArg), '--build-arg'),
         target: a.target, labels: keyValues(listOption(a.label), '--label'),
-        network: String(a.network), pull: !!a.pull, say, quiet,
+        network: String(a.network), pull: !!a.pull, say, quiet, noCache: !!a.noCache,
       });
       for (const t of tags) tagImage(id, t);
       if (quiet) process.stdout.write(id + '\n');

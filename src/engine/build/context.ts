@@ -7,13 +7,14 @@
  * context root (a leading `/` is ignored, `./` and `..` are cleaned), `!` re-includes; the last
  * matching line wins. A pattern that matches a directory excludes everything under it.
  */
-import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { contextTree, resolveSources } from './sources';
 import { join, posix } from 'node:path';
-import { UserError } from '../../errors';
 
 interface IgnoreRule { regex: RegExp; exclude: boolean }
 
-function globToRegex(pattern: string): RegExp {
+/** A Go filepath.Match pattern (plus `**`) as a regular expression's source, without anchors. */
+export function globSource(pattern: string): string {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
@@ -34,8 +35,12 @@ function globToRegex(pattern: string): RegExp {
     } else if (c === '\\' && i + 1 < pattern.length) re += '\\' + pattern[++i];
     else re += c.replace(/[.+^${}()|\]\\]/g, '\\$&');
   }
-  // A match of a directory covers what is under it.
-  return new RegExp(`^${re}(?:/.*)?$`);
+  return re;
+}
+
+/** A .dockerignore pattern: a match of a directory covers what is under it. */
+export function globToRegex(pattern: string): RegExp {
+  return new RegExp(`^${globSource(pattern)}(?:/.*)?$`);
 }
 
 export function parseDockerignore(text: string): IgnoreRule[] {
@@ -72,29 +77,6 @@ export class BuildContext {
    * none outside the context, none ignored. Throws Docker's message when nothing matches.
    */
   sources(src: string, where: string): string[] {
-    const clean = posix.normalize('/' + src).slice(1); // `..` cannot climb out of the context
-    if (clean === '') return ['.'];
-    const parts = clean.split('/').filter((p) => p !== '');
-    let found = [''];
-    for (const part of parts) {
-      const next: string[] = [];
-      const wild = /[*?[]/.test(part);
-      for (const base of found) {
-        const abs = join(this.dir, base);
-        if (wild) {
-          let names: string[] = [];
-          try { names = readdirSync(abs); } catch { /* not a directory */ }
-          const re = new RegExp(`^${globToRegex(part).source.slice(1, -'(?:/.*)?$'.length)}$`);
-          for (const n of names.sort()) if (re.test(n)) next.push(base ? `${base}/${n}` : n);
-        } else {
-          const rel = base ? `${base}/${part}` : part;
-          try { lstatSync(join(this.dir, rel)); next.push(rel); } catch { /* missing */ }
-        }
-      }
-      found = next;
-    }
-    found = found.filter((rel) => !this.ignored(rel));
-    if (found.length === 0) throw new UserError(`${where}: COPY failed: file not found in build context or excluded by .dockerignore: stat ${src}: file does not exist`, 1);
-    return found;
+    return resolveSources(contextTree(this), src, where, (rel) => this.ignored(rel));
   }
 }

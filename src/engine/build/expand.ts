@@ -75,3 +75,74 @@ export function keyValuePairs(text: string, escape = '\\'): Array<[string, strin
     return at < 0 ? [w, undefined] : [w.slice(0, at), w.slice(at + 1)];
   });
 }
+
+/**
+ * Docker's shell-word processing for ENV, LABEL, ARG, EXPOSE, VOLUME, COPY/ADD, WORKDIR, USER…:
+ * one pass that splits on unquoted whitespace (unless `split` is false), removes quotes, and
+ * expands variables — so `ENV C=$B` stays one word even when B holds spaces, `'$A'` stays
+ * literal, and inside double quotes the escape character escapes only `"`, `$` and itself.
+ */
+export function shellWords(text: string, vars: Vars, escape = '\\', split = true): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let has = false;
+  let quote: '"' | "'" | null = null;
+  const variable = (i: number): number => {
+    const rest = text.slice(i + 1);
+    const braced = /^\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}/.exec(rest);
+    if (braced) {
+      const [whole, name, op, word] = braced;
+      const value = vars.get(name);
+      const set = value !== undefined && value !== '';
+      if (op === '-') cur += set ? value : shellWords(word, vars, escape, false).join('');
+      else if (op === '+') cur += set ? shellWords(word, vars, escape, false).join('') : '';
+      else cur += value ?? '';
+      return i + whole.length;
+    }
+    const plain = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest);
+    if (plain) { cur += vars.get(plain[0]) ?? ''; return i + plain[0].length; }
+    cur += '$';
+    return i;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote === "'") { if (c === "'") quote = null; else cur += c; continue; }
+    if (c === escape && i + 1 < text.length) {
+      const n = text[i + 1];
+      if (quote === '"' && n !== '"' && n !== '$' && n !== escape) { cur += c; continue; }
+      cur += n; i++; has = true;
+      continue;
+    }
+    if (quote === '"') {
+      if (c === '"') quote = null;
+      else if (c === '$') i = variable(i);
+      else cur += c;
+      continue;
+    }
+    if (c === '"' || c === "'") { quote = c; has = true; continue; }
+    if (c === '$') { i = variable(i); has = true; continue; }
+    if (split && /\s/.test(c)) { if (has || cur) out.push(cur); cur = ''; has = false; continue; }
+    cur += c;
+  }
+  if (has || cur || !split) out.push(cur);
+  return out;
+}
+
+/** One word (whitespace kept): WORKDIR, USER, STOPSIGNAL, a legacy `ENV key value`'s value. */
+export function shellWord(text: string, vars: Vars, escape = '\\'): string {
+  return shellWords(text.trim(), vars, escape, false)[0];
+}
+
+/** `KEY=VALUE …` (each word processed), or the legacy `KEY VALUE` form (the rest of the line is one value). */
+export function expandPairs(text: string, vars: Vars, escape = '\\'): Array<[string, string | undefined]> {
+  const raw = words(text, escape);
+  if (raw.length > 0 && !raw[0].includes('=')) {
+    const m = /^(\S+)\s+([\s\S]*)$/.exec(text.trim());
+    if (m && raw.length > 1) return [[shellWord(m[1], vars, escape), shellWord(m[2], vars, escape)]];
+    return [[shellWord(raw[0], vars, escape), undefined]];
+  }
+  return shellWords(text, vars, escape).map((w) => {
+    const at = w.indexOf('=');
+    return at < 0 ? [w, undefined] : [w.slice(0, at), w.slice(at + 1)];
+  });
+}
