@@ -6,6 +6,33 @@
 const CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 
 export function defaultSpec(rootless: boolean): object {
+  const spec = baseSpec(rootless);
+  return rootless ? toRootless(spec) : spec;
+}
+
+/**
+ * `spec --rootless` (as runc's): a user namespace in which our own uid and gid are root — the
+ * only ids an unprivileged user may map without help — no network namespace (nobody could wire
+ * it up) and so /sys as a read-only bind of the host's (sysfs needs a network namespace of the
+ * user namespace's own), no resource limits (no cgroup to put them in without delegation).
+ */
+function toRootless(spec: ReturnType<typeof baseSpec>): object {
+  const uid = process.geteuid?.() ?? 0, gid = process.getegid?.() ?? 0;
+  return {
+    ...spec,
+    mounts: [...spec.mounts.filter((m) => m.destination !== '/sys'),
+      { destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }],
+    linux: {
+      ...spec.linux,
+      resources: undefined,
+      namespaces: [...spec.linux.namespaces.filter((n) => n.type !== 'network'), { type: 'user' }],
+      uidMappings: [{ containerID: 0, hostID: uid, size: 1 }],
+      gidMappings: [{ containerID: 0, hostID: gid, size: 1 }],
+    },
+  };
+}
+
+function baseSpec(rootless: boolean) {
   return {
     ociVersion: '1.0.2',
     process: {

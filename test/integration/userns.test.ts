@@ -206,6 +206,27 @@ describe.skipIf(!supported)('user namespaces (mini-runc, config.json linux.uidMa
     expect(runc(['run', 'mr-userns-control']).stdout).toBe('s3cret\n');
   });
 
+  it('spec --rootless: a user namespace mapping only our own ids, no network namespace, /sys bound read-only; it runs', () => {
+    const rootless = join(dir, 'rootless');
+    mkdirSync(rootless);
+    symlinkSync(join(bundle, 'rootfs'), join(rootless, 'rootfs'));
+    expect(runc(['spec', '--rootless', '--bundle', rootless]).status).toBe(0);
+    const s = JSON.parse(readFileSync(join(rootless, 'config.json'), 'utf8'));
+    expect(s.linux.namespaces.map((n: { type: string }) => n.type).sort()).toEqual(['cgroup', 'ipc', 'mount', 'pid', 'user', 'uts']);
+    expect(s.linux.uidMappings).toEqual([{ containerID: 0, hostID: process.geteuid!(), size: 1 }]);
+    expect(s.linux.gidMappings).toEqual([{ containerID: 0, hostID: process.getegid!(), size: 1 }]);
+    expect(s.linux.resources).toBeUndefined();
+    expect(s.mounts.find((m: { destination: string }) => m.destination === '/sys')).toMatchObject({ source: '/sys', options: expect.arrayContaining(['rbind', 'ro']) });
+    s.process.terminal = false;
+    s.root.readonly = false;
+    s.process.args = ['sh', '-c', 'id; cat /proc/self/uid_map'];
+    writeFileSync(join(rootless, 'config.json'), JSON.stringify(s));
+    const r = runc(['run', 'mr-userns-rootless'], { cwd: rootless });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(new RegExp(`^uid=0 gid=0\\n\\s*0\\s+${process.geteuid!()}\\s+1\\n$`));
+    expect(containerCgroups()).toEqual([]);
+  });
+
   it('refuses a user namespace without mappings (and mappings without one) in one line, leaving nothing', () => {
     spec((s) => { delete s.linux.uidMappings; });
     const r = runc(['run', 'mr-userns-nomap']);
