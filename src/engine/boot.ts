@@ -1,7 +1,7 @@
 /**
  * `mini-run system boot`: after the host starts, bring back the containers whose restart
- * policy says so — as dockerd does when it starts. Run by the systemd unit
- * scripts/mini-run-boot.service.
+ * policy says so — as dockerd does when it starts. Run by the systemd unit that
+ * `mini-run system install-boot` writes (cli/boot-unit.ts).
  *
  *   always          started again, even if it had been stopped by hand
  *   unless-stopped  started again unless it had been stopped by hand

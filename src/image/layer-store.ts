@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { createZstdDecompress, hasZstd, ZSTD_LAYER_MEDIA_TYPE, zstdUnsupported } from './zstd';
 import { z } from 'zod';
 import { paths } from '../paths';
 import { UserError } from '../errors';
@@ -43,13 +44,14 @@ function newShortId(): string {
 }
 
 
-export type Compression = 'gzip' | 'none';
+export type Compression = 'gzip' | 'zstd' | 'none';
 
 /** Which compression a blob uses, from its first bytes (media types are not trusted for this). */
 export function detectCompression(head: Buffer, label: string): Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) {
-    throw new UserError(`${label}: zstd-compressed layers are not supported (Node 20 has no zstd)`);
+    if (!hasZstd()) throw zstdUnsupported(label, ZSTD_LAYER_MEDIA_TYPE);
+    return 'zstd';
   }
   return 'none';
 }
@@ -130,7 +132,7 @@ export async function unpackLayer(req: UnpackRequest): Promise<UnpackResult> {
     chmodSync(fsDir, 0o755);
     chmodSync(staging, 0o711);
     if (req.keepBlob) blobFd = openSync(blobFile, 'wx', 0o644);
-    traceNote(`unpack ${label} (${compression === 'gzip' ? 'gzip' : 'plain tar'}, ${req.source.size} bytes) into ${fsDir}`);
+    traceNote(`unpack ${label} (${compression === 'none' ? 'plain tar' : compression}, ${req.source.size} bytes) into ${fsDir}`);
 
     const compressedTap = new Transform({
       transform(chunk: Buffer, _enc, cb) {
@@ -165,7 +167,7 @@ export async function unpackLayer(req: UnpackRequest): Promise<UnpackResult> {
     else if (src.size > 0) input = createReadStream(src.file, { start: src.offset, end: src.offset + src.size - 1 });
     else { const p = new PassThrough(); p.end(); input = p; }
     try {
-      await pipeline(input, compressedTap, compression === 'gzip' ? createGunzip() : new PassThrough(), tarSink);
+      await pipeline(input, compressedTap, compression === 'gzip' ? createGunzip() : compression === 'zstd' ? createZstdDecompress(label) : new PassThrough(), tarSink);
     } catch (e) {
       if (e instanceof UserError) throw e;
       if (e instanceof TarFormatError) throw new UserError(`${label}: ${e.message}`);

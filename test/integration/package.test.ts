@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, removeRoot, tempRoot } from '../helpers/cli';
 
@@ -78,6 +78,32 @@ describe('installed from the tarball', () => {
       const r = run(bin, ['--root', root, 'run', '--rm', '--init', 'mini-run/busybox', 'true']);
       expect(r.stderr).toBe(`mini-run: --init needs ${installed}/native/build/mini-init, not built (no C compiler when mini-run was built): sudo apt-get install -y gcc libc6-dev make && sudo make -C ${installed}/native\n`);
       expect(r.status).toBe(125);
+    } finally {
+      removeRoot(root);
+    }
+  });
+
+  it('system install-boot writes a unit naming this node and the installed mini-run; its command works; uninstall-boot removes it', (ctx) => {
+    if (installError) ctx.skip();
+    const units = join(work, 'units');
+    const root = tempRoot('pack');
+    try {
+      const r = run(bin, ['--root', root, 'system', 'install-boot', '--unit-dir', units]);
+      expect(r.stderr).toBe('');
+      const file = join(units, 'mini-run-boot.service');
+      expect(r.stdout).toBe(`Wrote ${file}\nsystemd is not managing ${units} here; where it does: systemctl daemon-reload && systemctl enable mini-run-boot.service\n`);
+      const node = run('sh', ['-c', 'command -v node']).stdout.trim(); // what the bin's #!/usr/bin/env node finds
+      const exec = /^ExecStart=(.*)$/m.exec(readFileSync(file, 'utf8'))?.[1] ?? '';
+      expect(exec).toBe(`${realpathSync(node)} ${bin} --root ${root} system boot`);
+      // The unit's command, as systemd would run it (no spaces in these paths): boots nothing here.
+      const words = exec.split(' ');
+      const boot = run(words[0], words.slice(1));
+      expect(boot.stderr).toBe('');
+      expect(boot.status).toBe(0);
+      const verify = run('sh', ['-c', 'command -v systemd-analyze']);
+      if (verify.status === 0) expect(run('systemd-analyze', ['verify', file]).status).toBe(0);
+      expect(run(bin, ['--root', root, 'system', 'uninstall-boot', '--unit-dir', units]).stdout).toBe(`Removed ${file}\n`);
+      expect(existsSync(file)).toBe(false);
     } finally {
       removeRoot(root);
     }

@@ -4,7 +4,8 @@
  * in front of a real registry.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -23,6 +24,8 @@ function newRoot(): string {
 
 beforeAll(async () => {
   fx = mkdtempSync('/tmp/mr-test-authfx-');
+  // No login of the machine's user (a ~/.docker/config.json) may change what these tests see.
+  process.env.DOCKER_CONFIG = join(fx, 'no-docker-config');
   [basic, open] = await Promise.all([startRegistry({ users: { alice: 's3cret' } }), startRegistry()]);
   const archive = busyboxArchive(fx);
   skopeoPush(`oci-archive:${archive}`, `${basic.host}/private/app:v1`, ['--dest-creds', 'alice:s3cret']);
@@ -78,6 +81,89 @@ describe('Basic auth (htpasswd) and login/logout', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
     expect(Object.keys(JSON.parse(readFileSync(auth, 'utf8')).auths)).toEqual([basic.host]);
+  });
+});
+
+describe("logins made with docker login (~/.docker/config.json and credential helpers)", () => {
+  // Each case gets a DOCKER_CONFIG dir of its own; mini-run's own credentials file is empty.
+  let n = 0;
+  function dockerConfig(cfg: object | null): string {
+    const dir = join(fx, `docker-config-${n++}`);
+    mkdirSync(dir, { recursive: true });
+    if (cfg) writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
+    return dir;
+  }
+  /** A credential helper on PATH: knows alice's password for the basic registry, logs each call. */
+  function helperPath(): { path: string; log: string } {
+    const bin = join(fx, 'helper-bin');
+    const log = join(fx, 'helper.log');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'docker-credential-mr-test'), `#!/bin/sh
+read -r server
+echo "$1 $server" >> ${log}
+if [ "$server" = "${basic.host}" ]; then printf '{"ServerURL":"%s","Username":"alice","Secret":"s3cret"}\n' "$server"; exit 0; fi
+echo "credentials not found in native keychain"; exit 1
+`);
+    writeFileSync(join(bin, 'docker-credential-mr-locked'), '#!/bin/sh\necho "the keyring is locked"; exit 1\n');
+    chmodSync(join(bin, 'docker-credential-mr-test'), 0o755);
+    chmodSync(join(bin, 'docker-credential-mr-locked'), 0o755);
+    return { path: `${bin}:${process.env.PATH}`, log };
+  }
+  const noOwn = () => ({ MINI_RUN_AUTH_CONFIG: join(fx, 'none.json') });
+
+  it('auths written by the Docker CLI are used by pull', () => {
+    const dir = dockerConfig(null);
+    // The real Docker CLI (with the engine the tests run) writes the file; without one, write what it writes.
+    let how = 'docker login';
+    try {
+      execFileSync('docker', ['login', '-u', 'alice', '--password-stdin', basic.host], { input: 's3cret\n', env: { ...process.env, DOCKER_CONFIG: dir }, stdio: 'pipe', timeout: 30_000 });
+    } catch (e) {
+      how = 'written by the test';
+      console.log(`docker login not available (${String((e as Error).message).split('\n')[0]}): writing its config.json by hand`);
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { [basic.host]: { auth: Buffer.from('alice:s3cret').toString('base64') } } }));
+    }
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).auths[basic.host].auth, how).toBe(Buffer.from('alice:s3cret').toString('base64'));
+    const r = mr(newRoot(), ['pull', '-q', `${basic.host}/private/app:v1`], { env: { ...noOwn(), DOCKER_CONFIG: dir } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`${basic.host}/private/app:v1\n`);
+  });
+
+  it('credHelpers: docker-credential-NAME get is asked with the registry host and its answer used', () => {
+    const { path, log } = helperPath();
+    rmSync(log, { force: true });
+    const dir = dockerConfig({ auths: {}, credHelpers: { [basic.host]: 'mr-test' } });
+    const r = mr(newRoot(), ['pull', '-q', `${basic.host}/private/app:v1`], { env: { ...noOwn(), DOCKER_CONFIG: dir, PATH: path } });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readFileSync(log, 'utf8').split('\n').filter(Boolean).every((l) => l === `get ${basic.host}`)).toBe(true);
+  });
+
+  it("credsStore: a helper with nothing for the registry means no credentials; mini-run's own login comes first", () => {
+    const { path, log } = helperPath();
+    const dir = dockerConfig({ credsStore: 'mr-test' });
+    const other = mr(newRoot(), ['pull', '-q', `${open.host}/library/alpine:latest`], { env: { ...noOwn(), DOCKER_CONFIG: dir, PATH: path } });
+    expect(other.stderr).toBe('');
+    expect(other.status).toBe(0);
+    expect(readFileSync(log, 'utf8')).toContain(`get ${open.host}\n`);
+
+    // Own file with the password: the broken helper is never asked.
+    const own = join(fx, 'own.json');
+    writeFileSync(own, JSON.stringify({ auths: { [basic.host]: { auth: Buffer.from('alice:s3cret').toString('base64') } } }));
+    const locked = dockerConfig({ credsStore: 'mr-locked' });
+    const r = mr(newRoot(), ['pull', '-q', `${basic.host}/private/app:v1`], { env: { MINI_RUN_AUTH_CONFIG: own, DOCKER_CONFIG: locked, PATH: path } });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('a helper that fails or is missing: one line naming it, exit 1', () => {
+    const { path } = helperPath();
+    const locked = mr(newRoot(), ['pull', '-q', `${basic.host}/private/app:v1`], { env: { ...noOwn(), DOCKER_CONFIG: dockerConfig({ credsStore: 'mr-locked' }), PATH: path } });
+    expect(locked.status).toBe(1);
+    expect(locked.stderr).toBe(`mini-run: error getting credentials for ${basic.host} from docker-credential-mr-locked: the keyring is locked\n`);
+    const dir = dockerConfig({ credsStore: 'mr-absent' });
+    const missing = mr(newRoot(), ['pull', '-q', `${basic.host}/private/app:v1`], { env: { ...noOwn(), DOCKER_CONFIG: dir, PATH: path } });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe(`mini-run: error getting credentials for ${basic.host}: docker-credential-mr-absent is not on PATH ("credsStore" in ${dir}/config.json): install it, or remove that setting\n`);
   });
 });
 

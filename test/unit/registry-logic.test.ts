@@ -97,5 +97,6 @@ describe('progress bar', () => {
     expect(progressBar(0, 100)).toBe(`[>${' '.repeat(49)}]       0B/100B`);
     expect(progressBar(50, 100)).toBe(`[${'='.repeat(25)}>${' '.repeat(24)}]      50B/100B`);
     expect(progressBar(100, 100)).toBe(`[${'='.repeat(50)}>]     100B/100B`);
+    expect(progressBar(50, 100, false)).toBe(`     50B/100B`);
   });
 });

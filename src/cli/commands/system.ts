@@ -1,4 +1,4 @@
-/** `mini-run system boot|df|prune`, and `container prune`. */
+/** `mini-run system boot|install-boot|uninstall-boot|df|prune`, and `container prune`. */
 import type { Argv, CommandModule } from 'yargs';
 
 /** Docker's confirmation prompt: only a "y" on stdin goes ahead. */
@@ -19,6 +19,29 @@ const bootCommand: CommandModule = {
     for (const n of started) process.stdout.write(`started ${n}\n`);
     for (const f of failed) process.stderr.write(`mini-run: ${f.name}: ${f.error}\n`);
     if (failed.length) process.exitCode = 1;
+  },
+};
+
+const installBootCommand: CommandModule<object, { 'unit-dir'?: string; print?: boolean }> = {
+  command: 'install-boot',
+  describe: 'Install the systemd unit that runs "mini-run system boot" at host start, naming this node and mini-run by path',
+  builder: ((y: Argv) => y
+    .option('unit-dir', { type: 'string', describe: 'Directory for the unit (default /etc/systemd/system)' })
+    .option('print', { type: 'boolean', describe: 'Print the unit instead of installing it' })) as any,
+  handler: async (a) => {
+    const { currentBootUnit, installBootUnit } = await import('../boot-unit');
+    if (a.print) { process.stdout.write(currentBootUnit()); return; }
+    for (const line of installBootUnit(a['unit-dir'])) process.stdout.write(line + '\n');
+  },
+};
+
+const uninstallBootCommand: CommandModule<object, { 'unit-dir'?: string }> = {
+  command: 'uninstall-boot',
+  describe: 'Disable and remove the unit install-boot wrote',
+  builder: ((y: Argv) => y.option('unit-dir', { type: 'string', describe: 'Directory of the unit (default /etc/systemd/system)' })) as any,
+  handler: async (a) => {
+    const { uninstallBootUnit } = await import('../boot-unit');
+    for (const line of uninstallBootUnit(a['unit-dir'])) process.stdout.write(line + '\n');
   },
 };
 
@@ -88,6 +111,6 @@ export const containerPruneCommand: CommandModule<object, { force?: boolean }> =
 export const systemCommand: CommandModule = {
   command: 'system <command>',
   describe: 'Manage mini-run itself',
-  builder: (y) => y.command(bootCommand).command(dfCommand).command(pruneCommand).demandCommand(1, 'mini-run system: a subcommand is needed (boot, df, prune)'),
+  builder: (y) => y.command(bootCommand).command(installBootCommand).command(uninstallBootCommand).command(dfCommand).command(pruneCommand).demandCommand(1, 'mini-run system: a subcommand is needed (boot, install-boot, uninstall-boot, df, prune)'),
   handler: () => undefined,
 };

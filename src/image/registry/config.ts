@@ -6,7 +6,8 @@
  *     "registry-mirrors": ["http://127.0.0.1:5000"],   // tried first for docker.io images
  *     "insecure-registries": ["myreg.lan:5000", "10.0.0.0/8"], // plain HTTP / unverified TLS
  *     "log-driver": "json-file",                           // default of --log-driver (json-file, none)
- *     "log-opts": { "max-size": "30m", "max-file": "10" }  // default --log-opt for that driver
+ *     "log-opts": { "max-size": "30m", "max-file": "10" }, // default --log-opt for that driver
+ *     "proxies": { "https-proxy": "http://proxy:3128", "no-proxy": "*.lan" } // see proxy.ts
  *   }
  *
  * A missing file means "no mirrors, nothing insecure". A file that is there but wrong is an
@@ -32,6 +33,12 @@ export const DaemonConfig = z.object({
   'insecure-registries': z.array(z.string().min(1)).default([]),
   'log-driver': z.enum(['json-file', 'none']).optional(),
   'log-opts': z.record(z.string()).default({}),
+  // As dockerd's daemon.json: wins over HTTP_PROXY/HTTPS_PROXY/NO_PROXY (see proxy.ts).
+  proxies: z.object({
+    'http-proxy': z.string().optional(),
+    'https-proxy': z.string().optional(),
+    'no-proxy': z.string().optional(),
+  }).strict().optional(),
 }).passthrough();
 export type DaemonConfig = z.infer<typeof DaemonConfig>;
 

@@ -4,6 +4,9 @@
  *   ~/.mini-run/config.json   (or the file named by $MINI_RUN_AUTH_CONFIG)
  *   { "auths": { "127.0.0.1:5001": { "auth": "<base64 of user:password>" } } }
  *
+ * Pulls and pushes also use what `docker login` saved (~/.docker/config.json, credential
+ * helpers: docker-credentials.ts) for a registry this file has nothing for.
+ *
  * Like docker's, the password is only base64-encoded, not encrypted: the file is created with
  * mode 0600 and is as secret as the user's home. Docker Hub's key is docker's historical
  * "https://index.docker.io/v1/".
@@ -15,6 +18,7 @@ import { z } from 'zod';
 import { UserError } from '../../errors';
 import { writeFileAtomic } from '../../fsutil';
 import { DEFAULT_DOMAIN } from '../reference';
+import { decodeAuth, dockerLoginCredentials } from './docker-credentials';
 
 export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
 
@@ -61,13 +65,9 @@ function writeConfig(cfg: AuthConfig): void {
   chmodSync(file, 0o600);
 }
 
+/** mini-run's own login first; then the one `docker login` saved (docker-credentials.ts). */
 export function getCredentials(registry: string): Credentials | undefined {
-  const entry = readConfig().auths[authKey(registry)];
-  if (!entry?.auth) return undefined;
-  const text = Buffer.from(entry.auth, 'base64').toString('utf8');
-  const colon = text.indexOf(':');
-  if (colon <= 0) return undefined;
-  return { username: text.slice(0, colon), password: text.slice(colon + 1) };
+  return decodeAuth(readConfig().auths[authKey(registry)]?.auth) ?? dockerLoginCredentials(registry);
 }
 
 export function saveCredentials(registry: string, c: Credentials): void {

@@ -19,6 +19,7 @@ import { Descriptor, ImageIndex, ImageManifest, MEDIA, parseJson } from '../oci-
 import type { RegistryClient } from './client';
 import { readBody } from './transport';
 import { formatPlatform, PlatformSpec, selectPlatform } from './platform';
+import { hasZstd, ZSTD_LAYER_MEDIA_TYPE, zstdUnsupported } from '../zstd';
 
 export const MAX_MANIFEST_BYTES = 4 << 20;
 
@@ -36,6 +37,7 @@ export const LAYER_MEDIA_TYPES = new Set([
   'application/vnd.docker.image.rootfs.diff.tar',
   'application/vnd.oci.image.layer.nondistributable.v1.tar',
   'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+  ZSTD_LAYER_MEDIA_TYPE, 'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
   'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
 ]);
 const CONFIG_MEDIA_TYPES = new Set([MEDIA.ociConfig, 'application/vnd.docker.container.image.v1+json']);
@@ -93,7 +95,7 @@ export function parseManifest(m: FetchedManifest, what: string): ParsedManifest 
       throw new UserError(`${what}: not a container image: unsupported config media type ${manifest.config.mediaType}`, 1);
     }
     for (const l of manifest.layers) {
-      if (l.mediaType.endsWith('+zstd')) throw new UserError(`${what}: layer ${shortDigest(l.digest)} is zstd-compressed, which is not supported (Node 20 has no zstd)`, 1);
+      if (l.mediaType.endsWith('+zstd') && !hasZstd()) throw zstdUnsupported(`${what}: layer ${shortDigest(l.digest)}`, l.mediaType);
       if (!LAYER_MEDIA_TYPES.has(l.mediaType)) throw new UserError(`${what}: unsupported layer media type ${l.mediaType}`, 1);
     }
     return { kind: 'manifest', manifest };

@@ -12,6 +12,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { UserError } from '../../errors';
 import { traceNote } from '../../sys/trace';
+import { forwardRequest, ProxyError, proxyFor, redactProxy, tunnelAgent } from './proxy';
 
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
@@ -55,15 +56,27 @@ export function describeNetworkError(e: NodeJS.ErrnoException): string {
 function sendOnce(url: URL, opts: SendOptions): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const isHttps = url.protocol === 'https:';
-    const mod = isHttps ? https : http;
-    const agent = isHttps ? (opts.insecureTls ? insecureAgent : httpsAgent) : httpAgent;
     const headers: Record<string, string> = { 'User-Agent': USER_AGENT, ...opts.headers };
     if (Buffer.isBuffer(opts.body)) headers['Content-Length'] = String(opts.body.length);
-    const req = mod.request(url, { method: opts.method ?? 'GET', headers, agent });
+    const method = opts.method ?? 'GET';
+    const proxy = proxyFor(url);
+    let req: http.ClientRequest;
+    if (proxy && isHttps) {
+      traceNote(`registry: through the proxy ${redactProxy(proxy.origin)} (CONNECT ${url.host})`);
+      req = https.request(url, { method, headers, agent: tunnelAgent(proxy, !!opts.insecureTls) });
+    } else if (proxy) {
+      traceNote(`registry: through the proxy ${redactProxy(proxy.origin)}`);
+      req = http.request({ ...forwardRequest(url, proxy, headers), method });
+    } else {
+      const agent = isHttps ? (opts.insecureTls ? insecureAgent : httpsAgent) : httpAgent;
+      req = (isHttps ? https : http).request(url, { method, headers, agent });
+    }
     req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(Object.assign(new Error('i/o timeout'), { code: 'ETIMEDOUT' })));
     req.on('response', (res) => resolve(res));
     req.on('error', (e: NodeJS.ErrnoException) => {
-      reject(new TransportError(`${opts.method ?? 'GET'} ${url.href}: ${describeNetworkError(e)}`, e.code ?? 'EIO', url.href));
+      // A proxy failure names the proxy (its own message); anything else is the registry's.
+      const why = e instanceof ProxyError ? e.message : proxy && !isHttps ? `proxy ${redactProxy(proxy.origin)}: ${describeNetworkError(e)}` : describeNetworkError(e);
+      reject(new TransportError(`${method} ${url.href}: ${why}`, e.code ?? 'EIO', url.href));
     });
     if (opts.body === undefined) req.end();
     else if (Buffer.isBuffer(opts.body)) req.end(opts.body);
