@@ -206,8 +206,16 @@ export async function unpackLayer(req: UnpackRequest): Promise<UnpackResult> {
         while (existsSync(join(paths.layerLinks(), short))) short = newShortId();
         const info: LayerInfo = { diffId, short, size: writer.contentBytes };
         writeFileAtomic(join(staging, 'layer.json'), JSON.stringify(info) + '\n');
-        renameSync(staging, layerDir(diffId));
+        // The short link first (dangling for a moment), then the rename that makes the layer
+        // exist: a process killed between the two leaves a harmless dangling link, never a
+        // layer that overlay cannot find by its short name.
         symlinkSync(`../${digestHex(diffId)}/fs`, join(paths.layerLinks(), short));
+        try {
+          renameSync(staging, layerDir(diffId));
+        } catch (e) {
+          try { unlinkSync(join(paths.layerLinks(), short)); } catch { /* gone */ }
+          throw e;
+        }
       }
       return { diffId, blobDigest, compression, size: reused ? readLayerInfo(diffId).size : writer.contentBytes, reused };
     });

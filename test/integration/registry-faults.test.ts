@@ -3,10 +3,11 @@
  * multi-platform indexes: what a user sees, and that no partial or wrong blob is ever stored.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempRoot, removeRoot } from '../helpers/cli';
+import { BIN, tempRoot, removeRoot } from '../helpers/cli';
 import { expectNothingStored, rootFactory } from '../helpers/store';
 import {
   Fault, layeredLayout, mrAsync, rawGet, rawPushManifest, Registry, skopeoPush, startProxy, startRegistry,
@@ -184,6 +185,65 @@ describe('bad content', () => {
       });
     }
   });
+});
+
+describe('a pull killed (SIGKILL) part-way (issue 21)', () => {
+  const layersIn = (root: string) => list(join(root, 'layers')).filter((x) => x !== 'l');
+  const until = async (check: () => boolean, what: string) => {
+    const deadline = Date.now() + 30_000;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  // Where the pull is when it dies: the proxy holds one response back (after N bytes) and the
+  // pull is killed once it is there (for a layer, once the other layers are in the store, so
+  // the kill lands while the pull waits, not in the middle of storing one of them).
+  const points: Array<{ name: string; hold: (p: string) => number | undefined; also?: (root: string) => boolean }> = [
+    { name: 'while fetching the manifest', hold: (p) => (p.includes('/manifests/') ? 0 : undefined) },
+    { name: 'while fetching the image config', hold: (p) => (p.endsWith(configDigest) ? 0 : undefined) },
+    { name: 'half-way through the biggest layer', hold: (p) => (p.endsWith(layerDigest) ? Math.floor(layerSize / 2) : undefined), also: (root) => layersIn(root).length >= 2 },
+    { name: 'with the other layers stored, the last not started', hold: (p) => (p.endsWith(layerDigest) ? 0 : undefined), also: (root) => layersIn(root).length >= 2 },
+  ];
+  for (const point of points) {
+    it(`killed ${point.name}: only whole, verified blobs and layers are left; the next pull fetches only the rest`, async () => {
+      const root = newRoot();
+      let held = false;
+      await withProxy((p) => {
+        const after = point.hold(p);
+        return after === undefined ? undefined : { kind: 'stall', after, onStall: () => { held = true; } };
+      }, async (host) => {
+        const child = spawn(process.execPath, [BIN, '--root', root, 'pull', `${host}/test/layered:amd64`], { stdio: 'ignore' });
+        const exited = new Promise((r) => child.once('exit', r));
+        await until(() => held && (point.also?.(root) ?? true), point.name);
+        child.kill('SIGKILL');
+        await exited;
+      });
+      // Nothing half-written where it counts: no image; each blob hashes to its name; each
+      // layer directory is complete (its layer.json is written last, inside staging).
+      expect(list(join(root, 'images'))).toEqual([]);
+      for (const name of list(join(root, 'blobs/sha256'))) {
+        expect(createHash('sha256').update(readFileSync(join(root, 'blobs/sha256', name))).digest('hex')).toBe(name);
+      }
+      for (const l of layersIn(root)) expect(existsSync(join(root, 'layers', l, 'layer.json'))).toBe(true);
+      const keptLayers = layersIn(root).length;
+      if (point.also) expect(keptLayers).toBeGreaterThanOrEqual(2);
+      const kept = list(join(root, 'blobs/sha256')).map((h) => `sha256:${h}`);
+
+      await withProxy(() => undefined, async (host, log) => {
+        const r = await mrAsync(root, ['pull', `${host}/test/layered:amd64`]);
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        const fetched = log.filter((l) => l.startsWith('GET') && l.includes('/blobs/')).map((l) => l.slice(l.lastIndexOf('/') + 1));
+        for (const d of kept) expect(fetched).not.toContain(d);
+        expect(r.stdout.split('\n').filter((l) => l.endsWith('Already exists'))).toHaveLength(keptLayers);
+        const inspect = await mrAsync(root, ['image', 'inspect', '--format', '{{len .RootFS.Layers}}', `${host}/test/layered:amd64`]);
+        expect(inspect.stdout).toBe('3\n');
+      });
+      // The dead pull's staging directory is swept by the next pull: the store is clean.
+      expectBlobsVerified(root);
+    });
+  }
 });
 
 describe('multi-platform index', () => {
