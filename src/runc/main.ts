@@ -48,7 +48,6 @@ function bundleOf(p: Parsed): string {
 }
 
 function refuseUnsupported(p: Parsed): void {
-  if (flagValue(p, 'console-socket')) throw new UserError('--console-socket is not supported by mini-runc yet (process.terminal needs it)', 1);
   const preserve = Number(flagValue(p, 'preserve-fds') ?? '0');
   if (preserve > 0) throw new UserError('--preserve-fds is not supported by mini-runc yet', 1);
 }
@@ -67,6 +66,11 @@ const CREATE_FLAGS: FlagTable = {
   aliases: { b: 'bundle', d: 'detach' },
 };
 
+function createOptions(p: Parsed): runtime.CreateOptions {
+  const consoleSocket = flagValue(p, 'console-socket');
+  return { pidFile: flagValue(p, 'pid-file'), noPivot: flagSet(p, 'no-pivot'), ...(consoleSocket ? { consoleSocket: resolve(consoleSocket) } : {}) };
+}
+
 const VERBS: Record<string, Verb> = {
   spec: {
     usage: 'mini-runc spec [--bundle DIR] [--rootless]',
@@ -79,11 +83,11 @@ const VERBS: Record<string, Verb> = {
     },
   },
   create: {
-    usage: 'mini-runc create [--bundle DIR] [--pid-file FILE] [--no-pivot] ID',
+    usage: 'mini-runc create [--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] [--no-pivot] ID',
     flags: CREATE_FLAGS,
     async run(ctx) {
       refuseUnsupported(ctx.args);
-      await runtime.create(ref(ctx, 'create'), bundleOf(ctx.args), { pidFile: flagValue(ctx.args, 'pid-file'), noPivot: flagSet(ctx.args, 'no-pivot') });
+      await runtime.create(ref(ctx, 'create'), bundleOf(ctx.args), createOptions(ctx.args));
       return 0;
     },
   },
@@ -101,7 +105,7 @@ const VERBS: Record<string, Verb> = {
     async run(ctx) {
       refuseUnsupported(ctx.args);
       const r = ref(ctx, 'run');
-      const opts = { pidFile: flagValue(ctx.args, 'pid-file'), noPivot: flagSet(ctx.args, 'no-pivot') };
+      const opts = createOptions(ctx.args);
       if (flagSet(ctx.args, 'detach')) {
         await runtime.create(r, bundleOf(ctx.args), opts);
         runtime.start(r);
@@ -212,7 +216,8 @@ const VERBS: Record<string, Verb> = {
       refuseUnsupported(ctx.args);
       const r = ref(ctx, 'exec');
       const proc = execProcess(ctx, r);
-      if (proc.terminal) throw new UserError('exec --tty needs --console-socket, which mini-runc does not support yet', 1);
+      if (proc.terminal) throw new UserError('exec with a terminal (--tty, process.terminal) is not supported by mini-runc yet', 1);
+      if (flagValue(ctx.args, 'console-socket')) throw new UserError('cannot use console socket if runc will not detach or allocate tty', 1);
       const detach = flagSet(ctx.args, 'detach');
       const started = await runtime.exec(r, proc, { interactive: true, detach, keepStdio: true });
       const pidFile = flagValue(ctx.args, 'pid-file');

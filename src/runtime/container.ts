@@ -119,7 +119,8 @@ export async function startContainer(bundle: string, containerId: string, plan: 
         hooks.onNamespaces?.(pid);
       } else if (msg.type === 'pty') {
         masterFd = pidfdGetfd(pid, msg.fd);
-        const size = plan.size ?? { rows: process.stdout.rows || 24, cols: process.stdout.columns || 80 };
+        const asked = spec.process.consoleSize;
+        const size = plan.size ?? (asked ? { rows: asked.height, cols: asked.width } : { rows: process.stdout.rows || 24, cols: process.stdout.columns || 80 });
         setWinsize(masterFd, size.rows, size.cols);
       } else if (msg.type === 'error') {
         await exited;

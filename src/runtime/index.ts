@@ -69,13 +69,15 @@ export async function run(ref: ContainerRef, bundle: string, plan: StdioPlan, ho
  * before execve of the program; we return, it stays (re-parented to our caller's subreaper,
  * or to the host's init) until `start`. Returns the init's pid (also written to `pidFile`).
  */
-export async function create(ref: ContainerRef, bundle: string, o: { pidFile?: string; stdio?: [StdioTarget, StdioTarget, StdioTarget]; noPivot?: boolean } = {}): Promise<number> {
+export async function create(ref: ContainerRef, bundle: string, o: CreateOptions = {}): Promise<number> {
   const s = stateMod();
   s.checkId(ref.id);
   if (existsSync(s.stateDir(ref.root, ref.id))) throw new UserError(`container with id exists: ${ref.id}`, 1);
   bundle = resolve(bundle);
   const spec = loadSpec(bundle);
-  if (spec.process.terminal) throw new UserError('process.terminal needs --console-socket, which mini-runc does not support yet', 1);
+  // Nobody stays to relay a terminal after `create` returns: its master goes to the caller (runc's rules).
+  if (spec.process.terminal && !o.consoleSocket) throw new UserError('cannot allocate tty if runc will detach without setting console socket', 1);
+  if (!spec.process.terminal && o.consoleSocket) throw new UserError('cannot use console socket if runc will not detach or allocate tty', 1);
   mkdirSync(s.stateDir(ref.root, ref.id), { recursive: true, mode: 0o700 });
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -88,6 +90,17 @@ export async function create(ref: ContainerRef, bundle: string, o: { pidFile?: s
       noPivot: o.noPivot,
       create: { execFifo: s.execFifoPath(ref.root, ref.id), detached: true },
     });
+    if (started.masterFd !== null) {
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        (require('./console-socket') as typeof import('./console-socket')).sendConsole(o.consoleSocket!, started.masterFd);
+      } catch (err) {
+        // Nobody would ever see its terminal: take the parked init down, its cgroup with it.
+        try { process.kill(started.pid, 'SIGKILL'); } catch { /* gone */ }
+        await started.wait();
+        throw err;
+      }
+    }
     if (o.pidFile) writeFileAtomicly(o.pidFile, String(started.pid));
     started.release();
     return started.pid;
@@ -95,6 +108,15 @@ export async function create(ref: ContainerRef, bundle: string, o: { pidFile?: s
     s.removeState(ref.root, ref.id);
     throw err;
   }
+}
+
+export interface CreateOptions {
+  /** Where to write the init's pid (the caller's way to learn it, as with runc). */
+  pidFile?: string;
+  stdio?: [StdioTarget, StdioTarget, StdioTarget];
+  noPivot?: boolean;
+  /** process.terminal: the unix socket that receives the pty master (SCM_RIGHTS). */
+  consoleSocket?: string;
 }
 
 /** `start`: let a created container's init go on to execve (one byte into its exec fifo). */

@@ -55,6 +55,8 @@ function bind() {
     dup2: c.func('int dup2(int oldfd, int newfd)') as Fn,
     close: c.func('int close(int fd)') as Fn,
     socket: c.func('int socket(int domain, int type, int protocol)') as Fn,
+    connect: c.func('int connect(int fd, const void *addr, uint32_t len)') as Fn,
+    sendmsg: c.func('long sendmsg(int fd, const void *msg, int flags)') as Fn,
     posix_openpt: c.func('int posix_openpt(int flags)') as Fn,
     grantpt: c.func('int grantpt(int fd)') as Fn,
     unlockpt: c.func('int unlockpt(int fd)') as Fn,
@@ -432,6 +434,45 @@ export function interfaceUp(name: string): void {
     check('ioctl', `${s}, SIOCSIFFLAGS, {ifr_name=${q(name)}, ifr_flags|=IFF_UP}`, libc().ioctl(s, IOCTL.SIOCSIFFLAGS, 'void *', ifr));
   } finally {
     libc().close(s);
+  }
+}
+
+/**
+ * Send an open fd to whoever listens on the unix socket at `path` (SCM_RIGHTS), with `name` as
+ * the message's bytes — runc's `--console-socket` handing the pty master to containerd's shim or
+ * to conmon. The receiver gets its own copy of the fd; ours stays open.
+ */
+export function sendFdToUnixSocket(path: string, fd: number, name: string): void {
+  const AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0o2000000, SOL_SOCKET = 1, SCM_RIGHTS = 1;
+  const pathBytes = Buffer.from(path);
+  if (pathBytes.length > 107) throw new SysError('connect', q(path), 36 /* ENAMETOOLONG */);
+  // struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; }
+  const addr = Buffer.alloc(110);
+  addr.writeUInt16LE(AF_UNIX, 0);
+  pathBytes.copy(addr, 2);
+  const sock = check('socket', 'AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0', libc().socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  try {
+    check('connect', () => `${sock}, {AF_UNIX, ${q(path)}}`, libc().connect(sock, addr, 2 + pathBytes.length + 1));
+    const data = Buffer.from(name);
+    // struct iovec { void *iov_base; size_t iov_len; }
+    const iov = Buffer.alloc(16);
+    iov.writeBigUInt64LE(BigInt(koffi().address(data)), 0);
+    iov.writeBigUInt64LE(BigInt(data.length), 8);
+    // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } + one int: CMSG_LEN(4) = 20, CMSG_SPACE(4) = 24
+    const control = Buffer.alloc(24);
+    control.writeBigUInt64LE(20n, 0);
+    control.writeInt32LE(SOL_SOCKET, 8);
+    control.writeInt32LE(SCM_RIGHTS, 12);
+    control.writeInt32LE(fd, 16);
+    // struct msghdr { name, namelen(+pad), iov, iovlen, control, controllen, flags(+pad) }
+    const msg = Buffer.alloc(56);
+    msg.writeBigUInt64LE(BigInt(koffi().address(iov)), 16);
+    msg.writeBigUInt64LE(1n, 24);
+    msg.writeBigUInt64LE(BigInt(koffi().address(control)), 32);
+    msg.writeBigUInt64LE(BigInt(control.length), 40);
+    check('sendmsg', () => `${sock}, {${q(name)}, SCM_RIGHTS [${fd}]}, 0`, libc().sendmsg(sock, msg, 0));
+  } finally {
+    libc().close(sock);
   }
 }
 

@@ -4,7 +4,7 @@
  * gives them, and nothing left behind (state dirs, cgroups, processes).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, copyFileSync, openSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, containerCgroups, until } from '../helpers/cli';
@@ -206,6 +206,70 @@ describe('mini-runc', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^mini-runc: prestart hook \/bin\/false failed: exit status 1\n$/);
     expect(existsSync(join(stateRoot, id))).toBe(false);
+    expect(containerCgroups()).toEqual([]);
+  });
+
+  it('create --console-socket hands the pty master to the caller (SCM_RIGHTS), as conmon and containerd-shim expect', async () => {
+    // The receiver is independent of mini-run: python's socket.recv_fds, reading the terminal to its end.
+    const python = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => existsSync(p));
+    if (!python) {
+      console.log('mini-runc: console-socket test skipped: no python3 to receive the fd (apt-get install python3)');
+      return;
+    }
+    const id = 'mr-runc-console';
+    ids.add(id);
+    const sock = join(dir, 'console.sock');
+    const receiver = spawn(python, ['-c', [
+      'import os, socket, sys',
+      's = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); s.listen(1)',
+      'c, _ = s.accept()',
+      'msg, fds, _, _ = socket.recv_fds(c, 1024, 1)',
+      'print("name=%s fds=%d" % (msg.decode(), len(fds)), flush=True)',
+      'out = b""',
+      'while True:',
+      '    try: d = os.read(fds[0], 4096)',
+      '    except OSError: break  # EIO: the last holder of the slave side is gone',
+      '    if not d: break',
+      '    out += d',
+      'sys.stdout.write(out.decode())',
+    ].join('\n'), sock], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let received = '';
+    receiver.stdout.on('data', (d: Buffer) => (received += d.toString()));
+    receiver.stderr.on('data', (d: Buffer) => (received += d.toString()));
+    const done = new Promise<number | null>((resolve) => receiver.on('close', (code) => resolve(code))); // close: after its output too
+    await until(() => existsSync(sock));
+
+    const ttyBundle = join(dir, 'tty');
+    mkdirSync(ttyBundle);
+    symlinkSync(join(bundle, 'rootfs'), join(ttyBundle, 'rootfs'));
+    copyFileSync(join(bundle, 'config.json'), join(ttyBundle, 'config.json'));
+    editSpec((s) => {
+      s.process.terminal = true;
+      s.process.consoleSize = { height: 33, width: 101 };
+      s.process.args = ['sh', '-c', 'busybox tty; busybox stty size; echo done'];
+    }, ttyBundle);
+    // Without the socket, a terminal cannot be handed to anyone: refused, nothing left.
+    const refused = runc(['create', '--bundle', ttyBundle, id]);
+    expect(refused.stderr).toBe('mini-runc: cannot allocate tty if runc will detach without setting console socket\n');
+    expect(existsSync(join(stateRoot, id))).toBe(false);
+    // A socket nobody listens on: the parked init is taken down with its cgroup.
+    const nobody = runc(['create', '--bundle', ttyBundle, '--console-socket', join(dir, 'nobody.sock'), id]);
+    expect(nobody.status).toBe(1);
+    expect(nobody.stderr).toMatch(/^mini-runc: cannot send the terminal to the console socket \S+nobody.sock: .*ENOENT.*\n$/);
+    expect(existsSync(join(stateRoot, id))).toBe(false);
+    expect(containerCgroups()).toEqual([]);
+
+    const c = runc(['create', '--bundle', ttyBundle, '--console-socket', sock, id]);
+    expect(c.stderr).toBe('');
+    expect(c.status).toBe(0);
+    expect(state(id).status).toBe('created');
+    expect(runc(['start', id]).status).toBe(0);
+    expect(await done).toBe(0);
+    expect(received).toMatch(/^name=\/dev\/ptmx fds=1\n/);
+    // The container's own devpts: the program's terminal is /dev/pts/0 inside, sized as asked.
+    expect(received).toMatch(/\/dev\/pts\/0\r\n33 101\r\ndone\r\n$/);
+    await until(() => state(id).status === 'stopped');
+    expect(runc(['delete', id]).status).toBe(0);
     expect(containerCgroups()).toEqual([]);
   });
 
