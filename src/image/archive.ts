@@ -13,7 +13,6 @@ import { createGunzip } from 'node:zlib';
 import { PassThrough, Readable } from 'node:stream';
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
-import { discardUnreferenced } from './remove';
 import { traceNote } from '../sys/trace';
 import { sha256, shortDigest } from './digest';
 import { hasBlob, ingestRange } from './content-store';
@@ -34,7 +33,6 @@ export interface LoadedImage extends StoreImageResult {
 /** An opened archive: the tar file and the byte range of each member. */
 class Archive {
   /** What this load put in the store, to undo if it fails half-way. */
-  readonly added = { layers: [] as string[], blobs: [] as string[] };
 
   constructor(readonly file: string, readonly members: Map<string, IndexedFile>, readonly name: string) {}
 
@@ -148,14 +146,13 @@ async function withArchive(tarFile: string, name: string): Promise<LoadedImage[]
     throw e;
   }
   const archive = new Archive(tarFile, members, name);
-  try {
-    if (archive.has('index.json') && archive.has('oci-layout')) return await loadOciLayout(archive);
-    if (archive.has('manifest.json')) return await loadDockerArchive(archive);
-    if (archive.has('index.json')) return await loadOciLayout(archive);
-  } catch (e) {
-    discardUnreferenced(archive.added);
-    throw e;
-  }
+  // On a failure half-way, the layers already unpacked and verified stay (as after a failed
+  // pull, and as docker keeps them): loading again does not unpack them again. Nothing partial
+  // is kept (a layer is unpacked in ROOT/tmp and moved in whole); `image prune` gives back
+  // layers no image came to use.
+  if (archive.has('index.json') && archive.has('oci-layout')) return await loadOciLayout(archive);
+  if (archive.has('manifest.json')) return await loadDockerArchive(archive);
+  if (archive.has('index.json')) return await loadOciLayout(archive);
   throw new UserError(`${name}: not an image archive: it has neither index.json (OCI image layout) nor manifest.json (docker save)`);
 }
 
@@ -230,13 +227,9 @@ async function importLayer(archive: Archive, member: IndexedFile, diffId: string
   if (hasLayer(diffId)) {
     traceNote(`layer ${shortDigest(diffId)} is already unpacked; reusing it`);
     const digest = blobDigest && hasBlob(blobDigest) ? blobDigest : await ingestRange(archive.file, member.offset, member.size, blobDigest);
-    archive.added.blobs.push(digest);
     return { diffId, blobDigest: digest, compression: 'none', size: 0, reused: true };
   }
-  const r = await unpackLayer({ source, diffId, blobDigest, keepBlob: true });
-  if (!r.reused) archive.added.layers.push(r.diffId);
-  archive.added.blobs.push(r.blobDigest);
-  return r;
+  return unpackLayer({ source, diffId, blobDigest, keepBlob: true });
 }
 
 // ------------------------------------------------------------------ docker save

@@ -118,19 +118,3 @@ export function displayRef(ref: string): string {
     return ref;
   }
 }
-
-/**
- * After a failed load or pull: remove the layers and blobs it added that no image refers to
- * (so a failure half-way leaves the store as it was).
- */
-export function discardUnreferenced(added: { layers: string[]; blobs: string[] }): void {
-  if (!added.layers.length && !added.blobs.length) return;
-  withStateLock(() => {
-    const images = listImageRecords();
-    const cached = cacheReferences();
-    const layers = new Set([...images.flatMap((i) => i.layers), ...cached.layers]);
-    const blobs = new Set([...images.flatMap((i) => [i.id, i.manifestDigest, ...i.layerBlobs, ...i.otherBlobs]), ...cached.blobs]);
-    for (const d of added.layers) if (!layers.has(d)) removeLayer(d);
-    for (const d of added.blobs) if (!blobs.has(d)) removeBlob(d);
-  });
-}

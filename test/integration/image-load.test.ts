@@ -129,7 +129,7 @@ describe('mini-run load', () => {
     expect(empty.stderr).toMatch(/stdin, but it is empty/);
   });
 
-  it('refuses a layer blob that does not match its digest, and stores nothing', () => {
+  it('refuses a layer blob that does not match its digest: no image, nothing of the bad layer; the finished layer is kept and reused by the next load', () => {
     const root = newRoot();
     const bad = join(fx, 'bad');
     sh(`rm -rf ${bad} && cp -a ${fx}/b/layout ${bad}`);
@@ -144,7 +144,21 @@ describe('mini-run load', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/^mini-run: layer sha256:[0-9a-f]{12}: (digest mismatch|corrupt or truncated gzip data)/);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    // the first (good) layer was unpacked, then removed again with the failure
+    expect(list(join(root, 'images'))).toEqual([]);
+    expect(list(join(root, 'blobs/sha256'))).not.toContain(manifest.layers[1].digest.slice(7));
+    expect(list(join(root, 'tmp'))).toEqual([]);
+    // Issue 21: the first (good) layer was unpacked and verified: it stays, whole (as after a
+    // failed pull, and as docker keeps it) ...
+    expect(layerCount(root)).toBe(1);
+    expect(list(join(root, 'layers/l'))).toHaveLength(1);
+    expect(list(join(root, 'blobs/sha256'))).toEqual([manifest.layers[0].digest.slice(7)]);
+    // ... and loading the good archive reuses it instead of unpacking it again.
+    const again = mr(root, ['--trace', 'load', '-i', `${fx}/b/oci.tar`]);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toContain(`layer ${JSON.parse(readFileSync(join(bad, 'blobs/sha256', manifest.config.digest.slice(7)), 'utf8')).rootfs.diff_ids[0].slice(0, 19)} is already unpacked; reusing it`);
+    expect(list(join(root, 'layers/l'))).toHaveLength(layerCount(root));
+    // Removing the image leaves nothing: the kept layer was the image's own.
+    expect(mr(root, ['rmi', 'example.com/test/b:v1']).status).toBe(0);
     expectEmptyStore(root);
   });
 });
