@@ -1,6 +1,7 @@
 /**
  * The lessons, in the order they build on each other: first what a process is, then each
- * isolation primitive one at a time, then limits, privileges and where images come from.
+ * isolation primitive one at a time, then limits, privileges, where images come from, the
+ * runtime that turns a bundle into a process, and what confines it further (seccomp, devices).
  */
 import type { Lesson } from '../lesson';
 import { processLesson } from './01-process';
@@ -15,6 +16,7 @@ import { networkLesson } from './09-network';
 import { cgroupsLesson } from './10-cgroups';
 import { capabilitiesLesson } from './11-capabilities';
 import { imagesLesson } from './12-images';
+import { runtimeLesson } from './13-runtime';
 import { seccompLesson } from './14-seccomp';
 import { devicesLesson } from './15-devices';
 
@@ -31,6 +33,7 @@ export const LESSONS: readonly Lesson[] = [
   cgroupsLesson,
   capabilitiesLesson,
   imagesLesson,
+  runtimeLesson,
   seccompLesson,
   devicesLesson,
 ];
