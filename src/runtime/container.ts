@@ -16,6 +16,7 @@ import { pidfdGetfd, setWinsize } from '../sys/libc';
 import { traceFd, traceNote } from '../sys/trace';
 import { parseSpec, hasNamespace, NO_PIVOT_ANNOTATION, type RuntimeSpec } from './spec';
 import { openCgroup, type Cgroup } from './cgroups';
+import { withAlwaysAllowedDevices } from './cgroups/devices';
 import { UserError } from '../errors';
 import { TerminalRelay } from './terminal';
 import { forwardSignals } from './signals';
@@ -101,7 +102,8 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     // In a user namespace: the init tells us its host PID; we write its uid/gid maps (userns.ts).
     const pid = userNamespace ? (userNamespaceInit = await mapUserNamespace(sync, exited, spec)) : init.pid;
     hooks.onCreated?.(pid, cgroup, spec);
-    cgroup.create(spec.linux.resources ?? {});
+    const resources = spec.linux.resources ?? {};
+    cgroup.create({ ...resources, devices: withAlwaysAllowedDevices(resources.devices) });
     const tfd = traceFd();
     cgroup.addProcess(pid);
     // From now on, signals sent to us are meant for the container (installed before the

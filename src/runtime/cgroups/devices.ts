@@ -110,3 +110,22 @@ export function attachedDevicePrograms(dir: string): number[] {
     closeSync(dirFd);
   }
 }
+
+/**
+ * The devices every container may use whatever its rules say, appended after them (later rules
+ * win) — what runc does, so a client that writes only "deny all" (podman, containerd) still
+ * gets /dev/null, a terminal (ptmx, pts) and the rest of a working /dev. mini-run's engine
+ * already lists the same ones itself (Docker's defaults); --privileged allows everything anyway.
+ */
+export const ALWAYS_ALLOWED_DEVICES: readonly DeviceRule[] = [
+  { allow: true, type: 'c', access: 'm' }, // mknod of any char device (opening it is still checked)
+  { allow: true, type: 'b', access: 'm' }, // mknod of any block device
+  ...([[1, 3], [1, 5], [1, 7], [1, 8], [1, 9], [5, 0], [5, 1], [5, 2], [10, 200]] as const)
+    .map(([major, minor]) => ({ allow: true, type: 'c' as const, major, minor, access: 'rwm' })), // null zero full random urandom tty console ptmx tun
+  { allow: true, type: 'c', major: 136, access: 'rwm' }, // /dev/pts/*
+];
+
+/** The spec's device rules with ALWAYS_ALLOWED_DEVICES after them (none when it has no rules: nothing is denied). */
+export function withAlwaysAllowedDevices(rules: readonly DeviceRule[] | undefined): DeviceRule[] | undefined {
+  return rules?.length ? [...rules, ...ALWAYS_ALLOWED_DEVICES] : rules as DeviceRule[] | undefined;
+}
