@@ -141,7 +141,10 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
   const caps = computeCapabilities(opts);
 
   // --- mounts (the overlay root first; the runtime mounts it onto root.path)
-  const lowerTopFirst = [...input.layerLinks].reverse().join(':');
+  // An image may list the same layer twice (a build's `COPY dir /d/` repeated, two empty
+  // layers): overlayfs refuses a lower dir given twice (ELOOP), and only the topmost one counts
+  // (whatever the lower copy adds or hides, the upper copy adds or hides again over everything).
+  const lowerTopFirst = [...new Set([...input.layerLinks].reverse())].join(':');
   const mounts: Mount[] = [
     { destination: '/', type: 'overlay', source: 'overlay',
       options: [`lowerdir=${lowerTopFirst}`, `upperdir=${join(containerDir, 'upper')}`, `workdir=${join(containerDir, 'work')}`] },

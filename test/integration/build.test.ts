@@ -320,6 +320,15 @@ describe('mini-run build', () => {
     expect(m('rmi', 'adds').status).toBe(0);
   });
 
+  it('an image that lists the same layer twice runs (the same COPY repeated gives the same layer)', () => {
+    const ctx = context({ Dockerfile: 'FROM mini-run/busybox\nCOPY d /d/\nRUN true\nCOPY d /d/\n', 'd/f': 'twice\n' });
+    expect(build(ctx, '-t', 'twice').status).toBe(0);
+    const layers = JSON.parse(m('image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'twice').stdout) as string[];
+    expect(new Set(layers).size).toBeLessThan(layers.length);
+    expect(m('run', '--rm', '--network', 'none', 'twice', 'cat', '/d/f')).toMatchObject({ status: 0, stdout: 'twice\n' });
+    expect(m('rmi', 'twice').status).toBe(0);
+  });
+
   it('-q prints only the image id and hides RUN output; --iidfile writes the id', () => {
     const ctx = context({ Dockerfile: 'FROM mini-run/busybox\nRUN echo visible-output && echo to-stderr >&2\n' });
     const iid = join(work, 'iid');
