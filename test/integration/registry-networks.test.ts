@@ -2,7 +2,9 @@
  * Pulls as real networks and terminals need them (issue 17):
  *  - through an HTTP proxy (HTTPS_PROXY / HTTP_PROXY / NO_PROXY, and the config file's
  *    `proxies` key), as in a network where only the proxy reaches registries;
- *  - progress drawn in a real pty (script(1)) fitting its width.
+ *  - progress drawn in a real pty (script(1)) fitting its width;
+ *  - zstd-compressed layers (pushed by skopeo): unpacked where node:zlib has zstd, one clear
+ *    line naming the media type where it has not (Node 20).
  *
  * The registries are real docker-registry processes on 127.0.0.1 (one serving TLS with a
  * certificate made here for the name "mr-proxied.test"). Their names end in ".test", which no
@@ -11,10 +13,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
+import zlib from 'node:zlib';
 import { BIN, removeRoot, tempRoot } from '../helpers/cli';
 import { busyboxArchive, freePort, mrAsync, Registry, skopeoPush, startRegistry } from '../fixtures/registry';
 
@@ -24,6 +27,7 @@ const PLAIN_NAME = 'mr-plain.test';
 let fx: string;
 let tlsReg: Registry;
 let plainReg: Registry;
+let zstdReg: Registry;
 let proxy: http.Server;
 let proxyUrl: string;
 /** "CONNECT host:port" and "GET http://…" lines, as the proxy saw them. */
@@ -102,13 +106,17 @@ beforeAll(async () => {
   const archive = busyboxArchive(fx);
   skopeoPush(`oci-archive:${archive}`, `${tlsReg.host}/library/alpine:latest`);
   skopeoPush(`oci-archive:${archive}`, `${plainReg.host}/library/alpine:latest`);
+  // --format oci: a Docker schema-2 manifest cannot name zstd layers. A registry of its own: where
+  // the gzip layer is already present, skopeo reuses it instead of recompressing.
+  zstdReg = await startRegistry();
+  skopeoPush(`oci-archive:${archive}`, `${zstdReg.host}/zstd/app:v1`, ['--format', 'oci', '--dest-compress-format', 'zstd']);
 }, 120_000);
 
 afterAll(async () => {
   for (const r of roots) removeRoot(r);
   proxy?.closeAllConnections();
   await new Promise((r) => (proxy ? proxy.close(r) : r(null)));
-  await Promise.all([tlsReg?.stop(), plainReg?.stop()]);
+  await Promise.all([tlsReg?.stop(), plainReg?.stop(), zstdReg?.stop()]);
   if (fx) rmSync(fx, { recursive: true, force: true });
 });
 
@@ -221,3 +229,32 @@ describe('pull progress in a real terminal', () => {
   });
 });
 
+describe('zstd-compressed layers', () => {
+  const hasZstd = typeof (zlib as unknown as { createZstdDecompress?: unknown }).createZstdDecompress === 'function';
+
+  it('skopeo pushed the image with zstd layers', async () => {
+    const res = await fetch(`${zstdReg.url}/v2/zstd/app/manifests/v1`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    const manifest = await res.json() as { layers: Array<{ mediaType: string }> };
+    expect(manifest.layers.map((l) => l.mediaType)).toEqual(['application/vnd.oci.image.layer.v1.tar+zstd']);
+  });
+
+  it(hasZstd ? 'unpacks them (node:zlib has zstd) and the image runs' : `fails at once with one line naming the media type (this Node, ${process.version}, has no zstd)`, async () => {
+    const root = newRoot();
+    const ref = `${zstdReg.host}/zstd/app:v1`;
+    const r = await mrAsync(root, ['pull', '-q', ref], { env: pullEnv({}) });
+    if (hasZstd) {
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(`${ref}\n`);
+      const run = await mrAsync(root, ['run', '--rm', '--network', 'none', ref, 'echo', 'zstd-ok'], { env: pullEnv({}) });
+      expect(run.stdout).toBe('zstd-ok\n');
+    } else {
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^mini-run: manifest for ${ref}: layer sha256:[0-9a-f]{12}: application/vnd\\.oci\\.image\\.layer\\.v1\\.tar\\+zstd layers need Node 22\\.15 or later \\(node:zlib has zstd from then on\\); this is Node ${process.version.replace(/\./g, '\\.')}\n$`));
+      // Nothing was downloaded or kept.
+      const images = await mrAsync(root, ['images', '-q'], { env: pullEnv({}) });
+      expect(images.stdout).toBe('');
+      const blobs = join(root, 'blobs', 'sha256');
+      expect(existsSync(blobs) ? readdirSync(blobs) : []).toEqual([]);
+    }
+  });
+});
