@@ -18,6 +18,8 @@
  * Not supported: {{define}}, {{template}}, {{block}} (docker's formats never need them).
  */
 
+import { goStructFields } from '../go-values';
+
 // ------------------------------------------------------------------------------------ errors
 
 /** Every template failure: one line, shaped like Go's (`template: :1:8: executing "" at <.X>: …`). */
@@ -460,6 +462,8 @@ export function formatValue(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(formatValue).join(' ')}]`;
   if (typeof v === 'object') {
     const o = v as Record<string, unknown>;
+    const fields = goStructFields(o); // a Go struct (go-values.ts): its values in order
+    if (fields) return `{${fields.map((f) => (o[f] === undefined ? '' : formatValue(o[f]))).join(' ')}}`; // absent: a zero value
     return `map[${sortedKeys(o).map((k) => `${k}:${formatValue(o[k])}`).join(' ')}]`;
   }
   return String(v);

@@ -7,6 +7,7 @@ import { UserError } from '../errors';
 import { FRAME, FrameDecoder, attachSocketPath, encodeFrame } from '../shim/attach-protocol';
 import { findContainer, isRunning } from './container-store';
 import { sweepStaleContainers } from './cleanup';
+import { setRawTerminal } from '../runtime/terminal';
 
 /** Docker's --detach-keys: "ctrl-p,ctrl-q", "ctrl-a,x"… → the bytes to watch for. */
 export function parseDetachKeys(spec: string): Buffer {
@@ -89,7 +90,7 @@ export async function attachContainer(ref: string, o: AttachOptions): Promise<nu
       }
     };
     if (useStdin) {
-      if (rawMode) process.stdin.setRawMode(true);
+      if (rawMode) setRawTerminal();
       process.stdin.on('data', onInput);
       process.stdin.on('end', () => sock.write(encodeFrame(FRAME.STDIN_EOF)));
       process.stdin.resume();

@@ -39,6 +39,11 @@ export const ContainerRecord = z.object({
     StopTimeout: z.number().nullable().default(null),
     /** The image's EXPOSE ports and --expose, docker's shape: {"80/tcp": {}}. */
     ExposedPorts: z.record(z.object({}).passthrough()).default({}),
+    /** Attached to the terminal at the start (run in the foreground, create): Docker's Attach* and StdinOnce. */
+    AttachStdin: z.boolean().default(false),
+    AttachStdout: z.boolean().default(false),
+    AttachStderr: z.boolean().default(false),
+    StdinOnce: z.boolean().default(false),
   }),
   hostConfig: z.object({
     AutoRemove: z.boolean(),

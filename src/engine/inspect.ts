@@ -9,6 +9,22 @@ import { logPath } from '../shim/json-log';
 import { isRunning, type ContainerRecord } from './container-store';
 import { networkSettings } from './network';
 import { inspectMount } from './volumes';
+import { goStruct } from '../go-values';
+
+/** Docker's MountPoint and ContainerState fields, in order (printed `{volume v1 /var/… /data local  true }`). */
+const MOUNT_FIELDS = ['Type', 'Name', 'Source', 'Destination', 'Driver', 'Mode', 'RW', 'Propagation'];
+const STATE_FIELDS = ['Status', 'Running', 'Paused', 'Restarting', 'OOMKilled', 'Dead', 'Pid', 'ExitCode', 'Error', 'StartedAt', 'FinishedAt', 'Health'] as const;
+
+/** State as a Go struct; Health is a nil pointer without a health check (printed `<nil>`, left out of JSON). */
+function withNilHealth<T extends object>(state: T): T {
+  Object.defineProperty(state, 'Health', { value: null, enumerable: false });
+  return goStruct(state, STATE_FIELDS);
+}
+
+/** Config.ExposedPorts: a set of ports, each an empty struct (printed `map[80/tcp:{}]`). */
+function exposedPortSet(ports: Record<string, unknown>): Record<string, object> {
+  return Object.fromEntries(Object.keys(ports).sort().map((p) => [p, goStruct({})]));
+}
 
 export function inspectContainer(rec: ContainerRecord): Record<string, unknown> {
   const dir = paths.container(rec.id);
@@ -23,12 +39,13 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
   }
   const running = isRunning(rec);
   const s = rec.state;
+  const anonymous = rec.mounts.filter((m) => m.Anonymous);
   return {
     Id: rec.id,
     Created: rec.created,
     Path: rec.path,
     Args: rec.args,
-    State: {
+    State: withNilHealth({
       Status: s.Status,
       Running: running && s.Status === 'running',
       Paused: s.Status === 'paused',
@@ -40,7 +57,7 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
       Error: s.Error,
       StartedAt: s.StartedAt,
       FinishedAt: s.FinishedAt,
-    },
+    }),
     Image: rec.imageId,
     ResolvConfPath: join(dir, 'resolv.conf'),
     HostnamePath: join(dir, 'hostname'),
@@ -48,33 +65,57 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
     LogPath: logPath(dir, rec.id),
     Name: `/${rec.name}`,
     RestartCount: rec.RestartCount,
-    Driver: 'overlay',
+    // overlay2 is Docker's name for this layout: one overlayfs lower directory per layer.
+    Driver: 'overlay2',
     Platform: 'linux',
     HostConfig: {
       ...rec.hostConfig,
-      LogConfig: rec.hostConfig.LogConfig,
-      RestartPolicy: rec.hostConfig.RestartPolicy,
+      LogConfig: goStruct({ Type: rec.hostConfig.LogConfig.Type, Config: rec.hostConfig.LogConfig.Config }),
+      RestartPolicy: goStruct({ Name: rec.hostConfig.RestartPolicy.Name, MaximumRetryCount: rec.hostConfig.RestartPolicy.MaximumRetryCount }),
+      PortBindings: portBindings(rec.network.ports),
+      Dns: rec.network.dns,
+      DnsOptions: [],
+      DnsSearch: rec.network.dnsSearch,
+      ExtraHosts: rec.network.extraHosts.length ? rec.network.extraHosts : null,
+      Links: rec.network.links.length ? rec.network.links : null,
     },
-    GraphDriver: {
-      Name: 'overlay',
-      Data: { LowerDir: lowerDirs.join(':'), UpperDir: join(dir, 'upper'), WorkDir: join(dir, 'work'), MergedDir: join(dir, 'rootfs') },
-    },
-    Mounts: rec.mounts.map(inspectMount),
+    GraphDriver: goStruct({
+      Data: { LowerDir: lowerDirs.join(':'), MergedDir: join(dir, 'rootfs'), UpperDir: join(dir, 'upper'), WorkDir: join(dir, 'work') },
+      Name: 'overlay2',
+    }),
+    Mounts: rec.mounts.map((m) => goStruct(inspectMount(m), MOUNT_FIELDS)),
     Config: {
       Hostname: rec.config.Hostname,
+      Domainname: '',
       User: rec.config.User,
+      AttachStdin: rec.config.AttachStdin,
+      AttachStdout: rec.config.AttachStdout,
+      AttachStderr: rec.config.AttachStderr,
+      ...(Object.keys(rec.config.ExposedPorts).length ? { ExposedPorts: exposedPortSet(rec.config.ExposedPorts) } : {}),
       Tty: rec.config.Tty,
       OpenStdin: rec.config.OpenStdin,
+      StdinOnce: rec.config.StdinOnce,
       Env: rec.config.Env,
       Cmd: rec.config.Cmd,
       Image: rec.config.Image,
+      // The anonymous volumes (image VOLUME, -v /path), as {"/data": {}}
+      Volumes: anonymous.length ? Object.fromEntries(anonymous.map((m) => [m.Destination, goStruct({})])) : null,
       WorkingDir: rec.config.WorkingDir,
       Entrypoint: rec.config.Entrypoint,
+      OnBuild: null,
       Labels: rec.config.Labels,
       StopSignal: rec.config.StopSignal,
-      ...(Object.keys(rec.config.ExposedPorts).length ? { ExposedPorts: rec.config.ExposedPorts } : {}),
       ...(rec.config.StopTimeout !== null ? { StopTimeout: rec.config.StopTimeout } : {}),
     },
     NetworkSettings: networkSettings(rec),
   };
+}
+
+/** -p as asked, Docker's shape: {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]} (no host address given: ""). */
+function portBindings(ports: ContainerRecord['network']['ports']): Record<string, { HostIp: string; HostPort: string }[]> {
+  const out: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of ports) {
+    (out[`${p.containerPort}/${p.proto}`] ??= []).push(goStruct({ HostIp: p.hostIp === '0.0.0.0' ? '' : p.hostIp, HostPort: p.hostPort ? String(p.hostPort) : '' }));
+  }
+  return out;
 }

@@ -80,7 +80,12 @@ export class EngineContainer implements ContainerOwner {
         return;
       }
       updateContainer(this.id, (r) => {
-        r.state = { ...r.state, Status: status, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, Error: exit.error, FinishedAt: new Date().toISOString() };
+        // A program that never started (a failed start) stays `created`, as Docker's: the error
+        // and its exit code (127, 126) recorded, FinishedAt left unset.
+        const neverStarted = r.state.StartedAt.startsWith('0001-01-01');
+        r.state = neverStarted
+          ? { ...r.state, Status: 'created', Pid: 0, ExitCode: exit.exitCode, OOMKilled: false, Error: exit.error }
+          : { ...r.state, Status: status, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, Error: exit.error, FinishedAt: new Date().toISOString() };
         if (final) r.monitor = null;
       });
     });

@@ -16,7 +16,8 @@ import { PortProxy } from '../network/proxy';
 import { exposedBindings, exposedPortsOf, portsMap, type PortBinding } from '../network/ports';
 import { inSubnet, parseSubnet } from '../network/ipam';
 import { ContainerNetwork } from '../network/schema';
-import { findNetwork, toNetworkDef } from '../network/user-networks';
+import { findNetwork, predefinedNetworkId, toNetworkDef } from '../network/user-networks';
+import { goNilSlice, goStruct } from '../go-values';
 import { EmbeddedDns } from '../network/dns';
 import { leasesOf } from '../network/bridge';
 import { applyDnsOptions, containerResolvConf } from './etc-files';
@@ -337,10 +338,13 @@ export function networkRecordFor(opts: RunOptions, image: ImageConfig): Containe
 export function networkSettings(rec: ContainerRecord): Record<string, unknown> {
   const mode = rec.hostConfig.NetworkMode;
   const ep = rec.network.endpoint;
-  const base = { Ports: portsMap(ep?.ports ?? []), IPAddress: ep?.ip ?? '', IPPrefixLen: ep?.prefixLen ?? 0, Gateway: ep?.gateway ?? '', MacAddress: ep?.mac ?? '' };
+  // While it runs, exposed ports that are not published show as {"80/tcp": null}, as Docker's.
+  const ports: Record<string, unknown> = ep ? Object.fromEntries(Object.keys(rec.config.ExposedPorts).map((p) => [p, goNilSlice()])) : {};
+  for (const [p, list] of Object.entries(portsMap(ep?.ports ?? []))) ports[p] = list.map((b) => goStruct(b));
+  const base = { Ports: Object.fromEntries(Object.entries(ports).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), IPAddress: ep?.ip ?? '', IPPrefixLen: ep?.prefixLen ?? 0, Gateway: ep?.gateway ?? '', MacAddress: ep?.mac ?? '' };
   if (!usesBridge(mode)) return { ...base, Networks: mode.startsWith('container:') ? {} : { [mode]: {} } };
   const netName = isUserNetwork(mode) ? mode : 'bridge';
-  const networkId = (name: string) => (name === 'bridge' ? DEFAULT_NETWORK.bridge : findNetwork(name)?.Id ?? '');
+  const networkId = (name: string) => (name === 'bridge' ? predefinedNetworkId('bridge') : findNetwork(name)?.Id ?? '');
   const extra = Object.fromEntries([
     // connected while stopped: no endpoint until the start (docker shows it with empty addresses too)
     ...rec.network.pending.map((p) => [p.network, {
@@ -359,7 +363,7 @@ export function networkSettings(rec: ContainerRecord): Record<string, unknown> {
       [netName]: {
         Aliases: rec.network.aliases.length ? rec.network.aliases : null,
         Links: rec.network.links.length ? rec.network.links : null,
-        NetworkID: isUserNetwork(mode) ? findNetwork(mode)?.Id ?? '' : DEFAULT_NETWORK.bridge,
+        NetworkID: networkId(netName),
         EndpointID: ep ? ep.hostVeth : '',
         Gateway: ep?.gateway ?? '',
         IPAddress: ep?.ip ?? '',

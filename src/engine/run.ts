@@ -113,7 +113,10 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
           Labels: { ...(config.Labels ?? {}), ...opts.labels },
           StopSignal: opts.stopSignal ?? config.StopSignal ?? 'SIGTERM',
           StopTimeout: opts.stopTimeout ?? null,
-          ExposedPorts: exposedPortsOf(config.ExposedPorts, opts.expose ?? []),
+          // -p exposes the port too, as Docker's: {"80/tcp": {}, "81/tcp": {}}
+          AttachStdin: !opts.detach && opts.interactive, AttachStdout: !opts.detach, AttachStderr: !opts.detach,
+          StdinOnce: !opts.detach && opts.interactive,
+          ExposedPorts: exposedPortsOf({ ...config.ExposedPorts, ...Object.fromEntries((opts.publish ?? []).map((b) => [`${b.containerPort}/${b.proto}`, {}])) }, opts.expose ?? []),
         },
         hostConfig: {
           AutoRemove: opts.autoRemove, NetworkMode: opts.network, PidMode: opts.pidMode ?? '', UTSMode: opts.utsMode ?? '',

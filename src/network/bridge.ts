@@ -251,7 +251,7 @@ export function attachContainer(req: AttachRequest): Endpoint {
     runCommand(['ip', 'link', 'set', hostVeth, 'master', req.net.bridge, 'up']);
     // Inside the namespace: address, up, default route via the bridge's address.
     const inside = [
-      `addr add ${lease.ip}/${subnet.prefix} dev ${ifname}`,
+      `addr add ${lease.ip}/${subnet.prefix} brd + dev ${ifname}`, // brd +: the broadcast address, as Docker sets it
       `link set ${ifname} up`,
       ...(req.net.internal || req.extra ? [] : [`route add default via ${req.net.gateway} dev eth0`]),
     ];

@@ -75,9 +75,12 @@ export function exposedPortsOf(image: Record<string, unknown> | undefined, flags
  */
 export function formatPortsColumn(bindings: readonly PortBinding[], exposed: readonly string[] = []): string {
   const published = new Set(bindings.map((b) => `${b.containerPort}/${b.proto}`));
-  const exposedOnly = exposed.filter((k) => !published.has(k))
-    .sort((x, y) => Number(x.split('/')[0]) - Number(y.split('/')[0]) || x.localeCompare(y));
-  return [...bindings.map((b) => `${b.hostIp}:${b.hostPort}->${b.containerPort}/${b.proto}`), ...exposedOnly].join(', ');
+  const entries = [
+    ...bindings.map((b) => ({ port: b.containerPort, text: `${b.hostIp}:${b.hostPort}->${b.containerPort}/${b.proto}` })),
+    ...exposed.filter((k) => !published.has(k)).map((k) => ({ port: Number(k.split('/')[0]), text: k })),
+  ];
+  // Docker's order: by the container's port (a stable sort keeps -p's order within one port).
+  return entries.sort((x, y) => x.port - y.port).map((e) => e.text).join(', ');
 }
 
 /** `mini-run port` lines: `80/tcp -> 0.0.0.0:8080`. */

@@ -24,6 +24,8 @@ export const NetworkRecord = z.object({
   Subnet: z.string(),
   Gateway: z.string(),
   IPRange: z.string().optional(),
+  /** Docker lists the gateway in IPAM.Config only when it chose the subnet or was given --gateway. */
+  GatewayListed: z.boolean().default(true),
   Internal: z.boolean(),
   Bridge: z.string(),
   Labels: z.record(z.string()).default({}),
@@ -45,6 +47,26 @@ function saveNetworks(list: NetworkRecord[]): void {
 }
 
 export const RESERVED = new Set(['bridge', 'host', 'none', 'default']);
+
+/** The networks every state root has, with the driver `network ls` shows (Docker's three). */
+export const PREDEFINED_NETWORKS = [['bridge', 'bridge'], ['host', 'host'], ['none', 'null']] as const;
+
+/**
+ * A predefined network's id: 64 hex digits like any network's, fixed per state root (a Docker
+ * daemon makes random ones once; a root is mini-run's "daemon").
+ */
+export function predefinedNetworkId(name: string): string {
+  return createHash('sha256').update(`${resolve(paths.root())}\0predefined network\0${name}`).digest('hex');
+}
+
+/** The predefined network a reference means (its name, its id or an id prefix of 3+), or null. */
+export function findPredefined(ref: string): 'bridge' | 'host' | 'none' | null {
+  for (const [name] of PREDEFINED_NETWORKS) {
+    const id = predefinedNetworkId(name);
+    if (ref === name || ref === id || (ref.length >= 3 && /^[0-9a-f]+$/.test(ref) && id.startsWith(ref))) return name;
+  }
+  return null;
+}
 
 export function findNetwork(ref: string): NetworkRecord | null {
   const all = listNetworks();
@@ -90,17 +112,16 @@ export function createNetwork(name: string, o: CreateNetworkOptions): NetworkRec
       if (!found) throw new UserError('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network', 1);
       subnet = found;
     }
-    const gateway = o.gateway ?? intToIp(subnet.base + 1);
+    const range = o.ipRange ? parseSubnet(o.ipRange) : null;
+    if (range && (!inSubnet(subnet, intToIp(range.base)) || range.prefix < subnet.prefix)) throw new UserError(`no matching subnet for range ${o.ipRange}`, 1);
+    // Docker's default gateway is the first address it hands out: of the range, if one is given.
+    const gateway = o.gateway ?? intToIp(Math.max(subnet.base + 1, range?.base ?? 0));
     if (!inSubnet(subnet, gateway)) throw new UserError(`no matching subnet for gateway ${gateway}`, 1);
-    if (o.ipRange) {
-      const r = parseSubnet(o.ipRange);
-      if (!inSubnet(subnet, intToIp(r.base)) || r.prefix < subnet.prefix) throw new UserError(`no matching subnet for range ${o.ipRange}`, 1);
-    }
     const id = randomBytes(32).toString('hex');
     const bridge = `mr-br-${createHash('sha256').update(`${resolve(paths.root())}\0${id}`).digest('hex').slice(0, 8)}`;
     const rec: NetworkRecord = {
       Name: name, Id: id, Created: new Date().toISOString(), Driver: 'bridge', Subnet: formatSubnet(subnet), Gateway: gateway,
-      ...(o.ipRange ? { IPRange: o.ipRange } : {}), Internal: !!o.internal, Bridge: bridge, Labels: o.labels ?? {},
+      ...(o.ipRange ? { IPRange: o.ipRange } : {}), GatewayListed: !o.subnet || !!o.gateway, Internal: !!o.internal, Bridge: bridge, Labels: o.labels ?? {},
     };
     ensureUserBridge(toNetworkDef(rec));
     saveNetworks([...listNetworks(), rec]);

@@ -8,7 +8,18 @@
  */
 import { writeSync, closeSync } from 'node:fs';
 import * as tty from 'node:tty';
-import { setWinsize } from '../sys/libc';
+import { clearOutputProcessing, setWinsize } from '../sys/libc';
+
+/**
+ * Our terminal in raw mode, as Docker's client makes it (cfmakeraw). Node's setRawMode leaves
+ * output processing on, so the "\r\n" the container's terminal already made of each "\n"
+ * would reach the screen as "\r\r\n". setRawMode(false) gives back all of it (Node keeps the
+ * terminal's original settings).
+ */
+export function setRawTerminal(): void {
+  process.stdin.setRawMode(true);
+  try { clearOutputProcessing(0); } catch { /* stdin is not a terminal after all */ }
+}
 
 export class TerminalRelay {
   private readonly master: tty.ReadStream;
@@ -39,7 +50,7 @@ export class TerminalRelay {
     process.on('SIGWINCH', this.onResize);
     if (interactive) {
       if (process.stdin.isTTY) {
-        process.stdin.setRawMode(true);
+        setRawTerminal();
         this.rawWasSet = true;
       }
       process.stdin.on('data', this.onInput);

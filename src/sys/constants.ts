@@ -67,6 +67,8 @@ export const PR = {
 
 /** ioctl requests. */
 export const IOCTL = {
+  TCGETS: 0x5401,
+  TCSETS: 0x5402,
   TIOCSCTTY: 0x540e,
   TIOCGWINSZ: 0x5413,
   TIOCSWINSZ: 0x5414,

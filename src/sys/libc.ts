@@ -390,6 +390,17 @@ export function setWinsize(fd: number, rows: number, cols: number): void {
   check('ioctl', `${fd}, TIOCSWINSZ, {ws_row=${rows}, ws_col=${cols}}`, libc().ioctl(fd, IOCTL.TIOCSWINSZ, 'void *', ws));
 }
 
+/**
+ * Turn off output processing (OPOST) of the terminal open on `fd`, as cfmakeraw(3) does. The
+ * kernel's struct termios starts c_iflag, c_oflag (u32 each); OPOST is c_oflag's bit 0.
+ */
+export function clearOutputProcessing(fd: number): void {
+  const t = Buffer.alloc(64); // struct termios is 36 bytes on Linux; room to spare
+  check('ioctl', `${fd}, TCGETS`, libc().ioctl(fd, IOCTL.TCGETS, 'void *', t));
+  t.writeUInt32LE(t.readUInt32LE(4) & ~1, 4);
+  check('ioctl', `${fd}, TCSETS, {c_oflag&=~OPOST}`, libc().ioctl(fd, IOCTL.TCSETS, 'void *', t));
+}
+
 /** Make the terminal open on `fd` the controlling terminal of this (new) session. */
 export function setControllingTerminal(fd: number): void {
   check('ioctl', `${fd}, TIOCSCTTY, 0`, libc().ioctl(fd, IOCTL.TIOCSCTTY, 'int', 0));

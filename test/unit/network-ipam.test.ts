@@ -62,7 +62,8 @@ describe('-p / -P', () => {
 
   it("shows bindings as ps, port and inspect do", () => {
     const b = [{ proto: 'tcp' as const, containerPort: 80, hostIp: '0.0.0.0', hostPort: 8080 }, { proto: 'udp' as const, containerPort: 53, hostIp: '0.0.0.0', hostPort: 5353 }];
-    expect(formatPortsColumn(b)).toBe('0.0.0.0:8080->80/tcp, 0.0.0.0:5353->53/udp');
+    expect(formatPortsColumn(b)).toBe('0.0.0.0:5353->53/udp, 0.0.0.0:8080->80/tcp'); // Docker's order: by container port
+    expect(formatPortsColumn(b, ['443/tcp', '80/tcp', '22/tcp'])).toBe('22/tcp, 0.0.0.0:5353->53/udp, 0.0.0.0:8080->80/tcp, 443/tcp');
     expect(formatPortLines(b)).toEqual(['80/tcp -> 0.0.0.0:8080', '53/udp -> 0.0.0.0:5353']);
     expect(portsMap(b)).toEqual({ '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }], '53/udp': [{ HostIp: '0.0.0.0', HostPort: '5353' }] });
   });

@@ -1,6 +1,7 @@
 /** The Go text/template subset behind `--format` / `inspect -f`, checked against Go's behaviour. */
 import { describe, expect, it } from 'vitest';
 import { goQuote, renderTemplate, sprintf, Template, TemplateError } from '../../src/cli/template';
+import { goNilSlice, goStruct } from '../../src/go-values';
 
 /** A cut-down `docker inspect` document. */
 const inspect = {
@@ -75,6 +76,15 @@ describe('printing values like Go', () => {
     expect(r('{{.Config.Labels}}')).toBe('map[a:1 b:2 com.example:yes]');
     expect(r('{{.Mounts}}')).toBe('[map[Destination:/a Source:/srv/a] map[Destination:/b Source:/srv/b]]');
     expect(r('{{.X}}', { X: [1, null, true] })).toBe('[1 <nil> true]');
+  });
+  it('prints a Go struct as {v1 v2} in field order, a nil slice as [] (JSON null), as Docker does', () => {
+    const policy = goStruct({ Name: 'no', MaximumRetryCount: 0 });
+    const state = goStruct({ Status: 'created', Error: '' }, ['Status', 'Error', 'Pid']);
+    const ports = { '80/tcp': goNilSlice(), '81/tcp': [goStruct({ HostIp: '', HostPort: '8080' })] };
+    expect(r('{{.P}}|{{.S}}|{{.Ports}}|{{.E}}', { P: policy, S: state, Ports: ports, E: { '80/tcp': goStruct({}) } }))
+      .toBe('{no 0}|{created  }|map[80/tcp:[] 81/tcp:[{ 8080}]]|map[80/tcp:{}]');
+    expect(r('{{json .Ports}}', { Ports: ports })).toBe('{"80/tcp":null,"81/tcp":[{"HostIp":"","HostPort":"8080"}]}');
+    expect(JSON.stringify(ports)).toBe('{"80/tcp":null,"81/tcp":[{"HostIp":"","HostPort":"8080"}]}');
   });
   it('prints integers without .0, floats shortest, booleans as true/false', () => {
     expect(r('{{.RestartCount}} {{.State.Pid}} {{.Ratio}} {{.State.Running}}')).toBe('0 4242 0.25 true');

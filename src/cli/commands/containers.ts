@@ -15,7 +15,7 @@ const createCommand: CommandModule<object, any> = {
     const { createContainer } = await import('../../engine/run');
     const { sweepStaleContainers } = await import('../../engine/cleanup');
     sweepStaleContainers();
-    const rec = await createContainer({ ...toRunOptions(a as unknown as Parameters<typeof toRunOptions>[0]), detach: true });
+    const rec = await createContainer({ ...toRunOptions(a as unknown as Parameters<typeof toRunOptions>[0]), detach: false }); // not -d: Config.Attach* as docker create records them
     process.stdout.write(rec.id + '\n');
   },
 };

@@ -231,7 +231,7 @@ export function inspectImage(img: StoredImage): Record<string, unknown> {
     Size: img.size,
     GraphDriver: {
       Data: { LowerDir: store().layerDirs(img).reverse().join(':') },
-      Name: 'overlay',
+      Name: 'overlay2', // Docker's name for this layout (one overlayfs lower directory per layer)
     },
     RootFS: { Type: 'layers', Layers: img.layers },
     Metadata: { LastTagTime: img.lastTagTime ?? '0001-01-01T00:00:00Z' },

@@ -6,26 +6,40 @@ import type { CommandModule } from 'yargs';
 import { UserError } from '../../errors';
 import { listOption } from '../args';
 
-/** docker's `network inspect` shape, for the default bridge or a user network. */
+/** docker's `network inspect` shape, for a predefined network (bridge, host, none) or a user network. */
 export async function networkView(ref: string): Promise<Record<string, unknown>> {
   const { DEFAULT_NETWORK, leasesOf } = await import('../../network/bridge');
   const { detectFirewall } = await import('../../network/firewall');
-  const { findNetwork } = await import('../../network/user-networks');
-  const { listContainers } = await import('../../engine/container-store');
+  const { findNetwork, findPredefined, predefinedNetworkId } = await import('../../network/user-networks');
+  const { listContainers, isRunning } = await import('../../engine/container-store');
   const { resolve } = await import('node:path');
   const { paths } = await import('../../paths');
   const root = resolve(paths.root());
-  const names = new Map(listContainers().map((c) => [c.id, c.name]));
-  const user = ref === 'bridge' || ref === DEFAULT_NETWORK.bridge ? null : findNetwork(ref);
-  if (!user && ref !== 'bridge' && ref !== DEFAULT_NETWORK.bridge) throw new UserError(`network ${ref} not found`, 1);
+  const containers = listContainers();
+  const names = new Map(containers.map((c) => [c.id, c.name]));
+  const predefined = ref === DEFAULT_NETWORK.bridge ? 'bridge' : findPredefined(ref);
+  const user = predefined ? null : findNetwork(ref);
+  if (!user && !predefined) throw new UserError(`network ${ref} not found`, 1);
+  const common = { Scope: 'local', EnableIPv6: false };
+  const flags = { Attachable: false, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false };
+  if (predefined === 'host' || predefined === 'none') {
+    // No addresses of their own: the containers that run in the host's namespace, or with only lo.
+    const members = containers.filter((c) => c.hostConfig.NetworkMode === predefined && isRunning(c) && c.state.Status === 'running');
+    return {
+      Name: predefined, Id: predefinedNetworkId(predefined), Created: '', ...common, Driver: predefined === 'host' ? 'host' : 'null',
+      IPAM: { Driver: 'default', Options: null, Config: [] }, Internal: false, ...flags,
+      Containers: Object.fromEntries(members.map((c) => [c.id, { Name: c.name, EndpointID: '', MacAddress: '', IPv4Address: '', IPv6Address: '' }])),
+      Options: {}, Labels: {},
+    };
+  }
   const def = user
-    ? { name: user.Name, id: user.Id, bridge: user.Bridge, subnet: user.Subnet, gateway: user.Gateway, internal: user.Internal, created: user.Created, labels: user.Labels }
-    : { name: 'bridge', id: DEFAULT_NETWORK.bridge, bridge: DEFAULT_NETWORK.bridge, subnet: DEFAULT_NETWORK.subnet, gateway: DEFAULT_NETWORK.gateway, internal: false, created: '', labels: {} };
+    ? { name: user.Name, id: user.Id, bridge: user.Bridge, subnet: user.Subnet, gateway: user.Gateway, ipRange: user.IPRange, gatewayListed: user.GatewayListed, internal: user.Internal, created: user.Created, labels: user.Labels }
+    : { name: 'bridge', id: predefinedNetworkId('bridge'), bridge: DEFAULT_NETWORK.bridge, subnet: DEFAULT_NETWORK.subnet, gateway: DEFAULT_NETWORK.gateway, ipRange: undefined, gatewayListed: true, internal: false, created: '', labels: {} };
   const prefix = def.subnet.split('/')[1];
   return {
-    Name: def.name, Id: def.id, Created: def.created, Scope: 'local', Driver: 'bridge', EnableIPv6: false,
-    IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: def.subnet, Gateway: def.gateway }] },
-    Internal: def.internal, Attachable: false, Ingress: false,
+    Name: def.name, Id: def.id, Created: def.created, ...common, Driver: 'bridge',
+    IPAM: { Driver: 'default', Options: user ? {} : null, Config: [{ Subnet: def.subnet, ...(def.ipRange ? { IPRange: def.ipRange } : {}), ...(def.gatewayListed ? { Gateway: def.gateway } : {}) }] },
+    Internal: def.internal, ...flags,
     Containers: Object.fromEntries(leasesOf(def.bridge).filter((l) => l.root === root).map((l) => [l.containerId, {
       Name: names.get(l.containerId) ?? '', EndpointID: l.hostVeth, IPv4Address: `${l.ip}/${prefix}`, IPv6Address: '',
     }])),
@@ -62,9 +76,12 @@ const ls: CommandModule<object, any> = {
   describe: 'List networks',
   builder: (y) => y.option('quiet', { alias: 'q', type: 'boolean' }),
   handler: async (a) => {
-    const { listNetworks } = await import('../../network/user-networks');
-    const rows: [string, string, string][] = [['mini-run0', 'bridge', 'bridge'], ['host', 'host', 'host'], ['none', 'none', 'null'],
-      ...listNetworks().map((n): [string, string, string] => [n.Id.slice(0, 12), n.Name, 'bridge'])];
+    const { listNetworks, PREDEFINED_NETWORKS, predefinedNetworkId } = await import('../../network/user-networks');
+    // Docker's order: by name.
+    const rows: [string, string, string][] = [
+      ...PREDEFINED_NETWORKS.map(([name, driver]): [string, string, string] => [predefinedNetworkId(name).slice(0, 12), name, driver]),
+      ...listNetworks().map((n): [string, string, string] => [n.Id.slice(0, 12), n.Name, 'bridge']),
+    ].sort((x, y) => (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0));
     if (a.quiet) {
       process.stdout.write(rows.map((r) => r[0] + '\n').join(''));
       return;
