@@ -181,7 +181,7 @@ describe("the notes' lines", () => {
     expect(m('run', '-d', '--name', 'ported', '--expose', '3306', '-p', '127.0.0.1::80', IMG, 'sleep', '300').status).toBe(0);
     const row = lines(m('ps').stdout).find((l) => l.endsWith(' ported'))!;
     expect(row).toMatch(/ 127\.0\.0\.1:\d+->80\/tcp, 3306\/tcp +ported$/);
-    expect(m('inspect', '-f', '{{json .Config.ExposedPorts}}', 'ported').stdout).toBe('{"3306/tcp":{}}\n');
+    expect(m('inspect', '-f', '{{json .Config.ExposedPorts}}', 'ported').stdout).toBe('{"3306/tcp":{},"80/tcp":{}}\n'); // -p exposes too, as Docker
     expect(m('stop', '-t', '0', 'ported').status).toBe(0);
     // A stopped container has no ports to show (Docker's too).
     expect(lines(m('ps', '-a').stdout).find((l) => l.endsWith(' ported'))).toMatch(/Exited \(\d+\) .* +ported$/);

@@ -165,8 +165,8 @@ describe('the terminal (item 9)', () => {
       expect(run('rm', '-f', n('mr-pr-x')).status).toBe(0);
     }
     // the terminal is given back as it was: output processing on again after the run
-    const after = underPty(`${process.execPath} ${BIN} --root ${root} run --rm -it ${IMG} true; stty -a | grep -o -- ' opost'`);
-    expect(after).toContain(' opost');
+    const after = underPty(`${process.execPath} ${BIN} --root ${root} run --rm -it ${IMG} true; stty -a | tr ' ' '\\n' | grep -x -- '-\\?opost'`);
+    expect(after).toMatch(/(^|\n)opost\r?\n/);
   });
 });
 
