@@ -13,10 +13,15 @@ import {
   closeSync, constants as fsc, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, linkSync, lstatSync,
   mkdirSync, openSync, readSync, readlinkSync, symlinkSync, unlinkSync, writeSync, Stats,
 } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
 import { UserError } from '../errors';
 import { SysError } from '../sys/errors';
 import { TarParser, TarFormatError, cleanArchivePath, type TarEntry } from '../image/tar-format';
 import { keptXattr, writeXattrs } from '../image/xattrs';
+import { mknod } from '../sys/libc';
+import { S_IFIFO } from '../sys/constants';
 import { findContainer } from './container-store';
 import { openInRoot, withContainerRoot, type CopyOptions } from './cp';
 import { TarWriter, writeTree } from './export';
@@ -191,8 +196,22 @@ class Unpacker {
         }
         return;
       }
+      case '6': {
+        mknod(target, S_IFIFO | 0o600);
+        // O_NONBLOCK: opening a FIFO to read does not wait for a writer; O_NOFOLLOW: the name
+        // we just made, not a symlink swapped in meanwhile. Owner, mode, xattrs through the fd.
+        const fd = openSync(target, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOFOLLOW | O_CLOEXEC);
+        try {
+          fchownSync(fd, uid, gid);
+          fchmodSync(fd, e.mode & 0o7777);
+          this.xattrs(fd, e);
+        } finally {
+          closeSync(fd);
+        }
+        return;
+      }
       default:
-        this.warn(`skipping ${e.path}: device and fifo entries are not created by cp`);
+        this.warn(`skipping ${e.path}: device entries are not created by cp`);
     }
   }
 
@@ -261,4 +280,27 @@ export function tarIntoContainer(ref: string, dir: string, inFd: number, o: Copy
       closeSync(baseFd);
     }
   });
+}
+
+/**
+ * Unpack a tar file (plain or gzip) into the directory held by `baseFd`, keeping the archive's
+ * owners, hard links and xattrs: build's `ADD local.tar DEST`, as Docker's ADD extracts. The same
+ * Unpacker as `cp -`, so a hostile entry (`../x`, a symlink planted first) stays below DEST.
+ */
+export async function unpackTarFile(file: string, gzip: boolean, baseFd: number, what: string, warn: (m: string) => void): Promise<void> {
+  const unpacker = new Unpacker(baseFd, { archive: true, followLink: false }, warn);
+  const parser = new TarParser(unpacker);
+  try {
+    const raw = createReadStream(file);
+    const input: Readable = gzip ? raw.pipe(createGunzip()) : raw;
+    for await (const chunk of input) parser.write(chunk as Buffer);
+    parser.end();
+    if (unpacker.refused.size) warn(`the destination does not keep extended attributes ${[...unpacker.refused].sort().join(', ')}: copied without them`);
+  } catch (e) {
+    if (e instanceof TarFormatError) throw new UserError(`${what}: not a valid tar archive: ${e.message}`, 1);
+    if ((e as NodeJS.ErrnoException).code === 'Z_DATA_ERROR') throw new UserError(`${what}: not a valid gzip archive`, 1);
+    throw e;
+  } finally {
+    unpacker.close();
+  }
 }

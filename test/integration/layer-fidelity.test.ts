@@ -171,4 +171,19 @@ describe('hard links, xattrs and file capabilities survive', () => {
     const rootOwned = Object.fromEntries(Object.entries(original).map(([k, v]) => [k, { ...v, owner: '0:0' }]));
     expect(below(exportedListing('fidbuilt', 'export-built'), 'built/')).toEqual(rootOwned);
   });
+
+  it("build's ADD of a local tar (plain and gzip) unpacks it with the archive's owners, hard links and xattrs, as Docker's ADD", () => {
+    const ctx = join(work, 'ctx-add');
+    mkdirSync(ctx);
+    execFileSync('cp', [join(work, 'corpus.tar'), join(ctx, 'corpus.tar')]);
+    execFileSync('sh', ['-c', `gzip -c '${join(work, 'corpus.tar')}' > '${join(ctx, 'corpus.tgz')}'`]);
+    writeFileSync(join(ctx, 'Dockerfile'), 'FROM mr-fidelity:v1\nADD corpus.tar /added/\nADD corpus.tgz /added-gz/\n');
+    const b = m('build', '-q', '-t', 'mr-fidelity:added', ctx);
+    expect(b.stderr).toBe('');
+    expect(b.status).toBe(0);
+    expect(m('create', '--name', 'fidadded', 'mr-fidelity:added', '/none').status).toBe(0);
+    const listing = exportedListing('fidadded', 'export-added');
+    expect(below(listing, 'added/')).toEqual(original);
+    expect(below(listing, 'added-gz/')).toEqual(original);
+  });
 });

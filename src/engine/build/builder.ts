@@ -20,7 +20,7 @@
  * stage's or an image's files; only the stages the target needs are built (as BuildKit does).
  */
 import { chmodSync, closeSync, copyFileSync, lchownSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync,
-  readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+  readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, constants as fsc } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { UserError } from '../../errors';
 import { readBlob } from '../../image/content-store';
@@ -36,6 +36,7 @@ import { S_IFIFO } from '../../sys/constants';
 import { cacheKey, lookupCache, storeCache } from '../../image/build-cache';
 import { commitContainer, storeLayerTar, storeWithConfig } from '../commit';
 import { TarWriter, writeTree } from '../export';
+import { unpackTarFile } from '../cp-stream';
 import { resolveUser } from '../user';
 import { BuildContext } from './context';
 import { contextTree, hashSources, imageTree, resolveSources, type SourceTree } from './sources';
@@ -474,8 +475,13 @@ class Build {
           mkdirSync(join(stage, posix.dirname(target)), { recursive: true, mode: 0o755 });
           if (ins.name === 'ADD' && st.isFile() && await isTarArchive(tree.host(rel))) {
             mkdirSync(join(stage, dest), { recursive: true, mode: 0o755 });
-            const tar = await import('tar');
-            await tar.x({ file: tree.host(rel), cwd: join(stage, dest), preserveOwner: true });
+            // the project's own tar reader (not node-tar): owners, hard links and xattrs kept
+            const destFd = openSync(join(stage, dest), fsc.O_RDONLY | fsc.O_DIRECTORY);
+            try {
+              await unpackTarFile(tree.host(rel), await isGzip(tree.host(rel)), destFd, `${at}: ADD ${named}`, (m) => this.o.say(` ---> warning: ${m}`));
+            } finally {
+              closeSync(destFd);
+            }
             continue;
           }
           copyTree(tree, rel, join(stage, target), owner, mode, links, true);
@@ -644,6 +650,16 @@ function cfg(state: ImageState): ContainerConfig {
 function layerDirsOf(state: ImageState): string[] {
   const img = { layers: state.layers.map((l) => l.diffId) } as unknown as ImageRecord;
   return [...layerDirs(img)].reverse();
+}
+
+async function isGzip(file: string): Promise<boolean> {
+  const fd = openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 async function isTarArchive(file: string): Promise<boolean> {
