@@ -69,7 +69,10 @@ export function helperGet(helper: string, server: string, namedBy: string): Cred
   const program = `docker-credential-${helper}`;
   traceNote(`registry: asking ${program} for ${server}`);
   const r = spawnSync(program, ['get'], { input: server, encoding: 'utf8', timeout: HELPER_TIMEOUT_MS });
-  if (r.error) {
+  // EPIPE: the helper exited without reading the server name (a helper that only says why it
+  // fails does that); its exit status and output are still what counts.
+  const pipeClosed = (r.error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE' && r.status !== null;
+  if (r.error && !pipeClosed) {
     const code = (r.error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
       throw new UserError(`error getting credentials for ${server}: ${program} is not on PATH (${namedBy}): install it, or remove that setting`, 1);
