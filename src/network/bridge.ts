@@ -102,21 +102,28 @@ function removeRulesOf(bridge: string, b: HostNetState['bridges'][string]): void
 }
 
 /**
- * `ip` commands run in one process inside the network namespace of `pid` (nsenter, ip -batch).
- * On failure, the command that failed and the kernel's answer (ip itself ends with only
- * "Command failed -:N").
+ * `ip` commands run in one process (ip -batch): on the host, or inside the network namespace
+ * of `pid` (nsenter). Every process costs a few ms on a container's start, so commands that
+ * follow each other go in one batch; --trace still lists each one. On failure, the command that
+ * failed and the kernel's answer (ip itself ends with only "Command failed -:N").
  */
-function ipBatchIn(pid: number, lines: string[]): void {
-  const r = runCommand(['nsenter', `--net=/proc/${pid}/ns/net`, 'ip', '-batch', '-'], { input: lines.join('\n') + '\n', allowFailure: true });
+function ipBatch(lines: string[], inside?: { pid: number }): void {
+  const argv = [...(inside ? ['nsenter', `--net=/proc/${inside.pid}/ns/net`] : []), 'ip', '-batch', '-'];
+  for (const l of lines) traceNote(`  ip ${l}`);
+  const r = runCommand(argv, { input: lines.join('\n') + '\n', allowFailure: true });
   if (r.status === 0) return;
   const at = /Command failed -:(\d+)/.exec(r.stderr);
   const failed = at ? lines[Number(at[1]) - 1] : undefined;
   const why = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('Command failed')).join('; ');
-  throw new UserError(`in the container's network namespace, ip ${failed ?? '-batch'} failed${why ? `: ${why}` : ` (exit ${r.status})`}`);
+  throw new UserError(`${inside ? 'in the container\'s network namespace, ' : ''}ip ${failed ?? '-batch'} failed${why ? `: ${why}` : ` (exit ${r.status})`}`);
 }
 
+/**
+ * Is there an interface NAME in our network namespace? /proc/self/net/dev lists them (one
+ * "NAME: counters…" line each): a file read, where `ip link show` would be a process.
+ */
 function linkExists(name: string): boolean {
-  return runCommand(['ip', 'link', 'show', 'dev', name], { allowFailure: true }).status === 0;
+  return readFileSync('/proc/self/net/dev', 'utf8').split('\n').some((l) => l.trimStart().startsWith(`${name}:`));
 }
 
 export function hostVethName(containerId: string): string {
@@ -167,10 +174,12 @@ export function createBridgeLink(s: HostNetState, net: NetworkDef): boolean {
     // (their packets to it vanish until the entry expires). Derived like a container's from the
     // gateway address, which no container is ever given.
     const mac = macForAddress(net.gateway);
-    const made = runCommand(['ip', 'link', 'add', net.bridge, 'address', mac, 'type', 'bridge'], { allowFailure: true });
-    if (made.status !== 0) throw new UserError(`cannot create the bridge ${net.bridge}: ${made.stderr.trim()} (is the kernel's bridge module available? --network none runs without networking)`, 125);
-    runCommand(['ip', 'addr', 'add', `${net.gateway}/${prefix}`, 'dev', net.bridge]);
-    runCommand(['ip', 'link', 'set', net.bridge, 'up']);
+    try {
+      ipBatch([`link add ${net.bridge} address ${mac} type bridge`, `addr add ${net.gateway}/${prefix} dev ${net.bridge}`, `link set ${net.bridge} up`]);
+    } catch (e) {
+      if (linkExists(net.bridge)) runCommand(['ip', 'link', 'del', net.bridge], { allowFailure: true });
+      throw new UserError(`cannot create the bridge ${net.bridge}: ${(e as Error).message} (is the kernel's bridge module available? --network none runs without networking)`, 125);
+    }
   }
   s.bridges[net.bridge] ??= { subnet: net.subnet, gateway: net.gateway, rules: false, internal: net.internal === true, persistent: net.persistent === true };
   return made;
@@ -259,16 +268,16 @@ export function attachContainer(req: AttachRequest): Endpoint {
   const mac = req.mac ?? macForAddress(lease.ip);
   try {
     if (linkExists(hostVeth)) runCommand(['ip', 'link', 'del', hostVeth], { allowFailure: true });
-    // One end on the host, the other created right inside the container's namespace as eth0 (ethN for connect).
-    runCommand(['ip', 'link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', ifname, 'address', mac, 'netns', String(req.pid)]);
-    runCommand(['ip', 'link', 'set', hostVeth, 'master', req.net.bridge, 'up']);
+    // One end on the host, the other created right inside the container's namespace as eth0
+    // (ethN for connect); the host end plugged into the bridge.
+    ipBatch([`link add ${hostVeth} type veth peer name ${ifname} address ${mac} netns ${req.pid}`, `link set ${hostVeth} master ${req.net.bridge} up`]);
     // Inside the namespace: address, up, default route via the bridge's address.
     const inside = [
       `addr add ${lease.ip}/${subnet.prefix} brd + dev ${ifname}`, // brd +: the broadcast address, as Docker sets it
       `link set ${ifname} up`,
       ...(req.net.internal || req.extra ? [] : [`route add default via ${req.net.gateway} dev eth0`]),
     ];
-    ipBatchIn(req.pid, inside);
+    ipBatch(inside, { pid: req.pid });
     const ports = req.ports;
     const dnat: fw.Dnat[] = ports.map((p) => ({
       proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, dest: lease.ip, destPort: p.containerPort, bridge: req.net.bridge,
