@@ -200,6 +200,18 @@ function prespawnForRun(argv: string[]): void {
   if (shape) require('../engine/run-start').prespawnInit(shape);
 }
 
+/** `exec`: start the exec process before yargs loads and the container is looked up (engine/exec-start.ts). */
+function prespawnForExec(argv: string[]): void {
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith('-')) i += argv[i] === '--root' ? 2 : 1;
+  if (argv[i] !== 'exec') return;
+  if (argv.slice(0, i).includes('--trace')) setTraceSink(2, 'run'); // its fd 4 is the trace then
+  const end = argv.indexOf('--', i + 1);
+  const { scanExecShape } = require('./commands/exec') as typeof import('./commands/exec');
+  const shape = scanExecShape(argv.slice(i + 1, end < 0 ? undefined : end));
+  if (shape) require('../engine/exec-start').prespawnExec(shape);
+}
+
 /**
  * What needs no parsing: `--version`, a bare `mini-run` (the help) and `mini-run help [COMMAND]`.
  */
@@ -236,6 +248,7 @@ export function main(rawArgv: string[]): void {
   if (handledBeforeParse(rawArgv)) return;
   const argv = markCommandStart(rawArgv);
   prespawnForRun(argv);
+  prespawnForExec(argv);
   Promise.resolve()
     .then(() => buildParser(argv).parseAsync())
     .catch((err) => fail(err, argv.includes('--debug')));

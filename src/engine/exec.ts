@@ -18,6 +18,7 @@ import type { Process } from '../runtime/spec';
 import { findContainer, isRunning, runtimeRef, type ContainerRecord } from './container-store';
 import { expandEnv, mergeEnv, readEnvFile } from './spec-builder';
 import { resolveUser } from './user';
+import { takePrespawnedExec } from './exec-start';
 
 export interface ExecOptions {
   container: string;
@@ -34,22 +35,24 @@ export interface ExecOptions {
 
 /** Run the command in the container; returns its exit code (0 at once for -d). */
 export async function execContainer(o: ExecOptions): Promise<number> {
-  if (o.command.length === 0) throw new UserError('"mini-run exec" requires at least 2 arguments: CONTAINER COMMAND [ARG...]', 1);
-  if (o.tty && o.interactive && !o.detach && !process.stdin.isTTY) throw new UserError('the input device is not a TTY', 1);
-  const rec = findContainer(o.container);
-  checkRunning(rec);
-
   // -d: nobody stays to relay a terminal or stdin, so the program gets /dev/null on 0–2
   // (docker keeps a pty open in containerd for `exec -dt`; without a shim we cannot).
   const terminal = o.tty && !o.detach;
   const plan = { interactive: o.interactive && !o.detach, detach: o.detach };
-  // Start the exec process first: Node's boot (~45 ms) overlaps with building its orders.
-  const pending = runtime.spawnExec(runtimeRef(rec.id), { terminal, ...plan });
+  // The CLI may have started the exec process already (exec-start.ts).
+  let pending = await takePrespawnedExec({ terminal, ...plan });
+  let rec: ContainerRecord;
   let proc: Process;
   try {
+    if (o.command.length === 0) throw new UserError('"mini-run exec" requires at least 2 arguments: CONTAINER COMMAND [ARG...]', 1);
+    if (o.tty && o.interactive && !o.detach && !process.stdin.isTTY) throw new UserError('the input device is not a TTY', 1);
+    rec = findContainer(o.container);
+    checkRunning(rec);
+    // Start the exec process first: Node's boot (~45 ms) overlaps with building its orders.
+    pending ??= runtime.spawnExec(runtimeRef(rec.id), { terminal, ...plan });
     proc = buildExecProcess(rec, o, terminal);
   } catch (err) {
-    await pending.abandon();
+    await pending?.abandon();
     throw err;
   }
   return runExec(rec, proc, plan, pending);

@@ -67,6 +67,8 @@ export interface StartedExec {
 
 /** The exec-init, started on the host side, waiting for its orders. */
 export interface PendingExec {
+  /** The container PID it was started for; null: started early, for any container without a user namespace of its own. */
+  readonly forPid: number | null;
   readonly child: ChildProcess;
   readonly pid: number;
   readonly terminal: boolean;
@@ -80,9 +82,10 @@ export interface PendingExec {
 /**
  * Spawn the exec-init for the container of host PID `targetPid`, on the host side (our PID
  * namespace). Like spawnInit, it can be started first (Node takes ~45 ms to boot) while the
- * engine prepares the process.
+ * engine prepares the process; with `targetPid` null even before the container is known
+ * (then it joins no user namespace: execInContainer replaces it for a container that has one).
  */
-export function spawnExecInit(targetPid: number, o: { terminal: boolean; interactive: boolean; detach: boolean; keepStdio?: boolean }): PendingExec {
+export function spawnExecInit(targetPid: number | null, o: { terminal: boolean; interactive: boolean; detach: boolean; keepStdio?: boolean }): PendingExec {
   const tfd = traceFd();
   const inherit = !o.terminal && (!o.detach || o.keepStdio === true);
   // Without -t the program shares our fds 0–2 — except a terminal: that is the operator's,
@@ -96,14 +99,14 @@ export function spawnExecInit(targetPid: number, o: { terminal: boolean; interac
     'pipe', // fd 3: the sync socket
     tfd !== null ? tfd : 'ignore', // fd 4: where the exec-init's trace lines go
   ];
-  if (!existsSync(`/proc/${targetPid}`)) throw new UserError(`container process ${targetPid} is gone: the container is not running`, 1);
+  if (targetPid !== null) assertAlive(targetPid);
   // From the read-only bind of node, as the init (runtime-binary.ts): the exec'd program is
   // this process's child, so `#!/proc/self/exe` in the container would otherwise reach the
   // host's node — runc's CVE-2019-5736 went through exec exactly so.
   const node = initBinary();
   // A container with a user namespace of its own: enter it first, or the program would run
   // in the container's other namespaces as the host's root (userns.ts).
-  const command = hasOwnUserNamespace(targetPid) ? joinUserNamespaceCommand(targetPid, node, EXEC_INIT_SCRIPT) : { file: node, args: [EXEC_INIT_SCRIPT] };
+  const command = targetPid !== null && hasOwnUserNamespace(targetPid) ? joinUserNamespaceCommand(targetPid, node, EXEC_INIT_SCRIPT) : { file: node, args: [EXEC_INIT_SCRIPT] };
   const child = spawn(command.file, command.args, {
     stdio,
     env: {}, // the program's environment comes from the process description, not from us
@@ -111,7 +114,11 @@ export function spawnExecInit(targetPid: number, o: { terminal: boolean; interac
   });
   if (child.pid === undefined) throw new UserError('cannot start the exec process', 1);
   child.on('error', () => { /* reported through `exited` / the sync socket */ });
-  return { ...watchChild(child, child.pid), terminal: o.terminal, stdioDone: relayPipes(child) };
+  return { ...watchChild(child, child.pid), forPid: targetPid, terminal: o.terminal, stdioDone: relayPipes(child) };
+}
+
+function assertAlive(targetPid: number): void {
+  if (!existsSync(`/proc/${targetPid}`)) throw new UserError(`container process ${targetPid} is gone: the container is not running`, 1);
 }
 
 /** Copy the pipes that stand in for a terminal; resolves when the program's side has closed them all. */
@@ -137,6 +144,21 @@ function relayPipes(child: ChildProcess): Promise<void> {
 export async function execInContainer(target: ExecTarget, proc: Process, plan: ExecPlan, pending?: PendingExec): Promise<StartedExec> {
   const terminal = proc.terminal === true;
   if (terminal && plan.detach) throw new UserError('internal error: a detached exec has no terminal to relay');
+  if (pending?.forPid === null) {
+    // Started before the container was known: it must not be used for a container with a user
+    // namespace of its own (the program would be the host's root in the container's other
+    // namespaces, userns.ts) — start one inside that namespace instead.
+    try {
+      assertAlive(target.pid);
+    } catch (err) {
+      await pending.abandon();
+      throw err;
+    }
+    if (hasOwnUserNamespace(target.pid)) {
+      await pending.abandon();
+      pending = undefined;
+    }
+  }
   const init = pending ?? spawnExecInit(target.pid, { terminal, interactive: plan.interactive, detach: plan.detach, keepStdio: plan.keepStdio });
   if (init.terminal !== terminal) {
     await init.abandon();

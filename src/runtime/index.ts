@@ -299,6 +299,15 @@ export async function exec(ref: ContainerRef, proc: Process, plan: ExecPlan, pen
   return execMod().execInContainer({ pid: st.pid, cgroup: cgroupOf(st), seccomp }, proc, plan, pending);
 }
 
+/**
+ * Start an exec process before the container is even known (Node boots while the caller parses
+ * and looks it up). It suits any container without a user namespace of its own; `exec`
+ * replaces it for one with (see execInContainer).
+ */
+export function prespawnExec(o: { terminal: boolean; interactive: boolean; detach: boolean }): PendingExec {
+  return execMod().spawnExecInit(null, o);
+}
+
 /** Start the exec process early (Node boots while the caller prepares `proc`). */
 export function spawnExec(ref: ContainerRef, o: { terminal: boolean; interactive: boolean; detach: boolean }): PendingExec {
   const { st } = current(ref);

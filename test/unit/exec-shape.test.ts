@@ -1,0 +1,27 @@
+/**
+ * The CLI starts `exec`'s process before yargs parses (engine/exec-start.ts) from a quick scan
+ * of the flags: the scan must read -t/-i/-d as yargs does, or the early process is wasted.
+ */
+import { describe, expect, it } from 'vitest';
+import { scanExecShape } from '../../src/cli/commands/exec';
+
+describe('scanExecShape', () => {
+  it('reads -i, -t and -d, alone, clustered or long, up to CONTAINER', () => {
+    expect(scanExecShape(['c1'])).toEqual({ terminal: false, interactive: false, detach: false });
+    expect(scanExecShape(['-it', 'c1'])).toEqual({ terminal: true, interactive: true, detach: false });
+    expect(scanExecShape(['--interactive', '--tty', 'c1'])).toEqual({ terminal: true, interactive: true, detach: false });
+    expect(scanExecShape(['-i', 'c1', '-t'])).toEqual({ terminal: false, interactive: true, detach: false }); // after CONTAINER: the command's
+  });
+
+  it('skips the values of -e, -u, -w, --env-file (a value that looks like a flag is not one)', () => {
+    expect(scanExecShape(['-e', '-t', 'c1'])).toEqual({ terminal: false, interactive: false, detach: false });
+    expect(scanExecShape(['-ie', 'X=1', '-u', 'root', '--workdir', '/tmp', 'c1'])).toEqual({ terminal: false, interactive: true, detach: false });
+    expect(scanExecShape(['--env=A=-t', '-t', 'c1'])).toEqual({ terminal: true, interactive: false, detach: false });
+  });
+
+  it('-d: no terminal and no stdin (as engine/exec.ts derives them); --help: nothing to start', () => {
+    expect(scanExecShape(['-dit', 'c1'])).toEqual({ terminal: false, interactive: false, detach: true });
+    expect(scanExecShape(['--help'])).toBeNull();
+    expect(scanExecShape(['-h'])).toBeNull();
+  });
+});
