@@ -74,6 +74,9 @@ const mr = (args, extra = {}) =>
 function cleanup() {
   for (const p of hostSinks) try { p.kill(); } catch { /* gone */ }
   if (containerStarted) mr(['rm', '-f', cname], { stdio: 'ignore' });
+  // The bridge stays idle after its last container (as docker0 does): give it back, or with
+  // --proxy its own bridge would outlive the network state kept in the scratch dir.
+  mr(['system', 'prune'], { stdio: 'ignore' });
   removeScratch(scratch, 'net bench');
 }
 cleanupOnExit('net bench', cleanup);
