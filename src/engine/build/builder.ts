@@ -473,6 +473,9 @@ class Build {
           else if (toDir) target = posix.join(dest, basename(named));
           else target = dest;
           mkdirSync(join(stage, posix.dirname(target)), { recursive: true, mode: 0o755 });
+          // Docker makes the directories it creates on the way owned by the --chown owner
+          // (those the image has keep theirs: keepExistingDirs)
+          if (owner) for (let d = posix.dirname(target); d !== '/' && d !== '.'; d = posix.dirname(d)) lchownSync(join(stage, d), owner.uid, owner.gid);
           if (ins.name === 'ADD' && st.isFile() && await isTarArchive(tree.host(rel))) {
             mkdirSync(join(stage, dest), { recursive: true, mode: 0o755 });
             // the project's own tar reader (not node-tar): owners, hard links and xattrs kept
