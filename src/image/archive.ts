@@ -76,7 +76,8 @@ class Archive {
 
 const blobMember = (digest: string) => `blobs/${digest.replace(':', '/')}`;
 
-function isGzipFile(file: string): boolean {
+/** Does the file start with gzip's magic bytes (1f 8b)? */
+export function isGzipFile(file: string): boolean {
   const fd = openSync(file, 'r');
   try {
     const b = Buffer.alloc(2);

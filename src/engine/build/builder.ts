@@ -23,6 +23,7 @@ import { chmodSync, closeSync, copyFileSync, lchownSync, linkSync, lstatSync, mk
   readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, constants as fsc } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { UserError } from '../../errors';
+import { isGzipFile } from '../../image/archive';
 import { readBlob } from '../../image/content-store';
 import { sha256 } from '../../image/digest';
 import { ImageConfigFile, MEDIA, hostArchitecture, parseJson, type ContainerConfig } from '../../image/oci-types';
@@ -67,6 +68,8 @@ interface ImageState { file: ImageConfigFile; layers: Layer[]; raw: string }
 interface Stage { name?: string; index: number; from: Instruction; steps: Instruction[] }
 
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
+const CANCEL_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const SIGNAL_NUMBER: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
@@ -111,6 +114,10 @@ class Build {
   private escape = '\\';
   private stepNo = 0;
   private totalSteps = 0;
+  /** The signal that cancelled the build, if one came. */
+  private cancelledBy: NodeJS.Signals | null = null;
+  /** The RUN container running now (killed on cancel). */
+  private running: string | null = null;
 
   constructor(private readonly o: BuildOptions) {
     this.context = new BuildContext(o.contextDir);
@@ -149,6 +156,7 @@ class Build {
         const what = 'LABEL ' + Object.entries(this.o.labels).map(([k, v]) => `${k}=${v}`).join(' ');
         state = await this.cachedMetadata(state, this.metadata(state, { ...c, Labels: { ...(c.Labels ?? {}), ...this.o.labels } }, what));
       }
+      this.throwIfCancelled();
       const id = storeWithConfig(state.raw, state.layers);
       this.intermediate.delete(id);
       return id;
@@ -189,7 +197,25 @@ class Build {
     return this.stages.filter((s) => need.has(s.index));
   }
 
+  /** A signal came: kill the RUN container of the moment; the step in progress then fails. */
+  cancel(sig: NodeJS.Signals): void {
+    if (this.cancelledBy) return;
+    this.cancelledBy = sig;
+    // Kill the RUN container until it is gone (it may be still starting: then kill fails, retry).
+    const killer = setInterval(() => {
+      const id = this.running;
+      if (!id) { clearInterval(killer); return; }
+      void import('../lifecycle').then(({ killContainer }) => killContainer(id)).catch(() => undefined);
+    }, 100);
+  }
+
+  private throwIfCancelled(): void {
+    const sig = this.cancelledBy;
+    if (sig) throw new UserError(`build cancelled by ${sig} at step ${this.stepNo}/${this.totalSteps}: nothing of it was tagged (finished steps stay in the cache)`, 128 + SIGNAL_NUMBER[sig]);
+  }
+
   private step(ins: Instruction): void {
+    this.throwIfCancelled();
     this.stepNo++;
     this.o.say(`Step ${this.stepNo}/${this.totalSteps} : ${ins.original}`);
   }
@@ -403,13 +429,18 @@ class Build {
       const rec = await createContainer(opts);
       this.o.say(` ---> Running in ${short(rec.id)}`);
       let committed: string;
+      this.running = rec.id;
       try {
+        this.throwIfCancelled(); // (a signal while it was being created)
         const code = await runForeground(rec, opts, undefined, undefined, this.o.quiet);
+        this.running = null;
+        this.throwIfCancelled();
         if (code !== 0) {
           throw new UserError(`The command '${argv.join(' ')}' returned a non-zero code: ${code} (${at})`, code);
         }
         committed = await commitContainer(rec.id, undefined, { changes: [], pause: false, config: c, createdBy: withArgs });
       } finally {
+        this.running = null;
         await removeContainer(rec.id, true, true).catch(() => undefined);
         this.o.say(`Removing intermediate container ${short(rec.id)}`);
       }
@@ -481,7 +512,7 @@ class Build {
             // the project's own tar reader (not node-tar): owners, hard links and xattrs kept
             const destFd = openSync(join(stage, dest), fsc.O_RDONLY | fsc.O_DIRECTORY);
             try {
-              await unpackTarFile(tree.host(rel), await isGzip(tree.host(rel)), destFd, `${at}: ADD ${named}`, (m) => this.o.say(` ---> warning: ${m}`));
+              await unpackTarFile(tree.host(rel), isGzipFile(tree.host(rel)), destFd, `${at}: ADD ${named}`, (m) => this.o.say(` ---> warning: ${m}`));
             } finally {
               closeSync(destFd);
             }
@@ -655,16 +686,6 @@ function layerDirsOf(state: ImageState): string[] {
   return [...layerDirs(img)].reverse();
 }
 
-async function isGzip(file: string): Promise<boolean> {
-  const fd = openSync(file, 'r');
-  try {
-    const b = Buffer.alloc(2);
-    return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 async function isTarArchive(file: string): Promise<boolean> {
   const fd = openSync(file, 'r');
   try {
@@ -686,11 +707,14 @@ function healthcheck(ins: Instruction, c: ContainerConfig, at: string): unknown 
     const j = JSON.parse(m[1]);
     test = Array.isArray(j) ? ['CMD', ...j] : ['CMD-SHELL', m[1]];
   } catch { test = ['CMD-SHELL', m[1]]; }
+  // Go durations, as Docker parses them: `30s`, `1m30s`, `1.5h`, `500ms`
+  const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
   const ns = (v: string | undefined) => {
     if (v === undefined) return undefined;
-    const d = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v);
-    if (!d) throw new UserError(`${at}: invalid duration ${v}`, 1);
-    return Math.round(Number(d[1]) * { ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[d[2] as 'ms' | 's' | 'm' | 'h']);
+    if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(v)) throw new UserError(`${at}: invalid duration ${v}: a number with a unit (ms, s, m, h), as 30s or 1m30s`, 1);
+    let total = 0;
+    for (const d of v.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(d[1]) * UNIT_NS[d[2]];
+    return Math.round(total);
   };
   const f = ins.flags;
   void c;
@@ -713,6 +737,21 @@ function runOptions(image: string, command: string[], env: string[], c: Containe
   };
 }
 
+/**
+ * Build, and stop cleanly on SIGINT/SIGTERM/SIGHUP (Ctrl-C, as docker build's cancel): the RUN
+ * container of the moment is killed and removed, the intermediate images go, the cache entries
+ * of the finished steps stay; the build fails with 128+signal.
+ */
 export async function build(o: BuildOptions): Promise<string> {
-  return new Build(o).run();
+  const b = new Build(o);
+  const handlers = CANCEL_SIGNALS.map((sig) => {
+    const h = () => b.cancel(sig);
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  try {
+    return await b.run();
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  }
 }
