@@ -36,8 +36,14 @@ export interface Dockerfile { instructions: Instruction[]; escape: string }
 const KNOWN = new Set(['FROM', 'RUN', 'CMD', 'ENTRYPOINT', 'ENV', 'ARG', 'LABEL', 'EXPOSE', 'VOLUME', 'WORKDIR',
   'USER', 'COPY', 'ADD', 'SHELL', 'STOPSIGNAL', 'HEALTHCHECK', 'ONBUILD', 'MAINTAINER']);
 
-/** Instructions whose arguments may start with `--flag=value` words. */
-const TAKES_FLAGS = new Set(['FROM', 'COPY', 'ADD', 'RUN', 'HEALTHCHECK']);
+/** Instructions whose arguments may start with `--flag=value` words, and the flags each knows. */
+const FLAGS: Record<string, readonly string[]> = {
+  FROM: ['platform'],
+  COPY: ['from', 'chown', 'chmod'],
+  ADD: ['chown', 'chmod'],
+  HEALTHCHECK: ['interval', 'timeout', 'start-period', 'retries'],
+  RUN: [], // --mount, --network, --security are BuildKit's
+};
 
 export function parseDockerfile(source: string, file = 'Dockerfile'): Dockerfile {
   const lines = source.replace(/\r\n/g, '\n').split('\n');
@@ -95,11 +101,19 @@ function parseInstruction(text: string, line: number, file: string): Instruction
   let rest = m[2];
   if (!KNOWN.has(name)) throw new UserError(`${file}:${line}: unknown instruction: ${m[1]}`, 1);
   const flags: Record<string, string> = {};
-  if (TAKES_FLAGS.has(name)) {
+  const known = FLAGS[name];
+  if (known) {
     for (;;) {
       const f = /^--([a-zA-Z][a-zA-Z0-9-]*)(?:=(\S*))?\s*/.exec(rest);
       if (!f) break;
-      flags[f[1].toLowerCase()] = f[2] ?? 'true';
+      const flag = f[1].toLowerCase();
+      if (!known.includes(flag)) {
+        // A misspelt flag must not be ignored (COPY --chwon would copy as root without a word).
+        throw new UserError(name === 'RUN'
+          ? `${file}:${line}: the --${flag} option requires BuildKit: mini-run builds as Docker's classic builder, whose RUN takes no flags`
+          : `${file}:${line}: unknown flag for ${name}: --${flag} (known: ${known.map((k) => `--${k}`).join(', ')})`, 1);
+      }
+      flags[flag] = f[2] ?? 'true';
       rest = rest.slice(f[0].length);
     }
   }
