@@ -2,13 +2,14 @@
  * `mini-run build`: the notes' flow (`docker build -t web:v1 .` with FROM/RUN/COPY/EXPOSE/CMD,
  * then `run -d -p`), what the image holds (config, history, files, .dockerignore, ARG/ENV
  * scoping), and failures that must leave nothing: a failing RUN, a Dockerfile error with its
- * file:line, a COPY source that is missing — no container, mount, cgroup or extra image left.
+ * file:line, a COPY source that is missing, Ctrl-C half-way — no container, mount, cgroup or
+ * extra image left.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { containerIds, leaksFor, mr, removeAllContainers, removeRoot, tempRoot, until } from '../helpers/cli';
+import { BIN, containerIds, leaksFor, mr, removeAllContainers, removeRoot, tempRoot, until } from '../helpers/cli';
 import { leasesOf, sh } from '../helpers/network';
 import { freePort } from '../fixtures/registry';
 
@@ -134,6 +135,36 @@ describe('mini-run build', () => {
     expect(imageIds()).toEqual(before);
     expect(containerIds(root)).toEqual([]);
     expect(leaksFor(root)).toEqual([]);
+  });
+
+  it('Ctrl-C in the middle of a RUN (SIGINT to build): the build stops at once with 130, no container, mount, cgroup or image left, the finished steps still cached', async () => {
+    const before = imageIds();
+    const ctx = context({ Dockerfile: 'FROM mini-run/busybox\nRUN echo first > /first\nRUN sleep 120\nCMD ["true"]\n' });
+    const child = spawn(process.execPath, [BIN, '--root', root, 'build', '--network', 'none', '-t', 'interrupted', ctx], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    // the sleep's container is running: its step was announced and its container made
+    await until(() => /Step 3\/4 : RUN sleep 120\n ---> Running in [0-9a-f]{12}\n/.test(out), 60_000);
+    await until(() => containerIds(root).length === 1 && m('ps', '-q').stdout.trim() !== '', 30_000);
+    const sent = Date.now();
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(Date.now() - sent).toBeLessThan(20_000); // not the 120 s of the sleep
+    expect(code).toBe(130);
+    expect(err.trim()).toBe('mini-run: build cancelled by SIGINT at step 3/4: nothing of it was tagged (finished steps stay in the cache)');
+    expect(out).not.toContain('Successfully');
+    expect(imageIds()).toEqual(before);
+    expect(containerIds(root)).toEqual([]);
+    expect(leaksFor(root)).toEqual([]);
+    // the step before the interrupted one is still in the cache
+    const again = context({ Dockerfile: 'FROM mini-run/busybox\nRUN echo first > /first\n' });
+    const r = build(again, '-t', 'after-interrupt');
+    expect(r.stdout).toMatch(/Step 2\/2 : RUN echo first > \/first\n ---> Using cache\n/);
+    expect(r.status).toBe(0);
+    expect(m('rmi', 'after-interrupt').status).toBe(0);
   });
 
   it('Dockerfile errors name file:line, exit 1, and store nothing', () => {
