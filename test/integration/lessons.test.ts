@@ -38,7 +38,7 @@ describe('mini-run lessons', () => {
     expect(r.status).toBe(0);
     const rows = r.stdout.split('\n').filter((l) => /^\[[ x]\]/.test(l));
     expect(rows).toHaveLength(LESSONS.length);
-    expect(LESSONS.length).toBe(15);
+    expect(LESSONS.length).toBe(16);
     LESSONS.forEach((l, i) => expect(rows[i]).toMatch(new RegExp(`^\\[ \\]\\s+${i + 1}\\s+${l.slug}\\s+\\S`)));
   });
 

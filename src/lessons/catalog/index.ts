@@ -1,7 +1,8 @@
 /**
  * The lessons, in the order they build on each other: first what a process is, then each
  * isolation primitive one at a time, then limits, privileges, where images come from, the
- * runtime that turns a bundle into a process, and what confines it further (seccomp, devices).
+ * runtime that turns a bundle into a process, what confines it further (seccomp, devices), and
+ * how a Dockerfile becomes an image (build).
  */
 import type { Lesson } from '../lesson';
 import { processLesson } from './01-process';
@@ -19,6 +20,7 @@ import { imagesLesson } from './12-images';
 import { runtimeLesson } from './13-runtime';
 import { seccompLesson } from './14-seccomp';
 import { devicesLesson } from './15-devices';
+import { buildLesson } from './16-build';
 
 export const LESSONS: readonly Lesson[] = [
   processLesson,
@@ -36,6 +38,7 @@ export const LESSONS: readonly Lesson[] = [
   runtimeLesson,
   seccompLesson,
   devicesLesson,
+  buildLesson,
 ];
 
 /** A lesson by number (1-based) or slug; null when there is none. */
