@@ -99,8 +99,8 @@ export const buildLesson: Lesson = {
           mrShown(lab, ['image', 'inspect', '-f', '{{json .Config.Env}} {{json .Config.Cmd}}', `${TAG}:v1`]) +
           `# ${added.length} new layers (the base has ${base.length}): RUN's, then COPY's\n`;
         for (const [i, diffId] of added.entries()) {
-          steps += lab.host(`cd ${layerFsDir(diffId)} && find . -mindepth 1 | sort | xargs ls -ld | awk '{print $1, $3":"$4, $5$6, $NF}'`);
-          if (i === 0) steps += '# (c--------- 0,0 ./linuxrc: a whiteout, how a layer says "deleted")\n';
+          steps += lab.host(`cd ${layerFsDir(diffId)} && find . -mindepth 1 | sort | xargs stat -c '%A %u:%g %s %n'`);
+          if (i === 0) steps += '# (c--------- ./linuxrc: a character device 0,0 — a whiteout, how a layer says "deleted"; in the layer\'s tar it is an empty file .wh.linuxrc)\n';
         }
 
         let cache = mrShown(lab, ['build', '-t', `${TAG}:v1`, ctx]);
