@@ -174,6 +174,8 @@ describe('mini-run build', () => {
       ['RUN true\n', /Dockerfile:1: no build stage in current context/],
       ['FROM mini-run/busybox\nCOPY missing.txt /x\n', /Dockerfile:2: COPY failed: file not found in build context.*missing\.txt/],
       ['FROM mini-run/busybox\nSHELL /bin/bash -c\n', /Dockerfile:2: SHELL requires the arguments to be in JSON form/],
+      ['FROM mini-run/busybox\nCOPY --chwon=1:1 Dockerfile /x\n', /Dockerfile:2: unknown flag for COPY: --chwon/],
+      ['FROM mini-run/busybox\nENV S=SIGNOPE\nSTOPSIGNAL $S\n', /Dockerfile:3: Invalid signal: SIGNOPE/],
     ];
     for (const [text, err] of cases) {
       const r = mr(root, ['build', context({ Dockerfile: text })], { timeout: 120_000 });

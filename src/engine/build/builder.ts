@@ -33,7 +33,7 @@ import { findMerged } from '../../volume/copy-up';
 import { copyXattrs, keptXattr } from '../../image/xattrs';
 import { HardLinks } from '../../image/hard-links';
 import { mknod } from '../../sys/libc';
-import { S_IFIFO } from '../../sys/constants';
+import { S_IFIFO, SIGNALS } from '../../sys/constants';
 import { cacheKey, lookupCache, storeCache } from '../../image/build-cache';
 import { commitContainer, storeLayerTar, storeWithConfig } from '../commit';
 import { TarWriter, writeTree } from '../export';
@@ -360,9 +360,12 @@ class Build {
       case 'USER':
         next = await meta({ ...c, User: x(ins.text) }, `USER ${x(ins.text)}`);
         break;
-      case 'STOPSIGNAL':
-        next = await meta({ ...c, StopSignal: x(ins.text) }, `STOPSIGNAL ${x(ins.text)}`);
+      case 'STOPSIGNAL': {
+        const sig = x(ins.text);
+        if (!isSignal(sig)) throw new UserError(`${at}: Invalid signal: ${sig}`, 1);
+        next = await meta({ ...c, StopSignal: sig }, `STOPSIGNAL ${sig}`);
         break;
+      }
       case 'SHELL':
         next = await meta({ ...c, Shell: ins.json! }, `SHELL ${JSON.stringify(ins.json)}`);
         break;
@@ -696,6 +699,13 @@ async function isTarArchive(file: string): Promise<boolean> {
   } finally {
     closeSync(fd);
   }
+}
+
+/** A signal as Docker's ParseSignal takes it: a number above 0, or a name with or without SIG. */
+function isSignal(sig: string): boolean {
+  if (/^\d+$/.test(sig)) return Number(sig) > 0;
+  const name = sig.toUpperCase().replace(/^SIG/, '');
+  return `SIG${name}` in SIGNALS || /^RT(MIN|MAX)([+-]\d+)?$/.test(name);
 }
 
 function healthcheck(ins: Instruction, c: ContainerConfig, at: string): unknown {
