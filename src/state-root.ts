@@ -9,8 +9,13 @@
  * Nothing outside root needs to traverse it: containers see their files through mounts made by
  * root, never by walking the host path, so 0700 (not Docker's 0710 with a group) is enough.
  * A root made by an older mini-run (0755) is tightened on the next command; `doctor` says so.
+ *
+ * One exception, dockerd's under userns-remap: `--userns private` containers' root (a host uid
+ * from /etc/subuid) must pass through ROOT and ROOT/containers to reach its own files, so those
+ * may be 0710 root:G where G starts a range of /etc/subgid (engine/userns-remap.ts) — the
+ * remapped root's group may pass, not list; nobody else may even pass.
  */
-import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from './errors';
 import { stateRoot } from './paths';
@@ -50,15 +55,28 @@ export function secureStateRoot(): void {
     throw new UserError(`state root ${root} is owned by uid ${st.uid}, not root: refusing to use it (that user could change anything mini-run runs)`, 125);
   }
   tightened = [];
-  tighten(root, st.mode);
+  if (!passableByRemappedRoot(st)) tighten(root, st.mode);
   for (const d of PRIVATE_SUBDIRS) {
     const p = join(root, d);
     const s = lstatOrNull(p);
-    if (s && s.isDirectory() && !s.isSymbolicLink()) tighten(p, s.mode);
+    if (s && s.isDirectory() && !s.isSymbolicLink() && !(REMAP_PASSABLE.includes(d) && passableByRemappedRoot(s))) tighten(p, s.mode);
   }
   const lock = lstatOrNull(join(root, 'lock'));
   if (lock && lock.isFile()) tighten(join(root, 'lock'), lock.mode, 0o600);
   checkedRoot = root;
+}
+
+/** The subdirs a `--userns private` container's root passes through (see the top). */
+const REMAP_PASSABLE = ['containers', 'volumes'];
+
+/** 0710 root:G, G the first gid of a range in /etc/subgid: a remapped root's group (see the top). */
+export function passableByRemappedRoot(st: Stats): boolean {
+  if ((st.mode & 0o7777) !== 0o710 || st.gid === 0) return false;
+  try {
+    return readFileSync('/etc/subgid', 'utf8').split('\n').some((l) => l.split(':')[1] === String(st.gid));
+  } catch {
+    return false;
+  }
 }
 
 function tighten(path: string, mode: number, want = PRIVATE_DIR_MODE): void {

@@ -51,6 +51,8 @@ export const ContainerRecord = z.object({
     PidMode: z.string(),
     UTSMode: z.string(),
     IpcMode: z.string(),
+    /** --userns as given: 'private', 'host', or '' (the config's userns-remap decided). */
+    UsernsMode: z.string().default(''),
     Privileged: z.boolean(),
     CapAdd: z.array(z.string()),
     CapDrop: z.array(z.string()),
@@ -78,6 +80,12 @@ export const ContainerRecord = z.object({
   network: ContainerNetwork.default({}),
   /** Binds, volumes and tmpfs mounts (-v, --mount, --tmpfs, --volumes-from, image VOLUMEs). */
   mounts: z.array(MountPoint).default([]),
+  /** --userns private: the remap user and the host ranges (engine/userns-remap.ts). */
+  userns: z.object({
+    user: z.string(),
+    uidMappings: z.array(z.object({ containerID: z.number().int(), hostID: z.number().int(), size: z.number().int() })).min(1),
+    gidMappings: z.array(z.object({ containerID: z.number().int(), hostID: z.number().int(), size: z.number().int() })).min(1),
+  }).optional(),
   state: z.object({
     Status: ContainerStatus,
     Pid: z.number(),

@@ -9,6 +9,7 @@
 import { UserError } from '../errors';
 import { readImageRecord } from '../image/image-index';
 import { DOCKER_DEFAULT_CAPS } from '../runtime/capabilities';
+import { readProc } from './live-facts-proc';
 import { confinementFacts, type ConfinementFacts } from './live-facts-confinement';
 import { findContainer, isRunning, type ContainerRecord } from './container-store';
 import {
@@ -31,6 +32,8 @@ export interface PortFact {
 export interface ExplainReport {
   container: { id: string; name: string; image: string; status: string; hostPid: number; pidInside: number };
   namespaces: NamespaceFact[];
+  /** /proc/PID/uid_map and gid_map (inside, host, count per line) and who the container's root is on the host. */
+  users: UserFacts;
   cgroup: CgroupFacts;
   rootfs: RootMountFact & { layers: (OverlayLayer & { inImage: boolean })[] };
   capabilities: {
@@ -50,6 +53,24 @@ export interface ExplainReport {
   /** seccomp mode and filters, no_new_privs, the device cgroup's rules (v1) or BPF programs (v2). */
   confinement: ConfinementFacts;
   network: NetworkFacts & { mode: string; bridges: { name: string; addresses: string[] }[]; ports: PortFact[] };
+}
+
+export interface UserFacts {
+  uidMap: string[];
+  gidMap: string[];
+  /** The host uid that uid 0 inside stands for (0: no user namespace — root is host root). */
+  hostUidOfRoot: number | null;
+  /** The process's own uid as the host sees it (/proc/PID/status Uid, real). */
+  hostUid: number;
+}
+
+/** Read live: who the container's ids are on the host. */
+export function userFacts(pid: number): UserFacts {
+  const lines = (f: string) => readProc(pid, f).split('\n').map((l) => l.trim().split(/\s+/).join(' ')).filter(Boolean);
+  const uidMap = lines('uid_map');
+  const root = uidMap.map((l) => l.split(' ').map(Number)).find(([inside, , count]) => inside === 0 && count > 0);
+  const uid = /^Uid:\s*(\d+)/m.exec(readProc(pid, 'status'));
+  return { uidMap, gidMap: lines('gid_map'), hostUidOfRoot: root ? root[1] : null, hostUid: uid ? Number(uid[1]) : -1 };
 }
 
 /** The record of a container that is running (or paused), or a one-line error like docker's. */
@@ -91,6 +112,7 @@ function explainRecord(rec: ContainerRecord): ExplainReport {
   return {
     container: { id: rec.id, name: rec.name, image: rec.image, status: rec.state.Status, hostPid: pid, pidInside: nsPids[nsPids.length - 1] },
     namespaces: namespaceFacts(pid),
+    users: userFacts(pid),
     cgroup: cgroupFacts(pid),
     rootfs: { ...root, layers: root.lowerdirs.map((l) => ({ ...l, inImage: l.diffId !== null && imageLayers.has(l.diffId) })) },
     capabilities: {

@@ -79,6 +79,15 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
       ExtraHosts: rec.network.extraHosts.length ? rec.network.extraHosts : null,
       Links: rec.network.links.length ? rec.network.links : null,
     },
+    // --userns private (not Docker's: dockerd shows its remapping only in `docker info`): who the
+    // container's ids are on the host, as /proc/PID/uid_map and gid_map have it
+    ...(rec.userns ? {
+      UsernsRemap: {
+        User: rec.userns.user,
+        UidMap: rec.userns.uidMappings.map((m) => `${m.containerID} ${m.hostID} ${m.size}`),
+        GidMap: rec.userns.gidMappings.map((m) => `${m.containerID} ${m.hostID} ${m.size}`),
+      },
+    } : {}),
     GraphDriver: goStruct({
       Data: { LowerDir: lowerDirs.join(':'), MergedDir: join(dir, 'rootfs'), UpperDir: join(dir, 'upper'), WorkDir: join(dir, 'work') },
       Name: 'overlay2',

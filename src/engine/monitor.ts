@@ -14,6 +14,7 @@ import { logPath } from '../shim/json-log';
 import { loadContainer, updateContainer, processStartTime, removeContainerDir, runtimeRef, type ContainerRecord } from './container-store';
 import { ContainerNetworking, keepConnectionsForNextStart } from './network';
 import { parseLogOptions } from './log-options';
+import { idmapLayersInto } from './userns-layers';
 
 export class EngineContainer implements ContainerOwner {
   readonly bundle: string;
@@ -36,10 +37,13 @@ export class EngineContainer implements ContainerOwner {
 
   networking(): LifeNetworking {
     const id = this.id;
-    const net = new ContainerNetworking(loadContainer(id));
+    const rec = loadContainer(id);
+    const net = new ContainerNetworking(rec);
     return {
       prepare: () => net.prepare(),
       attach(pid: number) {
+        // (not networking, but the same moment: the init's namespaces exist, its mounts not yet)
+        if (rec.userns) idmapLayersInto(pid);
         const endpoint = net.attach(pid);
         if (endpoint) updateContainer(id, (r) => { r.network.endpoint = endpoint; });
       },

@@ -20,6 +20,8 @@ export interface RunOptions {
   pidMode?: string; // 'host' or undefined (private)
   utsMode?: string;
   ipcMode?: string;
+  /** --userns: 'private' = a user namespace mapped onto a /etc/subuid range (userns-remap.ts); 'host' = none. Unset: the config's userns-remap. */
+  usernsMode?: 'host' | 'private';
   /** --cgroupns host|private (docker's; default private on cgroup v2, host on v1). */
   cgroupnsMode?: 'host' | 'private';
   // --- lesson switches (not docker's): turn one more piece of isolation off

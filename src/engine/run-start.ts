@@ -12,6 +12,7 @@ import { spawnInit, type PendingInit } from '../runtime';
 import { containerPipes, closePipes, type ContainerPipes } from '../shim/pipes';
 import type { RunOptions } from './run-options';
 import { nativeBinary, nativeBuildHint } from '../native';
+import { remapUserOf } from './userns-remap';
 
 /** The static init for --init, built by `npm run build` (native/). */
 export const INIT_BINARY = nativeBinary('mini-init');
@@ -54,15 +55,17 @@ export async function startInitEarly(opts: RunOptions): Promise<EarlyInit | null
     if (pre) await abandonEarly(pre);
     throw err;
   }
+  // --userns private (or the config's userns-remap): the init starts in a user namespace of its own
+  const userNamespace = !opts.detach && remapUserOf(opts) !== null;
   if (pre) {
     const s = pre.shape;
-    if (!opts.detach && s.pidHost === (opts.pidMode === 'host') && s.tty === opts.tty && s.interactive === opts.interactive) return pre;
+    if (!opts.detach && !userNamespace && s.pidHost === (opts.pidMode === 'host') && s.tty === opts.tty && s.interactive === opts.interactive) return pre;
     await abandonEarly(pre);
   }
   if (opts.detach) return null; // the detached supervisor spawns its own init
   const pipes = containerPipes(opts.tty, opts.interactive);
   try {
-    const init = spawnInit({ newPidNamespace: opts.pidMode !== 'host', terminal: opts.tty, interactive: opts.interactive, stdio: pipes.stdio });
+    const init = spawnInit({ newPidNamespace: opts.pidMode !== 'host', terminal: opts.tty, interactive: opts.interactive, stdio: pipes.stdio, userNamespace });
     return { init, pipes };
   } catch (err) {
     closePipes(pipes);

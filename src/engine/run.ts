@@ -2,8 +2,8 @@
  * `mini-run run` in the foreground: resolve the image, create the container (directory,
  * /etc files, config.json, record), start it through the runtime, wait, clean up.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { chownSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { UserError } from '../errors';
 import { paths } from '../paths';
 import { withStateLock } from '../lock';
@@ -15,7 +15,8 @@ import { checkRunnable, startInitEarly, abandonEarly, type EarlyInit } from './r
 import { startDetached } from './lifecycle';
 import { findImage, imageConfig, layerDirs, layerShortLinks, ensureBuiltinImage, familiarName, type ImageRecord } from '../image/store';
 import type { RunOptions } from './run-options';
-import { buildSpec } from './spec-builder';
+import { buildSpec, checkUsernsCompatible } from './spec-builder';
+import { ensureRemapRange, openPathForRemappedRoot, remappedRoot, remapUserFor, shiftOwners } from './userns-remap';
 import { writeEtcFiles } from './etc-files';
 import { newContainerId, generateName, validName } from './names';
 import {
@@ -79,6 +80,8 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
   const config = imageConfig(image);
   const id = newContainerId();
   const dir = paths.container(id);
+  const remapUser = remapUserFor(opts.usernsMode, loadDaemonConfig()['userns-remap']);
+  if (remapUser) checkUsernsCompatible(opts);
 
   return withStateLock(() => {
     const existing = listContainers();
@@ -93,13 +96,25 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
     }
     const name = opts.name?.replace(/^\//, '') ?? generateName(taken);
     const network = networkRecordFor(opts, config);
+    const userns = remapUser ? ensureRemapRange(remapUser) : undefined;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     let mountPoints: MountPoint[] = [];
     try {
       for (const d of ['upper', 'work', 'rootfs']) mkdirSync(join(dir, d), { mode: 0o755 });
-      mountPoints = prepareMounts(opts, config, layerDirs(image));
-      const spec = buildSpec({ id, opts, image: config, layerDirs: layerDirs(image), layerLinks: layerShortLinks(image), containerDir: dir, userMounts: toOciMounts(mountPoints) });
+      // --userns private: the container's root (a host uid from /etc/subuid) reaches its own
+      // files through ROOT (userns-remap.ts); its writable layer is its own
+      const hostRoot = userns ? remappedRoot(userns) : null;
+      if (hostRoot) {
+        for (const d of [paths.root(), paths.containers(), dir]) openPathForRemappedRoot(d, hostRoot.gid);
+        for (const d of ['upper', 'work']) chownSync(join(dir, d), hostRoot.uid, hostRoot.gid);
+      }
+      mountPoints = prepareMounts(opts, config, layerDirs(image), userns && ((data) => shiftOwners(data, userns)));
+      // its volumes' directories, 0710 root:G as the way to them (binds: the host's permissions, as with dockerd)
+      if (hostRoot) for (const m of mountPoints) if (m.Type === 'volume') for (const d of [dirname(dirname(m.Source)), dirname(m.Source)]) openPathForRemappedRoot(d, hostRoot.gid);
+      const spec = buildSpec({ id, opts, image: config, layerDirs: layerDirs(image), layerLinks: layerShortLinks(image), containerDir: dir, userMounts: toOciMounts(mountPoints), userns });
       writeEtcFiles(dir, spec.hostname!, opts.network === 'host', opts.utsMode === 'host', { dns: opts.dns, dnsSearch: opts.dnsSearch, extraHosts: opts.addHosts });
+      // container root may edit its /etc/hosts, as with dockerd's userns-remap
+      if (hostRoot) for (const f of ['hosts', 'hostname', 'resolv.conf']) chownSync(join(dir, f), hostRoot.uid, hostRoot.gid);
       writeFileAtomic(join(dir, 'config.json'), JSON.stringify(spec, null, 2) + '\n');
       const now = new Date().toISOString();
       const rec: ContainerRecord = {
@@ -120,7 +135,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
         },
         hostConfig: {
           AutoRemove: opts.autoRemove, NetworkMode: opts.network, PidMode: opts.pidMode ?? '', UTSMode: opts.utsMode ?? '',
-          IpcMode: opts.ipcMode ?? 'private', Privileged: opts.privileged, CapAdd: opts.capAdd, CapDrop: opts.capDrop,
+          IpcMode: opts.ipcMode ?? 'private', UsernsMode: opts.usernsMode ?? '', Privileged: opts.privileged, CapAdd: opts.capAdd, CapDrop: opts.capDrop,
           SecurityOpt: opts.securityOpt?.length ? opts.securityOpt : null,
           Devices: opts.devices ?? [], DeviceCgroupRules: opts.deviceCgroupRules?.length ? opts.deviceCgroupRules : null,
           ReadonlyRootfs: opts.readOnly, Init: opts.init, Memory: opts.memory ?? 0, MemorySwap: opts.memorySwap ?? 0,
@@ -131,6 +146,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
         RestartCount: 0,
         network,
         mounts: mountPoints,
+        ...(userns ? { userns } : {}),
         state: { Status: 'created', Pid: 0, ExitCode: 0, OOMKilled: false, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z', ManuallyStopped: false },
         monitor: { pid: process.pid, startTime: processStartTime(process.pid) ?? '' },
       };

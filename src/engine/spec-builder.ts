@@ -20,6 +20,7 @@ import { readLayeredFile } from '../image/layered-file';
 import { resolveUser } from './user';
 import type { RunOptions } from './run-options';
 import { seccompForContainer } from './seccomp-profile';
+import type { UsernsRemap } from './userns-remap';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const INIT_PATH_IN_CONTAINER = '/sbin/mini-init';
@@ -102,6 +103,15 @@ export interface BuildInput {
   containerDir: string;
   /** Binds, volumes and tmpfs mounts (engine/volumes.ts), mounted after the standard ones. */
   userMounts?: Mount[];
+  /** --userns private: the host ranges the container's uids and gids stand for (userns-remap.ts). */
+  userns?: UsernsRemap;
+}
+
+/** What cannot work in a user namespace of its own, refused as dockerd refuses it under userns-remap. */
+export function checkUsernsCompatible(opts: RunOptions): void {
+  const clash = opts.privileged ? 'privileged mode' : opts.pidMode === 'host' ? '--pid host' : opts.network === 'host' ? '--network host'
+    : opts.network.startsWith('container:') ? '--network container:NAME' : opts.mountNsMode === 'host' ? '--mount-ns host' : null;
+  if (clash) throw new UserError(`${clash} is incompatible with user namespaces: run the container with --userns host`, 125);
 }
 
 export function resolveArgs(opts: RunOptions, image: ImageConfig): string[] {
@@ -173,6 +183,8 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
 
   // --- namespaces: all private unless asked to share the host's
   const namespaces: RuntimeSpec['linux']['namespaces'] = [];
+  // --userns private: first, so that every other namespace is made inside it and owned by it
+  if (input.userns) namespaces.push({ type: 'user' });
   if (opts.mountNsMode !== 'host') namespaces.push({ type: 'mount' });
   if (opts.pidMode !== 'host') namespaces.push({ type: 'pid' });
   if (opts.utsMode !== 'host') namespaces.push({ type: 'uts' });
@@ -229,6 +241,7 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
     },
     linux: {
       namespaces,
+      ...(input.userns ? { uidMappings: input.userns.uidMappings, gidMappings: input.userns.gidMappings } : {}),
       resources,
       cgroupsPath: `mini-run/mr-${id}`,
       maskedPaths: opts.privileged ? [] : MASKED_PATHS,

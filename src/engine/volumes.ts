@@ -140,7 +140,7 @@ const isEmptyDir = (dir: string) => {
  * sources (`-v` only) and volumes, and copy the image's content into empty ones. On error,
  * the anonymous volumes made so far are removed again.
  */
-export function prepareMounts(req: MountRequest, image: ImageConfig, layerDirs: string[]): MountPoint[] {
+export function prepareMounts(req: MountRequest, image: ImageConfig, layerDirs: string[], onNewVolume?: (data: string) => void): MountPoint[] {
   // Explicit flags win over --volumes-from at the same path; two flags for one path are an error.
   const byDest = new Map<string, Planned>();
   for (const p of (req.volumesFrom ?? []).flatMap(volumesFrom)) byDest.set(p.mp.Destination, p);
@@ -173,6 +173,7 @@ export function prepareMounts(req: MountRequest, image: ImageConfig, layerDirs: 
         mp.Source = volumeData(volume.Name);
         // Copy-up: an empty volume first receives what the image has at that path.
         if (!p.nocopy && isEmptyDir(mp.Source)) copyUpFromImage(layerDirs, mp.Destination, mp.Source);
+        if (created) onNewVolume?.(mp.Source); // --userns private: owners shifted into its range
       }
       result.push(MountPoint.parse(mp));
     }

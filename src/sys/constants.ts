@@ -90,6 +90,9 @@ export const SYS = {
   pidfd_open: 434,
   pidfd_getfd: 438,
   openat2: 437,
+  open_tree: 428,
+  move_mount: 429,
+  mount_setattr: 442,
   seccomp: 317,
   bpf: 321,
 } as const;

@@ -114,6 +114,38 @@ export function umount2(target: string, flags: number): void {
   check('umount2', () => `${q(target)}, ${decodeFlags(flags, MNT_FLAGS)}`, libc().umount2(target, flags));
 }
 
+/**
+ * open_tree(2) with OPEN_TREE_CLONE: a private copy of the mount at `path`, not attached
+ * anywhere yet (a "detached" mount), returned as an fd. O_CLOEXEC so no child inherits it.
+ */
+export function openTreeClone(path: string): number {
+  const OPEN_TREE_CLONE = 1, O_CLOEXEC = 0o2000000;
+  return check('open_tree', `AT_FDCWD, ${q(path)}, OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC`,
+    libc().syscall(SYS.open_tree, 'int', -100, 'const char *', path, 'unsigned int', OPEN_TREE_CLONE | O_CLOEXEC));
+}
+
+/**
+ * mount_setattr(2) with MOUNT_ATTR_IDMAP on a detached mount: files on it show their owners
+ * shifted by the uid/gid maps of the user namespace `usernsFd` refers to (an "idmapped mount").
+ * The mount is also made private, so nothing mounted on or under it propagates anywhere.
+ */
+export function mountSetattrIdmap(treeFd: number, usernsFd: number): void {
+  const AT_EMPTY_PATH = 0x1000, MOUNT_ATTR_IDMAP = 0x100000, MS_PRIVATE = 1 << 18;
+  const attr = Buffer.alloc(32); // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd; }
+  attr.writeBigUInt64LE(BigInt(MOUNT_ATTR_IDMAP), 0);
+  attr.writeBigUInt64LE(BigInt(MS_PRIVATE), 16);
+  attr.writeBigUInt64LE(BigInt(usernsFd), 24);
+  check('mount_setattr', `${treeFd}, "", AT_EMPTY_PATH, {attr_set=MOUNT_ATTR_IDMAP, propagation=MS_PRIVATE, userns_fd=${usernsFd}}, 32`,
+    libc().syscall(SYS.mount_setattr, 'int', treeFd, 'const char *', '', 'unsigned int', AT_EMPTY_PATH, 'void *', attr, 'size_t', 32));
+}
+
+/** move_mount(2): attach the detached mount `treeFd` at `target` (in the caller's mount namespace). */
+export function moveMountTo(treeFd: number, target: string): void {
+  const MOVE_MOUNT_F_EMPTY_PATH = 4;
+  check('move_mount', `${treeFd}, "", AT_FDCWD, ${q(target)}, MOVE_MOUNT_F_EMPTY_PATH`,
+    libc().syscall(SYS.move_mount, 'int', treeFd, 'const char *', '', 'int', -100, 'const char *', target, 'unsigned int', MOVE_MOUNT_F_EMPTY_PATH));
+}
+
 /** pivot_root(2) has no glibc wrapper: syscall(SYS_pivot_root, new_root, put_old). */
 export function pivotRoot(newRoot: string, putOld: string): void {
   check('pivot_root', `${q(newRoot)}, ${q(putOld)}`,

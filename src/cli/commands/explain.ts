@@ -63,6 +63,14 @@ export function renderExplain(r: ExplainReport): string {
     }),
   ]));
 
+  // --- users: who the container's ids are on the host
+  const u = r.users;
+  out.push('', `USERS  /proc/${pid}/uid_map and gid_map: inside, host, how many`);
+  out.push(...columns([['uid_map', ...u.uidMap.slice(0, 1)], ...u.uidMap.slice(1).map((l) => ['', l]), ['gid_map', ...u.gidMap.slice(0, 1)], ...u.gidMap.slice(1).map((l) => ['', l])]));
+  out.push(u.hostUidOfRoot === 0
+    ? `  root inside is host uid 0: root on the host, held back only by capabilities, seccomp and the device cgroup`
+    : `  root inside is host uid ${u.hostUidOfRoot ?? '(unmapped)'}: nobody on the host; the process runs as host uid ${u.hostUid}`);
+
   // --- cgroup
   const cg = r.cgroup;
   out.push('', `CGROUP  v${cg.version}, from /proc/${pid}/cgroup: the kernel counts and limits the group as a whole`);

@@ -26,6 +26,7 @@ export const RUN_FLAGS: Record<string, Options> = {
   pid: { type: 'string', describe: "PID namespace to use ('host' to share the host's)" },
   uts: { type: 'string', describe: "UTS namespace to use ('host' to share the host's)" },
   ipc: { type: 'string', describe: "IPC namespace to use ('host' to share the host's)" },
+  userns: { type: 'string', describe: "User namespace: 'private' (container root is a host uid from /etc/subuid) or 'host'; default: the config file's userns-remap" },
   cgroupns: { type: 'string', describe: "Cgroup namespace to use ('host' or 'private'; default private on cgroup v2, host on v1)" },
   'mount-ns': { type: 'string', describe: "Lesson switch: 'host' = no mount namespace (the container's mounts appear on the host; root by chroot)" },
   'no-pivot': { type: 'boolean', describe: 'Lesson switch: enter the root with chroot instead of pivot_root (the host root stays reachable)' },
@@ -123,6 +124,7 @@ export function scanInitShape(tokens: readonly string[]): { pidHost: boolean; tt
       else if (name === 'detach') return null;
       else if (name === 'pid') shape.pidHost = value === 'host';
       else if (name === 'help') return null;
+      else if (name === 'userns') return null; // the init then starts the normal way, in its user namespace
       continue;
     }
     for (let j = 1; j < t.length; j++) {
@@ -146,6 +148,12 @@ function namespaceMode(v: unknown, flag: string): string | undefined {
   if (v === undefined || v === '' || v === 'private') return undefined;
   if (v === 'host') return 'host';
   throw new UserError(`invalid --${flag}: '${v}' (mini-run supports 'host' or the default private namespace)`, 125);
+}
+
+function usernsMode(v: unknown): 'host' | 'private' | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'host' || v === 'private') return v;
+  throw new UserError(`invalid --userns: '${v}': must be 'host' or 'private'`, 125);
 }
 
 function cgroupnsMode(v: unknown): 'host' | 'private' | undefined {
@@ -208,6 +216,7 @@ export function toRunOptions(a: RunArgs): RunOptions {
     utsMode: namespaceMode(a.uts, 'uts'),
     ipcMode: namespaceMode(a.ipc, 'ipc'),
     cgroupnsMode: cgroupnsMode(a.cgroupns),
+    usernsMode: usernsMode(a.userns),
     mountNsMode: namespaceMode(a['mount-ns'], 'mount-ns') as 'host' | undefined,
     noPivot: !!a['no-pivot'],
     network,

@@ -7,7 +7,8 @@
  *     "insecure-registries": ["myreg.lan:5000", "10.0.0.0/8"], // plain HTTP / unverified TLS
  *     "log-driver": "json-file",                           // default of --log-driver (json-file, none)
  *     "log-opts": { "max-size": "30m", "max-file": "10" }, // default --log-opt for that driver
- *     "proxies": { "https-proxy": "http://proxy:3128", "no-proxy": "*.lan" } // see proxy.ts
+ *     "proxies": { "https-proxy": "http://proxy:3128", "no-proxy": "*.lan" }, // see proxy.ts
+ *     "userns-remap": "default"   // run's default --userns private: "default" = the mini-run user, or a user name
  *   }
  *
  * A missing file means "no mirrors, nothing insecure". A file that is there but wrong is an
@@ -17,7 +18,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../../errors';
 
-export const DEFAULT_CONFIG_FILE = '/etc/mini-run/config.json';
+import { DEFAULT_CONFIG_FILE, configFile } from './config-file';
+export { DEFAULT_CONFIG_FILE, configFile };
 
 const MirrorUrl = z.string().refine((s) => {
   try {
@@ -33,6 +35,8 @@ export const DaemonConfig = z.object({
   'insecure-registries': z.array(z.string().min(1)).default([]),
   'log-driver': z.enum(['json-file', 'none']).optional(),
   'log-opts': z.record(z.string()).default({}),
+  // As dockerd's: every container gets a user namespace (engine/userns-remap.ts); --userns host opts out.
+  'userns-remap': z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/i, 'must be "default" or a user name').optional(),
   // As dockerd's daemon.json: wins over HTTP_PROXY/HTTPS_PROXY/NO_PROXY (see proxy.ts).
   proxies: z.object({
     'http-proxy': z.string().optional(),
@@ -41,10 +45,6 @@ export const DaemonConfig = z.object({
   }).strict().optional(),
 }).passthrough();
 export type DaemonConfig = z.infer<typeof DaemonConfig>;
-
-export function configFile(): string {
-  return process.env.MINI_RUN_CONFIG || DEFAULT_CONFIG_FILE;
-}
 
 let cached: { file: string; config: DaemonConfig } | null = null;
 

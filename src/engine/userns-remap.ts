@@ -1,0 +1,185 @@
+/**
+ * `--userns private` (and the config file's `userns-remap`, like dockerd's): the container's
+ * uids 0..N-1 stand for a range of host uids that nobody else uses, taken from /etc/subuid and
+ * /etc/subgid for one host user — `mini-run` by default, made on first use (as dockerd makes
+ * `dockremap`). Container root is then host uid START: nobody on the host.
+ *
+ *   /etc/subuid    mini-run:100000:65536    container uid 0 = host uid 100000, … 65535 = 165535
+ *
+ * What the container's root must reach on the host, it reaches as host uid/gid START. The
+ * state root is private to root (state-root.ts), so, as dockerd does under userns-remap, the
+ * few directories on the way to the container's files are 0710 root:START — the remapped
+ * root's group may pass through, not list, and nobody else may even pass:
+ *
+ *   ROOT  ROOT/containers  ROOT/containers/ID        0710 root:START
+ *   ROOT/containers/ID/{upper,work,hosts,…}           owned by START:START (the container's root)
+ *
+ * The image layers stay as they are (owned by host root, shared by every container): the
+ * container sees them through an idmapped mount (userns-layers.ts), made at each start.
+ */
+import { chmodSync, chownSync, lchownSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { UserError } from '../errors';
+import { configFile } from '../image/registry/config-file';
+import type { IdMapping } from '../runtime/userns';
+
+/** The host user whose ranges `--userns private` uses when the config file names none. */
+export const DEFAULT_REMAP_USER = 'mini-run';
+/** How many ids a container gets (dockerd's and podman's 65536: uids 0..65535, nobody included). */
+export const RANGE_SIZE = 65536;
+/** Where new ranges start (below: real users' uids). */
+const FIRST_RANGE_START = 100000;
+
+export interface UsernsRemap {
+  /** The host user whose /etc/subuid and /etc/subgid ranges are used. */
+  user: string;
+  uidMappings: IdMapping[];
+  gidMappings: IdMapping[];
+}
+
+/** The host uid and gid of the container's root. */
+export function remappedRoot(r: UsernsRemap): { uid: number; gid: number } {
+  return { uid: r.uidMappings[0].hostID, gid: r.gidMappings[0].hostID };
+}
+
+/**
+ * Which user namespace the container gets: `--userns host|private` as asked, else the config
+ * file's `userns-remap` ("default" = the mini-run user, or a user name). Returns the remap
+ * user, or null for the host's user namespace.
+ */
+export function remapUserFor(usernsMode: string | undefined, configured: string | undefined): string | null {
+  if (usernsMode === 'host') return null;
+  const user = configured === undefined || configured === '' || configured === 'default' ? DEFAULT_REMAP_USER : configured;
+  if (usernsMode === 'private') return user;
+  if (usernsMode !== undefined && usernsMode !== '') throw new UserError(`invalid --userns: ${usernsMode} (use host or private)`, 125);
+  return configured ? user : null;
+}
+
+/** The remap user for this `run`/`create` (null: the host's user namespace). Light: see below. */
+export function remapUserOf(opts: { usernsMode?: string }): string | null {
+  return remapUserFor(opts.usernsMode, configuredRemapQuick(configFile()));
+}
+
+/**
+ * `userns-remap` from the config file, read without validation: `run` decides how to start
+ * its init before it loads the rest of the engine (run-start.ts). A file that is not JSON is
+ * reported later, by the full read.
+ */
+export function configuredRemapQuick(file: string): string | undefined {
+  try {
+    const v = (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)['userns-remap'];
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The user's first range in /etc/subuid or /etc/subgid (lines NAME:START:COUNT), or null. */
+export function findRange(text: string, user: string, id: number | null): { start: number; count: number } | null {
+  for (const line of text.split('\n')) {
+    const [name, start, count] = line.trim().split(':');
+    if ((name === user || (id !== null && name === String(id))) && /^\d+$/.test(start ?? '') && /^\d+$/.test(count ?? '')) {
+      return { start: Number(start), count: Number(count) };
+    }
+  }
+  return null;
+}
+
+/** The first RANGE_SIZE block at or above 100000 that no line of either file overlaps. */
+export function freeRangeStart(...files: string[]): number {
+  const taken = files.flatMap((t) => t.split('\n')).map((l) => l.trim().split(':'))
+    .filter((f) => f.length >= 3 && /^\d+$/.test(f[1]) && /^\d+$/.test(f[2]))
+    .map((f) => ({ start: Number(f[1]), end: Number(f[1]) + Number(f[2]) }));
+  let start = FIRST_RANGE_START;
+  for (let moved = true; moved;) {
+    moved = false;
+    for (const t of taken) {
+      if (start < t.end && t.start < start + RANGE_SIZE) { start = t.end; moved = true; }
+    }
+  }
+  return start;
+}
+
+function readOrEmpty(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw e;
+  }
+}
+
+function uidOf(user: string): number | null {
+  const line = readOrEmpty('/etc/passwd').split('\n').find((l) => l.split(':')[0] === user);
+  return line ? Number(line.split(':')[2]) : null;
+}
+
+function run(cmd: string, args: string[]): void {
+  try {
+    execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    const err = (e as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new UserError(`--userns private: ${cmd} ${args.join(' ')} failed: ${err || (e as Error).message}`, 125);
+  }
+}
+
+/**
+ * The remap user's ranges; the user and a free range in both files are made first when missing
+ * (useradd --system, usermod --add-subuids/--add-subgids: shadow's own tools lock the files).
+ * Called under the state lock: two mini-run commands never pick the same free range.
+ */
+export function ensureRemapRange(user: string): UsernsRemap {
+  const read = () => {
+    const id = uidOf(user);
+    return { id, uid: findRange(readOrEmpty('/etc/subuid'), user, id), gid: findRange(readOrEmpty('/etc/subgid'), user, id) };
+  };
+  let found = read();
+  if (!found.uid || !found.gid) {
+    found = (() => {
+      let now = found;
+      if (now.id === null) run('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', '--user-group', user]);
+      const start = freeRangeStart(readOrEmpty('/etc/subuid'), readOrEmpty('/etc/subgid'));
+      const range = `${start}-${start + RANGE_SIZE - 1}`;
+      run('usermod', [...(now.uid ? [] : ['--add-subuids', range]), ...(now.gid ? [] : ['--add-subgids', range]), user]);
+      now = read();
+      if (!now.uid || !now.gid) throw new UserError(`--userns private: no range for ${user} in /etc/subuid and /etc/subgid after adding one`, 125);
+      return now;
+    })();
+  }
+  const size = (r: { count: number }) => Math.min(r.count, RANGE_SIZE);
+  return {
+    user,
+    uidMappings: [{ containerID: 0, hostID: found.uid!.start, size: size(found.uid!) }],
+    gidMappings: [{ containerID: 0, hostID: found.gid!.start, size: size(found.gid!) }],
+  };
+}
+
+/**
+ * Let the remapped root pass through `dir` (0710 root:GID), as dockerd does for its root
+ * under userns-remap. Only directories mini-run made; never anything under a layer.
+ */
+export function openPathForRemappedRoot(dir: string, gid: number): void {
+  const st = lstatSync(dir);
+  if (!st.isDirectory() || st.uid !== 0) throw new UserError(`${dir}: not a root-owned directory`, 125);
+  if (st.gid !== gid) chownSync(dir, 0, gid);
+  if ((st.mode & 0o7777) !== 0o710) chmodSync(dir, 0o710);
+}
+
+/**
+ * A new volume of a `--userns private` container, after the image's files were copied into it:
+ * every owner shifted into the range (0 → START, 33 → START+33), as dockerd's remapped volumes
+ * are, so the container's users own what they own in the image. chown clears set-uid/set-gid
+ * bits: they are put back. (Only volumes made for this container: an existing volume may be
+ * another container's, which sees the host's ids.)
+ */
+export function shiftOwners(dir: string, r: UsernsRemap): void {
+  const shift = (id: number, m: IdMapping) => (id < m.size ? m.hostID + id : id);
+  const walk = (path: string) => {
+    const st = lstatSync(path);
+    lchownSync(path, shift(st.uid, r.uidMappings[0]), shift(st.gid, r.gidMappings[0]));
+    if (!st.isSymbolicLink() && (st.mode & 0o6000)) chmodSync(path, st.mode & 0o7777);
+    if (st.isDirectory()) for (const name of readdirSync(path)) walk(join(path, name));
+  };
+  walk(dir);
+}
