@@ -156,6 +156,25 @@ candidates.push({
   run: () => timeOnce([node, opts.bin, '--root', paths.mrRoot, 'run', '--rm', 'mini-run/busybox', 'true']),
 });
 
+// --userns private (issue 18): the same run with a user namespace mapped onto a subuid range and
+// the layers through an idmapped mount. The range's user is the bench's own (made by the first
+// run, removed at the end with its ranges), so the bench leaves no host user behind.
+const USERNS_USER = `mr-bench-uns-${process.pid}`;
+const usernsEnv = { ...process.env, MINI_RUN_CONFIG: join(scratch, 'userns-config.json') };
+writeFileSync(usernsEnv.MINI_RUN_CONFIG, JSON.stringify({ 'userns-remap': USERNS_USER }));
+undo.push(() => {
+  for (const [file, flag] of [['/etc/subuid', '--del-subuids'], ['/etc/subgid', '--del-subgids']]) {
+    const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${USERNS_USER}:`));
+    if (line) { const [, s, n] = line.split(':'); spawnSync('usermod', [flag, `${s}-${Number(s) + Number(n) - 1}`, USERNS_USER], { stdio: 'ignore' }); }
+  }
+  spawnSync('userdel', [USERNS_USER], { stdio: 'ignore' });
+});
+candidates.push({
+  name: 'mini-run run --rm --network none --userns private',
+  command: 'mini-run run --rm --network none --userns private mini-run/busybox true',
+  run: () => timeOnce([node, opts.bin, '--root', paths.mrRoot, 'run', '--rm', '--network', 'none', '--userns', 'private', 'mini-run/busybox', 'true'], usernsEnv),
+});
+
 let bundleError = null;
 try {
   if (!which('runc')) throw new Error('runc not installed');
@@ -512,6 +531,7 @@ const GOALS = [
   ['mini-run inspect', 'node -e 0', 1.5],
   ['mini-run logs', 'node -e 0', 1.5],
   ['mini-run ps', 'docker ps', null],
+  ['mini-run run --rm --network none --userns private', 'mini-run run --rm --network none', null],
 ];
 const goals = GOALS.map(([row, over, limit]) => {
   const ratio = medianOf(row) / medianOf(over);
