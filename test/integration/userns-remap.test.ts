@@ -87,7 +87,7 @@ describe.skipIf(!supported)('--userns private: root in the container is nobody o
 
   it('runs detached with exec, inspect and explain showing the mapping; the host sees the range\'s uid', () => {
     const start = rangeStart();
-    const d = run(['run', '-d', '--name', 'u1', '--userns', 'private', IMAGE, 'sleep', '300']);
+    const d = run(['run', '-d', '--name', 'u1', '--userns', 'private', '--network', 'none', IMAGE, 'sleep', '300']);
     expect(d.stderr).toBe('');
     expect(d.status).toBe(0);
     const pid = Number(run(['inspect', '-f', '{{.State.Pid}}', 'u1']).stdout.trim());
