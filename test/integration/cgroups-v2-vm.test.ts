@@ -53,7 +53,7 @@ describe.skipIf(!haveTool)('cgroup v2 driver on a real cgroup-v2 kernel (qemu VM
   const results = new Map<string, any>();
 
   beforeAll(async () => {
-    vm = await runInVm('echo vm-up; node test/integration/cgroup-checks.cjs limits oom pids cpu destroy freeze stats noInternalProcesses cli devices');
+    vm = await runInVm('echo vm-up; node test/integration/cgroup-checks.cjs limits oom pids cpu destroy freeze stats noInternalProcesses cli devices seccompI386');
     if (vm.status === 125) {
       skipReason = `run-in-vm.sh could not start the VM (exit 125): ${vm.stderr.trim().split('\n').slice(-3).join(' | ')}`;
       console.log(`cgroups-v2-vm: skipped — ${skipReason}`);
@@ -159,5 +159,20 @@ describe.skipIf(!haveTool)('cgroup v2 driver on a real cgroup-v2 kernel (qemu VM
     expect(r.confined.stderr).toMatch(/can't create \/v\/kmsg: Operation not permitted/);
     expect(r.privileged).toEqual({ status: 0, stdout: 'made\nopened', stderr: '' });
     expect(r.left).toEqual([]);
+  });
+
+  it('seccomp covers i386 calls (int 0x80, the 32-bit bypass of a 64-bit-only filter): allowed ones work, denied ones get EPERM as in Docker\'s profile', (ctx) => {
+    const r = get('seccompI386', ctx);
+    if (r.host.getpid !== 'ok') ctx.skip(`the VM kernel runs no i386 calls (getpid via int 0x80: ${r.host.getpid})`);
+    expect(r.container.stderr).toBe('');
+    expect(r.container.status).toBe(0);
+    const allowed = ['getpid', 'personality(query)', 'socket(AF_INET)'];
+    const denied = ['socket(AF_VSOCK)', 'keyctl(get session keyring)', 'add_key(NULL)', 'unshare(CLONE_NEWUSER)',
+      'clone(CLONE_NEWUSER|SIGCHLD)', 'bpf(bad cmd)', 'userfaultfd', 'mount(NULL)'];
+    for (const call of allowed) expect([call, r.container.calls[call]]).toEqual([call, 'ok']);
+    for (const call of denied) {
+      expect([call, r.container.calls[call]]).toEqual([call, 'EPERM']);
+      expect([call, r.host[call]]).not.toEqual([call, 'EPERM']); // outside, the kernel itself answers
+    }
   });
 });
