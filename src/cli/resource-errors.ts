@@ -17,7 +17,8 @@ function softLimit(name: string): string | null {
 
 export function exhaustedLimitMessage(err: unknown): string | null {
   const e = err as NodeJS.ErrnoException | null;
-  const code = e?.code ?? /^(EMFILE|ENFILE|EAGAIN|ENOMEM)\b/.exec(e?.message ?? '')?.[1];
+  // The code, else the message: a spawned tool's failure reads "env: spawnSync env EMFILE".
+  const code = e?.code ?? /^(EMFILE|ENFILE|EAGAIN|ENOMEM)\b/.exec(e?.message ?? '')?.[1] ?? /\b(EMFILE|ENFILE)\b/.exec(e?.message ?? '')?.[1];
   const syscall = e?.syscall ?? '';
   switch (code) {
     case 'EMFILE':

@@ -54,6 +54,8 @@ export interface RunOptions {
   groupAdd?: string[];
   /** --device HOST[:CONTAINER][:PERMS], parsed (HostConfig.Devices). */
   devices?: import('./device-flags').DeviceMapping[];
+  /** --storage-opt KEY=VALUE (engine/storage-opts.ts: size needs project quotas). */
+  storageOpt?: Record<string, string>;
   /** --device-cgroup-rule 'c 10:229 rwm', as typed (HostConfig.DeviceCgroupRules). */
   deviceCgroupRules?: string[];
   /** --ulimit name=soft[:hard], parsed (runtime spec process.rlimits). */

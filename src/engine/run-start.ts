@@ -36,12 +36,15 @@ let prespawned: (EarlyInit & { shape: InitShape }) | null = null;
  * parsed options agree, or throws it away.
  */
 export function prespawnInit(shape: InitShape): void {
-  const pipes = containerPipes(shape.tty, shape.interactive);
+  let pipes: ContainerPipes | null = null;
   try {
+    pipes = containerPipes(shape.tty, shape.interactive);
     const init = spawnInit({ newPidNamespace: !shape.pidHost, terminal: shape.tty, interactive: shape.interactive, stdio: pipes.stdio });
     prespawned = { init, pipes, shape };
   } catch {
-    closePipes(pipes); // not fatal: the init is spawned again the normal way
+    // Not fatal (e.g. out of file descriptors): the init is spawned again the normal way,
+    // where a failure is reported as one line.
+    if (pipes) closePipes(pipes);
   }
 }
 

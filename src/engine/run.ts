@@ -6,6 +6,7 @@ import { chownSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors';
 import { paths } from '../paths';
+import { checkStorageOpts } from './storage-opts';
 import { withStateLock } from '../lock';
 import { writeFileAtomic } from '../fsutil';
 import type { PendingInit } from '../runtime';
@@ -78,6 +79,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
   checkRunnable(opts);
   const image = await resolveImage(opts.image, opts.pull, opts.onPullEvent);
   const config = imageConfig(image);
+  checkStorageOpts(opts.storageOpt ?? {}, paths.containers());
   const id = newContainerId();
   const dir = paths.container(id);
   const remapUser = remapUserFor(opts.usernsMode, loadDaemonConfig()['userns-remap']);

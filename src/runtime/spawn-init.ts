@@ -84,7 +84,7 @@ export function spawnInit(o: InitOptions): PendingInit {
       closeSync(hostPidNs);
     }
   }
-  if (child.pid === undefined) throw new UserError('could not start the container init process');
+  if (child.pid === undefined) throw spawnFailure(child);
   // Node's spawn is clone() + execve() of a new `node`: an ordinary child process of ours.
   traceNote(`spawn mini-run-init (${binary} ${INIT_SCRIPT}): PID ${child.pid} on the host${o.newPidNamespace ? ', PID 1 in its new PID namespace' : ''}`);
   return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, userNamespace: false, terminal: o.terminal };
@@ -98,9 +98,25 @@ export function spawnInit(o: InitOptions): PendingInit {
 function spawnInUserNamespace(o: InitOptions, stdio: StdioOptions): PendingInit {
   const { file, args } = userNamespaceCommand({ newPidNamespace: o.newPidNamespace, detached: o.detached === true }, initBinary(), INIT_SCRIPT);
   const child = spawn(file, args, { stdio, env: {}, argv0: 'mini-run-userns' });
-  if (child.pid === undefined) throw new UserError('could not start the container init process');
+  if (child.pid === undefined) throw spawnFailure(child);
   traceNote(`spawn ${file} ${args.join(' ')}: PID ${child.pid} on the host, in a new user namespace${o.newPidNamespace ? ' with a new PID namespace (its child is PID 1 there)' : ''}`);
   return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, userNamespace: true, terminal: o.terminal };
+}
+
+/**
+ * Node's spawn() that failed for lack of a resource (EMFILE, ENFILE, EAGAIN…) returns a child
+ * without a pid and reports why only later, as an 'error' event: nobody would listen by then,
+ * and an unheard 'error' ends the process with a stack trace. Hear it (we are failing anyway),
+ * and name the cause now: out of file descriptors shows as opening /dev/null failing too.
+ */
+export function spawnFailure(child: ChildProcess, what = 'the container init process'): Error {
+  child.once('error', () => { /* reported by the error thrown below */ });
+  try {
+    closeSync(openSync('/dev/null', 'r'));
+  } catch (e) {
+    return e as Error; // EMFILE/ENFILE: the CLI's one line for an exhausted limit
+  }
+  return new UserError(`could not start ${what}`);
 }
 
 export interface ChildExit {

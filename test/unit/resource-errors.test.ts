@@ -25,5 +25,8 @@ describe('exhaustedLimitMessage', () => {
     expect(exhaustedLimitMessage(errno('ENOMEM', 'spawn ENOMEM', 'spawn'))).toMatch(/^out of memory/);
     expect(exhaustedLimitMessage(errno('ENOENT', 'ENOENT: no such file'))).toBeNull();
     expect(exhaustedLimitMessage(new Error('plain'))).toBeNull();
+    // a tool mini-run runs (the built-in image's recipe) could not be spawned: the code is only in the message
+    expect(exhaustedLimitMessage(new Error('env: spawnSync env EMFILE'))).toMatch(/^too many open files: mini-run reached its limit/);
+    expect(exhaustedLimitMessage(new Error('tar: EMFILES are not a thing'))).toBeNull();
   });
 });

@@ -10,6 +10,7 @@ import { listOption, PARSER_CONFIG } from '../args';
 import { parseSecurityOpts } from '../../engine/security-opts';
 import { parseUlimit } from '../../engine/ulimits';
 import { parseDeviceCgroupRule, parseDeviceFlag } from '../../engine/device-flags';
+import { parseStorageOpts } from '../../engine/storage-opts';
 
 /** The flags of `run` (and later `create`), in one table: yargs reads it, and so does the splitter below. */
 export const RUN_FLAGS: Record<string, Options> = {
@@ -48,6 +49,7 @@ export const RUN_FLAGS: Record<string, Options> = {
   'security-opt': { type: 'string', describe: 'Security options (seccomp=unconfined|PROFILE.json, no-new-privileges)' },
   'group-add': { type: 'string', describe: 'Add additional groups to join' },
   ulimit: { type: 'string', describe: 'Ulimit options (name=soft[:hard], e.g. nofile=1024:2048)' },
+  'storage-opt': { type: 'string', describe: 'Storage driver options for the container (size=N needs project quotas: refused where there are none)' },
   device: { type: 'string', describe: 'Add a host device to the container (HOST[:CONTAINER][:PERMS])' },
   'device-cgroup-rule': { type: 'string', describe: "Add a rule to the cgroup allowed devices list ('c 10:229 rwm')" },
   'read-only': { type: 'boolean', describe: "Mount the container's root filesystem as read only" },
@@ -239,6 +241,7 @@ export function toRunOptions(a: RunArgs): RunOptions {
     groupAdd: listOption(a['group-add']),
     ulimits: listOption(a.ulimit).map(parseUlimit),
     devices: listOption(a.device).map(parseDeviceFlag),
+    storageOpt: parseStorageOpts(listOption(a['storage-opt'])),
     deviceCgroupRules: listOption(a['device-cgroup-rule']).map((r) => (parseDeviceCgroupRule(r), r)),
     readOnly: !!a['read-only'],
     memory: a.memory === undefined ? undefined : parseBytes(String(a.memory), '--memory'),

@@ -1,0 +1,74 @@
+/**
+ * When a limit runs out (issue 21): a low `ulimit -n` around mini-run itself, and a size limit
+ * on the writable layer the backing filesystem cannot enforce. Either way: one clear line,
+ * Docker's exit code 125, no stack trace, and nothing left behind (no container, mount,
+ * cgroup or process).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
+
+const IMG = 'mini-run/busybox';
+let root: string;
+
+beforeAll(() => {
+  root = tempRoot('limits');
+  const r = mr(root, ['run', '--rm', '--network', 'none', IMG, 'true']); // builds the built-in image
+  if (r.status !== 0) throw new Error(`first run failed: ${r.stderr}`);
+});
+
+afterAll(() => {
+  expect(leaksFor(root)).toEqual([]);
+  removeRoot(root);
+});
+
+/** What the user sees of `run` under `prlimit --nofile=N:N`. */
+function runWithOpenFiles(n: number) {
+  const r = spawnSync('prlimit', [`--nofile=${n}:${n}`, process.execPath, BIN, '--root', root, 'run', '--rm', '--network', 'none', IMG, 'true'],
+    { encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stderr: r.stderr ?? '' };
+}
+
+describe('a low ulimit -n around mini-run', () => {
+  it('fails with one line naming the limit (exit 125, no stack trace) at 20-32 open files, and leaves nothing', () => {
+    const seen: string[] = [];
+    for (const n of [20, 22, 24, 26, 28, 30, 32]) {
+      const r = runWithOpenFiles(n);
+      seen.push(`${n}: ${r.status} ${r.stderr.trim()}`);
+      if (r.status === 0) {
+        expect(r.stderr, `ulimit -n ${n}`).toBe('');
+      } else {
+        expect([n, r.status]).toEqual([n, 125]);
+        expect([n, r.stderr]).toEqual([n, `mini-run: too many open files: mini-run reached its limit of open files (ulimit -n is ${n}); raise it (ulimit -n 4096) and try again\n`]);
+      }
+      expect(mr(root, ['ps', '-a', '-q']).stdout, `ulimit -n ${n}: a container was left`).toBe('');
+      expect(leaksFor(root), `ulimit -n ${n}`).toEqual([]);
+    }
+    console.log(`exhausted-limits: ${seen.join(' | ')}`);
+    // the lowest limit really was too low (the error path ran), and a sane one still works
+    expect(seen[0]).toMatch(/^20: 125 /);
+    expect(runWithOpenFiles(64).status).toBe(0);
+  });
+});
+
+describe('--storage-opt size=N (a limit on the writable layer)', () => {
+  it('refused as Docker refuses it where the state root\'s filesystem has no project quotas: one line, exit 125, nothing created', () => {
+    const fs = spawnSync('findmnt', ['-n', '-o', 'FSTYPE,OPTIONS', '-T', root], { encoding: 'utf8' }).stdout.trim();
+    if (/^(xfs|ext4)\s.*\b(prjquota|pquota)\b/.test(fs)) {
+      console.log(`skipped: ${root} is on a filesystem with project quotas (${fs}): the refusal is for filesystems without`);
+      return;
+    }
+    const before = readdirSync(join(root, 'containers')).sort();
+    for (const opt of ['size=10M', 'Size=1G']) {
+      const r = mr(root, ['run', '--rm', '--network', 'none', '--storage-opt', opt, IMG, 'true']);
+      expect([opt, r.status, r.stderr]).toEqual([opt, 125, "mini-run: --storage-opt is supported only for overlay over xfs with 'pquota' mount option\n"]);
+    }
+    // the other answers Docker gives: a key overlay2 does not know, and no '='
+    expect(mr(root, ['create', '--storage-opt', 'foo=bar', IMG, 'true'])).toMatchObject({ status: 125, stderr: 'mini-run: Unknown option foo\n' });
+    expect(mr(root, ['run', '--rm', '--storage-opt', 'size', IMG, 'true'])).toMatchObject({ status: 125, stderr: 'mini-run: invalid storage option\n' });
+    expect(readdirSync(join(root, 'containers')).sort()).toEqual(before);
+    expect(mr(root, ['ps', '-a', '-q']).stdout).toBe('');
+  });
+});
