@@ -9,6 +9,8 @@ import { setTraceSink } from '../sys/trace';
 import { SysError } from '../sys/errors';
 import { UserError } from '../errors';
 import { PARSER_CONFIG, protectLoneDash, restoreLoneDash } from './args';
+// Loaded up front (small, node:fs only): with no file descriptor left, loading it late would fail too.
+import { exhaustedLimitMessage } from './resource-errors';
 
 export interface GlobalOptions {
   root?: string;
@@ -50,8 +52,10 @@ let typedArgv: string[] = [];
 /** Print one line for an error and exit with its code (125 unless the error says otherwise). */
 export function fail(err: unknown, debug = false): never {
   const e = err as Error;
-  const { exhaustedLimitMessage } = require('./resource-errors') as typeof import('./resource-errors');
-  const full = outOfSpaceMessage(err) ?? exhaustedLimitMessage(err);
+  let full = exhaustedLimitMessage(err);
+  try {
+    full ??= outOfSpaceMessage(err);
+  } catch { /* its helpers could not be loaded (no descriptor left?): the plain message below */ }
   const code = full ? 125 : err instanceof UserError ? err.exitCode : 125;
   let msg = full ?? (err instanceof UserError || err instanceof SysError ? e.message : `${e?.message ?? String(err)}`);
   // Run as a normal user, the first thing to fail is the state root or a namespace: say why.

@@ -107,17 +107,24 @@ function spawnInUserNamespace(o: InitOptions, stdio: StdioOptions): PendingInit 
  * Node's spawn() that failed for lack of a resource (EMFILE, ENFILE, EAGAIN…) returns a child
  * without a pid and reports why only later, as an 'error' event: nobody would listen by then,
  * and an unheard 'error' ends the process with a stack trace. Hear it (we are failing anyway),
- * and name the cause now: out of file descriptors shows as opening /dev/null failing too.
+ * and name the cause now: out of file descriptors shows as not being able to open the few a
+ * spawn needs (its pipes and sockets, closed again by the failed spawn) — try as many.
  */
 export function spawnFailure(child: ChildProcess, what = 'the container init process'): Error {
   child.once('error', () => { /* reported by the error thrown below */ });
+  const probe: number[] = [];
   try {
-    closeSync(openSync('/dev/null', 'r'));
+    for (let i = 0; i < SPAWN_NEEDS_FDS; i++) probe.push(openSync('/dev/null', 'r'));
   } catch (e) {
     return e as Error; // EMFILE/ENFILE: the CLI's one line for an exhausted limit
+  } finally {
+    for (const fd of probe) closeSync(fd);
   }
   return new UserError(`could not start ${what}`);
 }
+
+/** Descriptors a spawn of the init holds at once: stdio and sync socket pairs, the exec-error pipe. */
+const SPAWN_NEEDS_FDS = 10;
 
 export interface ChildExit {
   code: number | null;
