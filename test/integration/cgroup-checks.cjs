@@ -256,9 +256,8 @@ async function stats() {
  */
 async function cli() {
   const { spawnSync } = require('node:child_process');
-  const { mkdtempSync, rmSync } = require('node:fs');
   const bin = join(__dirname, '../../bin/mini-run');
-  const root = mkdtempSync('/tmp/mr-test-cgchk-'); // overlay upper dirs must be on a real fs
+  const root = cliRoot();
   const run = (args) => {
     const t0 = Date.now();
     const r = spawnSync(process.execPath, [bin, '--root', root, 'run', '--rm', '--network', 'none', ...args], { encoding: 'utf8', timeout: 300_000 });
@@ -271,8 +270,7 @@ async function cli() {
     const left = cgroups.listContainerCgroups().filter((id) => !before.has(id) && !id.startsWith('chk'));
     return { check: 'cli', memory, pids, pidsCantFork: /can't fork/.test(pids.stderr), left };
   } finally {
-    // Never rm -rf through a mount a failed run may have left: the leak is the bug to report.
-    if (!readFileSync('/proc/self/mountinfo', 'utf8').includes(root)) rmSync(root, { recursive: true, force: true });
+    if (require.main !== module) removeCliRoot(); // the host test calls this check alone
   }
 }
 
@@ -328,14 +326,18 @@ async function seccompI386() {
 }
 
 let sharedCliRoot = null;
-/** One state root for the checks that start containers with the CLI after `cli` (the built-in image is made once: a minute in the VM). */
+/**
+ * One state root for the checks that start containers with the CLI (cli, devices, seccompI386):
+ * the built-in image is made once — minutes in the VM on a busy host. Removed after the last check.
+ */
 function cliRoot() {
-  if (!sharedCliRoot) sharedCliRoot = require('node:fs').mkdtempSync('/tmp/mr-test-cgdev-'); // overlay upper dirs must be on a real fs
+  if (!sharedCliRoot) sharedCliRoot = require('node:fs').mkdtempSync('/tmp/mr-test-cgchk-'); // overlay upper dirs must be on a real fs
   return sharedCliRoot;
 }
 /** Never rm -rf through a mount a failed run may have left: the leak is the bug to report. */
 function removeCliRoot() {
   if (sharedCliRoot && !readFileSync('/proc/self/mountinfo', 'utf8').includes(sharedCliRoot)) require('node:fs').rmSync(sharedCliRoot, { recursive: true, force: true });
+  sharedCliRoot = null;
 }
 
 /** Destroy whatever a failed check left behind (only this process's chk<pid>-* cgroups). */
