@@ -14,7 +14,7 @@ import { paths } from '../paths';
 import { LOWERDIR_BASE_ANNOTATION, NO_PIVOT_ANNOTATION, type RuntimeSpec, type Mount } from '../runtime/spec';
 import { DOCKER_DEFAULT_CAPS } from '../runtime/capabilities';
 import { CAPABILITIES } from '../sys/constants';
-import { cpusToQuota, detectCgroupVersion } from '../runtime/cgroups';
+import { cgroupName, cpusToQuota, detectCgroupVersion, parentName } from '../runtime/cgroups';
 import type { ImageConfig } from '../image/store';
 import { readLayeredFile } from '../image/layered-file';
 import { resolveUser } from './user';
@@ -243,7 +243,7 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
       namespaces,
       ...(input.userns ? { uidMappings: input.userns.uidMappings, gidMappings: input.userns.gidMappings } : {}),
       resources,
-      cgroupsPath: `mini-run/mr-${id}`,
+      cgroupsPath: `/${parentName()}/${cgroupName(id)}`,
       maskedPaths: opts.privileged ? [] : MASKED_PATHS,
       readonlyPaths: opts.privileged ? [] : READONLY_PATHS,
       seccomp: seccompForContainer(opts.security?.seccomp ?? { kind: 'default' }, caps, opts.privileged),

@@ -82,18 +82,26 @@ export async function startContainer(bundle: string, containerId: string, plan: 
   if (plan.noPivot) spec.annotations = { ...spec.annotations, [NO_PIVOT_ANNOTATION]: 'true' };
   const terminal = spec.process.terminal === true;
   const userNamespace = wantsUserNamespace(spec);
+  let cgroup: Cgroup;
   try {
     checkUserNamespaceSpec(spec);
+    cgroup = openCgroup(containerId, { path: spec.linux?.cgroupsPath }); // a bad cgroupsPath is refused here, before any process
   } catch (e) {
     await pending?.abandon();
     throw e;
   }
-  const init = pending ?? spawnInit({ newPidNamespace: hasNamespace(spec, 'pid'), terminal, interactive: plan.interactive, stdio: plan.stdio, userNamespace, detached: plan.create?.detached });
+  const joinPidNamespace = spec.linux.namespaces.find((n) => n.type === 'pid' && n.path)?.path;
+  if (joinPidNamespace && (userNamespace || pending)) {
+    await pending?.abandon();
+    throw new UserError(userNamespace
+      ? 'joining a PID namespace by path (linux.namespaces pid "path") together with a new user namespace is not supported'
+      : 'internal error: an init started ahead cannot join a PID namespace by path');
+  }
+  const init = pending ?? spawnInit({ newPidNamespace: hasNamespace(spec, 'pid'), joinPidNamespace, terminal, interactive: plan.interactive, stdio: plan.stdio, userNamespace, detached: plan.create?.detached });
   if (init.newPidNamespace !== hasNamespace(spec, 'pid') || init.terminal !== terminal || init.userNamespace !== userNamespace) {
     await init.abandon();
     throw new UserError('internal error: the init was started for a different pid/user namespace or terminal setting than config.json says');
   }
-  const cgroup = openCgroup(containerId);
   let masterFd: number | null = null;
   let forward: { stop(): void } | null = null;
   let userNamespaceInit: number | null = null; // the init's host PID, when userns-exec is its parent

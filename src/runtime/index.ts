@@ -164,6 +164,7 @@ async function build(ref: ContainerRef, bundle: string, plan: StdioPlan, hooks: 
           created: new Date().toISOString(),
           cgroupName: ref.id,
           cgroupPath: cgroup.paths[0] ?? '',
+          cgroupsPath: spec.linux?.cgroupsPath,
           annotations: spec.annotations ?? {},
         });
         hooks.onCreated?.(pid, cgroup, spec);
@@ -195,7 +196,7 @@ function writeFileAtomicly(path: string, text: string): void {
 }
 
 function cgroupOf(st: RuntimeState): Cgroup {
-  return cgroupsMod().openCgroup(st.cgroupName);
+  return cgroupsMod().openCgroup(st.cgroupName, { path: st.cgroupsPath });
 }
 
 function current(ref: ContainerRef): { st: RuntimeState; status: Status } {

@@ -43,6 +43,8 @@ export interface PendingInit {
 
 export interface InitOptions {
   newPidNamespace: boolean; // the spec has a new `pid` namespace
+  /** The spec's `pid` namespace has a `path`: the init is born in that (existing) namespace. */
+  joinPidNamespace?: string;
   terminal: boolean; // process.terminal: the init opens a pty; fds 0–2 come from it
   interactive: boolean; // stdin goes to the program
   stdio?: [StdioTarget, StdioTarget, StdioTarget]; // without a terminal (default: ours)
@@ -63,22 +65,32 @@ export function spawnInit(o: InitOptions): PendingInit {
   ];
   if (o.userNamespace) return spawnInUserNamespace(o, stdio);
   let hostPidNs: number | null = null;
-  if (o.newPidNamespace) {
-    // unshare(CLONE_NEWPID) changes where our *next child* goes, not us. Save our own PID
-    // namespace first: we must come back to it, or every later child would land in there too.
+  let targetPidNs: number | null = null;
+  if (o.newPidNamespace || o.joinPidNamespace) {
+    // unshare(CLONE_NEWPID) and setns(CLONE_NEWPID) change where our *next child* goes, not us.
+    // Save our own PID namespace first: we must come back to it, or every later child would
+    // land in there too.
     hostPidNs = openSync('/proc/self/ns/pid', 'r');
   }
   let child: ChildProcess;
   // node from a read-only bind mount: the container can never write it (runtime-binary.ts)
   const binary = initBinary();
   try {
-    if (o.newPidNamespace) unshare(CLONE.NEWPID);
+    if (o.joinPidNamespace) {
+      // A PID namespace given by path (another container's, `--pid container:X`): the init is
+      // born in it, as one more process there (not its PID 1).
+      targetPidNs = openSync(o.joinPidNamespace, 'r');
+      setns(targetPidNs, CLONE.NEWPID, o.joinPidNamespace);
+    } else if (o.newPidNamespace) {
+      unshare(CLONE.NEWPID);
+    }
     child = spawn(binary, [INIT_SCRIPT], {
       stdio,
       env: {}, // the program's environment comes from config.json, not from us
       argv0: 'mini-run-init',
     });
   } finally {
+    if (targetPidNs !== null) closeSync(targetPidNs);
     if (hostPidNs !== null) {
       setns(hostPidNs, CLONE.NEWPID, '/proc/self/ns/pid (ours, saved)');
       closeSync(hostPidNs);
@@ -86,7 +98,7 @@ export function spawnInit(o: InitOptions): PendingInit {
   }
   if (child.pid === undefined) throw spawnFailure(child);
   // Node's spawn is clone() + execve() of a new `node`: an ordinary child process of ours.
-  traceNote(`spawn mini-run-init (${binary} ${INIT_SCRIPT}): PID ${child.pid} on the host${o.newPidNamespace ? ', PID 1 in its new PID namespace' : ''}`);
+  traceNote(`spawn mini-run-init (${binary} ${INIT_SCRIPT}): PID ${child.pid} on the host${o.newPidNamespace ? ', PID 1 in its new PID namespace' : o.joinPidNamespace ? `, in the PID namespace of ${o.joinPidNamespace}` : ''}`);
   return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, userNamespace: false, terminal: o.terminal };
 }
 

@@ -36,6 +36,8 @@ const RuntimeState = z.object({
   /** What the cgroup is opened by (openCgroup's name) and its path, for `state`/`ps`. */
   cgroupName: z.string(),
   cgroupPath: z.string(),
+  /** The spec's linux.cgroupsPath (cgroups/location.ts), when it gave one. */
+  cgroupsPath: z.string().optional(),
   annotations: z.record(z.string(), z.string()).default({}),
 });
 export type RuntimeState = z.infer<typeof RuntimeState>;

@@ -183,3 +183,24 @@ describe('cgroup v1 processes, OOM, cleanup', () => {
     expect(() => b.destroy()).not.toThrow();
   });
 });
+
+describe('cgroup v1 at the spec\'s linux.cgroupsPath (podman, containerd)', () => {
+  const at = (path: string, id = 'abc123') => openCgroup(id, { mountpoint: mp, version: 1, path, onWarning: () => {} });
+
+  it('makes the path in every hierarchy, copying cpuset down level by level; delete leaves the client\'s parent', () => {
+    const cg = at('/libpod_parent/libpod-abc123');
+    expect(cg.paths.map((p) => p.slice(mp.length))).toEqual(
+      ['cpuset', 'memory', 'cpu', 'cpuacct', 'pids', 'blkio', 'devices', 'freezer'].map((c) => `/${c}/libpod_parent/libpod-abc123`),
+    );
+    cg.create({});
+    expect(writes().filter((w) => w.includes('cpuset.'))).toEqual([
+      '$CG/cpuset/libpod_parent/cpuset.cpus ← 0-3',
+      '$CG/cpuset/libpod_parent/cpuset.mems ← 0',
+      '$CG/cpuset/libpod_parent/libpod-abc123/cpuset.cpus ← 0-3',
+      '$CG/cpuset/libpod_parent/libpod-abc123/cpuset.mems ← 0',
+    ]);
+    cg.destroy();
+    expect(existsSync(join(mp, 'memory', 'libpod_parent', 'libpod-abc123'))).toBe(false);
+    expect(existsSync(join(mp, 'memory', 'libpod_parent'))).toBe(true);
+  });
+});

@@ -213,3 +213,41 @@ describe('conversions', () => {
     expect(sharesToWeight(1)).toBe(1); // clamped
   });
 });
+
+describe('cgroup v2 at the spec\'s linux.cgroupsPath (podman, containerd)', () => {
+  const at = (path: string, id = 'abc123') => openCgroup(id, { mountpoint: mp, version: 2, path, onWarning: () => {} });
+
+  it('puts the container where the path says, below the root, and enables controllers at every level down', () => {
+    rmSync(mp, { recursive: true });
+    mp = fakeV2({ controllers: 'cpu memory pids', swap: false });
+    const cg = at('/libpod_parent/sub/libpod-abc123');
+    expect(cg.paths).toEqual([join(mp, 'libpod_parent', 'sub', 'libpod-abc123')]);
+    cg.create({ pids: { limit: 5 } });
+    expect(writes()).toEqual([
+      '$CG/cgroup.subtree_control ← +memory +pids +cpu',
+      '$CG/libpod_parent/cgroup.subtree_control ← +memory +pids +cpu',
+      '$CG/libpod_parent/sub/cgroup.subtree_control ← +memory +pids +cpu',
+      '$CG/libpod_parent/sub/libpod-abc123/pids.max ← 5',
+    ]);
+  });
+
+  it('reads a relative path from the root as well; the default path is the default layout', () => {
+    expect(at('k8s.io/abc123').paths).toEqual([join(mp, 'k8s.io', 'abc123')]);
+    expect(at('/mini-run/mr-abc123').paths).toEqual(open('abc123').paths);
+  });
+
+  it('delete removes the container\'s directory only: the client\'s parent stays', () => {
+    const cg = at('/mr-ns/abc123');
+    cg.create({});
+    cg.destroy();
+    expect(existsSync(join(mp, 'mr-ns', 'abc123'))).toBe(false);
+    expect(existsSync(join(mp, 'mr-ns'))).toBe(true);
+  });
+
+  it('refuses systemd\'s slice:prefix:name form and . / .. components, before creating anything', () => {
+    expect(() => at('system.slice:docker:abc')).toThrow(/systemd's slice:prefix:name form: mini-runc drives cgroupfs only/);
+    expect(() => at('/a/../../etc')).toThrow(/must not contain "\." or "\.\."/);
+    expect(() => at('/')).toThrow(/names no cgroup/);
+    expect(trace.filter((l) => l.includes('mkdir'))).toEqual([]);
+  });
+});

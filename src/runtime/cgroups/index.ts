@@ -14,11 +14,13 @@
 import { checkContainerId } from './cgroupfs';
 import { DEFAULT_MOUNTPOINT, detectCgroupVersion } from './detect';
 import { CgroupOptions, Cgroup } from './types';
+import { cgroupLocation } from './location';
 import { CgroupV1, listV1 } from './v1';
 import { CgroupV2, listV2 } from './v2';
 
 export type { Cgroup, CgroupOptions, CgroupStats, LinuxResources } from './types';
 export { detectCgroupVersion, CGROUP_PREFIX, PARENT_NAME, parentName, DEFAULT_MOUNTPOINT, cgroupName } from './detect';
+export { cgroupLocation, type CgroupLocation } from './location';
 export { cpusToQuota, sharesToWeight, DEFAULT_CPU_PERIOD } from './limits';
 export { CgroupV1 } from './v1';
 export { CgroupV2 } from './v2';
@@ -27,13 +29,17 @@ function defaultWarn(message: string): void {
   process.stderr.write(`WARNING: ${message}\n`);
 }
 
-/** The cgroup of container `containerId` (nothing is created until `create()`). */
+/**
+ * The cgroup of container `containerId` (nothing is created until `create()`): at the spec's
+ * `linux.cgroupsPath` when given (`opts.path`, see location.ts), else `<mini-run parent>/mr-<id>`.
+ */
 export function openCgroup(containerId: string, opts: CgroupOptions = {}): Cgroup {
   checkContainerId(containerId);
+  const location = cgroupLocation(containerId, opts.path);
   const mountpoint = opts.mountpoint ?? DEFAULT_MOUNTPOINT;
   const version = opts.version ?? detectCgroupVersion(mountpoint);
   const warn = opts.onWarning ?? defaultWarn;
-  return version === 2 ? new CgroupV2(containerId, mountpoint, warn) : new CgroupV1(containerId, mountpoint, warn);
+  return version === 2 ? new CgroupV2(containerId, mountpoint, warn, location) : new CgroupV1(containerId, mountpoint, warn, location);
 }
 
 /** Container ids that have a mr-* cgroup on this host (to clean up after a crash). */

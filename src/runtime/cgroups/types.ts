@@ -102,6 +102,8 @@ export interface Cgroup {
 export interface CgroupOptions {
   /** Where cgroupfs is mounted (default /sys/fs/cgroup). Tests point it at a fake tree. */
   mountpoint?: string;
+  /** The spec's `linux.cgroupsPath` (location.ts); absent = `<mini-run parent>/mr-<id>`. */
+  path?: string;
   /** Force a driver instead of detecting one. */
   version?: 1 | 2;
   /** Where warnings go (default: `WARNING: …` on stderr, like docker). */

@@ -18,7 +18,8 @@ import {
   errnoOf, isKernelCgroupfs, killPids, makeCgroupDir, readCgroupFile, readKeyed, readNumber,
   pollUntil, readProcs, removeCgroupDir, removeWithRetry, sleepMs, writeCgroupFile,
 } from './cgroupfs';
-import { CGROUP_PREFIX, parentName, cgroupName } from './detect';
+import { CGROUP_PREFIX, parentName } from './detect';
+import { type CgroupLocation } from './location';
 import { checkMemory, pidsValue } from './limits';
 import { v1DeviceWrites } from './devices';
 import { Cgroup, CgroupStats, LinuxResources } from './types';
@@ -44,7 +45,12 @@ export class CgroupV1 implements Cgroup {
   private readonly byController = new Map<V1Controller, Hierarchy>();
   private readonly fake: boolean;
 
-  constructor(readonly containerId: string, private readonly mountpoint: string, private readonly warn: (m: string) => void) {
+  constructor(
+    readonly containerId: string,
+    private readonly mountpoint: string,
+    private readonly warn: (m: string) => void,
+    private readonly location: CgroupLocation,
+  ) {
     this.fake = !isKernelCgroupfs(join(mountpoint, 'memory')) && !isKernelCgroupfs(join(mountpoint, 'cpu'));
     // Distros often co-mount cpu and cpuacct (/sys/fs/cgroup/cpu,cpuacct with cpu and cpuacct
     // as symlinks to it): one directory serves both, and must be created and joined once.
@@ -56,8 +62,8 @@ export class CgroupV1 implements Cgroup {
       try { real = realpathSync(mount); } catch { /* keep */ }
       let h = seen.get(real);
       if (!h) {
-        const parent = join(real, parentName());
-        h = { controllers: [], root: real, parent, dir: join(parent, cgroupName(containerId)) };
+        const parent = join(real, ...location.parentParts);
+        h = { controllers: [], root: real, parent, dir: join(parent, location.leaf) };
         seen.set(real, h);
       }
       h.controllers.push(c);
@@ -95,12 +101,20 @@ export class CgroupV1 implements Cgroup {
     }
   }
 
-  /** mkdir <root>/mini-run and <root>/mini-run/mr-<id>, retrying if a concurrent destroy removes the parent. */
+  /**
+   * mkdir <root>/mini-run and <root>/mini-run/mr-<id> (or the spec's path, level by level),
+   * retrying if a concurrent destroy removes the parent.
+   */
   private makeDirs(h: Hierarchy): void {
     for (let attempt = 0; ; attempt++) {
       try {
-        makeCgroupDir(h.parent);
-        if (h.controllers.includes('cpuset')) this.copyCpuset(h.root, h.parent);
+        let dir = h.root;
+        for (const part of this.location.parentParts) {
+          const up = dir;
+          dir = join(dir, part);
+          makeCgroupDir(dir);
+          if (h.controllers.includes('cpuset')) this.copyCpuset(up, dir);
+        }
         if (!makeCgroupDir(h.dir) && readProcs(join(h.dir, 'cgroup.procs')).length > 0) {
           throw new UserError(`cgroup ${h.dir} already exists and has processes: is container ${this.containerId} running?`);
         }
@@ -306,6 +320,7 @@ export class CgroupV1 implements Cgroup {
     for (const h of this.hierarchies) {
       removeWithRetry(h.dir, this.fake, () => this.pids(), () => this.killAll());
     }
+    if (this.location.custom) return; // a client's parent (location.ts) is the client's
     for (const h of this.hierarchies) {
       if (existsSync(h.parent) && listIn(h.parent).length === 0) removeCgroupDir(h.parent, this.fake);
     }

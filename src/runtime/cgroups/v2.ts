@@ -19,7 +19,8 @@ import {
   errnoOf, isKernelCgroupfs, killPids, makeCgroupDir, readCgroupFile, readKeyed, readNumber,
   pollUntil, readProcs, removeCgroupDir, removeWithRetry, sleepMs, sumKeyedFields, writeCgroupFile,
 } from './cgroupfs';
-import { CGROUP_PREFIX, parentName, cgroupName } from './detect';
+import { CGROUP_PREFIX, parentName } from './detect';
+import { type CgroupLocation } from './location';
 import { checkMemory, cpuMaxValue, maxOrNumber, pidsValue, sharesToWeight, swapMaxValue } from './limits';
 import { Cgroup, CgroupStats, LinuxResources } from './types';
 import { attachDeviceRules } from './devices';
@@ -41,9 +42,14 @@ export class CgroupV2 implements Cgroup {
   /** Controllers enabled for the container's cgroup (filled by create()). */
   private enabled = new Set<string>();
 
-  constructor(readonly containerId: string, private readonly mountpoint: string, private readonly warn: (m: string) => void) {
-    this.parent = join(mountpoint, parentName());
-    this.dir = join(this.parent, cgroupName(containerId));
+  constructor(
+    readonly containerId: string,
+    private readonly mountpoint: string,
+    private readonly warn: (m: string) => void,
+    private readonly location: CgroupLocation,
+  ) {
+    this.parent = join(mountpoint, ...location.parentParts);
+    this.dir = join(this.parent, location.leaf);
     this.paths = [this.dir];
     this.fake = !isKernelCgroupfs(mountpoint);
   }
@@ -76,17 +82,23 @@ export class CgroupV2 implements Cgroup {
   }
 
   /**
-   * Make /sys/fs/cgroup/mini-run and enable controllers on the way down:
+   * Make /sys/fs/cgroup/mini-run (or the spec's parents, level by level) and enable
+   * controllers on the way down:
    *   root/cgroup.subtree_control      ← +memory +pids +cpu …   (only the missing ones)
    *   mini-run/cgroup.subtree_control  ← +memory +pids +cpu …
+   * A controller reaches a cgroup only if every ancestor enabled it for its children.
    * Returns the controllers that the container cgroup will have.
    */
   private prepareParent(): Set<string> {
     const available = words(readCgroupFile(join(this.mountpoint, 'cgroup.controllers')));
-    const wanted = V2_CONTROLLERS.filter((c) => available.has(c));
-    const atRoot = this.enableControllers(this.mountpoint, wanted);
-    makeCgroupDir(this.parent);
-    return this.enableControllers(this.parent, wanted.filter((c) => atRoot.has(c)));
+    let dir = this.mountpoint;
+    let enabled = this.enableControllers(dir, V2_CONTROLLERS.filter((c) => available.has(c)));
+    for (const part of this.location.parentParts) {
+      dir = join(dir, part);
+      makeCgroupDir(dir);
+      enabled = this.enableControllers(dir, V2_CONTROLLERS.filter((c) => enabled.has(c)));
+    }
+    return enabled;
   }
 
   /** Enable `wanted` in dir/cgroup.subtree_control (one write for all the missing ones). */
@@ -254,9 +266,10 @@ export class CgroupV2 implements Cgroup {
   destroy(): void {
     if (this.pids().length > 0) this.killAll();
     removeWithRetry(this.dir, this.fake, () => this.pids(), () => this.killAll());
-    // The parent goes when the last container goes; another container may still use it
+    // mini-run's parent goes when the last container goes; another container may still use it
     // (EBUSY/ENOTEMPTY) or a concurrent destroy may have removed it already (ENOENT): both fine.
-    if (existsSync(this.parent) && this.listSiblings().length === 0) removeCgroupDir(this.parent, this.fake);
+    // A client's parent (location.ts) is the client's.
+    if (!this.location.custom && existsSync(this.parent) && this.listSiblings().length === 0) removeCgroupDir(this.parent, this.fake);
   }
 
   private listSiblings(): string[] {
