@@ -30,7 +30,17 @@ export function parseDetachKeys(spec: string): Buffer {
   return Buffer.from(bytes);
 }
 
-export interface AttachOptions { stdin: boolean; detachKeys: string; /** `start -a`: the supervisor waits for us to start the program. */ starting?: boolean }
+export interface AttachOptions {
+  stdin: boolean;
+  detachKeys: string;
+  /** `start -a`, `run -it`: the supervisor waits for us to start the program. */
+  starting?: boolean;
+  /**
+   * Say "read escape sequence" when the keys detach: Docker's `attach` does (and exits 1); its
+   * `run -it` and `start -ai` leave silently (and exit 0).
+   */
+  sayDetached?: boolean;
+}
 
 /** Attach to a running container; resolves with its exit code, or null when we detached. */
 export async function attachContainer(ref: string, o: AttachOptions): Promise<number | null> {
@@ -46,14 +56,17 @@ export async function attachContainer(ref: string, o: AttachOptions): Promise<nu
   const tty = rec.config.Tty; // the container has a terminal: watch our input for the detach keys
   const rawMode = tty && process.stdin.isTTY === true;
   const useStdin = o.stdin && rec.config.OpenStdin;
-  sock.write(encodeFrame(FRAME.HELLO, JSON.stringify({ stdin: useStdin })));
   const keys = parseDetachKeys(o.detachKeys);
+  const resize = () => sock.write(encodeFrame(FRAME.RESIZE, JSON.stringify({ rows: process.stdout.rows, cols: process.stdout.columns })));
+  // Our size before the hello: a supervisor waiting for us (`start -a`, `run -it`) makes the
+  // container's terminal at this size when the hello arrives.
+  if (rawMode) resize();
+  sock.write(encodeFrame(FRAME.HELLO, JSON.stringify({ stdin: useStdin })));
   return new Promise((resolve, reject) => {
     let exitCode: number | null = null;
     let startError: UserError | null = null;
     let detached = false;
     const decoder = new FrameDecoder();
-    const resize = () => sock.write(encodeFrame(FRAME.RESIZE, JSON.stringify({ rows: process.stdout.rows, cols: process.stdout.columns })));
     sock.on('data', (chunk: Buffer) => {
       for (const f of decoder.push(chunk)) {
         if (f.type === FRAME.STDOUT) process.stdout.write(f.payload);
@@ -95,18 +108,16 @@ export async function attachContainer(ref: string, o: AttachOptions): Promise<nu
       process.stdin.on('end', () => sock.write(encodeFrame(FRAME.STDIN_EOF)));
       process.stdin.resume();
     }
-    if (rawMode) {
-      resize();
-      process.on('SIGWINCH', resize);
-    }
+    if (rawMode) process.on('SIGWINCH', resize);
     sock.on('close', () => {
+      // (while the terminal is still raw: "\r\n" reaches the screen as typed, as Docker's)
+      if (detached && o.sayDetached !== false) process.stderr.write('read escape sequence\r\n');
       if (useStdin) {
         process.stdin.off('data', onInput);
         if (rawMode) process.stdin.setRawMode(false);
         process.stdin.pause();
       }
       process.off('SIGWINCH', resize);
-      if (detached) process.stderr.write('\r\nread escape sequence\r\n');
       if (startError) reject(startError);
       else resolve(detached ? null : exitCode);
     });

@@ -69,6 +69,8 @@ export interface RunOptions {
   pidsLimit?: number;
   // --- lifecycle (detached containers)
   detach: boolean;
+  /** --detach-keys of a foreground `run -it` (Docker's spelling, default ctrl-p,ctrl-q). */
+  detachKeys?: string;
   restart: { Name: 'no' | 'on-failure' | 'always' | 'unless-stopped'; MaximumRetryCount: number };
   /** --log-driver: json-file (the default; `logs` reads it) or none (output is dropped). */
   logDriver?: 'json-file' | 'none';

@@ -36,6 +36,7 @@ let prespawned: (EarlyInit & { shape: InitShape }) | null = null;
  * parsed options agree, or throws it away.
  */
 export function prespawnInit(shape: InitShape): void {
+  if (shape.tty && shape.interactive) return; // `run -it` is supervised apart (run-attached.ts)
   let pipes: ContainerPipes | null = null;
   try {
     pipes = containerPipes(shape.tty, shape.interactive);
@@ -65,7 +66,8 @@ export async function startInitEarly(opts: RunOptions): Promise<EarlyInit | null
     if (!opts.detach && !userNamespace && s.pidHost === (opts.pidMode === 'host') && s.tty === opts.tty && s.interactive === opts.interactive) return pre;
     await abandonEarly(pre);
   }
-  if (opts.detach) return null; // the detached supervisor spawns its own init
+  // The detached supervisor spawns its own init (`run -d`, and `run -it`: run-attached.ts).
+  if (opts.detach || (opts.tty && opts.interactive)) return null;
   const pipes = containerPipes(opts.tty, opts.interactive);
   try {
     const init = spawnInit({ newPidNamespace: opts.pidMode !== 'host', terminal: opts.tty, interactive: opts.interactive, stdio: pipes.stdio, userNamespace });

@@ -175,6 +175,11 @@ export async function runForeground(rec: ContainerRecord, opts: RunOptions, init
 
 export async function runContainer(opts: RunOptions, given?: EarlyInit | null): Promise<number> {
   const early = given === undefined ? await startInitEarly(opts) : given;
+  if (!opts.detach && opts.tty && opts.interactive) {
+    // `run -it`: detachable, so supervised apart from us (run-attached.ts).
+    const { runAttached } = await import('./run-attached');
+    return runAttached(opts);
+  }
   if (opts.detach) {
     sweepStaleContainers();
     const rec = await createContainer(opts);

@@ -18,6 +18,8 @@ export class AttachServer {
   onInput: (d: Buffer) => void = () => undefined;
   onInputEnd: () => void = () => undefined;
   onResize: (rows: number, cols: number) => void = () => undefined;
+  /** The last size a client asked for: a terminal made after it (`start -a`, `run -it`) starts at it. */
+  size: { rows: number; cols: number } | null = null;
 
   constructor(private readonly id: string) {}
 
@@ -51,7 +53,10 @@ export class AttachServer {
         } else if (f.type === FRAME.RESIZE) {
           try {
             const { rows, cols } = JSON.parse(f.payload.toString());
-            if (rows > 0 && cols > 0) this.onResize(rows, cols);
+            if (rows > 0 && cols > 0) {
+              this.size = { rows, cols };
+              this.onResize(rows, cols);
+            }
           } catch { /* ignore a bad frame */ }
         }
       }

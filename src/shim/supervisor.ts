@@ -94,6 +94,8 @@ import { closePipes, containerPipes, type ContainerPipes } from './pipes';
 export class Supervisor {
   private backoff = 0;
   private clientSeen = false;
+  /** This life's attach socket (detached supervisors): its clients hear of the end once it is recorded. */
+  private server: AttachServer | null = null;
 
   /** The container as the runtime knows it (same id, the engine's runtime root). */
   private readonly ref: runtime.ContainerRef;
@@ -121,6 +123,7 @@ export class Supervisor {
         const e = err as Error;
         const code = e instanceof UserError ? e.exitCode : 125;
         await this.finish({ exitCode: code === 125 ? 128 : code, oomKilled: false, error: e.message }, true);
+        this.hangUp((s) => s.error(e.message, code));
         if (!announced) this.opts.onStartFailed?.(e);
         throw err;
       }
@@ -130,6 +133,7 @@ export class Supervisor {
       const policy = facts.policy;
       if (facts.autoRemove || !shouldRestart(policy, exit.exitCode, facts.restartCount, facts.manuallyStopped)) {
         await this.finish(exit, true);
+        this.hangUp((s) => s.exit(exit.exitCode));
         return exit;
       }
       if (this.opts.foreground) {
@@ -141,6 +145,7 @@ export class Supervisor {
       }
       this.backoff = nextBackoff(this.backoff, Date.now() - t0);
       await this.finish(exit, false, 'restarting');
+      this.hangUp((s) => s.exit(exit.exitCode));
       traceNote(`restart policy ${policy.Name}: restarting in ${this.backoff} ms`);
       await sleep(this.backoff);
       const again = this.owner.restartFacts();
@@ -157,6 +162,7 @@ export class Supervisor {
     const life = this.owner.loadLife();
     const dir = this.owner.bundle;
     const server = this.opts.foreground ? null : new AttachServer(this.id);
+    this.server = server;
     // A log write that fails (full disk, quota, I/O error) is reported once and its lines are
     // dropped and counted; the program keeps running (docker's json-file logger does the same).
     // --log-driver none: the output still goes to attached clients, but nothing is kept.
@@ -191,7 +197,7 @@ export class Supervisor {
         interactive: wantStdin,
         stdio,
         terminal: this.opts.foreground && terminal ? 'relay' : 'return',
-        size: server ? { rows: 24, cols: 80 } : undefined,
+        size: server ? server.size ?? { rows: 24, cols: 80 } : undefined,
         proxySignals: this.opts.foreground,
         onTerminalOutput: (d: Buffer) => log.write('stdout', d),
       }, {
@@ -200,10 +206,8 @@ export class Supervisor {
     } catch (err) {
       networking.detach(false);
       closePipes(pipes);
-      server?.error((err as Error).message, err instanceof UserError ? err.exitCode : 125);
-      server?.close();
       log.close();
-      throw err;
+      throw err; // run() records it, then tells the clients (hangUp)
     }
     // The program holds its ends now; ours must go, or we would never see EOF.
     if (outPipe) closeQuietly(outPipe.write);
@@ -262,9 +266,20 @@ export class Supervisor {
     stdinSock?.destroy();
     masterStream?.destroy();
     log.close();
-    server?.exit(exit.exitCode);
-    server?.close();
     return { exitCode: exit.exitCode, oomKilled: exit.oomKilled, error: '' };
+  }
+
+  /**
+   * Tell this life's attached clients how it ended, after the record says so (a client that
+   * exits on it, `run -it --rm` or `start -a`, leaves the container recorded or removed), and
+   * close the socket.
+   */
+  private hangUp(tell: (server: AttachServer) => void): void {
+    const server = this.server;
+    this.server = null;
+    if (!server) return;
+    tell(server);
+    server.close();
   }
 
   /**

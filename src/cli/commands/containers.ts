@@ -34,8 +34,8 @@ const startCommand: CommandModule<object, any> = {
       const { attachContainer } = await import('../../engine/attach');
       // Attach first, then start: the supervisor waits for us, so no output is missed.
       const rec = await startContainer(a.containers[0], { awaitAttach: true });
-      const code = await attachContainer(rec.id, { stdin: !!a.interactive, detachKeys: a['detach-keys'], starting: true });
-      if (code !== null) process.exitCode = code;
+      const code = await attachContainer(rec.id, { stdin: !!a.interactive, detachKeys: a['detach-keys'], starting: true, sayDetached: false });
+      if (code !== null) process.exitCode = code; // detached: 0 and no message, as Docker's start -ai
       return;
     }
     await forEach(a.containers, async (ref) => {

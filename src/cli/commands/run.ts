@@ -60,6 +60,7 @@ export const RUN_FLAGS: Record<string, Options> = {
   'pids-limit': { type: 'number', describe: 'Tune container pids limit (-1 for unlimited)' },
   pull: { type: 'string', describe: 'Pull image before running ("always", "missing", "never")', default: 'missing' },
   detach: { alias: 'd', type: 'boolean', describe: 'Run container in background and print container ID' },
+  'detach-keys': { type: 'string', describe: 'Override the key sequence for detaching a container (run -it; default ctrl-p,ctrl-q)' },
   restart: { type: 'string', describe: 'Restart policy: no, on-failure[:max-retries], always, unless-stopped', default: 'no' },
   'log-driver': { type: 'string', describe: 'Logging driver for the container (json-file, none)' },
   'log-opt': { type: 'string', describe: 'Log driver options (json-file: max-size, max-file)' },
@@ -171,6 +172,14 @@ function showPullEvent(e: Parameters<NonNullable<RunOptions['onPullEvent']>>[0])
   pullProgress(e);
 }
 
+/** --detach-keys, refused before anything is created when Docker would refuse it. */
+function checkedDetachKeys(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  const { parseDetachKeys } = require('../../engine/attach') as typeof import('../../engine/attach');
+  parseDetachKeys(String(v));
+  return String(v);
+}
+
 export function toRunOptions(a: RunArgs): RunOptions {
   const network = String(a.network ?? 'bridge') === 'default' ? 'bridge' : String(a.network ?? 'bridge');
   if (network === '' || network === 'container:') throw new UserError(`invalid --network "${network}"`, 125);
@@ -250,6 +259,7 @@ export function toRunOptions(a: RunArgs): RunOptions {
     cpuShares: num('cpu-shares'),
     pidsLimit: num('pids-limit'),
     detach: !!a.detach,
+    detachKeys: checkedDetachKeys(a['detach-keys']),
     restart: parseRestartPolicy(String(a.restart ?? 'no')),
     logDriver: logDriver as RunOptions['logDriver'],
     logOpts: keyValues(listOption(a['log-opt']), '--log-opt'),
