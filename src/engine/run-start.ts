@@ -17,8 +17,8 @@ import { remapUserOf } from './userns-remap';
 /** The static init for --init, built by `npm run build` (native/). */
 export const INIT_BINARY = nativeBinary('mini-init');
 
+/** What `run` and `create` refuse before anything is made. */
 export function checkRunnable(opts: RunOptions): void {
-  if (opts.tty && opts.interactive && !opts.detach && !process.stdin.isTTY) throw new UserError('the input device is not a TTY', 1);
   if (opts.init && !existsSync(INIT_BINARY)) throw new UserError(`--init needs ${INIT_BINARY}, not built (no C compiler when mini-run was built): ${nativeBuildHint()}`, 125);
   if (opts.autoRemove && opts.restart.Name !== 'no') throw new UserError('Conflicting options: --restart and --rm', 125);
 }
@@ -54,6 +54,8 @@ export async function startInitEarly(opts: RunOptions): Promise<EarlyInit | null
   const pre = prespawned;
   prespawned = null;
   try {
+    // Only `run` attaches our terminal: `create -it` needs none (as Docker's).
+    if (opts.tty && opts.interactive && !opts.detach && !process.stdin.isTTY) throw new UserError('the input device is not a TTY', 1);
     checkRunnable(opts);
   } catch (err) {
     if (pre) await abandonEarly(pre);

@@ -1,5 +1,5 @@
 /**
- * Issue 20, item 1: the detach keys in a foreground `run -it`, as Docker's.
+ * Issue 20, item 1: the detach keys in a foreground `run -it` (and `start -ai`), as Docker's.
  *
  * Ctrl-P Ctrl-Q (or --detach-keys) leaves the container running and the client exits 0; a later
  * `attach` finds the shell again. Closing the terminal of a `run -it` that was not detached
@@ -176,6 +176,27 @@ describe('the detach keys in a foreground run -it (issue 20 item 1)', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/detach keys/);
     expect(containerIds(root).length).toBe(before);
+  });
+
+  it('start -ai detaches the same way (exit 0, no message)', async () => {
+    const seen: Record<string, unknown> = {};
+    for (const e of engines()) {
+      const name = e.n('mr-dt-s');
+      // create -it needs no terminal of ours (nothing is attached yet), as Docker's.
+      const created = spawnSync('sh', ['-c', `${e.cli} create -it --name ${name} --network none ${IMG} sh`], { encoding: 'utf8', input: '' });
+      expect(created.stderr).toBe('');
+      expect(created.status).toBe(0);
+      const t = new Terminal(`${e.cli} start -ai ${name}`);
+      let at = await t.waitFor(PROMPT);
+      t.type('echo started-$((2+3))\r');
+      at = await t.waitFor(/started-5\r\n/, at);
+      await t.waitFor(PROMPT, at);
+      t.type(DETACH);
+      const r = await t.end();
+      seen[e.name] = { exit: r.status, afterKeys: t.shown.slice(t.shown.lastIndexOf('started-5')), status: e.inspect(name, '{{.State.Status}}') };
+    }
+    expect(seen['mini-run']).toEqual({ exit: 0, afterKeys: 'started-5\r\n/ # ', status: 'running' });
+    if (docker) expect(seen.docker).toEqual(seen['mini-run']);
   });
 
   it('run -it --rm: detached, it goes on; its exit through attach removes it', async () => {
