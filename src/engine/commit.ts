@@ -26,7 +26,8 @@ import { normalizeReference } from '../image/reference';
 import { MEDIA, hostArchitecture, type ImageConfigFile, type ContainerConfig } from '../image/oci-types';
 import { findContainer, isRunning } from './container-store';
 import { pauseContainer, unpauseContainer } from './pause';
-import { writeTree } from './export';
+import { writeTree, type WalkHooks } from './export';
+import { containerOwners } from './userns-remap';
 import { TarWriter } from '../image/tar-writer';
 import { isOpaqueAt, isUntouchedMountpoint, isWhiteout, runtimeMountpoints } from './diff';
 import { findMerged } from '../volume/copy-up';
@@ -117,12 +118,13 @@ async function gzipFile(tarFile: string, gzFile: string): Promise<{ digest: stri
 }
 
 /** The container's upper dir as an OCI layer tar (whiteouts as `.wh.` markers). Returns the diff_id. */
-function writeUpperAsLayer(upperDir: string, tarFile: string, skip: (rel: string, st: import('node:fs').Stats, emptyDir: () => boolean) => boolean): string {
+function writeUpperAsLayer(upperDir: string, tarFile: string, skip: (rel: string, st: import('node:fs').Stats, emptyDir: () => boolean) => boolean, owners?: WalkHooks['owners']): string {
   const out = openSync(tarFile, 'w', 0o600);
   const upper = openSync(upperDir, 'r');
   try {
     const tar = new TarWriter(out, true);
     writeTree(tar, upper, '', statSync(upperDir).dev, {
+      owners,
       visit: (fd, name, rel, st, t) => {
         if (skip(rel, st, () => readdirSync(`/proc/self/fd/${fd}/${name}`).length === 0)) return false;
         if (!isWhiteout(st)) return true;
@@ -204,7 +206,9 @@ export async function commitContainer(ref: string, repoTag: string | undefined, 
     if (freeze) pauseContainer(rec.id);
     let diffId: string;
     try {
-      diffId = writeUpperAsLayer(join(paths.container(rec.id), 'upper'), tarFile, skip);
+      // --userns private: what the container's root wrote is owned by START on disk; the layer
+      // keeps the container's view (0), as dockerd's commit under userns-remap does
+      diffId = writeUpperAsLayer(join(paths.container(rec.id), 'upper'), tarFile, skip, rec.userns && containerOwners(rec.userns));
     } finally {
       if (freeze) unpauseContainer(rec.id);
     }

@@ -9,6 +9,7 @@
  */
 import { closeSync, constants as fsc, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, Stats } from 'node:fs';
 import { UserError } from '../errors';
+import { containerOwners } from './userns-remap';
 import { findContainer } from './container-store';
 import { withContainerRoot } from './cp';
 import { TarWriter } from '../image/tar-writer';
@@ -24,10 +25,13 @@ export interface WalkHooks {
   visit?: (parentFd: number, name: string, rel: string, st: Stats, tar: TarWriter) => boolean;
   /** Called after a directory's own entry, before its children (e.g. the opaque marker). */
   afterDir?: (parentFd: number, name: string, rel: string, tar: TarWriter) => void;
+  /** The owners the tar shows for an entry (--userns private: host ids back to the container's). */
+  owners?: (st: Stats) => Stats;
 }
 
 /** Write the tree below the open directory `dirFd` (entries named `prefix…`), sorted by name. */
 export function writeTree(tar: TarWriter, dirFd: number, prefix: string, rootDev: number, hooks: WalkHooks = {}): void {
+  const own = hooks.owners ?? ((st: Stats) => st);
   for (const name of readdirSync(fdPath(dirFd)).sort()) {
     const path = fdPath(dirFd, name);
     const rel = prefix + name;
@@ -35,12 +39,12 @@ export function writeTree(tar: TarWriter, dirFd: number, prefix: string, rootDev
     try { st = lstatSync(path); } catch { continue; } // gone meanwhile
     if (hooks.visit && !hooks.visit(dirFd, name, rel, st, tar)) continue;
     if (st.isSymbolicLink()) {
-      tar.entry(rel, st, { linkname: readlinkSync(path), xattrsOf: path });
+      tar.entry(rel, own(st), { linkname: readlinkSync(path), xattrsOf: path });
     } else if (st.isDirectory()) {
       const fd = openSync(path, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW | O_CLOEXEC);
       try {
         const dst = fstatSync(fd);
-        tar.entry(rel, dst, { xattrsOf: path });
+        tar.entry(rel, own(dst), { xattrsOf: path });
         hooks.afterDir?.(dirFd, name, rel, tar);
         if (dst.dev === rootDev) writeTree(tar, fd, rel + '/', rootDev, hooks); // a mount point stays empty
       } finally {
@@ -49,12 +53,12 @@ export function writeTree(tar: TarWriter, dirFd: number, prefix: string, rootDev
     } else if (st.isFile()) {
       const fd = openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_CLOEXEC);
       try {
-        tar.entry(rel, fstatSync(fd), { content: fd, xattrsOf: path });
+        tar.entry(rel, own(fstatSync(fd)), { content: fd, xattrsOf: path });
       } finally {
         closeSync(fd);
       }
     } else if (!st.isSocket()) {
-      tar.entry(rel, st, { xattrsOf: path });
+      tar.entry(rel, own(st), { xattrsOf: path });
     }
   }
 }
@@ -66,7 +70,7 @@ export function exportContainer(ref: string, outFd: number): void {
     const tar = new TarWriter(outFd);
     const dirFd = openSync(fdPath(rootFd), fsc.O_RDONLY | fsc.O_DIRECTORY | O_CLOEXEC);
     try {
-      writeTree(tar, dirFd, '', fstatSync(dirFd).dev);
+      writeTree(tar, dirFd, '', fstatSync(dirFd).dev, { owners: rec.userns && containerOwners(rec.userns) });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EPIPE') throw new UserError('export: the output was closed', 1);
       throw e;

@@ -17,7 +17,7 @@
  * The image layers stay as they are (owned by host root, shared by every container): the
  * container sees them through an idmapped mount (userns-layers.ts), made at each start.
  */
-import { chmodSync, chownSync, lchownSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, lchownSync, lstatSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { UserError } from '../errors';
@@ -182,4 +182,18 @@ export function shiftOwners(dir: string, r: UsernsRemap): void {
     if (st.isDirectory()) for (const name of readdirSync(path)) walk(join(path, name));
   };
   walk(dir);
+}
+
+/** A host id back to the container's (START+n → n); ids outside the range stay as they are. */
+function toContainerId(id: number, m: IdMapping): number {
+  return id >= m.hostID && id < m.hostID + m.size ? id - m.hostID + m.containerID : id;
+}
+
+/**
+ * For commit and export of a `--userns private` container: a file its root wrote is owned by
+ * START on disk, and goes into the tar as the container saw it (0), as dockerd's does.
+ */
+export function containerOwners(r: UsernsRemap): (st: Stats) => Stats {
+  return (st) => Object.assign(Object.create(Object.getPrototypeOf(st) as object) as Stats, st,
+    { uid: toContainerId(st.uid, r.uidMappings[0]), gid: toContainerId(st.gid, r.gidMappings[0]) });
 }

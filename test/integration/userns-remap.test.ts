@@ -124,6 +124,17 @@ describe.skipIf(!supported)('--userns private: root in the container is nobody o
     expect(run(['volume', 'rm', `mr-uns-vol-${process.pid}`]).status).toBe(0);
   });
 
+  it('commit keeps the container\'s owners (0, 1000), not the host range\'s, as dockerd\'s commit under userns-remap', () => {
+    const image = `mr-uns-commit-${process.pid}`;
+    const c = run(['run', '--name', 'c1', '--userns', 'private', '--network', 'none', IMAGE, 'sh', '-c', 'touch /by-root /by-1000 && chown 1000:1000 /by-1000']);
+    expect(c.status).toBe(0);
+    expect(run(['commit', 'c1', image]).status).toBe(0);
+    const r = run(['run', '--rm', '--userns', 'host', '--network', 'none', image, 'stat', '-c', '%u:%g %n', '/by-root', '/by-1000', '/bin/busybox']);
+    expect(r.stdout.trim().split('\n')).toEqual(['0:0 /by-root', '1000:1000 /by-1000', '0:0 /bin/busybox']);
+    expect(run(['rm', 'c1']).status).toBe(0);
+    expect(run(['rmi', image]).status).toBe(0);
+  });
+
   it('container root with every capability cannot read a host root-only file bind-mounted in (Shocker, CVE-2014-3519 class) nor change it', () => {
     const secrets = mkdtempSync(join(dir, 'secret-'));
     chmodSync(secrets, 0o755);
