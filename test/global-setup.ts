@@ -5,9 +5,13 @@
  * After the tests: stop only what was started here.
  * MINI_RUN_TEST_ENGINES=0 skips the engines (unit tests need none; running them beside another
  * test run must not start or stop the Docker engine that run is using).
+ * After an integration run, `system prune` gives the host's network back: the default bridge,
+ * its rules and our chains stay idle after the last container (as docker0 does) until a prune.
+ * A unit run (MINI_RUN_TEST_ENGINES=0) leaves the host's network alone.
  */
-import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 // @ts-ignore -- a plain ES module shared with .ci/run (node test/helpers/engines.mjs start)
 import { ensureEngines, stopEngines } from './helpers/engines.mjs';
 
@@ -16,5 +20,20 @@ export default async function setup(): Promise<() => void> {
   execFileSync('npm', ['run', '-s', 'build'], { cwd: repo, stdio: 'inherit' });
   if (process.env.MINI_RUN_TEST_ENGINES === '0') return () => {};
   const started: string[] = await ensureEngines({ log: (m: string) => console.log(m) });
-  return () => { if (started.length) stopEngines(started); };
+  return () => {
+    giveBackNetwork(repo);
+    if (started.length) stopEngines(started);
+  };
+}
+
+/** The idle default bridge, its rules and our chains go (only when no container of anyone uses them). */
+function giveBackNetwork(repo: string): void {
+  if (process.getuid?.() !== 0) return;
+  const root = mkdtempSync('/tmp/mr-test-prune-');
+  try {
+    const r = spawnSync(process.execPath, [join(repo, 'bin', 'mini-run'), '--root', root, 'system', 'prune'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (r.status !== 0) console.log(`system prune after the tests failed: ${r.stderr.trim()}`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }

@@ -192,15 +192,16 @@ function readIpForward(): string {
 
 /**
  * podman's network backend (netavark) turns net.ipv4.ip_forward on for a bridge network and
- * leaves it on. If it was off before `compare`, give it back — unless mini-run containers
- * started meanwhile on a bridge (they found it on, so they did not note it as theirs): then
- * mini-run takes it over and turns it off with its last container, as if it had set it.
+ * leaves it on. If it was off before `compare`, give it back — unless mini-run's network came
+ * up meanwhile (a container on a bridge found it on, so did not note it as its own): then
+ * mini-run takes it over and sets it back when its network is given back (`system prune`), as
+ * if it had set it.
  */
 function restoreIpForward(before: string): void {
   if (before !== '0' || readIpForward() !== '1') return;
   withNetLock((s) => {
     if (s.ipForwardSetByUs) return; // mini-run already owns it
-    if (s.leases.length > 0) s.ipForwardSetByUs = true;
+    if (s.leases.length > 0 || s.baseInstalled) s.ipForwardSetByUs = true;
     else writeFileSync(IP_FORWARD, '0');
   });
 }

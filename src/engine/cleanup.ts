@@ -62,8 +62,12 @@ function staleness(id: string): 'recordless' | ContainerRecord | null {
   return supervised && rec.monitor && !isAlive(rec.monitor) ? rec : null;
 }
 
-/** Sweep containers whose supervising process has died. Returns the ids cleaned. */
-export function sweepStaleContainers(): string[] {
+/**
+ * Sweep containers whose supervising process has died. Returns the ids cleaned.
+ * `giveBackNetwork` (`system prune`, `network prune`): also remove the idle default bridge, and
+ * with no container on any network our chains and ip_forward (network/bridge.ts releaseIdle).
+ */
+export function sweepStaleContainers(opts: { giveBackNetwork?: boolean } = {}): string[] {
   const cleaned: string[] = [];
   // A first look without the lock (records are replaced atomically): most of the time nothing
   // is stale, and a read-only command then takes no lock. What it finds is checked again
@@ -86,9 +90,10 @@ export function sweepStaleContainers(): string[] {
   }
   // Network leases are host-wide (see network/host-state.ts): free those of dead supervisors.
   try {
-    (require('../network/bridge') as typeof import('../network/bridge')).sweepNetwork();
-  } catch {
-    /* the network state is host-wide; a failure here must not stop the container command */
+    (require('../network/bridge') as typeof import('../network/bridge')).sweepNetwork({ giveBack: opts.giveBackNetwork });
+  } catch (err) {
+    // The network state is host-wide: a failure here must not stop a container command; a prune reports it.
+    if (opts.giveBackNetwork) throw err;
   }
   return cleaned;
 }

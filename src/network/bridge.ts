@@ -102,21 +102,28 @@ function removeRulesOf(bridge: string, b: HostNetState['bridges'][string]): void
 }
 
 /**
- * `ip` commands run in one process inside the network namespace of `pid` (nsenter, ip -batch).
- * On failure, the command that failed and the kernel's answer (ip itself ends with only
- * "Command failed -:N").
+ * `ip` commands run in one process (ip -batch): on the host, or inside the network namespace
+ * of `pid` (nsenter). Every process costs a few ms on a container's start, so commands that
+ * follow each other go in one batch; --trace still lists each one. On failure, the command that
+ * failed and the kernel's answer (ip itself ends with only "Command failed -:N").
  */
-function ipBatchIn(pid: number, lines: string[]): void {
-  const r = runCommand(['nsenter', `--net=/proc/${pid}/ns/net`, 'ip', '-batch', '-'], { input: lines.join('\n') + '\n', allowFailure: true });
+function ipBatch(lines: string[], inside?: { pid: number }): void {
+  const argv = [...(inside ? ['nsenter', `--net=/proc/${inside.pid}/ns/net`] : []), 'ip', '-batch', '-'];
+  for (const l of lines) traceNote(`  ip ${l}`);
+  const r = runCommand(argv, { input: lines.join('\n') + '\n', allowFailure: true });
   if (r.status === 0) return;
   const at = /Command failed -:(\d+)/.exec(r.stderr);
   const failed = at ? lines[Number(at[1]) - 1] : undefined;
   const why = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('Command failed')).join('; ');
-  throw new UserError(`in the container's network namespace, ip ${failed ?? '-batch'} failed${why ? `: ${why}` : ` (exit ${r.status})`}`);
+  throw new UserError(`${inside ? 'in the container\'s network namespace, ' : ''}ip ${failed ?? '-batch'} failed${why ? `: ${why}` : ` (exit ${r.status})`}`);
 }
 
+/**
+ * Is there an interface NAME in our network namespace? /proc/self/net/dev lists them (one
+ * "NAME: counters…" line each): a file read, where `ip link show` would be a process.
+ */
 function linkExists(name: string): boolean {
-  return runCommand(['ip', 'link', 'show', 'dev', name], { allowFailure: true }).status === 0;
+  return readFileSync('/proc/self/net/dev', 'utf8').split('\n').some((l) => l.trimStart().startsWith(`${name}:`));
 }
 
 export function hostVethName(containerId: string): string {
@@ -142,33 +149,40 @@ function ensureBridge(s: HostNetState, net: NetworkDef): void {
     s.firewall = fw.detectFirewall().kind;
     s.rulesVersion = fw.RULES_VERSION;
   }
-  createBridgeLink(s, net);
+  const made = createBridgeLink(s, net);
   const entry = s.bridges[net.bridge];
+  // An idle bridge keeps its rules (releaseIdle); if its link was deleted by hand meanwhile, the
+  // new link lacks route_localnet: put its rules in again.
+  if (made && entry.rules) removeRulesOf(net.bridge, entry);
   entry.internal = net.internal === true;
   if (!entry.rules) addRulesOf(net.bridge, entry, freshChains);
   // Routing between the bridge and the host's other interfaces needs forwarding on.
   if (!net.internal && readFileSync(IP_FORWARD, 'utf8').trim() === '0') {
     writeFileSync(IP_FORWARD, '1');
     s.ipForwardSetByUs = true;
-    traceNote('net.ipv4.ip_forward was 0: set to 1 (restored when the last container goes)');
+    traceNote('net.ipv4.ip_forward was 0: set to 1 (set back by system prune / network prune once no container uses the network)');
   }
 }
 
-/** The bridge device with the gateway address, up, and its entry in the host state. */
-export function createBridgeLink(s: HostNetState, net: NetworkDef): void {
-  if (!linkExists(net.bridge)) {
+/** The bridge device with the gateway address, up, and its entry in the host state. True when the link was made now. */
+export function createBridgeLink(s: HostNetState, net: NetworkDef): boolean {
+  const made = !linkExists(net.bridge);
+  if (made) {
     const prefix = parseSubnet(net.subnet).prefix;
     // A MAC of its own, set explicitly: otherwise a bridge takes the lowest MAC of its ports, and
     // changes it as veths come and go — leaving the containers' ARP entries for the gateway stale
     // (their packets to it vanish until the entry expires). Derived like a container's from the
     // gateway address, which no container is ever given.
     const mac = macForAddress(net.gateway);
-    const made = runCommand(['ip', 'link', 'add', net.bridge, 'address', mac, 'type', 'bridge'], { allowFailure: true });
-    if (made.status !== 0) throw new UserError(`cannot create the bridge ${net.bridge}: ${made.stderr.trim()} (is the kernel's bridge module available? --network none runs without networking)`, 125);
-    runCommand(['ip', 'addr', 'add', `${net.gateway}/${prefix}`, 'dev', net.bridge]);
-    runCommand(['ip', 'link', 'set', net.bridge, 'up']);
+    try {
+      ipBatch([`link add ${net.bridge} address ${mac} type bridge`, `addr add ${net.gateway}/${prefix} dev ${net.bridge}`, `link set ${net.bridge} up`]);
+    } catch (e) {
+      if (linkExists(net.bridge)) runCommand(['ip', 'link', 'del', net.bridge], { allowFailure: true });
+      throw new UserError(`cannot create the bridge ${net.bridge}: ${(e as Error).message} (is the kernel's bridge module available? --network none runs without networking)`, 125);
+    }
   }
   s.bridges[net.bridge] ??= { subnet: net.subnet, gateway: net.gateway, rules: false, internal: net.internal === true, persistent: net.persistent === true };
+  return made;
 }
 
 /** `network rm`: the bridge of a user network goes (refused while containers use it). */
@@ -184,7 +198,7 @@ export function removeBridge(bridge: string): void {
 }
 
 export function ensureUserBridge(net: NetworkDef): void {
-  withNetLock((s) => createBridgeLink(s, net));
+  withNetLock((s) => { createBridgeLink(s, net); });
 }
 
 /** Undo one lease: its DNAT rules, its host veth, the lease itself. */
@@ -194,16 +208,24 @@ function dropLease(s: HostNetState, lease: Lease): void {
   s.leases = s.leases.filter((l) => l !== lease);
 }
 
-/** With no lease left, give the host back: rules, chains, bridges, ip_forward. */
-function releaseHostIfIdle(s: HostNetState, keepBridges: ReadonlySet<string> = new Set()): void {
+/**
+ * What stays of the host while no container uses it. A user network's bridge keeps its link
+ * (until `network rm`) and loses its rules. The default bridge keeps everything — its link, its
+ * rules, our chains and ip_forward — as Docker keeps docker0: the next container then only adds
+ * its veth and address (no bridge to make, no iptables process). `giveBack` (`system prune`,
+ * `network prune`) removes an idle default bridge too and, with no lease left anywhere, our
+ * chains, and sets ip_forward back.
+ */
+function releaseIdle(s: HostNetState, giveBack: boolean): void {
   for (const [bridge, b] of Object.entries(s.bridges)) {
     if (s.leases.some((l) => l.bridge === bridge)) continue;
+    if (!b.persistent && !giveBack) continue; // the default bridge stays ready, rules and all
     removeRulesOf(bridge, b);
     if (b.persistent) continue; // a user network's bridge stays until `network rm`
-    if (!keepBridges.has(bridge) && linkExists(bridge)) runCommand(['ip', 'link', 'del', bridge], { allowFailure: true });
+    if (linkExists(bridge)) runCommand(['ip', 'link', 'del', bridge], { allowFailure: true });
     delete s.bridges[bridge];
   }
-  if (s.leases.length > 0) return;
+  if (s.leases.length > 0 || !giveBack) return;
   if (s.baseInstalled) {
     fw.removeBase();
     s.baseInstalled = false;
@@ -246,16 +268,16 @@ export function attachContainer(req: AttachRequest): Endpoint {
   const mac = req.mac ?? macForAddress(lease.ip);
   try {
     if (linkExists(hostVeth)) runCommand(['ip', 'link', 'del', hostVeth], { allowFailure: true });
-    // One end on the host, the other created right inside the container's namespace as eth0 (ethN for connect).
-    runCommand(['ip', 'link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', ifname, 'address', mac, 'netns', String(req.pid)]);
-    runCommand(['ip', 'link', 'set', hostVeth, 'master', req.net.bridge, 'up']);
+    // One end on the host, the other created right inside the container's namespace as eth0
+    // (ethN for connect); the host end plugged into the bridge.
+    ipBatch([`link add ${hostVeth} type veth peer name ${ifname} address ${mac} netns ${req.pid}`, `link set ${hostVeth} master ${req.net.bridge} up`]);
     // Inside the namespace: address, up, default route via the bridge's address.
     const inside = [
       `addr add ${lease.ip}/${subnet.prefix} brd + dev ${ifname}`, // brd +: the broadcast address, as Docker sets it
       `link set ${ifname} up`,
       ...(req.net.internal || req.extra ? [] : [`route add default via ${req.net.gateway} dev eth0`]),
     ];
-    ipBatchIn(req.pid, inside);
+    ipBatch(inside, { pid: req.pid });
     const ports = req.ports;
     const dnat: fw.Dnat[] = ports.map((p) => ({
       proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, dest: lease.ip, destPort: p.containerPort, bridge: req.net.bridge,
@@ -278,12 +300,12 @@ export function attachContainer(req: AttachRequest): Endpoint {
   }
 }
 
-/** Undo attachContainer: rules, veth, address; the bridge and our chains go with the last container. */
-export function detachContainer(root: string, containerId: string, keepBridges?: ReadonlySet<string>): void {
+/** Undo attachContainer: rules, veth, address (the idle default bridge and our chains stay: releaseIdle). */
+export function detachContainer(root: string, containerId: string): void {
   withNetLock((s) => {
     for (const l of s.leases.filter((x) => x.containerId === containerId && x.root === root)) dropLease(s, l);
     sweepDeadLeases(s);
-    releaseHostIfIdle(s, keepBridges);
+    releaseIdle(s, false);
   });
 }
 
@@ -292,28 +314,32 @@ export function releaseEndpoint(root: string, containerId: string, hostVeth: str
   withNetLock((s) => {
     for (const l of s.leases.filter((x) => x.containerId === containerId && x.root === root && x.hostVeth === hostVeth)) dropLease(s, l);
     sweepDeadLeases(s);
-    releaseHostIfIdle(s);
+    releaseIdle(s, false);
   });
 }
 
-/** Would sweepNetwork change anything in `s`? (What sweepDeadLeases and releaseHostIfIdle act on.) */
-function sweepHasWork(s: HostNetState): boolean {
+/** Would sweepNetwork change anything in `s`? (What sweepDeadLeases and releaseIdle act on.) */
+function sweepHasWork(s: HostNetState, giveBack: boolean): boolean {
   if (s.leases.some((l) => !processAlive(l.monitor))) return true;
   for (const [bridge, b] of Object.entries(s.bridges)) {
     if (s.leases.some((l) => l.bridge === bridge)) continue;
-    if (b.rules || b.routeLocalnetWas !== undefined || !b.persistent) return true;
+    if (b.persistent ? b.rules || b.routeLocalnetWas !== undefined : giveBack) return true;
   }
-  return s.leases.length === 0 && (s.baseInstalled || s.ipForwardSetByUs);
+  return giveBack && s.leases.length === 0 && (s.baseInstalled || s.ipForwardSetByUs);
 }
 
-/** Crash clean-up (sweep / system prune): leases of dead supervisors, and an idle host given back. */
-export function sweepNetwork(keepBridges?: ReadonlySet<string>): void {
+/**
+ * Crash clean-up: leases of dead supervisors. With `giveBack` (`system prune`, `network prune`)
+ * also the idle default bridge and, with no lease left, our chains and ip_forward (releaseIdle).
+ */
+export function sweepNetwork(opts: { giveBack?: boolean } = {}): void {
+  const giveBack = opts.giveBack === true;
   // A first look without the lock (the file is replaced atomically): usually there is nothing
   // to do, and a read-only command should not queue behind a container's network setup.
-  if (!sweepHasWork(readHostNetState())) return;
+  if (!sweepHasWork(readHostNetState(), giveBack)) return;
   withNetLock((s) => {
     sweepDeadLeases(s);
-    releaseHostIfIdle(s, keepBridges);
+    releaseIdle(s, giveBack);
   });
 }
 

@@ -321,8 +321,9 @@ export function removeBridgeRules(r: BridgeRules): void {
  * fails, one command at a time, so the error names the rule that failed.
  */
 export function addDnats(ds: Dnat[]): void {
+  if (!ds.length) return; // (before detectFirewall: asking which filter the host has is a process)
   const fw = detectFirewall();
-  if (fw.kind === 'none' || !ds.length) return;
+  if (fw.kind === 'none') return;
   if (fw.kind === 'nft') {
     nft(ds.map((d) => {
       const daddr = d.hostIp && d.hostIp !== '0.0.0.0' ? `ip daddr ${d.hostIp} ` : '';
@@ -335,8 +336,9 @@ export function addDnats(ds: Dnat[]): void {
 }
 
 export function removeDnats(ds: Dnat[]): void {
+  if (!ds.length) return; // (before detectFirewall: asking which filter the host has is a process)
   const fw = detectFirewall();
-  if (fw.kind === 'none' || !ds.length) return;
+  if (fw.kind === 'none') return;
   if (fw.kind === 'nft') {
     // (a container's rules share one tag: listed once)
     for (const tag of new Set(ds.map((d) => d.tag))) for (const h of nftHandles('published', tag)) nft(`delete rule ip ${NFT_TABLE} published handle ${h}`, true);

@@ -45,8 +45,12 @@ function networkLeaks(): string[] {
   ];
 }
 
-/** With no container of anyone on the bridge, nothing of ours may remain on the host. */
+/**
+ * With no container of anyone on the bridge, `system prune` gives the host back: nothing of
+ * ours may remain. (The idle default bridge and its rules stay until then, as docker0 does.)
+ */
 function hostGivenBack(): string[] {
+  expect(m('system', 'prune').status).toBe(0);
   if (leases().length > 0) return []; // another session's containers use it right now
   const out: string[] = [];
   if (sh('ip link show dev mini-run0').status === 0) out.push('bridge mini-run0');
@@ -170,26 +174,75 @@ describe('the default bridge', () => {
 
 describe('the host-wide rules', () => {
   const ourRules = () => ['nat', 'filter', 'raw'].flatMap((t) => sh(`iptables -w -t ${t} -S`).stdout.split('\n').filter((l) => l.includes('MINI-RUN')));
+  /** Everybody else's rules (Docker's, the host's): ours must never touch them. */
+  const otherRules = () => ['nat', 'filter', 'raw'].flatMap((t) => sh(`iptables -w -t ${t} -S`).stdout.split('\n').filter((l) => !l.includes('MINI-RUN')));
+  const bridgeUp = () => sh('ip link show dev mini-run0').status === 0;
 
-  it('are the same whether made in one iptables-restore batch or one command at a time (a leftover chain forces the latter), and all go with the last container', async () => {
-    if (sh('iptables --version').status !== 0 || leases().length > 0 || ourRules().length > 0) {
+  it('stay, with the bridge, after the last container (as docker0 does); system prune removes them; batched or one at a time (a leftover chain forces the latter) they are the same', async () => {
+    expect(m('system', 'prune').status).toBe(0); // an idle bridge another test file left
+    if (sh('iptables --version').status !== 0 || leases().length > 0 || ourRules().length > 0 || bridgeUp()) {
       console.log('host-wide rules test: skipped (no iptables, or another run holds the bridge right now)');
       return;
     }
-    const snapshot = async (name: string) => {
+    const others = otherRules();
+    const snapshot = (name: string) => {
       expect(m('run', '-d', '--name', name, IMG, 'sleep', '100').status).toBe(0);
       const rules = ourRules();
       expect(m('rm', '-f', name).status).toBe(0);
-      await until(() => ourRules().length === 0, 5000);
+      // Idle: the bridge, our chains and the bridge's rules stay; the next container only adds its veth.
+      expect(bridgeUp()).toBe(true);
+      expect(ourRules()).toEqual(rules);
+      expect(m('system', 'prune').stdout).toMatch(/network state swept/);
+      expect(bridgeUp()).toBe(false);
+      expect(ourRules()).toEqual([]);
       return rules;
     };
-    const batched = await snapshot('batch1');
+    const batched = snapshot('batch1');
     expect(batched.length).toBeGreaterThan(10);
     // A crash between creating a chain and recording it leaves an empty chain of ours behind.
     sh('iptables -w -t nat -N MINI-RUN-POSTROUTING');
-    const oneByOne = await snapshot('batch2');
+    const oneByOne = snapshot('batch2');
     expect(oneByOne).toEqual(batched);
-    expect(ourRules()).toEqual([]);
+    expect(otherRules()).toEqual(others);
+  });
+
+  it('in a network namespace of the test\'s own: a second container on the idle bridge starts no iptables and no bridge; system prune and network prune take the bridge, chains and rules and set ip_forward back', () => {
+    // Its own namespace (its own interfaces, iptables tables and ip_forward) and its own network
+    // state directory: ip_forward can start at 0 here without touching the host's.
+    const ns = `mr-test-idle-${process.pid}`;
+    const env = { ...process.env, MINI_RUN_RUNDIR: join(root, 'idle-run') };
+    const inNs = (cmd: string) => spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c', cmd], { encoding: 'utf8' });
+    const mrNs = (...args: string[]) => spawnSync('nsenter', [`--net=/run/netns/${ns}`, process.execPath, BIN, '--root', root, ...args], { env, encoding: 'utf8' });
+    const state = () => ({
+      bridge: inNs('ip link show dev mini-run0').status === 0,
+      rules: ['nat', 'filter', 'raw'].flatMap((t) => inNs(`iptables -w -t ${t} -S`).stdout.split('\n').filter((l) => l.includes('MINI-RUN'))).length,
+      forward: inNs('cat /proc/sys/net/ipv4/ip_forward').stdout.trim(),
+    });
+    expect(sh(`ip netns add ${ns}`).status).toBe(0);
+    try {
+      expect(inNs('ip link set lo up && echo 0 > /proc/sys/net/ipv4/ip_forward').status).toBe(0);
+      for (const prune of [['system', 'prune'], ['network', 'prune', '-f']]) {
+        expect(state()).toEqual({ bridge: false, rules: 0, forward: '0' });
+        const first = mrNs('run', '--rm', IMG, 'true');
+        expect([first.status, first.stderr]).toEqual([0, '']);
+        const idle = state();
+        expect(idle).toMatchObject({ bridge: true, forward: '1' });
+        expect(idle.rules).toBeGreaterThan(10);
+        // The next container: its veth and address only (--trace lists every command run).
+        const second = mrNs('--trace', 'run', '--rm', IMG, 'sh', '-c', 'ip -o -4 addr show eth0');
+        expect(second.status).toBe(0);
+        expect(second.stdout).toMatch(/inet 10\.88\./);
+        expect(second.stderr).toMatch(/ip link add mr-\S+ type veth/);
+        expect(second.stderr).not.toMatch(/iptables|ip link add mini-run0|ip link del mini-run0/);
+        expect(state()).toEqual(idle);
+        const pruned = mrNs(...prune);
+        expect([pruned.status, pruned.stderr]).toEqual([0, '']);
+        expect(state()).toEqual({ bridge: false, rules: 0, forward: '0' });
+      }
+    } finally {
+      sh(`ip netns del ${ns}`);
+    }
+    expect(sh('ip netns list').stdout).not.toContain(ns);
   });
 });
 
@@ -296,7 +349,7 @@ describe('names on the default bridge', () => {
 });
 
 describe('nft-only hosts', () => {
-  it.skipIf(sh('nft --version').status !== 0)('MINI_RUN_FIREWALL=nft keeps everything in the table ip mini_run, removed with the last container', async () => {
+  it.skipIf(sh('nft --version').status !== 0)('MINI_RUN_FIREWALL=nft keeps everything in the table ip mini_run, removed by system prune once idle', async () => {
     // Isolated from other runs on this host: its own state directory, bridge and subnet.
     const env = {
       MINI_RUN_FIREWALL: 'nft', MINI_RUN_RUNDIR: join(root, 'nft-run'), MINI_RUN_BRIDGE: `mr-nft${process.pid % 100000}`,
@@ -319,6 +372,8 @@ describe('nft-only hosts', () => {
     const hostAddr = sh("ip -o -4 addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v '^10\\.8[78]\\.' | head -1").stdout.trim();
     if (hostAddr) expect(sh(`timeout 10 busybox wget -qO- http://${hostAddr}:${port}/`).stdout).toBe('via-nft\n'); // the DNAT rule, from the host
     n('rm', '-f', 'nftweb');
+    expect(sh('nft list table ip mini_run').status).toBe(0); // kept with the idle bridge, until a prune
+    expect(n('system', 'prune').status).toBe(0);
     expect(sh('nft list table ip mini_run').status).not.toBe(0);
     expect(sh(`ip link show dev ${env.MINI_RUN_BRIDGE}`).status).not.toBe(0);
   });

@@ -132,14 +132,14 @@ const rm: CommandModule<object, { network: string[] }> = {
 
 const prune: CommandModule<object, any> = {
   command: 'prune',
-  describe: 'Remove all unused networks',
+  describe: 'Remove all unused networks (and the idle default bridge with its rules)',
   builder: (y) => y.option('force', { alias: 'f', type: 'boolean' }),
   handler: async () => {
     const { listNetworks, removeNetwork } = await import('../../network/user-networks');
     const { leasesOf } = await import('../../network/bridge');
     const { sweepStaleContainers } = await import('../../engine/cleanup');
     const { listContainers } = await import('../../engine/container-store');
-    sweepStaleContainers();
+    sweepStaleContainers({ giveBackNetwork: true });
     const used = new Set(listContainers().flatMap((c) => [c.hostConfig.NetworkMode, ...c.network.pending.map((p) => p.network)]));
     const removed = listNetworks().filter((n) => !used.has(n.Name) && leasesOf(n.Bridge).length === 0).map((n) => removeNetwork(n.Name).Name);
     if (removed.length) process.stdout.write(`Deleted Networks:\n${removed.map((n) => n + '\n').join('')}`);

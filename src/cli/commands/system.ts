@@ -47,13 +47,13 @@ const uninstallBootCommand: CommandModule<object, { 'unit-dir'?: string }> = {
 
 const pruneCommand: CommandModule<object, { force?: boolean; all?: boolean }> = {
   command: 'prune',
-  describe: 'Clean up what crashed runs left (network addresses, rules, the idle bridge); with -f (or a "y") also remove stopped containers and dangling images',
+  describe: 'Clean up what crashed runs left (network addresses, rules) and the idle default bridge with its rules; with -f (or a "y") also remove stopped containers and dangling images',
   builder: ((y: Argv) => y
     .option('force', { alias: 'f', type: 'boolean', describe: 'Do not prompt for confirmation' })
     .option('all', { alias: 'a', type: 'boolean', describe: 'Remove all unused images, not just dangling ones' })) as any,
   handler: async (a) => {
     const { sweepStaleContainers } = await import('../../engine/cleanup');
-    const cleaned = sweepStaleContainers();
+    const cleaned = sweepStaleContainers({ giveBackNetwork: true });
     process.stdout.write(`Cleaned ${cleaned.length} stale container(s); network state swept\n`);
     // Removing containers and images asks first, like docker (a terminal only: scripts that
     // ran `system prune` for the crash clean-up keep getting just that).
