@@ -13,8 +13,12 @@
  *
  * A missing file means "no mirrors, nothing insecure". A file that is there but wrong is an
  * error naming the file: silently ignoring a typo in a mirror list would send pulls elsewhere.
+ * Keys mini-run does not read (a typo, or a dockerd setting it has no use for) are named in one
+ * WARNING line, once per version of the file (a stamp under the state root remembers it).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stateRoot } from '../../paths';
 import { z } from 'zod';
 import { UserError } from '../../errors';
 
@@ -69,8 +73,26 @@ export function loadDaemonConfig(): DaemonConfig {
     const issue = r.error.issues[0];
     throw new UserError(`the configuration file ${file} is invalid: "${issue.path.join('.')}": ${issue.message}`);
   }
+  const unknown = Object.keys(raw as object).filter((k) => !(k in DaemonConfig.shape));
+  if (unknown.length) reportUnknownKeysOnce(file, text, unknown);
   cached = { file, config: r.data };
   return r.data;
+}
+
+/** One WARNING line naming the keys mini-run ignores, unless this very file content was reported already. */
+function reportUnknownKeysOnce(file: string, text: string, keys: string[]): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  const stamp = join(stateRoot(), 'config-warned');
+  const digest = createHash('sha256').update(`${file}\0${text}`).digest('hex');
+  try {
+    if (readFileSync(stamp, 'utf8').trim() === digest) return;
+  } catch { /* never reported */ }
+  const names = keys.map((k) => `"${k}"`).join(', ');
+  process.stderr.write(`WARNING: ${file}: unknown key${keys.length > 1 ? 's' : ''} ${names} ignored (mini-run reads ${Object.keys(DaemonConfig.shape).join(', ')})\n`);
+  try {
+    writeFileSync(stamp, digest + '\n');
+  } catch { /* a state root we cannot write (not root): the warning comes again next time */ }
 }
 
 /** Does host[:port] match an insecure-registries entry (a host[:port] or an IPv4 CIDR)? */
