@@ -35,7 +35,7 @@ describe('daemon config: unknown keys', () => {
   it('names them in one WARNING line, once for the same file content, again when the file changes', () => {
     load('a.json', { 'registry-mirror': ['http://127.0.0.1:5000'], 'live-restore': true, 'log-driver': 'json-file' });
     expect(said).toHaveLength(1);
-    expect(said[0]).toMatch(/^WARNING: .*a\.json: unknown keys "registry-mirror", "live-restore" ignored \(mini-run reads registry-mirrors, insecure-registries, log-driver, log-opts, proxies\)\n$/);
+    expect(said[0]).toMatch(/^WARNING: .*a\.json: unknown keys "registry-mirror", "live-restore" ignored \(mini-run reads registry-mirrors, insecure-registries, [a-z, -]+\)\n$/);
     load('b.json', { 'registry-mirror': ['http://127.0.0.1:5000'], 'live-restore': true, 'log-driver': 'json-file' });
     expect(said).toHaveLength(2); // another file
     load('b2.json', { 'log-driver': 'json-file' });
