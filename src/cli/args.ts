@@ -90,3 +90,40 @@ export function splitAtImage(tokens: readonly string[], flags: Record<string, Op
   }
   return [...tokens];
 }
+
+/**
+ * The flags before the first operand (IMAGE, CONTAINER), by long name, with their value (true
+ * for a boolean); null for -h/--help. A quick look the CLI takes before yargs has loaded (to start
+ * a container's init or an exec process early); the full parse decides everything after.
+ */
+export function scanLeadingFlags(tokens: readonly string[], flags: Record<string, Options>): Map<string, string | true> | null {
+  const longName = new Map<string, string>(); // short letter -> long name
+  const takesValue = new Set<string>();
+  for (const [name, def] of Object.entries(flags)) {
+    const aliases = def.alias === undefined ? [] : Array.isArray(def.alias) ? def.alias : [def.alias];
+    for (const a of aliases) longName.set(a, name);
+    if (def.type !== 'boolean') for (const n of [name, ...aliases]) takesValue.add(n);
+  }
+  const seen = new Map<string, string | true>();
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t === '--' || !t.startsWith('-') || t === '-') break; // the operand: the flags are over
+    if (t.startsWith('--')) {
+      const [name, inline] = t.slice(2).split('=', 2);
+      if (name === 'help') return null;
+      seen.set(name, inline ?? (takesValue.has(name) ? tokens[++i] : undefined) ?? true);
+      continue;
+    }
+    for (let j = 1; j < t.length; j++) { // a cluster of short flags: -it, -e X, -eX
+      const c = t[j];
+      const name = longName.get(c);
+      if (name === undefined && c === 'h') return null; // -h is help unless the table names it (run's --hostname)
+      if (takesValue.has(c)) {
+        seen.set(name ?? c, (j < t.length - 1 ? t.slice(j + 1) : tokens[++i]) ?? true);
+        break;
+      }
+      seen.set(name ?? c, true);
+    }
+  }
+  return seen;
+}

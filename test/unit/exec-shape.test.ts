@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { scanExecShape } from '../../src/cli/commands/exec';
+import { scanInitShape } from '../../src/cli/commands/run';
 
 describe('scanExecShape', () => {
   it('reads -i, -t and -d, alone, clustered or long, up to CONTAINER', () => {
@@ -23,5 +24,20 @@ describe('scanExecShape', () => {
     expect(scanExecShape(['-dit', 'c1'])).toEqual({ terminal: false, interactive: false, detach: true });
     expect(scanExecShape(['--help'])).toBeNull();
     expect(scanExecShape(['-h'])).toBeNull();
+  });
+});
+
+describe('scanInitShape (run, the same scanner over run\'s flag table)', () => {
+  it('reads -t/-i/--pid before IMAGE; -h is --hostname there and takes a value', () => {
+    expect(scanInitShape(['-it', 'img'])).toEqual({ pidHost: false, tty: true, interactive: true });
+    expect(scanInitShape(['-h', '-t', 'img'])).toEqual({ pidHost: false, tty: false, interactive: false }); // -t is the hostname
+    expect(scanInitShape(['--pid', 'host', '-i', 'img', '-t'])).toEqual({ pidHost: true, tty: false, interactive: true });
+    expect(scanInitShape(['--pid=host', '-eX=-t', 'img'])).toEqual({ pidHost: true, tty: false, interactive: false });
+  });
+
+  it('-d, --userns and --help: no early init', () => {
+    expect(scanInitShape(['-dit', 'img'])).toBeNull();
+    expect(scanInitShape(['--userns', 'private', 'img'])).toBeNull();
+    expect(scanInitShape(['--help'])).toBeNull();
   });
 });

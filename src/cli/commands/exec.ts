@@ -2,7 +2,7 @@
  * `mini-run exec [OPTIONS] CONTAINER COMMAND [ARG...]` — run a command in a running container.
  */
 import type { Argv, CommandModule, Options } from 'yargs';
-import { listOption, PARSER_CONFIG } from '../args';
+import { listOption, PARSER_CONFIG, scanLeadingFlags } from '../args';
 
 /** The flags of `exec`, in one table: yargs reads it, and so does main.ts's command splitter. */
 export const EXEC_FLAGS: Record<string, Options> = {
@@ -22,39 +22,11 @@ export const EXEC_FLAGS: Record<string, Options> = {
  * parse decides, and a different answer throws the early one away (engine/exec-start.ts).
  */
 export function scanExecShape(tokens: readonly string[]): { terminal: boolean; interactive: boolean; detach: boolean } | null {
-  let tty = false, interactive = false, detach = false;
-  const valueFlags = new Set<string>();
-  for (const [name, def] of Object.entries(EXEC_FLAGS)) {
-    if (def.type === 'boolean') continue;
-    valueFlags.add(name);
-    for (const a of def.alias === undefined ? [] : Array.isArray(def.alias) ? def.alias : [def.alias]) valueFlags.add(a);
-  }
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t === '--' || !t.startsWith('-') || t === '-') break; // CONTAINER: the flags are over
-    if (t.startsWith('--')) {
-      const [name, inline] = t.slice(2).split('=', 2);
-      if (inline === undefined && valueFlags.has(name)) i++;
-      if (name === 'tty') tty = true;
-      else if (name === 'interactive') interactive = true;
-      else if (name === 'detach') detach = true;
-      else if (name === 'help') return null;
-      continue;
-    }
-    for (let j = 1; j < t.length; j++) {
-      const c = t[j];
-      if (valueFlags.has(c)) {
-        if (j === t.length - 1) i++;
-        break;
-      }
-      if (c === 't') tty = true;
-      else if (c === 'i') interactive = true;
-      else if (c === 'd') detach = true;
-      else if (c === 'h') return null;
-    }
-  }
+  const seen = scanLeadingFlags(tokens, EXEC_FLAGS);
+  if (seen === null) return null;
+  const detach = seen.has('detach');
   // As engine/exec.ts derives them: a detached exec has no terminal and no stdin.
-  return { terminal: tty && !detach, interactive: interactive && !detach, detach };
+  return { terminal: seen.has('tty') && !detach, interactive: seen.has('interactive') && !detach, detach };
 }
 
 type ExecArgs = { container: string; '--'?: (string | number)[] } & Record<string, unknown>;

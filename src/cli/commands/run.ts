@@ -6,7 +6,7 @@ import { UserError } from '../../errors';
 import { parseBytes } from '../../engine/units';
 import type { RunOptions } from '../../engine/run-options';
 import { parsePublish } from '../../network/ports';
-import { listOption, PARSER_CONFIG } from '../args';
+import { listOption, PARSER_CONFIG, scanLeadingFlags } from '../args';
 import { parseSecurityOpts } from '../../engine/security-opts';
 import { parseUlimit } from '../../engine/ulimits';
 import { parseDeviceCgroupRule, parseDeviceFlag } from '../../engine/device-flags';
@@ -109,39 +109,10 @@ export { splitAtImage } from '../args';
  * has even loaded; the full parse decides everything else.
  */
 export function scanInitShape(tokens: readonly string[]): { pidHost: boolean; tty: boolean; interactive: boolean } | null {
-  const shape = { pidHost: false, tty: false, interactive: false };
-  const valueFlags = new Set<string>();
-  for (const [name, def] of Object.entries(RUN_FLAGS)) {
-    if (def.type === 'boolean') continue;
-    valueFlags.add(name);
-    for (const a of def.alias === undefined ? [] : Array.isArray(def.alias) ? def.alias : [def.alias]) valueFlags.add(a);
-  }
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t === '--' || !t.startsWith('-') || t === '-') break; // IMAGE: the flags are over
-    if (t.startsWith('--')) {
-      const [name, inline] = t.slice(2).split('=', 2);
-      const value = inline ?? (valueFlags.has(name) ? tokens[++i] : undefined);
-      if (name === 'tty') shape.tty = true;
-      else if (name === 'interactive') shape.interactive = true;
-      else if (name === 'detach') return null;
-      else if (name === 'pid') shape.pidHost = value === 'host';
-      else if (name === 'help') return null;
-      else if (name === 'userns') return null; // the init then starts the normal way, in its user namespace
-      continue;
-    }
-    for (let j = 1; j < t.length; j++) {
-      const c = t[j];
-      if (valueFlags.has(c)) {
-        if (j === t.length - 1) i++;
-        break;
-      }
-      if (c === 't') shape.tty = true;
-      else if (c === 'i') shape.interactive = true;
-      else if (c === 'd') return null;
-    }
-  }
-  return shape;
+  const seen = scanLeadingFlags(tokens, RUN_FLAGS);
+  // -d, and --userns (the init then starts the normal way, in its user namespace): no early init.
+  if (seen === null || seen.has('detach') || seen.has('userns')) return null;
+  return { pidHost: seen.get('pid') === 'host', tty: seen.has('tty'), interactive: seen.has('interactive') };
 }
 
 type RunArgs = { image: string; '--'?: (string | number)[] } & Record<string, unknown>;
