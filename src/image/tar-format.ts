@@ -383,20 +383,10 @@ export class TarParser {
       switch (this.mode) {
         case 'done':
           return; // anything after the end-of-archive blocks is ignored (but was hashed)
-        case 'header': {
-          const need = BLOCK - this.pendingLen;
-          const take = Math.min(need, chunk.length - off);
-          this.pending.push(chunk.subarray(off, off + take));
-          this.pendingLen += take;
-          off += take;
-          if (this.pendingLen < BLOCK) break;
-          const block = Buffer.concat(this.pending, BLOCK);
-          this.pending = [];
-          this.pendingLen = 0;
-          this.onHeader(block);
-          break;
-        }
+        case 'header':
         case 'sparseExt': {
+          // Headers and GNU sparse extension blocks are whole 512-byte blocks, but a
+          // chunk can end anywhere: collect pieces until one block is complete.
           const take = Math.min(BLOCK - this.pendingLen, chunk.length - off);
           this.pending.push(chunk.subarray(off, off + take));
           this.pendingLen += take;
@@ -405,8 +395,12 @@ export class TarParser {
           const block = Buffer.concat(this.pending, BLOCK);
           this.pending = [];
           this.pendingLen = 0;
-          this.state.sparseExtension(this.entry!, block);
-          if (!this.state.sparseExtended) this.startBody(this.entry!);
+          if (this.mode === 'header') {
+            this.onHeader(block);
+          } else {
+            this.state.sparseExtension(this.entry!, block);
+            if (!this.state.sparseExtended) this.startBody(this.entry!);
+          }
           break;
         }
         case 'body':
