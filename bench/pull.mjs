@@ -11,8 +11,11 @@
  * docker-registry on 127.0.0.1. Each run starts from an empty store / directory.
  * `--before REPO` adds a row for another build of mini-run (a checkout with bin/ and a built
  * dist/, e.g. main before a change), interleaved with this one in every run.
+ * `--zstd` adds the same image with zstd layers (recompressed by skopeo, in a registry of its
+ * own) and two rows: `mini-run pull` of it (node:zlib's zstd, or libzstd through koffi on
+ * Node 20) and `tar --zstd -xf` of its layers.
  *
- *   sudo node bench/pull.mjs [--runs 3] [--keep] [--before /path/to/other/checkout]
+ *   sudo node bench/pull.mjs [--runs 3] [--keep] [--before /path/to/other/checkout] [--zstd]
  *
  * Prints a markdown table for docs/perf.md. Not part of `npm test`.
  */
@@ -28,6 +31,7 @@ const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1]) || 3;
 const KEEP = args.includes('--keep');
 const BEFORE = args.includes('--before') ? resolve(args[args.indexOf('--before') + 1]) : null;
+const ZSTD = args.includes('--zstd');
 const sh = (cmd, opts = {}) => execFileSync('sh', ['-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, ...opts }).toString();
 
 function freePort() {
@@ -46,8 +50,9 @@ function timed(fn) { const t = process.hrtime.bigint(); fn(); return Number(proc
 
 const work = mkdtempSync('/tmp/mr-bench-pull-');
 let registry = null;
+let zstdRegistry = null;
 const cleanup = () => {
-  if (registry && registry.exitCode === null) registry.kill('SIGTERM'); // the PID we started
+  for (const r of [registry, zstdRegistry]) if (r && r.exitCode === null) r.kill('SIGTERM'); // the PIDs we started
   if (!KEEP) rmSync(work, { recursive: true, force: true });
 };
 process.on('SIGINT', () => { cleanup(); process.exit(130); });
@@ -60,6 +65,15 @@ try {
   registry = spawn('/usr/bin/docker-registry', ['serve', join(work, 'registry.yml')], { stdio: 'ignore' });
   await waitUp(`http://127.0.0.1:${port}/v2/`);
   const host = `127.0.0.1:${port}`;
+  let zhost = null;
+  if (ZSTD) {
+    // Its own registry: where the gzip blobs are already there, skopeo reuses them instead of recompressing.
+    const zport = await freePort();
+    writeFileSync(join(work, 'registry-zstd.yml'), `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${work}/registry-zstd\nhttp:\n  addr: 127.0.0.1:${zport}\n`);
+    zstdRegistry = spawn('/usr/bin/docker-registry', ['serve', join(work, 'registry-zstd.yml')], { stdio: 'ignore' });
+    await waitUp(`http://127.0.0.1:${zport}/v2/`);
+    zhost = `127.0.0.1:${zport}`;
+  }
 
   // --- the image: 6 layers (busybox base + real host directories + random data)
   process.stderr.write('building the image… ');
@@ -90,14 +104,25 @@ try {
   let uncompressed = 0;
   for (const l of manifest.layers) uncompressed += Number(sh(`gzip -dc ${blobsDir}/${l.digest.slice(7)} | wc -c`).trim());
   process.stderr.write(`${manifest.layers.length} layers, ${(compressed / 1e6).toFixed(1)} MB gzip, ${(uncompressed / 1e6).toFixed(1)} MB tar\n`);
+  let zstdCompressed = 0;
+  const zstdFloorBlobs = join(work, 'floor-blobs-zstd');
+  let zmanifest = null;
+  if (ZSTD) {
+    sh(`skopeo copy -q --format oci --dest-compress-format zstd --dest-tls-verify=false oci:${work}/layout:big docker://${zhost}/bench/big:latest`);
+    zmanifest = JSON.parse(sh(`skopeo inspect --raw --tls-verify=false docker://${zhost}/bench/big:latest`));
+    if (!zmanifest.layers.every((l) => l.mediaType.endsWith('+zstd'))) throw new Error('skopeo did not recompress the layers with zstd');
+    zstdCompressed = zmanifest.layers.reduce((n, l) => n + l.size, 0);
+    sh(`skopeo copy -q --src-tls-verify=false docker://${zhost}/bench/big:latest oci:${zstdFloorBlobs}:big`);
+    process.stderr.write(`zstd: ${(zstdCompressed / 1e6).toFixed(1)} MB\n`);
+  }
   rmSync(join(work, 'layout'), { recursive: true, force: true });
   // the layer blobs for the tar -xzf floor, fetched once
   const floorBlobs = join(work, 'floor-blobs');
   sh(`skopeo copy -q --src-tls-verify=false docker://${host}/bench/big:latest oci:${floorBlobs}:big`);
 
-  const rows = { mini: [], before: [], skopeo: [], tar: [] };
-  const pull = (repo, root) => timed(() => {
-    const r = spawnSync(process.execPath, [join(repo, 'bin/mini-run'), '--root', root, 'pull', '-q', `${host}/bench/big:latest`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const rows = { mini: [], before: [], skopeo: [], tar: [], miniZstd: [], tarZstd: [] };
+  const pull = (repo, root, from = host) => timed(() => {
+    const r = spawnSync(process.execPath, [join(repo, 'bin/mini-run'), '--root', root, 'pull', '-q', `${from}/bench/big:latest`], { stdio: ['ignore', 'ignore', 'inherit'] });
     if (r.status !== 0) throw new Error(`mini-run pull (${repo}) failed`);
   });
   for (let run = 1; run <= RUNS; run++) {
@@ -109,6 +134,21 @@ try {
       sh('sync');
       rows.before.push(pull(BEFORE, root));
       rmSync(root, { recursive: true, force: true });
+    }
+    if (ZSTD) {
+      sh('sync');
+      rows.miniZstd.push(pull(REPO, root, zhost));
+      rmSync(root, { recursive: true, force: true });
+      sh('sync');
+      const zout = join(work, `tar-zstd-${run}`);
+      rows.tarZstd.push(timed(() => {
+        for (const l of zmanifest.layers) {
+          const d = join(zout, l.digest.slice(7, 19));
+          mkdirSync(d, { recursive: true });
+          sh(`tar --zstd -xf ${zstdFloorBlobs}/blobs/sha256/${l.digest.slice(7)} -C ${d}`);
+        }
+      }));
+      rmSync(zout, { recursive: true, force: true });
     }
     sh('sync');
     const oci = join(work, `oci-${run}`);
@@ -128,18 +168,25 @@ try {
       }
     }));
     rmSync(out, { recursive: true, force: true });
-    process.stderr.write(`run ${run}: mini-run ${rows.mini.at(-1).toFixed(0)} ms${BEFORE ? `, before ${rows.before.at(-1).toFixed(0)} ms` : ''}, skopeo+umoci ${rows.skopeo.at(-1).toFixed(0)} ms, tar -xzf ${rows.tar.at(-1).toFixed(0)} ms\n`);
+    process.stderr.write(`run ${run}: mini-run ${rows.mini.at(-1).toFixed(0)} ms${BEFORE ? `, before ${rows.before.at(-1).toFixed(0)} ms` : ''}${ZSTD ? `, mini-run zstd ${rows.miniZstd.at(-1).toFixed(0)} ms, tar --zstd ${rows.tarZstd.at(-1).toFixed(0)} ms` : ''}, skopeo+umoci ${rows.skopeo.at(-1).toFixed(0)} ms, tar -xzf ${rows.tar.at(-1).toFixed(0)} ms\n`);
   }
   const m = { mini: median(rows.mini), skopeo: median(rows.skopeo), tar: median(rows.tar) };
   const mbps = (ms) => (uncompressed / 1e6 / (ms / 1000)).toFixed(0);
   const gzmbps = (ms) => (compressed / 1e6 / (ms / 1000)).toFixed(0);
-  console.log(`Image: ${manifest.layers.length} layers, ${(compressed / 1e6).toFixed(1)} MB gzip / ${(uncompressed / 1e6).toFixed(1)} MB tar (${config.rootfs.diff_ids.length} diff_ids); medians of ${RUNS} runs.\n`);
+  console.log(`Image: ${manifest.layers.length} layers, ${(compressed / 1e6).toFixed(1)} MB gzip${ZSTD ? ` / ${(zstdCompressed / 1e6).toFixed(1)} MB zstd` : ''} / ${(uncompressed / 1e6).toFixed(1)} MB tar (${config.rootfs.diff_ids.length} diff_ids); medians of ${RUNS} runs.\n`);
   console.log('| row | median s | MB/s (tar) | MB/s (gzip) | × mini-run |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
   console.log(`| \`mini-run pull\` (download + verify + unpack) | ${(m.mini / 1000).toFixed(2)} | ${mbps(m.mini)} | ${gzmbps(m.mini)} | 1.00 |`);
   if (BEFORE) {
     const b = median(rows.before);
     console.log(`| \`mini-run pull\`, build in ${BEFORE} | ${(b / 1000).toFixed(2)} | ${mbps(b)} | ${gzmbps(b)} | ${(b / m.mini).toFixed(2)} |`);
+  }
+  if (ZSTD) {
+    const z = median(rows.miniZstd);
+    const tz = median(rows.tarZstd);
+    const zmbps = (ms) => (zstdCompressed / 1e6 / (ms / 1000)).toFixed(0);
+    console.log(`| \`mini-run pull\`, the same image with zstd layers | ${(z / 1000).toFixed(2)} | ${mbps(z)} | ${zmbps(z)} (zstd) | ${(z / m.mini).toFixed(2)} |`);
+    console.log(`| \`tar --zstd -xf\` of each zstd layer (blobs already local) | ${(tz / 1000).toFixed(2)} | ${mbps(tz)} | ${zmbps(tz)} (zstd) | ${(tz / m.mini).toFixed(2)} |`);
   }
   console.log(`| \`skopeo copy\` + \`umoci unpack\` | ${(m.skopeo / 1000).toFixed(2)} | ${mbps(m.skopeo)} | ${gzmbps(m.skopeo)} | ${(m.skopeo / m.mini).toFixed(2)} |`);
   console.log(`| \`tar -xzf\` of each layer (blobs already local) | ${(m.tar / 1000).toFixed(2)} | ${mbps(m.tar)} | ${gzmbps(m.tar)} | ${(m.tar / m.mini).toFixed(2)} |`);

@@ -19,6 +19,7 @@ PACKAGES=(
   iptables iproute2  # bridge, veth, NAT and port publishing
   qemu-system-x86  # throw-away cgroup-v2 VM for tests on cgroup-v1 hosts
   xz-utils         # .tar.xz layers and archives
+  libzstd1 zstd    # zstd layers on Node < 22.15 (libzstd.so.1 through koffi); the zstd CLI writes test data
   gcc libc6-dev make # build native/mini-init (static)
   libcap2-bin      # capsh/getpcaps: check capabilities from inside containers
   hyperfine        # optional cross-check for bench/startup.mjs

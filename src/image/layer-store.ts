@@ -172,8 +172,9 @@ export async function unpackLayer(req: UnpackRequest): Promise<UnpackResult> {
       if (e instanceof UserError) throw e;
       if (e instanceof TarFormatError) throw new UserError(`${label}: ${e.message}`);
       const code = (e as NodeJS.ErrnoException).code ?? '';
-      if (code.startsWith('Z_') || /unexpected end of file|incorrect header check|invalid/.test((e as Error).message)) {
-        throw new UserError(`${label}: corrupt or truncated gzip data (${(e as Error).message})`);
+      // zlib's gzip errors carry Z_* codes; zstd's (node:zlib or libzstd) ZSTD_* codes.
+      if (code.startsWith('Z_') || code.startsWith('ZSTD') || /unexpected end of file|incorrect header check|invalid/.test((e as Error).message)) {
+        throw new UserError(`${label}: corrupt or truncated ${compression} data (${(e as Error).message})`);
       }
       if ((e as NodeJS.ErrnoException).syscall) {
         throw new UserError(`${label}: ${(e as Error).message}`);

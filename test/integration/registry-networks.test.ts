@@ -3,8 +3,9 @@
  *  - through an HTTP proxy (HTTPS_PROXY / HTTP_PROXY / NO_PROXY, and the config file's
  *    `proxies` key), as in a network where only the proxy reaches registries;
  *  - progress drawn in a real pty (script(1)) fitting its width;
- *  - zstd-compressed layers (pushed by skopeo): unpacked where node:zlib has zstd, one clear
- *    line naming the media type where it has not (Node 20).
+ *  - zstd-compressed layers (pushed by skopeo): unpacked by node:zlib where it has zstd, else by
+ *    libzstd.so.1 through koffi (Node 20); one clear line when neither is there; a truncated or
+ *    damaged zstd layer is one line, exit 125, nothing kept.
  *
  * The registries are real docker-registry processes on 127.0.0.1 (one serving TLS with a
  * certificate made here for the name "mr-proxied.test"). Their names end in ".test", which no
@@ -12,14 +13,16 @@
  * pull that works went through it. The proxy logs every CONNECT and forwarded request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
-import { BIN, removeRoot, tempRoot } from '../helpers/cli';
-import { busyboxArchive, freePort, mrAsync, Registry, skopeoPush, startRegistry } from '../fixtures/registry';
+import { BIN, containerIds, mountsMentioning, processesMentioning, removeRoot, tempRoot } from '../helpers/cli';
+import { busyboxArchive, freePort, mrAsync, rawGet, rawPushBlob, rawPushManifest, Registry, skopeoPush, startProxy as startFaultProxy, startRegistry } from '../fixtures/registry';
+
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
 const TLS_NAME = 'mr-proxied.test';
 const PLAIN_NAME = 'mr-plain.test';
@@ -230,31 +233,100 @@ describe('pull progress in a real terminal', () => {
 });
 
 describe('zstd-compressed layers', () => {
-  const hasZstd = typeof (zlib as unknown as { createZstdDecompress?: unknown }).createZstdDecompress === 'function';
+  // node:zlib has zstd from Node 22.15; before that (Node 20 here) mini-run decodes through
+  // libzstd.so.1 with koffi. The test process asks the same questions mini-run will.
+  const nodeZstd = typeof (zlib as unknown as { createZstdDecompress?: unknown }).createZstdDecompress === 'function';
+  const libzstdPath = (() => {
+    const m = /libzstd\.so\.1 \([^)]*x86-64[^)]*\) => (\S+)/.exec(execFileSync('ldconfig', ['-p']).toString());
+    return m ? realpathSync(m[1]) : null;
+  })();
+  const decoder = nodeZstd ? 'node:zlib' : libzstdPath ? 'libzstd.so.1 through koffi' : null;
+  const ref = () => `${zstdReg.host}/zstd/app:v1`;
+  /** What a failed pull/run must not leave: no image, container, staging dir, layer, mount or process. */
+  const expectNothingLeft = (root: string, layerDigest: string) => {
+    const list = (p: string) => (existsSync(p) ? readdirSync(p) : []);
+    expect(list(join(root, 'images'))).toEqual([]);
+    expect(list(join(root, 'layers')).filter((x) => x !== 'l')).toEqual([]);
+    expect(list(join(root, 'tmp'))).toEqual([]);
+    expect(list(join(root, 'blobs/sha256'))).not.toContain(layerDigest.slice(7));
+    expect(containerIds(root)).toEqual([]);
+    expect([...mountsMentioning(root), ...processesMentioning(root)]).toEqual([]);
+  };
+  /** The image's manifest (OCI, as skopeo pushed it) and its one zstd layer blob. */
+  const zstdManifest = async () => {
+    const m = await rawGet(`${zstdReg.url}/v2/zstd/app/manifests/v1`, OCI_MANIFEST);
+    const manifest = JSON.parse(m.body.toString()) as { layers: Array<{ mediaType: string; digest: string; size: number }> };
+    const blob = await rawGet(`${zstdReg.url}/v2/zstd/app/blobs/${manifest.layers[0].digest}`);
+    return { manifest, blob: blob.body };
+  };
 
   it('skopeo pushed the image with zstd layers', async () => {
-    const res = await fetch(`${zstdReg.url}/v2/zstd/app/manifests/v1`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
-    const manifest = await res.json() as { layers: Array<{ mediaType: string }> };
+    const { manifest, blob } = await zstdManifest();
     expect(manifest.layers.map((l) => l.mediaType)).toEqual(['application/vnd.oci.image.layer.v1.tar+zstd']);
+    expect(blob.readUInt32LE(0)).toBe(0xfd2fb528); // the zstd frame magic
   });
 
-  it(hasZstd ? 'unpacks them (node:zlib has zstd) and the image runs' : `fails at once with one line naming the media type (this Node, ${process.version}, has no zstd)`, async () => {
+  it(decoder ? `unpacks them (${decoder}, on Node ${process.version}) and the image runs` : `fails at once with one line naming what is needed (Node ${process.version}, no libzstd.so.1)`, async () => {
     const root = newRoot();
-    const ref = `${zstdReg.host}/zstd/app:v1`;
-    const r = await mrAsync(root, ['pull', '-q', ref], { env: pullEnv({}) });
-    if (hasZstd) {
+    const r = await mrAsync(root, ['pull', '-q', ref()], { env: pullEnv({}) });
+    if (decoder) {
       expect(r.stderr).toBe('');
-      expect(r.stdout).toBe(`${ref}\n`);
-      const run = await mrAsync(root, ['run', '--rm', '--network', 'none', ref, 'echo', 'zstd-ok'], { env: pullEnv({}) });
-      expect(run.stdout).toBe('zstd-ok\n');
+      expect(r.stdout).toBe(`${ref()}\n`);
+      const run = await mrAsync(root, ['run', '--rm', '--network', 'none', ref(), 'sh', '-c', 'echo zstd-ok; ls /bin/busybox'], { env: pullEnv({}) });
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toBe('zstd-ok\n/bin/busybox\n');
     } else {
       expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(new RegExp(`^mini-run: manifest for ${ref}: layer sha256:[0-9a-f]{12}: application/vnd\\.oci\\.image\\.layer\\.v1\\.tar\\+zstd layers need Node 22\\.15 or later \\(node:zlib has zstd from then on\\); this is Node ${process.version.replace(/\./g, '\\.')}\n$`));
-      // Nothing was downloaded or kept.
-      const images = await mrAsync(root, ['images', '-q'], { env: pullEnv({}) });
-      expect(images.stdout).toBe('');
-      const blobs = join(root, 'blobs', 'sha256');
-      expect(existsSync(blobs) ? readdirSync(blobs) : []).toEqual([]);
+      expect(r.stderr).toMatch(new RegExp(`^mini-run: manifest for ${ref()}: layer sha256:[0-9a-f]{12}: application/vnd\\.oci\\.image\\.layer\\.v1\\.tar\\+zstd layers need libzstd\\.so\\.1 .*\n$`));
+    }
+  });
+
+  it.skipIf(nodeZstd || !libzstdPath)('on a Node without zstd and a host without libzstd.so.1: one line saying what to install, nothing downloaded', async () => {
+    const root = newRoot();
+    // A mount namespace of the test's own where libzstd.so.1 is /dev/null: dlopen fails as on
+    // a host without the package (nothing on the host changes).
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind /dev/null "$0" && exec "$@"', libzstdPath!,
+      process.execPath, BIN, '--root', root, 'pull', '-q', ref()], { env: { ...process.env, ...pullEnv({}) }, encoding: 'utf8' });
+    expect(r.stderr).toBe(`mini-run: manifest for ${ref()}: layer ${(await zstdManifest()).manifest.layers[0].digest.slice(0, 19)}: application/vnd.oci.image.layer.v1.tar+zstd layers need libzstd.so.1 (Debian/Ubuntu: apt-get install libzstd1) or Node 22.15 or later (node:zlib has zstd from then on); this is Node ${process.version} and libzstd.so.1 did not load\n`);
+    expect(r.status).toBe(1);
+    const blobs = join(root, 'blobs', 'sha256');
+    expect(existsSync(blobs) ? readdirSync(blobs) : []).toEqual([]);
+    expectNothingLeft(root, 'sha256:');
+  });
+
+  it.skipIf(!decoder)('a truncated zstd layer (its digest honest): run says one line, exits 125, leaves nothing', async () => {
+    // The registry serves exactly what the manifest names (digest and size match), but the zstd
+    // stream stops in the middle of its frame: only the decoder can tell.
+    const { manifest, blob } = await zstdManifest();
+    const cut = blob.subarray(0, Math.floor(blob.length / 2));
+    const pushed = await rawPushBlob(zstdReg, 'zstd/app', cut);
+    const doc = Buffer.from(JSON.stringify({ ...manifest, layers: [{ ...manifest.layers[0], digest: pushed.digest, size: pushed.size }] }));
+    await rawPushManifest(zstdReg, 'zstd/app', 'cut', doc, OCI_MANIFEST);
+    const root = newRoot();
+    const cutRef = `${zstdReg.host}/zstd/app:cut`;
+    const r = await mrAsync(root, ['run', '--rm', '--network', 'none', cutRef, 'true'], { env: pullEnv({}) });
+    expect(r.status).toBe(125);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('mini-run:'));
+    expect(errors).toEqual([`mini-run: layer ${pushed.digest.slice(0, 19)}: corrupt or truncated zstd data (the data ends inside a zstd frame (truncated))`]);
+    expect(r.stderr.endsWith(`${errors[0]}\n`)).toBe(true);
+    expectNothingLeft(root, pushed.digest);
+  });
+
+  it.skipIf(!decoder)('a zstd layer with a flipped byte on the way (a proxy): one line, exit 125, nothing of it kept', async () => {
+    const { manifest } = await zstdManifest();
+    const layer = manifest.layers[0];
+    const proxied = await startFaultProxy(zstdReg.url, (req) => (req.url?.endsWith(layer.digest) ? { kind: 'flip', at: Math.floor(layer.size / 2) } : undefined));
+    try {
+      const root = newRoot();
+      const r = await mrAsync(root, ['run', '--rm', '--network', 'none', `${proxied.host}/zstd/app:v1`, 'true'], { env: pullEnv({}) });
+      expect(r.status).toBe(125);
+      const errors = r.stderr.split('\n').filter((l) => l.startsWith('mini-run:'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(new RegExp(`^mini-run: layer ${layer.digest.slice(0, 19)}: (digest mismatch: the blob's content hashes to sha256:[0-9a-f]{64}, not ${layer.digest}|corrupt or truncated zstd data \\(.+\\))$`));
+      expect(r.stderr.endsWith(`${errors[0]}\n`)).toBe(true);
+      expectNothingLeft(root, layer.digest);
+    } finally {
+      await proxied.stop();
     }
   });
 });
