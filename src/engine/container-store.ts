@@ -16,6 +16,9 @@ import { processStartTime } from '../runtime/state';
 
 export const ContainerStatus = z.enum(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
 
+/** One `--device-read-bps`-style limit as HostConfig shows it. */
+const ThrottleSetting = z.object({ Path: z.string(), Rate: z.number().nonnegative() });
+
 export const ContainerRecord = z.object({
   id: z.string().regex(/^[0-9a-f]{64}$/),
   name: z.string(),
@@ -66,6 +69,11 @@ export const ContainerRecord = z.object({
     NanoCpus: z.number(),
     CpuShares: z.number(),
     PidsLimit: z.number().nullable(),
+    BlkioWeight: z.number().int().default(0),
+    BlkioDeviceReadBps: z.array(ThrottleSetting).default([]),
+    BlkioDeviceWriteBps: z.array(ThrottleSetting).default([]),
+    BlkioDeviceReadIOps: z.array(ThrottleSetting).default([]),
+    BlkioDeviceWriteIOps: z.array(ThrottleSetting).default([]),
     RestartPolicy: z.object({
       Name: z.enum(['no', 'on-failure', 'always', 'unless-stopped']),
       MaximumRetryCount: z.number().int().nonnegative(),

@@ -58,7 +58,7 @@ export function parseDeviceCgroupRule(value: string): DeviceRule {
 }
 
 /** glibc's major()/minor() of a dev_t (Node gives st_rdev as a number). */
-function majorMinor(rdev: number): { major: number; minor: number } {
+export function majorMinor(rdev: number): { major: number; minor: number } {
   const dev = BigInt(rdev);
   const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
   const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));

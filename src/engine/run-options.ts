@@ -67,6 +67,8 @@ export interface RunOptions {
   cpus?: number;
   cpuShares?: number;
   pidsLimit?: number;
+  /** --blkio-weight, --device-read-bps/--device-write-bps/--device-read-iops/--device-write-iops (engine/blkio-flags.ts). */
+  blkio?: import('./blkio-flags').BlkioSettings;
   // --- lifecycle (detached containers)
   detach: boolean;
   /** --detach-keys of a foreground `run -it` (Docker's spelling, default ctrl-p,ctrl-q). */

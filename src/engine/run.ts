@@ -18,6 +18,7 @@ import { findImage, imageConfig, layerDirs, layerShortLinks, ensureBuiltinImage,
 import type { RunOptions } from './run-options';
 import { buildSpec, checkUsernsCompatible } from './spec-builder';
 import { ensureRemapRange, openPathForRemappedRoot, remappedRoot, remapUserFor, shiftOwners } from './userns-remap';
+import { NO_BLKIO, resolveBlockIO } from './blkio-flags';
 import { writeEtcFiles } from './etc-files';
 import { newContainerId, generateName, validName } from './names';
 import {
@@ -84,6 +85,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
   const dir = paths.container(id);
   const remapUser = remapUserFor(opts.usernsMode, loadDaemonConfig()['userns-remap']);
   if (remapUser) checkUsernsCompatible(opts);
+  const blkio = resolveBlockIO(opts.blkio ?? NO_BLKIO);
 
   return withStateLock(() => {
     const existing = listContainers();
@@ -113,7 +115,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
       mountPoints = prepareMounts(opts, config, layerDirs(image), userns && ((data) => shiftOwners(data, userns)));
       // its volumes' directories, 0710 root:G as the way to them (binds: the host's permissions, as with dockerd)
       if (hostRoot) for (const m of mountPoints) if (m.Type === 'volume') for (const d of [dirname(dirname(m.Source)), dirname(m.Source)]) openPathForRemappedRoot(d, hostRoot.gid);
-      const spec = buildSpec({ id, opts, image: config, layerDirs: layerDirs(image), layerLinks: layerShortLinks(image), containerDir: dir, userMounts: toOciMounts(mountPoints), userns });
+      const spec = buildSpec({ id, opts, image: config, layerDirs: layerDirs(image), layerLinks: layerShortLinks(image), containerDir: dir, userMounts: toOciMounts(mountPoints), userns, blockIO: blkio.blockIO });
       writeEtcFiles(dir, spec.hostname!, opts.network === 'host', opts.utsMode === 'host', { dns: opts.dns, dnsSearch: opts.dnsSearch, extraHosts: opts.addHosts });
       // container root may edit its /etc/hosts, as with dockerd's userns-remap
       if (hostRoot) for (const f of ['hosts', 'hostname', 'resolv.conf']) chownSync(join(dir, f), hostRoot.uid, hostRoot.gid);
@@ -142,6 +144,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
           Devices: opts.devices ?? [], DeviceCgroupRules: opts.deviceCgroupRules?.length ? opts.deviceCgroupRules : null,
           ReadonlyRootfs: opts.readOnly, Init: opts.init, Memory: opts.memory ?? 0, MemorySwap: opts.memorySwap ?? 0,
           NanoCpus: opts.cpus ? Math.round(opts.cpus * 1e9) : 0, CpuShares: opts.cpuShares ?? 0, PidsLimit: opts.pidsLimit ?? null,
+          ...blkio.kept,
           RestartPolicy: opts.restart,
           LogConfig: logConfigFor(opts),
         },

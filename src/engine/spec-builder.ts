@@ -105,6 +105,8 @@ export interface BuildInput {
   userMounts?: Mount[];
   /** --userns private: the host ranges the container's uids and gids stand for (userns-remap.ts). */
   userns?: UsernsRemap;
+  /** Block I/O limits, already resolved to device numbers (engine/blkio-flags.ts). */
+  blockIO?: NonNullable<RuntimeSpec['linux']['resources']>['blockIO'];
 }
 
 /** What cannot work in a user namespace of its own, refused as dockerd refuses it under userns-remap. */
@@ -214,6 +216,7 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
   }
   if (opts.cpuShares !== undefined) resources.cpu = { ...resources.cpu, shares: opts.cpuShares };
   if (opts.pidsLimit !== undefined && opts.pidsLimit > 0) resources.pids = { limit: opts.pidsLimit };
+  if (input.blockIO) resources.blockIO = input.blockIO;
   // --device: the host's nodes made in the container, each opened up in the device cgroup;
   // --device-cgroup-rule: more rules (later rules win)
   const extraDevices = gatherDevices(opts.devices ?? []);

@@ -13,10 +13,10 @@ import type { StdioPlan, StartHooks, StartedContainer, ContainerExit } from './c
 import type { PendingInit } from './spawn-init';
 import type { ExecPlan, PendingExec, StartedExec } from './exec';
 import type { Process, RuntimeSpec } from './spec';
-import type { Cgroup, CgroupStats } from './cgroups';
+import type { Cgroup, CgroupStats, LinuxResources } from './cgroups';
 import type { RuntimeState, Status } from './state';
 
-export type { StdioPlan, StartHooks, StartedContainer, ContainerExit, PendingInit, ExecPlan, PendingExec, StartedExec, RuntimeState, Status, CgroupStats };
+export type { StdioPlan, StartHooks, StartedContainer, ContainerExit, PendingInit, ExecPlan, PendingExec, StartedExec, RuntimeState, Status, CgroupStats, LinuxResources };
 export { spawnInit, exitStatus, type StdioTarget, type InitOptions } from './spawn-init';
 
 import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -243,6 +243,17 @@ export function resume(ref: ContainerRef): void {
   const { st, status } = current(ref);
   stateMod().assertAllowed('resume', status, ref.id);
   cgroupOf(st).thaw();
+}
+
+/**
+ * Change the limits of a live container (runc's `update`): the cgroup's files are rewritten;
+ * a value the kernel refuses leaves every limit as it was. The bundle's config.json is the
+ * caller's to change (the engine rewrites it so the next start keeps the new limits).
+ */
+export function update(ref: ContainerRef, resources: LinuxResources): void {
+  const { st, status } = current(ref);
+  stateMod().assertAllowed('update', status, ref.id);
+  cgroupOf(st).update(resources);
 }
 
 /** Processes of the container (host pids), from its cgroup. */

@@ -50,7 +50,9 @@ export const Process = z.object({
 });
 export type Process = z.infer<typeof Process>;
 
-const Resources = z.object({
+const ThrottleDevice = z.object({ major: z.number().int().nonnegative(), minor: z.number().int().nonnegative(), rate: z.number().int().nonnegative() });
+
+export const Resources = z.object({
   memory: z.object({ limit: z.number().optional(), swap: z.number().optional() }).optional(),
   cpu: z.object({ shares: z.number().optional(), quota: z.number().optional(), period: z.number().optional() }).optional(),
   pids: z.object({ limit: z.number() }).optional(),
@@ -62,6 +64,14 @@ const Resources = z.object({
     minor: z.number().int().nonnegative().optional(),
     access: z.string().regex(/^[rwm]{0,3}$/).optional(),
   })).optional(),
+  /** Block I/O: a relative weight (10…1000) and per-device throttles (bytes or operations per second). */
+  blockIO: z.object({
+    weight: z.number().int().min(10).max(1000).optional(),
+    throttleReadBpsDevice: z.array(ThrottleDevice).optional(),
+    throttleWriteBpsDevice: z.array(ThrottleDevice).optional(),
+    throttleReadIOPSDevice: z.array(ThrottleDevice).optional(),
+    throttleWriteIOPSDevice: z.array(ThrottleDevice).optional(),
+  }).optional(),
 });
 
 /** One node of linux.devices: made with mknod(2) at `path` inside the root (runtime/devices.ts). */

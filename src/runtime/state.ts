@@ -109,7 +109,7 @@ export function statusOf(root: string, st: RuntimeState, frozen: () => boolean):
   return frozen() ? 'paused' : 'running';
 }
 
-export type Operation = 'start' | 'kill' | 'pause' | 'resume' | 'delete' | 'exec';
+export type Operation = 'start' | 'kill' | 'pause' | 'resume' | 'delete' | 'exec' | 'update';
 
 const ALLOWED: Record<Operation, readonly Status[]> = {
   start: ['created'],
@@ -118,6 +118,7 @@ const ALLOWED: Record<Operation, readonly Status[]> = {
   resume: ['paused'],
   delete: ['stopped'],
   exec: ['running', 'created'],
+  update: ['created', 'running', 'paused'],
 };
 
 /** The one place that says which operation is allowed in which status (messages as runc's). */
@@ -130,6 +131,7 @@ export function assertAllowed(op: Operation, status: Status, id: string): void {
     resume: 'container not paused',
     delete: `cannot delete container ${id} that is not stopped: ${status}`,
     exec: status === 'paused' ? 'cannot exec in a paused container' : 'cannot exec in a stopped container',
+    update: 'container not running',
   };
   throw new UserError(why[op], 1);
 }

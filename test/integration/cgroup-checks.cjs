@@ -340,6 +340,48 @@ function removeCliRoot() {
   sharedCliRoot = null;
 }
 
+/**
+ * update(): limits changed while a process runs (`mini-run update`). The child holds 30 MiB of
+ * anonymous memory under 64 MiB without swap; a new limit of 8 MiB must be refused and leave
+ * every value as it was (v1: the kernel cannot reclaim, EBUSY, after memsw was already raised —
+ * the driver puts it back; v2: refused before the kernel would OOM-kill). Raising works and
+ * the child lives on. Then a read throttle on the first block device there is.
+ */
+async function update() {
+  const cg = cgroups.openCgroup(idFor('update'), { onWarning: () => {} });
+  cg.create({ memory: { limit: 64 << 20, swap: 64 << 20 }, pids: { limit: 20 } });
+  const { child } = startIn(cg, `${BUSYBOX} dd if=/dev/zero bs=30M count=1 | ${BUSYBOX} sleep 600`);
+  const usage = () => cg.stats().memoryUsageBytes || 0;
+  for (let i = 0; i < 400 && usage() < (28 << 20); i++) await sleep(50);
+  const held = usage();
+  const names = cg.version === 2 ? ['memory.max', 'memory.swap.max', 'pids.max', 'cpu.weight'] : ['memory.limit_in_bytes', 'memory.memsw.limit_in_bytes', 'pids.max', 'cpu.shares'];
+  const files = () => {
+    const out = {};
+    for (const n of names) for (const p of cg.paths) if (existsSync(join(p, n))) out[n] = readFileSync(join(p, n), 'utf8').trim();
+    return out;
+  };
+  const before = files();
+  let refused = null;
+  try { cg.update({ memory: { limit: 8 << 20, swap: 100 << 20 } }); } catch (e) { refused = String(e.message); }
+  const afterRefusal = files();
+  cg.update({ memory: { limit: 128 << 20, swap: 256 << 20 }, pids: { limit: 50 }, cpu: { shares: 512 } });
+  const raised = files();
+  const survived = alive(child.pid);
+  // A block device of this machine (a whole disk: /sys/block lists only those).
+  const { readdirSync } = require('node:fs');
+  const disks = readdirSync('/sys/block').map((d) => ({ name: d, dev: readFileSync(`/sys/block/${d}/dev`, 'utf8').trim() }));
+  const disk = disks.find((d) => !/^(loop|ram|zram)/.test(d.name)) || disks[0] || null;
+  let io = null;
+  if (disk) {
+    const [major, minor] = disk.dev.split(':').map(Number);
+    cg.update({ blockIO: { throttleReadBpsDevice: [{ major, minor, rate: 1048576 }] } });
+    const file = cg.version === 2 ? 'io.max' : 'blkio.throttle.read_bps_device';
+    for (const p of cg.paths) if (existsSync(join(p, file))) io = readFileSync(join(p, file), 'utf8').trim();
+  }
+  cg.destroy();
+  return { check: 'update', version: cg.version, held, before, refused, afterRefusal, raised, survived, disk, io, left: leftovers(cg) };
+}
+
 /** Destroy whatever a failed check left behind (only this process's chk<pid>-* cgroups). */
 function cleanup() {
   const mine = cgroups.listContainerCgroups().filter((id) => id.startsWith(`chk${process.pid}-`));
@@ -347,7 +389,7 @@ function cleanup() {
   return mine;
 }
 
-const ALL = { limits, oom, pids: pidsLimit, cpu, destroy, freeze, stats, noInternalProcesses, cli, devices, seccompI386 };
+const ALL = { limits, oom, pids: pidsLimit, cpu, destroy, freeze, stats, noInternalProcesses, cli, devices, seccompI386, update };
 module.exports = { ...ALL, cleanup };
 
 if (require.main === module) {

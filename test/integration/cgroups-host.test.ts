@@ -91,6 +91,22 @@ describe.skipIf(!usable)('cgroups on this host (real kernel)', () => {
     expect(r.left).toEqual([]);
   });
 
+  it('update() changes a live group: a memory limit below what it holds is refused with every value as before; raising works; a block device throttle is written', async () => {
+    const r = await checks.update();
+    console.log('cgroups-host: update', JSON.stringify(r));
+    expect(r.held).toBeGreaterThan(28 << 20);
+    expect(r.refused).toMatch(/below what the container uses now/);
+    expect(r.afterRefusal).toEqual(r.before);
+    const [mem, swap, pids, shares] = r.version === 2 ? ['memory.max', 'memory.swap.max', 'pids.max', 'cpu.weight'] : ['memory.limit_in_bytes', 'memory.memsw.limit_in_bytes', 'pids.max', 'cpu.shares'];
+    expect(r.raised[mem]).toBe(String(128 << 20));
+    expect(r.raised[swap]).toBe(String(r.version === 2 ? 128 << 20 : 256 << 20));
+    expect(r.raised[pids]).toBe('50');
+    expect(r.raised[shares]).toBe(r.version === 2 ? '20' : '512');
+    expect(r.survived).toBe(true);
+    expect(r.io).toContain(`${r.disk.dev} ${r.version === 2 ? 'rbps=1048576' : '1048576'}`);
+    expect(r.left).toEqual([]);
+  });
+
   it('stats() reads memory usage and limit, CPU time, pids and block I/O counters', async () => {
     const r = await checks.stats();
     console.log(`cgroups-host: stats() takes ${r.statsUsec} µs`, JSON.stringify(r));

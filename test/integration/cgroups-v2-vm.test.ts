@@ -53,7 +53,7 @@ describe.skipIf(!haveTool)('cgroup v2 driver on a real cgroup-v2 kernel (qemu VM
   const results = new Map<string, any>();
 
   beforeAll(async () => {
-    vm = await runInVm('echo vm-up; node test/integration/cgroup-checks.cjs limits oom pids cpu destroy freeze stats noInternalProcesses cli devices seccompI386');
+    vm = await runInVm('echo vm-up; node test/integration/cgroup-checks.cjs limits oom pids cpu destroy freeze stats noInternalProcesses cli devices seccompI386 update');
     if (vm.status === 125) {
       skipReason = `run-in-vm.sh could not start the VM (exit 125): ${vm.stderr.trim().split('\n').slice(-3).join(' | ')}`;
       console.log(`cgroups-v2-vm: skipped — ${skipReason}`);
@@ -134,6 +134,12 @@ describe.skipIf(!haveTool)('cgroup v2 driver on a real cgroup-v2 kernel (qemu VM
     expect(r.blockReadBytes).toBeGreaterThanOrEqual(0);
     expect(r.blockWriteBytes).toBeGreaterThanOrEqual(0);
     expect(r.left).toEqual([]);
+  });
+
+  it('update(): memory.max below what the group holds refused, nothing changed; raised values and io.max written', (ctx) => {
+    const r = get('update', ctx);
+    expect([r.refused, r.afterRefusal, r.raised, r.survived]).toEqual([expect.stringMatching(/below what the container uses now/), r.before, { 'memory.max': String(128 << 20), 'memory.swap.max': String(128 << 20), 'pids.max': '50', 'cpu.weight': '20' }, true]);
+    if (r.disk) expect(r.io).toContain(`${r.disk.dev} rbps=1048576 wbps=max riops=max wiops=max`);
   });
 
   it('no internal processes: the caller\'s own cgroup cannot delegate (EBUSY), mini-run/ still can', (ctx) => {

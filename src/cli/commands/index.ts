@@ -19,6 +19,7 @@ const MODULES: Array<[words: string[], load: () => Commands]> = [
   [['login', 'logout'], () => require('./registry').registryCommands],
   [['pause', 'unpause'], () => { const m = require('./pause'); return [m.pauseCommand, m.unpauseCommand]; }],
   [['stats'], () => [require('./stats').statsCommand]],
+  [['update'], () => [require('./update').updateCommand]],
   [['top'], () => [require('./top').topCommand]],
   [['port'], () => [require('./port').portCommand]],
   [['network', 'info'], () => { const m = require('./network'); return [m.networkCommand, m.infoCommand]; }],
@@ -48,7 +49,7 @@ function containerGroup(all: CommandModule<any, any>[]): CommandModule {
   const subs: CommandModule<any, any>[] = [];
   for (const c of all) {
     const name = String(c.command).split(' ')[0];
-    if (['run', 'create', 'start', 'stop', 'kill', 'restart', 'wait', 'rename', 'attach', 'logs', 'inspect', 'exec', 'pause', 'unpause', 'stats', 'top', 'rm', 'cp', 'diff', 'commit', 'export'].includes(name)) subs.push(c);
+    if (['run', 'create', 'start', 'stop', 'kill', 'restart', 'wait', 'rename', 'attach', 'logs', 'inspect', 'exec', 'pause', 'unpause', 'stats', 'top', 'rm', 'cp', 'diff', 'commit', 'export', 'update'].includes(name)) subs.push(c);
   }
   // `container ls`, also spelled `container list` and `container ps` (docker's aliases).
   const ps = byName('ps');

@@ -11,6 +11,7 @@ import { parseSecurityOpts } from '../../engine/security-opts';
 import { parseUlimit } from '../../engine/ulimits';
 import { parseDeviceCgroupRule, parseDeviceFlag } from '../../engine/device-flags';
 import { parseStorageOpts } from '../../engine/storage-opts';
+import { parseBlkioWeight, parseThrottle } from '../../engine/blkio-flags';
 
 /** The flags of `run` (and later `create`), in one table: yargs reads it, and so does the splitter below. */
 export const RUN_FLAGS: Record<string, Options> = {
@@ -58,6 +59,11 @@ export const RUN_FLAGS: Record<string, Options> = {
   cpus: { type: 'number', describe: 'Number of CPUs (e.g. 0.5)' },
   'cpu-shares': { alias: 'c', type: 'number', describe: 'CPU shares (relative weight)' },
   'pids-limit': { type: 'number', describe: 'Tune container pids limit (-1 for unlimited)' },
+  'blkio-weight': { type: 'string', describe: 'Block IO (relative weight), between 10 and 1000, or 0 to disable' },
+  'device-read-bps': { type: 'string', describe: 'Limit read rate (bytes per second) from a device (/dev/vda:1mb)' },
+  'device-write-bps': { type: 'string', describe: 'Limit write rate (bytes per second) to a device (/dev/vda:1mb)' },
+  'device-read-iops': { type: 'string', describe: 'Limit read rate (IO per second) from a device (/dev/vda:100)' },
+  'device-write-iops': { type: 'string', describe: 'Limit write rate (IO per second) to a device (/dev/vda:100)' },
   pull: { type: 'string', describe: 'Pull image before running ("always", "missing", "never")', default: 'missing' },
   detach: { alias: 'd', type: 'boolean', describe: 'Run container in background and print container ID' },
   'detach-keys': { type: 'string', describe: 'Override the key sequence for detaching a container (run -it; default ctrl-p,ctrl-q)' },
@@ -229,6 +235,13 @@ export function toRunOptions(a: RunArgs): RunOptions {
     cpus: num('cpus'),
     cpuShares: num('cpu-shares'),
     pidsLimit: num('pids-limit'),
+    blkio: {
+      BlkioWeight: parseBlkioWeight(a['blkio-weight']) ?? 0,
+      BlkioDeviceReadBps: listOption(a['device-read-bps']).map((v) => parseThrottle(v, 'device-read-bps')),
+      BlkioDeviceWriteBps: listOption(a['device-write-bps']).map((v) => parseThrottle(v, 'device-write-bps')),
+      BlkioDeviceReadIOps: listOption(a['device-read-iops']).map((v) => parseThrottle(v, 'device-read-iops')),
+      BlkioDeviceWriteIOps: listOption(a['device-write-iops']).map((v) => parseThrottle(v, 'device-write-iops')),
+    },
     detach: !!a.detach,
     detachKeys: checkedDetachKeys(a['detach-keys']),
     restart: parseRestartPolicy(String(a.restart ?? 'no')),

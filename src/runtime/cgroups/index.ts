@@ -18,7 +18,8 @@ import { cgroupLocation } from './location';
 import { CgroupV1, listV1 } from './v1';
 import { CgroupV2, listV2 } from './v2';
 
-export type { Cgroup, CgroupOptions, CgroupStats, LinuxResources } from './types';
+export type { Cgroup, CgroupOptions, CgroupStats, LinuxResources, BlockIO, ThrottleDevice } from './types';
+export { blockIOSupport } from './block-io';
 export { detectCgroupVersion, CGROUP_PREFIX, PARENT_NAME, parentName, DEFAULT_MOUNTPOINT, cgroupName } from './detect';
 export { cgroupLocation, type CgroupLocation } from './location';
 export { cpusToQuota, sharesToWeight, DEFAULT_CPU_PERIOD } from './limits';

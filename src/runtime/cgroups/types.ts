@@ -30,6 +30,27 @@ export interface LinuxResources {
   pids?: { limit?: number };
   /** The device cgroup's rules (cgroups/devices.ts): later rules win; none = no device rules. */
   devices?: DeviceRule[];
+  /** Block I/O: a relative weight and per-device throttles (v1 blkio, v2 io.weight / io.max). */
+  blockIO?: BlockIO;
+}
+
+/** OCI `linux.resources.blockIO` (the part mini-run applies). */
+export interface BlockIO {
+  /** Relative weight 10…1000 (v1 blkio.weight / blkio.bfq.weight; v2 io.bfq.weight / io.weight). */
+  weight?: number;
+  /** Bytes per second read / written at most, per device. */
+  throttleReadBpsDevice?: ThrottleDevice[];
+  throttleWriteBpsDevice?: ThrottleDevice[];
+  /** I/O operations per second read / written at most, per device. */
+  throttleReadIOPSDevice?: ThrottleDevice[];
+  throttleWriteIOPSDevice?: ThrottleDevice[];
+}
+
+/** One block device (its major:minor numbers, not its path: the kernel files want numbers) and a rate. */
+export interface ThrottleDevice {
+  major: number;
+  minor: number;
+  rate: number;
 }
 
 /** One OCI `linux.resources.devices` rule: type 'a' (all), 'c' or 'b'; no major/minor = any. */
@@ -75,6 +96,13 @@ export interface Cgroup {
   readonly warnings: string[];
   /** mkdir (+ the mini-run parent, controllers enabled) and write the limits, every write traced. */
   create(resources: LinuxResources): void;
+  /**
+   * Change the limits of the existing cgroup while its processes run (`mini-run update`, runc's
+   * `update`): only what `resources` names is written. If the kernel refuses one value (a memory
+   * limit below what the group uses now), the values written before it are put back and the
+   * error is thrown: the group ends as it was.
+   */
+  update(resources: LinuxResources): void;
   /** Move a process into the cgroup: write its pid to cgroup.procs (in every v1 hierarchy). */
   addProcess(pid: number): void;
   /** The cgroup.procs files, so an init can write "0" (= itself) into each before exec. */

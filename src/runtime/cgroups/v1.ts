@@ -23,6 +23,8 @@ import { type CgroupLocation } from './location';
 import { checkMemory, pidsValue } from './limits';
 import { v1DeviceWrites } from './devices';
 import { Cgroup, CgroupStats, LinuxResources } from './types';
+import { v1WeightFile, wantsBlockIO, writeV1BlockIO } from './block-io';
+import { CgroupWriter, WriteLog, writeDirectly } from './write-log';
 
 /** The v1 hierarchies a container joins, in the order they are created and joined. */
 export const V1_CONTROLLERS = ['cpuset', 'memory', 'cpu', 'cpuacct', 'pids', 'blkio', 'devices', 'freezer'] as const;
@@ -92,12 +94,39 @@ export class CgroupV1 implements Cgroup {
     if (cpu && (cpu.quota !== undefined || cpu.period !== undefined || cpu.shares)) this.need('cpu');
     if (resources.pids?.limit !== undefined) this.need('pids');
     if (resources.devices?.length) this.need('devices');
+    this.checkBlockIO(resources);
     try {
       for (const h of this.hierarchies) this.makeDirs(h);
-      this.writeLimits(resources);
+      this.writeLimits(resources, writeDirectly);
     } catch (err) {
       this.destroy();
       throw err;
+    }
+  }
+
+  update(resources: LinuxResources): void {
+    checkMemory(resources.memory);
+    this.checkBlockIO(resources);
+    if (!this.hierarchies.some((h) => existsSync(h.dir))) throw new UserError(`cgroup of container ${this.containerId} does not exist (is it running?)`);
+    const log = new WriteLog();
+    try {
+      this.writeLimits(resources, log.write);
+    } catch (err) {
+      log.undo();
+      // The kernel tried to reclaim down to the new limit and could not (no swap, or memsw).
+      if (errnoOf(err) === 'EBUSY' && /memory\.(memsw\.)?limit_in_bytes/.test((err as Error).message)) {
+        throw new UserError(`memory limit ${resources.memory?.limit} is below what the container uses now (the kernel could not reclaim enough: EBUSY)`);
+      }
+      throw err;
+    }
+  }
+
+  /** Block I/O needs the blkio hierarchy, and a weight needs a kernel that has one (CFQ or BFQ). */
+  private checkBlockIO(r: LinuxResources): void {
+    if (!wantsBlockIO(r.blockIO)) return;
+    const h = this.need('blkio');
+    if (r.blockIO!.weight !== undefined && !v1WeightFile(h.dir, h.root)) {
+      throw new UserError('this kernel has no block I/O weight (no blkio.weight or blkio.bfq.weight: needs the BFQ I/O scheduler)');
     }
   }
 
@@ -142,37 +171,41 @@ export class CgroupV1 implements Cgroup {
     }
   }
 
-  private writeLimits(r: LinuxResources): void {
+  private writeLimits(r: LinuxResources, write: CgroupWriter): void {
     const mem = r.memory;
-    if (mem?.limit !== undefined) {
-      // Limit first: the kernel requires memory ≤ memory+swap at every moment, and a new
-      // cgroup's memsw limit is unlimited, so lowering memory first always works.
-      writeCgroupFile(this.path('memory', 'memory.limit_in_bytes')!, String(mem.limit < 0 ? -1 : Math.floor(mem.limit)));
+    const bytes = (n: number) => String(n < 0 ? -1 : Math.floor(n));
+    // memory.memsw.* exist only when the kernel accounts swap (CONFIG_MEMCG_SWAP and, on
+    // many distros, the boot option swapaccount=1). Without them we cannot limit swap: warn
+    // like docker and go on with memory limited alone. The hierarchy root shows the file too,
+    // which lets a fake tree say "supported".
+    const memsw = this.path('memory', 'memory.memsw.limit_in_bytes');
+    const memswKnown = memsw !== null && (existsSync(join(this.byController.get('memory')!.root, 'memory.memsw.limit_in_bytes')) || existsSync(memsw));
+    if (mem?.swap !== undefined && !memswKnown) {
+      this.warning('Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.');
     }
-    if (mem?.swap !== undefined) {
-      // memory.memsw.* exist only when the kernel accounts swap (CONFIG_MEMCG_SWAP and, on
-      // many distros, the boot option swapaccount=1). Without them we cannot limit swap: warn
-      // like docker and go on with memory limited alone. The hierarchy root shows the file too,
-      // which lets a fake tree say "supported".
-      const memsw = this.path('memory', 'memory.memsw.limit_in_bytes')!;
-      const root = this.byController.get('memory')!.root;
-      if (existsSync(join(root, 'memory.memsw.limit_in_bytes')) || existsSync(memsw)) {
-        writeCgroupFile(memsw, String(mem.swap < 0 ? -1 : Math.floor(mem.swap)));
-      } else {
-        this.warning('Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.');
-      }
-    }
+    const writeSwap = () => { if (mem?.swap !== undefined && memswKnown) write(memsw!, bytes(mem.swap)); };
+    // The kernel requires memory ≤ memory+swap at every moment: raising memory+swap goes
+    // first, lowering it goes last (a new cgroup's memsw is unlimited: the limit goes first).
+    const memswNow = memswKnown ? readNumber(memsw!) : null;
+    const raisesSwap = mem?.swap !== undefined && memswNow !== null && (mem.swap < 0 || mem.swap > memswNow);
+    if (raisesSwap) writeSwap();
+    if (mem?.limit !== undefined) write(this.path('memory', 'memory.limit_in_bytes')!, bytes(mem.limit));
+    if (!raisesSwap) writeSwap();
     const cpu = r.cpu;
     if (cpu) {
-      if (cpu.shares) writeCgroupFile(this.path('cpu', 'cpu.shares')!, String(Math.floor(cpu.shares)));
+      if (cpu.shares) write(this.path('cpu', 'cpu.shares')!, String(Math.floor(cpu.shares)));
       // Period before quota: the kernel checks quota/period against the parent's as each is written.
-      if (cpu.period !== undefined && cpu.period > 0) writeCgroupFile(this.path('cpu', 'cpu.cfs_period_us')!, String(Math.floor(cpu.period)));
-      if (cpu.quota !== undefined) writeCgroupFile(this.path('cpu', 'cpu.cfs_quota_us')!, String(cpu.quota < 0 ? -1 : Math.floor(cpu.quota)));
+      if (cpu.period !== undefined && cpu.period > 0) write(this.path('cpu', 'cpu.cfs_period_us')!, String(Math.floor(cpu.period)));
+      if (cpu.quota !== undefined) write(this.path('cpu', 'cpu.cfs_quota_us')!, String(cpu.quota < 0 ? -1 : Math.floor(cpu.quota)));
     }
-    if (r.pids?.limit !== undefined) writeCgroupFile(this.path('pids', 'pids.max')!, pidsValue(r.pids.limit));
+    if (r.pids?.limit !== undefined) write(this.path('pids', 'pids.max')!, pidsValue(r.pids.limit));
+    if (wantsBlockIO(r.blockIO)) {
+      const h = this.byController.get('blkio')!;
+      writeV1BlockIO(h.dir, v1WeightFile(h.dir, h.root), r.blockIO!, write);
+    }
     // The device rules (devices.ts): "a *:* rwm" to devices.deny empties the list, then the allows.
     if (r.devices?.length) {
-      for (const w of v1DeviceWrites(r.devices)) writeCgroupFile(this.path('devices', w.file)!, w.line);
+      for (const w of v1DeviceWrites(r.devices)) write(this.path('devices', w.file)!, w.line);
     }
   }
 

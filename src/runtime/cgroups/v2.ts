@@ -24,6 +24,8 @@ import { type CgroupLocation } from './location';
 import { checkMemory, cpuMaxValue, maxOrNumber, pidsValue, sharesToWeight, swapMaxValue } from './limits';
 import { Cgroup, CgroupStats, LinuxResources } from './types';
 import { attachDeviceRules } from './devices';
+import { wantsBlockIO, writeV2BlockIO } from './block-io';
+import { CgroupWriter, WriteLog, writeDirectly } from './write-log';
 
 /** Controllers mini-run enables for containers, in this order (when the kernel has them). */
 export const V2_CONTROLLERS = ['memory', 'pids', 'cpu', 'io'] as const;
@@ -71,12 +73,36 @@ export class CgroupV2 implements Cgroup {
       }
     }
     try {
-      this.writeLimits(resources);
+      this.writeLimits(resources, writeDirectly);
       // v2 has no devices.* files: the rules become a BPF program attached to the cgroup
       // (a fake cgroupfs directory cannot take one).
       if (resources.devices?.length && !this.fake) attachDeviceRules(this.dir, resources.devices);
     } catch (err) {
       this.destroy(); // no half-configured cgroup left behind
+      throw err;
+    }
+  }
+
+  update(resources: LinuxResources): void {
+    checkMemory(resources.memory);
+    if (!existsSync(this.dir)) throw new UserError(`cgroup of container ${this.containerId} does not exist (is it running?)`);
+    // The controllers this group has: the ones its parent hands down.
+    this.enabled = words(readCgroupFile(join(this.dir, 'cgroup.controllers')));
+    if (this.fake) this.enabled = new Set(V2_CONTROLLERS);
+    // v2 never refuses a lower memory.max: the kernel reclaims, then OOM-kills until the group
+    // fits. Refuse instead when the new limit is below what reclaim cannot drop (all but the
+    // page cache), so an update never kills the container's programs.
+    const limit = resources.memory?.limit;
+    if (limit !== undefined && limit >= 0 && !this.fake) {
+      const current = readNumber(join(this.dir, 'memory.current'));
+      const pinned = current === null ? 0 : current - (readKeyed(join(this.dir, 'memory.stat')).get('file') ?? 0);
+      if (limit < pinned) throw new UserError(`memory limit ${limit} is below what the container uses now (${pinned} bytes besides page cache)`);
+    }
+    const log = new WriteLog();
+    try {
+      this.writeLimits(resources, log.write);
+    } catch (err) {
+      log.undo();
       throw err;
     }
   }
@@ -135,18 +161,22 @@ export class CgroupV2 implements Cgroup {
     }
   }
 
-  private writeLimits(r: LinuxResources): void {
+  private writeLimits(r: LinuxResources, write: CgroupWriter): void {
     const f = (name: string) => join(this.dir, name);
     const mem = r.memory;
+    // Check every controller first: nothing is written for a request that cannot be met.
+    if (mem && (mem.limit !== undefined || mem.swap !== undefined)) this.need('memory');
+    if (r.cpu && (r.cpu.quota !== undefined || r.cpu.period !== undefined || r.cpu.shares)) this.need('cpu');
+    if (r.pids?.limit !== undefined) this.need('pids');
+    if (wantsBlockIO(r.blockIO)) this.need('io');
     if (mem && (mem.limit !== undefined || mem.swap !== undefined)) {
-      this.need('memory');
-      if (mem.limit !== undefined) writeCgroupFile(f('memory.max'), maxOrNumber(mem.limit));
+      if (mem.limit !== undefined) write(f('memory.max'), maxOrNumber(mem.limit));
       if (mem.swap !== undefined) {
         const value = swapMaxValue(mem.limit, mem.swap);
         // memory.swap.max exists only with swap accounting (CONFIG_MEMCG_SWAP, on by default).
         // The parent shows it too, which also lets a fake tree say "supported".
         if (existsSync(join(this.parent, 'memory.swap.max')) || existsSync(f('memory.swap.max'))) {
-          writeCgroupFile(f('memory.swap.max'), value);
+          write(f('memory.swap.max'), value);
         } else {
           this.warning('Your kernel does not support swap limit capabilities (no memory.swap.max). Memory limited without swap.');
         }
@@ -154,14 +184,11 @@ export class CgroupV2 implements Cgroup {
     }
     const cpu = r.cpu;
     if (cpu && (cpu.quota !== undefined || cpu.period !== undefined || cpu.shares)) {
-      this.need('cpu');
-      if (cpu.shares) writeCgroupFile(f('cpu.weight'), String(sharesToWeight(cpu.shares)));
-      if (cpu.quota !== undefined || cpu.period !== undefined) writeCgroupFile(f('cpu.max'), cpuMaxValue(cpu.quota, cpu.period));
+      if (cpu.shares) write(f('cpu.weight'), String(sharesToWeight(cpu.shares)));
+      if (cpu.quota !== undefined || cpu.period !== undefined) write(f('cpu.max'), cpuMaxValue(cpu.quota, cpu.period));
     }
-    if (r.pids?.limit !== undefined) {
-      this.need('pids');
-      writeCgroupFile(f('pids.max'), pidsValue(r.pids.limit));
-    }
+    if (r.pids?.limit !== undefined) write(f('pids.max'), pidsValue(r.pids.limit));
+    if (wantsBlockIO(r.blockIO)) writeV2BlockIO(this.dir, this.parent, r.blockIO!, write);
   }
 
   private warning(m: string): void {
