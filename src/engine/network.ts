@@ -17,6 +17,7 @@ import { exposedBindings, exposedPortsOf, portsMap, type PortBinding } from '../
 import { inSubnet, parseSubnet } from '../network/ipam';
 import { ContainerNetwork } from '../network/schema';
 import { findNetwork, predefinedNetworkId, toNetworkDef } from '../network/user-networks';
+import { attachSubinterface } from '../network/macvlan';
 import { goNilSlice, goStruct } from '../go-values';
 import { EmbeddedDns } from '../network/dns';
 import { leasesOf } from '../network/bridge';
@@ -80,15 +81,18 @@ export class ContainerNetworking {
     const rec = this.rec;
     const net = this.net ?? networkDef(rec.hostConfig.NetworkMode);
     const user = isUserNetwork(rec.hostConfig.NetworkMode);
-    this.endpoint = attachContainer({
+    const request = {
       root: stateRootKey(), containerId: rec.id, pid, net,
       ip: rec.network.ip, mac: rec.network.mac, ports: this.ports,
       monitor: { pid: process.pid, startTime: processStartTime(process.pid) ?? '' },
       names: user ? containerNames(rec, rec.network.aliases) : [],
-    });
+    };
+    // macvlan/ipvlan (network/macvlan.ts): a sub-interface of the parent, no bridge, no embedded DNS.
+    const sub = net.driver === 'macvlan' || net.driver === 'ipvlan' ? net.driver : null;
+    this.endpoint = sub ? attachSubinterface({ ...request, net: { ...net, driver: sub, options: net.options ?? {} } }) : attachContainer(request);
     if (this.proxy) this.proxy.target = this.endpoint.ip;
     if (rec.network.pending.length) this.attachPending(pid);
-    if (user) {
+    if (user && !sub) {
       // The embedded DNS on the gateway address; the container's resolv.conf points at it.
       const bridge = net.bridge;
       // Only this network's containers are answered: a source inside its subnet, not the host's own gateway address.
@@ -182,6 +186,7 @@ function resolveNetworkRef(ref: string, exitCode = 1): NetworkDef {
   if (ref === 'host' || ref === 'none') throw new UserError(`container cannot be disconnected from host network or connected to host network`, exitCode);
   const n = findNetwork(ref);
   if (!n) throw new UserError(`network ${ref} not found`, exitCode);
+  if (n.Driver !== 'bridge') throw new UserError(`network ${n.Name} is a ${n.Driver} network: mini-run attaches ${n.Driver} networks with run --network only, not connect`, exitCode);
   return toNetworkDef(n);
 }
 

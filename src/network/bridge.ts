@@ -27,7 +27,7 @@ export const DEFAULT_BRIDGE = process.env.MINI_RUN_BRIDGE?.startsWith('mr-') ? p
 export const DEFAULT_SUBNET = process.env.MINI_RUN_BRIDGE_SUBNET ?? '10.88.0.0/16';
 export const DEFAULT_GATEWAY = process.env.MINI_RUN_BRIDGE_GATEWAY ?? '10.88.0.1';
 
-export interface NetworkDef { name: string; bridge: string; subnet: string; gateway: string; internal?: boolean; persistent?: boolean; ipRange?: string }
+export interface NetworkDef { name: string; bridge: string; subnet: string; gateway: string; internal?: boolean; persistent?: boolean; ipRange?: string; driver?: 'bridge' | 'macvlan' | 'ipvlan'; options?: Record<string, string> }
 
 export const DEFAULT_NETWORK: NetworkDef = { name: 'bridge', bridge: DEFAULT_BRIDGE, subnet: DEFAULT_SUBNET, gateway: DEFAULT_GATEWAY };
 

@@ -14,13 +14,17 @@ import { writeFileAtomic } from '../fsutil';
 import { UserError } from '../errors';
 import { runCommand } from '../sys/command';
 import { formatSubnet, inSubnet, intToIp, parseSubnet, subnetSize, type Subnet } from './ipam';
+import { checkSubinterfaceOptions } from './macvlan';
 import { DEFAULT_NETWORK, ensureUserBridge, knownSubnets, leasesOf, removeBridge, type NetworkDef } from './bridge';
 
 export const NetworkRecord = z.object({
   Name: z.string(),
   Id: z.string(),
   Created: z.string(),
-  Driver: z.literal('bridge'),
+  /** bridge (a mr-br-* bridge), or macvlan/ipvlan (sub-interfaces of Options.parent; see macvlan.ts). */
+  Driver: z.enum(['bridge', 'macvlan', 'ipvlan']).default('bridge'),
+  /** Driver options (-o): parent, macvlan_mode, ipvlan_mode. */
+  Options: z.record(z.string()).default({}),
   Subnet: z.string(),
   Gateway: z.string(),
   IPRange: z.string().optional(),
@@ -74,7 +78,7 @@ export function findNetwork(ref: string): NetworkRecord | null {
 }
 
 export function toNetworkDef(n: NetworkRecord): NetworkDef {
-  return { name: n.Name, bridge: n.Bridge, subnet: n.Subnet, gateway: n.Gateway, internal: n.Internal, persistent: true, ...(n.IPRange ? { ipRange: n.IPRange } : {}) };
+  return { name: n.Name, bridge: n.Bridge, subnet: n.Subnet, gateway: n.Gateway, internal: n.Internal, persistent: true, ...(n.IPRange ? { ipRange: n.IPRange } : {}), driver: n.Driver, options: n.Options };
 }
 
 function overlaps(a: Subnet, b: Subnet): boolean {
@@ -82,6 +86,10 @@ function overlaps(a: Subnet, b: Subnet): boolean {
 }
 
 /** Subnets in use on this host: ours (every root), the default bridge's, and the host's routes. */
+function ourSubnets(): Subnet[] {
+  return [DEFAULT_NETWORK.subnet, ...listNetworks().map((n) => n.Subnet)].map((c) => parseSubnet(c));
+}
+
 function usedSubnets(): Subnet[] {
   const routes = runCommand(['ip', '-o', '-4', 'route', 'show'], { allowFailure: true }).stdout.split('\n')
     .map((l) => l.split(' ')[0]).filter((d) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(d));
@@ -89,10 +97,15 @@ function usedSubnets(): Subnet[] {
     .map((c) => { try { return parseSubnet(c); } catch { return null; } }).filter((s): s is Subnet => s !== null);
 }
 
-export interface CreateNetworkOptions { subnet?: string; gateway?: string; ipRange?: string; internal?: boolean; driver?: string; labels?: Record<string, string> }
+export interface CreateNetworkOptions { subnet?: string; gateway?: string; ipRange?: string; internal?: boolean; driver?: string; labels?: Record<string, string>; options?: Record<string, string> }
 
 export function createNetwork(name: string, o: CreateNetworkOptions): NetworkRecord {
-  if (o.driver && o.driver !== 'bridge') throw new UserError(`plugin "${o.driver}" not found: mini-run has the bridge driver only`, 1);
+  const driver = o.driver ?? 'bridge';
+  if (driver !== 'bridge' && driver !== 'macvlan' && driver !== 'ipvlan') throw new UserError(`plugin "${o.driver}" not found: mini-run has the bridge, macvlan and ipvlan drivers`, 1);
+  // macvlan/ipvlan: the parent must exist; the subnet is the parent's segment, which the host's
+  // own routes may well cover (only other mini-run networks count as a clash).
+  const options = driver === 'bridge' ? {} : checkSubinterfaceOptions(driver, o.options ?? {});
+  if (driver === 'bridge' && o.options && Object.keys(o.options).length) throw new UserError(`the bridge driver takes no -o options in mini-run (${Object.keys(o.options).join(', ')})`, 1);
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new UserError(`invalid network name "${name}"`, 1);
   if (RESERVED.has(name)) throw new UserError(`network name ${name} is reserved`, 1);
   return withStateLock(() => {
@@ -100,7 +113,7 @@ export function createNetwork(name: string, o: CreateNetworkOptions): NetworkRec
     let subnet: Subnet;
     if (o.subnet) {
       subnet = parseSubnet(o.subnet);
-      const clash = usedSubnets().find((u) => overlaps(u, subnet));
+      const clash = (driver === 'bridge' ? usedSubnets() : ourSubnets()).find((u) => overlaps(u, subnet));
       if (clash) throw new UserError(`invalid pool request: Pool overlaps with other one on this address space (${formatSubnet(clash)})`, 1);
     } else {
       const used = usedSubnets();
@@ -118,12 +131,12 @@ export function createNetwork(name: string, o: CreateNetworkOptions): NetworkRec
     const gateway = o.gateway ?? intToIp(Math.max(subnet.base + 1, range?.base ?? 0));
     if (!inSubnet(subnet, gateway)) throw new UserError(`no matching subnet for gateway ${gateway}`, 1);
     const id = randomBytes(32).toString('hex');
-    const bridge = `mr-br-${createHash('sha256').update(`${resolve(paths.root())}\0${id}`).digest('hex').slice(0, 8)}`;
+    const bridge = `${driver === 'bridge' ? 'mr-br' : 'mr-mv'}-${createHash('sha256').update(`${resolve(paths.root())}\0${id}`).digest('hex').slice(0, 8)}`;
     const rec: NetworkRecord = {
-      Name: name, Id: id, Created: new Date().toISOString(), Driver: 'bridge', Subnet: formatSubnet(subnet), Gateway: gateway,
+      Name: name, Id: id, Created: new Date().toISOString(), Driver: driver, Options: options, Subnet: formatSubnet(subnet), Gateway: gateway,
       ...(o.ipRange ? { IPRange: o.ipRange } : {}), GatewayListed: !o.subnet || !!o.gateway, Internal: !!o.internal, Bridge: bridge, Labels: o.labels ?? {},
     };
-    ensureUserBridge(toNetworkDef(rec));
+    if (driver === 'bridge') ensureUserBridge(toNetworkDef(rec));
     saveNetworks([...listNetworks(), rec]);
     return rec;
   });

@@ -37,13 +37,13 @@ export async function networkView(ref: string): Promise<Record<string, unknown>>
     : { name: 'bridge', id: predefinedNetworkId('bridge'), bridge: DEFAULT_NETWORK.bridge, subnet: DEFAULT_NETWORK.subnet, gateway: DEFAULT_NETWORK.gateway, ipRange: undefined, gatewayListed: true, internal: false, created: '', labels: {} };
   const prefix = def.subnet.split('/')[1];
   return {
-    Name: def.name, Id: def.id, Created: def.created, ...common, Driver: 'bridge',
+    Name: def.name, Id: def.id, Created: def.created, ...common, Driver: user?.Driver ?? 'bridge',
     IPAM: { Driver: 'default', Options: user ? {} : null, Config: [{ Subnet: def.subnet, ...(def.ipRange ? { IPRange: def.ipRange } : {}), ...(def.gatewayListed ? { Gateway: def.gateway } : {}) }] },
     Internal: def.internal, ...flags,
     Containers: Object.fromEntries(leasesOf(def.bridge).filter((l) => l.root === root).map((l) => [l.containerId, {
       Name: names.get(l.containerId) ?? '', EndpointID: l.hostVeth, IPv4Address: `${l.ip}/${prefix}`, IPv6Address: '',
     }])),
-    Options: { 'com.docker.network.bridge.name': def.bridge, 'org.mini-run.firewall': detectFirewall().kind },
+    Options: user && user.Driver !== 'bridge' ? user.Options : { 'com.docker.network.bridge.name': def.bridge, 'org.mini-run.firewall': detectFirewall().kind },
     Labels: def.labels,
   };
 }
@@ -53,7 +53,8 @@ const create: CommandModule<object, any> = {
   command: 'create <name>',
   describe: 'Create a network',
   builder: (y) => y
-    .option('driver', { alias: 'd', type: 'string', default: 'bridge', describe: 'Driver to manage the Network (bridge)' })
+    .option('driver', { alias: 'd', type: 'string', default: 'bridge', describe: 'Driver to manage the Network (bridge, macvlan, ipvlan)' })
+    .option('opt', { alias: 'o', type: 'string', describe: 'Set driver specific options (macvlan/ipvlan: parent=IFACE, macvlan_mode=bridge|private|vepa|passthru, ipvlan_mode=l2|l3|l3s)' })
     .option('subnet', { type: 'string', describe: 'Subnet in CIDR format (default: a free 10.89.N.0/24)' })
     .option('gateway', { type: 'string', describe: 'IPv4 Gateway for the subnet' })
     .option('ip-range', { type: 'string', describe: 'Allocate container ip from a sub-range' })
@@ -64,7 +65,7 @@ const create: CommandModule<object, any> = {
     const { keyValues } = await import('./run');
     const rec = createNetwork(String(a.name), {
       driver: a.driver, subnet: a.subnet, gateway: a.gateway, ipRange: a['ip-range'], internal: !!a.internal,
-      labels: keyValues(listOption(a.label), '--label'),
+      labels: keyValues(listOption(a.label), '--label'), options: keyValues(listOption(a.opt), '--opt'),
     });
     process.stdout.write(rec.Id + '\n');
   },
@@ -80,7 +81,7 @@ const ls: CommandModule<object, any> = {
     // Docker's order: by name.
     const rows: [string, string, string][] = [
       ...PREDEFINED_NETWORKS.map(([name, driver]): [string, string, string] => [predefinedNetworkId(name).slice(0, 12), name, driver]),
-      ...listNetworks().map((n): [string, string, string] => [n.Id.slice(0, 12), n.Name, 'bridge']),
+      ...listNetworks().map((n): [string, string, string] => [n.Id.slice(0, 12), n.Name, n.Driver]),
     ].sort((x, y) => (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0));
     if (a.quiet) {
       process.stdout.write(rows.map((r) => r[0] + '\n').join(''));

@@ -1,0 +1,81 @@
+/**
+ * macvlan and ipvlan networks on a parent the test makes (a `dummy` link, mr- prefix): no
+ * traffic leaves the host, yet the kernel's sub-interface switching is real — containers get
+ * addresses of the network's segment and reach each other. A missing parent is one clear line;
+ * rm refuses while containers use the network; nothing is left on the host.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { containerIds, leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
+import { leasesOf, sh } from '../helpers/network';
+
+const IMG = 'mini-run/busybox';
+const PARENT = `mr-dm${process.pid % 1_000_000}`;
+let root: string;
+const m = (...args: string[]) => mr(root, args);
+const inspect = (name: string, tpl: string) => m('inspect', '-f', tpl, name).stdout.trim();
+const hostLinks = () => sh('ip -o link show').stdout.split('\n').filter((l) => / mr-mv/.test(l));
+
+const usable = process.getuid?.() === 0 && sh('ip link add mr-dmprobe type dummy && ip link del mr-dmprobe').status === 0;
+if (!usable) console.log('network-macvlan: skipped (needs root and the dummy link type)');
+
+describe.skipIf(!usable)('macvlan and ipvlan networks', () => {
+  beforeAll(() => {
+    root = tempRoot('netmv');
+    expect(sh(`ip link add ${PARENT} type dummy && ip link set ${PARENT} up`).status).toBe(0);
+  });
+  afterAll(() => {
+    const ids = containerIds(root);
+    if (ids.length) m('rm', '-f', ...ids);
+    for (const n of ['mr-lan', 'mr-ipv']) m('network', 'rm', n);
+    sh(`ip link del ${PARENT}`);
+    expect(leasesOf(root)).toEqual([]);
+    expect(hostLinks()).toEqual([]);
+    expect(leaksFor(root)).toEqual([]);
+    removeRoot(root);
+  });
+
+  it('a parent that does not exist is refused in one line (exit 1) and no network is made', () => {
+    const r = m('network', 'create', '-d', 'macvlan', '--subnet', '192.168.251.0/24', '-o', 'parent=mr-nope0', 'mr-lan');
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(/-o parent interface was not found on the host: mr-nope0$/);
+    expect(m('network', 'ls').stdout).not.toContain('mr-lan');
+    const mode = m('network', 'create', '-d', 'macvlan', '-o', `parent=${PARENT}`, '-o', 'macvlan_mode=bogus', 'mr-lan');
+    expect(mode.status).toBe(1);
+    expect(mode.stderr).toMatch(/requested macvlan mode 'bogus' is not valid/);
+  });
+
+  it('macvlan: containers get addresses of the segment, each its own MAC, and reach each other', () => {
+    const r = m('network', 'create', '-d', 'macvlan', '--subnet', '192.168.251.0/24', '--gateway', '192.168.251.1', '-o', `parent=${PARENT}`, 'mr-lan');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const view = JSON.parse(m('network', 'inspect', 'mr-lan').stdout)[0];
+    expect(view).toMatchObject({ Driver: 'macvlan', Options: { parent: PARENT, macvlan_mode: 'bridge' }, IPAM: { Config: [{ Subnet: '192.168.251.0/24', Gateway: '192.168.251.1' }] } });
+    expect(m('network', 'ls').stdout).toMatch(/mr-lan\s+macvlan\s+local/);
+    expect(m('run', '-d', '--name', 'mv1', '--network', 'mr-lan', '--ip', '192.168.251.10', IMG, 'sleep', '1000').status).toBe(0);
+    expect(inspect('mv1', '{{.NetworkSettings.Networks.mr-lan.IPAddress}}')).toBe('192.168.251.10');
+    const b = m('run', '--rm', '--network', 'mr-lan', IMG, 'sh', '-c', 'ip -o -4 addr show dev eth0; cat /sys/class/net/eth0/address; ping -c1 -W3 192.168.251.10 >/dev/null && echo reached');
+    expect(b.stdout).toMatch(/inet 192\.168\.251\.\d+\/24/);
+    expect(b.stdout).toContain('reached');
+    const parentMac = readFileSync(`/sys/class/net/${PARENT}/address`, 'utf8').trim();
+    expect(b.stdout).not.toContain(parentMac); // macvlan: a MAC of its own
+    // The sub-interface lives in the container's namespace only.
+    expect(hostLinks()).toEqual([]);
+    const busy = m('network', 'rm', 'mr-lan');
+    expect(busy.status).toBe(1);
+    expect(busy.stderr).toMatch(/active endpoints/);
+  });
+
+  it('ipvlan l2: the containers share the parent\'s MAC and still reach each other; rm cleans up', () => {
+    expect(m('network', 'create', '-d', 'ipvlan', '--subnet', '192.168.252.0/24', '-o', `parent=${PARENT}`, 'mr-ipv').status).toBe(0);
+    expect(m('run', '-d', '--name', 'iv1', '--network', 'mr-ipv', '--ip', '192.168.252.10', IMG, 'sleep', '1000').status).toBe(0);
+    const b = m('run', '--rm', '--network', 'mr-ipv', IMG, 'sh', '-c', 'cat /sys/class/net/eth0/address; ping -c1 -W3 192.168.252.10 >/dev/null && echo reached');
+    expect(b.stdout).toContain(readFileSync(`/sys/class/net/${PARENT}/address`, 'utf8').trim());
+    expect(b.stdout).toContain('reached');
+    expect(m('rm', '-f', 'iv1', 'mv1').status).toBe(0);
+    expect(m('network', 'rm', 'mr-ipv', 'mr-lan').status).toBe(0);
+    expect(m('network', 'ls').stdout).not.toMatch(/mr-ipv|mr-lan/);
+    expect(leasesOf(root)).toEqual([]);
+    expect(hostLinks()).toEqual([]);
+  });
+});
