@@ -13,6 +13,7 @@ import { ContainerNetwork } from '../network/schema';
 import { MountPoint } from '../volume/mount-point';
 import type { ContainerRef } from '../runtime';
 import { processStartTime } from '../runtime/state';
+import { recordEvent } from '../events';
 
 export const ContainerStatus = z.enum(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
 
@@ -235,6 +236,7 @@ export function removeContainerDir(id: string, opts: { volumes?: boolean } = {})
   rmSync(paths.container(id), { recursive: true, force: true });
   unsaved.delete(id);
   if (rec && (opts.volumes || rec.hostConfig.AutoRemove)) (require('./volumes') as typeof import('./volumes')).removeAnonymousVolumes(rec.mounts);
+  if (rec) recordEvent('container', 'destroy', id, { image: rec.image, name: rec.name });
 }
 
 /** The container as the runtime knows it: same id, under the engine's runtime root. */

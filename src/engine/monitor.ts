@@ -15,6 +15,8 @@ import { loadContainer, updateContainer, processStartTime, removeContainerDir, r
 import { ContainerNetworking, keepConnectionsForNextStart } from './network';
 import { parseLogOptions } from './log-options';
 import { idmapLayersInto } from './userns-layers';
+import { recordEvent } from '../events';
+import { findNetwork, predefinedNetworkId } from '../network/user-networks';
 
 export class EngineContainer implements ContainerOwner {
   readonly bundle: string;
@@ -45,7 +47,10 @@ export class EngineContainer implements ContainerOwner {
         // (not networking, but the same moment: the init's namespaces exist, its mounts not yet)
         if (rec.userns) idmapLayersInto(pid);
         const endpoint = net.attach(pid);
-        if (endpoint) updateContainer(id, (r) => { r.network.endpoint = endpoint; });
+        if (!endpoint) return;
+        updateContainer(id, (r) => { r.network.endpoint = endpoint; });
+        const user = endpoint.network === 'bridge' ? null : findNetwork(endpoint.network);
+        recordEvent('network', 'connect', user?.Id ?? predefinedNetworkId('bridge'), { container: id, name: endpoint.network, type: user?.Driver ?? 'bridge' });
       },
       detach(exited: boolean) {
         net.detach();
@@ -64,10 +69,11 @@ export class EngineContainer implements ContainerOwner {
   }
 
   recordStarted(pid: number): void {
-    updateContainer(this.id, (r) => {
+    const rec = updateContainer(this.id, (r) => {
       r.state = { ...r.state, Status: 'running', Pid: pid, StartedAt: new Date().toISOString(), ExitCode: 0, Error: '', OOMKilled: false };
       r.monitor = { pid: process.pid, startTime: processStartTime(process.pid) ?? '' };
     });
+    recordEvent('container', 'start', this.id, { image: rec.image, name: rec.name });
   }
 
   recordExit(exit: SupervisedExit, final: boolean, status: 'exited' | 'restarting'): void {
@@ -78,6 +84,7 @@ export class EngineContainer implements ContainerOwner {
       } catch {
         return; // removed meanwhile (rm -f)
       }
+      recordEvent('container', 'die', this.id, { exitCode: String(exit.exitCode), image: rec.image, name: rec.name });
       if (final && rec.hostConfig.AutoRemove) {
         runtime.remove(this.runtimeRef, { force: true });
         removeContainerDir(this.id);

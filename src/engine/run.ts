@@ -18,6 +18,7 @@ import { findImage, imageConfig, layerDirs, layerShortLinks, ensureBuiltinImage,
 import type { RunOptions } from './run-options';
 import { buildSpec, checkUsernsCompatible } from './spec-builder';
 import { ensureRemapRange, openPathForRemappedRoot, remappedRoot, remapUserFor, shiftOwners } from './userns-remap';
+import { recordEvent } from '../events';
 import { NO_BLKIO, resolveBlockIO } from './blkio-flags';
 import { writeEtcFiles } from './etc-files';
 import { newContainerId, generateName, validName } from './names';
@@ -156,6 +157,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
         monitor: { pid: process.pid, startTime: processStartTime(process.pid) ?? '' },
       };
       saveContainer(rec);
+      recordEvent('container', 'create', id, { image: opts.image, name });
       return rec;
     } catch (err) {
       removeContainerDir(id);

@@ -12,6 +12,7 @@
  * Progress is reported as events (docker's JSON-message model: an id, a status, bytes);
  * src/cli/progress.ts draws them.
  */
+import { recordEvent } from '../events';
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
 import { traceNote } from '../sys/trace';
@@ -127,6 +128,7 @@ export async function pullImage(ref: string, opts: PullOptions = {}): Promise<Pu
     const upToDate = downloaded === 0 && previous?.id === image.id;
     emit({ status: `Digest: ${resolved.top.digest}` });
     emit({ status: `Status: ${upToDate ? 'Image is up to date for' : 'Downloaded newer image for'} ${what}` });
+    recordEvent('image', 'pull', name, { name: name.replace(/:[^:/]+$/, '') });
     return { image, reference: name, digest: resolved.top.digest, upToDate };
   } catch (e) {
     // Layers that were complete and verified stay (docker keeps them too): the next pull

@@ -15,6 +15,7 @@ import { UserError } from '../errors';
 import { runCommand } from '../sys/command';
 import { formatSubnet, inSubnet, intToIp, parseSubnet, subnetSize, type Subnet } from './ipam';
 import { checkSubinterfaceOptions } from './macvlan';
+import { recordEvent } from '../events';
 import { DEFAULT_NETWORK, ensureUserBridge, knownSubnets, leasesOf, removeBridge, type NetworkDef } from './bridge';
 
 export const NetworkRecord = z.object({
@@ -138,6 +139,7 @@ export function createNetwork(name: string, o: CreateNetworkOptions): NetworkRec
     };
     if (driver === 'bridge') ensureUserBridge(toNetworkDef(rec));
     saveNetworks([...listNetworks(), rec]);
+    recordEvent('network', 'create', id, { name, type: driver });
     return rec;
   });
 }
@@ -150,6 +152,7 @@ export function removeNetwork(ref: string): NetworkRecord {
     if (leasesOf(n.Bridge).length) throw new UserError(`error while removing network: network ${n.Name} id ${n.Id} has active endpoints`, 1);
     removeBridge(n.Bridge);
     saveNetworks(listNetworks().filter((x) => x.Id !== n.Id));
+    recordEvent('network', 'destroy', n.Id, { name: n.Name, type: n.Driver });
     return n;
   });
 }

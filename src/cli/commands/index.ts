@@ -20,6 +20,7 @@ const MODULES: Array<[words: string[], load: () => Commands]> = [
   [['pause', 'unpause'], () => { const m = require('./pause'); return [m.pauseCommand, m.unpauseCommand]; }],
   [['stats'], () => [require('./stats').statsCommand]],
   [['update'], () => [require('./update').updateCommand]],
+  [['events'], () => [require('./events').eventsCommand]],
   [['top'], () => [require('./top').topCommand]],
   [['port'], () => [require('./port').portCommand]],
   [['network', 'info'], () => { const m = require('./network'); return [m.networkCommand, m.infoCommand]; }],
