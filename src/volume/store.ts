@@ -8,6 +8,7 @@
  * Whether a volume is in use is a question about containers, answered in engine/volumes.ts.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { recordEvent } from '../events';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
@@ -80,6 +81,7 @@ export function createVolume(name: string | null, labels: Record<string, string>
       rmSync(volumeDir(n), { recursive: true, force: true }); // a full disk leaves no half-made volume
       throw err;
     }
+    recordEvent('volume', 'create', n, { driver: 'local' });
     return { volume, created: true };
   });
 }
@@ -88,4 +90,5 @@ export function createVolume(name: string | null, labels: Record<string, string>
 export function deleteVolume(name: string): void {
   if (!validVolumeName(name)) return;
   rmSync(volumeDir(name), { recursive: true, force: true });
+  recordEvent('volume', 'destroy', name, { driver: 'local' });
 }
