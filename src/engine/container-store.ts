@@ -14,6 +14,7 @@ import { MountPoint } from '../volume/mount-point';
 import type { ContainerRef } from '../runtime';
 import { processStartTime } from '../runtime/state';
 import { recordEvent } from '../events';
+import { Healthcheck, HealthState } from './health';
 
 export const ContainerStatus = z.enum(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
 
@@ -48,6 +49,8 @@ export const ContainerRecord = z.object({
     AttachStdout: z.boolean().default(false),
     AttachStderr: z.boolean().default(false),
     StdinOnce: z.boolean().default(false),
+    /** The health check (the image's HEALTHCHECK merged with --health-*), Docker's shape; absent = none. */
+    Healthcheck: Healthcheck.optional(),
   }),
   hostConfig: z.object({
     AutoRemove: z.boolean(),
@@ -105,6 +108,8 @@ export const ContainerRecord = z.object({
     FinishedAt: z.string(),
     /** Stopped by `stop`/`kill` (so `unless-stopped` and `always` do not bring it back until started). */
     ManuallyStopped: z.boolean().default(false),
+    /** The health checks' verdict and last results (engine/health.ts), while a check is configured. */
+    Health: HealthState.optional(),
   }),
   /** The process that supervises the container (the CLI for a foreground run) and its start time. */
   monitor: z.object({ pid: z.number(), startTime: z.string() }).nullable(),

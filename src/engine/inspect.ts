@@ -2,6 +2,7 @@
  * `inspect`: a container as docker shows it — the record, the runtime config and the live
  * facts, in docker's field names, so `-f '{{.State.Pid}}'` templates written for docker work.
  */
+import { healthActive, type HealthState } from './health';
 import { join } from 'node:path';
 import { paths } from '../paths';
 import { loadSpec } from '../runtime';
@@ -16,8 +17,9 @@ const MOUNT_FIELDS = ['Type', 'Name', 'Source', 'Destination', 'Driver', 'Mode',
 const STATE_FIELDS = ['Status', 'Running', 'Paused', 'Restarting', 'OOMKilled', 'Dead', 'Pid', 'ExitCode', 'Error', 'StartedAt', 'FinishedAt', 'Health'] as const;
 
 /** State as a Go struct; Health is a nil pointer without a health check (printed `<nil>`, left out of JSON). */
-function withNilHealth<T extends object>(state: T): T {
-  Object.defineProperty(state, 'Health', { value: null, enumerable: false });
+function withNilHealth<T extends object>(state: T, health?: HealthState): T {
+  if (health) Object.assign(state, { Health: goStruct({ Status: health.Status, FailingStreak: health.FailingStreak, Log: health.Log.map((l) => goStruct({ ...l })) }) });
+  else Object.defineProperty(state, 'Health', { value: null, enumerable: false });
   return goStruct(state, STATE_FIELDS);
 }
 
@@ -57,7 +59,7 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
       Error: s.Error,
       StartedAt: s.StartedAt,
       FinishedAt: s.FinishedAt,
-    }),
+    }, healthActive(rec.config.Healthcheck) ? s.Health : undefined),
     Image: rec.imageId,
     ResolvConfPath: join(dir, 'resolv.conf'),
     HostnamePath: join(dir, 'hostname'),
@@ -112,6 +114,7 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
       WorkingDir: rec.config.WorkingDir,
       Entrypoint: rec.config.Entrypoint,
       OnBuild: null,
+      ...(rec.config.Healthcheck ? { Healthcheck: rec.config.Healthcheck } : {}),
       Labels: rec.config.Labels,
       StopSignal: rec.config.StopSignal,
       ...(rec.config.StopTimeout !== null ? { StopTimeout: rec.config.StopTimeout } : {}),

@@ -16,6 +16,7 @@ import { ContainerNetworking, keepConnectionsForNextStart } from './network';
 import { parseLogOptions } from './log-options';
 import { idmapLayersInto } from './userns-layers';
 import { recordEvent } from '../events';
+import { healthActive, startHealthChecks } from './health';
 import { findNetwork, predefinedNetworkId } from '../network/user-networks';
 
 export class EngineContainer implements ContainerOwner {
@@ -74,9 +75,20 @@ export class EngineContainer implements ContainerOwner {
       r.monitor = { pid: process.pid, startTime: processStartTime(process.pid) ?? '' };
     });
     recordEvent('container', 'start', this.id, { image: rec.image, name: rec.name });
+    // The health checks run while the program runs, from this (supervising) process.
+    this.stopHealth?.();
+    this.stopHealth = healthActive(rec.config.Healthcheck) ? startHealthChecks(this.id, rec.config.Healthcheck, {
+      load: () => { try { return loadContainer(this.id).state.Health ?? null; } catch { return null; } },
+      save: (h) => { try { updateContainer(this.id, (r) => { r.state.Health = h; }); } catch { /* removed meanwhile */ } },
+      meta: () => ({ image: rec.image, name: rec.name }),
+    }) : null;
   }
 
+  private stopHealth: (() => void) | null = null;
+
   recordExit(exit: SupervisedExit, final: boolean, status: 'exited' | 'restarting'): void {
+    this.stopHealth?.();
+    this.stopHealth = null;
     withStateLock(() => {
       let rec: ContainerRecord;
       try {

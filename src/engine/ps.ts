@@ -2,6 +2,7 @@
  * `ps`: the container records, reconciled with reality first (a supervisor that died means
  * its container is not running, whatever the record said), as rows for the table.
  */
+import { healthActive } from './health';
 import { join } from 'node:path';
 import { paths } from '../paths';
 import { treeSize } from '../fsutil';
@@ -25,6 +26,8 @@ export interface ContainerRow {
   sizeRw?: number;
   sizeRootFs?: number;
   mounts?: Array<{ name?: string; source: string; destination: string; driver?: string }>;
+  /** The health check's verdict ('none' = no check): STATUS `(healthy)`, `ps -f health=`. */
+  health?: 'starting' | 'healthy' | 'unhealthy' | 'none';
 }
 
 
@@ -35,6 +38,7 @@ export function containerRows(opts: { size?: boolean } = {}): ContainerRow[] {
       id: c.id, name: c.name, image: c.image, imageId: c.imageId,
       command: [c.path, ...c.args], created: c.created, status: c.state.Status, exitCode: c.state.ExitCode,
       startedAt: c.state.StartedAt, finishedAt: c.state.FinishedAt, ports: c.network.endpoint ? formatPortsColumn(c.network.endpoint.ports, Object.keys(c.config.ExposedPorts)) : '', labels: c.config.Labels,
+      health: healthActive(c.config.Healthcheck) ? c.state.Health?.Status ?? 'starting' : 'none',
       mounts: c.mounts.filter((m) => m.Type !== 'tmpfs').map((m) => ({ name: m.Name, source: m.Source, destination: m.Destination, driver: m.Type === 'volume' ? 'local' : undefined })),
     };
     if (opts.size) {

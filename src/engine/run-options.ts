@@ -67,6 +67,8 @@ export interface RunOptions {
   cpus?: number;
   cpuShares?: number;
   pidsLimit?: number;
+  /** --health-cmd/--health-interval/--health-timeout/--health-retries/--health-start-period/--no-healthcheck. */
+  health?: import('./health').HealthFlags;
   /** --blkio-weight, --device-read-bps/--device-write-bps/--device-read-iops/--device-write-iops (engine/blkio-flags.ts). */
   blkio?: import('./blkio-flags').BlkioSettings;
   // --- lifecycle (detached containers)

@@ -19,6 +19,7 @@ import type { RunOptions } from './run-options';
 import { buildSpec, checkUsernsCompatible } from './spec-builder';
 import { ensureRemapRange, openPathForRemappedRoot, remappedRoot, remapUserFor, shiftOwners } from './userns-remap';
 import { recordEvent } from '../events';
+import { mergeHealthcheck } from './health';
 import { NO_BLKIO, resolveBlockIO } from './blkio-flags';
 import { writeEtcFiles } from './etc-files';
 import { newContainerId, generateName, validName } from './names';
@@ -87,6 +88,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
   const remapUser = remapUserFor(opts.usernsMode, loadDaemonConfig()['userns-remap']);
   if (remapUser) checkUsernsCompatible(opts);
   const blkio = resolveBlockIO(opts.blkio ?? NO_BLKIO);
+  const healthcheck = mergeHealthcheck((config as { Healthcheck?: unknown }).Healthcheck, opts.health ?? { none: false });
 
   return withStateLock(() => {
     const existing = listContainers();
@@ -136,6 +138,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
           // -p exposes the port too, as Docker's: {"80/tcp": {}, "81/tcp": {}}
           AttachStdin: !opts.detach && opts.interactive, AttachStdout: !opts.detach, AttachStderr: !opts.detach,
           StdinOnce: !opts.detach && opts.interactive,
+          ...(healthcheck ? { Healthcheck: healthcheck } : {}),
           ExposedPorts: exposedPortsOf({ ...config.ExposedPorts, ...Object.fromEntries((opts.publish ?? []).map((b) => [`${b.containerPort}/${b.proto}`, {}])) }, opts.expose ?? []),
         },
         hostConfig: {

@@ -12,6 +12,7 @@ import { parseUlimit } from '../../engine/ulimits';
 import { parseDeviceCgroupRule, parseDeviceFlag } from '../../engine/device-flags';
 import { parseStorageOpts } from '../../engine/storage-opts';
 import { parseBlkioWeight, parseThrottle } from '../../engine/blkio-flags';
+import { parseHealthDuration } from '../../engine/health';
 
 /** The flags of `run` (and later `create`), in one table: yargs reads it, and so does the splitter below. */
 export const RUN_FLAGS: Record<string, Options> = {
@@ -59,6 +60,12 @@ export const RUN_FLAGS: Record<string, Options> = {
   cpus: { type: 'number', describe: 'Number of CPUs (e.g. 0.5)' },
   'cpu-shares': { alias: 'c', type: 'number', describe: 'CPU shares (relative weight)' },
   'pids-limit': { type: 'number', describe: 'Tune container pids limit (-1 for unlimited)' },
+  'health-cmd': { type: 'string', describe: 'Command to run to check health' },
+  'health-interval': { type: 'string', describe: 'Time between running the check (ms|s|m|h) (default 0s)' },
+  'health-timeout': { type: 'string', describe: 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)' },
+  'health-retries': { type: 'string', describe: 'Consecutive failures needed to report unhealthy' },
+  'health-start-period': { type: 'string', describe: 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)' },
+  'no-healthcheck': { type: 'boolean', describe: 'Disable any container-specified HEALTHCHECK' },
   'blkio-weight': { type: 'string', describe: 'Block IO (relative weight), between 10 and 1000, or 0 to disable' },
   'device-read-bps': { type: 'string', describe: 'Limit read rate (bytes per second) from a device (/dev/vda:1mb)' },
   'device-write-bps': { type: 'string', describe: 'Limit write rate (bytes per second) to a device (/dev/vda:1mb)' },
@@ -235,6 +242,18 @@ export function toRunOptions(a: RunArgs): RunOptions {
     cpus: num('cpus'),
     cpuShares: num('cpu-shares'),
     pidsLimit: num('pids-limit'),
+    health: {
+      cmd: a['health-cmd'] === undefined ? undefined : String(a['health-cmd']),
+      interval: a['health-interval'] === undefined ? undefined : parseHealthDuration(String(a['health-interval']), 'health-interval'),
+      timeout: a['health-timeout'] === undefined ? undefined : parseHealthDuration(String(a['health-timeout']), 'health-timeout'),
+      startPeriod: a['health-start-period'] === undefined ? undefined : parseHealthDuration(String(a['health-start-period']), 'health-start-period'),
+      retries: a['health-retries'] === undefined ? undefined : (() => {
+        const s = String(a['health-retries']);
+        if (!/^-?\d+$/.test(s)) throw new UserError(`invalid argument "${s}" for "--health-retries" flag: strconv.ParseInt: parsing "${s}": invalid syntax`, 125);
+        return Number(s);
+      })(),
+      none: !!a['no-healthcheck'],
+    },
     blkio: {
       BlkioWeight: parseBlkioWeight(a['blkio-weight']) ?? 0,
       BlkioDeviceReadBps: listOption(a['device-read-bps']).map((v) => parseThrottle(v, 'device-read-bps')),
