@@ -16,6 +16,10 @@ const createCommand: CommandModule<object, any> = {
     const { sweepStaleContainers } = await import('../../engine/cleanup');
     sweepStaleContainers();
     const rec = await createContainer({ ...toRunOptions(a as unknown as Parameters<typeof toRunOptions>[0]), detach: false }); // not -d: Config.Attach* as docker create records them
+    // Nobody supervises a created container until `start`: with this process named as its
+    // supervisor, the next command's sweep would take it for a crashed start (and remove a --rm one).
+    const { updateContainer } = await import('../../engine/container-store');
+    updateContainer(rec.id, (r) => { r.monitor = null; });
     process.stdout.write(rec.id + '\n');
   },
 };
