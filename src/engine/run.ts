@@ -14,7 +14,7 @@ import { Supervisor, type ContainerPipes } from '../shim/supervisor';
 import { EngineContainer } from './monitor';
 import { checkRunnable, startInitEarly, abandonEarly, type EarlyInit } from './run-start';
 import { startDetached } from './lifecycle';
-import { findImage, imageConfig, layerDirs, layerShortLinks, ensureBuiltinImage, familiarName, type ImageRecord } from '../image/store';
+import { findImage, imageConfig, imageConfigFile, layerDirs, layerShortLinks, ensureBuiltinImage, familiarName, type ImageRecord } from '../image/store';
 import type { RunOptions } from './run-options';
 import { buildSpec, checkUsernsCompatible } from './spec-builder';
 import { ensureRemapRange, openPathForRemappedRoot, remappedRoot, remapUserFor, shiftOwners } from './userns-remap';
@@ -88,7 +88,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
   const remapUser = remapUserFor(opts.usernsMode, loadDaemonConfig()['userns-remap']);
   if (remapUser) checkUsernsCompatible(opts);
   const blkio = resolveBlockIO(opts.blkio ?? NO_BLKIO);
-  const healthcheck = mergeHealthcheck((config as { Healthcheck?: unknown }).Healthcheck, opts.health ?? { none: false });
+  const healthcheck = mergeHealthcheck(imageConfigFile(image).config?.Healthcheck, opts.health ?? { none: false }); // the image's HEALTHCHECK
 
   return withStateLock(() => {
     const existing = listContainers();

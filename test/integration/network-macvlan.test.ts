@@ -65,7 +65,7 @@ describe.skipIf(!usable)('macvlan and ipvlan networks', () => {
     expect(view).toMatchObject({ Driver: 'macvlan', Options: { parent: PARENT, macvlan_mode: 'bridge' }, IPAM: { Config: [{ Subnet: '192.168.251.0/24', Gateway: '192.168.251.1' }] } });
     expect(m('network', 'ls').stdout).toMatch(/mr-lan\s+macvlan\s+local/);
     expect(m('run', '-d', '--name', 'mv1', '--network', 'mr-lan', '--ip', '192.168.251.10', IMG, 'sleep', '1000').status).toBe(0);
-    expect(inspect('mv1', '{{.NetworkSettings.Networks.mr-lan.IPAddress}}')).toBe('192.168.251.10');
+    expect(JSON.parse(inspect('mv1', '{{json .NetworkSettings.Networks}}'))['mr-lan']).toMatchObject({ IPAddress: '192.168.251.10', Gateway: '192.168.251.1' });
     const b = m('run', '--rm', '--network', 'mr-lan', IMG, 'sh', '-c', 'ip -o -4 addr show dev eth0; cat /sys/class/net/eth0/address; ping -c1 -W3 192.168.251.10 >/dev/null && echo reached');
     expect(b.stdout).toMatch(/inet 192\.168\.251\.\d+\/24/);
     expect(b.stdout).toContain('reached');

@@ -105,7 +105,7 @@ describe.skipIf(!usable)('update and block I/O limits', () => {
     expect(cli('start', 'c1').status).toBe(0);
     expect(pidsMax('c1')).toBe('30');
     expect(memoryLimit('c1')).toBe(String(80 << 20));
-    expect(cli('rm', '-f', 'c1').status).toBe(0);
+    expect(cli('stop', 'c1').status).toBe(0); // --rm: its supervisor removes it
 
     const cases: Array<[string[], number, RegExp]> = [
       [['update', '--cpus', '1', 'nope'], 1, /No such container: nope/],
