@@ -9,7 +9,7 @@
  * the rule: nodes made later (mknod, or a bind mount) then open. Every other device stays
  * refused by Docker's default rules (spec-builder.ts DEFAULT_DEVICE_RULES).
  */
-import { readdirSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { join, posix } from 'node:path';
 import { UserError } from '../errors';
 import type { RuntimeSpec } from '../runtime/spec';
@@ -115,4 +115,28 @@ export function gatherDevices(mappings: readonly DeviceMapping[]): { devices: Li
     walk(m.PathOnHost);
   }
   return { devices, rules };
+}
+
+/** Directories of /dev that are mounts of their own in a container, and names it makes itself. */
+const NOT_HOST_DEVICES = new Set(['pts', 'shm', 'fd', 'mqueue', '.lxc', '.lxd-mounts', '.udev', 'console', 'ptmx']);
+
+/**
+ * `--privileged`: every device node of the host's /dev, made in the container at the same path
+ * (as Docker, through runc's list: links skipped; pts, shm, mqueue are the container's own
+ * mounts; console and ptmx the container's own too — a host ptmx would open the HOST's pty
+ * instance). The device cgroup then allows everything.
+ */
+export function hostDevices(dir = '/dev'): LinuxDevice[] {
+  const out: LinuxDevice[] = [];
+  let names: string[];
+  try { names = readdirSync(dir).sort(); } catch { return out; }
+  for (const name of names) {
+    if (dir === '/dev' && NOT_HOST_DEVICES.has(name)) continue;
+    const p = join(dir, name);
+    let st: Stats;
+    try { st = lstatSync(p); } catch { continue; } // gone meanwhile
+    if (st.isDirectory()) out.push(...hostDevices(p));
+    else if (st.isCharacterDevice() || st.isBlockDevice()) out.push(deviceOf(p, p, st));
+  }
+  return out;
 }

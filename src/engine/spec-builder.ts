@@ -5,7 +5,7 @@
  *   cwd      = -w or image WorkingDir or /
  *   user     = -u or image User, names resolved from the image's /etc/passwd and /etc/group
  */
-import { gatherDevices, parseDeviceCgroupRule } from './device-flags';
+import { gatherDevices, hostDevices, parseDeviceCgroupRule } from './device-flags';
 import { readFileSync } from 'node:fs';
 import { cpus as hostCpus } from 'node:os';
 import { join } from 'node:path';
@@ -161,8 +161,9 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
     { destination: '/', type: 'overlay', source: 'overlay',
       options: [`lowerdir=${lowerTopFirst}`, `upperdir=${join(containerDir, 'upper')}`, `workdir=${join(containerDir, 'work')}`] },
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
-    // nodev: see runtime/devices.ts — the allowed devices are bind mounts of their own
-    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'strictatime', 'mode=755', 'size=65536k'] },
+    // nodev: see runtime/devices.ts — the allowed devices are bind mounts of their own; with
+    // --privileged every host device is made right here, so /dev is a plain tmpfs, as Docker's
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', ...(opts.privileged ? [] : ['nodev']), 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     // POSIX shared memory lives in /dev/shm: with --ipc host the container shares the host's
     // (as docker does), else it gets a tmpfs of its own
@@ -180,6 +181,13 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
   }
   if (opts.init) {
     mounts.push({ destination: INIT_PATH_IN_CONTAINER, type: 'bind', source: INIT_BINARY, options: ['bind', 'ro'] });
+  }
+  // A mount of the user's at /dev (-v DIR:/dev, an image's VOLUME /dev) takes the place of
+  // everything mounted under /dev (pts, shm, mqueue), as Docker drops its defaults then: nothing
+  // is mounted or made inside the user's directory. (The runtime's /dev tmpfs stays, covered:
+  // the masks bind its null device, never what the user's /dev calls null.)
+  if ((input.userMounts ?? []).some((m) => m.destination === '/dev')) {
+    for (let i = mounts.length - 1; i >= 0; i--) if (mounts[i].destination.startsWith('/dev/')) mounts.splice(i, 1);
   }
   mounts.push(...(input.userMounts ?? []));
 
@@ -220,6 +228,9 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
   // --device: the host's nodes made in the container, each opened up in the device cgroup;
   // --device-cgroup-rule: more rules (later rules win)
   const extraDevices = gatherDevices(opts.devices ?? []);
+  // --privileged: the host's device nodes too (a --device at the same path wins)
+  const given = new Set(extraDevices.devices.map((d) => d.path));
+  const devices = [...(opts.privileged ? hostDevices().filter((d) => !given.has(d.path)) : []), ...extraDevices.devices];
   resources.devices = opts.privileged ? [{ allow: true, access: 'rwm' }]
     : [...DEFAULT_DEVICE_RULES, ...extraDevices.rules, ...(opts.deviceCgroupRules ?? []).map(parseDeviceCgroupRule)];
 
@@ -250,7 +261,7 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
       maskedPaths: opts.privileged ? [] : MASKED_PATHS,
       readonlyPaths: opts.privileged ? [] : READONLY_PATHS,
       seccomp: seccompForContainer(opts.security?.seccomp ?? { kind: 'default' }, caps, opts.privileged),
-      ...(extraDevices.devices.length ? { devices: extraDevices.devices } : {}),
+      ...(devices.length ? { devices } : {}),
     },
   };
 }

@@ -11,10 +11,10 @@
  * mounted `nodev`, and each allowed device is a *bind mount* of the host's node — a mount of
  * its own, without `nodev`. (Volumes and binds are not nodev, as in Docker: the cgroup holds.)
  */
-import { chmodSync, chownSync, closeSync, constants as fsc, existsSync, openSync, symlinkSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants as fsc, existsSync, fstatSync, openSync, symlinkSync, unlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import { MS, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys/constants';
-import { close, mknod, mount } from '../sys/libc';
+import { close, dup2, mknod, mount } from '../sys/libc';
 import type { LinuxDevice } from './spec';
 import { fdPath, O_PATH, openInRoot, openMountTarget } from './mount-target';
 
@@ -82,8 +82,10 @@ const O_CLOEXEC = 0o2000000;
  * directory held by fd. The filesystems here are mounted nodev, so each node then gets a bind
  * mount of itself without nodev — the device cgroup decides what opens.
  */
-export function createSpecDevices(rootFd: number, rootfs: string, devices: readonly LinuxDevice[]): void {
+export function createSpecDevices(rootFd: number, rootfs: string, devices: readonly LinuxDevice[], devAllowsNodes = false): void {
   for (const d of devices) {
+    // a /dev tmpfs without nodev (--privileged) opens its nodes as they are: no mount each
+    const bindNeeded = !(devAllowsNodes && d.path.startsWith('/dev/'));
     const parentFd = openMountTarget(rootFd, rootfs, posix.dirname(d.path), 'dir');
     try {
       const path = `${fdPath(parentFd)}/${posix.basename(d.path)}`;
@@ -94,10 +96,11 @@ export function createSpecDevices(rootFd: number, rootfs: string, devices: reado
         // through /proc/self/fd: the very node made above (mode without the umask, owner)
         chmodSync(fdPath(node), d.fileMode ?? 0o666);
         chownSync(fdPath(node), d.uid ?? 0, d.gid ?? 0);
-        mount(fdPath(node), fdPath(node), null, MS.BIND, null);
+        if (bindNeeded) mount(fdPath(node), fdPath(node), null, MS.BIND, null);
       } finally {
         closeSync(node);
       }
+      if (!bindNeeded) continue;
       const mounted = openSync(path, O_PATH | fsc.O_NOFOLLOW);
       try {
         mount(null, fdPath(mounted), null, MS.BIND | MS.REMOUNT | MS.NOSUID | MS.NOEXEC, null); // dev
@@ -107,6 +110,32 @@ export function createSpecDevices(rootFd: number, rootfs: string, devices: reado
     } finally {
       close(parentFd);
     }
+  }
+}
+
+/**
+ * Inside the new root: every one of fds 0–2 that is a null device (the host's: Node opens it
+ * read-only for a stdin nobody feeds) becomes the container's /dev/null, opened read-write —
+ * as runc does (reOpenDevNull), so a program may write to its stdin as under Docker. Only a
+ * real null device is used: /dev/null that is a link or a file (the user's /dev) is left alone.
+ */
+export function reopenDevNull(): void {
+  let nul: number;
+  try {
+    nul = openSync('/dev/null', fsc.O_RDWR | fsc.O_NOFOLLOW | O_CLOEXEC);
+  } catch {
+    return; // no /dev/null of ours (a bound /dev without one, or a link): keep what we have
+  }
+  try {
+    const want = fstatSync(nul);
+    if (!want.isCharacterDevice()) return;
+    for (let fd = 0; fd <= 2; fd++) {
+      let st;
+      try { st = fstatSync(fd); } catch { continue; }
+      if (st.isCharacterDevice() && st.rdev === want.rdev) dup2(nul, fd);
+    }
+  } finally {
+    closeSync(nul);
   }
 }
 

@@ -21,7 +21,7 @@ import { makeRootPrivate, mountOverlayRoot, bindRootOntoItself, remountRootReado
 import { mountOne } from './mounts';
 import { fdPath, openRoot } from './mount-target';
 import { mountCgroupV1 } from './cgroup-mount';
-import { createDevices, createSpecDevices } from './devices';
+import { createDevices, createSpecDevices, reopenDevNull } from './devices';
 import { chrootInto, enterRoot } from './pivot-root';
 import { maskPath, readonlyPath } from './masked-paths';
 import { becomeProgram } from './process';
@@ -122,10 +122,14 @@ function buildFilesystem(spec: RuntimeSpec, rootfs: string, ownCgroups: string):
     if (m.destination === '/dev' && m.type !== 'bind') nullFd = createDevices(rootFd, new Set(devices.map((d) => d.path)));
   }
   // --device nodes, after every mount (runc skips them too when /dev is the user's bind)
-  if (!mounts.some((m) => m.destination === '/dev' && m.type === 'bind')) createSpecDevices(rootFd, rootfs, devices);
+  const devMount = mounts.filter((m) => m.destination === '/dev').pop(); // the one on top
+  if (devMount?.type !== 'bind') createSpecDevices(rootFd, rootfs, devices, devMount !== undefined && !(devMount.options ?? []).includes('nodev'));
   closeSync(rootFd);
   if (ownMountNs && spec.annotations?.[NO_PIVOT_ANNOTATION] !== 'true') enterRoot(rootfs);
   else chrootInto(rootfs);
+
+  // fds 0–2 that are the host's /dev/null (read-only) become the container's, read-write (as runc)
+  reopenDevNull();
 
   // The working directory exists even if the image lacks it (docker creates it too).
   mkdirSync(spec.process.cwd, { recursive: true }); // now inside the container's root

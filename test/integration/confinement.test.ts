@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, REPO, leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
 
@@ -73,6 +73,35 @@ describe('host devices (class: raw host device access — mknod a host device no
       expect(confined.stderr).toBe("sh: can't create /v/kmsg: Operation not permitted\n");
       const privileged = mr(root, ['run', '--rm', '--network', 'none', '--privileged', '-v', `${dir}:/v`, IMG, 'sh', '-c', `rm /v/kmsg /v/disk; ${script}`]);
       expect([privileged.stdout, privileged.stderr]).toEqual(['made\nopened\n', '']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--privileged makes the host\'s device nodes in the container\'s /dev, as Docker does (no mount each; ptmx stays the container\'s own)', () => {
+    const hostNodes = readdirSync('/dev').filter((n) => !['console', 'ptmx'].includes(n)).filter((n) => {
+      const st = lstatSync(`/dev/${n}`);
+      return st.isCharacterDevice() || st.isBlockDevice();
+    }).sort();
+    const r = mr(root, ['run', '--rm', '--network', 'none', '--privileged', IMG, 'sh', '-c',
+      'for n in /dev/*; do [ -L "$n" ] && continue; { [ -c "$n" ] || [ -b "$n" ]; } && echo "${n#/dev/}"; done; echo ---; ls -l /dev/kmsg; readlink /dev/ptmx; echo ---; cut -d" " -f5 /proc/self/mountinfo | grep "^/dev/" | sort']);
+    expect(r.stderr).toBe('');
+    const [names, details, devMounts] = r.stdout.split('---\n');
+    expect(names.trim().split('\n').sort()).toEqual(hostNodes);
+    expect(details).toMatch(/^c\S+\s+\d+\s+\S+\s+\S+\s+1,\s+11 .*\/dev\/kmsg\npts\/ptmx\n$/);
+    expect(devMounts.trim().split('\n')).toEqual(['/dev/mqueue', '/dev/pts', '/dev/shm']);
+    // without --privileged: only Docker's few
+    const plain = mr(root, ['run', '--rm', '--network', 'none', IMG, 'sh', '-c', 'for n in /dev/*; do [ -L "$n" ] && continue; [ -c "$n" ] && echo "${n#/dev/}"; done']);
+    expect(plain.stdout.trim().split('\n').sort()).toEqual(['full', 'null', 'random', 'tty', 'urandom', 'zero']);
+  });
+
+  it('-v DIR:/dev is the user\'s /dev, as in Docker: no pts/shm/mqueue mounts or device nodes made in the user\'s directory', () => {
+    const dir = mkdtempSync('/tmp/mr-test-userdev-');
+    try {
+      writeFileSync(join(dir, 'mine'), 'x\n');
+      const r = mr(root, ['run', '--rm', '--network', 'none', '-v', `${dir}:/dev`, IMG, 'sh', '-c', 'cut -d" " -f5 /proc/self/mountinfo | grep "^/dev" | uniq; ls /dev']);
+      expect([r.status, r.stderr, r.stdout]).toEqual([0, '', '/dev\nmine\n']);
+      expect(readdirSync(dir)).toEqual(['mine']); // nothing made on the host through the bind
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -180,6 +209,17 @@ describe('what else a Docker user sees: supplementary groups, --group-add, --uli
       .toBe('uid=1000(user) gid=1000(user) groups=5(tty),100(users),1000(user),4242\n'); // the kernel sorts them
     const bad = mr(root, ['run', '--rm', '--network', 'none', '--group-add', 'nosuchgroup', IMG, 'id']);
     expect([bad.status, bad.stderr]).toEqual([125, 'mini-run: Unable to find group nosuchgroup: no matching entries in group file\n']);
+  });
+
+  it('stdin without -i is the container\'s /dev/null opened read-write, as runc and Docker give it (a write to fd 0 works)', () => {
+    // Docker 20.10 here: flags 0100002 (O_RDWR|O_LARGEFILE), `echo >&0` succeeds
+    const r = mr(root, ['run', '--rm', '--network', 'none', IMG, 'sh', '-c', 'grep flags /proc/self/fdinfo/0; echo hi >&0 && echo wrote; readlink /proc/self/fd/0']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^flags:\s+0[0-7]*2\nwrote\n\/dev\/null\n$/);
+    // the null device the container's /dev has, not the host's (same device, another mount)
+    const ids = mr(root, ['run', '--rm', '--network', 'none', IMG, 'sh', '-c', 'grep mnt_id /proc/self/fdinfo/0; grep mnt_id /proc/self/fdinfo/3 3</dev/null']);
+    const [stdinMnt, devNullMnt] = ids.stdout.trim().split('\n').map((l) => l.split(/\s+/)[1]);
+    expect(stdinMnt).toBe(devNullMnt);
   });
 
   it('--ulimit sets soft and hard limits for the container and its exec\'d processes; a bad one is exit 125', () => {
