@@ -1,16 +1,20 @@
 /**
  * Registry authentication: a real docker-registry with htpasswd Basic auth, `login`/`logout`
- * (credentials file mode 0600), and the Bearer token dance through a small test token server
- * in front of a real registry.
+ * (credentials file mode 0600), the Bearer token dance through a small test token server
+ * in front of a real registry, and identity tokens (OAuth2 refresh tokens, as `docker login`
+ * keeps them) against a docker-registry with token auth and a token server it trusts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { mr, tempRoot, removeRoot } from '../helpers/cli';
 import { busyboxArchive, mrAsync, Registry, skopeoPush, startRegistry } from '../fixtures/registry';
+import { startTokenServer, type TokenServer } from '../fixtures/token-server';
+import { expectNothingStored } from '../helpers/store';
 
 let basic: Registry;
 let open: Registry;
@@ -218,5 +222,97 @@ describe('Bearer token dance', () => {
     const authorized = registryRequests.filter((l) => l.endsWith('Bearer tok-repository:library/alpine:pull'));
     expect(authorized.length).toBeGreaterThanOrEqual(3); // manifest, config, layer
     expect(registryRequests.filter((l) => l.endsWith(' -'))).toHaveLength(1); // only the first, to learn the challenge
+  });
+});
+
+describe('identity tokens (OAuth2 refresh tokens): a docker-registry with token auth and its token server', () => {
+  // The registry is a real docker-registry with `auth: token`; it checks every JWT against the
+  // token server's certificate. The token server (test/fixtures/token-server.ts) runs in this
+  // process, so everything that talks to it is spawned asynchronously.
+  let ts: TokenServer;
+  let reg: Registry;
+  const ref = () => `${reg.host}/private/app:v1`;
+  const scope = 'repository:private/app:pull';
+  const execAsync = promisify(execFile);
+  let n = 0;
+  function dockerConfig(cfg: object | null): string {
+    const dir = join(fx, `idtoken-config-${n++}`);
+    mkdirSync(dir, { recursive: true });
+    if (cfg) writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
+    return dir;
+  }
+  const noOwn = () => ({ MINI_RUN_AUTH_CONFIG: join(fx, 'none.json') });
+
+  beforeAll(async () => {
+    ts = await startTokenServer(fx, { alice: 's3cret' });
+    reg = await startRegistry({ token: ts });
+    // skopeo pushes with alice's password: the token server's classic GET + Basic flow.
+    await execAsync('skopeo', ['copy', '-q', '--dest-tls-verify=false', '--dest-creds', 'alice:s3cret', `oci-archive:${busyboxArchive(fx)}`, `docker://${ref()}`]);
+  }, 120_000);
+  afterAll(async () => {
+    await reg?.stop();
+    await ts?.stop();
+  });
+
+  it('the registry wants a token: an anonymous pull is refused with one line', async () => {
+    const r = await mrAsync(newRoot(), ['pull', '-q', ref()], { env: { ...noOwn(), DOCKER_CONFIG: dockerConfig(null) } });
+    expect(r.status).toBe(1);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(r.stderr).toMatch(/^mini-run: .*unauthorized/);
+  });
+
+  it('docker login keeps an identity token instead of the password; pull trades it at the OAuth2 endpoint (grant_type=refresh_token)', async () => {
+    const dir = dockerConfig(null);
+    let how = 'docker login';
+    try {
+      // The real Docker CLI and engine: the engine asks the token server with offline_token=true
+      // and the CLI stores the refresh token it gets as "identitytoken", without the password.
+      await execAsync('sh', ['-c', `printf 's3cret\\n' | docker login -u alice --password-stdin ${reg.host}`], { env: { ...process.env, DOCKER_CONFIG: dir }, timeout: 30_000 });
+    } catch (e) {
+      how = 'written by the test';
+      console.log(`docker login not available (${String((e as Error).message).split('\n')[0]}): getting the refresh token as it would, writing config.json by hand`);
+      const got = await fetch(ts.realm, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'password', username: 'alice', password: 's3cret', service: ts.service, client_id: 'docker', access_type: 'offline' }).toString() });
+      const { refresh_token } = await got.json() as { refresh_token: string };
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('alice:').toString('base64'), identitytoken: refresh_token } } }));
+    }
+    const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).auths[reg.host];
+    expect(saved.identitytoken, how).toMatch(/^rt-[0-9a-f]{32}$/);
+    expect(Buffer.from(saved.auth ?? '', 'base64').toString()).not.toContain('s3cret');
+
+    const before = ts.log.length;
+    const r = await mrAsync(newRoot(), ['pull', '-q', ref()], { env: { ...noOwn(), DOCKER_CONFIG: dir } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`${ref()}\n`);
+    // One OAuth2 refresh for the pull's scope, reused for every request; no password anywhere.
+    expect(ts.log.slice(before)).toEqual([`POST refresh_token user=alice client_id=mini-run scope=${scope}`]);
+  });
+
+  it('a credential helper answering Username "<token>": its Secret is the refresh token', async () => {
+    const token = `rt-${'ab'.repeat(16)}`;
+    ts.refreshTokens.set(token, 'alice');
+    const bin = join(fx, 'idtoken-bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'docker-credential-mr-idtoken'), `#!/bin/sh\nread -r server\nprintf '{"ServerURL":"%s","Username":"<token>","Secret":"${token}"}\\n' "$server"\n`);
+    chmodSync(join(bin, 'docker-credential-mr-idtoken'), 0o755);
+    const before = ts.log.length;
+    const r = await mrAsync(newRoot(), ['pull', '-q', ref()], {
+      env: { ...noOwn(), DOCKER_CONFIG: dockerConfig({ credHelpers: { [reg.host]: 'mr-idtoken' } }), PATH: `${bin}:${process.env.PATH}` },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(ts.log.slice(before)).toEqual([`POST refresh_token user=alice client_id=mini-run scope=${scope}`]);
+  });
+
+  it('a revoked identity token: one line saying to log in again, exit 1, nothing stored', async () => {
+    const token = `rt-${'cd'.repeat(16)}`; // never issued (or revoked): the token server does not know it
+    const root = newRoot();
+    const r = await mrAsync(root, ['pull', '-q', ref()], {
+      env: { ...noOwn(), DOCKER_CONFIG: dockerConfig({ auths: { [reg.host]: { identitytoken: token } } }) },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`mini-run: token for ${reg.host} (${scope}): the token server refused the identity token (invalid_grant: unknown or revoked token): log in again (docker login ${reg.host})\n`);
+    expect(r.stderr).not.toContain(token);
+    expectNothingStored(root);
   });
 });

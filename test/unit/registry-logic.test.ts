@@ -8,6 +8,7 @@ import { backoffDelay, isRetryableStatus } from '../../src/image/registry/retry'
 import { isInsecureRegistry, loadDaemonConfig } from '../../src/image/registry/config';
 import { pullEndpoints } from '../../src/image/registry/endpoint';
 import { authKey } from '../../src/image/registry/credentials';
+import { authEntryCredentials } from '../../src/image/registry/docker-credentials';
 import { progressBar } from '../../src/cli/progress';
 
 const d = (n: number) => `sha256:${String(n).repeat(64).slice(0, 64)}`;
@@ -98,5 +99,16 @@ describe('progress bar', () => {
     expect(progressBar(50, 100)).toBe(`[${'='.repeat(25)}>${' '.repeat(24)}]      50B/100B`);
     expect(progressBar(100, 100)).toBe(`[${'='.repeat(50)}>]     100B/100B`);
     expect(progressBar(50, 100, false)).toBe(`     50B/100B`);
+  });
+});
+
+describe('saved logins (config.json auths entries)', () => {
+  it('an identitytoken wins over auth and keeps only the user name from it; a plain auth is user:password', () => {
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    expect(authEntryCredentials({ auth: b64('alice:'), identitytoken: 'rt-1' })).toEqual({ username: 'alice', password: '', identityToken: 'rt-1' });
+    expect(authEntryCredentials({ identitytoken: 'rt-2' })).toEqual({ username: '<token>', password: '', identityToken: 'rt-2' });
+    expect(authEntryCredentials({ auth: b64('bob:pa:ss') })).toEqual({ username: 'bob', password: 'pa:ss' });
+    expect(authEntryCredentials({ auth: b64('nocolon') })).toBeUndefined();
+    expect(authEntryCredentials(undefined)).toBeUndefined();
   });
 });

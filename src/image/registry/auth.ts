@@ -9,6 +9,9 @@
  *    send `Authorization: Bearer <token>`. The *scope* names the repository and the actions
  *    (pull, push): a token is good for exactly that, so a token for library/alpine cannot read
  *    another repository. Tokens are reused until they expire (`expires_in`, 60 s by default).
+ *  - With an identity token (an OAuth2 refresh token kept by `docker login`) the token comes
+ *    from distribution's OAuth2 endpoint instead: POST realm with grant_type=refresh_token,
+ *    refresh_token, service, scope and client_id (docs/spec/auth/oauth.md in distribution).
  */
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
@@ -59,6 +62,11 @@ export function parseChallenges(header: string): Challenge[] {
   }
   return out;
 }
+
+/** The client_id the OAuth2 endpoint is told (the spec asks for one, to audit unregistered clients). */
+export const OAUTH_CLIENT_ID = 'mini-run';
+
+const OAuthError = z.object({ error: z.string(), error_description: z.string().optional() }).passthrough();
 
 const TokenResponse = z.object({
   token: z.string().optional(),
@@ -117,6 +125,9 @@ export class Authenticator {
       return;
     }
     if (challenges.some((c) => c.scheme === 'basic')) {
+      if (this.credentials?.identityToken) {
+        throw new UserError(`${what}: the login saved for ${this.registry} is an identity token, which only a token server takes, but this registry asks for Basic auth: log in again with a password`, 1);
+      }
       if (!this.credentials) throw new UserError(`${what}: no basic auth credentials (run 'mini-run login ${this.registry}' first)`, 1);
       this.basic = true;
       return;
@@ -135,16 +146,26 @@ export class Authenticator {
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.plainRealmOk)) {
       throw new UserError(`${this.registry}: refusing the token realm ${url.origin}: it must be https (the registry is not on loopback nor listed insecure)`, 1);
     }
-    if (service) url.searchParams.set('service', service);
-    if (this.scope) url.searchParams.set('scope', this.scope); // login asks for a token with no scope
-    if (this.credentials) url.searchParams.set('account', this.credentials.username);
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (this.credentials) headers.Authorization = basicHeader(this.credentials);
     const what = `token for ${this.registry}${this.scope ? ` (${this.scope})` : ''}`;
+    const identityToken = this.credentials?.identityToken;
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    let body: Buffer | undefined;
+    if (identityToken) {
+      // OAuth2 refresh-token grant: the token travels in a form body, never in the URL.
+      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: identityToken, service: service ?? '', client_id: OAUTH_CLIENT_ID });
+      if (this.scope) form.set('scope', this.scope);
+      body = Buffer.from(form.toString());
+      headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    } else {
+      if (service) url.searchParams.set('service', service);
+      if (this.scope) url.searchParams.set('scope', this.scope); // login asks for a token with no scope
+      if (this.credentials) url.searchParams.set('account', this.credentials.username);
+      if (this.credentials) headers.Authorization = basicHeader(this.credentials);
+    }
     for (let attempt = 1; ; attempt++) {
       let res: IncomingMessage;
       try {
-        res = await send(url.href, { headers, insecureTls: this.insecureTls });
+        res = await send(url.href, { headers, insecureTls: this.insecureTls, ...(body ? { method: 'POST', body } : {}) });
       } catch (e) {
         if (attempt < MAX_ATTEMPTS && isRetryableError(e)) { await sleep(backoffDelay(attempt)); continue; }
         throw e instanceof UserError ? e : new UserError(`${what}: ${(e as Error).message}`, 1);
@@ -170,12 +191,28 @@ export class Authenticator {
         await sleep(delay);
         continue;
       }
+      if (identityToken && [400, 401, 403, 404, 405].includes(status)) throw await this.refusedIdentityToken(res, what);
       if (status === 401 || status === 403) {
         res.resume();
         throw new UserError(`${what}: unauthorized: ${this.credentials ? 'incorrect username or password' : 'authentication required'}`, 1);
       }
       throw await errorFromResponse(res, what);
     }
+  }
+
+  /** The OAuth2 endpoint said no to the identity token: one line saying why and what to do. */
+  private async refusedIdentityToken(res: IncomingMessage, what: string): Promise<UserError> {
+    const status = res.statusCode ?? 0;
+    if (status === 404 || status === 405) {
+      res.resume();
+      return new UserError(`${what}: the token server does not take OAuth2 POST requests (HTTP ${status}), which an identity token needs: log in with a password instead`, 1);
+    }
+    let reason = `HTTP ${status}`;
+    try {
+      const e = OAuthError.safeParse(JSON.parse((await readBody(res, 64 << 10, what)).toString()));
+      if (e.success) reason = e.data.error + (e.data.error_description ? `: ${e.data.error_description}` : '');
+    } catch { /* not JSON: the status says enough */ }
+    return new UserError(`${what}: the token server refused the identity token (${reason}): log in again (docker login ${this.registry})`, 1);
   }
 }
 

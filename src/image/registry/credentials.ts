@@ -18,14 +18,20 @@ import { z } from 'zod';
 import { UserError } from '../../errors';
 import { writeFileAtomic } from '../../fsutil';
 import { DEFAULT_DOMAIN } from '../reference';
-import { decodeAuth, dockerLoginCredentials } from './docker-credentials';
+import { authEntryCredentials, dockerLoginCredentials } from './docker-credentials';
 
 export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
 
-export interface Credentials { username: string; password: string }
+/**
+ * A login: a user and password, or an identity token — an OAuth2 refresh token that `docker
+ * login` keeps instead of the password when the registry's token server gives one
+ * (`"identitytoken"` in config.json; a credential helper says Username "<token>"). A token
+ * server trades it for access tokens (auth.ts); it is never sent to the registry itself.
+ */
+export interface Credentials { username: string; password: string; identityToken?: string }
 
 const AuthConfig = z.object({
-  auths: z.record(z.object({ auth: z.string().optional() }).passthrough()).default({}),
+  auths: z.record(z.object({ auth: z.string().optional(), identitytoken: z.string().optional() }).passthrough()).default({}),
 }).passthrough();
 type AuthConfig = z.infer<typeof AuthConfig>;
 
@@ -67,7 +73,7 @@ function writeConfig(cfg: AuthConfig): void {
 
 /** mini-run's own login first; then the one `docker login` saved (docker-credentials.ts). */
 export function getCredentials(registry: string): Credentials | undefined {
-  return decodeAuth(readConfig().auths[authKey(registry)]?.auth) ?? dockerLoginCredentials(registry);
+  return authEntryCredentials(readConfig().auths[authKey(registry)]) ?? dockerLoginCredentials(registry);
 }
 
 export function saveCredentials(registry: string, c: Credentials): void {

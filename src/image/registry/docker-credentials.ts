@@ -12,6 +12,9 @@
  * `docker-credential-NAME get` reads the server address on stdin ("registry.lan:5000", or
  * "https://index.docker.io/v1/" for Docker Hub) and prints {"ServerURL","Username","Secret"};
  * "credentials not found in native keychain" (exit 1) means it has none for that server.
+ * An identity token (an OAuth2 refresh token) comes as `"identitytoken"` beside `auth` in
+ * `auths`, or from a helper as Username "<token>" with the token as Secret (the Docker CLI's
+ * convention).
  * Under `sudo`, HOME is root's: it is root's docker login that counts, as for `sudo docker`.
  */
 import { spawnSync } from 'node:child_process';
@@ -24,7 +27,7 @@ import { traceNote } from '../../sys/trace';
 import { authKey, type Credentials } from './credentials';
 
 const DockerCliConfig = z.object({
-  auths: z.record(z.object({ auth: z.string().optional() }).passthrough()).default({}),
+  auths: z.record(z.object({ auth: z.string().optional(), identitytoken: z.string().optional() }).passthrough()).default({}),
   credsStore: z.string().optional(),
   credHelpers: z.record(z.string()).default({}),
 }).passthrough();
@@ -32,6 +35,8 @@ const DockerCliConfig = z.object({
 const HelperAnswer = z.object({ Username: z.string(), Secret: z.string() }).passthrough();
 
 const HELPER_TIMEOUT_MS = 30_000;
+/** What a helper says as Username when its Secret is an identity token, not a password. */
+export const IDENTITY_TOKEN_USERNAME = '<token>';
 
 export function dockerConfigFile(): string {
   return join(process.env.DOCKER_CONFIG || join(homedir(), '.docker'), 'config.json');
@@ -64,6 +69,15 @@ export function decodeAuth(auth: string | undefined): Credentials | undefined {
   return { username: text.slice(0, colon), password: text.slice(colon + 1) };
 }
 
+/** An auths entry: its identity token if it has one (the user from "auth", if any), else user:password. */
+export function authEntryCredentials(entry: { auth?: string; identitytoken?: string } | undefined): Credentials | undefined {
+  if (entry?.identitytoken) {
+    const user = entry.auth ? Buffer.from(entry.auth, 'base64').toString('utf8').split(':')[0] : '';
+    return { username: user || IDENTITY_TOKEN_USERNAME, password: '', identityToken: entry.identitytoken };
+  }
+  return decodeAuth(entry?.auth);
+}
+
 /** Ask `docker-credential-NAME get` for a server's secret; undefined when it has none. */
 export function helperGet(helper: string, server: string, namedBy: string): Credentials | undefined {
   const program = `docker-credential-${helper}`;
@@ -94,6 +108,7 @@ export function helperGet(helper: string, server: string, namedBy: string): Cred
   const a = HelperAnswer.safeParse(raw);
   if (!a.success) throw new UserError(`error getting credentials for ${server} from ${program}: ${a.error.issues[0].path.join('.')}: ${a.error.issues[0].message}`, 1);
   if (!a.data.Username && !a.data.Secret) return undefined;
+  if (a.data.Username === IDENTITY_TOKEN_USERNAME) return { username: IDENTITY_TOKEN_USERNAME, password: '', identityToken: a.data.Secret };
   return { username: a.data.Username, password: a.data.Secret };
 }
 
@@ -108,5 +123,5 @@ export function dockerLoginCredentials(registry: string): Credentials | undefine
   if (perRegistry) return helperGet(perRegistry[1], key, `"credHelpers" in ${file}`);
   if (cfg.credsStore) return helperGet(cfg.credsStore, key, `"credsStore" in ${file}`);
   const entry = Object.entries(cfg.auths).find(([k]) => authKey(k) === key);
-  return decodeAuth(entry?.[1].auth);
+  return authEntryCredentials(entry?.[1]);
 }
