@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, leaksFor, mr, removeRoot, tempRoot, containerCgroups } from '../helpers/cli';
 
@@ -229,11 +229,20 @@ describe('the process: command, env, user, workdir', () => {
 
 describe('terminal resize', () => {
   it('passes a window size change (SIGWINCH) on to the container', () => {
-    // The outer terminal (made by `script`) is resized mid-run; the container must see it.
-    const cmd = `stty cols 80 rows 24; (sleep 1.5; stty cols 132 rows 50 </dev/tty) & ${process.execPath} ${BIN} --root ${root} run --rm -it ${IMG} sh -c 'stty size; sleep 3; stty size'`;
-    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', input: '', timeout: 30_000 });
-    const sizes = r.stdout.replace(/[^0-9 \n]/g, '').split('\n').map((l) => l.trim()).filter(Boolean);
-    expect(sizes).toEqual(['24 80', '50 132']);
+    // The outer terminal (made by `script`) is resized mid-run; the container must see it. The
+    // resize waits until the container has read its first size (a file in a bind), and the
+    // container waits (≤ 20 s) for the size to change: no race with a slow start under load.
+    const sig = mkdtempSync('/tmp/mr-test-winch-');
+    try {
+      const resize = `(i=0; while [ ! -e ${sig}/read ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; stty cols 132 rows 50 </dev/tty) &`;
+      const inside = 'stty size; touch /sig/read; i=0; while [ "$(stty size)" = "24 80" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done; stty size';
+      const cmd = `stty cols 80 rows 24; ${resize} ${process.execPath} ${BIN} --root ${root} run --rm -it -v ${sig}:/sig ${IMG} sh -c '${inside}'`;
+      const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', input: '', timeout: 60_000 });
+      const sizes = r.stdout.replace(/[^0-9 \n]/g, '').split('\n').map((l) => l.trim()).filter(Boolean);
+      expect(sizes).toEqual(['24 80', '50 132']);
+    } finally {
+      rmSync(sig, { recursive: true, force: true });
+    }
   });
 });
 
