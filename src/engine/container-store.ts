@@ -86,6 +86,8 @@ export const ContainerRecord = z.object({
       Type: z.enum(['json-file', 'none']),
       Config: z.record(z.string()),
     }).default({ Type: 'json-file', Config: {} }),
+    /** --storage-opt as given ({"size": "10M"}: its writable layer has a project quota, layer-quota.ts). */
+    StorageOpt: z.record(z.string()).nullable().default(null),
   }),
   RestartCount: z.number().int().nonnegative().default(0),
   /** Networking: published ports, links, and where it is attached while it runs. */
@@ -238,6 +240,8 @@ export function removeContainerDir(id: string, opts: { volumes?: boolean } = {})
   // Never delete through a mount (a `--mount-ns host` container's overlay, /proc, /dev…).
   // (runtime and volumes are loaded here, not at the top: read paths such as `ps` need neither)
   (require('../runtime') as typeof import('../runtime')).detachMountsUnder(paths.container(id));
+  // a size limit's project id given back (a record not written yet may have had one too)
+  if (!rec || rec.hostConfig.StorageOpt) (require('./layer-quota') as typeof import('./layer-quota')).releaseWritableLayer(id);
   rmSync(paths.container(id), { recursive: true, force: true });
   unsaved.delete(id);
   if (rec && (opts.volumes || rec.hostConfig.AutoRemove)) (require('./volumes') as typeof import('./volumes')).removeAnonymousVolumes(rec.mounts);

@@ -80,6 +80,7 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
       DnsSearch: rec.network.dnsSearch,
       ExtraHosts: rec.network.extraHosts.length ? rec.network.extraHosts : null,
       Links: rec.network.links.length ? rec.network.links : null,
+      StorageOpt: rec.hostConfig.StorageOpt ?? undefined, // omitted when none, as Docker's
     },
     // --userns private (not Docker's: dockerd shows its remapping only in `docker info`): who the
     // container's ids are on the host, as /proc/PID/uid_map and gid_map have it

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { UserError } from '../errors';
 import { paths } from '../paths';
 import { checkStorageOpts } from './storage-opts';
+import { limitWritableLayer } from './layer-quota';
 import { withStateLock } from '../lock';
 import { writeFileAtomic } from '../fsutil';
 import type { PendingInit } from '../runtime';
@@ -82,7 +83,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
   checkRunnable(opts);
   const image = await resolveImage(opts.image, opts.pull, opts.onPullEvent);
   const config = imageConfig(image);
-  checkStorageOpts(opts.storageOpt ?? {}, paths.containers());
+  const { sizeBytes } = checkStorageOpts(opts.storageOpt ?? {}, paths.containers());
   const id = newContainerId();
   const dir = paths.container(id);
   const remapUser = remapUserFor(opts.usernsMode, loadDaemonConfig()['userns-remap']);
@@ -115,6 +116,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
         for (const d of [paths.root(), paths.containers(), dir]) openPathForRemappedRoot(d, hostRoot.gid);
         for (const d of ['upper', 'work']) chownSync(join(dir, d), hostRoot.uid, hostRoot.gid);
       }
+      if (sizeBytes) limitWritableLayer(id, sizeBytes); // --storage-opt size: a project quota on upper (layer-quota.ts)
       mountPoints = prepareMounts(opts, config, layerDirs(image), userns && ((data) => shiftOwners(data, userns)));
       // its volumes' directories, 0710 root:G as the way to them (binds: the host's permissions, as with dockerd)
       if (hostRoot) for (const m of mountPoints) if (m.Type === 'volume') for (const d of [dirname(dirname(m.Source)), dirname(m.Source)]) openPathForRemappedRoot(d, hostRoot.gid);
@@ -151,6 +153,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
           ...blkio.kept,
           RestartPolicy: opts.restart,
           LogConfig: logConfigFor(opts),
+          StorageOpt: opts.storageOpt && Object.keys(opts.storageOpt).length ? opts.storageOpt : null,
         },
         RestartCount: 0,
         network,

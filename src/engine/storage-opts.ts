@@ -1,15 +1,17 @@
 /**
  * `--storage-opt KEY=VALUE`: options for the container's writable layer. Docker's overlay2 knows
  * one key, `size`: a limit on the writable layer, enforced by giving the layer's directory a
- * *project quota* — which only a filesystem mounted with project quotas can do (xfs with the
- * `pquota`/`prjquota` mount option; ext4 with the `project` feature and `prjquota`).
+ * *project quota* (engine/layer-quota.ts) — which only a filesystem mounted with project quotas
+ * can do (xfs with the `pquota`/`prjquota` mount option; ext4 with the `project` feature and
+ * `prjquota`).
  *
- * mini-run does not set project quotas. Where the filesystem under the state root has none, it
- * refuses `size` with Docker's own words (Docker does the same on such a filesystem); where it
- * has them, it says that mini-run cannot use them yet. Either way nothing is created.
+ * Where the filesystem under ROOT/containers has none, `size` is refused with Docker's own words
+ * (Docker does the same on such a filesystem), and what is missing is said after them. Either
+ * way the check runs before anything of the container exists.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { UserError } from '../errors';
+import { parseBytes } from './units';
 
 /** `--storage-opt` values as Docker's CLI reads them: KEY=VALUE each, later keys win. */
 export function parseStorageOpts(values: readonly string[]): Record<string, string> {
@@ -46,16 +48,40 @@ export function hasProjectQuotas(fs: { fsType: string; superOptions: string }): 
 }
 
 /**
- * Refuse what cannot be honoured, before anything of the container exists (the checks and
- * messages of Docker's overlay2 driver: `size` first, then any other key is unknown).
+ * Why a filesystem without project quotas has none, as far as this machine tells: ext4 counts
+ * project quotas in the kernel's "v2" quota format (CONFIG_QFMT_V2: built in, or the quota_v2
+ * module), xfs in its own code; a kernel without the format cannot mount ext4 with prjquota at all.
  */
-export function checkStorageOpts(opts: Readonly<Record<string, string>>, stateRoot: string): void {
+function missingQuotaReason(fs: { mountPoint: string; fsType: string }): string {
+  if (fs.fsType === 'ext4' && !kernelHasQuotaV2()) return `${fs.mountPoint} is ext4, and this kernel cannot enforce ext4 quotas: it was built without CONFIG_QFMT_V2`;
+  if (fs.fsType === 'ext4') return `${fs.mountPoint} is ext4 mounted without prjquota: make it with -O quota,project and mount it with -o prjquota`;
+  if (fs.fsType === 'xfs') return `${fs.mountPoint} is xfs mounted without pquota: mount it with -o pquota`;
+  return `${fs.mountPoint} is ${fs.fsType}`;
+}
+
+function kernelHasQuotaV2(): boolean {
+  try {
+    if (/ v2_read_file_info$/m.test(readFileSync('/proc/kallsyms', 'utf8'))) return true;
+  } catch { /* no kallsyms: judge by the module alone */ }
+  const release = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+  return ['', '.xz', '.zst', '.gz'].some((z) => existsSync(`/lib/modules/${release}/kernel/fs/quota/quota_v2.ko${z}`));
+}
+
+/**
+ * Refuse what cannot be honoured, before anything of the container exists (the checks and
+ * messages of Docker's overlay2 driver: `size` first, then any other key is unknown). Returns
+ * the size limit in bytes, if one was asked for (0 = none, as Docker's).
+ */
+export function checkStorageOpts(opts: Readonly<Record<string, string>>, containersDir: string): { sizeBytes?: number } {
   const keys = Object.keys(opts);
-  if (keys.length === 0) return;
-  if (keys.some((k) => k.toLowerCase() === 'size')) {
-    const fs = backingFilesystem(stateRoot);
-    if (!hasProjectQuotas(fs)) throw new UserError("--storage-opt is supported only for overlay over xfs with 'pquota' mount option", 125);
-    throw new UserError(`--storage-opt size: the filesystem at ${fs.mountPoint} (${fs.fsType}) has project quotas, but mini-run does not set them yet`, 125);
+  if (keys.length === 0) return {};
+  const sizeKey = keys.find((k) => k.toLowerCase() === 'size');
+  if (sizeKey !== undefined) {
+    const fs = backingFilesystem(containersDir);
+    if (!hasProjectQuotas(fs)) throw new UserError(`--storage-opt is supported only for overlay over xfs with 'pquota' mount option (${missingQuotaReason(fs)})`, 125);
+    const other = keys.find((k) => k.toLowerCase() !== 'size');
+    if (other !== undefined) throw new UserError(`Unknown option ${other.toLowerCase()}`, 125);
+    return { sizeBytes: parseBytes(opts[sizeKey], '--storage-opt') };
   }
   throw new UserError(`Unknown option ${keys[0].toLowerCase()}`, 125);
 }

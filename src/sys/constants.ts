@@ -93,6 +93,7 @@ export const SYS = {
   open_tree: 428,
   move_mount: 429,
   mount_setattr: 442,
+  quotactl_fd: 443,
   seccomp: 317,
   bpf: 321,
 } as const;

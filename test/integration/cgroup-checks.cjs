@@ -325,9 +325,78 @@ async function seccompI386() {
   return { check: 'seccompI386', host: lines(host.stdout), container: { status: r.status, calls: lines(r.stdout), stderr: (r.stderr || '').trim() } };
 }
 
+/**
+ * `--storage-opt size` as a project quota (engine/layer-quota.ts). The build hosts' kernel has no
+ * quota format for ext4, the VM's stock kernel has: the shared CLI state root's containers/ gets
+ * a loop-mounted ext4 made with `-O quota,project` and mounted `prjquota` (the image store stays
+ * where it is). Two limited containers write 20 MiB into a 10 MiB limit; one without the option
+ * writes freely; rm gives the ids back. Runs after the other CLI checks (their containers are gone).
+ */
+async function storageQuota() {
+  const { execFileSync, spawnSync } = require('node:child_process');
+  const fs = require('node:fs');
+  const sys = require(join(__dirname, '../../dist/sys/index.js'));
+  const bin = join(__dirname, '../../bin/mini-run');
+  const root = cliRoot();
+  const containers = join(root, 'containers');
+  const image = join(root, '..', `mr-test-quota-${process.pid}.img`);
+  const cli = (args) => spawnSync(process.execPath, [bin, '--root', root, ...args], { encoding: 'utf8', timeout: 300_000 });
+  const dirFd = (path) => fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  const quotaOf = (path, projectId) => { const fd = dirFd(path); try { return sys.getProjectQuota(fd, projectId); } finally { fs.closeSync(fd); } };
+  const projectIdOf = (path) => { const fd = dirFd(path); try { return sys.getProjectId(fd); } finally { fs.closeSync(fd); } };
+  /** The container's log once its script said `dd=N` (json-file lines, read where the engine writes them). */
+  const ddOutput = async (id) => {
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      const dir = join(containers, id);
+      const log = fs.existsSync(dir) ? fs.readdirSync(dir).find((f) => f.endsWith('-json.log')) : undefined;
+      const text = log ? fs.readFileSync(join(dir, log), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).log || '').join('') : '';
+      if (/dd=\d+/.test(text)) return text.trim();
+      await sleep(250);
+    }
+    return 'no dd= line within 120 s';
+  };
+  for (const m of ['loop', 'crc32c_generic', 'ext4', 'quota_v2']) spawnSync('busybox', ['modprobe', m]); // no /sbin/modprobe in the VM
+  fs.mkdirSync(containers, { recursive: true });
+  if (fs.readdirSync(containers).length) throw new Error(`${containers} is not empty: ${fs.readdirSync(containers)}`);
+  execFileSync('truncate', ['-s', '64M', image]);
+  execFileSync('mkfs.ext4', ['-q', '-O', 'quota,project', image]);
+  execFileSync('mount', ['-o', 'loop,prjquota', image, containers]);
+  try {
+    const mountOptions = execFileSync('findmnt', ['-n', '-o', 'FSTYPE,OPTIONS', containers], { encoding: 'utf8' }).trim();
+    const script = 'dd if=/dev/zero of=/big bs=1M count=20 2>&1; echo dd=$?';
+    const a = cli(['run', '-d', '--network', 'none', '--storage-opt', 'size=10M', 'mini-run/busybox', 'sh', '-c', `${script}; sleep 600`]);
+    const b = cli(['run', '-d', '--network', 'none', '--storage-opt', 'size=10M', 'mini-run/busybox', 'sh', '-c', `${script}; sleep 600`]);
+    const ids = [a.stdout.trim(), b.stdout.trim()];
+    const limited = [];
+    for (const id of ids) {
+      const output = await ddOutput(id);
+      const upper = join(containers, id, 'upper');
+      const projectId = projectIdOf(upper);
+      limited.push({ output, projectId, workProjectId: projectIdOf(join(containers, id, 'work')), quota: quotaOf(upper, projectId), bigBytes: fs.statSync(join(upper, 'big')).size });
+    }
+    // (the record, read directly: every CLI call costs seconds in here)
+    const recordedStorageOpt = JSON.parse(fs.readFileSync(join(containers, ids[0], 'container.json'), 'utf8')).hostConfig.StorageOpt;
+    const rm = cli(['rm', '-f', ...ids]);
+    const afterRm = limited.map((l) => quotaOf(containers, l.projectId));
+    const free = cli(['run', '--rm', '--network', 'none', 'mini-run/busybox', 'sh', '-c', `${script}; ls -l /big`]);
+    return {
+      check: 'storageQuota', mountOptions, starts: [a.status, b.status], startErrors: [a.stderr.trim(), b.stderr.trim()],
+      limited, recordedStorageOpt, rm: { status: rm.status, stderr: rm.stderr.trim() }, afterRm,
+      free: { status: free.status, stdout: free.stdout.trim(), stderr: free.stderr.trim() },
+      left: fs.readdirSync(containers).filter((f) => f !== 'lost+found'),
+    };
+  } finally {
+    const leftIds = fs.readdirSync(containers).filter((f) => /^[0-9a-f]{64}$/.test(f));
+    if (leftIds.length) cli(['rm', '-f', ...leftIds]);
+    execFileSync('umount', [containers]); // fails (busy) if a mount was left under it: the check fails then
+    fs.rmSync(image, { force: true });
+  }
+}
+
 let sharedCliRoot = null;
 /**
- * One state root for the checks that start containers with the CLI (cli, devices, seccompI386):
+ * One state root for the checks that start containers with the CLI (cli, devices, seccompI386, storageQuota):
  * the built-in image is made once — minutes in the VM on a busy host. Removed after the last check.
  */
 function cliRoot() {
@@ -389,7 +458,7 @@ function cleanup() {
   return mine;
 }
 
-const ALL = { limits, oom, pids: pidsLimit, cpu, destroy, freeze, stats, noInternalProcesses, cli, devices, seccompI386, update };
+const ALL = { limits, oom, pids: pidsLimit, cpu, destroy, freeze, stats, noInternalProcesses, cli, devices, seccompI386, update, storageQuota };
 module.exports = { ...ALL, cleanup };
 
 if (require.main === module) {

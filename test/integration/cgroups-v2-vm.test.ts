@@ -5,6 +5,9 @@
  * cpu io memory pids). Without KVM everything in there is 20–30× slower, so it is one boot,
  * few and short checks, one JSON line each.
  *
+ * The same boot also checks `--storage-opt size` on a filesystem with project quotas, which the
+ * build hosts' kernel cannot mount (no quota format for ext4) and the VM's stock kernel can.
+ *
  * The command runs in /user.slice/session-1.scope, like a login shell on a systemd host, so the
  * "no internal processes" rule is live: mini-run must still get memory and pids for containers.
  */
@@ -53,7 +56,7 @@ describe.skipIf(!haveTool)('cgroup v2 driver on a real cgroup-v2 kernel (qemu VM
   const results = new Map<string, any>();
 
   beforeAll(async () => {
-    vm = await runInVm('echo vm-up; node test/integration/cgroup-checks.cjs limits oom pids cpu destroy freeze stats noInternalProcesses cli devices seccompI386 update');
+    vm = await runInVm('echo vm-up; node test/integration/cgroup-checks.cjs limits oom pids cpu destroy freeze stats noInternalProcesses cli devices seccompI386 update storageQuota');
     if (vm.status === 125) {
       skipReason = `run-in-vm.sh could not start the VM (exit 125): ${vm.stderr.trim().split('\n').slice(-3).join(' | ')}`;
       console.log(`cgroups-v2-vm: skipped — ${skipReason}`);
@@ -164,6 +167,29 @@ describe.skipIf(!haveTool)('cgroup v2 driver on a real cgroup-v2 kernel (qemu VM
     expect(r.confined.status).not.toBe(0);
     expect(r.confined.stderr).toMatch(/can't create \/v\/kmsg: Operation not permitted/);
     expect(r.privileged).toEqual({ status: 0, stdout: 'made\nopened', stderr: '' });
+    expect(r.left).toEqual([]);
+  });
+
+  it('--storage-opt size=10M on ext4 with prjquota: a 20 MiB write fails with "Disk quota exceeded", one without the option writes freely, rm gives the project ids back', (ctx) => {
+    const r = get('storageQuota', ctx);
+    expect(r.mountOptions).toMatch(/^ext4\s.*\bprjquota\b/);
+    expect(r.starts, r.startErrors.join(' | ')).toEqual([0, 0]);
+    for (const l of r.limited) {
+      expect(l.output).toMatch(/^dd: error writing '\/big': Disk quota exceeded\n[\s\S]*\ndd=1$/);
+      expect(l.workProjectId).toBe(l.projectId); // overlayfs renames from work into upper: one id for both
+      expect(l.quota).toEqual({ limitBytes: 10 << 20, usedBytes: expect.any(Number) });
+      expect(l.quota.usedBytes).toBeLessThanOrEqual(10 << 20);
+      expect(l.bigBytes).toBeGreaterThan(8 << 20);
+      expect(l.bigBytes).toBeLessThanOrEqual(10 << 20);
+    }
+    // one id each, never shared
+    expect(r.limited[0].projectId).toBeGreaterThan(0);
+    expect(r.limited[1].projectId).not.toBe(r.limited[0].projectId);
+    expect(r.recordedStorageOpt).toEqual({ size: '10M' }); // inspect's HostConfig.StorageOpt
+    expect(r.rm).toEqual({ status: 0, stderr: '' });
+    expect(r.afterRm).toEqual([{ limitBytes: 0, usedBytes: 0 }, { limitBytes: 0, usedBytes: 0 }]);
+    expect(r.free.status).toBe(0);
+    expect(r.free.stdout).toMatch(/dd=0\n-rw-r--r-- .* 20971520 /);
     expect(r.left).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 /** --storage-opt (engine/storage-opts.ts): Docker's parsing and the project-quota test on mountinfo's fields. */
 import { describe, expect, it } from 'vitest';
-import { backingFilesystem, hasProjectQuotas, parseStorageOpts } from '../../src/engine/storage-opts';
+import { backingFilesystem, checkStorageOpts, hasProjectQuotas, parseStorageOpts } from '../../src/engine/storage-opts';
 
 describe('--storage-opt', () => {
   it('KEY=VALUE each, as Docker\'s CLI reads them; no "=" is refused with its words', () => {
@@ -20,5 +20,14 @@ describe('--storage-opt', () => {
     expect(backingFilesystem('/proc/self').fsType).toBe('proc');
     expect(backingFilesystem('/proc/self').mountPoint).toBe('/proc');
     expect(backingFilesystem('/').mountPoint).toBe('/');
+  });
+});
+
+describe('checkStorageOpts', () => {
+  it('nothing asked: nothing checked; size on a filesystem without project quotas: Docker\'s line and what is missing; other keys unknown', () => {
+    expect(checkStorageOpts({}, '/proc/self')).toEqual({});
+    expect(() => checkStorageOpts({ size: '10M' }, '/proc/self')).toThrow(/^--storage-opt is supported only for overlay over xfs with 'pquota' mount option \(\/proc is proc\)$/);
+    expect(() => checkStorageOpts({ Size: '1G' }, '/proc/self')).toThrow(/^--storage-opt is supported only for overlay over xfs with 'pquota' mount option \(/);
+    expect(() => checkStorageOpts({ foo: 'bar' }, '/proc/self')).toThrow(/^Unknown option foo$/);
   });
 });
