@@ -8,10 +8,10 @@
  * processes, and the test's user and ranges.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, mr, removeAllContainers, removeRoot, tempRoot } from '../helpers/cli';
+import { linesOf, rangeStart as rangeStartOf, removeRemapUser } from '../helpers/remap-user';
 
 const HELPER = join(REPO, 'native', 'build', 'userns-exec');
 const USER = `mr-uns-${process.pid}`;
@@ -24,13 +24,8 @@ let env: NodeJS.ProcessEnv;
 const supported = existsSync(HELPER) && Number(readFileSync('/proc/sys/user/max_user_namespaces', 'utf8')) > 0;
 if (!supported) console.log(`userns-remap.test: skipped: ${existsSync(HELPER) ? 'user namespaces are disabled (user.max_user_namespaces = 0)' : `${HELPER} is not built (no C compiler)`}`);
 
-const linesOf = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n') : []);
 /** The test user's range start in /etc/subuid (made by the first --userns private run). */
-function rangeStart(file = '/etc/subuid'): number {
-  const line = linesOf(file).find((l) => l.startsWith(`${USER}:`));
-  if (!line) throw new Error(`${USER} has no line in ${file}`);
-  return Number(line.split(':')[1]);
-}
+const rangeStart = (file = '/etc/subuid') => rangeStartOf(USER, file);
 
 /** mini-run with the test's config file (userns-remap: the test user). */
 const run = (args: string[]) => mr(root, args, { env });
@@ -49,13 +44,7 @@ afterAll(() => {
   const leaks = removeAllContainers(root);
   removeRoot(root);
   rmSync(dir, { recursive: true, force: true });
-  // The test's host user and its ranges go (userdel drops the user's group; the ranges by usermod).
-  const sub = linesOf('/etc/subuid').find((l) => l.startsWith(`${USER}:`));
-  const subg = linesOf('/etc/subgid').find((l) => l.startsWith(`${USER}:`));
-  const range = (l: string) => { const [, s, n] = l.split(':'); return `${s}-${Number(s) + Number(n) - 1}`; };
-  if (sub || subg) spawnSync('usermod', [...(sub ? ['--del-subuids', range(sub)] : []), ...(subg ? ['--del-subgids', range(subg)] : []), USER]);
-  spawnSync('userdel', [USER]);
-  const left = ['/etc/passwd', '/etc/group', '/etc/subuid', '/etc/subgid'].flatMap((f) => linesOf(f).filter((l) => l.startsWith(`${USER}:`)).map((l) => `${f}: ${l}`));
+  const left = removeRemapUser(USER); // the test's host user and its ranges
   expect([...leaks, ...left]).toEqual([]);
 });
 

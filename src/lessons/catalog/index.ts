@@ -2,7 +2,8 @@
  * The lessons, in the order they build on each other: first what a process is, then each
  * isolation primitive one at a time, then limits, privileges, where images come from, the
  * runtime that turns a bundle into a process, what confines it further (seccomp, devices), and
- * how a Dockerfile becomes an image (build).
+ * how a Dockerfile becomes an image (build), and the user namespace that makes container root
+ * nobody on the host.
  */
 import type { Lesson } from '../lesson';
 import { processLesson } from './01-process';
@@ -21,6 +22,7 @@ import { runtimeLesson } from './13-runtime';
 import { seccompLesson } from './14-seccomp';
 import { devicesLesson } from './15-devices';
 import { buildLesson } from './16-build';
+import { usernsLesson } from './17-userns';
 
 export const LESSONS: readonly Lesson[] = [
   processLesson,
@@ -39,6 +41,7 @@ export const LESSONS: readonly Lesson[] = [
   seccompLesson,
   devicesLesson,
   buildLesson,
+  usernsLesson,
 ];
 
 /** A lesson by number (1-based) or slug; null when there is none. */
