@@ -240,6 +240,23 @@ function handledBeforeParse(argv: string[]): boolean {
   return false;
 }
 
+/** The commands that start or enter a container (they need namespaces, mounts and cgroups). */
+const STARTS_CONTAINERS = new Set(['run', 'create', 'start', 'restart', 'exec', 'build', 'lesson']);
+
+/**
+ * Rootless mini-run (issue 18) is not built yet: a normal user who starts a container gets one
+ * line saying so and what to type instead (exit 125), before anything is spawned or made —
+ * not the first EPERM of a namespace call. What is missing: docs/security.md "Rootless".
+ */
+function refuseRootless(argv: string[]): void {
+  if (process.getuid?.() === 0 || argv.includes('--help')) return;
+  const path = commandPath(argv);
+  const word = path[0] !== undefined && GROUPS.has(path[0]) ? path[1] : path[0];
+  if (word === undefined || !STARTS_CONTAINERS.has(word)) return;
+  process.stderr.write(`mini-run: ${word} needs root: rootless mini-run (without sudo) is not available yet, see "Rootless" in docs/security.md (try: sudo mini-run ${argv.join(' ')})\n`);
+  process.exit(125);
+}
+
 export function main(rawArgv: string[]): void {
   // `mini-run logs x | head`: a closed pipe on our output is the reader's choice, not an error.
   for (const stream of [process.stdout, process.stderr]) {
@@ -250,6 +267,7 @@ export function main(rawArgv: string[]): void {
   }
   typedArgv = rawArgv;
   if (handledBeforeParse(rawArgv)) return;
+  refuseRootless(rawArgv);
   const argv = markCommandStart(rawArgv);
   prespawnForRun(argv);
   prespawnForExec(argv);

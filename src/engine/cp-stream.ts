@@ -25,6 +25,7 @@ import { S_IFIFO } from '../sys/constants';
 import { findContainer } from './container-store';
 import { openInRoot, withContainerRoot, type CopyOptions } from './cp';
 import { TarWriter, writeTree } from './export';
+import { copyOwnersFor, type CopyOwners } from './userns-remap';
 
 const O_PATH = 0o10000000;
 const O_CLOEXEC = 0o2000000;
@@ -62,27 +63,28 @@ export function tarFromContainer(ref: string, path: string, outFd: number, o: Co
     }
     const top = name === '.' ? '.' : name; // `cp CTR:/ -` gives "./…" entries as docker's does
     const tar = new TarWriter(outFd);
+    const own = copyOwnersFor(rec.userns).toContainer; // the owners the container sees (START → 0)
     try {
       if (st.isSymbolicLink()) {
-        tar.entry(top, st, { linkname: readlinkSync(fdPath(pfd, name)), xattrsOf: fdPath(pfd, name) });
+        tar.entry(top, own(st), { linkname: readlinkSync(fdPath(pfd, name)), xattrsOf: fdPath(pfd, name) });
       } else if (st.isDirectory()) {
         const dfd = openSync(fdPath(pfd, name), fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW | O_CLOEXEC);
         try {
           const dst = fstatSync(dfd);
-          tar.entry(top, dst, { xattrsOf: fdPath(pfd, name) });
-          writeTree(tar, dfd, top + '/', dst.dev);
+          tar.entry(top, own(dst), { xattrsOf: fdPath(pfd, name) });
+          writeTree(tar, dfd, top + '/', dst.dev, { owners: own });
         } finally {
           closeSync(dfd);
         }
       } else if (st.isFile()) {
         const ffd = openSync(fdPath(pfd, name), fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_CLOEXEC);
         try {
-          tar.entry(top, fstatSync(ffd), { content: ffd, xattrsOf: fdPath(pfd, name) });
+          tar.entry(top, own(fstatSync(ffd)), { content: ffd, xattrsOf: fdPath(pfd, name) });
         } finally {
           closeSync(ffd);
         }
       } else {
-        tar.entry(top, st, { xattrsOf: fdPath(pfd, name) });
+        tar.entry(top, own(st), { xattrsOf: fdPath(pfd, name) });
       }
       tar.finish();
     } catch (e) {
@@ -96,8 +98,11 @@ export function tarFromContainer(ref: string, path: string, outFd: number, o: Co
 
 // --- tar on stdin → container
 
-/** Open (creating missing ones, mode 0755) the directories `parts` below the open directory `fd`. */
-function openDirs(fd: number, parts: string[]): number {
+/**
+ * Open (creating missing ones, mode 0755, owned by the container's root: `rootOwner`) the
+ * directories `parts` below the open directory `fd`.
+ */
+function openDirs(fd: number, parts: string[], rootOwner: [number, number]): number {
   let cur = openSync(fdPath(fd), fsc.O_RDONLY | fsc.O_DIRECTORY | O_CLOEXEC);
   for (const part of parts) {
     let next: number;
@@ -112,6 +117,7 @@ function openDirs(fd: number, parts: string[]): number {
       }
       mkdirSync(fdPath(cur, part), { mode: 0o755 });
       next = openSync(fdPath(cur, part), fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW | O_CLOEXEC);
+      if (rootOwner[0] !== 0 || rootOwner[1] !== 0) fchownSync(next, ...rootOwner);
     }
     closeSync(cur);
     cur = next;
@@ -124,7 +130,8 @@ class Unpacker {
   private file: { fd: number; e: TarEntry } | null = null;
   /** xattrs the destination refused (said once, at the end) */
   readonly refused = new Set<string>();
-  constructor(private readonly baseFd: number, private readonly o: CopyOptions, private readonly warn: (m: string) => void) {}
+  constructor(private readonly baseFd: number, private readonly o: CopyOptions, private readonly warn: (m: string) => void,
+    private readonly owners: CopyOwners = copyOwnersFor(undefined)) {}
 
   /** The entry's kept xattrs (xattrs.ts: never overlay's own), after chown, which clears file capabilities. */
   private xattrs(target: string | number, e: TarEntry): void {
@@ -133,7 +140,8 @@ class Unpacker {
   }
 
   private owner(e: TarEntry): [number, number] {
-    return this.o.archive ? [e.uid, e.gid] : [0, 0];
+    // the container's owner (root unless -a), stored as the host id it stands for (userns-remap.ts)
+    return this.owners.toHost(this.o.archive ? e.uid : 0, this.o.archive ? e.gid : 0);
   }
 
   entry(e: TarEntry): void {
@@ -142,7 +150,7 @@ class Unpacker {
     if (clean === '') return; // "./" itself: the destination exists already
     const parts = clean.split('/');
     const name = parts.pop()!;
-    const pfd = openDirs(this.baseFd, parts);
+    const pfd = openDirs(this.baseFd, parts, this.owners.toHost(0, 0));
     try {
       this.create(pfd, name, e);
     } finally {
@@ -188,7 +196,7 @@ class Unpacker {
         if (link === null || link === '') throw new UserError(`cp: the archive links to a path outside the destination: ${e.linkpath}`, 1);
         const lparts = link.split('/');
         const lname = lparts.pop()!;
-        const lfd = openDirs(this.baseFd, lparts);
+        const lfd = openDirs(this.baseFd, lparts, this.owners.toHost(0, 0));
         try {
           linkSync(fdPath(lfd, lname), target); // link(2) does not follow a final symlink
         } finally {
@@ -253,7 +261,7 @@ export function tarIntoContainer(ref: string, dir: string, inFd: number, o: Copy
       if (notFound(e)) throw new UserError(`Could not find the file ${dir} in container ${rec.name}`, 1);
       throw e;
     }
-    const unpacker = new Unpacker(baseFd, o, warn);
+    const unpacker = new Unpacker(baseFd, o, warn, copyOwnersFor(rec.userns));
     const parser = new TarParser(unpacker);
     const buf = Buffer.allocUnsafe(1 << 20);
     try {

@@ -35,12 +35,15 @@ import { makeRootPrivate, mountOverlayRoot } from '../runtime/rootfs';
 import { mountOne } from '../runtime/mounts';
 import { findContainer, isRunning, type ContainerRecord } from './container-store';
 import { toOciMounts } from './volumes';
+import { copyOwnersFor, type CopyOwners } from './userns-remap';
+import { idmapLayersHere } from './userns-layers';
 
 const O_PATH = 0o10000000;
 const O_CLOEXEC = 0o2000000;
 const fdPath = (fd: number, name?: string) => (name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`);
 
 let privateNamespace = false;
+let idmappedHere = false;
 
 /**
  * Run `fn` with a directory fd that is the container's `/` (and the host path of that root).
@@ -70,6 +73,11 @@ export function withContainerRoot<T>(rec: ContainerRecord, fn: (rootFd: number, 
     }
     const overlay = (spec.mounts ?? []).find((m) => m.destination === '/');
     if (!overlay) throw new UserError(`container ${rec.name}: its config has no root filesystem`, 1);
+    // --userns private: its layers as the container sees them (copy-up keeps the range's owners)
+    if (rec.userns && !idmappedHere) {
+      idmapLayersHere(rec.userns.uidMappings, rec.userns.gidMappings);
+      idmappedHere = true;
+    }
     mountOverlayRoot(rootfs, overlay, spec.annotations?.[LOWERDIR_BASE_ANNOTATION]);
     // The container's binds and volumes, so that cp reaches them as docker's does (tmpfs: empty when stopped).
     const fd = openSync(rootfs, O_PATH | fsc.O_DIRECTORY | O_CLOEXEC);
@@ -106,9 +114,10 @@ export interface CopyOptions { archive: boolean; followLink: boolean }
  * One copy's bookkeeping: hard links are re-made below `topFd` (the directory holding the
  * copy's top entry; hard-links.ts), and xattrs the destination refuses are reported once.
  */
-interface CopyWalk { topFd: number; links: HardLinks; refused: Set<string>; warn: (m: string) => void }
+interface CopyWalk { topFd: number; links: HardLinks; refused: Set<string>; warn: (m: string) => void; owners: CopyOwners }
 
-const newWalk = (topFd: number, warn: (m: string) => void): CopyWalk => ({ topFd, links: new HardLinks(), refused: new Set(), warn });
+const newWalk = (topFd: number, warn: (m: string) => void, rec: ContainerRecord): CopyWalk =>
+  ({ topFd, links: new HardLinks(), refused: new Set(), warn, owners: copyOwnersFor(rec.userns) });
 
 /** Copy the kept xattrs (xattrs.ts); a destination that refuses some is said once, at the end. */
 function keepXattrs(w: CopyWalk, from: string | number, to: string | number, keep?: (name: string) => boolean): void {
@@ -150,13 +159,15 @@ function copyOutEntry(pfd: number, name: string, hfd: number, hostName: string, 
   const path = fdPath(pfd, name);
   const dest = fdPath(hfd, hostName);
   const lst = lstatSync(path);
+  // -a keeps the owners the container sees (a --userns private container's START → 0)
+  const owner = (st: Stats) => { const c = w.owners.toContainer(st); return [c.uid, c.gid] as const; };
   const existing = lstatOrNull(dest);
   if (lst.isSymbolicLink() || lst.isFIFO()) {
     if (existing?.isDirectory()) throw new UserError(`cannot overwrite directory ${hostName} with non-directory`, 1);
     const tmp = fdPath(hfd, tempName(hostName));
     if (lst.isSymbolicLink()) symlinkSync(readlinkSync(path), tmp);
     else mknod(tmp, S_IFIFO | 0o600);
-    if (o.archive) lchownSync(tmp, lst.uid, lst.gid);
+    if (o.archive) lchownSync(tmp, ...owner(lst));
     if (lst.isFIFO()) chmodSync(tmp, hostMode(lst, o)); // tmp is a name only we know, made just above
     keepXattrs(w, path, tmp, hostXattr(o));
     lutimesSync(tmp, lst.atime, lst.mtime);
@@ -178,7 +189,7 @@ function copyOutEntry(pfd: number, name: string, hfd: number, hostName: string, 
       const dfd = openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW | O_CLOEXEC);
       try {
         for (const child of readdirSync(fdPath(fd))) copyOutEntry(fd, child, dfd, child, childRel(rel, child), o, w);
-        if (o.archive) fchownSync(dfd, st.uid, st.gid);
+        if (o.archive) fchownSync(dfd, ...owner(st));
         fchmodSync(dfd, hostMode(st, o));
         keepXattrs(w, fd, dfd, hostXattr(o));
         futimesSync(dfd, st.atime, st.mtime);
@@ -197,7 +208,7 @@ function copyOutEntry(pfd: number, name: string, hfd: number, hostName: string, 
       const out = openSync(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | O_CLOEXEC, 0o600);
       try {
         copyFileSync(fdPath(fd), fdPath(out));
-        if (o.archive) fchownSync(out, st.uid, st.gid);
+        if (o.archive) fchownSync(out, ...owner(st));
         fchmodSync(out, hostMode(st, o)); // after chown, which clears set-id bits
         keepXattrs(w, fd, out, hostXattr(o)); // after chown too: it clears file capabilities
         futimesSync(out, st.atime, st.mtime);
@@ -283,7 +294,7 @@ export function copyFromContainer(rec: ContainerRecord, srcPath: string, hostDes
         if (!destSt && hostDest.endsWith('/')) throw new UserError(`destination directory ${hostDest} does not exist`, 1);
         target = openHostTarget(dest, !!destSt?.isDirectory(), src.name);
       }
-      const walk = newWalk(target.hfd, warn);
+      const walk = newWalk(target.hfd, warn, rec);
       try {
         copyOutEntry(pfd, name, target.hfd, target.hostName, target.hostName, o, walk);
       } finally {
@@ -307,8 +318,8 @@ function copyInEntry(src: string, pfd: number, name: string, rel: string, o: Cop
   const target = fdPath(pfd, name);
   let existing: Stats | null = null;
   try { existing = lstatSync(target); } catch { /* new */ }
-  const uid = o.archive ? st.uid : 0;
-  const gid = o.archive ? st.gid : 0;
+  // the container's owner (root unless -a), stored as the host id it stands for (userns-remap.ts)
+  const [uid, gid] = w.owners.toHost(o.archive ? st.uid : 0, o.archive ? st.gid : 0);
   if (st.isDirectory()) {
     if (existing && !existing.isDirectory()) unlinkSync(target); // unlink never follows a symlink
     if (!existing || !existing.isDirectory()) mkdirSync(target, { mode: 0o700 });
@@ -386,7 +397,7 @@ export function copyToContainer(hostSrc: string, rec: ContainerRecord, dstPath: 
     }
     try {
       if (destDir !== null) {
-        const walk = newWalk(destDir, warn);
+        const walk = newWalk(destDir, warn, rec);
         if (contentsOnly) for (const child of readdirSync(srcAbs)) copyInEntry(join(srcAbs, child), destDir, child, child, o, walk);
         else copyInEntry(srcAbs, destDir, srcName, srcName, o, walk);
         endWalk(walk);
@@ -400,7 +411,7 @@ export function copyToContainer(hostSrc: string, rec: ContainerRecord, dstPath: 
         if (notFound(e)) throw new UserError(`Could not find the file ${dst.parent} in container ${rec.name}`, 1);
         throw e;
       }
-      const walk = newWalk(pfd, warn);
+      const walk = newWalk(pfd, warn, rec);
       try {
         copyInEntry(srcAbs, pfd, dst.name, dst.name, o, walk);
       } finally {

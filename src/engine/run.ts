@@ -18,7 +18,7 @@ import { startDetached } from './lifecycle';
 import { findImage, imageConfig, imageConfigFile, layerDirs, layerShortLinks, ensureBuiltinImage, familiarName, type ImageRecord } from '../image/store';
 import type { RunOptions } from './run-options';
 import { buildSpec, checkUsernsCompatible } from './spec-builder';
-import { ensureRemapRange, openPathForRemappedRoot, remappedRoot, remapUserFor, shiftOwners } from './userns-remap';
+import { adoptVolume, ensureRemapRange, openPathForRemappedRoot, remappedRoot, remapUserFor } from './userns-remap';
 import { recordEvent } from '../events';
 import { mergeHealthcheck } from './health';
 import { NO_BLKIO, resolveBlockIO } from './blkio-flags';
@@ -117,7 +117,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
         for (const d of ['upper', 'work']) chownSync(join(dir, d), hostRoot.uid, hostRoot.gid);
       }
       if (sizeBytes) limitWritableLayer(id, sizeBytes); // --storage-opt size: a project quota on upper (layer-quota.ts)
-      mountPoints = prepareMounts(opts, config, layerDirs(image), userns && ((data) => shiftOwners(data, userns)));
+      mountPoints = prepareMounts(opts, config, layerDirs(image), userns && ((v, data, fresh) => adoptVolume(v, data, fresh, userns)));
       // its volumes' directories, 0710 root:G as the way to them (binds: the host's permissions, as with dockerd)
       if (hostRoot) for (const m of mountPoints) if (m.Type === 'volume') for (const d of [dirname(dirname(m.Source)), dirname(m.Source)]) openPathForRemappedRoot(d, hostRoot.gid);
       const spec = buildSpec({ id, opts, image: config, layerDirs: layerDirs(image), layerLinks: layerShortLinks(image), containerDir: dir, userMounts: toOciMounts(mountPoints), userns, blockIO: blkio.blockIO });

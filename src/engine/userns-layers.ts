@@ -18,8 +18,11 @@
  * whatever happens next. The overlay keeps its own reference to the lower layers; the init's
  * pivot_root then detaches the rest, and the mount goes with the namespace.
  */
-import { closeSync, constants as fsc, openSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, constants as fsc, openSync, writeFileSync } from 'node:fs';
 import { paths } from '../paths';
+import { nativeBinary } from '../native';
+import { hasOwnUserNamespace, idMapText, type IdMapping } from '../runtime/userns';
 import { CLONE } from '../sys/constants';
 import { fchdir, mountSetattrIdmap, moveMountTo, openTreeClone, setns, unshare } from '../sys/libc';
 import { traceNote } from '../sys/trace';
@@ -69,3 +72,40 @@ function inMountNamespaceOf(pid: number, fn: () => void): void {
     closeSync(home);
   }
 }
+
+/**
+ * `cp` to or from a STOPPED `--userns private` container mounts its overlay in a private mount
+ * namespace of its own (cp.ts). Its lower layers must look as they do when it runs (idmapped):
+ * else overlay's copy-up of, say, /etc would give the container's upper dir an /etc owned by
+ * host root, which the container's root (START) could then no longer write. There is no
+ * container process to take the user namespace from: a short-lived `userns-exec -- sleep`
+ * makes one, we write the container's map into it, keep an fd to it and let the process go.
+ */
+export function idmapLayersHere(uidMappings: readonly IdMapping[], gidMappings: readonly IdMapping[]): void {
+  const layers = paths.layers();
+  const holder = spawn(nativeBinary('userns-exec'), ['--', 'sleep', '60'], { stdio: 'ignore' });
+  let usernsFd = -1;
+  let tree = -1;
+  try {
+    const pid = holder.pid;
+    if (pid === undefined) throw new Error('could not start native/build/userns-exec');
+    // it unshares right after exec: wait (a few ms) until /proc/PID/ns/user is not ours
+    for (let waited = 0; !hasOwnUserNamespace(pid); waited += 2) {
+      if (waited > 5000) throw new Error('userns-exec did not make a user namespace');
+      Atomics.wait(PAUSE, 0, 0, 2);
+    }
+    writeFileSync(`/proc/${pid}/uid_map`, idMapText(uidMappings));
+    writeFileSync(`/proc/${pid}/gid_map`, idMapText(gidMappings));
+    usernsFd = openSync(`/proc/${pid}/ns/user`, 'r');
+    tree = openTreeClone(layers);
+    mountSetattrIdmap(tree, usernsFd);
+    moveMountTo(tree, layers);
+    traceNote(`idmapped ${layers} in our own mount namespace with the container's map ${idMapText(uidMappings).trim()}`);
+  } finally {
+    if (tree >= 0) closeSync(tree);
+    if (usernsFd >= 0) closeSync(usernsFd);
+    holder.kill('SIGKILL');
+  }
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));

@@ -23,6 +23,7 @@ import { execFileSync } from 'node:child_process';
 import { UserError } from '../errors';
 import { configFile } from '../image/registry/config-file';
 import type { IdMapping } from '../runtime/userns';
+import { writeVolumeRecord, type VolumeRecord } from '../volume/store';
 
 /** The host user whose ranges `--userns private` uses when the config file names none. */
 export const DEFAULT_REMAP_USER = 'mini-run';
@@ -167,17 +168,45 @@ export function openPathForRemappedRoot(dir: string, gid: number): void {
 }
 
 /**
- * A new volume of a `--userns private` container, after the image's files were copied into it:
- * every owner shifted into the range (0 → START, 33 → START+33), as dockerd's remapped volumes
- * are, so the container's users own what they own in the image. chown clears set-uid/set-gid
- * bits: they are put back. (Only volumes made for this container: an existing volume may be
- * another container's, which sees the host's ids.)
+ * A volume a `--userns private` container mounts. dockerd under userns-remap keeps one volume
+ * store per range, so its remapped containers only ever see volumes made for their range. Here
+ * the volume store is shared, so each volume remembers the range its owners belong to
+ * (HostRoot in its record):
+ *   - the same range: used as it is;
+ *   - fresh (made now, or empty until the image's files were just copied in): its owners are
+ *     shifted into the range (0 → START, 33 → START+33) and the range recorded — so
+ *     `volume create v` then `run --userns private -v v:/data` works as with dockerd;
+ *   - holding files of host ids or of another range: refused (exit 125) — the container's root
+ *     could not write them, and changing their owners would take them from their containers.
+ * (A container without a user namespace may use any volume: its root is host root.)
  */
-export function shiftOwners(dir: string, r: UsernsRemap): void {
-  const shift = (id: number, m: IdMapping) => (id < m.size ? m.hostID + id : id);
+export function adoptVolume(v: VolumeRecord, data: string, fresh: boolean, r: UsernsRemap): void {
+  const root = remappedRoot(r);
+  if (v.HostRoot?.UID === root.uid && v.HostRoot.GID === root.gid) return;
+  if (!v.HostRoot && !fresh && lstatSync(data).uid === root.uid) { // shifted before volumes kept a HostRoot
+    writeVolumeRecord({ ...v, HostRoot: { UID: root.uid, GID: root.gid } });
+    return;
+  }
+  if (!fresh) {
+    throw new UserError(v.HostRoot
+      ? `volume ${v.Name} holds files of another user namespace (its root is host uid ${v.HostRoot.UID}; this container's is ${root.uid}): use another volume`
+      : `volume ${v.Name} holds files owned by host users (written without a user namespace): this --userns private container's root could not write them; use another volume, or --userns host`, 125);
+  }
+  shiftOwners(data, r, v.HostRoot ? { uid: v.HostRoot.UID, gid: v.HostRoot.GID } : null);
+  writeVolumeRecord({ ...v, HostRoot: { UID: root.uid, GID: root.gid } });
+}
+
+/**
+ * Shift every owner below `dir` into the range (0 → START, 33 → START+33), so the container's
+ * users own what they own in the image; ids of a previous range (`from`: its root) move over.
+ * chown clears set-uid/set-gid bits: they are put back.
+ */
+export function shiftOwners(dir: string, r: UsernsRemap, from: { uid: number; gid: number } | null = null): void {
+  const shift = (id: number, m: IdMapping, old: number | undefined) =>
+    (old !== undefined && id >= old && id < old + m.size ? m.hostID + id - old : id < m.size ? m.hostID + id : id);
   const walk = (path: string) => {
     const st = lstatSync(path);
-    lchownSync(path, shift(st.uid, r.uidMappings[0]), shift(st.gid, r.gidMappings[0]));
+    lchownSync(path, shift(st.uid, r.uidMappings[0], from?.uid), shift(st.gid, r.gidMappings[0], from?.gid));
     if (!st.isSymbolicLink() && (st.mode & 0o6000)) chmodSync(path, st.mode & 0o7777);
     if (st.isDirectory()) for (const name of readdirSync(path)) walk(join(path, name));
   };
@@ -196,4 +225,31 @@ function toContainerId(id: number, m: IdMapping): number {
 export function containerOwners(r: UsernsRemap): (st: Stats) => Stats {
   return (st) => Object.assign(Object.create(Object.getPrototypeOf(st) as object) as Stats, st,
     { uid: toContainerId(st.uid, r.uidMappings[0]), gid: toContainerId(st.gid, r.gidMappings[0]) });
+}
+
+/**
+ * `cp` into a `--userns private` container: the owner an entry gets on the host. Without -a it
+ * is the container's root (0 → START); with -a the archive's or host file's owner shifted into
+ * the range (1000 → START+1000), as dockerd's cp under userns-remap. An id the range cannot
+ * hold is refused, as dockerd's ("Container ID … cannot be mapped to a host ID").
+ */
+export function hostOwner(r: UsernsRemap, uid: number, gid: number): [number, number] {
+  const shift = (id: number, m: IdMapping, what: string) => {
+    if (id < m.containerID || id >= m.containerID + m.size) throw new UserError(`cp: ${what} ${id} cannot be mapped into the container's user namespace (its ids are ${m.containerID}..${m.containerID + m.size - 1})`, 1);
+    return m.hostID + id - m.containerID;
+  };
+  return [shift(uid, r.uidMappings[0], 'uid'), shift(gid, r.gidMappings[0], 'gid')];
+}
+
+/** Owners for `cp` in both directions: the container's view (0) ⇄ the host's ids (START). */
+export interface CopyOwners {
+  /** A container's id pair as it must be stored on the host. */
+  toHost: (uid: number, gid: number) => [number, number];
+  /** A host stat as the container sees it (for -a out of the container, and tar streams). */
+  toContainer: (st: Stats) => Stats;
+}
+
+export function copyOwnersFor(r: UsernsRemap | undefined): CopyOwners {
+  if (!r) return { toHost: (uid, gid) => [uid, gid], toContainer: (st) => st };
+  return { toHost: (uid, gid) => hostOwner(r, uid, gid), toContainer: containerOwners(r) };
 }

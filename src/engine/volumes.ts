@@ -140,7 +140,13 @@ const isEmptyDir = (dir: string) => {
  * sources (`-v` only) and volumes, and copy the image's content into empty ones. On error,
  * the anonymous volumes made so far are removed again.
  */
-export function prepareMounts(req: MountRequest, image: ImageConfig, layerDirs: string[], onNewVolume?: (data: string) => void): MountPoint[] {
+/**
+ * `onVolume`: each named or anonymous volume, once its data is in place; `fresh` when it was
+ * created now or was empty (its content, if any, just copied from the image). --userns private
+ * uses it to give the volume to the container's range (userns-remap.ts adoptVolume).
+ */
+export function prepareMounts(req: MountRequest, image: ImageConfig, layerDirs: string[],
+  onVolume?: (volume: VolumeRecord, data: string, fresh: boolean) => void): MountPoint[] {
   // Explicit flags win over --volumes-from at the same path; two flags for one path are an error.
   const byDest = new Map<string, Planned>();
   for (const p of (req.volumesFrom ?? []).flatMap(volumesFrom)) byDest.set(p.mp.Destination, p);
@@ -172,8 +178,9 @@ export function prepareMounts(req: MountRequest, image: ImageConfig, layerDirs: 
         mp.Name = volume.Name;
         mp.Source = volumeData(volume.Name);
         // Copy-up: an empty volume first receives what the image has at that path.
-        if (!p.nocopy && isEmptyDir(mp.Source)) copyUpFromImage(layerDirs, mp.Destination, mp.Source);
-        if (created) onNewVolume?.(mp.Source); // --userns private: owners shifted into its range
+        const empty = isEmptyDir(mp.Source);
+        if (!p.nocopy && empty) copyUpFromImage(layerDirs, mp.Destination, mp.Source);
+        onVolume?.(volume, mp.Source, created || empty);
       }
       result.push(MountPoint.parse(mp));
     }

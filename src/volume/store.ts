@@ -23,6 +23,11 @@ export const VolumeRecord = z.object({
   Labels: z.record(z.string()).default({}),
   CreatedAt: z.string(),
   Anonymous: z.boolean().default(false),
+  /**
+   * Its files' owners are shifted for a user namespace whose root is this host uid/gid (a
+   * `--userns private` container's: engine/userns-remap.ts adoptVolume). Absent: host ids.
+   */
+  HostRoot: z.object({ UID: z.number().int(), GID: z.number().int() }).optional(),
 });
 export type VolumeRecord = z.infer<typeof VolumeRecord>;
 
@@ -84,6 +89,11 @@ export function createVolume(name: string | null, labels: Record<string, string>
     recordEvent('volume', 'create', n, { driver: 'local' });
     return { volume, created: true };
   });
+}
+
+/** Rewrite a volume's record (atomically). */
+export function writeVolumeRecord(v: VolumeRecord): void {
+  writeFileAtomic(join(volumeDir(v.Name), 'volume.json'), JSON.stringify(v, null, 2) + '\n', 0o600);
 }
 
 /** Delete a volume's directory and data (the caller has checked that no container uses it). */

@@ -8,7 +8,8 @@
  * processes, and the test's user and ranges.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, mr, removeAllContainers, removeRoot, tempRoot } from '../helpers/cli';
 import { linesOf, rangeStart as rangeStartOf, removeRemapUser } from '../helpers/remap-user';
@@ -28,7 +29,7 @@ if (!supported) console.log(`userns-remap.test: skipped: ${existsSync(HELPER) ? 
 const rangeStart = (file = '/etc/subuid') => rangeStartOf(USER, file);
 
 /** mini-run with the test's config file (userns-remap: the test user). */
-const run = (args: string[]) => mr(root, args, { env });
+const run = (args: string[], o: { input?: string } = {}) => mr(root, args, { env, ...o });
 
 beforeAll(() => {
   if (!supported) return;
@@ -122,6 +123,90 @@ describe.skipIf(!supported)('--userns private: root in the container is nobody o
     expect(r.stdout.trim().split('\n')).toEqual(['0:0 /by-root', '1000:1000 /by-1000', '0:0 /bin/busybox']);
     expect(run(['rm', 'c1']).status).toBe(0);
     expect(run(['rmi', image]).status).toBe(0);
+  });
+
+  it('cp in and out keeps the container\'s view of owners: 0 inside is START on the host; -a shifts ids into the range and back', () => {
+    const start = rangeStart();
+    const src = mkdtempSync(join(dir, 'cp-'));
+    writeFileSync(join(src, 'plain'), 'plain\n');
+    writeFileSync(join(src, 'owned'), 'owned\n');
+    chownSync(join(src, 'owned'), 1000, 1000);
+    expect(run(['run', '-d', '--name', 'cp1', '--userns', 'private', '--network', 'none', IMAGE, 'sh', '-c', 'touch /by-1000 && chown 1000:1000 /by-1000 && sleep 300']).status).toBe(0);
+    const pid = Number(run(['inspect', '-f', '{{.State.Pid}}', 'cp1']).stdout.trim());
+    const upper = JSON.parse(run(['inspect', 'cp1']).stdout)[0].GraphDriver.Data.UpperDir;
+    // in: without -a the container's root owns it; with -a the host's 1000 is the container's 1000
+    expect(run(['cp', join(src, 'plain'), 'cp1:/plain']).status).toBe(0);
+    expect(run(['cp', '-a', join(src, 'owned'), 'cp1:/owned']).status).toBe(0);
+    // a tar stream whose parent directories do not exist yet: made for the container's root
+    const tar = spawnSync('tar', ['-C', src, '-cf', '-', '--transform', 's,^,new/dir/,', 'plain'], { maxBuffer: 1 << 20 });
+    expect(run(['cp', '-', 'cp1:/'], { input: tar.stdout.toString('latin1') }).status).toBe(0); // plain ASCII headers and text
+    const inside = run(['exec', 'cp1', 'stat', '-c', '%u:%g %n', '/plain', '/owned', '/new', '/new/dir/plain']);
+    expect(inside.stdout.trim().split('\n')).toEqual(['0:0 /plain', '1000:1000 /owned', '0:0 /new', '0:0 /new/dir/plain']);
+    expect([statSync(join(upper, 'plain')).uid, statSync(join(upper, 'owned')).uid, statSync(join(upper, 'new', 'dir')).uid]).toEqual([start, start + 1000, start]);
+    expect(readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(new RegExp(`^Uid:\\s+${start}\\s`, 'm'));
+    // out: -a gives the container's owners (1000, not START+1000); without -a the caller's
+    const out = mkdtempSync(join(dir, 'cp-out-'));
+    expect(run(['cp', '-a', 'cp1:/by-1000', join(out, 'a')]).status).toBe(0);
+    expect(run(['cp', 'cp1:/by-1000', join(out, 'b')]).status).toBe(0);
+    expect([statSync(join(out, 'a')).uid, statSync(join(out, 'b')).uid]).toEqual([1000, 0]);
+    const listed = spawnSync('tar', ['-tvf', '-'], { input: run(['cp', 'cp1:/by-1000', '-']).stdout, encoding: 'utf8' });
+    expect(listed.stdout).toMatch(/^-\S+ 1000\/1000 /);
+    // an id the range cannot hold is refused, nothing written
+    writeFileSync(join(src, 'far'), 'far\n');
+    chownSync(join(src, 'far'), 70000, 70000);
+    const far = run(['cp', '-a', join(src, 'far'), 'cp1:/far']);
+    expect(far.status).toBe(1);
+    expect(far.stderr.trim()).toBe("mini-run: cp: uid 70000 cannot be mapped into the container's user namespace (its ids are 0..65535)");
+    expect(existsSync(join(upper, 'far'))).toBe(false);
+    expect(run(['rm', '-f', 'cp1']).status).toBe(0);
+  });
+
+  it('cp into a STOPPED --userns private container: the directories overlay copies up stay the container root\'s, so it can still write them when started', () => {
+    const start = rangeStart();
+    const src = mkdtempSync(join(dir, 'cp-stopped-'));
+    writeFileSync(join(src, 'conf'), 'conf\n');
+    expect(run(['create', '--name', 'cp2', '--userns', 'private', '--network', 'none', IMAGE, 'sh', '-c', 'touch /etc/after && stat -c "%u:%g %n" /etc /etc/conf /etc/after']).status).toBe(0);
+    const cp = run(['cp', join(src, 'conf'), 'cp2:/etc/conf']);
+    expect(cp.stderr).toBe('');
+    expect(cp.status).toBe(0);
+    const upper = JSON.parse(run(['inspect', 'cp2']).stdout)[0].GraphDriver.Data.UpperDir;
+    expect([statSync(join(upper, 'etc')).uid, statSync(join(upper, 'etc', 'conf')).uid]).toEqual([start, start]);
+    const started = run(['start', '-a', 'cp2']);
+    expect(started.stderr).toBe('');
+    expect(started.stdout.trim().split('\n')).toEqual(['0:0 /etc', '0:0 /etc/conf', '0:0 /etc/after']);
+    // and out of the stopped container again, with the owners it sees
+    const out = mkdtempSync(join(dir, 'cp-stopped-out-'));
+    expect(run(['cp', '-a', 'cp2:/etc/after', join(out, 'after')]).status).toBe(0);
+    expect(statSync(join(out, 'after')).uid).toBe(0);
+    expect(run(['rm', 'cp2']).status).toBe(0);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(root))).toEqual([]);
+  });
+
+  it('an existing volume: an empty one (volume create) is given to the range; one holding host-owned files is refused, its files untouched', () => {
+    const start = rangeStart();
+    const empty = `mr-uns-vc-${process.pid}`;
+    const hostOwned = `mr-uns-vh-${process.pid}`;
+    expect(run(['volume', 'create', empty]).status).toBe(0);
+    const data = JSON.parse(run(['volume', 'inspect', empty]).stdout)[0].Mountpoint;
+    expect(statSync(data).uid).toBe(0);
+    const w = run(['run', '--rm', '--userns', 'private', '--network', 'none', '-v', `${empty}:/data`, IMAGE, 'sh', '-c', 'touch /data/f && stat -c "%u:%g %n" /data /data/f']);
+    expect(w.stderr).toBe('');
+    expect(w.stdout.trim().split('\n')).toEqual(['0:0 /data', '0:0 /data/f']);
+    expect([statSync(data).uid, statSync(join(data, 'f')).uid]).toEqual([start, start]);
+    // the next container of the same range uses it as it is
+    const again = run(['run', '--rm', '--userns', 'private', '--network', 'none', '-v', `${empty}:/data`, IMAGE, 'sh', '-c', 'touch /data/g && ls /data']);
+    expect(again.stdout.split('\n').filter(Boolean)).toEqual(['f', 'g']);
+    // a volume a container without a user namespace wrote (host root's files): refused, not chowned
+    expect(run(['run', '--rm', '--userns', 'host', '--network', 'none', '-v', `${hostOwned}:/data`, IMAGE, 'sh', '-c', 'echo kept > /data/f']).status).toBe(0);
+    const hdata = JSON.parse(run(['volume', 'inspect', hostOwned]).stdout)[0].Mountpoint;
+    const refused = run(['run', '--rm', '--userns', 'private', '--network', 'none', '-v', `${hostOwned}:/data`, IMAGE, 'true']);
+    expect(refused.status).toBe(125);
+    expect(refused.stderr.trim()).toBe(`mini-run: volume ${hostOwned} holds files owned by host users (written without a user namespace): this --userns private container's root could not write them; use another volume, or --userns host`);
+    expect([statSync(hdata).uid, statSync(join(hdata, 'f')).uid]).toEqual([0, 0]);
+    expect(run(['ps', '-aq']).stdout).toBe('');
+    // a container without a user namespace may still use the range's volume (its root is host root)
+    expect(run(['run', '--rm', '--userns', 'host', '--network', 'none', '-v', `${empty}:/data`, IMAGE, 'cat', '/data/f']).status).toBe(0);
+    expect(run(['volume', 'rm', empty, hostOwned]).status).toBe(0);
   });
 
   it('container root with every capability cannot read a host root-only file bind-mounted in (Shocker, CVE-2014-3519 class) nor change it', () => {
