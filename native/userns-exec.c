@@ -3,11 +3,14 @@
  * owned by it). The runtime (src/runtime/userns.ts) starts the container's init through it.
  *
  *   usage: userns-exec [--pid] [--pdeathsig] -- PROGRAM [ARGS...]
- *          userns-exec --join PID -- PROGRAM [ARGS...]
+ *          userns-exec --join PID|PATH [--pid] [--pdeathsig] -- PROGRAM [ARGS...]
  *
- * --join: enter the user namespace of host PID (a running container's) instead of making one
- * — for `exec` (runtime/exec.ts). The program then joins that container's other namespaces;
- * without this it would run in them as the HOST's root.
+ * --join: enter the user namespace of host PID (a running container's), or the one at PATH
+ * (/proc/PID/ns/user), instead of making one — for `exec` (runtime/exec.ts): the program then
+ * joins that container's other namespaces; without this it would run in them as the HOST's
+ * root. With --pid too, a new PID namespace is made after joining, owned by the joined user
+ * namespace: a container that shares another's network namespace (`--network container:`)
+ * must be in the user namespace that owns it.
  *
  * Why C, when the rest of the runtime is TypeScript: unshare(CLONE_NEWUSER) (and setns into
  * a user namespace) refuse a multi-threaded caller with EINVAL, and Node always runs several
@@ -89,12 +92,14 @@ int main(int argc, char **argv) {
 
   if (join) {
     char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/user", atoi(join));
+    if (join[0] == '/') snprintf(path, sizeof path, "%s", join);
+    else snprintf(path, sizeof path, "/proc/%d/ns/user", atoi(join));
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return fail(path);
     /* Host root may enter any user namespace below the host's, with every capability in it. */
     if (setns(fd, CLONE_NEWUSER) != 0) return fail("setns(CLONE_NEWUSER)");
     close(fd);
+    if (new_pid && unshare(CLONE_NEWPID) != 0) return fail("unshare(CLONE_NEWPID)");
   } else if (unshare(CLONE_NEWUSER | (new_pid ? CLONE_NEWPID : 0)) != 0) {
     return fail("unshare(CLONE_NEWUSER)");
   }

@@ -23,7 +23,7 @@ import { keptXattr, writeXattrs } from '../image/xattrs';
 import { mknod } from '../sys/libc';
 import { S_IFIFO } from '../sys/constants';
 import { findContainer } from './container-store';
-import { openInRoot, withContainerRoot, type CopyOptions } from './cp';
+import { asContainerWriter, openInRoot, withContainerRoot, type CopyOptions } from './cp';
 import { TarWriter, writeTree } from './export';
 import { copyOwnersFor, type CopyOwners } from './userns-remap';
 
@@ -252,7 +252,7 @@ class Unpacker {
 /** Unpack the tar read from `inFd` into the container's existing directory `dir`. */
 export function tarIntoContainer(ref: string, dir: string, inFd: number, o: CopyOptions, warn: (m: string) => void): void {
   const rec = findContainer(ref);
-  withContainerRoot(rec, (rootFd) => {
+  withContainerRoot(rec, (rootFd) => asContainerWriter(rec, () => {
     let baseFd: number;
     try {
       baseFd = openInRoot(rootFd, dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
@@ -287,7 +287,7 @@ export function tarIntoContainer(ref: string, dir: string, inFd: number, o: Copy
       unpacker.close();
       closeSync(baseFd);
     }
-  });
+  }));
 }
 
 /**

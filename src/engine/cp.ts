@@ -35,7 +35,7 @@ import { makeRootPrivate, mountOverlayRoot } from '../runtime/rootfs';
 import { mountOne } from '../runtime/mounts';
 import { findContainer, isRunning, type ContainerRecord } from './container-store';
 import { toOciMounts } from './volumes';
-import { copyOwnersFor, type CopyOwners } from './userns-remap';
+import { asRemappedRootFs, copyOwnersFor, type CopyOwners } from './userns-remap';
 import { idmapLayersHere } from './userns-layers';
 
 const O_PATH = 0o10000000;
@@ -89,6 +89,15 @@ export function withContainerRoot<T>(rec: ContainerRecord, fn: (rootFd: number, 
       closeSync(fd);
     }
   });
+}
+
+/**
+ * Writes into a running `--userns private` container are made as its root: the kernel will not
+ * create files there as host root (userns-remap.ts asRemappedRootFs). A stopped one's overlay
+ * is our own mount, in the host's user namespace: nothing to do.
+ */
+export function asContainerWriter<T>(rec: ContainerRecord, fn: () => T): T {
+  return rec.userns && isRunning(rec) ? asRemappedRootFs(rec.userns, fn) : fn();
 }
 
 /** Open `path` inside the root: the kernel resolves every component as if rootFd were `/`. */
@@ -387,7 +396,7 @@ export function copyToContainer(hostSrc: string, rec: ContainerRecord, dstPath: 
   const contentsOnly = hostSrc.endsWith('/.') && srcSt.isDirectory();
   const srcName = basename(srcAbs);
   const dst = splitPath(dstPath);
-  withContainerRoot(rec, (rootFd) => {
+  withContainerRoot(rec, (rootFd) => asContainerWriter(rec, () => {
     // Does DEST exist as a directory (symlinks followed, inside the root)?
     let destDir: number | null = null;
     try {
@@ -421,7 +430,7 @@ export function copyToContainer(hostSrc: string, rec: ContainerRecord, dstPath: 
     } finally {
       if (destDir !== null) closeSync(destDir);
     }
-  });
+  }));
 }
 
 /** `CONTAINER:PATH` → its parts; a local path (absolute, or starting with '.') never names a container. */

@@ -32,6 +32,8 @@ export interface RunOptions {
   network: string; // 'bridge' (default) | 'none' | 'host' | 'container:NAME'
   /** --network container:NAME, resolved by the engine: the other container's /proc/PID/ns/net. */
   networkNsPath?: string;
+  /** --network container:NAME with --userns private: NAME's /proc/PID/ns/user, which owns that network namespace (userns-remap.ts). */
+  userNsPath?: string;
   // --- networking (see engine/network.ts)
   publish?: import('../network/ports').PortBinding[];
   publishAll?: boolean;

@@ -18,7 +18,7 @@ import { startDetached } from './lifecycle';
 import { findImage, imageConfig, imageConfigFile, layerDirs, layerShortLinks, ensureBuiltinImage, familiarName, type ImageRecord } from '../image/store';
 import type { RunOptions } from './run-options';
 import { buildSpec, checkUsernsCompatible } from './spec-builder';
-import { adoptVolume, ensureRemapRange, openPathForRemappedRoot, remappedRoot, remapUserFor } from './userns-remap';
+import { adoptVolume, ensureRemapRange, openPathForRemappedRoot, remappedRoot, remapUserFor, userNamespaceToJoin } from './userns-remap';
 import { recordEvent } from '../events';
 import { mergeHealthcheck } from './health';
 import { NO_BLKIO, resolveBlockIO } from './blkio-flags';
@@ -105,6 +105,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
     const name = opts.name?.replace(/^\//, '') ?? generateName(taken);
     const network = networkRecordFor(opts, config);
     const userns = remapUser ? ensureRemapRange(remapUser) : undefined;
+    if (userns && opts.networkNsPath) opts.userNsPath = userNamespaceToJoin(opts.network.slice('container:'.length), userns);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     let mountPoints: MountPoint[] = [];
     try {

@@ -112,7 +112,7 @@ export interface BuildInput {
 /** What cannot work in a user namespace of its own, refused as dockerd refuses it under userns-remap. */
 export function checkUsernsCompatible(opts: RunOptions): void {
   const clash = opts.privileged ? 'privileged mode' : opts.pidMode === 'host' ? '--pid host' : opts.network === 'host' ? '--network host'
-    : opts.network.startsWith('container:') ? '--network container:NAME' : opts.mountNsMode === 'host' ? '--mount-ns host' : null;
+    : opts.mountNsMode === 'host' ? '--mount-ns host' : null;
   if (clash) throw new UserError(`${clash} is incompatible with user namespaces: run the container with --userns host`, 125);
 }
 
@@ -194,7 +194,8 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
   // --- namespaces: all private unless asked to share the host's
   const namespaces: RuntimeSpec['linux']['namespaces'] = [];
   // --userns private: first, so that every other namespace is made inside it and owned by it
-  if (input.userns) namespaces.push({ type: 'user' });
+  // (--network container:NAME: NAME's, the owner of the network namespace it joins)
+  if (input.userns) namespaces.push(opts.userNsPath ? { type: 'user', path: opts.userNsPath } : { type: 'user' });
   if (opts.mountNsMode !== 'host') namespaces.push({ type: 'mount' });
   if (opts.pidMode !== 'host') namespaces.push({ type: 'pid' });
   if (opts.utsMode !== 'host') namespaces.push({ type: 'uts' });
@@ -255,7 +256,7 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
     },
     linux: {
       namespaces,
-      ...(input.userns ? { uidMappings: input.userns.uidMappings, gidMappings: input.userns.gidMappings } : {}),
+      ...(input.userns && !opts.userNsPath ? { uidMappings: input.userns.uidMappings, gidMappings: input.userns.gidMappings } : {}),
       resources,
       cgroupsPath: `/${parentName()}/${cgroupName(id)}`,
       maskedPaths: opts.privileged ? [] : MASKED_PATHS,

@@ -24,6 +24,8 @@ import { UserError } from '../errors';
 import { configFile } from '../image/registry/config-file';
 import type { IdMapping } from '../runtime/userns';
 import { writeVolumeRecord, type VolumeRecord } from '../volume/store';
+import { findContainer } from './container-store';
+import { capget, capset, setfsgid, setfsuid } from '../sys/libc';
 
 /** The host user whose ranges `--userns private` uses when the config file names none. */
 export const DEFAULT_REMAP_USER = 'mini-run';
@@ -252,4 +254,46 @@ export interface CopyOwners {
 export function copyOwnersFor(r: UsernsRemap | undefined): CopyOwners {
   if (!r) return { toHost: (uid, gid) => [uid, gid], toContainer: (st) => st };
   return { toHost: (uid, gid) => hostOwner(r, uid, gid), toContainer: containerOwners(r) };
+}
+
+/**
+ * `--network container:NAME` with `--userns private`: a network namespace belongs to the user
+ * namespace that made it, and only that one's root may configure it or mount its sysfs. So the
+ * new container joins NAME's user namespace (and makes its own PID, mount, UTS, IPC namespaces
+ * inside it) — possible only when NAME has one, with the same map (the same remap user).
+ * Returns its path; NAME has been checked to be running (networkRecordFor).
+ */
+export function userNamespaceToJoin(ref: string, r: UsernsRemap): string {
+  const other = findContainer(ref);
+  const same = (a: IdMapping[], b: IdMapping[]) => JSON.stringify(a) === JSON.stringify(b);
+  if (!other.userns) {
+    throw new UserError(`--network container:${other.name}: ${other.name} has no user namespace (its network belongs to the host's); run both with --userns private, or this one with --userns host`, 125);
+  }
+  if (!same(other.userns.uidMappings, r.uidMappings) || !same(other.userns.gidMappings, r.gidMappings)) {
+    throw new UserError(`--network container:${other.name}: ${other.name}'s user namespace maps another range (remap user ${other.userns.user}, this one ${r.user})`, 125);
+  }
+  return `/proc/${other.state.Pid}/ns/user`;
+}
+
+/**
+ * `cp` into a RUNNING `--userns private` container writes through /proc/PID/root into an overlay
+ * the container's root mounted inside its user namespace: the kernel refuses to create a file
+ * there as host uid 0, which that namespace cannot name (EOVERFLOW). So this thread creates
+ * files as the container's root (setfsuid/setfsgid to START), with its capabilities put back in
+ * the effective set (CAP_CHOWN, to give a file its owner; CAP_DAC_OVERRIDE, to read the host's
+ * files), and returns to 0 after. Synchronous calls only: they run on this (main) thread.
+ */
+export function asRemappedRootFs<T>(r: UsernsRemap, fn: () => T): T {
+  const { uid, gid } = remappedRoot(r);
+  const caps = capget();
+  setfsgid(gid);
+  setfsuid(uid);
+  try {
+    capset(caps);
+    return fn();
+  } finally {
+    setfsuid(0);
+    setfsgid(0);
+    capset(caps);
+  }
 }

@@ -21,7 +21,7 @@ import { UserError } from '../errors';
 import { TerminalRelay } from './terminal';
 import { forwardSignals } from './signals';
 import { checkProgramStarted, exitStatus, spawnInit, type ChildExit, type PendingInit, type StdioTarget } from './spawn-init';
-import { checkUserNamespaceSpec, wantsUserNamespace, writeIdMappings } from './userns';
+import { checkUserNamespaceSpec, joinedUserNamespace, wantsUserNamespace, writeIdMappings } from './userns';
 import type { ParentSyncSocket } from './sync-socket';
 
 export { spawnInit, type PendingInit, type InitOptions, type StdioTarget } from './spawn-init';
@@ -97,7 +97,14 @@ export async function startContainer(bundle: string, containerId: string, plan: 
       ? 'joining a PID namespace by path (linux.namespaces pid "path") together with a new user namespace is not supported'
       : 'internal error: an init started ahead cannot join a PID namespace by path');
   }
-  const init = pending ?? spawnInit({ newPidNamespace: hasNamespace(spec, 'pid'), joinPidNamespace, terminal, interactive: plan.interactive, stdio: plan.stdio, userNamespace, detached: plan.create?.detached });
+  // A user namespace joined by path (--network container: of a --userns private container): an
+  // init started ahead made a new one instead, so it goes.
+  const joinUserNamespace = joinedUserNamespace(spec);
+  if (joinUserNamespace && pending) {
+    await pending.abandon();
+    pending = undefined;
+  }
+  const init = pending ?? spawnInit({ newPidNamespace: hasNamespace(spec, 'pid'), joinPidNamespace, terminal, interactive: plan.interactive, stdio: plan.stdio, userNamespace, joinUserNamespace, detached: plan.create?.detached });
   if (init.newPidNamespace !== hasNamespace(spec, 'pid') || init.terminal !== terminal || init.userNamespace !== userNamespace) {
     await init.abandon();
     throw new UserError('internal error: the init was started for a different pid/user namespace or terminal setting than config.json says');
@@ -184,7 +191,7 @@ export async function startContainer(bundle: string, containerId: string, plan: 
 async function mapUserNamespace(sync: ParentSyncSocket, exited: Promise<ChildExit>, spec: RuntimeSpec): Promise<number> {
   const msg = await sync.receive();
   if (msg?.type === 'userns') {
-    writeIdMappings(msg.pid, spec);
+    if (!joinedUserNamespace(spec)) writeIdMappings(msg.pid, spec); // a joined one has its maps
     sync.send({ type: 'continue' });
     return msg.pid;
   }

@@ -50,6 +50,8 @@ export interface InitOptions {
   stdio?: [StdioTarget, StdioTarget, StdioTarget]; // without a terminal (default: ours)
   /** The spec has a new `user` namespace: start through userns-exec (runtime/userns.ts). */
   userNamespace?: boolean;
+  /** (with userNamespace) Join the user namespace at this path (/proc/PID/ns/user) instead of making one. */
+  joinUserNamespace?: string;
   /** (with userNamespace) The init is meant to outlive us (`mini-runc create`): no death signal. */
   detached?: boolean;
 }
@@ -108,10 +110,10 @@ export function spawnInit(o: InitOptions): PendingInit {
  * parent and ends the way it ends; `pid` here is userns-exec's until the init tells us its own.
  */
 function spawnInUserNamespace(o: InitOptions, stdio: StdioOptions): PendingInit {
-  const { file, args } = userNamespaceCommand({ newPidNamespace: o.newPidNamespace, detached: o.detached === true }, initBinary(), INIT_SCRIPT);
+  const { file, args } = userNamespaceCommand({ newPidNamespace: o.newPidNamespace, detached: o.detached === true, join: o.joinUserNamespace }, initBinary(), INIT_SCRIPT);
   const child = spawn(file, args, { stdio, env: {}, argv0: 'mini-run-userns' });
   if (child.pid === undefined) throw spawnFailure(child);
-  traceNote(`spawn ${file} ${args.join(' ')}: PID ${child.pid} on the host, in a new user namespace${o.newPidNamespace ? ' with a new PID namespace (its child is PID 1 there)' : ''}`);
+  traceNote(`spawn ${file} ${args.join(' ')}: PID ${child.pid} on the host, in ${o.joinUserNamespace ? `the user namespace ${o.joinUserNamespace}` : 'a new user namespace'}${o.newPidNamespace ? ' with a new PID namespace (its child is PID 1 there)' : ''}`);
   return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, userNamespace: true, terminal: o.terminal };
 }
 

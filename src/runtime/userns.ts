@@ -59,13 +59,18 @@ export function checkUserNamespaceSpec(spec: RuntimeSpec): void {
     if (uid.length || gid.length) throw new UserError('config.json: linux.uidMappings/gidMappings need a "user" namespace in linux.namespaces', 125);
     return;
   }
-  if (ns.path) throw new UserError('config.json: joining an existing user namespace (a "user" namespace with a path) is not supported', 125);
-  if (!uid.length) throw new UserError('config.json: user namespaces enabled, but no uid mappings found (linux.uidMappings)', 125);
-  if (!gid.length) throw new UserError('config.json: user namespaces enabled, but no gid mappings found (linux.gidMappings)', 125);
-  if (uid.length > 340 || gid.length > 340) throw new UserError('config.json: at most 340 uid/gid mapping lines (the kernel\'s limit)', 125);
-  const rootMapped = (maps: IdMapping[]) => maps.some((m) => m.containerID === 0 && m.size > 0);
-  if (!rootMapped(uid) || !rootMapped(gid)) {
-    throw new UserError('config.json: the user namespace must map uid 0 and gid 0 (the container\'s root is the one that builds it)', 125);
+  if (ns.path) {
+    // joined, not made: its maps were written by whoever made it (runc refuses both together too)
+    if (uid.length || gid.length) throw new UserError('config.json: a "user" namespace with a path already has its mappings: remove linux.uidMappings/gidMappings', 125);
+    if (!/^\/proc\/\d+\/ns\/user$/.test(ns.path)) throw new UserError(`config.json: a "user" namespace path must be /proc/PID/ns/user (got ${ns.path})`, 125);
+  } else {
+    if (!uid.length) throw new UserError('config.json: user namespaces enabled, but no uid mappings found (linux.uidMappings)', 125);
+    if (!gid.length) throw new UserError('config.json: user namespaces enabled, but no gid mappings found (linux.gidMappings)', 125);
+    if (uid.length > 340 || gid.length > 340) throw new UserError('config.json: at most 340 uid/gid mapping lines (the kernel\'s limit)', 125);
+    const rootMapped = (maps: IdMapping[]) => maps.some((m) => m.containerID === 0 && m.size > 0);
+    if (!rootMapped(uid) || !rootMapped(gid)) {
+      throw new UserError('config.json: the user namespace must map uid 0 and gid 0 (the container\'s root is the one that builds it)', 125);
+    }
   }
   if (!existsSync(nativeBinary('userns-exec'))) {
     throw new UserError(`a user namespace needs native/build/userns-exec (built with a C compiler); to add it: ${nativeBuildHint()}`, 125);
@@ -83,9 +88,17 @@ export function hostIdOf(mappings: readonly IdMapping[], id: number): number | n
   return m ? m.hostID + (id - m.containerID) : null;
 }
 
-/** How to spawn the init in a new user namespace: the helper first, then node and the init. */
-export function userNamespaceCommand(o: { newPidNamespace: boolean; detached: boolean }, node: string, initScript: string): { file: string; args: string[] } {
-  const flags = [...(o.newPidNamespace ? ['--pid'] : []), ...(o.detached ? [] : ['--pdeathsig'])];
+/** The path of the existing user namespace the spec joins, if it joins one. */
+export function joinedUserNamespace(spec: RuntimeSpec): string | undefined {
+  return spec.linux.namespaces.find((n) => n.type === 'user')?.path;
+}
+
+/**
+ * How to spawn the init in a user namespace — a new one, or the one at `join` — the helper
+ * first, then node and the init.
+ */
+export function userNamespaceCommand(o: { newPidNamespace: boolean; detached: boolean; join?: string }, node: string, initScript: string): { file: string; args: string[] } {
+  const flags = [...(o.join ? ['--join', o.join] : []), ...(o.newPidNamespace ? ['--pid'] : []), ...(o.detached ? [] : ['--pdeathsig'])];
   return { file: nativeBinary('userns-exec'), args: [...flags, '--', node, initScript, USERNS_INIT_ARG] };
 }
 

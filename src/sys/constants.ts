@@ -86,6 +86,8 @@ export const SYS = {
   pivot_root: 155,
   capget: 125,
   capset: 126,
+  setfsuid: 122,
+  setfsgid: 123,
   close_range: 436,
   pidfd_open: 434,
   pidfd_getfd: 438,

@@ -185,6 +185,24 @@ export function setresuid(uid: number): void {
   check('setresuid', `${uid}, ${uid}, ${uid}`, libc().setresuid(uid, uid, uid));
 }
 
+/**
+ * setfsuid(2)/setfsgid(2): the uid/gid this thread creates files as and is checked as, and
+ * nothing else (this thread only; the real and effective ids stay). Returns the previous one
+ * (the call has no error return). Going from 0 to another id clears the file capabilities
+ * (CAP_CHOWN, CAP_DAC_OVERRIDE…) from the effective set: capset() puts them back.
+ */
+export function setfsuid(uid: number): number {
+  const old = Number(libc().syscall(SYS.setfsuid, 'uint32_t', uid));
+  traceSyscall('setfsuid', String(uid), String(old));
+  return old;
+}
+
+export function setfsgid(gid: number): number {
+  const old = Number(libc().syscall(SYS.setfsgid, 'uint32_t', gid));
+  traceSyscall('setfsgid', String(gid), String(old));
+  return old;
+}
+
 export function umask(mask: number): number {
   const old = libc().umask(mask) as number;
   traceSyscall('umask', oct(mask), oct(old));

@@ -9,9 +9,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, mr, removeAllContainers, removeRoot, tempRoot } from '../helpers/cli';
+import { BIN, REPO, mr, removeAllContainers, removeRoot, tempRoot } from '../helpers/cli';
 import { linesOf, rangeStart as rangeStartOf, removeRemapUser } from '../helpers/remap-user';
 
 const HELPER = join(REPO, 'native', 'build', 'userns-exec');
@@ -236,6 +236,33 @@ describe.skipIf(!supported)('--userns private: root in the container is nobody o
     expect(readFileSync('/proc/sys/kernel/core_pattern', 'utf8')).toBe(before);
   });
 
+  it('--network container:NAME joins NAME\'s network and the user namespace that owns it, with PID and mount namespaces of its own; a NAME without one is refused', () => {
+    const start = rangeStart();
+    expect(run(['run', '-d', '--name', 'net1', '--userns', 'private', '--network', 'none', '--hostname', 'net1host', IMAGE, 'sleep', '301']).status).toBe(0);
+    const pid1 = Number(run(['inspect', '-f', '{{.State.Pid}}', 'net1']).stdout.trim());
+    const j = run(['run', '-d', '--name', 'net2', '--userns', 'private', '--network', 'container:net1', IMAGE, 'sleep', '300']);
+    expect(j.stderr).toBe('');
+    expect(j.status).toBe(0);
+    const pid2 = Number(run(['inspect', '-f', '{{.State.Pid}}', 'net2']).stdout.trim());
+    const ns = (pid: number, n: string) => readlinkSync(`/proc/${pid}/ns/${n}`);
+    expect(ns(pid2, 'net')).toBe(ns(pid1, 'net'));
+    expect(ns(pid2, 'user')).toBe(ns(pid1, 'user'));
+    for (const n of ['pid', 'mnt', 'ipc']) expect(ns(pid2, n)).not.toBe(ns(pid1, n));
+    expect(readFileSync(`/proc/${pid2}/status`, 'utf8')).toMatch(new RegExp(`^Uid:\\s+${start}\\s`, 'm'));
+    // inside: root of the range, its own PID 1 (net1's sleep is not there), net1's hostname and
+    // interfaces, sysfs mounted (only the network namespace's owner may)
+    const inside = run(['exec', 'net2', 'sh', '-c', 'id -u; cat /proc/1/cmdline | tr "\\0" " "; echo; for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline; echo; done | grep -c "^sleep 301"; hostname; ls /sys/class/net; stat -c "%u:%g" /bin/busybox']);
+    expect(inside.stderr).toBe('');
+    expect(inside.stdout.trim().split('\n').map((l) => l.trim())).toEqual(['0', 'sleep 300', '0', 'net1host', 'lo', '0:0']);
+    expect(run(['rm', '-f', 'net2', 'net1']).status).toBe(0);
+    // a container without a user namespace: its network belongs to the host's user namespace
+    expect(run(['run', '-d', '--name', 'net3', '--userns', 'host', '--network', 'none', IMAGE, 'sleep', '300']).status).toBe(0);
+    const refused = run(['run', '--rm', '--userns', 'private', '--network', 'container:net3', IMAGE, 'true']);
+    expect([refused.status, refused.stderr]).toEqual([125, "mini-run: --network container:net3: net3 has no user namespace (its network belongs to the host's); run both with --userns private, or this one with --userns host\n"]);
+    expect(run(['rm', '-f', 'net3']).status).toBe(0);
+    expect(run(['ps', '-aq']).stdout).toBe('');
+  });
+
   it('refuses what cannot work in a user namespace with one line and exit 125, leaving no container', () => {
     for (const [args, what] of [[['--privileged'], 'privileged mode'], [['--pid', 'host'], '--pid host'], [['--network', 'host'], '--network host']] as const) {
       const r = run(['run', '--rm', '--userns', 'private', ...args, IMAGE, 'true']);
@@ -256,5 +283,22 @@ describe.skipIf(!supported)('--userns private: root in the container is nobody o
     expect(run(['ps']).status).toBe(0);
     expect(statSync(root).mode & 0o777).toBe(0o710);
     expect(statSync(join(root, 'layers')).mode & 0o777).toBe(0o700);
+  });
+});
+
+describe('without root: rootless mini-run is not available yet', () => {
+  it('a normal user who starts or enters a container gets one line naming what to do, exit 125, and nothing is made', () => {
+    const r0 = tempRoot('rootless');
+    try {
+      for (const args of [['run', '--rm', IMAGE, 'true'], ['create', IMAGE], ['exec', 'x', 'true'], ['container', 'run', '-h', 'box', IMAGE, 'true'], ['start', 'x']]) {
+        const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, '--root', r0, ...args], { encoding: 'utf8', cwd: '/' });
+        const word = args[0] === 'container' ? args[1] : args[0];
+        expect([r.status, r.stdout, r.stderr]).toEqual([125, '',
+          `mini-run: ${word} needs root: rootless mini-run (without sudo) is not available yet, see "Rootless" in docs/security.md (try: sudo mini-run --root ${r0} ${args.join(' ')})\n`]);
+      }
+      expect(readdirSync(r0)).toEqual([]);
+    } finally {
+      removeRoot(r0);
+    }
   });
 });

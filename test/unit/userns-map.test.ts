@@ -27,11 +27,12 @@ describe('user namespace mappings', () => {
     expect(hostIdOf(range, 65536)).toBeNull();
   });
 
-  it('refuses a user namespace without mappings, mappings without one, a joined one, an unmapped root', () => {
+  it('refuses a user namespace without mappings, mappings without one, a joined one with mappings or a bad path, an unmapped root', () => {
     expect(() => checkUserNamespaceSpec(spec({ gidMappings: range }))).toThrow(/no uid mappings found/);
     expect(() => checkUserNamespaceSpec(spec({ uidMappings: range }))).toThrow(/no gid mappings found/);
     expect(() => checkUserNamespaceSpec(spec({ namespaces: [{ type: 'pid' }], uidMappings: range, gidMappings: range }))).toThrow(/need a "user" namespace/);
-    expect(() => checkUserNamespaceSpec(spec({ namespaces: [{ type: 'user', path: '/proc/1/ns/user' }], uidMappings: range, gidMappings: range }))).toThrow(/not supported/);
+    expect(() => checkUserNamespaceSpec(spec({ namespaces: [{ type: 'user', path: '/proc/1/ns/user' }], uidMappings: range, gidMappings: range }))).toThrow(/already has its mappings/);
+    expect(() => checkUserNamespaceSpec(spec({ namespaces: [{ type: 'user', path: '/etc/passwd' }] }))).toThrow('config.json: a "user" namespace path must be /proc/PID/ns/user (got /etc/passwd)');
     const noRoot = [{ containerID: 1, hostID: 100000, size: 10 }];
     expect(() => checkUserNamespaceSpec(spec({ uidMappings: noRoot, gidMappings: range }))).toThrow(/must map uid 0/);
     expect(() => checkUserNamespaceSpec(spec({ namespaces: [{ type: 'pid' }] }))).not.toThrow();
@@ -42,5 +43,8 @@ describe('user namespace mappings', () => {
     expect(c.file).toMatch(/native\/build\/userns-exec$/);
     expect(c.args).toEqual(['--pid', '--pdeathsig', '--', '/node', '/init-main.js', '--userns']);
     expect(userNamespaceCommand({ newPidNamespace: false, detached: true }, '/node', '/i.js').args).toEqual(['--', '/node', '/i.js', '--userns']);
+    // joining another container's (--network container: with --userns private): a new PID namespace inside it
+    expect(userNamespaceCommand({ newPidNamespace: true, detached: true, join: '/proc/42/ns/user' }, '/node', '/i.js').args)
+      .toEqual(['--join', '/proc/42/ns/user', '--pid', '--', '/node', '/i.js', '--userns']);
   });
 });
