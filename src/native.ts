@@ -1,7 +1,8 @@
 /**
  * The small C programs in native/ (built by `npm run build` when a C compiler is there):
- * mini-init for `run --init`, lesson 2's chroot escape, the syscall probe, and userns-exec
- * (a user namespace for the container's init: runtime/userns.ts). An install without a
+ * mini-init for `run --init`, lesson 2's chroot escape, the syscall probe, userns-exec
+ * (a user namespace for the container's init: runtime/userns.ts), and session-exec (a
+ * detached `exec --tty` program leads its terminal's session: runtime/exec-init.ts). An install without a
  * compiler skips them (scripts/build-native.sh); what needs one then says how to add it.
  */
 import { join, resolve } from 'node:path';
@@ -9,7 +10,7 @@ import { join, resolve } from 'node:path';
 /** native/ of this installation (dist/ and src/ are one level down). */
 export const NATIVE_DIR = resolve(__dirname, '..', 'native');
 
-export function nativeBinary(name: 'mini-init' | 'chroot-escape' | 'syscall-probe' | 'userns-exec'): string {
+export function nativeBinary(name: 'mini-init' | 'chroot-escape' | 'syscall-probe' | 'userns-exec' | 'session-exec'): string {
   return join(NATIVE_DIR, 'build', name);
 }
 

@@ -206,7 +206,7 @@ const VERBS: Record<string, Verb> = {
     },
   },
   exec: {
-    usage: 'mini-runc exec [--process FILE | --tty --cwd DIR --env K=V --user UID[:GID]] [--detach] [--pid-file FILE] ID [COMMAND ARGS…]',
+    usage: 'mini-runc exec [--process FILE | --tty --cwd DIR --env K=V --user UID[:GID]] [--detach] [--console-socket SOCKET] [--pid-file FILE] ID [COMMAND ARGS…]',
     flags: {
       values: ['process', 'p', 'console-socket', 'pid-file', 'cwd', 'env', 'e', 'user', 'u', 'cap', 'c', 'preserve-fds', 'process-label', 'apparmor', 'additional-gids', 'g', 'cgroup'],
       booleans: ['tty', 't', 'detach', 'd', 'no-new-privs', 'ignore-paused'],
@@ -216,10 +216,13 @@ const VERBS: Record<string, Verb> = {
       refuseUnsupported(ctx.args);
       const r = ref(ctx, 'exec');
       const proc = execProcess(ctx, r);
-      if (proc.terminal) throw new UserError('exec with a terminal (--tty, process.terminal) is not supported by mini-runc yet', 1);
-      if (flagValue(ctx.args, 'console-socket')) throw new UserError('cannot use console socket if runc will not detach or allocate tty', 1);
       const detach = flagSet(ctx.args, 'detach');
-      const started = await runtime.exec(r, proc, { interactive: true, detach, keepStdio: true });
+      const socket = flagValue(ctx.args, 'console-socket');
+      // runc's rules: detached with a terminal, the caller takes it over a console socket;
+      // a console socket only for that. In the foreground we relay the terminal ourselves.
+      if (detach && proc.terminal && !socket) throw new UserError('cannot allocate tty if runc will detach without setting console socket', 1);
+      if ((!detach || !proc.terminal) && socket) throw new UserError('cannot use console socket if runc will not detach or allocate tty', 1);
+      const started = await runtime.exec(r, proc, { interactive: true, detach, keepStdio: true, ...(socket ? { consoleSocket: resolve(socket) } : {}) });
       const pidFile = flagValue(ctx.args, 'pid-file');
       if (pidFile) writeFileSync(pidFile, String(started.pid));
       if (detach) return 0;

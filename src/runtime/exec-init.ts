@@ -65,16 +65,24 @@ export function execInit(): void {
       try { writeSync(fd, '0'); } finally { closeSync(fd); }
     }
 
+    // A detached exec with a terminal (-t -d: conmon, containerd's shim): we exit at once, so
+    // the program must lead its terminal's session itself — through native/session-exec, a
+    // read-only bind on the host, opened now while its host path still means the host's file.
+    // Inside, /proc/self/fd/N names it (the fd is close-on-exec, gone once it runs).
+    const sessionExecFd = msg.sessionExec ? openSync(msg.sessionExec, 'r') : null;
+
     // 2–3. Namespaces and root; the PID namespace for our child.
     joinNamespacesOf(msg.pid);
 
     // 4. Terminal or stdio, no_new_privs, seccomp, capabilities, user, cwd: as the init does.
-    const { program, env } = prepareProgram(msg.process, (masterFd) => sync.handOverPty(masterFd), seccomp);
+    const { program, env } = prepareProgram(msg.process, (masterFd) => sync.handOverPty(masterFd), seccomp,
+      { terminalSessionInChild: sessionExecFd !== null });
 
     // 5. The program, as our child in the container's PID namespace.
-    traceNote(`spawn ${program}: our child, born in the container's PID namespace`);
-    const child = spawn(program, msg.process.args.slice(1), {
-      argv0: msg.process.args[0],
+    traceNote(`spawn ${program}: our child, born in the container's PID namespace${sessionExecFd !== null ? ', through session-exec (setsid, TIOCSCTTY, execve)' : ''}`);
+    const child = spawn(sessionExecFd !== null ? `/proc/self/fd/${sessionExecFd}` : program,
+      sessionExecFd !== null ? [program, ...msg.process.args] : msg.process.args.slice(1), {
+      argv0: sessionExecFd !== null ? 'session-exec' : msg.process.args[0],
       env: Object.fromEntries(env.filter((e) => e.includes('=')).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
       stdio: 'inherit',
     });

@@ -30,7 +30,9 @@ import { hasOwnUserNamespace, joinUserNamespaceCommand } from './userns';
 import type { Cgroup } from './cgroups';
 import { TerminalRelay } from './terminal';
 import { forwardSignals } from './signals';
-import { initBinary } from './runtime-binary';
+import { initBinary, sessionExecBinary } from './runtime-binary';
+import { sendConsole } from './console-socket';
+import { nativeBuildHint } from '../native';
 import { UserError } from '../errors';
 
 const EXEC_INIT_SCRIPT = join(__dirname, 'exec-init-main.js');
@@ -51,6 +53,8 @@ export interface ExecPlan {
   detach: boolean;
   /** Detached, but the program keeps our fds 0–2 (`mini-runc exec -d`: conmon's pipes). */
   keepStdio?: boolean;
+  /** Detached with a terminal: its pty master goes to this unix socket (`mini-runc exec -t -d --console-socket`). */
+  consoleSocket?: string;
 }
 
 export interface ExecExit {
@@ -143,7 +147,13 @@ function relayPipes(child: ChildProcess): Promise<void> {
 /** Run `proc` in the running container `target`. Resolves once the program runs. */
 export async function execInContainer(target: ExecTarget, proc: Process, plan: ExecPlan, pending?: PendingExec): Promise<StartedExec> {
   const terminal = proc.terminal === true;
-  if (terminal && plan.detach) throw new UserError('internal error: a detached exec has no terminal to relay');
+  if (terminal && plan.detach && !plan.consoleSocket) throw new UserError('internal error: a detached exec has no terminal to relay');
+  // Detached with a terminal: the program leads its terminal's session itself (exec-init.ts).
+  const sessionExec = terminal && plan.detach ? sessionExecBinary() : undefined;
+  if (sessionExec === null) {
+    await pending?.abandon();
+    throw new UserError(`exec with a terminal, detached, needs native/build/session-exec (built with a C compiler); to add it: ${nativeBuildHint()}`, 1);
+  }
   if (pending?.forPid === null) {
     // Started before the container was known: it must not be used for a container with a user
     // namespace of its own (the program would be the host's root in the container's other
@@ -176,6 +186,7 @@ export async function execInContainer(target: ExecTarget, proc: Process, plan: E
       type: 'exec', pid: target.pid, process: proc, seccomp: target.seccomp, detach: plan.detach,
       cgroupProcs: target.cgroup.procsFiles(), // it moves itself in before joining anything
       traceFd: tfd !== null ? 4 : undefined,
+      ...(sessionExec ? { sessionExec } : {}),
     });
 
     for (let msg = await sync.receive(); programPid === null; msg = await sync.receive()) {
@@ -188,7 +199,15 @@ export async function execInContainer(target: ExecTarget, proc: Process, plan: E
         break;
       } else if (msg.type === 'pty') {
         masterFd = pidfdGetfd(pid, msg.fd);
-        setWinsize(masterFd, process.stdout.rows || 24, process.stdout.columns || 80);
+        if (plan.consoleSocket) {
+          // The caller relays it (conmon, containerd's shim): the master goes over the socket.
+          if (proc.consoleSize) setWinsize(masterFd, proc.consoleSize.height, proc.consoleSize.width);
+          const fd = masterFd;
+          masterFd = null;
+          sendConsole(plan.consoleSocket, fd); // closes our copy
+        } else {
+          setWinsize(masterFd, process.stdout.rows || 24, process.stdout.columns || 80);
+        }
       } else if (msg.type === 'error') {
         await exited;
         throw new UserError(msg.message, msg.exitCode);

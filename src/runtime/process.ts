@@ -5,7 +5,7 @@
  */
 import { accessSync, closeSync, constants as fsc, statSync } from 'node:fs';
 import { posix } from 'node:path';
-import { chdir, clearCloexec, closeRangeCloexec, execve, setgroups, setNoNewPrivs, setresgid, setresuid, setrlimit, setsid } from '../sys/libc';
+import { chdir, clearCloexec, closeRangeCloexec, dup2, execve, setgroups, setNoNewPrivs, setresgid, setresuid, setrlimit, setsid } from '../sys/libc';
 import { RLIMITS } from '../sys/constants';
 import { SysError, errnoDescription } from '../sys/errors';
 import { traceNote } from '../sys/trace';
@@ -39,7 +39,8 @@ export function becomeProgram(p: Process, handOverMaster: (masterFd: number) => 
  * user, working directory, fds. Returns the program's path and environment. The exec-init
  * (exec-init.ts) uses it and then starts the program as its child instead of becoming it.
  */
-export function prepareProgram(p: Process, handOverMaster: (masterFd: number) => void, seccomp: CompiledSeccomp | null): { program: string; env: string[] } {
+export function prepareProgram(p: Process, handOverMaster: (masterFd: number) => void, seccomp: CompiledSeccomp | null,
+  o: { terminalSessionInChild?: boolean } = {}): { program: string; env: string[] } {
   // 1. The terminal or the inherited stdio become fds 0, 1, 2 of the program. Either way in a
   //    session of its own: without -t it has *no* controlling terminal, so the caller's
   //    terminal is not its /dev/tty (ENXIO) and TIOCSTI cannot push keystrokes into it.
@@ -47,7 +48,14 @@ export function prepareProgram(p: Process, handOverMaster: (masterFd: number) =>
     const pty = openContainerPty(); // /dev/ptmx of the container's own devpts
     handOverMaster(pty.masterFd);
     closeSync(pty.masterFd); // the program must not hold the master: only the runtime does
-    becomeTerminalSession(pty.slaveFd);
+    if (o.terminalSessionInChild) {
+      // A detached exec (exec-init.ts): the program's own process makes the session and takes
+      // the terminal (native/session-exec); we only leave the caller's session and pass it on.
+      setsid();
+      for (const fd of [0, 1, 2]) dup2(pty.slaveFd, fd);
+    } else {
+      becomeTerminalSession(pty.slaveFd);
+    }
   } else {
     setsid();
     // Node opens even 0–2 close-on-exec: clear it, or the program gets EBADF on stdout.

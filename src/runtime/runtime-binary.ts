@@ -17,7 +17,8 @@
  * many times slower in the TCG VM). The mount is a host object of mini-run's own directory;
  * it stays until reboot, like /run itself.
  */
-import { accessSync, closeSync, constants as fsc, mkdirSync, openSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsc, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { nativeBinary } from '../native';
 import { MS } from '../sys/constants';
 import { flockExclusive, mount, umount2 } from '../sys/libc';
 import { traceNote } from '../sys/trace';
@@ -42,26 +43,41 @@ function isReadonlyBindOf(path: string, binary: string): boolean {
  * missing or stale), or `binary` itself where that cannot be made (not root).
  */
 export function initBinary(binary = process.execPath): string {
-  if (isReadonlyBindOf(READONLY_NODE, binary)) return READONLY_NODE;
+  return readonlyBind(binary, READONLY_NODE);
+}
+
+/**
+ * native/build/session-exec as a read-only bind, /run/mini-run/session-exec: it runs inside a
+ * container for `exec --tty --detach` (exec-init.ts), so the same rule as for node holds.
+ * null if it was not built (no C compiler).
+ */
+export function sessionExecBinary(): string | null {
+  const built = nativeBinary('session-exec');
+  return existsSync(built) ? readonlyBind(built, `${RUN_DIR}/session-exec`) : null;
+}
+
+/** `mountPath`, a read-only bind of `binary` (made now if missing or stale), or `binary` where it cannot be made. */
+function readonlyBind(binary: string, mountPath: string): string {
+  if (isReadonlyBindOf(mountPath, binary)) return mountPath;
   try {
     mkdirSync(RUN_DIR, { recursive: true, mode: 0o700 });
-    const lockFd = openSync(`${RUN_DIR}/node.lock`, 'w');
+    const lockFd = openSync(`${mountPath}.lock`, 'w');
     try {
       flockExclusive(lockFd);
-      if (isReadonlyBindOf(READONLY_NODE, binary)) return READONLY_NODE; // another start made it
-      // A stale one (node was upgraded): take it away first.
-      try { umount2(READONLY_NODE, 0); } catch { /* not mounted */ }
-      closeSync(openSync(READONLY_NODE, 'a', 0o755)); // the mount point
-      mount(binary, READONLY_NODE, null, MS.BIND, null);
+      if (isReadonlyBindOf(mountPath, binary)) return mountPath; // another start made it
+      // A stale one (the binary was upgraded): take it away first.
+      try { umount2(mountPath, 0); } catch { /* not mounted */ }
+      closeSync(openSync(mountPath, 'a', 0o755)); // the mount point
+      mount(binary, mountPath, null, MS.BIND, null);
       // A bind mount takes MS_RDONLY only on a second, remount call (the kernel's rule).
-      mount(null, READONLY_NODE, null, MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV, null);
-      traceNote(`${READONLY_NODE}: read-only bind of ${binary}, the binary container inits run from`);
-      return READONLY_NODE;
+      mount(null, mountPath, null, MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV, null);
+      traceNote(`${mountPath}: read-only bind of ${binary}, the binary containers see it run from`);
+      return mountPath;
     } finally {
       closeSync(lockFd);
     }
   } catch (e) {
-    traceNote(`cannot make ${READONLY_NODE} (${(e as Error).message}): the init runs from ${binary}`);
+    traceNote(`cannot make ${mountPath} (${(e as Error).message}): running ${binary} itself`);
     return binary;
   }
 }

@@ -31,7 +31,7 @@ import { UserError } from '../errors';
 
 export type InitMessage =
   | { type: 'start'; bundle: string; spec: RuntimeSpec; traceFd?: number; execFifo?: string; detached?: boolean }
-  | { type: 'exec'; pid: number; process: Process; seccomp?: LinuxSeccomp; cgroupProcs: string[]; detach: boolean; traceFd?: number }
+  | { type: 'exec'; pid: number; process: Process; seccomp?: LinuxSeccomp; cgroupProcs: string[]; detach: boolean; traceFd?: number; sessionExec?: string }
   | { type: 'started'; pid: number }
   | { type: 'namespaces' }
   | { type: 'userns'; pid: number }

@@ -170,6 +170,11 @@ describe('mini-runc', () => {
     expect(e.stdout).toBe('runc-box\nsleep\0' + '600\0');
     const failing = runc(['exec', id, 'sh', '-c', 'exit 5']);
     expect(failing.status).toBe(5);
+    // runc's rules for a terminal: detached, it goes to a console socket; a socket only then.
+    const noSocket = runc(['exec', '--tty', '--detach', id, 'true']);
+    expect([noSocket.status, noSocket.stderr]).toEqual([1, 'mini-runc: cannot allocate tty if runc will detach without setting console socket\n']);
+    const noTty = runc(['exec', '--detach', '--console-socket', join(dir, 'unused.sock'), id, 'true']);
+    expect([noTty.status, noTty.stderr]).toEqual([1, 'mini-runc: cannot use console socket if runc will not detach or allocate tty\n']);
 
     const ps = JSON.parse(runc(['ps', '--format', 'json', id]).stdout);
     expect(ps).toContain(state(id).pid);

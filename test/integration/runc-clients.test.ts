@@ -154,6 +154,18 @@ describe.skipIf(!havePodman)('podman --runtime mini-runc', () => {
     const id = readFileSync(cidFile, 'utf8').trim();
     expect(leftOf(id, `/libpod_parent/libpod-${id}`)).toEqual([]);
   });
+  it('exec -t: the exec\'d program leads a session whose terminal is its own pty (master to conmon over --console-socket)', () => {
+    const d = podman('run', '-d', ...runArgs, IMAGE, 'sleep', '600');
+    expect(d.status).toBe(0);
+    const id = d.stdout.trim();
+    // The program outlives the exec process that started it (sleep 1 first): no SIGHUP, it
+    // leads its session (session id = its pid), and its exit status comes back through conmon.
+    const e = podman('exec', '-t', id, 'sh', '-c', 'sleep 1; tty; echo "sid=$(cut -d" " -f6 /proc/$$/stat) pid=$$"; exit 7');
+    expect(e.stdout).toMatch(/^\/dev\/pts\/\d+\r\nsid=(\d+) pid=\1\r\n$/);
+    expect(e.status).toBe(7);
+    expect(podman('rm', '-f', '-t', '0', id).status).toBe(0);
+    expect(leftOf(id, `/libpod_parent/libpod-${id}`)).toEqual([]);
+  });
 });
 
 describe.skipIf(!haveCtr)('containerd (ctr, runc shim v2) with mini-runc as the runc binary', () => {
@@ -225,6 +237,28 @@ describe.skipIf(!haveCtr)('containerd (ctr, runc shim v2) with mini-runc as the 
     closeSync(stdin);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/\/dev\/pts\/0\r+\n24 80\r+\n/); // script's own terminal adds a \r
+    expect(leftOf(id, `/${ns}/${id}`)).toEqual([]);
+  });
+  it('ctr task exec -t: the exec\'d program leads a session whose terminal is its own pty (master to the shim over --console-socket)', () => {
+    const id = `${ns}-exec-tty`;
+    const d = ctr('run', '-d', '--runc-binary', RUNC, IMAGE, id, 'sleep', '600');
+    expect(d.status).toBe(0);
+    // In `script` with a 24x80 terminal and a stdin that stays open, as for ctr run -t. The
+    // program outlives the exec process that started it (sleep 1 first: no SIGHUP), leads its
+    // session (session id = its pid), gets ctr's size through the shim, and its exit status
+    // comes back through the shim's reaper (the pid mini-runc wrote to --pid-file).
+    const program = 'sleep 1; tty; echo "sid=$(cut -d" " -f6 /proc/$$/stat) pid=$$"; i=0; until [ "$(stty size 2>/dev/null)" = "24 80" ] || [ $i = 100 ]; do sleep 0.1; i=$((i+1)); done; stty size; exit 7';
+    const cmd = `stty rows 24 cols 80; exec ctr --address ${CONTAINERD_SOCK} --namespace ${ns} tasks exec -t --exec-id t1 ${id} sh -c '${program}'`;
+    const fifo = join(dir, 'ctr-exec-tty-stdin');
+    spawnSync('mkfifo', [fifo]);
+    const stdin = openSync(fifo, 'r+');
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 120_000, stdio: [stdin, 'pipe', 'pipe'] });
+    closeSync(stdin);
+    expect(r.stdout).toMatch(/\/dev\/pts\/\d+\r+\nsid=(\d+) pid=\1\r+\n24 80\r+\n/);
+    expect(r.status).toBe(7);
+    expect(ctr('tasks', 'kill', '-s', 'SIGKILL', id).status).toBe(0);
+    expect(ctr('tasks', 'rm', '-f', id).status).toBe(0);
+    expect(ctr('containers', 'rm', id).status).toBe(0);
     expect(leftOf(id, `/${ns}/${id}`)).toEqual([]);
   });
 });
