@@ -117,7 +117,12 @@ export class ZstdDecompressStream {
     const z = lib();
     this.ds = z.createDStream();
     if (!this.ds) throw new ZstdDataError('ZSTD_createDStream failed (out of memory)');
-    this.check(z.initDStream(this.ds));
+    try {
+      this.check(z.initDStream(this.ds));
+    } catch (e) {
+      z.freeDStream(this.ds);
+      throw e;
+    }
     this.input = new StreamBuffer(z.inSize);
     this.output = new StreamBuffer(z.outSize);
     this.output.size = z.outSize;
