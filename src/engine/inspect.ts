@@ -10,7 +10,7 @@ import { logPath } from '../shim/json-log';
 import { isRunning, type ContainerRecord } from './container-store';
 import { networkSettings } from './network';
 import { inspectMount } from './volumes';
-import { goStruct } from '../go-values';
+import { goNilSlice, goStruct } from '../go-values';
 
 /** Docker's MountPoint and ContainerState fields, in order (printed `{volume v1 /var/… /data local  true }`). */
 const MOUNT_FIELDS = ['Type', 'Name', 'Source', 'Destination', 'Driver', 'Mode', 'RW', 'Propagation'];
@@ -72,6 +72,8 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
     Platform: 'linux',
     HostConfig: {
       ...rec.hostConfig,
+      CapAdd: rec.hostConfig.CapAdd.length ? rec.hostConfig.CapAdd : goNilSlice(), // Docker: null when none given
+      CapDrop: rec.hostConfig.CapDrop.length ? rec.hostConfig.CapDrop : goNilSlice(),
       LogConfig: goStruct({ Type: rec.hostConfig.LogConfig.Type, Config: rec.hostConfig.LogConfig.Config }),
       RestartPolicy: goStruct({ Name: rec.hostConfig.RestartPolicy.Name, MaximumRetryCount: rec.hostConfig.RestartPolicy.MaximumRetryCount }),
       PortBindings: portBindings(rec.network.ports),

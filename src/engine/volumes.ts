@@ -231,7 +231,9 @@ export function removeAnonymousVolumes(mounts: MountPoint[]): void {
 
 /** docker's `volume inspect` object. */
 export function inspectVolume(v: VolumeRecord): Record<string, unknown> {
-  return { CreatedAt: v.CreatedAt, Driver: v.Driver, Labels: v.Labels, Mountpoint: volumeData(v.Name), Name: v.Name, Options: null, Scope: 'local' };
+  // Docker: CreatedAt in whole seconds (RFC 3339), Labels null when the volume has none
+  const createdAt = v.CreatedAt.replace(/\.\d+Z$/, 'Z');
+  return { CreatedAt: createdAt, Driver: v.Driver, Labels: Object.keys(v.Labels).length ? v.Labels : null, Mountpoint: volumeData(v.Name), Name: v.Name, Options: null, Scope: 'local' };
 }
 
 /** `volume rm [-f]`: refused while any container (even a stopped one) uses the volume — even with -f, as docker does. */

@@ -46,7 +46,7 @@ export class LayerWriter implements TarHandler {
   private fd: number | null = null;
   private current: { path: string; entry: TarEntry } | null = null;
   private dirTimes: Array<[string, number, number]> = [];
-  /** Bytes of regular-file content written (the layer's "size", as docker counts it). */
+  /** Bytes of regular-file content and symlink targets written (the layer's "size", as docker counts it). */
   contentBytes = 0;
   entries = 0;
 
@@ -135,6 +135,7 @@ export class LayerWriter implements TarHandler {
       case '2':
         if (!e.linkpath) this.refuse(e, 'symlink without a target');
         symlinkSync(e.linkpath, target);
+        this.contentBytes += Buffer.byteLength(e.linkpath); // Docker's layer size counts a symlink's length too
         lchownSync(target, e.uid, e.gid);
         this.setXattrs(target, e);
         lutimesSync(target, e.atime ?? e.mtime, e.mtime);
