@@ -2,6 +2,10 @@
  * The study notes, replayed: every docker command line in ../shared/notes runs as typed, in
  * the notes' order, with `docker` being mini-run (a `docker` on PATH that runs it, `sudo` as
  * root is itself) and a shell running each line, so `$(docker ps -q …)` and `| grep` work.
+ * Then the same lines run with `docker` being the Docker client of the engine the suite starts
+ * (test/helpers/engines.mjs), and what each line showed is compared (helpers/replay-compare.ts):
+ * the only differences allowed are named there and explained in docs/compare.md. Without a
+ * Docker engine that part is skipped with the reason printed.
  *
  * What is not the learner's machine is swapped, and only that:
  *  - the images: the notes pull centos, ubuntu, mysql, wordpress, nginx (and build node apps);
@@ -411,10 +415,6 @@ describe('the study notes, line by line', () => {
     }
     dockerBefore = { containers: dockerList('ps', '-aq', '--no-trunc'), volumes: dockerList('volume', 'ls', '-q'), networks: dockerList('network', 'ls', '-q', '--no-trunc') };
     const dock = await replay(dockerEngine());
-    if (process.env.MR_REPLAY_DUMP) {
-      writeFileSync(`${process.env.MR_REPLAY_DUMP}/mini.json`, JSON.stringify(Object.fromEntries(mini.ran), null, 1));
-      writeFileSync(`${process.env.MR_REPLAY_DUMP}/docker.json`, JSON.stringify(Object.fromEntries(dock.ran), null, 1));
-    }
     expect(dock.failures).toEqual([]);
     // Docker's copy-up into a new named volume, as the notes' `ls …/_data/` shows
     const dockerVolume = dk('volume', 'inspect', '-f', '{{.Mountpoint}}', 'nginx-volume').stdout.trim();
