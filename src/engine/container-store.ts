@@ -161,6 +161,11 @@ export function updateContainerIfPossible(id: string, change: (r: ContainerRecor
   });
 }
 
+/** Is the container's record still there? (A --rm container's supervisor removes it the moment it exits.) */
+export function hasRecord(id: string): boolean {
+  return existsSync(recordPath(id));
+}
+
 export function loadContainer(id: string): ContainerRecord {
   const pending = unsaved.get(id);
   if (pending && existsSync(recordPath(id))) return structuredClone(pending);

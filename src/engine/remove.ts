@@ -8,12 +8,26 @@ import { treeSize } from '../fsutil';
 import { paths } from '../paths';
 import { withStateLock } from '../lock';
 import * as runtime from '../runtime';
-import { findContainer, isAlive, isRunning, programAlive, listContainerIds, loadContainer, removeContainerDir, runtimeRef, updateContainerIfPossible } from './container-store';
+import { findContainer, hasRecord, isAlive, isRunning, programAlive, listContainerIds, loadContainer, removeContainerDir, runtimeRef, updateContainerIfPossible } from './container-store';
 import { sweepStaleContainers } from './cleanup';
 import { releaseContainerNetwork } from './network';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Run `read` on the container's record; null if the record is gone. A --rm container's
+ * supervisor removes it the moment its program exits — maybe while `rm -f` is killing it: then
+ * the work is done (Docker's `rm -f` of such a container exits 0 too).
+ */
+function ifRecordLeft<T>(id: string, read: () => T): T | null {
+  try {
+    return read();
+  } catch (e) {
+    if (hasRecord(id)) throw e;
+    return null;
+  }
 }
 
 export async function removeContainer(ref: string, force: boolean, volumes = false): Promise<string> {
@@ -39,12 +53,13 @@ export async function removeContainer(ref: string, force: boolean, volumes = fal
   }
   if (running) {
     // No restart after this; then SIGKILL (a paused container is thawed: frozen tasks cannot die).
-    updateContainerIfPossible(rec.id, (r) => { r.state.ManuallyStopped = true; }); // removal must work on a full disk
+    ifRecordLeft(rec.id, () => updateContainerIfPossible(rec.id, (r) => { r.state.ManuallyStopped = true; })); // removal must work on a full disk
     try { runtime.kill(runtimeRef(rec.id), 'SIGKILL', { thaw: true }); } catch { /* already gone */ }
     // Give its supervisor a moment to record the exit, so it does not write after we remove.
     // (On a full disk it cannot, and keeps trying: once the program has been gone 1 s, go on —
     // the supervisor writes under the state lock and finds the record gone.)
-    for (let i = 0, gone = 0; i < 50 && isAlive(loadContainer(rec.id).monitor) && gone < 10; i++) {
+    const supervised = (): boolean => ifRecordLeft(rec.id, () => isAlive(loadContainer(rec.id).monitor)) ?? false;
+    for (let i = 0, gone = 0; i < 50 && supervised() && gone < 10; i++) {
       gone = rec.state.Pid && programAlive(rec.state.Pid) ? 0 : gone + 1;
       await sleep(100);
     }

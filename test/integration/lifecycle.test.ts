@@ -95,6 +95,19 @@ describe('run -d', () => {
     const id = m('run', '-d', '--rm', IMG, 'sh', '-c', 'sleep 0.2').stdout.trim();
     await until(() => !existsSync(join(root, 'containers', id)));
   });
+
+  it('rm -f of a running --rm container prints its name and exits 0, as Docker\'s (its supervisor removes it at the same moment)', () => {
+    // Before the fix this always ended "cannot read its record … ENOENT", exit 1.
+    for (let i = 0; i < 2; i++) {
+      const id = m('run', '-d', '--rm', '--name', `gone${i}`, IMG, 'sleep', '100').stdout.trim();
+      const r = m('rm', '-f', `gone${i}`);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(`gone${i}\n`);
+      expect(r.status).toBe(0);
+      expect(existsSync(join(root, 'containers', id))).toBe(false);
+      expect(m('ps', '-aq', '-f', `name=gone${i}`).stdout).toBe('');
+    }
+  });
 });
 
 describe('ps', () => {
