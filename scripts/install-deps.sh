@@ -24,6 +24,7 @@ PACKAGES=(
   libcap2-bin      # capsh/getpcaps: check capabilities from inside containers
   hyperfine        # optional cross-check for bench/startup.mjs
   libarchive-tools # bsdtar: archives from an independent tar writer for the layer-reader tests
+  zsh fish         # `mini-run completion zsh|fish` scripts are tested in the real shells
   golang-go        # Go's archive/tar (what moby/containerd/BuildKit write layers with): built at test time for the tar corpus
 )
 # Real peers the tests drive, installed only when no such program is there yet (a host with

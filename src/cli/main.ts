@@ -223,6 +223,10 @@ function handledBeforeParse(argv: string[]): boolean {
   let i = 0;
   while (i < argv.length && argv[i].startsWith('-') && argv[i] !== '--version' && argv[i] !== '-v') i += argv[i] === '--root' ? 2 : 1;
   const word = argv[i];
+  if (argv[0] === '__complete') { // what the completion scripts ask at each TAB (commands/completion.ts)
+    (require('./commands/completion') as typeof import('./commands/completion')).printCompletions(argv.slice(1));
+    return true;
+  }
   if (word === '--version' || word === '-v') {
     const { miniRunVersion } = require('./commands/version') as typeof import('./commands/version');
     process.stdout.write(`mini-run version ${miniRunVersion()}\n`);

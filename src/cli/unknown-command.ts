@@ -4,6 +4,7 @@
  * for what mini-run leaves out on purpose, what to use instead.
  */
 import type { CommandModule } from 'yargs';
+import { namesOf, shapeOf } from './command-shape';
 
 const LEFT_OUT: Record<string, string> = {
   compose: 'mini-run has no compose: start each service with `mini-run run -d --network NET --name SERVICE …`',
@@ -30,20 +31,6 @@ function distance(a: string, b: string): number {
   return prev[b.length];
 }
 
-function namesOf(c: CommandModule<any, any>): string[] {
-  const aliases = c.aliases === undefined ? [] : Array.isArray(c.aliases) ? c.aliases : [c.aliases];
-  return [String(c.command).split(' ')[0], ...aliases];
-}
-
-/** A group's subcommands, by running its builder against a recorder instead of yargs. */
-function subcommandsOf(group: CommandModule<any, any>): CommandModule<any, any>[] {
-  const seen: CommandModule<any, any>[] = [];
-  const recorder: any = new Proxy({}, {
-    get: (_t, key) => (key === 'command' ? (c: CommandModule<any, any>) => { seen.push(c); return recorder; } : () => recorder),
-  });
-  if (typeof group.builder === 'function') group.builder(recorder);
-  return seen;
-}
 
 /** The message for `path` (`['build']`, `['container', 'bogus']`), or null if the command exists. */
 export function unknownCommandMessage(path: string[], commands: CommandModule<any, any>[]): string | null {
@@ -52,7 +39,7 @@ export function unknownCommandMessage(path: string[], commands: CommandModule<an
   let typed = path[0];
   if (top) {
     if (path.length < 2 || !String(top.command).includes('<command>')) return null;
-    candidates = subcommandsOf(top);
+    candidates = shapeOf(top).subcommands;
     if (candidates.some((c) => namesOf(c).includes(path[1]))) return null;
     typed = path[1];
   }

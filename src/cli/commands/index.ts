@@ -34,6 +34,7 @@ const MODULES: Array<[words: string[], load: () => Commands]> = [
   [['build'], () => [require('./build').buildCommand]],
   [['version'], () => [require('./version').versionCommand]],
   [['search'], () => [require('./search').searchCommand]],
+  [['completion'], () => [require('./completion').completionCommand]],
 ];
 
 /** Every top-level command (not the management groups). */
