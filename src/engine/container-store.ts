@@ -66,6 +66,8 @@ export const ContainerRecord = z.object({
     SecurityOpt: z.array(z.string()).nullable().default(null),
     Devices: z.array(z.object({ PathOnHost: z.string(), PathInContainer: z.string(), CgroupPermissions: z.string() })).default([]),
     DeviceCgroupRules: z.array(z.string()).nullable().default(null),
+    /** --group-add as typed (names or numbers): also joined by `exec -u USER`, as Docker's getUser. */
+    GroupAdd: z.array(z.string()).nullable().default(null),
     ReadonlyRootfs: z.boolean(),
     Init: z.boolean(),
     Memory: z.number(),

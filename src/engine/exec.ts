@@ -5,7 +5,7 @@
  *   env   = the container's environment, then --env-file, then -e (plus TERM with -t, and
  *           HOME of the -u user)
  *   cwd   = -w or the container's working directory
- *   user  = -u, resolved against the container's *current* /etc/passwd and /etc/group (read
+ *   user  = -u (with the container's --group-add), resolved against its *current* /etc/passwd and /etc/group (read
  *           safely through /proc/PID/root), or the container's user
  *   caps  = the container's capabilities, or all of them with --privileged
  */
@@ -78,10 +78,11 @@ export function buildExecProcess(rec: ContainerRecord, o: ExecOptions, terminal:
   let user = base.user;
   let home: string | null = null;
   if (o.user !== undefined) {
-    // The container's files *now* (it may have run adduser), not the image's.
+    // The container's files *now* (it may have run adduser), not the image's; the container's
+    // --group-add joins this user too (as Docker's exec: getUser reads HostConfig.GroupAdd).
     const ref = runtimeRef(rec.id);
     try {
-      const u = resolveUser(o.user, runtime.readContainerFile(ref, '/etc/passwd'), runtime.readContainerFile(ref, '/etc/group'));
+      const u = resolveUser(o.user, runtime.readContainerFile(ref, '/etc/passwd'), runtime.readContainerFile(ref, '/etc/group'), rec.hostConfig.GroupAdd ?? []);
       user = { uid: u.uid, gid: u.gid, additionalGids: u.additionalGids };
       home = u.home;
     } catch (e) {

@@ -149,6 +149,7 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
           IpcMode: opts.ipcMode ?? 'private', UsernsMode: opts.usernsMode ?? '', Privileged: opts.privileged, CapAdd: opts.capAdd, CapDrop: opts.capDrop,
           SecurityOpt: opts.securityOpt?.length ? opts.securityOpt : null,
           Devices: opts.devices ?? [], DeviceCgroupRules: opts.deviceCgroupRules?.length ? opts.deviceCgroupRules : null,
+          GroupAdd: opts.groupAdd?.length ? opts.groupAdd : null,
           ReadonlyRootfs: opts.readOnly, Init: opts.init, Memory: opts.memory ?? 0, MemorySwap: opts.memorySwap ?? 0,
           NanoCpus: opts.cpus ? Math.round(opts.cpus * 1e9) : 0, CpuShares: opts.cpuShares ?? 0, PidsLimit: opts.pidsLimit ?? null,
           ...blkio.kept,

@@ -219,6 +219,22 @@ describe('what else a Docker user sees: supplementary groups, --group-add, --uli
     expect([bad.status, bad.stderr]).toEqual([125, 'mini-run: Unable to find group nosuchgroup: no matching entries in group file\n']);
   });
 
+  it('exec -u USER joins the container\'s --group-add groups too, as Docker\'s exec; inspect shows HostConfig.GroupAdd', () => {
+    // Docker 20.10 here, same image and flags: exec -u user id → groups=5(tty),100(users),1000(user),4242
+    const name = `mr-confine-groups-${process.pid}`;
+    expect(mr(root, ['run', '-d', '--name', name, '--network', 'none', '--group-add', 'tty', '--group-add', '4242', IMG, 'sleep', '60']).status).toBe(0);
+    try {
+      expect(mr(root, ['exec', '-u', 'user', name, 'id']).stdout).toBe('uid=1000(user) gid=1000(user) groups=5(tty),100(users),1000(user),4242\n');
+      expect(mr(root, ['exec', name, 'id']).stdout).toBe('uid=0(root) gid=0(root) groups=0(root),5(tty),10(wheel),4242\n');
+      expect(mr(root, ['inspect', '-f', '{{json .HostConfig.GroupAdd}}', name]).stdout).toBe('["tty","4242"]\n');
+    } finally {
+      mr(root, ['rm', '-f', name]);
+    }
+    const none = mr(root, ['create', '--network', 'none', IMG, 'true']);
+    expect(mr(root, ['inspect', '-f', '{{json .HostConfig.GroupAdd}}', none.stdout.trim()]).stdout).toBe('null\n');
+    mr(root, ['rm', none.stdout.trim()]);
+  });
+
   it('stdin without -i is the container\'s /dev/null opened read-write, as runc and Docker give it (a write to fd 0 works)', () => {
     // Docker 20.10 here: flags 0100002 (O_RDWR|O_LARGEFILE), `echo >&0` succeeds
     const r = mr(root, ['run', '--rm', '--network', 'none', IMG, 'sh', '-c', 'grep flags /proc/self/fdinfo/0; echo hi >&0 && echo wrote; readlink /proc/self/fd/0']);
