@@ -8,8 +8,10 @@
  *
  *   node test/helpers/engines.mjs start [FILE]   start what is missing; print the sockets;
  *                                           FILE gets the names of those started
- *   node test/helpers/engines.mjs stop [dockerd] [containerd]   stop those (default both) if a pidfile
- *                                           under /tmp/mr-* says this helper started them (never by name)
+ *   node test/helpers/engines.mjs stop dockerd|containerd…   stop those if a pidfile under /tmp/mr-*
+ *                                           says this helper started them (never by name); with no
+ *                                           name it stops nothing: an empty `$(cat FILE)` must not
+ *                                           stop engines another run started and still uses
  *   node test/helpers/engines.mjs status
  *
  * test/global-setup.ts calls ensureEngines() and stops at the end only what it started.
@@ -142,8 +144,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(`engines: docker ${dockerAnswers(process.env.DOCKER_HOST ?? DOCKER_HOST) ? 'answers' : 'absent'} at ${process.env.DOCKER_HOST ?? DOCKER_HOST}; containerd ${containerdAnswers() ? 'answers' : 'absent'} at ${CONTAINERD_SOCK}${started.length ? '' : ' (nothing started)'}`);
   } else if (cmd === 'stop') {
     const which = process.argv.slice(3);
-    stopEngines(which.length ? which : undefined);
-    console.log(`engines: stopped ${which.length ? which.join(', ') : 'dockerd and containerd'} (started by this helper)`);
+    if (!which.length) {
+      console.log('engines: nothing named, nothing stopped (name dockerd and/or containerd)');
+    } else {
+      stopEngines(which);
+      console.log(`engines: stopped ${which.join(', ')} (started by this helper)`);
+    }
   } else if (cmd === 'status') {
     console.log(`docker: ${dockerAnswers(DOCKER_HOST) ? 'answers' : 'absent'} (${DOCKER_HOST}); containerd: ${containerdAnswers() ? 'answers' : 'absent'} (${CONTAINERD_SOCK})`);
   } else {
