@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { BIN, leaksFor, mr, networkBridges, removeAllContainers, tempRoot } from '../helpers/cli';
 import { freePort } from '../fixtures/registry';
 
@@ -53,7 +54,7 @@ beforeAll(() => {
 
 afterAll(() => {
   if (docker) {
-    dk('rm', '-f', `mr-pr-e${D}`, `mr-pr-p${D}`, `mr-pr-c${D}`, `mr-pr-x${D}`);
+    dk('rm', '-f', `mr-pr-e${D}`, `mr-pr-p${D}`, `mr-pr-c${D}`, `mr-pr-x${D}`, `mr-pr-j${D}`);
     dk('network', 'rm', `mr-pr-n${D}`);
   }
   expect(removeAllContainers(root)).toEqual([]);
@@ -83,6 +84,25 @@ describe('a start that fails (item 5)', () => {
       seen[name] = view;
     }
     expect(seen['mini-run']).toEqual(['Created\n', 1, 'created 127 false 0 0001-01-01T00:00:00Z 0001-01-01T00:00:00Z\n', 1, 'created 127\n']);
+    if (docker) expect(seen.docker).toEqual(seen['mini-run']);
+  });
+});
+
+describe('the hostname in host and container network modes (item 4)', () => {
+  it('--network host: the host\'s name; container:X: X\'s hostname, NetworkMode container:<full id>; --hostname with it refused', () => {
+    const seen: Record<string, unknown> = {};
+    for (const { name, run, n } of engines()) {
+      const host = run('run', '--rm', '--network', 'host', IMG, 'hostname');
+      const id = run('run', '-d', '--name', n('mr-pr-x'), '--hostname', 'netowner', IMG, 'sleep', '60').stdout.trim();
+      const joined = run('run', '--rm', '--network', `container:${n('mr-pr-x')}`, IMG, 'hostname');
+      expect(run('create', '--name', n('mr-pr-j'), '--network', `container:${n('mr-pr-x')}`, IMG, 'true').status).toBe(0);
+      const mode = run('inspect', '-f', '{{.HostConfig.NetworkMode}}', n('mr-pr-j')).stdout.replace(id, '<full id of X>');
+      const both = run('run', '--rm', '--network', `container:${n('mr-pr-x')}`, '--hostname', 'x', IMG, 'true');
+      expect(run('rm', '-f', n('mr-pr-j'), n('mr-pr-x')).status).toBe(0);
+      // no daemon: mini-run's errors start "mini-run:" where Docker's say "Error response from daemon:"
+      seen[name] = [host.status, host.stdout, joined.stdout, mode, both.status, both.stderr.split('\n')[0].replace(/^(mini-run|docker): |^Error response from daemon: /, '')];
+    }
+    expect(seen['mini-run']).toEqual([0, `${hostname()}\n`, 'netowner\n', 'container:<full id of X>\n', 125, 'conflicting options: hostname and the network mode']);
     if (docker) expect(seen.docker).toEqual(seen['mini-run']);
   });
 });
