@@ -9,6 +9,7 @@
  * Nothing here knows about containers; `src/runtime/` composes these calls into one.
  */
 import { SysError } from './errors';
+import { readdirSync } from 'node:fs';
 import { q, traceEnabled, traceSyscall } from './trace';
 import {
   CLONE_FLAGS, MS_FLAGS, MNT_FLAGS, decodeFlags, SYS, PR, F_SETFD, F_GETFD, CLOSE_RANGE_CLOEXEC,
@@ -410,8 +411,22 @@ export function clearCloexec(fd: number): void {
  * container's program (the class of runc's CVE-2024-21626).
  */
 export function closeRangeCloexec(first: number): void {
-  check('close_range', `${first}, ~0U, CLOSE_RANGE_CLOEXEC`,
-    libc().syscall(SYS.close_range, 'unsigned int', first, 'unsigned int', 0xffffffff, 'unsigned int', CLOSE_RANGE_CLOEXEC));
+  try {
+    check('close_range', `${first}, ~0U, CLOSE_RANGE_CLOEXEC`,
+      libc().syscall(SYS.close_range, 'unsigned int', first, 'unsigned int', 0xffffffff, 'unsigned int', CLOSE_RANGE_CLOEXEC));
+  } catch (e) {
+    // A kernel before 5.11 (ENOSYS), or a seccomp filter already in place that predates
+    // close_range (EPERM: older Docker profiles, the OCI validation suite's): the same, one
+    // descriptor at a time, with the calls any profile allows (as runc does).
+    if (!(e instanceof SysError) || (e.code !== 'EPERM' && e.code !== 'ENOSYS')) throw e;
+    for (const name of readdirSync('/proc/self/fd')) {
+      const fd = Number(name);
+      if (fd < first) continue;
+      const flags = libc().fcntl(fd, F_GETFD);
+      if (flags >= 0) check('fcntl', `${fd}, F_SETFD, FD_CLOEXEC`, libc().fcntl(fd, F_SETFD, 'int', flags | 1));
+      // (flags < 0: the directory listing's own fd, closed by now)
+    }
+  }
 }
 
 /** openat2(2)'s `resolve` flags: how the kernel may walk the path. */
