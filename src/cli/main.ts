@@ -56,7 +56,9 @@ export function fail(err: unknown, debug = false): never {
   try {
     full ??= outOfSpaceMessage(err);
   } catch { /* its helpers could not be loaded (no descriptor left?): the plain message below */ }
-  const code = full ? 125 : err instanceof UserError ? err.exitCode : 125;
+  // (an exhausted limit is 125, as any daemon-side failure — unless the error says otherwise: exec's spawn says 126)
+  const given = (err as { exitCode?: unknown } | null)?.exitCode;
+  const code = full ? (typeof given === 'number' ? given : 125) : err instanceof UserError ? err.exitCode : 125;
   let msg = full ?? (err instanceof UserError || err instanceof SysError ? e.message : `${e?.message ?? String(err)}`);
   // Run as a normal user, the first thing to fail is the state root or a namespace: say why.
   const errno = (err as NodeJS.ErrnoException)?.code ?? (err instanceof SysError ? err.code : undefined);

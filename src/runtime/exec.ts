@@ -25,7 +25,7 @@ import { SysError } from '../sys/errors';
 import { traceFd, traceNote } from '../sys/trace';
 import type { LinuxSeccomp, Process } from './spec';
 import type { ParentSyncSocket } from './sync-socket';
-import { checkProgramStarted, exitStatus, watchChild, type ChildExit } from './spawn-init';
+import { checkProgramStarted, exitStatus, spawnFailure, watchChild, type ChildExit } from './spawn-init';
 import { hasOwnUserNamespace, joinUserNamespaceCommand } from './userns';
 import type { Cgroup } from './cgroups';
 import { TerminalRelay } from './terminal';
@@ -116,7 +116,9 @@ export function spawnExecInit(targetPid: number | null, o: { terminal: boolean; 
     env: {}, // the program's environment comes from the process description, not from us
     argv0: 'mini-run-exec',
   });
-  if (child.pid === undefined) throw new UserError('cannot start the exec process', 1);
+  // A failed spawn (out of descriptors, processes…): its cause named now, its later 'error'
+  // event heard; exit 126 as Docker's exec that its runtime could not start
+  if (child.pid === undefined) throw Object.assign(spawnFailure(child, 'the exec process'), { exitCode: 126 });
   child.on('error', () => { /* reported through `exited` / the sync socket */ });
   return { ...watchChild(child, child.pid), forPid: targetPid, terminal: o.terminal, stdioDone: relayPipes(child) };
 }

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
 
@@ -51,6 +51,49 @@ describe('a low ulimit -n around mini-run', () => {
     // the lowest limit really was too low (the error path ran), and a sane one still works
     expect(seen[0]).toMatch(/^20: 125 /);
     expect(runWithOpenFiles(64).status).toBe(0);
+  });
+});
+
+/** Host processes that are exec processes (argv0 mini-run-exec), as `pid cmdline`. */
+function execProcesses(): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.startsWith('mini-run-exec')) found.push(`${pid} ${cmdline.replace(/\0/g, ' ')}`);
+    } catch { /* gone */ }
+  }
+  return found;
+}
+
+describe('a low ulimit -n around mini-run exec', () => {
+  it('fails with one line naming the limit (exit 126 or 125, no stack trace) where it is too low, leaves no exec process, and the container runs on', () => {
+    const name = `mr-lim-exec-${process.pid}`;
+    expect(mr(root, ['run', '-d', '--name', name, '--network', 'none', IMG, 'sleep', '300']).status).toBe(0);
+    try {
+      const seen: string[] = [];
+      for (const n of [20, 22, 24, 26, 28, 30, 32, 36, 40]) {
+        const r = spawnSync('prlimit', [`--nofile=${n}:${n}`, process.execPath, BIN, '--root', root, 'exec', name, 'echo', 'ran'], { encoding: 'utf8', timeout: 60_000 });
+        seen.push(`${n}: ${r.status} ${(r.stderr ?? '').trim() || r.stdout.trim()}`);
+        if (r.status === 0) {
+          expect([n, r.stdout, r.stderr]).toEqual([n, 'ran\n', '']);
+        } else {
+          const line = new RegExp(`^mini-run: too many open files: mini-run reached its limit of open files \\(ulimit -n( is ${n})?\\); raise it \\(ulimit -n 4096\\) and try again\n$`);
+          expect([n, r.stderr]).toEqual([n, expect.stringMatching(line)]);
+          expect([125, 126], `ulimit -n ${n}: exit ${r.status}`).toContain(r.status);
+        }
+        expect(execProcesses(), `ulimit -n ${n}: an exec process was left`).toEqual([]);
+      }
+      console.log(`exhausted-limits exec: ${seen.join(' | ')}`);
+      expect(seen[0]).toMatch(/^20: 12[56] /); // the lowest limit really was too low
+      // the container is untouched: still running, only its own process in it
+      const ps = mr(root, ['exec', name, 'ps', '-o', 'pid,args']);
+      expect(ps.status).toBe(0);
+      expect(ps.stdout.trim().split('\n').slice(1).map((l) => l.trim())).toEqual(['1 sleep 300', expect.stringMatching(/^\d+ ps -o pid,args$/)]);
+    } finally {
+      expect(mr(root, ['rm', '-f', name]).status).toBe(0);
+    }
+    expect(leaksFor(root)).toEqual([]);
   });
 });
 
