@@ -32,6 +32,7 @@ import { networkRecordFor } from './network';
 import { exposedPortsOf } from '../network/ports';
 import { loadDaemonConfig } from '../image/registry/config';
 import { parseLogOptions } from './log-options';
+import { dnsWithDefaults, rlimitsWithDefaults } from './daemon-defaults';
 import { prepareMounts, removeAnonymousVolumes, toOciMounts } from './volumes';
 import type { MountPoint } from '../volume/mount-point';
 
@@ -86,7 +87,10 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
   const { sizeBytes } = checkStorageOpts(opts.storageOpt ?? {}, paths.containers());
   const id = newContainerId();
   const dir = paths.container(id);
-  const remapUser = remapUserFor(opts.usernsMode, loadDaemonConfig()['userns-remap']);
+  const daemon = loadDaemonConfig();
+  const remapUser = remapUserFor(opts.usernsMode, daemon['userns-remap']);
+  // the config's dns and default-ulimits reach the container (resolv.conf, process.rlimits), not its HostConfig
+  const rlimits = rlimitsWithDefaults(opts.ulimits, daemon);
   if (remapUser) checkUsernsCompatible(opts);
   const blkio = resolveBlockIO(opts.blkio ?? NO_BLKIO);
   const healthcheck = mergeHealthcheck(imageConfigFile(image).config?.Healthcheck, opts.health ?? { none: false }); // the image's HEALTHCHECK
@@ -121,8 +125,8 @@ export async function createContainer(opts: RunOptions): Promise<ContainerRecord
       mountPoints = prepareMounts(opts, config, layerDirs(image), userns && ((v, data, fresh) => adoptVolume(v, data, fresh, userns)));
       // its volumes' directories, 0710 root:G as the way to them (binds: the host's permissions, as with dockerd)
       if (hostRoot) for (const m of mountPoints) if (m.Type === 'volume') for (const d of [dirname(dirname(m.Source)), dirname(m.Source)]) openPathForRemappedRoot(d, hostRoot.gid);
-      const spec = buildSpec({ id, opts, image: config, layerDirs: layerDirs(image), layerLinks: layerShortLinks(image), containerDir: dir, userMounts: toOciMounts(mountPoints), userns, blockIO: blkio.blockIO });
-      writeEtcFiles(dir, spec.hostname!, opts.network === 'host', opts.utsMode === 'host', { dns: opts.dns, dnsSearch: opts.dnsSearch, extraHosts: opts.addHosts });
+      const spec = buildSpec({ id, opts: { ...opts, ulimits: rlimits }, image: config, layerDirs: layerDirs(image), layerLinks: layerShortLinks(image), containerDir: dir, userMounts: toOciMounts(mountPoints), userns, blockIO: blkio.blockIO });
+      writeEtcFiles(dir, spec.hostname!, opts.network === 'host', opts.utsMode === 'host', { ...dnsWithDefaults(opts.dns, opts.dnsSearch, daemon), extraHosts: opts.addHosts });
       // container root may edit its /etc/hosts, as with dockerd's userns-remap
       if (hostRoot) for (const f of ['hosts', 'hostname', 'resolv.conf']) chownSync(join(dir, f), hostRoot.uid, hostRoot.gid);
       writeFileAtomic(join(dir, 'config.json'), JSON.stringify(spec, null, 2) + '\n');

@@ -177,6 +177,29 @@ describe("the notes' lines", () => {
     expect(m('rm', 'confdefault', 'confmerged', 'confnone', 'confquiet').status).toBe(0);
   });
 
+  it("the config file's dns, dns-search and default-ulimits are the containers' defaults (daemon.json's keys)", () => {
+    const conf = join(root, 'defaults.json');
+    const withConf = (...args: string[]) => mr(root, args, { env: { MINI_RUN_CONFIG: conf } });
+    const show = ['sh', '-c', 'grep "Max open files" /proc/self/limits; grep -E "^(nameserver|search)" /etc/resolv.conf'];
+    writeFileSync(conf, JSON.stringify({ dns: ['192.0.2.53'], 'dns-search': ['lab.example'], 'default-ulimits': { nofile: { Name: 'nofile', Soft: 1234, Hard: 2345 } } }));
+    const given = withConf('run', '--rm', '--network', 'none', IMG, ...show);
+    expect(given.stderr).toBe(''); // known keys: no WARNING
+    expect(given.status).toBe(0);
+    expect(given.stdout).toMatch(/^Max open files +1234 +2345 +files *\nnameserver 192\.0\.2\.53\nsearch lab\.example\n$/);
+    // The container's own flags win; the defaults stay out of HostConfig (as Docker's inspect).
+    const own = withConf('run', '--name', 'confown', '--network', 'none', '--ulimit', 'nofile=512:1024', '--dns', '198.51.100.1', IMG, ...show);
+    expect(own.status).toBe(0);
+    expect(own.stdout).toMatch(/^Max open files +512 +1024 +files *\nnameserver 198\.51\.100\.1\nsearch lab\.example\n$/);
+    expect(m('inspect', '-f', '{{json .HostConfig.Dns}}', 'confown').stdout).toBe('["198.51.100.1"]\n');
+    // A wrong default: one line naming the file and the key, exit 125, no container made.
+    writeFileSync(conf, JSON.stringify({ 'default-ulimits': { nofile: { Soft: 10, Hard: 5 } } }));
+    const bad = withConf('run', '--name', 'confbadlimit', '--network', 'none', IMG, 'true');
+    expect(bad.status).toBe(125);
+    expect(bad.stderr).toBe(`mini-run: the configuration file ${conf} is invalid: "default-ulimits.nofile": ulimit soft limit must be less than or equal to hard limit: 10 > 5\n`);
+    expect(m('inspect', 'confbadlimit').status).toBe(1);
+    expect(m('rm', 'confown').status).toBe(0);
+  });
+
   it('ps PORTS shows published ports and, like Docker, exposed-only ones (3306/tcp)', () => {
     expect(m('run', '-d', '--name', 'ported', '--expose', '3306', '-p', '127.0.0.1::80', IMG, 'sleep', '300').status).toBe(0);
     const row = lines(m('ps').stdout).find((l) => l.endsWith(' ported'))!;

@@ -8,6 +8,8 @@
  *     "log-driver": "json-file",                           // default of --log-driver (json-file, none)
  *     "log-opts": { "max-size": "30m", "max-file": "10" }, // default --log-opt for that driver
  *     "proxies": { "https-proxy": "http://proxy:3128", "no-proxy": "*.lan" }, // see proxy.ts
+ *     "dns": ["1.1.1.1"], "dns-search": ["lan"],         // defaults of --dns / --dns-search
+ *     "default-ulimits": { "nofile": { "Name": "nofile", "Soft": 1024, "Hard": 4096 } }, // of --ulimit
  *     "userns-remap": "default"   // run's default --userns private: "default" = the mini-run user, or a user name
  *   }
  *
@@ -19,6 +21,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateRoot } from '../../paths';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { UserError } from '../../errors';
 
@@ -39,6 +42,14 @@ export const DaemonConfig = z.object({
   'insecure-registries': z.array(z.string().min(1)).default([]),
   'log-driver': z.enum(['json-file', 'none']).optional(),
   'log-opts': z.record(z.string()).default({}),
+  // As dockerd's daemon.json: the defaults of --dns / --dns-search and of --ulimit (engine/daemon-defaults.ts).
+  dns: z.array(z.string().refine((a) => isIP(a) !== 0, 'must be IP addresses, e.g. ["1.1.1.1"]')).optional(),
+  'dns-search': z.array(z.string().min(1)).optional(),
+  'default-ulimits': z.record(z.object({
+    Name: z.string().optional(),
+    Soft: z.number().int().min(-1),
+    Hard: z.number().int().min(-1),
+  }).strict()).optional(),
   // As dockerd's: every container gets a user namespace (engine/userns-remap.ts); --userns host opts out.
   'userns-remap': z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/i, 'must be "default" or a user name').optional(),
   // As dockerd's daemon.json: wins over HTTP_PROXY/HTTPS_PROXY/NO_PROXY (see proxy.ts).
