@@ -234,9 +234,11 @@ function handledBeforeParse(argv: string[]): boolean {
     process.stdout.write(`mini-run version ${miniRunVersion()}\n`);
     return true;
   }
-  if (word === undefined) {
-    if (argv.includes('--help') || argv.includes('-h')) return false;
-    buildParser(['--help']).parse();
+  if (word === undefined || (word === 'help' && i === argv.length - 1)) {
+    // the whole list, grouped as docker's (top-help.ts); `mini-run run --help` stays yargs'
+    const { allCommands } = require('./commands') as typeof import('./commands');
+    const { topLevelHelp } = require('./top-help') as typeof import('./top-help');
+    process.stdout.write(topLevelHelp(allCommands()));
     return true;
   }
   if (word === 'help') {
