@@ -276,7 +276,9 @@ describe('crashes', () => {
     expect(new Set(names).size).toBe(20);
     for (const id of ids) expect(m('wait', id).stdout.trim()).toBe('0');
     expect(m('rm', ...ids).status).toBe(0);
-  });
+    // 20 starts at once on 2 cores took 23-37 s in CI and 54 s on a loaded host: the limit is
+    // generous because this checks names and records, not speed (bench/ measures speed).
+  }, 180_000);
 
   it('a corrupt record gives a clear error and rm -f still cleans the container', () => {
     const id = m('create', '--name', 'broken', IMG, 'true').stdout.trim();
