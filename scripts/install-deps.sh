@@ -22,6 +22,7 @@ PACKAGES=(
   libzstd1 zstd    # zstd layers on Node < 22.15 (libzstd.so.1 through koffi); the zstd CLI writes test data
   gcc libc6-dev make # build native/mini-init (static)
   libcap2-bin      # capsh/getpcaps: check capabilities from inside containers
+  uidmap           # newuidmap/newgidmap: user namespaces with /etc/subuid ranges without root (doctor checks them)
   hyperfine        # optional cross-check for bench/startup.mjs
   libarchive-tools # bsdtar: archives from an independent tar writer for the layer-reader tests
   zsh fish         # `mini-run completion zsh|fish` scripts are tested in the real shells

@@ -8,6 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { BIN, mr, removeAllContainers, removeRoot, tempRoot } from '../helpers/cli';
+import { linesOf, removeRemapUser } from '../helpers/remap-user';
 import { leasesOf, sh } from '../helpers/network';
 import type { ExplainReport } from '../../src/engine/explain';
 
@@ -168,7 +169,7 @@ describe('mini-run explain', () => {
 });
 
 describe('mini-run doctor', () => {
-  const CHECKS = ['root', 'kernel', 'overlayfs', 'state root', 'user namespaces', 'cgroups', 'bridge, veth', 'packet filter', 'mount propagation', 'tools', 'sudo PATH', 'busybox', 'compare'];
+  const CHECKS = ['root', 'kernel', 'overlayfs', 'state root', 'user namespaces', 'subuid/subgid', 'newuidmap', 'unprivileged userns', 'cgroups', 'bridge, veth', 'packet filter', 'mount propagation', 'tools', 'sudo PATH', 'busybox', 'compare'];
 
   it('passes on this host and prints one line per check', () => {
     const r = m('doctor');
@@ -192,5 +193,43 @@ describe('mini-run doctor', () => {
     expect(r.stdout).toMatch(/to fix: run mini-run with sudo/);
     expect(r.stdout).toMatch(/^ok +kernel /m);
     expect(existsSync('/tmp/mr-test-doctor-nonroot')).toBe(false);
+    // nobody has no /etc/subuid lines: rootless would have one user only; the fix names a free range.
+    expect(r.stdout).toMatch(/^warn +subuid\/subgid +nobody \(uid 65534\): \/etc\/subuid none, \/etc\/subgid none/m);
+    expect(r.stdout).toMatch(/to fix: sudo usermod --add-subuids \d+-\d+ --add-subgids \d+-\d+ nobody/);
+  });
+
+  it('checks the rootless needs of the user who ran sudo: its subuid/subgid ranges, newuidmap, unprivileged user namespaces', () => {
+    // A user of the test's own with a range of its own (the usermod doctor itself suggests), removed after.
+    const user = `mr-dr-${process.pid}`;
+    expect(spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', '--user-group', user]).status).toBe(0);
+    try {
+      const uid = Number(sh(`id -u ${user}`).stdout.trim());
+      const gid = Number(sh(`id -g ${user}`).stdout.trim());
+      const bare = spawnSync(process.execPath, [BIN, '--root', root, 'doctor'], { encoding: 'utf8', env: { ...process.env, SUDO_USER: user, SUDO_UID: String(uid), SUDO_GID: String(gid) } });
+      expect(bare.stdout).toMatch(new RegExp(`^warn +subuid/subgid +${user} \\(uid ${uid}\\): /etc/subuid none, /etc/subgid none`, 'm'));
+      const fix = /to fix: (sudo usermod --add-subuids (\d+)-(\d+) --add-subgids \d+-\d+ (\S+))$/m.exec(bare.stdout);
+      expect(fix?.[4]).toBe(user);
+      const [start, end] = [Number(fix![2]), Number(fix![3])];
+      expect(end - start + 1).toBe(65536);
+      expect(spawnSync('usermod', ['--add-subuids', `${start}-${end}`, '--add-subgids', `${start}-${end}`, user]).status).toBe(0);
+
+      // The user itself, without sudo: its ranges are found, the helpers and the kernel allow it.
+      const r = spawnSync(process.execPath, [BIN, '--root', `/tmp/mr-test-doctor-${user}`, 'doctor'], { uid, gid, encoding: 'utf8', cwd: '/tmp', env: { ...process.env, SUDO_USER: '', SUDO_UID: '' } });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toContain(`ok    subuid/subgid        ${user} (uid ${uid}): /etc/subuid ${start}-${end} (65536 ids), /etc/subgid ${start}-${end} (65536 ids)`);
+      if (existsSync('/usr/bin/newuidmap') && existsSync('/usr/bin/newgidmap')) {
+        expect(r.stdout).toMatch(/^ok +newuidmap +\/usr\/bin\/newuidmap set-uid root, \/usr\/bin\/newgidmap set-uid root$/m);
+      } else {
+        expect(r.stdout).toMatch(/^warn +newuidmap .*not found[^]*to fix: sudo apt-get install uidmap/m);
+      }
+      const sysctl = (k: string) => (existsSync(`/proc/sys/kernel/${k}`) ? sh(`cat /proc/sys/kernel/${k}`).stdout.trim() : null);
+      const allowed = sysctl('unprivileged_userns_clone') !== '0' && sysctl('apparmor_restrict_unprivileged_userns') !== '1';
+      if (allowed) expect(r.stdout).toMatch(new RegExp(`^ok +unprivileged userns +${user} \\(uid ${uid}\\) may create one`, 'm'));
+      else expect(r.stdout).toMatch(/^warn +unprivileged userns [^]*to fix: sudo sysctl -w kernel\./m);
+      expect(existsSync(`/tmp/mr-test-doctor-${user}`)).toBe(false);
+    } finally {
+      expect(removeRemapUser(user)).toEqual([]);
+    }
+    expect(linesOf('/etc/passwd').some((l) => l.startsWith(`${user}:`))).toBe(false);
   });
 });
