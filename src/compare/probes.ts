@@ -128,6 +128,22 @@ export const PROBES: readonly Probe[] = [
     },
   },
   {
+    name: 'seccomp',
+    // the kernel's view of the confinement: 2 = a seccomp filter is installed (the engine's
+    // default profile); NoNewPrivs 1 only with --security-opt no-new-privileges
+    command: "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status",
+    normalise: (raw) => lines(raw).map((l) => l.replace(/\s+/g, ' ').replace(/^Seccomp: (\d)$/, (_, m: string) => `Seccomp: ${m} (${['off', 'strict', 'filter'][Number(m)] ?? '?'})`)),
+    explain: () => undefined, // both engines install their default profile: no difference is expected
+  },
+  {
+    name: 'device cgroup',
+    // which devices the container may use (v1: its devices.list, as Docker's defaults; v2 keeps
+    // the rules in a BPF program nothing inside can read)
+    command: 'if [ -f /sys/fs/cgroup/devices/devices.list ]; then cat /sys/fs/cgroup/devices/devices.list; else echo "cgroup v2: a BPF program (not readable from inside)"; fi',
+    normalise: (raw) => sorted(lines(raw)),
+    explain: () => undefined,
+  },
+  {
     name: 'cgroup limits',
     // run with PROBE_RUN_FLAGS; read the limits from inside, from whichever hierarchy is mounted
     command: [

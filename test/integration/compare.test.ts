@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mr, removeAllContainers, removeRoot, tempRoot } from '../helpers/cli';
 import { leasesOf } from '../helpers/network';
 
@@ -56,6 +56,7 @@ function reason(table: string, name: string): string {
 }
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+const cgroupV1 = existsSync('/sys/fs/cgroup/devices/devices.list');
 let ipForwardBefore = '';
 
 beforeAll(() => {
@@ -113,7 +114,7 @@ describe.skipIf(!havePodman)('compare against podman', () => {
     expect(limits[2]).toBe('memory=64 MiB pids=100'); // podman shows the limits it was given
     if (limits[3] === 'different') expect(reason(t, 'cgroup limits')).toMatch(/does not mount \/sys\/fs\/cgroup on cgroup-v1/);
     else expect(limits[1]).toBe('memory=64 MiB pids=100');
-    expect(t).toMatch(/9 probes: \d same, \d different \(\d explained, 0 unexplained\)/);
+    expect(t).toMatch(/11 probes: \d same, \d different \(\d explained, 0 unexplained\)/);
   });
 
   it('--engine docker with a docker client but no daemon: a clear error, nothing run', () => {
@@ -145,10 +146,14 @@ describe.skipIf(!haveDocker)('compare against the Docker engine (the default whe
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const t = r.stdout;
     // user: groups=0(root),10(wheel) on both (the primary group listed too, as Docker does)
-    for (const same of ['hostname', 'PID', 'user', '/dev nodes', 'capabilities', 'network', 'env']) expect(row(t, same)[3], same).toBe('same');
+    for (const same of ['hostname', 'PID', 'user', '/dev nodes', 'capabilities', 'seccomp', 'device cgroup', 'network', 'env']) expect(row(t, same)[3], same).toBe('same');
+    // the default seccomp profile installed, no NoNewPrivs, on both
+    expect(row(t, 'seccomp').slice(1, 3)).toEqual(['NoNewPrivs: 0, Seccomp: 2 (filter)', 'NoNewPrivs: 0, Seccomp: 2 (filter)']);
+    // v1: Docker's default device list on both (its first wrapped line: mknod of anything, then the tun device)
+    if (cgroupV1) expect(row(t, 'device cgroup')[1]).toMatch(/^b \*:\* m, c \*:\* m, c 10:200 rwm,/);
     expect(row(t, 'capabilities')[1]).toMatch(/^AUDIT_WRITE, CHOWN, DAC_OVERRIDE/);
     expect(row(t, 'cgroup limits')[2]).toBe('memory=64 MiB pids=100');
-    expect(t).toMatch(/9 probes: \d same, \d different \(\d explained, 0 unexplained\)/);
+    expect(t).toMatch(/11 probes: \d same, \d different \(\d explained, 0 unexplained\)/);
   });
 });
 

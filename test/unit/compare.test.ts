@@ -65,6 +65,17 @@ describe('probes', () => {
     expect(probeSummary(Object.values(withDocker))).toMatch(/2 different \(0 explained, 2 unexplained\)/);
   });
 
+  it('seccomp: the mode named from /proc/self/status; the same filter on both is the same row', () => {
+    const idx = PROBES.findIndex((p) => p.name === 'seccomp');
+    const r = new Array<string>(PROBES.length).fill('');
+    r[idx] = 'NoNewPrivs:\t0\nSeccomp:\t2\n';
+    const off = [...r]; off[idx] = 'NoNewPrivs:\t0\nSeccomp:\t0\n';
+    const [same] = evaluateProbes(r, r, { engine: 'docker', cgroupVersion: 1 }).filter((x) => x.name === 'seccomp');
+    expect([same.same, same.mini]).toEqual([true, ['NoNewPrivs: 0', 'Seccomp: 2 (filter)']]);
+    const [diff] = evaluateProbes(r, off, { engine: 'docker', cgroupVersion: 1 }).filter((x) => x.name === 'seccomp');
+    expect([diff.same, diff.other[1], diff.reason]).toEqual([false, 'Seccomp: 0 (off)', undefined]); // unexplained: exit 1
+  });
+
   it('a probe is data: a new entry shows up in the table', () => {
     const extra: Probe = { name: 'kernel', command: 'uname -r', normalise: (s) => [s.trim()], explain: () => undefined };
     const [r] = evaluateProbes(['6.1\n'], ['6.1\n'], { engine: 'podman', cgroupVersion: 2 }, [extra]);
