@@ -45,6 +45,9 @@ export function decodeCapabilities(hex: string): string[] {
 /** The capabilities docker and mini-run grant but podman's default set (containers.conf) leaves out. */
 const PODMAN_LEAVES_OUT = ['AUDIT_WRITE', 'MKNOD', 'NET_RAW'];
 
+/** The console's device-cgroup rule: in Docker's default list (and mini-run's), not in podman's. */
+const CONSOLE_RULE = 'c 5:1 rwm';
+
 /** Mount points seen on one side only, and the reason each is there. */
 const MOUNT_REASONS: ReadonlyArray<[RegExp, string]> = [
   [/^\/sys\/fs\/cgroup(\/|$)/, 'the container\'s own cgroups, mounted read-only: the controllers bound one by one differ (podman also binds the named systemd hierarchy)'],
@@ -141,7 +144,13 @@ export const PROBES: readonly Probe[] = [
     // the rules in a BPF program nothing inside can read)
     command: 'if [ -f /sys/fs/cgroup/devices/devices.list ]; then cat /sys/fs/cgroup/devices/devices.list; else echo "cgroup v2: a BPF program (not readable from inside)"; fi',
     normalise: (raw) => sorted(lines(raw)),
-    explain: () => undefined,
+    explain: (mini, other, ctx) => {
+      // moby's default spec (oci/defaults.go) allows the console, c 5:1, and mini-run copies
+      // Docker's list; podman's (runc's default devices) does not — not even with -t (measured)
+      const extra = onlyIn(mini, other);
+      if (ctx.engine !== 'podman' || onlyIn(other, mini).length || extra.length !== 1 || extra[0] !== CONSOLE_RULE) return undefined;
+      return `mini-run, like the Docker engine, allows ${CONSOLE_RULE} (/dev/console) in every container; podman's default list leaves it out`;
+    },
   },
   {
     name: 'cgroup limits',

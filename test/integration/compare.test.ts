@@ -110,6 +110,12 @@ describe.skipIf(!havePodman)('compare against podman', () => {
     expect(reason(t, 'env')).toMatch(/container=podman/);
     expect(row(t, 'mounts')[3]).toBe('different');
     expect(reason(t, 'mounts')).not.toMatch(/unexplained/);
+    // the same default seccomp filter on both; v1: podman's device list is Docker's without the console
+    expect(row(t, 'seccomp').slice(1, 4)).toEqual(['NoNewPrivs: 0, Seccomp: 2 (filter)', 'NoNewPrivs: 0, Seccomp: 2 (filter)', 'same']);
+    if (cgroupV1) {
+      expect(row(t, 'device cgroup')[3]).toBe('different');
+      expect(reason(t, 'device cgroup')).toMatch(/like the Docker engine, allows c 5:1 rwm \(\/dev\/console\) in every container; podman's default list leaves it out/);
+    }
     const limits = row(t, 'cgroup limits');
     expect(limits[2]).toBe('memory=64 MiB pids=100'); // podman shows the limits it was given
     if (limits[3] === 'different') expect(reason(t, 'cgroup limits')).toMatch(/does not mount \/sys\/fs\/cgroup on cgroup-v1/);

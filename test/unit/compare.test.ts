@@ -76,6 +76,20 @@ describe('probes', () => {
     expect([diff.same, diff.other[1], diff.reason]).toEqual([false, 'Seccomp: 0 (off)', undefined]); // unexplained: exit 1
   });
 
+  it('device cgroup: only the console rule missing in podman is explained; anything else, or against docker, is not', () => {
+    const idx = PROBES.findIndex((p) => p.name === 'device cgroup');
+    const withRules = (rules: string[]) => { const r = new Array<string>(PROBES.length).fill(''); r[idx] = rules.join('\n') + '\n'; return r; };
+    const docker = ['c 1:3 rwm', 'c 5:0 rwm', 'c 5:1 rwm', 'b *:* m', 'c *:* m'];
+    const podman = docker.filter((l) => l !== 'c 5:1 rwm');
+    const pick = (mini: string[], other: string[], engine: 'docker' | 'podman') => evaluateProbes(withRules(mini), withRules(other), { engine, cgroupVersion: 1 }).find((x) => x.name === 'device cgroup')!;
+    expect(pick(docker, [...docker].reverse(), 'docker').same).toBe(true); // order does not matter
+    const explained = pick(docker, podman, 'podman');
+    expect([explained.same, explained.reason]).toEqual([false, "mini-run, like the Docker engine, allows c 5:1 rwm (/dev/console) in every container; podman's default list leaves it out"]);
+    expect(pick(docker, podman, 'docker').reason).toBeUndefined(); // Docker gives the console: a real difference
+    expect(pick(docker, [...podman, 'c 10:229 rwm'], 'podman').reason).toBeUndefined(); // podman allowing more: unexplained
+    expect(pick(podman, docker, 'podman').reason).toBeUndefined(); // mini-run lacking the console: unexplained
+  });
+
   it('a probe is data: a new entry shows up in the table', () => {
     const extra: Probe = { name: 'kernel', command: 'uname -r', normalise: (s) => [s.trim()], explain: () => undefined };
     const [r] = evaluateProbes(['6.1\n'], ['6.1\n'], { engine: 'podman', cgroupVersion: 2 }, [extra]);
