@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, openSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, openSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cgroupDirs, cgroupOfProcess } from '../helpers/cgroup-paths';
 import { REPO, containerCgroups, until } from '../helpers/cli';
 
 const RUNC = join(REPO, 'bin', 'mini-runc');
@@ -46,20 +47,6 @@ function state(id: string): { status: string; pid: number; bundle: string; id: s
   const r = runc(['state', id]);
   if (r.status !== 0) throw new Error(`state ${id}: ${r.stderr}`);
   return JSON.parse(r.stdout);
-}
-
-/** The cgroup a process is in, as the memory controller's (v1) or the unified (v2) line shows it. */
-function cgroupOfProcess(pid: number): string {
-  const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n');
-  const memory = lines.find((l) => /^\d+:memory:/.test(l));
-  return (memory ?? lines.find((l) => l.startsWith('0::')) ?? '').replace(/^\d+:[^:]*:/, '');
-}
-
-/** Directories of cgroup `rel` on this host: v2's one, or one per v1 hierarchy. */
-function cgroupDirs(rel: string): string[] {
-  const root = '/sys/fs/cgroup';
-  const tops = [root, ...readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(root, e.name))];
-  return tops.map((t) => join(t, rel)).filter((d) => existsSync(d));
 }
 
 function alive(pid: number): boolean {

@@ -9,8 +9,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { cgroupDirs, cgroupOfProcess } from '../helpers/cgroup-paths';
 import { REPO, processesMentioning } from '../helpers/cli';
 import { busyboxArchive } from '../fixtures/registry';
 // @ts-ignore -- a plain ES module shared with test/global-setup.ts and .ci/run
@@ -44,20 +45,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** The cgroup a process is in, as the memory controller's (v1) or the unified (v2) line shows it. */
-function cgroupOfProcess(pid: number): string {
-  const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n');
-  const memory = lines.find((l) => /^\d+:memory:/.test(l));
-  return (memory ?? lines.find((l) => l.startsWith('0::')) ?? '').replace(/^\d+:[^:]*:/, '');
-}
-
-/** Directories of cgroup `rel` (e.g. /libpod_parent/libpod-<id>) on this host: v2's one, or one per v1 hierarchy. */
-function cgroupDirs(rel: string): string[] {
-  const root = '/sys/fs/cgroup';
-  const tops = [root, ...readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(root, e.name))];
-  return tops.map((t) => join(t, rel)).filter((d) => existsSync(d));
-}
 
 /**
  * What a container must not leave once its client removed it: a cgroup at the path the client
