@@ -5,10 +5,12 @@
  *
  * The *bounding* set is the ceiling: a capability dropped from it can never come back, not
  * even through a setuid-root binary or file capabilities. We drop from it first (that needs
- * CAP_SETPCAP, which we still have), then switch user, then set the remaining sets.
+ * CAP_SETPCAP, which we still have), then switch user, then set the remaining sets and the
+ * ambient set (the one a non-root program keeps through execve).
  */
 import { CAPABILITIES } from '../sys/constants';
-import { capbsetDrop, capbsetRead, capget, capset, clearAmbientCaps } from '../sys/libc';
+import { capbsetDrop, capbsetRead, capget, capset, clearAmbientCaps, raiseAmbientCap, setKeepCaps } from '../sys/libc';
+import { traceNote } from '../sys/trace';
 
 /** Docker's default capability set. */
 export const DOCKER_DEFAULT_CAPS: readonly string[] = [
@@ -35,18 +37,42 @@ export function limitBoundingSet(keep: readonly string[]): void {
 }
 
 /**
- * Set effective/permitted/inheritable (after the user switch). For uid 0, execve then grants
- * exactly the bounding set; for other users the kernel already cleared permitted/effective.
+ * Before the user switch: keep the permitted set across it (PR_SET_KEEPCAPS). Without this,
+ * switching from uid 0 to another uid empties every set, and a non-root process could not be
+ * given the capabilities its spec asks for (runc does the same).
  */
-export function applyProcessCapabilities(caps: { effective?: string[]; permitted?: string[]; inheritable?: string[] }, uid: number): void {
+export function keepCapabilitiesAcrossUserSwitch(): void {
+  setKeepCaps(true);
+}
+
+/**
+ * After the user switch: set effective/permitted/inheritable, then raise the ambient set.
+ *
+ * What the program then gets from execve (capabilities(7)):
+ *   uid 0       permitted = bounding set ∪ inheritable (root's files count as having them all)
+ *   other uids  permitted = effective = the ambient set, nothing else (no setuid/file caps)
+ * The inheritable set passes through execve unchanged. So for a non-root user the ambient set is
+ * the only way to keep a capability — `setcap`-free, e.g. CAP_NET_BIND_SERVICE for a server.
+ * A capability can be ambient only while it is both permitted and inheritable.
+ */
+export function applyProcessCapabilities(caps: { effective?: string[]; permitted?: string[]; inheritable?: string[]; ambient?: string[] }): void {
   clearAmbientCaps();
-  if (uid !== 0) return;
   // We can only keep what we have: on hosts where root itself lacks a capability (e.g. no
   // CAP_SYS_RESOURCE in a sandbox), --privileged gets everything the host allows.
   const have = capget().permitted;
-  capset({
-    effective: mask(caps.effective ?? []) & have,
-    permitted: mask(caps.permitted ?? []) & have,
-    inheritable: mask(caps.inheritable ?? []) & have,
-  });
+  const permitted = mask(caps.permitted ?? []) & have;
+  const inheritable = mask(caps.inheritable ?? []) & have;
+  capset({ effective: mask(caps.effective ?? []) & have, permitted, inheritable });
+  for (const name of caps.ambient ?? []) {
+    const bit = CAPABILITIES.indexOf(name);
+    if (bit < 0) continue; // a name this kernel table does not know (as mask() does)
+    // The kernel refuses (EPERM) an ambient capability outside permitted ∩ inheritable. runc
+    // then warns and goes on (its `runc spec` lists ambient ones without inheritable): so do we.
+    if (!(permitted & inheritable & (1n << BigInt(bit)))) {
+      traceNote(`${name} not made ambient: it is not both permitted and inheritable`);
+      continue;
+    }
+    raiseAmbientCap(bit, name);
+  }
+  setKeepCaps(false); // (execve clears it too)
 }

@@ -12,7 +12,7 @@ import { traceNote } from '../sys/trace';
 import { UserError } from '../errors';
 import type { Process } from './spec';
 import { openContainerPty, becomeTerminalSession } from './terminal-init';
-import { limitBoundingSet, applyProcessCapabilities } from './capabilities';
+import { applyProcessCapabilities, keepCapabilitiesAcrossUserSwitch, limitBoundingSet } from './capabilities';
 import { installSeccomp, type CompiledSeccomp } from './seccomp';
 
 /**
@@ -71,12 +71,14 @@ export function prepareProgram(p: Process, handOverMaster: (masterFd: number) =>
   // Resource limits (--ulimit), while still root: raising a hard limit needs CAP_SYS_RESOURCE.
   applyRlimits(p.rlimits ?? []);
 
-  // 3. Privileges: shrink the capability bounding set, switch user, set the remaining sets.
+  // 3. Privileges: shrink the capability bounding set, switch user (keeping the permitted set:
+  //    switching from uid 0 would empty it, and the effective set is empty until step 5).
   limitBoundingSet(p.capabilities?.bounding ?? []);
+  keepCapabilitiesAcrossUserSwitch();
   switchUser(p.user.uid, p.user.gid, p.user.additionalGids ?? []);
-  applyProcessCapabilities(p.capabilities ?? {}, p.user.uid);
 
-  // 4. Working directory (as the user: it may not be allowed in) and the program itself.
+  // 4. Working directory (as the user, without capabilities: it may not be allowed in) and the
+  //    program itself.
   try {
     chdir(p.cwd);
   } catch (e) {
@@ -87,7 +89,10 @@ export function prepareProgram(p: Process, handOverMaster: (masterFd: number) =>
   const env = p.env ?? [];
   const program = findExecutable(p.args[0], env);
 
-  // 5. No fd of ours may reach the program (the sync socket closes on exec: that is the
+  // 5. The capability sets the spec asks for, and the ambient ones (capabilities.ts).
+  applyProcessCapabilities(p.capabilities ?? {});
+
+  // 6. No fd of ours may reach the program (the sync socket closes on exec: that is the
   //    runtime's signal that execve succeeded). The filter as late as possible; then execve.
   closeRangeCloexec(3);
   if (seccomp && p.noNewPrivileges) installSeccomp(seccomp);

@@ -62,6 +62,7 @@ export const PR = {
   SET_NO_NEW_PRIVS: 38,
   GET_NO_NEW_PRIVS: 39,
   CAP_AMBIENT: 47,
+  CAP_AMBIENT_RAISE: 2,
   CAP_AMBIENT_CLEAR_ALL: 4,
 } as const;
 

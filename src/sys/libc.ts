@@ -600,6 +600,19 @@ export function clearAmbientCaps(): void {
   check('prctl', 'PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL', libc().prctl(PR.CAP_AMBIENT, PR.CAP_AMBIENT_CLEAR_ALL, 0, 0, 0));
 }
 
+/** Add one capability to the ambient set (it must be in the permitted and inheritable sets). */
+export function raiseAmbientCap(cap: number, name: string): void {
+  check('prctl', `PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, ${name}`, libc().prctl(PR.CAP_AMBIENT, PR.CAP_AMBIENT_RAISE, cap, 0, 0));
+}
+
+/**
+ * prctl(PR_SET_KEEPCAPS, 0|1): with it set, a switch from uid 0 to another uid keeps the
+ * permitted set (the effective set is still emptied). execve clears the flag.
+ */
+export function setKeepCaps(keep: boolean): void {
+  prctl(PR.SET_KEEPCAPS, keep ? 1 : 0, 0, 0, 0, 'PR_SET_KEEPCAPS');
+}
+
 /**
  * pipe2(2) with O_CLOEXEC: a real pipe (not a socketpair, which is what Node's `stdio: 'pipe'`
  * makes). Programs may open /dev/stdout (= /proc/self/fd/1): that works on a pipe, and fails

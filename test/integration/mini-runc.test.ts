@@ -74,6 +74,7 @@ beforeAll(() => {
   editSpec((s) => {
     s.process.terminal = false;
     s.root.readonly = false;
+    writeFileSync(join(dir, 'caps.json'), JSON.stringify(s.process.capabilities)); // the defaults, to put back
   });
 });
 
@@ -334,6 +335,38 @@ describe('mini-runc', () => {
     expect(Number(shellPid)).toBeGreaterThan(1);
     expect(runc(['state', second]).stderr).toMatch(/does not exist/);
     expect(runc(['delete', '--force', first]).status).toBe(0);
+    expect(containerCgroups()).toEqual([]);
+  });
+
+  it('process.capabilities: a non-root user keeps exactly its ambient set through execve; inheritable passes through', () => {
+    // Bits of /proc/self/status's Cap* lines: CHOWN 0, NET_BIND_SERVICE 10, NET_RAW 13.
+    const capLines = (out: string) => Object.fromEntries([...out.matchAll(/^(Cap(?:Inh|Prm|Eff|Amb)):\s+([0-9a-f]+)$/gm)].map((m) => [m[1], BigInt('0x' + m[2])]));
+    editSpec((s) => {
+      s.process.args = ['cat', '/proc/self/status'];
+      s.process.user = { uid: 1000, gid: 1000 };
+      s.process.capabilities = {
+        bounding: ['CAP_CHOWN', 'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW'],
+        effective: ['CAP_CHOWN', 'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW'],
+        permitted: ['CAP_CHOWN', 'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW'],
+        inheritable: ['CAP_CHOWN', 'CAP_NET_BIND_SERVICE'],
+        ambient: ['CAP_NET_BIND_SERVICE', 'CAP_NET_RAW'], // NET_RAW is not inheritable: it cannot be ambient
+      };
+    });
+    const r = runc(['run', 'mr-runc-caps'], { cwd: bundle });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
+    expect(capLines(r.stdout)).toEqual({ CapInh: 0x401n, CapPrm: 0x400n, CapEff: 0x400n, CapAmb: 0x400n });
+
+    // Without ambient capabilities, a non-root program has none (what docker's -u gives).
+    editSpec((s) => { delete s.process.capabilities.ambient; });
+    const none = runc(['run', 'mr-runc-caps'], { cwd: bundle });
+    expect(none.status).toBe(0);
+    expect(capLines(none.stdout)).toEqual({ CapInh: 0x401n, CapPrm: 0n, CapEff: 0n, CapAmb: 0n });
+    editSpec((s) => {
+      s.process.user = { uid: 0, gid: 0 };
+      s.process.capabilities = JSON.parse(readFileSync(join(dir, 'caps.json'), 'utf8'));
+    });
     expect(containerCgroups()).toEqual([]);
   });
 
