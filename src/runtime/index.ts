@@ -19,7 +19,7 @@ import type { RuntimeState, Status } from './state';
 export type { StdioPlan, StartHooks, StartedContainer, ContainerExit, PendingInit, ExecPlan, PendingExec, StartedExec, RuntimeState, Status, CgroupStats, LinuxResources };
 export { spawnInit, exitStatus, type StdioTarget, type InitOptions } from './spawn-init';
 
-import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, realpathSync, rmSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../errors';
 import type { StdioTarget } from './spawn-init';
@@ -290,6 +290,13 @@ export function remove(ref: ContainerRef, opts: { force?: boolean } = {}): void 
   cgroup.destroy(); // kills what is left in it
   s.removeState(ref.root, ref.id);
   const spec = safely(() => loadSpec(cur.st.bundle), null);
+  // A spec without a mount namespace of its own put its mounts (root bind, /proc, /dev…) in
+  // ours, and no namespace ends to take them away: detach what is under its root ourselves.
+  // (By the real path: that is what the mount table shows when the bundle's root is a link.)
+  if (spec && !spec.linux.namespaces.some((n) => n.type === 'mount')) {
+    const rootfs = safely(() => realpathSync(resolve(cur.st.bundle, spec.root.path)), null);
+    if (rootfs) detachMountsUnder(rootfs);
+  }
   if (spec?.hooks?.poststop) hooksMod().runHooksWarning('poststop', spec.hooks, { ...toOci(cur.st, 'stopped') }, warn);
 }
 

@@ -46,6 +46,10 @@ export function enterNewNamespaces(spec: RuntimeSpec): void {
     if (!ns.path || ns.type === 'pid' || ns.type === 'user') continue;
     const fd = openSync(ns.path, 'r');
     try {
+      // Node's threads share one fs_struct (root, cwd, umask); the kernel refuses to move a
+      // task whose fs_struct is shared into another mount namespace (EINVAL). Unsharing it
+      // gives this thread its own copy — the other threads keep the host's, and die at execve.
+      if (ns.type === 'mount') unshare(CLONE.FS);
       setns(fd, FLAG[ns.type], ns.path);
     } finally {
       closeSync(fd);

@@ -144,7 +144,8 @@ export const RuntimeSpec = z.object({
   annotations: z.record(z.string()).optional(),
   hooks: Hooks.optional(),
   linux: z.object({
-    namespaces: z.array(z.object({ type: NamespaceType, path: z.string().optional() })),
+    // None listed (runtime-spec: optional): every namespace is the runtime's own, the host's.
+    namespaces: z.array(z.object({ type: NamespaceType, path: z.string().optional() })).default([]),
     resources: Resources.optional(),
     cgroupsPath: z.string().optional(),
     maskedPaths: z.array(z.string()).optional(),

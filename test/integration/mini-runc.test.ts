@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, openSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, openSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupDirs, cgroupOfProcess } from '../helpers/cgroup-paths';
 import { REPO, containerCgroups, until } from '../helpers/cli';
@@ -367,6 +367,62 @@ describe('mini-runc', () => {
       s.process.user = { uid: 0, gid: 0 };
       s.process.capabilities = JSON.parse(readFileSync(join(dir, 'caps.json'), 'utf8'));
     });
+    expect(containerCgroups()).toEqual([]);
+  });
+
+  it('namespaces given by path are joined, of every type: mount, uts, ipc, network', async () => {
+    // The namespaces' holder, made by util-linux's unshare (as the OCI validation suite does):
+    // a copy of our mount table, so the bundle's host paths still mean the same there.
+    const ready = join(dir, 'ns-ready');
+    const holder = spawn('unshare', ['--mount', '--uts', '--ipc', '--net', 'sh', '-c', `hostname mr-joined-ns && touch ${ready} && exec sleep 600`], { stdio: 'ignore' });
+    try {
+      await until(() => existsSync(ready));
+      const types = { mount: 'mnt', uts: 'uts', ipc: 'ipc', network: 'net' } as Record<string, string>;
+      const joined = Object.fromEntries(Object.values(types).map((n) => [n, readlinkSync(`/proc/${holder.pid}/ns/${n}`)]));
+      editSpec((s) => {
+        s.process.args = ['sh', '-c', 'hostname; ls -l /proc/self/ns/'];
+        delete s.hostname; // the joined UTS namespace keeps its own
+        s.linux.namespaces = s.linux.namespaces.map((n: { type: string }) => (types[n.type] ? { type: n.type, path: `/proc/${holder.pid}/ns/${types[n.type]}` } : n));
+      });
+      const r = runc(['run', 'mr-runc-nspath'], { cwd: bundle });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout.split('\n')[0]).toBe('mr-joined-ns');
+      for (const [name, link] of Object.entries(joined)) expect(r.stdout).toContain(`${name} -> ${link}`);
+      expect(existsSync(join(stateRoot, 'mr-runc-nspath'))).toBe(false);
+      expect(containerCgroups()).toEqual([]);
+    } finally {
+      holder.kill('SIGKILL');
+      editSpec((s) => {
+        s.hostname = 'mini-runc';
+        s.linux.namespaces = s.linux.namespaces.map((n: { type: string }) => ({ type: n.type }));
+      });
+    }
+  });
+
+  it('a spec without linux.namespaces runs in the runtime\'s own namespaces, and leaves no mount behind', () => {
+    const id = 'mr-runc-nons';
+    ids.add(id);
+    const other = join(dir, 'nons');
+    mkdirSync(other);
+    symlinkSync(join(bundle, 'rootfs'), join(other, 'rootfs'));
+    copyFileSync(join(bundle, 'config.json'), join(other, 'config.json'));
+    editSpec((s) => {
+      s.process.args = ['sleep', '600'];
+      delete s.linux.namespaces;
+      delete s.hostname; // no UTS namespace of its own: it must not rename the host
+      s.mounts = [];
+      delete s.linux.maskedPaths;
+      delete s.linux.readonlyPaths;
+    }, other);
+    const hostName = readFileSync('/proc/sys/kernel/hostname', 'utf8');
+    expect(runc(['run', '--detach', '--bundle', other, id]).stderr).toBe('');
+    const pid = state(id).pid;
+    for (const ns of ['mnt', 'uts', 'ipc', 'net', 'pid']) expect(readlinkSync(`/proc/${pid}/ns/${ns}`)).toBe(readlinkSync(`/proc/self/ns/${ns}`));
+    expect(runc(['delete', '--force', id]).status).toBe(0);
+    expect(readFileSync('/proc/sys/kernel/hostname', 'utf8')).toBe(hostName);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(other);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(join(bundle, 'rootfs'));
     expect(containerCgroups()).toEqual([]);
   });
 
