@@ -20,25 +20,38 @@ const FLAG_WORDS: Record<string, { set?: number; clear?: number }> = {
   noexec: { set: MS.NOEXEC }, exec: { clear: MS.NOEXEC },
   noatime: { set: MS.NOATIME }, relatime: { set: MS.RELATIME }, strictatime: { set: MS.STRICTATIME },
   bind: { set: MS.BIND }, rbind: { set: MS.BIND | MS.REC },
-  private: { set: MS.PRIVATE }, rprivate: { set: MS.PRIVATE | MS.REC },
-  slave: { set: MS.SLAVE }, rslave: { set: MS.SLAVE | MS.REC },
 };
 
-export interface ParsedOptions { flags: number; data: string; bind: boolean; readonly: boolean }
+/**
+ * mount -o words that change how mount events propagate (shared subtrees). They cannot go with
+ * the mount itself: mount(2) given MS_SHARED & co. *only* changes the type of what is already
+ * mounted at the target. So they are applied by a second call, once the mount is there.
+ */
+const PROPAGATION_WORDS: Record<string, number> = {
+  private: MS.PRIVATE, rprivate: MS.PRIVATE | MS.REC,
+  slave: MS.SLAVE, rslave: MS.SLAVE | MS.REC,
+  shared: MS.SHARED, rshared: MS.SHARED | MS.REC,
+  unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
+};
+
+export interface ParsedOptions { flags: number; data: string; bind: boolean; readonly: boolean; propagation: number }
 
 export function parseMountOptions(options: readonly string[] = []): ParsedOptions {
   let flags = 0;
+  let propagation = 0;
   const data: string[] = [];
   for (const o of options) {
     const f = FLAG_WORDS[o];
-    if (f) {
+    if (PROPAGATION_WORDS[o] !== undefined) {
+      propagation = PROPAGATION_WORDS[o]; // the last one wins, as with mount(8)
+    } else if (f) {
       if (f.set) flags |= f.set;
       if (f.clear) flags &= ~f.clear;
     } else {
       data.push(o);
     }
   }
-  return { flags, data: data.join(','), bind: (flags & MS.BIND) !== 0, readonly: (flags & MS.RDONLY) !== 0 };
+  return { flags, data: data.join(','), bind: (flags & MS.BIND) !== 0, readonly: (flags & MS.RDONLY) !== 0, propagation };
 }
 
 /**
@@ -59,23 +72,29 @@ export function mountOne(rootFd: number, rootfs: string, m: Mount): void {
   try {
     if (!o.bind) {
       mount(m.source ?? m.type ?? 'none', fdPath(target), m.type ?? null, o.flags, o.data || null);
-      return;
+    } else {
+      // A bind mount ignores most flags on the first call: bind first, then remount to apply
+      // ro/nosuid/nodev/noexec to the new mount (the kernel's two-step rule for bind mounts).
+      mount(source, fdPath(target), null, MS.BIND | (o.flags & MS.REC), null);
+      const extra = o.flags & (MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
+      if (extra) changeMounted(rootFd, m.destination, MS.BIND | MS.REMOUNT | extra);
     }
-    // A bind mount ignores most flags on the first call: bind first, then remount to apply
-    // ro/nosuid/nodev/noexec to the new mount (the kernel's two-step rule for bind mounts).
-    mount(source, fdPath(target), null, MS.BIND | (o.flags & MS.REC), null);
-    const extra = o.flags & (MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
-    if (extra) {
-      // `target` still holds the directory *under* the new mount: open the destination again
-      // (inside the root again) to reach the mount itself
-      const mounted = openInRoot(rootFd, m.destination);
-      try {
-        mount(null, fdPath(mounted), null, MS.BIND | MS.REMOUNT | extra, null);
-      } finally {
-        close(mounted);
-      }
-    }
+    if (o.propagation) changeMounted(rootFd, m.destination, o.propagation);
   } finally {
     close(target);
+  }
+}
+
+/**
+ * mount(2) with no source on what is now mounted at `destination`: a remount or a propagation
+ * change. `target` still holds the directory *under* the new mount: open the destination again
+ * (inside the root again) to reach the mount itself.
+ */
+function changeMounted(rootFd: number, destination: string, flags: number): void {
+  const mounted = openInRoot(rootFd, destination);
+  try {
+    mount(null, fdPath(mounted), null, flags, null);
+  } finally {
+    close(mounted);
   }
 }

@@ -426,6 +426,25 @@ describe('mini-runc', () => {
     expect(containerCgroups()).toEqual([]);
   });
 
+  it('mount options shared/unbindable set the propagation once the mount is made (a tmpfs with "shared" mounts, and is shared)', () => {
+    editSpec((s) => {
+      s.process.args = ['cat', '/proc/self/mountinfo'];
+      s.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1k', 'shared'] });
+      s.mounts.push({ destination: '/out', type: 'bind', source: join(dir, 'bundle', 'rootfs', 'out'), options: ['rbind', 'unbindable'] });
+    });
+    try {
+      const r = runc(['run', 'mr-runc-propagation'], { cwd: bundle });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      // mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL FIELDS…] - TYPE SOURCE SUPER
+      const line = (point: string) => r.stdout.split('\n').find((l) => l.split(' ')[4] === point) ?? '';
+      expect(line('/tmp')).toMatch(/ shared:\d+ .*- tmpfs /);
+    } finally {
+      editSpec((s) => { s.mounts = s.mounts.filter((m: { destination: string }) => m.destination !== '/tmp' && m.destination !== '/out'); });
+    }
+    expect(containerCgroups()).toEqual([]);
+  });
+
   it('errors are one line, exit 1, and write the --log in json like runc', () => {
     const log = join(dir, 'log.json');
     const r = spawnSync(process.execPath, [RUNC, '--root', stateRoot, '--log', log, '--log-format', 'json', 'start', 'nosuch'], { encoding: 'utf8' });
