@@ -53,8 +53,22 @@ export type Process = z.infer<typeof Process>;
 const ThrottleDevice = z.object({ major: z.number().int().nonnegative(), minor: z.number().int().nonnegative(), rate: z.number().int().nonnegative() });
 
 export const Resources = z.object({
-  memory: z.object({ limit: z.number().optional(), swap: z.number().optional() }).optional(),
-  cpu: z.object({ shares: z.number().optional(), quota: z.number().optional(), period: z.number().optional() }).optional(),
+  memory: z.object({
+    limit: z.number().optional(),
+    swap: z.number().optional(),
+    reservation: z.number().optional(),
+    swappiness: z.number().int().min(0).max(100).optional(),
+    disableOOMKiller: z.boolean().optional(),
+    kernel: z.number().optional(),
+    kernelTCP: z.number().optional(),
+  }).optional(),
+  cpu: z.object({
+    shares: z.number().optional(),
+    quota: z.number().optional(),
+    period: z.number().optional(),
+    cpus: z.string().regex(/^[0-9,-]*$/).optional(),
+    mems: z.string().regex(/^[0-9,-]*$/).optional(),
+  }).optional(),
   pids: z.object({ limit: z.number() }).optional(),
   /** The device cgroup: which device nodes may be made (m), read (r), written (w). Later rules win. */
   devices: z.array(z.object({

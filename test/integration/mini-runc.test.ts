@@ -445,6 +445,43 @@ describe('mini-runc', () => {
     expect(containerCgroups()).toEqual([]);
   });
 
+  it('linux.resources: memory reservation, swappiness, OOM killer off and the cpuset are in the container\'s cgroup (v1; refused on v2)', async () => {
+    const id = 'mr-runc-tuning';
+    ids.add(id);
+    const other = join(dir, 'tuning');
+    mkdirSync(other);
+    symlinkSync(join(bundle, 'rootfs'), join(other, 'rootfs'));
+    copyFileSync(join(bundle, 'config.json'), join(other, 'config.json'));
+    editSpec((s) => {
+      s.process.args = ['sh', '-c', 'cat /proc/self/status; exec sleep 600'];
+      s.linux.resources = { memory: { limit: 64 << 20, reservation: 32 << 20, swappiness: 7, disableOOMKiller: true }, cpu: { cpus: '0', mems: '0' } };
+    }, other);
+    const v1 = existsSync('/sys/fs/cgroup/memory/cgroup.procs');
+    const log = join(dir, 'tuning.out');
+    const fd = openSync(log, 'w'); // the container's stdout and stderr, as runc's caller gives them
+    const r = spawnSync(process.execPath, [RUNC, '--root', stateRoot, 'run', '--detach', '--bundle', other, id], { stdio: ['ignore', fd, fd], timeout: 30_000 });
+    closeSync(fd);
+    if (!v1) {
+      expect(r.status).toBe(1);
+      expect(readFileSync(log, 'utf8')).toMatch(/swappiness: cgroup v2 has no per-group swappiness/);
+      expect(containerCgroups()).toEqual([]);
+      return;
+    }
+    expect(r.status).toBe(0);
+    const path = cgroupOfProcess(state(id).pid);
+    const cg = (controller: string, name: string) => readFileSync(join('/sys/fs/cgroup', controller, path, name), 'utf8').trim();
+    expect(cg('memory', 'memory.soft_limit_in_bytes')).toBe(String(32 << 20));
+    expect(cg('memory', 'memory.swappiness')).toBe('7');
+    expect(cg('memory', 'memory.oom_control')).toMatch(/^oom_kill_disable 1$/m);
+    expect(cg('cpuset', 'cpuset.cpus')).toBe('0');
+    // what the program itself sees: it may run on CPU 0 only
+    await until(() => readFileSync(log, 'utf8').includes('Cpus_allowed_list'));
+    expect(readFileSync(log, 'utf8')).toMatch(/^Cpus_allowed_list:\s+0$/m);
+    expect(runc(['delete', '--force', id]).status).toBe(0);
+    expect(cgroupDirs(path)).toEqual([]);
+    expect(containerCgroups()).toEqual([]);
+  });
+
   it('errors are one line, exit 1, and write the --log in json like runc', () => {
     const log = join(dir, 'log.json');
     const r = spawnSync(process.execPath, [RUNC, '--root', stateRoot, '--log', log, '--log-format', 'json', 'start', 'nosuch'], { encoding: 'utf8' });

@@ -108,6 +108,20 @@ describe('cgroup v1 create', () => {
     ]);
   });
 
+  it('writes the memory tuning (soft limit, swappiness, OOM killer off) and the cpuset; kernel memory is a warning', () => {
+    const warnings: string[] = [];
+    open('abc123', (m) => warnings.push(m)).create({
+      memory: { limit: 64 << 20, reservation: 32 << 20, swappiness: 10, disableOOMKiller: true, kernel: 1 << 20 },
+      cpu: { cpus: '1', mems: '0' },
+    });
+    expect(file('memory', 'abc123', 'memory.soft_limit_in_bytes')).toBe('33554432');
+    expect(file('memory', 'abc123', 'memory.swappiness')).toBe('10');
+    expect(file('memory', 'abc123', 'memory.oom_control')).toBe('1');
+    expect(file('cpuset', 'abc123', 'cpuset.cpus')).toBe('1'); // replaces the parent's copy
+    expect(file('cpuset', 'abc123', 'cpuset.mems')).toBe('0');
+    expect(warnings).toEqual([expect.stringMatching(/memory\.kernel and kernelTCP are deprecated .*: ignored$/)]);
+  });
+
   it('writes -1 for unlimited memory/quota and "max" for unlimited pids', () => {
     open().create({ memory: { limit: -1, swap: -1 }, cpu: { quota: -1, period: 100000 }, pids: { limit: -1 } });
     expect(file('memory', 'abc123', 'memory.limit_in_bytes')).toBe('-1');

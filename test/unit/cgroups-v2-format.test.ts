@@ -110,6 +110,20 @@ describe('cgroup v2 create: controllers enabled top-down in cgroup.subtree_contr
     ]);
   });
 
+  it('writes memory.low for a reservation; refuses what v2 has no file for (swappiness, OOM killer off) and cpuset, writing nothing', () => {
+    open().create({ memory: { reservation: 32 << 20 } });
+    expect(file('mini-run', 'mr-abc123', 'memory.low')).toBe('33554432');
+    for (const [resources, msg] of [
+      [{ memory: { swappiness: 10 } }, /swappiness: cgroup v2 has no per-group swappiness/],
+      [{ memory: { disableOOMKiller: true } }, /disableOOMKiller: cgroup v2 cannot turn the OOM killer off/],
+      [{ cpu: { cpus: '0' } }, /cpu\.cpus\/mems: .* does not set cpuset yet/],
+    ] as Array<[LinuxResources, RegExp]>) {
+      const cg = open('def456');
+      expect(() => cg.create(resources)).toThrow(msg);
+      expect(existsSync(join(mp, 'mini-run', 'mr-def456'))).toBe(false);
+    }
+  });
+
   it('writes "max" for unlimited values and 0 swap when swap total equals memory', () => {
     open('a').create({ memory: { limit: -1, swap: -1 }, cpu: { quota: -1, period: 100000 }, pids: { limit: 0 } });
     expect(file('mini-run', 'mr-a', 'memory.max')).toBe('max');

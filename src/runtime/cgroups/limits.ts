@@ -62,6 +62,17 @@ export function swapMaxValue(limit: number | undefined, swapTotal: number): stri
   return String(Math.floor(swapTotal - limit));
 }
 
+/** Does the spec ask for one of the memory settings beyond limit and swap? */
+export function wantsMemoryTuning(mem: { reservation?: number; swappiness?: number; disableOOMKiller?: boolean } | undefined): boolean {
+  return mem !== undefined && (mem.reservation !== undefined || mem.swappiness !== undefined || mem.disableOOMKiller !== undefined);
+}
+
+/** The warning for the runtime-spec's deprecated kernel-memory limits, or null when none is asked. */
+export function kernelMemoryWarning(mem: { kernel?: number; kernelTCP?: number } | undefined): string | null {
+  if (mem?.kernel === undefined && mem?.kernelTCP === undefined) return null;
+  return 'linux.resources.memory.kernel and kernelTCP are deprecated (the kernel accounts its own memory inside the memory limit): ignored';
+}
+
 /** Validate the memory part once, for both drivers. */
 export function checkMemory(mem: { limit?: number; swap?: number } | undefined): void {
   if (!mem) return;

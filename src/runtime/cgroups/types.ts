@@ -17,6 +17,15 @@ export interface LinuxResources {
      * only applies what is in the spec and leaves swap alone when it is absent.
      */
     swap?: number;
+    /** Soft limit in bytes: under memory pressure the kernel reclaims down to it (v1 memory.soft_limit_in_bytes, v2 memory.low). */
+    reservation?: number;
+    /** 0…100: how eagerly the group's anonymous memory is swapped out (v1 memory.swappiness; v2 has none). */
+    swappiness?: number;
+    /** true: at the limit the group's tasks wait for memory instead of being OOM-killed (v1 memory.oom_control; v2 has none). */
+    disableOOMKiller?: boolean;
+    /** Deprecated in the runtime-spec (kernel memory is no longer limited on its own): a warning, then ignored. */
+    kernel?: number;
+    kernelTCP?: number;
   };
   cpu?: {
     /** Relative weight (v1 cpu.shares, default 1024; v2 cpu.weight is derived from it). */
@@ -25,6 +34,10 @@ export interface LinuxResources {
     quota?: number;
     /** Length of the CFS period in µs (default 100000). */
     period?: number;
+    /** CPUs the tasks may run on, as the kernel lists them ("0-1", "0,2"): cpuset.cpus. */
+    cpus?: string;
+    /** Memory nodes the tasks may allocate from ("0"): cpuset.mems. */
+    mems?: string;
   };
   /** Max number of tasks (processes + threads); 0 or -1 = unlimited (as runc). */
   pids?: { limit?: number };

@@ -20,7 +20,7 @@ import {
 } from './cgroupfs';
 import { CGROUP_PREFIX, parentName } from './detect';
 import { type CgroupLocation } from './location';
-import { checkMemory, pidsValue } from './limits';
+import { checkMemory, kernelMemoryWarning, pidsValue, wantsMemoryTuning } from './limits';
 import { v1DeviceWrites } from './devices';
 import { Cgroup, CgroupStats, LinuxResources } from './types';
 import { v1WeightFile, wantsBlockIO, writeV1BlockIO } from './block-io';
@@ -89,9 +89,10 @@ export class CgroupV1 implements Cgroup {
   create(resources: LinuxResources): void {
     checkMemory(resources.memory);
     // Check every limit's controller before creating anything.
-    if (resources.memory?.limit !== undefined || resources.memory?.swap !== undefined) this.need('memory');
+    if (resources.memory?.limit !== undefined || resources.memory?.swap !== undefined || wantsMemoryTuning(resources.memory)) this.need('memory');
     const cpu = resources.cpu;
     if (cpu && (cpu.quota !== undefined || cpu.period !== undefined || cpu.shares)) this.need('cpu');
+    if (cpu?.cpus || cpu?.mems) this.need('cpuset');
     if (resources.pids?.limit !== undefined) this.need('pids');
     if (resources.devices?.length) this.need('devices');
     this.checkBlockIO(resources);
@@ -191,12 +192,22 @@ export class CgroupV1 implements Cgroup {
     if (raisesSwap) writeSwap();
     if (mem?.limit !== undefined) write(this.path('memory', 'memory.limit_in_bytes')!, bytes(mem.limit));
     if (!raisesSwap) writeSwap();
+    if (mem?.reservation !== undefined) write(this.path('memory', 'memory.soft_limit_in_bytes')!, bytes(mem.reservation));
+    if (mem?.swappiness !== undefined) write(this.path('memory', 'memory.swappiness')!, String(mem.swappiness));
+    // memory.oom_control takes only the switch: 1 = no OOM killer for this group.
+    if (mem?.disableOOMKiller !== undefined) write(this.path('memory', 'memory.oom_control')!, mem.disableOOMKiller ? '1' : '0');
+    const kmemWarning = kernelMemoryWarning(mem);
+    if (kmemWarning) this.warning(kmemWarning);
     const cpu = r.cpu;
     if (cpu) {
       if (cpu.shares) write(this.path('cpu', 'cpu.shares')!, String(Math.floor(cpu.shares)));
       // Period before quota: the kernel checks quota/period against the parent's as each is written.
       if (cpu.period !== undefined && cpu.period > 0) write(this.path('cpu', 'cpu.cfs_period_us')!, String(Math.floor(cpu.period)));
       if (cpu.quota !== undefined) write(this.path('cpu', 'cpu.cfs_quota_us')!, String(cpu.quota < 0 ? -1 : Math.floor(cpu.quota)));
+      // (the copies of the parent's sets made at mkdir are replaced; a set outside the
+      // parent's is refused by the kernel: EINVAL names the file)
+      if (cpu.cpus) write(this.path('cpuset', 'cpuset.cpus')!, cpu.cpus);
+      if (cpu.mems) write(this.path('cpuset', 'cpuset.mems')!, cpu.mems);
     }
     if (r.pids?.limit !== undefined) write(this.path('pids', 'pids.max')!, pidsValue(r.pids.limit));
     if (wantsBlockIO(r.blockIO)) {

@@ -21,7 +21,7 @@ import {
 } from './cgroupfs';
 import { CGROUP_PREFIX, parentName } from './detect';
 import { type CgroupLocation } from './location';
-import { checkMemory, cpuMaxValue, maxOrNumber, pidsValue, sharesToWeight, swapMaxValue } from './limits';
+import { checkMemory, cpuMaxValue, kernelMemoryWarning, maxOrNumber, pidsValue, sharesToWeight, swapMaxValue } from './limits';
 import { Cgroup, CgroupStats, LinuxResources } from './types';
 import { attachDeviceRules } from './devices';
 import { wantsBlockIO, writeV2BlockIO } from './block-io';
@@ -169,6 +169,16 @@ export class CgroupV2 implements Cgroup {
     if (r.cpu && (r.cpu.quota !== undefined || r.cpu.period !== undefined || r.cpu.shares)) this.need('cpu');
     if (r.pids?.limit !== undefined) this.need('pids');
     if (wantsBlockIO(r.blockIO)) this.need('io');
+    if (mem?.reservation !== undefined) this.need('memory');
+    // v2 has no per-group swappiness and no switch for the OOM killer (memory.oom.group is
+    // another thing), and this driver does not enable the cpuset controller: refuse, as the
+    // spec must be honoured or refused.
+    if (mem?.swappiness !== undefined) throw new UserError('linux.resources.memory.swappiness: cgroup v2 has no per-group swappiness (this host is v2)');
+    if (mem?.disableOOMKiller) throw new UserError('linux.resources.memory.disableOOMKiller: cgroup v2 cannot turn the OOM killer off for a group (this host is v2)');
+    if (r.cpu?.cpus || r.cpu?.mems) throw new UserError('linux.resources.cpu.cpus/mems: mini-run\'s cgroup v2 driver does not set cpuset yet');
+    const kmemWarning = kernelMemoryWarning(mem);
+    if (kmemWarning) this.warning(kmemWarning);
+    if (mem?.reservation !== undefined) write(f('memory.low'), String(mem.reservation < 0 ? 0 : Math.floor(mem.reservation)));
     if (mem && (mem.limit !== undefined || mem.swap !== undefined)) {
       if (mem.limit !== undefined) write(f('memory.max'), maxOrNumber(mem.limit));
       if (mem.swap !== undefined) {
