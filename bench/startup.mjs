@@ -40,8 +40,11 @@ import { DOCKER_HOST as TEST_DOCKER_HOST, ensureEngines, stopEngines } from '../
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const opts = parseArgs(process.argv.slice(2), 'startup bench',
-  'usage: node bench/startup.mjs [--runs N (default 20)] [--json] [--bin path/to/mini-run] [--no-docker]',
-  { runs: 20, json: false, bin: join(REPO, 'bin', 'mini-run'), 'no-docker': false });
+  'usage: node bench/startup.mjs [--runs N (default 20)] [--json] [--bin path/to/mini-run] [--no-docker] [--runtimes]',
+  { runs: 20, json: false, bin: join(REPO, 'bin', 'mini-run'), 'no-docker': false, runtimes: false });
+// --runtimes: only the OCI runtimes on the same bundle (runc, crun, mini-runc) and the node floors.
+const RUNTIME_ROWS = new Set(['runc run', 'crun run', 'mini-runc run', 'mini-runc create+start+delete', '2 × node -e 0 (floor)', 'node -e 0']);
+const leftOut = opts.runtimes ? 'left out (--runtimes)' : null;
 // With --json, stdout carries only the JSON document; progress goes to stderr.
 const log = (...a) => (opts.json ? console.error(...a) : console.log(...a));
 
@@ -256,7 +259,7 @@ candidates.push({
 // Measures what userns-exec and the uid/gid map round trip add, beside runc doing the same.
 const usernsBundle = join(scratch, 'userns-bundle');
 function makeUsernsBundle() {
-  if (bundleError) throw new Error(bundleError);
+  if (bundleError || leftOut) throw new Error(bundleError ?? leftOut);
   chmodSync(scratch, 0o755);
   mkdirSync(usernsBundle);
   spawnSync('cp', ['-a', join(paths.bundle, 'rootfs'), join(usernsBundle, 'rootfs')]);
@@ -323,7 +326,7 @@ function attempt(make) {
 const mr = (...args) => [node, opts.bin, '--root', paths.mrRoot, ...args];
 
 // mini-run: one detached container for `exec` (and `inspect`/`logs` rows). `ps` then lists one.
-const mrExec = attempt(() => {
+const mrExec = leftOut ? { error: leftOut } : attempt(() => {
   setup(mr('run', '-d', '--network', 'none', '--name', 'mr-bench-exec', 'mini-run/busybox', 'sleep', '3600'));
   undo.push(() => spawnSync(node, [opts.bin, '--root', paths.mrRoot, 'rm', '-f', 'mr-bench-exec'], { stdio: 'ignore' }));
   return 'mr-bench-exec';
@@ -347,7 +350,7 @@ for (const [name, args] of [['ps', ['ps']], ['images', ['images']], ['inspect', 
 // Where root cannot raise rlimits (a container host like these), podman's default 1048576
 // nofile/nproc makes runc fail; `compare` works out the --ulimit flags that avoid it, and
 // (for the bridge row) a podman network that does not overlap mini-run's 10.88.0.0/16.
-const podmanSkip = !which('podman') ? 'podman not installed (optional; not installed by this bench)' : bundleError;
+const podmanSkip = leftOut ?? (!which('podman') ? 'podman not installed (optional; not installed by this bench)' : bundleError);
 const podmanEngine = podmanSkip ? null : attempt(() => {
   const e = createRequire(import.meta.url)(join(REPO, 'dist', 'compare', 'engines.js')).prepareEngine('podman', { network: true });
   undo.push(() => e.cleanup());
@@ -409,7 +412,7 @@ async function findDocker() {
 let dockerEnv = null;
 const dockerImage = `mr-bench-busybox:${process.pid}`;
 const dockerExecName = `mr-bench-${process.pid}-dexec`;
-let dockerError = bundleError;
+let dockerError = leftOut ?? bundleError;
 if (!dockerError) {
   try {
     const host = await findDocker();
@@ -467,7 +470,7 @@ candidates.push({ name: 'node -e 0', command: 'node -e 0', run: () => timeOnce([
 log(`startup bench: ${opts.runs} runs each, ${cpus().length} CPUs, node ${process.version}, scratch ${scratch}`);
 if (process.getuid?.() !== 0) log('startup bench: note: not root — container rows will fail');
 
-const rows = candidates.map((c) => ({ ...c, samples: [], error: c.skip ? null : undefined }));
+const rows = candidates.filter((c) => !opts.runtimes || RUNTIME_ROWS.has(c.name)).map((c) => ({ ...c, samples: [], error: c.skip ? null : undefined }));
 
 // Warm-up: one untimed run each. A failure here marks the row failed once (e.g. crun
 // refusing cgroup-v1-hybrid hosts) rather than repeating the same error N times.
@@ -534,9 +537,14 @@ const GOALS = [
   ['mini-run inspect', 'node -e 0', 1.5],
   ['mini-run logs', 'node -e 0', 1.5],
   ['mini-run ps', 'docker ps', null],
+  // issue 11: the OCI runtime alone, on runc's bundle
+  ['mini-runc run', 'node -e 0', 1.5],
+  ['mini-runc create+start+delete', 'node -e 0', 1.5],
+  ['mini-runc run', 'runc run', null],
+  ['mini-runc create+start+delete', 'runc run', null],
   ['mini-run run --rm --network none --userns private', 'mini-run run --rm --network none', null],
 ];
-const goals = GOALS.map(([row, over, limit]) => {
+const goals = GOALS.filter(([row, over]) => !opts.runtimes || (RUNTIME_ROWS.has(row) && RUNTIME_ROWS.has(over))).map(([row, over, limit]) => {
   const ratio = medianOf(row) / medianOf(over);
   const result = !Number.isFinite(ratio) ? 'n/a' : limit === null ? 'info' : ratio <= limit ? 'PASS' : 'FAIL';
   return { row, over, limit, ratio: Number.isFinite(ratio) ? ratio : null, result };
