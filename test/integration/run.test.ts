@@ -261,7 +261,7 @@ describe('errors: one clear line, docker exit codes, nothing left', () => {
   it('a bad flag value', () => {
     const r = mr(root, ['run', '--rm', '--memory', 'lots', IMG, 'true']);
     expect(r.status).toBe(125);
-    expect(r.stderr).toMatch(/invalid argument "lots" for "--memory"/);
+    expect(r.stderr).toMatch(/^mini-run: invalid argument "lots" for "-m, --memory" flag/);
   });
 
   it('-it without a terminal', () => {

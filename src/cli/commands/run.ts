@@ -3,7 +3,6 @@
  */
 import type { Argv, CommandModule, Options } from 'yargs';
 import { UserError } from '../../errors';
-import { parseBytes } from '../../engine/units';
 import type { RunOptions } from '../../engine/run-options';
 import { parsePublish } from '../../network/ports';
 import { listOption, PARSER_CONFIG, scanLeadingFlags } from '../args';
@@ -11,7 +10,8 @@ import { parseSecurityOpts } from '../../engine/security-opts';
 import { parseUlimit } from '../../engine/ulimits';
 import { parseDeviceCgroupRule, parseDeviceFlag } from '../../engine/device-flags';
 import { parseStorageOpts } from '../../engine/storage-opts';
-import { parseBlkioWeight, parseThrottle } from '../../engine/blkio-flags';
+import { parseThrottle } from '../../engine/blkio-flags';
+import { parseResourceFlags, RESOURCE_FLAGS } from '../resource-flags';
 import { parseHealthDuration } from '../../engine/health';
 
 /** The flags of `run` (and later `create`), in one table: yargs reads it, and so does the splitter below. */
@@ -55,18 +55,13 @@ export const RUN_FLAGS: Record<string, Options> = {
   device: { type: 'string', describe: 'Add a host device to the container (HOST[:CONTAINER][:PERMS])' },
   'device-cgroup-rule': { type: 'string', describe: "Add a rule to the cgroup allowed devices list ('c 10:229 rwm')" },
   'read-only': { type: 'boolean', describe: "Mount the container's root filesystem as read only" },
-  memory: { alias: 'm', type: 'string', describe: 'Memory limit (e.g. 64m, 1g)' },
-  'memory-swap': { type: 'string', describe: "Swap limit equal to memory plus swap: '-1' for unlimited swap" },
-  cpus: { type: 'number', describe: 'Number of CPUs (e.g. 0.5)' },
-  'cpu-shares': { alias: 'c', type: 'number', describe: 'CPU shares (relative weight)' },
-  'pids-limit': { type: 'number', describe: 'Tune container pids limit (-1 for unlimited)' },
+  ...RESOURCE_FLAGS, // --memory --memory-swap --cpus --cpu-shares --pids-limit --blkio-weight, shared with update
   'health-cmd': { type: 'string', describe: 'Command to run to check health' },
   'health-interval': { type: 'string', describe: 'Time between running the check (ms|s|m|h) (default 0s)' },
   'health-timeout': { type: 'string', describe: 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)' },
   'health-retries': { type: 'string', describe: 'Consecutive failures needed to report unhealthy' },
   'health-start-period': { type: 'string', describe: 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)' },
   'no-healthcheck': { type: 'boolean', describe: 'Disable any container-specified HEALTHCHECK' },
-  'blkio-weight': { type: 'string', describe: 'Block IO (relative weight), between 10 and 1000, or 0 to disable' },
   'device-read-bps': { type: 'string', describe: 'Limit read rate (bytes per second) from a device (/dev/vda:1mb)' },
   'device-write-bps': { type: 'string', describe: 'Limit write rate (bytes per second) to a device (/dev/vda:1mb)' },
   'device-read-iops': { type: 'string', describe: 'Limit read rate (IO per second) from a device (/dev/vda:100)' },
@@ -177,7 +172,7 @@ export function toRunOptions(a: RunArgs): RunOptions {
   for (const h of listOption(a['add-host'])) {
     if (!/^[^:]+:\d{1,3}(\.\d{1,3}){3}$/.test(h)) throw new UserError(`invalid argument "${h}" for "--add-host" flag: expected HOST:IP`, 125);
   }
-  const memorySwap = a['memory-swap'] === undefined ? undefined : String(a['memory-swap']) === '-1' ? -1 : parseBytes(String(a['memory-swap']), '--memory-swap');
+  const { blkioWeight, ...limits } = parseResourceFlags(a);
   const num = (k: string) => {
     const v = a[k];
     if (v === undefined) return undefined;
@@ -237,11 +232,7 @@ export function toRunOptions(a: RunArgs): RunOptions {
     storageOpt: parseStorageOpts(listOption(a['storage-opt'])),
     deviceCgroupRules: listOption(a['device-cgroup-rule']).map((r) => (parseDeviceCgroupRule(r), r)),
     readOnly: !!a['read-only'],
-    memory: a.memory === undefined ? undefined : parseBytes(String(a.memory), '--memory'),
-    memorySwap,
-    cpus: num('cpus'),
-    cpuShares: num('cpu-shares'),
-    pidsLimit: num('pids-limit'),
+    ...limits,
     health: {
       cmd: a['health-cmd'] === undefined ? undefined : String(a['health-cmd']),
       interval: a['health-interval'] === undefined ? undefined : parseHealthDuration(String(a['health-interval']), 'health-interval'),
@@ -255,7 +246,7 @@ export function toRunOptions(a: RunArgs): RunOptions {
       none: !!a['no-healthcheck'],
     },
     blkio: {
-      BlkioWeight: parseBlkioWeight(a['blkio-weight']) ?? 0,
+      BlkioWeight: blkioWeight ?? 0,
       BlkioDeviceReadBps: listOption(a['device-read-bps']).map((v) => parseThrottle(v, 'device-read-bps')),
       BlkioDeviceWriteBps: listOption(a['device-write-bps']).map((v) => parseThrottle(v, 'device-write-bps')),
       BlkioDeviceReadIOps: listOption(a['device-read-iops']).map((v) => parseThrottle(v, 'device-read-iops')),

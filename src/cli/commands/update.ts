@@ -7,36 +7,15 @@ import type { CommandModule } from 'yargs';
 import { UserError } from '../../errors';
 import { SysError } from '../../sys/errors';
 import { forEachRef } from '../args';
-import { parseBytes } from '../../engine/units';
-import { parseBlkioWeight } from '../../engine/blkio-flags';
+import { parseResourceFlags, RESOURCE_FLAGS } from '../resource-flags';
 import type { UpdateRequest } from '../../engine/update';
 import { parseRestartPolicy } from './run';
 
 type Args = { containers: string[] } & Record<string, unknown>;
 
-function number(a: Args, flag: string, integer: boolean): number | undefined {
-  const v = a[flag];
-  if (v === undefined) return undefined;
-  const s = String(v);
-  const ok = integer ? /^-?\d+$/.test(s) : /^-?\d+(\.\d+)?$/.test(s);
-  if (!ok) throw new UserError(`invalid argument "${s}" for "--${flag}" flag: ${integer ? `strconv.ParseInt: parsing "${s}": invalid syntax` : `failed to parse ${s} as a rational number`}`, 125);
-  return Number(s);
-}
-
 export function toUpdateRequest(a: Args): UpdateRequest {
-  const bytes = (flag: string) => {
-    const v = a[flag];
-    if (v === undefined) return undefined;
-    if (String(v) === '-1' && flag === 'memory-swap') return -1;
-    return parseBytes(String(v), flag === 'memory' ? '-m, --memory' : `--${flag}`);
-  };
   return {
-    memory: bytes('memory'),
-    memorySwap: bytes('memory-swap'),
-    cpus: number(a, 'cpus', false),
-    cpuShares: number(a, 'cpu-shares', true),
-    pidsLimit: number(a, 'pids-limit', true),
-    blkioWeight: parseBlkioWeight(a['blkio-weight']),
+    ...parseResourceFlags(a),
     restart: a.restart === undefined ? undefined : parseRestartPolicy(String(a.restart)),
   };
 }
@@ -45,12 +24,7 @@ export const updateCommand: CommandModule<object, Args> = {
   command: 'update <containers..>',
   describe: 'Update configuration of one or more containers',
   builder: (y) => y.usage('Usage: mini-run update [OPTIONS] CONTAINER [CONTAINER...]').options({
-    memory: { alias: 'm', type: 'string', describe: 'Memory limit (e.g. 64m, 1g)' },
-    'memory-swap': { type: 'string', describe: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
-    cpus: { type: 'string', describe: 'Number of CPUs (e.g. 0.5)' },
-    'cpu-shares': { alias: 'c', type: 'string', describe: 'CPU shares (relative weight)' },
-    'pids-limit': { type: 'string', describe: 'Tune container pids limit (-1 for unlimited)' },
-    'blkio-weight': { type: 'string', describe: 'Block IO (relative weight), between 10 and 1000, or 0 to disable' },
+    ...RESOURCE_FLAGS,
     restart: { type: 'string', describe: 'Restart policy to apply when a container exits' },
   }) as never,
   handler: async (a) => {
