@@ -9,6 +9,7 @@ import { setTraceSink } from '../sys/trace';
 import { SysError } from '../sys/errors';
 import { UserError } from '../errors';
 import { PARSER_CONFIG, protectLoneDash, restoreLoneDash } from './args';
+import { GLOBAL_OPTIONS } from './global-options';
 // Loaded up front (small, node:fs only): with no file descriptor left, loading it late would fail too.
 import { exhaustedLimitMessage } from './resource-errors';
 
@@ -80,8 +81,8 @@ export function buildParser(argv: string[]): Argv<GlobalOptions> {
     .scriptName('mini-run')
     .parserConfiguration(PARSER_CONFIG)
     .usage('Usage: $0 [OPTIONS] COMMAND\n\nA container runtime in TypeScript, for learning how containers work.')
-    .option('root', { type: 'string', describe: 'state directory (default $MINI_RUN_ROOT or /var/lib/mini-run)', global: true })
-    .option('trace', { type: 'boolean', describe: 'print every syscall, cgroup write and command to stderr', global: true })
+    .option('root', { type: GLOBAL_OPTIONS.root.type, describe: GLOBAL_OPTIONS.root.describe, global: true })
+    .option('trace', { type: GLOBAL_OPTIONS.trace.type, describe: GLOBAL_OPTIONS.trace.describe, global: true })
     .option('debug', { type: 'boolean', describe: 'print stack traces on errors', global: true, hidden: true })
     .middleware((args) => {
       restoreLoneDash(args);

@@ -5,15 +5,15 @@
  * looks for `run` at the top and `container`/`image`/`network`/`volume` together.
  */
 import type { CommandModule } from 'yargs';
+import { BUILT_IN_OPTIONS, GLOBAL_OPTIONS } from './global-options';
 
 const COMMON = ['run', 'exec', 'ps', 'build', 'pull', 'push', 'images', 'login', 'logout', 'search', 'version', 'info'];
 const MANAGEMENT = ['container', 'image', 'network', 'system', 'volume'];
 const LEARNING = ['lessons', 'lesson', 'explain', 'compare', 'doctor'];
-const GLOBAL_OPTIONS: Array<[string, string]> = [
-  ['--root DIR', 'state directory (default $MINI_RUN_ROOT or /var/lib/mini-run)'],
-  ['--trace', 'print every syscall, cgroup write and command to stderr'],
-  ['-h, --help', 'print this help'],
-  ['-v, --version', 'print version information and quit'],
+/** main.ts's global options (one list, global-options.ts), then yargs' --help and --version. */
+const GLOBAL_ROWS: ReadonlyArray<readonly [string, string]> = [
+  ...Object.values(GLOBAL_OPTIONS).map((o) => [o.usage, o.describe] as const),
+  ...BUILT_IN_OPTIONS,
 ];
 
 export function topLevelHelp(commands: CommandModule<any, any>[], columns = process.stdout.columns || 100): string {
@@ -24,7 +24,7 @@ export function topLevelHelp(commands: CommandModule<any, any>[], columns = proc
   }
   const grouped = new Set([...COMMON, ...MANAGEMENT, ...LEARNING]);
   const others = [...describe.keys()].filter((n) => !grouped.has(n)).sort();
-  const width = Math.max(...[...describe.keys(), ...GLOBAL_OPTIONS.map(([o]) => o)].map((n) => n.length)) + 2;
+  const width = Math.max(...[...describe.keys(), ...GLOBAL_ROWS.map(([o]) => o)].map((n) => n.length)) + 2;
   const row = (name: string, text: string) => `  ${name.padEnd(width)}${wrap(text, Math.max(40, Math.min(columns, 110) - width - 2), width + 2)}`;
   const section = (title: string, names: string[]) =>
     [`${title}:`, ...names.filter((n) => describe.has(n)).map((n) => row(n, describe.get(n)!))].join('\n');
@@ -42,7 +42,7 @@ export function topLevelHelp(commands: CommandModule<any, any>[], columns = proc
     section('Commands', others),
     '',
     'Global Options:',
-    ...GLOBAL_OPTIONS.map(([o, text]) => row(o, text)),
+    ...GLOBAL_ROWS.map(([o, text]) => row(o, text)),
     '',
     "Run 'mini-run COMMAND --help' for more information on a command.",
     '',
