@@ -304,6 +304,48 @@ describe('identity tokens (OAuth2 refresh tokens): a docker-registry with token 
     expect(ts.log.slice(before)).toEqual([`POST refresh_token user=alice client_id=mini-run scope=${scope}`]);
   });
 
+  it('push with a credential helper answering Username "<token>": one refresh for pull,push; skopeo reads the image back', async () => {
+    const token = `rt-${'ef'.repeat(16)}`;
+    ts.refreshTokens.set(token, 'alice');
+    const bin = join(fx, 'idtoken-push-bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'docker-credential-mr-idpush'), `#!/bin/sh\nread -r server\nprintf '{"ServerURL":"%s","Username":"<token>","Secret":"${token}"}\\n' "$server"\n`);
+    chmodSync(join(bin, 'docker-credential-mr-idpush'), 0o755);
+    const env = { ...noOwn(), DOCKER_CONFIG: dockerConfig({ credHelpers: { [reg.host]: 'mr-idpush' } }), PATH: `${bin}:${process.env.PATH}` };
+    const root = newRoot();
+    const target = `${reg.host}/private/pushed:v1`;
+    expect((await mrAsync(root, ['pull', '-q', ref()], { env })).status).toBe(0);
+    expect((await mrAsync(root, ['tag', ref(), target], { env })).status).toBe(0);
+
+    const before = ts.log.length;
+    const r = await mrAsync(root, ['push', target], { env });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe(`The push refers to repository [${reg.host}/private/pushed]`);
+    const digest = /^v1: digest: (sha256:[0-9a-f]{64}) size: \d+$/m.exec(r.stdout)?.[1];
+    expect(digest, r.stdout).toBeDefined();
+    expect(r.stdout + r.stderr).not.toContain(token);
+    // The refresh token is traded once, for the push's scope; the registry only ever saw JWTs.
+    expect(ts.log.slice(before)).toEqual(['POST refresh_token user=alice client_id=mini-run scope=repository:private/pushed:pull,push']);
+    // An independent client (skopeo, with alice's password: GET + Basic at the token server) reads it back.
+    const { stdout } = await execAsync('skopeo', ['inspect', '--tls-verify=false', '--creds', 'alice:s3cret', `docker://${target}`]);
+    expect(JSON.parse(stdout).Digest).toBe(digest);
+  });
+
+  it('push with a revoked identity token: one line saying to log in again, exit 1, nothing reaches the registry', async () => {
+    const token = `rt-${'0f'.repeat(16)}`; // never issued
+    const root = newRoot();
+    const env = { ...noOwn(), DOCKER_CONFIG: dockerConfig({ auths: { [reg.host]: { identitytoken: token } } }) };
+    const target = `${reg.host}/private/refused:v1`;
+    expect((await mrAsync(root, ['load', '-i', busyboxArchive(fx)], { env })).status).toBe(0);
+    expect((await mrAsync(root, ['tag', 'alpine:latest', target], { env })).status).toBe(0);
+    const r = await mrAsync(root, ['push', target], { env });
+    expect(r.stderr).toBe(`mini-run: token for ${reg.host} (repository:private/refused:pull,push): the token server refused the identity token (invalid_grant: unknown or revoked token): log in again (docker login ${reg.host})\n`);
+    expect(r.status).toBe(1);
+    const seen = await execAsync('skopeo', ['inspect', '--tls-verify=false', '--creds', 'alice:s3cret', `docker://${target}`]).then(() => 'found', (e: Error) => e.message);
+    expect(seen).toMatch(/manifest unknown|not found/i);
+  });
+
   it('a revoked identity token: one line saying to log in again, exit 1, nothing stored', async () => {
     const token = `rt-${'cd'.repeat(16)}`; // never issued (or revoked): the token server does not know it
     const root = newRoot();
