@@ -24,7 +24,7 @@ import { setTraceSink, traceNote } from '../sys/trace';
 import { CLONE, SIGNALS } from '../sys/constants';
 import { chdir, chroot, fchdir, setns, setPdeathsig, unshare } from '../sys/libc';
 import { InitSyncSocket } from './sync-socket';
-import { prepareProgram } from './process';
+import { applyOomScoreAdj, prepareProgram } from './process';
 import { compileSeccomp } from './seccomp';
 import { FORWARDED_SIGNALS } from './signals';
 import { UserError } from '../errors';
@@ -55,6 +55,7 @@ export function execInit(): void {
     const msg = sync.receive();
     if (msg.type !== 'exec') throw new Error(`unexpected message ${msg.type}`);
     if (msg.traceFd !== undefined) setTraceSink(msg.traceFd, 'exec');
+    applyOomScoreAdj(msg.process.oomScoreAdj); // (while /proc is the host's)
     // The container's syscall filter applies to exec'd processes too (as with runc exec).
     const seccomp = msg.seccomp ? compileSeccomp(msg.seccomp) : null;
 

@@ -24,7 +24,7 @@ import { mountCgroupV1 } from './cgroup-mount';
 import { createDevices, createSpecDevices, reopenDevNull } from './devices';
 import { chrootInto, enterRoot } from './pivot-root';
 import { maskPath, readonlyPath } from './masked-paths';
-import { becomeProgram } from './process';
+import { applyOomScoreAdj, becomeProgram } from './process';
 import { compileSeccomp } from './seccomp';
 import { becomeNamespaceRoot, hostPidOfSelf, USERNS_INIT_ARG } from './userns';
 
@@ -56,6 +56,7 @@ export function containerInit(): never {
     if (!start.detached) setPdeathsig(SIGNALS.SIGKILL);
     if (start.traceFd !== undefined) setTraceSink(start.traceFd, 'init');
     const spec = start.spec;
+    applyOomScoreAdj(spec.process.oomScoreAdj); // (while /proc is the host's)
     const rootfs = resolve(start.bundle, spec.root.path);
     // The syscall filter, compiled before anything is built (a bad profile fails early).
     const seccomp = spec.linux.seccomp ? compileSeccomp(spec.linux.seccomp) : null;

@@ -3,7 +3,7 @@
  * it runs as, where, and which file. The container's init (init.ts) and `exec` (exec-init.ts)
  * both end with becomeProgram(): same rules for a container's first process and a later one.
  */
-import { accessSync, closeSync, constants as fsc, statSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsc, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { chdir, clearCloexec, closeRangeCloexec, dup2, execve, setgroups, setNoNewPrivs, setresgid, setresuid, setrlimit, setsid } from '../sys/libc';
 import { RLIMITS } from '../sys/constants';
@@ -97,6 +97,25 @@ export function prepareProgram(p: Process, handOverMaster: (masterFd: number) =>
   closeRangeCloexec(3);
   if (seccomp && p.noNewPrivileges) installSeccomp(seccomp);
   return { program, env };
+}
+
+/**
+ * process.oomScoreAdj → /proc/self/oom_score_adj (kept by fork and execve). Read while /proc is
+ * still the host's. Raising it is always allowed; lowering it below what we have needs
+ * CAP_SYS_RESOURCE (which root lacks on some hosts, this one too).
+ */
+export function applyOomScoreAdj(value: number | undefined): void {
+  if (value === undefined) return;
+  try {
+    writeFileSync('/proc/self/oom_score_adj', String(value));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') {
+      const now = readFileSync('/proc/self/oom_score_adj', 'utf8').trim();
+      throw new UserError(`cannot set process.oomScoreAdj to ${value}: lowering it below ${now} needs CAP_SYS_RESOURCE, which mini-run does not have here`, 125);
+    }
+    throw e;
+  }
 }
 
 /** setrlimit(2) for each of the spec's `process.rlimits`, with a clear error when refused. */

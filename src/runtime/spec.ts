@@ -47,6 +47,8 @@ export const Process = z.object({
   capabilities: Capabilities.optional(),
   rlimits: z.array(Rlimit).optional(),
   noNewPrivileges: z.boolean().optional(),
+  /** /proc/PID/oom_score_adj of the process (-1000…1000): how soon the OOM killer picks it. */
+  oomScoreAdj: z.number().int().min(-1000).max(1000).optional(),
 });
 export type Process = z.infer<typeof Process>;
 

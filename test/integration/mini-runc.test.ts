@@ -482,6 +482,19 @@ describe('mini-runc', () => {
     expect(containerCgroups()).toEqual([]);
   });
 
+  it('process.oomScoreAdj is the program\'s /proc/self/oom_score_adj', () => {
+    editSpec((s) => { s.process.args = ['cat', '/proc/self/oom_score_adj']; s.process.oomScoreAdj = 500; });
+    try {
+      const r = runc(['run', 'mr-runc-oomadj'], { cwd: bundle });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe('500\n');
+    } finally {
+      editSpec((s) => { delete s.process.oomScoreAdj; });
+    }
+    expect(containerCgroups()).toEqual([]);
+  });
+
   it('errors are one line, exit 1, and write the --log in json like runc', () => {
     const log = join(dir, 'log.json');
     const r = spawnSync(process.execPath, [RUNC, '--root', stateRoot, '--log', log, '--log-format', 'json', 'start', 'nosuch'], { encoding: 'utf8' });
