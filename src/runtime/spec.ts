@@ -80,6 +80,9 @@ export const Resources = z.object({
     minor: z.number().int().nonnegative().optional(),
     access: z.string().regex(/^[rwm]{0,3}$/).optional(),
   })).optional(),
+  /** net_cls class id and net_prio priorities, and hugetlb limits: parsed so they can be refused (limits.ts). */
+  network: z.object({ classID: z.number().optional(), priorities: z.array(z.object({ name: z.string(), priority: z.number() })).optional() }).optional(),
+  hugepageLimits: z.array(z.object({ pageSize: z.string(), limit: z.number() })).optional(),
   /** Block I/O: a relative weight (10…1000) and per-device throttles (bytes or operations per second). */
   blockIO: z.object({
     weight: z.number().int().min(10).max(1000).optional(),

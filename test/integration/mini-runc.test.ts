@@ -495,6 +495,24 @@ describe('mini-runc', () => {
     expect(containerCgroups()).toEqual([]);
   });
 
+  it('linux.resources the cgroup drivers do not set (net_cls/net_prio, hugetlb) are refused in one line, leaving nothing', () => {
+    let original: object = {};
+    editSpec((s) => { original = s.linux.resources ?? {}; });
+    for (const [resources, msg] of [
+      [{ network: { classID: 255, priorities: [{ name: 'lo', priority: 10 }] } }, /linux\.resources\.network \(net_cls classID, net_prio priorities\) is not supported/],
+      [{ hugepageLimits: [{ pageSize: '2MB', limit: 1 << 21 }] }, /linux\.resources\.hugepageLimits is not supported/],
+    ] as Array<[object, RegExp]>) {
+      editSpec((s) => { s.process.args = ['true']; s.linux.resources = { ...original, ...resources }; });
+      const r = runc(['create', '--bundle', bundle, 'mr-runc-refused']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr.split('\n').length).toBe(2);
+      expect(existsSync(join(stateRoot, 'mr-runc-refused'))).toBe(false);
+      expect(containerCgroups()).toEqual([]);
+    }
+    editSpec((s) => { s.linux.resources = original; });
+  });
+
   it('errors are one line, exit 1, and write the --log in json like runc', () => {
     const log = join(dir, 'log.json');
     const r = spawnSync(process.execPath, [RUNC, '--root', stateRoot, '--log', log, '--log-format', 'json', 'start', 'nosuch'], { encoding: 'utf8' });

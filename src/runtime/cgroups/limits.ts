@@ -73,6 +73,17 @@ export function kernelMemoryWarning(mem: { kernel?: number; kernelTCP?: number }
   return 'linux.resources.memory.kernel and kernelTCP are deprecated (the kernel accounts its own memory inside the memory limit): ignored';
 }
 
+/**
+ * What the drivers do not set, refused in one line rather than dropped: net_cls/net_prio (v1
+ * only; many hosts, this one too, do not mount them) and hugetlb limits.
+ */
+export function refuseUnsupported(r: { network?: { classID?: number; priorities?: unknown[] }; hugepageLimits?: unknown[] }): void {
+  if (r.network?.classID !== undefined || r.network?.priorities?.length) {
+    throw new UserError('linux.resources.network (net_cls classID, net_prio priorities) is not supported by mini-run\'s cgroup drivers');
+  }
+  if (r.hugepageLimits?.length) throw new UserError('linux.resources.hugepageLimits is not supported by mini-run\'s cgroup drivers');
+}
+
 /** Validate the memory part once, for both drivers. */
 export function checkMemory(mem: { limit?: number; swap?: number } | undefined): void {
   if (!mem) return;

@@ -45,6 +45,9 @@ export interface LinuxResources {
   devices?: DeviceRule[];
   /** Block I/O: a relative weight and per-device throttles (v1 blkio, v2 io.weight / io.max). */
   blockIO?: BlockIO;
+  /** net_cls / net_prio and hugetlb: not set by these drivers; a spec asking is refused (limits.ts). */
+  network?: { classID?: number; priorities?: Array<{ name: string; priority: number }> };
+  hugepageLimits?: Array<{ pageSize: string; limit: number }>;
 }
 
 /** OCI `linux.resources.blockIO` (the part mini-run applies). */

@@ -20,7 +20,7 @@ import {
 } from './cgroupfs';
 import { CGROUP_PREFIX, parentName } from './detect';
 import { type CgroupLocation } from './location';
-import { checkMemory, kernelMemoryWarning, pidsValue, wantsMemoryTuning } from './limits';
+import { checkMemory, kernelMemoryWarning, pidsValue, refuseUnsupported, wantsMemoryTuning } from './limits';
 import { v1DeviceWrites } from './devices';
 import { Cgroup, CgroupStats, LinuxResources } from './types';
 import { v1WeightFile, wantsBlockIO, writeV1BlockIO } from './block-io';
@@ -88,6 +88,7 @@ export class CgroupV1 implements Cgroup {
 
   create(resources: LinuxResources): void {
     checkMemory(resources.memory);
+    refuseUnsupported(resources);
     // Check every limit's controller before creating anything.
     if (resources.memory?.limit !== undefined || resources.memory?.swap !== undefined || wantsMemoryTuning(resources.memory)) this.need('memory');
     const cpu = resources.cpu;
@@ -107,6 +108,7 @@ export class CgroupV1 implements Cgroup {
 
   update(resources: LinuxResources): void {
     checkMemory(resources.memory);
+    refuseUnsupported(resources);
     this.checkBlockIO(resources);
     if (!this.hierarchies.some((h) => existsSync(h.dir))) throw new UserError(`cgroup of container ${this.containerId} does not exist (is it running?)`);
     const log = new WriteLog();

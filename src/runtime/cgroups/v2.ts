@@ -21,7 +21,7 @@ import {
 } from './cgroupfs';
 import { CGROUP_PREFIX, parentName } from './detect';
 import { type CgroupLocation } from './location';
-import { checkMemory, cpuMaxValue, kernelMemoryWarning, maxOrNumber, pidsValue, sharesToWeight, swapMaxValue } from './limits';
+import { checkMemory, cpuMaxValue, kernelMemoryWarning, maxOrNumber, pidsValue, refuseUnsupported, sharesToWeight, swapMaxValue } from './limits';
 import { Cgroup, CgroupStats, LinuxResources } from './types';
 import { attachDeviceRules } from './devices';
 import { wantsBlockIO, writeV2BlockIO } from './block-io';
@@ -58,6 +58,7 @@ export class CgroupV2 implements Cgroup {
 
   create(resources: LinuxResources): void {
     checkMemory(resources.memory);
+    refuseUnsupported(resources);
     // A concurrent `destroy` of the last other container may rmdir the parent between our
     // mkdir of it and of the container: then mkdir says ENOENT and we start over.
     for (let attempt = 0; ; attempt++) {
@@ -85,6 +86,7 @@ export class CgroupV2 implements Cgroup {
 
   update(resources: LinuxResources): void {
     checkMemory(resources.memory);
+    refuseUnsupported(resources);
     if (!existsSync(this.dir)) throw new UserError(`cgroup of container ${this.containerId} does not exist (is it running?)`);
     // The controllers this group has: the ones its parent hands down.
     this.enabled = words(readCgroupFile(join(this.dir, 'cgroup.controllers')));
