@@ -426,7 +426,7 @@ describe('mini-runc', () => {
     expect(containerCgroups()).toEqual([]);
   });
 
-  it('mount options shared/unbindable set the propagation once the mount is made (a tmpfs with "shared" mounts, and is shared)', () => {
+  it('mount options shared/slave/private/unbindable set the mount\'s propagation (a second mount(2) call, after the mount)', () => {
     editSpec((s) => {
       s.process.args = ['cat', '/proc/self/mountinfo'];
       s.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1k', 'shared'] });
@@ -439,6 +439,9 @@ describe('mini-runc', () => {
       // mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL FIELDS…] - TYPE SOURCE SUPER
       const line = (point: string) => r.stdout.split('\n').find((l) => l.split(' ')[4] === point) ?? '';
       expect(line('/tmp')).toMatch(/ shared:\d+ .*- tmpfs /);
+      expect(line('/tmp')).toMatch(/[ ,]size=4k(,|$)/); // the data options still reach tmpfs (1k rounded up to a page)
+      expect(line('/out')).toMatch(/ unbindable .*- /);
+      expect(line('/proc')).not.toMatch(/shared:|unbindable/); // the rest stays private
     } finally {
       editSpec((s) => { s.mounts = s.mounts.filter((m: { destination: string }) => m.destination !== '/tmp' && m.destination !== '/out'); });
     }
