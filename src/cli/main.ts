@@ -2,7 +2,7 @@
  * mini-run's command line: global options, the list of commands, and the one place where
  * errors become a single line on stderr and a docker-like exit code.
  */
-import type { Argv } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { setStateRoot } from '../paths';
 import { secureStateRoot } from '../state-root';
 import { setTraceSink } from '../sys/trace';
@@ -71,12 +71,11 @@ export function fail(err: unknown, debug = false): never {
   process.exit(code);
 }
 
-export function buildParser(argv: string[]): Argv<GlobalOptions> {
+/** `commands`: only the typed command's module's by default (see commands/index.ts); tests give their own. */
+export function buildParser(argv: string[], given?: CommandModule<any, any>[]): Argv<GlobalOptions> {
   // Loaded here, not at the top: `run` spawns the container's init before these (see main()).
   const yargs = require('yargs/yargs') as typeof import('yargs/yargs');
-  // Only the typed command's module (and what it imports) is loaded: see commands/index.ts.
-  const { commandsFor } = require('./commands') as typeof import('./commands');
-  const commands = commandsFor(commandWord(argv));
+  const commands = given ?? (require('./commands') as typeof import('./commands')).commandsFor(commandWord(argv));
   let parser = yargs(protectLoneDash(argv))
     .scriptName('mini-run')
     .parserConfiguration(PARSER_CONFIG)
@@ -128,7 +127,7 @@ export function buildParser(argv: string[]): Argv<GlobalOptions> {
 const NEEDS_COMMAND = 'a command is needed';
 
 /** The first word that is not a global option: the command (or group) typed, if any. */
-function commandWord(argv: string[]): string | undefined {
+export function commandWord(argv: string[]): string | undefined {
   let i = 0;
   for (; i < argv.length && argv[i].startsWith('-'); i++) {
     if (argv[i] === '--root') i++;
@@ -172,7 +171,7 @@ function usageError(msg: string, argv: string[]): string {
 const GROUPS = new Set(['container', 'image', 'network', 'volume', 'system']);
 
 /** For `run`/`create`/`exec`, mark where the container's own command starts (see splitAtImage). */
-function markCommandStart(argv: string[]): string[] {
+export function markCommandStart(argv: string[]): string[] {
   const globalsWithValue = new Set(['--root']);
   let i = 0;
   while (i < argv.length && argv[i].startsWith('-')) i += globalsWithValue.has(argv[i]) ? 2 : 1;
@@ -249,6 +248,27 @@ function handledBeforeParse(argv: string[]): boolean {
   return false;
 }
 
+/**
+ * `ps`, `images`, `inspect`, `logs`, `run`, `exec` without loading yargs when the command line
+ * is plain (quick-parse.ts): the same steps as buildParser's middleware, then the handler.
+ * null: yargs reads it (help, errors, anything unusual).
+ */
+function runQuickly(argv: string[]): Promise<unknown> | null {
+  const word = commandWord(argv);
+  if (word === undefined) return null;
+  const { QUICK_WORDS, quickParse } = require('./quick-parse') as typeof import('./quick-parse');
+  if (!QUICK_WORDS.has(word)) return null;
+  const { commandsFor } = require('./commands') as typeof import('./commands');
+  const command = commandsFor(word).find((c) => typeof c.command === 'string' && c.command.split(' ')[0] === word);
+  const args = command && quickParse(protectLoneDash(argv), word, command, PARSER_CONFIG);
+  if (!command || !args) return null;
+  restoreLoneDash(args);
+  setStateRoot(args.root as string | undefined);
+  secureStateRoot();
+  if (args.trace) setTraceSink(2, 'run');
+  return Promise.resolve(command.handler(args as any));
+}
+
 /** The commands that start or enter a container (they need namespaces, mounts and cgroups). */
 const STARTS_CONTAINERS = new Set(['run', 'create', 'start', 'restart', 'exec', 'build', 'lesson']);
 
@@ -281,6 +301,6 @@ export function main(rawArgv: string[]): void {
   prespawnForRun(argv);
   prespawnForExec(argv);
   Promise.resolve()
-    .then(() => buildParser(argv).parseAsync())
+    .then(() => runQuickly(argv) ?? buildParser(argv).parseAsync())
     .catch((err) => fail(err, argv.includes('--debug')));
 }
