@@ -90,7 +90,11 @@ export function sweepStaleContainers(opts: { giveBackNetwork?: boolean } = {}): 
   }
   // Network leases are host-wide (see network/host-state.ts): free those of dead supervisors.
   try {
-    (require('../network/bridge') as typeof import('../network/bridge')).sweepNetwork({ giveBack: opts.giveBackNetwork });
+    // (the bridge code only when there is something to do: a first look at the state file)
+    const hostNet = require('../network/host-state') as typeof import('../network/host-state');
+    if (hostNet.sweepHasWork(hostNet.readHostNetState(), opts.giveBackNetwork === true)) {
+      (require('../network/bridge') as typeof import('../network/bridge')).sweepNetwork({ giveBack: opts.giveBackNetwork });
+    }
   } catch (err) {
     // The network state is host-wide: a failure here must not stop a container command; a prune reports it.
     if (opts.giveBackNetwork) throw err;

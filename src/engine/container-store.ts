@@ -13,7 +13,6 @@ import { ContainerNetwork } from '../network/schema';
 import { MountPoint } from '../volume/mount-point';
 import type { ContainerRef } from '../runtime';
 import { processStartTime } from '../runtime/state';
-import { recordEvent } from '../events';
 import { Healthcheck, HealthState } from './health';
 
 export const ContainerStatus = z.enum(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
@@ -252,7 +251,7 @@ export function removeContainerDir(id: string, opts: { volumes?: boolean } = {})
   rmSync(paths.container(id), { recursive: true, force: true });
   unsaved.delete(id);
   if (rec && (opts.volumes || rec.hostConfig.AutoRemove)) (require('./volumes') as typeof import('./volumes')).removeAnonymousVolumes(rec.mounts);
-  if (rec) recordEvent('container', 'destroy', id, { image: rec.image, name: rec.name });
+  if (rec) (require('../events') as typeof import('../events')).recordEvent('container', 'destroy', id, { image: rec.image, name: rec.name });
 }
 
 /** The container as the runtime knows it: same id, under the engine's runtime root. */

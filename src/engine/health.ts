@@ -11,12 +11,14 @@
  * The check runs as a `mini-run exec` child process: the same namespaces, cgroup, user and
  * seccomp filter as the program, and nothing of the supervisor's own state is shared with it.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors';
 import { paths } from '../paths';
-import { recordEvent } from '../events';
+// (the check runner's spawn and events are loaded by the supervisor that runs checks, not by
+// every command that reads a record's Healthcheck schema)
+const childProcess = () => require('node:child_process') as typeof import('node:child_process');
+const events = () => require('../events') as typeof import('../events');
 
 export const Healthcheck = z.object({
   /** ["NONE"], ["CMD", prog, args…] or ["CMD-SHELL", "command line"]. */
@@ -97,7 +99,7 @@ export function startHealthChecks(id: string, check: Healthcheck, store: Store):
   const probe = () => {
     if (stopped) return;
     const start = new Date();
-    const child = spawn(process.execPath, [join(__dirname, '../../bin/mini-run'), '--root', paths.root(), 'exec', id, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = childProcess().spawn(process.execPath, [join(__dirname, '../../bin/mini-run'), '--root', paths.root(), 'exec', id, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const take = (d: Buffer) => { if (output.length < MAX_OUTPUT) output = (output + d.toString('utf8')).slice(0, MAX_OUTPUT); };
     child.stdout.on('data', take);
@@ -127,7 +129,7 @@ export function startHealthChecks(id: string, check: Healthcheck, store: Store):
       if (next.FailingStreak >= retries) next.Status = 'unhealthy';
     }
     store.save(next);
-    if (next.Status !== prev.Status) recordEvent('container', `health_status: ${next.Status}`, id, store.meta());
+    if (next.Status !== prev.Status) events().recordEvent('container', `health_status: ${next.Status}`, id, store.meta());
   };
 
   timer = setTimeout(probe, interval);

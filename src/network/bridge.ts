@@ -19,7 +19,7 @@ import { traceNote } from '../sys/trace';
 import { UserError } from '../errors';
 import { allocateAddress, macForAddress, parseSubnet } from './ipam';
 import * as fw from './firewall';
-import { readHostNetState, withNetLock, type HostNetState, type Lease } from './host-state';
+import { processAlive, readHostNetState, sweepHasWork, withNetLock, type HostNetState, type Lease } from './host-state';
 import type { PortBinding } from './ports';
 
 /** The default bridge (MINI_RUN_BRIDGE may name another, e.g. for an isolated test; it must start with mr-). */
@@ -128,15 +128,6 @@ function linkExists(name: string): boolean {
 
 export function hostVethName(containerId: string): string {
   return `mr-${containerId.slice(0, 8)}`; // 11 characters: interface names are at most 15
-}
-
-function processAlive(m: { pid: number; startTime: string }): boolean {
-  try {
-    const stat = readFileSync(`/proc/${m.pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] === m.startTime;
-  } catch {
-    return false;
-  }
 }
 
 /** The bridge exists, has its gateway address, is up; our rules for it are in place. */
@@ -316,16 +307,6 @@ export function releaseEndpoint(root: string, containerId: string, hostVeth: str
     sweepDeadLeases(s);
     releaseIdle(s, false);
   });
-}
-
-/** Would sweepNetwork change anything in `s`? (What sweepDeadLeases and releaseIdle act on.) */
-function sweepHasWork(s: HostNetState, giveBack: boolean): boolean {
-  if (s.leases.some((l) => !processAlive(l.monitor))) return true;
-  for (const [bridge, b] of Object.entries(s.bridges)) {
-    if (s.leases.some((l) => l.bridge === bridge)) continue;
-    if (b.persistent ? b.rules || b.routeLocalnetWas !== undefined : giveBack) return true;
-  }
-  return giveBack && s.leases.length === 0 && (s.baseInstalled || s.ipForwardSetByUs);
 }
 
 /**

@@ -9,9 +9,8 @@
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { flockExclusive } from '../sys/libc';
 import { writeFileAtomic } from '../fsutil';
-import { useFirewall, type Dnat } from './firewall';
+import type { Dnat } from './firewall';
 
 export const netRunDir = () => join(process.env.MINI_RUN_RUNDIR ?? '/run/mini-run', 'network');
 
@@ -82,10 +81,12 @@ export function withNetLock<T>(fn: (s: HostNetState) => T): T {
   mkdirSync(netRunDir(), { recursive: true, mode: 0o700 });
   const fd = openSync(join(netRunDir(), 'lock'), 'a');
   try {
-    flockExclusive(fd);
+    // (libc and the firewall module are loaded only here: the crash sweep of every command reads
+    // this file, and most of the time finds nothing to do — see sweepHasWork)
+    (require('../sys/libc') as typeof import('../sys/libc')).flockExclusive(fd);
     const s = readHostNetState();
     // Rules already installed by another process are managed with the same packet filter.
-    if (s.baseInstalled && s.firewall) useFirewall(s.firewall);
+    if (s.baseInstalled && s.firewall) (require('./firewall') as typeof import('./firewall')).useFirewall(s.firewall);
     held = s;
     const r = fn(s);
     writeHostNetState(s);
@@ -94,6 +95,30 @@ export function withNetLock<T>(fn: (s: HostNetState) => T): T {
     held = null;
     closeSync(fd);
   }
+}
+
+/** The supervisor `m` still runs (the same process: its start time matches). */
+export function processAlive(m: { pid: number; startTime: string }): boolean {
+  try {
+    const stat = readFileSync(`/proc/${m.pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] === m.startTime;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the crash sweep (network/bridge.ts sweepNetwork) would change anything in `s` (what
+ * its sweepDeadLeases and releaseIdle act on): a lease of a dead supervisor, or something to give back. Here, beside the state, so that a command that finds
+ * nothing to do never loads the bridge, firewall and `ip` code.
+ */
+export function sweepHasWork(s: HostNetState, giveBack: boolean): boolean {
+  if (s.leases.some((l) => !processAlive(l.monitor))) return true;
+  for (const [bridge, b] of Object.entries(s.bridges)) {
+    if (s.leases.some((l) => l.bridge === bridge)) continue;
+    if (b.persistent ? b.rules || b.routeLocalnetWas !== undefined : giveBack) return true;
+  }
+  return giveBack && s.leases.length === 0 && (s.baseInstalled || s.ipForwardSetByUs);
 }
 
 export type { Dnat };
