@@ -16,7 +16,7 @@ import * as runtime from '../runtime';
 import type { PendingExec } from '../runtime';
 import type { Process } from '../runtime/spec';
 import { findContainer, isRunning, runtimeRef, type ContainerRecord } from './container-store';
-import { expandEnv, mergeEnv, readEnvFile } from './spec-builder';
+import { expandEnv, mergeEnv, readEnvFile } from './env';
 import { resolveUser } from './user';
 import { takePrespawnedExec } from './exec-start';
 

@@ -6,7 +6,6 @@
  *   user     = -u or image User, names resolved from the image's /etc/passwd and /etc/group
  */
 import { gatherDevices, hostDevices, parseDeviceCgroupRule } from './device-flags';
-import { readFileSync } from 'node:fs';
 import { cpus as hostCpus } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors';
@@ -18,6 +17,7 @@ import { cgroupName, cpusToQuota, detectCgroupVersion, parentName } from '../run
 import type { ImageConfig } from '../image/store';
 import { readLayeredFile } from '../image/layered-file';
 import { resolveUser } from './user';
+import { expandEnv, mergeEnv, readEnvFile } from './env';
 import type { RunOptions } from './run-options';
 import { seccompForContainer } from './seccomp-profile';
 import type { UsernsRemap } from './userns-remap';
@@ -49,33 +49,6 @@ export const DEFAULT_DEVICE_RULES: ReadonlyArray<NonNullable<NonNullable<Runtime
     .map(([major, minor]) => ({ allow: true, type: 'c' as const, major, minor, access: 'rwm' })),
   { allow: true, type: 'c', major: 136, access: 'rwm' },
 ];
-
-/** KEY=VALUE lines of an --env-file (docker's format: no quotes processing, # comments). */
-export function readEnvFile(file: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`open ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, 125);
-  }
-  return text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() && !l.trimStart().startsWith('#'));
-}
-
-/** `-e NAME` (no '=') takes the value from our own environment, or is dropped if unset. */
-export function expandEnv(entry: string): string | null {
-  if (entry.includes('=')) return entry;
-  const v = process.env[entry];
-  return v === undefined ? null : `${entry}=${v}`;
-}
-
-export function mergeEnv(...lists: string[][]): string[] {
-  const map = new Map<string, string>();
-  for (const list of lists) for (const e of list) {
-    const i = e.indexOf('=');
-    map.set(i < 0 ? e : e.slice(0, i), e);
-  }
-  return [...map.values()];
-}
 
 export function normalizeCap(name: string): string {
   const up = name.toUpperCase();
