@@ -6,7 +6,11 @@
  * (`ps`, `images`, `inspect`, `logs`) against one Node start. Ends with issue 16's goals, each a
  * ratio of two rows of this one run.
  *
- *   sudo node bench/startup.mjs [--runs N] [--json] [--bin PATH] [--no-docker]
+ *   sudo node bench/startup.mjs [--runs N] [--json] [--bin PATH] [--no-docker] [--throughput N] [--throughput-only]
+ *
+ * `--throughput N` (default 50; with --throughput-only, nothing else is timed): after the rounds,
+ * N detached `sleep` containers (`run -d --network none`) per engine, started back to back and
+ * then 8 at a time; containers per second for each, then every one removed (untimed).
  *
  * The Docker rows need an engine that answers: $DOCKER_HOST, the default socket, or the one the
  * tests start under /tmp/mr-dockerd (test/helpers/engines.mjs; started here when dockerd is
@@ -26,7 +30,7 @@
  * the mini-run state root, the OCI bundle, runc's and crun's state dirs. Container ids start
  * with `mr-bench-` and each is `delete -f`-ed after its run.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs';
@@ -40,8 +44,8 @@ import { DOCKER_HOST as TEST_DOCKER_HOST, ensureEngines, stopEngines } from '../
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const opts = parseArgs(process.argv.slice(2), 'startup bench',
-  'usage: node bench/startup.mjs [--runs N (default 20)] [--json] [--bin path/to/mini-run] [--no-docker] [--runtimes]',
-  { runs: 20, json: false, bin: join(REPO, 'bin', 'mini-run'), 'no-docker': false, runtimes: false });
+  'usage: node bench/startup.mjs [--runs N (default 20)] [--json] [--bin path/to/mini-run] [--no-docker] [--runtimes] [--throughput N] [--throughput-only]',
+  { runs: 20, json: false, bin: join(REPO, 'bin', 'mini-run'), 'no-docker': false, runtimes: false, throughput: 50, 'throughput-only': false });
 // --runtimes: only the OCI runtimes on the same bundle (runc, crun, mini-runc) and the node floors.
 const RUNTIME_ROWS = new Set(['runc run', 'crun run', 'mini-runc run', 'mini-runc create+start+delete', '2 × node -e 0 (floor)', 'node -e 0']);
 const leftOut = opts.runtimes ? 'left out (--runtimes)' : null;
@@ -478,6 +482,8 @@ const rows = candidates.filter((c) => !opts.runtimes || RUNTIME_ROWS.has(c.name)
 // Yielding to the loop between runs (outside the timed part) lets it run right away.
 const yieldToSignals = () => new Promise((res) => setImmediate(res));
 
+if (opts['throughput-only']) for (const r of rows) r.skip ??= '--throughput-only';
+
 for (const r of rows) {
   if (r.skip) continue;
   await yieldToSignals();
@@ -503,6 +509,82 @@ for (let i = 1; i <= opts.runs; i++) {
   if (!opts.json && process.stdout.isTTY) process.stdout.write(`\r  round ${i}/${opts.runs}`);
 }
 if (!opts.json && process.stdout.isTTY) process.stdout.write('\r\x1b[K');
+
+// ----------------------------------------------------------------------- run -d throughput
+/** Run argv without waiting (for the parallel rounds); resolves to its trimmed stdout, rejects on failure. */
+function runAsync(argv, env) {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolveRun(out.trim()) : reject(new Error(firstLine(err) || `exit status ${code}`))));
+  });
+}
+
+/**
+ * Goal 5: `count` detached containers, back to back (`parallel` 1) or `parallel` at a time.
+ * Returns containers per second; `remove(ids)` (untimed) removes them after.
+ */
+async function throughput(start, remove, count, parallel) {
+  const ids = [];
+  let next = 0;
+  let failure = null;
+  const t0 = process.hrtime.bigint();
+  // every worker stops at the first failure; all are awaited before removing what was started
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (next < count && failure === null) {
+      next++;
+      try {
+        ids.push(await start());
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+  }));
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  remove(ids);
+  if (failure) throw failure;
+  return count / seconds;
+}
+
+const THROUGHPUT_ENGINES = [
+  {
+    name: 'mini-run run -d',
+    skip: null,
+    start: () => runAsync(mr('run', '-d', '--network', 'none', 'mini-run/busybox', 'sleep', '3600')),
+    remove: (ids) => ids.length && spawnSync(node, [opts.bin, '--root', paths.mrRoot, 'rm', '-f', ...ids], { stdio: 'ignore' }),
+  },
+  {
+    name: 'podman run -d',
+    skip: podmanSkip ?? podmanEngine?.error,
+    start: () => runAsync(podman('run', '-d', '--network', 'none', ...podmanUlimits, '--rootfs', rootfs, 'sleep', '3600')),
+    remove: (ids) => ids.length && spawnSync('podman', ['--cgroup-manager=cgroupfs', '--events-backend=file', 'rm', '-f', '-t', '0', ...ids], { stdio: 'ignore' }),
+  },
+  {
+    name: 'docker run -d',
+    skip: dockerError,
+    start: () => runAsync(docker('run', '-d', '--network', 'none', dockerImage, 'sleep', '3600'), dockerEnv),
+    remove: (ids) => ids.length && spawnSync('docker', ['rm', '-f', ...ids], { env: dockerEnv, stdio: 'ignore' }),
+  },
+];
+const throughputResults = [];
+if (opts['throughput-only'] || process.argv.some((a) => a.startsWith('--throughput'))) {
+  for (const e of THROUGHPUT_ENGINES) {
+    if (e.skip) { throughputResults.push({ name: e.name, status: 'skipped', reason: e.skip }); continue; }
+    try {
+      // one engine at a time (its containers do not compete with another engine's)
+      const serial = await throughput(e.start, e.remove, opts.throughput, 1);
+      const parallel = await throughput(e.start, e.remove, opts.throughput, 8);
+      throughputResults.push({ name: e.name, status: 'ok', count: opts.throughput, serialPerSec: serial, parallel8PerSec: parallel });
+    } catch (err) {
+      throughputResults.push({ name: e.name, status: 'failed', reason: err.message });
+    }
+    log(`  throughput: ${e.name} done`);
+  }
+}
 
 // ------------------------------------------------------------------------------------ results
 const stats = (r) => {
@@ -551,7 +633,7 @@ const goals = GOALS.filter(([row, over]) => !opts.runtimes || (RUNTIME_ROWS.has(
 });
 
 if (opts.json) {
-  console.log(JSON.stringify({ runs: opts.runs, cpus: cpus().length, node: process.version, results, goals }, null, 2));
+  console.log(JSON.stringify({ runs: opts.runs, cpus: cpus().length, node: process.version, results, goals, throughput: throughputResults }, null, 2));
 } else {
   const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
   const w = Math.max(...results.map((r) => r.name.length));
@@ -567,5 +649,11 @@ if (opts.json) {
   for (const g of goals) {
     const goal = g.limit === null ? '' : ` (goal ≤ ${g.limit})`;
     log(`  ${g.row} / ${g.over}: ${g.ratio === null ? '-' : g.ratio.toFixed(2)}${goal} → ${g.result}`);
+  }
+  if (throughputResults.length) {
+    log(`\nrun -d throughput (${opts.throughput} detached containers, --network none; containers/s):`);
+    for (const t of throughputResults) {
+      log(t.status === 'ok' ? `  ${t.name.padEnd(16)} back to back ${t.serialPerSec.toFixed(2).padStart(6)}   8 at a time ${t.parallel8PerSec.toFixed(2).padStart(6)}` : `  ${t.name.padEnd(16)} ${t.status}: ${t.reason}`);
+    }
   }
 }
