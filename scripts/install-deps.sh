@@ -18,6 +18,7 @@ PACKAGES=(
   apache2-utils    # htpasswd -B: bcrypt users for the Basic-auth registry in the login tests
   iptables iproute2  # bridge, veth, NAT and port publishing
   qemu-system-x86  # throw-away cgroup-v2 VM for tests on cgroup-v1 hosts
+  xfsprogs         # mkfs.xfs: a loop xfs mounted with pquota for the --storage-opt size tests
   xz-utils         # .tar.xz layers and archives
   libzstd1 zstd    # zstd layers on Node < 22.15 (libzstd.so.1 through koffi); the zstd CLI writes test data
   gcc libc6-dev make # build native/mini-init (static)

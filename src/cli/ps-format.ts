@@ -65,7 +65,7 @@ export function isRunning(v: PsView): boolean {
  * `Removal In Progress`. Docker quirk: an exited container that never started (its start
  * failed) reads `Created`.
  */
-export function statusText(v: PsView, now = Date.now()): string {
+export function statusText(v: Pick<PsView, 'status' | 'exitCode' | 'startedAt' | 'finishedAt' | 'health'>, now = Date.now()): string {
   const since = (iso: string) => humanDuration(now - Date.parse(iso));
   switch (v.status) {
     case 'running': {

@@ -8,13 +8,17 @@ import { paths } from '../paths';
 import { treeSize } from '../fsutil';
 import { listImageRecords } from '../image/image-index';
 import { listVolumes, volumeData } from '../volume/store';
-import { isRunning, listContainers } from './container-store';
+import { isRunning, listContainers, type ContainerRecord } from './container-store';
 import { volumeUsers } from './volumes';
 import { sweepStaleContainers } from './cleanup';
 
 export interface UsageRow { type: string; total: number; active: number; size: number; reclaimable: number }
 
-export interface ContainerUsage { id: string; name: string; image: string; size: number; status: string }
+/** One container's writable layer, with what the STATUS column needs (ps's words: `Created`, `Up 5 minutes`, `Exited (0) …`). */
+export interface ContainerUsage {
+  id: string; name: string; image: string; size: number;
+  status: ContainerRecord['state']['Status']; exitCode: number; startedAt: string; finishedAt: string;
+}
 
 /** The writable layer of a container: what it wrote (its overlay upper directory). */
 export function writableLayerSize(id: string): number {
@@ -32,7 +36,7 @@ export function diskUsage(): { rows: UsageRow[]; containers: ContainerUsage[] } 
     if (usedImages.has(img.id)) imageRow.active++;
     else imageRow.reclaimable += img.size;
   }
-  const perContainer = containers.map((c) => ({ id: c.id, name: c.name, image: c.image, size: writableLayerSize(c.id), status: c.state.Status, running: isRunning(c) }));
+  const perContainer = containers.map((c) => ({ id: c.id, name: c.name, image: c.image, size: writableLayerSize(c.id), status: c.state.Status, exitCode: c.state.ExitCode, startedAt: c.state.StartedAt, finishedAt: c.state.FinishedAt, running: isRunning(c) }));
   const containerRow: UsageRow = { type: 'Containers', total: containers.length, active: 0, size: 0, reclaimable: 0 };
   for (const c of perContainer) {
     containerRow.size += c.size;

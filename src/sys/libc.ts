@@ -672,8 +672,14 @@ export function setProjectBlockLimit(fd: number, id: number, bytes: number): voi
 /** Project `id`'s block limit and usage in bytes (quotactl_fd Q_GETQUOTA). */
 export function getProjectQuota(fd: number, id: number): { limitBytes: number; usedBytes: number } {
   const dq = Buffer.alloc(72);
-  check('quotactl_fd', `${fd}, QCMD(Q_GETQUOTA, PRJQUOTA), ${id}`,
-    libc().syscall(SYS.quotactl_fd, 'unsigned int', fd, 'unsigned int', qcmd(Q_GETQUOTA, PRJQUOTA), 'unsigned int', id, 'void *', dq));
+  try {
+    check('quotactl_fd', `${fd}, QCMD(Q_GETQUOTA, PRJQUOTA), ${id}`,
+      libc().syscall(SYS.quotactl_fd, 'unsigned int', fd, 'unsigned int', qcmd(Q_GETQUOTA, PRJQUOTA), 'unsigned int', id, 'void *', dq));
+  } catch (err) {
+    // xfs keeps no record for an id without limits or usage and says ENOENT (ext4 answers zeros)
+    if (err instanceof SysError && err.code === 'ENOENT') return { limitBytes: 0, usedBytes: 0 };
+    throw err;
+  }
   return { limitBytes: Number(dq.readBigUInt64LE(0)) * 1024, usedBytes: Number(dq.readBigUInt64LE(16)) };
 }
 

@@ -327,19 +327,34 @@ async function seccompI386() {
 
 /**
  * `--storage-opt size` as a project quota (engine/layer-quota.ts). The build hosts' kernel has no
- * quota format for ext4, the VM's stock kernel has: the shared CLI state root's containers/ gets
- * a loop-mounted ext4 made with `-O quota,project` and mounted `prjquota` (the image store stays
- * where it is). Two limited containers write 20 MiB into a 10 MiB limit; one without the option
- * writes freely; rm gives the ids back. Runs after the other CLI checks (their containers are gone).
+ * quota format for ext4 and an xfs without quota support; the VM's stock kernel has both. The
+ * shared CLI state root's containers/ gets a loop-mounted filesystem with project quotas (the
+ * image store stays where it is), one round per filesystem:
+ *  - xfs mounted `pquota` (the issue's case): a 10 MiB-limited container and one without the
+ *    option each write 20 MiB at the same time — the first stops at its limit, the other is
+ *    unaffected;
+ *  - ext4 made with `-O quota,project` and mounted `prjquota`: two limited containers get ids of
+ *    their own.
+ * rm gives the ids back; after each round nothing is left: no container dir, the mount unmounts
+ * (not busy) and its loop device is detached. Runs after the other CLI checks (their containers
+ * are gone).
  */
-async function storageQuota() {
+const QUOTA_FILESYSTEMS = {
+  // (no /sbin/modprobe in the VM: busybox's resolves no dependencies, so they come first;
+  // crc32c for ext4's metadata_csum and xfs's v5 format)
+  xfs: { modules: ['loop', 'crc32c_generic', 'libcrc32c', 'xfs'], size: '300M', mkfs: ['mkfs.xfs', '-q'], option: 'pquota' },
+  ext4: { modules: ['loop', 'crc32c_generic', 'ext4', 'quota_v2'], size: '64M', mkfs: ['mkfs.ext4', '-q', '-O', 'quota,project'], option: 'prjquota' },
+};
+
+async function storageQuotaOn(fsType, containerOpts) {
   const { execFileSync, spawnSync } = require('node:child_process');
   const fs = require('node:fs');
   const sys = require(join(__dirname, '../../dist/sys/index.js'));
   const bin = join(__dirname, '../../bin/mini-run');
   const root = cliRoot();
   const containers = join(root, 'containers');
-  const image = join(root, '..', `mr-test-quota-${process.pid}.img`);
+  const image = join(root, '..', `mr-test-quota-${fsType}-${process.pid}.img`);
+  const spec = QUOTA_FILESYSTEMS[fsType];
   const cli = (args) => spawnSync(process.execPath, [bin, '--root', root, ...args], { encoding: 'utf8', timeout: 300_000 });
   const dirFd = (path) => fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   const quotaOf = (path, projectId) => { const fd = dirFd(path); try { return sys.getProjectQuota(fd, projectId); } finally { fs.closeSync(fd); } };
@@ -356,47 +371,59 @@ async function storageQuota() {
     }
     return 'no dd= line within 120 s';
   };
-  for (const m of ['loop', 'crc32c_generic', 'ext4', 'quota_v2']) spawnSync('busybox', ['modprobe', m]); // no /sbin/modprobe in the VM
+  for (const m of spec.modules) spawnSync('busybox', ['modprobe', m]);
   fs.mkdirSync(containers, { recursive: true });
   if (fs.readdirSync(containers).length) throw new Error(`${containers} is not empty: ${fs.readdirSync(containers)}`);
-  execFileSync('truncate', ['-s', '64M', image]);
-  execFileSync('mkfs.ext4', ['-q', '-O', 'quota,project', image]);
-  execFileSync('mount', ['-o', 'loop,prjquota', image, containers]);
+  execFileSync('truncate', ['-s', spec.size, image]);
+  execFileSync(spec.mkfs[0], [...spec.mkfs.slice(1), image]);
+  execFileSync('mount', ['-o', `loop,${spec.option}`, image, containers]);
+  let result;
   try {
     const mountOptions = execFileSync('findmnt', ['-n', '-o', 'FSTYPE,OPTIONS', containers], { encoding: 'utf8' }).trim();
     const script = 'dd if=/dev/zero of=/big bs=1M count=20 2>&1; echo dd=$?';
-    const a = cli(['run', '-d', '--network', 'none', '--storage-opt', 'size=10M', 'mini-run/busybox', 'sh', '-c', `${script}; sleep 600`]);
-    const b = cli(['run', '-d', '--network', 'none', '--storage-opt', 'size=10M', 'mini-run/busybox', 'sh', '-c', `${script}; sleep 600`]);
-    const ids = [a.stdout.trim(), b.stdout.trim()];
-    const limited = [];
+    const starts = containerOpts.map((opts) => cli(['run', '-d', '--network', 'none', ...opts, 'mini-run/busybox', 'sh', '-c', `${script}; sleep 600`]));
+    const ids = starts.map((s) => s.stdout.trim());
+    const written = [];
     for (const id of ids) {
       const output = await ddOutput(id);
       const upper = join(containers, id, 'upper');
       const projectId = projectIdOf(upper);
-      limited.push({ output, projectId, workProjectId: projectIdOf(join(containers, id, 'work')), quota: quotaOf(upper, projectId), bigBytes: fs.statSync(join(upper, 'big')).size });
+      const record = JSON.parse(fs.readFileSync(join(containers, id, 'container.json'), 'utf8')); // (read directly: every CLI call costs seconds in here)
+      written.push({
+        output, projectId, workProjectId: projectIdOf(join(containers, id, 'work')),
+        quota: projectId ? quotaOf(upper, projectId) : null, bigBytes: fs.statSync(join(upper, 'big')).size,
+        recordedStorageOpt: record.hostConfig.StorageOpt ?? null,
+      });
     }
-    // (the record, read directly: every CLI call costs seconds in here)
-    const recordedStorageOpt = JSON.parse(fs.readFileSync(join(containers, ids[0], 'container.json'), 'utf8')).hostConfig.StorageOpt;
     const rm = cli(['rm', '-f', ...ids]);
-    const afterRm = limited.map((l) => quotaOf(containers, l.projectId));
-    const free = cli(['run', '--rm', '--network', 'none', 'mini-run/busybox', 'sh', '-c', `${script}; ls -l /big`]);
-    return {
-      check: 'storageQuota', mountOptions, starts: [a.status, b.status], startErrors: [a.stderr.trim(), b.stderr.trim()],
-      limited, recordedStorageOpt, rm: { status: rm.status, stderr: rm.stderr.trim() }, afterRm,
-      free: { status: free.status, stdout: free.stdout.trim(), stderr: free.stderr.trim() },
+    const afterRm = written.filter((w) => w.projectId).map((w) => quotaOf(containers, w.projectId));
+    result = {
+      check: fsType === 'xfs' ? 'storageQuotaXfs' : 'storageQuotaExt4', mountOptions, starts: starts.map((s) => s.status), startErrors: starts.map((s) => s.stderr.trim()),
+      written, rm: { status: rm.status, stderr: rm.stderr.trim() }, afterRm,
       left: fs.readdirSync(containers).filter((f) => f !== 'lost+found'),
     };
   } finally {
     const leftIds = fs.readdirSync(containers).filter((f) => /^[0-9a-f]{64}$/.test(f));
     if (leftIds.length) cli(['rm', '-f', ...leftIds]);
-    execFileSync('umount', [containers]); // fails (busy) if a mount was left under it: the check fails then
-    fs.rmSync(image, { force: true });
+    try {
+      execFileSync('umount', [containers]); // fails (busy) if a mount was left under it: the check fails then
+    } finally {
+      // `mount -o loop` asked for an auto-clearing loop device: unmounted, it must be gone
+      const loopDevices = execFileSync('losetup', ['-j', image], { encoding: 'utf8' }).trim();
+      const mounted = readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${containers} `);
+      if (!mounted) fs.rmSync(image, { force: true });
+      if (result) Object.assign(result, { loopDevices, mounted });
+    }
   }
+  return result;
 }
+
+const storageQuotaXfs = () => storageQuotaOn('xfs', [['--storage-opt', 'size=10M'], []]);
+const storageQuotaExt4 = () => storageQuotaOn('ext4', [['--storage-opt', 'size=10M'], ['--storage-opt', 'size=10M']]);
 
 let sharedCliRoot = null;
 /**
- * One state root for the checks that start containers with the CLI (cli, devices, seccompI386, storageQuota):
+ * One state root for the checks that start containers with the CLI (cli, devices, seccompI386, storageQuota*):
  * the built-in image is made once — minutes in the VM on a busy host. Removed after the last check.
  */
 function cliRoot() {
@@ -458,7 +485,7 @@ function cleanup() {
   return mine;
 }
 
-const ALL = { limits, oom, pids: pidsLimit, cpu, destroy, freeze, stats, noInternalProcesses, cli, devices, seccompI386, update, storageQuota };
+const ALL = { limits, oom, pids: pidsLimit, cpu, destroy, freeze, stats, noInternalProcesses, cli, devices, seccompI386, update, storageQuotaXfs, storageQuotaExt4 };
 module.exports = { ...ALL, cleanup };
 
 if (require.main === module) {

@@ -56,7 +56,7 @@ describe.skipIf(!haveTool)('cgroup v2 driver on a real cgroup-v2 kernel (qemu VM
   const results = new Map<string, any>();
 
   beforeAll(async () => {
-    vm = await runInVm('echo vm-up; node test/integration/cgroup-checks.cjs limits oom pids cpu destroy freeze stats noInternalProcesses cli devices seccompI386 update storageQuota');
+    vm = await runInVm('echo vm-up; node test/integration/cgroup-checks.cjs limits oom pids cpu destroy freeze stats noInternalProcesses cli devices seccompI386 update storageQuotaXfs storageQuotaExt4');
     if (vm.status === 125) {
       skipReason = `run-in-vm.sh could not start the VM (exit 125): ${vm.stderr.trim().split('\n').slice(-3).join(' | ')}`;
       console.log(`cgroups-v2-vm: skipped — ${skipReason}`);
@@ -170,27 +170,46 @@ describe.skipIf(!haveTool)('cgroup v2 driver on a real cgroup-v2 kernel (qemu VM
     expect(r.left).toEqual([]);
   });
 
-  it('--storage-opt size=10M on ext4 with prjquota: a 20 MiB write fails with "Disk quota exceeded", one without the option writes freely, rm gives the project ids back', (ctx) => {
-    const r = get('storageQuota', ctx);
+  /** A container that wrote 20 MiB into a 10 MiB project quota: its dd stopped at the limit. */
+  const expectStoppedAtLimit = (w: any, error: RegExp) => {
+    expect(w.output).toMatch(new RegExp(`^dd: error writing '/big': ${error.source}\\n[\\s\\S]*\\ndd=1$`));
+    expect(w.workProjectId).toBe(w.projectId); // overlayfs renames from work into upper: one id for both
+    expect(w.projectId).toBeGreaterThan(0);
+    expect(w.quota).toEqual({ limitBytes: 10 << 20, usedBytes: expect.any(Number) });
+    expect(w.quota.usedBytes).toBeLessThanOrEqual(10 << 20);
+    expect(w.bigBytes).toBeGreaterThan(8 << 20);
+    expect(w.bigBytes).toBeLessThanOrEqual(10 << 20);
+    expect(w.recordedStorageOpt).toEqual({ size: '10M' }); // inspect's HostConfig.StorageOpt
+  };
+  /** rm -f gave the ids back, and the round left nothing: no container dir, no mount, no loop device. */
+  const expectNothingLeft = (r: any, limitedCount: number) => {
+    expect(r.rm).toEqual({ status: 0, stderr: '' });
+    expect(r.afterRm).toEqual(Array(limitedCount).fill({ limitBytes: 0, usedBytes: 0 }));
+    expect(r.left).toEqual([]);
+    expect(r.mounted).toBe(false);
+    expect(r.loopDevices).toBe('');
+  };
+
+  it('--storage-opt size=10M on a loop xfs mounted with pquota: the container cannot write past 10 MiB (dd fails), one without the option writes 20 MiB beside it, rm gives the project id back, the loop device is detached', (ctx) => {
+    const r = get('storageQuotaXfs', ctx);
+    expect(r.mountOptions).toMatch(/^xfs\s.*\bprjquota\b/); // (xfs shows pquota as prjquota)
+    expect(r.starts, r.startErrors.join(' | ')).toEqual([0, 0]);
+    const [limited, free] = r.written;
+    expectStoppedAtLimit(limited, /(Disk quota exceeded|No space left on device)/); // xfs answers a full project with ENOSPC
+    expect(free.projectId).toBe(0);
+    expect(free.output).toMatch(/^20\+0 records in\n20\+0 records out\n[\s\S]*dd=0$/);
+    expect(free.bigBytes).toBe(20 << 20);
+    expect(free.recordedStorageOpt).toBeNull();
+    expectNothingLeft(r, 1);
+  });
+
+  it('--storage-opt size=10M on a loop ext4 with prjquota: two containers each stop at 10 MiB with "Disk quota exceeded", under project ids of their own; rm gives the ids back', (ctx) => {
+    const r = get('storageQuotaExt4', ctx);
     expect(r.mountOptions).toMatch(/^ext4\s.*\bprjquota\b/);
     expect(r.starts, r.startErrors.join(' | ')).toEqual([0, 0]);
-    for (const l of r.limited) {
-      expect(l.output).toMatch(/^dd: error writing '\/big': Disk quota exceeded\n[\s\S]*\ndd=1$/);
-      expect(l.workProjectId).toBe(l.projectId); // overlayfs renames from work into upper: one id for both
-      expect(l.quota).toEqual({ limitBytes: 10 << 20, usedBytes: expect.any(Number) });
-      expect(l.quota.usedBytes).toBeLessThanOrEqual(10 << 20);
-      expect(l.bigBytes).toBeGreaterThan(8 << 20);
-      expect(l.bigBytes).toBeLessThanOrEqual(10 << 20);
-    }
-    // one id each, never shared
-    expect(r.limited[0].projectId).toBeGreaterThan(0);
-    expect(r.limited[1].projectId).not.toBe(r.limited[0].projectId);
-    expect(r.recordedStorageOpt).toEqual({ size: '10M' }); // inspect's HostConfig.StorageOpt
-    expect(r.rm).toEqual({ status: 0, stderr: '' });
-    expect(r.afterRm).toEqual([{ limitBytes: 0, usedBytes: 0 }, { limitBytes: 0, usedBytes: 0 }]);
-    expect(r.free.status).toBe(0);
-    expect(r.free.stdout).toMatch(/dd=0\n-rw-r--r-- .* 20971520 /);
-    expect(r.left).toEqual([]);
+    for (const w of r.written) expectStoppedAtLimit(w, /Disk quota exceeded/);
+    expect(r.written[1].projectId).not.toBe(r.written[0].projectId); // one id each, never shared
+    expectNothingLeft(r, 2);
   });
 
   it('seccomp covers i386 calls (int 0x80, the 32-bit bypass of a 64-bit-only filter): allowed ones work, denied ones get EPERM as in Docker\'s profile', (ctx) => {

@@ -118,3 +118,29 @@ describe('--storage-opt size=N (a limit on the writable layer)', () => {
     expect(mr(root, ['ps', '-a', '-q']).stdout).toBe('');
   });
 });
+
+describe('system df -v (what takes the space, per container)', () => {
+  it('lists each container\'s writable layer with ps\'s STATUS words: Created for one never started, Up … for a running one, Exited (N) … ago', () => {
+    const names = ['created', 'writer', 'exited'].map((n) => `mr-lim-df-${n}-${process.pid}`);
+    const [created, writer, exited] = names;
+    expect(mr(root, ['create', '--name', created, '--network', 'none', IMG, 'true']).status).toBe(0);
+    expect(mr(root, ['run', '-d', '--name', writer, '--network', 'none', IMG, 'sh', '-c', 'dd if=/dev/zero of=/one bs=1M count=1 2>/dev/null; sleep 300']).status).toBe(0);
+    expect(mr(root, ['run', '--name', exited, '--network', 'none', IMG, 'sh', '-c', 'exit 3']).status).toBe(3);
+    try {
+      // the writer's megabyte is in its layer once dd is done
+      for (let i = 0; i < 100 && mr(root, ['exec', writer, 'ls', '/one']).status !== 0; i++) spawnSync('sleep', ['0.1']);
+      const df = mr(root, ['system', 'df', '-v']);
+      expect(df.status, df.stderr).toBe(0);
+      const rows = df.stdout.split('Containers space usage:')[1].trim().split('\n');
+      expect(rows[0].split(/\s{2,}/)).toEqual(['CONTAINER ID', 'IMAGE', 'SIZE', 'STATUS', 'NAMES']);
+      const row = (name: string) => rows.find((r) => r.endsWith(` ${name}`))?.split(/\s{2,}/);
+      expect(row(created)).toEqual([expect.stringMatching(/^[0-9a-f]{12}$/), IMG, '0B', 'Created', created]);
+      expect(row(writer)).toEqual([expect.any(String), IMG, expect.stringMatching(/^1\.0\dMB$/), expect.stringMatching(/^Up (Less than a second|\d+ seconds?)$/), writer]);
+      expect(row(exited)).toEqual([expect.any(String), IMG, '0B', expect.stringMatching(/^Exited \(3\) (Less than a second|\d+ seconds?) ago$/), exited]);
+      expect(df.stdout).toMatch(/^Containers\s+3\s+1\s+/m); // three, one of them active
+    } finally {
+      expect(mr(root, ['rm', '-f', ...names]).status).toBe(0);
+    }
+    expect(leaksFor(root)).toEqual([]);
+  });
+});

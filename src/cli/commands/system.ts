@@ -77,6 +77,7 @@ const dfCommand: CommandModule<object, { verbose?: boolean }> = {
   handler: async (a) => {
     const { diskUsage } = await import('../../engine/disk-usage');
     const { formatTable, humanSize } = await import('../format');
+    const { statusText } = await import('../ps-format');
     const { rows, containers } = diskUsage();
     const pct = (part: number, all: number) => (all > 0 ? ` (${Math.round((part * 100) / all)}%)` : '');
     process.stdout.write(formatTable([
@@ -87,7 +88,7 @@ const dfCommand: CommandModule<object, { verbose?: boolean }> = {
       process.stdout.write('\nContainers space usage:\n\n');
       process.stdout.write(formatTable([
         ['CONTAINER ID', 'IMAGE', 'SIZE', 'STATUS', 'NAMES'],
-        ...containers.map((c) => [c.id.slice(0, 12), c.image, humanSize(c.size), c.status, c.name]),
+        ...containers.map((c) => [c.id.slice(0, 12), c.image, humanSize(c.size), statusText(c), c.name]),
       ]));
     }
   },
