@@ -11,10 +11,11 @@
  * mounted `nodev`, and each allowed device is a *bind mount* of the host's node — a mount of
  * its own, without `nodev`. (Volumes and binds are not nodev, as in Docker: the cgroup holds.)
  */
-import { chmodSync, chownSync, closeSync, constants as fsc, existsSync, fstatSync, openSync, symlinkSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants as fsc, existsSync, fstatSync, lstatSync, openSync, readdirSync, symlinkSync, unlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import { MS, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys/constants';
-import { close, dup2, mknod, mount } from '../sys/libc';
+import { close, dup2, makedev, mknod, mount } from '../sys/libc';
+import { SysError } from '../sys/errors';
 import type { LinuxDevice } from './spec';
 import { fdPath, O_PATH, openInRoot, openMountTarget } from './mount-target';
 
@@ -81,6 +82,9 @@ const O_CLOEXEC = 0o2000000;
  * The spec's own devices (`--device`): mknod(2) of each node inside the root, in its parent
  * directory held by fd. The filesystems here are mounted nodev, so each node then gets a bind
  * mount of itself without nodev — the device cgroup decides what opens.
+ * In a user namespace of its own (`--userns private`) the kernel refuses mknod of a device
+ * (EPERM: only root of the host's user namespace may name devices): the host's node with
+ * that number is bind-mounted instead, as runc does — its mode and owner are the host's.
  */
 export function createSpecDevices(rootFd: number, rootfs: string, devices: readonly LinuxDevice[], devAllowsNodes = false): void {
   for (const d of devices) {
@@ -90,7 +94,13 @@ export function createSpecDevices(rootFd: number, rootfs: string, devices: reado
     try {
       const path = `${fdPath(parentFd)}/${posix.basename(d.path)}`;
       removeIfPresent(path);
-      mknod(path, NODE_TYPE[d.type] | 0o600, d.major, d.minor);
+      try {
+        mknod(path, NODE_TYPE[d.type] | 0o600, d.major, d.minor);
+      } catch (e) {
+        if (!(e instanceof SysError && e.code === 'EPERM' && d.type !== 'p')) throw e;
+        bindHostNode(path, d);
+        continue;
+      }
       const node = openSync(path, O_PATH | fsc.O_NOFOLLOW);
       try {
         // through /proc/self/fd: the very node made above (mode without the umask, owner)
@@ -111,6 +121,41 @@ export function createSpecDevices(rootFd: number, rootfs: string, devices: reado
       close(parentFd);
     }
   }
+}
+
+/** Bind the host's node for `d` (found by type and number in the host's /dev) onto a new empty file at `path`. */
+function bindHostNode(path: string, d: LinuxDevice): void {
+  const host = findHostNode(d.type === 'b' ? 'b' : 'c', d.major, d.minor);
+  if (host === null) throw new Error(`device ${d.path}: no ${d.type} ${d.major}:${d.minor} node in the host's /dev to bind (a user namespace cannot mknod devices)`);
+  // a mount point made here, never opened through a link; the bind keeps the host's node as it is
+  closeSync(openSync(path, fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | fsc.O_WRONLY, 0o600));
+  const target = openSync(path, O_PATH | fsc.O_NOFOLLOW);
+  try {
+    mount(host, fdPath(target), null, MS.BIND, null); // the host's flags, as the default devices' binds
+  } finally {
+    closeSync(target);
+  }
+}
+
+/**
+ * The host's device node of that type and number (before pivot_root, / is still the host's):
+ * /dev walked without following links, as `--device` named the node on the host.
+ */
+export function findHostNode(type: 'b' | 'c', major: number, minor: number, dir = '/dev', depth = 0): string | null {
+  let names: string[];
+  try { names = readdirSync(dir); } catch { return null; }
+  for (const name of names) {
+    const p = `${dir}/${name}`;
+    let st;
+    try { st = lstatSync(p); } catch { continue; }
+    if (st.isDirectory() && depth < 3) {
+      const found = findHostNode(type, major, minor, p, depth + 1);
+      if (found) return found;
+    } else if ((type === 'c' ? st.isCharacterDevice() : st.isBlockDevice()) && st.rdev === makedev(major, minor)) {
+      return p;
+    }
+  }
+  return null;
 }
 
 /**

@@ -263,6 +263,24 @@ describe.skipIf(!supported)('--userns private: root in the container is nobody o
     expect(run(['ps', '-aq']).stdout).toBe('');
   });
 
+  it('--device in a user namespace: the host\'s node is bind-mounted (mknod of a device is EPERM there) and keeps the host\'s owner and mode, as runc does', () => {
+    // before: the init's mknod failed (EPERM: only the host's user namespace may name devices) and run exited 125.
+    // /dev/zero (host mode 0666) under another name opens and reads zeros. The host's /dev/fuse is
+    // root's 0600 here: container root is not host root (its owner, uid 0, is unmapped: nobody
+    // inside), so the node is there but refused (EACCES) — the Docker engine with userns-remap
+    // binds it the same way (runc's bindMountDeviceNode). Raw device access stays closed: container
+    // root cannot mknod a disk either. (The open is tried in a subshell: a failed redirection of the
+    // special built-in ':' makes sh itself exit)
+    const fuseMode = statSync('/dev/fuse').mode & 0o777;
+    const r = run(['run', '--rm', '--userns', 'private', '--network', 'none', '--device', '/dev/zero:/dev/myzero', '--device', '/dev/fuse', IMAGE, 'sh', '-c',
+      'stat -c "%t,%T %a %u" /dev/myzero /dev/fuse; head -c 4 /dev/myzero | od -An -tx1; ( : </dev/fuse ) 2>/dev/null && echo fuse opened || echo fuse refused; mknod /tmp/disk b 7 0 2>/dev/null && echo made || echo mknod refused']);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.split('\n').map((l) => l.trim());
+    expect(lines.slice(0, 3)).toEqual(['1,5 666 65534', `a,e5 ${fuseMode.toString(8)} 65534`, '00 00 00 00']);
+    expect(lines[3]).toBe((fuseMode & 0o004) !== 0 ? 'fuse opened' : 'fuse refused');
+    expect(lines[4]).toBe('mknod refused');
+  });
+
   it('refuses what cannot work in a user namespace with one line and exit 125, leaving no container', () => {
     for (const [args, what] of [[['--privileged'], 'privileged mode'], [['--pid', 'host'], '--pid host'], [['--network', 'host'], '--network host']] as const) {
       const r = run(['run', '--rm', '--userns', 'private', ...args, IMAGE, 'true']);
