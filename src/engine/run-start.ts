@@ -12,7 +12,6 @@ import { spawnInit, type PendingInit } from '../runtime';
 import { containerPipes, closePipes, type ContainerPipes } from '../shim/pipes';
 import type { RunOptions } from './run-options';
 import { nativeBinary, nativeBuildHint } from '../native';
-import { remapUserOf } from './userns-remap';
 
 /** The static init for --init, built by `npm run build` (native/). */
 export const INIT_BINARY = nativeBinary('mini-init');
@@ -62,6 +61,8 @@ export async function startInitEarly(opts: RunOptions): Promise<EarlyInit | null
     throw err;
   }
   // --userns private (or the config's userns-remap): the init starts in a user namespace of its own
+  // (userns-remap.ts loads here, after prespawnInit: it brings the container store and zod)
+  const { remapUserOf } = require('./userns-remap') as typeof import('./userns-remap');
   const userNamespace = !opts.detach && remapUserOf(opts) !== null;
   if (pre) {
     const s = pre.shape;

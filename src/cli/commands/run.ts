@@ -4,15 +4,8 @@
 import type { Argv, CommandModule, Options } from 'yargs';
 import { UserError } from '../../errors';
 import type { RunOptions } from '../../engine/run-options';
-import { parsePublish } from '../../network/ports';
 import { listOption, PARSER_CONFIG, scanLeadingFlags } from '../args';
-import { parseSecurityOpts } from '../../engine/security-opts';
-import { parseUlimit } from '../../engine/ulimits';
-import { parseDeviceCgroupRule, parseDeviceFlag } from '../../engine/device-flags';
-import { parseStorageOpts } from '../../engine/storage-opts';
-import { parseThrottle } from '../../engine/blkio-flags';
 import { parseResourceFlags, RESOURCE_FLAGS } from '../resource-flags';
-import { parseHealthDuration } from '../../engine/health';
 
 /** The flags of `run` (and later `create`), in one table: yargs reads it, and so does the splitter below. */
 export const RUN_FLAGS: Record<string, Options> = {
@@ -160,6 +153,15 @@ function checkedDetachKeys(v: unknown): string | undefined {
 }
 
 export function toRunOptions(a: RunArgs): RunOptions {
+  // The flag parsers load here, not at the top: main.ts loads this module for RUN_FLAGS before it
+  // starts the container's init, and they bring zod (≈ 20–40 ms on a busy host) with them.
+  const { parsePublish } = require('../../network/ports') as typeof import('../../network/ports');
+  const { parseSecurityOpts } = require('../../engine/security-opts') as typeof import('../../engine/security-opts');
+  const { parseUlimit } = require('../../engine/ulimits') as typeof import('../../engine/ulimits');
+  const { parseDeviceCgroupRule, parseDeviceFlag } = require('../../engine/device-flags') as typeof import('../../engine/device-flags');
+  const { parseStorageOpts } = require('../../engine/storage-opts') as typeof import('../../engine/storage-opts');
+  const { parseThrottle } = require('../../engine/blkio-flags') as typeof import('../../engine/blkio-flags');
+  const { parseHealthDuration } = require('../../engine/health') as typeof import('../../engine/health');
   const network = String(a.network ?? 'bridge') === 'default' ? 'bridge' : String(a.network ?? 'bridge');
   if (network === '' || network === 'container:') throw new UserError(`invalid --network "${network}"`, 125);
   // bridge, or a user network (checked by the engine): both get a veth on a bridge.
