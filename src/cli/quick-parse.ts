@@ -13,14 +13,15 @@
  * checks the two give the same arguments.
  */
 import type { CommandModule, Options, PositionalOptions } from 'yargs';
+import { GLOBAL_OPTIONS } from './global-options';
 
 /** The commands read here; every other command goes through yargs. */
 export const QUICK_WORDS: ReadonlySet<string> = new Set(['ps', 'images', 'inspect', 'logs', 'run', 'exec']);
 
-/** The global options of main.ts's buildParser (kept in step with it), and yargs' own --help. */
+/** The global options main.ts's buildParser gives yargs (with its hidden --debug), and yargs' own --help. */
 const GLOBALS: Record<string, Options> = {
-  root: { type: 'string' },
-  trace: { type: 'boolean' },
+  root: { type: GLOBAL_OPTIONS.root.type },
+  trace: { type: GLOBAL_OPTIONS.trace.type },
   debug: { type: 'boolean' },
   help: { type: 'boolean' },
 };
