@@ -3,10 +3,14 @@
  * `dns` / `dns-search` stand in when run has no --dns / --dns-search, and `default-ulimits`
  * sit under the container's own --ulimit (a --ulimit of the same name wins). Like Docker's,
  * they reach the container (its resolv.conf, its spec's process.rlimits) but not its
- * HostConfig: `inspect` shows what the user asked for.
+ * HostConfig: `inspect` shows what the user asked for. `bip` and `default-address-pools`
+ * give the default bridge its address (defaultNetwork) and user networks their subnets.
  */
 import { UserError } from '../errors';
-import { configFile, type DaemonConfig } from '../image/registry/config';
+import { configFile, loadDaemonConfig, type DaemonConfig } from '../image/registry/config';
+import { bridgeAddress, DEFAULT_ADDRESS_FROM_ENV, DEFAULT_NETWORK, type NetworkDef } from '../network/bridge';
+import { firstFreeSubnet, formatSubnet, intToIp, parseSubnet, type Subnet } from '../network/ipam';
+import { usedSubnets } from '../network/user-networks';
 import { parseUlimit } from './ulimits';
 
 export type Rlimit = { type: string; soft: number; hard: number };
@@ -33,4 +37,45 @@ export function dnsWithDefaults(dns: string[] | undefined, dnsSearch: string[] |
     dns: dns?.length ? dns : config.dns ?? [],
     dnsSearch: dnsSearch?.length ? dnsSearch : config['dns-search'] ?? [],
   };
+}
+
+/** The default bridge's own address (its gateway) and subnet. */
+export interface BridgeAddress { subnet: string; gateway: string }
+
+/**
+ * Which address the default bridge has, in dockerd's order: the config file's `bip`; else (no
+ * bip) the address the bridge has now, if it exists — dockerd keeps docker0's; else the first
+ * free subnet of `default-address-pools`; else 10.88.0.0/16. MINI_RUN_BRIDGE_SUBNET (a test's
+ * isolated bridge) stands for "the bridge as it is" and the built-in default.
+ */
+export function defaultBridgeAddress(config: DaemonConfig, o: { existing?: BridgeAddress; fromEnv: boolean; builtIn: BridgeAddress; used: () => Subnet[] }): BridgeAddress {
+  if (config.bip) {
+    const [gateway] = config.bip.split('/');
+    return { subnet: formatSubnet(parseSubnet(config.bip)), gateway };
+  }
+  if (o.fromEnv) return o.builtIn;
+  if (o.existing) return o.existing;
+  const pools = config['default-address-pools'];
+  if (!pools?.length) return o.builtIn;
+  const free = firstFreeSubnet(pools, o.used());
+  if (!free) throw new UserError(`could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network (the configuration file ${configFile()}'s "default-address-pools")`, 125);
+  return { subnet: formatSubnet(free), gateway: intToIp(free.base + 1) };
+}
+
+let chosen: NetworkDef | null = null;
+
+/** The default network ("bridge", on mini-run0) with the address the config file gives it; one object per process. */
+export function defaultNetwork(): NetworkDef {
+  if (chosen) return chosen;
+  const address = defaultBridgeAddress(loadDaemonConfig(), {
+    existing: bridgeAddress(DEFAULT_NETWORK.bridge), fromEnv: DEFAULT_ADDRESS_FROM_ENV,
+    builtIn: { subnet: DEFAULT_NETWORK.subnet, gateway: DEFAULT_NETWORK.gateway }, used: () => usedSubnets(),
+  });
+  chosen = address.subnet === DEFAULT_NETWORK.subnet && address.gateway === DEFAULT_NETWORK.gateway ? DEFAULT_NETWORK : { ...DEFAULT_NETWORK, ...address };
+  return chosen;
+}
+
+/** `network create`'s subnet choices from the config file: its pools, and the default bridge's subnet to keep clear of. */
+export function networkCreateDefaults(): { pools?: { base: string; size: number }[]; reserved: string[] } {
+  return { pools: loadDaemonConfig()['default-address-pools'], reserved: [defaultNetwork().subnet] };
 }

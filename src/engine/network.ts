@@ -9,7 +9,7 @@ import { hostname as osHostname } from 'node:os';
 import { paths } from '../paths';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fsutil';
-import { attachContainer, detachContainer, DEFAULT_NETWORK, hostVethName, releaseEndpoint, sweepNetwork, type Endpoint, type NetworkDef } from '../network/bridge';
+import { attachContainer, detachContainer, hostVethName, releaseEndpoint, sweepNetwork, type Endpoint, type NetworkDef } from '../network/bridge';
 import { runCommand } from '../sys/command';
 import { withStateLock } from '../lock';
 import { PortProxy } from '../network/proxy';
@@ -26,6 +26,7 @@ import type { RunOptions } from './run-options';
 import type { ImageConfig } from '../image/store';
 import { hostsFile } from './etc-files';
 import { writeLinkEnv } from './link-env';
+import { defaultNetwork } from './daemon-defaults';
 import { findContainer, isRunning, processStartTime, updateContainer, type ContainerRecord } from './container-store';
 
 export { ContainerNetwork };
@@ -40,7 +41,7 @@ export function isUserNetwork(mode: string): boolean {
 }
 
 export function networkDef(mode: string): NetworkDef {
-  if (!isUserNetwork(mode)) return DEFAULT_NETWORK;
+  if (!isUserNetwork(mode)) return defaultNetwork();
   const n = findNetwork(mode);
   if (!n) throw new UserError(`network ${mode} not found`, 125);
   return toNetworkDef(n);
@@ -122,7 +123,7 @@ export class ContainerNetworking {
       const endpoint = attachContainer({
         root: stateRootKey(), containerId: rec.id, pid, net, ip: p.ip, ports: [],
         monitor: { pid: process.pid, startTime: processStartTime(process.pid) ?? '' },
-        names: net !== DEFAULT_NETWORK ? containerNames(rec, p.aliases) : [],
+        names: net !== defaultNetwork() ? containerNames(rec, p.aliases) : [],
         extra: { ifname: `eth${k}`, hostVeth },
       });
       connected.push({ ...endpoint, ifname: `eth${k}`, aliases: p.aliases, ...(p.ip !== undefined ? { requestedIp: p.ip } : {}) });
@@ -182,7 +183,7 @@ function primaryNetworkName(rec: ContainerRecord): string {
 }
 
 function resolveNetworkRef(ref: string, exitCode = 1): NetworkDef {
-  if (ref === 'bridge' || ref === DEFAULT_NETWORK.bridge) return DEFAULT_NETWORK;
+  if (ref === 'bridge' || ref === defaultNetwork().bridge) return defaultNetwork();
   if (ref === 'host' || ref === 'none') throw new UserError(`container cannot be disconnected from host network or connected to host network`, exitCode);
   const n = findNetwork(ref);
   if (!n) throw new UserError(`network ${ref} not found`, exitCode);
@@ -204,7 +205,7 @@ export function connectNetwork(netRef: string, containerRef: string, o: { aliase
 function connectLocked(netRef: string, containerRef: string, o: { aliases?: string[]; ip?: string }): void {
   const net = resolveNetworkRef(netRef);
   const rec = findContainer(containerRef);
-  const user = net !== DEFAULT_NETWORK;
+  const user = net !== defaultNetwork();
   if (!usesBridge(rec.hostConfig.NetworkMode)) throw new UserError('container sharing network namespace with another container or host cannot be connected to any other network', 1);
   if ((o.aliases ?? []).length && !user) throw new UserError('network-scoped alias is supported only for containers in user defined networks', 1);
   const running = isRunning(rec);

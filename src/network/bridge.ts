@@ -30,6 +30,8 @@ export const DEFAULT_GATEWAY = process.env.MINI_RUN_BRIDGE_GATEWAY ?? '10.88.0.1
 export interface NetworkDef { name: string; bridge: string; subnet: string; gateway: string; internal?: boolean; persistent?: boolean; ipRange?: string; driver?: 'bridge' | 'macvlan' | 'ipvlan'; options?: Record<string, string> }
 
 export const DEFAULT_NETWORK: NetworkDef = { name: 'bridge', bridge: DEFAULT_BRIDGE, subnet: DEFAULT_SUBNET, gateway: DEFAULT_GATEWAY };
+/** The environment set the default bridge's address (an isolated test): the config file's pools do not apply. */
+export const DEFAULT_ADDRESS_FROM_ENV = process.env.MINI_RUN_BRIDGE_SUBNET !== undefined;
 
 export interface Endpoint {
   network: string;
@@ -155,8 +157,35 @@ function ensureBridge(s: HostNetState, net: NetworkDef): void {
   }
 }
 
+/**
+ * The default bridge is asked for another address than it has (the config file's "bip"
+ * changed). dockerd re-addresses docker0 when it starts; mini-run has no daemon start, so an
+ * idle bridge is made anew here, and one with containers on it stays as it is until they stop.
+ */
+function readdressIdleBridge(s: HostNetState, net: NetworkDef, entry: HostNetState['bridges'][string]): void {
+  const now = `${entry.gateway}/${parseSubnet(entry.subnet).prefix}`;
+  const wanted = `${net.gateway}/${parseSubnet(net.subnet).prefix}`;
+  const users = s.leases.filter((l) => l.bridge === net.bridge).length;
+  if (users) {
+    throw new UserError(`the bridge ${net.bridge} has the address ${now} and ${users} container${users > 1 ? 's' : ''} on it, not ${wanted} as configured ("bip"): ` +
+      `stop ${users > 1 ? 'them' : 'it'} (mini-run ps --filter network=bridge) and the bridge is made anew with ${wanted}, or set "bip" back to ${now}`, 125);
+  }
+  traceNote(`network: ${net.bridge} has ${now}, the configuration asks for ${wanted}: no container on it, making it anew`);
+  removeRulesOf(net.bridge, entry);
+  if (linkExists(net.bridge)) runCommand(['ip', 'link', 'del', net.bridge], { allowFailure: true });
+  delete s.bridges[net.bridge];
+}
+
+/** The address a bridge was made with (the host state's record), if it exists. */
+export function bridgeAddress(bridge: string): { subnet: string; gateway: string } | undefined {
+  const b = readHostNetState().bridges[bridge];
+  return b && { subnet: b.subnet, gateway: b.gateway };
+}
+
 /** The bridge device with the gateway address, up, and its entry in the host state. True when the link was made now. */
 export function createBridgeLink(s: HostNetState, net: NetworkDef): boolean {
+  const had = s.bridges[net.bridge];
+  if (had && !had.persistent && (had.subnet !== net.subnet || had.gateway !== net.gateway)) readdressIdleBridge(s, net, had);
   const made = !linkExists(net.bridge);
   if (made) {
     const prefix = parseSubnet(net.subnet).prefix;

@@ -65,3 +65,19 @@ export function macForAddress(ip: string): string {
   const n = ipToInt(ip);
   return ['02', '42', ...[n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].map((b) => b.toString(16).padStart(2, '0'))].join(':');
 }
+
+/**
+ * The first subnet of `size` bits cut from the pools (in order) that overlaps none of `used`
+ * — how dockerd hands out subnets from its default-address-pools.
+ */
+export function firstFreeSubnet(pools: readonly { base: string; size: number }[], used: readonly Subnet[]): Subnet | null {
+  for (const pool of pools) {
+    const base = parseSubnet(pool.base);
+    const step = 2 ** (32 - pool.size);
+    for (let n = base.base; n < base.base + subnetSize(base); n += step) {
+      const cand = { base: n, prefix: pool.size };
+      if (!used.some((u) => u.base < cand.base + step && cand.base < u.base + subnetSize(u))) return cand;
+    }
+  }
+  return null;
+}

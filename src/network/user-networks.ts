@@ -13,7 +13,7 @@ import { withStateLock } from '../lock';
 import { writeFileAtomic } from '../fsutil';
 import { UserError } from '../errors';
 import { runCommand } from '../sys/command';
-import { formatSubnet, inSubnet, intToIp, parseSubnet, subnetSize, type Subnet } from './ipam';
+import { firstFreeSubnet, formatSubnet, inSubnet, intToIp, parseSubnet, subnetSize, type Subnet } from './ipam';
 import { checkSubinterfaceOptions } from './macvlan';
 import { recordEvent } from '../events';
 import { DEFAULT_NETWORK, ensureUserBridge, knownSubnets, leasesOf, removeBridge, type NetworkDef } from './bridge';
@@ -87,18 +87,27 @@ function overlaps(a: Subnet, b: Subnet): boolean {
 }
 
 /** Subnets in use on this host: ours (every root), the default bridge's, and the host's routes. */
-function ourSubnets(): Subnet[] {
-  return [DEFAULT_NETWORK.subnet, ...listNetworks().map((n) => n.Subnet)].map((c) => parseSubnet(c));
+function ourSubnets(reserved: string[] = []): Subnet[] {
+  return [DEFAULT_NETWORK.subnet, ...reserved, ...listNetworks().map((n) => n.Subnet)].map((c) => parseSubnet(c));
 }
 
-function usedSubnets(): Subnet[] {
+export function usedSubnets(reserved: string[] = []): Subnet[] {
   const routes = runCommand(['ip', '-o', '-4', 'route', 'show'], { allowFailure: true }).stdout.split('\n')
     .map((l) => l.split(' ')[0]).filter((d) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(d));
-  return [DEFAULT_NETWORK.subnet, ...knownSubnets(), ...listNetworks().map((n) => n.Subnet), ...routes]
+  return [DEFAULT_NETWORK.subnet, ...reserved, ...knownSubnets(), ...listNetworks().map((n) => n.Subnet), ...routes]
     .map((c) => { try { return parseSubnet(c); } catch { return null; } }).filter((s): s is Subnet => s !== null);
 }
 
-export interface CreateNetworkOptions { subnet?: string; gateway?: string; ipRange?: string; internal?: boolean; driver?: string; labels?: Record<string, string>; options?: Record<string, string> }
+export interface CreateNetworkOptions {
+  subnet?: string; gateway?: string; ipRange?: string; internal?: boolean; driver?: string; labels?: Record<string, string>; options?: Record<string, string>;
+  /** Where a subnet is taken from when none is given (the config file's default-address-pools). */
+  pools?: { base: string; size: number }[];
+  /** Subnets to keep clear of besides those in use (the default bridge's configured one). */
+  reserved?: string[];
+}
+
+/** User networks' subnets without default-address-pools: 10.89.N.0/24. */
+const DEFAULT_POOLS = [{ base: '10.89.0.0/16', size: 24 }];
 
 export function createNetwork(name: string, o: CreateNetworkOptions): NetworkRecord {
   const driver = o.driver ?? 'bridge';
@@ -114,15 +123,10 @@ export function createNetwork(name: string, o: CreateNetworkOptions): NetworkRec
     let subnet: Subnet;
     if (o.subnet) {
       subnet = parseSubnet(o.subnet);
-      const clash = (driver === 'bridge' ? usedSubnets() : ourSubnets()).find((u) => overlaps(u, subnet));
+      const clash = (driver === 'bridge' ? usedSubnets(o.reserved) : ourSubnets(o.reserved)).find((u) => overlaps(u, subnet));
       if (clash) throw new UserError(`invalid pool request: Pool overlaps with other one on this address space (${formatSubnet(clash)})`, 1);
     } else {
-      const used = usedSubnets();
-      let found: Subnet | null = null;
-      for (let i = 0; i < 256 && !found; i++) {
-        const cand = parseSubnet(`10.89.${i}.0/24`);
-        if (!used.some((u) => overlaps(u, cand))) found = cand;
-      }
+      const found = firstFreeSubnet(o.pools?.length ? o.pools : DEFAULT_POOLS, usedSubnets(o.reserved));
       if (!found) throw new UserError('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network', 1);
       subnet = found;
     }

@@ -200,6 +200,61 @@ describe("the notes' lines", () => {
     expect(m('rm', 'confown').status).toBe(0);
   });
 
+  it("the config file's bip, default-address-pools, log-driver local and live-restore (daemon.json's keys)", () => {
+    const conf = join(root, 'bridge.json');
+    const tag = process.pid % 100000;
+    const bipBridge = `mr-hb${tag}`; // a default bridge of this test's own, beside mini-run0
+    const poolBridge = `mr-hp${tag}`;
+    const withConf = (bridge: string, ...args: string[]) => mr(root, args, { env: { MINI_RUN_CONFIG: conf, MINI_RUN_BRIDGE: bridge } });
+    const hostAddr = (dev: string) => spawnSync('ip', ['-4', '-o', 'addr', 'show', 'dev', dev], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[3]);
+    const eth0 = ['sh', '-c', 'ip -4 -o addr show eth0 | awk \'{print $4}\'; ip route | grep default'];
+    try {
+      writeFileSync(conf, JSON.stringify({ bip: '10.66.7.1/24', 'log-driver': 'local', 'live-restore': true }));
+      const first = withConf(bipBridge, 'run', '--rm', IMG, ...eth0);
+      expect(first.status).toBe(0);
+      expect(first.stdout).toBe('10.66.7.2/24\ndefault via 10.66.7.1 dev eth0 \n');
+      // local is taken in as json-file, said once for this version of the file
+      expect(first.stderr).toMatch(/^NOTE: .*bridge\.json: "log-driver": "local" is kept as json-file lines .*\(max-file=5, max-size=20m\)\n$/);
+      expect(hostAddr(bipBridge)).toEqual(['10.66.7.1/24']);
+      const info = withConf(bipBridge, 'info');
+      expect(info.stderr).toBe('');
+      expect(info.stdout).toContain(`Default Bridge: ${bipBridge} (10.66.7.0/24, gateway 10.66.7.1)\nFirewall Backend:`);
+      expect(info.stdout).toMatch(/\nLogging Driver: json-file\nLive Restore Enabled: true\n/);
+      expect(withConf(bipBridge, 'run', '--name', 'loglocal', IMG, 'echo', 'kept by local').status).toBe(0);
+      expect(m('logs', 'loglocal').stdout).toBe('kept by local\n');
+      expect(m('inspect', '-f', '{{json .HostConfig.LogConfig}}', 'loglocal').stdout).toBe('{"Type":"json-file","Config":{"max-file":"5","max-size":"20m"}}\n');
+      // bip changed while a container is on the bridge: one line saying what to do, exit 125; the bridge stays as it is
+      expect(withConf(bipBridge, 'run', '-d', '--name', 'bipheld', IMG, 'sleep', '300').status).toBe(0);
+      writeFileSync(conf, JSON.stringify({ bip: '10.66.8.1/24' }));
+      const before = m('ps', '-aq').stdout;
+      const busy = withConf(bipBridge, 'run', '--rm', IMG, 'true');
+      expect(busy.status).toBe(125);
+      expect(lines(busy.stderr)).toHaveLength(1);
+      expect(busy.stderr).toContain(`the bridge ${bipBridge} has the address 10.66.7.1/24 and 1 container on it, not 10.66.8.1/24 as configured ("bip"): ` +
+        `stop it (mini-run ps --filter network=bridge) and the bridge is made anew with 10.66.8.1/24, or set "bip" back to 10.66.7.1/24\n`);
+      expect(m('ps', '-aq').stdout).toBe(before);
+      expect(hostAddr(bipBridge)).toEqual(['10.66.7.1/24']);
+      // once it is idle, the next container remakes it with the new address (as dockerd re-addresses docker0 when it starts)
+      expect(m('rm', '-f', 'bipheld', 'loglocal').status).toBe(0);
+      const after = withConf(bipBridge, 'run', '--rm', IMG, ...eth0);
+      expect(after.stderr).toBe('');
+      expect(after.stdout).toBe('10.66.8.2/24\ndefault via 10.66.8.1 dev eth0 \n');
+      expect(hostAddr(bipBridge)).toEqual(['10.66.8.1/24']);
+      // default-address-pools: a new default bridge and a new user network take the first free subnets of the pool
+      writeFileSync(conf, JSON.stringify({ 'default-address-pools': [{ base: '10.67.0.0/16', size: 24 }] }));
+      const pooled = withConf(poolBridge, 'run', '--rm', IMG, ...eth0);
+      expect(pooled.stderr).toBe('');
+      expect(pooled.stdout).toBe('10.67.0.2/24\ndefault via 10.67.0.1 dev eth0 \n');
+      expect(withConf(poolBridge, 'network', 'create', 'habitspool').status).toBe(0);
+      expect(withConf(poolBridge, 'network', 'inspect', '-f', '{{json .IPAM.Config}}', 'habitspool').stdout).toBe('[{"Subnet":"10.67.1.0/24","Gateway":"10.67.1.1"}]\n');
+    } finally {
+      m('rm', '-f', 'bipheld', 'loglocal');
+      m('network', 'rm', 'habitspool');
+      withConf(poolBridge, 'network', 'prune', '-f'); // idle default bridges go (as system prune)
+    }
+    for (const b of [bipBridge, poolBridge]) expect(spawnSync('ip', ['link', 'show', 'dev', b]).status).not.toBe(0);
+  });
+
   it('ps PORTS shows published ports and, like Docker, exposed-only ones (3306/tcp)', () => {
     expect(m('run', '-d', '--name', 'ported', '--expose', '3306', '-p', '127.0.0.1::80', IMG, 'sleep', '300').status).toBe(0);
     const row = lines(m('ps').stdout).find((l) => l.endsWith(' ported'))!;

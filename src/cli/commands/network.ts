@@ -8,7 +8,8 @@ import { listOption } from '../args';
 
 /** docker's `network inspect` shape, for a predefined network (bridge, host, none) or a user network. */
 export async function networkView(ref: string): Promise<Record<string, unknown>> {
-  const { DEFAULT_NETWORK, leasesOf } = await import('../../network/bridge');
+  const { leasesOf } = await import('../../network/bridge');
+  const DEFAULT_NETWORK = (await import('../../engine/daemon-defaults')).defaultNetwork();
   const { detectFirewall } = await import('../../network/firewall');
   const { findNetwork, findPredefined, predefinedNetworkId } = await import('../../network/user-networks');
   const { listContainers, isRunning } = await import('../../engine/container-store');
@@ -55,15 +56,17 @@ const create: CommandModule<object, any> = {
   builder: (y) => y
     .option('driver', { alias: 'd', type: 'string', default: 'bridge', describe: 'Driver to manage the Network (bridge, macvlan, ipvlan)' })
     .option('opt', { alias: 'o', type: 'string', describe: 'Set driver specific options (macvlan/ipvlan: parent=IFACE, macvlan_mode=bridge|private|vepa|passthru, ipvlan_mode=l2|l3|l3s)' })
-    .option('subnet', { type: 'string', describe: 'Subnet in CIDR format (default: a free 10.89.N.0/24)' })
+    .option('subnet', { type: 'string', describe: 'Subnet in CIDR format (default: a free 10.89.N.0/24, or from the config file\'s default-address-pools)' })
     .option('gateway', { type: 'string', describe: 'IPv4 Gateway for the subnet' })
     .option('ip-range', { type: 'string', describe: 'Allocate container ip from a sub-range' })
     .option('internal', { type: 'boolean', describe: 'Restrict external access to the network' })
     .option('label', { type: 'string', describe: 'Set metadata on a network' }),
   handler: async (a) => {
     const { createNetwork } = await import('../../network/user-networks');
+    const { networkCreateDefaults } = await import('../../engine/daemon-defaults');
     const { keyValues } = await import('./run');
     const rec = createNetwork(String(a.name), {
+      ...networkCreateDefaults(),
       driver: a.driver, subnet: a.subnet, gateway: a.gateway, ipRange: a['ip-range'], internal: !!a.internal,
       labels: keyValues(listOption(a.label), '--label'), options: keyValues(listOption(a.opt), '--opt'),
     });
@@ -196,7 +199,9 @@ export const infoCommand: CommandModule = {
   describe: 'Display system-wide information',
   handler: async () => {
     const { detectFirewall } = await import('../../network/firewall');
-    const { DEFAULT_NETWORK, leasesOf } = await import('../../network/bridge');
+    const { leasesOf } = await import('../../network/bridge');
+    const DEFAULT_NETWORK = (await import('../../engine/daemon-defaults')).defaultNetwork();
+    const { loadDaemonConfig } = await import('../../image/registry/config');
     const { paths } = await import('../../paths');
     const { detectCgroupVersion } = await import('../../runtime/cgroups');
     const fw = detectFirewall();
@@ -205,6 +210,9 @@ export const infoCommand: CommandModule = {
       `Cgroup Version: ${detectCgroupVersion()}`,
       `Default Bridge: ${DEFAULT_NETWORK.bridge} (${DEFAULT_NETWORK.subnet}, gateway ${DEFAULT_NETWORK.gateway})`,
       `Firewall Backend: ${fw.kind} (${fw.detail})`,
+      `Logging Driver: ${loadDaemonConfig()['log-driver'] ?? 'json-file'}`,
+      // dockerd's live-restore: containers keep running while the daemon is away. mini-run has no daemon.
+      'Live Restore Enabled: true',
       `Addresses In Use: ${leasesOf().length}`,
     ];
     process.stdout.write(lines.join('\n') + '\n');

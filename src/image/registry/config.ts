@@ -5,12 +5,15 @@
  *   {
  *     "registry-mirrors": ["http://127.0.0.1:5000"],   // tried first for docker.io images
  *     "insecure-registries": ["myreg.lan:5000", "10.0.0.0/8"], // plain HTTP / unverified TLS
- *     "log-driver": "json-file",                           // default of --log-driver (json-file, none)
+ *     "log-driver": "json-file",                           // default of --log-driver (json-file, none; local: see below)
  *     "log-opts": { "max-size": "30m", "max-file": "10" }, // default --log-opt for that driver
  *     "proxies": { "https-proxy": "http://proxy:3128", "no-proxy": "*.lan" }, // see proxy.ts
  *     "dns": ["1.1.1.1"], "dns-search": ["lan"],         // defaults of --dns / --dns-search
  *     "default-ulimits": { "nofile": { "Name": "nofile", "Soft": 1024, "Hard": 4096 } }, // of --ulimit
- *     "userns-remap": "default"   // run's default --userns private: "default" = the mini-run user, or a user name
+ *     "userns-remap": "default",  // run's default --userns private: "default" = the mini-run user, or a user name
+ *     "bip": "10.66.0.1/16",      // the default bridge's own address and subnet (engine/daemon-defaults.ts)
+ *     "default-address-pools": [{ "base": "10.201.0.0/16", "size": 24 }], // where new bridge subnets are taken from
+ *     "live-restore": true        // what mini-run always does: containers outlive the CLI (false: a NOTE, see below)
  *   }
  *
  * A missing file means "no mirrors, nothing insecure". A file that is there but wrong is an
@@ -40,7 +43,8 @@ const MirrorUrl = z.string().refine((s) => {
 export const DaemonConfig = z.object({
   'registry-mirrors': z.array(MirrorUrl).default([]),
   'insecure-registries': z.array(z.string().min(1)).default([]),
-  'log-driver': z.enum(['json-file', 'none']).optional(),
+  // "local" is taken in as json-file with the local driver's rotation (localLogDriver below).
+  'log-driver': z.enum(['json-file', 'none', 'local']).optional(),
   'log-opts': z.record(z.string()).default({}),
   // As dockerd's daemon.json: the defaults of --dns / --dns-search and of --ulimit (engine/daemon-defaults.ts).
   dns: z.array(z.string().refine((a) => isIP(a) !== 0, 'must be IP addresses, e.g. ["1.1.1.1"]')).optional(),
@@ -53,13 +57,58 @@ export const DaemonConfig = z.object({
   // As dockerd's: every container gets a user namespace (engine/userns-remap.ts); --userns host opts out.
   'userns-remap': z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/i, 'must be "default" or a user name').optional(),
   // As dockerd's daemon.json: wins over HTTP_PROXY/HTTPS_PROXY/NO_PROXY (see proxy.ts).
+  // As dockerd's: the default bridge's address (its gateway) with the subnet's prefix, e.g. "10.66.0.1/16".
+  bip: z.string().refine(isBridgeIp, 'must be the bridge\'s address with its prefix, e.g. "10.66.0.1/16" (not the network or broadcast address; 8 ≤ prefix ≤ 30)').optional(),
+  // As dockerd's: subnets for bridges are cut from these (size = their prefix length).
+  'default-address-pools': z.array(z.object({
+    base: z.string().refine(isCidr, 'must be a subnet such as "10.201.0.0/16"'),
+    size: z.number().int().min(8).max(30),
+  }).strict().refine((p) => p.size >= Number(p.base.split('/')[1]), 'its size must be at least the prefix length of its base')).optional(),
+  // As dockerd's: containers keep running while the daemon is away. mini-run has no daemon: always so.
+  'live-restore': z.boolean().optional(),
   proxies: z.object({
     'http-proxy': z.string().optional(),
     'https-proxy': z.string().optional(),
     'no-proxy': z.string().optional(),
   }).strict().optional(),
 }).passthrough();
-export type DaemonConfig = z.infer<typeof DaemonConfig>;
+/** The file as read, and as the rest of mini-run sees it: "local" already taken in as json-file (localLogDriver). */
+type DaemonConfigFile = z.infer<typeof DaemonConfig>;
+export type DaemonConfig = DaemonConfigFile & { 'log-driver'?: 'json-file' | 'none' };
+
+function isCidr(s: string): boolean {
+  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(s);
+  return m !== null && isIP(m[1]) === 4 && Number(m[2]) >= 8 && Number(m[2]) <= 30;
+}
+
+/** An address of its subnet that a bridge can hold: not the network's own address nor its broadcast. */
+function isBridgeIp(s: string): boolean {
+  if (!isCidr(s)) return false;
+  const [ip, p] = s.split('/');
+  const host = ipv4(ip) & (2 ** (32 - Number(p)) - 1);
+  return host !== 0 && host !== 2 ** (32 - Number(p)) - 1;
+}
+
+/** The local log driver's rotation when log-opts do not say (dockerd's: 100 MB per container). */
+const LOCAL_DEFAULTS = { 'max-file': '5', 'max-size': '20m' };
+
+/**
+ * `"log-driver": "local"`: Docker's local driver keeps logs in its own compressed binary format.
+ * mini-run keeps json-file lines (which `logs` reads) rotated as the local driver rotates —
+ * 20m × 5 unless log-opts say — so the disk a container's log takes stays bounded the same way.
+ */
+function localLogDriver(config: DaemonConfigFile, file: string): string {
+  const opts = config['log-opts'];
+  for (const k of Object.keys(opts)) {
+    if (k !== 'max-size' && k !== 'max-file' && k !== 'compress') throw new UserError(`the configuration file ${file} is invalid: "log-opts.${k}": unknown log opt '${k}' for log driver local`, 125);
+  }
+  const { compress, ...rotation } = opts;
+  config['log-driver'] = 'json-file';
+  // by name, as Docker's inspect shows a LogConfig.Config (a Go map)
+  config['log-opts'] = Object.fromEntries(Object.entries({ ...LOCAL_DEFAULTS, ...rotation }).sort(([a], [b]) => a.localeCompare(b)));
+  const kept = Object.entries(config['log-opts']).map(([k, v]) => `${k}=${v}`).join(', ');
+  return `NOTE: ${file}: "log-driver": "local" is kept as json-file lines (mini-run logs reads them; inspect shows json-file), rotated as the local driver's (${kept})${compress !== undefined ? ', uncompressed' : ''}`;
+}
 
 let cached: { file: string; config: DaemonConfig } | null = null;
 
@@ -70,7 +119,7 @@ export function loadDaemonConfig(): DaemonConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return DaemonConfig.parse({});
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return DaemonConfig.parse({}) as DaemonConfig;
     throw new UserError(`cannot read the configuration file ${file}: ${(e as Error).message}`);
   }
   let raw: unknown;
@@ -84,14 +133,23 @@ export function loadDaemonConfig(): DaemonConfig {
     const issue = r.error.issues[0];
     throw new UserError(`the configuration file ${file} is invalid: "${issue.path.join('.')}": ${issue.message}`);
   }
+  const said: string[] = [];
   const unknown = Object.keys(raw as object).filter((k) => !(k in DaemonConfig.shape));
-  if (unknown.length) reportUnknownKeysOnce(file, text, unknown);
-  cached = { file, config: r.data };
-  return r.data;
+  if (unknown.length) {
+    const names = unknown.map((k) => `"${k}"`).join(', ');
+    said.push(`WARNING: ${file}: unknown key${unknown.length > 1 ? 's' : ''} ${names} ignored (mini-run reads ${Object.keys(DaemonConfig.shape).join(', ')})`);
+  }
+  if (r.data['log-driver'] === 'local') said.push(localLogDriver(r.data, file));
+  if (r.data['live-restore'] === false) {
+    said.push(`NOTE: ${file}: "live-restore": false changes nothing: mini-run has no daemon whose stop would stop the containers; each runs under its own supervisor until it is stopped (dockerd's live-restore true)`);
+  }
+  if (said.length) reportOnce(file, text, said);
+  cached = { file, config: r.data as DaemonConfig }; // "local" is json-file now
+  return cached.config;
 }
 
-/** One WARNING line naming the keys mini-run ignores, unless this very file content was reported already. */
-function reportUnknownKeysOnce(file: string, text: string, keys: string[]): void {
+/** Lines about the file (unknown keys, keys taken in another way), unless this very file content was reported already. */
+function reportOnce(file: string, text: string, lines: string[]): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createHash } = require('node:crypto') as typeof import('node:crypto');
   const stamp = join(stateRoot(), 'config-warned');
@@ -99,8 +157,7 @@ function reportUnknownKeysOnce(file: string, text: string, keys: string[]): void
   try {
     if (readFileSync(stamp, 'utf8').trim() === digest) return;
   } catch { /* never reported */ }
-  const names = keys.map((k) => `"${k}"`).join(', ');
-  process.stderr.write(`WARNING: ${file}: unknown key${keys.length > 1 ? 's' : ''} ${names} ignored (mini-run reads ${Object.keys(DaemonConfig.shape).join(', ')})\n`);
+  process.stderr.write(lines.map((l) => l + '\n').join(''));
   try {
     writeFileSync(stamp, digest + '\n');
   } catch { /* a state root we cannot write (not root): the warning comes again next time */ }
