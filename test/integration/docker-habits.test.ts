@@ -332,3 +332,53 @@ describe('search', () => {
     }
   });
 });
+
+describe('prune as Docker means it', () => {
+  it('system prune -f --volumes: stopped containers, unused networks, unused anonymous volumes, dangling images — in Docker\'s order and words; image prune -a -f: every image no container uses', () => {
+    const p = tempRoot('prune');
+    const pm = (...args: string[]) => mr(p, args);
+    try {
+      expect(pm('network', 'create', 'usednet').status).toBe(0);
+      expect(pm('network', 'create', 'unusednet').status).toBe(0);
+      expect(pm('run', '-d', '--name', 'keeper', '--network', 'usednet', '-v', 'named1:/data', IMG, 'sleep', '300').status).toBe(0);
+      expect(pm('volume', 'create', 'spare').status).toBe(0);
+      expect(pm('run', '--name', 'stopped1', '--network', 'none', '-v', '/anon', IMG, 'sh', '-c', 'echo x > /made').status).toBe(0);
+      // a dangling image: the same tag committed twice leaves the first one without a name
+      expect(pm('commit', 'stopped1', 'mr-prune/c:1').status).toBe(0);
+      const first = pm('images', '-q', '--no-trunc', 'mr-prune/c:1').stdout.trim();
+      expect(pm('commit', '-m', 'again', 'stopped1', 'mr-prune/c:1').status).toBe(0);
+      expect(pm('images', '-q', '--no-trunc', '--filter', 'dangling=true').stdout.trim()).toBe(first);
+      const stoppedId = pm('inspect', '-f', '{{.Id}}', 'stopped1').stdout.trim();
+      const anon = pm('inspect', '-f', '{{range .Mounts}}{{.Name}}{{end}}', 'stopped1').stdout.trim();
+      expect(anon).toMatch(/^[0-9a-f]{64}$/);
+
+      const r = pm('system', 'prune', '-f', '--volumes');
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe('');
+      const out = r.stdout.split('\n');
+      expect(out[0]).toBe('Cleaned 0 stale container(s); network state swept');
+      expect(r.stdout.slice(out[0].length + 1)).toMatch(new RegExp(
+        `^Deleted Containers:\\n${stoppedId}\\n\\nDeleted Networks:\\nunusednet\\n\\nDeleted Volumes:\\n${anon}\\n\\n` +
+        `Deleted Images:\\ndeleted: ${first}\\n(deleted: sha256:[0-9a-f]{64}\\n)*\\nTotal reclaimed space: \\d+(\\.\\d+)?[kMG]?B\\n$`));
+      // what is in use, and the named volume nobody uses, stay (the latter as Docker ≥ 23: anonymous volumes only)
+      expect(pm('ps', '-a', '--format', '{{.Names}}').stdout).toBe('keeper\n');
+      expect(pm('network', 'ls').stdout.split('\n').slice(1).filter(Boolean).map((l) => l.split(/\s+/)[1])).toEqual(['bridge', 'host', 'none', 'usednet']);
+      expect(pm('volume', 'ls', '-q').stdout.split('\n').filter(Boolean).sort()).toEqual(['named1', 'spare']);
+      expect(pm('images', '--format', '{{.Repository}}:{{.Tag}}').stdout.split('\n').filter(Boolean).sort()).toEqual([`${IMG}:latest`, 'mr-prune/c:1']);
+      // nothing left to prune: only the total, as Docker's
+      expect(pm('system', 'prune', '-f', '--volumes').stdout).toBe('Cleaned 0 stale container(s); network state swept\nTotal reclaimed space: 0B\n');
+
+      const i = pm('image', 'prune', '-a', '-f');
+      expect(i.status).toBe(0);
+      expect(i.stdout).toMatch(/^Deleted Images:\nuntagged: mr-prune\/c:1\ndeleted: sha256:[0-9a-f]{64}\n(deleted: sha256:[0-9a-f]{64}\n)*\nTotal reclaimed space: \d+(\.\d+)?[kMG]?B\n$/);
+      expect(pm('images', '--format', '{{.Repository}}').stdout).toBe(`${IMG}\n`); // keeper's image stays
+      expect(pm('image', 'prune', '-a', '-f').stdout).toBe('Total reclaimed space: 0B\n');
+      expect(pm('system', 'prune', '--bogus').status).toBe(125);
+    } finally {
+      pm('rm', '-f', 'keeper', 'stopped1');
+      pm('network', 'rm', 'usednet', 'unusednet');
+    }
+    expect(leaksFor(p)).toEqual([]);
+    removeRoot(p);
+  });
+});

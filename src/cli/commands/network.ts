@@ -139,16 +139,21 @@ const prune: CommandModule<object, any> = {
   describe: 'Remove all unused networks (and the idle default bridge with its rules)',
   builder: (y) => y.option('force', { alias: 'f', type: 'boolean' }),
   handler: async () => {
-    const { listNetworks, removeNetwork } = await import('../../network/user-networks');
-    const { leasesOf } = await import('../../network/bridge');
     const { sweepStaleContainers } = await import('../../engine/cleanup');
-    const { listContainers } = await import('../../engine/container-store');
     sweepStaleContainers({ giveBackNetwork: true });
-    const used = new Set(listContainers().flatMap((c) => [c.hostConfig.NetworkMode, ...c.network.pending.map((p) => p.network)]));
-    const removed = listNetworks().filter((n) => !used.has(n.Name) && leasesOf(n.Bridge).length === 0).map((n) => removeNetwork(n.Name).Name);
+    const removed = await pruneUnusedNetworks();
     if (removed.length) process.stdout.write(`Deleted Networks:\n${removed.map((n) => n + '\n').join('')}`);
   },
 };
+
+/** User networks no container is on or set to join (`network prune`, `system prune`): removed, their names returned. */
+export async function pruneUnusedNetworks(): Promise<string[]> {
+  const { listNetworks, removeNetwork } = await import('../../network/user-networks');
+  const { leasesOf } = await import('../../network/bridge');
+  const { listContainers } = await import('../../engine/container-store');
+  const used = new Set(listContainers().flatMap((c) => [c.hostConfig.NetworkMode, ...c.network.pending.map((p) => p.network)]));
+  return listNetworks().filter((n) => !used.has(n.Name) && leasesOf(n.Bridge).length === 0).map((n) => removeNetwork(n.Name).Name);
+}
 
 const connect: CommandModule<object, any> = {
   command: 'connect <network> <container>',

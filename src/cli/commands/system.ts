@@ -45,28 +45,48 @@ const uninstallBootCommand: CommandModule<object, { 'unit-dir'?: string }> = {
   },
 };
 
-const pruneCommand: CommandModule<object, { force?: boolean; all?: boolean }> = {
+/** What `system prune` is about to remove, in Docker's words and order. */
+export function systemPruneWarning(o: { all: boolean; volumes: boolean }): string {
+  const items = [
+    'all stopped containers',
+    'all networks not used by at least one container',
+    // as mini-run's `volume prune` and Docker's CLI since 23: anonymous volumes only
+    ...(o.volumes ? ['all anonymous volumes not used by at least one container'] : []),
+    o.all ? 'all images without at least one container associated to them' : 'all dangling images',
+    o.all ? 'all build cache' : 'unused build cache',
+  ];
+  return `WARNING! This will remove:\n${items.map((i) => `  - ${i}\n`).join('')}\nAre you sure you want to continue? [y/N] `;
+}
+
+const pruneCommand: CommandModule<object, { force?: boolean; all?: boolean; volumes?: boolean }> = {
   command: 'prune',
-  describe: 'Clean up what crashed runs left (network addresses, rules) and the idle default bridge with its rules; with -f (or a "y") also remove stopped containers and dangling images',
+  describe: 'Clean up what crashed runs left (network addresses, rules) and the idle default bridge with its rules; with -f (or a "y") also remove stopped containers, unused networks, dangling images (and with --volumes, unused anonymous volumes)',
   builder: ((y: Argv) => y
     .option('force', { alias: 'f', type: 'boolean', describe: 'Do not prompt for confirmation' })
-    .option('all', { alias: 'a', type: 'boolean', describe: 'Remove all unused images, not just dangling ones' })) as any,
+    .option('all', { alias: 'a', type: 'boolean', describe: 'Remove all unused images, not just dangling ones' })
+    .option('volumes', { type: 'boolean', describe: 'Prune anonymous volumes' })) as any,
   handler: async (a) => {
     const { sweepStaleContainers } = await import('../../engine/cleanup');
     const cleaned = sweepStaleContainers({ giveBackNetwork: true });
     process.stdout.write(`Cleaned ${cleaned.length} stale container(s); network state swept\n`);
     // Removing containers and images asks first, like docker (a terminal only: scripts that
     // ran `system prune` for the crash clean-up keep getting just that).
-    const ask = `WARNING! This will remove:\n  - all stopped containers\n  - all ${a.all ? 'images without at least one container associated to them' : 'dangling images'}\nAre you sure you want to continue? [y/N] `;
-    if (!a.force && !(process.stdin.isTTY && (await confirm(ask)))) return;
+    if (!a.force && !(process.stdin.isTTY && (await confirm(systemPruneWarning({ all: !!a.all, volumes: !!a.volumes }))))) return;
     const { pruneContainers } = await import('../../engine/remove');
+    const { pruneUnusedNetworks } = await import('./network');
+    const { pruneVolumes } = await import('../../engine/volumes');
     const { pruneImages } = await import('../../image/prune');
     const { humanSize } = await import('../format');
+    // Docker's order: containers, networks, volumes, images; each list followed by a blank line.
     const c = pruneContainers();
     if (c.ids.length) process.stdout.write(`Deleted Containers:\n${c.ids.join('\n')}\n\n`);
+    const n = await pruneUnusedNetworks();
+    if (n.length) process.stdout.write(`Deleted Networks:\n${n.join('\n')}\n\n`);
+    const v = a.volumes ? pruneVolumes(false) : { names: [], bytes: 0 };
+    if (v.names.length) process.stdout.write(`Deleted Volumes:\n${v.names.join('\n')}\n\n`);
     const i = pruneImages(!!a.all);
     if (i.lines.length) process.stdout.write(`Deleted Images:\n${i.lines.join('\n')}\n\n`);
-    process.stdout.write(`Total reclaimed space: ${humanSize(c.bytes + i.reclaimed)}\n`);
+    process.stdout.write(`Total reclaimed space: ${humanSize(c.bytes + v.bytes + i.reclaimed)}\n`);
   },
 };
 
