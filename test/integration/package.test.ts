@@ -9,6 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, removeRoot, tempRoot } from '../helpers/cli';
+// @ts-ignore -- a plain ES module (also a command: node test/helpers/fresh-machine.mjs OUT.tar)
+import { writeFreshMachineTar } from '../helpers/fresh-machine.mjs';
 
 const work = mkdtempSync('/tmp/mr-test-pack-');
 const run = (cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}) => {
@@ -118,6 +120,70 @@ describe('installed from the tarball', () => {
     expect(r.stdout).toMatch(/^Usage: mini-run \[OPTIONS\] COMMAND/);
     expect(r.status).toBe(0);
   }, 180_000);
+});
+
+describe('on a machine that has never seen the repo: a container of the Docker engine', () => {
+  // Its image is a bare Debian userland with Node and npm (test/helpers/fresh-machine.mjs: the
+  // README's prerequisites, from this host's packages); nothing of this checkout, no npm prefix,
+  // no state. The only things handed in: the tarball, and a copy of npm's cache because this
+  // container has no network (--network none), as `npm install --offline` on a machine that
+  // has the packages cached. The capabilities are root's here less CAP_SYS_RESOURCE, which
+  // this host's root lacks (so --privileged is refused); /sys/fs/cgroup is the host's, as a
+  // machine's own, so the cgroups mini-run makes there are checked gone afterwards.
+  it('npm install -g TARBALL puts mini-run on PATH, and `mini-run run --rm mini-run/busybox` works there', (ctx) => {
+    if (installError) ctx.skip();
+    const docker = run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 20_000 });
+    if (docker.status !== 0 || !docker.stdout.trim()) ctx.skip(`no Docker engine answers (${(docker.stderr.trim().split('\n')[0] ?? '')})`);
+    const fresh = join(work, 'fresh');
+    mkdirSync(join(fresh, 'pkg'), { recursive: true });
+    mkdirSync(join(fresh, 'state'));
+    cpSync(tarball, join(fresh, 'pkg', 'mini-run.tgz'));
+    cpSync(join(run('npm', ['config', 'get', 'cache']).stdout.trim(), '_cacache'), join(fresh, 'npm', '_cacache'), { recursive: true });
+    writeFreshMachineTar(join(fresh, 'machine.tar'));
+    const image = `mr-fresh-machine:${process.pid}`;
+    const name = `mr-fresh-machine-${process.pid}`;
+    const imported = run('docker', ['import', join(fresh, 'machine.tar'), image]);
+    expect(imported.status, imported.stderr).toBe(0);
+    const caps = run('sh', ['-c', "capsh --decode=$(awk '/^CapBnd/{print $2}' /proc/self/status)"]).stdout.trim().split('=')[1].split(',');
+    const ours = () => ['memory', 'pids', 'cpu', 'freezer'].flatMap((c) => { try { return readdirSync(`/sys/fs/cgroup/${c}/mini-run`).filter((d) => d.startsWith('mr-')).map((d) => `${c}/${d}`); } catch { return []; } });
+    const cgroupsBefore = ours();
+    const script = [
+      'set -e',
+      `test ! -e ${REPO} && test ! -e /root/.npm-global && echo "fresh: no ${REPO}"`,
+      'npm install -g --offline --no-audit --no-fund /pkg/mini-run.tgz >/tmp/npm.log 2>&1 || { cat /tmp/npm.log >&2; exit 1; }',
+      'echo "installed: $(command -v mini-run)"',
+      'mini-run run --rm mini-run/busybox echo hello from a fresh machine',
+      'mini-run run --rm mini-run/busybox true && echo "true: exit $?"',
+      'mini-run ps -aq | wc -l | sed "s/^/containers left: /"',
+    ].join('\n');
+    const dockerRun = (capAdd: string[]) => run('docker', ['run', '--rm', '--name', name, '--network', 'none',
+      ...capAdd.flatMap((c) => ['--cap-add', c]),
+      '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', '--security-opt', 'systempaths=unconfined',
+      '--device-cgroup-rule', 'a *:* rwm', '--cgroupns', 'host', '-v', '/sys/fs/cgroup:/sys/fs/cgroup',
+      '-v', `${join(fresh, 'pkg')}:/pkg:ro`, '-v', `${join(fresh, 'npm')}:/root/.npm`,
+      // overlayfs cannot put its upper dir on Docker's own overlay: the state root on a disk dir
+      '-v', `${join(fresh, 'state')}:/var/lib/mini-run`, '--tmpfs', '/run:rw,exec,mode=755',
+      '-w', '/root', image, 'sh', '-c', script], { timeout: 240_000 });
+    try {
+      // An engine older than the kernel (Docker 20.10: no CAP_BPF, CAP_PERFMON, CAP_CHECKPOINT_RESTORE)
+      // refuses the names it does not know, one at a time: leave those out.
+      let capAdd = caps.map((c) => c.replace(/^cap_/, '').toUpperCase());
+      let r = dockerRun(capAdd);
+      for (let unknown = /unknown capability: "CAP_(\w+)"/.exec(r.stderr); unknown && capAdd.includes(unknown[1]); unknown = /unknown capability: "CAP_(\w+)"/.exec(r.stderr)) {
+        capAdd = capAdd.filter((c) => c !== unknown![1]);
+        r = dockerRun(capAdd);
+      }
+      expect(r.stderr, r.stdout).toBe('');
+      // npm's global prefix follows node's place (/usr/bin/node: /usr).
+      expect(r.stdout).toMatch(new RegExp(`^fresh: no ${REPO}\ninstalled: /usr(/local)?/bin/mini-run\nhello from a fresh machine\ntrue: exit 0\ncontainers left: 0\n$`));
+      expect(r.status).toBe(0);
+      expect(ours()).toEqual(cgroupsBefore);
+    } finally {
+      run('docker', ['rm', '-f', name]);
+      run('docker', ['rmi', image]);
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
 
 describe('native/ without a C compiler', () => {
