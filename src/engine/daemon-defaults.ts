@@ -32,7 +32,7 @@ export function rlimitsWithDefaults(own: Rlimit[] | undefined, config: DaemonCon
 }
 
 /** resolv.conf's nameservers and search domains: the flags, else the config's, else none (the host's). */
-export function dnsWithDefaults(dns: string[] | undefined, dnsSearch: string[] | undefined, config: DaemonConfig): { dns: string[]; dnsSearch: string[] } {
+export function dnsWithDefaults(dns: string[] | undefined, dnsSearch: string[] | undefined, config: Pick<DaemonConfig, 'dns' | 'dns-search'>): { dns: string[]; dnsSearch: string[] } {
   return {
     dns: dns?.length ? dns : config.dns ?? [],
     dnsSearch: dnsSearch?.length ? dnsSearch : config['dns-search'] ?? [],

@@ -23,6 +23,8 @@ import { EmbeddedDns } from '../network/dns';
 import { leasesOf } from '../network/bridge';
 import { applyDnsOptions, containerResolvConf } from './etc-files';
 import type { RunOptions } from './run-options';
+import { dnsWithDefaults } from './daemon-defaults';
+import { loadDaemonConfig, type DaemonConfig } from '../image/registry/config';
 import type { ImageConfig } from '../image/store';
 import { hostsFile } from './etc-files';
 import { writeLinkEnv } from './link-env';
@@ -87,6 +89,7 @@ export class ContainerNetworking {
       ip: rec.network.ip, mac: rec.network.mac, ports: this.ports,
       monitor: { pid: process.pid, startTime: processStartTime(process.pid) ?? '' },
       names: user ? containerNames(rec, rec.network.aliases) : [],
+      upstreams: user ? dnsOf(rec).dns : [],
     };
     // macvlan/ipvlan (network/macvlan.ts): a sub-interface of the parent, no bridge, no embedded DNS.
     const sub = net.driver === 'macvlan' || net.driver === 'ipvlan' ? net.driver : null;
@@ -99,9 +102,11 @@ export class ContainerNetworking {
       // Only this network's containers are answered: a source inside its subnet, not the host's own gateway address.
       const subnet = parseSubnet(net.subnet);
       const gateway = net.gateway;
-      this.dns = new EmbeddedDns((name, from) => dnsLookup(bridge, name, from), (from) => from !== gateway && inSubnet(subnet, from));
+      this.dns = new EmbeddedDns((name, from) => dnsLookup(bridge, name, from), (from) => from !== gateway && inSubnet(subnet, from), (from) => dnsUpstreams(bridge, from));
       this.dns.start(net.gateway);
-      const resolv = applyDnsOptions(containerResolvConf(false), rec.network.dns.length ? rec.network.dns : [net.gateway], rec.network.dnsSearch);
+      // As docker's: the nameserver stays the embedded DNS even with --dns (those servers become
+      // its upstreams, in the lease), so the network's names resolve whatever --dns says.
+      const resolv = applyDnsOptions(containerResolvConf(false), [net.gateway], dnsOf(rec).dnsSearch);
       writeFileAtomic(join(paths.container(rec.id), 'resolv.conf'), resolv);
     }
     // Like docker: the container's own name resolves to its address (bind-mounted after this hook).
@@ -124,6 +129,7 @@ export class ContainerNetworking {
         root: stateRootKey(), containerId: rec.id, pid, net, ip: p.ip, ports: [],
         monitor: { pid: process.pid, startTime: processStartTime(process.pid) ?? '' },
         names: net !== defaultNetwork() ? containerNames(rec, p.aliases) : [],
+        upstreams: net !== defaultNetwork() ? dnsOf(rec).dns : [],
         extra: { ifname: `eth${k}`, hostVeth },
       });
       connected.push({ ...endpoint, ifname: `eth${k}`, aliases: p.aliases, ...(p.ip !== undefined ? { requestedIp: p.ip } : {}) });
@@ -149,6 +155,22 @@ export class ContainerNetworking {
  * The embedded DNS's answer: names of containers on any network the asking container is on
  * (it may be connected to several: `network connect`), or of this network if the asker is unknown.
  */
+/**
+ * The container's resolvers and search domains: its --dns/--dns-search, else the config file's
+ * (read now, as dockerd applies its daemon.json at start). A config made unreadable since the
+ * container was created leaves the flags alone, rather than failing the start.
+ */
+function dnsOf(rec: ContainerRecord): { dns: string[]; dnsSearch: string[] } {
+  let config: Pick<DaemonConfig, 'dns' | 'dns-search'> = {};
+  try { config = loadDaemonConfig(); } catch { /* checked at create; keep the flags */ }
+  return dnsWithDefaults(rec.network.dns, rec.network.dnsSearch, config);
+}
+
+/** The upstream resolvers of the container at this address on this bridge (none: the host's). */
+export function dnsUpstreams(bridge: string, from: string): string[] {
+  return leasesOf().find((l) => l.bridge === bridge && l.ip === from)?.upstreams ?? [];
+}
+
 export function dnsLookup(bridge: string, name: string, from: string): string[] | null {
   const all = leasesOf();
   const me = all.find((l) => l.bridge === bridge && l.ip === from);
@@ -232,6 +254,7 @@ function connectLocked(netRef: string, containerRef: string, o: { aliases?: stri
     root: stateRootKey(), containerId: rec.id, pid, net, ip: o.ip, ports: [],
     monitor: rec.monitor ?? { pid: process.pid, startTime: processStartTime(process.pid) ?? '' },
     names: user ? containerNames(rec, aliases) : [],
+    upstreams: user ? dnsOf(rec).dns : [],
     extra: { ifname: `eth${k}`, hostVeth },
   });
   updateContainer(rec.id, (r) => {

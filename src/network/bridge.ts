@@ -55,6 +55,8 @@ export interface AttachRequest {
   monitor: { pid: number; startTime: string };
   /** For the embedded DNS of user networks. */
   names?: string[];
+  /** The embedded DNS's resolvers for this container's other questions (Lease.upstreams). */
+  upstreams?: string[];
   /** `network connect`: one more interface (ifname, e.g. eth1) beside the others; no default route. */
   extra?: { ifname: string; hostVeth: string };
 }
@@ -281,7 +283,7 @@ export function attachContainer(req: AttachRequest): Endpoint {
     ensureBridge(s, req.net);
     const taken = new Set(s.leases.filter((l) => l.bridge === req.net.bridge).map((l) => l.ip));
     const ip = allocateAddress(subnet, req.net.gateway, taken, req.ip, req.net.ipRange ? parseSubnet(req.net.ipRange) : undefined);
-    const l: Lease = { ip, network: req.net.name, bridge: req.net.bridge, root: req.root, containerId: req.containerId, hostVeth, monitor: req.monitor, dnat: [], names: req.names ?? [] };
+    const l: Lease = { ip, network: req.net.name, bridge: req.net.bridge, root: req.root, containerId: req.containerId, hostVeth, monitor: req.monitor, dnat: [], names: req.names ?? [], upstreams: req.upstreams ?? [] };
     s.leases.push(l);
     return l;
   });

@@ -8,7 +8,9 @@
  * open sockets, and they all read the same host-wide leases. Names of the network's
  * containers (name, id, aliases) are answered with all their addresses, rotated between
  * answers (round-robin, as with docker's shared --network-alias); everything else is
- * forwarded to the host's own resolvers.
+ * forwarded to the asking container's upstream resolvers (its --dns servers, else the config
+ * file's dns), or the host's own when it has none. Whichever supervisor's socket the kernel
+ * hands the query to, the upstreams are the asker's: they are looked up by its address.
  */
 import * as dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
@@ -80,6 +82,8 @@ export class EmbeddedDns {
   constructor(
     private readonly lookup: (name: string, from: string) => string[] | null,
     private readonly allowed: (from: string) => boolean,
+    /** The asker's own upstream resolvers; empty: the host's. */
+    private readonly upstreamsOf: (from: string) => string[] = () => [],
   ) {}
 
   start(address: string, port = 53): void {
@@ -103,9 +107,10 @@ export class EmbeddedDns {
     this.forward(msg, rinfo);
   }
 
-  /** Not one of ours: ask the host's resolvers, relay the first reply. */
+  /** Not one of ours: ask the asker's upstreams (or the host's resolvers), relay the first reply. */
   private forward(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    const servers = hostResolvers();
+    const own = this.upstreamsOf(rinfo.address);
+    const servers = own.length ? own : hostResolvers();
     const q = parseQuery(msg)!;
     if (servers.length === 0) {
       this.sock?.send(buildAnswer(msg, q, [], 2 /* SERVFAIL */), rinfo.port, rinfo.address);

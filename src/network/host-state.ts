@@ -28,6 +28,11 @@ export const Lease = z.object({
   dnat: z.array(DnatSchema).default([]),
   /** Names the embedded DNS answers with this address (user networks): name, id, aliases. */
   names: z.array(z.string()).default([]),
+  /**
+   * Where the embedded DNS forwards this container's other questions (--dns, else the config
+   * file's dns; none: the host's resolvers) — docker's "external servers" of a user network.
+   */
+  upstreams: z.array(z.string()).default([]),
 });
 export type Lease = z.infer<typeof Lease>;
 

@@ -65,7 +65,7 @@ export function attachSubinterface(req: AttachRequest & { net: NetworkDef & { dr
     s.leases = s.leases.filter((l) => !(l.containerId === req.containerId && l.root === req.root && l.bridge === net.bridge));
     const taken = new Set(s.leases.filter((l) => l.bridge === net.bridge).map((l) => l.ip));
     const ip = allocateAddress(subnet, net.gateway, taken, req.ip, net.ipRange ? parseSubnet(net.ipRange) : undefined);
-    const l: Lease = { ip, network: net.name, bridge: net.bridge, root: req.root, containerId: req.containerId, hostVeth: '', monitor: req.monitor, dnat: [], names: req.names ?? [] };
+    const l: Lease = { ip, network: net.name, bridge: net.bridge, root: req.root, containerId: req.containerId, hostVeth: '', monitor: req.monitor, dnat: [], names: req.names ?? [], upstreams: [] };
     s.leases.push(l);
     return l;
   });

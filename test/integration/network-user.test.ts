@@ -2,6 +2,9 @@
  * User networks: their own bridge and subnet, names answered by the embedded DNS (round-robin
  * over a shared --network-alias), --internal, and network rm/prune — and the host given back.
  */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerIds, leaksFor, mr, networkBridges, removeRoot, tempRoot } from '../helpers/cli';
 import { leasesOf, rulesMentioning, sh } from '../helpers/network';
@@ -67,6 +70,49 @@ describe('user networks', () => {
     expect(new Set(answers.map((a) => a[0]))).toEqual(new Set(ips));
     // A name of the host's (forwarded) still resolves: localhost comes from /etc/hosts; unknown names fail cleanly.
     expect(m('run', '--rm', '--network', 'appnet', IMG, 'sh', '-c', 'nslookup no-such-name.invalid >/dev/null 2>&1; echo rc=$?').stdout).toMatch(/rc=\d/);
+  });
+
+  it("--dns on a user network: the embedded DNS stays the nameserver and asks the container's --dns (or the config's dns) for other names", async () => {
+    // A resolver of the test's own on a loopback address of the host (where the supervisors'
+    // embedded DNS forwards from): elsewhere.test is 10.1.2.3 (no AAAA), every other name NXDOMAIN
+    // (busybox's nslookup tries the search domains first: web1.corp.test must not answer).
+    const upstream = `127.0.0.${100 + (process.pid % 100)}`;
+    const server = spawn(process.execPath, ['-e', `
+      const s = require('node:dgram').createSocket('udp4');
+      s.on('message', (q, from) => {
+        let i = 12; while (q[i] !== 0) i += q[i] + 1;
+        const end = i + 5, known = q.includes('\\x09elsewhere\\x04test\\x00', 12, 'latin1');
+        const isA = known && q.readUInt16BE(i + 1) === 1;
+        const h = Buffer.from(q.subarray(0, 12)); h.writeUInt16BE(known ? 0x8180 : 0x8183, 2); h.writeUInt16BE(1, 4); h.writeUInt16BE(isA ? 1 : 0, 6); h.fill(0, 8);
+        const rr = Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 10, 1, 2, 3]);
+        s.send(Buffer.concat([h, q.subarray(12, end), isA ? rr : Buffer.alloc(0)]), from.port, from.address);
+      });
+      s.bind(53, '${upstream}', () => console.log('ready'));`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((ok) => server.stdout!.once('data', ok));
+      const ask = 'grep -E "^(nameserver|search)" /etc/resolv.conf; nslookup web1 | grep -A1 "^Name:"; timeout 5 nslookup elsewhere.test | grep -A1 "^Name:"';
+      const web1 = inspect('web1', '{{.NetworkSettings.Networks.appnet.IPAddress}}');
+      const withDns = m('run', '--rm', '--network', 'appnet', '--dns', upstream, IMG, 'sh', '-c', ask);
+      expect(withDns.stderr).toBe('');
+      const gw = /nameserver (10\.89\.\d+\.1)\n/.exec(withDns.stdout)?.[1];
+      expect(gw, withDns.stdout).toBeDefined();
+      expect(withDns.stdout).not.toContain(`nameserver ${upstream}`); // the servers are upstreams, not in resolv.conf (as docker's)
+      // --dns-search still goes to resolv.conf (busybox's nslookup would then try web1.corp.test first: asked apart)
+      expect(m('run', '--rm', '--network', 'appnet', '--dns', upstream, '--dns-search', 'corp.test', IMG, 'grep', '-E', '^(nameserver|search)', '/etc/resolv.conf').stdout)
+        .toBe(`nameserver ${gw}\nsearch corp.test\n`);
+      expect(withDns.stdout).toMatch(new RegExp(`Name:\\s+web1\\nAddress:\\s+${web1.replace(/\./g, '\\.')}`)); // the network's names still resolve
+      expect(withDns.stdout).toMatch(/Name:\s+elsewhere\.test\nAddress:\s+10\.1\.2\.3/); // others went to --dns
+      // The config file's dns is the default upstream; another container's --dns is not used for this one.
+      const conf = join(root, 'dns-defaults.json');
+      writeFileSync(conf, JSON.stringify({ dns: [upstream] }));
+      const fromConfig = mr(root, ['run', '--rm', '--network', 'appnet', IMG, 'sh', '-c', ask], { env: { MINI_RUN_CONFIG: conf } });
+      expect(fromConfig.stdout).toMatch(/Name:\s+elsewhere\.test\nAddress:\s+10\.1\.2\.3/);
+      const plain = m('run', '--rm', '--network', 'appnet', IMG, 'sh', '-c', ask);
+      expect(plain.stdout).toMatch(new RegExp(`Name:\\s+web1\\nAddress:\\s+${web1.replace(/\./g, '\\.')}`));
+      expect(plain.stdout).not.toContain('10.1.2.3'); // the host's resolvers were asked, not the other containers' upstream
+    } finally {
+      server.kill();
+    }
   });
 
   it('network rm is refused while containers use it; --ip picks an address of the subnet', () => {
