@@ -281,6 +281,17 @@ function refuseRootless(argv: string[]): void {
   if (process.getuid?.() === 0 || argv.includes('--help')) return;
   const path = commandPath(argv);
   const word = path[0] !== undefined && GROUPS.has(path[0]) ? path[1] : path[0];
+  // What works rootless runs again inside the user's own user namespace (cli/rootless.ts);
+  // rerunRootless returns only when the user lacks what it needs (no subuid range…).
+  const { ROOTLESS_COMMANDS, rerunRootless } = require('./rootless') as typeof import('./rootless');
+  if (word !== undefined && ROOTLESS_COMMANDS.has(word)) {
+    const missing = rerunRootless(argv);
+    if (STARTS_CONTAINERS.has(word)) {
+      process.stderr.write(`mini-run: ${word} without root: ${missing}; or try: sudo mini-run ${argv.join(' ')}\n`);
+      process.exit(125);
+    }
+    return; // ps, images…: as before, they say they need root when they meet the state root
+  }
   if (word === undefined || !STARTS_CONTAINERS.has(word)) return;
   process.stderr.write(`mini-run: ${word} needs root: rootless mini-run (without sudo) is not available yet, see "Rootless" in docs/security.md (try: sudo mini-run ${argv.join(' ')})\n`);
   process.exit(125);

@@ -19,7 +19,8 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants as fsc, readFileSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Check } from './doctor';
-import { DEFAULT_REMAP_USER, RANGE_SIZE, freeRangeStart } from './userns-remap';
+import { DEFAULT_REMAP_USER } from './userns-remap';
+import { RANGE_SIZE, freeRangeStart } from './subid';
 
 export interface IdMapHelper {
   path: string | null;

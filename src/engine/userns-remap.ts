@@ -29,10 +29,7 @@ import { capget, capset, setfsgid, setfsuid } from '../sys/libc';
 
 /** The host user whose ranges `--userns private` uses when the config file names none. */
 export const DEFAULT_REMAP_USER = 'mini-run';
-/** How many ids a container gets (dockerd's and podman's 65536: uids 0..65535, nobody included). */
-export const RANGE_SIZE = 65536;
-/** Where new ranges start (below: real users' uids). */
-const FIRST_RANGE_START = 100000;
+export { RANGE_SIZE } from './subid';
 
 export interface UsernsRemap {
   /** The host user whose /etc/subuid and /etc/subgid ranges are used. */
@@ -78,31 +75,8 @@ export function configuredRemapQuick(file: string): string | undefined {
   }
 }
 
-/** The user's first range in /etc/subuid or /etc/subgid (lines NAME:START:COUNT), or null. */
-export function findRange(text: string, user: string, id: number | null): { start: number; count: number } | null {
-  for (const line of text.split('\n')) {
-    const [name, start, count] = line.trim().split(':');
-    if ((name === user || (id !== null && name === String(id))) && /^\d+$/.test(start ?? '') && /^\d+$/.test(count ?? '')) {
-      return { start: Number(start), count: Number(count) };
-    }
-  }
-  return null;
-}
-
-/** The first RANGE_SIZE block at or above 100000 that no line of either file overlaps. */
-export function freeRangeStart(...files: string[]): number {
-  const taken = files.flatMap((t) => t.split('\n')).map((l) => l.trim().split(':'))
-    .filter((f) => f.length >= 3 && /^\d+$/.test(f[1]) && /^\d+$/.test(f[2]))
-    .map((f) => ({ start: Number(f[1]), end: Number(f[1]) + Number(f[2]) }));
-  let start = FIRST_RANGE_START;
-  for (let moved = true; moved;) {
-    moved = false;
-    for (const t of taken) {
-      if (start < t.end && t.start < start + RANGE_SIZE) { start = t.end; moved = true; }
-    }
-  }
-  return start;
-}
+export { findRange, freeRangeStart } from './subid';
+import { findRange, freeRangeStart, RANGE_SIZE } from './subid';
 
 function readOrEmpty(file: string): string {
   try {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { pidfdGetfd, setWinsize } from '../sys/libc';
 import { traceFd, traceNote } from '../sys/trace';
 import { parseSpec, hasNamespace, NO_PIVOT_ANNOTATION, type RuntimeSpec } from './spec';
-import { openCgroup, type Cgroup } from './cgroups';
+import { createCgroup, openCgroup, type Cgroup } from './cgroups';
 import { withAlwaysAllowedDevices } from './cgroups/devices';
 import { UserError } from '../errors';
 import { TerminalRelay } from './terminal';
@@ -118,7 +118,8 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     const pid = userNamespace ? (userNamespaceInit = await mapUserNamespace(sync, exited, spec)) : init.pid;
     hooks.onCreated?.(pid, cgroup, spec);
     const resources = spec.linux.resources ?? {};
-    cgroup.create({ ...resources, devices: withAlwaysAllowedDevices(resources.devices) });
+    // (rootless, no delegated cgroup, no limits asked: no cgroup of its own; cgroups/none.ts)
+    cgroup = createCgroup(cgroup, { ...resources, devices: withAlwaysAllowedDevices(resources.devices) });
     const tfd = traceFd();
     cgroup.addProcess(pid);
     // From now on, signals sent to us are meant for the container (installed before the

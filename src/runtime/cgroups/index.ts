@@ -17,6 +17,8 @@ import { CgroupOptions, Cgroup } from './types';
 import { cgroupLocation } from './location';
 import { CgroupV1, listV1 } from './v1';
 import { CgroupV2, listV2 } from './v2';
+import { asksForLimits, inNonInitialUserNamespace, NoCgroup } from './none';
+import type { LinuxResources } from './types';
 
 export type { Cgroup, CgroupOptions, CgroupStats, LinuxResources, BlockIO, ThrottleDevice } from './types';
 export { blockIOSupport } from './block-io';
@@ -48,4 +50,23 @@ export function listContainerCgroups(opts: { mountpoint?: string; version?: 1 | 
   const mountpoint = opts.mountpoint ?? DEFAULT_MOUNTPOINT;
   const version = opts.version ?? detectCgroupVersion(mountpoint);
   return version === 2 ? listV2(mountpoint) : listV1(mountpoint);
+}
+
+/**
+ * `cgroup.create(resources)`, except in a user namespace of an ordinary user (rootless) where
+ * cgroupfs refuses us (EACCES/EPERM/EROFS) and no limit is asked for: then the container runs
+ * in the caller's cgroup (a NoCgroup), as runc's rootless mode does. Root on the host never
+ * gets here with a refusal, so nothing changes for it.
+ */
+export function createCgroup(cgroup: Cgroup, resources: LinuxResources): Cgroup {
+  try {
+    cgroup.create(resources);
+    return cgroup;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!['EACCES', 'EPERM', 'EROFS'].includes(code ?? '') || !inNonInitialUserNamespace()) throw e;
+    if (asksForLimits(resources)) throw new Error(`limits need a delegated cgroup: ${(e as Error).message}`);
+    try { cgroup.destroy(); } catch { /* nothing made */ }
+    return new NoCgroup(cgroup.version);
+  }
 }

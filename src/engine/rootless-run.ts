@@ -1,0 +1,45 @@
+/**
+ * `run` without root (cli/rootless.ts re-runs mini-run inside the user's own user namespace):
+ * what works there so far, and one line with exit 125 for what does not yet.
+ *
+ * Works: a container that ends with the command (foreground, --rm or not), --network none,
+ * the image's layers unpacked and the overlay mounted inside the user namespace, no cgroup
+ * of its own (cgroupfs refuses the user: runtime/cgroups/none.ts).
+ * Refused: anything that must outlive the command (every namespace of the re-run goes when it
+ * ends: -d, --restart), networking that needs the host's root (the bridge, -p, host, container:),
+ * cgroup limits without a delegated cgroup, and the switches that only mean something to root.
+ */
+import { UserError } from '../errors';
+import { inNonInitialUserNamespace } from '../runtime/cgroups/none';
+import type { RunOptions } from './run-options';
+
+/** Are we mini-run re-run by a normal user in its own user namespace? */
+export function isRootless(): boolean {
+  return process.env.MINI_RUN_ROOTLESS === '1' && inNonInitialUserNamespace();
+}
+
+/** What rootless `run` cannot do yet, named as the user typed it; null when it can. */
+export function unsupportedRootless(opts: RunOptions): string | null {
+  const blkio = opts.blkio;
+  const limits = opts.memory !== undefined || opts.memorySwap !== undefined || opts.cpus !== undefined || opts.cpuShares !== undefined
+    || opts.pidsLimit !== undefined || (blkio !== undefined && (blkio.BlkioWeight !== 0 || blkio.BlkioDeviceReadBps.length > 0
+      || blkio.BlkioDeviceWriteBps.length > 0 || blkio.BlkioDeviceReadIOps.length > 0 || blkio.BlkioDeviceWriteIOps.length > 0));
+  if (limits) return 'limits need a delegated cgroup: this rootless mini-run has none (--memory, --cpus, --pids-limit…)';
+  if (opts.detach) return 'rootless mini-run: -d is not available yet (a container that outlives the command)';
+  if (opts.restart.Name !== 'no') return 'rootless mini-run: --restart is not available yet';
+  if (opts.network !== 'none') return `rootless mini-run: --network ${opts.network} is not available yet (use --network none)`;
+  if ((opts.publish?.length ?? 0) > 0 || opts.publishAll) return 'rootless mini-run: -p/-P are not available yet';
+  if (opts.usernsMode === 'private') return 'rootless mini-run: --userns private is not available (the container is already in your user namespace)';
+  if (opts.privileged) return 'rootless mini-run: --privileged is not available yet';
+  if (opts.pidMode === 'host' || opts.ipcMode === 'host' || opts.utsMode === 'host' || opts.mountNsMode === 'host') return 'rootless mini-run: sharing a host namespace is not available yet';
+  if ((opts.devices?.length ?? 0) > 0) return 'rootless mini-run: --device is not available yet';
+  if (opts.tty && opts.interactive) return 'rootless mini-run: -it is not available yet (try without -t)';
+  return null;
+}
+
+/** One line, exit 125, before anything is made (checkRunnable calls it for run and create). */
+export function refuseUnsupportedRootless(opts: RunOptions): void {
+  if (!isRootless()) return;
+  const why = unsupportedRootless(opts);
+  if (why) throw new UserError(why, 125);
+}
