@@ -6,6 +6,7 @@ import type { Options } from 'yargs';
 import { UserError } from '../errors';
 import { parseBytes } from '../engine/units';
 import { parseBlkioWeight } from '../engine/blkio-flags';
+import type { UpdateRequest } from '../engine/update';
 
 export const RESOURCE_FLAGS: Record<string, Options> = {
   memory: { alias: 'm', type: 'string', describe: 'Memory limit (e.g. 64m, 1g)' },
@@ -16,14 +17,8 @@ export const RESOURCE_FLAGS: Record<string, Options> = {
   'blkio-weight': { type: 'string', describe: 'Block IO (relative weight), between 10 and 1000, or 0 to disable' },
 };
 
-export interface ResourceFlagValues {
-  memory?: number;
-  memorySwap?: number;
-  cpus?: number;
-  cpuShares?: number;
-  pidsLimit?: number;
-  blkioWeight?: number;
-}
+/** The limits these flags give: update's request without its restart policy (one shape for both commands). */
+export type ResourceFlagValues = Omit<UpdateRequest, 'restart'>;
 
 /** A decimal (--cpus) or an integer flag, refused in the words of Docker's CLI (Go's strconv). */
 function numberFlag(a: Record<string, unknown>, flag: string, integer: boolean): number | undefined {
