@@ -6,14 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmdirSync, statfsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmdirSync, statSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { mr, leaksFor, containerIds, until } from '../helpers/cli';
 
 const IMG = 'mini-run/busybox';
 let root: string;
 const m = (...args: string[]) => mr(root, args);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const inspect = (name: string, tpl: string) => m('inspect', '-f', tpl, name).stdout.trim();
 /** Bytes a non-root-reserved write could still get on the state root's filesystem. */
 const freeBytes = () => { const s = statfsSync(root); return s.bavail * s.bsize; };
@@ -67,7 +66,16 @@ describe('a container fills the disk of the state root', () => {
     await until(() => m('logs', 'talker').stdout.includes('line 3'));
 
     await fill('filler');
-    await sleep(1000); // the talker's log writes fail meanwhile
+    // The talker's log writes fail from now on, but only once the last page tmpfs gave its log
+    // file is full too: a 4 KiB page holds ~50 of its lines (5 s). Wait until the log has not
+    // grown for 1.5 s (≥ 15 lines lost), so the count below does not depend on where the page ended.
+    const logFile = inspect('talker', '{{.LogPath}}');
+    let size = -1, grewAt = Date.now();
+    await until(() => {
+      const now = statSync(logFile).size;
+      if (now !== size) { size = now; grewAt = Date.now(); }
+      return Date.now() - grewAt >= 1500;
+    }, 15_000);
 
     // Read paths answer.
     const ps = m('ps', '-a');
