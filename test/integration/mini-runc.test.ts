@@ -35,6 +35,15 @@ function runc(args: string[], opts: { cwd?: string; timeout?: number } = {}): Re
   }
 }
 
+/** A second bundle dir/NAME: the same rootfs (a symlink) and a copy of config.json, for editSpec(…, into). */
+function bundleCopy(name: string): string {
+  const copy = join(dir, name);
+  mkdirSync(copy);
+  symlinkSync(join(bundle, 'rootfs'), join(copy, 'rootfs'));
+  copyFileSync(join(bundle, 'config.json'), join(copy, 'config.json'));
+  return copy;
+}
+
 /** The bundle's config.json, changed by `edit`, written back. */
 function editSpec(edit: (spec: Record<string, any>) => void, into = bundle): void {
   const file = join(into, 'config.json');
@@ -185,10 +194,7 @@ describe('mini-runc', () => {
     ids.add(id);
     const log = join(dir, 'hooks.log');
     const hook = (name: string) => ({ path: '/bin/sh', args: ['sh', '-c', `echo ${name} $(cat) >> ${log}`], timeout: 5 });
-    const hooked = join(dir, 'hooked');
-    mkdirSync(hooked);
-    symlinkSync(join(bundle, 'rootfs'), join(hooked, 'rootfs'));
-    copyFileSync(join(bundle, 'config.json'), join(hooked, 'config.json'));
+    const hooked = bundleCopy('hooked');
     editSpec((s) => {
       s.process.args = ['sleep', '600'];
       s.hooks = { prestart: [hook('prestart')], poststart: [hook('poststart')], poststop: [hook('poststop')] };
@@ -204,10 +210,7 @@ describe('mini-runc', () => {
 
   it('a failing prestart hook fails create and leaves nothing', () => {
     const id = 'mr-runc-badhook';
-    const bad = join(dir, 'badhook');
-    mkdirSync(bad);
-    symlinkSync(join(bundle, 'rootfs'), join(bad, 'rootfs'));
-    copyFileSync(join(bundle, 'config.json'), join(bad, 'config.json'));
+    const bad = bundleCopy('badhook');
     editSpec((s) => { s.hooks = { prestart: [{ path: '/bin/false' }] }; }, bad);
     const r = runc(['create', '--bundle', bad, id]);
     expect(r.status).toBe(1);
@@ -246,10 +249,7 @@ describe('mini-runc', () => {
     const done = new Promise<number | null>((resolve) => receiver.on('close', (code) => resolve(code))); // close: after its output too
     await until(() => existsSync(sock));
 
-    const ttyBundle = join(dir, 'tty');
-    mkdirSync(ttyBundle);
-    symlinkSync(join(bundle, 'rootfs'), join(ttyBundle, 'rootfs'));
-    copyFileSync(join(bundle, 'config.json'), join(ttyBundle, 'config.json'));
+    const ttyBundle = bundleCopy('tty');
     editSpec((s) => {
       s.process.terminal = true;
       s.process.consoleSize = { height: 33, width: 101 };
@@ -285,10 +285,7 @@ describe('mini-runc', () => {
     ids.add(id);
     const parent = `/mr-runc-cgparent-${process.pid}`;
     const path = `${parent}/box-${id}`;
-    const other = join(dir, 'cgpath');
-    mkdirSync(other);
-    symlinkSync(join(bundle, 'rootfs'), join(other, 'rootfs'));
-    copyFileSync(join(bundle, 'config.json'), join(other, 'config.json'));
+    const other = bundleCopy('cgpath');
     editSpec((s) => { s.process.args = ['sleep', '600']; s.linux.cgroupsPath = path; }, other);
     expect(runc(['run', '--detach', '--bundle', other, id]).status).toBe(0);
     expect(cgroupOfProcess(state(id).pid)).toBe(path);
@@ -317,10 +314,7 @@ describe('mini-runc', () => {
     ids.add(second);
     editSpec((s) => { s.process.args = ['sleep', '600']; });
     expect(runc(['run', '--detach', '--bundle', bundle, first]).status).toBe(0);
-    const joiner = join(dir, 'pidns');
-    mkdirSync(joiner);
-    symlinkSync(join(bundle, 'rootfs'), join(joiner, 'rootfs'));
-    copyFileSync(join(bundle, 'config.json'), join(joiner, 'config.json'));
+    const joiner = bundleCopy('pidns');
     const nsPath = `/proc/${state(first).pid}/ns/pid`;
     editSpec((s) => {
       s.process.args = ['sh', '-c', 'cat /proc/1/cmdline; echo; echo $$'];
@@ -403,10 +397,7 @@ describe('mini-runc', () => {
   it('a spec without linux.namespaces runs in the runtime\'s own namespaces, and leaves no mount behind', () => {
     const id = 'mr-runc-nons';
     ids.add(id);
-    const other = join(dir, 'nons');
-    mkdirSync(other);
-    symlinkSync(join(bundle, 'rootfs'), join(other, 'rootfs'));
-    copyFileSync(join(bundle, 'config.json'), join(other, 'config.json'));
+    const other = bundleCopy('nons');
     editSpec((s) => {
       s.process.args = ['sleep', '600'];
       delete s.linux.namespaces;
@@ -451,10 +442,7 @@ describe('mini-runc', () => {
   it('linux.resources: memory reservation, swappiness, OOM killer off and the cpuset are in the container\'s cgroup (v1; refused on v2)', async () => {
     const id = 'mr-runc-tuning';
     ids.add(id);
-    const other = join(dir, 'tuning');
-    mkdirSync(other);
-    symlinkSync(join(bundle, 'rootfs'), join(other, 'rootfs'));
-    copyFileSync(join(bundle, 'config.json'), join(other, 'config.json'));
+    const other = bundleCopy('tuning');
     editSpec((s) => {
       s.process.args = ['sh', '-c', 'cat /proc/self/status; exec sleep 600'];
       s.linux.resources = { memory: { limit: 64 << 20, reservation: 32 << 20, swappiness: 7, disableOOMKiller: true }, cpu: { cpus: '0', mems: '0' } };
