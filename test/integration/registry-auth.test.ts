@@ -242,6 +242,16 @@ describe('identity tokens (OAuth2 refresh tokens): a docker-registry with token 
     return dir;
   }
   const noOwn = () => ({ MINI_RUN_AUTH_CONFIG: join(fx, 'none.json') });
+  /** A directory for PATH holding docker-credential-NAME, a helper that answers Username "<token>"
+   *  and TOKEN as its Secret (how Docker's helpers hand back an identity token). */
+  function tokenHelper(name: string, token: string): string {
+    const bin = join(fx, `${name}-bin`);
+    mkdirSync(bin, { recursive: true });
+    const script = join(bin, `docker-credential-${name}`);
+    writeFileSync(script, `#!/bin/sh\nread -r server\nprintf '{"ServerURL":"%s","Username":"<token>","Secret":"${token}"}\\n' "$server"\n`);
+    chmodSync(script, 0o755);
+    return bin;
+  }
 
   beforeAll(async () => {
     ts = await startTokenServer(fx, { alice: 's3cret' });
@@ -291,10 +301,7 @@ describe('identity tokens (OAuth2 refresh tokens): a docker-registry with token 
   it('a credential helper answering Username "<token>": its Secret is the refresh token', async () => {
     const token = `rt-${'ab'.repeat(16)}`;
     ts.refreshTokens.set(token, 'alice');
-    const bin = join(fx, 'idtoken-bin');
-    mkdirSync(bin, { recursive: true });
-    writeFileSync(join(bin, 'docker-credential-mr-idtoken'), `#!/bin/sh\nread -r server\nprintf '{"ServerURL":"%s","Username":"<token>","Secret":"${token}"}\\n' "$server"\n`);
-    chmodSync(join(bin, 'docker-credential-mr-idtoken'), 0o755);
+    const bin = tokenHelper('mr-idtoken', token);
     const before = ts.log.length;
     const r = await mrAsync(newRoot(), ['pull', '-q', ref()], {
       env: { ...noOwn(), DOCKER_CONFIG: dockerConfig({ credHelpers: { [reg.host]: 'mr-idtoken' } }), PATH: `${bin}:${process.env.PATH}` },
@@ -307,10 +314,7 @@ describe('identity tokens (OAuth2 refresh tokens): a docker-registry with token 
   it('push with a credential helper answering Username "<token>": one refresh for pull,push; skopeo reads the image back', async () => {
     const token = `rt-${'ef'.repeat(16)}`;
     ts.refreshTokens.set(token, 'alice');
-    const bin = join(fx, 'idtoken-push-bin');
-    mkdirSync(bin, { recursive: true });
-    writeFileSync(join(bin, 'docker-credential-mr-idpush'), `#!/bin/sh\nread -r server\nprintf '{"ServerURL":"%s","Username":"<token>","Secret":"${token}"}\\n' "$server"\n`);
-    chmodSync(join(bin, 'docker-credential-mr-idpush'), 0o755);
+    const bin = tokenHelper('mr-idpush', token);
     const env = { ...noOwn(), DOCKER_CONFIG: dockerConfig({ credHelpers: { [reg.host]: 'mr-idpush' } }), PATH: `${bin}:${process.env.PATH}` };
     const root = newRoot();
     const target = `${reg.host}/private/pushed:v1`;
