@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
+import { BIN, leaksFor, mr, removeRoot, tempRoot, until } from '../helpers/cli';
 
 const IMG = 'mini-run/busybox';
 // sh as PID 1 ignores SIGTERM unless it traps it: the trap lets afterAll stop it politely.
@@ -194,7 +194,8 @@ describe.skipIf(!usable)('pause, unpause, stats and top on a running container',
     let out = '';
     live.stdout!.on('data', (d) => (out += d));
     const exited = new Promise((r) => live.on('exit', (code, signal) => r(signal)));
-    await sleep(2800);
+    // Two tables (one second apart) however long this Node takes to start on a busy machine.
+    await until(() => out.split('NAME      CPU %\n').length - 1 >= 2, 20_000);
     live.kill('SIGINT');
     expect(await exited).toBe('SIGINT');
     const tables = out.split('NAME      CPU %\n').slice(1);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, leaksFor, mr, removeRoot, tempRoot, containerCgroups } from '../helpers/cli';
+import { BIN, leaksFor, mr, removeRoot, tempRoot, containerCgroups, until } from '../helpers/cli';
 
 let root: string;
 const IMG = 'mini-run/busybox';
@@ -298,8 +298,10 @@ describe('no leaks', () => {
     await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
-    await new Promise((r) => setTimeout(r, 300));
-    // The container's processes died with it (PDEATHSIG → PID 1 gone → namespace killed).
+    // The container's processes die with it (PDEATHSIG → PID 1 gone → namespace killed): the
+    // kernel does that asynchronously, so wait for it rather than for a fixed time.
+    const sleeperGone = () => spawnSync('pgrep', ['-f', 'sleep 3617']).stdout.toString().trim() === '';
+    await until(sleeperGone, 10_000).catch(() => undefined);
     expect(spawnSync('pgrep', ['-f', 'sleep 3617']).stdout.toString().trim()).toBe('');
     expect(readdirSync(containers).length).toBe(before + 1);
     // The next run sweeps the cgroup and the record away.
