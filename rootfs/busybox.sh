@@ -5,7 +5,7 @@
 #
 # Writes an OCI image layout as a tar (what `mini-run load` reads): one plain-tar layer with
 # /bin/busybox, a symlink per applet, a minimal /etc and the usual empty directories, and an
-# image config with PATH and Cmd ["sh"]. Only POSIX sh, GNU tar and coreutils are used.
+# image config with PATH and Cmd ["sh"]. Only POSIX sh, GNU tar, coreutils and node (or readelf) are used.
 # Deterministic: every timestamp is the busybox binary's mtime, owners are numeric and entries
 # are sorted, so the same busybox always gives the same image id.
 set -eu
@@ -17,14 +17,36 @@ NAME=${IMAGE_NAME:-docker.io/mini-run/busybox:latest}
 die() { echo "busybox.sh: $*" >&2; exit 1; }
 
 [ -x "$BUSYBOX" ] || die "$BUSYBOX not found: install a static busybox (apt-get install busybox-static)"
-# The image has no libc: a dynamically linked busybox could not run in it.
-if command -v ldd >/dev/null 2>&1; then
-  if ! ldd "$BUSYBOX" 2>&1 | grep -q -e 'not a dynamic executable' -e 'statically linked'; then
-    die "$BUSYBOX is dynamically linked; install the static one (apt-get install busybox-static)"
+# The image has no libc: a dynamically linked busybox could not run in it. Dynamically linked
+# means the ELF names a program interpreter (a PT_INTERP program header: ld-linux, ld-musl).
+# readelf (binutils) lists the headers when present; else node, which runs mini-run and is
+# always there, reads them (ELF header: class at 4, byte order at 5, e_phoff at 28 or 32,
+# e_phentsize and e_phnum at 42/44 or 54/56; p_type 3 = PT_INTERP). A static busybox has the
+# string "ld-linux" in it too, so grepping the binary (or ldd's absence) proves nothing.
+# Exit status 0: it has one, 1: it has none, other: neither tool could read it.
+has_interpreter() {
+  if command -v readelf >/dev/null 2>&1; then
+    LC_ALL=C readelf -lW "$1" 2>/dev/null | grep -q '^ *INTERP '
+  else
+    "${NODE:-node}" -e '
+      const b = require("fs").readFileSync(process.argv[1]);
+      if (b.length < 64 || b.readUInt32BE(0) !== 0x7f454c46) process.exit(1); // not ELF
+      const wide = b[4] === 2, le = b[5] === 1;
+      const u16 = (o) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
+      const u32 = (o) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+      const phoff = wide ? Number(le ? b.readBigUInt64LE(32) : b.readBigUInt64BE(32)) : u32(28);
+      const size = u16(wide ? 54 : 42), count = u16(wide ? 56 : 44);
+      for (let i = 0; i < count; i++) if (u32(phoff + i * size) === 3) process.exit(0);
+      process.exit(1);' "$1"
   fi
-elif LC_ALL=C grep -q -a -e 'ld-linux' -e 'ld-musl' "$BUSYBOX"; then
-  die "$BUSYBOX looks dynamically linked; install the static one (apt-get install busybox-static)"
-fi
+}
+found=0
+has_interpreter "$BUSYBOX" || found=$?
+case $found in
+  0) die "$BUSYBOX is dynamically linked; install the static one (apt-get install busybox-static)" ;;
+  1) ;; # no interpreter: static
+  *) die "could not read the program headers of $BUSYBOX: readelf (binutils) or node is needed" ;;
+esac
 tar --version 2>/dev/null | grep -q 'GNU tar' || die "GNU tar is needed"
 
 EPOCH=$(stat -c %Y "$BUSYBOX")

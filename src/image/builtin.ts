@@ -28,7 +28,8 @@ export async function buildAndLoadBuiltin(): Promise<StoredImage> {
   const staging = makeStagingDir('builtin');
   try {
     const out = join(staging, 'busybox-image.tar');
-    runCommand(['env', `TMPDIR=${staging}`, `IMAGE_NAME=${BUILTIN_REFERENCE}`, 'sh', recipe, out]);
+    // NODE: the recipe reads the busybox's ELF headers with node when readelf is not installed
+    runCommand(['env', `TMPDIR=${staging}`, `IMAGE_NAME=${BUILTIN_REFERENCE}`, `NODE=${process.execPath}`, 'sh', recipe, out]);
     await loadArchiveFile(out);
   } finally {
     removeStaging(staging);

@@ -3,8 +3,8 @@
  * (GNU tar, umoci, skopeo): what a user sees, and that nothing is left behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, lstatSync, readlinkSync, rmSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, lstatSync, readlinkSync, rmSync, writeFileSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { mr, tempRoot, removeRoot, leaksFor, REPO } from '../helpers/cli';
 import { setStateRoot } from '../../src/paths';
@@ -258,6 +258,35 @@ describe('the built-in image mini-run/busybox', () => {
     })();
     expect(r).toMatch(/dynamically linked; install the static one \(apt-get install busybox-static\)/);
     expect(existsSync('/tmp/mr-test-never.tar')).toBe(false);
+  });
+
+  it('tells static from dynamic by the ELF\'s program interpreter, also on a machine without ldd and readelf', () => {
+    // A PATH with every host command but ldd and readelf (binutils): node reads the program
+    // headers. The static busybox has the string "ld-linux" in it, which once made it "dynamic".
+    const bin = mkdtempSync('/tmp/mr-test-bb-path-');
+    const out = mkdtempSync('/tmp/mr-test-bb-');
+    try {
+      for (const dir of ['/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+        for (const name of list(dir)) {
+          if (name === 'ldd' || name === 'readelf' || existsSync(join(bin, name))) continue;
+          symlinkSync(join(dir, name), join(bin, name));
+        }
+      }
+      const recipe = (busybox: string) => spawnSync('sh', [`${REPO}/rootfs/busybox.sh`, `${out}/image.tar`],
+        { env: { PATH: bin, NODE: process.execPath, BUSYBOX: busybox, TMPDIR: out }, encoding: 'utf8' });
+      const fine = recipe('/bin/busybox');
+      expect(fine.stderr).toBe('');
+      expect(fine.status).toBe(0);
+      expect(existsSync(`${out}/image.tar`)).toBe(true);
+      rmSync(`${out}/image.tar`);
+      const refused = recipe('/bin/ls');
+      expect(refused.stderr).toBe('busybox.sh: /bin/ls is dynamically linked; install the static one (apt-get install busybox-static)\n');
+      expect(refused.status).toBe(1);
+      expect(list(out)).toEqual([]);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('is loaded on demand through the load path, with a user, /tmp 1777 and an applet per symlink', async () => {
