@@ -125,7 +125,16 @@ export const ALWAYS_ALLOWED_DEVICES: readonly DeviceRule[] = [
   { allow: true, type: 'c', major: 136, access: 'rwm' }, // /dev/pts/*
 ];
 
-/** The spec's device rules with ALWAYS_ALLOWED_DEVICES after them (none when it has no rules: nothing is denied). */
+/**
+ * The spec's device rules with ALWAYS_ALLOWED_DEVICES after them (none when it has no rules:
+ * nothing is denied) — each one only if the spec does not already allow it with no deny rule
+ * after it. Such a rule would be written a second time (v1: one more devices.allow write; v2:
+ * one more test in the program) and change nothing: after the last deny the allow rules add up,
+ * whatever their order. mini-run's own specs carry Docker's list, which is this one, so it is
+ * written once; a client's deny-all spec gets all of them.
+ */
 export function withAlwaysAllowedDevices(rules: readonly DeviceRule[] | undefined): DeviceRule[] | undefined {
-  return rules?.length ? [...rules, ...ALWAYS_ALLOWED_DEVICES] : rules as DeviceRule[] | undefined;
+  if (!rules?.length) return rules as DeviceRule[] | undefined;
+  const standing = new Set(rules.slice(rules.findLastIndex((r) => !r.allow) + 1).map(deviceRuleLine));
+  return [...rules, ...ALWAYS_ALLOWED_DEVICES.filter((r) => !standing.has(deviceRuleLine(r)))];
 }
