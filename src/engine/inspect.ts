@@ -3,13 +3,14 @@
  * facts, in docker's field names, so `-f '{{.State.Pid}}'` templates written for docker work.
  */
 import { healthActive, type HealthState } from './health';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { paths } from '../paths';
-import { loadSpec } from '../runtime';
+import { parseSpec } from '../runtime/spec';
 import { logPath } from '../shim/json-log';
 import { isRunning, type ContainerRecord } from './container-store';
-import { networkSettings } from './network';
-import { inspectMount } from './volumes';
+import { networkSettings } from './network-settings';
+import type { MountPoint } from '../volume/mount-point';
 import { goNilSlice, goStruct } from '../go-values';
 
 /** Docker's MountPoint and ContainerState fields, in order (printed `{volume v1 /var/… /data local  true }`). */
@@ -32,7 +33,8 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
   const dir = paths.container(rec.id);
   let lowerDirs: string[] = [];
   try {
-    const spec = loadSpec(dir);
+    // read here, not through the runtime's front door: inspect needs the spec, not the runtime
+    const spec = parseSpec(readFileSync(join(dir, 'config.json'), 'utf8'), join(dir, 'config.json'));
     const overlay = (spec.mounts ?? []).find((m) => m.destination === '/');
     const base = spec.annotations?.['org.mini-run.overlay.lowerdir-base'] ?? '';
     lowerDirs = ((overlay?.options ?? []).find((o) => o.startsWith('lowerdir='))?.slice(9).split(':') ?? []).map((l) => join(base, l));
@@ -124,6 +126,13 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
     },
     NetworkSettings: networkSettings(rec),
   };
+}
+
+/** `inspect`'s Mounts entry, docker's field set per type. */
+function inspectMount(m: MountPoint): Record<string, unknown> {
+  if (m.Type === 'volume') return { Type: 'volume', Name: m.Name, Source: m.Source, Destination: m.Destination, Driver: m.Driver || 'local', Mode: m.Mode, RW: m.RW, Propagation: '' };
+  if (m.Type === 'bind') return { Type: 'bind', Source: m.Source, Destination: m.Destination, Mode: m.Mode, RW: m.RW, Propagation: m.Propagation };
+  return { Type: 'tmpfs', Source: '', Destination: m.Destination, Mode: m.Options.join(','), RW: m.RW, Propagation: '' };
 }
 
 /** -p as asked, Docker's shape: {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]} (no host address given: ""). */

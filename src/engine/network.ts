@@ -4,7 +4,7 @@
  * runtime's onNamespaces hook (the init has its namespaces but the program has not started),
  * with eth1… for networks connected while it was stopped, and all of it undone after the exit.
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { hostname as osHostname } from 'node:os';
 import { paths } from '../paths';
 import { UserError } from '../errors';
@@ -13,12 +13,11 @@ import { attachContainer, detachContainer, hostVethName, releaseEndpoint, sweepN
 import { runCommand } from '../sys/command';
 import { withStateLock } from '../lock';
 import { PortProxy } from '../network/proxy';
-import { exposedBindings, exposedPortsOf, portsMap, type PortBinding } from '../network/ports';
+import { exposedBindings, exposedPortsOf, type PortBinding } from '../network/ports';
 import { inSubnet, parseSubnet } from '../network/ipam';
 import { ContainerNetwork } from '../network/schema';
-import { findNetwork, predefinedNetworkId, toNetworkDef } from '../network/user-networks';
+import { findNetwork, toNetworkDef } from '../network/user-networks';
 import { attachSubinterface } from '../network/macvlan';
-import { goNilSlice, goStruct } from '../go-values';
 import { EmbeddedDns } from '../network/dns';
 import { leasesOf } from '../network/bridge';
 import { applyDnsOptions, containerResolvConf } from './etc-files';
@@ -29,18 +28,11 @@ import type { ImageConfig } from '../image/store';
 import { hostsFile } from './etc-files';
 import { writeLinkEnv } from './link-env';
 import { defaultNetwork } from './daemon-defaults';
+import { isUserNetwork, liveConnections, stateRootKey, usesBridge } from './network-settings';
 import { findContainer, isRunning, processStartTime, updateContainer, type ContainerRecord } from './container-store';
 
 export { ContainerNetwork };
-
-/** Is this network mode one that gets a veth on a bridge (the default one or a user network)? */
-export function usesBridge(mode: string): boolean {
-  return mode !== 'none' && mode !== 'host' && !mode.startsWith('container:') && mode !== '';
-}
-
-export function isUserNetwork(mode: string): boolean {
-  return usesBridge(mode) && mode !== 'bridge' && mode !== 'default';
-}
+export { isUserNetwork, liveConnections, networkSettings, usesBridge } from './network-settings';
 
 export function networkDef(mode: string): NetworkDef {
   if (!isUserNetwork(mode)) return defaultNetwork();
@@ -49,7 +41,7 @@ export function networkDef(mode: string): NetworkDef {
   return toNetworkDef(n);
 }
 
-export const stateRootKey = () => resolve(paths.root());
+export { stateRootKey };
 
 /** What the supervisor holds for one life of a container: the proxy, then the endpoint. */
 export class ContainerNetworking {
@@ -191,12 +183,6 @@ export function keepConnectionsForNextStart(r: ContainerRecord): void {
     .map((c) => ({ network: c.network, aliases: c.aliases, ...(c.requestedIp !== undefined ? { ip: c.requestedIp } : {}) }));
   r.network.pending = [...again, ...r.network.pending];
   r.network.connected = [];
-}
-
-export function liveConnections(rec: ContainerRecord): ContainerNetwork['connected'] {
-  const root = stateRootKey();
-  const leases = leasesOf().filter((l) => l.containerId === rec.id && l.root === root);
-  return rec.network.connected.filter((c) => leases.some((l) => l.hostVeth === c.hostVeth && l.ip === c.ip));
 }
 
 function primaryNetworkName(rec: ContainerRecord): string {
@@ -361,44 +347,4 @@ export function networkRecordFor(opts: RunOptions, image: ImageConfig): Containe
     ports, ip: opts.ip, mac: opts.macAddress?.toLowerCase(), aliases: opts.networkAliases ?? [], links: opts.links ?? [], extraHosts: opts.addHosts ?? [],
     dns: opts.dns ?? [], dnsSearch: opts.dnsSearch ?? [],
   });
-}
-
-/** inspect's NetworkSettings, docker-shaped. */
-export function networkSettings(rec: ContainerRecord): Record<string, unknown> {
-  const mode = rec.hostConfig.NetworkMode;
-  const ep = rec.network.endpoint;
-  // While it runs, exposed ports that are not published show as {"80/tcp": null}, as Docker's.
-  const ports: Record<string, unknown> = ep ? Object.fromEntries(Object.keys(rec.config.ExposedPorts).map((p) => [p, goNilSlice()])) : {};
-  for (const [p, list] of Object.entries(portsMap(ep?.ports ?? []))) ports[p] = list.map((b) => goStruct(b));
-  const base = { Ports: Object.fromEntries(Object.entries(ports).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), IPAddress: ep?.ip ?? '', IPPrefixLen: ep?.prefixLen ?? 0, Gateway: ep?.gateway ?? '', MacAddress: ep?.mac ?? '' };
-  if (!usesBridge(mode)) return { ...base, Networks: mode.startsWith('container:') ? {} : { [mode]: {} } };
-  const netName = isUserNetwork(mode) ? mode : 'bridge';
-  const networkId = (name: string) => (name === 'bridge' ? predefinedNetworkId('bridge') : findNetwork(name)?.Id ?? '');
-  const extra = Object.fromEntries([
-    // connected while stopped: no endpoint until the start (docker shows it with empty addresses too)
-    ...rec.network.pending.map((p) => [p.network, {
-      Aliases: p.aliases.length ? p.aliases : null, Links: null, NetworkID: networkId(p.network),
-      EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, MacAddress: '',
-    }]),
-    ...liveConnections(rec).map((c) => [c.network, {
-      Aliases: c.aliases.length ? c.aliases : null, Links: null, NetworkID: networkId(c.network),
-      EndpointID: c.hostVeth, Gateway: c.gateway, IPAddress: c.ip, IPPrefixLen: c.prefixLen, MacAddress: c.mac,
-    }]),
-  ]);
-  return {
-    ...base,
-    Networks: {
-      ...extra,
-      [netName]: {
-        Aliases: rec.network.aliases.length ? rec.network.aliases : null,
-        Links: rec.network.links.length ? rec.network.links : null,
-        NetworkID: networkId(netName),
-        EndpointID: ep ? ep.hostVeth : '',
-        Gateway: ep?.gateway ?? '',
-        IPAddress: ep?.ip ?? '',
-        IPPrefixLen: ep?.prefixLen ?? 0,
-        MacAddress: ep?.mac ?? '',
-      },
-    },
-  };
 }

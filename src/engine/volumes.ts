@@ -205,13 +205,6 @@ export function toOciMounts(mps: MountPoint[]): Mount[] {
   });
 }
 
-/** `inspect`'s Mounts entry, docker's field set per type. */
-export function inspectMount(m: MountPoint): Record<string, unknown> {
-  if (m.Type === 'volume') return { Type: 'volume', Name: m.Name, Source: m.Source, Destination: m.Destination, Driver: m.Driver || 'local', Mode: m.Mode, RW: m.RW, Propagation: '' };
-  if (m.Type === 'bind') return { Type: 'bind', Source: m.Source, Destination: m.Destination, Mode: m.Mode, RW: m.RW, Propagation: m.Propagation };
-  return { Type: 'tmpfs', Source: '', Destination: m.Destination, Mode: m.Options.join(','), RW: m.RW, Propagation: '' };
-}
-
 /** Names of the volumes some container (running or not) uses, with the containers using each. */
 export function volumeUsers(): Map<string, string[]> {
   const users = new Map<string, string[]>();

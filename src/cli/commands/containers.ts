@@ -1,6 +1,6 @@
 /**
- * Container commands: create, start, stop, kill, restart, wait, rename, attach, logs, inspect,
- * and the `container …` management spelling of them.
+ * Container commands: create, start, stop, kill, restart, wait, rename, attach (logs and inspect
+ * have modules of their own: they read, and need none of run's flag tables).
  */
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../../errors';
@@ -124,80 +124,7 @@ const attachCommand: CommandModule<object, any> = {
   },
 };
 
-const logsCommand: CommandModule<object, any> = {
-  command: 'logs <container>',
-  describe: 'Fetch the logs of a container',
-  builder: (y: Argv) => y
-    .option('follow', { alias: 'f', type: 'boolean', describe: 'Follow log output' })
-    .option('tail', { alias: 'n', type: 'string', describe: 'Number of lines to show from the end of the logs (or "all")' })
-    .option('timestamps', { alias: 't', type: 'boolean', describe: 'Show timestamps' })
-    .option('since', { type: 'string', describe: 'Show logs since timestamp or relative (e.g. 42m)' })
-    .option('until', { type: 'string', describe: 'Show logs before a timestamp or relative (e.g. 42m)' }),
-  handler: async (a) => {
-    const { showLogs } = await import('../../engine/logs');
-    await showLogs(a.container, { follow: !!a.follow, tail: a.tail, timestamps: !!a.timestamps, since: a.since, until: a.until });
-  },
-};
-
-const inspectCommand: CommandModule<object, any> = {
-  command: 'inspect <names..>',
-  describe: 'Return low-level information on containers, images, networks or volumes',
-  builder: (y: Argv) => y
-    .option('format', { alias: 'f', type: 'string', describe: 'Format the output using a Go template' })
-    .option('type', { type: 'string', choices: ['container', 'image', 'network', 'volume'], describe: 'Only look for this type of object' }),
-  handler: async (a) => {
-    const { sweepStaleContainers } = await import('../../engine/cleanup');
-    const { findContainer } = await import('../../engine/container-store');
-    const { inspectContainer } = await import('../../engine/inspect');
-    const { renderTemplate } = await import('../format');
-    sweepStaleContainers();
-    const results: unknown[] = [];
-    const missing: string[] = [];
-    for (const name of a.names as string[]) {
-      let found: unknown = null;
-      if (a.type === undefined || a.type === 'container') {
-        try {
-          found = inspectContainer(findContainer(name));
-        } catch (e) {
-          if (!(e instanceof UserError)) throw e;
-          // A record that exists but cannot be read is reported as such, not as "no such object".
-          const { listContainerIds, loadContainer } = await import('../../engine/container-store');
-          const dir = listContainerIds().find((id) => id === name || (name.length >= 12 && id.startsWith(name)));
-          if (dir) loadContainer(dir); // throws the clear one-line error
-        }
-      }
-      if (found === null && (a.type === undefined || a.type === 'image')) {
-        const { findImage, inspectImage } = await import('../../image/store') as any;
-        const img = findImage(name);
-        if (img && typeof inspectImage === 'function') found = inspectImage(img);
-      }
-      // docker looks for containers, then images, then networks, then volumes.
-      if (found === null && (a.type === undefined || a.type === 'network')) {
-        const { networkView } = await import('./network');
-        try { found = await networkView(name); } catch (e) { if (!(e instanceof UserError)) throw e; }
-      }
-      if (found === null && (a.type === undefined || a.type === 'volume')) {
-        const { readVolume } = await import('../../volume/store');
-        const { inspectVolume } = await import('../../engine/volumes');
-        const v = readVolume(name);
-        if (v) found = inspectVolume(v);
-      }
-      if (found === null) missing.push(name);
-      else results.push(found);
-    }
-    if (a.format) {
-      for (const r of results) process.stdout.write(renderTemplate(a.format, r) + '\n');
-    } else {
-      process.stdout.write(JSON.stringify(results, null, 4) + '\n');
-    }
-    if (missing.length) {
-      for (const m of missing) process.stderr.write(`Error: No such object: ${m}\n`);
-      process.exitCode = 1;
-    }
-  },
-};
-
 export const containerCommands: CommandModule<any, any>[] = [
   createCommand, startCommand, stopCommand, killCommand, restartCommand, waitCommand, renameCommand,
-  attachCommand, logsCommand, inspectCommand,
+  attachCommand,
 ];

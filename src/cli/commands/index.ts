@@ -11,7 +11,9 @@ type Commands = CommandModule<any, any>[];
 const MODULES: Array<[words: string[], load: () => Commands]> = [
   [['run'], () => [require('./run').runCommand]],
   [['rm'], () => [require('./rm').rmCommand]],
-  [['create', 'start', 'stop', 'kill', 'restart', 'wait', 'rename', 'attach', 'logs', 'inspect'], () => require('./containers').containerCommands],
+  [['create', 'start', 'stop', 'kill', 'restart', 'wait', 'rename', 'attach'], () => require('./containers').containerCommands],
+  [['logs'], () => [require('./logs').logsCommand]],
+  [['inspect'], () => [require('./inspect').inspectCommand]],
   [['ps'], () => [require('./ps').psCommand]],
   [['exec'], () => [require('./exec').execCommand]],
   [['load', 'images', 'rmi', 'image', 'tag', 'push', 'save', 'history'], () => require('./images').imageCommands],

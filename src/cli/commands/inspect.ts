@@ -1,0 +1,61 @@
+/** `inspect NAME…`: containers, images, networks or volumes as docker shows them (JSON or -f template). */
+import type { Argv, CommandModule } from 'yargs';
+import { UserError } from '../../errors';
+
+export const inspectCommand: CommandModule<object, any> = {
+  command: 'inspect <names..>',
+  describe: 'Return low-level information on containers, images, networks or volumes',
+  builder: (y: Argv) => y
+    .option('format', { alias: 'f', type: 'string', describe: 'Format the output using a Go template' })
+    .option('type', { type: 'string', choices: ['container', 'image', 'network', 'volume'], describe: 'Only look for this type of object' }),
+  handler: async (a) => {
+    const { sweepStaleContainers } = await import('../../engine/cleanup');
+    const { findContainer } = await import('../../engine/container-store');
+    const { inspectContainer } = await import('../../engine/inspect');
+    const { renderTemplate } = await import('../format');
+    sweepStaleContainers();
+    const results: unknown[] = [];
+    const missing: string[] = [];
+    for (const name of a.names as string[]) {
+      let found: unknown = null;
+      if (a.type === undefined || a.type === 'container') {
+        try {
+          found = inspectContainer(findContainer(name));
+        } catch (e) {
+          if (!(e instanceof UserError)) throw e;
+          // A record that exists but cannot be read is reported as such, not as "no such object".
+          const { listContainerIds, loadContainer } = await import('../../engine/container-store');
+          const dir = listContainerIds().find((id) => id === name || (name.length >= 12 && id.startsWith(name)));
+          if (dir) loadContainer(dir); // throws the clear one-line error
+        }
+      }
+      if (found === null && (a.type === undefined || a.type === 'image')) {
+        const { findImage, inspectImage } = await import('../../image/store') as any;
+        const img = findImage(name);
+        if (img && typeof inspectImage === 'function') found = inspectImage(img);
+      }
+      // docker looks for containers, then images, then networks, then volumes.
+      if (found === null && (a.type === undefined || a.type === 'network')) {
+        const { networkView } = await import('./network');
+        try { found = await networkView(name); } catch (e) { if (!(e instanceof UserError)) throw e; }
+      }
+      if (found === null && (a.type === undefined || a.type === 'volume')) {
+        const { readVolume } = await import('../../volume/store');
+        const { inspectVolume } = await import('../../engine/volumes');
+        const v = readVolume(name);
+        if (v) found = inspectVolume(v);
+      }
+      if (found === null) missing.push(name);
+      else results.push(found);
+    }
+    if (a.format) {
+      for (const r of results) process.stdout.write(renderTemplate(a.format, r) + '\n');
+    } else {
+      process.stdout.write(JSON.stringify(results, null, 4) + '\n');
+    }
+    if (missing.length) {
+      for (const m of missing) process.stderr.write(`Error: No such object: ${m}\n`);
+      process.exitCode = 1;
+    }
+  },
+};

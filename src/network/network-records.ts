@@ -1,0 +1,67 @@
+/**
+ * The user networks' definitions as read (ROOT/network/networks.json) and the predefined
+ * networks' ids: what `inspect`, `ps` and the DNS need to name a network, without the code that
+ * creates bridges (user-networks.ts, which re-exports all of this).
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { paths } from '../paths';
+
+export const NetworkRecord = z.object({
+  Name: z.string(),
+  Id: z.string(),
+  Created: z.string(),
+  /** bridge (a mr-br-* bridge), or macvlan/ipvlan (sub-interfaces of Options.parent; see macvlan.ts). */
+  Driver: z.enum(['bridge', 'macvlan', 'ipvlan']).default('bridge'),
+  /** Driver options (-o): parent, macvlan_mode, ipvlan_mode. */
+  Options: z.record(z.string()).default({}),
+  Subnet: z.string(),
+  Gateway: z.string(),
+  IPRange: z.string().optional(),
+  /** Docker lists the gateway in IPAM.Config only when it chose the subnet or was given --gateway. */
+  GatewayListed: z.boolean().default(true),
+  Internal: z.boolean(),
+  Bridge: z.string(),
+  Labels: z.record(z.string()).default({}),
+});
+export type NetworkRecord = z.infer<typeof NetworkRecord>;
+
+export const networksFile = () => join(paths.root(), 'network', 'networks.json');
+
+export function listNetworks(): NetworkRecord[] {
+  try {
+    return z.array(NetworkRecord).parse(JSON.parse(readFileSync(networksFile(), 'utf8')));
+  } catch {
+    return [];
+  }
+}
+
+export const RESERVED = new Set(['bridge', 'host', 'none', 'default']);
+
+/** The networks every state root has, with the driver `network ls` shows (Docker's three). */
+export const PREDEFINED_NETWORKS = [['bridge', 'bridge'], ['host', 'host'], ['none', 'null']] as const;
+
+/**
+ * A predefined network's id: 64 hex digits like any network's, fixed per state root (a Docker
+ * daemon makes random ones once; a root is mini-run's "daemon").
+ */
+export function predefinedNetworkId(name: string): string {
+  // node:crypto is loaded only here: `ps` and `logs` read network records without hashing anything
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  return createHash('sha256').update(`${resolve(paths.root())}\0predefined network\0${name}`).digest('hex');
+}
+
+/** The predefined network a reference means (its name, its id or an id prefix of 3+), or null. */
+export function findPredefined(ref: string): 'bridge' | 'host' | 'none' | null {
+  for (const [name] of PREDEFINED_NETWORKS) {
+    const id = predefinedNetworkId(name);
+    if (ref === name || ref === id || (ref.length >= 3 && /^[0-9a-f]+$/.test(ref) && id.startsWith(ref))) return name;
+  }
+  return null;
+}
+
+export function findNetwork(ref: string): NetworkRecord | null {
+  const all = listNetworks();
+  return all.find((n) => n.Name === ref) ?? all.find((n) => n.Id === ref) ?? (ref.length >= 3 ? all.filter((n) => n.Id.startsWith(ref)) : []).at(0) ?? null;
+}
