@@ -15,7 +15,9 @@
  *    climbs out of the layer is refused;
  *  - no path is ever resolved through a symlink that the layer itself created: every parent
  *    component is lstat'ed, and a symlink there is refused (symlinks are *stored* verbatim —
- *    absolute targets are fine, they are resolved inside the container later);
+ *    absolute targets are fine, they are resolved inside the container later). A directory
+ *    found real once is remembered (one lstat per directory, not one per entry and level) until
+ *    an entry removes or replaces it or anything above it;
  *  - hardlink targets must be inside the layer, reached without symlinks, and already exist;
  *  - files are created with O_EXCL|O_NOFOLLOW, after removing whatever the layer had there.
  */
@@ -46,6 +48,11 @@ export class LayerWriter implements TarHandler {
   private fd: number | null = null;
   private current: { path: string; entry: TarEntry } | null = null;
   private dirTimes: Array<[string, number, number]> = [];
+  /**
+   * Directories of this layer known to be real directories (lstat'ed or made here). Only this
+   * writer changes the layer's directory, so an entry stays true until `forget` (a removal).
+   */
+  private realDirs = new Set<string>();
   /** Bytes of regular-file content and symlink targets written (the layer's "size", as docker counts it). */
   contentBytes = 0;
   entries = 0;
@@ -80,18 +87,29 @@ export class LayerWriter implements TarHandler {
     let dir = this.root;
     for (let i = 0; i < parts.length - 1; i++) {
       dir = join(dir, parts[i]);
+      if (this.realDirs.has(dir)) continue;
       const st = lstatOrNull(dir);
       if (st === null) {
         if (!create) this.refuse(e, `${what} "${parts.slice(0, i + 1).join('/')}" does not exist in the layer`);
         mkdirSync(dir, 0o755);
         chmodSync(dir, 0o755);
+        this.realDirs.add(dir);
       } else if (st.isSymbolicLink()) {
         this.refuse(e, `${what} goes through the symlink "${parts.slice(0, i + 1).join('/')}"`);
       } else if (!st.isDirectory()) {
         this.refuse(e, `${what} goes through "${parts.slice(0, i + 1).join('/')}", which is not a directory`);
+      } else {
+        this.realDirs.add(dir);
       }
     }
     return dir;
+  }
+
+  /** `path` is about to be removed or replaced: it and everything under it are unknown again. */
+  private forget(path: string): void {
+    this.realDirs.delete(path);
+    const under = path + '/';
+    for (const d of this.realDirs) if (d.startsWith(under)) this.realDirs.delete(d);
   }
 
   entry(e: TarEntry): void {
@@ -117,6 +135,7 @@ export class LayerWriter implements TarHandler {
       if (e.typeflag === '1' && this.components(e, e.linkpath, 'hardlink target').join('/') === parts.join('/')) {
         this.refuse(e, 'hardlink to itself');
       }
+      this.forget(target);
       if (existing.isDirectory()) rmSync(target, { recursive: true, force: true });
       else unlinkSync(target);
     }
@@ -130,6 +149,7 @@ export class LayerWriter implements TarHandler {
       }
       case '5':
         if (!existing) mkdirSync(target, 0o700);
+        this.realDirs.add(target); // made here, or an existing directory (anything else was removed above)
         this.applyDirMeta(target, e);
         return;
       case '2':
@@ -178,6 +198,7 @@ export class LayerWriter implements TarHandler {
     if (name === '' || name === '.' || name === '..') this.refuse(e, 'malformed whiteout name');
     const target = join(parent, name);
     const existing = lstatOrNull(target);
+    this.forget(target);
     if (existing) rmSync(target, { recursive: true, force: true });
     // overlayfs: a 0/0 character device in an upper layer means "deleted here".
     mknod(target, S_IFCHR, 0, 0);

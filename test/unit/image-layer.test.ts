@@ -98,6 +98,49 @@ describe('hostile layer entries are refused, and nothing is left half-written', 
     expect(existsSync('/tmp/mr-pwned')).toBe(false);
   });
 
+  // The writer remembers directories it has checked (one lstat each): a directory that a later
+  // entry replaces must be checked again, or the old answer would let a write through a symlink.
+  // The "host" here is a directory of the test's own outside the layer, never /etc: if the
+  // protection broke, the attack would land there.
+  function hostVictim(): { dir: string; file: string } {
+    const dir = mkdtempSync(join(work, 'host-'));
+    writeFileSync(join(dir, 'victim'), 'host data\n');
+    return { dir, file: join(dir, 'victim') };
+  }
+
+  it('refuses writing through a directory that a later entry replaced with a symlink (d/, d/x, d -> HOST, d/victim)', async () => {
+    const host = hostVictim();
+    await expectRefused([
+      { path: 'd/', type: '5' }, { path: 'd/x', data: 'fine' },
+      { path: 'd', type: '2', linkpath: host.dir }, { path: 'd/victim', data: 'pwned\n' },
+    ], /"d\/victim": path goes through the symlink "d"/);
+    expect(readFileSync(host.file, 'utf8')).toBe('host data\n');
+    expect(readdirSync(host.dir)).toEqual(['victim']);
+  });
+
+  it('refuses writing through a nested directory whose parent was replaced with a symlink (a/b/, a -> HOST, a/b/x)', async () => {
+    const host = hostVictim();
+    mkdirSync(join(host.dir, 'b'));
+    await expectRefused([
+      { path: 'a/b/', type: '5' }, { path: 'a/b/y', data: 'fine' },
+      { path: 'a', type: '2', linkpath: host.dir }, { path: 'a/b/x', data: 'pwned' },
+    ], /path goes through the symlink "a"/);
+    expect(readdirSync(join(host.dir, 'b'))).toEqual([]);
+  });
+
+  it('refuses a hardlink through a directory that was replaced with a symlink (d/f, d -> HOST, h => d/victim)', async () => {
+    const host = hostVictim();
+    await expectRefused([
+      { path: 'd/f', data: 'fine' }, { path: 'd', type: '2', linkpath: host.dir }, { path: 'h', type: '1', linkpath: 'd/victim' },
+    ], /hardlink target goes through the symlink "d"/);
+    expect(statSync(host.file).nlink).toBe(1);
+  });
+
+  it('refuses writing into a directory a whiteout removed in the same layer (a/b/, .wh.a, a/b/x)', async () => {
+    await expectRefused([{ path: 'a/b/', type: '5' }, { path: '.wh.a', data: '' }, { path: 'a/b/x', data: 'x' }],
+      /path goes through "a", which is not a directory/);
+  });
+
   it('refuses a hardlink to ../../etc/passwd', async () => {
     await expectRefused([{ path: 'h', type: '1', linkpath: '../../etc/passwd' }], /hardlink target escapes the layer/);
   });
