@@ -5,6 +5,7 @@
  *   mini-run pull                    (download, verify, unpack: one streaming pass per layer)
  *   skopeo copy + umoci unpack       (the independent tools: download to an OCI layout, unpack)
  *   tar -xzf of each layer           (the floor: just gunzip + untar, blobs already on disk)
+ *   curl | tar -xzf of each layer    (the same floor with the download: what a pull must at least do)
  *
  * The image is built once (GNU tar layers of real host directories + random data, ~150 MB
  * uncompressed in 6 layers, gzipped by umoci, pushed by skopeo) into a throw-away
@@ -120,7 +121,7 @@ try {
   const floorBlobs = join(work, 'floor-blobs');
   sh(`skopeo copy -q --src-tls-verify=false docker://${host}/bench/big:latest oci:${floorBlobs}:big`);
 
-  const rows = { mini: [], before: [], skopeo: [], tar: [], miniZstd: [], tarZstd: [] };
+  const rows = { mini: [], before: [], skopeo: [], tar: [], curl: [], miniZstd: [], tarZstd: [] };
   const pull = (repo, root, from = host) => timed(() => {
     const r = spawnSync(process.execPath, [join(repo, 'bin/mini-run'), '--root', root, 'pull', '-q', `${from}/bench/big:latest`], { stdio: ['ignore', 'ignore', 'inherit'] });
     if (r.status !== 0) throw new Error(`mini-run pull (${repo}) failed`);
@@ -168,9 +169,19 @@ try {
       }
     }));
     rmSync(out, { recursive: true, force: true });
-    process.stderr.write(`run ${run}: mini-run ${rows.mini.at(-1).toFixed(0)} ms${BEFORE ? `, before ${rows.before.at(-1).toFixed(0)} ms` : ''}${ZSTD ? `, mini-run zstd ${rows.miniZstd.at(-1).toFixed(0)} ms, tar --zstd ${rows.tarZstd.at(-1).toFixed(0)} ms` : ''}, skopeo+umoci ${rows.skopeo.at(-1).toFixed(0)} ms, tar -xzf ${rows.tar.at(-1).toFixed(0)} ms\n`);
+    sh('sync');
+    const curlOut = join(work, `curl-${run}`);
+    rows.curl.push(timed(() => {
+      for (const l of manifest.layers) {
+        const d = join(curlOut, l.digest.slice(7, 19));
+        mkdirSync(d, { recursive: true });
+        execFileSync('bash', ['-o', 'pipefail', '-c', `curl -sf http://${host}/v2/bench/big/blobs/${l.digest} | tar -xzf - -C ${d}`], { stdio: 'ignore' });
+      }
+    }));
+    rmSync(curlOut, { recursive: true, force: true });
+    process.stderr.write(`run ${run}: mini-run ${rows.mini.at(-1).toFixed(0)} ms${BEFORE ? `, before ${rows.before.at(-1).toFixed(0)} ms` : ''}${ZSTD ? `, mini-run zstd ${rows.miniZstd.at(-1).toFixed(0)} ms, tar --zstd ${rows.tarZstd.at(-1).toFixed(0)} ms` : ''}, skopeo+umoci ${rows.skopeo.at(-1).toFixed(0)} ms, tar -xzf ${rows.tar.at(-1).toFixed(0)} ms, curl | tar -xzf ${rows.curl.at(-1).toFixed(0)} ms\n`);
   }
-  const m = { mini: median(rows.mini), skopeo: median(rows.skopeo), tar: median(rows.tar) };
+  const m = { mini: median(rows.mini), skopeo: median(rows.skopeo), tar: median(rows.tar), curl: median(rows.curl) };
   const mbps = (ms) => (uncompressed / 1e6 / (ms / 1000)).toFixed(0);
   const gzmbps = (ms) => (compressed / 1e6 / (ms / 1000)).toFixed(0);
   console.log(`Image: ${manifest.layers.length} layers, ${(compressed / 1e6).toFixed(1)} MB gzip${ZSTD ? ` / ${(zstdCompressed / 1e6).toFixed(1)} MB zstd` : ''} / ${(uncompressed / 1e6).toFixed(1)} MB tar (${config.rootfs.diff_ids.length} diff_ids); medians of ${RUNS} runs.\n`);
@@ -190,6 +201,8 @@ try {
   }
   console.log(`| \`skopeo copy\` + \`umoci unpack\` | ${(m.skopeo / 1000).toFixed(2)} | ${mbps(m.skopeo)} | ${gzmbps(m.skopeo)} | ${(m.skopeo / m.mini).toFixed(2)} |`);
   console.log(`| \`tar -xzf\` of each layer (blobs already local) | ${(m.tar / 1000).toFixed(2)} | ${mbps(m.tar)} | ${gzmbps(m.tar)} | ${(m.tar / m.mini).toFixed(2)} |`);
+  console.log(`| \`curl … \\| tar -xzf -\` of each layer (download + unpack, no verification) | ${(m.curl / 1000).toFixed(2)} | ${mbps(m.curl)} | ${gzmbps(m.curl)} | ${(m.curl / m.mini).toFixed(2)} |`);
+  console.log(`\nGoal 7 (issue 16): mini-run's throughput over tar -xzf's = ${(m.tar / m.mini).toFixed(2)} (≥ 1.0), over curl | tar's = ${(m.curl / m.mini).toFixed(2)}`);
 } finally {
   cleanup();
 }

@@ -6,11 +6,17 @@
  * (`ps`, `images`, `inspect`, `logs`) against one Node start. Ends with issue 16's goals, each a
  * ratio of two rows of this one run.
  *
- *   sudo node bench/startup.mjs [--runs N] [--json] [--bin PATH] [--no-docker] [--throughput N] [--throughput-only]
+ *   sudo node bench/startup.mjs [--runs N] [--json] [--bin PATH] [--no-docker] [--throughput N] [--throughput-only] [--memory-only]
  *
  * `--throughput N` (default 50; with --throughput-only, nothing else is timed): after the rounds,
  * N detached `sleep` containers (`run -d --network none`) per engine, started back to back and
  * then 8 at a time; containers per second for each, then every one removed (untimed).
+ *
+ * Supervisor memory (issue 16 goal 6; `--memory-only`: nothing is timed): the process that
+ * is the parent of each idle `exec` container's PID 1 — mini-run's supervisor, podman's
+ * conmon, Docker's containerd-shim — with its Rss, Pss and private (unshared) memory from
+ * /proc/PID/smaps_rollup. Pss splits shared pages among the processes mapping them, so it
+ * depends on what else runs; private memory is what this one process alone costs.
  *
  * The Docker rows need an engine that answers: $DOCKER_HOST, the default socket, or the one the
  * tests start under /tmp/mr-dockerd (test/helpers/engines.mjs; started here when dockerd is
@@ -44,8 +50,8 @@ import { DOCKER_HOST as TEST_DOCKER_HOST, ensureEngines, stopEngines } from '../
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const opts = parseArgs(process.argv.slice(2), 'startup bench',
-  'usage: node bench/startup.mjs [--runs N (default 20)] [--json] [--bin path/to/mini-run] [--no-docker] [--runtimes] [--throughput N] [--throughput-only]',
-  { runs: 20, json: false, bin: join(REPO, 'bin', 'mini-run'), 'no-docker': false, runtimes: false, throughput: 50, 'throughput-only': false });
+  'usage: node bench/startup.mjs [--runs N (default 20)] [--json] [--bin path/to/mini-run] [--no-docker] [--runtimes] [--throughput N] [--throughput-only] [--memory-only]',
+  { runs: 20, json: false, bin: join(REPO, 'bin', 'mini-run'), 'no-docker': false, runtimes: false, throughput: 50, 'throughput-only': false, 'memory-only': false });
 // --runtimes: only the OCI runtimes on the same bundle (runc, crun, mini-runc) and the node floors.
 const RUNTIME_ROWS = new Set(['runc run', 'crun run', 'mini-runc run', 'mini-runc create+start+delete', '2 × node -e 0 (floor)', 'node -e 0']);
 const leftOut = opts.runtimes ? 'left out (--runtimes)' : null;
@@ -483,6 +489,7 @@ const rows = candidates.filter((c) => !opts.runtimes || RUNTIME_ROWS.has(c.name)
 const yieldToSignals = () => new Promise((res) => setImmediate(res));
 
 if (opts['throughput-only']) for (const r of rows) r.skip ??= '--throughput-only';
+if (opts['memory-only']) for (const r of rows) r.skip ??= '--memory-only';
 
 for (const r of rows) {
   if (r.skip) continue;
@@ -586,6 +593,30 @@ if (opts['throughput-only'] || process.argv.some((a) => a.startsWith('--throughp
   }
 }
 
+// ------------------------------------------------------------------------ supervisor memory
+/** Rss, Pss and private memory (KiB) of a process, from /proc/PID/smaps_rollup. */
+function memoryOf(pid) {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  return { rssKb: kb('Rss'), pssKb: kb('Pss'), privateKb: kb('Private_Clean') + kb('Private_Dirty') };
+}
+const parentOf = (pid) => Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+const commOf = (pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+const SUPERVISORS = [
+  { name: 'mini-run supervisor', error: mrExec.error, pid: () => setup(mr('inspect', '-f', '{{.State.Pid}}', 'mr-bench-exec')) },
+  { name: 'podman conmon', error: podmanExec.error, pid: () => setup(podman('inspect', '-f', '{{.State.Pid}}', podmanExec.value)) },
+  { name: 'docker containerd-shim', error: dockerExec.error, pid: () => setup(docker('inspect', '-f', '{{.State.Pid}}', dockerExecName), dockerEnv) },
+];
+const memoryResults = opts.runtimes || opts['throughput-only'] ? [] : SUPERVISORS.map((sv) => {
+  if (sv.error) return { name: sv.name, status: 'skipped', reason: sv.error };
+  try {
+    const supervisor = parentOf(Number(sv.pid()));
+    return { name: sv.name, status: 'ok', pid: supervisor, comm: commOf(supervisor), ...memoryOf(supervisor) };
+  } catch (e) {
+    return { name: sv.name, status: 'failed', reason: e.message };
+  }
+});
+
 // ------------------------------------------------------------------------------------ results
 const stats = (r) => {
   const s = [...r.samples].sort((a, b) => a - b);
@@ -633,7 +664,7 @@ const goals = GOALS.filter(([row, over]) => !opts.runtimes || (RUNTIME_ROWS.has(
 });
 
 if (opts.json) {
-  console.log(JSON.stringify({ runs: opts.runs, cpus: cpus().length, node: process.version, results, goals, throughput: throughputResults }, null, 2));
+  console.log(JSON.stringify({ runs: opts.runs, cpus: cpus().length, node: process.version, results, goals, throughput: throughputResults, supervisorMemory: memoryResults }, null, 2));
 } else {
   const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
   const w = Math.max(...results.map((r) => r.name.length));
@@ -654,6 +685,14 @@ if (opts.json) {
     log(`\nrun -d throughput (${opts.throughput} detached containers, --network none; containers/s):`);
     for (const t of throughputResults) {
       log(t.status === 'ok' ? `  ${t.name.padEnd(16)} back to back ${t.serialPerSec.toFixed(2).padStart(6)}   8 at a time ${t.parallel8PerSec.toFixed(2).padStart(6)}` : `  ${t.name.padEnd(16)} ${t.status}: ${t.reason}`);
+    }
+  }
+  if (memoryResults.length) {
+    const mib = (kb) => (kb / 1024).toFixed(1).padStart(6);
+    log('\nsupervisor of one idle container (parent of its PID 1; MiB from smaps_rollup):');
+    log(`  ${'name'.padEnd(24)} ${'process'.padEnd(18)} ${'Rss'.padStart(6)} ${'Pss'.padStart(6)} ${'private'.padStart(7)}`);
+    for (const m of memoryResults) {
+      log(m.status === 'ok' ? `  ${m.name.padEnd(24)} ${m.comm.padEnd(18)} ${mib(m.rssKb)} ${mib(m.pssKb)} ${mib(m.privateKb).padStart(7)}` : `  ${m.name.padEnd(24)} ${m.status}: ${m.reason}`);
     }
   }
 }
