@@ -19,7 +19,8 @@
  *    found real once is remembered (one lstat per directory, not one per entry and level) until
  *    an entry removes or replaces it or anything above it;
  *  - hardlink targets must be inside the layer, reached without symlinks, and already exist;
- *  - files are created with O_EXCL|O_NOFOLLOW, after removing whatever the layer had there.
+ *  - files are created with O_EXCL|O_NOFOLLOW (a name that exists is looked at, removed, and the
+ *    file created again).
  */
 import {
   closeSync, constants, fchmodSync, ftruncateSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync,
@@ -40,6 +41,16 @@ function lstatOrNull(p: string): Stats | null {
     return lstatSync(p);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/** A new regular file, write-only, mode 0600 until its metadata is applied; null if the name exists. */
+function createFile(path: string): number | null {
+  try {
+    return openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return null;
     throw e;
   }
 }
@@ -130,6 +141,17 @@ export class LayerWriter implements TarHandler {
     }
 
     const target = join(parent, base);
+    if (e.typeflag === '0' || e.typeflag === '7') {
+      // Most entries are new files: create first, and look at what is there only when something
+      // is (EEXIST). O_EXCL never opens an existing name, a symlink included, so this is the
+      // same check as below without an lstat per file.
+      const fd = createFile(target);
+      if (fd !== null) {
+        this.fd = fd;
+        this.current = { path: target, entry: e };
+        return; // finished in endEntry(), after the data
+      }
+    }
     const existing = lstatOrNull(target);
     if (existing && !(existing.isDirectory() && e.typeflag === '5')) {
       if (e.typeflag === '1' && this.components(e, e.linkpath, 'hardlink target').join('/') === parts.join('/')) {
@@ -143,7 +165,8 @@ export class LayerWriter implements TarHandler {
     switch (e.typeflag) {
       case '0':
       case '7': {
-        this.fd = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        this.fd = createFile(target);
+        if (this.fd === null) this.refuse(e, 'the name still exists after it was removed');
         this.current = { path: target, entry: e };
         return; // finished in endEntry(), after the data
       }

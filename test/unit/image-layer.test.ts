@@ -136,6 +136,25 @@ describe('hostile layer entries are refused, and nothing is left half-written', 
     expect(statSync(host.file).nlink).toBe(1);
   });
 
+  // A file is created first and its name looked at only when it exists: a symlink (or a file, or
+  // a directory) already at that name must be replaced, never written through.
+  it('replaces a symlink to a host file with the regular file of the same name (s -> HOST/victim, then s)', async () => {
+    const host = hostVictim();
+    const r = await unpack(makeTar([{ path: 's', type: '2', linkpath: host.file }, { path: 's', data: 'layer data\n' }]));
+    expect(lstatSync(join(r.fs, 's')).isFile()).toBe(true);
+    expect(readFileSync(join(r.fs, 's'), 'utf8')).toBe('layer data\n');
+    expect(readFileSync(host.file, 'utf8')).toBe('host data\n');
+  });
+
+  it('replaces an earlier file and an earlier directory of the same name with the later file', async () => {
+    const r = await unpack(makeTar([
+      { path: 'f', data: 'first' }, { path: 'f', data: 'second' },
+      { path: 'd/', type: '5' }, { path: 'd/inner', data: 'x' }, { path: 'd', data: 'now a file' },
+    ]));
+    expect(readFileSync(join(r.fs, 'f'), 'utf8')).toBe('second');
+    expect(readFileSync(join(r.fs, 'd'), 'utf8')).toBe('now a file');
+  });
+
   it('refuses writing into a directory a whiteout removed in the same layer (a/b/, .wh.a, a/b/x)', async () => {
     await expectRefused([{ path: 'a/b/', type: '5' }, { path: '.wh.a', data: '' }, { path: 'a/b/x', data: 'x' }],
       /path goes through "a", which is not a directory/);
