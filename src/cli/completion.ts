@@ -38,7 +38,7 @@ function flagValues(flag: string, command: string, names: NameSource): string[] 
     case 'network': case 'net': return ['bridge', 'host', 'none', ...names.networks()];
     case 'volumes-from': case 'link': return names.containers().map((c) => c.name);
     case 'volume': return names.volumes();
-    case 'log-driver': return ['json-file', 'none'];
+    case 'log-driver': return ['json-file', 'local', 'none'];
     case 'restart': return ['no', 'always', 'on-failure', 'unless-stopped'];
     case 'type': return command === 'inspect' ? ['container', 'image', 'network', 'volume'] : [];
     case 'signal': return SIGNALS;

@@ -78,8 +78,8 @@ export interface RunOptions {
   /** --detach-keys of a foreground `run -it` (Docker's spelling, default ctrl-p,ctrl-q). */
   detachKeys?: string;
   restart: { Name: 'no' | 'on-failure' | 'always' | 'unless-stopped'; MaximumRetryCount: number };
-  /** --log-driver: json-file (the default; `logs` reads it) or none (output is dropped). */
-  logDriver?: 'json-file' | 'none';
+  /** --log-driver: json-file (the default; `logs` reads it), local (kept as json-file, rotated as the local driver) or none (output is dropped). */
+  logDriver?: 'json-file' | 'local' | 'none';
   logOpts: Record<string, string>;
   labels: Record<string, string>;
   stopSignal?: string;

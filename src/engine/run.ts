@@ -30,7 +30,7 @@ import {
 import { sweepStaleContainers } from './cleanup';
 import { networkRecordFor } from './network';
 import { exposedPortsOf } from '../network/ports';
-import { loadDaemonConfig } from '../image/registry/config';
+import { loadDaemonConfig, localLogOptions } from '../image/registry/config';
 import { parseLogOptions } from './log-options';
 import { dnsWithDefaults, rlimitsWithDefaults } from './daemon-defaults';
 import { prepareMounts, removeAnonymousVolumes, toOciMounts } from './volumes';
@@ -42,9 +42,11 @@ import type { MountPoint } from '../volume/mount-point';
  */
 function logConfigFor(opts: RunOptions): { Type: 'json-file' | 'none'; Config: Record<string, string> } {
   const daemon = loadDaemonConfig();
-  const defaultDriver = daemon['log-driver'] ?? 'json-file';
+  const defaultDriver = daemon.namedLogDriver ?? daemon['log-driver'] ?? 'json-file';
   const driver = opts.logDriver ?? defaultDriver;
   const config = driver === defaultDriver ? { ...daemon['log-opts'], ...opts.logOpts } : opts.logOpts;
+  // local: json-file lines with the local driver's rotation (the config file's "local" the same way)
+  if (driver === 'local') return { Type: 'json-file', Config: localLogOptions(config, (m) => new UserError(m, 125)) };
   if (driver === 'json-file') {
     try {
       parseLogOptions(config);

@@ -148,6 +148,19 @@ describe("the notes' lines", () => {
     expect(m('rm', 'jlog', 'nolog').status).toBe(0);
   });
 
+  it('--log-driver local is taken as Docker takes it: logs reads the output, rotated as the local driver (20m x 5); a bad --log-opt is one line, exit 125', () => {
+    expect(m('run', '--name', 'llocal', '--log-driver', 'local', IMG, 'echo', 'kept by local').status).toBe(0);
+    expect(m('logs', 'llocal').stdout).toBe('kept by local\n');
+    expect(m('inspect', '-f', '{{json .HostConfig.LogConfig}}', 'llocal').stdout).toBe('{"Type":"json-file","Config":{"max-file":"5","max-size":"20m"}}\n');
+    expect(m('create', '--name', 'llocal2', '--log-driver', 'local', '--log-opt', 'max-size=1m', '--log-opt', 'compress=false', IMG, 'true').status).toBe(0);
+    expect(m('inspect', '-f', '{{json .HostConfig.LogConfig.Config}}', 'llocal2').stdout).toBe('{"max-file":"5","max-size":"1m"}\n');
+    const before = m('ps', '-aq').stdout;
+    const bad = m('run', '--rm', '--log-driver', 'local', '--log-opt', 'labels=x', IMG, 'true');
+    expect([bad.status, bad.stderr]).toEqual([125, "mini-run: unknown log opt 'labels' for log driver local\n"]);
+    expect(m('ps', '-aq').stdout).toBe(before);
+    expect(m('rm', 'llocal', 'llocal2').status).toBe(0);
+  });
+
   it("the config file's log-driver and log-opts are the defaults (the notes' daemon.json advice)", () => {
     const conf = join(root, 'daemon.json');
     const withConf = (...args: string[]) => mr(root, args, { env: { MINI_RUN_CONFIG: conf } });
@@ -219,7 +232,7 @@ describe("the notes' lines", () => {
       const info = withConf(bipBridge, 'info');
       expect(info.stderr).toBe('');
       expect(info.stdout).toContain(`Default Bridge: ${bipBridge} (10.66.7.0/24, gateway 10.66.7.1)\nFirewall Backend:`);
-      expect(info.stdout).toMatch(/\nLogging Driver: json-file\nLive Restore Enabled: true\n/);
+      expect(info.stdout).toMatch(/\nLogging Driver: local\nLive Restore Enabled: true\n/); // as dockerd says (kept as json-file)
       expect(withConf(bipBridge, 'run', '--name', 'loglocal', IMG, 'echo', 'kept by local').status).toBe(0);
       expect(m('logs', 'loglocal').stdout).toBe('kept by local\n');
       expect(m('inspect', '-f', '{{json .HostConfig.LogConfig}}', 'loglocal').stdout).toBe('{"Type":"json-file","Config":{"max-file":"5","max-size":"20m"}}\n');

@@ -62,7 +62,7 @@ describe('completion', () => {
     expect(c('run', '-v', '')).toEqual(['data']);
     expect(c('run', '--volumes-from', 'w')).toEqual(['web']);
     expect(c('run', '--restart', 'on')).toEqual(['on-failure']);
-    expect(c('run', '--log-driver', '')).toEqual(['json-file', 'none']);
+    expect(c('run', '--log-driver', '')).toEqual(['json-file', 'local', 'none']);
     expect(c('inspect', '--type', 'v')).toEqual(['volume']);
     expect(c('kill', '-s', 'US')).toEqual(['USR1', 'USR2']);
     expect(c('network', 'create', '-d', 'mac')).toEqual(['macvlan']);

@@ -155,6 +155,7 @@ describe('daemon config: log-driver local, live-restore', () => {
     const c = loadDaemonConfig();
     expect(c['log-driver']).toBe('json-file');
     expect(Object.entries(c['log-opts'])).toEqual([['max-file', '5'], ['max-size', '20m']]);
+    expect(c.namedLogDriver).toBe('local'); // what info shows, as dockerd
     expect(said).toEqual([expect.stringMatching(/^NOTE: .*l\.json: "log-driver": "local" is kept as json-file lines \(mini-run logs reads them; inspect shows json-file\), rotated as the local driver's \(max-file=5, max-size=20m\)\n$/)]);
     load('l2.json', { 'log-driver': 'local', 'log-opts': { 'max-size': '5m', compress: 'true' } });
     expect(loadDaemonConfig()['log-opts']).toEqual({ 'max-file': '5', 'max-size': '5m' });

@@ -63,7 +63,7 @@ export const RUN_FLAGS: Record<string, Options> = {
   detach: { alias: 'd', type: 'boolean', describe: 'Run container in background and print container ID' },
   'detach-keys': { type: 'string', describe: 'Override the key sequence for detaching a container (run -it; default ctrl-p,ctrl-q)' },
   restart: { type: 'string', describe: 'Restart policy: no, on-failure[:max-retries], always, unless-stopped', default: 'no' },
-  'log-driver': { type: 'string', describe: 'Logging driver for the container (json-file, none)' },
+  'log-driver': { type: 'string', describe: 'Logging driver for the container (json-file, local: json-file lines rotated 20m x 5 as the local driver, none)' },
   'log-opt': { type: 'string', describe: 'Log driver options (json-file: max-size, max-file)' },
   label: { alias: 'l', type: 'string', describe: 'Set meta data on a container (key=value)' },
   'stop-signal': { type: 'string', describe: 'Signal to stop the container' },
@@ -186,8 +186,8 @@ export function toRunOptions(a: RunArgs): RunOptions {
     throw new UserError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`, 125);
   }
   const logDriver = a['log-driver'] === undefined ? undefined : String(a['log-driver']);
-  if (logDriver !== undefined && logDriver !== 'json-file' && logDriver !== 'none') {
-    throw new UserError(`logger: no log driver named '${logDriver}' is registered (mini-run has json-file and none)`, 125);
+  if (logDriver !== undefined && logDriver !== 'json-file' && logDriver !== 'local' && logDriver !== 'none') {
+    throw new UserError(`logger: no log driver named '${logDriver}' is registered (mini-run has json-file, local and none)`, 125);
   }
   return {
     image: a.image,

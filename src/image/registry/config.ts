@@ -74,7 +74,11 @@ export const DaemonConfig = z.object({
 }).passthrough();
 /** The file as read, and as the rest of mini-run sees it: "local" already taken in as json-file (localLogDriver). */
 type DaemonConfigFile = z.infer<typeof DaemonConfig>;
-export type DaemonConfig = DaemonConfigFile & { 'log-driver'?: 'json-file' | 'none' };
+export type DaemonConfig = DaemonConfigFile & {
+  'log-driver'?: 'json-file' | 'none';
+  /** "local" when the file names the local driver, kept as json-file (what info shows, as dockerd does). */
+  namedLogDriver?: 'local';
+};
 
 function isCidr(s: string): boolean {
   const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(s);
@@ -93,19 +97,29 @@ function isBridgeIp(s: string): boolean {
 const LOCAL_DEFAULTS = { 'max-file': '5', 'max-size': '20m' };
 
 /**
+ * The local driver's options as json-file's: its rotation (max-size, max-file; 20m × 5 unless
+ * given), sorted by name as Docker's inspect shows a LogConfig.Config (a Go map); compress is
+ * dropped (the lines stay uncompressed). Another option is refused in docker's words, through `refuse`.
+ */
+export function localLogOptions(opts: Record<string, string>, refuse: (message: string) => Error): Record<string, string> {
+  for (const k of Object.keys(opts)) {
+    if (k !== 'max-size' && k !== 'max-file' && k !== 'compress') throw refuse(`unknown log opt '${k}' for log driver local`);
+  }
+  const { compress: _compress, ...rotation } = opts;
+  return Object.fromEntries(Object.entries({ ...LOCAL_DEFAULTS, ...rotation }).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/**
  * `"log-driver": "local"`: Docker's local driver keeps logs in its own compressed binary format.
  * mini-run keeps json-file lines (which `logs` reads) rotated as the local driver rotates —
  * 20m × 5 unless log-opts say — so the disk a container's log takes stays bounded the same way.
+ * `namedLogDriver` remembers what the file said, for info and for `run --log-driver local`.
  */
-function localLogDriver(config: DaemonConfigFile, file: string): string {
-  const opts = config['log-opts'];
-  for (const k of Object.keys(opts)) {
-    if (k !== 'max-size' && k !== 'max-file' && k !== 'compress') throw new UserError(`the configuration file ${file} is invalid: "log-opts.${k}": unknown log opt '${k}' for log driver local`, 125);
-  }
-  const { compress, ...rotation } = opts;
+function localLogDriver(config: DaemonConfig, file: string): string {
+  const compress = config['log-opts'].compress;
+  config['log-opts'] = localLogOptions(config['log-opts'], (m) => new UserError(`the configuration file ${file} is invalid: "log-opts.${m.split("'")[1]}": ${m}`, 125));
   config['log-driver'] = 'json-file';
-  // by name, as Docker's inspect shows a LogConfig.Config (a Go map)
-  config['log-opts'] = Object.fromEntries(Object.entries({ ...LOCAL_DEFAULTS, ...rotation }).sort(([a], [b]) => a.localeCompare(b)));
+  config.namedLogDriver = 'local';
   const kept = Object.entries(config['log-opts']).map(([k, v]) => `${k}=${v}`).join(', ');
   return `NOTE: ${file}: "log-driver": "local" is kept as json-file lines (mini-run logs reads them; inspect shows json-file), rotated as the local driver's (${kept})${compress !== undefined ? ', uncompressed' : ''}`;
 }
@@ -139,7 +153,7 @@ export function loadDaemonConfig(): DaemonConfig {
     const names = unknown.map((k) => `"${k}"`).join(', ');
     said.push(`WARNING: ${file}: unknown key${unknown.length > 1 ? 's' : ''} ${names} ignored (mini-run reads ${Object.keys(DaemonConfig.shape).join(', ')})`);
   }
-  if (r.data['log-driver'] === 'local') said.push(localLogDriver(r.data, file));
+  if (r.data['log-driver'] === 'local') said.push(localLogDriver(r.data as DaemonConfig, file));
   if (r.data['live-restore'] === false) {
     said.push(`NOTE: ${file}: "live-restore": false changes nothing: mini-run has no daemon whose stop would stop the containers; each runs under its own supervisor until it is stopped (dockerd's live-restore true)`);
   }
