@@ -7,18 +7,20 @@ import { withStateLock } from '../lock';
 import { paths } from '../paths';
 import { removeBlob } from './content-store';
 import { removeLayer } from './layer-store';
-import { listImageRecords } from './image-index';
+import { listImageRecords, type StoredImage } from './image-index';
 import { readLayerInfo } from './layer-store';
 import { containersUsingImage, removeImage } from './remove';
 import { cacheReferences, pruneCache } from './build-cache';
 
-export function pruneImages(all: boolean): { lines: string[]; reclaimed: number } {
+/** `wanted`: the images --filter lets go (every unused one when not given). */
+export function pruneImages(all: boolean, wanted: (img: StoredImage) => boolean = () => true): { lines: string[]; reclaimed: number } {
   return withStateLock(() => {
     const lines: string[] = [];
     let reclaimed = 0;
     for (const img of listImageRecords()) {
       if (!all && img.repoTags.length) continue;
       if (containersUsingImage(img.id).length) continue;
+      if (!wanted(img)) continue;
       const sizes = new Map(img.layers.map((d) => { try { return [d, readLayerInfo(d).size]; } catch { return [d, 0]; } }));
       for (const line of removeImage(img.id, true)) {
         const deleted = /^Deleted: (sha256:[0-9a-f]{64})$/.exec(line);

@@ -394,4 +394,43 @@ describe('prune as Docker means it', () => {
     expect(leaksFor(p)).toEqual([]);
     removeRoot(p);
   });
+
+  it('image prune --filter until=… / label=K=V / label!=K: only the unused images every filter lets go; a bad filter is one line, exit 1, nothing goes', () => {
+    const p = tempRoot('prunefilter');
+    const pm = (...args: string[]) => mr(p, args);
+    const tags = () => pm('images', '--format', '{{.Repository}}:{{.Tag}}').stdout.split('\n').filter(Boolean).sort();
+    const deleted = (tag: string) => new RegExp(`^Deleted Images:\\nuntagged: ${tag}\\ndeleted: sha256:[0-9a-f]{64}\\n(deleted: sha256:[0-9a-f]{64}\\n)*\\nTotal reclaimed space: \\d+(\\.\\d+)?[kMG]?B\\n$`);
+    try {
+      expect(pm('run', '--name', 'src', '--network', 'none', IMG, 'true').status).toBe(0);
+      expect(pm('commit', '-c', 'LABEL team=blue', 'src', 'mr-pf:blue').status).toBe(0);
+      expect(pm('commit', '-c', 'LABEL team=red', 'src', 'mr-pf:red').status).toBe(0);
+      expect(pm('commit', 'src', 'mr-pf:plain').status).toBe(0);
+      expect(pm('rm', 'src').status).toBe(0);
+      const all = [`${IMG}:latest`, 'mr-pf:blue', 'mr-pf:plain', 'mr-pf:red'];
+      expect(tags()).toEqual(all);
+
+      const bad = pm('image', 'prune', '-a', '-f', '--filter', 'bogus=1');
+      expect([bad.status, bad.stdout, bad.stderr]).toEqual([1, '', "mini-run: Invalid filter 'bogus'\n"]);
+      const badTime = pm('image', 'prune', '-a', '-f', '--filter', 'until=soon');
+      expect([badTime.status, badTime.stderr]).toEqual([1, 'mini-run: failed to parse value as time or duration: "soon"\n']);
+      expect(tags()).toEqual(all);
+
+      // label=K=V: the blue one only
+      expect(pm('image', 'prune', '-a', '-f', '--filter', 'label=team=blue').stdout).toMatch(deleted('mr-pf:blue'));
+      // until=the red one's creation time: what was made strictly before it (the busybox image), not red, not plain (made after)
+      const redCreated = pm('image', 'inspect', '-f', '{{.Created}}', 'mr-pf:red').stdout.trim();
+      expect(pm('image', 'prune', '-a', '-f', '--filter', `until=${redCreated}`).stdout).toMatch(deleted(`${IMG}:latest`));
+      // label!=K: what has no team label
+      expect(pm('image', 'prune', '-a', '-f', '--filter', 'label!=team').stdout).toMatch(deleted('mr-pf:plain'));
+      expect(tags()).toEqual(['mr-pf:red']);
+      // several filters must all hold: red has the label, so label!=team lets nothing go
+      expect(pm('image', 'prune', '-a', '-f', '--filter', 'until=0s', '--filter', 'label!=team').stdout).toBe('Total reclaimed space: 0B\n');
+      expect(pm('image', 'prune', '-a', '-f', '--filter', 'until=0s', '--filter', 'label=team').stdout).toMatch(deleted('mr-pf:red'));
+      expect(tags()).toEqual([]);
+    } finally {
+      pm('rm', '-f', 'src');
+    }
+    expect(leaksFor(p)).toEqual([]);
+    removeRoot(p);
+  });
 });

@@ -349,19 +349,25 @@ async function confirm(question: string): Promise<boolean> {
   return /^y(es)?$/i.test(answer.trim());
 }
 
-export const pruneCommand: CommandModule<object, { all?: boolean; force?: boolean }> = {
+export const pruneCommand: CommandModule<object, { all?: boolean; force?: boolean; filter?: string | string[] }> = {
   command: 'prune',
   describe: 'Remove unused images',
   builder: ((y: Argv) => y
     .option('all', { alias: 'a', type: 'boolean', describe: 'Remove all unused images, not just dangling ones' })
+    .option('filter', { type: 'string', describe: 'Provide filter values (e.g. "until=24h", "label=KEY[=VALUE]", "label!=KEY[=VALUE]")' })
     .option('force', { alias: 'f', type: 'boolean', describe: 'Do not prompt for confirmation' })) as any,
   handler: async (a) => {
+    // a bad filter is said before the question (docker's daemon refuses it after): nothing goes either way
+    const { parsePruneFilters } = await import('../image-prune-filters');
+    const filter = parsePruneFilters(a.filter === undefined ? [] : Array.isArray(a.filter) ? a.filter : [a.filter]);
+    a.all = a.all || filter.all;
     const warning = a.all
       ? 'WARNING! This will remove all images without at least one container associated to them.\n'
       : 'WARNING! This will remove all dangling images.\n';
     if (!a.force && !(await confirm(`${warning}Are you sure you want to continue? [y/N] `))) return;
     const { pruneImages } = await import('../../image/prune');
-    const { lines, reclaimed } = pruneImages(!!a.all);
+    const labelsOf = (img: StoredImage) => (filter.needsLabels ? store().imageConfig(img).Labels ?? {} : {});
+    const { lines, reclaimed } = pruneImages(!!a.all, (img) => filter.matches(img.created, labelsOf(img)));
     if (lines.length) process.stdout.write(`Deleted Images:\n${lines.join('\n')}\n\n`);
     process.stdout.write(`Total reclaimed space: ${fmt().humanSize(reclaimed)}\n`);
   },

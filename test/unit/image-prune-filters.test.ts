@@ -1,0 +1,42 @@
+/**
+ * `image prune --filter`, as dockerd reads it: until (created strictly before), label=K[=V],
+ * label!=K[=V], dangling=false as -a; every filter must hold; another key is refused.
+ */
+import { describe, expect, it } from 'vitest';
+import { parsePruneFilters } from '../../src/cli/image-prune-filters';
+
+const now = Date.parse('2026-12-05T04:00:00Z');
+const f = (...v: string[]) => parsePruneFilters(v, now);
+
+describe('image prune --filter', () => {
+  it('until: an RFC 3339 time, Unix seconds or a duration back from now; created strictly before it', () => {
+    expect(f('until=24h').matches('2026-12-04T03:59:59Z', {})).toBe(true);
+    expect(f('until=24h').matches('2026-12-04T04:00:00Z', {})).toBe(false);
+    expect(f('until=2026-12-01T00:00:00Z').matches('2026-11-30T23:59:59.5Z', {})).toBe(true);
+    expect(f(`until=${Date.parse('2026-12-01T00:00:00Z') / 1000}`).matches('2026-12-01T00:00:01Z', {})).toBe(false);
+    expect(f('until=1h').matches(undefined, {})).toBe(true); // no time: Go's zero time, before any until
+  });
+
+  it('label=K, label=K=V, label!=K, label!=K=V; all of them must hold', () => {
+    const labels = { team: 'blue', tier: 'db' };
+    expect(f('label=team').matches(undefined, labels)).toBe(true);
+    expect(f('label=team=red').matches(undefined, labels)).toBe(false);
+    expect(f('label!=team=red').matches(undefined, labels)).toBe(true);
+    expect(f('label!=tier').matches(undefined, labels)).toBe(false);
+    expect(f('label=team=blue', 'label=tier=db').matches(undefined, labels)).toBe(true);
+    expect(f('label=team=blue', 'until=1h').matches('2026-12-05T03:30:00Z', labels)).toBe(false);
+    expect(f('label=team').needsLabels).toBe(true);
+    expect(f('until=1h').needsLabels).toBe(false);
+  });
+
+  it('dangling=false takes tagged images too (as -a); other keys and bad values: one line, exit 1', () => {
+    expect(f('dangling=false').all).toBe(true);
+    expect(f('dangling=true').all).toBe(false);
+    expect(() => f('bogus=1')).toThrow(/^Invalid filter 'bogus'$/);
+    expect(() => f('dangling=maybe')).toThrow(/^Invalid filter 'dangling=maybe'$/);
+    expect(() => f('until=soon')).toThrow(/^failed to parse value as time or duration: "soon"$/);
+    let code: number | undefined;
+    try { f('bogus'); } catch (e) { code = (e as { exitCode: number }).exitCode; }
+    expect(code).toBe(1);
+  });
+});
