@@ -86,11 +86,13 @@ describe('hostile layer entries are refused, and nothing is left half-written', 
     expect(existsSync('/etc/x')).toBe(false);
   });
 
-  it('refuses writing through a symlink to an absolute host path (evil -> /etc, evil/passwd)', async () => {
-    const before = readFileSync('/etc/passwd');
-    await expectRefused([{ path: 'evil', type: '2', linkpath: '/etc' }, { path: 'evil/passwd', data: 'root::0:0::/:/bin/sh\n' }],
+  it('refuses writing through a symlink to an absolute host path (evil -> HOST, evil/passwd)', async () => {
+    // The image's real aim would be /etc (evil -> /etc, evil/passwd = a root without password);
+    // the test aims at a directory of its own, so a broken protection damages nothing of the host's.
+    const host = hostVictim('passwd');
+    await expectRefused([{ path: 'evil', type: '2', linkpath: host.dir }, { path: 'evil/passwd', data: 'root::0:0::/:/bin/sh\n' }],
       /goes through the symlink "evil"/);
-    expect(readFileSync('/etc/passwd')).toEqual(before);
+    expect(readFileSync(host.file, 'utf8')).toBe('host data\n');
   });
 
   it('refuses writing through a relative symlink that climbs out (evil -> ../../..)', async () => {
@@ -102,10 +104,10 @@ describe('hostile layer entries are refused, and nothing is left half-written', 
   // entry replaces must be checked again, or the old answer would let a write through a symlink.
   // The "host" here is a directory of the test's own outside the layer, never /etc: if the
   // protection broke, the attack would land there.
-  function hostVictim(): { dir: string; file: string } {
+  function hostVictim(name = 'victim'): { dir: string; file: string } {
     const dir = mkdtempSync(join(work, 'host-'));
-    writeFileSync(join(dir, 'victim'), 'host data\n');
-    return { dir, file: join(dir, 'victim') };
+    writeFileSync(join(dir, name), 'host data\n');
+    return { dir, file: join(dir, name) };
   }
 
   it('refuses writing through a directory that a later entry replaced with a symlink (d/, d/x, d -> HOST, d/victim)', async () => {
