@@ -24,6 +24,7 @@ PACKAGES=(
   gcc libc6-dev make # build native/mini-init (static)
   libcap2-bin      # capsh/getpcaps: check capabilities from inside containers
   uidmap           # newuidmap/newgidmap: user namespaces with /etc/subuid ranges without root (doctor checks them)
+  slirp4netns      # rootless mini-run's default network (a user-mode TCP/IP stack; -p as its host forwards)
   hyperfine        # optional cross-check for bench/startup.mjs
   libarchive-tools # bsdtar: archives from an independent tar writer for the layer-reader tests
   zsh fish         # `mini-run completion zsh|fish` scripts are tested in the real shells

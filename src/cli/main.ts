@@ -9,7 +9,7 @@ import { setTraceSink } from '../sys/trace';
 import { SysError } from '../sys/errors';
 import { UserError } from '../errors';
 import { PARSER_CONFIG, protectLoneDash, restoreLoneDash } from './args';
-import { GLOBAL_OPTIONS } from './global-options';
+import { GLOBAL_OPTIONS, givenGlobalOptions } from './global-options';
 // Loaded up front (small, node:fs only): with no file descriptor left, loading it late would fail too.
 import { exhaustedLimitMessage } from './resource-errors';
 
@@ -285,7 +285,7 @@ function refuseRootless(argv: string[]): void {
   // rerunRootless returns only when the user lacks what it needs (no subuid range…).
   const { ROOTLESS_COMMANDS, rerunRootless } = require('./rootless') as typeof import('./rootless');
   if (word !== undefined && ROOTLESS_COMMANDS.has(word)) {
-    const missing = rerunRootless(argv);
+    const missing = rerunRootless(argv, givenGlobalOptions(markCommandStart(argv)).root !== undefined);
     if (STARTS_CONTAINERS.has(word)) {
       process.stderr.write(`mini-run: ${word} without root: ${missing}; or try: sudo mini-run ${argv.join(' ')}\n`);
       process.exit(125);

@@ -73,8 +73,9 @@ export function rootlessCommand(o: {
 /**
  * Re-run this command in the user's own user namespace and exit with its status. Returns
  * only when it could not (the one line of what is missing is then the caller's to print).
+ * `stateRootGiven`: the command line has --root (global-options.ts givenGlobalOptions).
  */
-export function rerunRootless(argv: string[]): string {
+export function rerunRootless(argv: string[], stateRootGiven: boolean): string {
   const uid = process.geteuid?.() ?? 0;
   let user = String(uid);
   try { user = userInfo().username; } catch { /* no passwd entry: ranges may name the uid */ }
@@ -85,7 +86,9 @@ export function rerunRootless(argv: string[]): string {
   });
   if ('missing' in cmd) return cmd.missing;
   const env: NodeJS.ProcessEnv = { ...process.env, [ROOTLESS_ENV]: '1' };
-  if (!argv.includes('--root') && !env.MINI_RUN_ROOT) env.MINI_RUN_ROOT = rootlessStateRoot();
+  // The user's own state root, unless --root (either form) or MINI_RUN_ROOT names one: the
+  // environment must not say one root while the flag says another.
+  if (!stateRootGiven && !env.MINI_RUN_ROOT) env.MINI_RUN_ROOT = rootlessStateRoot();
   // Signals from the terminal reach the whole process group (the container's program too);
   // this parent only waits for the status.
   for (const s of ['SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTERM'] as const) process.on(s, () => { /* the child decides */ });

@@ -30,6 +30,8 @@ import { writeLinkEnv } from './link-env';
 import { defaultNetwork } from './daemon-defaults';
 import { isUserNetwork, liveConnections, stateRootKey, usesBridge } from './network-settings';
 import { findContainer, isRunning, processStartTime, updateContainer, type ContainerRecord } from './container-store';
+import { isRootless } from './rootless-run';
+import { addHostForward, SLIRP, startSlirp, stopSlirp, type SlirpProcess } from '../network/slirp';
 
 export { ContainerNetwork };
 export { isUserNetwork, liveConnections, networkSettings, usesBridge } from './network-settings';
@@ -51,6 +53,8 @@ export class ContainerNetworking {
   /** The network, found once by prepare(). */
   private net: NetworkDef | null = null;
   endpoint: Endpoint | null = null;
+  /** Rootless: the default network is slirp4netns's (network/slirp.ts), not the bridge. */
+  private slirp: SlirpProcess | null = null;
 
   constructor(private readonly rec: ContainerRecord) {}
 
@@ -58,9 +62,13 @@ export class ContainerNetworking {
     return usesBridge(this.rec.hostConfig.NetworkMode);
   }
 
+  private get throughSlirp(): boolean {
+    return this.active && isRootless();
+  }
+
   /** Before the start: reserve the host ports (the proxy listens on them). */
   async prepare(): Promise<void> {
-    if (!this.active) return;
+    if (!this.active || this.throughSlirp) return;
     this.net = networkDef(this.rec.hostConfig.NetworkMode);
     if (this.rec.network.links.length) writeLinkEnv(this.rec, linkedContainers(this.rec));
     const wanted = this.rec.network.ports;
@@ -73,6 +81,7 @@ export class ContainerNetworking {
   /** At onNamespaces (synchronous): eth0, address, route, DNAT rules; /etc/hosts gets our address. */
   attach(pid: number): Endpoint | null {
     if (!this.active) return null;
+    if (this.throughSlirp) return this.attachSlirp(pid);
     const rec = this.rec;
     const net = this.net ?? networkDef(rec.hostConfig.NetworkMode);
     const user = isUserNetwork(rec.hostConfig.NetworkMode);
@@ -109,6 +118,22 @@ export class ContainerNetworking {
     return this.endpoint;
   }
 
+  /**
+   * Rootless: tap0 through slirp4netns (started now, while the init waits), -p as its host
+   * forwards, resolv.conf naming its DNS forwarder (unless --dns), /etc/hosts our address.
+   */
+  private attachSlirp(pid: number): Endpoint {
+    const rec = this.rec;
+    const dir = paths.container(rec.id);
+    this.slirp = startSlirp(pid, dir);
+    const ports = rec.network.ports.map((p) => addHostForward(this.slirp!, p));
+    const dns = dnsOf(rec);
+    writeFileAtomic(join(dir, 'resolv.conf'), applyDnsOptions(containerResolvConf(false), dns.dns.length ? dns.dns : [SLIRP.dns], dns.dnsSearch));
+    writeFileAtomic(join(dir, 'hosts'), hostsFile({ self: { ip: SLIRP.ip, names: [rec.config.Hostname] }, extra: rec.network.extraHosts }));
+    this.endpoint = { network: 'bridge', bridge: 'slirp4netns', ip: SLIRP.ip, prefixLen: SLIRP.prefixLen, gateway: SLIRP.gateway, mac: '', hostVeth: '', ports };
+    return this.endpoint;
+  }
+
   /** Networks connected while the container was stopped: eth1, eth2, … now, recorded as connected. */
   private attachPending(pid: number): void {
     const rec = this.rec;
@@ -138,7 +163,9 @@ export class ContainerNetworking {
     this.dns = null;
     this.proxy?.close();
     this.proxy = null;
-    if (this.active) detachContainer(stateRootKey(), this.rec.id);
+    if (this.slirp) stopSlirp(this.slirp);
+    this.slirp = null;
+    if (this.active && !isRootless()) detachContainer(stateRootKey(), this.rec.id);
     this.endpoint = null;
   }
 }
@@ -331,7 +358,8 @@ export function networkRecordFor(opts: RunOptions, image: ImageConfig): Containe
   }
   if (opts.network === 'host') opts.hostname ??= osHostname(); // the host's network, the host's name
   const ports = [...(opts.publish ?? []), ...(opts.publishAll ? exposedBindings(exposedPortsOf(image.ExposedPorts, opts.expose ?? [])) : [])];
-  const net = usesBridge(opts.network) ? networkDef(opts.network) : null; // a user network must exist
+  // a user network must exist (rootless: slirp4netns's network, nothing of the host's bridge to look up)
+  const net = usesBridge(opts.network) && !isRootless() ? networkDef(opts.network) : null;
   if (opts.ip !== undefined && net) {
     const s = parseSubnet(net.subnet);
     if (!inSubnet(s, opts.ip)) throw new UserError(`invalid --ip ${opts.ip}: not in the subnet ${net.subnet} of network ${net.name}`, 125);

@@ -2,16 +2,19 @@
  * `run` without root (cli/rootless.ts re-runs mini-run inside the user's own user namespace):
  * what works there so far, and one line with exit 125 for what does not yet.
  *
- * Works: a container that ends with the command (foreground, --rm or not), --network none,
- * the image's layers unpacked and the overlay mounted inside the user namespace, no cgroup
- * of its own (cgroupfs refuses the user: runtime/cgroups/none.ts).
+ * Works: a container that ends with the command (foreground, --rm or not; -it too, supervised
+ * in the foreground, without detach keys), --network none, the default network through
+ * slirp4netns with -p HOSTPORT:PORT (network/slirp.ts), the image's layers unpacked and the
+ * overlay mounted inside the user namespace, no cgroup of its own (cgroupfs refuses the user:
+ * runtime/cgroups/none.ts).
  * Refused: anything that must outlive the command (every namespace of the re-run goes when it
- * ends: -d, --restart), networking that needs the host's root (the bridge, -p, host, container:),
+ * ends: -d, --restart), networking that needs the host's root (user networks, host, container:),
  * cgroup limits without a delegated cgroup, and the switches that only mean something to root.
  */
 import { UserError } from '../errors';
 import { inNonInitialUserNamespace } from '../runtime/cgroups/none';
 import type { RunOptions } from './run-options';
+import { slirpPortProblem, slirpProblem } from '../network/slirp';
 
 /** Are we mini-run re-run by a normal user in its own user namespace? */
 export function isRootless(): boolean {
@@ -27,13 +30,27 @@ export function unsupportedRootless(opts: RunOptions): string | null {
   if (limits) return 'limits need a delegated cgroup: this rootless mini-run has none (--memory, --cpus, --pids-limit…)';
   if (opts.detach) return 'rootless mini-run: -d is not available yet (a container that outlives the command)';
   if (opts.restart.Name !== 'no') return 'rootless mini-run: --restart is not available yet';
-  if (opts.network !== 'none') return `rootless mini-run: --network ${opts.network} is not available yet (use --network none)`;
-  if ((opts.publish?.length ?? 0) > 0 || opts.publishAll) return 'rootless mini-run: -p/-P are not available yet';
+  // The default network goes through slirp4netns (network/slirp.ts); none needs nothing.
+  if (opts.network !== 'none' && opts.network !== 'bridge' && opts.network !== 'default') {
+    return `rootless mini-run: --network ${opts.network} is not available yet (the default network and none are)`;
+  }
+  if (opts.network === 'none') {
+    if ((opts.publish?.length ?? 0) > 0 || opts.publishAll) return null; // ignored, as Docker ignores them with --network none
+  } else {
+    if (opts.publishAll) return 'rootless mini-run: -P is not available yet (publish with -p HOSTPORT:PORT)';
+    const ports = slirpPortProblem(opts.publish ?? []);
+    if (ports) return ports;
+    if (opts.ip !== undefined || opts.macAddress !== undefined) return 'rootless mini-run: --ip and --mac-address are not available (slirp4netns gives every container 10.0.2.100)';
+    if ((opts.links?.length ?? 0) > 0) return 'rootless mini-run: --link is not available yet';
+    const problem = slirpProblem();
+    if (problem) return problem;
+  }
   if (opts.usernsMode === 'private') return 'rootless mini-run: --userns private is not available (the container is already in your user namespace)';
   if (opts.privileged) return 'rootless mini-run: --privileged is not available yet';
   if (opts.pidMode === 'host' || opts.ipcMode === 'host' || opts.utsMode === 'host' || opts.mountNsMode === 'host') return 'rootless mini-run: sharing a host namespace is not available yet';
   if ((opts.devices?.length ?? 0) > 0) return 'rootless mini-run: --device is not available yet';
-  if (opts.tty && opts.interactive) return 'rootless mini-run: -it is not available yet (try without -t)';
+  // -it runs in the foreground here (run.ts): no supervisor outlives the command to detach from.
+  if (opts.detachKeys !== undefined) return 'rootless mini-run: --detach-keys is not available yet (-it cannot detach: the keys reach the program)';
   return null;
 }
 

@@ -14,6 +14,7 @@ import type { PendingInit } from '../runtime';
 import { Supervisor, type ContainerPipes } from '../shim/supervisor';
 import { EngineContainer } from './monitor';
 import { checkRunnable, startInitEarly, abandonEarly, type EarlyInit } from './run-start';
+import { isRootless } from './rootless-run';
 import { startDetached } from './lifecycle';
 import { findImage, imageConfig, imageConfigFile, layerDirs, layerShortLinks, ensureBuiltinImage, familiarName, type ImageRecord } from '../image/store';
 import type { RunOptions } from './run-options';
@@ -194,8 +195,10 @@ export async function runForeground(rec: ContainerRecord, opts: RunOptions, init
 
 export async function runContainer(opts: RunOptions, given?: EarlyInit | null): Promise<number> {
   const early = given === undefined ? await startInitEarly(opts) : given;
-  if (!opts.detach && opts.tty && opts.interactive) {
-    // `run -it`: detachable, so supervised apart from us (run-attached.ts).
+  // `run -it`: detachable, so supervised apart from us (run-attached.ts). Rootless, the
+  // supervisor could not outlive this command (its namespaces end with it): supervised here, in
+  // the foreground, like `run -t` — the detach keys then reach the program (rootless-run.ts).
+  if (!opts.detach && opts.tty && opts.interactive && !isRootless()) {
     const { runAttached } = await import('./run-attached');
     return runAttached(opts);
   }

@@ -514,6 +514,27 @@ export function interfaceUp(name: string): void {
 }
 
 /**
+ * A blocking stream connection to the unix socket at `path` (close-on-exec): the fd, for
+ * fs.writeSync/readSync — a short request and answer without the event loop (slirp4netns's API).
+ */
+export function connectUnixSocket(path: string): number {
+  const AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0o2000000;
+  const pathBytes = Buffer.from(path);
+  if (pathBytes.length > 107) throw new SysError('connect', q(path), 36 /* ENAMETOOLONG */);
+  const addr = Buffer.alloc(110); // struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; }
+  addr.writeUInt16LE(AF_UNIX, 0);
+  pathBytes.copy(addr, 2);
+  const sock = check('socket', 'AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0', libc().socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  try {
+    check('connect', () => `${sock}, {AF_UNIX, ${q(path)}}`, libc().connect(sock, addr, 2 + pathBytes.length + 1));
+  } catch (err) {
+    libc().close(sock);
+    throw err;
+  }
+  return sock;
+}
+
+/**
  * Send an open fd to whoever listens on the unix socket at `path` (SCM_RIGHTS), with `name` as
  * the message's bytes — runc's `--console-socket` handing the pty master to containerd's shim or
  * to conmon. The receiver gets its own copy of the fd; ours stays open.

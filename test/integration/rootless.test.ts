@@ -5,8 +5,10 @@
  * that nothing of it is left: no process, no mount, no line in the id files.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, connect, type Server } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from '../helpers/cli';
 import { linesOf, rangeStart, removeRemapUser } from '../helpers/remap-user';
@@ -22,6 +24,8 @@ const usable = process.getuid?.() === 0 && existsSync('/usr/bin/newuidmap') && e
 if (!usable) console.log('rootless: skipped (needs root to make the test user, newuidmap/newgidmap from uidmap, util-linux unshare with --map-users, /bin/busybox)');
 
 let uid = 0, gid = 0, start = 0;
+/** /dev/net/tun's mode when this test had to open it to users (slirp4netns opens it as the user). */
+let tunMode: number | null = null;
 
 /** `mini-run ARGS…` as the test user, without sudo: its own HOME, no state root given. */
 function asUser(args: string[], timeout = 120_000) {
@@ -31,6 +35,96 @@ function asUser(args: string[], timeout = 120_000) {
   });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * `mini-run …` as the test user in a pseudo-terminal of its own (util-linux `script`), typed into
+ * as a user would: each step waits until the screen shows what it needs, never for a fixed time.
+ */
+class UserTerminal {
+  private output = '';
+  readonly child: ChildProcess;
+  readonly closed: Promise<number | null>;
+
+  constructor(line: string) {
+    this.child = spawn('script', ['-qfec', line, '/dev/null'], {
+      uid, gid, cwd: HOME, stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', HOME, USER, LOGNAME: USER, SHELL: '/bin/sh', TERM: 'xterm' },
+    });
+    this.child.stdout!.on('data', (d: Buffer) => { this.output += d.toString('latin1'); });
+    this.child.stderr!.on('data', (d: Buffer) => { this.output += d.toString('latin1'); });
+    this.closed = new Promise((resolve) => this.child.on('close', (status) => resolve(status)));
+  }
+
+  /** The screen without the terminal's control sequences (busybox asks for the cursor position). */
+  get shown(): string {
+    return this.output.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '');
+  }
+
+  /** Wait until the screen shows `re` after `from` characters (a deadline, not a pause); where it ended. */
+  async waitFor(re: RegExp, from = 0, ms = 60_000): Promise<number> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const m = re.exec(this.shown.slice(from));
+      if (m) return from + m.index + m[0].length;
+      if (Date.now() > end) throw new Error(`never showed ${re}; shown: ${JSON.stringify(this.shown)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  type(keys: string): void { this.child.stdin!.write(keys); }
+
+  /** script's exit status (the command's); killed after a deadline of `ms` if it never ends. */
+  async end(ms = 60_000): Promise<number | null> {
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), ms);
+    const status = await this.closed;
+    clearTimeout(timer);
+    this.child.stdin!.destroy();
+    return status;
+  }
+}
+
+/** asUser without blocking this process (the test's own servers must answer meanwhile). */
+function asUserAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [BIN, ...args], {
+      uid, gid, cwd: HOME, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', HOME, USER, LOGNAME: USER },
+    });
+    let stdout = '', stderr = '';
+    c.stdout!.on('data', (d) => { stdout += d; });
+    c.stderr!.on('data', (d) => { stderr += d; });
+    c.on('error', reject);
+    c.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** A server of the test's own: says `text` to whoever connects, then closes. */
+async function sayingServer(host: string, text: string): Promise<{ server: Server; port: number }> {
+  const server = createServer((sock) => sock.end(text));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+/** A port free on 127.0.0.1 right now (the kernel's pick). */
+async function freePort(): Promise<number> {
+  const { server, port } = await sayingServer('127.0.0.1', '');
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** The first line 127.0.0.1:port says, then we hang up (null if the connection fails or closes without a word). */
+function readFrom(port: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    let got = '';
+    s.on('data', (d) => {
+      got += d;
+      if (got.includes('\n')) { s.destroy(); resolve(got); }
+    });
+    s.on('error', () => resolve(null));
+    s.on('close', () => resolve(got || null));
+  });
 }
 
 const leftProcesses = () => spawnSync('ps', ['-o', 'pid=,args=', '-u', String(uid)], { encoding: 'utf8' }).stdout.trim();
@@ -45,11 +139,23 @@ describe.runIf(usable)('rootless mini-run (a normal user with a subuid range, no
     const range = `${start}-${start + 65535}`;
     expect(spawnSync('usermod', ['--add-subuids', range, '--add-subgids', range, USER]).status).toBe(0);
     expect(spawnSync('install', ['-d', '-o', String(uid), '-g', String(gid), '-m', '0700', HOME]).status).toBe(0);
+    // Distributions make /dev/net/tun 0666 (udev); a host where it is 0600 gets that for this file's run.
+    const mode = statSync('/dev/net/tun').mode & 0o7777;
+    if ((mode & 0o006) !== 0o006) {
+      console.log(`rootless: /dev/net/tun is ${mode.toString(8)} here; 0666 (as distributions set it) while this file runs`);
+      tunMode = mode;
+      chmodSync('/dev/net/tun', 0o666);
+    }
   });
 
   afterAll(() => {
+    if (tunMode !== null) chmodSync('/dev/net/tun', tunMode); // the host's setting back
     // Nothing of the test user may be left: processes, mounts, its lines, its home.
     const procs = leftProcesses();
+    // (a failed case may leave some: they are reported below, and ended here — the user's own,
+    // by pid — so that the user can be removed and the next run starts clean)
+    for (const line of procs.split('\n').filter(Boolean)) try { process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL'); } catch { /* gone */ }
+    if (procs) spawnSync('sh', ['-c', `i=0; while ps -u ${uid} >/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done`]);
     rmSync(HOME, { recursive: true, force: true });
     expect(removeRemapUser(USER)).toEqual([]);
     expect(procs).toBe('');
@@ -92,12 +198,84 @@ describe.runIf(usable)('rootless mini-run (a normal user with a subuid range, no
     expect(own('by-1000')).toEqual([start + 999, start + 999]); // inside id n (n ≥ 1) is START + n - 1
   });
 
+  it('run --rm -it: an interactive shell on a terminal of its own, as with sudo (no detach keys rootless)', async () => {
+    // The issue's own example, typed into a real pseudo-terminal as the user (no sudo).
+    const t = new UserTerminal(`stty cols 101 rows 33; ${process.execPath} ${BIN} run --rm -it ${IMG} sh`);
+    let at = await t.waitFor(/# $/); // busybox sh's prompt: the container's root
+    t.type('echo "answer-$((6*7)) uid-$(id -u) $(tty) size-$(stty size | tr " " x)"\r');
+    at = await t.waitFor(/answer-42 uid-0 \/dev\/pts\/0 size-33x101\r?\n/, at);
+    // Ctrl-P Ctrl-Q reach the program (nothing outlives the command to detach from), then ^C, as in a terminal.
+    t.type('cat -v\r');
+    at = await t.waitFor(/cat -v\r?\n/, at);
+    // (the terminal's flow control, IXON, takes ^Q itself: the screen and cat show ^P, maybe ^Q)
+    t.type('\x10\x11after\r');
+    at = await t.waitFor(/\^P(\^Q)?after\r?\n[\s\S]*\^P(\^Q)?after/, at);
+    t.type('\x03');
+    at = await t.waitFor(/# $/, at);
+    t.type('exit 3\r');
+    expect(await t.end()).toBe(3);
+    expect(asUser(['ps', '-a', '-q']).stdout).toBe('');
+    expect(leftMounts()).toEqual([]);
+    expect(leftProcesses()).toBe('');
+  });
+
+  it('-it without a terminal, and --detach-keys: one line each, nothing left', () => {
+    const r = asUser(['run', '--rm', '-it', '--network', 'none', IMG, 'true']);
+    expect([r.status, r.stderr]).toEqual([1, 'mini-run: the input device is not a TTY\n']);
+    const k = asUser(['run', '--rm', '-i', '--network', 'none', '--detach-keys', 'ctrl-a,x', IMG, 'true']);
+    expect([k.status, k.stderr]).toEqual([125, 'mini-run: rootless mini-run: --detach-keys is not available yet (-it cannot detach: the keys reach the program)\n']);
+    expect(asUser(['ps', '-a', '-q']).stdout).toBe('');
+  });
+
+  it('the default network goes through slirp4netns: the container reaches the host\'s address, not its loopback-only services', async () => {
+    // A server on a local address of the host (traffic to it stays on this host: the kernel
+    // delivers it through lo), and one bound to 127.0.0.1 only, which the container must not reach.
+    const hostIp = Object.entries(networkInterfaces()).flatMap(([, a]) => a ?? []).find((a) => a.family === 'IPv4' && !a.internal)?.address;
+    expect(hostIp).toBeDefined();
+    const open = await sayingServer(hostIp!, 'hello-from-host\n');
+    const local = await sayingServer('127.0.0.1', 'loopback-secret\n');
+    try {
+      const r = await asUserAsync(['run', '--rm', IMG, 'sh', '-c',
+        `nc ${hostIp} ${open.port} </dev/null; ip -4 -o addr show tap0 | grep -o "inet [0-9./]*"; grep nameserver /etc/resolv.conf; `
+        + `nc -w 10 10.0.2.2 ${local.port} </dev/null && echo reached-loopback || echo loopback-refused`]);
+      expect(r.stderr.replace(/^nc: .*\n/m, '')).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout.split('\n')).toEqual(['hello-from-host', 'inet 10.0.2.100/24', 'nameserver 10.0.2.3', 'loopback-refused', '']);
+    } finally {
+      open.server.close();
+      local.server.close();
+    }
+    expect(leftProcesses()).toBe('');
+    expect(leftMounts()).toEqual([]);
+  });
+
+  it('-p 127.0.0.1:HOSTPORT:PORT publishes on the host\'s loopback while the container runs, and only then', async () => {
+    const hostPort = await freePort();
+    const run = asUserAsync(['run', '--rm', '-p', `127.0.0.1:${hostPort}:8080`, IMG, 'sh', '-c', 'echo served-by-container | nc -l -p 8080']);
+    // Wait for the state needed: the container's server answers through the published port
+    // (slirp accepts on the host at once and closes while nothing listens inside yet: ask again).
+    let said: string | null = null;
+    const deadline = Date.now() + 60_000;
+    while (said === null && Date.now() < deadline) {
+      said = await readFrom(hostPort);
+      if (said === null) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(said).toBe('served-by-container\n');
+    const r = await run;
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    // The port is given back with the container: it can be bound again.
+    const again = createServer();
+    await new Promise<void>((resolve, reject) => { again.once('error', reject); again.listen(hostPort, '127.0.0.1', resolve); });
+    again.close();
+    expect(leftProcesses()).toBe('');
+  });
+
   it('what does not work rootless yet says so in one line, exit 125, and leaves no container', () => {
     const cases: [string[], RegExp][] = [
-      [['run', '--rm', IMG, 'true'], /^mini-run: rootless mini-run: --network bridge is not available yet \(use --network none\)\n$/],
+      [['run', '--rm', '--network', 'host', IMG, 'true'], /^mini-run: rootless mini-run: --network host is not available yet \(the default network and none are\)\n$/],
+      [['run', '--rm', '-p', '8080', IMG, 'true'], /^mini-run: rootless mini-run: -p 8080 needs a host port \(-p HOSTPORT:8080\); -P is not available yet\n$/],
       [['run', '--rm', '--network', 'none', '--memory', '64m', IMG, 'true'], /^mini-run: limits need a delegated cgroup: /],
       [['run', '-d', '--network', 'none', IMG, 'sleep', '9'], /^mini-run: rootless mini-run: -d is not available yet/],
-      [['run', '--rm', '-p', '8080:80', IMG, 'true'], /^mini-run: rootless mini-run: --network bridge is not available yet/],
       [['create', IMG], /^mini-run: create needs root: rootless mini-run \(without sudo\) is not available yet/],
       [['exec', 'x', 'true'], /^mini-run: exec needs root: rootless mini-run \(without sudo\) is not available yet/],
     ];

@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { rootlessCommand, rootlessStateRoot } from '../../src/cli/rootless';
 import { asksForLimits } from '../../src/runtime/cgroups/none';
+import { givenGlobalOptions } from '../../src/cli/global-options';
+import { splitAtImage } from '../../src/cli/args';
+import { RUN_FLAGS } from '../../src/cli/commands/run';
 
 const base = {
   user: 'alice', uid: 1000, subuid: 'alice:100000:65536\n', subgid: '1000:300000:65536\n',
@@ -27,6 +30,31 @@ describe('rootless re-run', () => {
     expect(rootlessStateRoot({ XDG_DATA_HOME: '/data/x' }, '/home/a')).toBe('/data/x/mini-run');
     expect(rootlessStateRoot({}, '/home/a')).toBe('/home/a/.local/share/mini-run');
     expect(rootlessStateRoot({ XDG_DATA_HOME: 'relative' }, '/home/a')).toBe('/home/a/.local/share/mini-run');
+  });
+});
+
+describe('a state root given on the command line (the re-run then sets no MINI_RUN_ROOT)', () => {
+  // main.ts marks where run's container command starts (markCommandStart: splitAtImage), then asks.
+  const rootOf = (argv: string[]) => givenGlobalOptions(argv[0] === 'run' ? ['run', ...splitAtImage(argv.slice(1), RUN_FLAGS)] : argv).root;
+  it('finds --root DIR and --root=DIR, before or after the command\'s name', () => {
+    expect(rootOf(['--root', '/s', 'ps'])).toBe('/s');
+    expect(rootOf(['--root=/s', 'ps', '-a'])).toBe('/s');
+    expect(rootOf(['ps', '-a', '--root=/s'])).toBe('/s');
+    expect(rootOf(['run', '--rm', '--root', '/s', '-v', '/a:/b', 'img', 'true'])).toBe('/s');
+    expect(rootOf(['run', '--rm', '--root=/s', 'img'])).toBe('/s');
+    expect(rootOf(['--trace', '--root=/a', 'images', '--root', '/b'])).toBe('/b'); // the last one, as yargs
+  });
+  it('not in the container\'s command, a flag\'s value, or a longer name', () => {
+    expect(rootOf(['run', '--rm', 'img', 'ls', '--root=/x'])).toBeUndefined();
+    expect(rootOf(['run', '--rm', '-e', 'A=--root', 'img', 'sh', '-c', 'x', '--root', '/y'])).toBeUndefined();
+    expect(rootOf(['run', '--rm', '--', 'img', '--root', '/y'])).toBeUndefined();
+    expect(rootOf(['ps', '--rootless'])).toBeUndefined();
+    expect(rootOf(['ps', '-a'])).toBeUndefined();
+  });
+  it('--trace is seen in either place', () => {
+    expect(givenGlobalOptions(['ps', '--trace']).trace).toBe(true);
+    expect(givenGlobalOptions(['--trace', 'ps']).trace).toBe(true);
+    expect(givenGlobalOptions(['ps']).trace).toBe(false);
   });
 });
 
