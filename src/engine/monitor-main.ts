@@ -9,11 +9,11 @@
  * {"ok":false,…} if it could not start; then it is closed. fd 4, if open, takes --trace lines
  * until then.
  */
+import { installCompileCache } from '../compile-cache';
+installCompileCache(); // before the supervisor's modules load (see compile-cache.ts)
 import { closeSync, fstatSync, writeSync } from 'node:fs';
 import { setTraceSink } from '../sys/trace';
-import { UserError } from '../errors';
-import { Supervisor } from '../shim/supervisor';
-import { EngineContainer } from './monitor';
+import type { EarlyInit } from './run-start';
 
 const READY_FD = 3;
 const TRACE_FD = 4;
@@ -44,9 +44,18 @@ async function main(): Promise<void> {
   if (tracing) setTraceSink(TRACE_FD, 'shim');
   // Signals are for the container, not for us: `stop`/`kill` signal the container's PID 1.
   for (const s of ['SIGINT', 'SIGHUP', 'SIGTERM', 'SIGQUIT'] as const) process.on(s, () => undefined);
+  // The init boots while the supervisor's modules load (monitor-early.ts), as a foreground run's does.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const early: EarlyInit | null = (require('./monitor-early') as typeof import('./monitor-early')).prespawnForSupervisor(id);
+  const { UserError } = require('../errors') as typeof import('../errors');
+  const { Supervisor } = require('../shim/supervisor') as typeof import('../shim/supervisor');
+  const { EngineContainer } = require('./monitor') as typeof import('./monitor');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   let told = false;
   const supervisor = new Supervisor(new EngineContainer(id), {
     foreground: false,
+    pendingInit: early?.init,
+    pendingPipes: early?.pipes,
     awaitClient: process.argv.includes('--await-attach'),
     onListening: () => {
       told = true;

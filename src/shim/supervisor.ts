@@ -177,6 +177,15 @@ export class Supervisor {
     const terminal = life.terminal;
     const wantStdin = life.openStdin;
 
+    // An init spawned early (a foreground run, or a detached supervisor's first act:
+    // monitor-early.ts) was spawned for a terminal or not, stdin or not: if the record says
+    // otherwise, it goes and one is spawned the normal way.
+    if (pending && pendingPipes && (pending.terminal !== terminal || (pendingPipes.in !== null) !== (!terminal && wantStdin))) {
+      await pending.abandon();
+      closePipes(pendingPipes);
+      pending = undefined;
+      pendingPipes = undefined;
+    }
     // Without a terminal: real pipes for stdout/stderr (and stdin with -i), read here.
     const pipes = pendingPipes ?? containerPipes(terminal, wantStdin);
     const { out: outPipe, err: errPipe, in: inPipe, stdio } = pipes;
@@ -184,7 +193,8 @@ export class Supervisor {
     let container: StartedContainer;
     // Networking: host ports reserved now (the userland proxy listens), eth0 at onNamespaces.
     const networking = this.owner.networking();
-    const waitForClient = this.opts.awaitClient === true && pending === undefined && !this.clientSeen;
+    // (the first life only: an early init boots meanwhile)
+    const waitForClient = this.opts.awaitClient === true && !this.clientSeen;
     try {
       if (server) await server.listen();
       if (server && waitForClient) {
@@ -204,6 +214,7 @@ export class Supervisor {
         onNamespaces: (pid) => networking.attach(pid),
       }, pending);
     } catch (err) {
+      await pending?.abandon(); // an early init not taken (or failed): no child left behind
       networking.detach(false);
       closePipes(pipes);
       log.close();
