@@ -43,25 +43,59 @@ export function earlyShape(spec: unknown, record: unknown): EarlyShape | null {
   return { newPidNamespace: ns.some((n) => n.type === 'pid'), terminal, openStdin: OpenStdin };
 }
 
-/** Spawn the init for container `id` now, if its files say how; null if not (or if it failed). */
-export function prespawnForSupervisor(id: string): EarlyInit | null {
-  let shape: EarlyShape | null;
+/** The init's shape from container `id`'s files, or null to spawn none early. */
+export function shapeFromFiles(id: string): EarlyShape | null {
   try {
     const dir = paths.container(id);
-    shape = earlyShape(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), JSON.parse(readFileSync(join(dir, 'container.json'), 'utf8')));
+    return earlyShape(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), JSON.parse(readFileSync(join(dir, 'container.json'), 'utf8')));
   } catch {
     return null; // the supervisor reads them again, validated, and says what is wrong
   }
-  if (!shape) return null;
+}
+
+/** How `run -d` hands the supervisor the shape it guessed from its flags (shapeFromFlag reads it). */
+export function earlyInitFlag(shape: EarlyShape): string {
+  return `--early-init=${shape.newPidNamespace ? 'pid' : 'nopid'},${shape.terminal ? 'tty' : 'notty'},${shape.openStdin ? 'stdin' : 'nostdin'}`;
+}
+
+/** The shape `run -d` guessed from its flags (`--early-init=pid,tty,stdin`, see lifecycle.ts), or null. */
+export function shapeFromFlag(argv: readonly string[]): EarlyShape | null {
+  const arg = argv.find((a) => a.startsWith('--early-init='));
+  const m = arg && /^--early-init=(no)?pid,(no)?tty,(no)?stdin$/.exec(arg);
+  return m ? { newPidNamespace: m[1] === undefined, terminal: m[2] === undefined, openStdin: m[3] === undefined } : null;
+}
+
+export const sameShape = (a: EarlyShape, b: EarlyShape): boolean =>
+  a.newPidNamespace === b.newPidNamespace && a.terminal === b.terminal && a.openStdin === b.openStdin;
+
+/** An init spawned early, and the shape it was spawned for. */
+export type ShapedInit = EarlyInit & { shape: EarlyShape };
+
+/** Spawn an init of this shape now; null if that failed. */
+export function spawnEarly(shape: EarlyShape): ShapedInit | null {
   let pipes: ContainerPipes | null = null;
   try {
     pipes = containerPipes(shape.terminal, shape.openStdin);
     const init = spawnInit({ newPidNamespace: shape.newPidNamespace, terminal: shape.terminal, interactive: shape.openStdin, stdio: pipes.stdio });
-    return { init, pipes };
+    return { init, pipes, shape };
   } catch {
     // Not fatal (e.g. out of file descriptors): the supervisor spawns it the normal way and
     // reports a failure there, in one line.
     if (pipes) closePipes(pipes);
     return null;
   }
+}
+
+/** Throw an early init away (it does not fit, or there is no container to start). */
+export async function abandonEarly(early: EarlyInit): Promise<void> {
+  await early.init.abandon();
+  closePipes(early.pipes);
+}
+
+/** The container's files exist: keep the early init if they agree with it, else spawn one that does (or none). */
+export async function settleEarly(id: string, early: ShapedInit | null): Promise<EarlyInit | null> {
+  const shape = shapeFromFiles(id);
+  if (early && shape && sameShape(early.shape, shape)) return early;
+  if (early) await abandonEarly(early);
+  return shape ? spawnEarly(shape) : null;
 }

@@ -11,9 +11,9 @@
  */
 import { installCompileCache } from '../compile-cache';
 installCompileCache(); // before the supervisor's modules load (see compile-cache.ts)
-import { closeSync, fstatSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, readSync, writeSync } from 'node:fs';
 import { setTraceSink } from '../sys/trace';
-import type { EarlyInit } from './run-start';
+import type { ShapedInit } from './monitor-early';
 
 const READY_FD = 3;
 const TRACE_FD = 4;
@@ -36,6 +36,22 @@ function tell(msg: object): void {
   }
 }
 
+/**
+ * Block until the command that started us says `go` (one byte on fd 3: the container exists),
+ * or closes its end (false: it could not create it, or it is gone).
+ */
+function waitForGo(): boolean {
+  const byte = Buffer.alloc(1);
+  for (;;) {
+    try {
+      return readSync(READY_FD, byte, 0, 1, null) === 1;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); continue; }
+      return false;
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const id = process.argv[2];
   process.title = `mini-run-shim ${id.slice(0, 12)}`;
@@ -46,11 +62,25 @@ async function main(): Promise<void> {
   for (const s of ['SIGINT', 'SIGHUP', 'SIGTERM', 'SIGQUIT'] as const) process.on(s, () => undefined);
   // The init boots while the supervisor's modules load (monitor-early.ts), as a foreground run's does.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const early: EarlyInit | null = (require('./monitor-early') as typeof import('./monitor-early')).prespawnForSupervisor(id);
+  const earlyMod = require('./monitor-early') as typeof import('./monitor-early');
+  // `run -d` starts us before the container exists (--after-create): the init it guessed from
+  // its flags boots, and our modules load, while it writes the container; then it says go.
+  const afterCreate = process.argv.includes('--after-create');
+  const guessed = afterCreate ? earlyMod.shapeFromFlag(process.argv) : earlyMod.shapeFromFiles(id);
+  let early: ShapedInit | null = guessed ? earlyMod.spawnEarly(guessed) : null;
   const { UserError } = require('../errors') as typeof import('../errors');
   const { Supervisor } = require('../shim/supervisor') as typeof import('../shim/supervisor');
   const { EngineContainer } = require('./monitor') as typeof import('./monitor');
   /* eslint-enable @typescript-eslint/no-require-imports */
+  if (afterCreate) {
+    if (!waitForGo()) {
+      // The container could not be created (the command said so itself): nothing to supervise.
+      if (early) await earlyMod.abandonEarly(early);
+      process.exitCode = 0;
+      return;
+    }
+    early = (await earlyMod.settleEarly(id, early)) as ShapedInit | null;
+  }
   let told = false;
   const supervisor = new Supervisor(new EngineContainer(id), {
     foreground: false,

@@ -15,7 +15,7 @@ import { Supervisor, type ContainerPipes } from '../shim/supervisor';
 import { EngineContainer } from './monitor';
 import { checkRunnable, startInitEarly, abandonEarly, type EarlyInit } from './run-start';
 import { isRootless } from './rootless-run';
-import { startDetached } from './lifecycle';
+import { launchSupervisor, type EarlyInitShape } from './lifecycle';
 import { findImage, imageConfig, imageConfigFile, layerDirs, layerShortLinks, ensureBuiltinImage, familiarName, type ImageRecord } from '../image/store';
 import type { RunOptions } from './run-options';
 import { buildSpec, checkUsernsCompatible } from './spec-builder';
@@ -83,12 +83,11 @@ export async function resolveImage(ref: string, pull: RunOptions['pull'] = 'miss
 
 /** Create the container: its directory, files, config.json and record (state "created"). */
 
-export async function createContainer(opts: RunOptions): Promise<ContainerRecord> {
+export async function createContainer(opts: RunOptions, id = newContainerId()): Promise<ContainerRecord> {
   checkRunnable(opts);
   const image = await resolveImage(opts.image, opts.pull, opts.onPullEvent);
   const config = imageConfig(image);
   const { sizeBytes } = checkStorageOpts(opts.storageOpt ?? {}, paths.containers());
-  const id = newContainerId();
   const dir = paths.container(id);
   const daemon = loadDaemonConfig();
   const remapUser = remapUserFor(opts.usernsMode, daemon['userns-remap']);
@@ -193,6 +192,17 @@ export async function runForeground(rec: ContainerRecord, opts: RunOptions, init
   return exit.exitCode;
 }
 
+/**
+ * The init a `run -d` supervisor may spawn before the container exists, guessed from the flags
+ * (it checks the guess against config.json and the record before using it): none with a user
+ * namespace of its own (--userns private, or the config's userns-remap: spawned through
+ * userns-exec) or a PID namespace joined by path.
+ */
+function detachedInitShape(opts: RunOptions): EarlyInitShape | null {
+  if (opts.usernsMode === 'private' || (opts.pidMode !== undefined && opts.pidMode !== 'host')) return null;
+  return { newPidNamespace: opts.pidMode !== 'host', terminal: opts.tty, openStdin: opts.interactive };
+}
+
 export async function runContainer(opts: RunOptions, given?: EarlyInit | null): Promise<number> {
   const early = given === undefined ? await startInitEarly(opts) : given;
   // `run -it`: detachable, so supervised apart from us (run-attached.ts). Rootless, the
@@ -203,10 +213,19 @@ export async function runContainer(opts: RunOptions, given?: EarlyInit | null): 
     return runAttached(opts);
   }
   if (opts.detach) {
-    sweepStaleContainers();
-    const rec = await createContainer(opts);
+    // The supervisor's Node boots (and spawns the init) while we create the container.
+    const id = newContainerId();
+    const launch = launchSupervisor(id, { beforeCreate: detachedInitShape(opts) });
+    let rec: ContainerRecord;
     try {
-      await startDetached(rec.id);
+      sweepStaleContainers();
+      rec = await createContainer(opts, id);
+    } catch (err) {
+      launch.cancel();
+      throw err;
+    }
+    try {
+      await launch.go();
     } catch (err) {
       if (opts.autoRemove) removeContainerDir(rec.id);
       throw err;

@@ -30,6 +30,22 @@ afterAll(() => {
   removeRoot(root);
 });
 
+/** Supervisors of `root`'s containers: monitor-main.js processes started with MINI_RUN_ROOT=root. */
+function supervisorsOf(dir: string): string[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('monitor-main.js') && readFileSync(`/proc/${p}/environ`, 'utf8').split('\0').includes(`MINI_RUN_ROOT=${dir}`);
+    } catch { return false; }
+  });
+}
+
+/** Container inits still waiting to be started (not yet the program): argv[0] is mini-run-init. */
+function waitingInits(): string[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('mini-run-init\0'); } catch { return false; }
+  });
+}
+
 describe('run -d', () => {
   it('prints the id and leaves the container running under its own supervisor', async () => {
     const r = m('run', '-d', '--name', 'web', IMG, 'sh', '-c', 'echo started; while :; do sleep 0.1; done');
@@ -89,6 +105,19 @@ describe('run -d', () => {
     const r = m('rename', 'eight', 'trapper');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/already in use/);
+  });
+
+  it('a run -d that cannot create its container leaves no supervisor and no init behind', async () => {
+    // run -d starts the container's supervisor, which spawns an init, before it creates the
+    // container (engine/lifecycle.ts launchSupervisor): a create that fails must end both.
+    expect(m('run', '-d', '--name', 'dup', IMG, 'sleep', '30').status).toBe(0);
+    const supervisors = supervisorsOf(root).length;
+    const inits = new Set(waitingInits());
+    const r = m('run', '-d', '--name', 'dup', IMG, 'sleep', '30');
+    expect(r.status).toBe(125);
+    expect(r.stderr).toMatch(/already in use/);
+    await until(() => supervisorsOf(root).length === supervisors && waitingInits().every((p) => inits.has(p)));
+    expect(m('rm', '-f', 'dup').status).toBe(0);
   });
 
   it('run -d --rm removes the container when it exits', async () => {

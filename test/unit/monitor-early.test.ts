@@ -6,7 +6,7 @@
  * early init, never a wrong one.
  */
 import { describe, expect, it } from 'vitest';
-import { earlyShape } from '../../src/engine/monitor-early';
+import { earlyInitFlag, earlyShape, shapeFromFlag } from '../../src/engine/monitor-early';
 import { defaultSpec } from '../../src/runc/spec-template';
 import { parseSpec } from '../../src/runtime/spec';
 import { hasNamespace } from '../../src/runtime/spec-util';
@@ -51,5 +51,17 @@ describe('earlyShape', () => {
     expect(earlyShape(specWith(ALL, false), { config: { Tty: 'yes', OpenStdin: false } })).toBeNull();
     expect(earlyShape(specWith(ALL, false), {})).toBeNull();
     expect(earlyShape(specWith(ALL, true), record(false, false))).toBeNull(); // Tty vs process.terminal
+  });
+});
+
+describe('the shape run -d hands its supervisor', () => {
+  it('reads back as it was written, and nothing else reads as a shape', () => {
+    for (const newPidNamespace of [false, true]) for (const terminal of [false, true]) for (const openStdin of [false, true]) {
+      const shape = { newPidNamespace, terminal, openStdin };
+      expect(shapeFromFlag(['node', 'monitor-main.js', 'ID', '--after-create', earlyInitFlag(shape)])).toEqual(shape);
+    }
+    expect(shapeFromFlag(['node', 'monitor-main.js', 'ID', '--after-create'])).toBeNull();
+    expect(shapeFromFlag(['--early-init=pid,tty'])).toBeNull();
+    expect(shapeFromFlag(['--early-init=pid,tty,stdin,user'])).toBeNull();
   });
 });
