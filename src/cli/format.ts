@@ -7,15 +7,15 @@ import { HEADER_FUNCS, renderTemplate as goTemplate, Template, TemplateError } f
 
 const SIZE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
 
-/** docker's units.HumanSizeWithPrecision(n, 3): decimal units, 3 significant digits. */
-export function humanSize(bytes: number): string {
+/** docker's units.HumanSizeWithPrecision(n, 3): decimal units, 3 significant digits (units.HumanSize: 4). */
+export function humanSize(bytes: number, precision = 3): string {
   let size = bytes;
   let i = 0;
   while (size >= 1000 && i < SIZE_UNITS.length - 1) {
     size /= 1000;
     i++;
   }
-  return `${Number(size.toPrecision(3))}${SIZE_UNITS[i]}`;
+  return `${Number(size.toPrecision(precision))}${SIZE_UNITS[i]}`;
 }
 
 /** docker's units.HumanDuration: "Less than a second", "About a minute", "3 hours", "2 weeks"… */

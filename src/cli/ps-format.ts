@@ -85,7 +85,7 @@ export function statusText(v: Pick<PsView, 'status' | 'exitCode' | 'startedAt' |
 }
 
 /** The CREATED column (docker's RunningFor): `3 minutes ago`, measured from creation. */
-export function createdText(v: PsView, now = Date.now()): string {
+export function createdText(v: Pick<PsView, 'created'>, now = Date.now()): string {
   return `${humanDuration(now - Date.parse(v.created))} ago`;
 }
 
@@ -113,7 +113,7 @@ export function commandText(cmd: string[], noTrunc: boolean): string {
  * The IMAGE column: the reference as given; truncated output drops a digest (`alpine@sha256:…`
  * → `alpine`) and docker.io's default prefixes, and shows an image id as its 12-character form.
  */
-export function imageText(v: PsView, noTrunc: boolean): string {
+export function imageText(v: Pick<PsView, 'image' | 'imageId'>, noTrunc: boolean): string {
   if (!v.image) return '<no image>';
   if (noTrunc) return v.image;
   if (v.imageId && truncateId(v.imageId) === truncateId(v.image)) return truncateId(v.image);

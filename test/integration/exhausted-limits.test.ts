@@ -119,27 +119,69 @@ describe('--storage-opt size=N (a limit on the writable layer)', () => {
   });
 });
 
-describe('system df -v (what takes the space, per container)', () => {
-  it('lists each container\'s writable layer with ps\'s STATUS words: Created for one never started, Up … for a running one, Exited (N) … ago', () => {
+/** `system df -v`'s sections: title → rows split into cells (the header row first). */
+function dfSections(out: string): Map<string, string[][]> {
+  const sections = new Map<string, string[][]>();
+  for (const part of out.split(/\n(?=[A-Z][a-z][^\n]* (?:space )?usage:)/)) {
+    const [title, ...lines] = part.trim().split('\n');
+    sections.set(title.replace(/:.*$/, ''), lines.filter((l) => l.trim() !== '').map((l) => l.trim().split(/\s{2,}/)));
+  }
+  return sections;
+}
+
+describe('system df -v (what takes the space: each image, container and volume)', () => {
+  it('has Docker\'s sections and columns: images with SHARED/UNIQUE SIZE and CONTAINERS; containers with COMMAND, LOCAL VOLUMES, SIZE, CREATED and ps\'s STATUS words; volumes with LINKS', () => {
     const names = ['created', 'writer', 'exited'].map((n) => `mr-lim-df-${n}-${process.pid}`);
     const [created, writer, exited] = names;
+    const volume = `mr-lim-df-vol-${process.pid}`;
     expect(mr(root, ['create', '--name', created, '--network', 'none', IMG, 'true']).status).toBe(0);
-    expect(mr(root, ['run', '-d', '--name', writer, '--network', 'none', IMG, 'sh', '-c', 'dd if=/dev/zero of=/one bs=1M count=1 2>/dev/null; sleep 300']).status).toBe(0);
+    expect(mr(root, ['run', '-d', '--name', writer, '--network', 'none', '-v', `${volume}:/data`, IMG, 'sh', '-c', 'dd if=/dev/zero of=/one bs=1M count=1 2>/dev/null; echo 12345 > /data/five; sleep 300']).status).toBe(0);
     expect(mr(root, ['run', '--name', exited, '--network', 'none', IMG, 'sh', '-c', 'exit 3']).status).toBe(3);
     try {
-      // the writer's megabyte is in its layer once dd is done
-      for (let i = 0; i < 100 && mr(root, ['exec', writer, 'ls', '/one']).status !== 0; i++) spawnSync('sleep', ['0.1']);
+      // the writer's megabyte is in its layer once dd is done (and its volume has its file)
+      for (let i = 0; i < 100 && mr(root, ['exec', writer, 'cat', '/data/five']).status !== 0; i++) spawnSync('sleep', ['0.1']);
       const df = mr(root, ['system', 'df', '-v']);
       expect(df.status, df.stderr).toBe(0);
-      const rows = df.stdout.split('Containers space usage:')[1].trim().split('\n');
-      expect(rows[0].split(/\s{2,}/)).toEqual(['CONTAINER ID', 'IMAGE', 'SIZE', 'STATUS', 'NAMES']);
-      const row = (name: string) => rows.find((r) => r.endsWith(` ${name}`))?.split(/\s{2,}/);
-      expect(row(created)).toEqual([expect.stringMatching(/^[0-9a-f]{12}$/), IMG, '0B', 'Created', created]);
-      expect(row(writer)).toEqual([expect.any(String), IMG, expect.stringMatching(/^1\.0\dMB$/), expect.stringMatching(/^Up (Less than a second|\d+ seconds?)$/), writer]);
-      expect(row(exited)).toEqual([expect.any(String), IMG, '0B', expect.stringMatching(/^Exited \(3\) (Less than a second|\d+ seconds?) ago$/), exited]);
-      expect(df.stdout).toMatch(/^Containers\s+3\s+1\s+/m); // three, one of them active
+      const s = dfSections(df.stdout);
+      expect([...s.keys()]).toEqual(['Images space usage', 'Containers space usage', 'Local Volumes space usage', 'Build cache usage']);
+      expect(df.stdout).toMatch(/^Build cache usage: 0B$/m);
+
+      const images = s.get('Images space usage')!;
+      expect(images[0]).toEqual(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS']);
+      const image = images.find((r) => r[0] === IMG);
+      const inspected = mr(root, ['image', 'inspect', '--format', '{{.Id}} {{.Size}}', IMG]).stdout.trim().split(' ');
+      // one image: nothing shared, all of it unique; used by the three containers
+      expect(image).toEqual([IMG, 'latest', inspected[0].replace('sha256:', '').slice(0, 12), expect.stringMatching(/ ago$/), expect.stringMatching(/^[\d.]+[kM]?B$/), '0B', expect.stringMatching(/^[\d.]+[kM]?B$/), '3']);
+
+      const containers = s.get('Containers space usage')!;
+      expect(containers[0]).toEqual(['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES']);
+      const row = (name: string) => containers.find((r) => r[r.length - 1] === name);
+      const ago = expect.stringMatching(/^(Less than a second|\d+ seconds?|About a minute) ago$/);
+      expect(row(created)).toEqual([expect.stringMatching(/^[0-9a-f]{12}$/), IMG, '"true"', '0', '0B', ago, 'Created', created]);
+      expect(row(writer)).toEqual([expect.any(String), IMG, '"sh -c \'dd if=/dev/z…"', '1', expect.stringMatching(/^1\.0\dMB$/), ago, expect.stringMatching(/^Up (Less than a second|\d+ seconds?|About a minute)$/), writer]);
+      expect(row(exited)).toEqual([expect.any(String), IMG, '"sh -c \'exit 3\'"', '0', '0B', ago, expect.stringMatching(/^Exited \(3\) (Less than a second|\d+ seconds?|About a minute) ago$/), exited]);
+
+      const volumes = s.get('Local Volumes space usage')!;
+      expect(volumes[0]).toEqual(['VOLUME NAME', 'LINKS', 'SIZE']);
+      expect(volumes.find((r) => r[0] === volume)).toEqual([volume, '1', '6B']);
+      expect(s.get('Build cache usage')![0]).toEqual(['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED']);
+
+      // the same sections and header rows as the Docker engine's CLI prints (where one answers here)
+      const docker = spawnSync('docker', ['system', 'df', '-v'], { encoding: 'utf8', timeout: 30_000 });
+      if (docker.status !== 0) {
+        console.log(`exhausted-limits: no comparison with Docker's system df -v (no Docker engine answers: ${(docker.error?.message ?? docker.stderr ?? '').trim().split('\n').pop()})`);
+      } else {
+        const theirs = dfSections(docker.stdout);
+        expect([...s.keys()]).toEqual([...theirs.keys()]);
+        for (const [title, rows] of theirs) expect([title, s.get(title)![0]]).toEqual([title, rows[0]]);
+      }
+      // without -v: the summary, three containers of which one runs, one volume in use
+      const summary = mr(root, ['system', 'df']).stdout;
+      expect(summary).toMatch(/^Containers\s+3\s+1\s+/m);
+      expect(summary).toMatch(/^Local Volumes\s+1\s+1\s+6B\s+0B \(0%\)$/m);
     } finally {
       expect(mr(root, ['rm', '-f', ...names]).status).toBe(0);
+      expect(mr(root, ['volume', 'rm', volume]).status).toBe(0);
     }
     expect(leaksFor(root)).toEqual([]);
   });

@@ -93,24 +93,13 @@ const pruneCommand: CommandModule<object, { force?: boolean; all?: boolean; volu
 const dfCommand: CommandModule<object, { verbose?: boolean }> = {
   command: 'df',
   describe: 'Show disk usage: images, containers, volumes (works on a full disk)',
-  builder: ((y: Argv) => y.option('verbose', { alias: 'v', type: 'boolean', describe: 'Show each container\'s writable layer' })) as any,
+  builder: ((y: Argv) => y.option('verbose', { alias: 'v', type: 'boolean', describe: 'Show detailed information on space usage: each image, container (its writable layer) and volume' })) as any,
   handler: async (a) => {
     const { diskUsage } = await import('../../engine/disk-usage');
-    const { formatTable, humanSize } = await import('../format');
-    const { statusText } = await import('../ps-format');
-    const { rows, containers } = diskUsage();
-    const pct = (part: number, all: number) => (all > 0 ? ` (${Math.round((part * 100) / all)}%)` : '');
-    process.stdout.write(formatTable([
-      ['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'],
-      ...rows.map((r) => [r.type, String(r.total), String(r.active), humanSize(r.size), humanSize(r.reclaimable) + pct(r.reclaimable, r.size)]),
-    ]));
-    if (a.verbose) {
-      process.stdout.write('\nContainers space usage:\n\n');
-      process.stdout.write(formatTable([
-        ['CONTAINER ID', 'IMAGE', 'SIZE', 'STATUS', 'NAMES'],
-        ...containers.map((c) => [c.id.slice(0, 12), c.image, humanSize(c.size), statusText(c), c.name]),
-      ]));
-    }
+    const { dfSummary, dfVerbose } = await import('../df-format');
+    const u = diskUsage();
+    // (as Docker's CLI: -v prints the four sections instead of the summary)
+    process.stdout.write(a.verbose ? dfVerbose({ ...u, buildCacheSize: u.rows.find((r) => r.type === 'Build Cache')?.size ?? 0 }) : dfSummary(u.rows));
   },
 };
 
