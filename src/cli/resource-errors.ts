@@ -4,6 +4,9 @@
  * a pids cgroup), memory (a memory cgroup around mini-run). Null for any other error.
  */
 import { readFileSync } from 'node:fs';
+import { pidsCgroupLimit } from '../runtime/pids-limit';
+
+export { pidsCgroupLimit };
 
 /** A soft limit of this process from /proc/self/limits ("Max open files"), or null. */
 function softLimit(name: string): string | null {
@@ -30,8 +33,12 @@ export function exhaustedLimitMessage(err: unknown): string | null {
       return `too many open files on the host (its file table, fs.file-max, is full): close some programs and try again`;
     case 'EAGAIN':
       if (!/spawn|fork|clone/.test(syscall + ' ' + (e?.message ?? ''))) return null;
-      { const n = softLimit('Max processes');
-        return `cannot start a process: the process limit is reached (ulimit -u${n ? ` is ${n}` : ''}; also kernel.pid_max and any pids cgroup around mini-run); stop some processes and try again`; }
+      {
+        const cgroup = pidsCgroupLimit();
+        if (cgroup) return `cannot start a process: the pids cgroup mini-run runs in (${cgroup.path}) allows ${cgroup.max} tasks, threads included (pids.max), and they are in use; raise its pids.max or run mini-run outside it`;
+        const n = softLimit('Max processes');
+        return `cannot start a process: the process limit is reached (ulimit -u${n ? ` is ${n}` : ''}; also kernel.pid_max); stop some processes and try again`;
+      }
     case 'ENOMEM':
       return `out of memory: the host or a memory cgroup around mini-run has no memory left for it; free some (stop containers) or raise the limit and try again`;
     default:

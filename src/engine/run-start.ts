@@ -9,7 +9,7 @@
 import { refuseUnsupportedRootless } from './rootless-run';
 import { existsSync } from 'node:fs';
 import { UserError } from '../errors';
-import { spawnInit, type PendingInit } from '../runtime';
+import { settleSpawnFailure, spawnInit, type PendingInit } from '../runtime';
 import { containerPipes, closePipes, type ContainerPipes } from '../shim/pipes';
 import type { RunOptions } from './run-options';
 import { nativeBinary, nativeBuildHint } from '../native';
@@ -79,6 +79,7 @@ export async function startInitEarly(opts: RunOptions): Promise<EarlyInit | null
     return { init, pipes };
   } catch (err) {
     closePipes(pipes);
+    await settleSpawnFailure(); // (why the spawn failed — EAGAIN: out of processes — arrives a tick later)
     throw err;
   }
 }

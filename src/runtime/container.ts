@@ -10,6 +10,7 @@
  *   6. EOF on the sync socket = execve succeeded: the program runs
  *   7. wait for the exit, read OOM status, remove the cgroup
  */
+import { outOfTasks, refusedTasks, watchRefusedTasks } from './pids-limit';
 import { closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pidfdGetfd, setWinsize } from '../sys/libc';
@@ -128,8 +129,14 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     sync.send({ type: 'start', bundle, spec, traceFd: tfd !== null ? 4 : undefined, execFifo: plan.create?.execFifo, detached: plan.create?.detached });
 
     // Serve the init's requests until the socket closes (or, for `create`, it says `created`).
+    // Its first answer never comes if it could not make its threads (a full pids cgroup: see
+    // pids-limit.ts); the kernel's count of refused tasks tells that apart from a slow start.
     let created = false;
-    for (let msg = await sync.receive(); msg !== null; msg = await sync.receive()) {
+    const refusals = watchRefusedTasks(init.refusedTasksBefore);
+    const first = Promise.race([sync.receive(), refusals.refused]).finally(() => refusals.stop());
+    let spoke = false;
+    for (let msg = await first; msg !== null; msg = await sync.receive()) {
+      spoke = true;
       if (msg.type === 'created' && plan.create) {
         created = true;
         break;
@@ -148,6 +155,8 @@ export async function startContainer(bundle: string, containerId: string, plan: 
       }
       sync.send({ type: 'continue' });
     }
+    // (or it died of it: Node aborts when it cannot make its first thread)
+    if (!spoke && refusedTasks() > init.refusedTasksBefore) throw outOfTasks();
     if (plan.create && !created) {
       await exited;
       throw new UserError('container init exited before the container was created');

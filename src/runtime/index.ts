@@ -17,7 +17,7 @@ import type { Cgroup, CgroupStats, LinuxResources } from './cgroups';
 import type { RuntimeState, Status } from './state';
 
 export type { StdioPlan, StartHooks, StartedContainer, ContainerExit, PendingInit, ExecPlan, PendingExec, StartedExec, RuntimeState, Status, CgroupStats, LinuxResources };
-export { spawnInit, exitStatus, type StdioTarget, type InitOptions } from './spawn-init';
+export { spawnInit, settleSpawnFailure, exitStatus, type StdioTarget, type InitOptions } from './spawn-init';
 
 import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, realpathSync, rmSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -15,6 +15,7 @@ import { UserError } from '../errors';
 import { ParentSyncSocket } from './sync-socket';
 import { initBinary } from './runtime-binary';
 import { userNamespaceCommand } from './userns';
+import { refusedTasks } from './pids-limit';
 
 const INIT_SCRIPT = join(__dirname, 'init-main.js');
 
@@ -37,6 +38,8 @@ export interface PendingInit {
   readonly terminal: boolean;
   readonly exited: Promise<ChildExit>;
   readonly sync: ParentSyncSocket;
+  /** Tasks the pids cgroups around us had refused before it was spawned (pids-limit.ts). */
+  readonly refusedTasksBefore: number;
   /** Give up on it (the container could not be created): kill it and wait. */
   abandon(): Promise<void>;
 }
@@ -75,6 +78,7 @@ export function spawnInit(o: InitOptions): PendingInit {
     hostPidNs = openSync('/proc/self/ns/pid', 'r');
   }
   let child: ChildProcess;
+  const refusedTasksBefore = refusedTasks();
   // node from a read-only bind mount: the container can never write it (runtime-binary.ts)
   const binary = initBinary();
   try {
@@ -101,7 +105,7 @@ export function spawnInit(o: InitOptions): PendingInit {
   if (child.pid === undefined) throw spawnFailure(child);
   // Node's spawn is clone() + execve() of a new `node`: an ordinary child process of ours.
   traceNote(`spawn mini-run-init (${binary} ${INIT_SCRIPT}): PID ${child.pid} on the host${o.newPidNamespace ? ', PID 1 in its new PID namespace' : o.joinPidNamespace ? `, in the PID namespace of ${o.joinPidNamespace}` : ''}`);
-  return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, userNamespace: false, terminal: o.terminal };
+  return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, userNamespace: false, terminal: o.terminal, refusedTasksBefore };
 }
 
 /**
@@ -110,22 +114,27 @@ export function spawnInit(o: InitOptions): PendingInit {
  * parent and ends the way it ends; `pid` here is userns-exec's until the init tells us its own.
  */
 function spawnInUserNamespace(o: InitOptions, stdio: StdioOptions): PendingInit {
+  const refusedTasksBefore = refusedTasks();
   const { file, args } = userNamespaceCommand({ newPidNamespace: o.newPidNamespace, detached: o.detached === true, join: o.joinUserNamespace }, initBinary(), INIT_SCRIPT);
   const child = spawn(file, args, { stdio, env: {}, argv0: 'mini-run-userns' });
   if (child.pid === undefined) throw spawnFailure(child);
   traceNote(`spawn ${file} ${args.join(' ')}: PID ${child.pid} on the host, in ${o.joinUserNamespace ? `the user namespace ${o.joinUserNamespace}` : 'a new user namespace'}${o.newPidNamespace ? ' with a new PID namespace (its child is PID 1 there)' : ''}`);
-  return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, userNamespace: true, terminal: o.terminal };
+  return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, userNamespace: true, terminal: o.terminal, refusedTasksBefore };
 }
 
 /**
  * Node's spawn() that failed for lack of a resource (EMFILE, ENFILE, EAGAIN…) returns a child
  * without a pid and reports why only later, as an 'error' event: nobody would listen by then,
  * and an unheard 'error' ends the process with a stack trace. Hear it (we are failing anyway),
- * and name the cause now: out of file descriptors shows as not being able to open the few a
- * spawn needs (its pipes and sockets, closed again by the failed spawn) — try as many.
+ * and name the cause: out of file descriptors shows now as not being able to open the few a
+ * spawn needs (its pipes and sockets, closed again by the failed spawn) — try as many; any
+ * other cause (EAGAIN: no process may be made, a pids cgroup or ulimit -u) is copied into the
+ * returned error when the event comes (the next tick: see settleSpawnFailure), so the CLI says
+ * which limit ran out.
  */
 export function spawnFailure(child: ChildProcess, what = 'the container init process'): Error {
-  child.once('error', () => { /* reported by the error thrown below */ });
+  const failure: Error & { code?: string; syscall?: string } = new UserError(`could not start ${what}`);
+  child.once('error', (e: NodeJS.ErrnoException) => { failure.code = e.code; failure.syscall = e.syscall; });
   const probe: number[] = [];
   try {
     for (let i = 0; i < SPAWN_NEEDS_FDS; i++) probe.push(openSync('/dev/null', 'r'));
@@ -134,7 +143,12 @@ export function spawnFailure(child: ChildProcess, what = 'the container init pro
   } finally {
     for (const fd of probe) closeSync(fd);
   }
-  return new UserError(`could not start ${what}`);
+  return failure;
+}
+
+/** Let a failed spawn's 'error' event (Node's next tick) fill in the error spawnFailure returned. */
+export function settleSpawnFailure(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Descriptors a spawn of the init holds at once: stdio and sync socket pairs, the exec-error pipe. */
