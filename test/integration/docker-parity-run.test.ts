@@ -213,6 +213,37 @@ describe('networks: ls and eth0 (item 10)', () => {
     if (docker) expect(seen.docker).toEqual(seen['mini-run']);
   });
 
+  it('network ls --format: a template per network, table with docker\'s titles, json, --no-trunc; a bad field is refused', () => {
+    const seen: Record<string, unknown> = {};
+    for (const { name, run, n } of engines()) {
+      const net = n('mr-pr-fmt');
+      expect(run('network', 'create', '--internal', '--label', 'team=blue', net).status).toBe(0);
+      try {
+        const lines = run('network', 'ls', '--format', '{{.Name}} {{.Driver}} {{.Scope}} {{.IPv6}} {{.Internal}} {{.Labels}} {{.Label "team"}}').stdout.split('\n');
+        const mine = lines.find((l) => l.startsWith(`${net} `));
+        const table = run('network', 'ls', '--format', 'table {{.ID}}\t{{.Name}}\t{{.Internal}}\t{{.CreatedAt}}').stdout.split('\n');
+        const json = run('network', 'ls', '--format', 'json').stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+        const row = json.find((j) => j.Name === net)!;
+        expect(row.ID).toMatch(/^[0-9a-f]{12}$/);
+        expect(row.CreatedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC$/);
+        const full = run('network', 'ls', '--no-trunc', '--format', '{{.ID}} {{.Name}}').stdout.split('\n').find((l) => l.endsWith(` ${net}`))!;
+        expect(full).toMatch(/^[0-9a-f]{64} /);
+        expect(full.startsWith(row.ID)).toBe(true);
+        const bad = run('network', 'ls', '--format', '{{.Nope}}');
+        seen[name] = [mine?.replace(net, 'NET'), table[0].split(/ {2,}/), Object.keys(row).sort(), bad.status, bad.stdout, bad.stderr.split('\n').length];
+      } finally {
+        run('network', 'rm', net);
+      }
+    }
+    expect(seen['mini-run']).toEqual([
+      'NET bridge local false true team=blue blue',
+      ['NETWORK ID', 'NAME', 'INTERNAL', 'CREATED AT'],
+      ['CreatedAt', 'Driver', 'ID', 'IPv4', 'IPv6', 'Internal', 'Labels', 'Name', 'Scope'], // IPv4: docker CLI ≥ 28
+      1, '', 2, // one line on stderr
+    ]);
+    if (docker) expect(seen.docker).toEqual(seen['mini-run']);
+  });
+
   it('eth0 on the default bridge has its broadcast address', () => {
     const seen: Record<string, string> = {};
     for (const { name, run } of engines()) {

@@ -78,21 +78,31 @@ const ls: CommandModule<object, any> = {
   command: 'ls',
   aliases: ['list'],
   describe: 'List networks',
-  builder: (y) => y.option('quiet', { alias: 'q', type: 'boolean' }),
+  builder: (y) => y
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'Only display network IDs' })
+    .option('format', { type: 'string', describe: "Format output using a Go template ('table …', 'json', or a template per network)" })
+    .option('no-trunc', { type: 'boolean', describe: 'Do not truncate the output' }),
   handler: async (a) => {
     const { listNetworks, PREDEFINED_NETWORKS, predefinedNetworkId } = await import('../../network/user-networks');
+    const { networkTemplateData } = await import('../network-format');
     // Docker's order: by name.
-    const rows: [string, string, string][] = [
-      ...PREDEFINED_NETWORKS.map(([name, driver]): [string, string, string] => [predefinedNetworkId(name).slice(0, 12), name, driver]),
-      ...listNetworks().map((n): [string, string, string] => [n.Id.slice(0, 12), n.Name, n.Driver]),
-    ].sort((x, y) => (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0));
+    const rows = [
+      ...PREDEFINED_NETWORKS.map(([name, driver]) => ({ id: predefinedNetworkId(name), name, driver, internal: false, labels: {}, created: '' })),
+      ...listNetworks().map((n) => ({ id: n.Id, name: n.Name, driver: n.Driver, internal: n.Internal, labels: n.Labels, created: n.Created })),
+    ].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)).map((n) => networkTemplateData(n, !!a['no-trunc']));
     if (a.quiet) {
-      process.stdout.write(rows.map((r) => r[0] + '\n').join(''));
+      process.stdout.write(rows.map((r) => r.ID + '\n').join(''));
       return;
     }
-    const w = Math.max(4, ...rows.map((r) => r[1].length)) + 3;
-    process.stdout.write(`${'NETWORK ID'.padEnd(15)}${'NAME'.padEnd(w)}DRIVER    SCOPE\n`);
-    for (const [id, name, driver] of rows) process.stdout.write(`${id.padEnd(15)}${name.padEnd(w)}${driver.padEnd(10)}local\n`);
+    const { renderFormat } = await import('../format');
+    const { TemplateError } = await import('../template');
+    const { NETWORK_HEADERS } = await import('../network-format');
+    try {
+      process.stdout.write(renderFormat(a.format ?? 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}', rows, { header: NETWORK_HEADERS, strict: true }));
+    } catch (e) {
+      // a template that does not fit: one line, exit 1, as docker's client
+      throw e instanceof TemplateError ? new UserError(e.message, 1) : e;
+    }
   },
 };
 
