@@ -1,5 +1,5 @@
 /** Small filesystem helpers shared by the stores. */
-import { closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsc, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -77,4 +77,16 @@ export function overwriteInPlace(path: string, data: string, original: unknown):
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The first executable `cmd` in the absolute directories of $PATH, then in `alsoIn` (where a
+ * tool lives although sudo's or a user's PATH may lack it), or null.
+ */
+export function findOnPath(cmd: string, alsoIn: readonly string[] = []): string | null {
+  for (const d of [...(process.env.PATH ?? '').split(':'), ...alsoIn]) {
+    if (!d.startsWith('/')) continue;
+    try { accessSync(join(d, cmd), fsc.X_OK); return join(d, cmd); } catch { /* next */ }
+  }
+  return null;
 }

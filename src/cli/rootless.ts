@@ -18,10 +18,11 @@
  * engine/rootless-run.ts for what `run` refuses, with exit 125).
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants as fsc, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { findRange } from '../engine/subid';
+import { findOnPath } from '../fsutil';
 
 /** Commands that work rootless (inside the user's namespace). */
 export const ROOTLESS_COMMANDS = new Set(['run', 'ps', 'rm', 'images', 'pull', 'rmi', 'inspect', 'logs']);
@@ -33,13 +34,7 @@ function readOrEmpty(file: string): string {
   try { return readFileSync(file, 'utf8'); } catch { return ''; }
 }
 
-function findTool(cmd: string): string | null {
-  for (const d of [...(process.env.PATH ?? '').split(':'), '/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
-    if (!d.startsWith('/')) continue;
-    try { accessSync(join(d, cmd), fsc.X_OK); return join(d, cmd); } catch { /* next */ }
-  }
-  return null;
-}
+const findTool = (cmd: string): string | null => findOnPath(cmd, ['/usr/bin', '/bin', '/usr/sbin', '/sbin']);
 
 /** Where a rootless user's state lives: $XDG_DATA_HOME/mini-run, else ~/.local/share/mini-run. */
 export function rootlessStateRoot(env: NodeJS.ProcessEnv = process.env, home = homedir()): string {

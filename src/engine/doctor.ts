@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, closeSync, constants as fsc, existsSync, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
 import { release } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { paths } from '../paths';
 import { tightenedByThisProcess } from '../state-root';
 import { lookupImage } from '../image/lookup';
@@ -23,6 +23,7 @@ import { traceCommand } from '../sys/trace';
 import { mountInfo } from './live-facts';
 import { nativeBinary, nativeBuildHint } from '../native';
 import { gatherRootlessFacts, idMapHelpersCheck, subidCheck, unprivilegedUsernsCheck, type RootlessFacts } from './doctor-rootless';
+import { findOnPath } from '../fsutil';
 
 export type CheckStatus = 'ok' | 'warn' | 'FAIL';
 
@@ -232,14 +233,7 @@ function checkPropagation(): Check {
 }
 
 /** Is `cmd` an executable somewhere on PATH (plus the sbin directories sudo adds)? */
-function onPath(cmd: string): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
-  for (const d of dirs) {
-    if (!d) continue;
-    try { accessSync(join(d, cmd), fsc.X_OK); return join(d, cmd); } catch { /* next */ }
-  }
-  return null;
-}
+const onPath = (cmd: string): string | null => findOnPath(cmd, ['/usr/local/sbin', '/usr/sbin', '/sbin']);
 
 function checkTools(): Check {
   const essential = ['ip', 'nsenter'];

@@ -21,6 +21,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants as fsc, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
+import { findOnPath } from '../fsutil';
 import { connectUnixSocket, pipe } from '../sys/libc';
 import { SysError } from '../sys/errors';
 import { traceNote } from '../sys/trace';
@@ -28,13 +29,7 @@ import type { PortBinding } from './ports';
 
 export const SLIRP = { ip: '10.0.2.100', prefixLen: 24, gateway: '10.0.2.2', dns: '10.0.2.3', device: 'tap0' } as const;
 
-function findSlirp4netns(): string | null {
-  for (const d of [...(process.env.PATH ?? '').split(':'), '/usr/bin', '/bin', '/usr/local/bin']) {
-    if (!d.startsWith('/')) continue;
-    try { accessSync(join(d, 'slirp4netns'), fsc.X_OK); return join(d, 'slirp4netns'); } catch { /* next */ }
-  }
-  return null;
-}
+const findSlirp4netns = (): string | null => findOnPath('slirp4netns', ['/usr/bin', '/bin', '/usr/local/bin']);
 
 /** Why the default network cannot work rootless here (one line), or null when it can. */
 export function slirpProblem(): string | null {
