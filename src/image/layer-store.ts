@@ -13,26 +13,25 @@
  *
  * Unpacking reads the blob once: the compressed bytes are hashed (blob digest) and
  * decompressed, the tar is hashed (diff_id) and applied, in one streaming pass, into
- * ROOT/tmp/<staging>. Only when both digests match is the staging dir renamed into place.
+ * ROOT/tmp/<staging> — on a worker thread of its own (unpack-thread.ts), so layers pulled at
+ * the same time are written side by side. Only when both digests match is the staging dir
+ * renamed into place, under the state lock, on the main thread.
  */
-import { chmodSync, closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { PassThrough, Readable, Transform, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import { createZstdDecompress, hasZstd, ZSTD_LAYER_MEDIA_TYPE, zstdUnsupported } from './zstd';
-import { z } from 'zod';
+import { PassThrough, Readable } from 'node:stream';
+import { hasZstd, ZSTD_LAYER_MEDIA_TYPE, zstdUnsupported } from './zstd';
 import { paths } from '../paths';
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
 import { writeFileAtomic } from '../fsutil';
 import { traceNote } from '../sys/trace';
-import { digestHex, digestOf, newHash, shortDigest } from './digest';
+import { digestHex, shortDigest } from './digest';
 import { commitStagedBlob } from './content-store';
 import { makeStagingDir, newStagingPath, removeStaging } from './staging';
-import { TarFormatError, TarParser } from './tar-format';
-import { LayerWriter } from './layer-writer';
+import type { Compression } from './layer-apply';
+import { applyLayerThreaded } from './unpack-thread';
 
 export { layerDir, layerFsDir, hasLayer, readLayerInfo, shortLink, layerInfoPath, LayerInfoSchema } from './layer-info';
 export type { LayerInfo } from './layer-info';
@@ -44,7 +43,7 @@ function newShortId(): string {
 }
 
 
-export type Compression = 'gzip' | 'zstd' | 'none';
+export type { Compression } from './layer-apply';
 
 /** Which compression a blob uses, from its first bytes (media types are not trusted for this). */
 export function detectCompression(head: Buffer, label: string): Compression {
@@ -122,10 +121,6 @@ export async function unpackLayer(req: UnpackRequest): Promise<UnpackResult> {
   const staging = makeStagingDir('layer');
   const fsDir = join(staging, 'fs');
   const blobFile = join(staging, 'blob');
-  const writer = new LayerWriter(fsDir, label);
-  const parser = new TarParser(writer);
-  const blobHash = newHash();
-  const diffHash = newHash();
   let blobFd: number | null = null;
   try {
     mkdirSync(fsDir, 0o755);
@@ -134,57 +129,15 @@ export async function unpackLayer(req: UnpackRequest): Promise<UnpackResult> {
     if (req.keepBlob) blobFd = openSync(blobFile, 'wx', 0o644);
     traceNote(`unpack ${label} (${compression === 'none' ? 'plain tar' : compression}, ${req.source.size} bytes) into ${fsDir}`);
 
-    const compressedTap = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        blobHash.update(chunk);
-        if (blobFd !== null) writeSync(blobFd, chunk);
-        cb(null, chunk);
-      },
-    });
-    const tarSink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        try {
-          diffHash.update(chunk);
-          parser.write(chunk);
-          cb();
-        } catch (e) {
-          cb(e as Error);
-        }
-      },
-      final(cb) {
-        try {
-          parser.end();
-          cb();
-        } catch (e) {
-          cb(e as Error);
-        }
-      },
-    });
     const src = req.source;
     let input: Readable;
     if (streamed) input = streamed;
     else if ('stream' in src) input = src.stream;
     else if (src.size > 0) input = createReadStream(src.file, { start: src.offset, end: src.offset + src.size - 1 });
     else { const p = new PassThrough(); p.end(); input = p; }
-    try {
-      await pipeline(input, compressedTap, compression === 'gzip' ? createGunzip() : compression === 'zstd' ? createZstdDecompress(label) : new PassThrough(), tarSink);
-    } catch (e) {
-      if (e instanceof UserError) throw e;
-      if (e instanceof TarFormatError) throw new UserError(`${label}: ${e.message}`);
-      const code = (e as NodeJS.ErrnoException).code ?? '';
-      // zlib's gzip errors carry Z_* codes; zstd's (node:zlib or libzstd) ZSTD_* codes.
-      if (code.startsWith('Z_') || code.startsWith('ZSTD') || /unexpected end of file|incorrect header check|invalid/.test((e as Error).message)) {
-        throw new UserError(`${label}: corrupt or truncated ${compression} data (${(e as Error).message})`);
-      }
-      if ((e as NodeJS.ErrnoException).syscall) {
-        throw new UserError(`${label}: ${(e as Error).message}`);
-      }
-      throw e;
-    }
-    writer.finish();
+    const applied = await applyLayerThreaded(input, { compression, fsDir, blobFd, label });
 
-    const blobDigest = digestOf(blobHash);
-    const diffId = digestOf(diffHash);
+    const { blobDigest, diffId, contentBytes } = applied;
     if (req.blobDigest && blobDigest !== req.blobDigest) {
       throw new UserError(`${label}: digest mismatch: the blob's content hashes to ${blobDigest}, not ${req.blobDigest}`);
     }
@@ -205,7 +158,7 @@ export async function unpackLayer(req: UnpackRequest): Promise<UnpackResult> {
         mkdirSync(paths.layerLinks(), { recursive: true });
         let short = newShortId();
         while (existsSync(join(paths.layerLinks(), short))) short = newShortId();
-        const info: LayerInfo = { diffId, short, size: writer.contentBytes };
+        const info: LayerInfo = { diffId, short, size: contentBytes };
         writeFileAtomic(join(staging, 'layer.json'), JSON.stringify(info) + '\n');
         // The short link first (dangling for a moment), then the rename that makes the layer
         // exist: a process killed between the two leaves a harmless dangling link, never a
@@ -218,10 +171,9 @@ export async function unpackLayer(req: UnpackRequest): Promise<UnpackResult> {
           throw e;
         }
       }
-      return { diffId, blobDigest, compression, size: reused ? readLayerInfo(diffId).size : writer.contentBytes, reused };
+      return { diffId, blobDigest, compression, size: reused ? readLayerInfo(diffId).size : contentBytes, reused };
     });
   } finally {
-    writer.abort();
     if (blobFd !== null) closeSync(blobFd);
     if (existsSync(staging)) removeStaging(staging);
   }

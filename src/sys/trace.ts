@@ -35,6 +35,11 @@ export function traceFd(): number | null {
   return sinkFd;
 }
 
+/** The tag of this process's lines ("run", "init", …): a worker thread writes with the same. */
+export function traceRole(): string {
+  return role;
+}
+
 /** Subscribe to trace lines in-process (tests and lessons use it). Returns an unsubscribe. */
 export function onTrace(listener: (line: string) => void): () => void {
   listeners.push(listener);

@@ -163,6 +163,35 @@ describe('mini-run load', () => {
   });
 });
 
+describe('a hostile layer, unpacked on its worker thread (tar-slip class, CWE-22/CWE-59)', () => {
+  // The CLI unpacks each layer on a thread of its own (src/image/unpack-thread.ts): the checks
+  // of the layer writer must hold there too, and the refusal must reach the user as one line.
+  // The attack aims at a directory this test makes (what a real image would aim at: /etc).
+  it('a symlink to a host directory, then a file "through" it: refused, nothing written there, nothing stored', () => {
+    const root = newRoot();
+    const target = mkdtempSync('/tmp/mr-test-slip-target-');
+    const w = join(fx, 'slip');
+    try {
+      sh(`rm -rf ${w} && mkdir -p ${w}/one ${w}/two/evil`);
+      symlinkSync(target, join(w, 'one/evil'));
+      writeFileSync(join(w, 'two/evil/pwned'), 'written outside the layer\n');
+      // GNU tar: the symlink in one archive, the file under the same name appended after it.
+      sh(`tar --owner=0 --group=0 -C ${w}/one -cf ${w}/layer.tar evil && tar --owner=0 --group=0 -C ${w}/two -rf ${w}/layer.tar evil/pwned`);
+      sh(`cd ${w} && umoci init --layout layout && umoci new --image layout:v1 && umoci raw add-layer --image layout:v1 ${fx}/base.tar && umoci raw add-layer --image layout:v1 layer.tar && skopeo copy -q oci:layout:v1 oci-archive:slip.tar:example.com/test/slip:v1`);
+      const r = mr(root, ['load', '-i', `${w}/slip.tar`]);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/^mini-run: layer sha256:[0-9a-f]{12}: refusing tar entry "evil\/pwned": path goes through the symlink "evil"\n$/);
+      expect(readdirSync(target)).toEqual([]);
+      expect(list(join(root, 'images'))).toEqual([]);
+      expect(list(join(root, 'tmp'))).toEqual([]);
+      // The good base layer before it was verified and stays, as after a failed pull.
+      expect(layerCount(root)).toBe(1);
+    } finally {
+      rmSync(target, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('mini-run rmi', () => {
   it('keeps layers shared with another image when one is removed', () => {
     const root = newRoot();
