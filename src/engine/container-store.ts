@@ -84,7 +84,7 @@ export const ContainerRecord = z.object({
       MaximumRetryCount: z.number().int().nonnegative(),
     }).default({ Name: 'no', MaximumRetryCount: 0 }),
     LogConfig: z.object({
-      Type: z.enum(['json-file', 'none']),
+      Type: z.enum(['json-file', 'local', 'none']),
       Config: z.record(z.string()),
     }).default({ Type: 'json-file', Config: {} }),
     /** --storage-opt as given ({"size": "10M"}: its writable layer has a project quota, layer-quota.ts). */

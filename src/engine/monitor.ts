@@ -13,7 +13,7 @@ import type { ContainerOwner, LifeNetworking, LifeSettings, RestartFacts, Superv
 import { logPath } from '../shim/json-log';
 import { loadContainer, updateContainer, processStartTime, removeContainerDir, runtimeRef, type ContainerRecord } from './container-store';
 import { ContainerNetworking, keepConnectionsForNextStart } from './network';
-import { parseLogOptions } from './log-options';
+import { logOptionsOf, parseLogOptions } from './log-options';
 import { idmapLayersInto } from './userns-layers';
 import { recordEvent } from '../events';
 import { healthActive, startHealthChecks } from './health';
@@ -34,7 +34,7 @@ export class EngineContainer implements ContainerOwner {
     return {
       terminal: rec.config.Tty,
       openStdin: rec.config.OpenStdin,
-      log: logConfig.Type === 'none' ? null : { path: logPath(this.bundle, this.id), options: parseLogOptions(logConfig.Config) },
+      log: logConfig.Type === 'none' ? null : { path: logPath(this.bundle, this.id), options: parseLogOptions(logOptionsOf(logConfig)) },
     };
   }
 

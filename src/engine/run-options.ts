@@ -78,7 +78,7 @@ export interface RunOptions {
   /** --detach-keys of a foreground `run -it` (Docker's spelling, default ctrl-p,ctrl-q). */
   detachKeys?: string;
   restart: { Name: 'no' | 'on-failure' | 'always' | 'unless-stopped'; MaximumRetryCount: number };
-  /** --log-driver: json-file (the default; `logs` reads it), local (kept as json-file, rotated as the local driver) or none (output is dropped). */
+  /** --log-driver: json-file (the default; `logs` reads it), local (json-file lines on disk, rotated as the local driver) or none (output is dropped). */
   logDriver?: 'json-file' | 'local' | 'none';
   logOpts: Record<string, string>;
   labels: Record<string, string>;

@@ -31,8 +31,8 @@ import {
 import { sweepStaleContainers } from './cleanup';
 import { networkRecordFor } from './network';
 import { exposedPortsOf } from '../network/ports';
-import { loadDaemonConfig, localLogOptions } from '../image/registry/config';
-import { parseLogOptions } from './log-options';
+import { loadDaemonConfig } from '../image/registry/config';
+import { localLogOptions, parseLogOptions } from './log-options';
 import { dnsWithDefaults, rlimitsWithDefaults } from './daemon-defaults';
 import { prepareMounts, removeAnonymousVolumes, toOciMounts } from './volumes';
 import type { MountPoint } from '../volume/mount-point';
@@ -41,16 +41,18 @@ import type { MountPoint } from '../volume/mount-point';
  * The container's log driver and options: --log-driver/--log-opt, with the config file's
  * `log-driver` and `log-opts` as defaults (its options apply only to its own driver, as in docker).
  */
-function logConfigFor(opts: RunOptions): { Type: 'json-file' | 'none'; Config: Record<string, string> } {
+function logConfigFor(opts: RunOptions): { Type: 'json-file' | 'local' | 'none'; Config: Record<string, string> } {
   const daemon = loadDaemonConfig();
-  const defaultDriver = daemon.namedLogDriver ?? daemon['log-driver'] ?? 'json-file';
+  const defaultDriver = daemon['log-driver'] ?? 'json-file';
   const driver = opts.logDriver ?? defaultDriver;
-  const config = driver === defaultDriver ? { ...daemon['log-opts'], ...opts.logOpts } : opts.logOpts;
-  // local: json-file lines with the local driver's rotation (the config file's "local" the same way)
-  if (driver === 'local') return { Type: 'json-file', Config: localLogOptions(config, (m) => new UserError(m, 125)) };
-  if (driver === 'json-file') {
+  const given = driver === defaultDriver ? { ...daemon['log-opts'], ...opts.logOpts } : opts.logOpts;
+  // sorted by name, as Docker's inspect shows LogConfig.Config (a Go map)
+  const config = Object.fromEntries(Object.entries(given).sort(([a], [b]) => a.localeCompare(b)));
+  if (driver !== 'none') {
+    // local: kept as given; the supervisor writes json-file lines with the local driver's rotation
+    const rotation = driver === 'local' ? localLogOptions(config, (m) => new UserError(m, 125)) : config;
     try {
-      parseLogOptions(config);
+      parseLogOptions(rotation);
     } catch (e) {
       throw new UserError(`invalid log options: ${(e as Error).message}`, 125);
     }

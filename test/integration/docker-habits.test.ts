@@ -151,9 +151,10 @@ describe("the notes' lines", () => {
   it('--log-driver local is taken as Docker takes it: logs reads the output, rotated as the local driver (20m x 5); a bad --log-opt is one line, exit 125', () => {
     expect(m('run', '--name', 'llocal', '--log-driver', 'local', IMG, 'echo', 'kept by local').status).toBe(0);
     expect(m('logs', 'llocal').stdout).toBe('kept by local\n');
-    expect(m('inspect', '-f', '{{json .HostConfig.LogConfig}}', 'llocal').stdout).toBe('{"Type":"json-file","Config":{"max-file":"5","max-size":"20m"}}\n');
+    // as Docker's inspect: the driver's name and the options as given
+    expect(m('inspect', '-f', '{{json .HostConfig.LogConfig}}', 'llocal').stdout).toBe('{"Type":"local","Config":{}}\n');
     expect(m('create', '--name', 'llocal2', '--log-driver', 'local', '--log-opt', 'max-size=1m', '--log-opt', 'compress=false', IMG, 'true').status).toBe(0);
-    expect(m('inspect', '-f', '{{json .HostConfig.LogConfig.Config}}', 'llocal2').stdout).toBe('{"max-file":"5","max-size":"1m"}\n');
+    expect(m('inspect', '-f', '{{json .HostConfig.LogConfig.Config}}', 'llocal2').stdout).toBe('{"compress":"false","max-size":"1m"}\n');
     const before = m('ps', '-aq').stdout;
     const bad = m('run', '--rm', '--log-driver', 'local', '--log-opt', 'labels=x', IMG, 'true');
     expect([bad.status, bad.stderr]).toEqual([125, "mini-run: unknown log opt 'labels' for log driver local\n"]);
@@ -166,10 +167,10 @@ describe("the notes' lines", () => {
     const withConf = (...args: string[]) => mr(root, args, { env: { MINI_RUN_CONFIG: conf } });
     writeFileSync(conf, JSON.stringify({ 'log-driver': 'json-file', 'log-opts': { 'max-size': '30m', 'max-file': '10' } }));
     expect(withConf('create', '--name', 'confdefault', IMG, 'true').status).toBe(0);
-    expect(m('inspect', '-f', '{{json .HostConfig.LogConfig}}', 'confdefault').stdout).toBe('{"Type":"json-file","Config":{"max-size":"30m","max-file":"10"}}\n');
+    expect(m('inspect', '-f', '{{json .HostConfig.LogConfig}}', 'confdefault').stdout).toBe('{"Type":"json-file","Config":{"max-file":"10","max-size":"30m"}}\n');
     // --log-opt adds to (and wins over) the defaults; another driver does not get them.
     expect(withConf('create', '--name', 'confmerged', '--log-opt', 'max-file=3', IMG, 'true').status).toBe(0);
-    expect(m('inspect', '-f', '{{json .HostConfig.LogConfig.Config}}', 'confmerged').stdout).toBe('{"max-size":"30m","max-file":"3"}\n');
+    expect(m('inspect', '-f', '{{json .HostConfig.LogConfig.Config}}', 'confmerged').stdout).toBe('{"max-file":"3","max-size":"30m"}\n');
     expect(withConf('create', '--name', 'confnone', '--log-driver', 'none', IMG, 'true').status).toBe(0);
     expect(m('inspect', '-f', '{{json .HostConfig.LogConfig}}', 'confnone').stdout).toBe('{"Type":"none","Config":{}}\n');
     writeFileSync(conf, JSON.stringify({ 'log-driver': 'none' }));
@@ -226,16 +227,16 @@ describe("the notes' lines", () => {
       const first = withConf(bipBridge, 'run', '--rm', IMG, ...eth0);
       expect(first.status).toBe(0);
       expect(first.stdout).toBe('10.66.7.2/24\ndefault via 10.66.7.1 dev eth0 \n');
-      // local is taken in as json-file, said once for this version of the file
-      expect(first.stderr).toMatch(/^NOTE: .*bridge\.json: "log-driver": "local" is kept as json-file lines .*\(max-file=5, max-size=20m\)\n$/);
+      // local keeps json-file lines on disk, said once for this version of the file
+      expect(first.stderr).toMatch(/^NOTE: .*bridge\.json: "log-driver": "local" keeps json-file lines on disk .*\(max-file=5, max-size=20m\)\n$/);
       expect(hostAddr(bipBridge)).toEqual(['10.66.7.1/24']);
       const info = withConf(bipBridge, 'info');
       expect(info.stderr).toBe('');
       expect(info.stdout).toContain(`Default Bridge: ${bipBridge} (10.66.7.0/24, gateway 10.66.7.1)\nFirewall Backend:`);
-      expect(info.stdout).toMatch(/\nLogging Driver: local\nLive Restore Enabled: true\n/); // as dockerd says (kept as json-file)
+      expect(info.stdout).toMatch(/\nLogging Driver: local\nLive Restore Enabled: true\n/); // as dockerd says
       expect(withConf(bipBridge, 'run', '--name', 'loglocal', IMG, 'echo', 'kept by local').status).toBe(0);
       expect(m('logs', 'loglocal').stdout).toBe('kept by local\n');
-      expect(m('inspect', '-f', '{{json .HostConfig.LogConfig}}', 'loglocal').stdout).toBe('{"Type":"json-file","Config":{"max-file":"5","max-size":"20m"}}\n');
+      expect(m('inspect', '-f', '{{json .HostConfig.LogConfig}}', 'loglocal').stdout).toBe('{"Type":"local","Config":{}}\n');
       // bip changed while a container is on the bridge: one line saying what to do, exit 125; the bridge stays as it is
       expect(withConf(bipBridge, 'run', '-d', '--name', 'bipheld', IMG, 'sleep', '300').status).toBe(0);
       writeFileSync(conf, JSON.stringify({ bip: '10.66.8.1/24' }));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { DaemonConfig, loadDaemonConfig } from '../../src/image/registry/config';
 import { defaultBridgeAddress, dnsWithDefaults, rlimitsWithDefaults } from '../../src/engine/daemon-defaults';
+import { logOptionsOf } from '../../src/engine/log-options';
 import { firstFreeSubnet, formatSubnet, parseSubnet } from '../../src/network/ipam';
 import { RLIM_INFINITY } from '../../src/engine/ulimits';
 import { setStateRoot } from '../../src/paths';
@@ -150,15 +151,17 @@ describe('daemon config: the default bridge\'s address (bip, default-address-poo
 });
 
 describe('daemon config: log-driver local, live-restore', () => {
-  it('"log-driver": "local" is json-file (logs reads it) with the local driver\'s rotation, said once in a NOTE', () => {
+  it('"log-driver": "local" stays local (info and inspect say so, as dockerd\'s), json-file lines with the local driver\'s rotation, said once in a NOTE', () => {
     load('l.json', { 'log-driver': 'local' });
     const c = loadDaemonConfig();
-    expect(c['log-driver']).toBe('json-file');
-    expect(Object.entries(c['log-opts'])).toEqual([['max-file', '5'], ['max-size', '20m']]);
-    expect(c.namedLogDriver).toBe('local'); // what info shows, as dockerd
-    expect(said).toEqual([expect.stringMatching(/^NOTE: .*l\.json: "log-driver": "local" is kept as json-file lines \(mini-run logs reads them; inspect shows json-file\), rotated as the local driver's \(max-file=5, max-size=20m\)\n$/)]);
+    expect(c['log-driver']).toBe('local');
+    expect(c['log-opts']).toEqual({}); // as written: the rotation is the supervisor's (logOptionsOf)
+    expect(logOptionsOf({ Type: 'local', Config: c['log-opts'] })).toEqual({ 'max-file': '5', 'max-size': '20m' });
+    expect(said).toEqual([expect.stringMatching(/^NOTE: .*l\.json: "log-driver": "local" keeps json-file lines on disk \(mini-run logs reads them\), rotated as the local driver's \(max-file=5, max-size=20m\)\n$/)]);
     load('l2.json', { 'log-driver': 'local', 'log-opts': { 'max-size': '5m', compress: 'true' } });
-    expect(loadDaemonConfig()['log-opts']).toEqual({ 'max-file': '5', 'max-size': '5m' });
+    expect(loadDaemonConfig()['log-opts']).toEqual({ 'max-size': '5m', compress: 'true' });
+    expect(logOptionsOf({ Type: 'local', Config: loadDaemonConfig()['log-opts'] })).toEqual({ 'max-file': '5', 'max-size': '5m' });
+    expect(logOptionsOf({ Type: 'json-file', Config: { 'max-size': '1m' } })).toEqual({ 'max-size': '1m' });
     expect(said[1]).toMatch(/\(max-file=5, max-size=5m\), uncompressed\n$/);
     expect(() => load('l3.json', { 'log-driver': 'local', 'log-opts': { 'max-buffer-size': '1m' } }))
       .toThrow(/^the configuration file .*l3\.json is invalid: "log-opts\.max-buffer-size": unknown log opt 'max-buffer-size' for log driver local$/);

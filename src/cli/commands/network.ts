@@ -225,7 +225,7 @@ export const infoCommand: CommandModule = {
       `Cgroup Version: ${detectCgroupVersion()}`,
       `Default Bridge: ${DEFAULT_NETWORK.bridge} (${DEFAULT_NETWORK.subnet}, gateway ${DEFAULT_NETWORK.gateway})`,
       `Firewall Backend: ${fw.kind} (${fw.detail})`,
-      `Logging Driver: ${loadDaemonConfig().namedLogDriver ?? loadDaemonConfig()['log-driver'] ?? 'json-file'}`, // "local" as dockerd says, though kept as json-file
+      `Logging Driver: ${loadDaemonConfig()['log-driver'] ?? 'json-file'}`,
       // dockerd's live-restore: containers keep running while the daemon is away. mini-run has no daemon.
       'Live Restore Enabled: true',
       `Addresses In Use: ${leasesOf().length}`,

@@ -5,7 +5,7 @@
  *   {
  *     "registry-mirrors": ["http://127.0.0.1:5000"],   // tried first for docker.io images
  *     "insecure-registries": ["myreg.lan:5000", "10.0.0.0/8"], // plain HTTP / unverified TLS
- *     "log-driver": "json-file",                           // default of --log-driver (json-file, none; local: see below)
+ *     "log-driver": "json-file",                           // default of --log-driver (json-file, local: see below, none)
  *     "log-opts": { "max-size": "30m", "max-file": "10" }, // default --log-opt for that driver
  *     "proxies": { "https-proxy": "http://proxy:3128", "no-proxy": "*.lan" }, // see proxy.ts
  *     "dns": ["1.1.1.1"], "dns-search": ["lan"],         // defaults of --dns / --dns-search
@@ -27,6 +27,7 @@ import { stateRoot } from '../../paths';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { UserError } from '../../errors';
+import { localLogOptions } from './local-log';
 
 import { DEFAULT_CONFIG_FILE, configFile } from './config-file';
 export { DEFAULT_CONFIG_FILE, configFile };
@@ -43,7 +44,7 @@ const MirrorUrl = z.string().refine((s) => {
 export const DaemonConfig = z.object({
   'registry-mirrors': z.array(MirrorUrl).default([]),
   'insecure-registries': z.array(z.string().min(1)).default([]),
-  // "local" is taken in as json-file with the local driver's rotation (localLogDriver below).
+  // "local" keeps json-file lines with the local driver's rotation (localLogDriver below).
   'log-driver': z.enum(['json-file', 'none', 'local']).optional(),
   'log-opts': z.record(z.string()).default({}),
   // As dockerd's daemon.json: the defaults of --dns / --dns-search and of --ulimit (engine/daemon-defaults.ts).
@@ -72,13 +73,8 @@ export const DaemonConfig = z.object({
     'no-proxy': z.string().optional(),
   }).strict().optional(),
 }).passthrough();
-/** The file as read, and as the rest of mini-run sees it: "local" already taken in as json-file (localLogDriver). */
-type DaemonConfigFile = z.infer<typeof DaemonConfig>;
-export type DaemonConfig = DaemonConfigFile & {
-  'log-driver'?: 'json-file' | 'none';
-  /** "local" when the file names the local driver, kept as json-file (what info shows, as dockerd does). */
-  namedLogDriver?: 'local';
-};
+/** The file as read (its "local" log-opts checked by localLogDriver). */
+export type DaemonConfig = z.infer<typeof DaemonConfig>;
 
 function isCidr(s: string): boolean {
   const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(s);
@@ -93,35 +89,18 @@ function isBridgeIp(s: string): boolean {
   return host !== 0 && host !== 2 ** (32 - Number(p)) - 1;
 }
 
-/** The local log driver's rotation when log-opts do not say (dockerd's: 100 MB per container). */
-const LOCAL_DEFAULTS = { 'max-file': '5', 'max-size': '20m' };
-
-/**
- * The local driver's options as json-file's: its rotation (max-size, max-file; 20m × 5 unless
- * given), sorted by name as Docker's inspect shows a LogConfig.Config (a Go map); compress is
- * dropped (the lines stay uncompressed). Another option is refused in docker's words, through `refuse`.
- */
-export function localLogOptions(opts: Record<string, string>, refuse: (message: string) => Error): Record<string, string> {
-  for (const k of Object.keys(opts)) {
-    if (k !== 'max-size' && k !== 'max-file' && k !== 'compress') throw refuse(`unknown log opt '${k}' for log driver local`);
-  }
-  const { compress: _compress, ...rotation } = opts;
-  return Object.fromEntries(Object.entries({ ...LOCAL_DEFAULTS, ...rotation }).sort(([a], [b]) => a.localeCompare(b)));
-}
-
 /**
  * `"log-driver": "local"`: Docker's local driver keeps logs in its own compressed binary format.
  * mini-run keeps json-file lines (which `logs` reads) rotated as the local driver rotates —
  * 20m × 5 unless log-opts say — so the disk a container's log takes stays bounded the same way.
- * `namedLogDriver` remembers what the file said, for info and for `run --log-driver local`.
+ * The driver's name stays "local" (info, inspect and `run` see it as Docker's do); this checks
+ * the options and says once how the lines are kept.
  */
 function localLogDriver(config: DaemonConfig, file: string): string {
+  const rotation = localLogOptions(config['log-opts'], (m) => new UserError(`the configuration file ${file} is invalid: "log-opts.${m.split("'")[1]}": ${m}`, 125));
+  const kept = Object.entries(rotation).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(', ');
   const compress = config['log-opts'].compress;
-  config['log-opts'] = localLogOptions(config['log-opts'], (m) => new UserError(`the configuration file ${file} is invalid: "log-opts.${m.split("'")[1]}": ${m}`, 125));
-  config['log-driver'] = 'json-file';
-  config.namedLogDriver = 'local';
-  const kept = Object.entries(config['log-opts']).map(([k, v]) => `${k}=${v}`).join(', ');
-  return `NOTE: ${file}: "log-driver": "local" is kept as json-file lines (mini-run logs reads them; inspect shows json-file), rotated as the local driver's (${kept})${compress !== undefined ? ', uncompressed' : ''}`;
+  return `NOTE: ${file}: "log-driver": "local" keeps json-file lines on disk (mini-run logs reads them), rotated as the local driver's (${kept})${compress !== undefined ? ', uncompressed' : ''}`;
 }
 
 let cached: { file: string; config: DaemonConfig } | null = null;
@@ -153,12 +132,12 @@ export function loadDaemonConfig(): DaemonConfig {
     const names = unknown.map((k) => `"${k}"`).join(', ');
     said.push(`WARNING: ${file}: unknown key${unknown.length > 1 ? 's' : ''} ${names} ignored (mini-run reads ${Object.keys(DaemonConfig.shape).join(', ')})`);
   }
-  if (r.data['log-driver'] === 'local') said.push(localLogDriver(r.data as DaemonConfig, file));
+  if (r.data['log-driver'] === 'local') said.push(localLogDriver(r.data, file));
   if (r.data['live-restore'] === false) {
     said.push(`NOTE: ${file}: "live-restore": false changes nothing: mini-run has no daemon whose stop would stop the containers; each runs under its own supervisor until it is stopped (dockerd's live-restore true)`);
   }
   if (said.length) reportOnce(file, text, said);
-  cached = { file, config: r.data as DaemonConfig }; // "local" is json-file now
+  cached = { file, config: r.data };
   return cached.config;
 }
 
