@@ -9,7 +9,7 @@ import { hostname as osHostname } from 'node:os';
 import { paths } from '../paths';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fsutil';
-import { attachContainer, detachContainer, hostVethName, releaseEndpoint, sweepNetwork, type Endpoint, type NetworkDef } from '../network/bridge';
+import { attachContainer, detachContainer, hostVethName, releaseEndpoint, type Endpoint, type NetworkDef } from '../network/bridge';
 import { runCommand } from '../sys/command';
 import { withStateLock } from '../lock';
 import { PortProxy } from '../network/proxy';
@@ -326,15 +326,6 @@ function linkedContainers(rec: ContainerRecord): { alias: string; name: string; 
 /** --link NAME[:ALIAS] on the default bridge: hosts lines for the linked containers' addresses. */
 export function resolveLinks(rec: ContainerRecord): { ip: string; names: string[] }[] {
   return linkedContainers(rec).map((l) => ({ ip: l.ip, names: [...new Set([l.alias, l.name, l.child.config.Hostname])] }));
-}
-
-/** Crash clean-up hook for the stale sweep and `system prune`. */
-export function sweepNetworkQuietly(): void {
-  try {
-    sweepNetwork();
-  } catch {
-    /* the network state is host-wide; a failure here must not stop the container command */
-  }
 }
 
 export function releaseContainerNetwork(id: string): void {

@@ -81,24 +81,31 @@ const ls: CommandModule<object, any> = {
   builder: (y) => y
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'Only display network IDs' })
     .option('format', { type: 'string', describe: "Format output using a Go template ('table …', 'json', or a template per network)" })
-    .option('no-trunc', { type: 'boolean', describe: 'Do not truncate the output' }),
+    .option('no-trunc', { type: 'boolean', describe: 'Do not truncate the output' })
+    .option('filter', { alias: 'f', type: 'string', array: true, describe: "Provide filter values (e.g. 'driver=bridge'; driver, name, id, label, scope, type, dangling)" }),
   handler: async (a) => {
     const { listNetworks, PREDEFINED_NETWORKS, predefinedNetworkId } = await import('../../network/user-networks');
     const { networkTemplateData } = await import('../network-format');
+    const filterValues = listOption(a.filter);
+    const filters = filterValues.length ? (await import('../network-filters')).parseNetworkFilters(filterValues) : null;
+    const inUse = filters?.has('dangling') ? await networksInUse() : new Set<string>();
     // Docker's order: by name.
     const rows = [
-      ...PREDEFINED_NETWORKS.map(([name, driver]) => ({ id: predefinedNetworkId(name), name, driver, internal: false, labels: {}, created: '' })),
-      ...listNetworks().map((n) => ({ id: n.Id, name: n.Name, driver: n.Driver, internal: n.Internal, labels: n.Labels, created: n.Created })),
-    ].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)).map((n) => networkTemplateData(n, !!a['no-trunc']));
+      ...PREDEFINED_NETWORKS.map(([name, driver]) => ({ id: predefinedNetworkId(name), name, driver, internal: false, labels: {}, created: '', predefined: true })),
+      ...listNetworks().map((n) => ({ id: n.Id, name: n.Name, driver: n.Driver, internal: n.Internal, labels: n.Labels, created: n.Created, predefined: false })),
+    ].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+    const { networkMatches } = await import('../network-filters');
+    const shown = filters ? rows.filter((n) => networkMatches({ ...n, inUse: inUse.has(n.name) }, filters)) : rows;
+    const data = shown.map((n) => networkTemplateData(n, !!a['no-trunc']));
     if (a.quiet) {
-      process.stdout.write(rows.map((r) => r.ID + '\n').join(''));
+      process.stdout.write(data.map((r) => r.ID + '\n').join(''));
       return;
     }
     const { renderFormat } = await import('../format');
     const { TemplateError } = await import('../template');
     const { NETWORK_HEADERS } = await import('../network-format');
     try {
-      process.stdout.write(renderFormat(a.format ?? 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}', rows, { header: NETWORK_HEADERS, strict: true }));
+      process.stdout.write(renderFormat(a.format ?? 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}', data, { header: NETWORK_HEADERS, strict: true }));
     } catch (e) {
       // a template that does not fit: one line, exit 1, as docker's client
       throw e instanceof TemplateError ? new UserError(e.message, 1) : e;
@@ -155,6 +162,13 @@ const prune: CommandModule<object, any> = {
     if (removed.length) process.stdout.write(`Deleted Networks:\n${removed.map((n) => n + '\n').join('')}`);
   },
 };
+
+/** Names of the user networks a running container is attached to now (docker's non-empty Containers). */
+async function networksInUse(): Promise<Set<string>> {
+  const { listNetworks } = await import('../../network/user-networks');
+  const { leasesOf } = await import('../../network/bridge');
+  return new Set(listNetworks().filter((n) => leasesOf(n.Bridge).length > 0).map((n) => n.Name));
+}
 
 /** User networks no container is on or set to join (`network prune`, `system prune`): removed, their names returned. */
 export async function pruneUnusedNetworks(): Promise<string[]> {
