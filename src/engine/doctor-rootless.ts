@@ -9,7 +9,10 @@
  *  - the kernel lets the user create a user namespace at all: user.max_user_namespaces > 0,
  *    Debian's old kernel.unprivileged_userns_clone = 1 where it exists, and Ubuntu 24.04's
  *    kernel.apparmor_restrict_unprivileged_userns = 0 (or a profile allowing it) — checked by
- *    asking: `unshare --user --map-root-user true` run as that user.
+ *    asking: `unshare --user --map-root-user true` run as that user;
+ *  - what rootless runs use next: slirp4netns and a /dev/net/tun the user may open (the default
+ *    network), util-linux unshare with --map-users and overlayfs inside a user namespace (the
+ *    re-run and the image's layers).
  *
  * The user checked: the caller, or under sudo the user who called sudo (SUDO_USER). Pure
  * functions of gathered facts, so each answer is unit-tested; all are warnings: containers run
@@ -21,6 +24,7 @@ import { userInfo } from 'node:os';
 import type { Check } from './doctor';
 import { DEFAULT_REMAP_USER } from './userns-remap';
 import { RANGE_SIZE, freeRangeStart } from './subid';
+import { findOnPath } from '../fsutil';
 
 export interface IdMapHelper {
   path: string | null;
@@ -44,6 +48,16 @@ export interface RootlessFacts {
   apparmorRestrict: string | null;
   /** `unshare --user --map-root-user true` as the user (or nobody): did the kernel allow it? */
   probe: { asUid: number; ok: boolean; text: string };
+  /** slirp4netns on PATH (the default network rootless), or null. */
+  slirp4netns: string | null;
+  /** /dev/net/tun's owner and mode (slirp4netns opens it as the user), null when absent. */
+  tun: { mode: number; uid: number; gid: number } | null;
+  /** Can the user read and write /dev/net/tun (asked of the kernel when we are that user). */
+  tunUsable: boolean;
+  /** util-linux `unshare` knows --map-users (2.38+): the rootless re-run maps the range with it. */
+  unshareMapsRange: boolean;
+  /** overlayfs mounted by root of a user namespace of that user (Linux 5.11+): rootless layers. */
+  overlayProbe: { ok: boolean; text: string };
 }
 
 /** The user's ranges in a subuid/subgid file (by name or by uid), as `START-END` and a total. */
@@ -132,6 +146,41 @@ export function unprivilegedUsernsCheck(f: RootlessFacts): Check {
   return { status: 'ok', name, detail: `${who} may create one (unshare --user --map-root-user true worked); ${sysctls}` };
 }
 
+/** What rootless networking uses: slirp4netns, which opens /dev/net/tun as the user. */
+export function rootlessNetworkCheck(f: RootlessFacts): Check {
+  const name = 'rootless network';
+  const who = f.user ? f.user.name : 'users other than root';
+  if (!f.slirp4netns) {
+    return { status: 'warn', name, detail: 'slirp4netns not found: rootless containers have --network none or host only', fix: 'sudo apt-get install slirp4netns' };
+  }
+  if (!f.tun) {
+    return { status: 'warn', name, detail: `${f.slirp4netns}; no /dev/net/tun: slirp4netns cannot make the container's tap device`, fix: 'sudo modprobe tun' };
+  }
+  const mode = `/dev/net/tun ${(f.tun.mode & 0o777).toString(8).padStart(4, '0')} uid ${f.tun.uid} gid ${f.tun.gid}`;
+  if (!f.tunUsable) {
+    return {
+      status: 'warn', name, detail: `${f.slirp4netns}; ${mode}: slirp4netns, run as ${who}, cannot open it (rootless networks need it; --network none and host work)`,
+      fix: 'sudo chmod 0666 /dev/net/tun (what distributions\' udev sets; /dev/net/tun only makes devices in namespaces the opener owns)',
+    };
+  }
+  return { status: 'ok', name, detail: `${f.slirp4netns}; ${mode}: read-write for ${who}` };
+}
+
+/** What the rootless re-run uses: unshare mapping the range, and overlayfs inside the user namespace. */
+export function rootlessMountsCheck(f: RootlessFacts): Check {
+  const name = 'rootless mounts';
+  if (!f.unshareMapsRange) {
+    return { status: 'warn', name, detail: 'util-linux unshare has no --map-users (it came in 2.38): rootless mini-run cannot map the subuid range', fix: 'a util-linux of 2.38 or later (Debian 12, Ubuntu 22.10+)' };
+  }
+  if (!f.overlayProbe.ok) {
+    return {
+      status: 'warn', name, detail: `overlayfs mounted in a user namespace failed (${f.overlayProbe.text}): rootless containers need it for the image's layers`,
+      fix: 'Linux 5.11 or later (overlayfs in user namespaces); mini-run does not use fuse-overlayfs',
+    };
+  }
+  return { status: 'ok', name, detail: 'unshare --map-users; overlayfs mounts in a user namespace of the user' };
+}
+
 // ------------------------------------------------------------------- gathering the facts
 
 function readOr(file: string, fallback: string | null): string | null {
@@ -175,15 +224,41 @@ function rootlessUser(): RootlessFacts['user'] {
   return null;
 }
 
+/** Are `mode`'s bits rw for this uid and these groups (owner, then group, then others: the first that applies)? */
+export function readWriteFor(tun: { mode: number; uid: number; gid: number }, uid: number, groups: number[]): boolean {
+  const shift = tun.uid === uid ? 6 : groups.includes(tun.gid) ? 3 : 0;
+  return ((tun.mode >> shift) & 0o6) === 0o6;
+}
+
+/** The last line a failed command said, or its status. */
+function lastWords(r: ReturnType<typeof spawnSync>): string {
+  if (r.error) return r.error.message;
+  return String(r.stderr ?? '').trim().split('\n').pop() || `exit ${r.status}`;
+}
+
 export function gatherRootlessFacts(): RootlessFacts {
   const user = rootlessUser();
   const asUid = user?.uid ?? 65534;
   const asGid = user?.gid ?? 65534;
-  // As root, spawn the probe as that user (spawnSync's uid/gid); otherwise we are that user.
-  const r = spawnSync('unshare', ['--user', '--map-root-user', 'true'], {
-    encoding: 'utf8', timeout: 5_000, cwd: '/', ...(process.geteuid?.() === 0 ? { uid: asUid, gid: asGid } : {}),
-  });
+  const asRoot = process.geteuid?.() === 0;
+  // As root, spawn the probes as that user (spawnSync's uid/gid); otherwise we are that user.
+  const asUser = { encoding: 'utf8' as const, timeout: 5_000, cwd: '/', ...(asRoot ? { uid: asUid, gid: asGid } : {}) };
+  const r = spawnSync('unshare', ['--user', '--map-root-user', 'true'], asUser);
   const text = r.error ? r.error.message : (r.stderr ?? '').trim().split('\n').pop() ?? '';
+  // overlayfs as root of the user's own user namespace, on a tmpfs of that namespace's own mount
+  // namespace (both go with it): what a rootless run does with the image's layers.
+  const overlay = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c',
+    'mount -t tmpfs tmpfs /tmp && mkdir /tmp/l /tmp/u /tmp/w /tmp/m && mount -t overlay overlay -o lowerdir=/tmp/l,upperdir=/tmp/u,workdir=/tmp/w /tmp/m'], asUser);
+  let tun: RootlessFacts['tun'] = null;
+  try { const st = statSync('/dev/net/tun'); tun = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid }; } catch { /* absent */ }
+  let tunUsable = false;
+  if (tun && !asRoot) {
+    try { accessSync('/dev/net/tun', fsc.R_OK | fsc.W_OK); tunUsable = true; } catch { /* not for us */ }
+  } else if (tun) {
+    // root reads the bits for that user (root itself could open anything)
+    const groups = user ? (spawnSync('id', ['-G', user.name], { encoding: 'utf8', timeout: 5_000 }).stdout ?? '').trim().split(/\s+/).filter(Boolean).map(Number) : [];
+    tunUsable = readWriteFor(tun, asUid, groups.length ? groups : [asGid]);
+  }
   return {
     user,
     subuid: readOr('/etc/subuid', '') ?? '',
@@ -194,5 +269,9 @@ export function gatherRootlessFacts(): RootlessFacts {
     unprivilegedClone: sysctl('kernel.unprivileged_userns_clone'),
     apparmorRestrict: sysctl('kernel.apparmor_restrict_unprivileged_userns'),
     probe: { asUid, ok: !r.error && r.status === 0, text: text || `exit ${r.status}` },
+    slirp4netns: findOnPath('slirp4netns', ['/usr/bin', '/bin', '/usr/local/bin']),
+    tun, tunUsable,
+    unshareMapsRange: (spawnSync('unshare', ['--help'], { encoding: 'utf8', timeout: 5_000 }).stdout ?? '').includes('--map-users'),
+    overlayProbe: { ok: !overlay.error && overlay.status === 0, text: lastWords(overlay) },
   };
 }

@@ -22,7 +22,7 @@ import { SysError } from '../sys/errors';
 import { traceCommand } from '../sys/trace';
 import { mountInfo } from './live-facts';
 import { nativeBinary, nativeBuildHint } from '../native';
-import { gatherRootlessFacts, idMapHelpersCheck, subidCheck, unprivilegedUsernsCheck, type RootlessFacts } from './doctor-rootless';
+import { gatherRootlessFacts, idMapHelpersCheck, rootlessMountsCheck, rootlessNetworkCheck, subidCheck, unprivilegedUsernsCheck, type RootlessFacts } from './doctor-rootless';
 import { findOnPath } from '../fsutil';
 
 export type CheckStatus = 'ok' | 'warn' | 'FAIL';
@@ -349,12 +349,13 @@ function quiet(argv: string[], timeoutMs = 5_000): { status: number; text: strin
 
 /** Every check, in the order a learner would fix them. A check that throws becomes a FAIL line. */
 export function runDoctor(): { checks: Check[]; ok: boolean } {
-  // The three rootless checks share one look at the host (files, helpers, one unshare probe).
+  // The rootless checks share one look at the host (files, helpers, two unshare probes).
   let rootless: RootlessFacts | undefined;
   const facts = () => (rootless ??= gatherRootlessFacts());
   const all: [string, () => Check][] = [
     ['root', checkRoot], ['kernel', checkKernel], ['overlayfs', checkOverlay], ['state root', checkStateRoot], ['user namespaces', checkUserNamespaces],
     ['subuid/subgid', () => subidCheck(facts())], ['newuidmap', () => idMapHelpersCheck(facts())], ['unprivileged userns', () => unprivilegedUsernsCheck(facts())],
+    ['rootless mounts', () => rootlessMountsCheck(facts())], ['rootless network', () => rootlessNetworkCheck(facts())],
     ['cgroups', checkCgroups], ['bridge, veth', checkNetworkDevices], ['packet filter', checkPacketFilter], ['mount propagation', checkPropagation],
     ['tools', checkTools], ['sudo PATH', checkSudoPath], ['busybox', checkBusybox], ['compare', checkCompare],
   ];

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { BIN, mr, removeAllContainers, removeRoot, tempRoot } from '../helpers/cli';
@@ -169,7 +169,7 @@ describe('mini-run explain', () => {
 });
 
 describe('mini-run doctor', () => {
-  const CHECKS = ['root', 'kernel', 'overlayfs', 'state root', 'user namespaces', 'subuid/subgid', 'newuidmap', 'unprivileged userns', 'cgroups', 'bridge, veth', 'packet filter', 'mount propagation', 'tools', 'sudo PATH', 'busybox', 'compare'];
+  const CHECKS = ['root', 'kernel', 'overlayfs', 'state root', 'user namespaces', 'subuid/subgid', 'newuidmap', 'unprivileged userns', 'rootless mounts', 'rootless network', 'cgroups', 'bridge, veth', 'packet filter', 'mount propagation', 'tools', 'sudo PATH', 'busybox', 'compare'];
 
   it('passes on this host and prints one line per check', () => {
     const r = m('doctor');
@@ -226,6 +226,25 @@ describe('mini-run doctor', () => {
       const allowed = sysctl('unprivileged_userns_clone') !== '0' && sysctl('apparmor_restrict_unprivileged_userns') !== '1';
       if (allowed) expect(r.stdout).toMatch(new RegExp(`^ok +unprivileged userns +${user} \\(uid ${uid}\\) may create one`, 'm'));
       else expect(r.stdout).toMatch(/^warn +unprivileged userns [^]*to fix: sudo sysctl -w kernel\./m);
+      // What a rootless run uses next, asked as the user: overlayfs in its user namespace, and
+      // slirp4netns with a /dev/net/tun it may open (0600 root on this host: one line to fix it).
+      if (allowed && sh('unshare --help').stdout.includes('--map-users')) {
+        expect(r.stdout).toMatch(/^ok +rootless mounts +unshare --map-users; overlayfs mounts in a user namespace of the user$/m);
+      }
+      const tun = statSync('/dev/net/tun', { throwIfNoEntry: false });
+      if (existsSync('/usr/bin/slirp4netns') && tun) {
+        const mode = (tun.mode & 0o777).toString(8).padStart(4, '0');
+        const others = tun.uid !== uid && tun.gid !== gid; // the test user is in no other group
+        // the user itself (the kernel asked) and root under sudo for it (the mode bits read) agree
+        for (const out of [r.stdout, bare.stdout]) {
+          if (others && (tun.mode & 0o006) !== 0o006) {
+            expect(out).toContain(`warn  rootless network     /usr/bin/slirp4netns; /dev/net/tun ${mode} uid ${tun.uid} gid ${tun.gid}: slirp4netns, run as ${user}, cannot open it`);
+            expect(out).toMatch(/^ +to fix: sudo chmod 0666 \/dev\/net\/tun \(/m);
+          } else if (others) {
+            expect(out).toContain(`ok    rootless network     /usr/bin/slirp4netns; /dev/net/tun ${mode} uid ${tun.uid} gid ${tun.gid}: read-write for ${user}`);
+          }
+        }
+      }
       expect(existsSync(`/tmp/mr-test-doctor-${user}`)).toBe(false);
     } finally {
       expect(removeRemapUser(user)).toEqual([]);

@@ -1,6 +1,6 @@
 /** doctor's rootless checks (engine/doctor-rootless.ts): each answer from the facts gathered on a host. */
 import { describe, expect, it } from 'vitest';
-import { idMapHelpersCheck, rangesOf, subidCheck, unprivilegedUsernsCheck, type RootlessFacts } from '../../src/engine/doctor-rootless';
+import { idMapHelpersCheck, rangesOf, readWriteFor, rootlessMountsCheck, rootlessNetworkCheck, subidCheck, unprivilegedUsernsCheck, type RootlessFacts } from '../../src/engine/doctor-rootless';
 
 const helper = { path: '/usr/bin/newuidmap', setuidRoot: true, fileCaps: '' };
 function facts(over: Partial<RootlessFacts> = {}): RootlessFacts {
@@ -10,6 +10,8 @@ function facts(over: Partial<RootlessFacts> = {}): RootlessFacts {
     newuidmap: helper, newgidmap: { ...helper, path: '/usr/bin/newgidmap' },
     maxUserNamespaces: 15000, unprivilegedClone: null, apparmorRestrict: null,
     probe: { asUid: 1000, ok: true, text: '' },
+    slirp4netns: '/usr/bin/slirp4netns', tun: { mode: 0o666, uid: 0, gid: 0 }, tunUsable: true,
+    unshareMapsRange: true, overlayProbe: { ok: true, text: '' },
     ...over,
   };
 }
@@ -89,5 +91,49 @@ describe('doctor: unprivileged user namespaces', () => {
     const c = unprivilegedUsernsCheck(facts({ unprivilegedClone: '1', probe: { asUid: 1000, ok: false, text: 'unshare: write failed /proc/self/uid_map: Operation not permitted' } }));
     expect(c.status).toBe('warn');
     expect(c.detail).toMatch(/as alice \(uid 1000\) failed: unshare: write failed/);
+  });
+});
+
+describe('doctor: rootless network (slirp4netns, /dev/net/tun)', () => {
+  it('is ok with slirp4netns and a tun device the user may open', () => {
+    const c = rootlessNetworkCheck(facts());
+    expect(c).toEqual({ status: 'ok', name: 'rootless network', detail: '/usr/bin/slirp4netns; /dev/net/tun 0666 uid 0 gid 0: read-write for alice' });
+  });
+
+  it('a 0600 root tun device (this sandbox\'s): one line of what to do', () => {
+    const c = rootlessNetworkCheck(facts({ tun: { mode: 0o600, uid: 0, gid: 0 }, tunUsable: false }));
+    expect(c.status).toBe('warn');
+    expect(c.detail).toBe('/usr/bin/slirp4netns; /dev/net/tun 0600 uid 0 gid 0: slirp4netns, run as alice, cannot open it (rootless networks need it; --network none and host work)');
+    expect(c.fix).toMatch(/^sudo chmod 0666 \/dev\/net\/tun /);
+    expect(c.fix).not.toContain('\n');
+  });
+
+  it('no slirp4netns, or no tun device at all', () => {
+    expect(rootlessNetworkCheck(facts({ slirp4netns: null })).fix).toBe('sudo apt-get install slirp4netns');
+    expect(rootlessNetworkCheck(facts({ tun: null })).fix).toBe('sudo modprobe tun');
+  });
+
+  it('reads the mode bits as the kernel does: owner, else group, else others', () => {
+    expect(readWriteFor({ mode: 0o600, uid: 0, gid: 0 }, 1000, [1000])).toBe(false);
+    expect(readWriteFor({ mode: 0o600, uid: 1000, gid: 0 }, 1000, [1000])).toBe(true);
+    expect(readWriteFor({ mode: 0o660, uid: 0, gid: 108 }, 1000, [1000, 108])).toBe(true);
+    expect(readWriteFor({ mode: 0o606, uid: 0, gid: 108 }, 1000, [108])).toBe(false); // the group's bits apply, not others'
+    expect(readWriteFor({ mode: 0o666, uid: 0, gid: 0 }, 1000, [1000])).toBe(true);
+    expect(readWriteFor({ mode: 0o664, uid: 0, gid: 0 }, 1000, [1000])).toBe(false);
+  });
+});
+
+describe('doctor: rootless mounts (unshare --map-users, overlayfs in a user namespace)', () => {
+  it('is ok when both work', () => {
+    expect(rootlessMountsCheck(facts()).status).toBe('ok');
+  });
+
+  it('an unshare without --map-users, or a kernel refusing overlayfs in a user namespace', () => {
+    const old = rootlessMountsCheck(facts({ unshareMapsRange: false }));
+    expect([old.status, old.fix]).toEqual(['warn', 'a util-linux of 2.38 or later (Debian 12, Ubuntu 22.10+)']);
+    const kernel = rootlessMountsCheck(facts({ overlayProbe: { ok: false, text: 'mount: /tmp/m: permission denied.' } }));
+    expect(kernel.status).toBe('warn');
+    expect(kernel.detail).toMatch(/^overlayfs mounted in a user namespace failed \(mount: \/tmp\/m: permission denied\.\)/);
+    expect(kernel.fix).toMatch(/^Linux 5\.11 or later/);
   });
 });
