@@ -201,9 +201,17 @@ function prespawnForRun(argv: string[]): void {
   if (argv[i] !== 'run') return;
   if (argv.slice(0, i).includes('--trace')) setTraceSink(2, 'run'); // so its syscalls are shown too
   const end = argv.indexOf('--', i + 1);
-  const { scanInitShape } = require('./commands/run') as typeof import('./commands/run');
-  const shape = scanInitShape(argv.slice(i + 1, end < 0 ? undefined : end));
+  const { scanInitShape, scanDetachedShape } = require('./commands/run') as typeof import('./commands/run');
+  const flags = argv.slice(i + 1, end < 0 ? undefined : end);
+  const shape = scanInitShape(flags);
   if (shape) require('../engine/run-start').prespawnInit(shape);
+  // `run -d`: the container's supervisor (a Node of its own, which spawns the init) boots now,
+  // not after the parse and the engine's load (engine/supervisor-launch.ts).
+  const detached = scanDetachedShape(flags);
+  if (detached !== undefined && process.getuid?.() === 0 && process.env.MINI_RUN_ROOTLESS !== '1') { // (rootless: -d is refused)
+    setStateRoot(givenGlobalOptions(argv).root); // (the parse sets the same again)
+    require('../engine/supervisor-launch').prelaunchSupervisor(detached);
+  }
 }
 
 /** `exec`: start the exec process before yargs loads and the container is looked up (engine/exec-start.ts). */

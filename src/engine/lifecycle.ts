@@ -2,12 +2,9 @@
  * Container lifecycle on the engine side: start (through a detached supervisor), stop, kill,
  * restart, wait, rename. The supervisor records exits; these commands signal and observe.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { UserError } from '../errors';
-import { stateRoot } from '../paths';
 import { withStateLock } from '../lock';
-import { traceFd, traceNote } from '../sys/trace';
+import { traceNote } from '../sys/trace';
 import { SIGNALS } from '../sys/constants';
 import {
   findContainer, isAlive, isRunning, listContainers, loadContainer, programAlive, runtimeRef, updateContainer, updateContainerIfPossible, type ContainerRecord,
@@ -15,9 +12,8 @@ import {
 import { validName } from './names';
 import { sweepStaleContainers } from './cleanup';
 import * as runtime from '../runtime';
-import { earlyInitFlag, type EarlyShape } from './monitor-early';
+import { launchSupervisor } from './supervisor-launch';
 
-const SHIM_MAIN = join(__dirname, 'monitor-main.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -28,67 +24,7 @@ export async function startDetached(id: string, opts: { restarting?: boolean; aw
   return launchSupervisor(id, opts).go();
 }
 
-/** The init's shape a supervisor launched before its container exists spawns ahead (monitor-early.ts). */
-export type EarlyInitShape = EarlyShape;
-
-/** A detached supervisor started; `go` once its container exists, or `cancel`. */
-export interface SupervisorLaunch {
-  /** The container is created: the supervisor starts it; resolves with the program's PID. */
-  go(): Promise<number>;
-  /** The container could not be created: the supervisor (and its early init) exit. */
-  cancel(): void;
-}
-
-/**
- * Spawn the detached supervisor of container `id`. With `beforeCreate`, `run -d` does so before
- * it creates the container: the supervisor's Node boots (and spawns an init of that shape)
- * while the container's files are written, then waits for `go` on its fd 3 (monitor-main.ts).
- */
-export function launchSupervisor(id: string, opts: { restarting?: boolean; awaitAttach?: boolean; beforeCreate?: EarlyInitShape | null } = {}): SupervisorLaunch {
-  const tfd = traceFd();
-  const early = opts.beforeCreate;
-  const flags = [
-    ...(opts.awaitAttach ? ['--await-attach'] : []),
-    ...(early !== undefined ? ['--after-create'] : []),
-    ...(early ? [earlyInitFlag(early)] : []),
-  ];
-  const child = spawn(process.execPath, [SHIM_MAIN, id, ...flags], {
-    detached: true, // a new session: no terminal, and our Ctrl-C does not reach it
-    stdio: ['ignore', 'ignore', 'ignore', 'pipe', tfd !== null ? tfd : 'ignore'],
-    env: { ...process.env, MINI_RUN_ROOT: stateRoot() },
-    cwd: '/',
-  });
-  const ready = child.stdio[3] as import('node:stream').Duplex;
-  let text = '';
-  ready.setEncoding('utf8');
-  ready.on('data', (d: string) => (text += d));
-  const closed = new Promise<void>((resolve) => { ready.on('close', () => resolve()); ready.on('error', () => resolve()); });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const letGo = () => {
-    child.unref();
-    (ready as unknown as { unref?: () => void }).unref?.();
-  };
-  return {
-    cancel() {
-      ready.destroy(); // EOF on its fd 3: it abandons its early init and exits
-      letGo();
-    },
-    async go() {
-      if (early !== undefined) ready.write('g');
-      await Promise.race([closed, exited]);
-      letGo();
-      let msg: { ok: boolean; pid?: number; message?: string; exitCode?: number };
-      try {
-        msg = JSON.parse(text.trim().split('\n')[0] ?? '');
-      } catch {
-        throw new UserError(`the container's supervisor exited before starting it${opts.restarting ? ' (restart)' : ''}`);
-      }
-      if (!msg.ok) throw new UserError(msg.message ?? 'could not start the container', msg.exitCode ?? 125);
-      traceNote(`supervisor PID ${child.pid} runs container ${id.slice(0, 12)} (PID ${msg.pid})`);
-      return msg.pid!;
-    },
-  };
-}
+export { launchSupervisor, type EarlyInitShape, type SupervisorLaunch } from './supervisor-launch';
 
 /** `start`: created/exited → running. Starting a running container is a no-op, like docker. */
 export async function startContainer(ref: string, opts: { awaitAttach?: boolean } = {}): Promise<ContainerRecord> {

@@ -15,7 +15,7 @@ import { Supervisor, type ContainerPipes } from '../shim/supervisor';
 import { EngineContainer } from './monitor';
 import { checkRunnable, startInitEarly, abandonEarly, type EarlyInit } from './run-start';
 import { isRootless } from './rootless-run';
-import { launchSupervisor, type EarlyInitShape } from './lifecycle';
+import { launchSupervisor, takePrelaunched, type EarlyInitShape } from './supervisor-launch';
 import { findImage, imageConfig, imageConfigFile, layerDirs, layerShortLinks, ensureBuiltinImage, familiarName, type ImageRecord } from '../image/store';
 import type { RunOptions } from './run-options';
 import { buildSpec, checkUsernsCompatible } from './spec-builder';
@@ -215,9 +215,12 @@ export async function runContainer(opts: RunOptions, given?: EarlyInit | null): 
     return runAttached(opts);
   }
   if (opts.detach) {
-    // The supervisor's Node boots (and spawns the init) while we create the container.
-    const id = newContainerId();
-    const launch = launchSupervisor(id, { beforeCreate: detachedInitShape(opts) });
+    // The supervisor's Node boots (and spawns the init) while we create the container; the CLI
+    // may have launched it before it parsed the command line (cli/main.ts prespawnForRun).
+    const shape = detachedInitShape(opts);
+    const pre = takePrelaunched(shape);
+    const id = pre?.id ?? newContainerId();
+    const launch = pre?.launch ?? launchSupervisor(id, { beforeCreate: shape });
     let rec: ContainerRecord;
     try {
       sweepStaleContainers();

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { scanExecShape } from '../../src/cli/commands/exec';
-import { scanInitShape } from '../../src/cli/commands/run';
+import { scanDetachedShape, scanInitShape } from '../../src/cli/commands/run';
 
 describe('scanExecShape', () => {
   it('reads -i, -t and -d, alone, clustered or long, up to CONTAINER', () => {
@@ -39,5 +39,27 @@ describe('scanInitShape (run, the same scanner over run\'s flag table)', () => {
     expect(scanInitShape(['-dit', 'img'])).toBeNull();
     expect(scanInitShape(['--userns', 'private', 'img'])).toBeNull();
     expect(scanInitShape(['--help'])).toBeNull();
+  });
+});
+
+describe('scanDetachedShape (run -d: the supervisor launched before the parse)', () => {
+  it('the init shape engine/run.ts detachedInitShape gives the parsed flags', () => {
+    expect(scanDetachedShape(['-d', 'img'])).toEqual({ newPidNamespace: true, terminal: false, openStdin: false });
+    expect(scanDetachedShape(['-dit', '--name', 'x', 'img'])).toEqual({ newPidNamespace: true, terminal: true, openStdin: true });
+    expect(scanDetachedShape(['--detach', '--pid=host', '-e', '-t', 'img'])).toEqual({ newPidNamespace: false, terminal: false, openStdin: false }); // -t is -e's value
+  });
+
+  it('no early init for a user namespace or a PID namespace joined by path (null)', () => {
+    expect(scanDetachedShape(['-d', '--userns', 'private', 'img'])).toBeNull();
+    expect(scanDetachedShape(['-d', '--pid', 'container:other', 'img'])).toBeNull();
+  });
+
+  it('nothing launched early: not -d, -d after IMAGE, --detach=false, --help, --trace or --root after run (undefined)', () => {
+    expect(scanDetachedShape(['-it', 'img'])).toBeUndefined();
+    expect(scanDetachedShape(['img', '-d'])).toBeUndefined();
+    expect(scanDetachedShape(['--detach=false', 'img'])).toBeUndefined();
+    expect(scanDetachedShape(['-d', '--help'])).toBeUndefined();
+    expect(scanDetachedShape(['-d', '--trace', 'img'])).toBeUndefined();
+    expect(scanDetachedShape(['-d', '--root=/tmp/x', 'img'])).toBeUndefined();
   });
 });

@@ -116,6 +116,20 @@ export function scanInitShape(tokens: readonly string[]): { pidHost: boolean; tt
   return { pidHost: seen.get('pid') === 'host', tty: seen.has('tty'), interactive: seen.has('interactive') };
 }
 
+/**
+ * The same quick look for `run -d`: the init shape its supervisor can spawn ahead (null: none
+ * early, as engine/run.ts detachedInitShape decides after the parse), or undefined when this is
+ * not a plain `run -d` (then nothing is launched before the parse). --trace after `run` also
+ * means later: the supervisor must get the trace's descriptor, which the parse sets up.
+ */
+export function scanDetachedShape(tokens: readonly string[]): { newPidNamespace: boolean; terminal: boolean; openStdin: boolean } | null | undefined {
+  const seen = scanLeadingFlags(tokens, RUN_FLAGS);
+  if (seen === null || seen.get('detach') !== true || seen.has('trace') || seen.has('root')) return undefined;
+  const pid = seen.get('pid');
+  if (seen.get('userns') === 'private' || (pid !== undefined && pid !== 'host')) return null;
+  return { newPidNamespace: pid !== 'host', terminal: seen.has('tty'), openStdin: seen.has('interactive') };
+}
+
 type RunArgs = { image: string; '--'?: (string | number)[] } & Record<string, unknown>;
 
 
