@@ -1,23 +1,36 @@
 /**
- * `image prune --filter`: which unused images a prune may take, as dockerd reads its filters.
+ * `image|container|network|volume|system prune --filter`: which unused objects a prune may
+ * take, as dockerd reads its filters.
  *   until=TIME            created before TIME: RFC 3339, Unix seconds, or a duration back from now (24h, 10m)
- *   label=K, label=K=V    the image's config has label K (with value V)
+ *   label=K, label=K=V    the object has label K (with value V) (an image: its config's labels)
  *   label!=K, label!=K=V  … has not
- *   dangling=true|false   false takes tagged images too, as -a
- * Every filter must hold. Another key is "Invalid filter 'KEY'", exit 1, as docker's.
+ *   dangling=true|false   images: false takes tagged images too, as -a
+ *   all=true|false        volumes: true takes named volumes too, as -a
+ * Every filter must hold. A key the prune does not take is "Invalid filter 'KEY'", exit 1, as
+ * docker's (containers and networks take until and label; volumes label and all).
  */
 import { UserError } from '../errors';
 import { parseTimeArg } from '../engine/logs';
 
+export type PruneFilterKey = 'until' | 'label' | 'dangling' | 'all';
+
+/** The keys each prune takes, as dockerd's. */
+export const PRUNE_KEYS = {
+  image: ['until', 'label', 'dangling'],
+  container: ['until', 'label'],
+  network: ['until', 'label'],
+  volume: ['label', 'all'],
+} as const satisfies Record<string, readonly PruneFilterKey[]>;
+
 export interface PruneFilter {
-  /** dangling=false: tagged images too (-a). */
+  /** dangling=false (images: tagged ones too) or all=true (volumes: named ones too), as -a. */
   all: boolean;
   /** Whether the image's labels are asked about (they are read from its config only then). */
   needsLabels: boolean;
   matches(created: string | undefined, labels: Record<string, string>): boolean;
 }
 
-export function parsePruneFilters(values: readonly string[], now = Date.now()): PruneFilter {
+export function parsePruneFilters(values: readonly string[], now = Date.now(), accepted: readonly PruneFilterKey[] = PRUNE_KEYS.image): PruneFilter {
   let until: number | undefined;
   let all = false;
   const labelTests: Array<(labels: Record<string, string>) => boolean> = [];
@@ -25,7 +38,9 @@ export function parsePruneFilters(values: readonly string[], now = Date.now()): 
     const eq = f.indexOf('=');
     const key = eq === -1 ? f : f.slice(0, eq);
     const value = eq === -1 ? '' : f.slice(eq + 1);
-    if (key === 'until') {
+    if (!accepted.includes((key === 'label!' ? 'label' : key) as PruneFilterKey)) {
+      throw new UserError(`Invalid filter '${key}'`, 1);
+    } else if (key === 'until') {
       try {
         until = parseTimeArg(value, 'until', now);
       } catch {
@@ -38,8 +53,10 @@ export function parsePruneFilters(values: readonly string[], now = Date.now()): 
       labelTests.push(key === 'label' ? has : (labels) => !has(labels));
     } else if (key === 'dangling' && ['true', 'false', '1', '0'].includes(value)) {
       all = value === 'false' || value === '0';
+    } else if (key === 'all' && ['true', 'false', '1', '0'].includes(value)) {
+      all = value === 'true' || value === '1';
     } else {
-      throw new UserError(`Invalid filter '${key === 'dangling' ? f : key}'`, 1);
+      throw new UserError(`Invalid filter '${f}'`, 1);
     }
   }
   return {

@@ -8,7 +8,7 @@ import { treeSize } from '../fsutil';
 import { paths } from '../paths';
 import { withStateLock } from '../lock';
 import * as runtime from '../runtime';
-import { findContainer, hasRecord, isAlive, isRunning, programAlive, listContainerIds, loadContainer, removeContainerDir, runtimeRef, updateContainerIfPossible } from './container-store';
+import { findContainer, hasRecord, isAlive, isRunning, programAlive, listContainerIds, loadContainer, removeContainerDir, runtimeRef, updateContainerIfPossible, type ContainerRecord } from './container-store';
 import { sweepStaleContainers } from './cleanup';
 import { releaseContainerNetwork } from './network';
 
@@ -76,7 +76,7 @@ export async function removeContainer(ref: string, force: boolean, volumes = fal
  * `container prune`: remove every container that is not running. Removal only frees (it writes
  * nothing first), so it works on a full disk. Returns the ids and the bytes their layers held.
  */
-export function pruneContainers(): { ids: string[]; bytes: number } {
+export function pruneContainers(wanted: (rec: ContainerRecord) => boolean = () => true): { ids: string[]; bytes: number } {
   sweepStaleContainers();
   const ids: string[] = [];
   let bytes = 0;
@@ -86,6 +86,7 @@ export function pruneContainers(): { ids: string[]; bytes: number } {
       try { rec = loadContainer(id); } catch { continue; }
       if (isRunning(rec) || (rec.state.Status === 'restarting' && isAlive(rec.monitor))) continue;
       if (rec.state.Status === 'created' && isAlive(rec.monitor)) continue; // being created right now
+      if (!wanted(rec)) continue; // --filter until=/label=
       bytes += treeSize(join(paths.container(id), 'upper'));
       releaseContainerNetwork(id);
       runtime.remove(runtimeRef(id), { force: true });

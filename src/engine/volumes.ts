@@ -244,13 +244,13 @@ export function removeVolume(name: string, force: boolean): void {
 }
 
 /** `volume prune [-a]`: unused anonymous volumes (all unused ones with -a). Returns names and bytes freed. */
-export function pruneVolumes(all: boolean): { names: string[]; bytes: number } {
+export function pruneVolumes(all: boolean, wanted: (labels: Record<string, string>) => boolean = () => true): { names: string[]; bytes: number } {
   return withStateLock(() => {
     const users = volumeUsers();
     const names: string[] = [];
     let bytes = 0;
     for (const v of listVolumes()) {
-      if (users.has(v.Name) || (!all && !v.Anonymous)) continue;
+      if (users.has(v.Name) || (!all && !v.Anonymous) || !wanted(v.Labels)) continue;
       bytes += treeSize(volumeData(v.Name));
       deleteVolume(v.Name);
       names.push(v.Name);

@@ -434,4 +434,41 @@ describe('prune as Docker means it', () => {
     expect(leaksFor(p)).toEqual([]);
     removeRoot(p);
   });
+
+  it('system prune --filter and volume prune --filter: each kind takes what the filters let go; until with --volumes is refused before anything goes', () => {
+    const p = tempRoot('prunesysf');
+    const pm = (...args: string[]) => mr(p, args);
+    try {
+      expect(pm('run', '--name', 'blue', '--label', 'team=blue', '--network', 'none', IMG, 'true').status).toBe(0);
+      expect(pm('run', '--name', 'red', '--label', 'team=red', '--network', 'none', IMG, 'true').status).toBe(0);
+      expect(pm('network', 'create', '--label', 'team=blue', 'bluenet').status).toBe(0);
+      expect(pm('network', 'create', 'plainnet').status).toBe(0);
+      expect(pm('volume', 'create', '--label', 'team=blue', 'bluevol').status).toBe(0);
+      expect(pm('volume', 'create', 'plainvol').status).toBe(0);
+      const kept = () => [pm('ps', '-a', '--format', '{{.Names}}').stdout, pm('network', 'ls', '-f', 'type=custom', '--format', '{{.Name}}').stdout, pm('volume', 'ls', '-q').stdout];
+
+      const refused = pm('system', 'prune', '-f', '--volumes', '--filter', 'until=1h');
+      expect([refused.status, refused.stdout, refused.stderr]).toEqual([1, '', 'mini-run: The "until" filter is not supported with "--volumes"\n']);
+      const badKey = pm('system', 'prune', '-f', '--filter', 'dangling=true');
+      expect([badKey.status, badKey.stdout, badKey.stderr]).toEqual([1, '', "mini-run: Invalid filter 'dangling'\n"]);
+      expect(kept()).toEqual(['red\nblue\n', 'bluenet\nplainnet\n', 'bluevol\nplainvol\n']);
+
+      // label=team=blue: the blue container and network; images have no such label, so none go
+      const r = pm('system', 'prune', '-f', '--filter', 'label=team=blue');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^Cleaned 0 stale container\(s\); network state swept\nDeleted Containers:\n[0-9a-f]{64}\n\nDeleted Networks:\nbluenet\n\nTotal reclaimed space: /);
+      expect(kept()).toEqual(['red\n', 'plainnet\n', 'bluevol\nplainvol\n']);
+      // volume prune: all=true takes named volumes too, label!= keeps the blue one
+      const v = pm('volume', 'prune', '-f', '--filter', 'all=true', '--filter', 'label!=team');
+      expect(v.stdout).toMatch(/^Deleted Volumes:\nplainvol\n\nTotal reclaimed space: /);
+      expect(pm('volume', 'prune', '-f', '--filter', 'until=1h').status).toBe(1);
+      expect(kept()).toEqual(['red\n', 'plainnet\n', 'bluevol\n']);
+      expect(pm('images', '--format', '{{.Repository}}').stdout).toBe(`${IMG}\n`);
+    } finally {
+      pm('rm', '-f', 'blue', 'red');
+      pm('network', 'rm', 'bluenet', 'plainnet');
+    }
+    expect(leaksFor(p)).toEqual([]);
+    removeRoot(p);
+  });
 });

@@ -55,12 +55,13 @@ beforeAll(() => {
 afterAll(() => {
   if (docker) {
     dk('rm', '-f', `mr-pr-e${D}`, `mr-pr-l${D}`, `mr-pr-j2${D}`, `mr-pr-p${D}`, `mr-pr-c${D}`, `mr-pr-x${D}`, `mr-pr-j${D}`);
-    dk('rm', '-f', `mr-pr-fc${D}`);
+    dk('rm', '-f', `mr-pr-fc${D}`, `mr-pf-a${D}`, `mr-pf-b${D}`, `mr-pf-c${D}`);
+    dk('network', 'rm', `mr-pf-na${D}`, `mr-pf-nb${D}`);
     dk('network', 'rm', `mr-pr-n${D}`, `mr-pr-fa${D}`, `mr-pr-fb${D}`);
   }
   expect(removeAllContainers(root)).toEqual([]);
   m('network', 'rm', 'mr-pr-n');
-  m('network', 'rm', 'mr-pr-fa', 'mr-pr-fb');
+  m('network', 'rm', 'mr-pr-fa', 'mr-pr-fb', 'mr-pf-na', 'mr-pf-nb');
   expect(networkBridges(root)).toEqual([]);
   expect(leaksFor(root)).toEqual([]);
   rmSync(root, { recursive: true, force: true });
@@ -300,6 +301,42 @@ describe('networks: ls and eth0 (item 10)', () => {
       ['mr-pr-fa'], ['mr-pr-fa'], ['mr-pr-fa', 'mr-pr-fb'], ['mr-pr-fb'],
       ['mr-pr-fa'], ['bridge', 'host', 'none'], ['mr-pr-fa', 'mr-pr-fb'], ['mr-pr-fa', 'mr-pr-fb'],
       1, "Invalid filter 'bogus'", 1, '',
+    ]);
+    if (docker) expect(seen.docker).toEqual(seen['mini-run']);
+  });
+
+  it('container prune and network prune --filter label=/label!=/until=, as Docker; a key the prune does not take is one line, exit 1', () => {
+    const seen: Record<string, unknown> = {};
+    const mark = `mrpf=${process.pid}`; // only this test's objects can match (Docker's engine is shared)
+    for (const { name, run, n } of engines()) {
+      const names = () => run('ps', '-a', '--filter', `label=${mark}`, '--format', '{{.Names}}').stdout.split('\n').filter(Boolean).map((x) => x.replace(D, '')).sort();
+      const nets = () => run('network', 'ls', '--filter', `label=${mark}`, '--format', '{{.Name}}').stdout.split('\n').filter(Boolean).map((x) => x.replace(D, '')).sort();
+      try {
+        expect(run('run', '--name', n('mr-pf-a'), '--label', mark, '--label', 'team=blue', IMG, 'true').status).toBe(0);
+        expect(run('run', '--name', n('mr-pf-b'), '--label', mark, '--label', 'team=red', IMG, 'true').status).toBe(0);
+        expect(run('run', '-d', '--name', n('mr-pf-c'), '--label', mark, IMG, 'sleep', '300').status).toBe(0);
+        expect(run('network', 'create', '--label', mark, n('mr-pf-na')).status).toBe(0);
+        expect(run('network', 'create', '--label', mark, '--label', 'keep', n('mr-pf-nb')).status).toBe(0);
+        const bad = run('container', 'prune', '-f', '--filter', 'dangling=true');
+        const badNet = run('network', 'prune', '-f', '--filter', 'dangling=true');
+        const recent = run('container', 'prune', '-f', '--filter', `label=${mark}`, '--filter', 'until=1h'); // made just now: kept
+        const afterRecent = names();
+        const pruned = run('container', 'prune', '-f', '--filter', `label=${mark}`, '--filter', 'label!=team=red');
+        const netPruned = run('network', 'prune', '-f', '--filter', `label=${mark}`, '--filter', 'label!=keep');
+        seen[name] = [
+          bad.status, bad.stderr.trim().replace(/^(mini-run|Error response from daemon): /, ''), badNet.status,
+          recent.status, afterRecent, pruned.status, pruned.stdout.split('\n').filter((l) => /^[0-9a-f]{64}$/.test(l)).length, names(),
+          netPruned.status, netPruned.stdout.includes('mr-pf-na'), nets(),
+        ];
+      } finally {
+        run('rm', '-f', n('mr-pf-a'), n('mr-pf-b'), n('mr-pf-c'));
+        run('network', 'rm', n('mr-pf-na'), n('mr-pf-nb'));
+      }
+    }
+    expect(seen['mini-run']).toEqual([
+      1, "Invalid filter 'dangling'", 1,
+      0, ['mr-pf-a', 'mr-pf-b', 'mr-pf-c'], 0, 1, ['mr-pf-b', 'mr-pf-c'],
+      0, true, ['mr-pf-nb'],
     ]);
     if (docker) expect(seen.docker).toEqual(seen['mini-run']);
   });

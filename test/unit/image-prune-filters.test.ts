@@ -3,7 +3,7 @@
  * label!=K[=V], dangling=false as -a; every filter must hold; another key is refused.
  */
 import { describe, expect, it } from 'vitest';
-import { parsePruneFilters } from '../../src/cli/image-prune-filters';
+import { PRUNE_KEYS, parsePruneFilters } from '../../src/cli/image-prune-filters';
 
 const now = Date.parse('2026-12-05T04:00:00Z');
 const f = (...v: string[]) => parsePruneFilters(v, now);
@@ -38,5 +38,17 @@ describe('image prune --filter', () => {
     let code: number | undefined;
     try { f('bogus'); } catch (e) { code = (e as { exitCode: number }).exitCode; }
     expect(code).toBe(1);
+  });
+
+  it('each prune takes its own keys, as dockerd: containers and networks until and label; volumes label and all', () => {
+    const keys = (kind: keyof typeof PRUNE_KEYS, ...v: string[]) => parsePruneFilters(v, now, PRUNE_KEYS[kind]);
+    expect(keys('container', 'until=1h', 'label=a', 'label!=b').matches('2026-12-05T02:00:00Z', { a: '1' })).toBe(true);
+    expect(() => keys('container', 'dangling=true')).toThrow(/^Invalid filter 'dangling'$/);
+    expect(() => keys('network', 'all=true')).toThrow(/^Invalid filter 'all'$/);
+    expect(() => keys('volume', 'until=1h')).toThrow(/^Invalid filter 'until'$/);
+    expect(keys('volume', 'all=true').all).toBe(true);
+    expect(keys('volume', 'all=0').all).toBe(false);
+    expect(() => keys('volume', 'all=maybe')).toThrow(/^Invalid filter 'all=maybe'$/);
+    expect(() => keys('image', 'all=true')).toThrow(/^Invalid filter 'all'$/);
   });
 });

@@ -154,11 +154,14 @@ const rm: CommandModule<object, { network: string[] }> = {
 const prune: CommandModule<object, any> = {
   command: 'prune',
   describe: 'Remove all unused networks (and the idle default bridge with its rules)',
-  builder: (y) => y.option('force', { alias: 'f', type: 'boolean' }),
-  handler: async () => {
+  builder: (y) => y.option('force', { alias: 'f', type: 'boolean' })
+    .option('filter', { type: 'string', array: true, describe: 'Provide filter values (e.g. "until=24h", "label=KEY[=VALUE]", "label!=KEY[=VALUE]")' }),
+  handler: async (a) => {
+    const { parsePruneFilters, PRUNE_KEYS } = await import('../image-prune-filters');
+    const filter = parsePruneFilters(listOption(a.filter), Date.now(), PRUNE_KEYS.network);
     const { sweepStaleContainers } = await import('../../engine/cleanup');
     sweepStaleContainers({ giveBackNetwork: true });
-    const removed = await pruneUnusedNetworks();
+    const removed = await pruneUnusedNetworks((created, labels) => filter.matches(created, labels));
     if (removed.length) process.stdout.write(`Deleted Networks:\n${removed.map((n) => n + '\n').join('')}`);
   },
 };
@@ -171,12 +174,12 @@ async function networksInUse(): Promise<Set<string>> {
 }
 
 /** User networks no container is on or set to join (`network prune`, `system prune`): removed, their names returned. */
-export async function pruneUnusedNetworks(): Promise<string[]> {
+export async function pruneUnusedNetworks(wanted: (created: string, labels: Record<string, string>) => boolean = () => true): Promise<string[]> {
   const { listNetworks, removeNetwork } = await import('../../network/user-networks');
   const { leasesOf } = await import('../../network/bridge');
   const { listContainers } = await import('../../engine/container-store');
   const used = new Set(listContainers().flatMap((c) => [c.hostConfig.NetworkMode, ...c.network.pending.map((p) => p.network)]));
-  return listNetworks().filter((n) => !used.has(n.Name) && leasesOf(n.Bridge).length === 0).map((n) => removeNetwork(n.Name).Name);
+  return listNetworks().filter((n) => !used.has(n.Name) && leasesOf(n.Bridge).length === 0 && wanted(n.Created, n.Labels)).map((n) => removeNetwork(n.Name).Name);
 }
 
 const connect: CommandModule<object, any> = {

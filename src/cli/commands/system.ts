@@ -1,5 +1,8 @@
 /** `mini-run system boot|install-boot|uninstall-boot|df|prune`, and `container prune`. */
 import type { Argv, CommandModule } from 'yargs';
+import { UserError } from '../../errors';
+import { listOption } from '../args';
+import type { StoredImage } from '../../image/image-index';
 
 /** Docker's confirmation prompt: only a "y" on stdin goes ahead. */
 async function confirm(question: string): Promise<boolean> {
@@ -58,14 +61,26 @@ export function systemPruneWarning(o: { all: boolean; volumes: boolean }): strin
   return `WARNING! This will remove:\n${items.map((i) => `  - ${i}\n`).join('')}\nAre you sure you want to continue? [y/N] `;
 }
 
-const pruneCommand: CommandModule<object, { force?: boolean; all?: boolean; volumes?: boolean }> = {
+const pruneCommand: CommandModule<object, { force?: boolean; all?: boolean; volumes?: boolean; filter?: string[] }> = {
   command: 'prune',
   describe: 'Clean up what crashed runs left (network addresses, rules) and the idle default bridge with its rules; with -f (or a "y") also remove stopped containers, unused networks, dangling images (and with --volumes, unused anonymous volumes)',
   builder: ((y: Argv) => y
     .option('force', { alias: 'f', type: 'boolean', describe: 'Do not prompt for confirmation' })
     .option('all', { alias: 'a', type: 'boolean', describe: 'Remove all unused images, not just dangling ones' })
-    .option('volumes', { type: 'boolean', describe: 'Prune anonymous volumes' })) as any,
+    .option('volumes', { type: 'boolean', describe: 'Prune anonymous volumes' })
+    .option('filter', { type: 'string', array: true, describe: 'Provide filter values (e.g. "until=24h", "label=KEY[=VALUE]", "label!=KEY[=VALUE]")' })) as any,
   handler: async (a) => {
+    // The same filters for each kind, as Docker's CLI passes them to each prune (so each kind's
+    // keys: until and label for all but volumes, which take label only). Said before anything goes.
+    const { parsePruneFilters, PRUNE_KEYS } = await import('../image-prune-filters');
+    const filterValues = listOption(a.filter);
+    if (a.volumes && filterValues.some((f) => f.split('=')[0] === 'until')) throw new UserError('The "until" filter is not supported with "--volumes"', 1);
+    const filters = {
+      container: parsePruneFilters(filterValues, Date.now(), PRUNE_KEYS.container),
+      network: parsePruneFilters(filterValues, Date.now(), PRUNE_KEYS.network),
+      image: parsePruneFilters(filterValues, Date.now(), PRUNE_KEYS.image),
+      volume: a.volumes ? parsePruneFilters(filterValues, Date.now(), PRUNE_KEYS.volume) : null,
+    };
     const { sweepStaleContainers } = await import('../../engine/cleanup');
     const cleaned = sweepStaleContainers({ giveBackNetwork: true });
     process.stdout.write(`Cleaned ${cleaned.length} stale container(s); network state swept\n`);
@@ -78,13 +93,15 @@ const pruneCommand: CommandModule<object, { force?: boolean; all?: boolean; volu
     const { pruneImages } = await import('../../image/prune');
     const { humanSize } = await import('../format');
     // Docker's order: containers, networks, volumes, images; each list followed by a blank line.
-    const c = pruneContainers();
+    const c = pruneContainers((rec) => filters.container.matches(rec.created, rec.config.Labels));
     if (c.ids.length) process.stdout.write(`Deleted Containers:\n${c.ids.join('\n')}\n\n`);
-    const n = await pruneUnusedNetworks();
+    const n = await pruneUnusedNetworks((created, labels) => filters.network.matches(created, labels));
     if (n.length) process.stdout.write(`Deleted Networks:\n${n.join('\n')}\n\n`);
-    const v = a.volumes ? pruneVolumes(false) : { names: [], bytes: 0 };
+    const v = filters.volume ? pruneVolumes(false, (labels) => filters.volume!.matches(undefined, labels)) : { names: [], bytes: 0 };
     if (v.names.length) process.stdout.write(`Deleted Volumes:\n${v.names.join('\n')}\n\n`);
-    const i = pruneImages(!!a.all);
+    const { imageConfig } = await import('../../image/store');
+    const labelsOf = (img: StoredImage) => (filters.image.needsLabels ? imageConfig(img).Labels ?? {} : {});
+    const i = pruneImages(!!a.all, (img) => filters.image.matches(img.created, labelsOf(img)));
     if (i.lines.length) process.stdout.write(`Deleted Images:\n${i.lines.join('\n')}\n\n`);
     process.stdout.write(`Total reclaimed space: ${humanSize(c.bytes + v.bytes + i.reclaimed)}\n`);
   },
@@ -104,15 +121,18 @@ const dfCommand: CommandModule<object, { verbose?: boolean }> = {
 };
 
 /** `container prune`: remove all stopped containers. */
-export const containerPruneCommand: CommandModule<object, { force?: boolean }> = {
+export const containerPruneCommand: CommandModule<object, { force?: boolean; filter?: string[] }> = {
   command: 'prune',
   describe: 'Remove all stopped containers',
-  builder: ((y: Argv) => y.option('force', { alias: 'f', type: 'boolean', describe: 'Do not prompt for confirmation' })) as any,
+  builder: ((y: Argv) => y.option('force', { alias: 'f', type: 'boolean', describe: 'Do not prompt for confirmation' })
+    .option('filter', { type: 'string', array: true, describe: 'Provide filter values (e.g. "until=24h", "label=KEY[=VALUE]", "label!=KEY[=VALUE]")' })) as any,
   handler: async (a) => {
+    const { parsePruneFilters, PRUNE_KEYS } = await import('../image-prune-filters');
+    const filter = parsePruneFilters(listOption(a.filter), Date.now(), PRUNE_KEYS.container);
     if (!a.force && !(await confirm('WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] '))) return;
     const { pruneContainers } = await import('../../engine/remove');
     const { humanSize } = await import('../format');
-    const r = pruneContainers();
+    const r = pruneContainers((rec) => filter.matches(rec.created, rec.config.Labels));
     if (r.ids.length) process.stdout.write(`Deleted Containers:\n${r.ids.join('\n')}\n\n`);
     process.stdout.write(`Total reclaimed space: ${humanSize(r.bytes)}\n`);
   },

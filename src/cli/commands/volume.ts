@@ -115,8 +115,12 @@ const pruneCmd: CommandModule<object, any> = {
   describe: 'Remove unused local volumes (anonymous ones; all unused with -a)',
   builder: (y: Argv) => y
     .option('force', { alias: 'f', type: 'boolean', describe: 'Do not prompt for confirmation' })
-    .option('all', { alias: 'a', type: 'boolean', describe: 'Remove all unused volumes, not just anonymous ones' }),
+    .option('all', { alias: 'a', type: 'boolean', describe: 'Remove all unused volumes, not just anonymous ones' })
+    .option('filter', { type: 'string', array: true, describe: 'Provide filter values (e.g. "label=KEY[=VALUE]", "label!=KEY[=VALUE]", "all=true")' }),
   handler: async (a) => {
+    // a bad filter is said before the question: nothing goes either way
+    const { parsePruneFilters, PRUNE_KEYS } = await import('../image-prune-filters');
+    const filter = parsePruneFilters(listOption(a.filter), Date.now(), PRUNE_KEYS.volume);
     if (!a.force) {
       process.stdout.write('WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ');
       const { readFileSync } = await import('node:fs');
@@ -126,7 +130,7 @@ const pruneCmd: CommandModule<object, any> = {
     }
     const { pruneVolumes } = await import('../../engine/volumes');
     const { humanSize } = await import('../format');
-    const r = pruneVolumes(!!a.all);
+    const r = pruneVolumes(!!a.all || filter.all, (labels) => filter.matches(undefined, labels));
     if (r.names.length) process.stdout.write(`Deleted Volumes:\n${r.names.join('\n')}\n\n`);
     process.stdout.write(`Total reclaimed space: ${humanSize(r.bytes)}\n`);
   },
