@@ -58,7 +58,7 @@ export function applyLayerThreaded(input: Readable, opts: ApplyOptions): Promise
       settled = true;
       input.off('data', onData);
       if (err !== null) input.destroy(); // the worker gave up: stop the download too
-      // Its last message is sent: the thread exits by itself; terminate() makes sure.
+      // The answer was its last message (or it died): end the thread.
       void worker.terminate();
       if (err !== null) reject(err);
       else resolve(result!);

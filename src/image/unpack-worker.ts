@@ -35,7 +35,9 @@ port.on('message', (m: { chunk?: Uint8Array; end?: true; abort?: true }) => {
   else if (m.abort) input.destroy(new Error('the layer stream was stopped'));
 });
 
+// The answer is the last message; the main thread then ends this thread (terminate), so the
+// answer never races the thread's exit.
 applyLayer(input, start.opts, (n) => port.postMessage({ consumed: n })).then(
   (done) => port.postMessage({ done }),
   (e: unknown) => port.postMessage({ failed: send(e) }),
-).finally(() => port.close());
+);
