@@ -4,9 +4,10 @@
  * by the LayerWriter — one pass, nothing verified here (the caller compares the digests before
  * it keeps anything).
  *
- * It runs on whichever thread calls it: layer-store.ts calls it in a worker thread per layer
- * (unpack-thread.ts), so the file syscalls of layers pulled at the same time run side by side,
- * or on the calling thread (the TypeScript sources under the unit tests).
+ * It runs on whichever thread calls it: layer-store.ts calls it in a worker thread for each big
+ * layer of a pull (unpack-thread.ts), so the file syscalls of layers pulled at the same time run
+ * side by side, and on the calling thread for the rest (and under the unit tests, which run the
+ * TypeScript sources).
  */
 import { writeSync } from 'node:fs';
 import { PassThrough, Readable, Transform, Writable } from 'node:stream';

@@ -1,5 +1,6 @@
 /**
- * applyLayer (layer-apply.ts) in a worker thread of its own, one per layer being unpacked.
+ * applyLayer (layer-apply.ts) in a worker thread of its own, one per big layer being pulled
+ * (layer-store.ts decides which).
  *
  * Why: a layer is tens of thousands of small files, and each costs a few system calls
  * (open, write, fchown, fchmod, futimes, close…). Node runs synchronous fs calls on the

@@ -163,10 +163,10 @@ describe('mini-run load', () => {
   });
 });
 
-describe('a hostile layer, unpacked on its worker thread (tar-slip class, CWE-22/CWE-59)', () => {
-  // The CLI unpacks each layer on a thread of its own (src/image/unpack-thread.ts): the checks
-  // of the layer writer must hold there too, and the refusal must reach the user as one line.
-  // The attack aims at a directory this test makes (what a real image would aim at: /etc).
+describe('a hostile layer in a loaded archive (tar-slip class, CWE-22/CWE-59)', () => {
+  // The same attack through a pull, where a big layer is unpacked on a thread of its own, is in
+  // registry-pull.test.ts. The attack aims at a directory this test makes (what a real image
+  // would aim at: /etc).
   it('a symlink to a host directory, then a file "through" it: refused, nothing written there, nothing stored', () => {
     const root = newRoot();
     const target = mkdtempSync('/tmp/mr-test-slip-target-');

@@ -3,7 +3,8 @@
  * 127.0.0.1 holding images that GNU tar, umoci and skopeo made.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { mr, tempRoot, removeRoot, leaksFor } from '../helpers/cli';
@@ -35,6 +36,50 @@ afterAll(async () => {
 });
 
 describe('mini-run pull', () => {
+  it('a big layer (unpacked on a thread of its own) arrives whole; a hostile one is refused there: a symlink to a host directory, then a file "through" it (tar-slip class, CWE-22/CWE-59)', () => {
+    // Layers of 1 MiB and more are unpacked on a worker thread (src/image/unpack-thread.ts):
+    // random data keeps these above that once gzipped. The attack aims at a directory this
+    // test makes (what a real image would aim at: /etc).
+    const target = mkdtempSync('/tmp/mr-test-slip-target-');
+    const w = join(fx, 'slip');
+    try {
+      mkdirSync(join(w, 'good/big'), { recursive: true });
+      mkdirSync(join(w, 'bad/evil'), { recursive: true });
+      mkdirSync(join(w, 'badlink'), { recursive: true });
+      const pad = randomBytes(2 << 20);
+      writeFileSync(join(w, 'good/big/pad'), pad);
+      writeFileSync(join(w, 'bad/pad'), randomBytes(2 << 20));
+      writeFileSync(join(w, 'bad/evil/pwned'), 'written outside the layer\n');
+      symlinkSync(target, join(w, 'badlink/evil'));
+      const tarOpts = '--owner=0 --group=0 --numeric-owner';
+      sh(`tar ${tarOpts} -C ${w}/good -cf ${w}/good.tar big`);
+      // GNU tar: the padding and the symlink, then the file under the symlink's name appended.
+      sh(`tar ${tarOpts} -C ${w}/bad -cf ${w}/bad.tar pad && tar ${tarOpts} -C ${w}/badlink -rf ${w}/bad.tar evil && tar ${tarOpts} -C ${w}/bad -rf ${w}/bad.tar evil/pwned`);
+      sh(`cd ${w} && umoci init --layout layout && umoci new --image layout:good && umoci raw add-layer --image layout:good good.tar`
+        + ` && umoci new --image layout:bad && umoci raw add-layer --image layout:bad bad.tar`);
+      skopeoPush(`oci:${w}/layout:good`, `${reg.host}/test/big:good`);
+      skopeoPush(`oci:${w}/layout:bad`, `${reg.host}/test/big:bad`);
+
+      const root = newRoot();
+      const ok = mr(root, ['pull', '-q', `${reg.host}/test/big:good`]);
+      expect(ok.stderr).toBe('');
+      expect(ok.status).toBe(0);
+      const [img] = JSON.parse(mr(root, ['image', 'inspect', `${reg.host}/test/big:good`]).stdout);
+      const lower: string = img.GraphDriver.Data.LowerDir;
+      const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+      expect(sha(readFileSync(join(lower, 'big/pad')))).toBe(sha(pad));
+
+      const bad = newRoot();
+      const r = mr(bad, ['pull', '-q', `${reg.host}/test/big:bad`]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^mini-run: layer sha256:[0-9a-f]{12}: refusing tar entry "evil\/pwned": path goes through the symlink "evil"\n$/);
+      expect(readdirSync(target)).toEqual([]);
+      expectNothingStored(bad);
+    } finally {
+      rmSync(target, { recursive: true, force: true });
+    }
+  });
+
   it('pulls a multi-layer image pushed by skopeo, printing docker-like progress lines', () => {
     const root = newRoot();
     const r = mr(root, ['pull', `${reg.host}/test/layered:v1`]);
