@@ -281,9 +281,10 @@ function runQuickly(argv: string[]): Promise<unknown> | null {
 const STARTS_CONTAINERS = new Set(['run', 'create', 'start', 'restart', 'exec', 'build', 'lesson']);
 
 /**
- * Rootless mini-run (issue 18) is not built yet: a normal user who starts a container gets one
- * line saying so and what to type instead (exit 125), before anything is spawned or made —
- * not the first EPERM of a namespace call. What is missing: docs/security.md "Rootless".
+ * Rootless mini-run (issue 18): a normal user's command runs again inside the user's own user
+ * namespace (cli/rootless.ts). A command that starts containers and does not work rootless
+ * yet (build, lesson) gets one line saying so and what to type instead (exit 125), before
+ * anything is spawned or made — not the first EPERM of a namespace call.
  */
 function refuseRootless(argv: string[]): void {
   if (process.getuid?.() === 0 || argv.includes('--help')) return;
@@ -293,7 +294,7 @@ function refuseRootless(argv: string[]): void {
   // rerunRootless returns only when the user lacks what it needs (no subuid range…).
   const { ROOTLESS_COMMANDS, rerunRootless } = require('./rootless') as typeof import('./rootless');
   if (word !== undefined && ROOTLESS_COMMANDS.has(word)) {
-    const missing = rerunRootless(argv, givenGlobalOptions(markCommandStart(argv)).root !== undefined);
+    const missing = rerunRootless(argv, givenGlobalOptions(markCommandStart(argv)).root, word);
     if (STARTS_CONTAINERS.has(word)) {
       process.stderr.write(`mini-run: ${word} without root: ${missing}; or try: sudo mini-run ${argv.join(' ')}\n`);
       process.exit(125);
@@ -314,6 +315,7 @@ export function main(rawArgv: string[]): void {
     });
   }
   typedArgv = rawArgv;
+  if (process.env.MINI_RUN_ROOTLESS_CWD !== undefined) (require('./rootless') as typeof import('./rootless')).enterRootlessCwd();
   if (handledBeforeParse(rawArgv)) return;
   refuseRootless(rawArgv);
   const argv = markCommandStart(rawArgv);

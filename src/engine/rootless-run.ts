@@ -2,13 +2,13 @@
  * `run` without root (cli/rootless.ts re-runs mini-run inside the user's own user namespace):
  * what works there so far, and one line with exit 125 for what does not yet.
  *
- * Works: a container that ends with the command (foreground, --rm or not; -it too, supervised
- * in the foreground, without detach keys), --network none, the default network through
- * slirp4netns with -p HOSTPORT:PORT (network/slirp.ts), the image's layers unpacked and the
- * overlay mounted inside the user namespace, no cgroup of its own (cgroupfs refuses the user:
+ * Works: foreground (--rm or not; -it too, supervised in the foreground, without detach keys)
+ * and -d, --restart too (its supervisor lives on in the namespaces the pause process holds:
+ * cli/rootless-pause.ts), --network none, the default network through slirp4netns with
+ * -p HOSTPORT:PORT (network/slirp.ts), the image's layers unpacked and the overlay mounted
+ * inside the user namespace, no cgroup of its own (cgroupfs refuses the user:
  * runtime/cgroups/none.ts).
- * Refused: anything that must outlive the command (every namespace of the re-run goes when it
- * ends: -d, --restart), networking that needs the host's root (user networks, host, container:),
+ * Refused: networking that needs the host's root (user networks, host, container:),
  * cgroup limits without a delegated cgroup, and the switches that only mean something to root.
  */
 import { UserError } from '../errors';
@@ -28,8 +28,6 @@ export function unsupportedRootless(opts: RunOptions): string | null {
     || opts.pidsLimit !== undefined || (blkio !== undefined && (blkio.BlkioWeight !== 0 || blkio.BlkioDeviceReadBps.length > 0
       || blkio.BlkioDeviceWriteBps.length > 0 || blkio.BlkioDeviceReadIOps.length > 0 || blkio.BlkioDeviceWriteIOps.length > 0));
   if (limits) return 'limits need a delegated cgroup: this rootless mini-run has none (--memory, --cpus, --pids-limit…)';
-  if (opts.detach) return 'rootless mini-run: -d is not available yet (a container that outlives the command)';
-  if (opts.restart.Name !== 'no') return 'rootless mini-run: --restart is not available yet';
   // The default network goes through slirp4netns (network/slirp.ts); none needs nothing.
   if (opts.network !== 'none' && opts.network !== 'bridge' && opts.network !== 'default') {
     return `rootless mini-run: --network ${opts.network} is not available yet (the default network and none are)`;

@@ -196,7 +196,13 @@ function writeFileAtomicly(path: string, text: string): void {
 }
 
 function cgroupOf(st: RuntimeState): Cgroup {
-  return cgroupsMod().openCgroup(st.cgroupName, { path: st.cgroupsPath });
+  const cgroup = cgroupsMod().openCgroup(st.cgroupName, { path: st.cgroupsPath });
+  // Rootless without a delegated cgroup (cgroups/none.ts) the container has no cgroup of its
+  // own (its recorded path was never made), so an exec'd process has none to join either.
+  // Root (the host's user namespace) always has one.
+  const none = require('./cgroups/none') as typeof import('./cgroups/none');
+  if (!existsSync(st.cgroupPath) && none.inNonInitialUserNamespace()) return new none.NoCgroup(cgroup.version);
+  return cgroup;
 }
 
 function current(ref: ContainerRef): { st: RuntimeState; status: Status } {

@@ -311,12 +311,15 @@ describe('without root: what rootless mini-run cannot do (yet)', () => {
       for (const args of [['run', '--rm', IMAGE, 'true'], ['create', IMAGE], ['exec', 'x', 'true'], ['container', 'run', '-h', 'box', IMAGE, 'true'], ['start', 'x']]) {
         const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, '--root', r0, ...args], { encoding: 'utf8', cwd: '/' });
         const word = args[0] === 'container' ? args[1] : args[0];
-        // run works rootless for a user with a subuid range (rootless.test.ts); nobody has none
-        expect([r.status, r.stdout, r.stderr]).toEqual([125, '', word === 'run'
-          ? `mini-run: run without root: nobody has no range in /etc/subuid (\`mini-run doctor\` says what to do); or try: sudo mini-run --root ${r0} ${args.join(' ')}\n`
-          : `mini-run: ${word} needs root: rootless mini-run (without sudo) is not available yet, see "Rootless" in docs/security.md (try: sudo mini-run --root ${r0} ${args.join(' ')})\n`]);
+        // these work rootless for a user with a subuid range (rootless.test.ts); nobody has none
+        expect([r.status, r.stdout, r.stderr]).toEqual([125, '',
+          `mini-run: ${word} without root: nobody has no range in /etc/subuid (\`mini-run doctor\` says what to do); or try: sudo mini-run --root ${r0} ${args.join(' ')}\n`]);
       }
+      const build = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, '--root', r0, 'build', '.'], { encoding: 'utf8', cwd: '/' });
+      expect([build.status, build.stdout, build.stderr]).toEqual([125, '',
+        `mini-run: build needs root: rootless mini-run (without sudo) is not available yet, see "Rootless" in docs/security.md (try: sudo mini-run --root ${r0} build .)\n`]);
       expect(readdirSync(r0)).toEqual([]);
+      expect(existsSync('/tmp/mini-run-65534')).toBe(false);
     } finally {
       removeRoot(r0);
     }
