@@ -5,19 +5,23 @@
  * interface; this module is that owner. It loads each life's settings from the record, wires the
  * network (engine/network.ts), and records the start, the exit, restarts and --rm removal —
  * under the state lock, like every other writer of the record.
+ *
+ * A detached supervisor lives as long as its container, one Node process per container, so what
+ * it loads is memory each container keeps: the network engine (bridge, DNS, proxy, …) and the
+ * user-namespace layer code load only when the record says this container needs them (require()
+ * at the point of use, compiled dist only: no unit test runs these paths).
  */
+/* eslint-disable @typescript-eslint/no-require-imports */
 import { paths } from '../paths';
 import { withStateLock } from '../lock';
 import * as runtime from '../runtime';
 import type { ContainerOwner, LifeNetworking, LifeSettings, RestartFacts, SupervisedExit } from '../shim/supervisor';
 import { logPath } from '../shim/json-log';
 import { loadContainer, updateContainer, processStartTime, removeContainerDir, runtimeRef, type ContainerRecord } from './container-store';
-import { ContainerNetworking, keepConnectionsForNextStart } from './network';
+import { usesBridge } from './network-settings';
 import { logOptionsOf, parseLogOptions } from './log-options';
-import { idmapLayersInto } from './userns-layers';
 import { recordEvent } from '../events';
 import { healthActive, startHealthChecks } from './health';
-import { findNetwork, predefinedNetworkId } from '../network/user-networks';
 
 export class EngineContainer implements ContainerOwner {
   readonly bundle: string;
@@ -41,22 +45,43 @@ export class EngineContainer implements ContainerOwner {
   networking(): LifeNetworking {
     const id = this.id;
     const rec = loadContainer(id);
-    const net = new ContainerNetworking(rec);
+    // (not networking, but the same moment: the init's namespaces exist, its mounts not yet)
+    const idmapLayers = (pid: number) => {
+      if (rec.userns) (require('./userns-layers') as typeof import('./userns-layers')).idmapLayersInto(pid);
+    };
+    // --network none/host/container:ID: no interface of ours, nothing to load.
+    if (!usesBridge(rec.hostConfig.NetworkMode)) {
+      return {
+        prepare: async () => undefined,
+        attach: idmapLayers,
+        detach(exited: boolean) {
+          if (!exited) return;
+          try {
+            updateContainer(id, (r) => {
+              r.network.endpoint = null;
+              if (r.network.connected.length) (require('./network') as typeof import('./network')).keepConnectionsForNextStart(r);
+            });
+          } catch { /* removed meanwhile */ }
+        },
+      };
+    }
+    const network = require('./network') as typeof import('./network');
+    const net = new network.ContainerNetworking(rec);
     return {
       prepare: () => net.prepare(),
       attach(pid: number) {
-        // (not networking, but the same moment: the init's namespaces exist, its mounts not yet)
-        if (rec.userns) idmapLayersInto(pid);
+        idmapLayers(pid);
         const endpoint = net.attach(pid);
         if (!endpoint) return;
         updateContainer(id, (r) => { r.network.endpoint = endpoint; });
+        const { findNetwork, predefinedNetworkId } = require('../network/network-records') as typeof import('../network/network-records');
         const user = endpoint.network === 'bridge' ? null : findNetwork(endpoint.network);
         recordEvent('network', 'connect', user?.Id ?? predefinedNetworkId('bridge'), { container: id, name: endpoint.network, type: user?.Driver ?? 'bridge' });
       },
       detach(exited: boolean) {
         net.detach();
         if (!exited) return;
-        try { updateContainer(id, (r) => { r.network.endpoint = null; keepConnectionsForNextStart(r); }); } catch { /* removed meanwhile */ }
+        try { updateContainer(id, (r) => { r.network.endpoint = null; network.keepConnectionsForNextStart(r); }); } catch { /* removed meanwhile */ }
       },
     };
   }
@@ -124,3 +149,4 @@ export class EngineContainer implements ContainerOwner {
   }
 }
 
+/* eslint-enable @typescript-eslint/no-require-imports */
