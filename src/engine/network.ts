@@ -68,7 +68,8 @@ export class ContainerNetworking {
 
   /** Before the start: reserve the host ports (the proxy listens on them). */
   async prepare(): Promise<void> {
-    if (!this.active || this.throughSlirp) return;
+    if (!this.active) return;
+    if (this.throughSlirp) return this.reserveForSlirp();
     this.net = networkDef(this.rec.hostConfig.NetworkMode);
     if (this.rec.network.links.length) writeLinkEnv(this.rec, linkedContainers(this.rec));
     const wanted = this.rec.network.ports;
@@ -119,6 +120,19 @@ export class ContainerNetworking {
   }
 
   /**
+   * Rootless, before the start: the host ports are reserved as root's are (a listening socket of
+   * ours, with Docker's 'port is already allocated' line), and a port left open (-p 8080, -P) is
+   * the kernel's pick, as Docker's. slirp4netns binds them itself later: attachSlirp hands each
+   * over (our socket closed at once — close(2) is synchronous — then slirp's add_hostfwd).
+   */
+  private async reserveForSlirp(): Promise<void> {
+    const wanted = this.rec.network.ports;
+    if (!wanted.length) return;
+    this.proxy = new PortProxy(); // target stays null: nothing is served, the ports are only held
+    this.ports = await this.proxy.listen(wanted);
+  }
+
+  /**
    * Rootless: tap0 through slirp4netns (started now, while the init waits), -p as its host
    * forwards, resolv.conf naming its DNS forwarder (unless --dns), /etc/hosts our address.
    */
@@ -126,7 +140,9 @@ export class ContainerNetworking {
     const rec = this.rec;
     const dir = paths.container(rec.id);
     this.slirp = startSlirp(pid, dir);
-    const ports = rec.network.ports.map((p) => addHostForward(this.slirp!, p));
+    this.proxy?.close(); // the reserved ports, given to slirp4netns right below
+    this.proxy = null;
+    const ports = this.ports.map((p) => addHostForward(this.slirp!, p));
     const dns = dnsOf(rec);
     writeFileAtomic(join(dir, 'resolv.conf'), applyDnsOptions(containerResolvConf(false), dns.dns.length ? dns.dns : [SLIRP.dns], dns.dnsSearch));
     writeFileAtomic(join(dir, 'hosts'), hostsFile({ self: { ip: SLIRP.ip, names: [rec.config.Hostname] }, extra: rec.network.extraHosts }));

@@ -4,11 +4,12 @@
  *
  * Works: foreground (--rm or not; -it too, supervised in the foreground, without detach keys)
  * and -d, --restart too (its supervisor lives on in the namespaces the pause process holds:
- * cli/rootless-pause.ts), --network none, the default network through slirp4netns with
- * -p HOSTPORT:PORT (network/slirp.ts), the image's layers unpacked and the overlay mounted
+ * cli/rootless-pause.ts), --network none, --network host (/sys a read-only bind of the
+ * host's), the default network through slirp4netns with -p and -P (a port left open is the
+ * kernel's pick; network/slirp.ts), the image's layers unpacked and the overlay mounted
  * inside the user namespace, no cgroup of its own (cgroupfs refuses the user:
  * runtime/cgroups/none.ts).
- * Refused: networking that needs the host's root (user networks, host, container:),
+ * Refused: networking that needs the host's root (user networks, container:),
  * cgroup limits without a delegated cgroup, and the switches that only mean something to root.
  */
 import { UserError } from '../errors';
@@ -29,13 +30,14 @@ export function unsupportedRootless(opts: RunOptions): string | null {
       || blkio.BlkioDeviceWriteBps.length > 0 || blkio.BlkioDeviceReadIOps.length > 0 || blkio.BlkioDeviceWriteIOps.length > 0));
   if (limits) return 'limits need a delegated cgroup: this rootless mini-run has none (--memory, --cpus, --pids-limit…)';
   // The default network goes through slirp4netns (network/slirp.ts); none needs nothing.
-  if (opts.network !== 'none' && opts.network !== 'bridge' && opts.network !== 'default') {
-    return `rootless mini-run: --network ${opts.network} is not available yet (the default network and none are)`;
+  // host: the host's network namespace as it is (nothing to set up); /sys is then a read-only
+  // bind of the host's (spec-builder.ts sysMount).
+  if (opts.network !== 'none' && opts.network !== 'host' && opts.network !== 'bridge' && opts.network !== 'default') {
+    return `rootless mini-run: --network ${opts.network} is not available yet (the default network, host and none are)`;
   }
-  if (opts.network === 'none') {
+  if (opts.network === 'none' || opts.network === 'host') {
     if ((opts.publish?.length ?? 0) > 0 || opts.publishAll) return null; // ignored, as Docker ignores them with --network none
   } else {
-    if (opts.publishAll) return 'rootless mini-run: -P is not available yet (publish with -p HOSTPORT:PORT)';
     const ports = slirpPortProblem(opts.publish ?? []);
     if (ports) return ports;
     if (opts.ip !== undefined || opts.macAddress !== undefined) return 'rootless mini-run: --ip and --mac-address are not available (slirp4netns gives every container 10.0.2.100)';

@@ -21,6 +21,7 @@ import { expandEnv, mergeEnv, readEnvFile } from './env';
 import type { RunOptions } from './run-options';
 import { seccompForContainer } from './seccomp-profile';
 import type { UsernsRemap } from './userns-remap';
+import { isRootless } from './rootless-run';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const INIT_PATH_IN_CONTAINER = '/sbin/mini-init';
@@ -97,6 +98,18 @@ export function resolveArgs(opts: RunOptions, image: ImageConfig): string[] {
   return args;
 }
 
+/**
+ * /sys: a sysfs of the container's own network namespace. Rootless with --network host there is
+ * none of its own, and the kernel lets only the owner of the host's network namespace (host root)
+ * mount a sysfs of it: the host's /sys is bound read-only instead, as runc and podman do rootless.
+ */
+function sysMount(opts: RunOptions): Mount {
+  if (opts.network === 'host' && isRootless()) {
+    return { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] };
+  }
+  return { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', opts.privileged ? 'rw' : 'ro'] };
+}
+
 export function buildSpec(input: BuildInput): RuntimeSpec {
   const { id, opts, image, containerDir } = input;
   const hostname = opts.hostname ?? id.slice(0, 12);
@@ -144,7 +157,7 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
       ? { destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'rprivate', 'nosuid', 'noexec', 'nodev'] }
       : { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', opts.privileged ? 'rw' : 'ro'] },
+    sysMount(opts),
   ];
   // The container's own cgroups at /sys/fs/cgroup: one cgroup2 mount on v2; on v1 (OCI type
   // "cgroup") the runtime binds the container's group of each controller (runtime/cgroup-mount.ts)

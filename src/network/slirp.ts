@@ -41,10 +41,9 @@ export function slirpProblem(): string | null {
   return null;
 }
 
-/** Published ports rootless can give: a host port of its own, IPv4. One line for the rest. */
+/** Published ports rootless can give: IPv4 (a port left open is chosen at the start). One line for the rest. */
 export function slirpPortProblem(ports: PortBinding[]): string | null {
   for (const p of ports) {
-    if (p.hostPort === 0) return `rootless mini-run: -p ${p.containerPort} needs a host port (-p HOSTPORT:${p.containerPort}); -P is not available yet`;
     if (p.hostIp.includes(':')) return `rootless mini-run: -p on an IPv6 address (${p.hostIp}) is not available yet`;
   }
   return null;

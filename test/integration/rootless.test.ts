@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -322,10 +322,61 @@ describe.runIf(usable)('rootless mini-run (a normal user with a subuid range, no
     expect(leftProcesses()).toBe('');
   });
 
+  it('--network host: the host\'s network namespace, and /sys the host\'s, read-only (no sysfs of its own can be mounted)', () => {
+    const r = asUser(['run', '--rm', '--network', 'host', IMG, 'sh', '-c',
+      'readlink /proc/self/ns/net; ls /sys/class/net; touch /sys/x 2>&1; grep " /sys " /proc/self/mountinfo']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = r.stdout.trim().split('\n');
+    expect(out[0]).toBe(readlinkSync('/proc/self/ns/net')); // the host's network namespace itself
+    expect(out).toContain('lo');
+    expect(out).toContain('touch: /sys/x: Read-only file system');
+    // the host's sysfs bound (its superblock is the host's), mounted read-only
+    const sys = out.find((l) => / \/sys ro,/.test(l));
+    expect(sys).toBeDefined();
+    expect(sys!.split(' ')[2]).toBe(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === '/sys')!.split(' ')[2]);
+    expect(asUser(['ps', '-a', '-q']).stdout).toBe('');
+    expect(leftMounts()).toEqual([]);
+    expect(leftProcesses()).toBe('');
+  });
+
+  it('-p PORT and -P without a host port: a free one is picked, as Docker picks it; port and ps show it, and it serves', async () => {
+    const name = `mr-rl-pick-${process.pid}`;
+    const run = asUserAsync(['run', '--rm', '--name', name, '-p', '8080', '--expose', '9090/udp', '-P', IMG, 'sh', '-c', 'echo picked-port | nc -l -p 8080']);
+    // Wait for the state needed: `port` lists both bindings once the container runs.
+    let listed: string[] = [];
+    const deadline = Date.now() + 60_000;
+    while (listed.length < 2 && Date.now() < deadline) {
+      listed = asUser(['port', name]).stdout.trim().split('\n').filter(Boolean);
+      if (listed.length < 2) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(listed).toHaveLength(2);
+    const tcp = /^8080\/tcp -> 0\.0\.0\.0:(\d+)$/.exec(listed.find((l) => l.startsWith('8080/')) ?? '');
+    const udp = /^9090\/udp -> 0\.0\.0\.0:(\d+)$/.exec(listed.find((l) => l.startsWith('9090/')) ?? '');
+    expect(tcp).not.toBeNull();
+    expect(udp).not.toBeNull();
+    const port = Number(tcp![1]);
+    expect(port).toBeGreaterThan(0);
+    expect(Number(udp![1])).toBeGreaterThan(0);
+    expect(asUser(['ps', '--format', '{{.Ports}}']).stdout).toContain(`0.0.0.0:${port}->8080/tcp`);
+    let said: string | null = null;
+    while (said === null && Date.now() < deadline) {
+      said = await readFrom(port);
+      if (said === null) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(said).toBe('picked-port\n');
+    const r = await run;
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const again = createServer();
+    await new Promise<void>((resolve, reject) => { again.once('error', reject); again.listen(port, '127.0.0.1', resolve); });
+    again.close();
+    expect(asUser(['ps', '-a', '-q']).stdout).toBe('');
+    expect(leftProcesses()).toBe('');
+  });
+
   it('what does not work rootless yet says so in one line, exit 125, and leaves no container', () => {
     const cases: [string[], RegExp][] = [
-      [['run', '--rm', '--network', 'host', IMG, 'true'], /^mini-run: rootless mini-run: --network host is not available yet \(the default network and none are\)\n$/],
-      [['run', '--rm', '-p', '8080', IMG, 'true'], /^mini-run: rootless mini-run: -p 8080 needs a host port \(-p HOSTPORT:8080\); -P is not available yet\n$/],
+      [['run', '--rm', '--network', 'container:other', IMG, 'true'], /^mini-run: rootless mini-run: --network container:other is not available yet \(the default network, host and none are\)\n$/],
       [['run', '--rm', '--network', 'none', '--memory', '64m', IMG, 'true'], /^mini-run: limits need a delegated cgroup: /],
       [['build', '.'], /^mini-run: build needs root: rootless mini-run \(without sudo\) is not available yet/],
     ];
