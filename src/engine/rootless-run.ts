@@ -8,12 +8,14 @@
  * host's), the default network through slirp4netns with -p and -P (a port left open is the
  * kernel's pick; network/slirp.ts), the image's layers unpacked and the overlay mounted
  * inside the user namespace, no cgroup of its own (cgroupfs refuses the user:
- * runtime/cgroups/none.ts).
+ * runtime/cgroups/none.ts) — unless the host delegates a cgroup v2 subtree to the user: then
+ * the container's group is made there and --memory/--cpus/--pids-limit work.
  * Refused: networking that needs the host's root (user networks, container:),
  * cgroup limits without a delegated cgroup, and the switches that only mean something to root.
  */
 import { UserError } from '../errors';
 import { inNonInitialUserNamespace } from '../runtime/cgroups/none';
+import { findDelegation } from '../runtime/cgroups/delegation';
 import type { RunOptions } from './run-options';
 import { slirpPortProblem, slirpProblem } from '../network/slirp';
 
@@ -28,16 +30,19 @@ export function unsupportedRootless(opts: RunOptions): string | null {
   const limits = opts.memory !== undefined || opts.memorySwap !== undefined || opts.cpus !== undefined || opts.cpuShares !== undefined
     || opts.pidsLimit !== undefined || (blkio !== undefined && (blkio.BlkioWeight !== 0 || blkio.BlkioDeviceReadBps.length > 0
       || blkio.BlkioDeviceWriteBps.length > 0 || blkio.BlkioDeviceReadIOps.length > 0 || blkio.BlkioDeviceWriteIOps.length > 0));
-  if (limits) return 'limits need a delegated cgroup: this rootless mini-run has none (--memory, --cpus, --pids-limit…)';
+  if (limits) {
+    // Limits work where the host delegates a cgroup v2 subtree to the user (systemd's user@UID.service).
+    const d = findDelegation();
+    if ('why' in d) return `limits need a delegated cgroup: ${d.why}`;
+  }
   // The default network goes through slirp4netns (network/slirp.ts); none needs nothing.
   // host: the host's network namespace as it is (nothing to set up); /sys is then a read-only
   // bind of the host's (spec-builder.ts sysMount).
   if (opts.network !== 'none' && opts.network !== 'host' && opts.network !== 'bridge' && opts.network !== 'default') {
     return `rootless mini-run: --network ${opts.network} is not available yet (the default network, host and none are)`;
   }
-  if (opts.network === 'none' || opts.network === 'host') {
-    if ((opts.publish?.length ?? 0) > 0 || opts.publishAll) return null; // ignored, as Docker ignores them with --network none
-  } else {
+  // With none and host, -p/-P mean nothing (Docker ignores them too): only the default network publishes.
+  if (opts.network !== 'none' && opts.network !== 'host') {
     const ports = slirpPortProblem(opts.publish ?? []);
     if (ports) return ports;
     if (opts.ip !== undefined || opts.macAddress !== undefined) return 'rootless mini-run: --ip and --mac-address are not available (slirp4netns gives every container 10.0.2.100)';

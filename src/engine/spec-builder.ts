@@ -13,7 +13,7 @@ import { paths } from '../paths';
 import { LOWERDIR_BASE_ANNOTATION, NO_PIVOT_ANNOTATION, type RuntimeSpec, type Mount } from '../runtime/spec';
 import { DOCKER_DEFAULT_CAPS } from '../runtime/capabilities';
 import { CAPABILITIES } from '../sys/constants';
-import { cgroupName, cpusToQuota, detectCgroupVersion, parentName } from '../runtime/cgroups';
+import { cgroupName, cpusToQuota, detectCgroupVersion, findDelegation, parentName } from '../runtime/cgroups';
 import type { ImageConfig } from '../image/store';
 import { readLayeredFile } from '../image/layered-file';
 import { resolveUser } from './user';
@@ -108,6 +108,18 @@ function sysMount(opts: RunOptions): Mount {
     return { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] };
   }
   return { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', opts.privileged ? 'rw' : 'ro'] };
+}
+
+/**
+ * Rootless on cgroup v2: the containers' groups go below the top of the cgroup subtree
+ * delegated to the user (runtime/cgroups/delegation.ts), as `TOP/mini-run/mr-<id>`; '' for root,
+ * and where nothing is delegated (the runtime then runs a container without limits in the
+ * caller's group; limits were refused before: rootless-run.ts).
+ */
+function rootlessCgroupParent(cgroupV2: boolean): string {
+  if (!cgroupV2 || !isRootless()) return '';
+  const d = findDelegation();
+  return 'path' in d ? `${d.path}/` : '';
 }
 
 export function buildSpec(input: BuildInput): RuntimeSpec {
@@ -244,7 +256,7 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
       namespaces,
       ...(input.userns && !opts.userNsPath ? { uidMappings: input.userns.uidMappings, gidMappings: input.userns.gidMappings } : {}),
       resources,
-      cgroupsPath: `/${parentName()}/${cgroupName(id)}`,
+      cgroupsPath: `/${rootlessCgroupParent(cgroupV2)}${parentName()}/${cgroupName(id)}`,
       maskedPaths: opts.privileged ? [] : MASKED_PATHS,
       readonlyPaths: opts.privileged ? [] : READONLY_PATHS,
       seccomp: seccompForContainer(opts.security?.seccomp ?? { kind: 'default' }, caps, opts.privileged),

@@ -24,6 +24,7 @@ export type { Cgroup, CgroupOptions, CgroupStats, LinuxResources, BlockIO, Throt
 export { blockIOSupport } from './block-io';
 export { detectCgroupVersion, CGROUP_PREFIX, PARENT_NAME, parentName, DEFAULT_MOUNTPOINT, cgroupName } from './detect';
 export { cgroupLocation, type CgroupLocation } from './location';
+export { findDelegation, type Delegation } from './delegation';
 export { cpusToQuota, sharesToWeight, DEFAULT_CPU_PERIOD } from './limits';
 export { CgroupV1 } from './v1';
 export { CgroupV2 } from './v2';

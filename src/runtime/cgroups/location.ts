@@ -47,6 +47,7 @@ export function cgroupLocation(containerId: string, cgroupsPath?: string): Cgrou
   }
   const leaf = parts.pop();
   if (leaf === undefined) throw new UserError(`linux.cgroupsPath ${JSON.stringify(cgroupsPath)} names no cgroup (the root cannot be a container's)`);
-  const custom = !(parts.length === 1 && parts[0] === fallback.parentParts[0] && leaf === fallback.leaf);
+  // mini-run's own layout, also below a rootless user's delegated subtree (…/mini-run/mr-<id>)
+  const custom = !(parts[parts.length - 1] === fallback.parentParts[0] && leaf === fallback.leaf);
   return { parentParts: parts, leaf, custom };
 }
