@@ -24,6 +24,7 @@ import { type CgroupLocation } from './location';
 import { checkMemory, cpuMaxValue, kernelMemoryWarning, maxOrNumber, pidsValue, refuseUnsupported, sharesToWeight, swapMaxValue } from './limits';
 import { Cgroup, CgroupStats, LinuxResources } from './types';
 import { attachDeviceRules } from './devices';
+import { inNonInitialUserNamespace } from './none';
 import { wantsBlockIO, writeV2BlockIO } from './block-io';
 import { CgroupWriter, WriteLog, writeDirectly } from './write-log';
 
@@ -76,8 +77,11 @@ export class CgroupV2 implements Cgroup {
     try {
       this.writeLimits(resources, writeDirectly);
       // v2 has no devices.* files: the rules become a BPF program attached to the cgroup
-      // (a fake cgroupfs directory cannot take one).
-      if (resources.devices?.length && !this.fake) attachDeviceRules(this.dir, resources.devices);
+      // (a fake cgroupfs directory cannot take one). Rootless (a delegated group, from inside a
+      // user namespace) the kernel refuses to load one — that needs CAP_SYS_ADMIN in the initial
+      // user namespace — and needs none: mknod is refused there and a bound host device node
+      // opens only as its file mode lets the user. runc's rootless mode skips it the same way.
+      if (resources.devices?.length && !this.fake && !inNonInitialUserNamespace()) attachDeviceRules(this.dir, resources.devices);
     } catch (err) {
       this.destroy(); // no half-configured cgroup left behind
       throw err;
