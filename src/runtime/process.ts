@@ -5,7 +5,7 @@
  */
 import { accessSync, closeSync, constants as fsc, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { chdir, clearCloexec, closeRangeCloexec, dup2, execve, setgroups, setNoNewPrivs, setresgid, setresuid, setrlimit, setsid } from '../sys/libc';
+import { chdir, clearCloexec, closeRangeCloexec, defaultIgnoredSignals, dup2, execve, setgroups, setNoNewPrivs, setresgid, setresuid, setrlimit, setsid } from '../sys/libc';
 import { RLIMITS } from '../sys/constants';
 import { SysError, errnoDescription } from '../sys/errors';
 import { traceNote } from '../sys/trace';
@@ -24,6 +24,9 @@ import { installSeccomp, type CompiledSeccomp } from './seccomp';
 export function becomeProgram(p: Process, handOverMaster: (masterFd: number) => void, seccomp: CompiledSeccomp | null = null, beforeExec?: () => void): never {
   const { program, env } = prepareProgram(p, handOverMaster, seccomp);
   beforeExec?.();
+  // The program starts with every signal at its default, as from any shell: Node's ignored
+  // SIGPIPE/SIGXFSZ would survive execve (exec's programs get this from libuv's spawn).
+  defaultIgnoredSignals();
   traceNote(`exec ${program} as PID ${process.pid} (in its PID namespace)`);
   try {
     execve(program, p.args, env);

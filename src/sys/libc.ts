@@ -9,7 +9,7 @@
  * Nothing here knows about containers; `src/runtime/` composes these calls into one.
  */
 import { SysError } from './errors';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { q, traceEnabled, traceSyscall } from './trace';
 import {
   CLONE_FLAGS, MS_FLAGS, MNT_FLAGS, decodeFlags, SYS, PR, F_SETFD, F_GETFD, CLOSE_RANGE_CLOEXEC,
@@ -66,6 +66,7 @@ function bind() {
     flock: c.func('int flock(int fd, int operation)') as Fn,
     pipe2: c.func('int pipe2(_Out_ int *fds, int flags)') as Fn,
     setrlimit: c.func('int setrlimit(int resource, const void *rlim)') as Fn,
+    signal: c.func('void *signal(int signum, void *handler)') as Fn,
   };
 }
 
@@ -395,6 +396,26 @@ export function execve(path: string, argv: readonly string[], envp: readonly str
   libc().execve(path, [...argv, null], [...envp, null]);
   const errno = koffi().errno();
   throw new SysError('execve', q(path), errno);
+}
+
+/**
+ * signal(2) with SIG_DFL (a NULL handler) for each signal this process ignores (SigIgn of
+ * /proc/self/status). Node ignores SIGPIPE and SIGXFSZ for itself, and an *ignored* signal stays
+ * ignored across execve (only caught ones are reset), so a program we exec would inherit them:
+ * `yes | head -n1` would then see EPIPE instead of dying quietly of SIGPIPE, as it does in Docker.
+ */
+export function defaultIgnoredSignals(): void {
+  // The container may have no /proc (a bundle without that mount): then the two Node ignores.
+  let status = '';
+  try { status = readFileSync('/proc/self/status', 'utf8'); } catch { /* no /proc here */ }
+  const line = /^SigIgn:\s*([0-9a-f]+)$/m.exec(status);
+  const mask = line ? BigInt('0x' + line[1]) : (1n << 12n) | (1n << 24n); // SIGPIPE, SIGXFSZ
+  for (let sig = 1; sig <= 64; sig++) {
+    if (!((mask >> BigInt(sig - 1)) & 1n)) continue;
+    const previous: unknown = libc().signal(sig, null);
+    const failed = previous !== null && koffi().address(previous) === 0xffffffffffffffffn; // SIG_ERR
+    traceSyscall('signal', `${sig}, SIG_DFL`, failed ? `-1 errno ${koffi().errno()}` : 0);
+  }
 }
 
 // ---------------------------------------------------------- file descriptors

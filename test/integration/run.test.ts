@@ -127,6 +127,14 @@ describe('isolation seen from inside', () => {
     expect(priv.trim().split('\n')[1]).toBe('0');
   });
 
+  it('starts the program with no signal ignored (Node ignores SIGPIPE for itself): yes | head ends quietly, as in Docker', () => {
+    const r = run(['--network', 'none', IMG, 'grep', 'SigIgn', '/proc/self/status']);
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'SigIgn:\t0000000000000000\n', '']);
+    // yes dies of SIGPIPE when head has its line (with SIGPIPE ignored it printed "Broken pipe")
+    const p = sh('yes | head -n 1; echo end', ['--network', 'none']);
+    expect([p.status, p.stdout, p.stderr]).toEqual([0, 'y\nend\n', '']);
+  });
+
   it("lets no runtime file descriptor reach the program", () => {
     const r = sh('ls /proc/self/fd | sort -n | tr "\\n" " "');
     // 0,1,2 are ours; the 3rd is ls's own open of /proc/self/fd.
