@@ -25,6 +25,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../fsutil';
+import { processStartTime } from '../sys/proc-stat';
 
 /** Who holds the namespaces: mini-init's PID on the host and its start time (/proc/PID/stat field 22). */
 export interface PauseProcess { pid: number; startTime: string }
@@ -46,20 +47,11 @@ export function parsePauseRecord(text: string): PauseProcess | null {
   return m ? { pid: Number(m[1]), startTime: m[2] } : null;
 }
 
-function startTimeOf(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
 /** The recorded pause process if it still runs (same PID, same start time), else null. */
 export function livePause(file: string): PauseProcess | null {
   let rec: PauseProcess | null;
   try { rec = parsePauseRecord(readFileSync(file, 'utf8')); } catch { return null; }
-  return rec && startTimeOf(rec.pid) === rec.startTime ? rec : null;
+  return rec && processStartTime(rec.pid) === rec.startTime ? rec : null;
 }
 
 /** The `unshare` arguments that make the namespaces and run the pause program in them. */
@@ -113,7 +105,7 @@ export function ensurePause(file: string, unshare: string, args: string[]): Paus
       const pid = Number(children[0] ?? 0);
       let cmd = '';
       if (pid > 0) try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { /* exiting */ }
-      const startTime = pid > 0 ? startTimeOf(pid) : null;
+      const startTime = pid > 0 ? processStartTime(pid) : null;
       if (cmd.startsWith(`${miniInit}\0`) && startTime !== null) {
         const rec = { pid, startTime };
         writeFileAtomic(file, `${pid} ${startTime}\n`, 0o600);

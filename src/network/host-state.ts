@@ -10,6 +10,7 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../fsutil';
+import { processStartTime } from '../sys/proc-stat';
 import type { Dnat } from './firewall';
 
 export const netRunDir = () => join(process.env.MINI_RUN_RUNDIR ?? '/run/mini-run', 'network');
@@ -104,12 +105,7 @@ export function withNetLock<T>(fn: (s: HostNetState) => T): T {
 
 /** The supervisor `m` still runs (the same process: its start time matches). */
 export function processAlive(m: { pid: number; startTime: string }): boolean {
-  try {
-    const stat = readFileSync(`/proc/${m.pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] === m.startTime;
-  } catch {
-    return false;
-  }
+  return processStartTime(m.pid) === m.startTime;
 }
 
 /**

@@ -18,6 +18,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../fsutil';
+import { processStartTime } from '../sys/proc-stat';
 import { UserError } from '../errors';
 
 export const DEFAULT_RUNTIME_ROOT = '/run/mini-runc';
@@ -82,14 +83,7 @@ export function listStates(root: string): string[] {
 }
 
 /** The kernel's start time of a process (field 22 of /proc/PID/stat): tells a PID's reuse apart. */
-export function processStartTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
+export { processStartTime };
 
 /** Is the init (or the program it became) still this container's process? A zombie counts as gone. */
 export function initAlive(st: RuntimeState): boolean {
