@@ -13,7 +13,7 @@ import {
   type Captured, type OtherEngine,
 } from './engines';
 import { alignLines, renderSideBySide, terminalWidth, toLines, type Row } from './side-by-side';
-import { evaluateProbes, probeScript, PROBE_RUN_FLAGS, splitProbeOutput } from './probes';
+import { evaluateProbes, probeRunFlags, probeScript, splitProbeOutput } from './probes';
 import { probeSummary, renderProbeTable } from './probe-table';
 
 export interface CompareOptions {
@@ -39,7 +39,7 @@ export async function compare(opts: CompareOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     const name = compareName();
-    const flags = opts.probe ? PROBE_RUN_FLAGS : [];
+    const flags = opts.probe ? probeRunFlags() : [];
     const cmd = opts.probe ? ['sh', '-c', probeScript()] : opts.command;
     const miniArgv = miniRunArgv(name, flags, opts.image, cmd);
     const theirArgv = otherArgv(engine, name, flags, otherImage, cmd);

@@ -14,7 +14,9 @@
  * `sh -c` script, each probe's output after a marker line), so `--probe` starts two
  * containers, not twenty, and the shell running the probes is the container's PID 1.
  */
+import { existsSync } from 'node:fs';
 import { decodeCapabilityMask } from '../engine/live-facts';
+import { nativeBinary } from '../native';
 import type { EngineName } from './engines';
 
 export interface ProbeContext {
@@ -32,6 +34,80 @@ export interface Probe {
 
 /** Flags both engines get for `--probe`, so the cgroup probe has limits to read. */
 export const PROBE_RUN_FLAGS = ['--memory', '64m', '--pids-limit', '100'];
+
+/** Where the "system calls" probe finds native/build/syscall-probe inside both containers. */
+export const SYSCALL_PROBE_IN_CONTAINER = '/.mini-run-syscall-probe';
+
+/**
+ * PROBE_RUN_FLAGS, plus the syscall probe (a static binary of this installation) bound read-only
+ * into both containers when it was built — the same file in both, so the same calls are tried.
+ */
+export function probeRunFlags(probeBinary = nativeBinary('syscall-probe')): string[] {
+  return existsSync(probeBinary) ? [...PROBE_RUN_FLAGS, '-v', `${probeBinary}:${SYSCALL_PROBE_IN_CONTAINER}:ro`] : PROBE_RUN_FLAGS;
+}
+
+/**
+ * The calls where moby's default seccomp profile changed after Docker 20.10 (the engine Debian
+ * ships), and mini-run's answer under the current profile: io_uring and AF_VSOCK sockets are
+ * now denied; pkey_*, name_to_handle_at and (kernels ≥ 4.8) process_vm_* are now allowed.
+ */
+export const NEWER_MOBY_PROFILE: Readonly<Record<string, 'denied' | 'allowed'>> = {
+  'io_uring_setup(NULL)': 'denied',
+  'socket(AF_VSOCK)': 'denied',
+  'pkey_alloc(bad)': 'allowed',
+  'name_to_handle_at(-1)': 'allowed',
+  'process_vm_readv(pid 0)': 'allowed',
+};
+
+/** "keyctl(bad op) EPERM" lines → call → answer. */
+function answers(items: string[]): Map<string, string> {
+  return new Map(items.map((l) => { const i = l.lastIndexOf(' '); return [l.slice(0, i), l.slice(i + 1)] as [string, string]; }));
+}
+
+/** Why the two probes' answers differ, if every differing call is one moby's profile changed after 20.10. */
+function explainSyscalls(mini: string[], other: string[], ctx: ProbeContext): string | undefined {
+  const a = answers(mini), b = answers(other);
+  // the same binary tried the same calls on both sides; anything else is not this difference
+  if (a.size === 0 || a.size !== b.size || [...a.keys()].some((k) => !b.has(k))) return undefined;
+  const differ = [...a.keys()].filter((k) => a.get(k) !== b.get(k));
+  if (ctx.engine === 'podman') return explainPodmanSyscalls(a, b, differ);
+  const fits = differ.every((k) => {
+    const want = NEWER_MOBY_PROFILE[k];
+    const ours = a.get(k), theirs = b.get(k);
+    if (!want || ours === undefined || theirs === undefined) return false;
+    return want === 'denied' ? ours === 'EPERM' : theirs === 'EPERM' && ours !== 'EPERM';
+  });
+  if (!fits) return undefined;
+  return `${a.size - differ.length} of ${a.size} calls answered the same; ${differ.map((k) => `${k}: ${a.get(k)} vs ${b.get(k)}`).join(', ')} — where moby's default profile changed after this engine's version (Docker 20.10); mini-run follows the current one`;
+}
+
+/**
+ * podman does not use moby's profile but its own (containers/common's seccomp.json, older here):
+ * a call it does not list gets ENOSYS where Docker's gets EPERM, and it lets mount, umount,
+ * unshare, setns, keyctl, the mempolicy calls… through to the kernel (which still checks the
+ * capabilities). Each differing call must be one of those kinds; the reason counts them.
+ */
+function explainPodmanSyscalls(a: Map<string, string>, b: Map<string, string>, differ: string[]): string | undefined {
+  const kinds: Record<'enosys' | 'kernel' | 'newer', string[]> = { enosys: [], kernel: [], newer: [] };
+  for (const k of differ) {
+    const ours = a.get(k) ?? '', theirs = b.get(k) ?? '';
+    if (refused(ours) && theirs === 'ENOSYS') kinds.enosys.push(k); // both refuse, another errno
+    else if (refused(ours) && !refused(theirs)) kinds.kernel.push(k); // podman's profile lets it reach the kernel
+    else if (!refused(ours) && theirs === 'ENOSYS') kinds.newer.push(k); // a call newer than podman's profile
+    else return undefined;
+  }
+  const parts: string[] = [];
+  if (kinds.enosys.length) parts.push(`${kinds.enosys.length} refused by both, ENOSYS in podman (${few(kinds.enosys)})`);
+  if (kinds.kernel.length) parts.push(`${kinds.kernel.length} denied by Docker's profile (mini-run's) but passed to the kernel by podman's (${few(kinds.kernel)})`);
+  if (kinds.newer.length) parts.push(`${kinds.newer.length} newer than podman's profile, ENOSYS there (${few(kinds.newer)})`);
+  return `podman uses its own seccomp profile (containers/common), not Docker's: ${a.size - differ.length} of ${a.size} calls answered the same; ${parts.join('; ')}`;
+}
+
+/** A seccomp refusal (EPERM, clone3's ENOSYS, a killing signal) sorts before an answer from the kernel. */
+const refused = (answer: string) => answer === 'EPERM' || answer === 'ENOSYS' || answer.startsWith('SIG');
+function byRefusedFirst(m: Map<string, string>) {
+  return (x: string, y: string) => Number(refused(m.get(y) ?? '')) - Number(refused(m.get(x) ?? '')) || x.localeCompare(y);
+}
 
 const lines = (raw: string) => raw.split('\n').map((l) => l.trim()).filter(Boolean);
 const onlyIn = (a: string[], b: string[]) => a.filter((x) => !b.includes(x));
@@ -151,6 +227,19 @@ export const PROBES: readonly Probe[] = [
       if (ctx.engine !== 'podman' || onlyIn(other, mini).length || extra.length !== 1 || extra[0] !== CONSOLE_RULE) return undefined;
       return `mini-run, like the Docker engine, allows ${CONSOLE_RULE} (/dev/console) in every container; podman's default list leaves it out`;
     },
+  },
+  {
+    name: 'system calls',
+    // native/syscall-probe, bound in by probeRunFlags: ~90 calls, each answered by the seccomp
+    // filter (EPERM; ENOSYS for clone3) or by the kernel behind it (EBADF, EFAULT, ok…)
+    command: `if [ -x ${SYSCALL_PROBE_IN_CONTAINER} ]; then ${SYSCALL_PROBE_IN_CONTAINER}; else echo 'not probed: native/build/syscall-probe is not built (a C compiler, then npm run build)'; fi`,
+    // the refused calls first, so the table's short cell shows what the filter stops
+    normalise: (raw) => {
+      const items = lines(raw);
+      const m = answers(items);
+      return items.every((l) => l.includes(' ')) ? [...m.keys()].sort(byRefusedFirst(m)).map((k) => `${k} ${m.get(k)}`) : items;
+    },
+    explain: explainSyscalls,
   },
   {
     name: 'cgroup limits',

@@ -165,22 +165,35 @@ export function findHostNode(type: 'b' | 'c', major: number, minor: number, dir 
  * real null device is used: /dev/null that is a link or a file (the user's /dev) is left alone.
  */
 export function reopenDevNull(): void {
-  let nul: number;
+  let held: number;
   try {
-    nul = openSync('/dev/null', fsc.O_RDWR | fsc.O_NOFOLLOW | O_CLOEXEC);
+    held = openSync('/dev/null', O_PATH | fsc.O_NOFOLLOW | O_CLOEXEC); // the name itself, never a link's target
   } catch {
-    return; // no /dev/null of ours (a bound /dev without one, or a link): keep what we have
+    return; // no /dev/null of ours (a bound /dev without one): keep what we have
   }
+  let nul = -1;
   try {
-    const want = fstatSync(nul);
-    if (!want.isCharacterDevice()) return;
+    const want = fstatSync(held);
+    if (!want.isCharacterDevice()) return; // a link or a file (the user's /dev)
+    // Opened again through the held inode, with O_RDWR only: O_NOFOLLOW would stay in the open
+    // file's flags, and /proc/PID/fdinfo/0 would show 0500002 where Docker's shows 0100002.
+    // Without /proc (a bundle that mounts none) the name is opened once more, never following a link.
+    try {
+      nul = openSync(fdPath(held), fsc.O_RDWR | fsc.O_NOCTTY | O_CLOEXEC);
+    } catch {
+      nul = openSync('/dev/null', fsc.O_RDWR | fsc.O_NOFOLLOW | fsc.O_NOCTTY | O_CLOEXEC);
+    }
+    if (fstatSync(nul).rdev !== want.rdev) return;
     for (let fd = 0; fd <= 2; fd++) {
       let st;
       try { st = fstatSync(fd); } catch { continue; }
       if (st.isCharacterDevice() && st.rdev === want.rdev) dup2(nul, fd);
     }
+  } catch {
+    // the container's null device would not open: keep the host's, read-only
   } finally {
-    closeSync(nul);
+    if (nul >= 0) closeSync(nul);
+    closeSync(held);
   }
 }
 

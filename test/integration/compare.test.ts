@@ -120,7 +120,10 @@ describe.skipIf(!havePodman)('compare against podman', () => {
     expect(limits[2]).toBe('memory=64 MiB pids=100'); // podman shows the limits it was given
     if (limits[3] === 'different') expect(reason(t, 'cgroup limits')).toMatch(/does not mount \/sys\/fs\/cgroup on cgroup-v1/);
     else expect(limits[1]).toBe('memory=64 MiB pids=100');
-    expect(t).toMatch(/11 probes: \d+ same, \d+ different \(\d+ explained, 0 unexplained\)/);
+    // the syscall probe ran in both: podman's own profile differs by kind (ENOSYS instead of EPERM, mount… passed to the kernel)
+    expect(row(t, 'system calls')[1]).toMatch(/^_sysctl\(NULL\) EPERM, acct EPERM, add_key/);
+    expect(reason(t, 'system calls')).toMatch(/^podman uses its own seccomp profile \(containers\/common\), not Docker's: \d+ of \d+ calls answered the same; /);
+    expect(t).toMatch(/12 probes: \d+ same, \d+ different \(\d+ explained, 0 unexplained\)/);
   });
 
   it('--engine docker with a docker client but no daemon: a clear error, nothing run', () => {
@@ -159,7 +162,17 @@ describe.skipIf(!haveDocker)('compare against the Docker engine (the default whe
     if (cgroupV1) expect(row(t, 'device cgroup')[1]).toMatch(/^b \*:\* m, c \*:\* m, c 10:200 rwm,/);
     expect(row(t, 'capabilities')[1]).toMatch(/^AUDIT_WRITE, CHOWN, DAC_OVERRIDE/);
     expect(row(t, 'cgroup limits')[2]).toBe('memory=64 MiB pids=100');
-    expect(t).toMatch(/11 probes: \d+ same, \d+ different \(\d+ explained, 0 unexplained\)/);
+    // system calls: the syscall probe (~90 calls) in both containers answered the same, except —
+    // against Docker 20.10 — the calls moby's profile changed since (mini-run follows the current one)
+    const calls = row(t, 'system calls');
+    expect(calls[1]).toMatch(/^_sysctl\(NULL\) EPERM, acct EPERM, add_key/); // the refused calls first
+    if (calls[3] === 'different') {
+      const m = /^(\d+) of (\d+) calls answered the same; (.*) — where moby's default profile changed after this engine's version/.exec(reason(t, 'system calls'));
+      expect(m, reason(t, 'system calls')).not.toBeNull();
+      expect(Number(m![1])).toBeGreaterThanOrEqual(Number(m![2]) - 5);
+      expect(Number(m![2])).toBeGreaterThanOrEqual(80);
+    } else expect(calls[3]).toBe('same');
+    expect(t).toMatch(/12 probes: \d+ same, \d+ different \(\d+ explained, 0 unexplained\)/);
   });
 });
 

@@ -1,7 +1,7 @@
 /** compare's pure parts: line alignment, the probe script and table, capability decoding, subnets. */
 import { describe, expect, it } from 'vitest';
 import { alignLines, fit, renderSideBySide, toLines } from '../../src/compare/side-by-side';
-import { decodeCapabilities, evaluateProbes, probeScript, splitProbeOutput, PROBES, PROBE_MARKER, type Probe } from '../../src/compare/probes';
+import { decodeCapabilities, evaluateProbes, probeRunFlags, probeScript, splitProbeOutput, PROBES, PROBE_MARKER, PROBE_RUN_FLAGS, type Probe } from '../../src/compare/probes';
 import { probeSummary, renderProbeTable, wrap } from '../../src/compare/probe-table';
 import { cidrsOverlap } from '../../src/compare/engines';
 
@@ -88,6 +88,33 @@ describe('probes', () => {
     expect(pick(docker, podman, 'docker').reason).toBeUndefined(); // Docker gives the console: a real difference
     expect(pick(docker, [...podman, 'c 10:229 rwm'], 'podman').reason).toBeUndefined(); // podman allowing more: unexplained
     expect(pick(podman, docker, 'podman').reason).toBeUndefined(); // mini-run lacking the console: unexplained
+  });
+
+  it('system calls: the probe binary bound into both; only the calls moby\'s profile changed after 20.10 are explained against docker, podman\'s own profile by kind', () => {
+    expect(probeRunFlags('/nonexistent/syscall-probe')).toEqual(PROBE_RUN_FLAGS); // not built: the row says so
+    expect(probeRunFlags(process.execPath).slice(-2)).toEqual(['-v', `${process.execPath}:/.mini-run-syscall-probe:ro`]);
+    const idx = PROBES.findIndex((p) => p.name === 'system calls');
+    const withCalls = (calls: Record<string, string>) => {
+      const r = new Array<string>(PROBES.length).fill('');
+      r[idx] = Object.entries(calls).map(([k, v]) => `${k} ${v}\n`).join('');
+      return r;
+    };
+    const pick = (mini: Record<string, string>, other: Record<string, string>, engine: 'docker' | 'podman') =>
+      evaluateProbes(withCalls(mini), withCalls(other), { engine, cgroupVersion: 1 }).find((x) => x.name === 'system calls')!;
+    const base = { getpid: 'ok', 'keyctl(bad op)': 'EPERM', 'mount(NULL)': 'EPERM', 'io_uring_setup(NULL)': 'EPERM', 'pkey_alloc(bad)': 'EINVAL', 'futex_waitv(NULL)': 'EINVAL' };
+    const same = pick(base, { ...base }, 'docker');
+    expect([same.same, same.mini.slice(0, 3)]).toEqual([true, ['io_uring_setup(NULL) EPERM', 'keyctl(bad op) EPERM', 'mount(NULL) EPERM']]); // refused first
+    // Docker 20.10: io_uring reaches the kernel, pkey_alloc is denied
+    const older = pick(base, { ...base, 'io_uring_setup(NULL)': 'EFAULT', 'pkey_alloc(bad)': 'EPERM' }, 'docker');
+    expect([older.same, older.reason]).toEqual([false, "4 of 6 calls answered the same; io_uring_setup(NULL): EPERM vs EFAULT, pkey_alloc(bad): EINVAL vs EPERM — where moby's default profile changed after this engine's version (Docker 20.10); mini-run follows the current one"]);
+    // keyctl reaching the kernel in docker (or mini-run letting io_uring through) is a real difference
+    expect(pick(base, { ...base, 'keyctl(bad op)': 'EOPNOTSUPP' }, 'docker').reason).toBeUndefined();
+    expect(pick({ ...base, 'io_uring_setup(NULL)': 'EFAULT' }, base, 'docker').reason).toBeUndefined();
+    expect(pick(base, { getpid: 'ok' }, 'docker').reason).toBeUndefined(); // not the same calls tried
+    // podman 4.3's profile: ENOSYS for what it does not list, mount passed to the kernel, futex_waitv unknown to it
+    const pod = pick(base, { ...base, 'keyctl(bad op)': 'ENOSYS', 'mount(NULL)': 'EFAULT', 'futex_waitv(NULL)': 'ENOSYS' }, 'podman');
+    expect(pod.reason).toBe("podman uses its own seccomp profile (containers/common), not Docker's: 3 of 6 calls answered the same; 1 refused by both, ENOSYS in podman (keyctl(bad op)); 1 denied by Docker's profile (mini-run's) but passed to the kernel by podman's (mount(NULL)); 1 newer than podman's profile, ENOSYS there (futex_waitv(NULL))");
+    expect(pick(base, { ...base, getpid: 'EPERM' }, 'podman').reason).toBeUndefined(); // podman stricter on an ordinary call: unexplained
   });
 
   it('a probe is data: a new entry shows up in the table', () => {
