@@ -11,6 +11,7 @@
  */
 import { UserError } from '../errors';
 import { parseTimeArg } from '../engine/logs';
+import type { StoredImage } from '../image/image-index';
 
 export type PruneFilterKey = 'until' | 'label' | 'dangling' | 'all';
 
@@ -66,4 +67,19 @@ export function parsePruneFilters(values: readonly string[], now = Date.now(), a
     matches: (created, labels) => (until === undefined || (Date.parse(created ?? '') || 0) < until)
       && labelTests.every((t) => t(labels)),
   };
+}
+
+/**
+ * Which unused images `image prune` and `system prune` may take under `filter` (one rule for
+ * both): its until and label tests on the image's creation time and its config's labels, the
+ * config read only when a label filter asks (the store is loaded then, not before).
+ */
+export function imagePruneWanted(filter: PruneFilter, labelsOf: (img: StoredImage) => Record<string, string> = configLabels): (img: StoredImage) => boolean {
+  return (img) => filter.matches(img.created, filter.needsLabels ? labelsOf(img) : {});
+}
+
+function configLabels(img: StoredImage): Record<string, string> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { imageConfig } = require('../image/store') as typeof import('../image/store');
+  return imageConfig(img).Labels ?? {};
 }

@@ -3,7 +3,8 @@
  * label!=K[=V], dangling=false as -a; every filter must hold; another key is refused.
  */
 import { describe, expect, it } from 'vitest';
-import { PRUNE_KEYS, parsePruneFilters } from '../../src/cli/image-prune-filters';
+import { PRUNE_KEYS, imagePruneWanted, parsePruneFilters } from '../../src/cli/image-prune-filters';
+import type { StoredImage } from '../../src/image/image-index';
 
 const now = Date.parse('2026-12-05T04:00:00Z');
 const f = (...v: string[]) => parsePruneFilters(v, now);
@@ -50,5 +51,24 @@ describe('image prune --filter', () => {
     expect(keys('volume', 'all=0').all).toBe(false);
     expect(() => keys('volume', 'all=maybe')).toThrow(/^Invalid filter 'all=maybe'$/);
     expect(() => keys('image', 'all=true')).toThrow(/^Invalid filter 'all'$/);
+  });
+});
+
+describe('imagePruneWanted: the one rule image prune and system prune apply', () => {
+  const img = (created: string, labels: Record<string, string>) => ({ created, labels } as unknown as StoredImage);
+  const labelsOf = (i: StoredImage) => (i as unknown as { labels: Record<string, string> }).labels;
+
+  it('reads an image\'s labels only when a label filter asks, and applies until and label together', () => {
+    const read: StoredImage[] = [];
+    const counting = (i: StoredImage) => { read.push(i); return labelsOf(i); };
+    const byTime = imagePruneWanted(f('until=1h'), counting);
+    expect([byTime(img('2026-12-05T02:00:00Z', {})), byTime(img('2026-12-05T03:30:00Z', {}))]).toEqual([true, false]);
+    expect(read).toEqual([]);
+    const both = imagePruneWanted(f('until=1h', 'label=team=blue'), counting);
+    expect([
+      both(img('2026-12-05T02:00:00Z', { team: 'blue' })), both(img('2026-12-05T02:00:00Z', { team: 'red' })),
+      both(img('2026-12-05T03:30:00Z', { team: 'blue' })),
+    ]).toEqual([true, false, false]);
+    expect(read.length).toBe(3);
   });
 });

@@ -358,7 +358,7 @@ export const pruneCommand: CommandModule<object, { all?: boolean; force?: boolea
     .option('force', { alias: 'f', type: 'boolean', describe: 'Do not prompt for confirmation' })) as any,
   handler: async (a) => {
     // a bad filter is said before the question (docker's daemon refuses it after): nothing goes either way
-    const { parsePruneFilters } = await import('../image-prune-filters');
+    const { imagePruneWanted, parsePruneFilters } = await import('../image-prune-filters');
     const filter = parsePruneFilters(a.filter === undefined ? [] : Array.isArray(a.filter) ? a.filter : [a.filter]);
     a.all = a.all || filter.all;
     const warning = a.all
@@ -366,8 +366,7 @@ export const pruneCommand: CommandModule<object, { all?: boolean; force?: boolea
       : 'WARNING! This will remove all dangling images.\n';
     if (!a.force && !(await confirm(`${warning}Are you sure you want to continue? [y/N] `))) return;
     const { pruneImages } = await import('../../image/prune');
-    const labelsOf = (img: StoredImage) => (filter.needsLabels ? store().imageConfig(img).Labels ?? {} : {});
-    const { lines, reclaimed } = pruneImages(!!a.all, (img) => filter.matches(img.created, labelsOf(img)));
+    const { lines, reclaimed } = pruneImages(!!a.all, imagePruneWanted(filter));
     if (lines.length) process.stdout.write(`Deleted Images:\n${lines.join('\n')}\n\n`);
     process.stdout.write(`Total reclaimed space: ${fmt().humanSize(reclaimed)}\n`);
   },

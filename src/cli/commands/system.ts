@@ -2,7 +2,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../../errors';
 import { listOption } from '../args';
-import type { StoredImage } from '../../image/image-index';
 
 /** Docker's confirmation prompt: only a "y" on stdin goes ahead. */
 async function confirm(question: string): Promise<boolean> {
@@ -72,7 +71,7 @@ const pruneCommand: CommandModule<object, { force?: boolean; all?: boolean; volu
   handler: async (a) => {
     // The same filters for each kind, as Docker's CLI passes them to each prune (so each kind's
     // keys: until and label for all but volumes, which take label only). Said before anything goes.
-    const { parsePruneFilters, PRUNE_KEYS } = await import('../image-prune-filters');
+    const { imagePruneWanted, parsePruneFilters, PRUNE_KEYS } = await import('../image-prune-filters');
     const filterValues = listOption(a.filter);
     if (a.volumes && filterValues.some((f) => f.split('=')[0] === 'until')) throw new UserError('The "until" filter is not supported with "--volumes"', 1);
     const filters = {
@@ -99,9 +98,7 @@ const pruneCommand: CommandModule<object, { force?: boolean; all?: boolean; volu
     if (n.length) process.stdout.write(`Deleted Networks:\n${n.join('\n')}\n\n`);
     const v = filters.volume ? pruneVolumes(false, (labels) => filters.volume!.matches(undefined, labels)) : { names: [], bytes: 0 };
     if (v.names.length) process.stdout.write(`Deleted Volumes:\n${v.names.join('\n')}\n\n`);
-    const { imageConfig } = await import('../../image/store');
-    const labelsOf = (img: StoredImage) => (filters.image.needsLabels ? imageConfig(img).Labels ?? {} : {});
-    const i = pruneImages(!!a.all, (img) => filters.image.matches(img.created, labelsOf(img)));
+    const i = pruneImages(!!a.all, imagePruneWanted(filters.image));
     if (i.lines.length) process.stdout.write(`Deleted Images:\n${i.lines.join('\n')}\n\n`);
     process.stdout.write(`Total reclaimed space: ${humanSize(c.bytes + v.bytes + i.reclaimed)}\n`);
   },
