@@ -5,7 +5,7 @@
  *   label=K, label=K=V  the network has label K (with value V); every label filter must hold
  *   scope=S             local (every network here is local)
  *   type=custom|builtin user-defined networks / bridge, host, none
- *   dangling=true|false no container on it (never a predefined one) / in use, or predefined
+ *   dangling=true|false not in use: no container on it or set to join it, stopped ones too (never a predefined one) / in use, or predefined
  * Values of one key are alternatives; different keys must all hold. Another key is
  * "Invalid filter 'KEY'", exit 1, as docker's.
  */

@@ -14,6 +14,7 @@ const IMG = 'mini-run/busybox';
 const m = (...args: string[]) => mr(root, args);
 const inspect = (name: string, tpl: string) => m('inspect', '-f', tpl, name).stdout.trim();
 const myLeases = () => leasesOf(root);
+const mrNames = (out: string) => out.split('\n').filter((x) => x.startsWith('mr-')).sort();
 
 beforeAll(() => {
   root = tempRoot('netu');
@@ -24,7 +25,7 @@ afterAll(() => {
   // This file's own bridges (other test runs may have theirs on the host right now).
   const bridges = networkBridges(root);
   if (ids.length) m('rm', '-f', ...ids);
-  for (const n of ['appnet', 'secret', 'fixed']) m('network', 'rm', n);
+  for (const n of ['appnet', 'secret', 'fixed', 'mr-idle', 'mr-held', 'mr-joined']) m('network', 'rm', n);
   expect(myLeases()).toEqual([]);
   for (const b of bridges) {
     expect(sh(`ip link show dev ${b}`).status).not.toBe(0);
@@ -140,6 +141,24 @@ describe('user networks', () => {
     expect(p.stdout).toMatch(/secret/);
     expect(p.stdout).toMatch(/appnet/);
     expect(m('network', 'ls', '-q').stdout).not.toMatch(/secret/);
+  });
+
+  it('ls -f dangling=true lists exactly what network prune takes: a network a stopped container is set to join is in use for both', () => {
+    for (const n of ['mr-idle', 'mr-held', 'mr-joined']) expect(m('network', 'create', n).status).toBe(0);
+    expect(m('create', '--name', 'heldby', '--network', 'mr-held', IMG, 'true').status).toBe(0);
+    expect(m('create', '--name', 'joiner', IMG, 'true').status).toBe(0);
+    expect(m('network', 'connect', 'mr-joined', 'joiner').status).toBe(0); // recorded, joined at its start
+    try {
+      expect(mrNames(m('network', 'ls', '-f', 'dangling=true', '--format', '{{.Name}}').stdout)).toEqual(['mr-idle']);
+      expect(mrNames(m('network', 'ls', '-f', 'dangling=false', '--format', '{{.Name}}').stdout)).toEqual(['mr-held', 'mr-joined']);
+      const p = m('network', 'prune', '-f');
+      expect([p.status, mrNames(p.stdout)]).toEqual([0, ['mr-idle']]);
+      expect(mrNames(m('network', 'ls', '--format', '{{.Name}}').stdout)).toEqual(['mr-held', 'mr-joined']);
+    } finally {
+      expect(m('rm', 'heldby', 'joiner').status).toBe(0);
+    }
+    const p = m('network', 'prune', '-f');
+    expect(mrNames(p.stdout)).toEqual(['mr-held', 'mr-joined']);
   });
 
   it('refuses what docker refuses', () => {

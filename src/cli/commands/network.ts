@@ -166,20 +166,24 @@ const prune: CommandModule<object, any> = {
   },
 };
 
-/** Names of the user networks a running container is attached to now (docker's non-empty Containers). */
+/**
+ * The user networks in use — one rule for `network ls -f dangling=` and for the prunes, so the
+ * two cannot drift: a container has an address on the network's bridge (running), or a
+ * container in any state is set to join it (its --network, or a connect waiting for its start).
+ */
 async function networksInUse(): Promise<Set<string>> {
   const { listNetworks } = await import('../../network/user-networks');
   const { leasesOf } = await import('../../network/bridge');
-  return new Set(listNetworks().filter((n) => leasesOf(n.Bridge).length > 0).map((n) => n.Name));
+  const { listContainers } = await import('../../engine/container-store');
+  const joining = new Set(listContainers().flatMap((c) => [c.hostConfig.NetworkMode, ...c.network.pending.map((p) => p.network)]));
+  return new Set(listNetworks().filter((n) => joining.has(n.Name) || leasesOf(n.Bridge).length > 0).map((n) => n.Name));
 }
 
-/** User networks no container is on or set to join (`network prune`, `system prune`): removed, their names returned. */
+/** User networks not in use (`network prune`, `system prune`): removed, their names returned. */
 export async function pruneUnusedNetworks(wanted: (created: string, labels: Record<string, string>) => boolean = () => true): Promise<string[]> {
   const { listNetworks, removeNetwork } = await import('../../network/user-networks');
-  const { leasesOf } = await import('../../network/bridge');
-  const { listContainers } = await import('../../engine/container-store');
-  const used = new Set(listContainers().flatMap((c) => [c.hostConfig.NetworkMode, ...c.network.pending.map((p) => p.network)]));
-  return listNetworks().filter((n) => !used.has(n.Name) && leasesOf(n.Bridge).length === 0 && wanted(n.Created, n.Labels)).map((n) => removeNetwork(n.Name).Name);
+  const inUse = await networksInUse();
+  return listNetworks().filter((n) => !inUse.has(n.Name) && wanted(n.Created, n.Labels)).map((n) => removeNetwork(n.Name).Name);
 }
 
 const connect: CommandModule<object, any> = {
