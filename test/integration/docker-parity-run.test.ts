@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { BIN, leaksFor, mr, networkBridges, removeAllContainers, tempRoot } from '../helpers/cli';
@@ -349,5 +349,36 @@ describe('networks: ls and eth0 (item 10)', () => {
     }
     expect(seen['mini-run']).toMatch(/^inet A\.B\.0\.\d+\/16 brd A\.B\.255\.255\n$/);
     if (docker) expect(seen.docker).toMatch(/^inet A\.B\.0\.\d+\/16 brd A\.B\.255\.255\n$/);
+  });
+});
+
+describe('confinement facts (issue 12 item 8)', () => {
+  // What a program can read about its own confinement, byte for byte against the Docker engine:
+  // rlimits (the defaults a container inherits, and --ulimit), supplementary groups (the image's
+  // /etc/group, the primary group among them, --group-add by number and by name), /dev's nodes
+  // and links (/dev/core only where the host has /proc/kcore, as runc), stdin /dev/null opened
+  // read-write (flags O_RDWR|O_LARGEFILE), the capabilities and the seccomp filter.
+  const FACTS = [
+    'cat /proc/self/limits; id; ls -A /dev',
+    'for l in core fd stdin stdout stderr ptmx; do echo "$l -> $(readlink /dev/$l)"; done',
+    'grep flags /proc/self/fdinfo/0; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status',
+  ].join('; ');
+
+  it('rlimits, groups, /dev links, stdin and seccomp are what Docker gives, with and without --ulimit/--group-add', () => {
+    for (const flags of [[], ['--ulimit', 'nofile=100:200', '--ulimit', 'core=0:0', '--group-add', '4242', '--group-add', 'users']]) {
+      const seen: Record<string, string> = {};
+      for (const { name, run } of engines()) {
+        const r = run('run', '--rm', '--network', 'none', ...flags, IMG, 'sh', '-c', FACTS);
+        expect([name, r.status, r.stderr]).toEqual([name, 0, '']);
+        seen[name] = r.stdout;
+      }
+      const mini = seen['mini-run'];
+      expect(mini).toMatch(/^flags:\s+0100002$/m);
+      expect(mini).toMatch(/^Seccomp:\s+2$/m);
+      expect(mini).toMatch(existsSync('/proc/kcore') ? /^core -> \/proc\/kcore$/m : /^core -> $/m);
+      expect(mini).toMatch(flags.length ? /^uid=0\(root\) gid=0\(root\) groups=0\(root\),10\(wheel\),100\(users\),4242$/m : /^uid=0\(root\) gid=0\(root\) groups=0\(root\),10\(wheel\)$/m);
+      if (flags.length) expect(mini).toMatch(/^Max open files\s+100\s+200\s+files\s*$/m);
+      if (docker) expect(mini, `flags: ${flags.join(' ')}`).toBe(seen.docker);
+    }
   });
 });
