@@ -14,10 +14,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { BIN, containerIds, mountsMentioning, processesMentioning, removeRoot, tempRoot } from '../helpers/cli';
 import { busyboxArchive, freePort, mrAsync, rawGet, rawPushBlob, rawPushManifest, Registry, skopeoPush, startProxy as startFaultProxy, startRegistry } from '../fixtures/registry';
@@ -33,6 +35,12 @@ let plainReg: Registry;
 let zstdReg: Registry;
 let proxy: http.Server;
 let proxyUrl: string;
+let tlsProxy: https.Server;
+let tlsProxyUrl: string;
+let socksProxy: net.Server;
+let socksProxyUrl: string;
+/** When set ("user:password"), the SOCKS proxy wants this login (RFC 1929). */
+let socksAuth: string | null = null;
 /** "CONNECT host:port" and "GET http://…" lines, as the proxy saw them. */
 const seen: string[] = [];
 /** When set, the proxy wants this Proxy-Authorization and answers 407 otherwise. */
@@ -51,42 +59,115 @@ function upstreamPort(host: string): number | null {
   return m ? Number(m[2]) : null;
 }
 
+/** The proxy's two handlers, served over plain TCP (proxy) and over TLS (tlsProxy). */
+function onProxyRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+  // A forwarded plain-http request: the target is an absolute URL.
+  seen.push(`${req.method} ${req.url}`);
+  if (wantAuth && req.headers['proxy-authorization'] !== wantAuth) { res.writeHead(407).end(); return; }
+  const url = new URL(req.url!);
+  const port = upstreamPort(url.host);
+  if (!port) { res.writeHead(502).end(); return; }
+  const headers = { ...req.headers };
+  delete headers['proxy-authorization'];
+  const up = http.request({ host: '127.0.0.1', port, method: req.method, path: url.pathname + url.search, headers }, (ur) => {
+    res.writeHead(ur.statusCode ?? 502, ur.headers);
+    ur.pipe(res);
+  });
+  up.on('error', () => res.destroy());
+  req.pipe(up);
+}
+
+function onProxyConnect(req: http.IncomingMessage, client: Duplex, head: Buffer): void {
+  seen.push(`CONNECT ${req.url}`);
+  if (wantAuth && req.headers['proxy-authorization'] !== wantAuth) {
+    client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="mr"\r\n\r\n');
+    return;
+  }
+  const port = upstreamPort(req.url ?? '');
+  if (!port) { client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n'); return; }
+  const up = net.connect(port, '127.0.0.1', () => {
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    up.write(head);
+    up.pipe(client);
+    client.pipe(up);
+  });
+  up.on('error', () => client.destroy());
+  client.on('error', () => up.destroy());
+}
+
 function startProxy(): Promise<void> {
-  proxy = http.createServer((req, res) => {
-    // A forwarded plain-http request: the target is an absolute URL.
-    seen.push(`${req.method} ${req.url}`);
-    if (wantAuth && req.headers['proxy-authorization'] !== wantAuth) { res.writeHead(407).end(); return; }
-    const url = new URL(req.url!);
-    const port = upstreamPort(url.host);
-    if (!port) { res.writeHead(502).end(); return; }
-    const headers = { ...req.headers };
-    delete headers['proxy-authorization'];
-    const up = http.request({ host: '127.0.0.1', port, method: req.method, path: url.pathname + url.search, headers }, (ur) => {
-      res.writeHead(ur.statusCode ?? 502, ur.headers);
-      ur.pipe(res);
-    });
-    up.on('error', () => res.destroy());
-    req.pipe(up);
-  });
-  proxy.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
-    seen.push(`CONNECT ${req.url}`);
-    if (wantAuth && req.headers['proxy-authorization'] !== wantAuth) {
-      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="mr"\r\n\r\n');
-      return;
-    }
-    const port = upstreamPort(req.url ?? '');
-    if (!port) { client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n'); return; }
-    const up = net.connect(port, '127.0.0.1', () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      up.write(head);
-      up.pipe(client);
-      client.pipe(up);
-    });
-    up.on('error', () => client.destroy());
-    client.on('error', () => up.destroy());
-  });
+  proxy = http.createServer(onProxyRequest);
+  proxy.on('connect', onProxyConnect);
   return new Promise((r) => proxy.listen(0, '127.0.0.1', () => {
     proxyUrl = `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+    r();
+  }));
+}
+
+/** The same proxy behind TLS (an https:// proxy URL), with a certificate of its own for 127.0.0.1. */
+function startTlsProxy(): Promise<void> {
+  tlsProxy = https.createServer({ cert: readFileSync(join(fx, 'proxy-cert.pem')), key: readFileSync(join(fx, 'proxy-key.pem')) }, onProxyRequest);
+  tlsProxy.on('connect', onProxyConnect);
+  return new Promise((r) => tlsProxy.listen(0, '127.0.0.1', () => {
+    tlsProxyUrl = `https://127.0.0.1:${(tlsProxy.address() as net.AddressInfo).port}`;
+    r();
+  }));
+}
+
+/**
+ * A SOCKS5 proxy (RFC 1928; RFC 1929 login when socksAuth is set), written here: it resolves the
+ * ".test" names itself (upstreamPort), so a pull that works sent it the registry's name.
+ * Logs "SOCKS host:port" for each CONNECT.
+ */
+function startSocksProxy(): Promise<void> {
+  socksProxy = net.createServer((client) => {
+    let buf = Buffer.alloc(0);
+    let stage = 'greeting';
+    client.on('error', () => client.destroy());
+    client.on('data', function onData(d: Buffer) {
+      buf = Buffer.concat([buf, d]);
+      if (stage === 'greeting') {
+        if (buf.length < 2 || buf.length < 2 + buf[1]) return;
+        const methods = [...buf.subarray(2, 2 + buf[1])];
+        buf = buf.subarray(2 + buf[1]);
+        const want = socksAuth ? 2 : 0;
+        if (!methods.includes(want)) { client.end(Buffer.from([5, 0xff])); return; }
+        client.write(Buffer.from([5, want]));
+        stage = socksAuth ? 'auth' : 'request';
+      }
+      if (stage === 'auth') {
+        if (buf.length < 2 || buf.length < 3 + buf[1] || buf.length < 3 + buf[1] + buf[2 + buf[1]]) return;
+        const ulen = buf[1], plen = buf[2 + ulen];
+        const login = `${buf.subarray(2, 2 + ulen)}:${buf.subarray(3 + ulen, 3 + ulen + plen)}`;
+        buf = buf.subarray(3 + ulen + plen);
+        if (login !== socksAuth) { client.end(Buffer.from([1, 1])); return; }
+        client.write(Buffer.from([1, 0]));
+        stage = 'request';
+      }
+      if (stage === 'request') {
+        if (buf.length < 5) return;
+        const atyp = buf[3];
+        const alen = atyp === 3 ? 1 + buf[4] : atyp === 1 ? 4 : 16;
+        if (buf.length < 4 + alen + 2) return;
+        const host = atyp === 3 ? buf.subarray(5, 5 + buf[4]).toString() : atyp === 1 ? [...buf.subarray(4, 8)].join('.') : 'ipv6';
+        const port = buf.readUInt16BE(4 + alen);
+        seen.push(`SOCKS ${host}:${port}`);
+        client.removeListener('data', onData);
+        const upPort = upstreamPort(`${host}:${port}`);
+        // REP 4: host unreachable (a name this proxy does not know)
+        if (!upPort) { client.end(Buffer.from([5, 4, 0, 1, 0, 0, 0, 0, 0, 0])); return; }
+        const up = net.connect(upPort, '127.0.0.1', () => {
+          client.write(Buffer.from([5, 0, 0, 1, 127, 0, 0, 1, 0, 0]));
+          up.pipe(client);
+          client.pipe(up);
+        });
+        up.on('error', () => client.destroy());
+        client.on('error', () => up.destroy());
+      }
+    });
+  });
+  return new Promise((r) => socksProxy.listen(0, '127.0.0.1', () => {
+    socksProxyUrl = `socks5://127.0.0.1:${(socksProxy.address() as net.AddressInfo).port}`;
     r();
   }));
 }
@@ -95,7 +176,7 @@ function startProxy(): Promise<void> {
 function pullEnv(vars: Record<string, string>, config: object = {}): NodeJS.ProcessEnv {
   const cfg = join(fx, `config-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(cfg, JSON.stringify(config));
-  const env: NodeJS.ProcessEnv = { MINI_RUN_CONFIG: cfg, NODE_EXTRA_CA_CERTS: join(fx, 'cert.pem'), MINI_RUN_AUTH_CONFIG: join(fx, 'no-auth.json') };
+  const env: NodeJS.ProcessEnv = { MINI_RUN_CONFIG: cfg, NODE_EXTRA_CA_CERTS: join(fx, 'cas.pem'), MINI_RUN_AUTH_CONFIG: join(fx, 'no-auth.json') };
   for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy']) env[k] = '';
   return { ...env, ...vars };
 }
@@ -105,7 +186,11 @@ beforeAll(async () => {
   // A self-signed certificate for the registry's name: verified TLS, end to end through the tunnel.
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-keyout', join(fx, 'key.pem'), '-out', join(fx, 'cert.pem'),
     '-subj', `/CN=${TLS_NAME}`, '-addext', `subjectAltName=DNS:${TLS_NAME}`], { stdio: 'pipe' });
-  [tlsReg, plainReg] = await Promise.all([startRegistry({ tls: { cert: join(fx, 'cert.pem'), key: join(fx, 'key.pem') } }), startRegistry(), startProxy()]);
+  // The https:// proxy's own: only its address, so a check against the registry's name would fail.
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-keyout', join(fx, 'proxy-key.pem'), '-out', join(fx, 'proxy-cert.pem'),
+    '-subj', '/CN=mr-proxy', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
+  writeFileSync(join(fx, 'cas.pem'), Buffer.concat([readFileSync(join(fx, 'cert.pem')), readFileSync(join(fx, 'proxy-cert.pem'))]));
+  [tlsReg, plainReg] = await Promise.all([startRegistry({ tls: { cert: join(fx, 'cert.pem'), key: join(fx, 'key.pem') } }), startRegistry(), startProxy(), startTlsProxy(), startSocksProxy()]);
   const archive = busyboxArchive(fx);
   skopeoPush(`oci-archive:${archive}`, `${tlsReg.host}/library/alpine:latest`);
   skopeoPush(`oci-archive:${archive}`, `${plainReg.host}/library/alpine:latest`);
@@ -118,7 +203,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const r of roots) removeRoot(r);
   proxy?.closeAllConnections();
-  await new Promise((r) => (proxy ? proxy.close(r) : r(null)));
+  tlsProxy?.closeAllConnections();
+  await Promise.all([proxy, tlsProxy, socksProxy].map((srv) => new Promise((r) => (srv ? srv.close(r) : r(null)))));
   await Promise.all([tlsReg?.stop(), plainReg?.stop(), zstdReg?.stop()]);
   if (fx) rmSync(fx, { recursive: true, force: true });
 });
@@ -207,6 +293,82 @@ describe('pulls through an HTTP proxy', () => {
     const r = await mrAsync(newRoot(), ['pull', '-q', ref], { env: pullEnv({ HTTPS_PROXY: dead }) });
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`mini-run: manifest for ${ref}: GET https://${ref.split('/')[0]}/v2/library/alpine/manifests/latest: proxyconnect ${dead}: connection refused\n`);
+  });
+});
+
+describe('pulls through an https:// proxy and a SOCKS5 proxy (as dockerd takes them)', () => {
+  const tlsRef = () => `${TLS_NAME}:${tlsReg.url.split(':')[2]}/library/alpine:latest`;
+  const plainHost = () => `${PLAIN_NAME}:${plainReg.host.split(':')[1]}`;
+
+  it('HTTPS_PROXY=https://…: TLS to the proxy (its certificate checked), CONNECT inside it, TLS to the registry inside that', async () => {
+    seen.length = 0;
+    const r = await mrAsync(newRoot(), ['pull', '-q', tlsRef()], { env: pullEnv({ HTTPS_PROXY: tlsProxyUrl }) });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`${tlsRef()}\n`);
+    expect(new Set(seen)).toEqual(new Set([`CONNECT ${tlsRef().split('/')[0]}`]));
+  });
+
+  it('HTTP_PROXY=https://…: a plain-http registry forwarded through the TLS connection to the proxy', async () => {
+    seen.length = 0;
+    const r = await mrAsync(newRoot(), ['pull', '-q', `${plainHost()}/library/alpine:latest`], {
+      env: pullEnv({ HTTP_PROXY: tlsProxyUrl }, { 'insecure-registries': [plainHost()] }),
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(seen).toContain(`GET http://${plainHost()}/v2/library/alpine/manifests/latest`);
+  });
+
+  it("an https:// proxy whose certificate is not trusted: one line naming the proxy, exit 1, nothing sent through it", async () => {
+    seen.length = 0;
+    const env = { ...pullEnv({ HTTPS_PROXY: tlsProxyUrl }), NODE_EXTRA_CA_CERTS: '' };
+    const r = await mrAsync(newRoot(), ['pull', '-q', tlsRef()], { env });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`mini-run: manifest for ${tlsRef()}: GET https://${tlsRef().split('/')[0]}/v2/library/alpine/manifests/latest: proxyconnect ${tlsProxyUrl}: self-signed certificate\n`);
+    expect(seen).toEqual([]);
+  });
+
+  it('HTTPS_PROXY=socks5://… and HTTP_PROXY=socks5h://…: the registry name goes to the proxy, which resolves it', async () => {
+    seen.length = 0;
+    const viaTls = await mrAsync(newRoot(), ['pull', '-q', tlsRef()], { env: pullEnv({ HTTPS_PROXY: socksProxyUrl }) });
+    expect(viaTls.stderr).toBe('');
+    expect(viaTls.stdout).toBe(`${tlsRef()}\n`);
+    expect(new Set(seen)).toEqual(new Set([`SOCKS ${tlsRef().split('/')[0]}`]));
+    seen.length = 0;
+    const viaPlain = await mrAsync(newRoot(), ['pull', '-q', `${plainHost()}/library/alpine:latest`], {
+      env: pullEnv({ HTTP_PROXY: socksProxyUrl.replace('socks5:', 'socks5h:') }, { 'insecure-registries': [plainHost()] }),
+    });
+    expect(viaPlain.stderr).toBe('');
+    expect(viaPlain.status).toBe(0);
+    expect(new Set(seen)).toEqual(new Set([`SOCKS ${plainHost()}`]));
+  });
+
+  it('a SOCKS5 proxy that wants a login (RFC 1929): the right one works; a wrong one, a missing one and a name it cannot reach are one line each, exit 1', async () => {
+    const withUser = (pass: string) => socksProxyUrl.replace('socks5://', `socks5://bob:${encodeURIComponent(pass)}@`);
+    const name = socksProxyUrl;
+    const prefix = `mini-run: manifest for ${tlsRef()}: GET https://${tlsRef().split('/')[0]}/v2/library/alpine/manifests/latest: proxyconnect ${name}: SOCKS5 CONNECT ${tlsRef().split('/')[0]}`;
+    socksAuth = 'bob:s0cks pass';
+    try {
+      const bad = await mrAsync(newRoot(), ['pull', '-q', tlsRef()], { env: pullEnv({ HTTPS_PROXY: withUser('wrong-secret') }) });
+      expect(bad.stderr).toBe(`${prefix}: proxy authentication failed (user name or password refused)\n`);
+      expect(bad.status).toBe(1);
+      const none = await mrAsync(newRoot(), ['pull', '-q', tlsRef()], { env: pullEnv({ HTTPS_PROXY: socksProxyUrl }) });
+      expect(none.stderr).toBe(`${prefix}: proxy authentication required (give user:password in the proxy URL)\n`);
+      expect(none.status).toBe(1);
+      const good = await mrAsync(newRoot(), ['pull', '-q', tlsRef()], { env: pullEnv({ HTTPS_PROXY: withUser('s0cks pass') }) });
+      expect(good.stderr).toBe('');
+      expect(good.status).toBe(0);
+    } finally {
+      socksAuth = null;
+    }
+    const unknown = await mrAsync(newRoot(), ['pull', '-q', 'mr-nowhere.example:5000/library/alpine:latest'], { env: pullEnv({ HTTPS_PROXY: socksProxyUrl }) });
+    expect(unknown.stderr).toBe(`mini-run: manifest for mr-nowhere.example:5000/library/alpine:latest: GET https://mr-nowhere.example:5000/v2/library/alpine/manifests/latest: proxyconnect ${name}: SOCKS5 CONNECT mr-nowhere.example:5000: host unreachable\n`);
+    expect(unknown.status).toBe(1);
+  });
+
+  it('a proxy URL of another scheme is refused with one line, exit 1', async () => {
+    const r = await mrAsync(newRoot(), ['pull', '-q', tlsRef()], { env: pullEnv({ HTTPS_PROXY: 'ftp://127.0.0.1:21' }) });
+    expect(r.stderr).toBe('mini-run: proxy ftp://127.0.0.1:21: only http://, https://, socks5:// and socks5h:// proxies are supported (got ftp)\n');
+    expect(r.status).toBe(1);
   });
 });
 

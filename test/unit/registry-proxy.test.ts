@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bypassesProxy, proxyAuthHeaders, proxyFor, redactProxy } from '../../src/image/registry/proxy';
+import { bypassesProxy, isSocks, proxyAuthHeaders, proxyFor, proxyPort, redactProxy } from '../../src/image/registry/proxy';
 
 describe('NO_PROXY matching (Go net/http rules, as docker)', () => {
   const cases: Array<[string, string, string, boolean]> = [
@@ -38,7 +38,15 @@ describe('proxyFor', () => {
     expect(proxyFor(new URL('https://registry.example/v2/'), {})).toBeNull();
   });
   it('refuses what it cannot speak, with one line and no password', () => {
-    expect(() => proxyFor(new URL('https://r.example/'), { https: 'socks5://u:pw@p:1080' })).toThrow(/^proxy socks5:\/\/u:xxxxx@p:1080: only http:\/\/ proxies are supported \(got socks5\)$/);
+    expect(() => proxyFor(new URL('https://r.example/'), { https: 'ftp://u:pw@p:21' })).toThrow(/^proxy ftp:\/\/u:xxxxx@p:21: only http:\/\/, https:\/\/, socks5:\/\/ and socks5h:\/\/ proxies are supported \(got ftp\)$/);
+  });
+  it('takes https://, socks5:// and socks5h:// proxies (as Go net/http), each with its default port', () => {
+    const url = new URL('https://r.example/');
+    for (const [raw, port] of [['https://p.lan', 443], ['socks5://p.lan', 1080], ['socks5h://p.lan:9050', 9050], ['http://p.lan', 80], ['p.lan:3128', 3128]] as const) {
+      const p = proxyFor(url, { https: raw })!;
+      expect(proxyPort(p), raw).toBe(port);
+      expect(isSocks(p), raw).toBe(raw.startsWith('socks'));
+    }
   });
   it('user:password in the proxy URL becomes Proxy-Authorization and is redacted in messages', () => {
     const p = new URL('http://bob:p%40ss@proxy:3128');

@@ -12,7 +12,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { UserError } from '../../errors';
 import { traceNote } from '../../sys/trace';
-import { forwardRequest, ProxyError, proxyFor, redactProxy, tunnelAgent } from './proxy';
+import { forwardRequest, isSocks, ProxyError, proxyFor, proxyName, socksHttpAgent, tunnelAgent } from './proxy';
 
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
@@ -62,11 +62,14 @@ function sendOnce(url: URL, opts: SendOptions): Promise<IncomingMessage> {
     const proxy = proxyFor(url);
     let req: http.ClientRequest;
     if (proxy && isHttps) {
-      traceNote(`registry: through the proxy ${redactProxy(proxy.origin)} (CONNECT ${url.host})`);
+      traceNote(`registry: through the proxy ${proxyName(proxy)} (CONNECT ${url.host})`);
       req = https.request(url, { method, headers, agent: tunnelAgent(proxy, !!opts.insecureTls) });
+    } else if (proxy && isSocks(proxy)) {
+      traceNote(`registry: through the proxy ${proxyName(proxy)} (CONNECT ${url.host})`);
+      req = http.request(url, { method, headers, agent: socksHttpAgent(proxy) });
     } else if (proxy) {
-      traceNote(`registry: through the proxy ${redactProxy(proxy.origin)}`);
-      req = http.request({ ...forwardRequest(url, proxy, headers), method });
+      traceNote(`registry: through the proxy ${proxyName(proxy)}`);
+      req = (proxy.protocol === 'https:' ? https : http).request({ ...forwardRequest(url, proxy, headers), method });
     } else {
       const agent = isHttps ? (opts.insecureTls ? insecureAgent : httpsAgent) : httpAgent;
       req = (isHttps ? https : http).request(url, { method, headers, agent });
@@ -75,7 +78,7 @@ function sendOnce(url: URL, opts: SendOptions): Promise<IncomingMessage> {
     req.on('response', (res) => resolve(res));
     req.on('error', (e: NodeJS.ErrnoException) => {
       // A proxy failure names the proxy (its own message); anything else is the registry's.
-      const why = e instanceof ProxyError ? e.message : proxy && !isHttps ? `proxy ${redactProxy(proxy.origin)}: ${describeNetworkError(e)}` : describeNetworkError(e);
+      const why = e instanceof ProxyError ? e.message : proxy && !isHttps && !isSocks(proxy) ? `proxy ${proxyName(proxy)}: ${describeNetworkError(e)}` : describeNetworkError(e);
       reject(new TransportError(`${method} ${url.href}: ${why}`, e.code ?? 'EIO', url.href));
     });
     if (opts.body === undefined) req.end();
