@@ -13,7 +13,7 @@
  * $XDG_CACHE_HOME/mini-run/v8 (~/.cache/mini-run/v8). Root never uses another user's
  * directory (that user could plant compiled code). If it is not writable the hook only reads.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import * as vm from 'node:vm';
@@ -28,6 +28,7 @@ export function compileCacheDir(): string {
   return join(base, 'mini-run', 'v8');
 }
 const TOP = join(__dirname, '..'); // the package: dist/ and node_modules/
+const TOP_SLASH = TOP + '/';
 
 /** Missing (we make it), or ours and writable by no one else: cached code runs as us. */
 function trustedDir(dir: string): boolean {
@@ -60,6 +61,26 @@ function identityOf(filename: string, length: number): Buffer | null {
   }
 }
 
+/**
+ * `./x` or `../x` required from a file of this package (dist/, node_modules/): the file Node
+ * would pick — X itself when it is a file, else X.js — found with one or two lstat()s; null
+ * for anything else (a directory's index, a symlink), which Node then resolves as always.
+ * Node's own walk also reads package.json scopes and realpath()s every answer (≈ 30 % of a
+ * `ps` went to resolving ~50 requests). No realpath is needed: the parent's path is already
+ * real (Node resolved it), the file is not a symlink (lstat), and npm links whole packages
+ * (a linked one's files are outside TOP and never come here), not directories inside one.
+ */
+function relativeFile(request: string, parentFile: string): string | null {
+  if (request.endsWith('/') || request === '.' || request === '..') return null;
+  const base = join(dirname(parentFile), request);
+  for (const file of [base, base + '.js']) {
+    const st = lstatSync(file, { throwIfNoEntry: false });
+    if (st?.isFile()) return file;
+    if (st?.isSymbolicLink()) return null;
+  }
+  return null;
+}
+
 type Resolver = (request: string, parent: { filename?: string | null } | undefined, isMain: boolean, options?: unknown) => string;
 
 /**
@@ -76,9 +97,11 @@ function installResolveCache(): void {
   const resolved = new Map<string, string>();
   loader._resolveFilename = function (this: unknown, request, parent, isMain, options) {
     const c = request.charCodeAt(0);
-    if (options !== undefined || c === 46 /* . */ || c === 47 /* / */ || !parent?.filename?.startsWith(DIST)) {
+    if (options !== undefined || c === 47 /* / */ || !parent?.filename?.startsWith(TOP_SLASH)) {
       return original.call(this, request, parent, isMain, options);
     }
+    if (c === 46 /* . */) return relativeFile(request, parent.filename) ?? original.call(this, request, parent, isMain, options);
+    if (!parent.filename.startsWith(DIST)) return original.call(this, request, parent, isMain, options);
     let file = resolved.get(request);
     if (file === undefined) {
       file = original.call(this, request, parent, isMain, options);

@@ -12,7 +12,8 @@
  * seccomp filter as the program, and nothing of the supervisor's own state is shared with it.
  */
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { Healthcheck, HealthState } from './health-schema';
+import { checkHealthcheck } from './health-check';
 import { UserError } from '../errors';
 import { paths } from '../paths';
 // (the check runner's spawn and events are loaded by the supervisor that runs checks, not by
@@ -20,23 +21,7 @@ import { paths } from '../paths';
 const childProcess = () => require('node:child_process') as typeof import('node:child_process');
 const events = () => require('../events') as typeof import('../events');
 
-export const Healthcheck = z.object({
-  /** ["NONE"], ["CMD", prog, args…] or ["CMD-SHELL", "command line"]. */
-  Test: z.array(z.string()).min(1),
-  /** Nanoseconds, as Docker keeps them; 0 = the default. */
-  Interval: z.number().optional(),
-  Timeout: z.number().optional(),
-  StartPeriod: z.number().optional(),
-  Retries: z.number().optional(),
-});
-export type Healthcheck = z.infer<typeof Healthcheck>;
-
-export const HealthState = z.object({
-  Status: z.enum(['starting', 'healthy', 'unhealthy']),
-  FailingStreak: z.number(),
-  Log: z.array(z.object({ Start: z.string(), End: z.string(), ExitCode: z.number(), Output: z.string() })),
-});
-export type HealthState = z.infer<typeof HealthState>;
+export type { Healthcheck, HealthState } from './health-schema';
 
 const DEFAULTS = { interval: 30e9, timeout: 30e9, startPeriod: 0, retries: 3 };
 const MAX_LOG = 5;
@@ -61,8 +46,8 @@ export function mergeHealthcheck(image: unknown, f: HealthFlags): Healthcheck | 
   if (f.none && given) throw new UserError('--no-healthcheck conflicts with --health-* options', 125);
   if (f.retries !== undefined && f.retries < 0) throw new UserError('--health-retries cannot be negative', 125);
   if (f.none) return { Test: ['NONE'] };
-  const fromImage = Healthcheck.safeParse(image);
-  const base: Healthcheck = fromImage.success ? fromImage.data : { Test: [] as unknown as [string] };
+  const fromImage = checkHealthcheck(image) as Healthcheck | undefined; // the check generated from the zod schema
+  const base: Healthcheck = fromImage ?? { Test: [] as unknown as [string] };
   const merged: Healthcheck = {
     ...base,
     ...(f.cmd !== undefined ? { Test: ['CMD-SHELL', f.cmd] } : {}),

@@ -6,29 +6,14 @@
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { StoredImage } from './image-record-schema';
+import { checkStoredImage } from './image-record-check';
 import { paths } from '../paths';
-import { writeFileAtomic } from '../fsutil';
 import { digestHex } from './digest';
 
-const Digest = z.string().regex(/^sha256:[a-f0-9]{64}$/);
+export type { StoredImage } from './image-record-schema';
 
-export const StoredImage = z.object({
-  id: Digest,
-  repoTags: z.array(z.string()),
-  repoDigests: z.array(z.string()),
-  layers: z.array(Digest),            // diff_ids, bottom → top
-  layerBlobs: z.array(Digest),        // the blobs (maybe compressed) those layers came from
-  manifestDigest: Digest,
-  /** Manifests and layer blobs of earlier loads of the same image (another archive format). */
-  otherBlobs: z.array(Digest).default([]),
-  created: z.string().optional(),
-  size: z.number().int().nonnegative(),
-  lastTagTime: z.string().optional(),
-});
-export type StoredImage = z.infer<typeof StoredImage>;
-
-const recordPath = (id: string) => join(paths.images(), `${digestHex(id)}.json`);
+export const recordPath = (id: string) => join(paths.images(), `${digestHex(id)}.json`);
 
 export function readImageRecord(id: string): StoredImage | null {
   let raw: string;
@@ -38,8 +23,8 @@ export function readImageRecord(id: string): StoredImage | null {
     return null;
   }
   try {
-    const r = StoredImage.safeParse(JSON.parse(raw));
-    return r.success && r.data.id === id ? r.data : null;
+    const r = checkStoredImage(JSON.parse(raw)) as StoredImage | undefined;
+    return r !== undefined && r.id === id ? r : null;
   } catch {
     return null;
   }
@@ -63,9 +48,6 @@ export function listImageRecords(): StoredImage[] {
   return out.sort((a, b) => (b.created ?? '').localeCompare(a.created ?? '') || a.id.localeCompare(b.id));
 }
 
-export function writeImageRecord(rec: StoredImage): void {
-  writeFileAtomic(recordPath(rec.id), JSON.stringify(StoredImage.parse(rec), null, 2) + '\n', 0o644, true);
-}
 
 export function deleteImageRecord(id: string): void {
   rmSync(recordPath(id), { force: true });

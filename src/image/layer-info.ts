@@ -4,18 +4,14 @@
  */
 import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { LayerInfo } from './layer-info-schema';
+import { checkLayerInfo } from './layer-info-check';
 import { paths } from '../paths';
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
 import { digestHex, shortDigest } from './digest';
 
-export const LayerInfoSchema = z.object({
-  diffId: z.string().regex(/^sha256:[a-f0-9]{64}$/),
-  short: z.string().regex(/^[A-Z2-7]{10}$/),
-  size: z.number().int().nonnegative(),
-});
-export type LayerInfo = z.infer<typeof LayerInfoSchema>;
+export type { LayerInfo } from './layer-info-schema';
 
 export const layerDir = (diffId: string) => join(paths.layers(), digestHex(diffId));
 export const layerFsDir = (diffId: string) => join(layerDir(diffId), 'fs');
@@ -32,9 +28,9 @@ export function readLayerInfo(diffId: string): LayerInfo {
   } catch {
     throw new UserError(`layer ${shortDigest(diffId)} is missing from the layer store (${paths.layers()}); remove the image and load or pull it again`);
   }
-  const parsed = LayerInfoSchema.safeParse(JSON.parse(raw));
-  if (!parsed.success || parsed.data.diffId !== diffId) throw new UserError(`layer ${shortDigest(diffId)}: corrupt ${layerInfoPath(diffId)}`);
-  return parsed.data;
+  const parsed = checkLayerInfo(JSON.parse(raw)) as LayerInfo | undefined;
+  if (parsed === undefined || parsed.diffId !== diffId) throw new UserError(`layer ${shortDigest(diffId)}: corrupt ${layerInfoPath(diffId)}`);
+  return parsed;
 }
 
 /** The short link name of a layer, re-creating the link if it went missing. */

@@ -33,9 +33,11 @@ import { makeStagingDir, newStagingPath, removeStaging } from './staging';
 import { applyLayer, type Compression } from './layer-apply';
 import { applyLayerThreaded } from './unpack-thread';
 
-export { layerDir, layerFsDir, hasLayer, readLayerInfo, shortLink, layerInfoPath, LayerInfoSchema } from './layer-info';
+export { layerDir, layerFsDir, hasLayer, readLayerInfo, shortLink, layerInfoPath } from './layer-info';
+export { LayerInfoSchema } from './layer-info-schema';
 export type { LayerInfo } from './layer-info';
-import { layerDir, layerFsDir, hasLayer, readLayerInfo, layerInfoPath, LayerInfoSchema, type LayerInfo } from './layer-info';
+import { layerDir, layerFsDir, hasLayer, readLayerInfo, layerInfoPath, type LayerInfo } from './layer-info';
+import { LayerInfoSchema } from './layer-info-schema';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 function newShortId(): string {

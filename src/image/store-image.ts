@@ -9,7 +9,8 @@ import { sha256, shortDigest } from './digest';
 import { writeBlob } from './content-store';
 import { hasLayer, readLayerInfo } from './layer-store';
 import { ImageConfigFile, parseJson } from './oci-types';
-import { listImageRecords, readImageRecord, StoredImage, writeImageRecord } from './image-index';
+import { listImageRecords, readImageRecord, StoredImage } from './image-index';
+import { writeImageRecord } from './image-record-write';
 
 export interface StoreImageInput {
   manifest: Buffer;                                  // the manifest's exact bytes (its digest names it)

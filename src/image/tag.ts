@@ -1,7 +1,8 @@
 /** `tag SOURCE TARGET`: give an image another name (a tag moves away from any image that had it). */
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
-import { listImageRecords, writeImageRecord } from './image-index';
+import { listImageRecords } from './image-index';
+import { writeImageRecord } from './image-record-write';
 import { lookupImage } from './lookup';
 import { formatReference, parseReference } from './reference';
 

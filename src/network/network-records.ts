@@ -5,33 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import type { NetworkRecord } from './network-record-schema';
+import { checkNetworkRecords } from './network-records-check';
 import { paths } from '../paths';
 
-export const NetworkRecord = z.object({
-  Name: z.string(),
-  Id: z.string(),
-  Created: z.string(),
-  /** bridge (a mr-br-* bridge), or macvlan/ipvlan (sub-interfaces of Options.parent; see macvlan.ts). */
-  Driver: z.enum(['bridge', 'macvlan', 'ipvlan']).default('bridge'),
-  /** Driver options (-o): parent, macvlan_mode, ipvlan_mode. */
-  Options: z.record(z.string()).default({}),
-  Subnet: z.string(),
-  Gateway: z.string(),
-  IPRange: z.string().optional(),
-  /** Docker lists the gateway in IPAM.Config only when it chose the subnet or was given --gateway. */
-  GatewayListed: z.boolean().default(true),
-  Internal: z.boolean(),
-  Bridge: z.string(),
-  Labels: z.record(z.string()).default({}),
-});
-export type NetworkRecord = z.infer<typeof NetworkRecord>;
+export type { NetworkRecord } from './network-record-schema';
 
 export const networksFile = () => join(paths.root(), 'network', 'networks.json');
 
 export function listNetworks(): NetworkRecord[] {
   try {
-    return z.array(NetworkRecord).parse(JSON.parse(readFileSync(networksFile(), 'utf8')));
+    return (checkNetworkRecords(JSON.parse(readFileSync(networksFile(), 'utf8'))) ?? []) as NetworkRecord[];
   } catch {
     return [];
   }

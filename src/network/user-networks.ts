@@ -14,10 +14,11 @@ import { runCommand } from '../sys/command';
 import { firstFreeSubnet, formatSubnet, inSubnet, intToIp, parseSubnet, subnetSize, type Subnet } from './ipam';
 import { checkSubinterfaceOptions } from './macvlan';
 import { recordEvent } from '../events';
-import { findNetwork, listNetworks, networksFile, NetworkRecord, RESERVED } from './network-records';
+import { findNetwork, listNetworks, networksFile, RESERVED, type NetworkRecord } from './network-records';
 import { DEFAULT_NETWORK, ensureUserBridge, knownSubnets, leasesOf, removeBridge, type NetworkDef } from './bridge';
 
-export { NetworkRecord, listNetworks, RESERVED, PREDEFINED_NETWORKS, predefinedNetworkId, findPredefined, findNetwork } from './network-records';
+export { listNetworks, RESERVED, PREDEFINED_NETWORKS, predefinedNetworkId, findPredefined, findNetwork } from './network-records';
+export type { NetworkRecord } from './network-records';
 
 function saveNetworks(list: NetworkRecord[]): void {
   writeFileAtomic(networksFile(), JSON.stringify(list, null, 2) + '\n');

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import * as runtime from '../runtime';
 import { DEFAULT_RUNTIME_ROOT } from '../runtime/state';
-import { Process } from '../runtime/spec';
+import { Process } from '../runtime/spec-schema';
 import { SIGNALS } from '../sys/constants';
 import { UserError } from '../errors';
 import { parseFlags, flagSet, flagValue, flagValues, type FlagTable, type Parsed } from './args';

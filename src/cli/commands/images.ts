@@ -96,7 +96,8 @@ function matchesRepository(img: StoredImage, filter: string): string[] {
 }
 
 function images(args: ImagesArgs): void {
-  const all = store().listImages();
+  // the records alone (image/store.ts would bring the OCI document shapes and zod, for a list)
+  const all = (require('../../image/image-index') as typeof import('../../image/image-index')).listImageRecords();
   const filters = parseFilters(args.filter);
   const rows: Array<{ img: StoredImage; repository: string; tag: string; digest: string }> = [];
   // The DIGEST of a row is the RepoDigest of that row's repository (an image may be in several).
@@ -110,7 +111,7 @@ function images(args: ImagesArgs): void {
     let tags = args.repository ? matchesRepository(img, args.repository) : img.repoTags;
     if (args.repository && !tags.length) continue;
     if (filters.references.length) {
-      tags = tags.filter((t) => filters.references.some((re) => re.test(store().familiarName(t)) || re.test(ref().splitRepoTag(t).repository)));
+      tags = tags.filter((t) => filters.references.some((re) => re.test(ref().familiarName(t)) || re.test(ref().splitRepoTag(t).repository)));
       if (!tags.length) continue;
     }
     if (!tags.length) rows.push({ img, repository: '<none>', tag: '<none>', digest: digestFor(img) });
