@@ -11,8 +11,9 @@
  *   7. wait for the exit, read OOM status, remove the cgroup
  */
 import { outOfTasks, refusedTasks, watchRefusedTasks } from './pids-limit';
-import { closeSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, readFileSync, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { detachMountsSince, mountIdsUnder } from './host-mounts';
 import { pidfdGetfd, setWinsize } from '../sys/libc';
 import { traceFd, traceNote } from '../sys/trace';
 import { parseSpec, hasNamespace, NO_PIVOT_ANNOTATION, type RuntimeSpec } from './spec';
@@ -112,6 +113,11 @@ export async function startContainer(bundle: string, containerId: string, plan: 
   }
   let masterFd: number | null = null;
   let forward: { stop(): void } | null = null;
+  // Without a mount namespace of its own the init mounts in ours (root bind, /proc, /dev…), and
+  // if it dies before its program runs (not found; a signal while it builds) no namespace ends
+  // to take them away: we detach what it added under its root, nothing that was there before.
+  const hostRootfs = hasNamespace(spec, 'mount') ? null : realRootfs(bundle, spec);
+  const mountsBefore = hostRootfs ? mountIdsUnder(hostRootfs) : null;
   let userNamespaceInit: number | null = null; // the init's host PID, when userns-exec is its parent
   try {
     const { sync, exited } = init;
@@ -193,7 +199,16 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     }
     if (masterFd !== null) closeSync(masterFd);
     cgroup.destroy();
+    if (hostRootfs && mountsBefore) detachMountsSince(hostRootfs, mountsBefore);
     throw err;
+  }
+}
+
+function realRootfs(bundle: string, spec: RuntimeSpec): string | null {
+  try {
+    return realpathSync(resolve(bundle, spec.root.path)); // the mount table shows real paths
+  } catch {
+    return null;
   }
 }
 

@@ -20,6 +20,39 @@ export function mountPointsUnder(dir: string): string[] {
     .filter((point) => point === dir || point.startsWith(prefix));
 }
 
+/** Ids of the mounts at or under `dir` now: what was there before a container made its own. */
+export function mountIdsUnder(dir: string): Set<number> {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  return new Set(parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'))
+    .filter((m) => m.mountPoint === dir || m.mountPoint.startsWith(prefix))
+    .map((m) => m.id));
+}
+
+/**
+ * Detach the mounts at or under `dir` that were not there before (`before`, from mountIdsUnder):
+ * what a container without a mount namespace of its own made in ours, leaving the caller's own
+ * mounts (a rootfs that was a mount point already) in place. The newest mounts sit on top, so
+ * a detach by path takes a new one, never one hidden below it. Returns how many.
+ */
+export function detachMountsSince(dir: string, before: ReadonlySet<number>): number {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  const fresh = parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'))
+    .filter((m) => (m.mountPoint === dir || m.mountPoint.startsWith(prefix)) && !before.has(m.id));
+  const freshIds = new Set(fresh.map((m) => m.id));
+  // Only the topmost new ones: a detach takes the new mounts stacked below it in its subtree.
+  const tops = fresh.filter((m) => !freshIds.has(m.parentId));
+  let n = 0;
+  for (const m of tops.sort((a, b) => a.mountPoint.length - b.mountPoint.length)) {
+    try {
+      umount2(m.mountPoint, MNT.DETACH);
+      n++;
+    } catch {
+      /* gone already, or under one detached just now */
+    }
+  }
+  return n;
+}
+
 /**
  * Lazily unmount everything mounted at or under `dir`. A detach (MNT_DETACH) of a mount takes
  * its sub-mounts with it, so only the topmost ones are unmounted. Returns how many.

@@ -60,7 +60,7 @@ export function loadSpec(bundle: string): RuntimeSpec {
  */
 export async function run(ref: ContainerRef, bundle: string, plan: StdioPlan, hooks: StartHooks = {}, pending?: PendingInit): Promise<StartedContainer> {
   const { started, spec } = await build(ref, bundle, plan, hooks, pending);
-  if (spec.hooks?.poststart) hooksMod().runHooksWarning('poststart', spec.hooks, state(ref), warn);
+  if (spec.hooks?.poststart) hooksMod().runHooksWarning('poststart', spec.hooks, startedState(ref), warn);
   return started;
 }
 
@@ -139,7 +139,17 @@ export function start(ref: ContainerRef): void {
   }
   rmSync(fifo, { force: true }); // from now on the status reads `running`
   const spec = safely(() => loadSpec(st.bundle), null);
-  if (spec?.hooks?.poststart) hooksMod().runHooksWarning('poststart', spec.hooks, state(ref), warn);
+  if (spec?.hooks?.poststart) hooksMod().runHooksWarning('poststart', spec.hooks, startedState(ref), warn);
+}
+
+/**
+ * The state a poststart hook reads: the program was started, so "running" with its pid, even
+ * when a short one (`true`) has already exited by the time the hook runs (runtime-tools'
+ * hooks_stdin asks for that; the live status would say "stopped", pid 0).
+ */
+function startedState(ref: ContainerRef): OciState {
+  const { st } = current(ref);
+  return toOci(st, 'running');
 }
 
 /** Spawn (or take) the init, record the state, run createRuntime/prestart hooks, up to execve (or the fifo). */
@@ -173,8 +183,10 @@ async function build(ref: ContainerRef, bundle: string, plan: StdioPlan, hooks: 
         hooks.onNamespaces?.(pid);
         const spec = seen;
         if (!spec?.hooks) return;
-        // The spec's state for hooks of `create`: status "creating", the init's host pid.
-        const now = { ...state(ref), status: 'creating' };
+        // The state for hooks of `create`: the init's host pid, status "created" as the OCI
+        // validation suite (runtime-tools hooks_stdin) expects at prestart (runc 1.1 says
+        // "creating" and fails that check).
+        const now = { ...state(ref), status: 'created' };
         hooksMod().runHooks('createRuntime', spec.hooks, now);
         hooksMod().runHooks('prestart', spec.hooks, now);
       },
@@ -272,7 +284,8 @@ export function stats(ref: ContainerRef): CgroupStats {
 }
 
 /**
- * Forget a stopped container: its cgroup and its state. With `force`, a live one is killed
+ * Forget a stopped or created container (a created one's parked init is killed, as runc does):
+ * its cgroup and its state. With `force`, a running or paused one is killed
  * first (SIGKILL, after a thaw: a frozen task cannot die on cgroup v1). A missing state is
  * not an error with `force` (runc's `delete --force` of an unknown id is quiet too).
  */

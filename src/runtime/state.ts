@@ -110,7 +110,9 @@ const ALLOWED: Record<Operation, readonly Status[]> = {
   kill: ['created', 'running', 'paused'],
   pause: ['running', 'created'],
   resume: ['paused'],
-  delete: ['stopped'],
+  // A created container's program never ran: runc's `delete` kills the parked init and
+  // forgets it, no --force needed; a running or paused one needs --force.
+  delete: ['stopped', 'created'],
   exec: ['running', 'created'],
   update: ['created', 'running', 'paused'],
 };

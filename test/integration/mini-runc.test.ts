@@ -201,11 +201,95 @@ describe('mini-runc', () => {
     }, hooked);
     expect(runc(['create', '--bundle', hooked, id]).status).toBe(0);
     const pid = state(id).pid;
-    expect(readFileSync(log, 'utf8')).toMatch(new RegExp(`^prestart .*"id":"${id}".*"status":"creating".*"pid":${pid}`));
+    expect(readFileSync(log, 'utf8')).toMatch(new RegExp(`^prestart .*"id":"${id}".*"status":"created".*"pid":${pid}`));
     expect(runc(['start', id]).status).toBe(0);
-    expect(readFileSync(log, 'utf8')).toMatch(/\npoststart .*"status":"running"/);
+    expect(readFileSync(log, 'utf8')).toMatch(new RegExp(`\npoststart .*"status":"running".*"pid":${pid}`));
     expect(runc(['delete', '--force', id]).status).toBe(0);
     expect(readFileSync(log, 'utf8')).toMatch(/\npoststop .*"status":"stopped"/);
+  });
+
+  it('a poststart hook reads "running" and the pid even when the program has already exited (runtime-tools hooks_stdin)', async () => {
+    const id = 'mr-runc-hooks-short';
+    ids.add(id);
+    const log = join(dir, 'hooks-short.log');
+    const hooked = bundleCopy('hooked-short');
+    editSpec((s) => {
+      s.process.args = ['true'];
+      s.hooks = { poststart: [{ path: '/bin/sh', args: ['sh', '-c', `cat >> ${log}`], timeout: 5 }] };
+    }, hooked);
+    expect(runc(['create', '--bundle', hooked, id]).status).toBe(0);
+    const pid = state(id).pid;
+    expect(runc(['start', id]).status).toBe(0);
+    const seen = JSON.parse(readFileSync(log, 'utf8'));
+    expect(seen).toMatchObject({ id, status: 'running', pid, bundle: hooked });
+    await until(() => state(id).status === 'stopped');
+    expect(runc(['delete', id]).status).toBe(0);
+    expect(containerCgroups()).toEqual([]);
+  });
+
+  it('a created container: kill signals its parked init; delete without --force kills and forgets it, as runc does', async () => {
+    const id = 'mr-runc-created';
+    ids.add(id);
+    editSpec((s) => { s.process.args = ['sleep', '600']; });
+    expect(runc(['create', '--bundle', bundle, id]).status).toBe(0);
+    const first = state(id);
+    expect(first.status).toBe('created');
+    expect(runc(['kill', id, 'KILL']).status).toBe(0);
+    await until(() => !alive(first.pid));
+    expect(state(id).status).toBe('stopped');
+    expect(runc(['delete', id]).status).toBe(0);
+
+    expect(runc(['create', '--bundle', bundle, id]).status).toBe(0);
+    const second = state(id);
+    expect(second.status).toBe('created');
+    const del = runc(['delete', id]);
+    expect(del.stderr).toBe('');
+    expect(del.status).toBe(0);
+    await until(() => !alive(second.pid));
+    expect(runc(['state', id]).stderr).toMatch(/does not exist/);
+    expect(existsSync(join(stateRoot, id))).toBe(false);
+    expect(containerCgroups()).toEqual([]);
+  });
+
+  it('a foreground run without a mount namespace, read-only root: SIGTERM ends it and no mount is left on the host; neither when the program is not found', async () => {
+    const id = 'mr-runc-fg-term';
+    ids.add(id);
+    const other = bundleCopy('fg-term');
+    const rootfs = join(bundle, 'rootfs'); // the copy's rootfs is a link to it: the mount table shows this path
+    const ours = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(rootfs));
+    editSpec((s) => {
+      s.root.readonly = true;
+      s.linux.namespaces = s.linux.namespaces.filter((n: { type: string }) => n.type !== 'mount');
+      // PID 1 of its namespace dies of SIGTERM only with a handler: the trap says it came.
+      s.process.args = ['sh', '-c', 'trap "exit 3" TERM; echo ready; while :; do sleep 1 & wait; done'];
+    }, other);
+    const child = spawn(process.execPath, [RUNC, '--root', stateRoot, 'run', '--bundle', other, id], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    const ended = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    await until(() => out.includes('ready'), 30_000);
+    expect(ours().length).toBeGreaterThan(0); // its mounts are in our table while it runs
+    child.kill('SIGTERM'); // forwarded to the container's PID 1
+    expect(await ended).toBe(3);
+    expect(err).toBe('');
+    expect(ours()).toEqual([]);
+    expect(existsSync(join(stateRoot, id))).toBe(false);
+    expect(containerCgroups()).toEqual([]);
+
+    // The init dies after its mounts, before any program runs (the path a signal during the
+    // build takes too): what it mounted in our table goes with it.
+    editSpec((s) => { s.process.args = ['/nonexistent']; }, other);
+    const missing = runc(['run', '--bundle', other, id]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^mini-runc: exec: "\/nonexistent": .*no such file or directory\n$/);
+    expect(ours()).toEqual([]);
+    expect(existsSync(join(stateRoot, id))).toBe(false);
+    expect(runc(['create', '--bundle', other, id]).status).toBe(1);
+    expect(ours()).toEqual([]);
+    expect(existsSync(join(stateRoot, id))).toBe(false);
+    expect(containerCgroups()).toEqual([]);
   });
 
   it('a failing prestart hook fails create and leaves nothing', () => {
