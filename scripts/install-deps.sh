@@ -17,6 +17,7 @@ PACKAGES=(
   docker-registry  # a real OCI registry on 127.0.0.1 for pull tests (there is no internet)
   apache2-utils    # htpasswd -B: bcrypt users for the Basic-auth registry in the login tests
   iptables iproute2  # bridge, veth, NAT and port publishing
+  kmod             # modprobe: the kernel's module autoloading (nf_tables, bridge, veth) and dockerd call it
   qemu-system-x86  # throw-away cgroup-v2 VM for tests on cgroup-v1 hosts
   xfsprogs         # mkfs.xfs: a loop xfs mounted with pquota for the --storage-opt size tests
   xz-utils         # .tar.xz layers and archives
@@ -28,6 +29,7 @@ PACKAGES=(
   hyperfine        # optional cross-check for bench/startup.mjs
   libarchive-tools # bsdtar: archives from an independent tar writer for the layer-reader tests
   zsh fish         # `mini-run completion zsh|fish` scripts are tested in the real shells
+  ruby             # `ruby -c Vagrantfile` and a load of it with a stand-in Vagrant (the lab test)
   golang-go        # Go's archive/tar (what moby/containerd/BuildKit write layers with): built at test time for the tar corpus
 )
 # Real peers the tests drive, installed only when no such program is there yet (a host with

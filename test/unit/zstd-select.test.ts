@@ -2,7 +2,7 @@
  * Which zstd decoder a pull uses (src/image/zstd.ts): node:zlib's wherever this Node has it
  * (22.15 / 23.8 on), libzstd.so.1 through koffi otherwise, and with neither one line naming
  * both ways out. Node 20 here has no zstd in node:zlib, so its presence is stood in for; the real
- * node:zlib decoder runs under Node 24 in test/integration/lab-provision.test.ts.
+ * node:zlib decoder was run under Node 24 by hand (docs/install.md).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import zlib from 'node:zlib';
