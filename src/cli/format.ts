@@ -3,7 +3,8 @@
  * relative times ("2 hours ago"), aligned tables (formatTable, tabwrite), and `--format` handling
  * (renderTemplate, renderFormat) on top of the Go-template engine in template.ts.
  */
-import { HEADER_FUNCS, renderTemplate as goTemplate, Template, TemplateError } from './template';
+import { UserError } from '../errors';
+import { HEADER_FUNCS, HTML_ESCAPED_JSON, renderTemplate as goTemplate, Template, TemplateError } from './template';
 
 const SIZE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
 
@@ -170,6 +171,8 @@ export function renderFormat(format: string, items: unknown[], opts: FormatOptio
   let src = isTable ? format.slice('table'.length) : format === 'json' ? '{{json .}}' : format;
   src = expandFormatEscapes(src.replace(/^ +| +$/g, ''));
   const tmpl = Template.parse(src);
+  // strict = docker's struct-backed contexts, whose JSON is json.Marshal's (HTML_ESCAPED_JSON)
+  if (opts.strict) for (const item of items) if (typeof item === 'object' && item !== null) Object.defineProperty(item, HTML_ESCAPED_JSON, { value: true });
   const body = items.map((item) => tmpl.execute(item, { missingKey: opts.strict ? 'error' : 'default' }) + '\n').join('');
   if (!isTable) return body;
   let header: string;
@@ -180,4 +183,19 @@ export function renderFormat(format: string, items: unknown[], opts: FormatOptio
     header = e instanceof TemplateError ? e.partial : '';
   }
   return tabwrite(header + '\n' + body);
+}
+
+/**
+ * `--format` of a list command whose placeholders are docker's struct fields (images, history,
+ * network ls, volume ls): a field the items lack, or a template that does not parse, is one
+ * line and exit 1, as docker's client says it ("template parsing error: …") — even with no item
+ * to print. Nothing is written when the template fails.
+ */
+export function renderListFormat(format: string, items: unknown[], header: Record<string, unknown>): string {
+  try {
+    return renderFormat(format, items, { header, strict: true });
+  } catch (e) {
+    if (e instanceof TemplateError) throw new UserError(`template parsing error: ${e.message}`, 1);
+    throw e;
+  }
 }

@@ -776,11 +776,22 @@ function goTitle(s: string): string {
   return s.replace(/(^|[^\p{L}\p{N}_])(\p{L})/gu, (_, sep: string, ch: string) => sep + ch.toUpperCase());
 }
 
+/**
+ * Marks an object whose JSON Go writes with json.Marshal — docker's list formatter contexts
+ * (a container of ps, an image of images…) marshal themselves that way — so `{{json .}}` and
+ * `--format json` show <, > and & as \u003c, \u003e, \u0026, as docker's do ("\u003cnone\u003e").
+ */
+export const HTML_ESCAPED_JSON = Symbol('json.Marshal escapes HTML');
+
 /** encoding/json as docker's `json` function uses it: compact, no HTML escaping, null for nil. */
 export function goJson(v: unknown): string {
-  const s = JSON.stringify(v, (_k, x) => (typeof x === 'function' ? undefined : x));
+  let s = JSON.stringify(v, (_k, x) => (typeof x === 'function' ? undefined : x)) ?? 'null';
+  // <, > and & occur in JSON text only inside strings: replacing them all escapes exactly those
+  if (typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[HTML_ESCAPED_JSON]) {
+    s = s.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+  }
   // Go always escapes U+2028/U+2029 (they break JavaScript string literals).
-  return (s ?? 'null').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return s.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
 /** Go's builtins plus docker's additions (json, join, split, title, lower, upper, pad, truncate). */

@@ -341,6 +341,53 @@ describe('networks: ls and eth0 (item 10)', () => {
     if (docker) expect(seen.docker).toEqual(seen['mini-run']);
   });
 
+  it('images, history, volume ls --format: Docker\'s fields (Containers, VirtualSize, SharedSize, UniqueSize: N/A), json as json.Marshal writes it, a bad template one line, exit 1', () => {
+    const seen: Record<string, unknown> = {};
+    for (const { name, run, n } of engines()) {
+      const vol = n('mr-pr-vf');
+      const ctr = n('mr-pr-amp');
+      expect(run('volume', 'create', '--label', 'team=blue', vol).status).toBe(0);
+      expect(run('run', '--name', ctr, IMG, 'sh', '-c', 'true && true').status).toBe(0);
+      try {
+        const bad = (...a: string[]) => { const r = run(...a); return [r.status, r.stdout, r.stderr.trim().split('\n').length, /template/.test(r.stderr)]; };
+        const json = (...a: string[]) => JSON.parse(run(...a).stdout.trim().split('\n')[0]) as Record<string, string>;
+        const image = json('images', '--format', 'json', IMG);
+        const hist = json('history', '--format', 'json', IMG);
+        const volume = json('volume', 'ls', '-f', `name=${vol}`, '--format', 'json');
+        seen[name] = [
+          bad('images', '--format', '{{.Nope}}', IMG), bad('images', '--format', 'table {{.Nope}}', IMG), bad('images', '--format', '{{.Nope', IMG),
+          bad('history', '--format', '{{.Nope}}', IMG), bad('history', '--format', '{{.Nope', IMG),
+          bad('volume', 'ls', '-f', `name=${vol}`, '--format', '{{.Nope}}'), bad('volume', 'ls', '-f', 'name=mr-pr-no-such-volume', '--format', '{{.Nope'),
+          Object.keys(image).sort(), [image.Containers, image.SharedSize, image.UniqueSize, image.Size, image.VirtualSize],
+          run('images', '--format', '{{.Containers}} {{.VirtualSize}} {{.SharedSize}} {{.UniqueSize}}', IMG).stdout,
+          run('images', '--format', 'table {{.Repository}}\t{{.VirtualSize}}\t{{.Containers}}', IMG).stdout.split('\n')[0].split(/ {2,}/),
+          Object.keys(hist).sort(),
+          Object.keys(volume).sort(), [volume.Labels, volume.Links, volume.Size, volume.Scope],
+          run('volume', 'ls', '-f', `name=${vol}`, '--format', 'table {{.Name}}\t{{.Label "team"}}\t{{.Links}}').stdout.replace(vol, 'VOL').split('\n')[1].split(/ {2,}/),
+          run('images', '--format', '{{json .}}', IMG).stdout.includes('"Digest":"\\u003cnone\\u003e"'),
+          run('ps', '-a', '-f', `name=^${ctr}$`, '--format', 'json').stdout.includes('"Command":"\\"sh -c \'true \\u0026\\u0026 true\'\\""'),
+          run('ps', '-a', '-f', `name=^${ctr}$`, '--format', '{{json .Command}}').stdout,
+        ];
+      } finally {
+        run('rm', '-f', ctr);
+        run('volume', 'rm', vol);
+      }
+    }
+    const badLine = [1, '', 1, true];
+    expect(seen['mini-run']).toEqual([
+      badLine, badLine, badLine, badLine, badLine, badLine, badLine,
+      ['Containers', 'CreatedAt', 'CreatedSince', 'Digest', 'ID', 'Repository', 'SharedSize', 'Size', 'Tag', 'UniqueSize', 'VirtualSize'],
+      ['N/A', 'N/A', 'N/A', '1.99MB', '1.986MB'],
+      'N/A 1.986MB N/A N/A\n',
+      ['REPOSITORY', 'VIRTUAL SIZE', 'CONTAINERS'],
+      ['Comment', 'CreatedAt', 'CreatedBy', 'CreatedSince', 'ID', 'Size'],
+      ['Availability', 'Driver', 'Group', 'Labels', 'Links', 'Mountpoint', 'Name', 'Scope', 'Size', 'Status'], ['team=blue', 'N/A', 'N/A', 'local'],
+      ['VOL', 'blue', 'N/A'],
+      true, true, '"\\"sh -c \'true && true\'\\""\n',
+    ]);
+    if (docker) expect(seen.docker).toEqual(seen['mini-run']);
+  });
+
   it('eth0 on the default bridge has its broadcast address', () => {
     const seen: Record<string, string> = {};
     for (const { name, run } of engines()) {

@@ -1,6 +1,7 @@
 /** docker's human formats: sizes, relative times, tables, --format templates. */
 import { describe, expect, it } from 'vitest';
-import { formatTable, humanDuration, humanSize, renderTemplate, timeAgo } from '../../src/cli/format';
+import { formatTable, humanDuration, humanSize, renderListFormat, renderTemplate, timeAgo } from '../../src/cli/format';
+import { UserError } from '../../src/errors';
 
 describe('CLI formats', () => {
   it('prints sizes like docker (decimal units, 3 significant digits)', () => {
@@ -31,5 +32,28 @@ describe('CLI formats', () => {
   it('renders the --format subset', () => {
     expect(renderTemplate('{{.Id}} {{.Config.Cmd}} {{json .Config.Env}}', { Id: 'x', Config: { Cmd: ['sh', '-c'], Env: ['A=1'] } }))
       .toBe('x [sh -c] ["A=1"]');
+  });
+});
+
+describe('renderListFormat: --format of images, history, network ls, volume ls (docker\'s struct contexts)', () => {
+  const items = () => [{ ID: 'f9a5623d7c9c', Digest: '<none>', Command: 'a && b' }];
+  const header = { ID: 'IMAGE ID', Digest: 'DIGEST', Command: 'COMMAND' };
+
+  it('a field the items lack, or a template that does not parse, is one line, exit 1 — with no item too', () => {
+    for (const [format, list] of [['{{.Nope}}', items()], ['table {{.Nope}}', items()], ['{{.Nope', []], ['{{.ID}', items()]] as const) {
+      let err: unknown;
+      try { renderListFormat(format, [...list], header); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as UserError).exitCode).toBe(1);
+      expect((err as Error).message).toMatch(/^template parsing error: template: :1/);
+      expect((err as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('json is json.Marshal\'s, as docker\'s contexts write themselves: <, > and & escaped; a json of one field is not', () => {
+    expect(renderListFormat('json', items(), header)).toBe('{"ID":"f9a5623d7c9c","Digest":"\\u003cnone\\u003e","Command":"a \\u0026\\u0026 b"}\n');
+    expect(renderListFormat('{{json .}}', items(), header)).toBe('{"ID":"f9a5623d7c9c","Digest":"\\u003cnone\\u003e","Command":"a \\u0026\\u0026 b"}\n');
+    expect(renderListFormat('{{json .Digest}} {{.Command}}', items(), header)).toBe('"<none>" a && b\n');
+    expect(renderListFormat('table {{.ID}}\t{{.Digest}}', items(), header)).toBe('IMAGE ID       DIGEST\nf9a5623d7c9c   <none>\n');
   });
 });

@@ -95,6 +95,12 @@ function matchesRepository(img: StoredImage, filter: string): string[] {
   return img.repoTags.filter((t) => (hasTag ? t === ref().formatReference(r) : t.startsWith(ref().repositoryName(r) + ':')));
 }
 
+/** Column titles of `images --format 'table …'`, as docker's CLI names them. */
+const IMAGE_HEADERS: Record<string, unknown> = {
+  Containers: 'CONTAINERS', CreatedAt: 'CREATED AT', CreatedSince: 'CREATED', Digest: 'DIGEST', ID: 'IMAGE ID', Repository: 'REPOSITORY',
+  SharedSize: 'SHARED SIZE', Size: 'SIZE', Tag: 'TAG', UniqueSize: 'UNIQUE SIZE', VirtualSize: 'VIRTUAL SIZE',
+};
+
 function images(args: ImagesArgs): void {
   // the records alone (image/store.ts would bring the OCI document shapes and zod, for a list)
   const all = (require('../../image/image-index') as typeof import('../../image/image-index')).listImageRecords();
@@ -125,12 +131,15 @@ function images(args: ImagesArgs): void {
   }
   if (args.format) {
     // `table …` gets docker's header row and aligned columns; anything else, a line per image.
+    // Docker's image list leaves Containers and SharedSize uncounted (-1): its CLI prints N/A for
+    // them and for UniqueSize; VirtualSize is the size with units.HumanSize's 4 digits.
+    const { goTimeString } = require('../ps-format') as typeof import('../ps-format');
     const items = rows.map((r) => ({
-      ID: id(r.img), Repository: r.repository, Tag: r.tag, Digest: r.digest,
-      CreatedSince: fmt().timeAgo(r.img.created), CreatedAt: r.img.created ?? '', Size: fmt().humanSize(r.img.size),
+      Containers: 'N/A', CreatedAt: goTimeString(r.img.created ?? ''), CreatedSince: fmt().timeAgo(r.img.created), Digest: r.digest,
+      ID: id(r.img), Repository: r.repository, SharedSize: 'N/A', Size: fmt().humanSize(r.img.size), Tag: r.tag,
+      UniqueSize: 'N/A', VirtualSize: fmt().humanSize(r.img.size, 4),
     }));
-    const header = { ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE' };
-    process.stdout.write(fmt().renderFormat(args.format, items, { header }));
+    process.stdout.write(fmt().renderListFormat(args.format, items, IMAGE_HEADERS));
     return;
   }
   const header = ['REPOSITORY', 'TAG', ...(args.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'];
@@ -333,7 +342,8 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
     const size = (n: number) => (a.human === false ? String(n) : fmt().humanSize(n));
     const created = (c?: string) => (a.human === false ? c ?? '' : fmt().timeAgo(c));
     if (a.format) {
-      for (const r of rows) process.stdout.write(fmt().renderTemplate(a.format, { ID: id(r.id), CreatedSince: fmt().timeAgo(r.created), CreatedAt: r.created ?? '', CreatedBy: by(r.createdBy), Size: size(r.size), Comment: r.comment }) + '\n');
+      const items = rows.map((r) => ({ Comment: r.comment, CreatedAt: r.created ?? '', CreatedBy: by(r.createdBy), CreatedSince: fmt().timeAgo(r.created), ID: id(r.id), Size: size(r.size) }));
+      process.stdout.write(fmt().renderListFormat(a.format, items, { Comment: 'COMMENT', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', CreatedSince: 'CREATED', ID: 'IMAGE', Size: 'SIZE' }));
       return;
     }
     process.stdout.write(fmt().formatTable([['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'],

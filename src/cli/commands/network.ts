@@ -101,15 +101,10 @@ const ls: CommandModule<object, any> = {
       process.stdout.write(data.map((r) => r.ID + '\n').join(''));
       return;
     }
-    const { renderFormat } = await import('../format');
-    const { TemplateError } = await import('../template');
+    const { renderListFormat } = await import('../format');
     const { NETWORK_HEADERS } = await import('../network-format');
-    try {
-      process.stdout.write(renderFormat(a.format ?? 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}', data, { header: NETWORK_HEADERS, strict: true }));
-    } catch (e) {
-      // a template that does not fit: one line, exit 1, as docker's client
-      throw e instanceof TemplateError ? new UserError(e.message, 1) : e;
-    }
+    // a template that does not fit: one line, exit 1, as docker's client
+    process.stdout.write(renderListFormat(a.format ?? 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}', data, NETWORK_HEADERS));
   },
 };
 

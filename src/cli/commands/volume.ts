@@ -23,6 +23,13 @@ const createCmd: CommandModule<object, any> = {
   },
 };
 
+/** Column titles of `volume ls --format 'table …'`, as docker's CLI names them; `{{.Label "k"}}` is titled k. */
+const VOLUME_HEADERS: Record<string, unknown> = {
+  Availability: 'AVAILABILITY', Driver: 'DRIVER', Group: 'GROUP', Labels: 'LABELS', Links: 'LINKS', Mountpoint: 'MOUNTPOINT',
+  Name: 'VOLUME NAME', Scope: 'SCOPE', Size: 'SIZE', Status: 'STATUS',
+};
+Object.defineProperty(VOLUME_HEADERS, 'Label', { enumerable: false, value: (k: unknown) => String(k) });
+
 const lsCmd: CommandModule<object, any> = {
   command: 'ls',
   aliases: ['list'],
@@ -57,9 +64,18 @@ const lsCmd: CommandModule<object, any> = {
     if (a.quiet) {
       for (const v of vols) process.stdout.write(v.Name + '\n');
     } else if (a.format) {
-      const { renderTemplate } = await import('../format');
+      const { renderListFormat } = await import('../format');
       const { volumeData } = await import('../../volume/store');
-      for (const v of vols) process.stdout.write(renderTemplate(a.format, { Name: v.Name, Driver: v.Driver, Mountpoint: volumeData(v.Name), Labels: Object.entries(v.Labels).map(([k, x]) => `${k}=${x}`).join(','), Scope: 'local' }) + '\n');
+      // docker's volumeContext: keys in its order for json; what only cluster volumes have is N/A
+      const items = vols.map((v) => {
+        const item = {
+          Availability: 'N/A', Driver: v.Driver, Group: 'N/A', Labels: Object.entries(v.Labels).map(([k, x]) => `${k}=${x}`).join(','),
+          Links: 'N/A', Mountpoint: volumeData(v.Name), Name: v.Name, Scope: 'local', Size: 'N/A', Status: 'N/A',
+        };
+        Object.defineProperty(item, 'Label', { enumerable: false, value: (k: string) => v.Labels[k] ?? '' });
+        return item;
+      });
+      process.stdout.write(renderListFormat(a.format, items, VOLUME_HEADERS));
     } else {
       process.stdout.write(`${'DRIVER'.padEnd(10)}VOLUME NAME\n`);
       for (const v of vols) process.stdout.write(`${v.Driver.padEnd(10)}${v.Name}\n`);
