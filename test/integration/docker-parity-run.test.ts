@@ -388,6 +388,82 @@ describe('networks: ls and eth0 (item 10)', () => {
     if (docker) expect(seen.docker).toEqual(seen['mini-run']);
   });
 
+  it('image prune -a and system prune --volumes, as Docker (the test\'s own labelled objects only)', () => {
+    const seen: Record<string, unknown> = {};
+    const mark = `mrpi=${process.pid}`; // only this test's objects can match (Docker's engine is shared)
+    const api = docker ? dk('version', '--format', '{{.Server.APIVersion}}').stdout.trim() : '';
+    for (const { name, run, n } of engines()) {
+      const [src, keep, stopped, running] = [n('mr-pi-src'), n('mr-pi-keep'), n('mr-ps-c'), n('mr-ps-run')];
+      const [net, vol] = [n('mr-ps-net'), n('mr-ps-vol')];
+      const [a, b, c] = [`mr-pi/a${name === 'docker' ? D : ''}:1`, `mr-pi/b${name === 'docker' ? D : ''}:1`, `mr-pi/c${name === 'docker' ? D : ''}:1`];
+      const commit = (tag: string, ...labels: string[]) => {
+        const r = run('commit', ...labels.flatMap((l) => ['-c', `LABEL ${l}`]), src, tag);
+        expect(r.status).toBe(0);
+        return r.stdout.trim();
+      };
+      /** A prune's output as sections: title → its lines (Docker's suffix taken out of names). */
+      const sections = (out: string) => {
+        const got: Record<string, string[]> = {};
+        let title = '';
+        for (const l of out.split('\n')) {
+          if (/^Deleted \w+:$/.test(l)) got[title = l] = [];
+          else if (l === '') title = '';
+          else if (title) got[title].push(l.replace(D, ''));
+        }
+        return got;
+      };
+      try {
+        expect(run('run', '--name', src, IMG, 'true').status).toBe(0);
+        const danglingA = commit(a, mark, 'team=blue');
+        const taggedA = commit(a, mark);
+        expect(commit(b, mark)).toMatch(/^sha256:/);
+        expect(run('create', '--name', keep, b, 'true').status).toBe(0);
+        const ours = () => run('images', '--format', '{{.Repository}}:{{.Tag}}').stdout.split('\n').filter((t) => t.startsWith('mr-pi/')).map((t) => t.replace(D, '')).sort();
+        const dangling = sections(run('image', 'prune', '-f', '--filter', `label=${mark}`).stdout)['Deleted Images:'];
+        const all = sections(run('image', 'prune', '-a', '-f', '--filter', `label=${mark}`).stdout)['Deleted Images:'];
+        const afterImages = ours();
+        // system prune --volumes: a stopped and a running container, an unused network, a named volume, a dangling image, all labelled
+        expect(run('run', '--name', stopped, '--label', mark, IMG, 'true').status).toBe(0);
+        const stoppedId = run('inspect', '-f', '{{.Id}}', stopped).stdout.trim();
+        expect(run('run', '-d', '--name', running, '--label', mark, IMG, 'sleep', '300').status).toBe(0);
+        expect(run('network', 'create', '--label', mark, net).status).toBe(0);
+        expect(run('volume', 'create', '--label', mark, vol).status).toBe(0);
+        const danglingC = commit(c, mark);
+        commit(c, mark);
+        const sys = run('system', 'prune', '-f', '--volumes', '--filter', `label=${mark}`);
+        const got = sections(sys.stdout);
+        // Docker's engine before API 1.42 (20.10) prunes named volumes too; since 23 (and mini-run), anonymous ones only
+        const oldVolumeRule = name === 'docker' && Number(api) < 1.42;
+        if (oldVolumeRule) expect(got['Deleted Volumes:']).toEqual(['mr-ps-vol']);
+        delete got['Deleted Volumes:'];
+        seen[name] = [
+          dangling.includes(`deleted: ${danglingA}`), dangling.filter((l) => l.startsWith('untagged:')),
+          all.includes(`deleted: ${taggedA}`), all.filter((l) => l.startsWith('untagged:')), afterImages,
+          sys.status, Object.keys(got), got['Deleted Containers:'], got['Deleted Networks:'], got['Deleted Images:'].includes(`deleted: ${danglingC}`),
+          got['Deleted Containers:'][0] === stoppedId, /\nTotal reclaimed space: \S+\n$/.test(sys.stdout),
+          run('ps', '-a', '--filter', `label=${mark}`, '--format', '{{.Names}}').stdout.replace(D, ''),
+          oldVolumeRule ? null : run('volume', 'ls', '-q', '--filter', `label=${mark}`).stdout.replace(D, ''),
+        ];
+      } finally {
+        run('rm', '-f', src, keep, stopped, running);
+        run('network', 'rm', net);
+        run('volume', 'rm', vol);
+        run('rmi', a, b, c);
+      }
+    }
+    const mine = seen['mini-run'] as unknown[];
+    expect(mine.slice(0, -2)).toEqual([
+      true, [], true, ['untagged: mr-pi/a:1'], ['mr-pi/b:1'],
+      0, ['Deleted Containers:', 'Deleted Networks:', 'Deleted Images:'], [expect.stringMatching(/^[0-9a-f]{64}$/)], ['mr-ps-net'], true, true, true,
+    ]);
+    expect(mine.slice(-2)).toEqual(['mr-ps-run\n', 'mr-ps-vol\n']);
+    if (docker) {
+      const theirs = seen.docker as unknown[];
+      expect(theirs.slice(0, -1)).toEqual([...mine.slice(0, 7), [expect.stringMatching(/^[0-9a-f]{64}$/)], ...mine.slice(8, -1)]);
+      if (theirs.at(-1) !== null) expect(theirs.at(-1)).toEqual(mine.at(-1));
+    }
+  });
+
   it('eth0 on the default bridge has its broadcast address', () => {
     const seen: Record<string, string> = {};
     for (const { name, run } of engines()) {
