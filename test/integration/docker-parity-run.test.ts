@@ -419,6 +419,8 @@ describe('networks: ls and eth0 (item 10)', () => {
         expect(commit(b, mark)).toMatch(/^sha256:/);
         expect(run('create', '--name', keep, b, 'true').status).toBe(0);
         const ours = () => run('images', '--format', '{{.Repository}}:{{.Tag}}').stdout.split('\n').filter((t) => t.startsWith('mr-pi/')).map((t) => t.replace(D, '')).sort();
+        const byLabel = run('images', '-q', '--filter', `label=${mark}`, '--filter', 'label=team=blue').stdout === `${danglingA.slice(7, 19)}\n`;
+        const byLabelCount = run('images', '-q', '--filter', `label=${mark}`).stdout.split('\n').filter(Boolean).length;
         const dangling = sections(run('image', 'prune', '-f', '--filter', `label=${mark}`).stdout)['Deleted Images:'];
         const all = sections(run('image', 'prune', '-a', '-f', '--filter', `label=${mark}`).stdout)['Deleted Images:'];
         const afterImages = ours();
@@ -437,6 +439,7 @@ describe('networks: ls and eth0 (item 10)', () => {
         if (oldVolumeRule) expect(got['Deleted Volumes:']).toEqual(['mr-ps-vol']);
         delete got['Deleted Volumes:'];
         seen[name] = [
+          byLabel, byLabelCount,
           dangling.includes(`deleted: ${danglingA}`), dangling.filter((l) => l.startsWith('untagged:')),
           all.includes(`deleted: ${taggedA}`), all.filter((l) => l.startsWith('untagged:')), afterImages,
           sys.status, Object.keys(got), got['Deleted Containers:'], got['Deleted Networks:'], got['Deleted Images:'].includes(`deleted: ${danglingC}`),
@@ -453,13 +456,13 @@ describe('networks: ls and eth0 (item 10)', () => {
     }
     const mine = seen['mini-run'] as unknown[];
     expect(mine.slice(0, -2)).toEqual([
-      true, [], true, ['untagged: mr-pi/a:1'], ['mr-pi/b:1'],
+      true, 3, true, [], true, ['untagged: mr-pi/a:1'], ['mr-pi/b:1'],
       0, ['Deleted Containers:', 'Deleted Networks:', 'Deleted Images:'], [expect.stringMatching(/^[0-9a-f]{64}$/)], ['mr-ps-net'], true, true, true,
     ]);
     expect(mine.slice(-2)).toEqual(['mr-ps-run\n', 'mr-ps-vol\n']);
     if (docker) {
       const theirs = seen.docker as unknown[];
-      expect(theirs.slice(0, -1)).toEqual([...mine.slice(0, 7), [expect.stringMatching(/^[0-9a-f]{64}$/)], ...mine.slice(8, -1)]);
+      expect(theirs.slice(0, -1)).toEqual([...mine.slice(0, 9), [expect.stringMatching(/^[0-9a-f]{64}$/)], ...mine.slice(10, -1)]);
       if (theirs.at(-1) !== null) expect(theirs.at(-1)).toEqual(mine.at(-1));
     }
   });

@@ -69,8 +69,9 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
 interface ImagesArgs { repository?: string; quiet?: boolean; 'no-trunc'?: boolean; digests?: boolean; format?: string; all?: boolean; filter?: string | string[] }
 
 /** `--filter dangling=true|false`, `--filter reference=PATTERN` (a glob on name[:tag], like docker). */
-function parseFilters(v: string | string[] | undefined): { dangling?: boolean; references: RegExp[] } {
-  const out: { dangling?: boolean; references: RegExp[] } = { references: [] };
+/** `images --filter`: dangling=, reference=PATTERN (values alternatives), label=K[=V] (every one must hold), as dockerd's. */
+function parseFilters(v: string | string[] | undefined): { dangling?: boolean; references: RegExp[]; labels: Array<[string, string | undefined]> } {
+  const out: { dangling?: boolean; references: RegExp[]; labels: Array<[string, string | undefined]> } = { references: [], labels: [] };
   for (const f of v === undefined ? [] : Array.isArray(v) ? v : [v]) {
     const eq = f.indexOf('=');
     const key = eq === -1 ? f : f.slice(0, eq);
@@ -81,8 +82,11 @@ function parseFilters(v: string | string[] | undefined): { dangling?: boolean; r
     } else if (key === 'reference') {
       const glob = value.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
       out.references.push(new RegExp(`^${glob}$`));
+    } else if (key === 'label') {
+      const at = value.indexOf('=');
+      out.labels.push(at === -1 ? [value, undefined] : [value.slice(0, at), value.slice(at + 1)]);
     } else {
-      throw new UserError(`invalid filter '${key}' (supported: dangling, reference)`, 1);
+      throw new UserError(`Invalid filter '${key}'`, 1);
     }
   }
   return out;
@@ -114,6 +118,10 @@ function images(args: ImagesArgs): void {
   };
   for (const img of all) {
     if (filters.dangling !== undefined && (img.repoTags.length === 0) !== filters.dangling) continue;
+    if (filters.labels.length) {
+      const labels = store().imageConfig(img).Labels ?? {};
+      if (!filters.labels.every(([k, val]) => k in labels && (val === undefined || labels[k] === val))) continue;
+    }
     let tags = args.repository ? matchesRepository(img, args.repository) : img.repoTags;
     if (args.repository && !tags.length) continue;
     if (filters.references.length) {
