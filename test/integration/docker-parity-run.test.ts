@@ -379,7 +379,7 @@ describe('networks: ls and eth0 (item 10)', () => {
       ['Containers', 'CreatedAt', 'CreatedSince', 'Digest', 'ID', 'Repository', 'SharedSize', 'Size', 'Tag', 'UniqueSize', 'VirtualSize'],
       ['N/A', 'N/A', 'N/A', '1.99MB', '1.986MB'],
       'N/A 1.986MB N/A N/A\n',
-      ['REPOSITORY', 'VIRTUAL SIZE', 'CONTAINERS'],
+      ['REPOSITORY', 'SIZE', 'CONTAINERS'],
       ['Comment', 'CreatedAt', 'CreatedBy', 'CreatedSince', 'ID', 'Size'],
       ['Availability', 'Driver', 'Group', 'Labels', 'Links', 'Mountpoint', 'Name', 'Scope', 'Size', 'Status'], ['team=blue', 'N/A', 'N/A', 'local'],
       ['VOL', 'blue', 'N/A'],
@@ -442,8 +442,9 @@ describe('networks: ls and eth0 (item 10)', () => {
           byLabel, byLabelCount,
           dangling.includes(`deleted: ${danglingA}`), dangling.filter((l) => l.startsWith('untagged:')),
           all.includes(`deleted: ${taggedA}`), all.filter((l) => l.startsWith('untagged:')), afterImages,
-          sys.status, Object.keys(got), got['Deleted Containers:'], got['Deleted Networks:'], got['Deleted Images:'].includes(`deleted: ${danglingC}`),
-          got['Deleted Containers:'][0] === stoppedId, /\nTotal reclaimed space: \S+\n$/.test(sys.stdout),
+          // the stopped container, and the created one of image b (a container has its image's labels)
+          sys.status, Object.keys(got), got['Deleted Containers:'].length, got['Deleted Networks:'], got['Deleted Images:'].includes(`deleted: ${danglingC}`),
+          got['Deleted Containers:'].includes(stoppedId), /\nTotal reclaimed space: \S+\n$/.test(sys.stdout),
           run('ps', '-a', '--filter', `label=${mark}`, '--format', '{{.Names}}').stdout.replace(D, ''),
           oldVolumeRule ? null : run('volume', 'ls', '-q', '--filter', `label=${mark}`).stdout.replace(D, ''),
         ];
@@ -457,12 +458,12 @@ describe('networks: ls and eth0 (item 10)', () => {
     const mine = seen['mini-run'] as unknown[];
     expect(mine.slice(0, -2)).toEqual([
       true, 3, true, [], true, ['untagged: mr-pi/a:1'], ['mr-pi/b:1'],
-      0, ['Deleted Containers:', 'Deleted Networks:', 'Deleted Images:'], [expect.stringMatching(/^[0-9a-f]{64}$/)], ['mr-ps-net'], true, true, true,
+      0, ['Deleted Containers:', 'Deleted Networks:', 'Deleted Images:'], 2, ['mr-ps-net'], true, true, true,
     ]);
     expect(mine.slice(-2)).toEqual(['mr-ps-run\n', 'mr-ps-vol\n']);
     if (docker) {
       const theirs = seen.docker as unknown[];
-      expect(theirs.slice(0, -1)).toEqual([...mine.slice(0, 9), [expect.stringMatching(/^[0-9a-f]{64}$/)], ...mine.slice(10, -1)]);
+      expect(theirs.slice(0, -1)).toEqual(mine.slice(0, -1));
       if (theirs.at(-1) !== null) expect(theirs.at(-1)).toEqual(mine.at(-1));
     }
   });

@@ -102,7 +102,7 @@ function matchesRepository(img: StoredImage, filter: string): string[] {
 /** Column titles of `images --format 'table …'`, as docker's CLI names them. */
 const IMAGE_HEADERS: Record<string, unknown> = {
   Containers: 'CONTAINERS', CreatedAt: 'CREATED AT', CreatedSince: 'CREATED', Digest: 'DIGEST', ID: 'IMAGE ID', Repository: 'REPOSITORY',
-  SharedSize: 'SHARED SIZE', Size: 'SIZE', Tag: 'TAG', UniqueSize: 'UNIQUE SIZE', VirtualSize: 'VIRTUAL SIZE',
+  SharedSize: 'SHARED SIZE', Size: 'SIZE', Tag: 'TAG', UniqueSize: 'UNIQUE SIZE', VirtualSize: 'SIZE', // (docker's title for both sizes)
 };
 
 function images(args: ImagesArgs): void {
