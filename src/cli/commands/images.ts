@@ -68,7 +68,6 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
 
 interface ImagesArgs { repository?: string; quiet?: boolean; 'no-trunc'?: boolean; digests?: boolean; format?: string; all?: boolean; filter?: string | string[] }
 
-/** `--filter dangling=true|false`, `--filter reference=PATTERN` (a glob on name[:tag], like docker). */
 /** `images --filter`: dangling=, reference=PATTERN (values alternatives), label=K[=V] (every one must hold), as dockerd's. */
 function parseFilters(v: string | string[] | undefined): { dangling?: boolean; references: RegExp[]; labels: Array<[string, string | undefined]> } {
   const out: { dangling?: boolean; references: RegExp[]; labels: Array<[string, string | undefined]> } = { references: [], labels: [] };
