@@ -53,7 +53,8 @@ install_node() {
 # each waited for with no fixed deadline of dockerd's own (a slow, emulated machine is fine).
 wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
   local i
-  for i in $(seq 1 "$1"); do "${@:2}" >/dev/null 2>&1 && return 0; sleep 1; done
+  # each try bounded: ctr with no containerd behind its socket waits for one forever
+  for i in $(seq 1 "$1"); do timeout 30 "${@:2}" >/dev/null 2>&1 && return 0; sleep 1; done
   return 1
 }
 
