@@ -10,22 +10,23 @@
 import { readFileSync } from 'node:fs';
 import { MNT } from '../sys/constants';
 import { umount2 } from '../sys/libc';
-import { parseMountInfo } from '../sys/mountinfo';
+import { parseMountInfo, type MountInfo } from '../sys/mountinfo';
+
+/** The entries of our mount table at or under `dir` (the one place that prefix test lives). */
+function mountsUnder(dir: string): MountInfo[] {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'))
+    .filter((m) => m.mountPoint === dir || m.mountPoint.startsWith(prefix));
+}
 
 /** Mount points at or under `dir` in our mount table, as paths. */
 export function mountPointsUnder(dir: string): string[] {
-  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-  return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'))
-    .map((m) => m.mountPoint)
-    .filter((point) => point === dir || point.startsWith(prefix));
+  return mountsUnder(dir).map((m) => m.mountPoint);
 }
 
 /** Ids of the mounts at or under `dir` now: what was there before a container made its own. */
 export function mountIdsUnder(dir: string): Set<number> {
-  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-  return new Set(parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'))
-    .filter((m) => m.mountPoint === dir || m.mountPoint.startsWith(prefix))
-    .map((m) => m.id));
+  return new Set(mountsUnder(dir).map((m) => m.id));
 }
 
 /**
@@ -35,9 +36,7 @@ export function mountIdsUnder(dir: string): Set<number> {
  * a detach by path takes a new one, never one hidden below it. Returns how many.
  */
 export function detachMountsSince(dir: string, before: ReadonlySet<number>): number {
-  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-  const fresh = parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'))
-    .filter((m) => (m.mountPoint === dir || m.mountPoint.startsWith(prefix)) && !before.has(m.id));
+  const fresh = mountsUnder(dir).filter((m) => !before.has(m.id));
   const freshIds = new Set(fresh.map((m) => m.id));
   // Only the topmost new ones: a detach takes the new mounts stacked below it in its subtree.
   const tops = fresh.filter((m) => !freshIds.has(m.parentId));
