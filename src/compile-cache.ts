@@ -83,28 +83,90 @@ function relativeFile(request: string, parentFile: string): string | null {
 
 type Resolver = (request: string, parent: { filename?: string | null } | undefined, isMain: boolean, options?: unknown) => string;
 
+/** The package a bare request names: `zod` of `zod/v4`, `@scope/name` of `@scope/name/x`. */
+function packageOf(request: string): string {
+  const parts = request.split('/');
+  return request.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+/** What a package.json looks like on disk (inode, size, times): a reinstall changes it. */
+function fileIdentity(file: string): string | null {
+  const st = lstatSync(file, { throwIfNoEntry: false });
+  return st?.isFile() ? `${st.ino}:${st.size}:${st.ctimeMs}:${st.mtimeMs}` : null;
+}
+
 /**
  * A package our own modules require by name (`zod`, `yargs-parser`, `koffi`, `tar`) resolves to
  * the same file from every directory of dist/ (dist/ holds no node_modules), but Node resolves
  * it again for each new directory: zod's long "exports" map made that ≈ 1 ms per directory,
  * ≈ 7 ms of a `ps`. So a bare name required from dist/ is resolved once per process.
  * (Relative paths, absolute paths and require.resolve's options go to Node as always.)
+ *
+ * And once per install: every package we use has an "exports" map, and the first one a process
+ * resolves makes Node load its ESM resolver (≈ 3–5 ms of every command: `yargs-parser` for the
+ * flags, `koffi` in the init). So the answer for a package in our own node_modules is kept in
+ * `storeFile` beside the code cache, with the identity of that package's package.json; it is
+ * used while that package.json is the same file (a reinstall or an upgrade changes it) and the
+ * answer is still a file. Nothing can come before our own node_modules in Node's search from
+ * dist/, so a package found there is found there again; packages found elsewhere (a hoisted
+ * install) are resolved by Node every time.
  */
-function installResolveCache(): void {
+function installResolveCache(storeFile: string | null): void {
   const loader = Module as unknown as { _resolveFilename: Resolver };
   const original = loader._resolveFilename;
   const DIST = join(TOP, 'dist') + '/';
+  const OWN_MODULES = join(TOP, 'node_modules') + '/';
   const resolved = new Map<string, string>();
+  let stored: Record<string, [string, string]> | null = null; // request -> [file, package.json identity]
+  let changed = false;
+  const fromStore = (request: string): string | undefined => {
+    if (storeFile === null) return undefined;
+    if (stored === null) {
+      try {
+        const parsed: unknown = JSON.parse(readFileSync(storeFile, 'utf8'));
+        stored = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed as Record<string, [string, string]> : {};
+      } catch {
+        stored = {};
+      }
+    }
+    const hit = Object.prototype.hasOwnProperty.call(stored, request) ? stored[request] : undefined;
+    if (!Array.isArray(hit) || typeof hit[0] !== 'string' || typeof hit[1] !== 'string') return undefined;
+    const pkg = OWN_MODULES + packageOf(request) + '/';
+    if (!hit[0].startsWith(pkg) || fileIdentity(pkg + 'package.json') !== hit[1] || fileIdentity(hit[0]) === null) return undefined;
+    return hit[0];
+  };
+  const remember = (request: string, file: string): void => {
+    if (storeFile === null || stored === null) return;
+    const pkg = OWN_MODULES + packageOf(request) + '/';
+    const identity = file.startsWith(pkg) ? fileIdentity(pkg + 'package.json') : null;
+    if (identity === null) return;
+    stored[request] = [file, identity];
+    if (!changed) {
+      changed = true;
+      process.once('exit', () => {
+        try {
+          mkdirSync(dirname(storeFile), { recursive: true, mode: 0o755 });
+          const tmp = `${storeFile}.${process.pid}`;
+          writeFileSync(tmp, JSON.stringify(stored));
+          renameSync(tmp, storeFile);
+        } catch { /* read-only: resolve anew next time */ }
+      });
+    }
+  };
   loader._resolveFilename = function (this: unknown, request, parent, isMain, options) {
     const c = request.charCodeAt(0);
     if (options !== undefined || c === 47 /* / */ || !parent?.filename?.startsWith(TOP_SLASH)) {
       return original.call(this, request, parent, isMain, options);
     }
     if (c === 46 /* . */) return relativeFile(request, parent.filename) ?? original.call(this, request, parent, isMain, options);
-    if (!parent.filename.startsWith(DIST)) return original.call(this, request, parent, isMain, options);
+    if (!parent.filename.startsWith(DIST) || request.startsWith('node:')) return original.call(this, request, parent, isMain, options);
     let file = resolved.get(request);
     if (file === undefined) {
-      file = original.call(this, request, parent, isMain, options);
+      file = fromStore(request);
+      if (file === undefined) {
+        file = original.call(this, request, parent, isMain, options);
+        remember(request, file);
+      }
       resolved.set(request, file);
     }
     return file;
@@ -112,10 +174,12 @@ function installResolveCache(): void {
 }
 
 export function installCompileCache(): void {
-  installResolveCache();
-  if (process.env.MINI_RUN_NO_COMPILE_CACHE === '1') return;
+  const off = process.env.MINI_RUN_NO_COMPILE_CACHE === '1';
   const CACHE_DIR = compileCacheDir();
-  if (!trustedDir(CACHE_DIR)) return;
+  const trusted = !off && trustedDir(CACHE_DIR);
+  // (one file per package directory: two checkouts or installs never share answers)
+  installResolveCache(trusted ? join(CACHE_DIR, `resolve-${fnv1a(TOP, 0x811c9dc5)}${fnv1a(TOP, 0x050c5d1f)}.json`) : null);
+  if (!trusted) return;
   const proto = Module.prototype as CompiledModule;
   const pending: Array<[string, Buffer, vm.Script]> = [];
   const original = proto._compile;

@@ -9,7 +9,7 @@
  *   should not get a line per 100 ms of download).
  */
 import type { PullEvent, PullReporter } from '../image/pull';
-import { humanSize } from './format';
+import { humanSize } from './columns';
 
 const BAR_WIDTH = 50;
 /** docker draws the bar only on a terminal wider than 110 columns (its jsonmessage package). */

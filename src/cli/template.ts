@@ -18,6 +18,8 @@
  * Not supported: {{define}}, {{template}}, {{block}} (docker's formats never need them).
  */
 
+import { goQuote } from './go-quote';
+export { goQuote };
 import { goStructFields } from '../go-values';
 
 // ------------------------------------------------------------------------------------ errors
@@ -474,25 +476,6 @@ function sortedKeys(o: object): string[] {
   return Object.keys(o).filter((k) => typeof (o as Record<string, unknown>)[k] !== 'function').sort();
 }
 
-/** strconv.Quote: double quotes with Go escapes; printable Unicode is kept as is. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\') out += '\\' + ch;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\r') out += '\\r';
-    else if (c === 7) out += '\\a';
-    else if (c === 8) out += '\\b';
-    else if (c === 12) out += '\\f';
-    else if (c === 11) out += '\\v';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if (c >= 0x80 && c < 0xa0) out += '\\u' + c.toString(16).padStart(4, '0');
-    else out += ch;
-  }
-  return out + '"';
-}
 
 /** Go's notion of "empty" used by if/with/and/or/not: false, 0, "", nil, empty list or map. */
 export function truth(v: unknown): boolean {

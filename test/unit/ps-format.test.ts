@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ellipsis, humanDuration, renderFormat, renderTemplate, tabwrite } from '../../src/cli/format';
 import {
   commandLine, commandText, createdText, filterContainers, formatUsesSize, imageText, parsePortsText, psFormat,
-  PsView, psTemplateData, renderPs, selectContainers, sizeText, statusText, ZERO_TIME,
+  PsView, psTemplateData, renderPs, renderPsTable, renderPsTemplate, selectContainers, sizeText, statusText, ZERO_TIME,
 } from '../../src/cli/ps-format';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
@@ -296,6 +296,42 @@ describe('renderPs', () => {
     );
     expect(formatUsesSize('table {{.Names}}\t{{.Size}}')).toBe(true);
     expect(formatUsesSize('{{.Names}}')).toBe(false);
+  });
+});
+
+describe('the default table and -q without the template engine (ps-view renderPsTable)', () => {
+  // Wide, East Asian and combining characters, quotes and control characters in the command,
+  // ports, labels, every state: the direct table must be byte for byte the template's.
+  const views = [
+    view({ name: 'web', command: ['nginx', '-g', 'daemon off;'], ports: '0.0.0.0:8080->80/tcp, :::8080->80/tcp', labels: { a: '1' } }),
+    view({ status: 'exited', exitCode: 3, finishedAt: ago(2 * HOUR), command: ['sh', '-c', 'echo "hi"\tthere\n'], image: 'docker.io/library/alpine@sha256:' + 'a'.repeat(64) }),
+    view({ status: 'created', startedAt: ZERO_TIME, name: '日本語の名前', command: ['café', 'e\u0301', '😀😀😀😀😀😀😀😀😀😀😀'] }),
+    view({ status: 'paused', sizeRw: 1234, sizeRootFs: 4_260_000, created: ago(3 * DAY) }),
+    view({ status: 'restarting', exitCode: 1, finishedAt: ago(2 * S), command: [] }),
+    view({ status: 'dead', image: '' }), view({ status: 'removing' }),
+  ];
+  const cases: Array<Parameters<typeof renderPs>[1]> = [
+    {}, { all: true }, { all: true, noTrunc: true }, { all: true, size: true }, { size: true }, { quiet: true }, { all: true, quiet: true },
+    { quiet: true, noTrunc: true }, { last: 2 }, { latest: true, quiet: true }, { all: true, filters: ['status=exited'] },
+    { format: 'table' }, { format: '', all: true }, { format: 'table', quiet: true, all: true }, { format: '{{.Names}}', quiet: true, all: true },
+  ];
+  it.each(cases.map((c) => [JSON.stringify(c), c]))('%s', (_, c) => {
+    const opts = { ...c, now: NOW };
+    const direct = renderPsTable(views, opts);
+    expect(direct).not.toBeNull();
+    expect(direct).toBe(renderPsTemplate(views, opts));
+    expect(renderPs(views, opts)).toBe(direct);
+  });
+  it('an empty list is the header alone, as the template makes it', () => {
+    expect(renderPsTable([], { now: NOW })).toBe(renderPsTemplate([], { now: NOW }));
+    expect(renderPsTable([], { now: NOW })).toBe('CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n');
+  });
+  it('leaves every other format to the template engine', () => {
+    expect(renderPsTable(views, { all: true, format: '{{.ID}}', now: NOW })).toBe(renderPsTemplate(views, { all: true, format: '{{.ID}}', now: NOW }));
+    for (const format of ['{{.Names}}', 'json', 'raw', 'table {{.ID}}', '{{.ID}} ', String.raw`table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}`]) {
+      expect(renderPsTable(views, { all: true, format, now: NOW })).toBeNull();
+      expect(renderPs(views, { all: true, format, now: NOW })).toBe(renderPsTemplate(views, { all: true, format, now: NOW }));
+    }
   });
 });
 

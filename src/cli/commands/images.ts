@@ -150,8 +150,10 @@ function images(args: ImagesArgs): void {
     return;
   }
   const header = ['REPOSITORY', 'TAG', ...(args.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'];
-  process.stdout.write(fmt().formatTable([header, ...rows.map((r) => [
-    r.repository, r.tag, ...(args.digests ? [r.digest] : []), id(r.img), fmt().timeAgo(r.img.created), fmt().humanSize(r.img.size),
+  // (columns.ts, not format.ts: the table without --format needs no template engine)
+  const cols = require('../columns') as typeof import('../columns');
+  process.stdout.write(cols.formatTable([header, ...rows.map((r) => [
+    r.repository, r.tag, ...(args.digests ? [r.digest] : []), id(r.img), cols.timeAgo(r.img.created), cols.humanSize(r.img.size),
   ])]));
 }
 

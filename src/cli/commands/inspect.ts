@@ -12,7 +12,6 @@ export const inspectCommand: CommandModule<object, any> = {
     const { sweepStaleContainers } = await import('../../engine/cleanup');
     const { findContainer } = await import('../../engine/container-store');
     const { inspectContainer } = await import('../../engine/inspect');
-    const { renderTemplate } = await import('../format');
     sweepStaleContainers();
     const results: unknown[] = [];
     const missing: string[] = [];
@@ -49,6 +48,7 @@ export const inspectCommand: CommandModule<object, any> = {
       else results.push(found);
     }
     if (a.format) {
+      const { renderTemplate } = await import('../format'); // (the template engine only for -f)
       for (const r of results) process.stdout.write(renderTemplate(a.format, r) + '\n');
     } else {
       process.stdout.write(JSON.stringify(results, null, 4) + '\n');

@@ -18,7 +18,8 @@ export const psCommand: CommandModule<object, any> = {
   builder: psBuilder,
   handler: async (a) => {
     const { containerRows } = await import('../../engine/ps');
-    const { renderPs, formatUsesSize } = await import('../ps-format');
+    // (the template engine only for a --format of the user's: ps-view prints the default table and -q)
+    const { renderPsTable, formatUsesSize } = await import('../ps-view');
     const filters = a.filter === undefined ? [] : (Array.isArray(a.filter) ? a.filter : [a.filter]).map(String);
     const size = !!a.size || (typeof a.format === 'string' && formatUsesSize(a.format));
     const rows = containerRows({ size });
@@ -30,10 +31,11 @@ export const psCommand: CommandModule<object, any> = {
     };
     let out: string;
     try {
-      out = renderPs(rows, {
+      const opts = {
         all: !!a.all, quiet: !!a.quiet, noTrunc: !!a['no-trunc'], size, last: a.last, latest: !!a.latest,
         format: a.format, filters, ancestorMatches,
-      });
+      };
+      out = renderPsTable(rows, opts) ?? (await import('../ps-format')).renderPsTemplate(rows, opts);
     } catch (e) {
       throw new UserError((e as Error).message, 1);
     }
