@@ -365,6 +365,44 @@ describe('pulls through an https:// proxy and a SOCKS5 proxy (as dockerd takes t
     expect(unknown.status).toBe(1);
   });
 
+  it('a proxy that accepts and never answers (http:// CONNECT, socks5://, https:// in its TLS handshake): the pull gives up as with a dead registry, one line "i/o timeout", exit 1, nothing left', async () => {
+    // Reads everything, writes nothing: the tunnel's set-up has its own deadline (the transport's
+    // 60 s idle timeout, tried 5 times as any timeout), so each pull ends in about 5 minutes; the
+    // three run side by side. No timing is asserted: only that each one ends, and how.
+    const open = new Set<net.Socket>();
+    let accepted = 0;
+    const silent = net.createServer((c) => {
+      accepted++;
+      open.add(c);
+      c.on('data', () => {});
+      c.on('error', () => {});
+      c.on('close', () => open.delete(c));
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const ref = 'mr-nowhere.example:5000/x:1';
+      const cases = ['http', 'socks5', 'https'].map((scheme) => ({ scheme, root: newRoot() }));
+      const runs = await Promise.all(cases.map(({ scheme, root }) => mrAsync(root, ['pull', ref], { env: pullEnv({ HTTPS_PROXY: `${scheme}://127.0.0.1:${port}` }) })));
+      runs.forEach((r, i) => {
+        const { scheme, root } = cases[i];
+        expect(r.stderr, scheme).toBe(`mini-run: manifest for ${ref}: GET https://mr-nowhere.example:5000/v2/x/manifests/1: proxyconnect ${scheme}://127.0.0.1:${port}: i/o timeout\n`);
+        expect(r.status, scheme).toBe(1);
+        expect(r.stdout, scheme).toBe('1: Pulling from x\n');
+        // No image, no partial blob or staging dir: the root holds only its lock file.
+        expect(readdirSync(root), scheme).toEqual(['lock']);
+        expect(processesMentioning(root), scheme).toEqual([]);
+      });
+      expect(accepted).toBeGreaterThanOrEqual(3);
+      // Every connection the pulls opened to the proxy is closed again.
+      for (let i = 0; i < 100 && open.size > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(open.size).toBe(0);
+    } finally {
+      for (const c of open) c.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  }, 900_000);
+
   it('a proxy URL of another scheme is refused with one line, exit 1', async () => {
     const r = await mrAsync(newRoot(), ['pull', '-q', tlsRef()], { env: pullEnv({ HTTPS_PROXY: 'ftp://127.0.0.1:21' }) });
     expect(r.stderr).toBe('mini-run: proxy ftp://127.0.0.1:21: only http://, https://, socks5:// and socks5h:// proxies are supported (got ftp)\n');

@@ -40,7 +40,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { UserError } from '../../errors';
 import { loadDaemonConfig } from './config';
-import { describeNetworkError } from './transport';
+import { describeNetworkError, IDLE_TIMEOUT_MS } from './transport';
 
 export interface ProxySettings { http?: string; https?: string; noProxy?: string }
 
@@ -161,10 +161,44 @@ export class ProxyError extends Error {
  * SOCKS5 CONNECT. Resolves with the socket whose bytes now reach host:port.
  */
 export function openTunnel(proxy: URL, host: string, port: number): Promise<Duplex> {
-  return isSocks(proxy) ? socksTunnel(proxy, host, port) : connectTunnel(proxy, host, port);
+  return withDeadline(proxy, (onAbort) => isSocks(proxy) ? socksTunnel(proxy, host, port, onAbort) : connectTunnel(proxy, host, port, onAbort));
 }
 
-function connectTunnel(proxy: URL, host: string, port: number): Promise<Duplex> {
+/** Undoes a connection set-up that is still under way (destroys its socket). */
+type OnAbort = (abort: () => void) => void;
+
+/**
+ * A connection set-up (the tunnel, and TLS inside it) bounded by the transport's idle timeout.
+ * The request's own timeout (transport.ts) only starts once the agent hands it a socket, which
+ * for a tunnel is after the proxy answered: a proxy that accepts and never answers would hold a
+ * pull forever. On expiry the socket is destroyed and the set-up fails with ETIMEDOUT, which
+ * the retry logic treats as a dead registry's timeout.
+ */
+function withDeadline(proxy: URL, open: (onAbort: OnAbort) => Promise<Duplex>): Promise<Duplex> {
+  const aborts: (() => void)[] = [];
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      for (const abort of aborts) abort();
+      reject(new ProxyError(`proxyconnect ${proxyName(proxy)}: ${describeNetworkError({ code: 'ETIMEDOUT' } as NodeJS.ErrnoException)}`, 'ETIMEDOUT'));
+    }, IDLE_TIMEOUT_MS);
+    open((abort) => aborts.push(abort)).then((socket) => {
+      if (settled) { socket.destroy(); return; }
+      settled = true;
+      clearTimeout(timer);
+      resolve(socket);
+    }, (e: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+function connectTunnel(proxy: URL, host: string, port: number, onAbort: OnAbort): Promise<Duplex> {
   const target = `${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
   const name = proxyName(proxy);
   return new Promise((resolve, reject) => {
@@ -180,6 +214,7 @@ function connectTunnel(proxy: URL, host: string, port: number): Promise<Duplex> 
     // servername '' for an IP: no SNI, and the certificate is checked against the IP (Node would
     // otherwise take the name from the Host header, which here is the registry's).
     const req = proxy.protocol === 'https:' ? https.request({ ...options, servername: net.isIP(options.host) ? '' : options.host }) : http.request(options);
+    onAbort(() => req.destroy());
     let done = false;
     const fail = (e: Error) => { if (!done) { done = true; reject(e); } };
     req.on('connect', (res, socket) => {
@@ -207,12 +242,13 @@ const SOCKS_REPLIES: Record<number, string> = {
  * URL has a user. The exchange is short and in lock-step: greeting → method, [auth → status],
  * request → reply; the socket is handed on after the reply's last byte.
  */
-function socksTunnel(proxy: URL, host: string, port: number): Promise<Duplex> {
+function socksTunnel(proxy: URL, host: string, port: number, onAbort: OnAbort): Promise<Duplex> {
   const name = proxyName(proxy);
   const user = Buffer.from(decodeURIComponent(proxy.username));
   const pass = Buffer.from(decodeURIComponent(proxy.password));
   return new Promise((resolve, reject) => {
     const sock = net.connect(proxyPort(proxy), proxy.hostname.replace(/^\[|\]$/g, ''));
+    onAbort(() => sock.destroy());
     let buf = Buffer.alloc(0);
     let stage: 'method' | 'auth' | 'reply' = 'method';
     let done = false;
@@ -312,8 +348,13 @@ class TunnelAgent extends https.Agent {
     const fail = (e: Error) => { if (!done) { done = true; callback(e); } };
     openTunnel(this.proxy, options.host ?? 'localhost', Number(options.port ?? 443)).then((socket) => {
       const secure = tls.connect({ ...options, socket, servername: options.servername || (net.isIP(options.host ?? '') ? undefined : options.host) });
-      secure.once('secureConnect', () => { if (!done) { done = true; callback(null, secure); } });
-      secure.once('error', fail);
+      // The registry's TLS handshake inside the tunnel, bounded too (the request has no socket yet).
+      secure.setTimeout(IDLE_TIMEOUT_MS, () => {
+        secure.destroy(Object.assign(new Error('i/o timeout'), { code: 'ETIMEDOUT' }));
+        socket.destroy();
+      });
+      secure.once('secureConnect', () => { secure.setTimeout(0); if (!done) { done = true; callback(null, secure); } });
+      secure.once('error', (e) => { socket.destroy(); fail(e); });
     }, fail);
     return undefined;
   }

@@ -20,8 +20,11 @@ const insecureAgent = new https.Agent({ keepAlive: true, maxSockets: 8, rejectUn
 
 export const USER_AGENT = 'mini-run/0.1 (distribution-spec v2 client)';
 const MAX_REDIRECTS = 5;
-/** No byte for this long on a connection: give up on it (the retry logic may try again). */
-const IDLE_TIMEOUT_MS = 60_000;
+/**
+ * No byte for this long on a connection: give up on it (the retry logic may try again). Also the
+ * limit for setting a connection up through a proxy (proxy.ts), before the request has a socket.
+ */
+export const IDLE_TIMEOUT_MS = 60_000;
 
 export interface SendOptions {
   method?: string;
