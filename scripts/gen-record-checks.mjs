@@ -15,6 +15,7 @@ const CHECKS = [
   ['engine/container-record-check.ts', 'engine/container-schema.js', 'ContainerRecord', 'ContainerRecord'],
   ['engine/health-check.ts', 'engine/health-schema.js', 'Healthcheck', 'Healthcheck'],
   ['runtime/spec-check.ts', 'runtime/spec-schema.js', 'RuntimeSpec', 'RuntimeSpec'],
+  ['runtime/state-check.ts', 'runtime/state-schema.js', 'RuntimeState', 'RuntimeState'],
   ['image/image-record-check.ts', 'image/image-record-schema.js', 'StoredImage', 'StoredImage'],
   ['image/layer-info-check.ts', 'image/layer-info-schema.js', 'LayerInfoSchema', 'LayerInfo'],
   ['network/network-records-check.ts', 'network/network-record-schema.js', 'NetworkRecords', 'NetworkRecords'],

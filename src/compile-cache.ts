@@ -212,8 +212,10 @@ export function installCompileCache(): void {
     return fn.call(mod.exports, mod.exports, require, mod, filename, dirname(filename));
   };
   // Save what was compiled afresh, once, when the process is done (the code V8 compiled
-  // lazily while running is included, so the next start skips it too).
-  process.once('exit', () => {
+  // lazily while running is included, so the next start skips it too) — or earlier, when the
+  // process is about to leave the host's filesystem (saveCompileCacheNow).
+  saveNow = () => {
+    saveNow = null;
     if (pending.length === 0) return;
     try {
       mkdirSync(CACHE_DIR, { recursive: true, mode: 0o755 });
@@ -226,5 +228,20 @@ export function installCompileCache(): void {
     } catch {
       /* read-only install: run without a cache */
     }
-  });
+    pending.length = 0;
+  };
+  process.once('exit', () => saveNow?.());
+}
+
+let saveNow: (() => void) | null = null;
+
+/**
+ * Write what this process compiled afresh now, and nothing after: for a process about to
+ * enter a container's mount namespace (exec's process), where /var/cache/… at exit would be
+ * the container's directory, not ours.
+ */
+export function saveCompileCacheNow(): void {
+  const save = saveNow;
+  saveNow = null;
+  save?.();
 }

@@ -25,6 +25,8 @@ import { forwardSignals } from './signals';
 import { checkProgramStarted, exitStatus, spawnInit, type ChildExit, type PendingInit, type StdioTarget } from './spawn-init';
 import { checkUserNamespaceSpec, joinedUserNamespace, wantsUserNamespace, writeIdMappings } from './userns';
 import type { ParentSyncSocket } from './sync-socket';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const seccompCache = () => require('./seccomp-cache') as typeof import('./seccomp-cache'); // only for a spec with a profile
 
 export { spawnInit, type PendingInit, type InitOptions, type StdioTarget } from './spawn-init';
 
@@ -49,6 +51,8 @@ export interface StdioPlan {
   create?: { execFifo: string; detached: boolean };
   /** chroot instead of pivot_root (`mini-runc create --no-pivot`: a root on ramfs cannot be pivoted). */
   noPivot?: boolean;
+  /** Where compiled seccomp filters are kept (seccomp-cache.ts); none: compiled every time. */
+  seccompCache?: string;
 }
 
 export interface ContainerExit {
@@ -121,6 +125,9 @@ export async function startContainer(bundle: string, containerId: string, plan: 
   let userNamespaceInit: number | null = null; // the init's host PID, when userns-exec is its parent
   try {
     const { sync, exited } = init;
+    // The syscall filter, compiled now (or earlier: seccomp-cache.ts) while the init boots (it
+    // only loads it: seccomp-load.ts); a profile that cannot be compiled stops the start here.
+    const seccomp = spec.linux.seccomp ? seccompCache().filterForInit(spec.linux.seccomp, plan.seccompCache) : undefined;
     // In a user namespace: the init tells us its host PID; we write its uid/gid maps (userns.ts).
     const pid = userNamespace ? (userNamespaceInit = await mapUserNamespace(sync, exited, spec)) : init.pid;
     hooks.onCreated?.(pid, cgroup, spec);
@@ -132,7 +139,7 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     // From now on, signals sent to us are meant for the container (installed before the
     // program starts, so none can slip through between exec and here).
     if (plan.proxySignals !== false) forward = forwardSignals(pid);
-    sync.send({ type: 'start', bundle, spec, traceFd: tfd !== null ? 4 : undefined, execFifo: plan.create?.execFifo, detached: plan.create?.detached });
+    sync.send({ type: 'start', bundle, spec, seccomp, traceFd: tfd !== null ? 4 : undefined, execFifo: plan.create?.execFifo, detached: plan.create?.detached });
 
     // Serve the init's requests until the socket closes (or, for `create`, it says `created`).
     // Its first answer never comes if it could not make its threads (a full pids cgroup: see

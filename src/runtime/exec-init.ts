@@ -25,7 +25,8 @@ import { CLONE, SIGNALS } from '../sys/constants';
 import { chdir, chroot, fchdir, setns, setPdeathsig, unshare } from '../sys/libc';
 import { InitSyncSocket } from './sync-socket';
 import { applyOomScoreAdj, prepareProgram } from './process';
-import { compileSeccomp } from './seccomp';
+import { fromWire } from './seccomp-load';
+import { saveCompileCacheNow } from '../compile-cache';
 import { FORWARDED_SIGNALS } from './signals';
 import { UserError } from '../errors';
 
@@ -51,13 +52,17 @@ export function execInit(): void {
     // We die with the runtime (SIGKILL): a program already started lives on in the container.
     setPdeathsig(SIGNALS.SIGKILL);
 
+    // Code compiled afresh goes to the cache now, while /var/cache is still the host's.
+    saveCompileCacheNow();
+
     // 0. Wait for our orders: whose namespaces to join, the process to start, the cgroup.
     const msg = sync.receive();
     if (msg.type !== 'exec') throw new Error(`unexpected message ${msg.type}`);
     if (msg.traceFd !== undefined) setTraceSink(msg.traceFd, 'exec');
     applyOomScoreAdj(msg.process.oomScoreAdj); // (while /proc is the host's)
-    // The container's syscall filter applies to exec'd processes too (as with runc exec).
-    const seccomp = msg.seccomp ? compileSeccomp(msg.seccomp) : null;
+    // The container's syscall filter applies to exec'd processes too (as with runc exec),
+    // compiled by the runtime while we booted (seccomp-load.ts).
+    const seccomp = msg.seccomp ? fromWire(msg.seccomp) : null;
 
     // 1. Into the container's cgroup (now: Node's boot memory stays charged to the caller),
     //    while its cgroup.procs files are still reachable by their host paths.

@@ -36,6 +36,8 @@ import { nativeBuildHint } from '../native';
 import { UserError } from '../errors';
 
 const EXEC_INIT_SCRIPT = join(__dirname, 'exec-init-main.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const seccompCache = () => require('./seccomp-cache') as typeof import('./seccomp-cache'); // only for a container with a profile
 
 export interface ExecTarget {
   /** Host PID of the container's PID 1: its namespaces are the ones joined. */
@@ -44,6 +46,8 @@ export interface ExecTarget {
   cgroup: Cgroup;
   /** The container's syscall filter (its config.json's linux.seccomp): exec'd processes get it too. */
   seccomp?: LinuxSeccomp;
+  /** Where compiled seccomp filters are kept (seccomp-cache.ts); none: compiled every time. */
+  seccompCache?: string;
 }
 
 export interface ExecPlan {
@@ -184,8 +188,10 @@ export async function execInContainer(target: ExecTarget, proc: Process, plan: E
     // The exec-init relays signals to the program (and its exit status back).
     if (!plan.detach) forward = forwardSignals(pid);
     const tfd = traceFd();
+    // The container's filter, compiled here (or earlier: seccomp-cache.ts) while the exec process boots (it only loads it).
+    const seccomp = target.seccomp ? seccompCache().filterForInit(target.seccomp, target.seccompCache) : undefined;
     sync.send({
-      type: 'exec', pid: target.pid, process: proc, seccomp: target.seccomp, detach: plan.detach,
+      type: 'exec', pid: target.pid, process: proc, seccomp, detach: plan.detach,
       cgroupProcs: target.cgroup.procsFiles(), // it moves itself in before joining anything
       traceFd: tfd !== null ? 4 : undefined,
       ...(sessionExec ? { sessionExec } : {}),

@@ -20,7 +20,7 @@ export type { StdioPlan, StartHooks, StartedContainer, ContainerExit, PendingIni
 export { spawnInit, settleSpawnFailure, exitStatus, type StdioTarget, type InitOptions } from './spawn-init';
 
 import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, realpathSync, rmSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import type { StdioTarget } from './spawn-init';
 
@@ -29,6 +29,8 @@ const hooksMod = () => require('./hooks') as typeof import('./hooks');
 const stateMod = () => require('./state') as typeof import('./state');
 const containerMod = () => require('./container') as typeof import('./container');
 const execMod = () => require('./exec') as typeof import('./exec');
+/** Where compiled seccomp filters are kept under a state root (seccomp-cache.ts; `.`: never a container id). */
+const seccompCacheDir = (root: string) => join(root, '.seccomp');
 const cgroupsMod = () => require('./cgroups') as typeof import('./cgroups');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -158,7 +160,7 @@ async function build(ref: ContainerRef, bundle: string, plan: StdioPlan, hooks: 
   s.checkId(ref.id);
   let seen: RuntimeSpec | null = null; // the spec as startContainer read it
   try {
-    const started = await containerMod().startContainer(bundle, ref.id, plan, {
+    const started = await containerMod().startContainer(bundle, ref.id, { ...plan, seccompCache: seccompCacheDir(ref.root) }, {
       ...hooks,
       onCreated: (pid, cgroup, spec) => {
         seen = spec;
@@ -334,7 +336,7 @@ export async function exec(ref: ContainerRef, proc: Process, plan: ExecPlan, pen
     throw err;
   }
   const seccomp = loadSpec(st.bundle).linux.seccomp; // the container's filter binds exec'd processes too
-  return execMod().execInContainer({ pid: st.pid, cgroup: cgroupOf(st), seccomp }, proc, plan, pending);
+  return execMod().execInContainer({ pid: st.pid, cgroup: cgroupOf(st), seccomp, seccompCache: seccompCacheDir(ref.root) }, proc, plan, pending);
 }
 
 /**

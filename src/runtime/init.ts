@@ -25,7 +25,8 @@ import { createDevices, createSpecDevices, reopenDevNull } from './devices';
 import { chrootInto, enterRoot } from './pivot-root';
 import { maskPath, readonlyPath } from './masked-paths';
 import { applyOomScoreAdj, becomeProgram } from './process';
-import { compileSeccomp } from './seccomp';
+import { fromWire } from './seccomp-load';
+import { saveCompileCacheNow } from '../compile-cache';
 import { becomeNamespaceRoot, hostPidOfSelf, USERNS_INIT_ARG } from './userns';
 
 const SYNC_FD = 3;
@@ -40,6 +41,9 @@ export function containerInit(): never {
       sync.send({ type: 'userns', pid: hostPidOfSelf() });
       sync.awaitContinue();
     }
+    // Code compiled afresh goes to the cache now: once we are in the container's filesystem, an
+    // exit (a failed start) would otherwise write it into the container's /var/cache.
+    saveCompileCacheNow();
     // 0. Wait until the runtime has created the container and put us in its cgroup. It sends
     //    the bundle's config.json, already validated.
     const start = sync.receive();
@@ -58,8 +62,10 @@ export function containerInit(): never {
     const spec = start.spec;
     applyOomScoreAdj(spec.process.oomScoreAdj); // (while /proc is the host's)
     const rootfs = resolve(start.bundle, spec.root.path);
-    // The syscall filter, compiled before anything is built (a bad profile fails early).
-    const seccomp = spec.linux.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
+    // The syscall filter, compiled by the runtime while we booted (seccomp-load.ts). A spec
+    // with a profile and no program with it is refused: never a container without its filter.
+    if (spec.linux.seccomp && !start.seccomp) throw new Error('seccomp: the runtime sent no compiled filter for the profile');
+    const seccomp = start.seccomp ? fromWire(start.seccomp) : null;
 
     // Our cgroups, as the host names them: read before a cgroup namespace hides the paths
     // (on cgroup v1 they are bind-mounted into the container's /sys/fs/cgroup).

@@ -13,7 +13,7 @@ import { UserError } from '../errors';
 import type { Process } from './spec';
 import { openContainerPty, becomeTerminalSession } from './terminal-init';
 import { applyProcessCapabilities, keepCapabilitiesAcrossUserSwitch, limitBoundingSet } from './capabilities';
-import { installSeccomp, type CompiledSeccomp } from './seccomp';
+import { installSeccomp, type CompiledSeccomp } from './seccomp-load';
 
 /**
  * From here on we are inside the container (namespaces, root) and become `p`: never returns.

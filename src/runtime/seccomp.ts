@@ -9,7 +9,8 @@
  * The OCI spec's `linux.seccomp` names calls and actions; the kernel wants a program in
  * classic BPF over `struct seccomp_data { int nr; u32 arch; u64 ip; u64 args[6]; }`. This
  * module compiles one into the other (a pure function of the spec object: mini-runc calls it
- * too) and loads it.
+ * too). The runtime compiles it while the init boots and sends it the program; the init only
+ * loads it (seccomp-load.ts).
  *
  * A 64-bit x86 kernel takes three kinds of system call, each with its own numbers: x86_64
  * (`syscall`), i386 (`int 0x80` — from a 32-bit program, or from a 64-bit one: the classic way
@@ -25,10 +26,11 @@
  *   rules of one call: each checks its argument conditions (64-bit compares in two 32-bit
  *   halves; i386 arguments are 32-bit) and returns its action; conditional rules first
  */
-import { seccompSetModeFilter } from '../sys/libc';
 import { SECCOMP } from '../sys/constants';
-import { traceNote } from '../sys/trace';
 import { BpfAssembler, disassemble } from './bpf';
+import { toWire, type CompiledSeccomp, type WireSeccomp } from './seccomp-load';
+import { traceNote } from '../sys/trace';
+import { UserError } from '../errors';
 import type { LinuxSeccomp } from './spec';
 import { SYSCALLS_X86_64 } from './syscalls-x86_64';
 import { SYSCALLS_I386 } from './syscalls-i386';
@@ -65,14 +67,7 @@ const FLAG_BITS: Record<string, number> = {
   SECCOMP_FILTER_FLAG_SPEC_ALLOW: SECCOMP.FILTER_FLAG_SPEC_ALLOW,
 };
 
-export interface CompiledSeccomp {
-  /** The BPF program, as seccomp(2) takes it (8 bytes per instruction). */
-  program: Buffer;
-  /** SECCOMP_FILTER_FLAG_* bits from the spec's `flags`. */
-  flags: number;
-  /** Names in the spec this architecture does not have (skipped, as runc does). */
-  unknownNames: string[];
-}
+export type { CompiledSeccomp } from './seccomp-load';
 
 /** The 32-bit value the filter returns for `action`. */
 function actionValue(action: Action, errnoRet: number | undefined, seccomp: LinuxSeccomp): number {
@@ -314,11 +309,17 @@ export function disassembleSeccomp(c: CompiledSeccomp): string[] {
 }
 
 /**
- * Load the filter on this thread (it is inherited through execve and by every child). The
- * kernel allows it only under no_new_privs or with CAP_SYS_ADMIN: becomeProgram() (process.ts)
- * loads it last before execve when no_new_privs is set, else before giving up capabilities.
+ * The runtime's side: compile the container's profile while its init (or exec's process)
+ * boots, for the sync socket's `start`/`exec` message. A profile that cannot be compiled is
+ * the container's error (exit 125), as it was when the init compiled it.
  */
-export function installSeccomp(c: CompiledSeccomp): void {
-  traceNote(`seccomp filter: ${c.program.length / 8} BPF instructions${c.unknownNames.length ? ` (${c.unknownNames.length} names unknown on x86_64, skipped)` : ''}`);
-  seccompSetModeFilter(c.program, c.flags);
+export function compileForInit(seccomp: LinuxSeccomp): WireSeccomp {
+  let compiled: CompiledSeccomp;
+  try {
+    compiled = compileSeccomp(seccomp);
+  } catch (e) {
+    throw new UserError((e as Error).message, 125);
+  }
+  traceNote(`seccomp profile compiled to ${compiled.program.length / 8} BPF instructions (by the runtime, while the init boots)`);
+  return toWire(compiled);
 }

@@ -16,7 +16,8 @@
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { RuntimeState } from './state-schema';
+import { checkRuntimeState } from './state-check';
 import { writeFileAtomic } from '../fsutil';
 import { processStartTime } from '../sys/proc-stat';
 import { UserError } from '../errors';
@@ -26,22 +27,7 @@ export const DEFAULT_RUNTIME_ROOT = '/run/mini-runc';
 /** The runtime-spec's container statuses (`paused` is a runc extension every client knows). */
 export type Status = 'created' | 'running' | 'paused' | 'stopped';
 
-const RuntimeState = z.object({
-  ociVersion: z.string(),
-  id: z.string(),
-  pid: z.number().int().positive(),
-  /** Field 22 of /proc/PID/stat: a recycled pid has another one, so it is never signalled. */
-  pidStartTime: z.string(),
-  bundle: z.string(),
-  created: z.string(),
-  /** What the cgroup is opened by (openCgroup's name) and its path, for `state`/`ps`. */
-  cgroupName: z.string(),
-  cgroupPath: z.string(),
-  /** The spec's linux.cgroupsPath (cgroups/location.ts), when it gave one. */
-  cgroupsPath: z.string().optional(),
-  annotations: z.record(z.string(), z.string()).default({}),
-});
-export type RuntimeState = z.infer<typeof RuntimeState>;
+export type { RuntimeState } from './state-schema';
 
 /** Container ids as runc accepts them (they become file names here and cgroup names). */
 export function checkId(id: string): void {
@@ -64,9 +50,10 @@ export function loadState(root: string, id: string): RuntimeState {
   } catch {
     throw new UserError(`container "${id}" does not exist`, 1);
   }
-  const parsed = RuntimeState.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new UserError(`${join(stateDir(root, id), 'state.json')}: not a mini-runc state file`, 1);
-  return parsed.data;
+  // (the schema, state-schema.ts, compiled to plain code: no zod loaded)
+  const parsed = checkRuntimeState(JSON.parse(text)) as RuntimeState | undefined;
+  if (parsed === undefined) throw new UserError(`${join(stateDir(root, id), 'state.json')}: not a mini-runc state file`, 1);
+  return parsed;
 }
 
 export function removeState(root: string, id: string): void {

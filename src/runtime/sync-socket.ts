@@ -9,11 +9,14 @@
  *                                              host PID; the parent writes its uid_map/gid_map, then
  *   parent → init   {"type":"continue"}
  *   parent → init   {"type":"start", spec}    after the init is in its cgroup; the validated config.json
- *                                              (+ execFifo: `create`, the init waits there before execve;
+ *                                              (+ seccomp: its linux.seccomp compiled by the runtime while
+ *                                              the init booted, seccomp-load.ts;
+ *                                              + execFifo: `create`, the init waits there before execve;
  *                                              detached: it outlives the parent, no PDEATHSIG)
  *   parent → init   {"type":"exec", pid, process, seccomp?, cgroupProcs, detach}  (`exec`, instead
  *                                              of start) join the cgroup and namespaces of host PID
- *                                              `pid` and start `process` there (exec-init.ts)
+ *                                              `pid` and start `process` there (exec-init.ts), under
+ *                                              the container's filter (compiled, as for start)
  *   init → parent   {"type":"started", pid}   (exec) the program runs: its host PID
  *   init → parent   {"type":"namespaces"}     new namespaces exist (parent may configure them)
  *   parent → init   {"type":"continue"}
@@ -26,12 +29,13 @@
  *   (EOF)                                      the socket is close-on-exec: EOF = execve worked
  */
 import { closeSync, readSync, writeSync } from 'node:fs';
-import type { LinuxSeccomp, Process, RuntimeSpec } from './spec';
+import type { Process, RuntimeSpec } from './spec';
+import type { WireSeccomp } from './seccomp-load';
 import { UserError } from '../errors';
 
 export type InitMessage =
-  | { type: 'start'; bundle: string; spec: RuntimeSpec; traceFd?: number; execFifo?: string; detached?: boolean }
-  | { type: 'exec'; pid: number; process: Process; seccomp?: LinuxSeccomp; cgroupProcs: string[]; detach: boolean; traceFd?: number; sessionExec?: string }
+  | { type: 'start'; bundle: string; spec: RuntimeSpec; seccomp?: WireSeccomp; traceFd?: number; execFifo?: string; detached?: boolean }
+  | { type: 'exec'; pid: number; process: Process; seccomp?: WireSeccomp; cgroupProcs: string[]; detach: boolean; traceFd?: number; sessionExec?: string }
   | { type: 'started'; pid: number }
   | { type: 'namespaces' }
   | { type: 'userns'; pid: number }

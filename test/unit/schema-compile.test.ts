@@ -26,6 +26,8 @@ import { Healthcheck } from '../../src/engine/health-schema';
 import { checkHealthcheck } from '../../src/engine/health-check';
 import { defaultSpec } from '../../src/runc/spec-template';
 import { checkHostNetState } from '../../src/network/host-state-check';
+import { RuntimeState } from '../../src/runtime/state-schema';
+import { checkRuntimeState } from '../../src/runtime/state-check';
 
 const ID = 'ab'.repeat(32);
 const endpoint = { network: 'bridge', bridge: 'mini-run0', ip: '172.18.0.2', prefixLen: 16, gateway: '172.18.0.1', mac: '02:42:ac:12:00:02', hostVeth: 'mr-veth1' };
@@ -98,6 +100,33 @@ describe('zod schemas compiled to plain checks (schema-compile)', () => {
   it('the generated container-record check is up to date with its schema', () => {
     const file = join(__dirname, '..', '..', 'src', 'engine', 'container-record-check.ts');
     expect(readFileSync(file, 'utf8')).toBe(compileSchema(ContainerRecord, 'ContainerRecord'));
+  });
+
+  it('the generated runtime state check is up to date, and reads a state.json as zod does', () => {
+    const file = join(__dirname, '..', '..', 'src', 'runtime', 'state-check.ts');
+    expect(readFileSync(file, 'utf8')).toBe(compileSchema(RuntimeState, 'RuntimeState'));
+    const full = { ociVersion: '1.0.2', id: ID, pid: 4242, pidStartTime: '123456', bundle: '/var/lib/mini-run/containers/' + ID, created: '2026-12-05T09:43:45.347Z',
+      cgroupName: ID, cgroupPath: '/sys/fs/cgroup/memory/mini-run/mr-x', cgroupsPath: '/mini-run/mr-x', annotations: { a: 'b' }, extra: 1 };
+    const cases: unknown[] = [{}, full, { ...full, annotations: undefined, cgroupsPath: undefined }, { ...full, pid: 0 }, { ...full, pid: 1.5 }, { ...full, pid: -3 }, [], null, 'x'];
+    for (const path of leaves(full)) {
+      if (path.length === 0) continue;
+      for (const value of [undefined, null, 0, 'x', true, [], {}]) {
+        const r = JSON.parse(JSON.stringify(full));
+        let parent: any = r;
+        for (const k of path.slice(0, -1)) parent = parent[k];
+        if (value === undefined) delete parent[path[path.length - 1]];
+        else parent[path[path.length - 1]] = value;
+        cases.push(r);
+      }
+    }
+    let refused = 0;
+    for (const c of cases) {
+      const fromZod = RuntimeState.safeParse(c);
+      const fromCheck = checkRuntimeState(c);
+      expect(JSON.stringify(fromCheck === undefined ? 'invalid' : fromCheck), JSON.stringify(c)).toBe(JSON.stringify(fromZod.success ? fromZod.data : 'invalid'));
+      if (!fromZod.success) refused++;
+    }
+    expect(refused).toBeGreaterThan(40);
   });
 
   it('the generated host network state check is up to date, and reads a state as zod does', () => {

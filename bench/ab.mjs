@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+/**
+ * A/B of two mini-run builds on the start paths, in interleaved rounds: for each round, each
+ * row runs once with build A and once with build B (order alternating), so both see the same
+ * host. Rows: `node -e 0` (the scale), `exec CONTAINER true` (into one detached container made
+ * by build A), `run --rm --network none mini-run/busybox true`, and `mini-runc run` of a busybox
+ * bundle (args ["true"]). Reports median wall time with p10–p90, and the median CPU time (user +
+ * system of the command and every process it waited for, from /usr/bin/time).
+ *
+ *   sudo node bench/ab.mjs --a /path/to/main-checkout --b . [--runs 11] [--rows exec,run,runc]
+ *
+ * Each build is a checkout with dist/ built (bin/mini-run and bin/mini-runc are used). Scratch
+ * state lives in a temporary directory, removed at the end (the container with it).
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanupOnExit, parseArgs, removeScratch } from './lib.mjs';
+
+const usage = 'usage: sudo node bench/ab.mjs --a CHECKOUT_A --b CHECKOUT_B [--runs N (default 11)] [--rows exec,run,runc]';
+const opts = parseArgs(process.argv.slice(2), 'ab bench', usage, { a: '', b: '', runs: 11, rows: 'exec,run,runc' });
+opts.rows = String(opts.rows).split('/').pop(); // parseArgs resolves strings as paths
+if (!opts.a || !opts.b) { console.error(usage); process.exit(2); }
+const rows = new Set(opts.rows.split(','));
+const node = process.execPath;
+const scratch = mkdtempSync(join(tmpdir(), 'mr-bench-ab-'));
+const root = join(scratch, 'root');
+const bundle = join(scratch, 'bundle');
+const mr = (build, ...args) => [node, join(build, 'bin', 'mini-run'), '--root', root, ...args];
+const mrc = (build, ...args) => [node, join(build, 'bin', 'mini-runc'), '--root', join(scratch, 'runc-state'), ...args];
+cleanupOnExit('ab bench', () => {
+  spawnSync(node, [join(opts.a, 'bin', 'mini-run'), '--root', root, 'rm', '-f', 'mr-bench-ab'], { stdio: 'ignore' });
+  removeScratch(scratch, 'ab bench');
+});
+
+function setup(argv) {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${argv.slice(1).join(' ')}: ${r.stderr.trim()}`);
+}
+setup(mr(opts.a, 'run', '-d', '--network', 'none', '--name', 'mr-bench-ab', 'mini-run/busybox', 'sleep', '3600'));
+if (rows.has('runc')) {
+  const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
+  const rootfs = join(bundle, 'rootfs');
+  for (const d of ['bin', 'proc', 'sys', 'dev', 'tmp', 'etc']) mkdirSync(join(rootfs, d), { recursive: true });
+  copyFileSync(busybox, join(rootfs, 'bin', 'busybox'));
+  chmodSync(join(rootfs, 'bin', 'busybox'), 0o755);
+  for (const applet of ['true', 'sh']) symlinkSync('busybox', join(rootfs, 'bin', applet));
+  setup(['runc', 'spec', '--bundle', bundle]);
+  const cfg = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+  cfg.process.args = ['true'];
+  cfg.process.terminal = false;
+  cfg.root.readonly = false;
+  // the filter Docker's default profile compiles to, so that the runtime's seccomp work is in the row
+  const profile = spawnSync(node, ['-e', `const {resolveProfile}=require('${opts.b}/dist/engine/seccomp-profile.js');const {DEFAULT_SECCOMP_PROFILE}=require('${opts.b}/dist/engine/seccomp-default.js');process.stdout.write(JSON.stringify(resolveProfile(DEFAULT_SECCOMP_PROFILE,${JSON.stringify(cfg.process.capabilities.bounding)})))`], { encoding: 'utf8' });
+  if (profile.status === 0) cfg.linux.seccomp = JSON.parse(profile.stdout);
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(cfg, null, 2));
+}
+
+/** One timed run: wall ms (ours) and CPU ms (user + sys of it and what it waited for). */
+function timeOnce(argv) {
+  const out = join(scratch, 'time.out');
+  const t = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', out, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const wall = Number(process.hrtime.bigint() - t) / 1e6;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status}: ${r.stderr.trim()}`);
+  const [u, s] = readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  return { wall, cpu: (u + s) * 1000 };
+}
+
+let n = 0;
+const cases = [{ name: 'node -e 0', argv: () => [node, '-e', '0'] }];
+for (const [label, build] of [['A', opts.a], ['B', opts.b]]) {
+  if (rows.has('exec')) cases.push({ name: `${label} exec C true`, argv: () => mr(build, 'exec', 'mr-bench-ab', 'true') });
+  if (rows.has('run')) cases.push({ name: `${label} run --rm --network none`, argv: () => mr(build, 'run', '--rm', '--network', 'none', 'mini-run/busybox', 'true') });
+  if (rows.has('runc')) cases.push({ name: `${label} mini-runc run`, argv: () => mrc(build, 'run', '-b', bundle, `mr-bench-ab-${process.pid}-${n++}`) });
+}
+const samples = cases.map(() => ({ wall: [], cpu: [] }));
+for (const c of cases) timeOnce(c.argv()); // warm the caches (V8 code cache, seccomp cache, page cache)
+for (let round = 0; round < opts.runs; round++) {
+  const order = cases.map((_, i) => i);
+  if (round % 2) order.reverse();
+  for (const i of order) {
+    const r = timeOnce(cases[i].argv());
+    samples[i].wall.push(r.wall);
+    samples[i].cpu.push(r.cpu);
+  }
+}
+const q = (a, p) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+const base = q(samples[0].wall, 0.5);
+console.log(`A = ${opts.a}\nB = ${opts.b}\n${opts.runs} interleaved rounds, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
+console.log('| row | wall median ms | p10–p90 | × node -e 0 | CPU median ms |\n| --- | ---: | ---: | ---: | ---: |');
+cases.forEach((c, i) => {
+  const w = samples[i].wall, cpu = samples[i].cpu;
+  console.log(`| ${c.name} | ${q(w, 0.5).toFixed(1)} | ${q(w, 0.1).toFixed(1)}–${q(w, 0.9).toFixed(1)} | ${(q(w, 0.5) / base).toFixed(2)} | ${q(cpu, 0.5).toFixed(0)} |`);
+});
