@@ -186,8 +186,9 @@ export function markCommandStart(argv: string[]): string[] {
     return [...argv.slice(0, i + 1), ...markCommandStart(argv.slice(i + 1))];
   }
   if (argv[i] !== 'run' && argv[i] !== 'create') return argv;
-  const { RUN_FLAGS } = require('./commands/run') as typeof import('./commands/run');
-  return [...argv.slice(0, i + 1), ...splitAtImage(argv.slice(i + 1), RUN_FLAGS)];
+  // (run-scan's table: the same names, aliases and types as commands/run.ts RUN_FLAGS, without loading it before the init's spawn)
+  const { RUN_FLAG_SHAPES } = require('./run-scan') as typeof import('./run-scan');
+  return [...argv.slice(0, i + 1), ...splitAtImage(argv.slice(i + 1), RUN_FLAG_SHAPES)];
 }
 
 /**
@@ -201,7 +202,7 @@ function prespawnForRun(argv: string[]): void {
   if (argv[i] !== 'run') return;
   if (argv.slice(0, i).includes('--trace')) setTraceSink(2, 'run'); // so its syscalls are shown too
   const end = argv.indexOf('--', i + 1);
-  const { scanInitShape, scanDetachedShape } = require('./commands/run') as typeof import('./commands/run');
+  const { scanInitShape, scanDetachedShape } = require('./run-scan') as typeof import('./run-scan'); // (not commands/run: its flag parsers and the cgroup code)
   const flags = argv.slice(i + 1, end < 0 ? undefined : end);
   const shape = scanInitShape(flags);
   if (shape) require('../engine/run-start').prespawnInit(shape);

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { scanExecShape } from '../../src/cli/commands/exec';
-import { scanDetachedShape, scanInitShape } from '../../src/cli/commands/run';
+import { RUN_FLAGS, scanDetachedShape, scanInitShape } from '../../src/cli/commands/run';
+import { RUN_FLAG_SHAPES } from '../../src/cli/run-scan';
 
 describe('scanExecShape', () => {
   it('reads -i, -t and -d, alone, clustered or long, up to CONTAINER', () => {
@@ -61,5 +62,12 @@ describe('scanDetachedShape (run -d: the supervisor launched before the parse)',
     expect(scanDetachedShape(['-d', '--help'])).toBeUndefined();
     expect(scanDetachedShape(['-d', '--trace', 'img'])).toBeUndefined();
     expect(scanDetachedShape(['-d', '--root=/tmp/x', 'img'])).toBeUndefined();
+  });
+});
+
+describe("run-scan's copy of run's flag table", () => {
+  it('has every flag of RUN_FLAGS with the same aliases and types, and nothing else', () => {
+    const shapes = Object.fromEntries(Object.entries(RUN_FLAGS).map(([name, def]) => [name, { ...(def.alias !== undefined ? { alias: def.alias } : {}), type: def.type }]));
+    expect(RUN_FLAG_SHAPES).toEqual(shapes);
   });
 });

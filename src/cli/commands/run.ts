@@ -4,7 +4,7 @@
 import type { Argv, CommandModule, Options } from 'yargs';
 import { UserError } from '../../errors';
 import type { RunOptions } from '../../engine/run-options';
-import { listOption, PARSER_CONFIG, scanLeadingFlags } from '../args';
+import { listOption, PARSER_CONFIG } from '../args';
 import { parseResourceFlags, RESOURCE_FLAGS } from '../resource-flags';
 
 /** The flags of `run` (and later `create`), in one table: yargs reads it, and so does the splitter below. */
@@ -104,31 +104,8 @@ export function keyValues(words: string[], flag: string): Record<string, string>
 // splitAtImage lives in cli/args.ts (exec uses it too, without loading this module).
 export { splitAtImage } from '../args';
 
-/**
- * A quick look at `run`'s flags (before IMAGE) for what the init's spawn depends on: -t, -i,
- * --pid host, and -d (no early init then). The CLI uses it to start the init before yargs
- * has even loaded; the full parse decides everything else.
- */
-export function scanInitShape(tokens: readonly string[]): { pidHost: boolean; tty: boolean; interactive: boolean } | null {
-  const seen = scanLeadingFlags(tokens, RUN_FLAGS);
-  // -d, and --userns (the init then starts the normal way, in its user namespace): no early init.
-  if (seen === null || seen.has('detach') || seen.has('userns')) return null;
-  return { pidHost: seen.get('pid') === 'host', tty: seen.has('tty'), interactive: seen.has('interactive') };
-}
-
-/**
- * The same quick look for `run -d`: the init shape its supervisor can spawn ahead (null: none
- * early, as engine/run.ts detachedInitShape decides after the parse), or undefined when this is
- * not a plain `run -d` (then nothing is launched before the parse). --trace after `run` also
- * means later: the supervisor must get the trace's descriptor, which the parse sets up.
- */
-export function scanDetachedShape(tokens: readonly string[]): { newPidNamespace: boolean; terminal: boolean; openStdin: boolean } | null | undefined {
-  const seen = scanLeadingFlags(tokens, RUN_FLAGS);
-  if (seen === null || seen.get('detach') !== true || seen.has('trace') || seen.has('root')) return undefined;
-  const pid = seen.get('pid');
-  if (seen.get('userns') === 'private' || (pid !== undefined && pid !== 'host')) return null;
-  return { newPidNamespace: pid !== 'host', terminal: seen.has('tty'), openStdin: seen.has('interactive') };
-}
+// The quick scans before the parse live in cli/run-scan.ts (which does not load this module).
+export { scanInitShape, scanDetachedShape } from '../run-scan';
 
 type RunArgs = { image: string; '--'?: (string | number)[] } & Record<string, unknown>;
 
