@@ -50,12 +50,15 @@ install_node() {
 # The Docker engine as a service beside mini-run (compare, parity tests). Without systemd
 # (a container or the test VM) it is started as its units would: containerd first, then dockerd
 # on containerd's socket (as docker.service's --containerd), restarted if it exits (Restart=always),
-# each waited for with no fixed deadline of dockerd's own (a slow, emulated machine is fine).
-wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
-  local i
-  # each try bounded: ctr with no containerd behind its socket waits for one forever
-  for i in $(seq 1 "$1"); do timeout 30 "${@:2}" >/dev/null 2>&1 && return 0; sleep 1; done
-  return 1
+# each waited for with a deadline of ours rather than dockerd's own (a slow, emulated machine is fine).
+wait_for() { # wait_for SECONDS CMD...: until CMD succeeds, tried at least once, for SECONDS at most
+  local end=$((SECONDS + $1))
+  while :; do
+    # each try bounded: ctr with no containerd behind its socket waits for one forever
+    timeout 30 "${@:2}" >/dev/null 2>&1 && return 0
+    [ "$SECONDS" -lt "$end" ] || return 1
+    sleep 1
+  done
 }
 
 start_docker() {
@@ -64,14 +67,15 @@ start_docker() {
   elif ! docker info >/dev/null 2>&1; then
     if ! wait_for 1 ctr --address /run/containerd/containerd.sock version; then
       (setsid containerd >/var/log/containerd.log 2>&1 </dev/null &)
-      wait_for 600 ctr --address /run/containerd/containerd.sock version || { say "containerd did not answer; /var/log/containerd.log:" >&2; tail -n 20 /var/log/containerd.log >&2; exit 1; }
+      wait_for 300 ctr --address /run/containerd/containerd.sock version || { say "containerd did not answer; /var/log/containerd.log:" >&2; tail -n 20 /var/log/containerd.log >&2; exit 1; }
     fi
     local try
     for try in 1 2 3; do
       setsid dockerd --containerd=/run/containerd/containerd.sock >>/var/log/dockerd.log 2>&1 </dev/null &
       local pid=$!
-      wait_for 600 sh -c "docker info || ! kill -0 $pid" && docker info >/dev/null 2>&1 && break
+      wait_for 300 sh -c "docker info || ! kill -0 $pid" && docker info >/dev/null 2>&1 && break
       kill "$pid" 2>/dev/null || true
+      wait_for 30 sh -c "! kill -0 $pid" || true   # gone before the next try takes its pid file
       say "dockerd exited (try $try): $(grep -m1 -E 'failed to start|level=(error|fatal)' /var/log/dockerd.log | cut -c1-200)" >&2
     done
     docker info >/dev/null 2>&1 || { say "dockerd did not answer; /var/log/dockerd.log:" >&2; tail -n 20 /var/log/dockerd.log >&2; exit 1; }
