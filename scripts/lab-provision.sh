@@ -62,6 +62,8 @@ wait_for() { # wait_for SECONDS CMD...: until CMD succeeds, tried at least once,
 }
 
 start_docker() {
+  # The engine started here listens on the default socket, whatever a DOCKER_HOST says.
+  local DOCKER_HOST=unix:///var/run/docker.sock; export DOCKER_HOST
   if [ -d /run/systemd/system ]; then
     systemctl enable --now docker
   elif ! docker info >/dev/null 2>&1; then
