@@ -141,16 +141,18 @@ function installResolveCache(storeFile: string | null): void {
     const identity = file.startsWith(pkg) ? fileIdentity(pkg + 'package.json') : null;
     if (identity === null) return;
     stored[request] = [file, identity];
-    if (!changed) {
+    if (!changed && !leftHost) {
       changed = true;
-      process.once('exit', () => {
+      saveResolvedNow = () => {
+        saveResolvedNow = null;
         try {
           mkdirSync(dirname(storeFile), { recursive: true, mode: 0o755 });
           const tmp = `${storeFile}.${process.pid}`;
           writeFileSync(tmp, JSON.stringify(stored));
           renameSync(tmp, storeFile);
         } catch { /* read-only: resolve anew next time */ }
-      });
+      };
+      process.once('exit', () => saveResolvedNow?.());
     }
   };
   loader._resolveFilename = function (this: unknown, request, parent, isMain, options) {
@@ -234,14 +236,24 @@ export function installCompileCache(): void {
 }
 
 let saveNow: (() => void) | null = null;
+let saveResolvedNow: (() => void) | null = null;
+/** Set by saveCompileCacheNow: from then on this process writes no cache file at all. */
+let leftHost = false;
 
 /**
- * Write what this process compiled afresh now, and nothing after: for a process about to
- * enter a container's mount namespace (exec's process), where /var/cache/… at exit would be
- * the container's directory, not ours.
+ * Write what this process compiled (and resolved) afresh now, and nothing after: for a process
+ * about to enter a container's filesystem (exec's process, the container's init), where
+ * /var/cache/… at exit would be the container's directory, not ours.
  */
 export function saveCompileCacheNow(): void {
+  leftHost = true;
   const save = saveNow;
   saveNow = null;
   save?.();
+  // The package answers too (installResolveCache): the container's init writes them at exit
+  // only when its start fails, which is exactly when it would leave them in the container's
+  // filesystem (`diff` would list /var/cache/mini-run, `commit` would keep it).
+  const saveResolved = saveResolvedNow;
+  saveResolvedNow = null;
+  saveResolved?.();
 }

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { mr, removeRoot, tempRoot, removeAllContainers } from '../helpers/cli';
 
@@ -36,6 +36,18 @@ describe('diff', () => {
     ]));
     // the runtime's mount points and the volume's content are not the container's changes
     expect(lines.join('\n')).not.toMatch(/hostname|resolv\.conf|\/etc\/hosts|\/var\/keep/);
+  });
+
+  it('a container whose start failed has no changes either: the runtime leaves none of its caches in it', () => {
+    // With no cache on the host, the init resolves and compiles afresh, and its process ends
+    // (start failed) after it has entered the container's root: what it would write at exit
+    // must already be written on the host's side. (As root the caches live here; compile-cache.ts.)
+    if (process.getuid?.() === 0) rmSync('/var/cache/mini-run/v8', { recursive: true, force: true });
+    const r = m('run', '--name', 'failed', '--network', 'none', IMG, '/nonexistent');
+    expect(r.status).toBe(127);
+    expect(r.stderr).toMatch(/"\/nonexistent": stat \/nonexistent: no such file or directory/);
+    expect(m('diff', 'failed').stdout).toBe('');
+    if (process.getuid?.() === 0) expect(readdirSync('/var/cache/mini-run/v8').some((f) => f.startsWith('resolve-'))).toBe(true);
   });
 
   it('an untouched container has no changes', () => {
