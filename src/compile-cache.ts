@@ -10,7 +10,7 @@
  * stale cache is never used, only replaced.
  * The cache lives outside the package (a root run must not leave root-owned files in a user's
  * checkout, and a global install is read-only): /var/cache/mini-run/v8 for root, else
- * $XDG_CACHE_HOME/mini-run/v8 (~/.cache/mini-run/v8). Root never uses another user's
+ * $XDG_CACHE_HOME/mini-run/v8 or ~/.cache/mini-run/v8 (none without a home of its own). Root never uses another user's
  * directory (that user could plant compiled code). If it is not writable the hook only reads.
  */
 import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -21,11 +21,29 @@ import Module = require('node:module');
 
 type CompiledModule = Module & { _compile(content: string, filename: string): unknown };
 
-/** Where compiled code is kept: see the top of this file. */
-export function compileCacheDir(): string {
+/** Where compiled code is kept (see the top of this file); null: nowhere, run without a cache. */
+export function compileCacheDir(): string | null {
   if (process.getuid?.() === 0) return '/var/cache/mini-run/v8';
-  const base = process.env.XDG_CACHE_HOME?.startsWith('/') ? process.env.XDG_CACHE_HOME : join(homedir(), '.cache');
-  return join(base, 'mini-run', 'v8');
+  const xdg = process.env.XDG_CACHE_HOME;
+  const home = process.env.HOME?.startsWith('/') ? process.env.HOME : ownPasswdHome();
+  const base = xdg?.startsWith('/') ? xdg : home !== null ? join(home, '.cache') : null;
+  return base === null ? null : join(base, 'mini-run', 'v8');
+}
+
+/**
+ * The passwd entry's home, only when it is a directory this uid owns — never one to be made.
+ * The init of a container with a user namespace starts with an empty environment, as the
+ * overflow uid ("nobody", home /nonexistent) until its uid map is written: taking that home as
+ * it came made /nonexistent/.cache/mini-run on the host.
+ */
+function ownPasswdHome(): string | null {
+  try {
+    const home = homedir();
+    const st = statSync(home);
+    return st.isDirectory() && st.uid === process.getuid?.() ? home : null;
+  } catch {
+    return null;
+  }
 }
 const TOP = join(__dirname, '..'); // the package: dist/ and node_modules/
 const TOP_SLASH = TOP + '/';
@@ -176,12 +194,13 @@ function installResolveCache(storeFile: string | null): void {
 }
 
 export function installCompileCache(): void {
-  const off = process.env.MINI_RUN_NO_COMPILE_CACHE === '1';
-  const CACHE_DIR = compileCacheDir();
-  const trusted = !off && trustedDir(CACHE_DIR);
+  const CACHE_DIR = process.env.MINI_RUN_NO_COMPILE_CACHE === '1' ? null : compileCacheDir();
+  if (CACHE_DIR === null || !trustedDir(CACHE_DIR)) {
+    installResolveCache(null);
+    return;
+  }
   // (one file per package directory: two checkouts or installs never share answers)
-  installResolveCache(trusted ? join(CACHE_DIR, `resolve-${fnv1a(TOP, 0x811c9dc5)}${fnv1a(TOP, 0x050c5d1f)}.json`) : null);
-  if (!trusted) return;
+  installResolveCache(join(CACHE_DIR, `resolve-${fnv1a(TOP, 0x811c9dc5)}${fnv1a(TOP, 0x050c5d1f)}.json`));
   const proto = Module.prototype as CompiledModule;
   const pending: Array<[string, Buffer, vm.Script]> = [];
   const original = proto._compile;

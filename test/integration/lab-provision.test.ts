@@ -54,7 +54,7 @@ function runInVm(command: string): Promise<VmRun> {
   return new Promise((done) => {
     let stdout = '', stderr = '';
     const child = spawn(RUN_IN_VM, [command], {
-      cwd: work, // shared read-write; the checkout is seen through the VM's copy of /
+      cwd: work, // shared read-write (the lab's copy of the checkout is in it)
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
@@ -158,7 +158,9 @@ beforeAll(async () => {
 
   writeFileSync(join(work, 'vm.sh'), VM_SCRIPT);
   writeFileSync(join(work, 'vm-steps.sh'), VM_STEPS);
-  vm = await runInVm(`bash ${join(work, 'vm.sh')} ${REPO} ${work}`);
+  // The VM's source tree is the build step's copy, in the shared work dir: the checkout itself
+  // may be under /tmp (CI clones there), and /tmp in the VM is a fresh tmpfs that hides it.
+  vm = await runInVm(`bash ${join(work, 'vm.sh')} ${join(home, 'mini-run')} ${work}`);
   if (vm.status === 125) {
     skipReason = `run-in-vm.sh could not start the VM (exit 125): ${vm.stderr.trim().split('\n').slice(-3).join(' | ')}`;
     console.log(`lab-provision: skipped — ${skipReason}`);

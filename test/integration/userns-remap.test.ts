@@ -302,6 +302,18 @@ describe.skipIf(!supported)('--userns private: root in the container is nobody o
     expect(statSync(root).mode & 0o777).toBe(0o710);
     expect(statSync(join(root, 'layers')).mode & 0o777).toBe(0o700);
   });
+
+  it('makes nothing in the home of the uid it starts as: the init, unmapped "nobody" with no HOME at first, keeps no code cache in /nonexistent', () => {
+    // (nobody's passwd home is /nonexistent; a fallback to it made /nonexistent/.cache/mini-run
+    // on the host, so that a later `--device /nonexistent` found a directory there)
+    const nobodyHome = '/nonexistent';
+    const existed = existsSync(nobodyHome);
+    const r = run(['run', '--rm', '--network', 'none', '--userns', 'private', IMAGE, 'true']);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    if (existed) console.log(`userns-remap: ${nobodyHome} existed before this test (not made by it): only its cache dir is checked`);
+    if (existed) expect(existsSync(join(nobodyHome, '.cache', 'mini-run'))).toBe(false);
+    else expect(existsSync(nobodyHome)).toBe(false);
+  });
 });
 
 describe('without root: what rootless mini-run cannot do (yet)', () => {
