@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import * as vm from 'node:vm';
 import Module = require('node:module');
+import { fnv1a64 } from './fnv1a';
 
 type CompiledModule = Module & { _compile(content: string, filename: string): unknown };
 
@@ -56,13 +57,6 @@ function trustedDir(dir: string): boolean {
   } catch {
     return true;
   }
-}
-
-/** 32-bit FNV-1a of a string's UTF-16 code units, from `seed`. */
-function fnv1a(text: string, seed: number): string {
-  let h = seed >>> 0;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h.toString(16).padStart(8, '0');
 }
 
 /**
@@ -200,7 +194,7 @@ export function installCompileCache(): void {
     return;
   }
   // (one file per package directory: two checkouts or installs never share answers)
-  installResolveCache(join(CACHE_DIR, `resolve-${fnv1a(TOP, 0x811c9dc5)}${fnv1a(TOP, 0x050c5d1f)}.json`));
+  installResolveCache(join(CACHE_DIR, `resolve-${fnv1a64(TOP)}.json`));
   const proto = Module.prototype as CompiledModule;
   const pending: Array<[string, Buffer, vm.Script]> = [];
   const original = proto._compile;
@@ -213,7 +207,7 @@ export function installCompileCache(): void {
     // than the cache saves (node:crypto alone takes ~6 ms to load).
     const identity = identityOf(filename, content.length);
     if (identity === null) return original.call(this, content, filename);
-    const file = join(CACHE_DIR, fnv1a(filename, 0x811c9dc5) + fnv1a(filename, 0x050c5d1f));
+    const file = join(CACHE_DIR, fnv1a64(filename));
     let cachedData: Buffer | undefined;
     try {
       const stored = readFileSync(file);

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fromWire, type WireSeccomp } from './seccomp-load';
 import type { LinuxSeccomp } from './spec';
 import { traceNote } from '../sys/trace';
+import { fnv1a64 } from '../fnv1a';
 
 /** The files the program depends on: a rebuilt or upgraded compiler misses every old entry. */
 const COMPILER_FILES = ['seccomp', 'bpf', 'syscalls-x86_64', 'syscalls-i386', 'syscalls-x32'];
@@ -32,13 +33,8 @@ function compilerIdentity(): string | null {
   }
 }
 
-/** 32-bit FNV-1a of a string, from `seed` (a file name and a checksum against corruption, not a guard). */
-function fnv1a(text: string, seed: number): string {
-  let h = seed >>> 0;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h.toString(16).padStart(8, '0');
-}
-const digest = (text: string) => fnv1a(text, 0x811c9dc5) + fnv1a(text, 0x050c5d1f);
+/** A file name and a checksum against corruption, not a guard. */
+const digest = fnv1a64;
 
 interface Entry {
   compiler: string;
