@@ -265,12 +265,23 @@ function handledBeforeParse(argv: string[]): boolean {
 function runQuickly(argv: string[]): Promise<unknown> | null {
   const word = commandWord(argv);
   if (word === undefined) return null;
+  if (word === 'exec') {
+    // `exec C CMD…` without flags: its arguments need no parser at all (commands/exec.ts)
+    const { plainExecArgs, execCommand } = require('./commands/exec') as typeof import('./commands/exec');
+    const args = plainExecArgs(argv);
+    if (args) return handleQuickly(args, execCommand);
+  }
   const { QUICK_WORDS, quickParse } = require('./quick-parse') as typeof import('./quick-parse');
   if (!QUICK_WORDS.has(word)) return null;
   const { commandsFor } = require('./commands') as typeof import('./commands');
   const command = commandsFor(word).find((c) => typeof c.command === 'string' && c.command.split(' ')[0] === word);
   const args = command && quickParse(protectLoneDash(argv), word, command, PARSER_CONFIG);
   if (!command || !args) return null;
+  return handleQuickly(args, command);
+}
+
+/** The same steps as buildParser's middleware, then the command's handler. */
+function handleQuickly(args: Record<string, unknown>, command: CommandModule<any, any>): Promise<unknown> {
   restoreLoneDash(args);
   setStateRoot(args.root as string | undefined);
   secureStateRoot();

@@ -14,10 +14,9 @@ import { paths } from '../paths';
 import { CAPABILITIES } from '../sys/constants';
 import * as runtime from '../runtime';
 import type { PendingExec } from '../runtime';
-import type { Process } from '../runtime/spec';
+import type { Process, RuntimeSpec } from '../runtime/spec';
 import { findContainer, isRunning, runtimeRef, type ContainerRecord } from './container-store';
 import { expandEnv, mergeEnv, readEnvFile } from './env';
-import { resolveUser } from './user';
 import { takePrespawnedExec } from './exec-start';
 
 export interface ExecOptions {
@@ -43,6 +42,7 @@ export async function execContainer(o: ExecOptions): Promise<number> {
   let pending = await takePrespawnedExec({ terminal, ...plan });
   let rec: ContainerRecord;
   let proc: Process;
+  let read: { bundle: string; spec: RuntimeSpec };
   try {
     if (o.command.length === 0) throw new UserError('"mini-run exec" requires at least 2 arguments: CONTAINER COMMAND [ARG...]', 1);
     if (o.tty && o.interactive && !o.detach && !process.stdin.isTTY) throw new UserError('the input device is not a TTY', 1);
@@ -50,16 +50,19 @@ export async function execContainer(o: ExecOptions): Promise<number> {
     checkRunning(rec);
     // Start the exec process first: Node's boot (~45 ms) overlaps with building its orders.
     pending ??= runtime.spawnExec(runtimeRef(rec.id), { terminal, ...plan });
-    proc = buildExecProcess(rec, o, terminal);
+    const bundle = paths.container(rec.id);
+    read = { bundle, spec: runtime.loadSpec(bundle) };
+    proc = buildExecProcess(rec, o, terminal, read.spec);
   } catch (err) {
     await pending?.abandon();
     throw err;
   }
-  return runExec(rec, proc, plan, pending);
+  return runExec(rec, proc, plan, pending, read);
 }
 
-async function runExec(rec: ContainerRecord, proc: Process, plan: { interactive: boolean; detach: boolean }, pending: PendingExec): Promise<number> {
-  const started = await runtime.exec(runtimeRef(rec.id), proc, plan, pending);
+async function runExec(rec: ContainerRecord, proc: Process, plan: { interactive: boolean; detach: boolean }, pending: PendingExec, read: { bundle: string; spec: RuntimeSpec }): Promise<number> {
+  // (the runtime takes the config.json read here for the seccomp profile: read once per exec)
+  const started = await runtime.exec(runtimeRef(rec.id), proc, plan, pending, read);
   if (plan.detach) return 0;
   return (await started.wait()).exitCode;
 }
@@ -72,8 +75,8 @@ function checkRunning(rec: ContainerRecord): void {
 }
 
 /** The OCI `process` of the exec, from the container's config.json and the flags. */
-export function buildExecProcess(rec: ContainerRecord, o: ExecOptions, terminal: boolean): Process {
-  const base = runtime.loadSpec(paths.container(rec.id)).process;
+export function buildExecProcess(rec: ContainerRecord, o: ExecOptions, terminal: boolean, spec: RuntimeSpec = runtime.loadSpec(paths.container(rec.id))): Process {
+  const base = spec.process;
 
   let user = base.user;
   let home: string | null = null;
@@ -81,6 +84,8 @@ export function buildExecProcess(rec: ContainerRecord, o: ExecOptions, terminal:
     // The container's files *now* (it may have run adduser), not the image's; the container's
     // --group-add joins this user too (as Docker's exec: getUser reads HostConfig.GroupAdd).
     const ref = runtimeRef(rec.id);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { resolveUser } = require('./user') as typeof import('./user'); // only for -u
     try {
       const u = resolveUser(o.user, runtime.readContainerFile(ref, '/etc/passwd'), runtime.readContainerFile(ref, '/etc/group'), rec.hostConfig.GroupAdd ?? []);
       user = { uid: u.uid, gid: u.gid, additionalGids: u.additionalGids };

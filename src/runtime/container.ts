@@ -11,12 +11,12 @@
  *   7. wait for the exit, read OOM status, remove the cgroup
  */
 import { outOfTasks, refusedTasks, watchRefusedTasks } from './pids-limit';
-import { closeSync, readFileSync, realpathSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { detachMountsSince, mountIdsUnder } from './host-mounts';
 import { pidfdGetfd, setWinsize } from '../sys/libc';
 import { traceFd, traceNote } from '../sys/trace';
-import { parseSpec, hasNamespace, NO_PIVOT_ANNOTATION, type RuntimeSpec } from './spec';
+import { loadSpec, hasNamespace, NO_PIVOT_ANNOTATION, type RuntimeSpec } from './spec';
 import { createCgroup, openCgroup, type Cgroup } from './cgroups';
 import { withAlwaysAllowedDevices } from './cgroups/devices';
 import { UserError } from '../errors';
@@ -79,9 +79,7 @@ export interface StartHooks {
   onCreated?(pid: number, cgroup: Cgroup, spec: RuntimeSpec): void;
 }
 
-export function loadSpec(bundle: string): RuntimeSpec {
-  return parseSpec(readFileSync(join(bundle, 'config.json'), 'utf8'), join(bundle, 'config.json'));
-}
+export { loadSpec };
 
 export async function startContainer(bundle: string, containerId: string, plan: StdioPlan, hooks: StartHooks = {}, pending?: PendingInit): Promise<StartedContainer> {
   const spec = loadSpec(bundle);

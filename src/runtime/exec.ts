@@ -42,8 +42,8 @@ const seccompCache = () => require('./seccomp-cache') as typeof import('./seccom
 export interface ExecTarget {
   /** Host PID of the container's PID 1: its namespaces are the ones joined. */
   pid: number;
-  /** The container's cgroup. */
-  cgroup: Cgroup;
+  /** The container's cgroup (only its cgroup.procs files are needed: cgroups/membership.ts). */
+  cgroup: Pick<Cgroup, 'procsFiles'>;
   /** The container's syscall filter (its config.json's linux.seccomp): exec'd processes get it too. */
   seccomp?: LinuxSeccomp;
   /** Where compiled seccomp filters are kept (seccomp-cache.ts); none: compiled every time. */

@@ -32,6 +32,7 @@ const execMod = () => require('./exec') as typeof import('./exec');
 /** Where compiled seccomp filters are kept under a state root (seccomp-cache.ts; `.`: never a container id). */
 const seccompCacheDir = (root: string) => join(root, '.seccomp');
 const cgroupsMod = () => require('./cgroups') as typeof import('./cgroups');
+const specMod = () => require('./spec') as typeof import('./spec');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** A container as the runtime knows it: its id under a state root (`mini-runc --root`). */
@@ -53,7 +54,7 @@ export interface OciState {
 
 /** config.json of a bundle, validated. */
 export function loadSpec(bundle: string): RuntimeSpec {
-  return containerMod().loadSpec(bundle);
+  return specMod().loadSpec(bundle); // (not container.ts: exec and cp read config.json without the start code and its cgroup driver)
 }
 
 /**
@@ -219,10 +220,22 @@ function cgroupOf(st: RuntimeState): Cgroup {
   return cgroup;
 }
 
+/**
+ * The cgroup as far as joining it and the paused check go (cgroups/membership.ts): the same
+ * directories as cgroupOf's, without loading the driver's limits and device code.
+ */
+function membershipOf(st: RuntimeState): { procsFiles(): string[]; frozen(): boolean } {
+  const { cgroupMembership } = require('./cgroups/membership') as typeof import('./cgroups/membership');
+  const m = cgroupMembership(st.cgroupName, { path: st.cgroupsPath });
+  const none = require('./cgroups/none') as typeof import('./cgroups/none');
+  if (!existsSync(st.cgroupPath) && none.inNonInitialUserNamespace()) return new none.NoCgroup(m.version); // as cgroupOf
+  return m;
+}
+
 function current(ref: ContainerRef): { st: RuntimeState; status: Status } {
   const s = stateMod();
   const st = s.loadState(ref.root, ref.id);
-  return { st, status: s.statusOf(ref.root, st, () => safely(() => cgroupOf(st).frozen(), false)) };
+  return { st, status: s.statusOf(ref.root, st, () => safely(() => membershipOf(st).frozen(), false)) };
 }
 
 /** The runtime-spec state: status read from the kernel, never from a stale record. */
@@ -327,7 +340,7 @@ export function forget(ref: ContainerRef): void {
 }
 
 /** Start `proc` in the running container, in all its namespaces and its cgroup, under its seccomp filter. */
-export async function exec(ref: ContainerRef, proc: Process, plan: ExecPlan, pending?: PendingExec): Promise<StartedExec> {
+export async function exec(ref: ContainerRef, proc: Process, plan: ExecPlan, pending?: PendingExec, read?: { bundle: string; spec: RuntimeSpec }): Promise<StartedExec> {
   const { st, status } = current(ref);
   try {
     stateMod().assertAllowed('exec', status, ref.id);
@@ -335,8 +348,11 @@ export async function exec(ref: ContainerRef, proc: Process, plan: ExecPlan, pen
     await pending?.abandon();
     throw err;
   }
-  const seccomp = loadSpec(st.bundle).linux.seccomp; // the container's filter binds exec'd processes too
-  return execMod().execInContainer({ pid: st.pid, cgroup: cgroupOf(st), seccomp, seccompCache: seccompCacheDir(ref.root) }, proc, plan, pending);
+  // The container's filter binds exec'd processes too. `read`: the caller has just read this
+  // bundle's config.json (the engine, for the process): not read and checked a second time.
+  const spec = read !== undefined && resolve(read.bundle) === resolve(st.bundle) ? read.spec : loadSpec(st.bundle);
+  const seccomp = spec.linux.seccomp;
+  return execMod().execInContainer({ pid: st.pid, cgroup: membershipOf(st), seccomp, seccompCache: seccompCacheDir(ref.root) }, proc, plan, pending);
 }
 
 /**

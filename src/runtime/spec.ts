@@ -7,6 +7,8 @@
  * https://github.com/opencontainers/runtime-spec (config.md, config-linux.md). One extension,
  * in `annotations`, says where the overlay's short lower-layer names live (see rootfs.ts).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { RuntimeSpec } from './spec-schema';
 import { checkRuntimeSpec } from './spec-check';
 
@@ -30,4 +32,10 @@ export function parseSpec(text: string, where = 'config.json'): RuntimeSpec {
     throw new Error(`${where}: invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   return r.data;
+}
+
+/** A bundle's config.json, read and validated. */
+export function loadSpec(bundle: string): RuntimeSpec {
+  const file = join(bundle, 'config.json');
+  return parseSpec(readFileSync(file, 'utf8'), file);
 }

@@ -97,3 +97,29 @@ describe('quickParse', () => {
     expect(viaQuick(typed)).toBeNull();
   });
 });
+
+describe('plainExecArgs (`exec C CMD…` without flags: no parser loaded)', () => {
+  const { plainExecArgs } = load('commands/exec.js') as typeof import('../../src/cli/commands/exec');
+  const PLAIN: string[][] = [
+    ['exec', 'c', 'true'], ['exec', 'c'], ['exec', 'c', 'sh', '-c', 'echo -'], ['exec', 'c', '--', 'x'], ['exec', 'c', '-', '--help'],
+    ['exec', '0413', 'true'], ['exec', 'mr-bench-ab', 'ls', '-la', '--', '-x'], ['--root', '/tmp/mr-quick-x', 'exec', 'c', 'true'],
+    ['exec', 'c=d', 'x'], ['--root', '', 'exec', 'c', 'x'],
+  ];
+  it.each(PLAIN.map((l) => [l.join(' '), l]))('gives what yargs (and quickParse) give: %s', (_name, typed) => {
+    const argv = markCommandStart(typed);
+    const plain = plainExecArgs(argv);
+    expect(plain).not.toBeNull();
+    expect(plain).toEqual(viaYargs(typed));
+    expect(plain).toEqual(viaQuick(typed));
+  });
+  // flags, globals other than --root, help, no container: the parser reads them
+  const OTHER: string[][] = [
+    ['exec', '-it', 'c', 'sh'], ['exec', '-d', 'c', 'x'], ['exec', '--privileged', 'c', 'x'], ['exec', '-e', 'A=1', 'c', 'x'],
+    ['exec', '--help', 'c'], ['exec'], ['exec', '-x', 'c', 'true'], ['--trace', 'exec', 'c', 'true'], ['--debug', 'exec', 'c', 'x'],
+    ['--root=/tmp/mr-quick-x', 'exec', 'c', 'x'], ['exec', '--', 'c', 'x'], ['exec', '-', 'x'], ['ps'], ['run', 'img'],
+    ['--root', '--trace', 'exec', 'c', 'x'],
+  ];
+  it.each(OTHER.map((l) => [l.join(' '), l]))('leaves %s to the parser', (_name, typed) => {
+    expect(plainExecArgs(markCommandStart(typed))).toBeNull();
+  });
+});

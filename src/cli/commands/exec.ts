@@ -29,6 +29,26 @@ export function scanExecShape(tokens: readonly string[]): { terminal: boolean; i
   return { terminal: seen.has('tty') && !detach, interactive: seen.has('interactive') && !detach, detach };
 }
 
+/**
+ * The handler's arguments for the plainest command line, `[--root DIR] exec CONTAINER -- CMD…`
+ * (as main.ts's markCommandStart hands it on: no flag of exec's, the `--` put after CONTAINER),
+ * without loading the parser: what quick-parse.ts (and yargs) give for it (unit quick-parse
+ * compares the two). null: anything else, which the parser reads.
+ */
+export function plainExecArgs(argv: readonly string[]): Record<string, unknown> | null {
+  let i = 0;
+  const globals: Record<string, unknown> = {};
+  if (argv[0] === '--root') {
+    if (argv.length < 2 || argv[1].startsWith('-')) return null;
+    globals.root = argv[1];
+    i = 2;
+  }
+  const container = argv[i + 1];
+  if (argv[i] !== 'exec' || container === undefined || container.startsWith('-') || argv[i + 2] !== '--') return null;
+  const command = argv.slice(i + 3);
+  return { _: ['exec'], ...(command.length ? { '--': command } : {}), ...globals, container, $0: 'mini-run' }; // (no command: yargs sets no `--`)
+}
+
 type ExecArgs = { container: string; '--'?: (string | number)[] } & Record<string, unknown>;
 
 const last = (v: unknown): string | undefined => (v === undefined ? undefined : Array.isArray(v) ? String(v[v.length - 1]) : String(v));
@@ -43,7 +63,7 @@ export const execCommand: CommandModule<object, ExecArgs> = {
       .positional('container', { type: 'string', describe: 'container name or id' }) as unknown as Argv<ExecArgs>,
   handler: async (a) => {
     const { execContainer } = await import('../../engine/exec');
-    process.exitCode = await execContainer({
+    const code = await execContainer({
       container: String(a.container),
       command: (a['--'] ?? []).map(String),
       interactive: !!a.interactive,
@@ -55,5 +75,8 @@ export const execCommand: CommandModule<object, ExecArgs> = {
       user: last(a.user),
       privileged: !!a.privileged,
     });
+    // The program's status is known and every relay has finished (our stdout and stderr are
+    // synchronous on Linux): exit now, without waiting for Node to tear its heap down.
+    process.exit(code);
   },
 };

@@ -10,7 +10,7 @@
  * v1 has no "no internal processes" rule, but we keep the same mini-run/ parent as on v2 so
  * the layout (and the cleanup) reads the same on both.
  */
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors';
 import { traceNote } from '../../sys/trace';
@@ -25,26 +25,17 @@ import { v1DeviceWrites } from './devices';
 import { Cgroup, CgroupStats, LinuxResources } from './types';
 import { v1WeightFile, wantsBlockIO, writeV1BlockIO } from './block-io';
 import { CgroupWriter, WriteLog, writeDirectly } from './write-log';
+import { V1_CONTROLLERS, v1Hierarchies, type V1Controller, type V1Hierarchy } from './membership';
 
-/** The v1 hierarchies a container joins, in the order they are created and joined. */
-export const V1_CONTROLLERS = ['cpuset', 'memory', 'cpu', 'cpuacct', 'pids', 'blkio', 'devices', 'freezer'] as const;
-export type V1Controller = (typeof V1_CONTROLLERS)[number];
-
-interface Hierarchy {
-  /** Controllers served by this mount (several when co-mounted, e.g. "cpu,cpuacct"). */
-  controllers: V1Controller[];
-  /** The mount (hierarchy root), e.g. /sys/fs/cgroup/memory. */
-  root: string;
-  parent: string;
-  dir: string;
-}
+export { V1_CONTROLLERS, type V1Controller };
+type Hierarchy = V1Hierarchy;
 
 export class CgroupV1 implements Cgroup {
   readonly version = 1 as const;
   readonly paths: string[];
   readonly warnings: string[] = [];
   private readonly hierarchies: Hierarchy[];
-  private readonly byController = new Map<V1Controller, Hierarchy>();
+  private readonly byController: Map<V1Controller, Hierarchy>;
   private readonly fake: boolean;
 
   constructor(
@@ -54,24 +45,9 @@ export class CgroupV1 implements Cgroup {
     private readonly location: CgroupLocation,
   ) {
     this.fake = !isKernelCgroupfs(join(mountpoint, 'memory')) && !isKernelCgroupfs(join(mountpoint, 'cpu'));
-    // Distros often co-mount cpu and cpuacct (/sys/fs/cgroup/cpu,cpuacct with cpu and cpuacct
-    // as symlinks to it): one directory serves both, and must be created and joined once.
-    const seen = new Map<string, Hierarchy>();
-    for (const c of V1_CONTROLLERS) {
-      const mount = join(mountpoint, c);
-      if (!existsSync(mount)) continue; // controller not mounted on this host
-      let real = mount;
-      try { real = realpathSync(mount); } catch { /* keep */ }
-      let h = seen.get(real);
-      if (!h) {
-        const parent = join(real, ...location.parentParts);
-        h = { controllers: [], root: real, parent, dir: join(parent, location.leaf) };
-        seen.set(real, h);
-      }
-      h.controllers.push(c);
-      this.byController.set(c, h);
-    }
-    this.hierarchies = [...seen.values()];
+    const layout = v1Hierarchies(mountpoint, location);
+    this.byController = layout.byController;
+    this.hierarchies = layout.hierarchies;
     this.paths = this.hierarchies.map((h) => h.dir);
   }
 
