@@ -140,9 +140,10 @@ export function isRunning(rec: ContainerRecord): boolean {
  * Remove a container's directory. Its anonymous volumes go too with `rm -v` (`volumes`), or
  * when it was run with --rm (docker's rule); named volumes always stay.
  */
-export function removeContainerDir(id: string, opts: { volumes?: boolean } = {}): void {
-  let rec: ContainerRecord | null = null;
-  try { rec = existsSync(recordPath(id)) ? loadContainer(id) : null; } catch { /* unreadable: keep its volumes */ }
+export function removeContainerDir(id: string, opts: { volumes?: boolean; rec?: ContainerRecord } = {}): void {
+  // (`rec`: the record the caller read under the state lock it still holds)
+  let rec: ContainerRecord | null = opts.rec ?? null;
+  if (!rec) try { rec = existsSync(recordPath(id)) ? loadContainer(id) : null; } catch { /* unreadable: keep its volumes */ }
   // Never delete through a mount (a `--mount-ns host` container's overlay, /proc, /dev…).
   // (runtime and volumes are loaded here, not at the top: read paths such as `ps` need neither)
   (require('../runtime') as typeof import('../runtime')).detachMountsUnder(paths.container(id));

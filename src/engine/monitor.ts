@@ -57,6 +57,9 @@ export class EngineContainer implements ContainerOwner {
         detach(exited: boolean) {
           if (!exited) return;
           try {
+            // (--network none, host: usually nothing to undo, and then no lock taken, nothing written)
+            const now = loadContainer(id);
+            if (now.network.endpoint === null && now.network.connected.length === 0) return;
             updateContainer(id, (r) => {
               r.network.endpoint = null;
               if (r.network.connected.length) (require('./network') as typeof import('./network')).keepConnectionsForNextStart(r);
@@ -111,7 +114,7 @@ export class EngineContainer implements ContainerOwner {
 
   private stopHealth: (() => void) | null = null;
 
-  recordExit(exit: SupervisedExit, final: boolean, status: 'exited' | 'restarting'): void {
+  recordExit(exit: SupervisedExit, final: boolean, status: 'exited' | 'restarting', runtimeGone: boolean): void {
     this.stopHealth?.();
     this.stopHealth = null;
     withStateLock(() => {
@@ -123,8 +126,8 @@ export class EngineContainer implements ContainerOwner {
       }
       recordEvent('container', 'die', this.id, { exitCode: String(exit.exitCode), image: rec.image, name: rec.name });
       if (final && rec.hostConfig.AutoRemove) {
-        runtime.remove(this.runtimeRef, { force: true });
-        removeContainerDir(this.id);
+        if (!runtimeGone) runtime.remove(this.runtimeRef, { force: true });
+        removeContainerDir(this.id, { rec });
         return;
       }
       updateContainer(this.id, (r) => {

@@ -68,6 +68,8 @@ export interface StartedContainer {
   masterFd: number | null;
   /** Resolves when the program has exited and the cgroup is gone. */
   wait(): Promise<ContainerExit>;
+  /** config.json as it was started (the runtime's `removeExited` needs nothing read again). */
+  spec: RuntimeSpec;
   /** (`create`, detached) Let go of the init: we may exit, it stays, parked, in its cgroup. */
   release(): void;
 }
@@ -192,7 +194,7 @@ export async function startContainer(bundle: string, containerId: string, plan: 
       (init.child.stdio[3] as unknown as { destroy(): void } | null)?.destroy();
       init.child.unref();
     };
-    return { pid, cgroup, masterFd: relay ? null : masterFd, wait: () => finished, release };
+    return { pid, cgroup, masterFd: relay ? null : masterFd, wait: () => finished, release, spec };
   } catch (err) {
     forward?.stop();
     if (userNamespaceInit !== null) {

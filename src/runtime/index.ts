@@ -334,6 +334,25 @@ export function remove(ref: ContainerRef, opts: { force?: boolean } = {}): void 
   if (spec?.hooks?.poststop) hooksMod().runHooksWarning('poststop', spec.hooks, { ...toOci(cur.st, 'stopped') }, warn);
 }
 
+/**
+ * After `run`'s wait() resolved: what `remove(ref, { force: true })` would still do, without
+ * reading anything again. wait() has destroyed the cgroup (killing what was left in it), so
+ * the state goes, and a spec without a mount namespace has its mounts in ours taken down.
+ * A spec with poststop hooks takes the whole `remove` (the hooks read the recorded state).
+ */
+export function removeExited(ref: ContainerRef, bundle: string, started: Pick<StartedContainer, 'spec'>): void {
+  const spec = started.spec;
+  if (spec.hooks?.poststop) {
+    remove(ref, { force: true });
+    return;
+  }
+  stateMod().removeState(ref.root, ref.id);
+  if (!spec.linux.namespaces.some((n) => n.type === 'mount')) {
+    const rootfs = safely(() => realpathSync(resolve(bundle, spec.root.path)), null);
+    if (rootfs) detachMountsUnder(rootfs);
+  }
+}
+
 /** Forget the state only (the caller owns the cgroup's end: `run`'s wait() already destroyed it). */
 export function forget(ref: ContainerRef): void {
   stateMod().removeState(ref.root, ref.id);

@@ -57,8 +57,11 @@ export interface ContainerOwner {
   networking(): LifeNetworking;
   restartFacts(): RestartFacts;
   recordStarted(pid: number): void;
-  /** May throw a write failure (full disk): the supervisor retries. Removes the container when final with --rm. */
-  recordExit(exit: SupervisedExit, final: boolean, status: 'exited' | 'restarting'): void;
+  /**
+   * May throw a write failure (full disk): the supervisor retries. Removes the container when
+   * final with --rm (`runtimeGone`: the runtime's state and cgroup of this life are gone already).
+   */
+  recordExit(exit: SupervisedExit, final: boolean, status: 'exited' | 'restarting', runtimeGone: boolean): void;
   countRestart(): void;
   /** A foreground run whose policy restarts: a detached supervisor takes over. */
   handOff(): Promise<void>;
@@ -94,6 +97,8 @@ import { closePipes, containerPipes, type ContainerPipes } from './pipes';
 export class Supervisor {
   private backoff = 0;
   private clientSeen = false;
+  /** This life's runtime state and cgroup are gone already (its program ran and ended). */
+  private runtimeGone = false;
   /** This life's attach socket (detached supervisors): its clients hear of the end once it is recorded. */
   private server: AttachServer | null = null;
 
@@ -159,6 +164,7 @@ export class Supervisor {
 
   /** One life of the program: start, relay, wait. */
   private async runOnce(pending: PendingInit | undefined, pendingPipes: ContainerPipes | undefined, started: (pid: number) => void): Promise<SupervisedExit> {
+    this.runtimeGone = false;
     const life = this.owner.loadLife();
     const dir = this.owner.bundle;
     const server = this.opts.foreground ? null : new AttachServer(this.id);
@@ -267,11 +273,14 @@ export class Supervisor {
     }
 
     const exit = await container.wait();
-    runtime.remove(this.ref, { force: true }); // the runtime's state of this life
+    // The runtime's state of this life (wait() has destroyed the cgroup already); from here on
+    // there is nothing of this life left for recordExit's removal to ask the runtime for.
+    runtime.removeExited(this.ref, dir, container);
+    this.runtimeGone = true;
     // The namespace is gone with the program: give back the address, rules and ports.
     networking.detach(true);
     // Only `--mount-ns host` leaves mounts behind (in the host's table): take them down.
-    runtime.detachMountsUnder(dir);
+    if (!container.spec.linux.namespaces.some((n) => n.type === 'mount')) runtime.detachMountsUnder(dir);
     await Promise.race([Promise.all(drained), deadline(2000)]);
     if (this.opts.localStdin && stdinSock) process.stdin.unpipe(stdinSock);
     stdinSock?.destroy();
@@ -313,7 +322,7 @@ export class Supervisor {
   }
 
   private recordExit(exit: SupervisedExit, final: boolean, status: 'exited' | 'restarting'): void {
-    this.owner.recordExit(exit, final, status);
+    this.owner.recordExit(exit, final, status, this.runtimeGone);
   }
 }
 
