@@ -3,7 +3,7 @@
  * a name is chosen by the user (--name) or made up as adjective_noun, as docker does —
  * from our own word lists: adjectives of temperament, nouns of things that hold or contain.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../sys/random';
 
 export function newContainerId(): string {
   return randomBytes(32).toString('hex');

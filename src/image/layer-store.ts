@@ -19,7 +19,7 @@
  */
 import { chmodSync, closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../sys/random';
 import { PassThrough, Readable } from 'node:stream';
 import { hasZstd, ZSTD_LAYER_MEDIA_TYPE, zstdUnsupported } from './zstd';
 import { paths } from '../paths';

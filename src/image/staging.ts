@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../sys/random';
 import { paths } from '../paths';
 
 export function newStagingPath(kind: string): string {

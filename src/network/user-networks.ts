@@ -4,7 +4,7 @@
  * root (ROOT/network/networks.json, under the state lock); the bridge device is created at
  * `network create` and stays until `network rm`, like docker's.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from '../sys/random';
 import { resolve } from 'node:path';
 import { paths } from '../paths';
 import { withStateLock } from '../lock';
@@ -82,6 +82,9 @@ export function createNetwork(name: string, o: CreateNetworkOptions): NetworkRec
     const gateway = o.gateway ?? intToIp(Math.max(subnet.base + 1, range?.base ?? 0));
     if (!inSubnet(subnet, gateway)) throw new UserError(`no matching subnet for gateway ${gateway}`, 1);
     const id = randomBytes(32).toString('hex');
+    // (node:crypto only here, at `network create`: `run` reads network records without hashing)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createHash } = require('node:crypto') as typeof import('node:crypto');
     const bridge = `${driver === 'bridge' ? 'mr-br' : 'mr-mv'}-${createHash('sha256').update(`${resolve(paths.root())}\0${id}`).digest('hex').slice(0, 8)}`;
     const rec: NetworkRecord = {
       Name: name, Id: id, Created: new Date().toISOString(), Driver: driver, Options: options, Subnet: formatSubnet(subnet), Gateway: gateway,

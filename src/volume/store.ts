@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { recordEvent } from '../events';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../sys/random';
 import { z } from 'zod';
 import { paths } from '../paths';
 import { writeFileAtomic } from '../fsutil';
