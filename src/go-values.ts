@@ -31,3 +31,19 @@ export function goNilSlice(): unknown[] {
 export function isGoNilSlice(v: unknown): boolean {
   return typeof v === 'object' && v !== null && nilSlices.has(v);
 }
+
+const typeNames = new WeakMap<object, string>();
+
+/**
+ * Mark `o` as a value of the named Go struct type (`*formatter.imageContext`): a field it lacks
+ * is an error naming the type, as Go's `can't evaluate field X in type T` (a map has no such
+ * error unless missingkey=error, and then words it differently).
+ */
+export function goNamed<T extends object>(o: T, typeName: string): T {
+  typeNames.set(o, typeName);
+  return o;
+}
+
+export function goNameOf(o: object): string | undefined {
+  return typeNames.get(o);
+}

@@ -5,17 +5,36 @@
  * and STATUS words, LOCAL VOLUMES mounted, SIZE of the writable layer), local volumes (LINKS:
  * containers that mount one) and the build cache. Pure functions of engine/disk-usage's answer.
  */
-import { formatTable, humanSize, timeAgo } from './format';
+import { formatTable, humanSize, renderListFormat, timeAgo } from './format';
+import { goNamed } from '../go-values';
 import { commandText, createdText, imageText, statusText, truncateId } from './ps-format';
 import type { ContainerUsage, ImageUsage, UsageRow, VolumeUsage } from '../engine/disk-usage';
 
+const pct = (part: number, all: number) => (all > 0 ? ` (${Math.round((part * 100) / all)}%)` : '');
+
 /** TYPE TOTAL ACTIVE SIZE RECLAIMABLE, reclaimable with its share of the size. */
 export function dfSummary(rows: UsageRow[]): string {
-  const pct = (part: number, all: number) => (all > 0 ? ` (${Math.round((part * 100) / all)}%)` : '');
   return formatTable([
     ['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'],
     ...rows.map((r) => [r.type, String(r.total), String(r.active), humanSize(r.size), humanSize(r.reclaimable) + pct(r.reclaimable, r.size)]),
   ]);
+}
+
+/** Column titles of `system df --format 'table …'`, as docker's CLI names them. */
+const DF_HEADERS = { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' };
+/** The Go type docker renders each row as (named in a missing field's error). */
+const DF_ROW_TYPES: Record<string, string> = {
+  Images: '*formatter.diskUsageImagesContext', Containers: '*formatter.diskUsageContainersContext',
+  'Local Volumes': '*formatter.diskUsageVolumesContext', 'Build Cache': '*formatter.diskUsageBuilderContext',
+};
+
+/** `system df --format`: one row per type, docker's placeholders, all strings (keys sorted as its `{{json .}}`). */
+export function dfFormat(rows: UsageRow[], format: string): string {
+  const items = rows.map((r) => goNamed({
+    Active: String(r.active), Reclaimable: humanSize(r.reclaimable) + pct(r.reclaimable, r.size),
+    Size: humanSize(r.size), TotalCount: String(r.total), Type: r.type,
+  }, DF_ROW_TYPES[r.type] ?? '*formatter.diskUsageContext'));
+  return renderListFormat(format, items, DF_HEADERS);
 }
 
 /** REPOSITORY and TAG of an image's first tag (familiar name: `alpine`, not `docker.io/library/alpine`). */

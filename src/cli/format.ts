@@ -4,6 +4,8 @@
  * (renderTemplate, renderFormat) on top of the Go-template engine in template.ts.
  */
 import { UserError } from '../errors';
+import { goNamed } from '../go-values';
+import { DOCKER_INSPECT_FIELDS } from './inspect-fields';
 import { expandFormatEscapes, tabwrite } from './columns';
 import { HEADER_FUNCS, HTML_ESCAPED_JSON, renderTemplate as goTemplate, Template, TemplateError } from './template';
 
@@ -23,6 +25,8 @@ export interface FormatOptions {
   header?: Record<string, unknown>;
   /** A field the items do not have is an error (Go's missingkey=error) instead of `<no value>`. */
   strict?: boolean;
+  /** The Go type docker renders (`*formatter.imageContext`), named in a missing field's error. */
+  goType?: string;
 }
 
 /**
@@ -40,6 +44,7 @@ export function renderFormat(format: string, items: unknown[], opts: FormatOptio
   const tmpl = Template.parse(src);
   // strict = docker's struct-backed contexts, whose JSON is json.Marshal's (HTML_ESCAPED_JSON)
   if (opts.strict) for (const item of items) if (typeof item === 'object' && item !== null) Object.defineProperty(item, HTML_ESCAPED_JSON, { value: true });
+  if (opts.goType) for (const item of items) if (typeof item === 'object' && item !== null) goNamed(item, opts.goType);
   const body = items.map((item) => tmpl.execute(item, { missingKey: opts.strict ? 'error' : 'default' }) + '\n').join('');
   if (!isTable) return body;
   let header: string;
@@ -54,15 +59,61 @@ export function renderFormat(format: string, items: unknown[], opts: FormatOptio
 
 /**
  * `--format` of a list command whose placeholders are docker's struct fields (images, history,
- * network ls, volume ls): a field the items lack, or a template that does not parse, is one
- * line and exit 1, as docker's client says it ("template parsing error: …") — even with no item
- * to print. Nothing is written when the template fails.
+ * network ls, volume ls, system df): a field the items lack (named with docker's `goType`), or a
+ * template that does not parse, is one line and exit 1, as docker's client says it ("template
+ * parsing error: …"). Nothing is written when the template fails.
  */
-export function renderListFormat(format: string, items: unknown[], header: Record<string, unknown>): string {
+export function renderListFormat(format: string, items: unknown[], header: Record<string, unknown>, goType?: string, prefix = 'template parsing error: '): string {
   try {
-    return renderFormat(format, items, { header, strict: true });
+    return renderFormat(format, items, { header, strict: true, goType });
   } catch (e) {
-    if (e instanceof TemplateError) throw new UserError(`template parsing error: ${e.message}`, 1);
+    if (e instanceof TemplateError) throw new UserError(`${prefix}${e.message}`, 1);
     throw e;
   }
+}
+
+/**
+ * A single value's `--format` (docker's `version` and `info`): what the template wrote before a
+ * failure is printed, then the line ends, and the failure is the command's error (exit 1).
+ */
+export function renderOneFormat(format: string, data: object, goType: string, name = ''): string {
+  try {
+    return goTemplate(expandFormatEscapes(format), goNamed(data, goType), { name }) + '\n';
+  } catch (e) {
+    if (!(e instanceof TemplateError)) throw e;
+    process.stdout.write(e.partial + '\n');
+    throw new UserError(e.message, 1);
+  }
+}
+
+/**
+ * `inspect -f` of any kind of object, as docker's inspector does it: each object's output on
+ * its own line; a field the object lacks is an error (missingkey=error: `map has no entry for
+ * key "X"`) unless docker's struct has it (inspect-fields.ts: nil then), collected in order with the other errors while the rest are still printed; when
+ * nothing was printed at all, one empty line.
+ */
+export type InspectItem = { doc: unknown; goType?: string } | { error: string };
+export function renderInspectFormat(format: string, items: InspectItem[]): { out: string; errors: string[] } {
+  const tmpl = Template.parse(expandFormatEscapes(format));
+  let out = '';
+  const errors: string[] = [];
+  for (const item of items) {
+    if ('error' in item) { errors.push(item.error); continue; }
+    try {
+      const doc = item.goType && typeof item.doc === 'object' && item.doc !== null ? goNamed(item.doc, item.goType) : item.doc;
+      out += tmpl.execute(doc, { missingKey: 'error', nilFields: DOCKER_INSPECT_FIELDS }) + '\n';
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      errors.push(`template parsing error: ${e.message}`);
+    }
+  }
+  return { out: out || '\n', errors };
+}
+
+/** renderInspectFormat written out: the output, then each error on its own line and exit 1. */
+export function writeInspectFormat(format: string, items: InspectItem[]): void {
+  const { out, errors } = renderInspectFormat(format, items);
+  process.stdout.write(out);
+  for (const e of errors) process.stderr.write(e + '\n');
+  if (errors.length) process.exitCode = 1;
 }

@@ -2,7 +2,7 @@
  * `ps`'s output with a `--format` template of the user's (the template engine); everything else
  * about `ps` is in ps-view.ts, re-exported here.
  */
-import { renderFormat } from './format';
+import { renderListFormat } from './format';
 import { psFormat, psTemplateData, PS_HEADERS, renderPsTable, selectPs, type PsView, type RenderPsOptions } from './ps-view';
 
 export * from './ps-view';
@@ -22,6 +22,10 @@ export function renderPs(views: PsView[], opts: RenderPsOptions = {}): string {
 export function renderPsTemplate(views: PsView[], opts: RenderPsOptions = {}): string {
   const format = psFormat(opts.format, Boolean(opts.quiet), Boolean(opts.size));
   const data = selectPs(views, opts).map((v) => psTemplateData(v, { noTrunc: opts.noTrunc, now: opts.now }));
-  // strict: `{{.Nope}}` is an error, as docker's struct-backed placeholders make it.
-  return renderFormat(format, data, { header: PS_HEADERS, strict: true });
+  // `{{.Nope}}` is an error, as docker's struct-backed placeholders make it — checked even with
+  // no container to list: docker runs the template once on an empty context first.
+  const probe = { ...Object.fromEntries(Object.keys(PS_HEADERS).map((k) => [k, ''])), Label: () => '' };
+  const PS_TYPE = '*formatter.ContainerContext';
+  renderListFormat(format, [probe], PS_HEADERS, PS_TYPE, 'failed to execute template: ');
+  return renderListFormat(format, data, PS_HEADERS, PS_TYPE, 'failed to execute template: ');
 }

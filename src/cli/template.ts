@@ -20,7 +20,7 @@
 
 import { goQuote } from './go-quote';
 export { goQuote };
-import { goStructFields } from '../go-values';
+import { goNameOf, goStructFields } from '../go-values';
 
 // ------------------------------------------------------------------------------------ errors
 
@@ -858,6 +858,10 @@ export interface RenderOptions {
    * "zero" gives an empty value, "error" stops with `map has no entry for key "X"`.
    */
   missingKey?: 'default' | 'zero' | 'error';
+  /** The template's name in execution errors (docker's `version` names its template "version"). */
+  name?: string;
+  /** Under missingkey=error, names that answer nil instead (fields docker's own struct has). */
+  nilFields?: ReadonlySet<string>;
 }
 
 const MISSING = Symbol('missing'); // "no final value" in a pipeline (Go's missingVal)
@@ -880,7 +884,8 @@ class Executor {
     const before = this.src.slice(0, this.at.pos);
     const line = 1 + (before.match(/\n/g)?.length ?? 0);
     const col = this.at.pos - (before.lastIndexOf('\n') + 1);
-    throw new TemplateError(`template: :${line}:${col}: executing "" at <${this.at.text}>: ${msg}`);
+    const name = this.opts.name ?? '';
+    throw new TemplateError(`template: ${name}:${line}:${col}: executing "${name}" at <${this.at.text}>: ${msg}`);
   }
 
   private setAt(pos: number, text: string): void { this.at = { pos, text }; }
@@ -1050,7 +1055,9 @@ class Executor {
     }
     if (hasArgs) this.fail(`${name} is not a method but has arguments`);
     if (!has) {
-      if (this.opts.missingKey === 'error') this.fail(`map has no entry for key ${goQuote(name)}`);
+      const typeName = goNameOf(o); // a Go struct has its fields, whatever missingkey says
+      if (typeName !== undefined) this.fail(`can't evaluate field ${name} in type ${typeName}`);
+      if (this.opts.missingKey === 'error' && !this.opts.nilFields?.has(name)) this.fail(`map has no entry for key ${goQuote(name)}`);
       if (this.opts.missingKey === 'zero') return missingMapValue(o);
       return undefined;
     }

@@ -509,3 +509,54 @@ describe('confinement facts (issue 12 item 8)', () => {
     }
   });
 });
+
+describe('a field the object lacks in -f / --format (issue 16 review items 4 and 5)', () => {
+  it("inspect, version, info, system df, images, ps: Docker's error line, exit 1, and what it prints first; info and system df --format with Docker's fields", () => {
+    const seen: Record<string, unknown> = {};
+    for (const { name, run, n } of engines()) {
+      const ctr = n('mr-pr-nope');
+      expect(run('create', '--name', ctr, IMG, 'true').status).toBe(0);
+      try {
+        const one = (...a: string[]) => { const r = run(...a); return [r.status, r.stdout, r.stderr.replace(/^mini-run: /, '').trim()]; };
+        const lines = (...a: string[]) => run(...a).stdout.trim().split('\n');
+        seen[name] = [
+          one('inspect', '-f', '{{.Nope}}', ctr), one('inspect', '-f', '{{.State.Nope}}', ctr), one('container', 'inspect', '-f', '{{.Id}}{{.Nope.Deeper}}', ctr),
+          one('inspect', '-f', '{{.Nope}}', 'mr-pr-no-such', ctr),
+          one('image', 'inspect', '-f', '{{.Nope}}', IMG), one('network', 'inspect', '-f', '{{.Nope}}', 'bridge'),
+          one('version', '--format', '{{.Nope}}'), one('version', '--format', '{{.Server.Nope}}'), one('info', '--format', '{{.Nope}}'),
+          one('system', 'df', '--format', '{{.Nope}}'), one('images', '--format', '{{.Nope}}', IMG),
+          one('ps', '-a', '--format', '{{.Nope}}'), one('ps', '-f', 'name=^mr-pr-no-such$', '--format', '{{.ID}}{{.Nope}}'),
+          lines('system', 'df', '--format', '{{.Type}}'), lines('system', 'df', '--format', 'table {{.Type}}\t{{.TotalCount}}\t{{.Reclaimable}}')[0].split(/ {2,}/),
+          Object.keys(JSON.parse(lines('system', 'df', '--format', 'json')[0])),
+          run('info', '--format', '{{.OSType}} {{.LoggingDriver}} {{.NCPU}} {{.Name}}').stdout,
+        ];
+        if (name === 'mini-run') {
+          // every field mini-run's info has is one Docker's has, with a value of the same kind
+          const mine = JSON.parse(run('info', '--format', '{{json .}}').stdout) as Record<string, unknown>;
+          expect(run('info', '--format', '{{.ServerVersion}}').stdout.trim()).toBe(run('version', '--format', '{{.Server.Version}}').stdout.trim());
+          if (docker) {
+            const theirs = JSON.parse(dk('info', '--format', '{{json .}}').stdout) as Record<string, unknown>;
+            for (const k of Object.keys(mine)) expect(typeof theirs[k], k).toBe(typeof mine[k]);
+          }
+        }
+      } finally {
+        run('rm', '-f', ctr);
+      }
+    }
+    const mapErr = (at: string, col: number) => `template parsing error: template: :1:${col}: executing "" at <${at}>: map has no entry for key "Nope"`;
+    const typeErr = (type: string, col = 2, at = '.Nope', tmpl = '') => `template: ${tmpl}:1:${col}: executing "${tmpl}" at <${at}>: can't evaluate field Nope in type ${type}`;
+    expect(seen['mini-run']).toEqual([
+      [1, '\n', mapErr('.Nope', 2)], [1, '\n', mapErr('.State.Nope', 8)], [1, '\n', mapErr('.Nope.Deeper', 14)],
+      [1, '\n', `Error: No such object: mr-pr-no-such\n${mapErr('.Nope', 2)}`],
+      [1, '\n', mapErr('.Nope', 2)], [1, '\n', mapErr('.Nope', 2)],
+      [1, '\n', typeErr('system.versionInfo', 2, '.Nope', 'version')], [1, '\n', typeErr('*types.Version', 9, '.Server.Nope', 'version')],
+      [1, '\n', typeErr('system.dockerInfo')],
+      [1, '', 'template parsing error: ' + typeErr('*formatter.diskUsageImagesContext')], [1, '', 'template parsing error: ' + typeErr('*formatter.imageContext')],
+      [1, '', 'failed to execute template: ' + typeErr('*formatter.ContainerContext')], [1, '', 'failed to execute template: ' + typeErr('*formatter.ContainerContext', 9)],
+      ['Images', 'Containers', 'Local Volumes', 'Build Cache'], ['TYPE', 'TOTAL', 'RECLAIMABLE'],
+      ['Active', 'Reclaimable', 'Size', 'TotalCount', 'Type'],
+      `linux json-file 2 ${hostname()}\n`.replace(' 2 ', ` ${require('node:os').availableParallelism()} `),
+    ]);
+    if (docker) expect(seen.docker).toEqual(seen['mini-run']);
+  });
+});

@@ -283,7 +283,10 @@ describe('renderPs', () => {
     expect(line).toMatchObject({ ID: 'a1b2c3d4e5f6', Names: 'web', State: 'running', Status: 'Up 10 minutes' });
   });
   it('reports an unknown placeholder as docker does (an error), and a bad filter', () => {
-    expect(() => renderPs(views, { format: '{{.Nope}}', now: NOW })).toThrow('map has no entry for key "Nope"');
+    const nope = 'failed to execute template: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.ContainerContext';
+    expect(() => renderPs(views, { format: '{{.Nope}}', now: NOW })).toThrow(nope);
+    expect(() => renderPs([], { format: '{{.Nope}}', now: NOW })).toThrow(nope); // checked with no container too, as docker
+    expect(renderPs([], { format: '{{.ID}} {{.Label "x"}} {{json .}}', now: NOW })).toBe('');
     expect(() => renderPs(views, { filters: ['foo=1'] })).toThrow("invalid filter 'foo'");
   });
   it('chooses the format like docker: -q wins, table default, raw', () => {

@@ -1,7 +1,8 @@
 /** The Go text/template subset behind `--format` / `inspect -f`, checked against Go's behaviour. */
 import { describe, expect, it } from 'vitest';
 import { goQuote, renderTemplate, sprintf, Template, TemplateError } from '../../src/cli/template';
-import { goNilSlice, goStruct } from '../../src/go-values';
+import { renderInspectFormat } from '../../src/cli/format';
+import { goNamed, goNilSlice, goStruct } from '../../src/go-values';
 
 /** A cut-down `docker inspect` document. */
 const inspect = {
@@ -278,5 +279,29 @@ describe('Template', () => {
     } catch (e) {
       expect((e as TemplateError).partial).toBe('ok ');
     }
+  });
+});
+
+describe('a field the value lacks (docker: a struct names its type, a map under missingkey=error)', () => {
+  it('a Go struct marked with its type name: an error naming it, whatever missingkey says; present fields print', () => {
+    const v = goNamed({ Client: goNamed({ Version: '1' }, 'system.clientVersion') }, 'system.versionInfo');
+    expect(renderTemplate('{{.Client.Version}}', v)).toBe('1');
+    expect(() => renderTemplate('{{.Nope}}', v)).toThrow(`template: :1:2: executing "" at <.Nope>: can't evaluate field Nope in type system.versionInfo`);
+    expect(() => renderTemplate('{{.Client.Nope}}', v, { name: 'version' }))
+      .toThrow(`template: version:1:9: executing "version" at <.Client.Nope>: can't evaluate field Nope in type system.clientVersion`);
+    expect(renderTemplate('{{.Nope}}', { a: 1 })).toBe('<no value>'); // a plain map, default missingkey
+  });
+
+  it('inspect -f: each object on its line, a failing one an error in order with the others, an empty line when nothing printed', () => {
+    const f = '{{.Id}}{{.State.Nope}}';
+    expect(renderInspectFormat(f, [{ error: 'Error: No such object: x' }, { doc: { Id: 'a', State: {} } }])).toEqual({
+      out: '\n', errors: ['Error: No such object: x', 'template parsing error: template: :1:15: executing "" at <.State.Nope>: map has no entry for key "Nope"'],
+    });
+    expect(renderInspectFormat('{{.Id}}', [{ doc: { Id: 'a' } }, { error: 'e' }, { doc: { Id: 'b' } }])).toEqual({ out: 'a\nb\n', errors: ['e'] });
+    // a field docker's struct has but this document omits (no healthcheck) is nil, as in docker
+    expect(renderInspectFormat('{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.HostConfig.ShmSize}}', [{ doc: { State: {}, HostConfig: {} } }]))
+      .toEqual({ out: 'none <no value>\n', errors: [] });
+    expect(renderInspectFormat('{{.Nope}}', [{ doc: { Name: 'v' }, goType: 'volume.Volume' }]).errors)
+      .toEqual([`template parsing error: template: :1:2: executing "" at <.Nope>: can't evaluate field Nope in type volume.Volume`]);
   });
 });

@@ -146,7 +146,7 @@ function images(args: ImagesArgs): void {
       ID: id(r.img), Repository: r.repository, SharedSize: 'N/A', Size: fmt().humanSize(r.img.size), Tag: r.tag,
       UniqueSize: 'N/A', VirtualSize: fmt().humanSize(r.img.size, 4),
     }));
-    process.stdout.write(fmt().renderListFormat(args.format, items, IMAGE_HEADERS));
+    process.stdout.write(fmt().renderListFormat(args.format, items, IMAGE_HEADERS, '*formatter.imageContext'));
     return;
   }
   const header = ['REPOSITORY', 'TAG', ...(args.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'];
@@ -268,7 +268,7 @@ function inspect(args: InspectArgs): void {
     else missing.push(ref);
   }
   if (args.format) {
-    for (const d of docs) process.stdout.write(fmt().renderTemplate(args.format, d) + '\n');
+    fmt().writeInspectFormat(args.format, docs.map((doc) => ({ doc })));
   } else {
     process.stdout.write(JSON.stringify(docs, null, 4) + '\n');
   }
@@ -352,7 +352,7 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
     const created = (c?: string) => (a.human === false ? c ?? '' : fmt().timeAgo(c));
     if (a.format) {
       const items = rows.map((r) => ({ Comment: r.comment, CreatedAt: r.created ?? '', CreatedBy: by(r.createdBy), CreatedSince: fmt().timeAgo(r.created), ID: id(r.id), Size: size(r.size) }));
-      process.stdout.write(fmt().renderListFormat(a.format, items, { Comment: 'COMMENT', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', CreatedSince: 'CREATED', ID: 'IMAGE', Size: 'SIZE' }));
+      process.stdout.write(fmt().renderListFormat(a.format, items, { Comment: 'COMMENT', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', CreatedSince: 'CREATED', ID: 'IMAGE', Size: 'SIZE' }, '*image.historyContext'));
       return;
     }
     process.stdout.write(fmt().formatTable([['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'],

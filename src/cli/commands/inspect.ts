@@ -13,8 +13,7 @@ export const inspectCommand: CommandModule<object, any> = {
     const { findContainer } = await import('../../engine/container-store');
     const { inspectContainer } = await import('../../engine/inspect');
     sweepStaleContainers();
-    const results: unknown[] = [];
-    const missing: string[] = [];
+    const items: Array<{ doc: unknown } | { error: string }> = [];
     for (const name of a.names as string[]) {
       let found: unknown = null;
       if (a.type === undefined || a.type === 'container') {
@@ -29,9 +28,9 @@ export const inspectCommand: CommandModule<object, any> = {
         }
       }
       if (found === null && (a.type === undefined || a.type === 'image')) {
-        const { findImage, inspectImage } = await import('../../image/store') as any;
+        const { findImage } = await import('../../image/store');
         const img = findImage(name);
-        if (img && typeof inspectImage === 'function') found = inspectImage(img);
+        if (img) found = (await import('./images')).inspectImage(img);
       }
       // docker looks for containers, then images, then networks, then volumes.
       if (found === null && (a.type === undefined || a.type === 'network')) {
@@ -44,18 +43,15 @@ export const inspectCommand: CommandModule<object, any> = {
         const v = readVolume(name);
         if (v) found = inspectVolume(v);
       }
-      if (found === null) missing.push(name);
-      else results.push(found);
+      items.push(found === null ? { error: `Error: No such object: ${name}` } : { doc: found });
     }
     if (a.format) {
-      const { renderTemplate } = await import('../format'); // (the template engine only for -f)
-      for (const r of results) process.stdout.write(renderTemplate(a.format, r) + '\n');
-    } else {
-      process.stdout.write(JSON.stringify(results, null, 4) + '\n');
+      (await import('../format')).writeInspectFormat(a.format, items); // (the template engine only for -f)
+      return;
     }
-    if (missing.length) {
-      for (const m of missing) process.stderr.write(`Error: No such object: ${m}\n`);
-      process.exitCode = 1;
-    }
+    process.stdout.write(JSON.stringify(items.flatMap((i) => ('doc' in i ? [i.doc] : [])), null, 4) + '\n');
+    const errors = items.flatMap((i) => ('error' in i ? [i.error] : []));
+    for (const e of errors) process.stderr.write(e + '\n');
+    if (errors.length) process.exitCode = 1;
   },
 };

@@ -2,7 +2,7 @@
  * `mini-run network create|ls|inspect|rm|prune|connect|disconnect` and `mini-run info` (which packet filter the
  * host uses, the bridge, the addresses in use).
  */
-import type { CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../../errors';
 import { listOption } from '../args';
 
@@ -104,7 +104,7 @@ const ls: CommandModule<object, any> = {
     const { renderListFormat } = await import('../format');
     const { NETWORK_HEADERS } = await import('../network-format');
     // a template that does not fit: one line, exit 1, as docker's client
-    process.stdout.write(renderListFormat(a.format ?? 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}', data, NETWORK_HEADERS));
+    process.stdout.write(renderListFormat(a.format ?? 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}', data, NETWORK_HEADERS, '*network.networkContext'));
   },
 };
 
@@ -116,8 +116,7 @@ const inspect: CommandModule<object, { network: string[]; format?: string }> = {
     const views = [];
     for (const n of a.network) views.push(await networkView(n));
     if (a.format) {
-      const { renderTemplate } = await import('../template');
-      process.stdout.write(views.map((v) => renderTemplate(a.format!, v) + '\n').join(''));
+      (await import('../format')).writeInspectFormat(a.format, views.map((doc) => ({ doc })));
       return;
     }
     process.stdout.write(JSON.stringify(views, null, 4) + '\n');
@@ -225,10 +224,40 @@ export const networkCommand: CommandModule = {
   handler: () => undefined,
 };
 
-export const infoCommand: CommandModule = {
+/**
+ * `info --format`'s data: docker's field names for what mini-run knows (no daemon: the server
+ * version is mini-run's own, live restore is always on, counts come from the state root).
+ */
+async function infoData(rootDir: string, cgroupVersion: string, loggingDriver: string): Promise<Record<string, unknown>> {
+  const os = await import('node:os');
+  const { listContainers, isRunning } = await import('../../engine/container-store');
+  const { listImages } = await import('../../image/store');
+  const { miniRunVersion } = await import('./version');
+  const containers = listContainers();
+  const running = containers.filter((c) => c.state.Status === 'running' && isRunning(c)).length;
+  const paused = containers.filter((c) => c.state.Status === 'paused').length;
+  return {
+    Containers: containers.length, ContainersRunning: running, ContainersPaused: paused, ContainersStopped: containers.length - running - paused,
+    Images: listImages().length, LoggingDriver: loggingDriver, CgroupVersion: cgroupVersion, KernelVersion: os.release(),
+    OSType: 'linux', Architecture: os.machine(), NCPU: os.availableParallelism(), MemTotal: os.totalmem(),
+    DockerRootDir: rootDir, Name: os.hostname(), ServerVersion: miniRunVersion(), LiveRestoreEnabled: true,
+  };
+}
+
+export const infoCommand: CommandModule<object, { format?: string }> = {
   command: 'info',
   describe: 'Display system-wide information',
-  handler: async () => {
+  builder: ((y: Argv) => y.option('format', { alias: 'f', type: 'string', describe: 'Format the output using a Go template: {{.ServerVersion}}, {{.DockerRootDir}}, {{json .}}…' })) as any,
+  handler: async (a) => {
+    if (a.format !== undefined) {
+      const { paths } = await import('../../paths');
+      const { detectCgroupVersion } = await import('../../runtime/cgroups');
+      const { loadDaemonConfig } = await import('../../image/registry/config');
+      const data = await infoData(paths.root(), String(detectCgroupVersion()), loadDaemonConfig()['log-driver'] ?? 'json-file');
+      const { renderOneFormat } = await import('../format');
+      process.stdout.write(renderOneFormat(a.format, data, 'system.dockerInfo'));
+      return;
+    }
     const { detectFirewall } = await import('../../network/firewall');
     const { leasesOf } = await import('../../network/bridge');
     const DEFAULT_NETWORK = (await import('../../engine/daemon-defaults')).defaultNetwork();

@@ -104,14 +104,17 @@ const pruneCommand: CommandModule<object, { force?: boolean; all?: boolean; volu
   },
 };
 
-const dfCommand: CommandModule<object, { verbose?: boolean }> = {
+const dfCommand: CommandModule<object, { verbose?: boolean; format?: string }> = {
   command: 'df',
   describe: 'Show disk usage: images, containers, volumes (works on a full disk)',
-  builder: ((y: Argv) => y.option('verbose', { alias: 'v', type: 'boolean', describe: 'Show detailed information on space usage: each image, container (its writable layer) and volume' })) as any,
+  builder: ((y: Argv) => y.option('verbose', { alias: 'v', type: 'boolean', describe: 'Show detailed information on space usage: each image, container (its writable layer) and volume' })
+    .option('format', { type: 'string', describe: "Format output using a Go template ('table …', 'json', or a template per row: {{.Type}} {{.TotalCount}} {{.Active}} {{.Size}} {{.Reclaimable}})" })) as any,
   handler: async (a) => {
+    if (a.format !== undefined && a.verbose) throw new UserError('system df: --format with --verbose is not supported', 125);
     const { diskUsage } = await import('../../engine/disk-usage');
-    const { dfSummary, dfVerbose } = await import('../df-format');
+    const { dfFormat, dfSummary, dfVerbose } = await import('../df-format');
     const u = diskUsage();
+    if (a.format !== undefined) { process.stdout.write(dfFormat(u.rows, a.format)); return; }
     // (as Docker's CLI: -v prints the four sections instead of the summary)
     process.stdout.write(a.verbose ? dfVerbose({ ...u, buildCacheSize: u.rows.find((r) => r.type === 'Build Cache')?.size ?? 0 }) : dfSummary(u.rows));
   },

@@ -35,8 +35,12 @@ export const versionCommand: CommandModule<object, any> = {
   handler: async (a) => {
     const info = versionInfo();
     if (a.format !== undefined) {
-      const { renderTemplate } = await import('../template');
-      process.stdout.write(renderTemplate(String(a.format), info) + '\n');
+      // docker's Go types, named in a missing field's error (`can't evaluate field X in type T`)
+      const { goNamed } = await import('../../go-values');
+      goNamed(info.Client, 'system.clientVersion');
+      goNamed(info.Server, '*types.Version');
+      const { renderOneFormat } = await import('../format');
+      process.stdout.write(renderOneFormat(String(a.format), info, 'system.versionInfo', 'version'));
       return;
     }
     const c = info.Client, s = info.Server;

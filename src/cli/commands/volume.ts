@@ -75,7 +75,7 @@ const lsCmd: CommandModule<object, any> = {
         Object.defineProperty(item, 'Label', { enumerable: false, value: (k: string) => v.Labels[k] ?? '' });
         return item;
       });
-      process.stdout.write(renderListFormat(a.format, items, VOLUME_HEADERS));
+      process.stdout.write(renderListFormat(a.format, items, VOLUME_HEADERS, '*formatter.volumeContext'));
     } else {
       process.stdout.write(`${'DRIVER'.padEnd(10)}VOLUME NAME\n`);
       for (const v of vols) process.stdout.write(`${v.Driver.padEnd(10)}${v.Name}\n`);
@@ -90,7 +90,6 @@ const inspectCmd: CommandModule<object, any> = {
   handler: async (a) => {
     const { readVolume } = await import('../../volume/store');
     const { inspectVolume } = await import('../../engine/volumes');
-    const { renderTemplate } = await import('../format');
     const found: unknown[] = [];
     let failed = false;
     for (const n of a.names as string[]) {
@@ -98,7 +97,8 @@ const inspectCmd: CommandModule<object, any> = {
       if (v) found.push(inspectVolume(v));
       else { process.stderr.write(`Error: No such volume: ${n}\n`); failed = true; }
     }
-    if (a.format) for (const r of found) process.stdout.write(renderTemplate(a.format, r) + '\n');
+    // docker's volume inspect renders a volume.Volume struct, not a map: its error names the type
+    if (a.format) (await import('../format')).writeInspectFormat(a.format, found.map((doc) => ({ doc, goType: 'volume.Volume' })));
     else process.stdout.write(JSON.stringify(found, null, 4) + '\n');
     if (failed) process.exitCode = 1;
   },
