@@ -72,6 +72,11 @@ export async function removeContainer(ref: string, force: boolean, volumes = fal
   return ref;
 }
 
+/** `system prune`'s part for the runtime's own cache (compiled seccomp filters): the bytes freed. */
+export function pruneRuntimeCache(): number {
+  return runtime.clearSeccompCache(paths.runtime());
+}
+
 /**
  * `container prune`: remove every container that is not running. Removal only frees (it writes
  * nothing first), so it works on a full disk. Returns the ids and the bytes their layers held.

@@ -41,6 +41,11 @@ export interface ContainerRef {
   id: string;
 }
 
+/** Drops the compiled seccomp filters kept under a state root (a cache); the bytes freed. */
+export function clearSeccompCache(root: string): number {
+  return (require('./seccomp-cache') as typeof import('./seccomp-cache')).clearFilterCache(seccompCacheDir(root));
+}
+
 /** The runtime-spec state of a container (what `mini-runc state` prints). */
 export interface OciState {
   ociVersion: string;

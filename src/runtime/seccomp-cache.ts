@@ -11,7 +11,7 @@
  * The directory must be ours and writable by no one else (like the state root, it is never
  * visible inside a container); otherwise the cache is not used at all.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromWire, type WireSeccomp } from './seccomp-load';
 import type { LinuxSeccomp } from './spec';
@@ -106,4 +106,24 @@ export function filterForInit(profile: LinuxSeccomp, dir: string | undefined): W
   });
   if (!compiled) traceNote(`seccomp profile: ${filter.instructions} BPF instructions, compiled before (${dir})`);
   return filter;
+}
+
+/**
+ * Removes the whole cache in `dir` (`system prune`: it is only a cache) and returns the bytes
+ * its entries held; the next run compiles its profile again. A run writing an entry meanwhile
+ * only fails to store it (its rename finds no directory, see cachedFilter).
+ */
+export function clearFilterCache(dir: string): number {
+  let bytes = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0; // none yet (or not a directory we can read: left alone)
+  }
+  for (const name of names) {
+    try { bytes += lstatSync(join(dir, name)).size; } catch { /* gone meanwhile */ }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return bytes;
 }

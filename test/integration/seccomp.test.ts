@@ -230,3 +230,24 @@ describe('exec and no-new-privileges', () => {
 function readdirCount(): number {
   return existsSync(join(root, 'containers')) ? readdirSync(join(root, 'containers')).length : 0;
 }
+
+describe('the compiled filter cache and system prune', () => {
+  it('system prune removes <root>/runtime/.seccomp (counted in the total); the next run compiles again and is confined', () => {
+    const cache = join(root, 'runtime', '.seccomp');
+    const traced = () => mr(root, ['--trace', 'run', '--rm', '--network', 'none', IMG, 'grep', '^Seccomp:', '/proc/self/status']);
+    traced(); // whatever was there, now an entry for this build
+    const before = traced();
+    expect(before.stdout).toBe('Seccomp:\t2\n');
+    expect(before.stderr).toMatch(/seccomp profile: \d+ BPF instructions, compiled before/);
+    expect(readdirSync(cache).length).toBeGreaterThan(0);
+    const pruned = mr(root, ['system', 'prune', '-f']);
+    expect(pruned.status).toBe(0);
+    expect(pruned.stdout).toMatch(/^Total reclaimed space: (?!0B)\d+(\.\d+)?[kMG]?B$/m); // the entry (~17 kB) at least
+    expect(existsSync(cache)).toBe(false);
+    const after = traced();
+    expect(after.stdout).toBe('Seccomp:\t2\n');
+    expect(after.stderr).toMatch(/seccomp profile compiled to \d+ BPF instructions \(by the runtime/);
+    expect(after.stderr).not.toMatch(/compiled before/);
+    expect(readdirSync(cache).length).toBe(1);
+  });
+});

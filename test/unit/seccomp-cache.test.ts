@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cachedFilter } from '../../src/runtime/seccomp-cache';
+import { cachedFilter, clearFilterCache } from '../../src/runtime/seccomp-cache';
 import { compileForInit } from '../../src/runtime/seccomp';
 import { resolveProfile } from '../../src/engine/seccomp-profile';
 import { DEFAULT_SECCOMP_PROFILE } from '../../src/engine/seccomp-default';
@@ -118,5 +118,15 @@ describe('compiled seccomp filters under the state root', () => {
     const e = JSON.parse(readFileSync(join(dir, name), 'utf8'));
     expect(e.check).toBe(fnv1a64(e.filter.program));
     expect(name).toBe(`${fnv1a64(`${e.compiler}\n${e.profile}`)}.json`);
+  });
+
+  it('clearFilterCache (system prune) removes the directory, says the bytes its entries held; the next use compiles again', () => {
+    get();
+    const size = readFileSync(entryFile()).length;
+    expect(clearFilterCache(dir)).toBe(size);
+    expect(readdirSync(base)).toEqual([]);
+    expect(clearFilterCache(dir)).toBe(0); // none: nothing to do
+    expect(get().compiles).toBe(1);
+    expect(get().compiles).toBe(0);
   });
 });
