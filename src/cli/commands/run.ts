@@ -276,5 +276,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const { runContainer } = await import('../../engine/run');
     const code = await runContainer(opts, early);
     process.exitCode = code;
+    // A foreground run ends here: the container is recorded (or removed), every relay has
+    // finished and our stdout/stderr are synchronous on Linux. Exit now, without waiting for
+    // Node to tear its heap down (≈ 10 ms); `run -d` and `run -it` end as before.
+    if (!opts.detach && !(opts.tty && opts.interactive)) process.exit(code);
   },
 };
