@@ -3,8 +3,11 @@
  * `runc exec` does. The new process joins every namespace and the cgroup of the container's
  * PID 1, so inside it looks like any other process of the container (`ps` lists it).
  *
- *   1. spawn the exec-init (a Node process) on the host side: the container cannot see it
- *   2. tell it what to run (sync socket, `exec`): it joins the container's cgroup and
+ *   1. spawn the exec process on the host side, where the container cannot see it: the C one
+ *      (native/exec-process.c) when it is built and the container has no user namespace of
+ *      its own, else the Node one (exec-init.ts); MINI_RUN_EXEC_NODE=1 forces the Node one
+ *   2. tell it what to run (sync socket: a JSON `exec` line for Node, the framed order of
+ *      exec-order.ts for C): it joins the container's cgroup and
  *      namespaces, chroots, and starts the program as its child in the container's PID
  *      namespace (exec-init.ts explains why in that order: CVE-2016-9962 class)
  *   3. (terminal) we take the pty master it opened
@@ -30,7 +33,8 @@ import { hasOwnUserNamespace, joinUserNamespaceCommand } from './userns';
 import type { Cgroup } from './cgroups';
 import { TerminalRelay } from './terminal';
 import { forwardSignals } from './signals';
-import { initBinary, sessionExecBinary } from './runtime-binary';
+import { execProcessBinary, initBinary, sessionExecBinary } from './runtime-binary';
+import { encodeNativeOrder } from './exec-order';
 import { sendConsole } from './console-socket';
 import { nativeBuildHint } from '../native';
 import { UserError } from '../errors';
@@ -84,6 +88,8 @@ export interface PendingExec {
   readonly sync: ParentSyncSocket;
   /** Resolves once the pipes standing in for a terminal (if any) are relayed to the end. */
   readonly stdioDone: Promise<void>;
+  /** It is native/exec-process (C: takes exec-order.ts's framed order), not exec-init.ts. */
+  readonly native: boolean;
   abandon(): Promise<void>;
 }
 
@@ -108,13 +114,20 @@ export function spawnExecInit(targetPid: number | null, o: { terminal: boolean; 
     tfd !== null ? tfd : 'ignore', // fd 4: where the exec-init's trace lines go
   ];
   if (targetPid !== null) assertAlive(targetPid);
+  const ownUserns = targetPid !== null && hasOwnUserNamespace(targetPid);
+  // The C exec process when it is built (not: the npm package without a compiler), and for a
+  // container without a user namespace of its own (it does not join one: the Node one does).
+  // Like node below, it runs from a read-only bind (runtime-binary.ts): its child is in the
+  // container until execve, and `#!/proc/self/exe` there would run it again.
+  const native = process.env.MINI_RUN_EXEC_NODE !== '1' && !ownUserns ? execProcessBinary() : null;
   // From the read-only bind of node, as the init (runtime-binary.ts): the exec'd program is
   // this process's child, so `#!/proc/self/exe` in the container would otherwise reach the
   // host's node — runc's CVE-2019-5736 went through exec exactly so.
-  const node = initBinary();
+  const node = native === null ? initBinary() : '';
   // A container with a user namespace of its own: enter it first, or the program would run
   // in the container's other namespaces as the host's root (userns.ts).
-  const command = targetPid !== null && hasOwnUserNamespace(targetPid) ? joinUserNamespaceCommand(targetPid, node, EXEC_INIT_SCRIPT) : { file: node, args: [EXEC_INIT_SCRIPT] };
+  const command = native !== null ? { file: native, args: [] }
+    : ownUserns && targetPid !== null ? joinUserNamespaceCommand(targetPid, node, EXEC_INIT_SCRIPT) : { file: node, args: [EXEC_INIT_SCRIPT] };
   const child = spawn(command.file, command.args, {
     stdio,
     env: {}, // the program's environment comes from the process description, not from us
@@ -124,7 +137,7 @@ export function spawnExecInit(targetPid: number | null, o: { terminal: boolean; 
   // event heard; exit 126 as Docker's exec that its runtime could not start
   if (child.pid === undefined) throw Object.assign(spawnFailure(child, 'the exec process'), { exitCode: 126 });
   child.on('error', () => { /* reported through `exited` / the sync socket */ });
-  return { ...watchChild(child, child.pid), forPid: targetPid, terminal: o.terminal, stdioDone: relayPipes(child) };
+  return { ...watchChild(child, child.pid), forPid: targetPid, terminal: o.terminal, stdioDone: relayPipes(child), native: native !== null };
 }
 
 function assertAlive(targetPid: number): void {
@@ -154,12 +167,6 @@ function relayPipes(child: ChildProcess): Promise<void> {
 export async function execInContainer(target: ExecTarget, proc: Process, plan: ExecPlan, pending?: PendingExec): Promise<StartedExec> {
   const terminal = proc.terminal === true;
   if (terminal && plan.detach && !plan.consoleSocket) throw new UserError('internal error: a detached exec has no terminal to relay');
-  // Detached with a terminal: the program leads its terminal's session itself (exec-init.ts).
-  const sessionExec = terminal && plan.detach ? sessionExecBinary() : undefined;
-  if (sessionExec === null) {
-    await pending?.abandon();
-    throw new UserError(`exec with a terminal, detached, needs native/build/session-exec (built with a C compiler); to add it: ${nativeBuildHint()}`, 1);
-  }
   if (pending?.forPid === null) {
     // Started before the container was known: it must not be used for a container with a user
     // namespace of its own (the program would be the host's root in the container's other
@@ -180,6 +187,13 @@ export async function execInContainer(target: ExecTarget, proc: Process, plan: E
     await init.abandon();
     throw new UserError('internal error: the exec process was started for a different terminal setting');
   }
+  // Detached with a terminal: the program leads its terminal's session itself — through
+  // native/session-exec for the Node exec process (exec-init.ts); the C one does it in its child.
+  const sessionExec = terminal && plan.detach && !init.native ? sessionExecBinary() : undefined;
+  if (sessionExec === null) {
+    await init.abandon();
+    throw new UserError(`exec with a terminal, detached, needs native/build/session-exec (built with a C compiler); to add it: ${nativeBuildHint()}`, 1);
+  }
   let masterFd: number | null = null;
   let forward: { stop(): void } | null = null;
   const { pid, sync, exited, child } = init;
@@ -190,12 +204,17 @@ export async function execInContainer(target: ExecTarget, proc: Process, plan: E
     const tfd = traceFd();
     // The container's filter, compiled here (or earlier: seccomp-cache.ts) while the exec process boots (it only loads it).
     const seccomp = target.seccomp ? seccompCache().filterForInit(target.seccomp, target.seccompCache) : undefined;
-    sync.send({
-      type: 'exec', pid: target.pid, process: proc, seccomp, detach: plan.detach,
+    const order = {
+      pid: target.pid, process: proc, seccomp, detach: plan.detach,
       cgroupProcs: target.cgroup.procsFiles(), // it moves itself in before joining anything
       traceFd: tfd !== null ? 4 : undefined,
-      ...(sessionExec ? { sessionExec } : {}),
-    });
+    };
+    if (init.native) {
+      traceNote(`exec process ${pid}: native/exec-process (C), order in exec-order.ts's framed form`);
+      (child.stdio[3] as Socket).write(encodeNativeOrder(order));
+    } else {
+      sync.send({ type: 'exec', ...order, ...(sessionExec ? { sessionExec } : {}) });
+    }
 
     for (let msg = await sync.receive(); programPid === null; msg = await sync.receive()) {
       if (msg === null) {

@@ -56,6 +56,17 @@ export function sessionExecBinary(): string | null {
   return existsSync(built) ? readonlyBind(built, `${RUN_DIR}/session-exec`) : null;
 }
 
+/**
+ * native/build/exec-process as a read-only bind, /run/mini-run/exec-process: `exec`'s process
+ * in C (exec.ts). Its child runs it inside the container until execve, and a program whose
+ * `#!` line is /proc/self/exe runs it there again: the same rule as for node (EROFS on any open
+ * for writing through /proc/PID/exe). null if it was not built (no C compiler).
+ */
+export function execProcessBinary(): string | null {
+  const built = nativeBinary('exec-process');
+  return existsSync(built) ? readonlyBind(built, `${RUN_DIR}/exec-process`) : null;
+}
+
 /** `mountPath`, a read-only bind of `binary` (made now if missing or stale), or `binary` where it cannot be made. */
 function readonlyBind(binary: string, mountPath: string): string {
   if (isReadonlyBindOf(mountPath, binary)) return mountPath;

@@ -3,8 +3,8 @@
  * joins every namespace and the cgroup of that container, and behaves like docker exec.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
 
@@ -234,5 +234,82 @@ describe('options', () => {
     // namespace before the container's root is ours
     expect(r.stderr).toMatch(/\[exec\] setns\(\d+ \/\* \/proc\/\d+\/ns\/mnt \*\/, CLONE_NEWNS\) = 0\n(.*\n)*\[exec\] chroot\("\."\) = 0\n(.*\n)*\[exec\] setns\(\d+ \/\* \/proc\/\d+\/ns\/pid \*\/, CLONE_NEWPID\) = 0\n(.*\n)*\[exec\] # spawn \/bin\/true/);
     expect(r.stderr).not.toMatch(/\[run\] setns/);
+  });
+});
+
+// (The whole file also runs with MINI_RUN_EXEC_NODE=1, the Node exec process: then these cases,
+// which compare the two or look at the C one, have nothing to look at.)
+const nodeForced = process.env.MINI_RUN_EXEC_NODE === '1';
+if (nodeForced) console.log('exec.test: MINI_RUN_EXEC_NODE=1: the native exec process cases are skipped');
+describe.skipIf(nodeForced)('the native exec process (native/exec-process.c; MINI_RUN_EXEC_NODE=1: the Node one)', () => {
+  const nodePath = { env: { MINI_RUN_EXEC_NODE: '1' } };
+
+  it('is the one used when built; the Node one when forced, with the same output, exit code and steps', () => {
+    const native = mr(root, ['--trace', 'exec', '-u', 'nobody', '-w', '/tmp', 'target', 'sh', '-c', 'id -u; pwd; exit 7']);
+    const node = mr(root, ['--trace', 'exec', '-u', 'nobody', '-w', '/tmp', 'target', 'sh', '-c', 'id -u; pwd; exit 7'], nodePath);
+    expect([native.status, native.stdout]).toEqual([7, '65534\n/tmp\n']);
+    expect([node.status, node.stdout]).toEqual([7, '65534\n/tmp\n']);
+    expect(native.stderr).toMatch(/\[run\] # exec process \d+: native\/exec-process \(C\)/);
+    expect(node.stderr).not.toMatch(/native\/exec-process/);
+    // the same primitives in the same order, as the lessons show them
+    const steps = (t: string) => t.split('\n').filter((l) => l.startsWith('[exec] '))
+      .map((l) => /^\[exec\] (?:# )?(setns|chroot|seccomp|setresuid|chdir|capset|close_range|spawn)\b/.exec(l)?.[1]).filter(Boolean);
+    // (the native one also gives up, after its fork, every capability but CAP_KILL: it only relays)
+    expect(native.stderr).toContain('[exec] capset({V3, 0}, {eff=0x20, prm=0x20, inh=0x0}) = 0\n');
+    const relay = '[exec] capset({V3, 0}, {eff=0x20, prm=0x20, inh=0x0}) = 0';
+    expect(steps(native.stderr.split('\n').filter((l) => l !== relay).join('\n'))).toEqual(steps(node.stderr));
+  });
+
+  it('errors of the program\'s own process (cwd, PATH) come back as the same line and code on both paths', () => {
+    for (const opts of [{}, nodePath]) {
+      const cwd = mr(root, ['exec', '-w', '/no/such/dir', 'target', 'pwd'], opts);
+      expect([cwd.status, cwd.stderr]).toEqual([126, 'mini-run: chdir to cwd ("/no/such/dir") set in config.json failed: no such file or directory\n']);
+      const nf = mr(root, ['exec', 'target', 'no-such-command'], opts);
+      expect([nf.status, nf.stderr]).toEqual([127, 'mini-run: exec: "no-such-command": executable file not found in $PATH\n']);
+    }
+  });
+
+  it('relays a signal sent to exec to the program and dies by it (SIGTERM: 143)', async () => {
+    const child = spawn(process.execPath, [BIN, '--root', root, 'exec', 'target', 'sh', '-c', 'echo ready; sleep 60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    for (let i = 0; i < 300 && out !== 'ready\n'; i++) await sleep(100);
+    expect(out).toBe('ready\n');
+    const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await done).toBe(143);
+  });
+
+  it('attack (CVE-2019-5736 class): the exec process runs from a read-only bind — its /proc/PID/exe cannot be opened for writing, and `#!/proc/self/exe` in the container gets a process that finds no order and does nothing', async () => {
+    const child = spawn(process.execPath, [BIN, '--root', root, 'exec', 'target', 'sh', '-c', 'echo ready; sleep 60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      for (let i = 0; i < 300 && out !== 'ready\n'; i++) await sleep(100);
+      expect(out).toBe('ready\n');
+      // the exec process: the CLI's child whose binary is the exec-process
+      const helper = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).find((p) => {
+        try {
+          return readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1] === String(child.pid);
+        } catch { return false; }
+      });
+      expect(helper).toBeDefined();
+      expect(readlinkSync(`/proc/${helper}/exe`)).toBe('/run/mini-run/exec-process');
+      // what the container's root would meet through /proc/PID/exe: EROFS (never O_TRUNC here)
+      expect(() => accessSync(`/proc/${helper}/exe`, constants.W_OK)).toThrow(/EROFS/);
+      expect(() => closeSync(openSync(`/proc/${helper}/exe`, 'r+'))).toThrow(/EROFS|ETXTBSY/);
+    } finally {
+      child.kill('SIGTERM');
+      await done;
+    }
+    // the exec'd program's interpreter is /proc/self/exe: the kernel runs the exec process's
+    // own binary inside the container. It has no sync socket there (fd 3 closed on exec): it
+    // stops with 125 before doing anything, and the container is as it was.
+    expect(sh('printf "#!/proc/self/exe\\n" > /tmp/selfexe && chmod +x /tmp/selfexe').status).toBe(0);
+    const r = exec(['target', '/tmp/selfexe']);
+    expect([r.status, r.stdout, r.stderr]).toEqual([125, '', '']);
+    expect(exec(['target', 'ps', '-o', 'pid,args']).stdout.trim().split('\n').slice(1).map((l) => l.trim()))
+      .toEqual(['1 sleep 600', expect.stringMatching(/^\d+ ps -o pid,args$/)]);
   });
 });
