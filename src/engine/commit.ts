@@ -29,7 +29,7 @@ import { pauseContainer, unpauseContainer } from './pause';
 import { writeTree, type WalkHooks } from './export';
 import { containerOwners } from './userns-remap';
 import { TarWriter } from '../image/tar-writer';
-import { isOpaqueAt, isUntouchedMountpoint, isWhiteout, runtimeMountpoints } from './diff';
+import { containerChanges, isOpaqueAt, isUntouchedMountpoint, isWhiteout, runtimeMountpoints } from './diff';
 import { findMerged } from '../volume/copy-up';
 import { layerDirs } from '../image/store';
 import { readdirSync } from 'node:fs';
@@ -193,26 +193,34 @@ export async function commitContainer(ref: string, repoTag: string | undefined, 
     User: rec.config.User, Labels: rec.config.Labels,
   }, o.changes);
   const tarFile = newStagingPath('commit') + '.tar';
-  let layer;
+  let layer: { diffId: string; blobDigest: string; size: number } | null = null;
   try {
-    // The runtime's own mount points (diff.ts) are not part of the new layer.
+    // The runtime's own mount points (diff.ts) are not part of the new layer, nor a directory of
+    // the image copied up only to hold them (/etc for hostname, hosts, resolv.conf): what `diff`
+    // lists is what the layer holds.
     const lower = [...layerDirs(img)].reverse();
     const points = runtimeMountpoints(rec);
-    const skip = (rel: string, st: import('node:fs').Stats, emptyDir: () => boolean) =>
-      isUntouchedMountpoint(points, '/' + rel, st, findMerged(lower, rel.split('/')) !== null, emptyDir);
+    let changed = new Set<string>();
+    const skip = (rel: string, st: import('node:fs').Stats, emptyDir: () => boolean) => {
+      const inImage = findMerged(lower, rel.split('/')) !== null;
+      if (isUntouchedMountpoint(points, '/' + rel, st, inImage, emptyDir)) return true;
+      return st.isDirectory() && inImage && !changed.has('/' + rel);
+    };
     // Like docker, freeze a running container while its layer is read (-p, on by default), so
     // the new image does not catch a file half-written.
     const freeze = o.pause !== false && isRunning(rec) && rec.state.Status === 'running';
     if (freeze) pauseContainer(rec.id);
-    let diffId: string;
+    let diffId: string | null = null;
     try {
+      changed = new Set(containerChanges(rec.id).map((c) => c.path));
       // --userns private: what the container's root wrote is owned by START on disk; the layer
-      // keeps the container's view (0), as dockerd's commit under userns-remap does
-      diffId = writeUpperAsLayer(join(paths.container(rec.id), 'upper'), tarFile, skip, rec.userns && containerOwners(rec.userns));
+      // keeps the container's view (0), as dockerd's commit under userns-remap does.
+      // Nothing changed: no layer at all, only a history line (docker's empty_layer).
+      if (changed.size) diffId = writeUpperAsLayer(join(paths.container(rec.id), 'upper'), tarFile, skip, rec.userns && containerOwners(rec.userns));
     } finally {
       if (freeze) unpauseContainer(rec.id);
     }
-    layer = await storeLayerTar(tarFile, diffId);
+    if (diffId !== null) layer = await storeLayerTar(tarFile, diffId);
   } finally {
     rmSync(tarFile, { force: true });
   }
@@ -222,15 +230,16 @@ export async function commitContainer(ref: string, repoTag: string | undefined, 
     created: now,
     ...(o.author ? { author: o.author } : {}),
     config: cfg,
-    rootfs: { type: 'layers', diff_ids: [...base.rootfs.diff_ids, layer.diffId] },
+    rootfs: { type: 'layers', diff_ids: [...base.rootfs.diff_ids, ...(layer ? [layer.diffId] : [])] },
     history: [...(base.history ?? []), {
       created: now, created_by: o.createdBy ?? [rec.path, ...rec.args].join(' '),
       ...(o.author ? { author: o.author } : {}), ...(o.message ? { comment: o.message } : {}),
+      ...(layer ? {} : { empty_layer: true }),
     }],
   };
   const layers = [
     ...img.layers.map((d, i) => ({ diffId: d, blobDigest: img.layerBlobs[i], size: baseManifest.layers[i]?.size ?? 0, mediaType: baseManifest.layers[i]?.mediaType ?? MEDIA.ociLayerGzip })),
-    { ...layer, mediaType: MEDIA.ociLayerGzip },
+    ...(layer ? [{ ...layer, mediaType: MEDIA.ociLayerGzip }] : []),
   ];
   return storeWithConfig(config, layers, repoTag);
 }

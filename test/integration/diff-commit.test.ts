@@ -78,6 +78,35 @@ describe('commit', () => {
     expect(m('run', '--rm', '--entrypoint', '', 'committed:v2', 'sh', '-c', 'test -e /newfile || echo gone').stdout).toBe('gone\n');
   });
 
+  it('an untouched container adds no layer, as Docker (history: empty_layer); a new file in /etc still makes etc/ and the file', () => {
+    expect(m('run', '--name', 'untouched', IMG, 'true').status).toBe(0);
+    expect(m('diff', 'untouched').stdout).toBe(''); // the run left /etc/hostname, hosts, resolv.conf mount points in its upper dir
+    const base = JSON.parse(m('image', 'inspect', IMG).stdout)[0].RootFS.Layers;
+    expect(m('commit', 'untouched', 'clean:v1').status).toBe(0);
+    expect(JSON.parse(m('image', 'inspect', 'clean:v1').stdout)[0].RootFS.Layers).toEqual(base);
+    expect(m('history', '--format', '{{.CreatedBy}} {{.Size}}', 'clean:v1').stdout.split('\n')[0]).toBe('true 0B');
+    const saved = join(work, 'clean.tar');
+    expect(m('save', '-o', saved, 'clean:v1').status).toBe(0);
+    const cfgName = JSON.parse(execFileSync('tar', ['-xOf', saved, 'manifest.json'], { encoding: 'utf8' }))[0].Config;
+    const history = JSON.parse(execFileSync('tar', ['-xOf', saved, cfgName], { encoding: 'utf8' })).history;
+    expect(history.at(-1)).toMatchObject({ created_by: 'true', empty_layer: true });
+    expect(m('run', '--rm', 'clean:v1', 'echo', 'runs').stdout).toBe('runs\n');
+
+    expect(m('run', '--name', 'etcnew', '--network', 'none', IMG, 'sh', '-c', 'echo x > /etc/newfile').status).toBe(0);
+    expect(m('diff', 'etcnew').stdout).toBe('C /etc\nA /etc/newfile\n');
+    expect(m('commit', 'etcnew', 'etcnew:v1').status).toBe(0);
+    const layers = JSON.parse(m('image', 'inspect', 'etcnew:v1').stdout)[0].RootFS.Layers;
+    expect(layers).toEqual([...base, expect.stringMatching(/^sha256:/)]);
+    const tar = join(work, 'etcnew.tar');
+    expect(m('save', '-o', tar, 'etcnew:v1').status).toBe(0);
+    const top = JSON.parse(execFileSync('tar', ['-xOf', tar, 'manifest.json'], { encoding: 'utf8' }))[0].Layers.at(-1);
+    // the layer holds the user's file and its directory, not the runtime's mount points
+    const blob = join(work, 'etcnew-top');
+    execFileSync('sh', ['-c', `tar -xOf "${tar}" "${top}" > "${blob}"`]);
+    expect(execFileSync('tar', ['-tf', blob], { encoding: 'utf8' })).toBe('etc/\netc/newfile\n'); // (tar sees the gzip itself)
+    expect(m('run', '--rm', 'etcnew:v1', 'cat', '/etc/newfile').stdout).toBe('x\n');
+  });
+
   it('a bad -c change is refused before anything is stored (no unused layer left)', () => {
     const layers = readdirSync(join(root, 'layers')).length;
     const r = m('commit', '-c', 'BOGUS x', 'changed', 'never:v1');
