@@ -200,6 +200,14 @@ describe('options', () => {
     expect(r.status).toBe(5);
   });
 
+  it('-t into a slow pipe: every byte of the output arrives before the CLI exits', () => {
+    // Our stdout is a pipe whose reader starts late: the terminal's output queues in the CLI,
+    // which must not exit (it exits early, without Node's teardown) before that queue has left.
+    const r = spawnSync('sh', ['-c', `${process.execPath} ${BIN} --root ${root} exec -t target head -c 3000000 /dev/zero | (sleep 1; wc -c)`],
+      { encoding: 'utf8', input: '', timeout: 60_000 });
+    expect(r.stdout.trim()).toBe('3000000');
+  });
+
   it('-t without a terminal on stdin: "the input device is not a TTY", exit 1', () => {
     const r = exec(['-it', 'target', 'true']);
     expect(r.status).toBe(1);

@@ -75,8 +75,19 @@ export const execCommand: CommandModule<object, ExecArgs> = {
       user: last(a.user),
       privileged: !!a.privileged,
     });
-    // The program's status is known and every relay has finished (our stdout and stderr are
-    // synchronous on Linux): exit now, without waiting for Node to tear its heap down.
+    // The program's status is known and every relay has finished: exit as soon as what we wrote
+    // has left, without waiting for Node to tear its heap down. A pipe on our stdout is written
+    // asynchronously (only files and terminals are synchronous): with -t the terminal's output
+    // may still be queued behind a slow reader (`exec -t C cat big | less`), and exit would drop it.
+    await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
     process.exit(code);
   },
 };
+
+/** Resolves once every write queued on `stream` so far has been handed to the kernel. */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  // A write's callback runs after every earlier write (in order); an error (EPIPE: the reader
+  // left) ends the wait too, and main.ts's handler exits.
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
