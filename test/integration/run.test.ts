@@ -155,6 +155,16 @@ describe('isolation seen from inside', () => {
 });
 
 describe('the process: command, env, user, workdir', () => {
+  it('into a slow pipe, with and without -t: every byte arrives before the CLI exits', () => {
+    // Our stdout is a pipe whose reader starts late, so the output queues in the CLI, which exits
+    // early (without Node's teardown) and must not before that queue has left.
+    for (const t of ['', '-t ']) {
+      const r = spawnSync('sh', ['-c', `${process.execPath} ${BIN} --root ${root} run --rm ${t}--network none ${IMG} head -c 3000000 /dev/zero | (sleep 1; wc -c)`],
+        { encoding: 'utf8', input: '', timeout: 60_000 });
+      expect(r.stdout.trim(), `run ${t}`).toBe('3000000');
+    }
+  });
+
   it('passes the exit code through', () => {
     expect(sh('exit 3').status).toBe(3);
     expect(sh('exit 0').status).toBe(0);

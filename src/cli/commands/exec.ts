@@ -3,6 +3,7 @@
  */
 import type { Argv, CommandModule, Options } from 'yargs';
 import { listOption, PARSER_CONFIG, scanLeadingFlags } from '../args';
+import { exitWhenFlushed } from '../exit-flushed';
 
 /** The flags of `exec`, in one table: yargs reads it, and so does main.ts's command splitter. */
 export const EXEC_FLAGS: Record<string, Options> = {
@@ -75,19 +76,8 @@ export const execCommand: CommandModule<object, ExecArgs> = {
       user: last(a.user),
       privileged: !!a.privileged,
     });
-    // The program's status is known and every relay has finished: exit as soon as what we wrote
-    // has left, without waiting for Node to tear its heap down. A pipe on our stdout is written
-    // asynchronously (only files and terminals are synchronous): with -t the terminal's output
-    // may still be queued behind a slow reader (`exec -t C cat big | less`), and exit would drop it.
-    await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
-    process.exit(code);
+    // The program's status is known and every relay has finished: exit as soon as our output
+    // has left, without waiting for Node to tear its heap down (exit-flushed.ts).
+    await exitWhenFlushed(code);
   },
 };
-
-/** Resolves once every write queued on `stream` so far has been handed to the kernel. */
-function flushed(stream: NodeJS.WriteStream): Promise<void> {
-  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
-  // A write's callback runs after every earlier write (in order); an error (EPIPE: the reader
-  // left) ends the wait too, and main.ts's handler exits.
-  return new Promise((resolve) => stream.write('', () => resolve()));
-}

@@ -6,6 +6,7 @@ import { UserError } from '../../errors';
 import type { RunOptions } from '../../engine/run-options';
 import { listOption, PARSER_CONFIG } from '../args';
 import { parseResourceFlags, RESOURCE_FLAGS } from '../resource-flags';
+import { exitWhenFlushed } from '../exit-flushed';
 
 /** The flags of `run` (and later `create`), in one table: yargs reads it, and so does the splitter below. */
 export const RUN_FLAGS: Record<string, Options> = {
@@ -276,9 +277,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const { runContainer } = await import('../../engine/run');
     const code = await runContainer(opts, early);
     process.exitCode = code;
-    // A foreground run ends here: the container is recorded (or removed), every relay has
-    // finished and our stdout/stderr are synchronous on Linux. Exit now, without waiting for
-    // Node to tear its heap down (≈ 10 ms); `run -d` and `run -it` end as before.
-    if (!opts.detach && !(opts.tty && opts.interactive)) process.exit(code);
+    // A foreground run ends here: the container is recorded (or removed) and every relay has
+    // finished. Exit as soon as our output has left, without waiting for Node to tear its heap
+    // down (≈ 10 ms; exit-flushed.ts); `run -d` and `run -it` end as before.
+    if (!opts.detach && !(opts.tty && opts.interactive)) await exitWhenFlushed(code);
   },
 };
