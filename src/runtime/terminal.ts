@@ -8,7 +8,7 @@
  */
 import { writeSync, closeSync } from 'node:fs';
 import * as tty from 'node:tty';
-import { clearOutputProcessing, setWinsize } from '../sys/libc';
+import { bytesReadable, clearOutputProcessing, openPtyPeer, setWinsize } from '../sys/libc';
 
 /**
  * Our terminal in raw mode, as Docker's client makes it (cfmakeraw). Node's setRawMode leaves
@@ -34,10 +34,21 @@ export class TerminalRelay {
   };
   private rawWasSet = false;
 
+  /**
+   * Our own open slave, so that the program's exit is not the pty's last close. When the last
+   * slave closes, reading the master fails with EIO — and output the program wrote just before
+   * its exit, still on its way through the kernel's buffers, was lost with it (`run -t img seq 1
+   * 200000 | wc -l` gave 198 000–199 000 lines). Closed in finish(), once the master is drained.
+   */
+  private peerFd = -1;
+  private lastOutputAt = 0;
+
   constructor(private readonly masterFd: number, private readonly interactive: boolean, onOutput?: (d: Buffer) => void) {
     this.resize();
+    try { this.peerFd = openPtyPeer(masterFd); } catch { /* a kernel before 4.13: EIO ends the output, as before */ }
     this.master = new tty.ReadStream(masterFd);
     this.master.on('data', (d: Buffer) => {
+      this.lastOutputAt = Date.now();
       process.stdout.write(d);
       onOutput?.(d);
     });
@@ -70,6 +81,19 @@ export class TerminalRelay {
 
   /** Wait for the last output, then give the user's terminal back as it was. */
   async finish(): Promise<void> {
+    // The program has exited. Read on until nothing is left for us: nothing waiting in the
+    // master's line discipline and no output for a while (what the kernel still moves from the
+    // program's writes arrives within that); then let go of our slave, so EIO ends the reading.
+    if (this.peerFd !== -1) {
+      for (let quiet = 0, i = 0; quiet < 3 && i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        let waiting = 0;
+        try { waiting = bytesReadable(this.masterFd); } catch { break; /* closed: the end */ }
+        quiet = waiting === 0 && Date.now() - this.lastOutputAt >= 20 ? quiet + 1 : 0;
+      }
+      try { closeSync(this.peerFd); } catch { /* closed */ }
+      this.peerFd = -1;
+    }
     // (unref: a pending timer must not keep the process alive once the output has ended)
     await Promise.race([this.done, new Promise((r) => setTimeout(r, 2000).unref())]);
     process.off('SIGWINCH', this.onResize);

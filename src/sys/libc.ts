@@ -487,6 +487,21 @@ export function clearOutputProcessing(fd: number): void {
   check('ioctl', `${fd}, TCSETS, {c_oflag&=~OPOST}`, libc().ioctl(fd, IOCTL.TCSETS, 'void *', t));
 }
 
+/**
+ * TIOCGPTPEER: open the slave of the pty whose master is `masterFd`, through the master (no path
+ * in anybody's /dev/pts is looked up). O_RDWR | O_NOCTTY | O_CLOEXEC.
+ */
+export function openPtyPeer(masterFd: number): number {
+  return check('ioctl', `${masterFd}, TIOCGPTPEER, O_RDWR|O_NOCTTY|O_CLOEXEC`, libc().ioctl(masterFd, IOCTL.TIOCGPTPEER, 'int', 0o2 | 0o400 | 0o2000000));
+}
+
+/** FIONREAD: how many bytes a read of `fd` would get now (for a pty master: what its line discipline holds). */
+export function bytesReadable(fd: number): number {
+  const n = Buffer.alloc(4);
+  check('ioctl', `${fd}, FIONREAD`, libc().ioctl(fd, IOCTL.FIONREAD, 'void *', n));
+  return n.readInt32LE(0);
+}
+
 /** Make the terminal open on `fd` the controlling terminal of this (new) session. */
 export function setControllingTerminal(fd: number): void {
   check('ioctl', `${fd}, TIOCSCTTY, 0`, libc().ioctl(fd, IOCTL.TIOCSCTTY, 'int', 0));

@@ -206,6 +206,11 @@ describe('options', () => {
     const r = spawnSync('sh', ['-c', `${process.execPath} ${BIN} --root ${root} exec -t target head -c 3000000 /dev/zero | (sleep 1; wc -c)`],
       { encoding: 'utf8', input: '', timeout: 60_000 });
     expect(r.stdout.trim()).toBe('3000000');
+    // …and its end is not lost at the pty's last close (runtime/terminal.ts holds a slave until drained)
+    for (let i = 0; i < 3; i++) {
+      const s = spawnSync('sh', ['-c', `${process.execPath} ${BIN} --root ${root} exec -t target seq 1 200000 | wc -l`], { encoding: 'utf8', input: '', timeout: 60_000 });
+      expect(s.stdout.trim(), `exec -t seq, round ${i + 1}`).toBe('200000');
+    }
   });
 
   it('-t without a terminal on stdin: "the input device is not a TTY", exit 1', () => {
