@@ -6,7 +6,6 @@
  * spawns it before it even loads the image store and the rest of the engine; creating the
  * container (image, files, config.json, cgroup) then happens while the init boots.
  */
-import { refuseUnsupportedRootless } from './rootless-run';
 import { existsSync } from 'node:fs';
 import { UserError } from '../errors';
 import { settleSpawnFailure, spawnInit, type PendingInit } from '../runtime';
@@ -21,7 +20,9 @@ export const INIT_BINARY = nativeBinary('mini-init');
 export function checkRunnable(opts: RunOptions): void {
   if (opts.init && !existsSync(INIT_BINARY)) throw new UserError(`--init needs ${INIT_BINARY}, not built (no C compiler when mini-run was built): ${nativeBuildHint()}`, 125);
   if (opts.autoRemove && opts.restart.Name !== 'no') throw new UserError('Conflicting options: --restart and --rm', 125);
-  refuseUnsupportedRootless(opts); // without root: what does not work yet, in one line (rootless-run.ts)
+  // without root: what does not work yet, in one line (rootless-run.ts: loaded here, after the
+  // init's spawn — it brings the cgroup delegation checks and slirp)
+  (require('./rootless-run') as typeof import('./rootless-run')).refuseUnsupportedRootless(opts);
 }
 
 export interface EarlyInit { init: PendingInit; pipes: ContainerPipes }
