@@ -231,29 +231,43 @@ static void __attribute__((noreturn, format(printf, 2, 3))) failf(int code, cons
   fail_message(code, msg);
 }
 
+static int err_pipe = -1; /* the child's end (5.): an error for the parent to pass on */
+
+/* In the child: hand the error to the parent (which reports it), exit with its code. */
+static void __attribute__((noreturn, format(printf, 2, 3))) child_fail(int code, const char *fmt, ...) {
+  char msg[3000];
+  int n = snprintf(msg, sizeof msg, "%d ", code);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+  va_end(ap);
+  put_all(err_pipe, msg, strlen(msg));
+  _exit(code);
+}
+
+/* Where a failed call's error goes: failf (before the fork, and in the parent) or child_fail. */
+typedef void (*fail_path)(int code, const char *fmt, ...);
+
 /*
  * A system call's result, traced as libc.ts's check() does — "name(args) = r" or "= -1 ECODE" —
- * and on failure the runtime's usual error line, "name(args): ECODE (Text)", exit 125.
+ * and on failure the runtime's usual error line, "name(args): ECODE (Text)", exit 125, through
+ * `fail`. With `fail` NULL it returns -1 with errno kept instead (see try_call).
  */
-static long check(const char *call, const char *args, long r) {
+static long checked(const char *call, const char *args, long r, fail_path fail) {
   if (r == -1) {
     int e = errno;
     trace("%s(%s) = -1 %s", call, args, errno_name(e));
-    failf(125, "%s(%s): %s (%s)", call, args, errno_name(e), errno_text(e));
+    if (fail) fail(125, "%s(%s): %s (%s)", call, args, errno_name(e), errno_text(e));
+    errno = e;
+    return -1;
   }
   trace("%s(%s) = %ld", call, args, r);
   return r;
 }
 
-/* Same, returning the errno instead of failing (the caller words the error). */
+/* Same, returning the errno (0: it worked) instead of failing: the caller words the error. */
 static int try_call(const char *call, const char *args, long r) {
-  if (r == -1) {
-    int e = errno;
-    trace("%s(%s) = -1 %s", call, args, errno_name(e));
-    return e;
-  }
-  trace("%s(%s) = %ld", call, args, r);
-  return 0;
+  return checked(call, args, r, NULL) == -1 ? errno : 0;
 }
 
 /* ------------------------------------------------------------------ reading fd 3 */
@@ -412,7 +426,7 @@ static void install_seccomp(void) {
   else trace("# seccomp filter: %zu BPF instructions", o.seccomp_len / 8);
   char args[96];
   snprintf(args, sizeof args, "SECCOMP_SET_MODE_FILTER, %u, {len=%zu, filter=…}", o.seccomp_flags, o.seccomp_len / 8);
-  check("seccomp", args, syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, o.seccomp_flags, &prog));
+  checked("seccomp", args, syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, o.seccomp_flags, &prog), failf);
 }
 
 /* ------------------------------------------------------------------ 1. cgroup, oom */
@@ -536,18 +550,18 @@ static void join_namespaces(void) {
     // Joining the mount namespace also sets our root and working directory to its root:
     // after the container's pivot_root, that is the container's root filesystem.
     snprintf(args, sizeof args, "%d /* /proc/%ld/ns/%s */, %s", fds[i], o.pid, JOIN_ORDER[i].name, JOIN_ORDER[i].flag_name);
-    check("setns", args, setns(fds[i], JOIN_ORDER[i].flag));
+    checked("setns", args, setns(fds[i], JOIN_ORDER[i].flag), failf);
     close(fds[i]);
   }
   // Same root as the container's PID 1, however it got there (a no-op after pivot_root).
   snprintf(args, sizeof args, "%d /* %s */", root_fd, root);
-  check("fchdir", args, fchdir(root_fd));
-  check("chroot", "\".\"", chroot("."));
-  check("chdir", "\"/\"", chdir("/"));
+  checked("fchdir", args, fchdir(root_fd), failf);
+  checked("chroot", "\".\"", chroot("."), failf);
+  checked("chdir", "\"/\"", chdir("/"), failf);
   close(root_fd);
   if (pid_ns >= 0) {
     snprintf(args, sizeof args, "%d /* /proc/%ld/ns/pid */, CLONE_NEWPID", pid_ns, o.pid);
-    check("setns", args, setns(pid_ns, CLONE_NEWPID));
+    checked("setns", args, setns(pid_ns, CLONE_NEWPID), failf);
     close(pid_ns);
   }
 }
@@ -564,12 +578,12 @@ static int master_fd = -1, slave_fd = -1;
  */
 static void open_container_pty(void) {
   char args[64];
-  master_fd = (int)check("open", "\"/dev/ptmx\", O_RDWR|O_NOCTTY|O_CLOEXEC", open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  master_fd = (int)checked("open", "\"/dev/ptmx\", O_RDWR|O_NOCTTY|O_CLOEXEC", open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC), failf);
   int unlock = 0;
   snprintf(args, sizeof args, "%d, TIOCSPTLCK, 0", master_fd);
-  check("ioctl", args, ioctl(master_fd, TIOCSPTLCK, &unlock));
+  checked("ioctl", args, ioctl(master_fd, TIOCSPTLCK, &unlock), failf);
   snprintf(args, sizeof args, "%d, TIOCGPTPEER, O_RDWR|O_NOCTTY", master_fd);
-  slave_fd = (int)check("ioctl", args, ioctl(master_fd, TIOCGPTPEER, O_RDWR | O_NOCTTY));
+  slave_fd = (int)checked("ioctl", args, ioctl(master_fd, TIOCGPTPEER, O_RDWR | O_NOCTTY), failf);
 }
 
 /* (-t) Hand the pty master to the runtime; return once it has its copy (handOverPty). */
@@ -585,30 +599,6 @@ static void hand_over_pty(void) {
 }
 
 /* ------------------------------------------------------------------ 5. the child */
-
-static int err_pipe = -1; /* the child's end: an error for the parent to pass on */
-
-/* In the child: hand the error to the parent (which reports it), exit with its code. */
-static void __attribute__((noreturn, format(printf, 2, 3))) child_fail(int code, const char *fmt, ...) {
-  char msg[3000];
-  int n = snprintf(msg, sizeof msg, "%d ", code);
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
-  va_end(ap);
-  put_all(err_pipe, msg, strlen(msg));
-  _exit(code);
-}
-
-static long child_check(const char *call, const char *args, long r) {
-  if (r == -1) {
-    int e = errno;
-    trace("%s(%s) = -1 %s", call, args, errno_name(e));
-    child_fail(125, "%s(%s): %s (%s)", call, args, errno_name(e), errno_text(e));
-  }
-  trace("%s(%s) = %ld", call, args, r);
-  return r;
-}
 
 static const char *cap_name(int i, char *buf, size_t cap) {
   if (i < N_CAP_NAMES) return CAP_NAMES[i];
@@ -639,7 +629,7 @@ static void limit_bounding_set(void) {
     if (o.bounding & (1ULL << i)) continue;
     if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) != 1) continue; /* not held, or unknown to this kernel */
     snprintf(args, sizeof args, "PR_CAPBSET_DROP, %s", cap_name(i, name, sizeof name));
-    child_check("prctl", args, prctl(PR_CAPBSET_DROP, i, 0, 0, 0));
+    checked("prctl", args, prctl(PR_CAPBSET_DROP, i, 0, 0, 0), child_fail);
   }
 }
 
@@ -652,7 +642,7 @@ struct cap_data { uint32_t effective, permitted, inheritable; };
  * (capabilities.ts's applyProcessCapabilities: what execve then leaves to the program).
  */
 static void apply_capabilities(void) {
-  child_check("prctl", "PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL", prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0));
+  checked("prctl", "PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL", prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), child_fail);
   struct cap_header h = { CAP_V3, 0 };
   struct cap_data d[2];
   if (syscall(SYS_capget, &h, d) != 0) child_fail(125, "capget(): %s (%s)", errno_name(errno), errno_text(errno));
@@ -665,7 +655,7 @@ static void apply_capabilities(void) {
   d[0].inheritable = (uint32_t)inh; d[1].inheritable = (uint32_t)(inh >> 32);
   char args[128];
   snprintf(args, sizeof args, "{V3, 0}, {eff=0x%llx, prm=0x%llx, inh=0x%llx}", (unsigned long long)eff, (unsigned long long)prm, (unsigned long long)inh);
-  child_check("capset", args, syscall(SYS_capset, &h, d));
+  checked("capset", args, syscall(SYS_capset, &h, d), child_fail);
   char name[16];
   for (int i = 0; i < 64; i++) {
     if (!(o.ambient & (1ULL << i))) continue;
@@ -676,9 +666,9 @@ static void apply_capabilities(void) {
       continue;
     }
     snprintf(args, sizeof args, "PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, %s", cap_name(i, name, sizeof name));
-    child_check("prctl", args, prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, i, 0, 0));
+    checked("prctl", args, prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, i, 0, 0), child_fail);
   }
-  child_check("prctl", "PR_SET_KEEPCAPS, 0", prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0)); /* (execve clears it too) */
+  checked("prctl", "PR_SET_KEEPCAPS, 0", prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), child_fail); /* (execve clears it too) */
 }
 
 /* Switch to the container's user. Order matters: groups and gid while still root, uid last. */
@@ -687,11 +677,11 @@ static void switch_user(void) {
   int n = snprintf(args, sizeof args, "%zu, [", o.n_groups);
   for (size_t i = 0; i < o.n_groups && n < (int)sizeof args - 16; i++) n += snprintf(args + n, sizeof args - (size_t)n, "%s%u", i ? ", " : "", (unsigned)o.groups[i]);
   snprintf(args + n, sizeof args - (size_t)n, "]");
-  child_check("setgroups", args, setgroups(o.n_groups, o.groups));
+  checked("setgroups", args, setgroups(o.n_groups, o.groups), child_fail);
   snprintf(args, sizeof args, "%u, %u, %u", o.gid, o.gid, o.gid);
-  child_check("setresgid", args, setresgid(o.gid, o.gid, o.gid));
+  checked("setresgid", args, setresgid(o.gid, o.gid, o.gid), child_fail);
   snprintf(args, sizeof args, "%u, %u, %u", o.uid, o.uid, o.uid);
-  child_check("setresuid", args, setresuid(o.uid, o.uid, o.uid)); /* after this (uid ≠ 0) no more group changes */
+  checked("setresuid", args, setresuid(o.uid, o.uid, o.uid), child_fail); /* after this (uid ≠ 0) no more group changes */
 }
 
 /* Find the program as execvp would, in the container's PATH; Docker's exit codes on failure (findExecutable). */
@@ -756,21 +746,21 @@ static void __attribute__((noreturn)) become_program(void) {
   //    terminal is not its /dev/tty (ENXIO) and TIOCSTI cannot push keystrokes into it. With
   //    -t the program's own process leads the session and takes the terminal: had we (its
   //    parent) led it, our exit (-d) would hang the terminal up and SIGHUP the program.
-  child_check("setsid", "", setsid());
+  checked("setsid", "", setsid(), child_fail);
   if (o.terminal) {
     char args[32];
     snprintf(args, sizeof args, "%d, TIOCSCTTY, 0", slave_fd);
-    child_check("ioctl", args, ioctl(slave_fd, TIOCSCTTY, 0));
+    checked("ioctl", args, ioctl(slave_fd, TIOCSCTTY, 0), child_fail);
     for (int fd = 0; fd <= 2; fd++) {
       snprintf(args, sizeof args, "%d, %d", slave_fd, fd);
-      child_check("dup2", args, dup2(slave_fd, fd));
+      checked("dup2", args, dup2(slave_fd, fd), child_fail);
     }
   }
 
   // 2. no_new_privs: execve can never raise privileges again (setuid bits, file caps). Without
   //    it the kernel loads a seccomp filter only for CAP_SYS_ADMIN, which we still hold now:
   //    then the filter goes in here, and must allow the few calls left before execve.
-  if (o.nnp) child_check("prctl", "PR_SET_NO_NEW_PRIVS, 1", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+  if (o.nnp) checked("prctl", "PR_SET_NO_NEW_PRIVS, 1", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), child_fail);
   if (o.seccomp && !o.nnp) install_seccomp();
 
   // Resource limits (--ulimit), while still root: raising a hard limit needs CAP_SYS_RESOURCE.
@@ -779,7 +769,7 @@ static void __attribute__((noreturn)) become_program(void) {
   // 3. Privileges: shrink the capability bounding set, switch user (keeping the permitted set:
   //    switching from uid 0 would empty it, and the effective set is empty until step 5).
   limit_bounding_set();
-  child_check("prctl", "PR_SET_KEEPCAPS, 1", prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0));
+  checked("prctl", "PR_SET_KEEPCAPS, 1", prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), child_fail);
   switch_user();
 
   // 4. Working directory (as the user, without capabilities: it may not be allowed in) and the
@@ -848,7 +838,7 @@ int main(void) {
   // 5. The program, as our child in the container's PID namespace. A close-on-exec pipe tells
   //    us how its preparation ended: EOF and nothing read = execve worked; else its error.
   int pipefd[2];
-  check("pipe2", "O_CLOEXEC", pipe2(pipefd, O_CLOEXEC));
+  checked("pipe2", "O_CLOEXEC", pipe2(pipefd, O_CLOEXEC), failf);
   // The forwarded signals are blocked across fork: the child unblocks them at its defaults,
   // we once our handlers are in place (a signal in between is then delivered, not lost).
   sigset_t fwd, old;
@@ -856,7 +846,7 @@ int main(void) {
   for (int i = 0; i < N_FORWARDED; i++) sigaddset(&fwd, FORWARDED[i]);
   sigprocmask(SIG_BLOCK, &fwd, &old);
   pid_t child = fork();
-  if (child < 0) check("fork", "", -1);
+  if (child < 0) checked("fork", "", -1, failf);
   if (child == 0) {
     close(pipefd[0]);
     err_pipe = pipefd[1];
