@@ -48,12 +48,27 @@ function limit(type: string, n: number): string {
   return BigInt(n).toString();
 }
 
+/**
+ * execve's strings and chdir's path end at the first NUL, so an argument, variable or cwd holding
+ * one (possible only through a process.json or an env file) would reach the program cut there.
+ * exec.ts refuses it with this one line before either exec process (C or Node) gets the order.
+ */
+export function refuseNulBytes(p: Pick<Process, 'args' | 'env' | 'cwd'>): void {
+  for (const a of p.args) refuseNul('arg', a);
+  for (const e of p.env ?? []) refuseNul('env', e);
+  refuseNul('cwd', p.cwd);
+}
+
+function refuseNul(key: string, value: string): void {
+  if (value.includes('\0')) throw new UserError(`exec: ${key} ${JSON.stringify(value)} contains a NUL byte`, 125);
+}
+
 /** The order as bytes, ready for the exec process's fd 3. */
 export function encodeNativeOrder(o: NativeOrder): Buffer {
   const parts: Buffer[] = [Buffer.from('mini-run-exec 1\n')];
   const field = (key: string, value: string | Buffer): void => {
     const bytes = typeof value === 'string' ? Buffer.from(value) : value;
-    if (typeof value === 'string' && value.includes('\0')) throw new UserError(`exec: ${key} ${JSON.stringify(value)} contains a NUL byte`, 125);
+    if (typeof value === 'string') refuseNul(key, value); // (exec.ts refused these before: the fail-safe)
     parts.push(Buffer.from(`${key} ${bytes.length}\n`), bytes, Buffer.from('\n'));
   };
   const p = o.process;

@@ -35,7 +35,7 @@ import type { Cgroup } from './cgroups';
 import { TerminalRelay } from './terminal';
 import { forwardSignals } from './signals';
 import { execProcessBinary, initBinary, sessionExecBinary } from './runtime-binary';
-import { encodeNativeOrder } from './exec-order';
+import { encodeNativeOrder, refuseNulBytes } from './exec-order';
 import { sendConsole } from './console-socket';
 import { nativeBuildHint } from '../native';
 import { UserError } from '../errors';
@@ -171,6 +171,12 @@ function relayPipes(child: ChildProcess): Promise<void> {
 /** Run `proc` in the running container `target`. Resolves once the program runs. */
 export async function execInContainer(target: ExecTarget, proc: Process, plan: ExecPlan, pending?: PendingExec): Promise<StartedExec> {
   const terminal = proc.terminal === true;
+  try {
+    refuseNulBytes(proc); // the same line whichever exec process would run it
+  } catch (err) {
+    await pending?.abandon();
+    throw err;
+  }
   if (terminal && plan.detach && !plan.consoleSocket) throw new UserError('internal error: a detached exec has no terminal to relay');
   if (pending?.forPid === null) {
     // Started before the container was known: it must not be used for a container with a user

@@ -282,6 +282,21 @@ describe.skipIf(nodeForced)('the native exec process (native/exec-process.c; MIN
     }
   });
 
+  it('a variable with a NUL byte (an env file can hold one): the same one line and 125 on both paths, nothing run', () => {
+    // execve's strings end at the NUL: the C process would have run the program with "X=a"
+    const dir = mkdtempSync('/tmp/mr-test-exec-nul-');
+    try {
+      writeFileSync(join(dir, 'env'), 'X=a\0b\n');
+      for (const opts of [{}, nodePath]) {
+        const r = mr(root, ['exec', '--env-file', join(dir, 'env'), 'target', 'sh', '-c', 'echo "X=$X" > /tmp/nul-ran'], opts);
+        expect([r.status, r.stdout, r.stderr]).toEqual([125, '', 'mini-run: exec: env "X=a\\u0000b" contains a NUL byte\n']);
+        expect(exec(['target', 'sh', '-c', 'cat /tmp/nul-ran 2>&1 || true']).stdout).toMatch(/No such file/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('relays a signal sent to exec to the program and dies by it (SIGTERM: 143)', async () => {
     const child = spawn(process.execPath, [BIN, '--root', root, 'exec', 'target', 'sh', '-c', 'echo ready; sleep 60'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

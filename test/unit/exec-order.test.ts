@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { encodeNativeOrder, type NativeOrder } from '../../src/runtime/exec-order';
+import { encodeNativeOrder, refuseNulBytes, type NativeOrder } from '../../src/runtime/exec-order';
+import { UserError } from '../../src/errors';
 import { nativeBinary } from '../../src/native';
 import type { Process } from '../../src/runtime/spec';
 
@@ -69,6 +70,19 @@ describe('encodeNativeOrder', () => {
 
   it('refuses what execve cannot carry (NUL) and limits that are not limits, as the Node side fails on them', () => {
     expect(() => encodeNativeOrder({ ...order, process: { ...proc, args: ['a\0b'] } })).toThrow(/NUL/);
+    // exec.ts's check before either exec process: arguments, variables and cwd, one line, 125
+    expect(() => refuseNulBytes({ ...proc, args: ['sh', 'a\0b'] })).toThrow(new UserError('exec: arg "a\\u0000b" contains a NUL byte', 125));
+    expect(() => refuseNulBytes({ ...proc, env: ['PATH=/bin', 'X=a\0'] })).toThrow('exec: env "X=a\\u0000" contains a NUL byte');
+    expect(() => refuseNulBytes({ ...proc, cwd: '/tm\0p' })).toThrow('exec: cwd "/tm\\u0000p" contains a NUL byte');
+    for (const bad of [{ args: ['\0'] }, { env: ['\0'] }, { cwd: '\0' }]) {
+      try {
+        refuseNulBytes({ ...proc, ...bad });
+        expect.unreachable();
+      } catch (err) {
+        expect((err as UserError).exitCode).toBe(125);
+      }
+    }
+    expect(() => refuseNulBytes(proc)).not.toThrow(); // a newline is fine: execve carries it
     expect(() => encodeNativeOrder({ ...order, process: { ...proc, rlimits: [{ type: 'RLIMIT_BOGUS', soft: 1, hard: 1 }] } })).toThrow('unknown rlimit type RLIMIT_BOGUS');
     expect(() => encodeNativeOrder({ ...order, process: { ...proc, rlimits: [{ type: 'RLIMIT_NOFILE', soft: -1, hard: 1 }] } })).toThrow(/not a limit/);
   });
