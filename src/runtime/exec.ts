@@ -4,9 +4,8 @@
  * PID 1, so inside it looks like any other process of the container (`ps` lists it).
  *
  *   1. spawn the exec process on the host side, where the container cannot see it: the C one
- *      (native/exec-process.c) when it is built, the container has no user namespace of its
- *      own and no terminal is relayed (-t without -d), else the Node one (exec-init.ts);
- *      MINI_RUN_EXEC_NODE=1 forces the Node one
+ *      (native/exec-process.c) when it is built and the container has no user namespace of
+ *      its own, else the Node one (exec-init.ts); MINI_RUN_EXEC_NODE=1 forces the Node one
  *   2. tell it what to run (sync socket: a JSON `exec` line for Node, the framed order of
  *      exec-order.ts for C): it joins the container's cgroup and
  *      namespaces, chroots, and starts the program as its child in the container's PID
@@ -120,11 +119,9 @@ export function spawnExecInit(targetPid: number | null, o: { terminal: boolean; 
   // container without a user namespace of its own (it does not join one: the Node one does).
   // Like node below, it runs from a read-only bind (runtime-binary.ts): its child is in the
   // container until execve, and `#!/proc/self/exe` there would run it again.
-  // Not (yet) for a terminal we relay (-t without -d): there the runtime's reader of the pty
-  // master got EIO a few kB before the end of the output when the C process ran the program
-  // (`exec -t C seq 1 200000 > f` lost ~600 lines, one run in two; the Node process never did).
-  const relaysTerminal = o.terminal && !o.detach;
-  const native = process.env.MINI_RUN_EXEC_NODE !== '1' && !ownUserns && !relaysTerminal ? execProcessBinary() : null;
+  // A terminal we relay (-t without -d) too: the relay holds a slave of its own until it has
+  // drained the master (terminal.ts), so the program's exit loses none of its output.
+  const native = process.env.MINI_RUN_EXEC_NODE !== '1' && !ownUserns ? execProcessBinary() : null;
   // From the read-only bind of node, as the init (runtime-binary.ts): the exec'd program is
   // this process's child, so `#!/proc/self/exe` in the container would otherwise reach the
   // host's node — runc's CVE-2019-5736 went through exec exactly so.
