@@ -264,6 +264,9 @@ describe.skipIf(nodeForced)('the native exec process (native/exec-process.c; MIN
     expect([node.status, node.stdout]).toEqual([7, '65534\n/tmp\n']);
     expect(native.stderr).toMatch(/\[run\] # exec process \d+: native\/exec-process \(C\)/);
     expect(node.stderr).not.toMatch(/native\/exec-process/);
+    // …with a terminal the runtime relays too (-t without -d: the relay drains the pty, terminal.ts)
+    const tty = mr(root, ['--trace', 'exec', '-t', 'target', 'true']);
+    expect([tty.status, tty.stderr]).toEqual([0, expect.stringMatching(/\[run\] # exec process \d+: native\/exec-process \(C\)/)]);
     // the same primitives in the same order, as the lessons show them
     const steps = (t: string) => t.split('\n').filter((l) => l.startsWith('[exec] '))
       .map((l) => /^\[exec\] (?:# )?(setns|chroot|seccomp|setresuid|chdir|capset|close_range|spawn)\b/.exec(l)?.[1]).filter(Boolean);
