@@ -27,7 +27,7 @@ const node = process.execPath;
 const scratch = mkdtempSync(join(tmpdir(), 'mr-bench-ab-'));
 const root = join(scratch, 'root');
 const bundle = join(scratch, 'bundle');
-const mr = (build, ...args) => [node, join(build, 'bin', 'mini-run'), '--root', root, ...args];
+const mr = (build, ...args) => [join(build, 'bin', 'mini-run'), '--root', root, ...args]; // as typed (a C front door may start first)
 const mrc = (build, ...args) => [node, join(build, 'bin', 'mini-runc'), '--root', join(scratch, 'runc-state'), ...args];
 cleanupOnExit('ab bench', () => {
   spawnSync(node, [join(opts.a, 'bin', 'mini-run'), '--root', root, 'rm', '-f', 'mr-bench-ab'], { stdio: 'ignore' });
@@ -38,7 +38,8 @@ function setup(argv) {
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${argv.slice(1).join(' ')}: ${r.stderr.trim()}`);
 }
-setup(mr(opts.a, 'run', '-d', '--network', 'none', '--name', 'mr-bench-ab', 'mini-run/busybox', 'sleep', '3600'));
+// (build B's supervisor: a front door in B asks it; A's Node CLI does not need it)
+setup(mr(opts.b, 'run', '-d', '--network', 'none', '--name', 'mr-bench-ab', 'mini-run/busybox', 'sleep', '3600'));
 if (rows.has('runc')) {
   const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
   const rootfs = join(bundle, 'rootfs');

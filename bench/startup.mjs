@@ -164,12 +164,12 @@ const node = process.execPath;
 candidates.push({
   name: 'mini-run run --rm --network none',
   command: 'mini-run run --rm --network none mini-run/busybox true',
-  run: () => timeOnce([node, opts.bin, '--root', paths.mrRoot, 'run', '--rm', '--network', 'none', 'mini-run/busybox', 'true']),
+  run: () => timeOnce([opts.bin, '--root', paths.mrRoot, 'run', '--rm', '--network', 'none', 'mini-run/busybox', 'true']),
 });
 candidates.push({
   name: 'mini-run run --rm (bridge)',
   command: 'mini-run run --rm mini-run/busybox true',
-  run: () => timeOnce([node, opts.bin, '--root', paths.mrRoot, 'run', '--rm', 'mini-run/busybox', 'true']),
+  run: () => timeOnce([opts.bin, '--root', paths.mrRoot, 'run', '--rm', 'mini-run/busybox', 'true']),
 });
 
 // --userns private (issue 18): the same run with a user namespace mapped onto a subuid range and
@@ -188,7 +188,7 @@ undo.push(() => {
 candidates.push({
   name: 'mini-run run --rm --network none --userns private',
   command: 'mini-run run --rm --network none --userns private mini-run/busybox true',
-  run: () => timeOnce([node, opts.bin, '--root', paths.mrRoot, 'run', '--rm', '--network', 'none', '--userns', 'private', 'mini-run/busybox', 'true'], usernsEnv),
+  run: () => timeOnce([opts.bin, '--root', paths.mrRoot, 'run', '--rm', '--network', 'none', '--userns', 'private', 'mini-run/busybox', 'true'], usernsEnv),
 });
 
 let bundleError = null;
@@ -333,7 +333,9 @@ function attempt(make) {
     return { value: null, error: e.message };
   }
 }
-const mr = (...args) => [node, opts.bin, '--root', paths.mrRoot, ...args];
+// As a user types it: bin/mini-run itself (its sh wrapper starts the C front door when native/ is
+// built, which hands every command but a plain `exec` to Node; docs/perf.md, session 11).
+const mr = (...args) => [opts.bin, '--root', paths.mrRoot, ...args];
 
 // mini-run: one detached container for `exec` (and `inspect`/`logs` rows). `ps` then lists one.
 const mrExec = leftOut ? { error: leftOut } : attempt(() => {

@@ -12,10 +12,11 @@
  * at the point of use, compiled dist only: no unit test runs these paths).
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
-import { paths } from '../paths';
+import { paths, stateRoot } from '../paths';
 import { withStateLock } from '../lock';
 import * as runtime from '../runtime';
 import type { ContainerOwner, LifeNetworking, LifeSettings, RestartFacts, SupervisedExit } from '../shim/supervisor';
+import type { FrontExec, FrontExecRequest } from '../shim/exec-server';
 import { logPath } from '../shim/json-log';
 import { loadContainer, updateContainer, processStartTime, removeContainerDir, runtimeRef, type ContainerRecord } from './container-store';
 import { usesBridge } from './network-settings';
@@ -144,6 +145,15 @@ export class EngineContainer implements ContainerOwner {
 
   countRestart(): void {
     updateContainer(this.id, (r) => { r.RestartCount += 1; });
+  }
+
+  frontDoorKey(): { root: string; name: string } {
+    return { root: stateRoot(), name: loadContainer(this.id).name };
+  }
+
+  /** `exec` through the front door (shim/exec-server.ts): engine/exec-front.ts, loaded at the first one. */
+  execFromFront(req: FrontExecRequest, stdio: readonly [number, number, number]): FrontExec | null {
+    return (require('./exec-front') as typeof import('./exec-front')).execFromFront(this.id, req, stdio);
   }
 
   async handOff(): Promise<void> {

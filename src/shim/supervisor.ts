@@ -25,6 +25,7 @@ import type { PendingInit, StartedContainer } from '../runtime';
 import { isWriteFailure } from '../fsutil';
 import { JsonLogWriter, type LogOptions } from './json-log';
 import { AttachServer } from './attach-server';
+import { ExecServer, type FrontExecOwner } from './exec-server';
 import { shouldRestart, nextBackoff, type RestartPolicy } from './restart-policy';
 
 /** One life's settings, read afresh before each start (a restart sees changes). */
@@ -48,7 +49,7 @@ export interface LifeNetworking {
 export interface RestartFacts { policy: RestartPolicy; restartCount: number; manuallyStopped: boolean; autoRemove: boolean; restarting: boolean }
 
 /** The owner of the container's record: the only way the supervisor learns or reports anything. */
-export interface ContainerOwner {
+export interface ContainerOwner extends FrontExecOwner {
   readonly id: string;
   /** The bundle directory (config.json, rootfs) and the container as the runtime knows it. */
   readonly bundle: string;
@@ -101,6 +102,8 @@ export class Supervisor {
   private runtimeGone = false;
   /** This life's attach socket (detached supervisors): its clients hear of the end once it is recorded. */
   private server: AttachServer | null = null;
+  /** This life's exec front door (detached supervisors): `mini-run exec` asks here (exec-server.ts). */
+  private execServer: ExecServer | null = null;
 
   /** The container as the runtime knows it (same id, the engine's runtime root). */
   private readonly ref: runtime.ContainerRef;
@@ -203,6 +206,11 @@ export class Supervisor {
     const waitForClient = this.opts.awaitClient === true && !this.clientSeen;
     try {
       if (server) await server.listen();
+      if (server) {
+        // Not fatal: without it `exec` takes the Node CLI's way, as before.
+        const execServer = new ExecServer(this.id, this.owner);
+        this.execServer = await execServer.listen().then(() => execServer, () => { execServer.close(); return null; });
+      }
       if (server && waitForClient) {
         this.opts.onListening?.();
         await Promise.race([server.firstClient, deadline(30_000)]);
@@ -295,6 +303,8 @@ export class Supervisor {
    * close the socket.
    */
   private hangUp(tell: (server: AttachServer) => void): void {
+    this.execServer?.close();
+    this.execServer = null;
     const server = this.server;
     this.server = null;
     if (!server) return;
