@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { traceNote } from '../sys/trace';
 import { withStateLock } from '../lock';
-import { paths } from '../paths';
+import { paths, stateRoot } from '../paths';
 import {
   containerDirAge, isAlive, runtimeRef, listContainerIds, loadContainer, removeContainerDir, saveContainerIfPossible,
   type ContainerRecord,
@@ -23,6 +23,8 @@ function finalizeOrphan(rec: ContainerRecord): void {
   const id = rec.id;
   runtime().remove(runtimeRef(id), { force: true }); // its cgroup and the runtime's state
   runtime().detachMountsUnder(paths.container(id)); // only `--mount-ns host` leaves any
+  // its attach and exec sockets and its name link (a supervisor killed with SIGKILL left them)
+  (require('../shim/sockets') as typeof import('../shim/sockets')).removeSupervisorSockets(id, stateRoot(), rec.name);
 
   if (rec.hostConfig.AutoRemove) {
     removeContainerDir(id);

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { paths } from '../paths';
+import { paths, stateRoot } from '../paths';
 import { isOutOfSpace, isWriteFailure, overwriteInPlace, writeFileAtomic } from '../fsutil';
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
@@ -151,6 +151,8 @@ export function removeContainerDir(id: string, opts: { volumes?: boolean; rec?: 
   if (!rec || rec.hostConfig.StorageOpt) (require('./layer-quota') as typeof import('./layer-quota')).releaseWritableLayer(id);
   rmSync(paths.container(id), { recursive: true, force: true });
   unsaved.delete(id);
+  // what a supervisor killed with SIGKILL left under /run/mini-run (a live one removes its own)
+  (require('../shim/sockets') as typeof import('../shim/sockets')).removeSupervisorSockets(id, stateRoot(), rec?.name ?? null);
   if (rec && (opts.volumes || rec.hostConfig.AutoRemove)) (require('./volumes') as typeof import('./volumes')).removeAnonymousVolumes(rec.mounts);
   if (rec) (require('../events') as typeof import('../events')).recordEvent('container', 'destroy', id, { image: rec.image, name: rec.name });
 }

@@ -39,7 +39,8 @@ export function execFromFront(id: string, req: FrontExecRequest, stdio: readonly
   }
   const result = (async () => {
     try {
-      const started = await runtime.exec(ref, proc, plan, pending, { bundle, spec });
+      // (proxySignals: the client's signals come over the socket; the supervisor's are its own)
+      const started = await runtime.exec(ref, proc, { ...plan, proxySignals: false }, pending, { bundle, spec });
       return { exitCode: (await started.wait()).exitCode };
     } catch (err) {
       await pending.abandon().catch(() => undefined);

@@ -63,6 +63,11 @@ export interface ExecPlan {
   keepStdio?: boolean;
   /** Detached with a terminal: its pty master goes to this unix socket (`mini-runc exec -t -d --console-socket`). */
   consoleSocket?: string;
+  /**
+   * false: signals sent to *us* are not the program's (the supervisor's exec front door: its
+   * client forwards the user's over the socket, and the supervisor's own stay its own).
+   */
+  proxySignals?: boolean;
 }
 
 export interface ExecExit {
@@ -208,7 +213,7 @@ export async function execInContainer(target: ExecTarget, proc: Process, plan: E
   let programPid: number | null = null;
   try {
     // The exec-init relays signals to the program (and its exit status back).
-    if (!plan.detach) forward = forwardSignals(pid);
+    if (!plan.detach && plan.proxySignals !== false) forward = forwardSignals(pid);
     const tfd = traceFd();
     // The container's filter, compiled here (or earlier: seccomp-cache.ts) while the exec process boots (it only loads it).
     const seccomp = target.seccomp ? seccompCache().filterForInit(target.seccomp, target.seccompCache) : undefined;

@@ -43,6 +43,4 @@ export class FrameDecoder {
   }
 }
 
-export function attachSocketPath(id: string): string {
-  return `${process.env.MINI_RUN_RUNDIR ?? '/run/mini-run'}/${id}.sock`;
-}
+export { attachSocketPath } from './sockets';

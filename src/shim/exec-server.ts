@@ -14,10 +14,11 @@
  * container, root and running life, and starts the exec with the engine's and runtime's own
  * code — or says "not here", and the client runs the Node CLI instead (nothing was started).
  */
-import { chmodSync, mkdirSync, readlinkSync, rmdirSync, rmSync, symlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import * as net from 'node:net';
 import { closeFd, peerUid, readFramedRequest } from '../sys/unix-rights';
+import { execSocketPath, nameLinkPath, nameLinkTarget, removeNameLink } from './sockets';
 
 /** What the C front asks for: `exec [-i] CONTAINER CMD [ARG...]` under state root `root`. */
 export interface FrontExecRequest {
@@ -50,21 +51,6 @@ export const MAX_REQUEST = 256 * 1024;
 const REQUEST_TIMEOUT_MS = 3000;
 /** The signals a client may forward (the Node CLI's FORWARDED_SIGNALS, by number). */
 const SIGNALS = new Map<number, NodeJS.Signals>([[1, 'SIGHUP'], [2, 'SIGINT'], [3, 'SIGQUIT'], [10, 'SIGUSR1'], [12, 'SIGUSR2'], [15, 'SIGTERM']]);
-
-export function rundir(): string {
-  return process.env.MINI_RUN_RUNDIR ?? '/run/mini-run';
-}
-
-export function execSocketPath(id: string): string {
-  return `${rundir()}/${id}.exec`;
-}
-
-/** 32-bit FNV-1a over the UTF-8 bytes of `s`, 8 hex digits (the C front computes the same). */
-export function rootKey(s: string): string {
-  let h = 0x811c9dc5;
-  for (const b of Buffer.from(s)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
-  return h.toString(16).padStart(8, '0');
-}
 
 /** Parse the payload: NUL-terminated root, container, "i"/"-", CMD, ARG… (null: malformed). */
 export function parseRequest(payload: Buffer): FrontExecRequest | null {
@@ -106,11 +92,10 @@ export class ExecServer {
     try {
       const { root, name } = this.owner.frontDoorKey();
       if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) return;
-      const dir = join(rundir(), 'names', rootKey(root));
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const link = join(dir, name);
+      const link = nameLinkPath(root, name);
+      mkdirSync(dirname(link), { recursive: true, mode: 0o700 });
       rmSync(link, { force: true });
-      symlinkSync(`../../${this.id}.exec`, link);
+      symlinkSync(nameLinkTarget(this.id), link);
       this.link = link;
     } catch { /* no link: `exec NAME` takes the Node CLI's way, by id it still comes here */ }
   }
@@ -161,8 +146,7 @@ export class ExecServer {
     this.server = null;
     rmSync(execSocketPath(this.id), { force: true });
     if (this.link) {
-      try { if (readlinkSync(this.link) === `../../${this.id}.exec`) rmSync(this.link, { force: true }); } catch { /* gone */ }
-      try { rmdirSync(dirname(this.link)); } catch { /* other containers of this root still have links */ }
+      removeNameLink(this.link, this.id);
       this.link = null;
     }
   }

@@ -43,7 +43,7 @@ function same(args: string[], shell?: (bin: string) => string): Out {
   return front;
 }
 
-/** As src/shim/exec-server.ts's rootKey: FNV-1a 32 of the root's bytes. */
+/** As src/shim/sockets.ts's rootKey (and the C front's): FNV-1a 32 of the root's bytes. */
 function rootKeyOf(s: string): string {
   let h = 0x811c9dc5;
   for (const b of Buffer.from(s)) h = Math.imul(h ^ b, 0x01000193) >>> 0;

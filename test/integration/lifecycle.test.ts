@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, mr, removeRoot, tempRoot, removeAllContainers, until } from '../helpers/cli';
 
@@ -284,9 +284,24 @@ describe('crashes', () => {
   it('SIGKILL of the supervisor takes the container down; the state says so and rm -f cleans', async () => {
     m('run', '-d', '--name', 'orphan', IMG, 'sleep', '600');
     const pid = Number(inspect('orphan', '{{.State.Pid}}'));
+    const id = inspect('orphan', '{{.Id}}');
+    // The supervisor's attach and exec sockets and its name link (shim/sockets.ts): a supervisor
+    // killed with SIGKILL cannot remove them; the crash sweep must.
+    const rundir = process.env.MINI_RUN_RUNDIR ?? '/run/mini-run';
+    const sockets = [join(rundir, `${id}.sock`), join(rundir, `${id}.exec`)];
+    const nameLinks = () => {
+      const names = join(rundir, 'names');
+      const dirs = existsSync(names) ? readdirSync(names) : [];
+      return dirs.flatMap((d) => { try { return readdirSync(join(names, d)).map((n) => readlinkSync(join(names, d, n))); } catch { return []; } }).filter((l) => l.includes(id));
+    };
+    await until(() => sockets.every((p) => existsSync(p)));
+    expect(nameLinks()).toEqual([`../../${id}.exec`]);
     process.kill(ppidOf(pid), 'SIGKILL');
     await until(() => !existsSync(`/proc/${pid}`));
-    expect(inspect('orphan', '{{.State.Status}}')).toBe('exited');
+    expect(sockets.filter((p) => existsSync(p))).toEqual(sockets); // left behind by the killed supervisor
+    expect(inspect('orphan', '{{.State.Status}}')).toBe('exited'); // (the crash sweep ran)
+    expect(sockets.filter((p) => existsSync(p))).toEqual([]);
+    expect(nameLinks()).toEqual([]);
     expect(m('rm', '-f', 'orphan').status).toBe(0);
   });
 

@@ -1,0 +1,55 @@
+/**
+ * Where a detached supervisor can be reached, all under RUNDIR (/run/mini-run, mode 0700):
+ *   <id>.sock                    attach (attach-protocol.ts, attach-server.ts)
+ *   <id>.exec                    the exec front door (exec-server.ts, native/mini-run-front.c)
+ *   names/<root key>/<name>      → ../../<id>.exec: the front door's way from a name to the
+ *                                socket (names are unique per state root, not across roots)
+ * A supervisor removes its own when its life ends. One killed with SIGKILL cannot: `rm` and
+ * the crash sweep remove what it left (removeSupervisorSockets).
+ */
+import { readlinkSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fnv1a } from '../fnv1a';
+
+export function rundir(): string {
+  return process.env.MINI_RUN_RUNDIR ?? '/run/mini-run';
+}
+
+export function attachSocketPath(id: string): string {
+  return `${rundir()}/${id}.sock`;
+}
+
+export function execSocketPath(id: string): string {
+  return `${rundir()}/${id}.exec`;
+}
+
+/**
+ * The state root's directory of name links: 32-bit FNV-1a of the root, 8 hex digits. The C
+ * front computes it over the root's bytes; it takes only printable-ASCII roots, where bytes and
+ * fnv1a.ts's UTF-16 code units are the same.
+ */
+export function rootKey(root: string): string {
+  return fnv1a(root, 0x811c9dc5);
+}
+
+export function nameLinkPath(root: string, name: string): string {
+  return join(rundir(), 'names', rootKey(root), name);
+}
+
+/** What a name link of container `id` points at (relative: RUNDIR may be bind-mounted elsewhere). */
+export function nameLinkTarget(id: string): string {
+  return `../../${id}.exec`;
+}
+
+/** Remove `link` if it still points at `id`'s socket (a newer container may own the name now), and its directory once empty. */
+export function removeNameLink(link: string, id: string): void {
+  try { if (readlinkSync(link) === nameLinkTarget(id)) rmSync(link, { force: true }); } catch { /* gone */ }
+  try { rmdirSync(dirname(link)); } catch { /* other containers of this root still have links */ }
+}
+
+/** What a supervisor of `id` may have left (killed before it could clean up). */
+export function removeSupervisorSockets(id: string, root: string, name: string | null): void {
+  rmSync(attachSocketPath(id), { force: true });
+  rmSync(execSocketPath(id), { force: true });
+  if (name) removeNameLink(nameLinkPath(root, name), id);
+}
