@@ -10,7 +10,6 @@
  * way the check runs before anything of the container exists.
  */
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { UserError } from '../errors';
 import { parseBytes } from './units';
 
@@ -79,7 +78,8 @@ export function missingQuotaReason(fs: { mountPoint: string; fsType: string }, k
  */
 export function kernelQuotaSupport(): KernelQuotaSupport {
   const read = (path: string, gzip = false): string => {
-    try { return gzip ? gunzipSync(readFileSync(path)).toString('utf8') : readFileSync(path, 'utf8'); } catch { return ''; }
+    // (node:zlib loaded here only: `run` imports this module on every start, and needs no gunzip)
+    try { return gzip ? (require('node:zlib') as typeof import('node:zlib')).gunzipSync(readFileSync(path)).toString('utf8') : readFileSync(path, 'utf8'); } catch { return ''; }
   };
   const release = read('/proc/sys/kernel/osrelease').trim();
   const quotaV2Module = ['', '.xz', '.zst', '.gz'].some((z) => existsSync(`/lib/modules/${release}/kernel/fs/quota/quota_v2.ko${z}`));
