@@ -78,8 +78,12 @@ describe.skipIf(!built)('exec through the supervisor (native front door)', () =>
   it('runs without starting Node, by name and by full id; every other command goes to Node', () => {
     expect(cli(['exec', 'mr-front', 'echo', 'hi'], { env: noNode })).toEqual({ status: 0, stdout: 'hi\n', stderr: '' });
     expect(cli(['exec', id, 'hostname'], { env: noNode })).toEqual({ status: 0, stdout: `${id.slice(0, 12)}\n`, stderr: '' });
-    // anything else: the Node CLI (which PATH cannot find here)
-    for (const args of [['ps'], ['exec', '-t', 'mr-front', 'true'], ['exec', '-e', 'A=1', 'mr-front', 'true'], ['exec', id.slice(0, 12), 'true'], ['exec', '--help']]) {
+    // another command: the wrapper goes straight to Node, without the front (sh's own error here)
+    const ps = cli(['ps'], { env: noNode });
+    expect(ps.status).toBe(127);
+    expect(ps.stderr).toMatch(/node: not found/);
+    // any other exec line: the front hands it to the Node CLI (which PATH cannot find here)
+    for (const args of [['exec', '-t', 'mr-front', 'true'], ['exec', '-e', 'A=1', 'mr-front', 'true'], ['exec', id.slice(0, 12), 'true'], ['exec', '--help']]) {
       expect(cli(args, { env: noNode }).stderr).toBe('mini-run: cannot start node: No such file or directory\n');
     }
     // MINI_RUN_FRONT=node: the wrapper skips the front door
