@@ -13,8 +13,7 @@ import { stateRoot, paths } from '../paths';
 import { UserError } from '../errors';
 import * as runtime from '../runtime';
 import type { FrontExec, FrontExecRequest } from '../shim/exec-server';
-import { dup2, close } from '../sys/libc';
-import { dupCloexec, isTerminal } from '../sys/unix-rights';
+import { isTerminal } from '../sys/unix-rights';
 import { loadContainer, isRunning, runtimeRef } from './container-store';
 import { buildExecProcess } from './exec';
 
@@ -33,7 +32,7 @@ export function execFromFront(id: string, req: FrontExecRequest, stdio: readonly
   try {
     spec = runtime.loadSpec(bundle);
     proc = buildExecProcess(rec, { container: req.container, command: req.args, interactive: req.interactive, tty: false, detach: false, env: [], envFiles: [], privileged: false }, false, spec);
-    pending = withStdio(stdio, () => runtime.spawnExec(ref, { terminal: false, ...plan }));
+    pending = runtime.spawnExec(ref, { terminal: false, ...plan, stdio }); // the caller's fds as the program's 0–2
   } catch {
     return null; // the CLI meets the same and says it
   }
@@ -49,20 +48,4 @@ export function execFromFront(id: string, req: FrontExecRequest, stdio: readonly
     }
   })();
   return { pid: pending.pid, result };
-}
-
-/**
- * Spawn with the caller's fds as our 0, 1, 2: the runtime's exec process inherits ours
- * (runtime/exec.ts: stdin only with -i, else /dev/null). Node's spawn forks right here,
- * synchronously, so nothing else of ours sees the swap; ours (/dev/null) are put back after.
- */
-function withStdio<T>(stdio: readonly [number, number, number], spawn: () => T): T {
-  const saved = [0, 1, 2].map((fd) => dupCloexec(fd));
-  if (saved.some((fd) => fd < 0)) { for (const fd of saved) if (fd >= 0) close(fd); throw new Error('no descriptor left'); }
-  try {
-    for (let fd = 0; fd < 3; fd++) dup2(stdio[fd], fd);
-    return spawn();
-  } finally {
-    for (let fd = 0; fd < 3; fd++) { try { dup2(saved[fd], fd); } catch { /* as it was */ } close(saved[fd]); }
-  }
 }

@@ -70,6 +70,19 @@ export interface ExecPlan {
   proxySignals?: boolean;
 }
 
+/** How the exec process is spawned (before the container or the program is known). */
+export interface ExecSpawnOptions {
+  terminal: boolean;
+  interactive: boolean;
+  detach: boolean;
+  keepStdio?: boolean;
+  /**
+   * The program's fds 0–2 instead of ours (stdin only with `interactive`): the supervisor's exec
+   * front door passes the caller's, received over its socket (shim/exec-server.ts). No terminals.
+   */
+  stdio?: readonly [number, number, number];
+}
+
 export interface ExecExit {
   exitCode: number;
   signal: string | null;
@@ -104,13 +117,14 @@ export interface PendingExec {
  * engine prepares the process; with `targetPid` null even before the container is known
  * (then it joins no user namespace: execInContainer replaces it for a container that has one).
  */
-export function spawnExecInit(targetPid: number | null, o: { terminal: boolean; interactive: boolean; detach: boolean; keepStdio?: boolean }): PendingExec {
+export function spawnExecInit(targetPid: number | null, o: ExecSpawnOptions): PendingExec {
   const tfd = traceFd();
   const inherit = !o.terminal && (!o.detach || o.keepStdio === true);
-  // Without -t the program shares our fds 0–2 — except a terminal: that is the operator's,
-  // and a program holding it could change its modes (termios) or, in the caller's session,
-  // type into it (TIOCSTI). Docker's exec gives pipes; so do we, relaying them here.
-  const shield = (fd: number): 'inherit' | 'pipe' => (o.keepStdio !== true && isatty(fd) ? 'pipe' : 'inherit');
+  // Without -t the program shares our fds 0–2 (or the caller's, `o.stdio`) — except a terminal:
+  // that is the operator's, and a program holding it could change its modes (termios) or, in
+  // the caller's session, type into it (TIOCSTI). Docker's exec gives pipes; so do we, relaying
+  // them here (a caller that hands its own fds has refused terminals already).
+  const shield = (fd: number): number | 'inherit' | 'pipe' => (o.stdio !== undefined ? o.stdio[fd] : o.keepStdio !== true && isatty(fd) ? 'pipe' : 'inherit');
   const stdio: StdioOptions = [
     inherit && o.interactive ? shield(0) : 'ignore',
     inherit ? shield(1) : 'ignore',

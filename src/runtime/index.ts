@@ -11,7 +11,7 @@
  */
 import type { StdioPlan, StartHooks, StartedContainer, ContainerExit } from './container';
 import type { PendingInit } from './spawn-init';
-import type { ExecPlan, PendingExec, StartedExec } from './exec';
+import type { ExecPlan, ExecSpawnOptions, PendingExec, StartedExec } from './exec';
 import type { Process, RuntimeSpec } from './spec';
 import type { Cgroup, CgroupStats, LinuxResources } from './cgroups';
 import type { RuntimeState, Status } from './state';
@@ -389,7 +389,7 @@ export function prespawnExec(o: { terminal: boolean; interactive: boolean; detac
 }
 
 /** Start the exec process early (Node boots while the caller prepares `proc`). */
-export function spawnExec(ref: ContainerRef, o: { terminal: boolean; interactive: boolean; detach: boolean }): PendingExec {
+export function spawnExec(ref: ContainerRef, o: ExecSpawnOptions): PendingExec {
   const { st } = current(ref);
   return execMod().spawnExecInit(st.pid, o);
 }
