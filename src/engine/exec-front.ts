@@ -13,7 +13,7 @@ import { stateRoot, paths } from '../paths';
 import { UserError } from '../errors';
 import * as runtime from '../runtime';
 import type { FrontExec, FrontExecRequest } from '../shim/exec-server';
-import { isTerminal } from '../sys/unix-rights';
+import { isatty } from '../sys/libc';
 import { loadContainer, isRunning, runtimeRef } from './container-store';
 import { buildExecProcess } from './exec';
 
@@ -24,7 +24,7 @@ export function execFromFront(id: string, req: FrontExecRequest, stdio: readonly
   // As findContainer: the full id, or the name (its id prefixes the front never sends here).
   if (req.container !== rec.id && req.container !== rec.name) return null;
   if (rec.state.Status !== 'running' || !isRunning(rec) || rec.userns) return null;
-  if (stdio.some((fd) => isTerminal(fd))) return null;
+  if (stdio.some((fd) => isatty(fd))) return null;
   const ref = runtimeRef(rec.id);
   const bundle = paths.container(rec.id);
   const plan = { interactive: req.interactive, detach: false };

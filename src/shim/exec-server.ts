@@ -17,7 +17,8 @@
 import { chmodSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as net from 'node:net';
-import { closeFd, peerUid, readFramedRequest } from '../sys/unix-rights';
+import { close } from '../sys/libc';
+import { peerUid, readFramedRequest } from '../sys/unix-rights';
 import { execSocketPath, nameLinkPath, nameLinkTarget, removeNameLink } from './sockets';
 
 /** What the C front asks for: `exec [-i] CONTAINER CMD [ARG...]` under state root `root`. */
@@ -114,7 +115,7 @@ export class ExecServer {
     } catch {
       exec = null;
     } finally {
-      for (const f of got.fds) { try { closeFd(f); } catch { /* closed */ } } // the exec process has its copies
+      for (const f of got.fds) { try { close(f); } catch { /* closed */ } } // the exec process has its copies
     }
     if (!exec) { sock.end('fallback\n'); return; }
     const running = exec;

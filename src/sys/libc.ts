@@ -17,6 +17,8 @@ import {
 } from './constants';
 
 type Fn = (...args: unknown[]) => any;
+/** A function koffi can also run on libuv's thread pool (`.async`, the result in a callback). */
+type AsyncFn = Fn & { async: (...args: unknown[]) => void };
 
 /** koffi, loaded at the first system call (commands that make none, like `ps`, never load it). */
 let koffiModule: typeof import('koffi') | null = null;
@@ -58,6 +60,11 @@ function bind() {
     socket: c.func('int socket(int domain, int type, int protocol)') as Fn,
     connect: c.func('int connect(int fd, const void *addr, uint32_t len)') as Fn,
     sendmsg: c.func('long sendmsg(int fd, const void *msg, int flags)') as Fn,
+    recvmsg: c.func('long recvmsg(int fd, void *msg, int flags)') as AsyncFn,
+    recv: c.func('long recv(int fd, void *buf, size_t len, int flags)') as AsyncFn,
+    getsockopt: c.func('int getsockopt(int fd, int level, int name, _Out_ void *val, _Inout_ uint32_t *len)') as Fn,
+    setsockopt: c.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)') as Fn,
+    isatty: c.func('int isatty(int fd)') as Fn,
     posix_openpt: c.func('int posix_openpt(int flags)') as Fn,
     grantpt: c.func('int grantpt(int fd)') as Fn,
     unlockpt: c.func('int unlockpt(int fd)') as Fn,
@@ -72,6 +79,11 @@ function bind() {
 
 function libc() {
   return (lib ??= bind());
+}
+
+/** The address of a buffer's memory, for the pointers inside a struct built in a Buffer (msghdr, iovec). */
+export function addressOf(buf: Buffer): bigint {
+  return BigInt(koffi().address(buf));
 }
 
 /**
@@ -435,6 +447,32 @@ export function clearCloexec(fd: number): void {
   check('fcntl', `${fd}, F_SETFD, ${flags & ~1}`, libc().fcntl(fd, F_SETFD, 'int', flags & ~1));
 }
 
+/** F_DUPFD_CLOEXEC: a close-on-exec duplicate of `fd`, numbered `lowest` or above. */
+export function dupCloexec(fd: number, lowest = 3): number {
+  const F_DUPFD_CLOEXEC = 1030;
+  return check('fcntl', `${fd}, F_DUPFD_CLOEXEC, ${lowest}`, libc().fcntl(fd, F_DUPFD_CLOEXEC, 'int', lowest));
+}
+
+/** F_GETFL: the open file description's status flags (O_NONBLOCK, O_APPEND, the access mode…). */
+export function getStatusFlags(fd: number): number {
+  const F_GETFL = 3;
+  return check('fcntl', `${fd}, F_GETFL`, libc().fcntl(fd, F_GETFL));
+}
+
+/**
+ * F_SETFL: set them. They belong to the open file *description*, so every duplicate of it (in
+ * this process or another) sees the change.
+ */
+export function setStatusFlags(fd: number, flags: number): void {
+  const F_SETFL = 4;
+  check('fcntl', `${fd}, F_SETFL, 0${flags.toString(8)}`, libc().fcntl(fd, F_SETFL, 'int', flags));
+}
+
+/** isatty(3): is a terminal open on `fd`? (Not traced: a question, not a container primitive.) */
+export function isatty(fd: number): boolean {
+  return Number(libc().isatty(fd)) === 1;
+}
+
 /**
  * close_range(first, ~0U, CLOSE_RANGE_CLOEXEC): mark every descriptor from `first` up
  * close-on-exec in one call, so none of Node's fds (epoll, eventfds, pipes) leaks into the
@@ -616,6 +654,58 @@ export function sendFdToUnixSocket(path: string, fd: number, name: string): void
   } finally {
     libc().close(sock);
   }
+}
+
+/**
+ * SO_PEERCRED: who is on the other end of the connected unix socket `fd` — the kernel's record
+ * of the peer's pid, uid and gid as of its connect() (it cannot be forged by the peer).
+ */
+export function peerCredentials(fd: number): { pid: number; uid: number; gid: number } {
+  const SOL_SOCKET = 1, SO_PEERCRED = 17;
+  const cred = Buffer.alloc(12); // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+  const len = [12];
+  check('getsockopt', `${fd}, SOL_SOCKET, SO_PEERCRED`, libc().getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, len));
+  return { pid: cred.readInt32LE(0), uid: cred.readUInt32LE(4), gid: cred.readUInt32LE(8) };
+}
+
+/** SO_RCVTIMEO: a blocking receive on `fd` gives up (EAGAIN) after `ms` without data. */
+export function setReceiveTimeout(fd: number, ms: number): void {
+  const SOL_SOCKET = 1, SO_RCVTIMEO = 20;
+  const tv = Buffer.alloc(16); // struct timeval { long tv_sec; long tv_usec; } (64-bit: 8 + 8)
+  tv.writeBigInt64LE(BigInt(Math.floor(ms / 1000)), 0);
+  tv.writeBigInt64LE(BigInt((ms % 1000) * 1000), 8);
+  check('setsockopt', `${fd}, SOL_SOCKET, SO_RCVTIMEO, {tv_sec=${Math.floor(ms / 1000)}, tv_usec=${(ms % 1000) * 1000}}, 16`,
+    libc().setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16));
+}
+
+/**
+ * Run `f` on libuv's thread pool (koffi's `.async`): a blocking call that must not stop the
+ * event loop. koffi puts the worker's errno back while the callback runs, so it is read there.
+ */
+function checkAsync(call: string, args: () => string, f: AsyncFn, ...params: unknown[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    f.async(...params, (err: unknown, result: unknown) => {
+      if (err) { reject(err); return; }
+      try { resolve(check(call, args, result as number)); } catch (e) { reject(e); }
+    });
+  });
+}
+
+const MSG_FLAGS = { MSG_CTRUNC: 0x8, MSG_WAITALL: 0x100, MSG_CMSG_CLOEXEC: 0x40000000 } as const;
+const msgFlags = (flags: number) => Object.entries(MSG_FLAGS).filter(([, v]) => flags & v).map(([k]) => k).join('|') || '0';
+
+/**
+ * recvmsg(2) on the thread pool: `msg` is a struct msghdr the caller built (its iovecs and
+ * control buffer); the kernel fills them and msg_controllen/msg_flags. Resolves with the bytes
+ * read; rejects with a SysError (EAGAIN: SO_RCVTIMEO ran out).
+ */
+export function recvmsgAsync(fd: number, msg: Buffer, flags: number): Promise<number> {
+  return checkAsync('recvmsg', () => `${fd}, {msghdr}, ${msgFlags(flags)}`, libc().recvmsg, fd, msg, flags);
+}
+
+/** recv(2) into `buf` on the thread pool (as recvmsgAsync): the bytes read. */
+export function recvAsync(fd: number, buf: Buffer, flags: number): Promise<number> {
+  return checkAsync('recv', () => `${fd}, <${buf.length} bytes>, ${buf.length}, ${msgFlags(flags)}`, libc().recv, fd, buf, buf.length, flags);
 }
 
 // ------------------------------------------------------------- capabilities

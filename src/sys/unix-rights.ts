@@ -10,55 +10,20 @@
  * The request is read with a *blocking* recvmsg on libuv's thread pool (koffi's `.async`), on a
  * duplicate of the accepted socket made blocking, with a receive timeout: a client that sends
  * half a request holds one pool thread for at most that long, never the supervisor's event loop.
+ * The calls themselves are sys/libc.ts's (traced, errors naming the errno); this file builds and
+ * reads the structs.
  */
-/* eslint-disable @typescript-eslint/no-require-imports */
-type Fn = ((...args: unknown[]) => any) & { async: (...args: unknown[]) => void };
+import { addressOf as address, close, dupCloexec, getStatusFlags, peerCredentials, recvAsync, recvmsgAsync, setReceiveTimeout, setStatusFlags } from './libc';
 
-const SOL_SOCKET = 1, SO_PEERCRED = 17, SO_RCVTIMEO = 20, SCM_RIGHTS = 1;
-const F_DUPFD_CLOEXEC = 1030, F_GETFL = 3, F_SETFL = 4, O_NONBLOCK = 0o4000;
+const SOL_SOCKET = 1, SCM_RIGHTS = 1, O_NONBLOCK = 0o4000;
 const MSG_WAITALL = 0x100, MSG_CTRUNC = 0x8, MSG_CMSG_CLOEXEC = 0x40000000;
-
-let lib: { koffi: typeof import('koffi'); fcntl: Fn; close: Fn; getsockopt: Fn; setsockopt: Fn; recvmsg: Fn; recv: Fn; isatty: Fn } | null = null;
-function c() {
-  if (lib) return lib;
-  const koffi = require('koffi') as typeof import('koffi');
-  const l = koffi.load('libc.so.6');
-  return (lib = {
-    koffi,
-    // (fcntl is variadic; every use here passes one int, which this prototype passes the same way)
-    fcntl: l.func('int fcntl(int fd, int cmd, int arg)') as Fn,
-    close: l.func('int close(int fd)') as Fn,
-    getsockopt: l.func('int getsockopt(int fd, int level, int name, _Out_ void *val, _Inout_ uint32_t *len)') as Fn,
-    setsockopt: l.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)') as Fn,
-    recvmsg: l.func('long recvmsg(int fd, void *msg, int flags)') as Fn,
-    recv: l.func('long recv(int fd, void *buf, size_t len, int flags)') as Fn,
-    isatty: l.func('int isatty(int fd)') as Fn,
-  });
-}
 
 /** The uid of the process on the other end of a connected unix socket (as of its connect), or null. */
 export function peerUid(fd: number): number | null {
-  const cred = Buffer.alloc(12); // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
-  const len = [12];
-  if (c().getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, len) !== 0) return null;
-  return cred.readUInt32LE(4);
+  try { return peerCredentials(fd).uid; } catch { return null; }
 }
 
-export function closeFd(fd: number): void {
-  c().close(fd);
-}
-
-export function isTerminal(fd: number): boolean {
-  return c().isatty(fd) === 1;
-}
-
-/** A close-on-exec duplicate of `fd` numbered 3 or above (or -1). */
-export function dupCloexec(fd: number): number {
-  return Number(c().fcntl(fd, F_DUPFD_CLOEXEC, 3));
-}
-
-const callAsync = (f: Fn, ...args: unknown[]): Promise<number> =>
-  new Promise((resolve) => f.async(...args, (err: unknown, r: unknown) => resolve(err ? -1 : Number(r))));
+const closeQuietly = (fd: number) => { try { close(fd); } catch { /* closed already */ } };
 
 export interface FramedRequest { fds: number[]; payload: Buffer }
 
@@ -69,33 +34,34 @@ export interface FramedRequest { fds: number[]; payload: Buffer }
  * within `timeoutMs`. The socket itself stays open and as it was (non-blocking) for its owner.
  */
 export async function readFramedRequest(fd: number, magic: string, maxPayload: number, maxFds: number, timeoutMs: number): Promise<FramedRequest | null> {
-  const l = c();
-  const dup = dupCloexec(fd);
-  if (dup < 0) return null;
+  let dup: number;
+  try { dup = dupCloexec(fd); } catch { return null; }
   // The duplicate shares the open file description (and so its O_NONBLOCK flag) with libuv's fd;
   // libuv does not read it meanwhile (the server pauses on connect), and the flag is put back.
-  const flags = Number(l.fcntl(dup, F_GETFL, 0));
+  let flags = -1;
   const fds: number[] = [];
   try {
-    if (flags < 0 || Number(l.fcntl(dup, F_SETFL, flags & ~O_NONBLOCK)) !== 0) return null;
-    const tv = Buffer.alloc(16); // struct timeval { long tv_sec; long tv_usec; }
-    tv.writeBigInt64LE(BigInt(Math.floor(timeoutMs / 1000)), 0);
-    tv.writeBigInt64LE(BigInt((timeoutMs % 1000) * 1000), 8);
-    if (l.setsockopt(dup, SOL_SOCKET, SO_RCVTIMEO, tv, 16) !== 0) return null;
+    flags = getStatusFlags(dup);
+    setStatusFlags(dup, flags & ~O_NONBLOCK);
+    setReceiveTimeout(dup, timeoutMs);
 
     const head = Buffer.alloc(8);
-    const iov = Buffer.alloc(16); // struct iovec { void *base; size_t len; }
-    iov.writeBigUInt64LE(BigInt(l.koffi.address(head)), 0);
+    const iov = Buffer.alloc(16); // struct iovec { void *base; size_t len; } (64-bit layout)
+    iov.writeBigUInt64LE(address(head), 0);
     iov.writeBigUInt64LE(8n, 8);
-    const space = 16 + ((maxFds * 4 + 7) & ~7); // CMSG_SPACE(maxFds * sizeof(int))
+    const space = 16 + ((maxFds * 4 + 7) & ~7); // CMSG_SPACE(maxFds * sizeof(int)): a 16-byte cmsghdr + ints, 8-aligned
     const control = Buffer.alloc(space);
-    const msg = Buffer.alloc(56); // struct msghdr (x86_64/arm64 layout)
-    msg.writeBigUInt64LE(BigInt(l.koffi.address(iov)), 16);
+    // struct msghdr, x86_64/arm64 layout (56 bytes): name 0, namelen 8, iov 16, iovlen 24,
+    // control 32, controllen 40, flags 48. A 32-bit host would need other offsets.
+    const msg = Buffer.alloc(56);
+    msg.writeBigUInt64LE(address(iov), 16);
     msg.writeBigUInt64LE(1n, 24);
-    msg.writeBigUInt64LE(BigInt(l.koffi.address(control)), 32);
+    msg.writeBigUInt64LE(address(control), 32);
     msg.writeBigUInt64LE(BigInt(space), 40);
-    const got = await callAsync(l.recvmsg, dup, msg, MSG_WAITALL | MSG_CMSG_CLOEXEC);
+    let got = -1;
+    try { got = await recvmsgAsync(dup, msg, MSG_WAITALL | MSG_CMSG_CLOEXEC); } catch { return null; }
     // Whatever descriptors came are ours now, whatever else is wrong: collect them to close.
+    // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } (16 bytes) + data, 8-aligned.
     const controlLen = Number(msg.readBigUInt64LE(40));
     for (let off = 0; got > 0 && off + 16 <= controlLen;) {
       const len = Number(control.readBigUInt64LE(off));
@@ -109,14 +75,15 @@ export async function readFramedRequest(fd: number, magic: string, maxPayload: n
     const size = head.readUInt32LE(4);
     if (size > maxPayload || fds.length > maxFds) return null;
     const payload = Buffer.alloc(size);
-    if (size > 0 && (await callAsync(l.recv, dup, payload, size, MSG_WAITALL)) !== size) return null;
+    if (size > 0 && (await recvAsync(dup, payload, MSG_WAITALL).catch(() => -1)) !== size) return null;
     const out = { fds: fds.slice(), payload };
     fds.length = 0; // handed over: the caller closes them
     return out;
+  } catch {
+    return null; // a failed fcntl/setsockopt (named in the trace): fail closed
   } finally {
-    for (const f of fds) l.close(f);
-    if (flags >= 0) l.fcntl(dup, F_SETFL, flags);
-    l.close(dup);
+    for (const f of fds) closeQuietly(f);
+    if (flags >= 0) try { setStatusFlags(dup, flags); } catch { /* closing anyway */ }
+    closeQuietly(dup);
   }
 }
-/* eslint-enable @typescript-eslint/no-require-imports */
