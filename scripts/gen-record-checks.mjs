@@ -20,6 +20,8 @@ const CHECKS = [
   ['image/layer-info-check.ts', 'image/layer-info-schema.js', 'LayerInfoSchema', 'LayerInfo'],
   ['network/network-records-check.ts', 'network/network-record-schema.js', 'NetworkRecords', 'NetworkRecords'],
   ['network/host-state-check.ts', 'network/host-state-schema.js', 'HostNetState', 'HostNetState'],
+  ['network/schema-check.ts', 'network/schema.js', 'ContainerNetwork', 'ContainerNetwork'],
+  ['image/image-config-check.ts', 'image/oci-types.js', 'ImageConfigFile', 'ImageConfigFile'],
 ];
 for (const [out, mod, exp, name] of CHECKS) {
   writeFileSync(join(TOP, 'src', out), compileSchema(require(join(TOP, 'dist', mod))[exp], name));

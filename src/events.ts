@@ -11,24 +11,14 @@
  */
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { paths } from './paths';
 
 export type EventType = 'container' | 'image' | 'network' | 'volume';
 
-export const EventRecord = z.object({
-  Type: z.enum(['container', 'image', 'network', 'volume']),
-  Action: z.string(),
-  Actor: z.object({ ID: z.string(), Attributes: z.record(z.string()) }),
-  scope: z.literal('local'),
-  time: z.number(),
-  timeNano: z.number(),
-  // Docker's older fields, for containers and images (status, id, from).
-  status: z.string().optional(),
-  id: z.string().optional(),
-  from: z.string().optional(),
-});
-export type EventRecord = z.infer<typeof EventRecord>;
+// The schema (zod) lives in events-schema.ts, loaded only by readEvents: a command that only
+// records its events (every `run`) does not load zod for them.
+export type { EventRecord } from './events-schema';
+import type { EventRecord } from './events-schema';
 
 const MAX_BYTES = 1 << 20;
 
@@ -67,10 +57,11 @@ export function readEvents(offset = 0): { events: EventRecord[]; end: number } {
   const chunk = buf.subarray(offset).toString('utf8');
   const complete = chunk.lastIndexOf('\n') + 1; // a line still being written waits for the next read
   const events: EventRecord[] = [];
+  const schema = (require('./events-schema') as typeof import('./events-schema')).EventRecord;
   for (const line of chunk.slice(0, complete).split('\n')) {
     if (!line) continue;
     try {
-      const r = EventRecord.safeParse(JSON.parse(line));
+      const r = schema.safeParse(JSON.parse(line));
       if (r.success) events.push(r.data);
     } catch { /* a torn line */ }
   }

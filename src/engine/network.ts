@@ -15,7 +15,8 @@ import { withStateLock } from '../lock';
 import { PortProxy } from '../network/proxy';
 import { exposedBindings, exposedPortsOf, type PortBinding } from '../network/ports';
 import { inSubnet, parseSubnet } from '../network/ipam';
-import { ContainerNetwork } from '../network/schema';
+import type { ContainerNetwork } from '../network/schema';
+import { checkContainerNetwork } from '../network/schema-check';
 import { findNetwork, toNetworkDef } from '../network/user-networks';
 import { attachSubinterface } from '../network/macvlan';
 import { EmbeddedDns } from '../network/dns';
@@ -33,7 +34,7 @@ import { findContainer, isRunning, processStartTime, updateContainer, type Conta
 import { isRootless } from './rootless-run';
 import { addHostForward, SLIRP, startSlirp, stopSlirp, type SlirpProcess } from '../network/slirp';
 
-export { ContainerNetwork };
+export type { ContainerNetwork };
 export { isUserNetwork, liveConnections, networkSettings, usesBridge } from './network-settings';
 
 export function networkDef(mode: string): NetworkDef {
@@ -378,8 +379,11 @@ export function networkRecordFor(opts: RunOptions, image: ImageConfig): Containe
     throw new UserError('--link is supported only on the default bridge; containers on a user network find each other by name', 125);
   }
   if (opts.macAddress !== undefined && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(opts.macAddress)) throw new UserError(`invalid --mac-address ${opts.macAddress}`, 125);
-  return ContainerNetwork.parse({
+  const part = {
     ports, ip: opts.ip, mac: opts.macAddress?.toLowerCase(), aliases: opts.networkAliases ?? [], links: opts.links ?? [], extraHosts: opts.addHosts ?? [],
     dns: opts.dns ?? [], dnsSearch: opts.dnsSearch ?? [],
-  });
+  };
+  // the generated check fills the defaults as zod would (schema-compile.ts); zod only to say what is wrong
+  return (checkContainerNetwork(part) as ContainerNetwork | undefined)
+    ?? (require('../network/schema') as typeof import('../network/schema')).ContainerNetwork.parse(part);
 }

@@ -13,43 +13,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
-import { z } from 'zod';
 import { UserError } from '../errors';
 import type { LinuxSeccomp } from '../runtime/spec';
 import { DEFAULT_SECCOMP_PROFILE } from './seccomp-default';
 
-const Action = z.enum(['SCMP_ACT_KILL', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_TRAP',
-  'SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE', 'SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY']);
-const Filter = z.object({
-  caps: z.array(z.string()).optional(),
-  arches: z.array(z.string()).optional(),
-  minKernel: z.string().regex(/^\d+\.\d+/, 'minKernel must look like "4.8"').optional(),
-}).passthrough();
-const Arg = z.object({
-  index: z.number().int().min(0).max(5),
-  value: z.number().int().nonnegative(),
-  valueTwo: z.number().int().nonnegative().optional(),
-  op: z.enum(['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ']),
-});
-const Syscall = z.object({
-  name: z.string().optional(),
-  names: z.array(z.string()).optional(),
-  action: Action,
-  errnoRet: z.number().int().nonnegative().optional(),
-  args: z.array(Arg).nullish(),
-  comment: z.string().optional(),
-  includes: Filter.optional(),
-  excludes: Filter.optional(),
-});
-export const DockerSeccompProfile = z.object({
-  defaultAction: Action,
-  defaultErrnoRet: z.number().int().nonnegative().optional(),
-  architectures: z.array(z.string()).optional(),
-  archMap: z.array(z.object({ architecture: z.string(), subArchitectures: z.array(z.string()).nullish() })).nullish(),
-  flags: z.array(z.string()).optional(),
-  syscalls: z.array(Syscall).nullish(),
-}).passthrough();
-export type DockerSeccompProfile = z.infer<typeof DockerSeccompProfile>;
+// The profile's schema (zod) is in seccomp-schema.ts, loaded only to read a profile file: the
+// default profile is ours and needs no check, so a plain `run` does not load zod for it.
+export type { DockerSeccompProfile } from './seccomp-schema';
+import type { DockerSeccompProfile, SeccompRule } from './seccomp-schema';
 
 /** The host's architecture as Docker's profiles name it (Go's GOARCH) and as libseccomp does. */
 const HOST_ARCH = { go: 'amd64', scmp: 'SCMP_ARCH_X86_64' };
@@ -61,7 +32,7 @@ function kernelAtLeast(min: string, kernel = release()): boolean {
 }
 
 /** Does a rule apply to a container with `caps` on this host? (moby's includes/excludes rules) */
-function applies(rule: z.infer<typeof Syscall>, caps: ReadonlySet<string>): boolean {
+function applies(rule: SeccompRule, caps: ReadonlySet<string>): boolean {
   const inc = rule.includes ?? {}, exc = rule.excludes ?? {};
   if (inc.arches?.length && !inc.arches.includes(HOST_ARCH.go)) return false;
   if (inc.caps?.length && !inc.caps.every((c) => caps.has(c))) return false;
@@ -116,7 +87,7 @@ export function readProfileFile(file: string): DockerSeccompProfile {
   } catch (e) {
     throw new UserError(`decoding seccomp profile (${file}) failed: ${(e as Error).message}`, 125);
   }
-  const r = DockerSeccompProfile.safeParse(json);
+  const r = (require('./seccomp-schema') as typeof import('./seccomp-schema')).DockerSeccompProfile.safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new UserError(`decoding seccomp profile (${file}) failed: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 125);

@@ -10,7 +10,9 @@ import { posix } from 'node:path';
 import { UserError } from '../errors';
 import type { Mount } from '../runtime/spec';
 import type { ImageConfig } from '../image/store';
-import { MountPoint } from '../volume/mount-point';
+import type { MountPoint } from '../volume/mount-point';
+/** The mount point's schema (zod, for its defaults): loaded at the first -v/--mount/--tmpfs or image volume, not by every `run`. */
+const mountPoint = (v: Record<string, unknown>): MountPoint => (require('../volume/mount-point') as typeof import('../volume/mount-point')).MountPoint.parse(v);
 import { createVolume, deleteVolume, listVolumes, readVolume, validVolumeName, volumeData, type VolumeRecord } from '../volume/store';
 import { withStateLock } from '../lock';
 import { treeSize } from '../fsutil';
@@ -55,12 +57,12 @@ export function parseVolumeFlag(spec: string): Planned {
   const rw = !words.includes('ro');
   const propagation = words.find((w) => PROPAGATIONS.includes(w)) ?? '';
   if (src !== undefined && src.startsWith('/')) {
-    return { mp: MountPoint.parse({ Type: 'bind', Source: posix.normalize(src), Destination: dst, Mode: mode, RW: rw, Propagation: propagation || 'rprivate' }) };
+    return { mp: mountPoint({ Type: 'bind', Source: posix.normalize(src), Destination: dst, Mode: mode, RW: rw, Propagation: propagation || 'rprivate' }) };
   }
   if (src !== undefined && !validVolumeName(src)) {
     throw new UserError(`create ${src}: "${src}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`, 125);
   }
-  return { mp: MountPoint.parse({ Type: 'volume', Source: '', Destination: dst, Driver: 'local', Mode: mode || 'z', RW: rw, Anonymous: src === undefined }), volumeName: src ?? null, nocopy: words.includes('nocopy') };
+  return { mp: mountPoint({ Type: 'volume', Source: '', Destination: dst, Driver: 'local', Mode: mode || 'z', RW: rw, Anonymous: src === undefined }), volumeName: src ?? null, nocopy: words.includes('nocopy') };
 }
 
 /** `--mount type=bind|volume|tmpfs,source=…,target=…[,readonly][,bind-propagation=…][,tmpfs-size=…]`. */
@@ -87,11 +89,11 @@ export function parseMountFlag(spec: string): Planned {
     if (!existsSync(src)) throw new UserError(`invalid mount config for type "bind": bind source path does not exist: ${src}`, 125);
     const propagation = kv.get('bind-propagation') ?? 'rprivate';
     if (!PROPAGATIONS.includes(propagation)) throw new UserError(`invalid bind-propagation: ${propagation}`, 125);
-    return { mp: MountPoint.parse({ Type: 'bind', Source: posix.normalize(src), Destination: dst, RW: !readonly, Propagation: propagation }) };
+    return { mp: mountPoint({ Type: 'bind', Source: posix.normalize(src), Destination: dst, RW: !readonly, Propagation: propagation }) };
   }
   if (type === 'volume') {
     if (src && !validVolumeName(src)) throw new UserError(`invalid mount config for type "volume": invalid volume name "${src}"`, 125);
-    return { mp: MountPoint.parse({ Type: 'volume', Source: '', Destination: dst, Driver: 'local', RW: !readonly, Anonymous: !src }), volumeName: src || null, nocopy: kv.has('volume-nocopy') && kv.get('volume-nocopy') !== 'false' };
+    return { mp: mountPoint({ Type: 'volume', Source: '', Destination: dst, Driver: 'local', RW: !readonly, Anonymous: !src }), volumeName: src || null, nocopy: kv.has('volume-nocopy') && kv.get('volume-nocopy') !== 'false' };
   }
   if (type === 'tmpfs') {
     if (src) throw new UserError(`invalid mount config for type "tmpfs": source is not allowed for tmpfs`, 125);
@@ -101,7 +103,7 @@ export function parseMountFlag(spec: string): Planned {
     const mode = kv.get('tmpfs-mode');
     if (mode) options.push(`mode=${mode}`);
     if (readonly) options.push('ro');
-    return { mp: MountPoint.parse({ Type: 'tmpfs', Source: '', Destination: dst, RW: !readonly, Options: options }) };
+    return { mp: mountPoint({ Type: 'tmpfs', Source: '', Destination: dst, RW: !readonly, Options: options }) };
   }
   throw new UserError(`invalid argument "${spec}" for "--mount" flag: mount type '${type}' is not supported (bind, volume or tmpfs)`, 125);
 }
@@ -111,7 +113,7 @@ export function parseTmpfsFlag(spec: string): Planned {
   const i = spec.indexOf(':');
   const dst = checkDestination(i < 0 ? spec : spec.slice(0, i), 'tmpfs', spec);
   const options = i < 0 ? [] : spec.slice(i + 1).split(',').filter(Boolean);
-  return { mp: MountPoint.parse({ Type: 'tmpfs', Source: '', Destination: dst, RW: !options.includes('ro'), Options: options }) };
+  return { mp: mountPoint({ Type: 'tmpfs', Source: '', Destination: dst, RW: !options.includes('ro'), Options: options }) };
 }
 
 /** `--volumes-from CONTAINER[:ro|rw]`: the other container's binds and volumes, at the same paths. */
@@ -160,7 +162,7 @@ export function prepareMounts(req: MountRequest, image: ImageConfig, layerDirs: 
   // The image's VOLUME entries not covered by the user get an anonymous volume each.
   for (const path of Object.keys(image.Volumes ?? {})) {
     const dst = posix.normalize(path).replace(/(.)\/+$/, '$1');
-    if (!byDest.has(dst)) byDest.set(dst, { mp: MountPoint.parse({ Type: 'volume', Source: '', Destination: dst, Driver: 'local', RW: true, Anonymous: true }), volumeName: null });
+    if (!byDest.has(dst)) byDest.set(dst, { mp: mountPoint({ Type: 'volume', Source: '', Destination: dst, Driver: 'local', RW: true, Anonymous: true }), volumeName: null });
   }
 
   const made: string[] = [];
@@ -182,7 +184,7 @@ export function prepareMounts(req: MountRequest, image: ImageConfig, layerDirs: 
         if (!p.nocopy && empty) copyUpFromImage(layerDirs, mp.Destination, mp.Source);
         onVolume?.(volume, mp.Source, created || empty);
       }
-      result.push(MountPoint.parse(mp));
+      result.push(mountPoint(mp));
     }
   } catch (err) {
     for (const name of made) deleteVolume(name);
@@ -216,8 +218,10 @@ export function volumeUsers(): Map<string, string[]> {
 
 /** Remove a container's anonymous volumes (after the container is gone), unless another container uses one. */
 export function removeAnonymousVolumes(mounts: MountPoint[]): void {
+  const anonymous = mounts.filter((m) => m.Type === 'volume' && m.Anonymous);
+  if (anonymous.length === 0) return; // (no container records to read: every `run --rm` without volumes)
   const users = volumeUsers();
-  for (const m of mounts) if (m.Type === 'volume' && m.Anonymous && !users.has(m.Name)) deleteVolume(m.Name);
+  for (const m of anonymous) if (!users.has(m.Name)) deleteVolume(m.Name);
 }
 
 // --- `volume` commands

@@ -11,25 +11,15 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:f
 import { recordEvent } from '../events';
 import { join } from 'node:path';
 import { randomBytes } from '../sys/random';
-import { z } from 'zod';
 import { paths } from '../paths';
 import { writeFileAtomic } from '../fsutil';
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
 
-export const VolumeRecord = z.object({
-  Name: z.string(),
-  Driver: z.literal('local').default('local'),
-  Labels: z.record(z.string()).default({}),
-  CreatedAt: z.string(),
-  Anonymous: z.boolean().default(false),
-  /**
-   * Its files' owners are shifted for a user namespace whose root is this host uid/gid (a
-   * `--userns private` container's: engine/userns-remap.ts adoptVolume). Absent: host ids.
-   */
-  HostRoot: z.object({ UID: z.number().int(), GID: z.number().int() }).optional(),
-});
-export type VolumeRecord = z.infer<typeof VolumeRecord>;
+// The record's schema (zod) is in volume-schema.ts, loaded when a record is read: `run` loads
+// this module (userns-remap writes records) without zod.
+export type { VolumeRecord } from './volume-schema';
+import type { VolumeRecord } from './volume-schema';
 
 export const volumesDir = () => join(paths.root(), 'volumes');
 export const volumeDir = (name: string) => join(volumesDir(), name);
@@ -42,7 +32,7 @@ export function readVolume(name: string): VolumeRecord | null {
   if (!validVolumeName(name)) return null;
   const file = join(volumeDir(name), 'volume.json');
   if (!existsSync(file)) return null;
-  const r = VolumeRecord.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  const r = (require('./volume-schema') as typeof import('./volume-schema')).VolumeRecord.safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!r.success) throw new UserError(`volume ${name}: its record ${file} is invalid: ${r.error.issues[0].message}`, 1);
   return r.data;
 }

@@ -7,12 +7,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { DaemonConfig, loadDaemonConfig } from '../../src/image/registry/config';
+import { daemonConfigSchema, loadDaemonConfig } from '../../src/image/registry/config';
 import { defaultBridgeAddress, dnsWithDefaults, rlimitsWithDefaults } from '../../src/engine/daemon-defaults';
 import { logOptionsOf } from '../../src/engine/log-options';
 import { firstFreeSubnet, formatSubnet, parseSubnet } from '../../src/network/ipam';
 import { RLIM_INFINITY } from '../../src/engine/ulimits';
 import { setStateRoot } from '../../src/paths';
+
+const DaemonConfig = daemonConfigSchema();
 
 let dir: string;
 let said: string[];
@@ -57,6 +59,16 @@ describe('daemon config: unknown keys', () => {
     writeFileSync(file, JSON.stringify({ 'max-concurrent-downloads': 3, iptables: false }));
     expect(run()).toMatch(/unknown keys "max-concurrent-downloads", "iptables" ignored/);
     expect(run()).toBe('');
+  });
+});
+
+describe('daemon config: no file', () => {
+  it('gives what the schema gives for {} (without loading zod for it), a fresh object each time', () => {
+    process.env.MINI_RUN_CONFIG = join(dir, 'missing.json');
+    const a = loadDaemonConfig();
+    expect(JSON.stringify(a)).toBe(JSON.stringify(DaemonConfig.parse({})));
+    a['registry-mirrors'].push('http://x');
+    expect(loadDaemonConfig()['registry-mirrors']).toEqual([]);
   });
 });
 

@@ -28,6 +28,10 @@ import { defaultSpec } from '../../src/runc/spec-template';
 import { checkHostNetState } from '../../src/network/host-state-check';
 import { RuntimeState } from '../../src/runtime/state-schema';
 import { checkRuntimeState } from '../../src/runtime/state-check';
+import { ContainerNetwork } from '../../src/network/schema';
+import { checkContainerNetwork } from '../../src/network/schema-check';
+import { ImageConfigFile } from '../../src/image/oci-types';
+import { checkImageConfigFile } from '../../src/image/image-config-check';
 
 const ID = 'ab'.repeat(32);
 const endpoint = { network: 'bridge', bridge: 'mini-run0', ip: '172.18.0.2', prefixLen: 16, gateway: '172.18.0.1', mac: '02:42:ac:12:00:02', hostVeth: 'mr-veth1' };
@@ -233,6 +237,36 @@ describe('zod schemas compiled to plain checks (schema-compile)', () => {
       compared[name] = r.compared;
     }
     expect(compared).toEqual({ NetworkRecords: 235, Healthcheck: 75, StoredImage: 155, LayerInfo: 35 });
+  });
+
+  it("an image's config file and a new record's network part (run's create path): generated checks up to date, reading as zod does", () => {
+    const src = (...p: string[]) => readFileSync(join(__dirname, '..', '..', 'src', ...p), 'utf8');
+    expect(src('image', 'image-config-check.ts')).toBe(compileSchema(ImageConfigFile, 'ImageConfigFile'));
+    expect(src('network', 'schema-check.ts')).toBe(compileSchema(ContainerNetwork, 'ContainerNetwork'));
+    const digest = (c: string) => 'sha256:' + c.repeat(64);
+    const imageConfig = {
+      created: '2026-01-01T00:00:00Z', author: 'a', architecture: 'amd64', os: 'linux', variant: null,
+      config: { User: '1000', ExposedPorts: { '80/tcp': {}, '53/udp': { x: 1 } }, Env: ['PATH=/bin'], Entrypoint: null, Cmd: ['sh'], Volumes: { '/data': {} },
+        WorkingDir: '/w', Labels: { a: 'b' }, StopSignal: 'SIGTERM', ArgsEscaped: true, Healthcheck: { Test: ['CMD', 'true'] }, OnBuild: null, Shell: ['/bin/sh', '-c'], Extra: 1 },
+      rootfs: { type: 'layers', diff_ids: [digest('a'), digest('b')] },
+      history: [{ created: 'c', created_by: 'x' }], 'moby.extra': { kept: true },
+    };
+    const cfg = compareWithZod(ImageConfigFile, checkImageConfigFile, [
+      ...asIs([imageConfig, { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }, {}, [], null, 'x']),
+      ...oneValueChanges(imageConfig, [undefined, null, 0, 1.5, 'x', digest('0'), true, [], {}]),
+    ], 'ImageConfigFile');
+    const endpoint = { network: 'bridge', bridge: 'mini-run0', ip: '172.18.0.2', prefixLen: 16, gateway: '172.18.0.1', mac: '02:42:ac:12:00:02', hostVeth: 'mr-veth1' };
+    const fresh = { ports: [{ proto: 'tcp', containerPort: 80, hostIp: '', hostPort: 8080 }], ip: undefined, mac: undefined, aliases: [], links: [], extraHosts: [], dns: [], dnsSearch: [] };
+    const full = { ...fresh, ip: '172.18.0.9', mac: '02:42:00:00:00:01', endpoint, connected: [{ ...endpoint, ifname: 'eth1', requestedIp: '10.0.0.5' }], pending: [{ network: 'n', ip: '1.2.3.4' }] };
+    const net = compareWithZod(ContainerNetwork, checkContainerNetwork, [
+      ...asIs([fresh, {}, full, [], null]),
+      ...oneValueChanges(full, [undefined, null, 0, 'x', true, [], {}]),
+    ], 'ContainerNetwork');
+    expect([cfg.compared, net.compared]).toEqual([cfg.accepted + cfg.refused, net.accepted + net.refused]);
+    expect(cfg.accepted).toBeGreaterThan(50);
+    expect(cfg.refused).toBeGreaterThan(50);
+    expect(net.accepted).toBeGreaterThan(20);
+    expect(net.refused).toBeGreaterThan(50);
   });
 
   it('a full record and a minimal one (defaults filled in) come out as zod gives them', () => {
