@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * Where a command's CPU goes, from `node --cpu-prof` profiles: the median self time (ms, idle
+ * left out) per category over every profile in each directory given, so two builds can be set
+ * side by side (GC, compiling through the code cache, node:path, Node's CommonJS loader, zod, …).
+ *
+ *   for i in 1 2 3 4 5 6; do node --cpu-prof --cpu-prof-dir=/tmp/prof-a A/bin/mini-run run --rm --network none mini-run/busybox true; done
+ *   node bench/cpu-profile-summary.mjs /tmp/prof-a /tmp/prof-b
+ *
+ * (`--cpu-prof` changes no V8 flag, so the compile cache is used as without it; drop the first
+ * profile of a fresh build, which compiles everything once.)
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+
+const CATEGORIES = {
+  'garbage collector': /^\(garbage collector\)$/,
+  'node:vm': /^node:vm$/,
+  'node:path': /^node:path$/,
+  'CJS loader': /^node:internal\/modules\/cjs\/loader$/,
+  'package_json_reader': /package_json_reader/,
+  readFileUtf8: /^readFileUtf8$/,
+  'compile-cache': /compile-cache\.js$/,
+  zod: /node_modules\/zod\//,
+  'all (no idle)': /./,
+};
+const dirs = process.argv.slice(2);
+if (dirs.length === 0) { console.error('usage: node bench/cpu-profile-summary.mjs PROFILE_DIR...'); process.exit(2); }
+const median = (xs) => { const s = [...xs].sort((x, y) => x - y); return s[s.length >> 1]; };
+console.log(`| self ms (median) | ${dirs.join(' | ')} |\n| --- |${dirs.map(() => ' ---: |').join('')}`);
+const perDir = dirs.map((dir) => {
+  const per = Object.fromEntries(Object.keys(CATEGORIES).map((k) => [k, []]));
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.cpuprofile'))) {
+    const p = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8'));
+    const byId = new Map(p.nodes.map((n) => [n.id, n]));
+    const self = Object.fromEntries(Object.keys(CATEGORIES).map((k) => [k, 0]));
+    for (let i = 0; i < p.samples.length; i++) {
+      const frame = byId.get(p.samples[i]).callFrame;
+      const where = frame.url || frame.functionName;
+      if (where === '(idle)') continue;
+      const ms = (p.timeDeltas[i + 1] ?? 0) / 1000;
+      for (const [k, re] of Object.entries(CATEGORIES)) if (re.test(where)) self[k] += ms;
+    }
+    for (const k of Object.keys(CATEGORIES)) per[k].push(self[k]);
+  }
+  return per;
+});
+for (const k of Object.keys(CATEGORIES)) console.log(`| ${k} | ${perDir.map((per) => per[k].length ? median(per[k]).toFixed(1) : '-').join(' | ')} |`);
+console.log(`| profiles | ${perDir.map((per) => per['all (no idle)'].length).join(' | ')} |`);
