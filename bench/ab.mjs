@@ -4,7 +4,9 @@
  * row runs once with build A and once with build B (order alternating), so both see the same
  * host. Rows: `node -e 0` (the scale), `exec CONTAINER true` (into one detached container made
  * by build A), `run --rm --network none mini-run/busybox true`, and `mini-runc run` of a busybox
- * bundle (args ["true"]). Reports median wall time with p10–p90, and the median CPU time (user +
+ * bundle (args ["true"]), and the container init's boot alone (`init`: `node dist/runtime/init-main.js`
+ * with /dev/null for its sync socket: it loads its modules and koffi, then fails to read its
+ * orders and exits 125 — the init's branch of `run` up to its wait for "go"). Reports median wall time with p10–p90, and the median CPU time (user +
  * system of the command and every process it waited for, from /usr/bin/time).
  *
  *   sudo node bench/ab.mjs --a /path/to/main-checkout --b . [--runs 11] [--rows exec,run,runc]
@@ -18,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanupOnExit, parseArgs, removeScratch } from './lib.mjs';
 
-const usage = 'usage: sudo node bench/ab.mjs --a CHECKOUT_A --b CHECKOUT_B [--runs N (default 11)] [--rows exec,run,runc]';
+const usage = 'usage: sudo node bench/ab.mjs --a CHECKOUT_A --b CHECKOUT_B [--runs N (default 11)] [--rows exec,run,runc,init]';
 const opts = parseArgs(process.argv.slice(2), 'ab bench', usage, { a: '', b: '', runs: 11, rows: 'exec,run,runc' });
 opts.rows = String(opts.rows).split('/').pop(); // parseArgs resolves strings as paths
 if (!opts.a || !opts.b) { console.error(usage); process.exit(2); }
@@ -59,12 +61,14 @@ if (rows.has('runc')) {
 }
 
 /** One timed run: wall ms (ours) and CPU ms (user + sys of it and what it waited for). */
-function timeOnce(argv) {
+function timeOnce(argv, status = 0) {
   const out = join(scratch, 'time.out');
   const t = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', out, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', out, ...argv], status === 125
+    ? { stdio: ['ignore', 'ignore', 'pipe', 'ignore'], encoding: 'utf8', env: {} } // the init's boot (below)
+    : { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const wall = Number(process.hrtime.bigint() - t) / 1e6;
-  if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status}: ${r.stderr.trim()}`);
+  if (r.status !== status) throw new Error(`${argv.join(' ')}: exit ${r.status}: ${r.stderr.trim()}`);
   const [u, s] = readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number);
   return { wall, cpu: (u + s) * 1000 };
 }
@@ -75,14 +79,16 @@ for (const [label, build] of [['A', opts.a], ['B', opts.b]]) {
   if (rows.has('exec')) cases.push({ name: `${label} exec C true`, argv: () => mr(build, 'exec', 'mr-bench-ab', 'true') });
   if (rows.has('run')) cases.push({ name: `${label} run --rm --network none`, argv: () => mr(build, 'run', '--rm', '--network', 'none', 'mini-run/busybox', 'true') });
   if (rows.has('runc')) cases.push({ name: `${label} mini-runc run`, argv: () => mrc(build, 'run', '-b', bundle, `mr-bench-ab-${process.pid}-${n++}`) });
+  // (an empty environment, as the runtime gives it; fd 3 is /dev/null)
+  if (rows.has('init')) cases.push({ name: `${label} init's boot`, argv: () => [node, join(build, 'dist', 'runtime', 'init-main.js')], status: 125 });
 }
 const samples = cases.map(() => ({ wall: [], cpu: [] }));
-for (const c of cases) timeOnce(c.argv()); // warm the caches (V8 code cache, seccomp cache, page cache)
+for (const c of cases) timeOnce(c.argv(), c.status); // warm the caches (V8 code cache, seccomp cache, page cache)
 for (let round = 0; round < opts.runs; round++) {
   const order = cases.map((_, i) => i);
   if (round % 2) order.reverse();
   for (const i of order) {
-    const r = timeOnce(cases[i].argv());
+    const r = timeOnce(cases[i].argv(), cases[i].status);
     samples[i].wall.push(r.wall);
     samples[i].cpu.push(r.cpu);
   }
