@@ -14,12 +14,12 @@
  * container, root and running life, and starts the exec with the engine's and runtime's own
  * code — or says "not here", and the client runs the Node CLI instead (nothing was started).
  */
-import { chmodSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as net from 'node:net';
 import { close } from '../sys/libc';
 import { peerUid, readFramedRequest } from '../sys/unix-rights';
-import { execSocketPath, nameLinkPath, nameLinkTarget, removeNameLink } from './sockets';
+import { addNameLink, execSocketPath, removeNameLink } from './sockets';
 
 /** What the C front asks for: `exec [-i] CONTAINER CMD [ARG...]` under state root `root`. */
 export interface FrontExecRequest {
@@ -92,12 +92,7 @@ export class ExecServer {
   private addNameLink(): void {
     try {
       const { root, name } = this.owner.frontDoorKey();
-      if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) return;
-      const link = nameLinkPath(root, name);
-      mkdirSync(dirname(link), { recursive: true, mode: 0o700 });
-      rmSync(link, { force: true });
-      symlinkSync(nameLinkTarget(this.id), link);
-      this.link = link;
+      this.link = addNameLink(root, name, this.id);
     } catch { /* no link: `exec NAME` takes the Node CLI's way, by id it still comes here */ }
   }
 
@@ -146,9 +141,7 @@ export class ExecServer {
     this.server?.close();
     this.server = null;
     rmSync(execSocketPath(this.id), { force: true });
-    if (this.link) {
-      removeNameLink(this.link, this.id);
-      this.link = null;
-    }
+    if (this.link) removeNameLink(this.link, this.id);
+    this.link = null;
   }
 }

@@ -7,7 +7,7 @@
  * A supervisor removes its own when its life ends. One killed with SIGKILL cannot: `rm` and
  * the crash sweep remove what it left (removeSupervisorSockets).
  */
-import { readlinkSync, rmdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readlinkSync, rmdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fnv1a } from '../fnv1a';
 
@@ -41,10 +41,39 @@ export function nameLinkTarget(id: string): string {
   return `../../${id}.exec`;
 }
 
-/** Remove `link` if it still points at `id`'s socket (a newer container may own the name now), and its directory once empty. */
+/** Names the C front can look up (Docker's rule): others get no link (and take the Node CLI's way). */
+const LINKABLE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/**
+ * Make `name`'s link under `root` point at `id`'s exec socket (replacing a stale one: names are
+ * unique per root). Another supervisor may remove the (empty) directories between our mkdir and
+ * our symlink (its last link went): then ENOENT, and we make them again. The link, or null.
+ */
+export function addNameLink(root: string, name: string, id: string): string | null {
+  if (!LINKABLE.test(name)) return null;
+  const link = nameLinkPath(root, name);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      mkdirSync(dirname(link), { recursive: true, mode: 0o700 });
+      rmSync(link, { force: true });
+      symlinkSync(nameLinkTarget(id), link);
+      return link;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) return null;
+    }
+  }
+}
+
+/**
+ * Remove `link` if it still points at `id`'s socket (a newer container may own the name now),
+ * then its root's directory and names/ once they are empty (ENOTEMPTY: others still have links;
+ * ENOENT: removed by someone else already).
+ */
 export function removeNameLink(link: string, id: string): void {
   try { if (readlinkSync(link) === nameLinkTarget(id)) rmSync(link, { force: true }); } catch { /* gone */ }
-  try { rmdirSync(dirname(link)); } catch { /* other containers of this root still have links */ }
+  for (const dir of [dirname(link), dirname(dirname(link))]) {
+    try { rmdirSync(dir); } catch { return; }
+  }
 }
 
 /** What a supervisor of `id` may have left (killed before it could clean up). */

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { BIN, REPO, leaksFor, mr, removeRoot, tempRoot, until } from '../helpers/cli';
@@ -50,6 +50,9 @@ function rootKeyOf(s: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
+/** The link at `p` (existsSync would follow it), or null. */
+const linkAt = (p: string) => { try { return lstatSync(p).isSymbolicLink() ? readlinkSync(p) : null; } catch { return null; } };
+
 const fdCount = () => readdirSync(`/proc/${supervisorPid}/fd`).length;
 
 beforeAll(async () => {
@@ -62,15 +65,19 @@ beforeAll(async () => {
   if (built) await until(() => existsSync(join(RUNDIR, `${id}.exec`)));
 });
 
-afterAll(() => {
+afterAll(async () => {
   expect(mr(root, ['rm', '-f', 'mr-front']).status).toBe(0);
   expect(leaksFor(root)).toEqual([]);
   // Nothing of the front door left: the socket, the name link.
   expect(existsSync(join(RUNDIR, `${id}.exec`))).toBe(false);
   const names = join(RUNDIR, 'names');
-  const links = existsSync(names) ? readdirSync(names).flatMap((d) => readdirSync(join(names, d)).map((n) => readlinkSync(join(names, d, n)))) : [];
+  // (other tests' supervisors may remove their directories meanwhile: a vanished one lists as empty)
+  const list = (d: string) => { try { return readdirSync(d); } catch { return []; } };
+  const links = list(names).flatMap((d) => list(join(names, d)).map((n) => linkAt(join(names, d, n)) ?? ''));
   expect(links.filter((l) => l.includes(id))).toEqual([]);
   expect(existsSync(join(names, rootKeyOf(root)))).toBe(false); // (the root's directory, once empty)
+  // names/ itself goes with the last link (another test's containers may still have theirs)
+  await until(() => !existsSync(names) || list(names).length > 0, 10_000);
   removeRoot(root);
 });
 
