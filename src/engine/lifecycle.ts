@@ -10,6 +10,7 @@ import {
   findContainer, isAlive, isRunning, listContainers, loadContainer, programAlive, runtimeRef, updateContainer, updateContainerIfPossible, type ContainerRecord,
 } from './container-store';
 import { validName } from './names';
+import { stateRoot } from '../paths';
 import { sweepStaleContainers } from './cleanup';
 import * as runtime from '../runtime';
 import { launchSupervisor } from './supervisor-launch';
@@ -153,5 +154,8 @@ export function renameContainer(ref: string, newName: string): void {
     const other = listContainers().find((c) => c.name === name);
     if (other) throw new UserError(`Conflict. The container name "/${name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name.`, 1);
     updateContainer(rec.id, (r) => { r.name = name; });
+    // The exec front door's name link (shim/exec-server.ts) follows, so `exec NEWNAME` is fast
+    // and the old name finds nothing (the Node CLI then says "No such container", as Docker).
+    (require('../shim/sockets') as typeof import('../shim/sockets')).moveNameLink(stateRoot(), rec.id, rec.name, name);
   });
 }

@@ -19,7 +19,7 @@ import { dirname } from 'node:path';
 import * as net from 'node:net';
 import { close } from '../sys/libc';
 import { peerUid, readFramedRequest } from '../sys/unix-rights';
-import { addNameLink, execSocketPath, removeNameLink } from './sockets';
+import { addNameLink, execSocketPath, nameLinkPath, removeNameLink } from './sockets';
 
 /** What the C front asks for: `exec [-i] CONTAINER CMD [ARG...]` under state root `root`. */
 export interface FrontExecRequest {
@@ -141,7 +141,13 @@ export class ExecServer {
     this.server?.close();
     this.server = null;
     rmSync(execSocketPath(this.id), { force: true });
-    if (this.link) removeNameLink(this.link, this.id);
+    // The link made at listen, and the current name's (a `rename` meanwhile made that one).
+    const links = new Set(this.link ? [this.link] : []);
+    try {
+      const { root, name } = this.owner.frontDoorKey();
+      links.add(nameLinkPath(root, name));
+    } catch { /* the record is gone: only ours */ }
+    for (const link of links) removeNameLink(link, this.id);
     this.link = null;
   }
 }

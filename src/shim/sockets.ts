@@ -7,7 +7,7 @@
  * A supervisor removes its own when its life ends. One killed with SIGKILL cannot: `rm` and
  * the crash sweep remove what it left (removeSupervisorSockets).
  */
-import { mkdirSync, readlinkSync, rmdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readlinkSync, rmdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fnv1a } from '../fnv1a';
 
@@ -74,6 +74,15 @@ export function removeNameLink(link: string, id: string): void {
   for (const dir of [dirname(link), dirname(dirname(link))]) {
     try { rmdirSync(dir); } catch { return; }
   }
+}
+
+/**
+ * `rename`: the front door's link follows the name. The new name gets one if the supervisor's
+ * exec socket is there (its container runs); the old one goes if it is this container's.
+ */
+export function moveNameLink(root: string, id: string, oldName: string, newName: string): void {
+  if (existsSync(execSocketPath(id))) addNameLink(root, newName, id);
+  removeNameLink(nameLinkPath(root, oldName), id);
 }
 
 /** What a supervisor of `id` may have left (killed before it could clean up). */

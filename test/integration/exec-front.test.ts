@@ -159,6 +159,28 @@ describe.skipIf(!built)('exec through the supervisor (native front door)', () =>
     await until(() => fdCount() <= before, 10_000).catch(() => undefined);
     expect(fdCount()).toBeLessThanOrEqual(before);
   });
+  it('rename: the link follows the name — exec NEWNAME through the front door, the old name is no such container', async () => {
+    const r = mr(root, ['run', '-d', '--network', 'none', '--name', 'mr-front-r', IMG, 'sleep', '600']);
+    expect(r.status).toBe(0);
+    const rid = r.stdout.trim();
+    const dir = join(RUNDIR, 'names', rootKeyOf(root));
+    try {
+      await until(() => linkAt(join(dir, 'mr-front-r')) !== null, 20_000);
+      expect(mr(root, ['rename', 'mr-front-r', 'mr-front-r2']).status).toBe(0);
+      expect(linkAt(join(dir, 'mr-front-r'))).toBeNull();
+      expect(linkAt(join(dir, 'mr-front-r2'))).toBe(`../../${rid}.exec`);
+      expect(cli(['exec', 'mr-front-r2', 'hostname'], { env: noNode })).toEqual({ status: 0, stdout: `${rid.slice(0, 12)}\n`, stderr: '' });
+      expect(cli(['exec', 'mr-front-r', 'true'])).toEqual({ status: 1, stdout: '', stderr: 'mini-run: No such container: mr-front-r\n' });
+      // the container's life ends: its supervisor removes the link of the name it has now
+      expect(mr(root, ['kill', 'mr-front-r2']).status).toBe(0);
+      await until(() => linkAt(join(dir, 'mr-front-r2')) === null, 20_000);
+      // stopped: rename makes no link (nothing would answer it)
+      expect(mr(root, ['rename', 'mr-front-r2', 'mr-front-r3']).status).toBe(0);
+      expect(linkAt(join(dir, 'mr-front-r3'))).toBeNull();
+    } finally {
+      expect(mr(root, ['rm', '-f', rid]).status).toBe(0);
+    }
+  });
 });
 
 describe.skipIf(!built)('attacks on the supervisor\'s exec socket (CWE-306, the docker.sock class)', () => {

@@ -1,13 +1,13 @@
 /**
  * The exec front door's name links (src/shim/sockets.ts): RUNDIR/names/<root key>/<name> →
  * ../../<id>.exec. Nothing of names/ stays once the last link goes; a link is only ever removed
- * by the container it points at. Run in a RUNDIR of the test's own.
+ * by the container it points at; `rename` moves it. Run in a RUNDIR of the test's own.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { addNameLink, removeNameLink, removeSupervisorSockets } from '../../src/shim/sockets';
+import { addNameLink, execSocketPath, moveNameLink, nameLinkPath, removeNameLink, removeSupervisorSockets } from '../../src/shim/sockets';
 
 const A = 'a'.repeat(64), B = 'b'.repeat(64);
 let rundir: string;
@@ -55,5 +55,25 @@ describe('name links', () => {
   it('a name the front cannot look up gets no link', () => {
     expect(addNameLink('/r', '-x', A)).toBeNull();
     expect(existsSync(join(rundir, 'names'))).toBe(false);
+  });
+
+  it('rename moves the link of a running container (its exec socket there), and only removes the old one otherwise', () => {
+    writeFileSync(execSocketPath(A), ''); // (a stand-in: only its existence is looked at)
+    addNameLink('/r', 'old', A);
+    moveNameLink('/r', A, 'old', 'new');
+    expect(isLink(nameLinkPath('/r', 'old'))).toBe(false);
+    expect(readlinkSync(nameLinkPath('/r', 'new'))).toBe(`../../${A}.exec`);
+    rmSync(execSocketPath(A));
+    moveNameLink('/r', A, 'new', 'newer');
+    expect(isLink(nameLinkPath('/r', 'newer'))).toBe(false);
+    expect(existsSync(join(rundir, 'names'))).toBe(false);
+  });
+
+  it('rename leaves another container\'s link of the old name alone', () => {
+    writeFileSync(execSocketPath(A), '');
+    addNameLink('/r', 'old', B);
+    moveNameLink('/r', A, 'old', 'new');
+    expect(readlinkSync(nameLinkPath('/r', 'old'))).toBe(`../../${B}.exec`);
+    expect(readlinkSync(nameLinkPath('/r', 'new'))).toBe(`../../${A}.exec`);
   });
 });
