@@ -560,3 +560,41 @@ describe('a field the object lacks in -f / --format (issue 16 review items 4 and
     if (docker) expect(seen.docker).toEqual(seen['mini-run']);
   });
 });
+
+describe('system df -v --format (issue 16, the last review)', () => {
+  it("one template on the whole disk-usage object: its lists with images/ps/volume ls placeholders, Docker's errors and exit codes", () => {
+    const seen: Record<string, unknown> = {};
+    for (const { name, run, n } of engines()) {
+      const ctr = n('mr-pr-dfv'), vol = n('mr-pr-dfvol');
+      expect(run('create', '--name', ctr, '-v', `${vol}:/data`, IMG, 'true').status).toBe(0);
+      try {
+        const df = (format: string) => { const r = run('system', 'df', '-v', '--format', format); return [r.status, r.stdout, r.stderr.replace(/^mini-run: /, '').trim()]; };
+        seen[name] = [
+          df('{{.Type}}'), df('x{{.Nope}}'), df('{{.Type'),
+          df('{{range .Images}}{{.Nope}}{{end}}'), df('{{range .Containers}}{{.Nope}}{{end}}'), df('{{range .Volumes}}{{.Nope}}{{end}}'),
+          Object.keys(JSON.parse(run('system', 'df', '-v', '--format', '{{json .}}').stdout)),
+          Object.keys(JSON.parse(run('system', 'df', '-v', '--format', 'json').stdout)),
+          df(`table  {{range .Images}}{{if eq .Repository "${IMG}"}}{{.Tag}} {{len .ID}} [{{.Digest}}]{{end}}{{end}}`),
+          df(`{{range .Containers}}{{if eq .Names "${ctr}"}}{{.Command}} {{.LocalVolumes}} {{.Size}} {{.State}} {{.Status}} {{len .ID}} {{.Mounts}}{{end}}{{end}}`),
+          df(`{{range .Volumes}}{{if eq .Name "${vol}"}}{{.Links}} {{.Size}} {{.Driver}} {{.Scope}} {{.Status}}{{end}}{{end}}`),
+          df('{{json .BuildCache}}\\n'),
+        ];
+      } finally {
+        run('rm', '-f', ctr);
+        run('volume', 'rm', vol);
+      }
+    }
+    const typeErr = (field: string, col: number, type: string) => `template: :1:${col}: executing "" at <.${field}>: can't evaluate field ${field} in type *formatter.${type}`;
+    expect(seen['mini-run']).toEqual([
+      [1, '', typeErr('Type', 2, 'diskUsageContext')], [1, 'x', typeErr('Nope', 3, 'diskUsageContext')], [1, '', 'template parsing error: template: :1: unclosed action'],
+      [1, '', typeErr('Nope', 19, 'imageContext')], [1, '', typeErr('Nope', 23, 'ContainerContext')], [1, '', typeErr('Nope', 20, 'volumeContext')],
+      ['Images', 'Containers', 'Volumes', 'BuildCache'], ['Images', 'Containers', 'Volumes', 'BuildCache'],
+      [0, 'latest 12 []', ''], // (`table`: ids truncated, as in docker's tables; without it in full)
+      [0, '"true" 1 0B created Created 64 mr-pr-dfvol', ''],
+      [0, '1 0B local local N/A', ''],
+      [0, '[]\n', ''],
+    ]);
+    // (Docker's names carry its suffix: compared with it removed)
+    if (docker) expect(JSON.parse(JSON.stringify(seen.docker).replaceAll(D, ''))).toEqual(seen['mini-run']);
+  });
+});

@@ -110,13 +110,27 @@ const dfCommand: CommandModule<object, { verbose?: boolean; format?: string }> =
   command: 'df',
   describe: 'Show disk usage: images, containers, volumes (works on a full disk)',
   builder: ((y: Argv) => y.option('verbose', { alias: 'v', type: 'boolean', describe: 'Show detailed information on space usage: each image, container (its writable layer) and volume' })
-    .option('format', { type: 'string', describe: "Format output using a Go template ('table …', 'json', or a template per row: {{.Type}} {{.TotalCount}} {{.Active}} {{.Size}} {{.Reclaimable}})" })) as any,
+    .option('format', { type: 'string', describe: "Format output using a Go template ('table …', 'json', or a template per row: {{.Type}} {{.TotalCount}} {{.Active}} {{.Size}} {{.Reclaimable}}; with -v one template on {{.Images}} {{.Containers}} {{.Volumes}} {{.BuildCache}})" })) as any,
   handler: async (a) => {
-    if (a.format !== undefined && a.verbose) throw new UserError('system df: --format with --verbose is not supported', 125);
+    // (docker's -v with `table` or no template prints its four sections; `raw` is its own listing)
+    const verboseTemplate = a.verbose && a.format !== undefined && a.format.trim() !== '' && a.format.trim() !== 'table';
+    if (verboseTemplate && a.format!.trim() === 'raw') throw new UserError('system df: --format raw with --verbose is not supported', 125);
     const { diskUsage } = await import('../../engine/disk-usage');
-    const { dfFormat, dfSummary, dfVerbose } = await import('../df-format');
+    const { dfFormat, dfSummary, dfVerbose, dfVerboseFormat } = await import('../df-format');
     const u = diskUsage();
-    if (a.format !== undefined) { process.stdout.write(dfFormat(u.rows, a.format)); return; }
+    if (verboseTemplate) {
+      // one template on the whole disk-usage object, its lists with ps's and volume ls's placeholders
+      const { containerRows } = await import('../../engine/ps');
+      const { listVolumes, volumeData } = await import('../../volume/store');
+      const r = dfVerboseFormat(u, {
+        containers: new Map(containerRows().map((c) => [c.id, c])),
+        volumes: new Map(listVolumes().map((v) => [v.Name, { Driver: v.Driver, Labels: v.Labels, Mountpoint: volumeData(v.Name) }])),
+      }, a.format!);
+      process.stdout.write(r.out);
+      if (r.error !== undefined) throw new UserError(r.error, 1);
+      return;
+    }
+    if (a.format !== undefined && !a.verbose) { process.stdout.write(dfFormat(u.rows, a.format)); return; }
     // (as Docker's CLI: -v prints the four sections instead of the summary)
     process.stdout.write(a.verbose ? dfVerbose({ ...u, buildCacheSize: u.rows.find((r) => r.type === 'Build Cache')?.size ?? 0 }) : dfSummary(u.rows));
   },
