@@ -74,6 +74,7 @@ function bind() {
     pipe2: c.func('int pipe2(_Out_ int *fds, int flags)') as Fn,
     setrlimit: c.func('int setrlimit(int resource, const void *rlim)') as Fn,
     signal: c.func('void *signal(int signum, void *handler)') as Fn,
+    _exit: c.func('void _exit(int status)') as Fn,
   };
 }
 
@@ -417,6 +418,21 @@ export function execve(path: string, argv: readonly string[], envp: readonly str
   libc().execve(path, [...argv, null], [...envp, null]);
   const errno = koffi().errno();
   throw new SysError('execve', q(path), errno);
+}
+
+/** Has a system call bound libc in this process yet (koffi loaded)? */
+export function libcLoaded(): boolean {
+  return lib !== null;
+}
+
+/**
+ * _exit(2): end this process now, with no atexit handlers, no heap teardown and no restoring of
+ * terminal modes (the caller checks nothing needs them). The trace line is printed before the call.
+ */
+export function exitNow(status: number): never {
+  traceSyscall('_exit', `${status}`, '…');
+  libc()._exit(status);
+  throw new Error('_exit returned');
 }
 
 /**
