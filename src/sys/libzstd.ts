@@ -19,9 +19,9 @@
  * handed out one fill at a time, so a small blob that expands enormously never sits in memory.
  */
 import { traceNote } from './trace';
+import { loadKoffi, type Koffi } from './koffi-load';
 
 type Fn = (...args: unknown[]) => any;
-type Koffi = typeof import('koffi');
 
 /** What went wrong inside libzstd (corrupt data, a window too large, a stream cut short). */
 export class ZstdDataError extends Error {
@@ -29,7 +29,7 @@ export class ZstdDataError extends Error {
 }
 
 let koffiModule: Koffi | null = null;
-const koffi = (): Koffi => (koffiModule ??= require('koffi') as Koffi);
+const koffi = (): Koffi => (koffiModule ??= loadKoffi()); // the one instance libc.ts uses too
 
 interface Binding {
   createDStream: Fn; initDStream: Fn; freeDStream: Fn; decompressStream: Fn;
