@@ -72,6 +72,7 @@ const PROTOTYPES = {
   pipe2: 'int pipe2(_Out_ int *fds, int flags)',
   setrlimit: 'int setrlimit(int resource, const void *rlim)',
   signal: 'void *signal(int signum, void *handler)',
+  _exit: 'void _exit(int status)',
 } as const;
 type Name = keyof typeof PROTOTYPES;
 /** Those also run on libuv's thread pool. */
@@ -439,6 +440,21 @@ export function execve(path: string, argv: readonly string[], envp: readonly str
   libc().execve(path, [...argv, null], [...envp, null]);
   const errno = koffi().errno();
   throw new SysError('execve', q(path), errno);
+}
+
+/** Has a system call loaded koffi and libc in this process yet? */
+export function libcLoaded(): boolean {
+  return handle !== null;
+}
+
+/**
+ * _exit(2): end this process now, with no atexit handlers, no heap teardown and no restoring of
+ * terminal modes (the caller checks nothing needs them). The trace line is printed before the call.
+ */
+export function exitNow(status: number): never {
+  traceSyscall('_exit', `${status}`, '…');
+  libc()._exit(status);
+  throw new Error('_exit returned');
 }
 
 /**

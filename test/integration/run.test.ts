@@ -172,6 +172,29 @@ describe('the process: command, env, user, workdir', () => {
     }
   });
 
+  it('a large output arrives whole through run --rm into a pipe and into files, with the exit code (the CLI ends with _exit)', () => {
+    // The CLI leaves with _exit(2) when no fd 0–2 is a terminal (cli/exit-flushed.ts): nothing
+    // of the program's stdout/stderr, nor of -i's relay, may be cut off, and its status stays.
+    const dir = mkdtempSync('/tmp/mr-exit-');
+    try {
+      const prog = `${IMG} sh -c 'seq 1 200000; seq 1 200000 >&2; exit 3'`;
+      for (const i of ['', '-i ']) {
+        const piped = spawnSync('sh', ['-c', `${process.execPath} ${BIN} --root ${root} run --rm ${i}--network none ${prog} 2>${dir}/err | wc -l; echo "err=$(wc -l <${dir}/err)"`],
+          { encoding: 'utf8', input: '', timeout: 60_000 });
+        expect(piped.stdout.trim().split('\n'), `run ${i}into a pipe`).toEqual(['200000', 'err=200000']);
+        const filed = spawnSync('sh', ['-c', `${process.execPath} ${BIN} --root ${root} run --rm ${i}--network none ${prog} >${dir}/out 2>${dir}/err; echo $?`],
+          { encoding: 'utf8', input: '', timeout: 60_000 });
+        expect(filed.stdout.trim(), `run ${i}into files: exit code`).toBe('3');
+        for (const f of ['out', 'err']) {
+          const lines = readFileSync(join(dir, f), 'utf8').split('\n');
+          expect([lines.length, lines[0], lines[199_999], lines[200_000]], `run ${i}into files: ${f}`).toEqual([200_001, '1', '200000', '']);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('passes the exit code through', () => {
     expect(sh('exit 3').status).toBe(3);
     expect(sh('exit 0').status).toBe(0);
