@@ -29,7 +29,8 @@
  * the already-validated process description — no JSON parser here:
  *
  *   "mini-run-exec 1\n"                         magic and version
- *   then fields: "<key> <length>\n" + <length bytes> + "\n", until the field "end" (length 0)
+ *   then fields: "<key> <length>\n" + <length bytes> + "\n", until the field "end" (length 0);
+ *   pid, cgroup, detach and terminal are read here, the process fields by program.c (program.h)
  *     pid       the container's PID 1 on the host (decimal)
  *     cgroup    a cgroup.procs file to write "0" to (repeated)
  *     trace     the fd our trace lines go to (optional)
@@ -71,7 +72,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define SYNC_FD 3
+#include "program.h"
 
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
@@ -88,23 +89,6 @@
 #define SYS_close_range 436
 #endif
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
-#define SECCOMP_SET_MODE_FILTER 1
-/* TSYNC | LOG | SPEC_ALLOW: the flags the runtime may send (seccomp-load.ts's KNOWN_FLAGS) */
-#define SECCOMP_KNOWN_FLAGS (1U | 2U | 4U)
-#define BPF_MAXINSNS 4096
-
-/* The kernel's capability numbers (constants.ts's CAPABILITIES): the trace names them. */
-static const char *const CAP_NAMES[] = {
-  "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-  "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
-  "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
-  "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT",
-  "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
-  "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL",
-  "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
-  "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
-};
-#define N_CAP_NAMES (int)(sizeof CAP_NAMES / sizeof CAP_NAMES[0])
 
 /* The signals the runtime forwards to us (signals.ts's FORWARDED_SIGNALS). */
 static const int FORWARDED[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
@@ -112,350 +96,28 @@ static const int FORWARDED[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGU
 
 /* ------------------------------------------------------------------ the order */
 
-struct strlist { char **v; size_t n; };
-struct rlim { int resource; unsigned long long soft, hard; char name[32]; };
-
+/* The exec-only fields of the order (the process fields are program.h's `o`). */
 static struct {
   long pid;
-  struct strlist cgroups, args, env;
-  int trace_fd, detach, terminal, nnp, has_oom;
-  long oom;
-  unsigned uid, gid;
-  gid_t *groups; size_t n_groups;
-  char *cwd;
-  struct rlim *rlimits; size_t n_rlimits;
-  uint64_t bounding, effective, permitted, inheritable, ambient;
-  unsigned char *seccomp; size_t seccomp_len;
-  unsigned seccomp_flags; long seccomp_unknown;
-} o = { .trace_fd = -1 };
+  struct strlist cgroups;
+  int detach, terminal;
+} x;
 
-/* ------------------------------------------------------------------ trace and errors */
-
-static void put_all(int fd, const char *s, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, s, n);
-    if (w < 0) { if (errno == EINTR) continue; return; }
-    s += w; n -= (size_t)w;
-  }
-}
-
-/* One trace line, "[exec] …", in trace.ts's format; a write(2) each, never reordered. */
-static void trace(const char *fmt, ...) {
-  if (o.trace_fd < 0) return;
-  char line[2048];
-  int n = snprintf(line, sizeof line, "[exec] ");
-  va_list ap;
-  va_start(ap, fmt);
-  int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
-  va_end(ap);
-  n += (m < 0 ? 0 : m);
-  if (n > (int)sizeof line - 2) n = (int)sizeof line - 2;
-  line[n++] = '\n';
-  put_all(o.trace_fd, line, (size_t)n);
-}
-
-/* errno's name and text as the Node side prints them (errors.ts), not libc's wording. */
-static const struct { int no; const char *name, *text; } ERRNOS[] = {
-  { EPERM, "EPERM", "Operation not permitted" }, { ENOENT, "ENOENT", "No such file or directory" },
-  { ESRCH, "ESRCH", "No such process" }, { EINTR, "EINTR", "Interrupted system call" },
-  { EIO, "EIO", "Input/output error" }, { EBADF, "EBADF", "Bad file descriptor" },
-  { ECHILD, "ECHILD", "No child processes" }, { EAGAIN, "EAGAIN", "Resource temporarily unavailable" },
-  { ENOMEM, "ENOMEM", "Cannot allocate memory" }, { EACCES, "EACCES", "Permission denied" },
-  { EFAULT, "EFAULT", "Bad address" }, { EBUSY, "EBUSY", "Device or resource busy" },
-  { EEXIST, "EEXIST", "File exists" }, { EXDEV, "EXDEV", "Invalid cross-device link" },
-  { ENODEV, "ENODEV", "No such device" }, { ENOTDIR, "ENOTDIR", "Not a directory" },
-  { EISDIR, "EISDIR", "Is a directory" }, { EINVAL, "EINVAL", "Invalid argument" },
-  { EMFILE, "EMFILE", "Too many open files" }, { ENOTTY, "ENOTTY", "Inappropriate ioctl for device" },
-  { ENOSPC, "ENOSPC", "No space left on device" }, { EROFS, "EROFS", "Read-only file system" },
-  { ENAMETOOLONG, "ENAMETOOLONG", "File name too long" }, { ENOSYS, "ENOSYS", "Function not implemented" },
-  { ENOTEMPTY, "ENOTEMPTY", "Directory not empty" }, { ELOOP, "ELOOP", "Too many levels of symbolic links" },
-  { ENODATA, "ENODATA", "No data available" }, { EOPNOTSUPP, "EOPNOTSUPP", "Operation not supported" },
-  { ENOEXEC, "ENOEXEC", "Exec format error" }, { E2BIG, "E2BIG", "Argument list too long" },
-  { ETXTBSY, "ETXTBSY", "Text file busy" }, { ENXIO, "ENXIO", "No such device or address" },
-};
-
-static const char *errno_name(int e) {
-  static char buf[24];
-  for (size_t i = 0; i < sizeof ERRNOS / sizeof ERRNOS[0]; i++) if (ERRNOS[i].no == e) return ERRNOS[i].name;
-  snprintf(buf, sizeof buf, "errno %d", e);
-  return buf;
-}
-
-static const char *errno_text(int e) {
-  for (size_t i = 0; i < sizeof ERRNOS / sizeof ERRNOS[0]; i++) if (ERRNOS[i].no == e) return ERRNOS[i].text;
-  return errno_name(e);
-}
-
-/* errno_text in lower case (Docker's "no such file or directory"), in a static buffer. */
-static const char *errno_lower(int e) {
-  static char buf[64];
-  snprintf(buf, sizeof buf, "%s", errno_text(e));
-  for (char *p = buf; *p; p++) if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
-  return buf;
-}
-
-/* Append `s` to `out` as the inside of a JSON string. */
-static size_t json_escape(char *out, size_t cap, const char *s) {
-  size_t n = 0;
-  for (; *s && n + 7 < cap; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') { out[n++] = '\\'; out[n++] = (char)c; }
-    else if (c < 0x20) n += (size_t)snprintf(out + n, cap - n, "\\u%04x", c);
-    else out[n++] = (char)c;
-  }
-  out[n] = 0;
-  return n;
-}
-
-static void send_line(const char *json) {
-  char line[4200];
-  int n = snprintf(line, sizeof line, "%s\n", json);
-  put_all(SYNC_FD, line, (size_t)n);
-}
-
-/* Tell the runtime why we failed, then exit with `code` (sync-socket.ts's failAndExit). */
-static void __attribute__((noreturn)) fail_message(int code, const char *message) {
-  char esc[3600], json[4096];
-  json_escape(esc, sizeof esc, message);
-  snprintf(json, sizeof json, "{\"type\":\"error\",\"message\":\"%s\",\"exitCode\":%d}", esc, code);
-  send_line(json);
-  _exit(code);
-}
-
-static void __attribute__((noreturn, format(printf, 2, 3))) failf(int code, const char *fmt, ...) {
-  char msg[3000];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  fail_message(code, msg);
-}
-
-static int err_pipe = -1; /* the child's end (5.): an error for the parent to pass on */
-
-/* In the child: hand the error to the parent (which reports it), exit with its code. */
-static void __attribute__((noreturn, format(printf, 2, 3))) child_fail(int code, const char *fmt, ...) {
-  char msg[3000];
-  int n = snprintf(msg, sizeof msg, "%d ", code);
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
-  va_end(ap);
-  put_all(err_pipe, msg, strlen(msg));
-  _exit(code);
-}
-
-/* Where a failed call's error goes: failf (before the fork, and in the parent) or child_fail. */
-typedef void (*fail_path)(int code, const char *fmt, ...);
-
-/*
- * A system call's result, traced as libc.ts's check() does — "name(args) = r" or "= -1 ECODE" —
- * and on failure the runtime's usual error line, "name(args): ECODE (Text)", exit 125, through
- * `fail`. With `fail` NULL it returns -1 with errno kept instead (see try_call).
- */
-static long checked(const char *call, const char *args, long r, fail_path fail) {
-  if (r == -1) {
-    int e = errno;
-    trace("%s(%s) = -1 %s", call, args, errno_name(e));
-    if (fail) fail(125, "%s(%s): %s (%s)", call, args, errno_name(e), errno_text(e));
-    errno = e;
-    return -1;
-  }
-  trace("%s(%s) = %ld", call, args, r);
-  return r;
-}
-
-/* Same, returning the errno (0: it worked) instead of failing: the caller words the error. */
-static int try_call(const char *call, const char *args, long r) {
-  return checked(call, args, r, NULL) == -1 ? errno : 0;
-}
-
-/* ------------------------------------------------------------------ reading fd 3 */
-
-static char rbuf[65536];
-static size_t rpos, rlen;
-
-static int rd_byte(void) {
-  if (rpos == rlen) {
-    ssize_t n;
-    do n = read(SYNC_FD, rbuf, sizeof rbuf); while (n < 0 && errno == EINTR);
-    if (n <= 0) return -1;
-    rpos = 0; rlen = (size_t)n;
-  }
-  return (unsigned char)rbuf[rpos++];
-}
-
-/* A line without its "\n" (at most cap-1 bytes), or fail. */
-static void rd_line(char *out, size_t cap) {
-  size_t n = 0;
-  for (;;) {
-    int c = rd_byte();
-    if (c < 0) failf(125, "runtime closed the sync socket");
-    if (c == '\n') break;
-    if (n + 1 >= cap) failf(125, "exec process: a line of the order is too long");
-    out[n++] = (char)c;
-  }
-  out[n] = 0;
-}
-
-#define MAX_FIELD (1u << 20)
-
-static char *rd_bytes(size_t len) {
-  char *p = malloc(len + 1);
-  if (!p) failf(125, "exec process: out of memory");
-  for (size_t i = 0; i < len; i++) {
-    int c = rd_byte();
-    if (c < 0) failf(125, "runtime closed the sync socket");
-    p[i] = (char)c;
-  }
-  p[len] = 0;
-  if (rd_byte() != '\n') failf(125, "exec process: malformed order (field not followed by a newline)");
-  return p;
-}
-
-static void push(struct strlist *l, char *s) {
-  char **v = realloc(l->v, (l->n + 2) * sizeof *v);
-  if (!v) failf(125, "exec process: out of memory");
-  l->v = v;
-  l->v[l->n++] = s;
-  l->v[l->n] = NULL;
-}
-
-static long to_long(const char *key, const char *s) {
-  char *end;
-  errno = 0;
-  long v = strtol(s, &end, 10);
-  if (errno || end == s || *end) failf(125, "exec process: malformed order (%s: \"%s\")", key, s);
-  return v;
-}
-
-static uint64_t to_mask(const char *key, const char *s) {
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 16);
-  if (errno || end == s || *end) failf(125, "exec process: malformed order (%s: \"%s\")", key, s);
-  return (uint64_t)v;
-}
-
-static unsigned long long to_limit(const char *s) {
-  if (strcmp(s, "inf") == 0) return RLIM_INFINITY;
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno || end == s || *end) failf(125, "exec process: malformed order (rlimit \"%s\")", s);
-  return v;
-}
-
-static void read_order(void) {
-  char line[128];
-  rd_line(line, sizeof line);
-  if (strcmp(line, "mini-run-exec 1") != 0) failf(125, "exec process: not an order it understands (\"%s\")", line);
-  for (;;) {
-    rd_line(line, sizeof line);
-    char *sp = strchr(line, ' ');
-    if (!sp) failf(125, "exec process: malformed order (\"%s\")", line);
-    *sp = 0;
-    const char *key = line;
-    long len = to_long(key, sp + 1);
-    if (len < 0 || (unsigned long)len > MAX_FIELD) failf(125, "exec process: malformed order (%s: length %ld)", key, len);
-    char *v = rd_bytes((size_t)len);
-    if (strcmp(key, "end") == 0) { free(v); break; }
-    else if (strcmp(key, "pid") == 0) o.pid = to_long(key, v);
-    else if (strcmp(key, "cgroup") == 0) { push(&o.cgroups, v); continue; }
-    else if (strcmp(key, "trace") == 0) o.trace_fd = (int)to_long(key, v);
-    else if (strcmp(key, "detach") == 0) o.detach = to_long(key, v) == 1;
-    else if (strcmp(key, "terminal") == 0) o.terminal = to_long(key, v) == 1;
-    else if (strcmp(key, "nnp") == 0) o.nnp = to_long(key, v) == 1;
-    else if (strcmp(key, "oom") == 0) { o.has_oom = 1; o.oom = to_long(key, v); }
-    else if (strcmp(key, "uid") == 0) o.uid = (unsigned)to_long(key, v);
-    else if (strcmp(key, "gid") == 0) o.gid = (unsigned)to_long(key, v);
-    else if (strcmp(key, "group") == 0) {
-      gid_t *g = realloc(o.groups, (o.n_groups + 1) * sizeof *g);
-      if (!g) failf(125, "exec process: out of memory");
-      o.groups = g;
-      o.groups[o.n_groups++] = (gid_t)to_long(key, v);
-    }
-    else if (strcmp(key, "cwd") == 0) { o.cwd = v; continue; }
-    else if (strcmp(key, "arg") == 0) { push(&o.args, v); continue; }
-    else if (strcmp(key, "env") == 0) { push(&o.env, v); continue; }
-    else if (strcmp(key, "rlimit") == 0) {
-      struct rlim r = { 0 };
-      char soft[32], hard[32];
-      if (sscanf(v, "%d %31s %31s %31s", &r.resource, soft, hard, r.name) != 4) failf(125, "exec process: malformed order (rlimit \"%s\")", v);
-      r.soft = to_limit(soft);
-      r.hard = to_limit(hard);
-      struct rlim *p = realloc(o.rlimits, (o.n_rlimits + 1) * sizeof *p);
-      if (!p) failf(125, "exec process: out of memory");
-      o.rlimits = p;
-      o.rlimits[o.n_rlimits++] = r;
-    }
-    else if (strcmp(key, "bounding") == 0) o.bounding = to_mask(key, v);
-    else if (strcmp(key, "effective") == 0) o.effective = to_mask(key, v);
-    else if (strcmp(key, "permitted") == 0) o.permitted = to_mask(key, v);
-    else if (strcmp(key, "inheritable") == 0) o.inheritable = to_mask(key, v);
-    else if (strcmp(key, "ambient") == 0) o.ambient = to_mask(key, v);
-    else if (strcmp(key, "seccomp") == 0) { o.seccomp = (unsigned char *)v; o.seccomp_len = (size_t)len; continue; }
-    else if (strcmp(key, "seccomp-flags") == 0) o.seccomp_flags = (unsigned)to_long(key, v);
-    else if (strcmp(key, "seccomp-unknown") == 0) o.seccomp_unknown = to_long(key, v);
-    else failf(125, "exec process: malformed order (unknown field %s)", key);
-    free(v);
-  }
-  if (o.pid <= 0 || o.args.n == 0 || !o.cwd) failf(125, "exec process: malformed order (pid, arg or cwd missing)");
-  if (!o.env.v) push(&o.env, NULL), o.env.n = 0;
-}
-
-/* ------------------------------------------------------------------ seccomp */
-
-struct sock_filter_ { uint16_t code; uint8_t jt, jf; uint32_t k; };
-struct sock_fprog_ { unsigned short len; struct sock_filter_ *filter; };
-
-/* The filter the runtime sent, checked as fromWire does: one well-formed program, or no start. */
-static void check_seccomp(void) {
-  if (!o.seccomp) return;
-  size_t n = o.seccomp_len / 8;
-  if (o.seccomp_len % 8 != 0 || n < 1 || n > BPF_MAXINSNS)
-    failf(125, "seccomp: the runtime's compiled filter is malformed (%zu bytes): not starting without it", o.seccomp_len);
-  if (o.seccomp_flags & ~SECCOMP_KNOWN_FLAGS)
-    failf(125, "seccomp: the runtime's compiled filter is malformed (flags %u): not starting without it", o.seccomp_flags);
-}
-
-/* Load the filter on this thread: inherited by execve, never removed (seccomp-load.ts). */
-static void install_seccomp(void) {
-  struct sock_fprog_ prog = { (unsigned short)(o.seccomp_len / 8), (struct sock_filter_ *)o.seccomp };
-  if (o.seccomp_unknown > 0) trace("# seccomp filter: %zu BPF instructions (%ld names unknown on x86_64, skipped)", o.seccomp_len / 8, o.seccomp_unknown);
-  else trace("# seccomp filter: %zu BPF instructions", o.seccomp_len / 8);
-  char args[96];
-  snprintf(args, sizeof args, "SECCOMP_SET_MODE_FILTER, %u, {len=%zu, filter=…}", o.seccomp_flags, o.seccomp_len / 8);
-  checked("seccomp", args, syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, o.seccomp_flags, &prog), failf);
-}
-
-/* ------------------------------------------------------------------ 1. cgroup, oom */
-
-/* process.oomScoreAdj, while /proc is the host's (process.ts's applyOomScoreAdj). */
-static void apply_oom_score_adj(void) {
-  if (!o.has_oom) return;
-  int fd = open("/proc/self/oom_score_adj", O_RDWR | O_CLOEXEC);
-  char v[32];
-  int n = snprintf(v, sizeof v, "%ld", o.oom);
-  if (fd < 0) failf(125, "open /proc/self/oom_score_adj: %s", errno_lower(errno));
-  if (write(fd, v, (size_t)n) != n) {
-    int e = errno;
-    if (e == EACCES || e == EPERM) {
-      char now[32] = "?";
-      ssize_t r = pread(fd, now, sizeof now - 1, 0);
-      if (r > 0) { now[r] = 0; now[strcspn(now, "\n")] = 0; }
-      failf(125, "cannot set process.oomScoreAdj to %ld: lowering it below %s needs CAP_SYS_RESOURCE, which mini-run does not have here", o.oom, now);
-    }
-    failf(125, "write /proc/self/oom_score_adj: %s", errno_lower(e));
-  }
-  trace("write /proc/self/oom_score_adj ← %s", v);
-  close(fd);
+/* An exec-only field of the order (read_order's `own`). */
+static int exec_field(const char *key, char *v, size_t len) {
+  (void)len;
+  if (strcmp(key, "pid") == 0) x.pid = to_long(key, v);
+  else if (strcmp(key, "cgroup") == 0) { push(&x.cgroups, v); return 2; }
+  else if (strcmp(key, "detach") == 0) x.detach = to_long(key, v) == 1;
+  else if (strcmp(key, "terminal") == 0) x.terminal = to_long(key, v) == 1;
+  else return 0;
+  return 1;
 }
 
 /* Into the container's cgroup, while its cgroup.procs files are reachable by their host paths. */
 static void join_cgroups(void) {
-  for (size_t i = 0; i < o.cgroups.n; i++) {
-    const char *path = o.cgroups.v[i];
+  for (size_t i = 0; i < x.cgroups.n; i++) {
+    const char *path = x.cgroups.v[i];
     int fd = open(path, O_WRONLY | O_CLOEXEC); /* never O_CREAT: only the kernel's file */
     if (fd < 0 || write(fd, "0", 1) != 1) {
       int e = errno;
@@ -484,18 +146,18 @@ static const struct { const char *name; int flag; const char *flag_name; } JOIN_
 #define N_JOIN (int)(sizeof JOIN_ORDER / sizeof JOIN_ORDER[0])
 
 static void __attribute__((noreturn)) container_gone(void) {
-  failf(1, "the container's process %ld is gone: the container is not running", o.pid);
+  failf(1, "the container's process %ld is gone: the container is not running", x.pid);
 }
 
 /* Is /proc/PID/ns/NAME another namespace than ours? -1: this kernel has no such namespace. */
 static int differs(const char *name) {
   char theirs[64], ours[64];
   struct stat a, b;
-  snprintf(theirs, sizeof theirs, "/proc/%ld/ns/%s", o.pid, name);
+  snprintf(theirs, sizeof theirs, "/proc/%ld/ns/%s", x.pid, name);
   snprintf(ours, sizeof ours, "/proc/self/ns/%s", name);
   if (stat(theirs, &a) != 0 || stat(ours, &b) != 0) {
     char proc[32];
-    snprintf(proc, sizeof proc, "/proc/%ld", o.pid);
+    snprintf(proc, sizeof proc, "/proc/%ld", x.pid);
     if (errno == ENOENT && access(proc, F_OK) != 0) container_gone();
     return -1;
   }
@@ -504,7 +166,7 @@ static int differs(const char *name) {
 
 static int open_ns(const char *name) {
   char path[64];
-  snprintf(path, sizeof path, "/proc/%ld/ns/%s", o.pid, name);
+  snprintf(path, sizeof path, "/proc/%ld/ns/%s", x.pid, name);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) container_gone();
@@ -535,7 +197,7 @@ static void join_namespaces(void) {
   // the mount namespace puts us at that namespace's root, which is the container's only after
   // pivot_root; a chroot-only container (`--no-pivot`, `--mount-ns host`) has its root below.
   char root[64];
-  snprintf(root, sizeof root, "/proc/%ld/root", o.pid);
+  snprintf(root, sizeof root, "/proc/%ld/root", x.pid);
   int root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) {
     if (errno == ENOENT) container_gone();
@@ -549,7 +211,7 @@ static void join_namespaces(void) {
     // namespace. This process has one thread: nothing to unshare.)
     // Joining the mount namespace also sets our root and working directory to its root:
     // after the container's pivot_root, that is the container's root filesystem.
-    snprintf(args, sizeof args, "%d /* /proc/%ld/ns/%s */, %s", fds[i], o.pid, JOIN_ORDER[i].name, JOIN_ORDER[i].flag_name);
+    snprintf(args, sizeof args, "%d /* /proc/%ld/ns/%s */, %s", fds[i], x.pid, JOIN_ORDER[i].name, JOIN_ORDER[i].flag_name);
     checked("setns", args, setns(fds[i], JOIN_ORDER[i].flag), failf);
     close(fds[i]);
   }
@@ -560,7 +222,7 @@ static void join_namespaces(void) {
   checked("chdir", "\"/\"", chdir("/"), failf);
   close(root_fd);
   if (pid_ns >= 0) {
-    snprintf(args, sizeof args, "%d /* /proc/%ld/ns/pid */, CLONE_NEWPID", pid_ns, o.pid);
+    snprintf(args, sizeof args, "%d /* /proc/%ld/ns/pid */, CLONE_NEWPID", pid_ns, x.pid);
     checked("setns", args, setns(pid_ns, CLONE_NEWPID), failf);
     close(pid_ns);
   }
@@ -600,139 +262,6 @@ static void hand_over_pty(void) {
 
 /* ------------------------------------------------------------------ 5. the child */
 
-static const char *cap_name(int i, char *buf, size_t cap) {
-  if (i < N_CAP_NAMES) return CAP_NAMES[i];
-  snprintf(buf, cap, "%d", i);
-  return buf;
-}
-
-/* setrlimit(2) for each of process.rlimits, with a clear error when refused (process.ts). */
-static void apply_rlimits(void) {
-  for (size_t i = 0; i < o.n_rlimits; i++) {
-    struct rlim *r = &o.rlimits[i];
-    struct rlimit v = { r->soft, r->hard };
-    char soft[32], hard[32], args[128];
-    if (r->soft == RLIM_INFINITY) strcpy(soft, "RLIM_INFINITY"); else snprintf(soft, sizeof soft, "%llu", r->soft);
-    if (r->hard == RLIM_INFINITY) strcpy(hard, "RLIM_INFINITY"); else snprintf(hard, sizeof hard, "%llu", r->hard);
-    snprintf(args, sizeof args, "%s, {rlim_cur=%s, rlim_max=%s}", r->name, soft, hard);
-    int e = try_call("setrlimit", args, setrlimit(r->resource, &v));
-    if (e == EPERM) child_fail(125, "cannot set %s to %s:%s: raising a hard limit needs CAP_SYS_RESOURCE, which mini-run does not have here", r->name,
-      r->soft == RLIM_INFINITY ? "-1" : soft, r->hard == RLIM_INFINITY ? "-1" : hard);
-    if (e) child_fail(125, "setrlimit(%s): %s (%s)", args, errno_name(e), errno_text(e));
-  }
-}
-
-/* Shrink the bounding set to process.capabilities.bounding (capabilities.ts). */
-static void limit_bounding_set(void) {
-  char name[16], args[64];
-  for (int i = 0; i < 64; i++) {
-    if (o.bounding & (1ULL << i)) continue;
-    if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) != 1) continue; /* not held, or unknown to this kernel */
-    snprintf(args, sizeof args, "PR_CAPBSET_DROP, %s", cap_name(i, name, sizeof name));
-    checked("prctl", args, prctl(PR_CAPBSET_DROP, i, 0, 0, 0), child_fail);
-  }
-}
-
-struct cap_header { uint32_t version; int pid; };
-struct cap_data { uint32_t effective, permitted, inheritable; };
-#define CAP_V3 0x20080522
-
-/*
- * After the user switch: effective/permitted/inheritable, then the ambient set
- * (capabilities.ts's applyProcessCapabilities: what execve then leaves to the program).
- */
-static void apply_capabilities(void) {
-  checked("prctl", "PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL", prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), child_fail);
-  struct cap_header h = { CAP_V3, 0 };
-  struct cap_data d[2];
-  if (syscall(SYS_capget, &h, d) != 0) child_fail(125, "capget(): %s (%s)", errno_name(errno), errno_text(errno));
-  // We can only keep what we have: on hosts where root itself lacks a capability, --privileged
-  // gets everything the host allows.
-  uint64_t have = (uint64_t)d[0].permitted | ((uint64_t)d[1].permitted << 32);
-  uint64_t eff = o.effective & have, prm = o.permitted & have, inh = o.inheritable & have;
-  d[0].effective = (uint32_t)eff; d[1].effective = (uint32_t)(eff >> 32);
-  d[0].permitted = (uint32_t)prm; d[1].permitted = (uint32_t)(prm >> 32);
-  d[0].inheritable = (uint32_t)inh; d[1].inheritable = (uint32_t)(inh >> 32);
-  char args[128];
-  snprintf(args, sizeof args, "{V3, 0}, {eff=0x%llx, prm=0x%llx, inh=0x%llx}", (unsigned long long)eff, (unsigned long long)prm, (unsigned long long)inh);
-  checked("capset", args, syscall(SYS_capset, &h, d), child_fail);
-  char name[16];
-  for (int i = 0; i < 64; i++) {
-    if (!(o.ambient & (1ULL << i))) continue;
-    // The kernel refuses an ambient capability outside permitted ∩ inheritable; runc warns and
-    // goes on (its `runc spec` lists ambient ones without inheritable): so do we.
-    if (!(prm & inh & (1ULL << i))) {
-      trace("# %s not made ambient: it is not both permitted and inheritable", cap_name(i, name, sizeof name));
-      continue;
-    }
-    snprintf(args, sizeof args, "PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, %s", cap_name(i, name, sizeof name));
-    checked("prctl", args, prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, i, 0, 0), child_fail);
-  }
-  checked("prctl", "PR_SET_KEEPCAPS, 0", prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), child_fail); /* (execve clears it too) */
-}
-
-/* Switch to the container's user. Order matters: groups and gid while still root, uid last. */
-static void switch_user(void) {
-  char args[256];
-  int n = snprintf(args, sizeof args, "%zu, [", o.n_groups);
-  for (size_t i = 0; i < o.n_groups && n < (int)sizeof args - 16; i++) n += snprintf(args + n, sizeof args - (size_t)n, "%s%u", i ? ", " : "", (unsigned)o.groups[i]);
-  snprintf(args + n, sizeof args - (size_t)n, "]");
-  checked("setgroups", args, setgroups(o.n_groups, o.groups), child_fail);
-  snprintf(args, sizeof args, "%u, %u, %u", o.gid, o.gid, o.gid);
-  checked("setresgid", args, setresgid(o.gid, o.gid, o.gid), child_fail);
-  snprintf(args, sizeof args, "%u, %u, %u", o.uid, o.uid, o.uid);
-  checked("setresuid", args, setresuid(o.uid, o.uid, o.uid), child_fail); /* after this (uid ≠ 0) no more group changes */
-}
-
-/* Find the program as execvp would, in the container's PATH; Docker's exit codes on failure (findExecutable). */
-static char *find_executable(const char *name) {
-  static char path[4096];
-  struct stat st;
-  if (strchr(name, '/')) {
-    if (stat(name, &st) == 0) {
-      if (S_ISDIR(st.st_mode)) child_fail(126, "exec: \"%s\": is a directory", name);
-      if (access(name, X_OK) == 0) return (char *)name;
-      child_fail(126, "exec: \"%s\": permission denied", name);
-    }
-    child_fail(127, "exec: \"%s\": stat %s: no such file or directory", name, name);
-  }
-  const char *dirs = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  for (size_t i = 0; i < o.env.n; i++) if (strncmp(o.env.v[i], "PATH=", 5) == 0) { dirs = o.env.v[i] + 5; break; }
-  int no_permission = 0;
-  for (const char *d = dirs; *d;) {
-    const char *end = strchr(d, ':');
-    size_t len = end ? (size_t)(end - d) : strlen(d);
-    if (len > 0 && len + strlen(name) + 2 < sizeof path) {
-      memcpy(path, d, len);
-      if (path[len - 1] != '/') path[len++] = '/';
-      strcpy(path + len, name);
-      if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
-        if (access(path, X_OK) == 0) return path;
-        no_permission = 1;
-      }
-    }
-    if (!end) break;
-    d = end + 1;
-  }
-  if (no_permission) child_fail(126, "exec: \"%s\": permission denied", name);
-  child_fail(127, "exec: \"%s\": executable file not found in $PATH", name);
-}
-
-/*
- * close_range(3, ~0U, CLOSE_RANGE_CLOEXEC): no fd of ours reaches the program (CVE-2024-21626
- * class) — the sync socket, the trace fd, the error pipe. Under an older seccomp profile that
- * predates close_range (EPERM), or an old kernel (ENOSYS), one descriptor at a time.
- */
-static void close_our_fds(void) {
-  if (try_call("close_range", "3, ~0U, CLOSE_RANGE_CLOEXEC", syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC)) == 0) return;
-  struct rlimit nofile;
-  int max = getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < (1u << 20) ? (int)nofile.rlim_cur : 1 << 20;
-  for (int fd = 3; fd < max; fd++) {
-    int fl = fcntl(fd, F_GETFD);
-    if (fl >= 0 && !(fl & FD_CLOEXEC)) fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
-  }
-}
-
 /* The program's process: everything between fork and execve (prepareProgram's steps). */
 static void __attribute__((noreturn)) become_program(void) {
   // Every signal at its default and none blocked, as from any shell.
@@ -747,7 +276,7 @@ static void __attribute__((noreturn)) become_program(void) {
   //    -t the program's own process leads the session and takes the terminal: had we (its
   //    parent) led it, our exit (-d) would hang the terminal up and SIGHUP the program.
   checked("setsid", "", setsid(), child_fail);
-  if (o.terminal) {
+  if (x.terminal) {
     char args[32];
     snprintf(args, sizeof args, "%d, TIOCSCTTY, 0", slave_fd);
     checked("ioctl", args, ioctl(slave_fd, TIOCSCTTY, 0), child_fail);
@@ -801,7 +330,7 @@ static void forward(int sig) {
   int saved = errno;
   // With -t, ^C and ^\ reach the program through the terminal already (docker does not
   // proxy them in TTY mode): a SIGINT/SIGQUIT sent to us then is not passed on twice.
-  if (o.terminal && (sig == SIGINT || sig == SIGQUIT)) return;
+  if (x.terminal && (sig == SIGINT || sig == SIGQUIT)) return;
   if (program_pid > 0) kill(program_pid, sig);
   errno = saved;
 }
@@ -816,8 +345,9 @@ int main(void) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) failf(125, "prctl(PR_SET_PDEATHSIG, 9): %s (%s)", errno_name(errno), errno_text(errno));
 
   // 0. Wait for our orders: whose namespaces to join, the process to start, the cgroup.
-  read_order();
-  trace("# exec process (native/exec-process): orders for PID %ld's container", o.pid);
+  read_order("mini-run-exec 1", exec_field);
+  if (x.pid <= 0 || o.args.n == 0 || !o.cwd) failf(125, "exec process: malformed order (pid, arg or cwd missing)");
+  trace("# exec process (native/exec-process): orders for PID %ld's container", x.pid);
   apply_oom_score_adj(); // (while /proc is the host's)
   // The container's syscall filter applies to exec'd processes too (as with runc exec),
   // compiled by the runtime while we started.
@@ -830,7 +360,7 @@ int main(void) {
   join_namespaces();
 
   // 4. The terminal, opened here (inside, as root) and handed over before the fork.
-  if (o.terminal) {
+  if (x.terminal) {
     open_container_pty();
     hand_over_pty();
   }
@@ -900,7 +430,7 @@ int main(void) {
   char json[64];
   snprintf(json, sizeof json, "{\"type\":\"started\",\"pid\":%d}", (int)child);
   send_line(json);
-  if (o.detach) _exit(0); // -d: it runs on; the container's PID 1 becomes its parent
+  if (x.detach) _exit(0); // -d: it runs on; the container's PID 1 becomes its parent
 
   // Relay: signals for the program go to it (forward above); its exit is ours.
   for (;;) {
