@@ -14,7 +14,8 @@
  *   bounding/effective/permitted/inheritable/ambient (hex masks, bit = capability number),
  *   seccomp? (the compiled BPF program, raw bytes), seccomp-flags, seccomp-unknown
  *
- * exec-process.c's header explains each field. Values are bytes with their length in front, so
+ * exec-process.c's header explains each field (the process fields: native/program.h; the same
+ * fields end the init's order, init-order.ts). Values are bytes with their length in front, so
  * an argument or variable may hold any byte but NUL (execve's strings end there: refused here).
  * After the order, the exec process answers with sync-socket.ts's JSON lines, as the Node one.
  */
@@ -63,20 +64,26 @@ function refuseNul(key: string, value: string): void {
   if (value.includes('\0')) throw new UserError(`exec: ${key} ${JSON.stringify(value)} contains a NUL byte`, 125);
 }
 
-/** The order as bytes, ready for the exec process's fd 3. */
-export function encodeNativeOrder(o: NativeOrder): Buffer {
-  const parts: Buffer[] = [Buffer.from('mini-run-exec 1\n')];
-  const field = (key: string, value: string | Buffer): void => {
+/** One framed field of an order: "<key> <length>\n" + bytes + "\n". */
+export type FieldWriter = (key: string, value: string | Buffer) => void;
+
+/** A writer of framed fields into `parts`; a string holding a NUL is refused (`what`: whose order). */
+export function fieldWriter(parts: Buffer[], what = 'exec'): FieldWriter {
+  return (key, value) => {
     const bytes = typeof value === 'string' ? Buffer.from(value) : value;
-    if (typeof value === 'string') refuseNul(key, value); // (exec.ts refused these before: the fail-safe)
+    if (typeof value === 'string' && value.includes('\0')) {
+      throw new UserError(`${what}: ${key} ${JSON.stringify(value)} contains a NUL byte`, 125); // (callers refused these before: the fail-safe)
+    }
     parts.push(Buffer.from(`${key} ${bytes.length}\n`), bytes, Buffer.from('\n'));
   };
-  const p = o.process;
-  field('pid', String(o.pid));
-  for (const c of o.cgroupProcs) field('cgroup', c);
-  if (o.traceFd !== undefined) field('trace', String(o.traceFd));
-  field('detach', o.detach ? '1' : '0');
-  field('terminal', p.terminal ? '1' : '0');
+}
+
+/**
+ * The process fields, shared by the exec order and the init order (init-order.ts): no_new_privs,
+ * oom score, user, cwd, argv, environment, rlimits, capabilities, the compiled seccomp filter.
+ * native/program.c reads them (program.h lists them).
+ */
+export function encodeProcessFields(field: FieldWriter, p: Process, seccomp: WireSeccomp | undefined): void {
   field('nnp', p.noNewPrivileges ? '1' : '0');
   if (p.oomScoreAdj !== undefined) field('oom', String(p.oomScoreAdj));
   field('uid', String(p.user.uid));
@@ -96,14 +103,27 @@ export function encodeNativeOrder(o: NativeOrder): Buffer {
   field('permitted', capMask(caps.permitted));
   field('inheritable', capMask(caps.inheritable));
   field('ambient', capMask(caps.ambient));
-  if (o.seccomp) {
+  if (seccomp) {
     // The runtime's own compile (seccomp-cache.ts), sent as the kernel takes it.
-    const program = Buffer.from(o.seccomp.program, 'base64');
-    if (program.length !== o.seccomp.instructions * 8) throw new Error('seccomp: the compiled filter is malformed: not starting without it');
+    const program = Buffer.from(seccomp.program, 'base64');
+    if (program.length !== seccomp.instructions * 8) throw new Error('seccomp: the compiled filter is malformed: not starting without it');
     field('seccomp', program);
-    field('seccomp-flags', String(o.seccomp.flags));
-    field('seccomp-unknown', String(o.seccomp.unknownNames.length));
+    field('seccomp-flags', String(seccomp.flags));
+    field('seccomp-unknown', String(seccomp.unknownNames.length));
   }
+}
+
+/** The order as bytes, ready for the exec process's fd 3. */
+export function encodeNativeOrder(o: NativeOrder): Buffer {
+  const parts: Buffer[] = [Buffer.from('mini-run-exec 1\n')];
+  const field = fieldWriter(parts);
+  const p = o.process;
+  field('pid', String(o.pid));
+  for (const c of o.cgroupProcs) field('cgroup', c);
+  if (o.traceFd !== undefined) field('trace', String(o.traceFd));
+  field('detach', o.detach ? '1' : '0');
+  field('terminal', p.terminal ? '1' : '0');
+  encodeProcessFields(field, p, o.seccomp);
   parts.push(Buffer.from('end 0\n\n'));
   return Buffer.concat(parts);
 }
