@@ -30,7 +30,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'mr-bench-ab-'));
 const root = join(scratch, 'root');
 const bundle = join(scratch, 'bundle');
 const mr = (build, ...args) => [join(build, 'bin', 'mini-run'), '--root', root, ...args]; // as typed (a C front door may start first)
-const mrc = (build, ...args) => [node, join(build, 'bin', 'mini-runc'), '--root', join(scratch, 'runc-state'), ...args];
+const mrc = (build, ...args) => [join(build, 'bin', 'mini-runc'), '--root', join(scratch, 'runc-state'), ...args]; // as containerd runs it
 cleanupOnExit('ab bench', () => {
   spawnSync(node, [join(opts.a, 'bin', 'mini-run'), '--root', root, 'rm', '-f', 'mr-bench-ab'], { stdio: 'ignore' });
   removeScratch(scratch, 'ab bench');

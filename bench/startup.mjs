@@ -27,6 +27,15 @@
  * process). Whatever else mini-run does should cost little next to those two starts, hence
  * the target: mini-run ≤ 1.5 × two node starts.
  *
+ * NODE_EXTRA_CA_CERTS: when the environment sets it, Node parses that file at every start before
+ * any JS (≈ 37 ms for the system bundle on a 2-core host). mini-run's own Node processes start
+ * without it (bin/mini-run, bin/mini-runc and the supervisor's environment carry it as
+ * MINI_RUN_EXTRA_CA_CERTS; registry TLS applies it), so the floor rows (`node -e 0`, `2 × node
+ * -e 0 (floor)`) are timed WITHOUT the variable and the goals are judged against them; the same
+ * floors WITH the variable are rows of their own (`…, NODE_EXTRA_CA_CERTS set`) and each goal
+ * against a floor prints its ratio to those beside it, labeled, not judged. Unset: one floor row
+ * each, as before. The mini-run rows run in the environment as given (the variable set).
+ *
  * Method: every sample is one spawnSync() timed with process.hrtime.bigint(). The candidates
  * are run in rounds (one of each per round), so a slow moment on the machine hits them all
  * alike instead of one whole row. One untimed warm-up each first (mini-run builds its
@@ -224,6 +233,7 @@ candidates.push(ociRuntime('crun', paths.crunState));
 
 // mini-runc (runc's CLI on mini-run's runtime) on the same bundle: `run`, and the two-step
 // `create` + `start` that containerd and podman use (then `delete`, timed too: they call it).
+// Started as they start it: the file itself (its sh lines, then node).
 const miniRunc = join(REPO, 'bin', 'mini-runc');
 candidates.push({
   name: 'mini-runc run',
@@ -232,9 +242,9 @@ candidates.push({
   run: (n) => {
     const id = `mr-bench-${process.pid}-mrc-${n}`;
     try {
-      return timeOnce([node, miniRunc, '--root', paths.miniRuncState, 'run', '-b', paths.bundle, id]);
+      return timeOnce([miniRunc, '--root', paths.miniRuncState, 'run', '-b', paths.bundle, id]);
     } finally {
-      spawnSync(node, [miniRunc, '--root', paths.miniRuncState, 'delete', '-f', id], { stdio: 'ignore' });
+      spawnSync(miniRunc, ['--root', paths.miniRuncState, 'delete', '-f', id], { stdio: 'ignore' });
     }
   },
 });
@@ -248,18 +258,18 @@ candidates.push({
     // spawnSync would wait for their end until the container exits.
     const rc = (args) => {
       const t0 = process.hrtime.bigint();
-      const r = spawnSync(node, [miniRunc, '--root', paths.miniRuncState, ...args], { stdio: 'ignore', timeout: 60_000 });
+      const r = spawnSync(miniRunc, ['--root', paths.miniRuncState, ...args], { stdio: 'ignore', timeout: 60_000 });
       if (r.status !== 0) throw new Error(`mini-runc ${args[0]}: exit status ${r.status}`);
       return Number(process.hrtime.bigint() - t0) / 1e6;
     };
     try {
       let ms = rc(['create', '-b', paths.bundle, id]) + rc(['start', id]);
       // `true` exits at once; wait (untimed) until the state says so, then time the delete.
-      for (let i = 0; i < 200 && !spawnSync(node, [miniRunc, '--root', paths.miniRuncState, 'state', id], { encoding: 'utf8' }).stdout.includes('"stopped"'); i++) spawnSync('sleep', ['0.01']);
+      for (let i = 0; i < 200 && !spawnSync(miniRunc, ['--root', paths.miniRuncState, 'state', id], { encoding: 'utf8' }).stdout.includes('"stopped"'); i++) spawnSync('sleep', ['0.01']);
       ms += rc(['delete', id]);
       return ms;
     } finally {
-      spawnSync(node, [miniRunc, '--root', paths.miniRuncState, 'delete', '-f', id], { stdio: 'ignore' });
+      spawnSync(miniRunc, ['--root', paths.miniRuncState, 'delete', '-f', id], { stdio: 'ignore' });
     }
   },
 });
@@ -295,9 +305,9 @@ candidates.push({
   run: (n) => {
     const id = `mr-bench-${process.pid}-mrcu-${n}`;
     try {
-      return timeOnce([node, miniRunc, '--root', paths.miniRuncState, 'run', '-b', usernsBundle, id]);
+      return timeOnce([miniRunc, '--root', paths.miniRuncState, 'run', '-b', usernsBundle, id]);
     } finally {
-      spawnSync(node, [miniRunc, '--root', paths.miniRuncState, 'delete', '-f', id], { stdio: 'ignore' });
+      spawnSync(miniRunc, ['--root', paths.miniRuncState, 'delete', '-f', id], { stdio: 'ignore' });
     }
   },
 });
@@ -470,13 +480,32 @@ candidates.push({
 });
 
 // ------------------------------------------------------------------------------------ floors
+// NODE_EXTRA_CA_CERTS makes every `node` start parse that CA file before any JS (≈ 37 ms for a
+// system bundle). mini-run's own Node processes start without it (bin/mini-run moves it to
+// MINI_RUN_EXTRA_CA_CERTS, applied only where TLS is made), so the floors the goals use are
+// Node WITHOUT the variable. When the environment sets it, the floors with it are rows too and
+// each goal against a floor also shows its ratio to those, labeled.
+const CA_VAR = process.env.NODE_EXTRA_CA_CERTS || null;
+const noCaEnv = { ...process.env };
+delete noCaEnv.NODE_EXTRA_CA_CERTS;
 const twoNode = {
   name: '2 × node -e 0 (floor)',
-  command: 'node -e 0; node -e 0',
-  run: () => timeOnce([node, '-e', '0']) + timeOnce([node, '-e', '0']),
+  command: CA_VAR ? 'node -e 0; node -e 0   (NODE_EXTRA_CA_CERTS unset)' : 'node -e 0; node -e 0',
+  run: () => timeOnce([node, '-e', '0'], noCaEnv) + timeOnce([node, '-e', '0'], noCaEnv),
 };
 candidates.push(twoNode);
-candidates.push({ name: 'node -e 0', command: 'node -e 0', run: () => timeOnce([node, '-e', '0']) });
+candidates.push({ name: 'node -e 0', command: CA_VAR ? 'node -e 0   (NODE_EXTRA_CA_CERTS unset)' : 'node -e 0', run: () => timeOnce([node, '-e', '0'], noCaEnv) });
+const WITH_CA = { [twoNode.name]: '2 × node -e 0, NODE_EXTRA_CA_CERTS set', 'node -e 0': 'node -e 0, NODE_EXTRA_CA_CERTS set' };
+if (CA_VAR) {
+  candidates.push({
+    name: WITH_CA[twoNode.name],
+    command: `NODE_EXTRA_CA_CERTS=${CA_VAR} node -e 0 (twice)   (as this environment sets it)`,
+    run: () => timeOnce([node, '-e', '0']) + timeOnce([node, '-e', '0']),
+  });
+  candidates.push({ name: WITH_CA['node -e 0'], command: `NODE_EXTRA_CA_CERTS=${CA_VAR} node -e 0`, run: () => timeOnce([node, '-e', '0']) });
+  RUNTIME_ROWS.add(WITH_CA[twoNode.name]);
+  RUNTIME_ROWS.add(WITH_CA['node -e 0']);
+}
 
 // ---------------------------------------------------------------------------------------- run
 log(`startup bench: ${opts.runs} runs each, ${cpus().length} CPUs, node ${process.version}, scratch ${scratch}`);
@@ -662,7 +691,9 @@ const GOALS = [
 const goals = GOALS.filter(([row, over]) => !opts.runtimes || (RUNTIME_ROWS.has(row) && RUNTIME_ROWS.has(over))).map(([row, over, limit]) => {
   const ratio = medianOf(row) / medianOf(over);
   const result = !Number.isFinite(ratio) ? 'n/a' : limit === null ? 'info' : ratio <= limit ? 'PASS' : 'FAIL';
-  return { row, over, limit, ratio: Number.isFinite(ratio) ? ratio : null, result };
+  // Beside a goal against a floor: the same ratio against Node with NODE_EXTRA_CA_CERTS (not judged).
+  const withCa = CA_VAR && WITH_CA[over] ? medianOf(row) / medianOf(WITH_CA[over]) : NaN;
+  return { row, over, limit, ratio: Number.isFinite(ratio) ? ratio : null, result, ...(CA_VAR && WITH_CA[over] ? { overWithCaVar: WITH_CA[over], ratioWithCaVar: Number.isFinite(withCa) ? withCa : null } : {}) };
 });
 
 if (opts.json) {
@@ -681,7 +712,8 @@ if (opts.json) {
   log('\nratios (median / median, this run):');
   for (const g of goals) {
     const goal = g.limit === null ? '' : ` (goal ≤ ${g.limit})`;
-    log(`  ${g.row} / ${g.over}: ${g.ratio === null ? '-' : g.ratio.toFixed(2)}${goal} → ${g.result}`);
+    const beside = g.overWithCaVar ? `   [over node with NODE_EXTRA_CA_CERTS set: ${g.ratioWithCaVar === null ? '-' : g.ratioWithCaVar.toFixed(2)}]` : '';
+    log(`  ${g.row} / ${g.over}: ${g.ratio === null ? '-' : g.ratio.toFixed(2)}${goal} → ${g.result}${beside}`);
   }
   if (throughputResults.length) {
     log(`\nrun -d throughput (${opts.throughput} detached containers, --network none; containers/s):`);

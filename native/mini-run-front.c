@@ -47,6 +47,13 @@ static char **node_argv; /* "node", SCRIPT, the user's arguments: what we become
 /* Become the Node CLI with the arguments as typed (nothing has been read or written yet). */
 static void fallback(void) {
   signal(SIGPIPE, SIG_DFL); /* (ignored dispositions survive execve) */
+  /* NODE_EXTRA_CA_CERTS: Node would parse that CA file before any JS (≈ 37 ms); bin/mini-run's sh
+   * moves it to MINI_RUN_EXTRA_CA_CERTS, applied where TLS is made (src/sys/node-env.ts). Again
+   * here, for a front door started some other way. */
+  const char *cas = getenv("NODE_EXTRA_CA_CERTS");
+  if (cas && *cas) {
+    if (setenv("MINI_RUN_EXTRA_CA_CERTS", cas, 1) == 0) unsetenv("NODE_EXTRA_CA_CERTS");
+  }
   execvp("node", node_argv);
   fprintf(stderr, "mini-run: cannot start node: %s\n", strerror(errno));
   exit(125);

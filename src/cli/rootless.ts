@@ -26,6 +26,7 @@ import { join, resolve } from 'node:path';
 import { nativeBinary, nativeBuildHint } from '../native';
 import { findRange } from '../engine/subid';
 import { findOnPath } from '../fsutil';
+import { nodeChildEnv } from '../sys/node-env';
 import { ensurePause, joinArgs, livePause, pauseArgs, pauseFile } from './rootless-pause';
 
 /** Commands that work rootless (inside the user's namespace). */
@@ -137,7 +138,7 @@ export function rerunRootless(argv: string[], stateRootGiven: string | undefined
   const uid = process.geteuid?.() ?? 0;
   let user = String(uid);
   try { user = userInfo().username; } catch { /* no passwd entry: ranges may name the uid */ }
-  const env: NodeJS.ProcessEnv = { ...process.env, [ROOTLESS_ENV]: '1', [ROOTLESS_CWD_ENV]: process.cwd() };
+  const env: NodeJS.ProcessEnv = { ...nodeChildEnv(process.env), [ROOTLESS_ENV]: '1', [ROOTLESS_CWD_ENV]: process.cwd() };
   // The user's own state root, unless --root (either form) or MINI_RUN_ROOT names one: the
   // environment must not say one root while the flag says another.
   if (stateRootGiven === undefined && !env.MINI_RUN_ROOT) env.MINI_RUN_ROOT = rootlessStateRoot();

@@ -16,6 +16,7 @@ import type { Healthcheck, HealthState } from './health-schema';
 import { checkHealthcheck } from './health-check';
 import { UserError } from '../errors';
 import { paths } from '../paths';
+import { nodeChildEnv } from '../sys/node-env';
 // (the check runner's spawn and events are loaded by the supervisor that runs checks, not by
 // every command that reads a record's Healthcheck schema)
 const childProcess = () => require('node:child_process') as typeof import('node:child_process');
@@ -84,7 +85,7 @@ export function startHealthChecks(id: string, check: Healthcheck, store: Store):
   const probe = () => {
     if (stopped) return;
     const start = new Date();
-    const child = childProcess().spawn(process.execPath, [join(__dirname, '../../bin/mini-run'), '--root', paths.root(), 'exec', id, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = childProcess().spawn(process.execPath, [join(__dirname, '../../bin/mini-run'), '--root', paths.root(), 'exec', id, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: nodeChildEnv(process.env) });
     let output = '';
     const take = (d: Buffer) => { if (output.length < MAX_OUTPUT) output = (output + d.toString('utf8')).slice(0, MAX_OUTPUT); };
     child.stdout.on('data', take);

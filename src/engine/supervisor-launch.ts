@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { UserError } from '../errors';
 import { stateRoot } from '../paths';
+import { nodeChildEnv } from '../sys/node-env';
 import { traceFd, traceNote } from '../sys/trace';
 import { newContainerId } from './names';
 import { earlyInitFlag, sameShape, type EarlyShape } from './monitor-early';
@@ -46,7 +47,8 @@ export function launchSupervisor(id: string, opts: { restarting?: boolean; await
   const child = spawn(process.execPath, [SHIM_MAIN, id, ...flags], {
     detached: true, // a new session: no terminal, and our Ctrl-C does not reach it
     stdio: ['ignore', 'ignore', 'ignore', 'pipe', tfd !== null ? tfd : 'ignore'],
-    env: { ...process.env, MINI_RUN_ROOT: stateRoot() },
+    // NODE_EXTRA_CA_CERTS moved aside: Node would parse the CA file at the supervisor's start (sys/node-env.ts).
+    env: { ...nodeChildEnv(process.env), MINI_RUN_ROOT: stateRoot() },
     cwd: '/',
   });
   const ready = child.stdio[3] as import('node:net').Socket;

@@ -13,7 +13,7 @@
  * pull that works went through it. The proxy logs every CONNECT and forwarded request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -33,6 +33,8 @@ let fx: string;
 let tlsReg: Registry;
 let plainReg: Registry;
 let zstdReg: Registry;
+/** A TLS registry with a certificate for IP 127.0.0.1: a docker.io mirror reached directly (no proxy). */
+let mirrorReg: Registry;
 let proxy: http.Server;
 let proxyUrl: string;
 let tlsProxy: https.Server;
@@ -176,7 +178,7 @@ function startSocksProxy(): Promise<void> {
 function pullEnv(vars: Record<string, string>, config: object = {}): NodeJS.ProcessEnv {
   const cfg = join(fx, `config-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(cfg, JSON.stringify(config));
-  const env: NodeJS.ProcessEnv = { MINI_RUN_CONFIG: cfg, NODE_EXTRA_CA_CERTS: join(fx, 'cas.pem'), MINI_RUN_AUTH_CONFIG: join(fx, 'no-auth.json') };
+  const env: NodeJS.ProcessEnv = { MINI_RUN_CONFIG: cfg, NODE_EXTRA_CA_CERTS: join(fx, 'cas.pem'), MINI_RUN_EXTRA_CA_CERTS: '', MINI_RUN_AUTH_CONFIG: join(fx, 'no-auth.json') };
   for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy']) env[k] = '';
   return { ...env, ...vars };
 }
@@ -190,12 +192,18 @@ beforeAll(async () => {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-keyout', join(fx, 'proxy-key.pem'), '-out', join(fx, 'proxy-cert.pem'),
     '-subj', '/CN=mr-proxy', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
   writeFileSync(join(fx, 'cas.pem'), Buffer.concat([readFileSync(join(fx, 'cert.pem')), readFileSync(join(fx, 'proxy-cert.pem'))]));
+  // The mirror's: for 127.0.0.1, a direct verified TLS connection. all-cas.pem trusts all three.
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-keyout', join(fx, 'mirror-key.pem'), '-out', join(fx, 'mirror-cert.pem'),
+    '-subj', '/CN=mr-mirror', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
+  writeFileSync(join(fx, 'all-cas.pem'), Buffer.concat([readFileSync(join(fx, 'cas.pem')), readFileSync(join(fx, 'mirror-cert.pem'))]));
   [tlsReg, plainReg] = await Promise.all([startRegistry({ tls: { cert: join(fx, 'cert.pem'), key: join(fx, 'key.pem') } }), startRegistry(), startProxy(), startTlsProxy(), startSocksProxy()]);
   const archive = busyboxArchive(fx);
   skopeoPush(`oci-archive:${archive}`, `${tlsReg.host}/library/alpine:latest`);
   skopeoPush(`oci-archive:${archive}`, `${plainReg.host}/library/alpine:latest`);
   // --format oci: a Docker schema-2 manifest cannot name zstd layers. A registry of its own: where
   // the gzip layer is already present, skopeo reuses it instead of recompressing.
+  mirrorReg = await startRegistry({ tls: { cert: join(fx, 'mirror-cert.pem'), key: join(fx, 'mirror-key.pem') } });
+  skopeoPush(`oci-archive:${archive}`, `${mirrorReg.host}/library/alpine:latest`);
   zstdReg = await startRegistry();
   skopeoPush(`oci-archive:${archive}`, `${zstdReg.host}/zstd/app:v1`, ['--format', 'oci', '--dest-compress-format', 'zstd']);
 }, 120_000);
@@ -205,7 +213,7 @@ afterAll(async () => {
   proxy?.closeAllConnections();
   tlsProxy?.closeAllConnections();
   await Promise.all([proxy, tlsProxy, socksProxy].map((srv) => new Promise((r) => (srv ? srv.close(r) : r(null)))));
-  await Promise.all([tlsReg?.stop(), plainReg?.stop(), zstdReg?.stop()]);
+  await Promise.all([tlsReg?.stop(), plainReg?.stop(), zstdReg?.stop(), mirrorReg?.stop()]);
   if (fx) rmSync(fx, { recursive: true, force: true });
 });
 
@@ -406,6 +414,75 @@ describe('pulls through an https:// proxy and a SOCKS5 proxy (as dockerd takes t
   it('a proxy URL of another scheme is refused with one line, exit 1', async () => {
     const r = await mrAsync(newRoot(), ['pull', '-q', tlsRef()], { env: pullEnv({ HTTPS_PROXY: 'ftp://127.0.0.1:21' }) });
     expect(r.stderr).toBe('mini-run: proxy ftp://127.0.0.1:21: only http://, https://, socks5:// and socks5h:// proxies are supported (got ftp)\n');
+    expect(r.status).toBe(1);
+  });
+});
+
+/** `bin/mini-run …` as a user types it (sh reads its first lines), not `node bin/mini-run …`. */
+function typedAsync(root: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn(BIN, ['--root', root, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (code) => res({ status: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe("NODE_EXTRA_CA_CERTS: trusted for registry TLS without Node's start-up cost (bin/mini-run moves it to MINI_RUN_EXTRA_CA_CERTS)", () => {
+  const tlsRef = () => `${TLS_NAME}:${tlsReg.url.split(':')[2]}/library/alpine:latest`;
+  const plainHost = () => `${PLAIN_NAME}:${plainReg.host.split(':')[1]}`;
+  const mirrorCfg = () => ({ 'registry-mirrors': [mirrorReg.url] });
+
+  it('as typed (sh path): a direct verified mirror, an https:// proxy with a tunnel inside, and forwarding through an https:// proxy all trust the test CAs', async () => {
+    const cas = { NODE_EXTRA_CA_CERTS: join(fx, 'all-cas.pem') };
+    // Direct TLS to the mirror at 127.0.0.1 (the https Agent of the transport).
+    const root = newRoot();
+    const direct = await typedAsync(root, ['pull', '-q', 'alpine'], { ...pullEnv({}, mirrorCfg()), ...cas });
+    expect(direct.stderr).toBe('');
+    expect(direct.stdout).toBe('docker.io/library/alpine:latest\n');
+    // TLS to the proxy (its CA), CONNECT, TLS to the registry inside (its CA).
+    seen.length = 0;
+    const tunnel = await typedAsync(newRoot(), ['pull', '-q', tlsRef()], { ...pullEnv({ HTTPS_PROXY: tlsProxyUrl }), ...cas });
+    expect(tunnel.stderr).toBe('');
+    expect(tunnel.stdout).toBe(`${tlsRef()}\n`);
+    expect(new Set(seen)).toEqual(new Set([`CONNECT ${tlsRef().split('/')[0]}`]));
+    // A plain-http registry forwarded over the TLS connection to the proxy.
+    seen.length = 0;
+    const forward = await typedAsync(newRoot(), ['pull', '-q', `${plainHost()}/library/alpine:latest`], { ...pullEnv({ HTTP_PROXY: tlsProxyUrl }, { 'insecure-registries': [plainHost()] }), ...cas });
+    expect(forward.stderr).toBe('');
+    expect(forward.status).toBe(0);
+    expect(seen).toContain(`GET http://${plainHost()}/v2/library/alpine/manifests/latest`);
+  });
+
+  it("as `node bin/mini-run` (Node reads the variable itself): the same pulls work", async () => {
+    const cas = { NODE_EXTRA_CA_CERTS: join(fx, 'all-cas.pem') };
+    const direct = await mrAsync(newRoot(), ['pull', '-q', 'alpine'], { env: { ...pullEnv({}, mirrorCfg()), ...cas } });
+    expect(direct.stderr).toBe('');
+    expect(direct.stdout).toBe('docker.io/library/alpine:latest\n');
+    const tunnel = await mrAsync(newRoot(), ['pull', '-q', tlsRef()], { env: { ...pullEnv({ HTTPS_PROXY: tlsProxyUrl }), ...cas } });
+    expect(tunnel.stderr).toBe('');
+    expect(tunnel.stdout).toBe(`${tlsRef()}\n`);
+  });
+
+  it('MITM class: a registry whose self-signed certificate the user did not add is refused, though other extra CAs are trusted; nothing stored', async () => {
+    // Only the proxy's CA: TLS to the proxy works, the registry's certificate inside the tunnel is unknown.
+    for (const run of [typedAsync, (root: string, args: string[], env: NodeJS.ProcessEnv) => mrAsync(root, args, { env })]) {
+      seen.length = 0;
+      const root = newRoot();
+      const r = await run(root, ['pull', '-q', tlsRef()], { ...pullEnv({ HTTPS_PROXY: tlsProxyUrl }), NODE_EXTRA_CA_CERTS: join(fx, 'proxy-cert.pem') });
+      expect(r.stderr).toBe(`mini-run: manifest for ${tlsRef()}: GET https://${tlsRef().split('/')[0]}/v2/library/alpine/manifests/latest: self-signed certificate\n`);
+      expect(r.status).toBe(1);
+      expect(new Set(seen)).toEqual(new Set([`CONNECT ${tlsRef().split('/')[0]}`])); // (the proxy was trusted)
+      expect(readdirSync(root)).toEqual(['lock']);
+    }
+  });
+
+  it("an unreadable CA file: Node's one-line warning, then the default roots (the test CA is not trusted)", async () => {
+    const missing = join(fx, 'no-such-cas.pem');
+    const r = await typedAsync(newRoot(), ['pull', '-q', tlsRef()], { ...pullEnv({ HTTPS_PROXY: proxyUrl }), NODE_EXTRA_CA_CERTS: missing });
+    expect(r.stderr).toBe(`Warning: Ignoring extra certs from \`${missing}\`, load failed: No such file or directory\n`
+      + `mini-run: manifest for ${tlsRef()}: GET https://${tlsRef().split('/')[0]}/v2/library/alpine/manifests/latest: self-signed certificate\n`);
     expect(r.status).toBe(1);
   });
 });

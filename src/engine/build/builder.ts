@@ -20,9 +20,14 @@
  * stage's or an image's files; only the stages the target needs are built (as BuildKit does).
  */
 import { chmodSync, closeSync, copyFileSync, lchownSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync,
-  readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, constants as fsc } from 'node:fs';
+  readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, constants as fsc, createWriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { basename, join, posix } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { UserError } from '../../errors';
+import { send, TransportError } from '../../image/registry/transport';
 import { isGzipFile } from '../../image/archive';
 import { readBlob } from '../../image/content-store';
 import { sha256 } from '../../image/digest';
@@ -660,23 +665,38 @@ function keepExistingDirs(stage: string, lowerTopFirst: string[]): void {
 
 interface Downloaded { url: string; file: string; name: string; sha256: string; mtime: number | null }
 
-/** ADD <url>: fetch it (plain HTTP(S) GET, redirects followed) into `dir`; Docker's one-line errors. */
+/**
+ * ADD <url>: fetch it (plain HTTP(S) GET, redirects followed) into `dir`; Docker's one-line errors.
+ * Through the registry transport: the same proxies, and TLS trusts the user's extra CAs
+ * (NODE_EXTRA_CA_CERTS, image/registry/extra-cas.ts) as pulls do.
+ */
 async function download(url: string, dir: string, at: string): Promise<Downloaded> {
   const name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
-  let res: Response;
+  const failed = (e: unknown) => {
+    if (e instanceof UserError) return e;
+    const raw = e instanceof TransportError ? e.raw ?? e : (e as Error);
+    return new UserError(`${at}: ADD failed: Get "${url}": ${raw.message}`, 1);
+  };
+  let res: IncomingMessage;
   try {
-    res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(60_000) });
+    res = await send(url);
   } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new UserError(`${at}: ADD failed: Get "${url}": ${cause?.message ?? cause?.code ?? (e as Error).message}`, 1);
+    throw failed(e);
   }
-  if (!res.ok) throw new UserError(`${at}: ADD failed: failed to GET ${url} with status ${res.status} ${res.statusText}`, 1);
-  const body = Buffer.from(await res.arrayBuffer());
+  if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) > 299) {
+    res.resume();
+    throw new UserError(`${at}: ADD failed: failed to GET ${url} with status ${res.statusCode} ${res.statusMessage ?? ''}`.trimEnd(), 1);
+  }
   const file = join(dir, `url-${sha256(Buffer.from(url)).slice(7, 19)}`);
-  writeFileSync(file, body, { mode: 0o600 });
-  const lm = res.headers.get('last-modified');
+  const hash = createHash('sha256');
+  try {
+    await pipeline(res, new Transform({ transform(chunk: Buffer, _enc, done) { hash.update(chunk); done(null, chunk); } }), createWriteStream(file, { mode: 0o600 }));
+  } catch (e) {
+    throw failed(e);
+  }
+  const lm = res.headers['last-modified'];
   const mtime = lm && !Number.isNaN(Date.parse(lm)) ? Date.parse(lm) : null;
-  return { url, file, name: name || 'index.html', sha256: sha256(body), mtime };
+  return { url, file, name: name || 'index.html', sha256: `sha256:${hash.digest('hex')}`, mtime };
 }
 
 function cfg(state: ImageState): ContainerConfig {

@@ -23,6 +23,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../../errors';
+import { foreignChildEnv } from '../../sys/node-env';
 import { traceNote } from '../../sys/trace';
 import { authKey, type Credentials } from './credentials';
 
@@ -82,7 +83,8 @@ export function authEntryCredentials(entry: { auth?: string; identitytoken?: str
 export function helperGet(helper: string, server: string, namedBy: string): Credentials | undefined {
   const program = `docker-credential-${helper}`;
   traceNote(`registry: asking ${program} for ${server}`);
-  const r = spawnSync(program, ['get'], { input: server, encoding: 'utf8', timeout: HELPER_TIMEOUT_MS });
+  // (NODE_EXTRA_CA_CERTS back in its place: a helper may be a Node program that needs the user's CAs.)
+  const r = spawnSync(program, ['get'], { input: server, encoding: 'utf8', timeout: HELPER_TIMEOUT_MS, env: foreignChildEnv(process.env) });
   // EPIPE: the helper exited without reading the server name (a helper that only says why it
   // fails does that); its exit status and output are still what counts.
   const pipeClosed = (r.error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE' && r.status !== null;

@@ -12,7 +12,7 @@
  * dockerd uses, takes):
  *   - http://proxy:3128    plain TCP to the proxy (a bare "proxy:3128" means this);
  *   - https://proxy:443    TLS to the proxy first, its certificate checked against the proxy's
- *                          name (the system's CAs and NODE_EXTRA_CA_CERTS; never skipped);
+ *                          name (Node's CAs and NODE_EXTRA_CA_CERTS's, extra-cas.ts; never skipped);
  *   - socks5://proxy:1080  a SOCKS5 proxy (RFC 1928; user:password as RFC 1929), socks5h://
  *                          too. Both hand the registry's NAME to the proxy, which resolves it
  *                          (as Go's SOCKS dialer does): a registry only the proxy's network knows
@@ -40,6 +40,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { UserError } from '../../errors';
 import { loadDaemonConfig } from './config';
+import { verifyingTls } from './extra-cas';
 import { describeNetworkError, IDLE_TIMEOUT_MS } from './transport';
 
 export interface ProxySettings { http?: string; https?: string; noProxy?: string }
@@ -213,7 +214,7 @@ function connectTunnel(proxy: URL, host: string, port: number, onAbort: OnAbort)
     // https:// proxy: the CONNECT itself goes over TLS to the proxy, checked against its name.
     // servername '' for an IP: no SNI, and the certificate is checked against the IP (Node would
     // otherwise take the name from the Host header, which here is the registry's).
-    const req = proxy.protocol === 'https:' ? https.request({ ...options, servername: net.isIP(options.host) ? '' : options.host }) : http.request(options);
+    const req = proxy.protocol === 'https:' ? https.request({ ...options, ...verifyingTls(), servername: net.isIP(options.host) ? '' : options.host }) : http.request(options);
     onAbort(() => req.destroy());
     let done = false;
     const fail = (e: Error) => { if (!done) { done = true; reject(e); } };
@@ -379,7 +380,7 @@ export function tunnelAgent(proxy: URL, insecureTls: boolean): https.Agent {
   const key = `${proxy.href} ${insecureTls}`;
   let agent = tunnelAgents.get(key);
   if (!agent) {
-    agent = new TunnelAgent(proxy, { keepAlive: true, maxSockets: 8, rejectUnauthorized: !insecureTls });
+    agent = new TunnelAgent(proxy, { keepAlive: true, maxSockets: 8, ...(insecureTls ? { rejectUnauthorized: false } : verifyingTls()) });
     tunnelAgents.set(key, agent);
   }
   return agent;
@@ -398,8 +399,9 @@ export function socksHttpAgent(proxy: URL): http.Agent {
 }
 
 const forwardAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-// To an https:// proxy: TLS with the proxy, checked against the proxy's name.
-const forwardTlsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
+// To an https:// proxy: TLS with the proxy, checked against the proxy's name (made at first use:
+// the extra CAs are read then).
+let forwardTlsAgent: https.Agent | undefined;
 
 /**
  * Request options that send a plain-http request to `url` through an http(s) `proxy`
@@ -412,7 +414,7 @@ export function forwardRequest(url: URL, proxy: URL, headers: Record<string, str
     port: proxyPort(proxy),
     path: url.href,
     headers: { ...headers, Host: url.host, ...proxyAuthHeaders(proxy) },
-    agent: proxy.protocol === 'https:' ? forwardTlsAgent : forwardAgent,
+    agent: proxy.protocol === 'https:' ? (forwardTlsAgent ??= new https.Agent({ keepAlive: true, maxSockets: 8, ...verifyingTls() })) : forwardAgent,
     // The proxy's name for SNI and the certificate check ('' for an IP), never the Host header's.
     ...(proxy.protocol === 'https:' ? { servername: net.isIP(host) ? '' : host } : {}),
   };

@@ -12,11 +12,17 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { UserError } from '../../errors';
 import { traceNote } from '../../sys/trace';
+import { verifyingTls } from './extra-cas';
 import { forwardRequest, isSocks, ProxyError, proxyFor, proxyName, socksHttpAgent, tunnelAgent } from './proxy';
 
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
-const insecureAgent = new https.Agent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: false });
+let httpsAgent: https.Agent | undefined;
+let insecureAgent: https.Agent | undefined;
+/** The https agent: verifying (Node's roots + the user's extra CAs, extra-cas.ts), made at first use. */
+function tlsAgent(insecure: boolean): https.Agent {
+  if (insecure) return (insecureAgent ??= new https.Agent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: false }));
+  return (httpsAgent ??= new https.Agent({ keepAlive: true, maxSockets: 8, ...verifyingTls() }));
+}
 
 export const USER_AGENT = 'mini-run/0.1 (distribution-spec v2 client)';
 const MAX_REDIRECTS = 5;
@@ -36,7 +42,8 @@ export interface SendOptions {
 
 /** A network-level failure (no HTTP answer): connection refused, reset, DNS, timeout. */
 export class TransportError extends Error {
-  constructor(message: string, readonly code: string, readonly url: string) {
+  /** `raw`: the socket's or TLS's own error, when there was one. */
+  constructor(message: string, readonly code: string, readonly url: string, readonly raw?: Error) {
     super(message);
   }
 }
@@ -74,7 +81,7 @@ function sendOnce(url: URL, opts: SendOptions): Promise<IncomingMessage> {
       traceNote(`registry: through the proxy ${proxyName(proxy)}`);
       req = (proxy.protocol === 'https:' ? https : http).request({ ...forwardRequest(url, proxy, headers), method });
     } else {
-      const agent = isHttps ? (opts.insecureTls ? insecureAgent : httpsAgent) : httpAgent;
+      const agent = isHttps ? tlsAgent(!!opts.insecureTls) : httpAgent;
       req = (isHttps ? https : http).request(url, { method, headers, agent });
     }
     req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(Object.assign(new Error('i/o timeout'), { code: 'ETIMEDOUT' })));
@@ -82,7 +89,7 @@ function sendOnce(url: URL, opts: SendOptions): Promise<IncomingMessage> {
     req.on('error', (e: NodeJS.ErrnoException) => {
       // A proxy failure names the proxy (its own message); anything else is the registry's.
       const why = e instanceof ProxyError ? e.message : proxy && !isHttps && !isSocks(proxy) ? `proxy ${proxyName(proxy)}: ${describeNetworkError(e)}` : describeNetworkError(e);
-      reject(new TransportError(`${method} ${url.href}: ${why}`, e.code ?? 'EIO', url.href));
+      reject(new TransportError(`${method} ${url.href}: ${why}`, e.code ?? 'EIO', url.href, e));
     });
     if (opts.body === undefined) req.end();
     else if (Buffer.isBuffer(opts.body)) req.end(opts.body);
