@@ -6,10 +6,11 @@
  * by build A), `run --rm --network none mini-run/busybox true`, and `mini-runc run` of a busybox
  * bundle (args ["true"]), and the container init's boot alone (`init`: `node dist/runtime/init-main.js`
  * with /dev/null for its sync socket: it loads its modules and koffi, then fails to read its
- * orders and exits 125 — the init's branch of `run` up to its wait for "go"). Reports median wall time with p10–p90, and the median CPU time (user +
+ * orders and exits 125 — the init's branch of `run` up to its wait for "go"), and goal 4's read
+ * commands on that state (`ps`, `images`, `inspect C`, `logs C`). Reports median wall time with p10–p90, and the median CPU time (user +
  * system of the command and every process it waited for, from /usr/bin/time).
  *
- *   sudo node bench/ab.mjs --a /path/to/main-checkout --b . [--runs 11] [--rows exec,run,runc]
+ *   sudo node bench/ab.mjs --a /path/to/main-checkout --b . [--runs 11] [--rows exec,run,runc,init,ps,images,inspect,logs]
  *
  * Each build is a checkout with dist/ built (bin/mini-run and bin/mini-runc are used). Scratch
  * state lives in a temporary directory, removed at the end (the container with it).
@@ -20,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanupOnExit, parseArgs, removeScratch } from './lib.mjs';
 
-const usage = 'usage: sudo node bench/ab.mjs --a CHECKOUT_A --b CHECKOUT_B [--runs N (default 11)] [--rows exec,run,runc,init]';
+const usage = 'usage: sudo node bench/ab.mjs --a CHECKOUT_A --b CHECKOUT_B [--runs N (default 11)] [--rows exec,run,runc,init,ps,images,inspect,logs]';
 const opts = parseArgs(process.argv.slice(2), 'ab bench', usage, { a: '', b: '', runs: 11, rows: 'exec,run,runc' });
 opts.rows = String(opts.rows).split('/').pop(); // parseArgs resolves strings as paths
 if (!opts.a || !opts.b) { console.error(usage); process.exit(2); }
@@ -79,6 +80,11 @@ for (const [label, build] of [['A', opts.a], ['B', opts.b]]) {
   if (rows.has('exec')) cases.push({ name: `${label} exec C true`, argv: () => mr(build, 'exec', 'mr-bench-ab', 'true') });
   if (rows.has('run')) cases.push({ name: `${label} run --rm --network none`, argv: () => mr(build, 'run', '--rm', '--network', 'none', 'mini-run/busybox', 'true') });
   if (rows.has('runc')) cases.push({ name: `${label} mini-runc run`, argv: () => mrc(build, 'run', '-b', bundle, `mr-bench-ab-${process.pid}-${n++}`) });
+  // goal 4's read commands (on the state above: one detached container)
+  if (rows.has('ps')) cases.push({ name: `${label} ps`, argv: () => mr(build, 'ps') });
+  if (rows.has('images')) cases.push({ name: `${label} images`, argv: () => mr(build, 'images') });
+  if (rows.has('inspect')) cases.push({ name: `${label} inspect C`, argv: () => mr(build, 'inspect', 'mr-bench-ab') });
+  if (rows.has('logs')) cases.push({ name: `${label} logs C`, argv: () => mr(build, 'logs', 'mr-bench-ab') });
   // (an empty environment, as the runtime gives it; fd 3 is /dev/null)
   if (rows.has('init')) cases.push({ name: `${label} init's boot`, argv: () => [node, join(build, 'dist', 'runtime', 'init-main.js')], status: 125 });
 }

@@ -214,7 +214,8 @@ export function installCompileCache(): void {
   // (one file per package directory: two checkouts or installs never share answers)
   installResolveCache(join(CACHE_DIR, `resolve-${fnv1a64(TOP)}.json`));
   const proto = Module.prototype as CompiledModule;
-  const pending: Array<[string, Buffer, vm.Script]> = [];
+  const pending: Entry[] = [];
+  pendingSaves = pending;
   const original = proto._compile;
   proto._compile = function (this: CompiledModule, content: string, filename: string) {
     if (!filename.startsWith(TOP)) return original.call(this, content, filename);
@@ -227,12 +228,20 @@ export function installCompileCache(): void {
     if (identity === null) return original.call(this, content, filename);
     const file = join(CACHE_DIR, fnv1a64(filename));
     let cachedData: Buffer | undefined;
+    const covered = new Set<number>();
     try {
+      // identity line, covered line (a bundle's modules that ran: "0,1,7"; empty for a module), V8's data
       const stored = readFileSync(file);
-      if (stored.length > identity.length && stored.subarray(0, identity.length).equals(identity)) cachedData = stored.subarray(identity.length);
+      const end = stored.indexOf(10, identity.length);
+      if (end > 0 && stored.length > end + 1 && stored.subarray(0, identity.length).equals(identity)) {
+        cachedData = stored.subarray(end + 1);
+        if (end > identity.length) for (const i of stored.toString('latin1', identity.length, end).split(',')) covered.add(Number(i));
+      }
     } catch { /* first time */ }
     const script = new vm.Script(Module.wrap(content), { filename, cachedData });
-    if (cachedData === undefined || script.cachedDataRejected) pending.push([file, identity, script]);
+    const entry: Entry = { filename, file, identity, script, covered, saving: cachedData === undefined || script.cachedDataRejected === true };
+    if (entry.saving) pending.push(entry);
+    lastCompiled = entry;
     const fn = script.runInThisContext({ displayErrors: true }) as (...a: unknown[]) => unknown;
     const mod = this;
     const require = ((id: string) => mod.require(id)) as NodeJS.Require;
@@ -252,10 +261,10 @@ export function installCompileCache(): void {
     if (pending.length === 0) return;
     try {
       mkdirSync(CACHE_DIR, { recursive: true, mode: 0o755 });
-      for (const [file, identity, script] of pending) {
+      for (const { file, identity, script, covered } of pending) {
         // temp + rename: a process starting right now reads the old file or the new, never half
         const tmp = `${file}.${process.pid}`;
-        writeFileSync(tmp, Buffer.concat([identity, script.createCachedData()]));
+        writeFileSync(tmp, Buffer.concat([identity, Buffer.from(`${[...covered].join(',')}\n`), script.createCachedData()]));
         renameSync(tmp, file);
       }
     } catch {
@@ -264,6 +273,35 @@ export function installCompileCache(): void {
     pending.length = 0;
   };
   process.once('exit', () => saveNow?.());
+}
+
+/** A script compiled through the cache: where its code goes, and which of a bundle's modules it holds. */
+interface Entry { filename: string; file: string; identity: Buffer; script: vm.Script; covered: Set<number>; saving: boolean }
+/** The script compiled last (a bundle asks for its own entry while its top level runs). */
+let lastCompiled: Entry | null = null;
+/** What the exit's save writes (installCompileCache's list). */
+let pendingSaves: Entry[] | null = null;
+
+/**
+ * For a bundle (scripts/bundle.mjs): call the answer with a module's index when the bundle runs
+ * that module. V8 compiles a function when it first runs, and the code cache holds what had
+ * been compiled when it was saved; a bundle's cache saved by `ps` would hold none of `run`'s
+ * modules, and every `run` after it would compile them again. So the cache file says which
+ * modules its code covers, and a process that runs one more saves the file's code again at
+ * exit (with the union): after a few different commands the cache holds them all.
+ * Without a compile cache (or for a file it did not compile) the answer does nothing.
+ */
+export function cacheCovers(filename: string): (index: number) => void {
+  const entry = lastCompiled;
+  if (entry?.filename !== filename) return () => {};
+  return (index) => {
+    if (entry.covered.has(index)) return;
+    entry.covered.add(index);
+    if (!entry.saving) {
+      entry.saving = true;
+      pendingSaves?.push(entry);
+    }
+  };
 }
 
 let saveNow: (() => void) | null = null;

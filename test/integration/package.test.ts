@@ -47,7 +47,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('npm pack', () => {
   it('ships the program, the native sources, the rootfs recipe, scripts and the README; not tests, benches or sources', () => {
-    for (const f of ['bin/mini-run', 'dist/cli/main.js', 'dist/compile-cache.js', 'native/Makefile', 'native/mini-init.c', 'rootfs/busybox.sh', 'scripts/install-deps.sh', 'scripts/build-native.sh', 'README.md', 'package.json']) {
+    for (const f of ['bin/mini-run', 'dist/cli/main.js', 'dist/cli-bundle.js', 'dist/cli-bundle-inspect.js', 'dist/cli-bundle-run.js', 'dist/runtime/init-bundle.js', 'dist/compile-cache.js', 'scripts/bundle.mjs', 'scripts/cli-bundle-parts.json', 'native/Makefile', 'native/mini-init.c', 'rootfs/busybox.sh', 'scripts/install-deps.sh', 'scripts/build-native.sh', 'README.md', 'package.json']) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => /^(test|bench|src|native\/build|\.ci)\//.test(f) || f.includes('.v8-cache'))).toEqual([]);
@@ -66,7 +66,18 @@ describe('installed from the tarball', () => {
       expect(r.status).toBe(0);
       // The V8 code cache is kept outside the package (root: /var/cache/mini-run/v8).
       expect(readdirSync(installed, { recursive: true }).filter((f) => String(f).includes('.v8-cache'))).toEqual([]);
-      if (process.getuid?.() === 0) expect(readdirSync('/var/cache/mini-run/v8').length).toBeGreaterThan(0);
+      if (process.getuid?.() === 0) {
+        expect(readdirSync('/var/cache/mini-run/v8').length).toBeGreaterThan(0);
+        // The installed CLI ran its bundles (scripts/bundle.mjs), compiled through the cache: each
+        // has a cache file, whose first line names it.
+        const named = readdirSync('/var/cache/mini-run/v8').flatMap((f) => {
+          try {
+            const head = readFileSync(join('/var/cache/mini-run/v8', f)).subarray(0, 4096).toString('latin1');
+            return [head.slice(0, head.indexOf('\0'))];
+          } catch { return []; }
+        });
+        for (const bundle of ['dist/cli-bundle.js', 'dist/cli-bundle-inspect.js', 'dist/cli-bundle-run.js', 'dist/runtime/init-bundle.js']) expect(named).toContain(join(realpathSync(installed), bundle));
+      }
     } finally {
       removeRoot(root);
     }

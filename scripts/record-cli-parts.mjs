@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/**
+ * Writes scripts/cli-bundle-parts.json: which modules of dist/ the CLI bundle holds (see
+ * scripts/bundle.mjs). The CLI loads its modules lazily, so what a command needs is only known
+ * by running it: this runs, in a scratch state root, the read commands (ps, images, logs) and
+ * `run --rm --network none mini-run/busybox true`, each with a hook that lists the modules of
+ * dist/ in Node's module cache at exit. "read": what the read commands load (in
+ * dist/cli-bundle.js, which every command loads); "run": what `run` loads beyond that (in
+ * dist/cli-bundle-run.js). A module in neither loads from its own file, so a stale list costs
+ * time, never correctness. Run it as root after changing what these commands load, then
+ * `npm run build`.
+ *
+ *     sudo node scripts/record-cli-parts.mjs
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const TOP = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(TOP, 'dist') + '/';
+const scratch = mkdtempSync(join(tmpdir(), 'mr-record-parts-'));
+const hook = join(scratch, 'hook.cjs');
+writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(process.env.MR_RECORD_OUT,
+  Object.keys(require.cache).filter((f) => f.startsWith(${JSON.stringify(DIST)})).map((f) => f.slice(${DIST.length})).join('\\n')));\n`);
+
+/** The modules of dist/ that `mini-run ARGS` loaded. */
+function modulesOf(...args) {
+  const out = join(scratch, 'modules');
+  const r = spawnSync(process.execPath, ['-r', hook, join(TOP, 'bin/mini-run'), '--root', join(scratch, 'root'), ...args],
+    { encoding: 'utf8', env: { ...process.env, MR_RECORD_OUT: out } });
+  if (r.status !== 0) throw new Error(`mini-run ${args.join(' ')}: exit ${r.status}: ${r.stderr.trim()}`);
+  return readFileSync(out, 'utf8').split('\n').filter((key) => key && !['compile-cache.js', 'fnv1a.js'].includes(key) && !key.endsWith('-bundle.js') && !key.startsWith('cli-bundle'));
+}
+
+try {
+  modulesOf('run', '-d', '--name', 'mr-record-parts', '--network', 'none', 'mini-run/busybox', 'sleep', '600'); // (a running container, as the bench's)
+  const read = new Set([...modulesOf('ps'), ...modulesOf('images'), ...modulesOf('logs', 'mr-record-parts')]);
+  // (twice: the steady state, after the first start filled the state root's caches, e.g. the compiled seccomp filter)
+  modulesOf('run', '--rm', '--network', 'none', 'mini-run/busybox', 'true');
+  // (layered: inspect loads most of what run loads on the way to a container record, so its list
+  // comes first and run's is what run loads beyond both — ps reads neither file, inspect one, run two)
+  const inspect = modulesOf('inspect', 'mr-record-parts').filter((key) => !read.has(key));
+  const run = modulesOf('run', '--rm', '--network', 'none', 'mini-run/busybox', 'true').filter((key) => !read.has(key) && !inspect.includes(key));
+  const listed = JSON.parse(readFileSync(join(TOP, 'scripts/cli-bundle-parts.json'), 'utf8'));
+  writeFileSync(join(TOP, 'scripts/cli-bundle-parts.json'), JSON.stringify({ '//': listed['//'], read: [...read].sort(), inspect: inspect.sort(), run: run.sort() }, null, 1) + '\n');
+  console.log(`scripts/cli-bundle-parts.json: ${read.size} modules for the read commands, ${inspect.length} more for inspect, ${run.length} more for run`);
+} finally {
+  spawnSync(process.execPath, [join(TOP, 'bin/mini-run'), '--root', join(scratch, 'root'), 'rm', '-f', 'mr-record-parts'], { stdio: 'ignore' });
+  spawnSync(process.execPath, [join(TOP, 'bin/mini-run'), '--root', join(scratch, 'root'), 'system', 'prune', '-f'], { stdio: 'ignore' });
+  rmSync(scratch, { recursive: true, force: true });
+}
