@@ -12,13 +12,15 @@
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { paths } from './paths';
+import { lazySchemas } from './lazy-schema';
 
 export type EventType = 'container' | 'image' | 'network' | 'volume';
 
 // The schema (zod) lives in events-schema.ts, loaded only by readEvents: a command that only
-// records its events (every `run`) does not load zod for them.
+// records its events (every `run`) does not load zod for them (lazy-schema.ts).
 export type { EventRecord } from './events-schema';
 import type { EventRecord } from './events-schema';
+const schemas = lazySchemas(() => require('./events-schema') as typeof import('./events-schema'));
 
 const MAX_BYTES = 1 << 20;
 
@@ -57,7 +59,7 @@ export function readEvents(offset = 0): { events: EventRecord[]; end: number } {
   const chunk = buf.subarray(offset).toString('utf8');
   const complete = chunk.lastIndexOf('\n') + 1; // a line still being written waits for the next read
   const events: EventRecord[] = [];
-  const schema = (require('./events-schema') as typeof import('./events-schema')).EventRecord;
+  const schema = schemas().EventRecord;
   for (const line of chunk.slice(0, complete).split('\n')) {
     if (!line) continue;
     try {

@@ -13,8 +13,11 @@ import type { ContainerRef } from '../runtime';
 import { processStartTime } from '../sys/proc-stat';
 import type { ContainerRecord } from './container-schema';
 import { checkContainerRecord } from './container-record-check';
+import { lazySchemas } from '../lazy-schema';
 
 export type { ContainerRecord } from './container-schema';
+/** zod, only to say what is wrong with a record the generated check refused (lazy-schema.ts). */
+const schemas = lazySchemas(() => require('./container-schema') as typeof import('./container-schema'));
 
 const recordPath = (id: string) => join(paths.container(id), 'container.json');
 
@@ -76,8 +79,7 @@ export function loadContainer(id: string): ContainerRecord {
   }
   const checked = checkContainerRecord(json);
   if (checked !== undefined) return checked as ContainerRecord;
-  const { ContainerRecord: schema } = require('./container-schema') as typeof import('./container-schema');
-  const r = schema.safeParse(json);
+  const r = schemas().ContainerRecord.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];
     throw new UserError(`container ${id.slice(0, 12)}: its record ${file} is invalid at ${i.path.join('.')}: ${i.message}`, 1);

@@ -33,6 +33,10 @@ import { isUserNetwork, liveConnections, stateRootKey, usesBridge } from './netw
 import { findContainer, isRunning, processStartTime, updateContainer, type ContainerRecord } from './container-store';
 import { isRootless } from './rootless-run';
 import { addHostForward, SLIRP, startSlirp, stopSlirp, type SlirpProcess } from '../network/slirp';
+import { lazySchemas } from '../lazy-schema';
+
+/** zod, only to say what is wrong with what the generated check refused (lazy-schema.ts). */
+const schemas = lazySchemas(() => require('../network/schema') as typeof import('../network/schema'));
 
 export type { ContainerNetwork };
 export { isUserNetwork, liveConnections, networkSettings, usesBridge } from './network-settings';
@@ -385,5 +389,5 @@ export function networkRecordFor(opts: RunOptions, image: ImageConfig): Containe
   };
   // the generated check fills the defaults as zod would (schema-compile.ts); zod only to say what is wrong
   return (checkContainerNetwork(part) as ContainerNetwork | undefined)
-    ?? (require('../network/schema') as typeof import('../network/schema')).ContainerNetwork.parse(part);
+    ?? schemas().ContainerNetwork.parse(part);
 }

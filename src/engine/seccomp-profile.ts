@@ -16,11 +16,13 @@ import { release } from 'node:os';
 import { UserError } from '../errors';
 import type { LinuxSeccomp } from '../runtime/spec';
 import { DEFAULT_SECCOMP_PROFILE } from './seccomp-default';
+import { lazySchemas } from '../lazy-schema';
 
 // The profile's schema (zod) is in seccomp-schema.ts, loaded only to read a profile file: the
-// default profile is ours and needs no check, so a plain `run` does not load zod for it.
+// default profile is ours and needs no check, so a plain `run` does not load zod for it (lazy-schema.ts).
 export type { DockerSeccompProfile } from './seccomp-schema';
 import type { DockerSeccompProfile, SeccompRule } from './seccomp-schema';
+const schemas = lazySchemas(() => require('./seccomp-schema') as typeof import('./seccomp-schema'));
 
 /** The host's architecture as Docker's profiles name it (Go's GOARCH) and as libseccomp does. */
 const HOST_ARCH = { go: 'amd64', scmp: 'SCMP_ARCH_X86_64' };
@@ -87,7 +89,7 @@ export function readProfileFile(file: string): DockerSeccompProfile {
   } catch (e) {
     throw new UserError(`decoding seccomp profile (${file}) failed: ${(e as Error).message}`, 125);
   }
-  const r = (require('./seccomp-schema') as typeof import('./seccomp-schema')).DockerSeccompProfile.safeParse(json);
+  const r = schemas().DockerSeccompProfile.safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new UserError(`decoding seccomp profile (${file}) failed: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 125);

@@ -11,13 +11,16 @@ import { UserError } from '../errors';
 import type { Mount } from '../runtime/spec';
 import type { ImageConfig } from '../image/store';
 import type { MountPoint } from '../volume/mount-point';
-/** The mount point's schema (zod, for its defaults): loaded at the first -v/--mount/--tmpfs or image volume, not by every `run`. */
-const mountPoint = (v: Record<string, unknown>): MountPoint => (require('../volume/mount-point') as typeof import('../volume/mount-point')).MountPoint.parse(v);
 import { createVolume, deleteVolume, listVolumes, readVolume, validVolumeName, volumeData, type VolumeRecord } from '../volume/store';
 import { withStateLock } from '../lock';
 import { treeSize } from '../fsutil';
 import { copyUpFromImage } from '../volume/copy-up';
+import { lazySchemas } from '../lazy-schema';
 import { findContainer, listContainers, type ContainerRecord } from './container-store';
+
+/** The mount point's schema (zod, for its defaults): loaded at the first -v/--mount/--tmpfs or image volume, not by every `run` (lazy-schema.ts). */
+const schemas = lazySchemas(() => require('../volume/mount-point') as typeof import('../volume/mount-point'));
+const mountPoint = (v: Record<string, unknown>): MountPoint => schemas().MountPoint.parse(v);
 
 export interface MountRequest {
   volumes?: string[];     // -v

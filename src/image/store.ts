@@ -16,6 +16,10 @@ import { checkImageConfigFile } from './image-config-check';
 import { lookupImage } from './lookup';
 import { shortDigest } from './digest';
 import type { StoredImage } from './image-index';
+import { lazySchemas } from '../lazy-schema';
+
+/** zod (oci-types.ts), only to say what is wrong with an image config the generated check refused (lazy-schema.ts). */
+const schemas = lazySchemas(() => require('./oci-types') as typeof import('./oci-types'));
 
 // Only the light, read-only side is here: `run` loads this module on every start. Writing
 // images (archive.ts, store-image.ts, remove.ts, builtin.ts) is imported where it is used.
@@ -57,8 +61,8 @@ export function imageConfigFile(img: ImageRecord): ImageConfigFile {
   try { raw = JSON.parse(blob.toString()); } catch { /* parseJson says so */ }
   const checked = raw === undefined ? undefined : checkImageConfigFile(raw) as ImageConfigFile | undefined;
   if (checked !== undefined) return checked;
-  const { ImageConfigFile: schema, parseJson } = require('./oci-types') as typeof import('./oci-types');
-  return parseJson(schema, blob, `image config ${shortDigest(img.id)}`);
+  const { ImageConfigFile, parseJson } = schemas();
+  return parseJson(ImageConfigFile, blob, `image config ${shortDigest(img.id)}`);
 }
 
 /** The image config's `config` object (the container defaults), nulls dropped. */

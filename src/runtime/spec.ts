@@ -11,8 +11,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeSpec } from './spec-schema';
 import { checkRuntimeSpec } from './spec-check';
+import { lazySchemas } from '../lazy-schema';
 
 export type { NamespaceType, Mount, Process, LinuxDevice, LinuxSeccomp, Hook, Hooks, RuntimeSpec } from './spec-schema';
+/** zod, only to say what is wrong with a spec the generated check refused (lazy-schema.ts). */
+const schemas = lazySchemas(() => require('./spec-schema') as typeof import('./spec-schema'));
 
 export { LOWERDIR_BASE_ANNOTATION, NO_PIVOT_ANNOTATION, hasNamespace } from './spec-util';
 
@@ -26,7 +29,7 @@ export function parseSpec(text: string, where = 'config.json'): RuntimeSpec {
   }
   const checked = checkRuntimeSpec(json);
   if (checked !== undefined) return checked as RuntimeSpec;
-  const r = (require('./spec-schema') as typeof import('./spec-schema')).RuntimeSpec.safeParse(json);
+  const r = schemas().RuntimeSpec.safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new Error(`${where}: invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`);

@@ -15,11 +15,13 @@ import { paths } from '../paths';
 import { writeFileAtomic } from '../fsutil';
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
+import { lazySchemas } from '../lazy-schema';
 
 // The record's schema (zod) is in volume-schema.ts, loaded when a record is read: `run` loads
-// this module (userns-remap writes records) without zod.
+// this module (userns-remap writes records) without zod (lazy-schema.ts).
 export type { VolumeRecord } from './volume-schema';
 import type { VolumeRecord } from './volume-schema';
+const schemas = lazySchemas(() => require('./volume-schema') as typeof import('./volume-schema'));
 
 export const volumesDir = () => join(paths.root(), 'volumes');
 export const volumeDir = (name: string) => join(volumesDir(), name);
@@ -32,7 +34,7 @@ export function readVolume(name: string): VolumeRecord | null {
   if (!validVolumeName(name)) return null;
   const file = join(volumeDir(name), 'volume.json');
   if (!existsSync(file)) return null;
-  const r = (require('./volume-schema') as typeof import('./volume-schema')).VolumeRecord.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  const r = schemas().VolumeRecord.safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!r.success) throw new UserError(`volume ${name}: its record ${file} is invalid: ${r.error.issues[0].message}`, 1);
   return r.data;
 }

@@ -7,14 +7,17 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { daemonConfigSchema, loadDaemonConfig } from '../../src/image/registry/config';
+import { loadDaemonConfig } from '../../src/image/registry/config';
+import { DaemonConfig } from '../../src/image/registry/config-schema';
 import { defaultBridgeAddress, dnsWithDefaults, rlimitsWithDefaults } from '../../src/engine/daemon-defaults';
 import { logOptionsOf } from '../../src/engine/log-options';
 import { firstFreeSubnet, formatSubnet, parseSubnet } from '../../src/network/ipam';
 import { RLIM_INFINITY } from '../../src/engine/ulimits';
 import { setStateRoot } from '../../src/paths';
+import { allowTsRequire } from '../helpers/ts-require';
 
-const DaemonConfig = daemonConfigSchema();
+allowTsRequire(); // config.ts requires its schema (config-schema.ts) at the first file read
+
 
 let dir: string;
 let said: string[];

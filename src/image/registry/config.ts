@@ -24,85 +24,21 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateRoot } from '../../paths';
-import { isIP } from 'node:net';
-import type { z as Zod } from 'zod';
 import { UserError } from '../../errors';
+import { lazySchemas } from '../../lazy-schema';
 import { localLogOptions } from './local-log';
+import { inCidr } from './ipv4';
+import type { DaemonConfig } from './config-schema';
+import { DEFAULT_CONFIG_FILE, configFile, daemonConfigDefaults } from './config-file';
 
-import { DEFAULT_CONFIG_FILE, configFile } from './config-file';
 export { DEFAULT_CONFIG_FILE, configFile };
+export type { DaemonConfig };
 
 /**
- * The file's schema (zod), built at the first file read: `run` loads this module on every start,
- * and most hosts have no file (then zod is not loaded at all; see emptyDaemonConfig).
+ * The file's schema (zod), loaded at the first file read: `run` loads this module on every
+ * start, and most hosts have no file (then zod is not loaded at all: daemonConfigDefaults).
  */
-function buildSchema() {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { z } = require('zod') as typeof import('zod');
-  const MirrorUrl = z.string().refine((s) => {
-    try {
-      const u = new URL(s);
-      return (u.protocol === 'http:' || u.protocol === 'https:') && (u.pathname === '/' || u.pathname === '');
-    } catch {
-      return false;
-    }
-  }, 'must be an http:// or https:// URL with no path, e.g. "https://mirror.example.com"');
-
-  return z.object({
-    'registry-mirrors': z.array(MirrorUrl).default([]),
-    'insecure-registries': z.array(z.string().min(1)).default([]),
-    // "local" keeps json-file lines with the local driver's rotation (localLogDriver below).
-    'log-driver': z.enum(['json-file', 'none', 'local']).optional(),
-    'log-opts': z.record(z.string()).default({}),
-    // As dockerd's daemon.json: the defaults of --dns / --dns-search and of --ulimit (engine/daemon-defaults.ts).
-    dns: z.array(z.string().refine((a) => isIP(a) !== 0, 'must be IP addresses, e.g. ["1.1.1.1"]')).optional(),
-    'dns-search': z.array(z.string().min(1)).optional(),
-    'default-ulimits': z.record(z.object({
-      Name: z.string().optional(),
-      Soft: z.number().int().min(-1),
-      Hard: z.number().int().min(-1),
-    }).strict()).optional(),
-    // As dockerd's: every container gets a user namespace (engine/userns-remap.ts); --userns host opts out.
-    'userns-remap': z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/i, 'must be "default" or a user name').optional(),
-    // As dockerd's daemon.json: wins over HTTP_PROXY/HTTPS_PROXY/NO_PROXY (see proxy.ts).
-    // As dockerd's: the default bridge's address (its gateway) with the subnet's prefix, e.g. "10.66.0.1/16".
-    bip: z.string().refine(isBridgeIp, 'must be the bridge\'s address with its prefix, e.g. "10.66.0.1/16" (not the network or broadcast address; 8 ≤ prefix ≤ 30)').optional(),
-    // As dockerd's: subnets for bridges are cut from these (size = their prefix length).
-    'default-address-pools': z.array(z.object({
-      base: z.string().refine(isCidr, 'must be a subnet such as "10.201.0.0/16"'),
-      size: z.number().int().min(8).max(30),
-    }).strict().refine((p) => p.size >= Number(p.base.split('/')[1]), 'its size must be at least the prefix length of its base')).optional(),
-    // As dockerd's: containers keep running while the daemon is away. mini-run has no daemon: always so.
-    'live-restore': z.boolean().optional(),
-    proxies: z.object({
-      'http-proxy': z.string().optional(),
-      'https-proxy': z.string().optional(),
-      'no-proxy': z.string().optional(),
-    }).strict().optional(),
-  }).passthrough();
-}
-let schema: ReturnType<typeof buildSchema> | null = null;
-export const daemonConfigSchema = (): ReturnType<typeof buildSchema> => (schema ??= buildSchema());
-/** The file as read (its "local" log-opts checked by localLogDriver). */
-export type DaemonConfig = Zod.infer<ReturnType<typeof buildSchema>>;
-
-/** What a missing file means: the schema's answer for {} (test/unit/daemon-config.test.ts checks they agree). */
-function emptyDaemonConfig(): DaemonConfig {
-  return { 'registry-mirrors': [], 'insecure-registries': [], 'log-opts': {} };
-}
-
-function isCidr(s: string): boolean {
-  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(s);
-  return m !== null && isIP(m[1]) === 4 && Number(m[2]) >= 8 && Number(m[2]) <= 30;
-}
-
-/** An address of its subnet that a bridge can hold: not the network's own address nor its broadcast. */
-function isBridgeIp(s: string): boolean {
-  if (!isCidr(s)) return false;
-  const [ip, p] = s.split('/');
-  const host = ipv4(ip) & (2 ** (32 - Number(p)) - 1);
-  return host !== 0 && host !== 2 ** (32 - Number(p)) - 1;
-}
+const schemas = lazySchemas(() => require('./config-schema') as typeof import('./config-schema'));
 
 /**
  * `"log-driver": "local"`: Docker's local driver keeps logs in its own compressed binary format.
@@ -127,7 +63,7 @@ export function loadDaemonConfig(): DaemonConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyDaemonConfig();
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return daemonConfigDefaults();
     throw new UserError(`cannot read the configuration file ${file}: ${(e as Error).message}`);
   }
   let raw: unknown;
@@ -136,7 +72,7 @@ export function loadDaemonConfig(): DaemonConfig {
   } catch (e) {
     throw new UserError(`the configuration file ${file} is not valid JSON: ${(e as Error).message}`);
   }
-  const DaemonConfig = daemonConfigSchema();
+  const { DaemonConfig } = schemas();
   const r = DaemonConfig.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
@@ -182,14 +118,4 @@ export function isInsecureRegistry(host: string, config = loadDaemonConfig()): b
     if (cidr && /^\d+\.\d+\.\d+\.\d+$/.test(hostOnly) && inCidr(hostOnly, cidr[1], Number(cidr[2]))) return true;
   }
   return false;
-}
-
-function ipv4(s: string): number {
-  return s.split('.').reduce((n, p) => (n << 8) + (Number(p) & 255), 0) >>> 0;
-}
-
-function inCidr(ip: string, net: string, bits: number): boolean {
-  if (bits <= 0) return true;
-  const mask = bits >= 32 ? 0xffffffff : (~((1 << (32 - bits)) - 1)) >>> 0;
-  return ((ipv4(ip) & mask) >>> 0) === ((ipv4(net) & mask) >>> 0);
 }
