@@ -195,13 +195,21 @@ function installResolveCache(storeFile: string | null): void {
  * compiled directly; every other file goes through Node's own handler.
  */
 function installDistLoader(): void {
-  const extensions = (Module as unknown as { _extensions: Record<string, (m: Module, f: string) => void> })._extensions;
-  const original = extensions['.js'];
+  // `Module._extensions` is deprecated (Node 20 still uses it): unless it has the shape this
+  // relies on — a writable '.js' handler, and modules that compile with _compile — every file
+  // is left to Node's own loading (test/unit/compile-cache-guard.test.ts).
+  const extensions = (Module as unknown as { _extensions?: Record<string, (m: Module, f: string) => void> })._extensions;
+  const original = extensions?.['.js'];
+  const compiles = typeof (Module.prototype as unknown as { _compile?: unknown })._compile === 'function';
+  if (!extensions || typeof original !== 'function' || !compiles) return;
   const DIST = join(TOP, 'dist') + '/';
-  extensions['.js'] = function (this: unknown, module: Module, filename: string) {
+  const ours = function (this: unknown, module: Module, filename: string) {
     if (!filename.startsWith(DIST)) return original.call(this, module, filename);
     (module as unknown as { _compile(content: string, filename: string, format: string): unknown })._compile(readFileSync(filename, 'utf8'), filename, 'commonjs');
   };
+  try {
+    extensions['.js'] = ours;
+  } catch { /* a frozen table (strict mode throws): Node's own loading */ }
 }
 
 export function installCompileCache(): void {
