@@ -12,7 +12,7 @@ import { closeSync, constants as fsc, mkdirSync, openSync, readFileSync, readSyn
 import { resolve } from 'node:path';
 import { setTraceSink } from '../sys/trace';
 import { SIGNALS } from '../sys/constants';
-import { loadLibc, sethostname, setPdeathsig } from '../sys/libc';
+import { loadLibc, sethostname, setPdeathsig, type LibcName } from '../sys/libc';
 import type { RuntimeSpec } from './spec';
 import { hasNamespace, LOWERDIR_BASE_ANNOTATION, NO_PIVOT_ANNOTATION } from './spec-util';
 import { InitSyncSocket } from './sync-socket';
@@ -31,6 +31,14 @@ import { becomeNamespaceRoot, hostPidOfSelf, USERNS_INIT_ARG } from './userns';
 
 const SYNC_FD = 3;
 
+/**
+ * The libc functions every container's steps after "go" call (namespaces, mounts, identity,
+ * stdio, seccomp, execve), bound while the init waits for "go" rather than one by one after it.
+ * A spec that needs others (a terminal, devices…) binds those at their first use.
+ */
+const AFTER_GO: readonly LibcName[] = ['unshare', 'mount', 'umount2', 'syscall', 'chdir', 'sethostname', 'socket', 'ioctl',
+  'close', 'dup2', 'fcntl', 'setsid', 'signal', 'prctl', 'setgroups', 'setresgid', 'setresuid', 'execve'];
+
 export function containerInit(): never {
   const sync = new InitSyncSocket(SYNC_FD);
   try {
@@ -43,7 +51,7 @@ export function containerInit(): never {
     }
     // koffi and libc's bindings, loaded while the runtime creates the container: every step
     // after "go" is a system call through them (else the first one pays ≈ 12 ms for the load).
-    loadLibc();
+    loadLibc(AFTER_GO);
     // In a user namespace, code compiled afresh goes to the compile cache now, while we are still
     // the host's uid (as the namespace's root we may not write root's cache). Else it goes later,
     // just before we leave the host's filesystem (buildFilesystem).

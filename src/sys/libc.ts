@@ -109,13 +109,18 @@ export function addressOf(buf: Buffer): bigint {
   return BigInt(koffi().address(buf));
 }
 
+/** A libc function this module binds (a key of PROTOTYPES). */
+export type LibcName = Name;
+
 /**
- * Load koffi and libc now, before the first call needs them. The container's init calls this
- * while it waits for the runtime's "go", so the load is not on the path from "go" to the
- * program's execve. (Each function is still bound at its first use: ≈ 0.1 ms each.)
+ * Load koffi and libc now, before the first call needs them, and bind `names` now too (any
+ * other function is still bound at its first use: ≈ 0.1 ms each). The container's init calls
+ * this with the functions it calls after the runtime's "go", while it waits for "go", so
+ * neither the load nor those bindings are on the path from "go" to the program's execve.
  */
-export function loadLibc(): void {
+export function loadLibc(names: readonly LibcName[] = []): void {
   library();
+  for (const name of names) void lib[name]; // the getter binds it and puts the function in its place
 }
 
 /**
