@@ -3,7 +3,8 @@
  * mini-init for `run --init`, lesson 2's chroot escape, the syscall probe, userns-exec
  * (a user namespace for the container's init: runtime/userns.ts), and session-exec (a
  * detached `exec --tty` program leads its terminal's session: runtime/exec-init.ts), and exec-process
- * (`exec`'s process in C: runtime/exec.ts). An install without a
+ * (`exec`'s process in C: runtime/exec.ts), and init-native (a container's init in C, MINI_RUN_INIT=native:
+ * runtime/init-order.ts). An install without a
  * compiler skips them (scripts/build-native.sh); what needs one then says how to add it.
  */
 import { join, resolve } from 'node:path';
@@ -11,7 +12,7 @@ import { join, resolve } from 'node:path';
 /** native/ of this installation (dist/ and src/ are one level down). */
 export const NATIVE_DIR = resolve(__dirname, '..', 'native');
 
-export function nativeBinary(name: 'mini-init' | 'chroot-escape' | 'syscall-probe' | 'userns-exec' | 'session-exec' | 'exec-process'): string {
+export function nativeBinary(name: 'mini-init' | 'chroot-escape' | 'syscall-probe' | 'userns-exec' | 'session-exec' | 'exec-process' | 'init-native'): string {
   return join(NATIVE_DIR, 'build', name);
 }
 

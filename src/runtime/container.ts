@@ -11,7 +11,7 @@
  *   7. wait for the exit, read OOM status, remove the cgroup
  */
 import { outOfTasks, refusedTasks, watchRefusedTasks } from './pids-limit';
-import { closeSync, realpathSync } from 'node:fs';
+import { closeSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { detachMountsSince, mountIdsUnder } from './host-mounts';
 import { pidfdGetfd, setWinsize } from '../sys/libc';
@@ -25,6 +25,9 @@ import { forwardSignals } from './signals';
 import { checkProgramStarted, exitStatus, spawnInit, type ChildExit, type PendingInit, type StdioTarget } from './spawn-init';
 import { checkUserNamespaceSpec, joinedUserNamespace, wantsUserNamespace, writeIdMappings } from './userns';
 import type { ParentSyncSocket } from './sync-socket';
+import { INIT_ENV } from './init-env';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const initOrder = () => require('./init-order') as typeof import('./init-order'); // only with MINI_RUN_INIT=native
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const seccompCache = () => require('./seccomp-cache') as typeof import('./seccomp-cache'); // only for a spec with a profile
 
@@ -110,7 +113,15 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     await pending.abandon();
     pending = undefined;
   }
-  const init = pending ?? spawnInit({ newPidNamespace: hasNamespace(spec, 'pid'), joinPidNamespace, terminal, interactive: plan.interactive, stdio: plan.stdio, userNamespace, joinUserNamespace, detached: plan.create?.detached });
+  // The native init (MINI_RUN_INIT=native) only for what its choice table allows: a pending one
+  // whose spec turns out to need the Node init goes, and a Node one is started instead.
+  const nodeReason = pending?.native || process.env[INIT_ENV] === 'native' ? initOrder().nativeSpecRefusal(spec, plan) : null;
+  if (pending?.native && nodeReason !== null) {
+    traceNote(`native init: not for this container (${nodeReason}): the Node init`);
+    await pending.abandon();
+    pending = undefined;
+  }
+  const init = pending ?? spawnInit({ newPidNamespace: hasNamespace(spec, 'pid'), joinPidNamespace, terminal, interactive: plan.interactive, stdio: plan.stdio, userNamespace, joinUserNamespace, detached: plan.create?.detached, nodeInit: nodeReason !== null });
   if (init.newPidNamespace !== hasNamespace(spec, 'pid') || init.terminal !== terminal || init.userNamespace !== userNamespace) {
     await init.abandon();
     throw new UserError('internal error: the init was started for a different pid/user namespace or terminal setting than config.json says');
@@ -139,7 +150,13 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     // From now on, signals sent to us are meant for the container (installed before the
     // program starts, so none can slip through between exec and here).
     if (plan.proxySignals !== false) forward = forwardSignals(pid);
-    sync.send({ type: 'start', bundle, spec, seccomp, traceFd: tfd !== null ? 4 : undefined, execFifo: plan.create?.execFifo, detached: plan.create?.detached });
+    if (init.native) {
+      // The C init's order (init-order.ts): the same facts as `start`, in its framed form.
+      sync.write(initOrder().encodeInitOrder({ spec, rootfs: resolve(bundle, spec.root.path), seccomp, traceFd: tfd !== null ? 4 : undefined,
+        pdeathsig: plan.create?.detached !== true, isDir: (source) => statSync(source).isDirectory() }));
+    } else {
+      sync.send({ type: 'start', bundle, spec, seccomp, traceFd: tfd !== null ? 4 : undefined, execFifo: plan.create?.execFifo, detached: plan.create?.detached });
+    }
 
     // Serve the init's requests until the socket closes (or, for `create`, it says `created`).
     // Its first answer never comes if it could not make its threads (a full pids cgroup: see

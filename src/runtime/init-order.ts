@@ -34,6 +34,7 @@
  * {"type":"continue"}; {"type":"error",…}), and EOF on fd 3 at execve.
  */
 import { UserError } from '../errors';
+import { INIT_ENV } from './init-env';
 import type { Mount, RuntimeSpec } from './spec';
 import type { WireSeccomp } from './seccomp-load';
 import { encodeProcessFields, fieldWriter } from './exec-order';
@@ -53,8 +54,7 @@ import { hasNamespace, LOWERDIR_BASE_ANNOTATION, NO_PIVOT_ANNOTATION } from './s
 export const MOUNT_KINDS = ['plain', 'proc', 'dev', 'cgroup-v1', 'bind-dir', 'bind-file'] as const;
 export type MountKind = typeof MOUNT_KINDS[number];
 
-/** The environment variable that opts into the native init (any other value: the Node init). */
-export const INIT_ENV = 'MINI_RUN_INIT';
+export { INIT_ENV };
 
 export function nativeInitWanted(env: NodeJS.ProcessEnv = process.env): boolean {
   return env[INIT_ENV] === 'native';

@@ -67,6 +67,17 @@ export function execProcessBinary(): string | null {
   return existsSync(built) ? readonlyBind(built, `${RUN_DIR}/exec-process`) : null;
 }
 
+/**
+ * native/build/init-native as a read-only bind, /run/mini-run/init-native: the container's init
+ * in C (MINI_RUN_INIT=native; init-order.ts). It is PID 1 of the container until its execve, so
+ * the rule is node's: the container can never write the binary through /proc/PID/exe
+ * (CVE-2019-5736 class). null if it was not built (no C compiler): then the Node init.
+ */
+export function initNativeBinary(): string | null {
+  const built = nativeBinary('init-native');
+  return existsSync(built) ? readonlyBind(built, `${RUN_DIR}/init-native`) : null;
+}
+
 /** `mountPath`, a read-only bind of `binary` (made now if missing or stale), or `binary` where it cannot be made. */
 function readonlyBind(binary: string, mountPath: string): string {
   if (isReadonlyBindOf(mountPath, binary)) return mountPath;

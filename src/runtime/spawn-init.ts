@@ -13,7 +13,10 @@ import { setns, unshare } from '../sys/libc';
 import { traceFd, traceNote } from '../sys/trace';
 import { UserError } from '../errors';
 import { ParentSyncSocket } from './sync-socket';
-import { initBinary } from './runtime-binary';
+import { initBinary, initNativeBinary } from './runtime-binary';
+import { INIT_ENV } from './init-env';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const initOrder = () => require('./init-order') as typeof import('./init-order'); // only with MINI_RUN_INIT=native
 import { userNamespaceCommand } from './userns';
 import { refusedTasks } from './pids-limit';
 
@@ -40,6 +43,8 @@ export interface PendingInit {
   readonly sync: ParentSyncSocket;
   /** Tasks the pids cgroups around us had refused before it was spawned (pids-limit.ts). */
   readonly refusedTasksBefore: number;
+  /** The native init (native/init-native.c, MINI_RUN_INIT=native): it takes init-order.ts's order, not `start`. */
+  readonly native: boolean;
   /** Give up on it (the container could not be created): kill it and wait. */
   abandon(): Promise<void>;
 }
@@ -57,6 +62,8 @@ export interface InitOptions {
   joinUserNamespace?: string;
   /** (with userNamespace) The init is meant to outlive us (`mini-runc create`): no death signal. */
   detached?: boolean;
+  /** The Node init even with MINI_RUN_INIT=native (the spec turned out to need it: container.ts). */
+  nodeInit?: boolean;
 }
 
 /** Spawn the init, in a new PID namespace if asked: it is then PID 1 there. */
@@ -79,8 +86,10 @@ export function spawnInit(o: InitOptions): PendingInit {
   }
   let child: ChildProcess;
   const refusedTasksBefore = refusedTasks();
+  // MINI_RUN_INIT=native, a container of a shape it supports and the binary built: the C init.
+  const nativeBinary = !o.nodeInit && process.env[INIT_ENV] === 'native' && initOrder().nativeShapeRefusal(o) === null ? initNativeBinary() : null;
   // node from a read-only bind mount: the container can never write it (runtime-binary.ts)
-  const binary = initBinary();
+  const binary = nativeBinary ?? initBinary();
   try {
     if (o.joinPidNamespace) {
       // A PID namespace given by path (another container's, `--pid container:X`): the init is
@@ -90,7 +99,7 @@ export function spawnInit(o: InitOptions): PendingInit {
     } else if (o.newPidNamespace) {
       unshare(CLONE.NEWPID);
     }
-    child = spawn(binary, [INIT_SCRIPT], {
+    child = spawn(binary, nativeBinary ? [] : [INIT_SCRIPT], {
       stdio,
       env: {}, // the program's environment comes from config.json, not from us
       argv0: 'mini-run-init',
@@ -104,8 +113,8 @@ export function spawnInit(o: InitOptions): PendingInit {
   }
   if (child.pid === undefined) throw spawnFailure(child);
   // Node's spawn is clone() + execve() of a new `node`: an ordinary child process of ours.
-  traceNote(`spawn mini-run-init (${binary} ${INIT_SCRIPT}): PID ${child.pid} on the host${o.newPidNamespace ? ', PID 1 in its new PID namespace' : o.joinPidNamespace ? `, in the PID namespace of ${o.joinPidNamespace}` : ''}`);
-  return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, userNamespace: false, terminal: o.terminal, refusedTasksBefore };
+  traceNote(`spawn mini-run-init (${nativeBinary ? binary : `${binary} ${INIT_SCRIPT}`}): PID ${child.pid} on the host${o.newPidNamespace ? ', PID 1 in its new PID namespace' : o.joinPidNamespace ? `, in the PID namespace of ${o.joinPidNamespace}` : ''}`);
+  return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, userNamespace: false, terminal: o.terminal, refusedTasksBefore, native: nativeBinary !== null };
 }
 
 /**
@@ -119,7 +128,7 @@ function spawnInUserNamespace(o: InitOptions, stdio: StdioOptions): PendingInit 
   const child = spawn(file, args, { stdio, env: {}, argv0: 'mini-run-userns' });
   if (child.pid === undefined) throw spawnFailure(child);
   traceNote(`spawn ${file} ${args.join(' ')}: PID ${child.pid} on the host, in ${o.joinUserNamespace ? `the user namespace ${o.joinUserNamespace}` : 'a new user namespace'}${o.newPidNamespace ? ' with a new PID namespace (its child is PID 1 there)' : ''}`);
-  return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, userNamespace: true, terminal: o.terminal, refusedTasksBefore };
+  return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, userNamespace: true, terminal: o.terminal, refusedTasksBefore, native: false };
 }
 
 /**

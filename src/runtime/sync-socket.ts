@@ -140,6 +140,11 @@ export class ParentSyncSocket {
     this.stream.write(JSON.stringify(msg) + '\n');
   }
 
+  /** Raw bytes (the native init's order, init-order.ts). */
+  write(bytes: Buffer): void {
+    this.stream.write(bytes);
+  }
+
   /** The next message, or null when the init closed the socket (execve succeeded, or it died). */
   receive(): Promise<InitMessage | null> {
     const m = this.queue.shift();

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, REPO, leaksFor, mr, removeRoot, tempRoot } from '../helpers/cli';
 
@@ -283,7 +283,8 @@ console.log(out.join('\\n'));
       chmodSync(join(dir, 'evil'), 0o755);
       // node needs the host's C libraries inside (a busybox image has none): read-only binds
       const libs = ['/lib', '/lib64', '/usr/lib'].filter(existsSync).flatMap((d) => ['-v', `${d}:${d}:ro`]);
-      const r = mr(root, ['run', '--rm', '--network', 'none', ...libs, '-v', `${dir}:/v:ro`, '--entrypoint', '/v/evil', IMG]);
+      // (the Node init: its binary is node; the native init's case is below)
+      const r = mr(root, ['run', '--rm', '--network', 'none', ...libs, '-v', `${dir}:/v:ro`, '--entrypoint', '/v/evil', IMG], { env: { MINI_RUN_INIT: 'node' } });
       // access(W_OK) says what an open would meet once no node runs (ETXTBSY may come first while one does)
       expect([r.stderr, r.stdout]).toEqual(['', 'direct: EROFS, refused\nO_PATH fd: EROFS, refused\n']);
       // the same through exec (runc's CVE-2019-5736 used exec): the exec'd program is the exec
@@ -297,6 +298,24 @@ console.log(out.join('\\n'));
       } finally {
         mr(root, ['rm', '-f', name]);
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!existsSync(join(REPO, 'native', 'build', 'init-native')))('the native init (MINI_RUN_INIT=native) runs from a read-only bind: `#!/proc/self/exe` gets a process that finds no order and does nothing, and its binary cannot be opened for writing', () => {
+    const dir = mkdtempSync('/tmp/mr-test-selfexe-');
+    try {
+      writeFileSync(join(dir, 'evil'), '#!/proc/self/exe\n');
+      chmodSync(join(dir, 'evil'), 0o755);
+      const r = mr(root, ['--trace', 'run', '--rm', '--network', 'none', '-v', `${dir}:/v:ro`, '--entrypoint', '/v/evil', IMG], { env: { MINI_RUN_INIT: 'native' } });
+      expect(/spawn mini-run-init \(([^ )]+)/.exec(r.stderr)?.[1]).toBe('/run/mini-run/init-native');
+      // the kernel ran init-native again inside, as the program: fd 3 is gone (closed on exec),
+      // so it stops with 125 before any system call of its own — nothing written, nothing said
+      expect([r.status, r.stdout]).toEqual([125, '']);
+      expect(r.stderr.split('\n').filter((l) => l && !l.startsWith('['))).toEqual([]);
+      // and what a container process would meet through /proc/PID/exe: a read-only mount
+      expect(() => accessSync('/run/mini-run/init-native', constants.W_OK)).toThrow(/EROFS/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
