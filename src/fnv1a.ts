@@ -1,7 +1,7 @@
 /**
- * FNV-1a over a string's UTF-16 code units: names for cache files and a checksum against a
- * torn or corrupted file — not a guard against anyone (shared by compile-cache.ts and the
- * runtime's seccomp-cache.ts).
+ * FNV-1a over a string's UTF-16 code units: names for short keys (compile-cache.ts's files,
+ * shim/sockets.ts's name directories) — not a guard against anyone. Long texts are hashed by
+ * node:crypto instead (seccomp-cache.ts): this loop runs in V8's interpreter while it is cold.
  */
 
 /** 32-bit FNV-1a of `text` from `seed`, as 8 hex digits. */

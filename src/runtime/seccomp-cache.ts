@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fromWire, type WireSeccomp } from './seccomp-load';
 import type { LinuxSeccomp } from './spec';
 import { traceNote } from '../sys/trace';
-import { fnv1a64 } from '../fnv1a';
+import { createHash } from 'node:crypto';
 
 /** The files the program depends on: a rebuilt or upgraded compiler misses every old entry. */
 const COMPILER_FILES = ['seccomp', 'bpf', 'syscalls-x86_64', 'syscalls-i386', 'syscalls-x32'];
@@ -33,8 +33,13 @@ function compilerIdentity(): string | null {
   }
 }
 
-/** A file name and a checksum against corruption, not a guard. */
-const digest = fnv1a64;
+/**
+ * A file name and a checksum against corruption, not a guard: SHA-256's first 64 bits. Native
+ * code, because the texts are long (the profile and the program, ~17 kB together): a JS loop
+ * such as fnv1a.ts's runs them in V8's interpreter when it is cold, 4-10 ms here; node:crypto
+ * is already loaded in every Node process and hashes them in well under a millisecond.
+ */
+const digest = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 interface Entry {
   compiler: string;
