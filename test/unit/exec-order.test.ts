@@ -14,6 +14,7 @@ import { encodeNativeOrder, refuseNulBytes, type NativeOrder } from '../../src/r
 import { UserError } from '../../src/errors';
 import { nativeBinary } from '../../src/native';
 import type { Process } from '../../src/runtime/spec';
+import { decodeFramedOrder } from '../helpers/framed-order';
 
 const proc: Process = {
   terminal: false,
@@ -29,23 +30,7 @@ const proc: Process = {
 const order: NativeOrder = { pid: 4242, process: proc, cgroupProcs: ['/sys/fs/cgroup/x/cgroup.procs'], detach: false, traceFd: 4 };
 
 /** The fields of an encoded order, as exec-process.c reads them. */
-function decode(buf: Buffer): Array<[string, Buffer]> {
-  const head = 'mini-run-exec 1\n';
-  expect(buf.toString('latin1', 0, head.length)).toBe(head);
-  const out: Array<[string, Buffer]> = [];
-  let i = head.length;
-  for (;;) {
-    const nl = buf.indexOf(10, i);
-    const [key, len] = buf.toString('latin1', i, nl).split(' ');
-    const value = buf.subarray(nl + 1, nl + 1 + Number(len));
-    expect(buf[nl + 1 + Number(len)]).toBe(10);
-    i = nl + 2 + Number(len);
-    if (key === 'end') break;
-    out.push([key, value]);
-  }
-  expect(i).toBe(buf.length);
-  return out;
-}
+const decode = (buf: Buffer): Array<[string, Buffer]> => decodeFramedOrder(buf, 'mini-run-exec 1\n');
 
 describe('encodeNativeOrder', () => {
   it('carries every field, lists in order, values with any byte but NUL (a newline in a variable too)', () => {

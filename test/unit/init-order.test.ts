@@ -9,6 +9,7 @@ import { encodeInitOrder, encodeMount, nativeInitWanted, nativeShapeRefusal, nat
 import { encodeNativeOrder } from '../../src/runtime/exec-order';
 import { UserError } from '../../src/errors';
 import type { RuntimeSpec } from '../../src/runtime/spec';
+import { decodeFramedOrder } from '../helpers/framed-order';
 
 function spec(over: Partial<RuntimeSpec> = {}): RuntimeSpec {
   return {
@@ -37,24 +38,8 @@ function spec(over: Partial<RuntimeSpec> = {}): RuntimeSpec {
 
 const isDir = (s: string) => s === '/host/dir';
 
-/** The fields of an encoded order, in order (exec-order.test's reader, for the init's magic). */
-function decode(buf: Buffer): Array<[string, string]> {
-  const head = 'mini-run-init 1\n';
-  expect(buf.toString('latin1', 0, head.length)).toBe(head);
-  const out: Array<[string, string]> = [];
-  let i = head.length;
-  for (;;) {
-    const nl = buf.indexOf(10, i);
-    const [key, len] = buf.toString('latin1', i, nl).split(' ');
-    const value = buf.subarray(nl + 1, nl + 1 + Number(len));
-    expect(buf[nl + 1 + Number(len)]).toBe(10);
-    i = nl + 2 + Number(len);
-    if (key === 'end') break;
-    out.push([key, value.toString()]);
-  }
-  expect(i).toBe(buf.length);
-  return out;
-}
+/** The fields of an encoded order, in order, as init-native.c reads them. */
+const decode = (buf: Buffer): Array<[string, string]> => decodeFramedOrder(buf, 'mini-run-init 1\n').map(([k, v]) => [k, v.toString()]);
 
 describe('the choice table (nativeSpecRefusal)', () => {
   it('takes the common case: no userns, no -t, no hooks, own namespaces, overlay root', () => {
