@@ -327,12 +327,18 @@ export function main(rawArgv: string[]): void {
     });
   }
   typedArgv = rawArgv;
-  if (process.env.MINI_RUN_ROOTLESS_CWD !== undefined) (require('./rootless') as typeof import('./rootless')).enterRootlessCwd();
-  if (handledBeforeParse(rawArgv)) return;
-  refuseRootless(rawArgv);
-  const argv = markCommandStart(rawArgv);
-  prespawnForRun(argv);
-  prespawnForExec(argv);
+  let argv: string[];
+  try {
+    if (process.env.MINI_RUN_ROOTLESS_CWD !== undefined) (require('./rootless') as typeof import('./rootless')).enterRootlessCwd();
+    if (handledBeforeParse(rawArgv)) return;
+    refuseRootless(rawArgv);
+    argv = markCommandStart(rawArgv);
+    prespawnForRun(argv);
+    prespawnForExec(argv);
+  } catch (err) {
+    // (these load modules at first use: with no descriptor left, that is where it shows)
+    fail(err, rawArgv.includes('--debug'));
+  }
   Promise.resolve()
     .then(() => runQuickly(argv) ?? buildParser(argv).parseAsync())
     .catch((err) => fail(err, argv.includes('--debug')));

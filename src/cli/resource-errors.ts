@@ -3,7 +3,7 @@
  * (issue 21): open files (ulimit -n, the host's file table), processes (ulimit -u, pid_max,
  * a pids cgroup), memory (a memory cgroup around mini-run). Null for any other error.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { pidsCgroupLimit } from '../runtime/pids-limit';
 
 export { pidsCgroupLimit };
@@ -18,8 +18,23 @@ function softLimit(name: string): string | null {
   }
 }
 
+/**
+ * Is this process out of file descriptors right now? Node's module resolver turns an EMFILE
+ * while it looks for a file into "Cannot find module" (the CLI's modules load at first use, so
+ * that can be the first thing to hit the limit): one open tells the two apart.
+ */
+function outOfDescriptors(): boolean {
+  try {
+    closeSync(openSync('/dev/null', 'r'));
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EMFILE';
+  }
+}
+
 export function exhaustedLimitMessage(err: unknown): string | null {
   const e = err as NodeJS.ErrnoException | null;
+  if (e?.code === 'MODULE_NOT_FOUND') return outOfDescriptors() ? exhaustedLimitMessage(Object.assign(new Error('EMFILE'), { code: 'EMFILE' })) : null;
   // The code, else the message: a spawned tool's failure reads "env: spawnSync env EMFILE".
   const code = e?.code ?? /^(EMFILE|ENFILE|EAGAIN|ENOMEM)\b/.exec(e?.message ?? '')?.[1] ?? /\b(EMFILE|ENFILE)\b/.exec(e?.message ?? '')?.[1];
   const syscall = e?.syscall ?? '';
