@@ -10,15 +10,13 @@
  */
 import { closeSync, createReadStream, createWriteStream, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { createGzip, createGunzip } from 'node:zlib';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { UserError } from '../errors';
 import { paths } from '../paths';
 import { findImage, imageConfigFile } from '../image/store';
 import { readBlob } from '../image/content-store';
-import { sha256 } from '../image/digest';
+import { digestOf, hashingTee, newHash, sha256 } from '../image/digest';
 import { unpackLayer } from '../image/layer-store';
 import { storeImage } from '../image/store-image';
 import { newStagingPath } from '../image/staging';
@@ -111,10 +109,9 @@ export function applyChanges(config: ContainerConfig, changes: string[]): Contai
 
 /** gzip a staged tar into a blob file; returns its digest and size. */
 async function gzipFile(tarFile: string, gzFile: string): Promise<{ digest: string; size: number }> {
-  const hash = createHash('sha256');
-  const tee = new Transform({ transform(chunk, _e, cb) { hash.update(chunk); cb(null, chunk); } });
-  await pipeline(createReadStream(tarFile), createGzip({ level: 6 }), tee, createWriteStream(gzFile));
-  return { digest: 'sha256:' + hash.digest('hex'), size: statSync(gzFile).size };
+  const hash = newHash();
+  await pipeline(createReadStream(tarFile), createGzip({ level: 6 }), hashingTee(hash), createWriteStream(gzFile));
+  return { digest: digestOf(hash), size: statSync(gzFile).size };
 }
 
 /** The container's upper dir as an OCI layer tar (whiteouts as `.wh.` markers). Returns the diff_id. */
@@ -272,9 +269,9 @@ export async function importImage(source: string, repoTag: string | undefined, c
       throw e;
     }
     if (statSync(staged).size === 0) throw new UserError('import: the archive is empty', 1);
-    const hash = createHash('sha256');
+    const hash = newHash();
     await pipeline(createReadStream(staged), async function* (src) { for await (const c of src) hash.update(c as Buffer); });
-    const diffId = 'sha256:' + hash.digest('hex');
+    const diffId = digestOf(hash);
     let layer;
     try {
       layer = await storeLayerTar(staged, diffId);

@@ -1,5 +1,6 @@
 /** sha256 digests, the names of everything in the content store ("sha256:<64 hex>"). */
 import type { Hash } from 'node:crypto';
+import type { Transform } from 'node:stream';
 import { UserError } from '../errors';
 
 // node:crypto (≈ 5 ms to load) only when something is hashed: listing images hashes nothing.
@@ -17,6 +18,16 @@ export function newHash(): Hash {
 
 export function digestOf(hash: Hash): string {
   return 'sha256:' + hash.digest('hex');
+}
+
+/**
+ * A pass-through stream for a pipeline that feeds every chunk to `hash` on its way, so a blob is
+ * digested while it is copied (no second read): `pipeline(src, hashingTee(h), dest)`, then
+ * `digestOf(h)`. node:stream is loaded here, at the first copy, not with this module.
+ */
+export function hashingTee(hash: Hash): Transform {
+  const stream = require('node:stream') as typeof import('node:stream');
+  return new stream.Transform({ transform(chunk: Buffer, _encoding, done) { hash.update(chunk); done(null, chunk); } });
 }
 
 /** The hex part of a sha256 digest; throws for any other algorithm or a malformed digest. */

@@ -21,16 +21,14 @@
  */
 import { chmodSync, closeSync, copyFileSync, lchownSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync,
   readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, constants as fsc, createWriteStream } from 'node:fs';
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { basename, join, posix } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../../errors';
 import { send, TransportError } from '../../image/registry/transport';
 import { isGzipFile } from '../../image/archive';
 import { readBlob } from '../../image/content-store';
-import { sha256 } from '../../image/digest';
+import { digestOf, hashingTee, newHash, sha256 } from '../../image/digest';
 import { ImageConfigFile, MEDIA, hostArchitecture, parseJson, type ContainerConfig } from '../../image/oci-types';
 import { newStagingPath } from '../../image/staging';
 import { findImage, imageConfigFile, layerDirs, type ImageRecord } from '../../image/store';
@@ -688,15 +686,15 @@ async function download(url: string, dir: string, at: string): Promise<Downloade
     throw new UserError(`${at}: ADD failed: failed to GET ${url} with status ${res.statusCode} ${res.statusMessage ?? ''}`.trimEnd(), 1);
   }
   const file = join(dir, `url-${sha256(Buffer.from(url)).slice(7, 19)}`);
-  const hash = createHash('sha256');
+  const hash = newHash();
   try {
-    await pipeline(res, new Transform({ transform(chunk: Buffer, _enc, done) { hash.update(chunk); done(null, chunk); } }), createWriteStream(file, { mode: 0o600 }));
+    await pipeline(res, hashingTee(hash), createWriteStream(file, { mode: 0o600 }));
   } catch (e) {
     throw failed(e);
   }
   const lm = res.headers['last-modified'];
   const mtime = lm && !Number.isNaN(Date.parse(lm)) ? Date.parse(lm) : null;
-  return { url, file, name: name || 'index.html', sha256: `sha256:${hash.digest('hex')}`, mtime };
+  return { url, file, name: name || 'index.html', sha256: digestOf(hash), mtime };
 }
 
 function cfg(state: ImageState): ContainerConfig {
