@@ -41,8 +41,9 @@ const perDir = dirs.map((dir) => {
     const self = Object.fromEntries(Object.keys(CATEGORIES).map((k) => [k, 0]));
     const parent = new Map();
     for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-    // (the first sample inside child_process's spawn, or ChildProcess.spawn's caller)
-    const spawning = (id) => { for (let n = id; n !== undefined; n = parent.get(n)) { const f = byId.get(n).callFrame; if (/^node:(internal\/)?child_process$/.test(f.url) && /spawn/i.test(f.functionName)) return true; } return false; };
+    // (the first sample inside child_process's spawn, or ChildProcess.spawn's caller; since session
+    // 14 the init is spawned by runtime/spawn-child.ts's spawnChild, through posix_spawn)
+    const spawning = (id) => { for (let n = id; n !== undefined; n = parent.get(n)) { const f = byId.get(n).callFrame; if ((/^node:(internal\/)?child_process$/.test(f.url) && /spawn/i.test(f.functionName)) || f.functionName === 'spawnChild') return true; } return false; };
     let from = 0;
     if (afterSpawn) { from = p.samples.findIndex(spawning); if (from < 0) continue; }
     const fnSelf = new Map();

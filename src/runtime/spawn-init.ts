@@ -5,7 +5,7 @@
  * Kept apart from container.ts (and light: no zod, no cgroups) because `run` calls it first
  * thing, before it loads the rest of the engine — see engine/run-start.ts.
  */
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLONE, SIGNALS } from '../sys/constants';
@@ -19,6 +19,12 @@ import { INIT_ENV } from './init-env';
 const initOrder = () => require('./init-order') as typeof import('./init-order'); // only with MINI_RUN_INIT=native
 import { userNamespaceCommand } from './userns';
 import { refusedTasks } from './pids-limit';
+import { spawnChild, type ChildFd } from './spawn-child';
+
+/** node:child_process, loaded only where Node's spawn is still used (the user-namespace path). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeSpawn = (file: string, args: string[], options: import('node:child_process').SpawnOptions): ChildProcess =>
+  (require('node:child_process') as typeof import('node:child_process')).spawn(file, args, options);
 
 const INIT_SCRIPT = join(__dirname, 'init-main.js');
 
@@ -99,11 +105,9 @@ export function spawnInit(o: InitOptions): PendingInit {
     } else if (o.newPidNamespace) {
       unshare(CLONE.NEWPID);
     }
-    child = spawn(binary, nativeBinary ? [] : [INIT_SCRIPT], {
-      stdio,
-      env: {}, // the program's environment comes from config.json, not from us
-      argv0: 'mini-run-init',
-    });
+    // posix_spawn (a vfork-like clone, then execve), not Node's fork of the whole CLI: spawn-child.ts.
+    // The environment is empty: the program's comes from config.json, not from us.
+    child = spawnChild(binary, 'mini-run-init', nativeBinary ? [] : [INIT_SCRIPT], stdio as ChildFd[]);
   } finally {
     if (targetPidNs !== null) closeSync(targetPidNs);
     if (hostPidNs !== null) {
@@ -111,10 +115,10 @@ export function spawnInit(o: InitOptions): PendingInit {
       closeSync(hostPidNs);
     }
   }
-  if (child.pid === undefined) throw spawnFailure(child);
-  // Node's spawn is clone() + execve() of a new `node`: an ordinary child process of ours.
-  traceNote(`spawn mini-run-init (${nativeBinary ? binary : `${binary} ${INIT_SCRIPT}`}): PID ${child.pid} on the host${o.newPidNamespace ? ', PID 1 in its new PID namespace' : o.joinPidNamespace ? `, in the PID namespace of ${o.joinPidNamespace}` : ''}`);
-  return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, userNamespace: false, terminal: o.terminal, refusedTasksBefore, native: nativeBinary !== null };
+  const pid = child.pid as number; // (posix_spawn throws when it makes no process)
+  // posix_spawn is clone() + execve() of the init: an ordinary child process of ours.
+  traceNote(`spawn mini-run-init (${nativeBinary ? binary : `${binary} ${INIT_SCRIPT}`}): PID ${pid} on the host${o.newPidNamespace ? ', PID 1 in its new PID namespace' : o.joinPidNamespace ? `, in the PID namespace of ${o.joinPidNamespace}` : ''}`);
+  return { ...watchChild(child, pid), newPidNamespace: o.newPidNamespace, userNamespace: false, terminal: o.terminal, refusedTasksBefore, native: nativeBinary !== null };
 }
 
 /**
@@ -125,7 +129,7 @@ export function spawnInit(o: InitOptions): PendingInit {
 function spawnInUserNamespace(o: InitOptions, stdio: StdioOptions): PendingInit {
   const refusedTasksBefore = refusedTasks();
   const { file, args } = userNamespaceCommand({ newPidNamespace: o.newPidNamespace, detached: o.detached === true, join: o.joinUserNamespace }, initBinary(), INIT_SCRIPT);
-  const child = spawn(file, args, { stdio, env: {}, argv0: 'mini-run-userns' });
+  const child = nodeSpawn(file, args, { stdio, env: {}, argv0: 'mini-run-userns' });
   if (child.pid === undefined) throw spawnFailure(child);
   traceNote(`spawn ${file} ${args.join(' ')}: PID ${child.pid} on the host, in ${o.joinUserNamespace ? `the user namespace ${o.joinUserNamespace}` : 'a new user namespace'}${o.newPidNamespace ? ' with a new PID namespace (its child is PID 1 there)' : ''}`);
   return { ...watchChild(child, child.pid), newPidNamespace: o.newPidNamespace, userNamespace: true, terminal: o.terminal, refusedTasksBefore, native: false };

@@ -73,6 +73,20 @@ const PROTOTYPES = {
   setrlimit: 'int setrlimit(int resource, const void *rlim)',
   signal: 'void *signal(int signum, void *handler)',
   _exit: 'void _exit(int status)',
+  posix_spawn: 'int posix_spawn(_Out_ int *pid, const char *path, const void *actions, const void *attr, const char **argv, const char **envp)',
+  posix_spawn_file_actions_init: 'int posix_spawn_file_actions_init(void *actions)',
+  posix_spawn_file_actions_destroy: 'int posix_spawn_file_actions_destroy(void *actions)',
+  posix_spawn_file_actions_adddup2: 'int posix_spawn_file_actions_adddup2(void *actions, int fd, int newfd)',
+  posix_spawn_file_actions_addopen: 'int posix_spawn_file_actions_addopen(void *actions, int fd, const char *path, int oflag, uint32_t mode)',
+  posix_spawnattr_init: 'int posix_spawnattr_init(void *attr)',
+  posix_spawnattr_destroy: 'int posix_spawnattr_destroy(void *attr)',
+  posix_spawnattr_setflags: 'int posix_spawnattr_setflags(void *attr, short flags)',
+  posix_spawnattr_setsigmask: 'int posix_spawnattr_setsigmask(void *attr, const void *set)',
+  posix_spawnattr_setsigdefault: 'int posix_spawnattr_setsigdefault(void *attr, const void *set)',
+  sigemptyset: 'int sigemptyset(void *set)',
+  sigfillset: 'int sigfillset(void *set)',
+  socketpair: 'int socketpair(int domain, int type, int protocol, _Out_ int *fds)',
+  waitpid: 'int waitpid(int pid, _Out_ int *status, int options)',
 } as const;
 type Name = keyof typeof PROTOTYPES;
 /** Those also run on libuv's thread pool. */
@@ -821,6 +835,85 @@ export function pipe(): { read: number; write: number } {
   const fds = [0, 0];
   check('pipe2', 'O_CLOEXEC', libc().pipe2(fds, 0o2000000));
   return { read: fds[0], write: fds[1] };
+}
+
+/**
+ * socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC): what Node makes for a child's `stdio: 'pipe'`
+ * (posixSpawn's sync socket). Not traced, as Node's is not.
+ */
+export function socketpair(): [number, number] {
+  const fds = [0, 0];
+  const r = Number(libc().socketpair(1 /* AF_UNIX */, 1 /* SOCK_STREAM */ | 0o2000000 /* SOCK_CLOEXEC */, 0, fds));
+  if (r === -1) throw new SysError('socketpair', 'AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0', koffi().errno());
+  return [fds[0], fds[1]];
+}
+
+/** What the child of posixSpawn finds on one of its fds: a copy of one of ours, or /dev/null. */
+export type SpawnFd = { fd: number; from: number } | { fd: number; devNull: true };
+
+/**
+ * posix_spawn(3): start `path` as a new child process, in one call. glibc makes it with
+ * clone(CLONE_VM|CLONE_VFORK) on a stack of its own, with every signal blocked, and the child
+ * runs only async-signal-safe code until its execve: no copy of our (large) address space, as
+ * the fork behind Node's spawn makes, and safe beside Node's other threads, which keep running.
+ * The child's signal handlers are reset to SIG_DFL, its mask emptied (as libuv's child does).
+ * `fds` are set up in the order given (the caller makes sure no source is overwritten first);
+ * any fd not named is inherited unless it is close-on-exec. Returns the child's pid; an error
+ * (EAGAIN, ENOMEM, ENOENT…: glibc returns it, the child's execve's included) is thrown.
+ */
+export function posixSpawn(path: string, argv: readonly string[], envp: readonly string[], fds: readonly SpawnFd[]): number {
+  const c = libc();
+  // Opaque glibc types, sized generously (x86-64: 80, 336 and 128 bytes).
+  const actions = Buffer.alloc(256), attr = Buffer.alloc(512), none = Buffer.alloc(128), all = Buffer.alloc(128);
+  c.posix_spawn_file_actions_init(actions);
+  c.posix_spawnattr_init(attr);
+  try {
+    c.sigemptyset(none);
+    c.sigfillset(all);
+    // glibc's sigfillset leaves out its two internal signals (32 and 33, used for thread
+    // cancellation and setuid across threads), and its posix_spawn child then sets those to
+    // SIG_IGN — which an execve keeps: the init, and every program it starts, would begin with
+    // them ignored. Node's spawn (libuv) leaves them at SIG_DFL. So: every signal, 1–64, by hand.
+    all.fill(0xff, 0, 8);
+    c.posix_spawnattr_setsigmask(attr, none);
+    c.posix_spawnattr_setsigdefault(attr, all);
+    c.posix_spawnattr_setflags(attr, 0x04 /* POSIX_SPAWN_SETSIGDEF */ | 0x08 /* POSIX_SPAWN_SETSIGMASK */);
+    for (const f of fds) {
+      if ('devNull' in f) c.posix_spawn_file_actions_addopen(actions, f.fd, '/dev/null', 2 /* O_RDWR */, 0);
+      else c.posix_spawn_file_actions_adddup2(actions, f.from, f.fd);
+    }
+    const pid = [0];
+    const err = Number(c.posix_spawn(pid, path, actions, attr, [...argv, null], [...envp, null]));
+    const args = () => `${q(path)}, {${fds.map((f) => ('devNull' in f ? `${f.fd}</dev/null` : `${f.fd}<&${f.from}`)).join(', ')}}, {SETSIGDEF, SETSIGMASK}, [${argv.map(q).join(', ')}], [${envp.length} vars]`;
+    if (err !== 0) {
+      const e = new SysError('posix_spawn', args(), err);
+      traceSyscall('posix_spawn', args(), `${err} ${e.code}`);
+      throw e;
+    }
+    if (traceEnabled()) traceSyscall('posix_spawn', args(), pid[0]);
+    return pid[0];
+  } finally {
+    c.posix_spawn_file_actions_destroy(actions);
+    c.posix_spawnattr_destroy(attr);
+  }
+}
+
+/**
+ * waitpid(pid, WNOHANG): the child's exit if it has ended (and reaped now), else null. Not traced
+ * (Node's reaping of its own children is not either).
+ */
+export function waitpidNoHang(pid: number): { code: number | null; signal: number | null } | null {
+  const status = [0];
+  const r = Number(libc().waitpid(pid, status, 1 /* WNOHANG */));
+  if (r === 0) return null;
+  if (r === -1) {
+    const errno = koffi().errno();
+    if (errno === 4 /* EINTR */) return null;
+    throw new SysError('waitpid', `${pid}, WNOHANG`, errno);
+  }
+  const s = status[0];
+  // WIFEXITED: low 7 bits 0, code in bits 8–15; else WTERMSIG in the low 7 bits
+  return (s & 0x7f) === 0 ? { code: (s >> 8) & 0xff, signal: null } : { code: null, signal: s & 0x7f };
 }
 
 // ----------------------------------------------------------- project quotas
