@@ -5,8 +5,11 @@
  * by running it: this runs, in a scratch state root, the read commands (ps, images, logs) and
  * `run --rm --network none mini-run/busybox true`, each with a hook that lists the modules of
  * dist/ in Node's module cache at exit. "read": what the read commands load (in
- * dist/cli-bundle.js, which every command loads); "run": what `run` loads beyond that (in
- * dist/cli-bundle-run.js). A module in neither loads from its own file, so a stale list costs
+ * dist/cli-bundle.js, which every command loads); "inspect": what `inspect` loads beyond that;
+ * "spawn": what `run` has loaded beyond both when it spawns the container's init (the hook
+ * notes them when the init's SIGCHLD listener is added, runtime/spawn-child.ts), so the spawn
+ * reads only that small file first; "run": what `run` loads beyond all three (in
+ * dist/cli-bundle-run.js, read after the spawn). A module in none loads from its own file, so a stale list costs
  * time, never correctness. Run it as root after changing what these commands load, then
  * `npm run build`.
  *
@@ -22,16 +25,26 @@ const TOP = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(TOP, 'dist') + '/';
 const scratch = mkdtempSync(join(tmpdir(), 'mr-record-parts-'));
 const hook = join(scratch, 'hook.cjs');
-writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(process.env.MR_RECORD_OUT,
-  Object.keys(require.cache).filter((f) => f.startsWith(${JSON.stringify(DIST)})).map((f) => f.slice(${DIST.length})).join('\\n')));\n`);
+writeFileSync(hook, `const ours = () => Object.keys(require.cache).filter((f) => f.startsWith(${JSON.stringify(DIST)})).map((f) => f.slice(${DIST.length})).join('\\n');
+let spawned = false;
+process.on('newListener', (event) => {
+  if (event !== 'SIGCHLD' || spawned) return;
+  spawned = true;
+  require('node:fs').writeFileSync(process.env.MR_RECORD_OUT + '.spawn', ours());
+});
+process.on('exit', () => require('node:fs').writeFileSync(process.env.MR_RECORD_OUT, ours()));\n`);
 
-/** The modules of dist/ that `mini-run ARGS` loaded. */
+/** The modules of dist/ that `mini-run ARGS` loaded (by the time it spawned the init: `atSpawn`). */
 function modulesOf(...args) {
+  return modulesLoaded(false, ...args);
+}
+function modulesLoaded(atSpawn, ...args) {
   const out = join(scratch, 'modules');
+  rmSync(out + '.spawn', { force: true });
   const r = spawnSync(process.execPath, ['-r', hook, join(TOP, 'bin/mini-run'), '--root', join(scratch, 'root'), ...args],
     { encoding: 'utf8', env: { ...process.env, MR_RECORD_OUT: out } });
   if (r.status !== 0) throw new Error(`mini-run ${args.join(' ')}: exit ${r.status}: ${r.stderr.trim()}`);
-  return readFileSync(out, 'utf8').split('\n').filter((key) => key && !['compile-cache.js', 'fnv1a.js'].includes(key) && !key.endsWith('-bundle.js') && !key.startsWith('cli-bundle'));
+  return readFileSync(atSpawn ? out + '.spawn' : out, 'utf8').split('\n').filter((key) => key && !['compile-cache.js', 'fnv1a.js'].includes(key) && !key.endsWith('-bundle.js') && !key.startsWith('cli-bundle'));
 }
 
 try {
@@ -42,10 +55,11 @@ try {
   // (layered: inspect loads most of what run loads on the way to a container record, so its list
   // comes first and run's is what run loads beyond both — ps reads neither file, inspect one, run two)
   const inspect = modulesOf('inspect', 'mr-record-parts').filter((key) => !read.has(key));
-  const run = modulesOf('run', '--rm', '--network', 'none', 'mini-run/busybox', 'true').filter((key) => !read.has(key) && !inspect.includes(key));
+  const spawn = modulesLoaded(true, 'run', '--rm', '--network', 'none', 'mini-run/busybox', 'true').filter((key) => !read.has(key) && !inspect.includes(key));
+  const run = modulesOf('run', '--rm', '--network', 'none', 'mini-run/busybox', 'true').filter((key) => !read.has(key) && !inspect.includes(key) && !spawn.includes(key));
   const listed = JSON.parse(readFileSync(join(TOP, 'scripts/cli-bundle-parts.json'), 'utf8'));
-  writeFileSync(join(TOP, 'scripts/cli-bundle-parts.json'), JSON.stringify({ '//': listed['//'], read: [...read].sort(), inspect: inspect.sort(), run: run.sort() }, null, 1) + '\n');
-  console.log(`scripts/cli-bundle-parts.json: ${read.size} modules for the read commands, ${inspect.length} more for inspect, ${run.length} more for run`);
+  writeFileSync(join(TOP, 'scripts/cli-bundle-parts.json'), JSON.stringify({ '//': listed['//'], read: [...read].sort(), inspect: inspect.sort(), spawn: spawn.sort(), run: run.sort() }, null, 1) + '\n');
+  console.log(`scripts/cli-bundle-parts.json: ${read.size} modules for the read commands, ${inspect.length} more for inspect, ${spawn.length} more for run's spawn of the init, ${run.length} more for the rest of run`);
 } finally {
   spawnSync(process.execPath, [join(TOP, 'bin/mini-run'), '--root', join(scratch, 'root'), 'rm', '-f', 'mr-record-parts'], { stdio: 'ignore' });
   spawnSync(process.execPath, [join(TOP, 'bin/mini-run'), '--root', join(scratch, 'root'), 'system', 'prune', '-f'], { stdio: 'ignore' });

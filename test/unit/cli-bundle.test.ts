@@ -1,6 +1,6 @@
 /**
- * The command line's modules in three files (scripts/bundle.mjs → dist/cli-bundle.js,
- * dist/cli-bundle-inspect.js, dist/cli-bundle-run.js), bin/mini-run's choice between them and the modules' own files, and the
+ * The command line's modules in four files (scripts/bundle.mjs → dist/cli-bundle.js,
+ * dist/cli-bundle-inspect.js, dist/cli-bundle-spawn.js, dist/cli-bundle-run.js), bin/mini-run's choice between them and the modules' own files, and the
  * compile cache's record of which bundled modules its code holds. Works on a copy of dist/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,10 +46,15 @@ describe.skipIf(!built)('the CLI bundle', () => {
   });
   afterAll(() => rmSync(top, { recursive: true, force: true }));
 
-  it("holds cli/main.js and the read commands' modules, inspect's and run's further ones in two more files, each text unchanged", () => {
+  it("holds cli/main.js and the read commands' modules, inspect's, run's up to the init's spawn and the rest of run's in three more files, each text unchanged", () => {
     const read = keysOf(join(REPO, 'dist/cli-bundle.js'));
     const inspect = keysOf(join(REPO, 'dist/cli-bundle-inspect.js'));
-    const run = [...inspect, ...keysOf(join(REPO, 'dist/cli-bundle-run.js'))]; // run loads both
+    const spawn = keysOf(join(REPO, 'dist/cli-bundle-spawn.js'));
+    const run = [...inspect, ...spawn, ...keysOf(join(REPO, 'dist/cli-bundle-run.js'))]; // run loads all three
+    // what the spawn needs comes first, in a small file; the engine's bulk (the container record,
+    // cgroups, the runtime's start) only after it
+    for (const key of ['engine/run-start.js', 'runtime/spawn-init.js', 'runtime/spawn-child.js']) expect(spawn).toContain(key);
+    for (const key of ['runtime/container.js', 'runtime/cgroups/index.js', 'engine/run.js']) expect(spawn).not.toContain(key);
     expect(read[0]).toBe('cli/main.js');
     for (const key of ['cli/commands/index.js', 'cli/commands/ps.js', 'cli/commands/images.js', 'paths.js']) expect(read).toContain(key);
     for (const key of ['cli/commands/run.js', 'engine/run-start.js', 'runtime/spawn-init.js', 'runtime/index.js']) expect(run).toContain(key);
@@ -59,7 +64,7 @@ describe.skipIf(!built)('the CLI bundle', () => {
     for (const key of [...read, ...run]) expect(existsSync(join(REPO, 'dist', key))).toBe(true);
     expect([...read, ...run]).not.toContain('compile-cache.js'); // one instance, shared with bin/mini-run
     expect(readFileSync(join(REPO, 'dist/cli-bundle.js'), 'utf8')).toContain('A BUILD PRODUCT (scripts/bundle.mjs');
-    const text = ['cli-bundle.js', 'cli-bundle-inspect.js', 'cli-bundle-run.js'].map((f) => readFileSync(join(REPO, 'dist', f), 'utf8')).join('');
+    const text = ['cli-bundle.js', 'cli-bundle-inspect.js', 'cli-bundle-spawn.js', 'cli-bundle-run.js'].map((f) => readFileSync(join(REPO, 'dist', f), 'utf8')).join('');
     for (const key of [...read, ...run]) expect(text).toContain(readFileSync(join(REPO, 'dist', key), 'utf8').trimEnd());
   });
 
@@ -158,7 +163,7 @@ describe.skipIf(!built)('the CLI bundle', () => {
       expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
     } finally {
       rmSync(cacheFile, { force: true });
-      for (const f of ['cli-bundle-inspect.js', 'cli-bundle-run.js']) rmSync(join(dir, fnv1a64(join(dist(), f))), { force: true });
+      for (const f of ['cli-bundle-inspect.js', 'cli-bundle-spawn.js', 'cli-bundle-run.js']) rmSync(join(dir, fnv1a64(join(dist(), f))), { force: true });
     }
   });
 });
