@@ -109,6 +109,19 @@ function requestFor(from, to) {
   return r.startsWith('..') ? r : `./${r}`;
 }
 
+/**
+ * The text with every non-ASCII character written as its \uXXXX escape: in comments, strings,
+ * regular expressions and names alike an escape means the same character (no module reads its
+ * own raw template text; after a backslash it would not, so that stops the build). An ASCII
+ * file is read into a one-byte string by Node's fast path: a hundred `…`/`≈` in comments made
+ * the 300 kB read bundle a two-byte string, ≈ 2 ms more to read and twice the bytes to scan
+ * (docs/perf.md, "session 14: the read commands").
+ */
+function ascii(text) {
+  if (/\\[^\x00-\x7f]/.test(text)) throw new Error('bundle: a non-ASCII character after a backslash (write it as \\uXXXX in the source)');
+  return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** One part's modules: [{request: key index}, function] each, in the order of `keys`. */
 function partTable(keys, index) {
   return keys.map((key) => {
@@ -116,7 +129,7 @@ function partTable(keys, index) {
     const deps = Object.fromEntries([...depsOf(key, source)].map(([request, dep]) => [request, index.get(dep) ?? dep]));
     return `// ---- ${key}
 [${JSON.stringify(deps)}, function (exports, require, module, __filename, __dirname) {
-${source.replace(/\n?$/, '\n')}}],
+${ascii(source).replace(/\n?$/, '\n')}}],
 `;
   });
 }

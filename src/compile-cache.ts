@@ -15,7 +15,6 @@
  */
 import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { homedir } from 'node:os';
 import * as vm from 'node:vm';
 import Module = require('node:module');
 import { fnv1a64 } from './fnv1a';
@@ -39,7 +38,7 @@ export function compileCacheDir(): string | null {
  */
 function ownPasswdHome(): string | null {
   try {
-    const home = homedir();
+    const home = (require('node:os') as typeof import('node:os')).homedir(); // (node:os loaded only here: root never asks)
     const st = statSync(home);
     return st.isDirectory() && st.uid === process.getuid?.() ? home : null;
   } catch {

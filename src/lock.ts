@@ -5,7 +5,6 @@
  * on a read-only fd, so anyone who could open it could hold it and hang every command.
  */
 import { closeSync, openSync } from 'node:fs';
-import { flockExclusive } from './sys/libc';
 import { paths } from './paths';
 import { secureStateRoot } from './state-root';
 
@@ -17,7 +16,8 @@ export function withStateLock<T>(fn: () => T): T {
   if (depth === 0) {
     secureStateRoot();
     heldFd = openSync(paths.lock(), 'a', 0o600); // an older mini-run's 0644 lock: see secureStateRoot
-    flockExclusive(heldFd);
+    // (libc, and koffi behind it, loaded only here: ps, images, inspect and logs of an idle host take no lock)
+    (require('./sys/libc') as typeof import('./sys/libc')).flockExclusive(heldFd);
   }
   depth++;
   try {

@@ -4,6 +4,7 @@
  * (renderTemplate, renderFormat) on top of the Go-template engine in template.ts.
  */
 import { UserError } from '../errors';
+import { writeOut } from '../stdio';
 import { goNamed } from '../go-values';
 import { DOCKER_INSPECT_FIELDS } from './inspect-fields';
 import { expandFormatEscapes, tabwrite } from './columns';
@@ -113,7 +114,7 @@ export function renderInspectFormat(format: string, items: InspectItem[]): { out
 /** renderInspectFormat written out: the output, then each error on its own line and exit 1. */
 export function writeInspectFormat(format: string, items: InspectItem[]): void {
   const { out, errors } = renderInspectFormat(format, items);
-  process.stdout.write(out);
-  for (const e of errors) process.stderr.write(e + '\n');
+  writeOut(1, out);
+  for (const e of errors) writeOut(2, e + '\n');
   if (errors.length) process.exitCode = 1;
 }

@@ -8,6 +8,7 @@ import { secureStateRoot } from '../state-root';
 import { setTraceSink } from '../sys/trace';
 import { SysError } from '../sys/errors';
 import { UserError } from '../errors';
+import { whenStdioMade, writeOut } from '../stdio';
 import { PARSER_CONFIG, protectLoneDash, restoreLoneDash } from './args';
 import { GLOBAL_OPTIONS, givenGlobalOptions } from './global-options';
 // Loaded up front (small, node:fs only): with no file descriptor left, loading it late would fail too.
@@ -66,8 +67,9 @@ export function fail(err: unknown, debug = false): never {
   if (!full && (errno === 'EACCES' || errno === 'EPERM') && process.getuid?.() !== 0) {
     msg = `${msg}: mini-run needs root (try: sudo mini-run ${typedArgv.join(' ')})`;
   }
-  process.stderr.write(`mini-run: ${msg}\n`);
-  if (debug && e?.stack) process.stderr.write(e.stack + '\n');
+  process.exitCode = code; // (a closed stderr ends with this code too: stdio.ts's EPIPE exit)
+  writeOut(2, `mini-run: ${msg}\n`);
+  if (debug && e?.stack) writeOut(2, e.stack + '\n');
   process.exit(code);
 }
 
@@ -320,11 +322,12 @@ function refuseRootless(argv: string[]): void {
 
 export function main(rawArgv: string[]): void {
   // `mini-run logs x | head`: a closed pipe on our output is the reader's choice, not an error.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (e: NodeJS.ErrnoException) => {
+  // (attached when a stream is first made: the read commands write without one, see stdio.ts)
+  for (const fd of [1, 2] as const) {
+    whenStdioMade(fd, (stream) => stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
       throw e;
-    });
+    }));
   }
   typedArgv = rawArgv;
   let argv: string[];

@@ -77,6 +77,38 @@ function operandsOf(command: string): Array<{ name: string; required: boolean; v
 }
 
 /**
+ * What yargs-parser gives for a command line without a flag of the command's own — only the
+ * global `--root DIR`/`--root=DIR`, `--trace`, `--debug` before the command word, and operands
+ * after it — built without loading yargs-parser (≈ 2 ms of a `ps`): `_` holds the words, each
+ * global flag its value, in the order typed. null for anything else (yargs-parser reads it), or
+ * when a flag has a default (yargs-parser would add it). The quick-parse unit test compares the
+ * two on its command lines.
+ */
+function withoutFlags(argv: readonly string[], table: Record<string, Options>): Record<string, unknown> | null {
+  if (Object.values(table).some((def) => 'default' in def)) return null;
+  const args: Record<string, unknown> = { _: [] };
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const t = argv[i];
+    if (t === '' || t === '-') return null;
+    if (!t.startsWith('-')) { words.push(t); continue; }
+    if (words.length > 0 || t === '--') return null; // a flag after the command word, or `--`: yargs-parser
+    if (t === '--trace' || t === '--debug') {
+      if (t.slice(2) in args) return null;
+      args[t.slice(2)] = true;
+    } else if (t === '--root' || t.startsWith('--root=')) {
+      const value = t === '--root' ? argv[++i] : t.slice('--root='.length);
+      if ('root' in args || value === undefined || value === '' || value.startsWith('-')) return null;
+      args.root = value;
+    } else {
+      return null;
+    }
+  }
+  args._ = words;
+  return args;
+}
+
+/**
  * The arguments yargs would hand `cmd`'s handler for `argv` (the whole command line, the word
  * included, as main.ts gives it to yargs), or null when yargs must read it.
  * `topConfig` is the parser configuration set on the top level (main.ts's PARSER_CONFIG).
@@ -111,18 +143,24 @@ export function quickParse(argv: readonly string[], word: string, cmd: CommandMo
     if (name in table || Object.keys(def).some((k) => !['type', 'describe', 'array'].includes(k)) || (def.type ?? 'string') !== 'string') return null;
   }
 
-  const Parser = require('yargs-parser') as YargsParser;
-  // as yargs calls it: `--` always collected apart, then merged into `_` unless the command keeps it
-  const parsed = Parser.detailed([...argv], { ...parserOpts, configuration: { 'parse-positional-numbers': false, ...config, 'populate--': true } });
-  if (parsed.error) return null;
-  const args = parsed.argv;
+  const plain = config['populate--'] ? null : withoutFlags(argv, table);
+  let args: Record<string, unknown>;
+  if (plain !== null) {
+    args = plain;
+  } else {
+    const Parser = require('yargs-parser') as YargsParser;
+    // as yargs calls it: `--` always collected apart, then merged into `_` unless the command keeps it
+    const parsed = Parser.detailed([...argv], { ...parserOpts, configuration: { 'parse-positional-numbers': false, ...config, 'populate--': true } });
+    if (parsed.error) return null;
+    args = parsed.argv;
 
-  // every key must be a known flag (by any of its names, dashed or camelCase): else yargs says "unknown flag"
-  const known = new Set(['_', '--']);
-  for (const [name, def] of Object.entries(table)) {
-    for (const n of [name, ...(def.alias === undefined ? [] : ([] as string[]).concat(def.alias))]) known.add(n).add(Parser.camelCase(n));
+    // every key must be a known flag (by any of its names, dashed or camelCase): else yargs says "unknown flag"
+    const known = new Set(['_', '--']);
+    for (const [name, def] of Object.entries(table)) {
+      for (const n of [name, ...(def.alias === undefined ? [] : ([] as string[]).concat(def.alias))]) known.add(n).add(Parser.camelCase(n));
+    }
+    if (Object.keys(args).some((k) => !known.has(k)) || 'help' in args) return null;
   }
-  if (Object.keys(args).some((k) => !known.has(k)) || 'help' in args) return null;
   for (const [name, def] of Object.entries(table)) {
     if (def.choices && name in args && ([] as unknown[]).concat(args[name]).some((v) => v !== undefined && !(def.choices as unknown[]).includes(v))) return null;
   }

@@ -4,6 +4,7 @@
 import { existsSync, statSync, watchFile, unwatchFile } from 'node:fs';
 import { paths } from '../paths';
 import { UserError } from '../errors';
+import { writeOut } from '../stdio';
 import { logPath, readLogEntries, type LogEntry } from '../shim/json-log';
 import { findContainer, isRunning, loadContainer } from './container-store';
 
@@ -36,15 +37,26 @@ function select(entries: LogEntry[], o: LogsOptions): LogEntry[] {
   return out;
 }
 
-function print(e: LogEntry, timestamps: boolean): void {
-  if (e.dropped) {
-    // Not the program's output: mini-run's note that the log could not take some of it.
+/**
+ * The entries, each on the stream it came from, in their order: consecutive entries of one
+ * stream in one write of up to 64 kB (stdio.ts: no stream objects for a plain `logs`).
+ */
+function print(entries: LogEntry[], timestamps: boolean): void {
+  let fd: 1 | 2 = 1;
+  let text = '';
+  for (const e of entries) {
+    const to = e.dropped || e.stream !== 'stdout' ? 2 : 1;
+    if (to !== fd || text.length > 65536) { // (a long log in pieces, not one more copy of it)
+      writeOut(fd, text);
+      fd = to;
+      text = '';
+    }
+    // (a dropped entry is not the program's output: mini-run's note that the log could not take some of it)
     const d = e.dropped;
-    process.stderr.write(`mini-run: ${d.lines} line(s) of output were lost between ${d.from} and ${d.to}: the log could not be written (${d.error})\n`);
-    return;
+    text += d ? `mini-run: ${d.lines} line(s) of output were lost between ${d.from} and ${d.to}: the log could not be written (${d.error})\n`
+      : timestamps ? `${e.time} ${e.log}` : e.log;
   }
-  const text = timestamps ? `${e.time} ${e.log}` : e.log;
-  (e.stream === 'stdout' ? process.stdout : process.stderr).write(text);
+  writeOut(fd, text);
 }
 
 export async function showLogs(ref: string, o: LogsOptions): Promise<void> {
@@ -52,7 +64,7 @@ export async function showLogs(ref: string, o: LogsOptions): Promise<void> {
   if (rec.hostConfig.LogConfig.Type === 'none') throw new UserError('configured logging driver does not support reading', 1);
   const file = logPath(paths.container(rec.id), rec.id);
   const entries = readLogEntries(file);
-  for (const e of select(entries, o)) print(e, o.timestamps);
+  print(select(entries, o), o.timestamps);
   if (!o.follow) return;
   // Follow: print new entries as the file grows, until the container stops.
   let seen = entries.length;
@@ -60,7 +72,7 @@ export async function showLogs(ref: string, o: LogsOptions): Promise<void> {
     const check = () => {
       const all = existsSync(file) ? readLogEntries(file) : [];
       if (all.length < seen) seen = 0; // rotated under us
-      for (const e of all.slice(seen)) print(e, o.timestamps);
+      print(all.slice(seen), o.timestamps);
       seen = all.length;
       let running = false;
       try { running = isRunning(loadContainer(rec.id)) || loadContainer(rec.id).state.Status === 'restarting'; } catch { running = false; }

@@ -3,11 +3,17 @@
  * The CLI prints `err.message` as one line, e.g.
  *   mount("overlay", "/var/lib/mini-run/containers/3f2a…/rootfs"): EINVAL (Invalid argument)
  */
-import { constants as osConstants } from 'node:os';
-
-const errnoNames: Map<number, string> = new Map();
-for (const [name, value] of Object.entries(osConstants.errno)) {
-  if (!errnoNames.has(value)) errnoNames.set(value, name);
+/** errno -> name, made at the first failed call (node:os is not loaded by commands that make none). */
+let errnoNames: Map<number, string> | null = null;
+function errnoTable(): Map<number, string> {
+  if (errnoNames === null) {
+    errnoNames = new Map();
+    const { constants } = require('node:os') as typeof import('node:os');
+    for (const [name, value] of Object.entries(constants.errno)) {
+      if (!errnoNames.has(value)) errnoNames.set(value, name);
+    }
+  }
+  return errnoNames;
 }
 
 const descriptions: Record<string, string> = {
@@ -44,7 +50,7 @@ const descriptions: Record<string, string> = {
 };
 
 export function errnoName(errno: number): string {
-  return errnoNames.get(errno) ?? `errno ${errno}`;
+  return errnoTable().get(errno) ?? `errno ${errno}`;
 }
 
 export function errnoDescription(errno: number): string {

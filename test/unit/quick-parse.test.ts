@@ -63,6 +63,8 @@ const SAME: string[][] = [
   ['inspect', '--type=image', 'a', '--format', '{{json .}}'], ['inspect', '-'], ['inspect', '0413'],
   ['logs', 'c'], ['logs', '-f', 'c'], ['logs', '-n', '5', '-t', 'c'], ['logs', '--tail', 'all', '--since', '1m', '--until', '2020-01-01', 'c'],
   ['logs', 'c', '--follow'], ['logs', '-ft', 'c'], ['logs', '123'],
+  // (no flag of the command's own: built without yargs-parser, quick-parse.ts withoutFlags)
+  ['--root', '/tmp/mr-quick-x', '--trace', 'ps'], ['--debug', 'inspect', 'a', 'b'], ['--trace', '--root=/tmp/mr-quick-x', 'logs', 'c'], ['images', 'a:b'],
   ['run', '--rm', '--network', 'none', 'busybox', 'true'], ['run', '-it', '--rm', 'busybox', 'sh'], ['run', 'img'],
   ['run', '-d', '--name', 'x', '-p', '8080:80', '-e', 'A=1', '-e', 'B=2', 'img'], ['run', '--rm', 'img', 'ls', '-la', '--', 'x'],
   ['run', '-h', 'host', '--memory', '64m', '--cpus', '1.5', 'img'], ['run', '--net=host', 'img'], ['run', '--cpus', 'x', 'img'],

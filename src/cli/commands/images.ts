@@ -3,6 +3,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../../errors';
+import { writeOut } from '../../stdio';
 import type * as StoreModule from '../../image/store';
 import type * as ReferenceModule from '../../image/reference';
 import type * as FormatModule from '../format';
@@ -133,7 +134,9 @@ function images(args: ImagesArgs): void {
   const id = (img: StoredImage) => (args['no-trunc'] ? img.id : shortId(img.id));
   if (args.quiet) {
     const seen = new Set<string>();
-    for (const r of rows) if (!seen.has(r.img.id)) { seen.add(r.img.id); process.stdout.write(id(r.img) + '\n'); }
+    let out = '';
+    for (const r of rows) if (!seen.has(r.img.id)) { seen.add(r.img.id); out += id(r.img) + '\n'; }
+    writeOut(1, out);
     return;
   }
   if (args.format) {
@@ -146,13 +149,13 @@ function images(args: ImagesArgs): void {
       ID: id(r.img), Repository: r.repository, SharedSize: 'N/A', Size: fmt().humanSize(r.img.size), Tag: r.tag,
       UniqueSize: 'N/A', VirtualSize: fmt().humanSize(r.img.size, 4),
     }));
-    process.stdout.write(fmt().renderListFormat(args.format, items, IMAGE_HEADERS, '*formatter.imageContext'));
+    writeOut(1, fmt().renderListFormat(args.format, items, IMAGE_HEADERS, '*formatter.imageContext'));
     return;
   }
   const header = ['REPOSITORY', 'TAG', ...(args.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'];
   // (columns.ts, not format.ts: the table without --format needs no template engine)
   const cols = require('../columns') as typeof import('../columns');
-  process.stdout.write(cols.formatTable([header, ...rows.map((r) => [
+  writeOut(1, cols.formatTable([header, ...rows.map((r) => [
     r.repository, r.tag, ...(args.digests ? [r.digest] : []), id(r.img), cols.timeAgo(r.img.created), cols.humanSize(r.img.size),
   ])]));
 }

@@ -1,6 +1,7 @@
 /** `inspect NAME…`: containers, images, networks or volumes as docker shows them (JSON or -f template). */
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../../errors';
+import { writeOut } from '../../stdio';
 
 export const inspectCommand: CommandModule<object, any> = {
   command: 'inspect <names..>',
@@ -49,9 +50,9 @@ export const inspectCommand: CommandModule<object, any> = {
       (await import('../format')).writeInspectFormat(a.format, items); // (the template engine only for -f)
       return;
     }
-    process.stdout.write(JSON.stringify(items.flatMap((i) => ('doc' in i ? [i.doc] : [])), null, 4) + '\n');
+    writeOut(1, JSON.stringify(items.flatMap((i) => ('doc' in i ? [i.doc] : [])), null, 4) + '\n');
     const errors = items.flatMap((i) => ('error' in i ? [i.error] : []));
-    for (const e of errors) process.stderr.write(e + '\n');
+    for (const e of errors) writeOut(2, e + '\n');
     if (errors.length) process.exitCode = 1;
   },
 };

@@ -1,6 +1,7 @@
 /** `mini-run ps` (and `container ls`): docker's columns, filters and formats. */
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../../errors';
+import { writeOut } from '../../stdio';
 
 const psBuilder = (y: Argv) => y
   .option('all', { alias: 'a', type: 'boolean', describe: 'Show all containers (default shows just running)' })
@@ -39,6 +40,6 @@ export const psCommand: CommandModule<object, any> = {
     } catch (e) {
       throw new UserError((e as Error).message, 1);
     }
-    process.stdout.write(out.endsWith('\n') || out === '' ? out : out + '\n');
+    writeOut(1, out.endsWith('\n') || out === '' ? out : out + '\n');
   },
 };
