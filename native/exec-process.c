@@ -271,32 +271,9 @@ static void __attribute__((noreturn)) become_program(void) {
     }
   }
 
-  // 2. no_new_privs: execve can never raise privileges again (setuid bits, file caps). Without
-  //    it the kernel loads a seccomp filter only for CAP_SYS_ADMIN, which we still hold now:
-  //    then the filter goes in here, and must allow the few calls left before execve.
-  if (o.nnp) checked("prctl", "PR_SET_NO_NEW_PRIVS, 1", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), child_fail);
-  if (o.seccomp && !o.nnp) install_seccomp();
-
-  // Resource limits (--ulimit), while still root: raising a hard limit needs CAP_SYS_RESOURCE.
-  apply_rlimits();
-
-  // 3. Privileges: shrink the capability bounding set, switch user (keeping the permitted set:
-  //    switching from uid 0 would empty it, and the effective set is empty until step 5).
-  limit_bounding_set();
-  checked("prctl", "PR_SET_KEEPCAPS, 1", prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), child_fail);
-  switch_user();
-
-  // 4. Working directory (as the user, without capabilities: it may not be allowed in) and the
-  //    program itself.
-  char args[4200];
-  snprintf(args, sizeof args, "\"%s\"", o.cwd);
-  int e = try_call("chdir", args, chdir(o.cwd));
-  // docker (runc): "chdir to cwd ("/x") set in config.json failed: …", exit 126
-  if (e) child_fail(126, "chdir to cwd (\"%s\") set in config.json failed: %s", o.cwd, errno_lower(e));
-  const char *program = find_executable(o.args.v[0]);
-
-  // 5. The capability sets the spec asks for, and the ambient ones (capabilities.ts).
-  apply_capabilities();
+  // 2–5. no_new_privs, seccomp (without it), rlimits, the bounding set, the user, the working
+  //      directory, the PATH lookup, the capability sets: program.c's prepare_program.
+  const char *program = prepare_program();
 
   // 6. No fd of ours may reach the program. The filter as late as possible; then execve.
   close_our_fds();

@@ -2,8 +2,8 @@
  * init-native — a new container's init in C: PID 1 of its PID namespace until it execve()s the
  * program. It does what src/runtime/init.ts does, in the same order, with the same system calls
  * and the same trace lines ("[init] …"), for the common case only: no user namespace, no
- * terminal, no hooks, no --device, namespaces of its own. The runtime chooses it when asked
- * (MINI_RUN_INIT=native) and the container is one it supports (runtime/init-order.ts's choice
+ * terminal, no hooks, no --device, namespaces of its own. The runtime starts it by default (not
+ * with MINI_RUN_INIT=node) for every container it supports (runtime/init-order.ts's choice
  * table); every other container gets the Node init. Why C: the Node init takes ≈ 20 ms from "go"
  * to execve (and ≈ 85 ms to boot); this one ≈ 4 ms (docs/init.md).
  *
@@ -112,22 +112,7 @@ static int init_field(const char *key, char *v, size_t len) {
 
 /* ------------------------------------------------------------------ trace formats (libc.ts) */
 
-/* A string as JSON.stringify writes it (trace.ts's q), or NULL. */
-static const char *q(char *buf, size_t cap, const char *s) {
-  if (!s) { snprintf(buf, cap, "NULL"); return buf; }
-  size_t k = 0;
-  buf[k++] = '"';
-  for (; *s && k + 8 < cap; s++) {
-    unsigned char c = (unsigned char)*s;
-    const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
-    if (esc) { size_t l = strlen(esc); memcpy(buf + k, esc, l); k += l; }
-    else if (c < 0x20) k += (size_t)snprintf(buf + k, cap - k, "\\u%04x", c);
-    else buf[k++] = (char)c;
-  }
-  buf[k++] = '"';
-  buf[k] = 0;
-  return buf;
-}
+/* (q(), a string as JSON.stringify writes it: program.c) */
 
 struct flagname { const char *name; unsigned long bit; };
 static const struct flagname MS_NAMES[] = {
@@ -562,17 +547,9 @@ static void __attribute__((noreturn)) become_program(void) {
     snprintf(args, sizeof args, "%d, F_SETFD, %d", fd, fl & ~FD_CLOEXEC);
     checked("fcntl", args, fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC), failf);
   }
-  if (o.nnp) checked("prctl", "PR_SET_NO_NEW_PRIVS, 1", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), failf);
-  if (o.seccomp && !o.nnp) install_seccomp();
-  apply_rlimits();
-  limit_bounding_set();
-  checked("prctl", "PR_SET_KEEPCAPS, 1", prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), failf);
-  switch_user();
+  // (without err_pipe, program.c's child_fail is failf: the error goes to the runtime from here)
+  const char *program = prepare_program();
   char a[4200];
-  int e = try_call("chdir", q(a, sizeof a, o.cwd), chdir(o.cwd));
-  if (e) failf(126, "chdir to cwd (\"%s\") set in config.json failed: %s", o.cwd, errno_lower(e));
-  const char *program = find_executable(o.args.v[0]);
-  apply_capabilities();
   close_our_fds();
   if (o.seccomp && o.nnp) install_seccomp();
   // Every signal at its default (we ignored SIGPIPE and SIGXFSZ, as Node does: the same lines).

@@ -514,3 +514,52 @@ void close_our_fds(void) {
   }
 }
 
+/* A string as JSON.stringify writes it (trace.ts's q), or NULL: the trace's way of quoting. */
+const char *q(char *buf, size_t cap, const char *s) {
+  if (!s) { snprintf(buf, cap, "NULL"); return buf; }
+  size_t k = 0;
+  buf[k++] = '"';
+  for (; *s && k + 8 < cap; s++) {
+    unsigned char c = (unsigned char)*s;
+    const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
+    if (esc) { size_t l = strlen(esc); memcpy(buf + k, esc, l); k += l; }
+    else if (c < 0x20) k += (size_t)snprintf(buf + k, cap - k, "\\u%04x", c);
+    else buf[k++] = (char)c;
+  }
+  buf[k++] = '"';
+  buf[k] = 0;
+  return buf;
+}
+
+/*
+ * process.ts's prepareProgram, from no_new_privs to the capability sets: what both the init and
+ * exec's child do in the program's own process before its execve. Returns the program's path.
+ */
+const char *prepare_program(void) {
+  // no_new_privs: execve can never raise privileges again (setuid bits, file caps). Without it
+  // the kernel loads a seccomp filter only for CAP_SYS_ADMIN, which we still hold now: then the
+  // filter goes in here, and must allow the few calls left before execve.
+  if (o.nnp) checked("prctl", "PR_SET_NO_NEW_PRIVS, 1", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), child_fail);
+  if (o.seccomp && !o.nnp) install_seccomp();
+
+  // Resource limits (--ulimit), while still root: raising a hard limit needs CAP_SYS_RESOURCE.
+  apply_rlimits();
+
+  // Privileges: shrink the capability bounding set, switch user (keeping the permitted set:
+  // switching from uid 0 would empty it, and the effective set is empty until the last step).
+  limit_bounding_set();
+  checked("prctl", "PR_SET_KEEPCAPS, 1", prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), child_fail);
+  switch_user();
+
+  // Working directory (as the user, without capabilities: it may not be allowed in) and the
+  // program itself.
+  char args[4200];
+  int e = try_call("chdir", q(args, sizeof args, o.cwd), chdir(o.cwd));
+  // docker (runc): "chdir to cwd ("/x") set in config.json failed: …", exit 126
+  if (e) child_fail(126, "chdir to cwd (\"%s\") set in config.json failed: %s", o.cwd, errno_lower(e));
+  const char *program = find_executable(o.args.v[0]);
+
+  // The capability sets the spec asks for, and the ambient ones (capabilities.ts).
+  apply_capabilities();
+  return program;
+}

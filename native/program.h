@@ -99,5 +99,10 @@ void apply_capabilities(void);
 void switch_user(void);
 char *find_executable(const char *name);
 void close_our_fds(void);
+/* no_new_privs, seccomp (without nnp), rlimits, bounding set, user, cwd, PATH lookup, capability sets: the program's path */
+const char *prepare_program(void);
+
+/* ---- trace formats */
+const char *q(char *buf, size_t cap, const char *s);
 
 #endif

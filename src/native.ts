@@ -3,7 +3,7 @@
  * mini-init for `run --init`, lesson 2's chroot escape, the syscall probe, userns-exec
  * (a user namespace for the container's init: runtime/userns.ts), and session-exec (a
  * detached `exec --tty` program leads its terminal's session: runtime/exec-init.ts), and exec-process
- * (`exec`'s process in C: runtime/exec.ts), and init-native (a container's init in C, MINI_RUN_INIT=native:
+ * (`exec`'s process in C: runtime/exec.ts), and init-native (a container's init in C, the default:
  * runtime/init-order.ts). An install without a
  * compiler skips them (scripts/build-native.sh); what needs one then says how to add it.
  */

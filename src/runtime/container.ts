@@ -25,9 +25,9 @@ import { forwardSignals } from './signals';
 import { checkProgramStarted, exitStatus, spawnInit, type ChildExit, type PendingInit, type StdioTarget } from './spawn-init';
 import { checkUserNamespaceSpec, joinedUserNamespace, wantsUserNamespace, writeIdMappings } from './userns';
 import type { ParentSyncSocket } from './sync-socket';
-import { INIT_ENV } from './init-env';
+import { initWanted } from './init-env';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const initOrder = () => require('./init-order') as typeof import('./init-order'); // only with MINI_RUN_INIT=native
+const initOrder = () => require('./init-order') as typeof import('./init-order'); // not with MINI_RUN_INIT=node
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const seccompCache = () => require('./seccomp-cache') as typeof import('./seccomp-cache'); // only for a spec with a profile
 
@@ -92,8 +92,10 @@ export async function startContainer(bundle: string, containerId: string, plan: 
   const terminal = spec.process.terminal === true;
   const userNamespace = wantsUserNamespace(spec);
   let cgroup: Cgroup;
+  let nativeWanted: boolean;
   try {
     checkUserNamespaceSpec(spec);
+    nativeWanted = initWanted() === 'native'; // (MINI_RUN_INIT naming no init: one line, 125)
     cgroup = openCgroup(containerId, { path: spec.linux?.cgroupsPath }); // a bad cgroupsPath is refused here, before any process
   } catch (e) {
     await pending?.abandon();
@@ -113,11 +115,12 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     await pending.abandon();
     pending = undefined;
   }
-  // The native init (MINI_RUN_INIT=native) only for what its choice table allows: a pending one
-  // whose spec turns out to need the Node init goes, and a Node one is started instead.
-  const nodeReason = pending?.native || process.env[INIT_ENV] === 'native' ? initOrder().nativeSpecRefusal(spec, plan) : null;
+  // The native init (the default; not with MINI_RUN_INIT=node) only for what its choice table
+  // allows: a pending one whose spec turns out to need the Node init goes, and a Node one is
+  // started instead. (A pending Node init was spawned so by choice: its trace said why.)
+  const nodeReason = pending?.native || (!pending && nativeWanted) ? initOrder().nativeSpecRefusal(spec, plan) : null;
+  if (nodeReason !== null) traceNote(`native init: not for this container (${nodeReason}): the Node init`);
   if (pending?.native && nodeReason !== null) {
-    traceNote(`native init: not for this container (${nodeReason}): the Node init`);
     await pending.abandon();
     pending = undefined;
   }

@@ -1,10 +1,11 @@
 /**
  * The native init (native/init-native.c): which containers it may start, and its order.
  *
- * mini-run has two inits, and they do the same job (init.ts explains it step by step): the Node
- * one (init-main.js, every container) and a C one for the common case, opted into with
- * MINI_RUN_INIT=native. The C one is a static binary: it starts in ≈ 2 ms instead of Node's
- * ≈ 85, and goes from "go" to execve in ≈ 4 ms instead of ≈ 20 (docs/init.md).
+ * mini-run has two inits, and they do the same job (init.ts explains it step by step): a C one,
+ * the default for every container the choice table below allows, and the Node one (init-main.js)
+ * for the rest, or for every container with MINI_RUN_INIT=node (init-env.ts). The C one is a
+ * static binary: it starts in ≈ 2 ms instead of Node's ≈ 85, and goes from "go" to execve in
+ * ≈ 4 ms instead of ≈ 20 (docs/init.md).
  *
  * The split: what needs the spec, the host's files or a table of ours is decided HERE, in the
  * runtime, and sent in the order (mount flags parsed from the options, a bind's file-or-dir from
@@ -34,7 +35,7 @@
  * {"type":"continue"}; {"type":"error",…}), and EOF on fd 3 at execve.
  */
 import { UserError } from '../errors';
-import { INIT_ENV } from './init-env';
+import { INIT_ENV, initWanted } from './init-env';
 import type { Mount, RuntimeSpec } from './spec';
 import type { WireSeccomp } from './seccomp-load';
 import { encodeProcessFields, fieldWriter } from './exec-order';
@@ -56,8 +57,9 @@ export type MountKind = typeof MOUNT_KINDS[number];
 
 export { INIT_ENV };
 
+/** Does the environment ask for the native init where it can start? (the default; MINI_RUN_INIT=node: no; a bad value throws) */
 export function nativeInitWanted(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env[INIT_ENV] === 'native';
+  return initWanted(env) === 'native';
 }
 
 /** What the spawn knows before config.json: enough to rule the native init out early. */

@@ -69,7 +69,7 @@ export function execProcessBinary(): string | null {
 
 /**
  * native/build/init-native as a read-only bind, /run/mini-run/init-native: the container's init
- * in C (MINI_RUN_INIT=native; init-order.ts). It is PID 1 of the container until its execve, so
+ * in C (the default where it can start; init-order.ts). It is PID 1 of the container until its execve, so
  * the rule is node's: the container can never write the binary through /proc/PID/exe
  * (CVE-2019-5736 class). null if it was not built (no C compiler): then the Node init.
  */

@@ -14,9 +14,9 @@ import { traceFd, traceNote } from '../sys/trace';
 import { UserError } from '../errors';
 import { ParentSyncSocket } from './sync-socket';
 import { initBinary, initNativeBinary } from './runtime-binary';
-import { INIT_ENV } from './init-env';
+import { initWanted } from './init-env';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const initOrder = () => require('./init-order') as typeof import('./init-order'); // only with MINI_RUN_INIT=native
+const initOrder = () => require('./init-order') as typeof import('./init-order'); // not with MINI_RUN_INIT=node
 import { userNamespaceCommand } from './userns';
 import { refusedTasks } from './pids-limit';
 import { spawnChild, type ChildFd } from './spawn-child';
@@ -49,7 +49,7 @@ export interface PendingInit {
   readonly sync: ParentSyncSocket;
   /** Tasks the pids cgroups around us had refused before it was spawned (pids-limit.ts). */
   readonly refusedTasksBefore: number;
-  /** The native init (native/init-native.c, MINI_RUN_INIT=native): it takes init-order.ts's order, not `start`. */
+  /** The native init (native/init-native.c, the default where it can): it takes init-order.ts's order, not `start`. */
   readonly native: boolean;
   /** Give up on it (the container could not be created): kill it and wait. */
   abandon(): Promise<void>;
@@ -68,12 +68,17 @@ export interface InitOptions {
   joinUserNamespace?: string;
   /** (with userNamespace) The init is meant to outlive us (`mini-runc create`): no death signal. */
   detached?: boolean;
-  /** The Node init even with MINI_RUN_INIT=native (the spec turned out to need it: container.ts). */
+  /** The Node init although the native one is wanted (the spec turned out to need it: container.ts). */
   nodeInit?: boolean;
 }
 
 /** Spawn the init, in a new PID namespace if asked: it is then PID 1 there. */
 export function spawnInit(o: InitOptions): PendingInit {
+  // The native init unless MINI_RUN_INIT=node (a value naming no init: one line, 125, nothing made),
+  // for a container of a shape it supports (the rest: the Node init, and the trace says why).
+  const nativeWanted = !o.nodeInit && initWanted() === 'native';
+  const shapeRefusal = nativeWanted ? initOrder().nativeShapeRefusal(o) : null;
+  if (shapeRefusal !== null) traceNote(`native init: not for this container (${shapeRefusal}): the Node init`);
   const tfd = traceFd();
   const given = o.stdio ?? [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'];
   const stdio: StdioOptions = [
@@ -92,8 +97,9 @@ export function spawnInit(o: InitOptions): PendingInit {
   }
   let child: ChildProcess;
   const refusedTasksBefore = refusedTasks();
-  // MINI_RUN_INIT=native, a container of a shape it supports and the binary built: the C init.
-  const nativeBinary = !o.nodeInit && process.env[INIT_ENV] === 'native' && initOrder().nativeShapeRefusal(o) === null ? initNativeBinary() : null;
+  // The native init wanted, a container of a shape it supports and the binary built: the C init.
+  const nativeBinary = nativeWanted && shapeRefusal === null ? initNativeBinary() : null;
+  if (nativeWanted && shapeRefusal === null && nativeBinary === null) traceNote('native init: not built (no C compiler when mini-run was built): the Node init');
   // node from a read-only bind mount: the container can never write it (runtime-binary.ts)
   const binary = nativeBinary ?? initBinary();
   try {

@@ -1,7 +1,10 @@
 /**
- * The native init (native/init-native.c, MINI_RUN_INIT=native) against the Node init: for the
- * common case it must be the same container, built the same way.
+ * The native init (native/init-native.c, the default; MINI_RUN_INIT=node the way back) against
+ * the Node init: for the common case it must be the same container, built the same way.
  *
+ *   - Which init runs: the native one for a plain `run`, the Node one with MINI_RUN_INIT=node
+ *     or for -t (the trace's spawn line names the binary), and a value naming no init is one
+ *     line, exit 125, nothing made.
  *   - `--trace run --rm` with --network none and on the default bridge: the `[init]` lines of
  *     both, normalised (fd numbers, ids, the hostname), are the same calls in the same order
  *     with the same results — what the lessons show of the init stays true for either.
@@ -48,7 +51,33 @@ function spawnedInit(stderr: string): string | undefined {
   return /spawn mini-run-init \(([^ )]+)/.exec(stderr)?.[1];
 }
 
-describe.skipIf(!hasNativeInit)('the native init (MINI_RUN_INIT=native) and the Node init', () => {
+describe.skipIf(!hasNativeInit)('the native init (the default) and the Node init (MINI_RUN_INIT=node)', () => {
+  it('a plain run gets the native init, MINI_RUN_INIT=node the Node init, -t the Node init with the reason; a value naming no init: one line, exit 125, nothing made', () => {
+    const args = ['--trace', 'run', '--rm', '--network', 'none', IMG, 'sh', '-c', 'echo ran'];
+    const unset = mr(root, args, { env: { MINI_RUN_INIT: undefined } }); // (the CI may export it)
+    expect([unset.status, unset.stdout], unset.stderr).toEqual([0, 'ran\n']);
+    expect(spawnedInit(unset.stderr)).toBe('/run/mini-run/init-native');
+    expect(unset.stderr).not.toMatch(/native init: not/);
+    const node = withInit('node', args);
+    expect([node.status, node.stdout], node.stderr).toEqual([0, 'ran\n']);
+    expect(spawnedInit(node.stderr)).toMatch(/\/node$/);
+    expect(node.stderr).not.toContain('init-native');
+    const tty = mr(root, ['--trace', 'run', '--rm', '-t', '--network', 'none', IMG, 'sh', '-c', 'echo ran'], { env: { MINI_RUN_INIT: undefined } });
+    expect([tty.status, tty.stdout], tty.stderr).toEqual([0, 'ran\r\n']);
+    expect(spawnedInit(tty.stderr)).toMatch(/\/node$/);
+    expect(tty.stderr).toMatch(/native init: not for this container \(a terminal \(-t\)[^\n]*\): the Node init/);
+    const refused = (bad: string) => `mini-run: MINI_RUN_INIT="${bad}": not an init (native, the default, or node)\n`;
+    for (const bad of ['nodejs', 'Native']) {
+      const r = mr(root, ['run', '--rm', '--network', 'none', IMG, 'true'], { env: { MINI_RUN_INIT: bad } });
+      expect([r.status, r.stdout, r.stderr], bad).toEqual([125, '', refused(bad)]);
+    }
+    expect(mr(root, ['ps', '-aq']).stdout).toBe(''); // refused before the container was made
+    // run -d: the start fails as any start does (one line, 125; the container stays Created, as Docker's)
+    const d = mr(root, ['run', '-d', '--name', 'mr-bad-init', '--network', 'none', IMG, 'true'], { env: { MINI_RUN_INIT: 'nodejs' } });
+    expect([d.status, d.stderr.split('\n').filter((l) => l.startsWith('mini-run:'))], d.stderr).toEqual([125, [refused('nodejs').trimEnd()]]);
+    expect(mr(root, ['rm', 'mr-bad-init']).status).toBe(0);
+  });
+
   for (const network of ['none', 'bridge']) {
     it(`--trace run --rm --network ${network}: the same [init] calls, in the same order, with the same results`, () => {
       const args = ['--trace', 'run', '--rm', '--network', network, IMG, 'sh', '-c', 'ip addr | grep -c "inet "'];

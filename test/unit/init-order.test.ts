@@ -67,11 +67,19 @@ describe('the choice table (nativeSpecRefusal)', () => {
     expect(nativeShapeRefusal({ terminal: false, userNamespace: true })).toMatch(/user namespace/);
     expect(nativeShapeRefusal({ terminal: false, joinPidNamespace: '/proc/1/ns/pid' })).toMatch(/by path/);
   });
-  it('is opted into with MINI_RUN_INIT=native only', () => {
-    expect(nativeInitWanted({})).toBe(false);
-    expect(nativeInitWanted({ MINI_RUN_INIT: 'node' })).toBe(false);
-    expect(nativeInitWanted({ MINI_RUN_INIT: 'Native' })).toBe(false);
+  it('is the default (unset, empty or "native"); MINI_RUN_INIT=node is the way back; any other value is one line, exit 125', () => {
+    expect(nativeInitWanted({})).toBe(true);
+    expect(nativeInitWanted({ MINI_RUN_INIT: '' })).toBe(true);
     expect(nativeInitWanted({ MINI_RUN_INIT: 'native' })).toBe(true);
+    expect(nativeInitWanted({ MINI_RUN_INIT: 'node' })).toBe(false);
+    for (const bad of ['Native', 'nodejs', 'c', ' native', 'no\nde']) {
+      let err: unknown;
+      try { nativeInitWanted({ MINI_RUN_INIT: bad }); } catch (e) { err = e; }
+      expect(err, bad).toBeInstanceOf(UserError);
+      expect((err as UserError).exitCode).toBe(125);
+      expect((err as UserError).message).toBe(`MINI_RUN_INIT=${JSON.stringify(bad)}: not an init (native, the default, or node)`);
+      expect((err as UserError).message).not.toContain('\n');
+    }
   });
 });
 

@@ -14,7 +14,7 @@ export const processLesson: Lesson = {
   calls: {
     run: ['--network', 'none', '{image}', 'true'],
     show: /spawn|unshare|cgroup\.procs|# exec|execve|running, PID|exited/,
-    note: 'mini-run spawns its init (a clone + execve of node), puts it in a cgroup, the init unshare()s its namespaces and finally execve()s your program: the same process, now with a new program. "PID 1 in its new PID namespace" and "PID N on the host" are the same process.',
+    note: 'mini-run spawns its init (a clone + execve of a small C program, native/init-native.c; with -t, a user namespace or MINI_RUN_INIT=node it is a second node running src/runtime/init.ts, with the same calls), puts it in a cgroup, the init unshare()s its namespaces and finally execve()s your program: the same process, now with a new program. "PID 1 in its new PID namespace" and "PID N on the host" are the same process.',
   },
   experiment: {
     intro: 'One `sleep` container, looked at from the host and from inside. Then the same with --pid host, where the container shares the host\'s process numbers.',
