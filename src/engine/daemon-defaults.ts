@@ -8,9 +8,8 @@
  */
 import { UserError } from '../errors';
 import { configFile, loadDaemonConfig, type DaemonConfig } from '../image/registry/config';
-import { bridgeAddress, DEFAULT_ADDRESS_FROM_ENV, DEFAULT_NETWORK, type NetworkDef } from '../network/bridge';
+import type { NetworkDef } from '../network/bridge';
 import { firstFreeSubnet, formatSubnet, intToIp, parseSubnet, type Subnet } from '../network/ipam';
-import { usedSubnets } from '../network/user-networks';
 import { parseUlimit } from './ulimits';
 
 export type Rlimit = { type: string; soft: number; hard: number };
@@ -67,6 +66,11 @@ let chosen: NetworkDef | null = null;
 /** The default network ("bridge", on mini-run0) with the address the config file gives it; one object per process. */
 export function defaultNetwork(): NetworkDef {
   if (chosen) return chosen;
+  // (the bridge's module and the user networks' loaded here: `run` loads this module, a `--network none` one needs neither)
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { bridgeAddress, DEFAULT_ADDRESS_FROM_ENV, DEFAULT_NETWORK } = require('../network/bridge') as typeof import('../network/bridge');
+  const { usedSubnets } = require('../network/user-networks') as typeof import('../network/user-networks');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const address = defaultBridgeAddress(loadDaemonConfig(), {
     existing: bridgeAddress(DEFAULT_NETWORK.bridge), fromEnv: DEFAULT_ADDRESS_FROM_ENV,
     builtIn: { subnet: DEFAULT_NETWORK.subnet, gateway: DEFAULT_NETWORK.gateway }, used: () => usedSubnets(),

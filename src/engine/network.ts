@@ -5,7 +5,6 @@
  * with eth1… for networks connected while it was stopped, and all of it undone after the exit.
  */
 import { join } from 'node:path';
-import { hostname as osHostname } from 'node:os';
 import { paths } from '../paths';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fsutil';
@@ -13,19 +12,16 @@ import { attachContainer, detachContainer, hostVethName, releaseEndpoint, type E
 import { runCommand } from '../sys/command';
 import { withStateLock } from '../lock';
 import { PortProxy } from '../network/proxy';
-import { exposedBindings, exposedPortsOf, type PortBinding } from '../network/ports';
+import type { PortBinding } from '../network/ports';
 import { inSubnet, parseSubnet } from '../network/ipam';
 import type { ContainerNetwork } from '../network/schema';
-import { checkContainerNetwork } from '../network/schema-check';
 import { findNetwork, toNetworkDef } from '../network/user-networks';
 import { attachSubinterface } from '../network/macvlan';
 import { EmbeddedDns } from '../network/dns';
 import { leasesOf } from '../network/bridge';
 import { applyDnsOptions, containerResolvConf } from './etc-files';
-import type { RunOptions } from './run-options';
 import { dnsWithDefaults } from './daemon-defaults';
 import { loadDaemonConfig, type DaemonConfig } from '../image/registry/config';
-import type { ImageConfig } from '../image/store';
 import { hostsFile } from './etc-files';
 import { writeLinkEnv } from './link-env';
 import { defaultNetwork } from './daemon-defaults';
@@ -33,10 +29,7 @@ import { isUserNetwork, liveConnections, stateRootKey, usesBridge } from './netw
 import { findContainer, isRunning, processStartTime, updateContainer, type ContainerRecord } from './container-store';
 import { isRootless } from './rootless-run';
 import { addHostForward, SLIRP, startSlirp, stopSlirp, type SlirpProcess } from '../network/slirp';
-import { lazySchemas } from '../lazy-schema';
 
-/** zod, only to say what is wrong with what the generated check refused (lazy-schema.ts). */
-const schemas = lazySchemas(() => require('../network/schema') as typeof import('../network/schema'));
 
 export type { ContainerNetwork };
 export { isUserNetwork, liveConnections, networkSettings, usesBridge } from './network-settings';
@@ -357,37 +350,5 @@ export function releaseContainerNetwork(id: string): void {
   }
 }
 
-/** At create: the record's network part from the flags (and -P from the image's EXPOSE); resolves container:NAME and the default hostname of host and container modes. */
-export function networkRecordFor(opts: RunOptions, image: ImageConfig): ContainerNetwork {
-  if (opts.network.startsWith('container:')) {
-    const other = findContainer(opts.network.slice('container:'.length));
-    if (!isRunning(other)) throw new UserError(`cannot join network of a non running container: ${other.name}`, 125);
-    if (opts.hostname !== undefined) throw new UserError('conflicting options: hostname and the network mode', 125);
-    opts.networkNsPath = `/proc/${other.state.Pid}/ns/net`;
-    // as docker: the record names the other container by its full id, and its hostname is ours
-    opts.network = `container:${other.id}`;
-    opts.hostname = other.config.Hostname;
-  }
-  if (opts.network === 'host') opts.hostname ??= osHostname(); // the host's network, the host's name
-  const ports = [...(opts.publish ?? []), ...(opts.publishAll ? exposedBindings(exposedPortsOf(image.ExposedPorts, opts.expose ?? [])) : [])];
-  // a user network must exist (rootless: slirp4netns's network, nothing of the host's bridge to look up)
-  const net = usesBridge(opts.network) && !isRootless() ? networkDef(opts.network) : null;
-  if (opts.ip !== undefined && net) {
-    const s = parseSubnet(net.subnet);
-    if (!inSubnet(s, opts.ip)) throw new UserError(`invalid --ip ${opts.ip}: not in the subnet ${net.subnet} of network ${net.name}`, 125);
-  }
-  if ((opts.networkAliases ?? []).length && !isUserNetwork(opts.network)) {
-    throw new UserError('network-scoped alias is supported only for containers in user defined networks', 125);
-  }
-  if ((opts.links ?? []).length && isUserNetwork(opts.network)) {
-    throw new UserError('--link is supported only on the default bridge; containers on a user network find each other by name', 125);
-  }
-  if (opts.macAddress !== undefined && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(opts.macAddress)) throw new UserError(`invalid --mac-address ${opts.macAddress}`, 125);
-  const part = {
-    ports, ip: opts.ip, mac: opts.macAddress?.toLowerCase(), aliases: opts.networkAliases ?? [], links: opts.links ?? [], extraHosts: opts.addHosts ?? [],
-    dns: opts.dns ?? [], dnsSearch: opts.dnsSearch ?? [],
-  };
-  // the generated check fills the defaults as zod would (schema-compile.ts); zod only to say what is wrong
-  return (checkContainerNetwork(part) as ContainerNetwork | undefined)
-    ?? schemas().ContainerNetwork.parse(part);
-}
+// (networkRecordFor: engine/network-record.ts, which a `--network none` run loads without this module)
+export { networkRecordFor } from './network-record';

@@ -29,7 +29,7 @@ import {
   listContainers, saveContainer, removeContainerDir, processStartTime, type ContainerRecord,
 } from './container-store';
 import { sweepStaleContainers } from './cleanup';
-import { networkRecordFor } from './network';
+import { networkRecordFor } from './network-record'; // (not ./network: the bridge's code, for a bridged container only)
 import { exposedPortsOf } from '../network/ports';
 import { loadDaemonConfig } from '../image/registry/config';
 import { localLogOptions, parseLogOptions } from './log-options';

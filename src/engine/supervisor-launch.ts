@@ -9,7 +9,7 @@
  * it parses the command line; its Node boots while the CLI loads the engine and creates the
  * container, then it waits for `go` on its fd 3.
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { join } from 'node:path';
 import { UserError } from '../errors';
 import { stateRoot } from '../paths';
@@ -17,6 +17,11 @@ import { nodeChildEnv } from '../sys/node-env';
 import { traceFd, traceNote } from '../sys/trace';
 import { newContainerId } from './names';
 import { earlyInitFlag, sameShape, type EarlyShape } from './monitor-early';
+
+/** node:child_process, loaded at a launch (`run -d`, `start`): every `run` loads this module, a foreground one launches nothing. */
+const spawn = (file: string, args: string[], options: SpawnOptions): ChildProcess =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('node:child_process') as typeof import('node:child_process')).spawn(file, args, options);
 
 const SHIM_MAIN = join(__dirname, 'monitor-main.js');
 

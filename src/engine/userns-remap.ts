@@ -19,7 +19,6 @@
  */
 import { chmodSync, chownSync, lchownSync, lstatSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { UserError } from '../errors';
 import { configFile } from '../image/registry/config-file';
 import type { IdMapping } from '../runtime/userns';
@@ -94,7 +93,9 @@ function uidOf(user: string): number | null {
 
 function run(cmd: string, args: string[]): void {
   try {
-    execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // (node:child_process loaded here: every `run` loads this module, few run this)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('node:child_process') as typeof import('node:child_process')).execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
     const err = (e as { stderr?: Buffer }).stderr?.toString().trim();
     throw new UserError(`--userns private: ${cmd} ${args.join(' ')} failed: ${err || (e as Error).message}`, 125);

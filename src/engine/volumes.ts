@@ -14,7 +14,6 @@ import type { MountPoint } from '../volume/mount-point';
 import { createVolume, deleteVolume, listVolumes, readVolume, validVolumeName, volumeData, type VolumeRecord } from '../volume/store';
 import { withStateLock } from '../lock';
 import { treeSize } from '../fsutil';
-import { copyUpFromImage } from '../volume/copy-up';
 import { lazySchemas } from '../lazy-schema';
 import { findContainer, listContainers, type ContainerRecord } from './container-store';
 
@@ -184,7 +183,9 @@ export function prepareMounts(req: MountRequest, image: ImageConfig, layerDirs: 
         mp.Source = volumeData(volume.Name);
         // Copy-up: an empty volume first receives what the image has at that path.
         const empty = isEmptyDir(mp.Source);
-        if (!p.nocopy && empty) copyUpFromImage(layerDirs, mp.Destination, mp.Source);
+        // (volume/copy-up.ts and the layer code it brings loaded here: `run` loads this module, few copy up)
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        if (!p.nocopy && empty) (require('../volume/copy-up') as typeof import('../volume/copy-up')).copyUpFromImage(layerDirs, mp.Destination, mp.Source);
         onVolume?.(volume, mp.Source, created || empty);
       }
       result.push(mountPoint(mp));

@@ -17,7 +17,6 @@
  * and connects to the container's address for each connection. They are added through its API
  * socket (one JSON request per connection, one JSON answer, then EOF).
  */
-import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants as fsc, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
@@ -71,7 +70,9 @@ export function startSlirp(pid: number, dir: string): SlirpProcess {
   const log = openSync(logPath, 'w', 0o600);
   let child;
   try {
-    child = spawn(file, [
+    // (node:child_process loaded here: every `run` loads this module through the network code)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    child = (require('node:child_process') as typeof import('node:child_process')).spawn(file, [
       '--configure', '--mtu=65520', '--disable-host-loopback', '--api-socket=/proc/self/fd/5/slirp4netns.sock',
       '--ready-fd=3', '--exit-fd=4', String(pid), SLIRP.device,
     ], { stdio: ['ignore', log, log, ready.write, exit.read, dirFd], detached: true }); // its own group: ^C is the container's

@@ -16,7 +16,6 @@ import { join } from 'node:path';
 import { fromWire, type WireSeccomp } from './seccomp-load';
 import type { LinuxSeccomp } from './spec';
 import { traceNote } from '../sys/trace';
-import { createHash } from 'node:crypto';
 
 /** The files the program depends on: a rebuilt or upgraded compiler misses every old entry. */
 const COMPILER_FILES = ['seccomp', 'bpf', 'syscalls-x86_64', 'syscalls-i386', 'syscalls-x32'];
@@ -34,12 +33,30 @@ function compilerIdentity(): string | null {
 }
 
 /**
- * A file name and a checksum against corruption, not a guard: SHA-256's first 64 bits. Native
- * code, because the texts are long (the profile and the program, ~17 kB together): a JS loop
- * such as fnv1a.ts's runs them in V8's interpreter when it is cold, 4-10 ms here; node:crypto
- * is already loaded in every Node process and hashes them in well under a millisecond.
+ * A file name and a checksum against corruption, not a guard (an entry is used only when its
+ * profile and compiler match in full, and its program passes the init's shape check): 64 bits
+ * from two FNV-1a-style lanes over the data's 32-bit words (host byte order, the last word
+ * zero-padded) and its length. Not SHA-256 from node:crypto: no command needs that module on
+ * `run`'s way to its first cgroup, and loading it took ≈ 6 ms there (hashing ≈ 0.6); a loop
+ * over characters, as fnv1a.ts's, runs cold in V8's interpreter (≈ 6 ms for these ~17 kB);
+ * over words it is a quarter of the steps, ≈ 1 ms (docs/perf.md, "session 14: the last ms of run").
  */
-const digest = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
+export function digest(data: string | Buffer): string {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const words = new Int32Array((bytes.length + 3) >> 2);
+  new Uint8Array(words.buffer).set(bytes);
+  let a = (0x811c9dc5 ^ bytes.length) | 0;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    a = Math.imul(a ^ w, 0x01000193);
+    b = Math.imul(b ^ w, 0x5bd1e995) ^ (a >>> 13);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
+
+/** The checksum of a program (base64 in the entry): over its bytes, a quarter of the text's words. */
+const programCheck = (program: string): string => digest(Buffer.from(program, 'base64'));
 
 interface Entry {
   compiler: string;
@@ -68,7 +85,7 @@ function read(file: string, compiler: string, profile: string): WireSeccomp | nu
   try {
     const e = JSON.parse(readFileSync(file, 'utf8')) as Partial<Entry>;
     if (e.compiler !== compiler || e.profile !== profile || typeof e.filter?.program !== 'string') return null;
-    if (e.check !== digest(e.filter.program)) return null;
+    if (e.check !== programCheck(e.filter.program)) return null;
     fromWire(e.filter); // the shape the init will check: throws when it would refuse it
     return e.filter;
   } catch {
@@ -90,7 +107,7 @@ export function cachedFilter(dir: string | undefined, profile: LinuxSeccomp, com
   const filter = compile();
   try {
     const tmp = `${file}.${process.pid}`;
-    const entry: Entry = { compiler, profile: text, check: digest(filter.program), filter };
+    const entry: Entry = { compiler, profile: text, check: programCheck(filter.program), filter };
     writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
     renameSync(tmp, file); // a reader sees the old entry or the new, never half
   } catch { /* read-only or full: compiled each time */ }

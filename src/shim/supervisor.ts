@@ -16,7 +16,7 @@
  */
 import { closeSync, writeSync } from 'node:fs';
 import * as net from 'node:net';
-import * as tty from 'node:tty';
+import type * as tty from 'node:tty';
 import { UserError } from '../errors';
 import { setWinsize } from '../sys/libc';
 import { traceNote } from '../sys/trace';
@@ -24,8 +24,13 @@ import * as runtime from '../runtime';
 import type { PendingInit, StartedContainer } from '../runtime';
 import { isWriteFailure } from '../fsutil';
 import { JsonLogWriter, type LogOptions } from './json-log';
-import { AttachServer } from './attach-server';
-import { ExecServer, type FrontExecOwner } from './exec-server';
+import type { AttachServer } from './attach-server';
+import type { ExecServer, FrontExecOwner } from './exec-server';
+/* eslint-disable @typescript-eslint/no-require-imports */
+/** The attach socket and the exec front door: a detached supervisor's only (a foreground `run` has neither). */
+const attachServer = () => require('./attach-server') as typeof import('./attach-server');
+const execServerMod = () => require('./exec-server') as typeof import('./exec-server');
+/* eslint-enable @typescript-eslint/no-require-imports */
 import { shouldRestart, nextBackoff, type RestartPolicy } from './restart-policy';
 
 /** One life's settings, read afresh before each start (a restart sees changes). */
@@ -170,7 +175,7 @@ export class Supervisor {
     this.runtimeGone = false;
     const life = this.owner.loadLife();
     const dir = this.owner.bundle;
-    const server = this.opts.foreground ? null : new AttachServer(this.id);
+    const server = this.opts.foreground ? null : new (attachServer().AttachServer)(this.id);
     this.server = server;
     // A log write that fails (full disk, quota, I/O error) is reported once and its lines are
     // dropped and counted; the program keeps running (docker's json-file logger does the same).
@@ -208,7 +213,7 @@ export class Supervisor {
       if (server) await server.listen();
       if (server) {
         // Not fatal: without it `exec` takes the Node CLI's way, as before.
-        const execServer = new ExecServer(this.id, this.owner);
+        const execServer = new (execServerMod().ExecServer)(this.id, this.owner);
         this.execServer = await execServer.listen().then(() => execServer, () => { execServer.close(); return null; });
       }
       if (server && waitForClient) {
@@ -262,7 +267,8 @@ export class Supervisor {
     const master = container.masterFd;
     let masterStream: tty.ReadStream | null = null;
     if (master !== null) {
-      masterStream = new tty.ReadStream(master);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      masterStream = new (require('node:tty') as typeof import('node:tty')).ReadStream(master); // (node:tty only with a terminal)
       drained.push(new Promise((resolve) => {
         masterStream!.on('error', () => resolve()); // EIO: the last holder of the terminal exited
         masterStream!.on('close', () => resolve());

@@ -1,9 +1,18 @@
 /**
  * Running a helper command (`ip`, `tar`, `iptables`…), traced like a syscall.
  */
-import { spawnSync } from 'node:child_process';
+import type { SpawnSyncOptionsWithStringEncoding, SpawnSyncReturns } from 'node:child_process';
 import { traceCommand } from './trace';
 import { UserError } from '../errors';
+
+/**
+ * node:child_process, loaded at the first command run: the network and image modules that import
+ * this file are loaded by every `run` (a `--network none` one runs no command), and the module
+ * costs ≈ 2 ms to load (docs/perf.md, "session 14: the last ms of run").
+ */
+const spawnSync = (file: string, args: string[], options: SpawnSyncOptionsWithStringEncoding): SpawnSyncReturns<string> =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('node:child_process') as typeof import('node:child_process')).spawnSync(file, args, options);
 
 export interface CommandResult { status: number; stdout: string; stderr: string }
 
