@@ -12,12 +12,14 @@ import { settleSpawnFailure, spawnInit, type PendingInit } from '../runtime';
 import { containerPipes, closePipes, type ContainerPipes } from '../shim/pipes';
 import type { RunOptions } from './run-options';
 import { nativeBinary, nativeBuildHint } from '../native';
+import { initWanted } from '../runtime/init-env';
 
 /** The static init for --init, built by `npm run build` (native/). */
 export const INIT_BINARY = nativeBinary('mini-init');
 
 /** What `run` and `create` refuse before anything is made. */
 export function checkRunnable(opts: RunOptions): void {
+  initWanted(); // a MINI_RUN_INIT that names no init: one line, 125, and no container made (docs/init.md)
   if (opts.init && !existsSync(INIT_BINARY)) throw new UserError(`--init needs ${INIT_BINARY}, not built (no C compiler when mini-run was built): ${nativeBuildHint()}`, 125);
   if (opts.autoRemove && opts.restart.Name !== 'no') throw new UserError('Conflicting options: --restart and --rm', 125);
   // without root: what does not work yet, in one line (rootless-run.ts: loaded here, after the
