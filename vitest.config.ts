@@ -10,5 +10,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     reporters: ['default'],
     globalSetup: ['test/global-setup.ts'],
+    // In every test file's worker: Node's require() of src/'s .ts files (src/ loads modules at
+    // their first use, with require() inside functions; vitest transforms only imports).
+    setupFiles: ['test/helpers/ts-require.ts'],
   },
 });

@@ -12,15 +12,15 @@
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { paths } from './paths';
-import { lazySchemas } from './lazy-schema';
+import { lazy } from './lazy';
 
 export type EventType = 'container' | 'image' | 'network' | 'volume';
 
 // The schema (zod) lives in events-schema.ts, loaded only by readEvents: a command that only
-// records its events (every `run`) does not load zod for them (lazy-schema.ts).
+// records its events (every `run`) does not load zod for them (lazy.ts).
 export type { EventRecord } from './events-schema';
 import type { EventRecord } from './events-schema';
-const schemas = lazySchemas(() => require('./events-schema') as typeof import('./events-schema'));
+const schemas = lazy(() => require('./events-schema') as typeof import('./events-schema'));
 
 const MAX_BYTES = 1 << 20;
 

@@ -7,6 +7,9 @@
 import { closeSync, openSync } from 'node:fs';
 import { paths } from './paths';
 import { secureStateRoot } from './state-root';
+import { lazy } from './lazy';
+
+const libc = lazy(() => require('./sys/libc') as typeof import('./sys/libc'));
 
 let depth = 0;
 let heldFd: number | null = null;
@@ -17,7 +20,7 @@ export function withStateLock<T>(fn: () => T): T {
     secureStateRoot();
     heldFd = openSync(paths.lock(), 'a', 0o600); // an older mini-run's 0644 lock: see secureStateRoot
     // (libc, and koffi behind it, loaded only here: ps, images, inspect and logs of an idle host take no lock)
-    (require('./sys/libc') as typeof import('./sys/libc')).flockExclusive(heldFd);
+    libc().flockExclusive(heldFd);
   }
   depth++;
   try {

@@ -11,6 +11,9 @@
  * the path from the container's exit to the CLI being reaped; docs/perf.md "the CLI's exit".
  */
 import { isatty } from 'node:tty';
+import { lazy } from '../lazy';
+
+const libcMod = lazy(() => require('../sys/libc') as typeof import('../sys/libc'));
 
 /** Exit with `code` as soon as everything written to stdout and stderr so far has left. */
 export async function exitWhenFlushed(code: number): Promise<never> {
@@ -31,7 +34,7 @@ export async function exitWhenFlushed(code: number): Promise<never> {
  */
 function exitAtOnce(code: number): void {
   if (!libcModuleLoaded() || !safeToSkipNodeExit()) return;
-  const libc = require('../sys/libc') as typeof import('../sys/libc');
+  const libc = libcMod();
   if (!libc.libcLoaded()) return;
   const proc = process as NodeJS.Process & { _exiting?: boolean };
   process.exitCode = code;

@@ -12,6 +12,9 @@
 import { UserError } from '../errors';
 import { parseTimeArg } from '../engine/logs';
 import type { StoredImage } from '../image/image-index';
+import { lazy } from '../lazy';
+
+const store = lazy(() => require('../image/store') as typeof import('../image/store'));
 
 export type PruneFilterKey = 'until' | 'label' | 'dangling' | 'all';
 
@@ -79,7 +82,6 @@ export function imagePruneWanted(filter: PruneFilter, labelsOf: (img: StoredImag
 }
 
 function configLabels(img: StoredImage): Record<string, string> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { imageConfig } = require('../image/store') as typeof import('../image/store');
+  const { imageConfig } = store();
   return imageConfig(img).Labels ?? {};
 }

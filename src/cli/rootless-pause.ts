@@ -26,6 +26,9 @@ import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../fsutil';
 import { processStartTime } from '../sys/proc-stat';
+import { lazy } from '../lazy';
+
+const libc = lazy(() => require('../sys/libc') as typeof import('../sys/libc'));
 
 /** Who holds the namespaces: mini-init's PID on the host and its start time (/proc/PID/stat field 22). */
 export interface PauseProcess { pid: number; startTime: string }
@@ -79,7 +82,7 @@ export function ensurePause(file: string, unshare: string, args: string[]): Paus
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const lockFd = openSync(`${file}.lock`, 'a', 0o600);
   try {
-    (require('../sys/libc') as typeof import('../sys/libc')).flockExclusive(lockFd); // released with the fd
+    libc().flockExclusive(lockFd); // released with the fd
     const again = livePause(file);
     if (again) return again;
     const logFile = join(dirname(file), 'pause.log');

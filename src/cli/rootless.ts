@@ -21,7 +21,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { homedir, userInfo } from 'node:os';
+import { constants, homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { nativeBinary, nativeBuildHint } from '../native';
 import { findRange } from '../engine/subid';
@@ -163,7 +163,7 @@ export function rerunRootless(argv: string[], stateRootGiven: string | undefined
   for (const s of ['SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTERM'] as const) process.on(s, () => { /* the child decides */ });
   const r = spawnSync(cmd.file, cmd.args, { stdio: 'inherit', env });
   if (r.error) return `cannot start ${cmd.file}: ${r.error.message}`;
-  process.exit(r.status ?? 128 + (r.signal ? (require('node:os').constants.signals[r.signal] ?? 0) : 0));
+  process.exit(r.status ?? 128 + (r.signal ? (constants.signals[r.signal] ?? 0) : 0));
 }
 
 /** In the re-run: back to the directory the user ran the command in (relative paths in its arguments). */

@@ -13,10 +13,15 @@ import {
   containerDirAge, isAlive, runtimeRef, listContainerIds, loadContainer, removeContainerDir, saveContainerIfPossible,
   type ContainerRecord,
 } from './container-store';
+import { lazy } from '../lazy';
 
 // Loaded only when there is something to clean: a read path (`ps`) on a healthy host needs
 // neither the runtime nor the network code (nor the lock's flock, nor koffi behind it).
-const runtime = () => require('../runtime') as typeof import('../runtime');
+const runtime = lazy(() => require('../runtime') as typeof import('../runtime'));
+const sockets = lazy(() => require('../shim/sockets') as typeof import('../shim/sockets'));
+const networkMod = lazy(() => require('./network') as typeof import('./network'));
+const hostState = lazy(() => require('../network/host-state') as typeof import('../network/host-state'));
+const bridge = lazy(() => require('../network/bridge') as typeof import('../network/bridge'));
 
 /** Finalize one container whose supervisor is gone: no processes, no cgroup; record it exited (or remove it with --rm). */
 function finalizeOrphan(rec: ContainerRecord): void {
@@ -24,7 +29,7 @@ function finalizeOrphan(rec: ContainerRecord): void {
   runtime().remove(runtimeRef(id), { force: true }); // its cgroup and the runtime's state
   runtime().detachMountsUnder(paths.container(id)); // only `--mount-ns host` leaves any
   // its attach and exec sockets and its name link (a supervisor killed with SIGKILL left them)
-  (require('../shim/sockets') as typeof import('../shim/sockets')).removeSupervisorSockets(id, stateRoot(), rec.name);
+  sockets().removeSupervisorSockets(id, stateRoot(), rec.name);
 
   if (rec.hostConfig.AutoRemove) {
     removeContainerDir(id);
@@ -40,7 +45,7 @@ function finalizeOrphan(rec: ContainerRecord): void {
   };
   rec.monitor = null;
   rec.network.endpoint = null; // its address and rules are released by the network sweep
-  (require('./network') as typeof import('./network')).keepConnectionsForNextStart(rec);
+  networkMod().keepConnectionsForNextStart(rec);
   // On a full disk the record cannot be written: this command still sees it exited, and the
   // next sweep writes it once there is space (read paths must work on a full disk).
   if (!saveContainerIfPossible(rec)) traceNote(`container ${id.slice(0, 12)}: cannot record its exit yet (disk full or failing)`);
@@ -93,9 +98,9 @@ export function sweepStaleContainers(opts: { giveBackNetwork?: boolean } = {}): 
   // Network leases are host-wide (see network/host-state.ts): free those of dead supervisors.
   try {
     // (the bridge code only when there is something to do: a first look at the state file)
-    const hostNet = require('../network/host-state') as typeof import('../network/host-state');
+    const hostNet = hostState();
     if (hostNet.sweepHasWork(hostNet.readHostNetState(), opts.giveBackNetwork === true)) {
-      (require('../network/bridge') as typeof import('../network/bridge')).sweepNetwork({ giveBack: opts.giveBackNetwork });
+      bridge().sweepNetwork({ giveBack: opts.giveBackNetwork });
     }
   } catch (err) {
     // The network state is host-wide: a failure here must not stop a container command; a prune reports it.

@@ -13,11 +13,16 @@ import type { ContainerRef } from '../runtime';
 import { processStartTime } from '../sys/proc-stat';
 import type { ContainerRecord } from './container-schema';
 import { checkContainerRecord } from './container-record-check';
-import { lazySchemas } from '../lazy-schema';
+import { lazy } from '../lazy';
 
 export type { ContainerRecord } from './container-schema';
-/** zod, only to say what is wrong with a record the generated check refused (lazy-schema.ts). */
-const schemas = lazySchemas(() => require('./container-schema') as typeof import('./container-schema'));
+/** zod, only to say what is wrong with a record the generated check refused (lazy.ts). */
+const schemas = lazy(() => require('./container-schema') as typeof import('./container-schema'));
+const runtimeMod = lazy(() => require('../runtime') as typeof import('../runtime'));
+const layerQuota = lazy(() => require('./layer-quota') as typeof import('./layer-quota'));
+const sockets = lazy(() => require('../shim/sockets') as typeof import('../shim/sockets'));
+const volumesMod = lazy(() => require('./volumes') as typeof import('./volumes'));
+const events = lazy(() => require('../events') as typeof import('../events'));
 
 const recordPath = (id: string) => join(paths.container(id), 'container.json');
 
@@ -148,15 +153,15 @@ export function removeContainerDir(id: string, opts: { volumes?: boolean; rec?: 
   if (!rec) try { rec = existsSync(recordPath(id)) ? loadContainer(id) : null; } catch { /* unreadable: keep its volumes */ }
   // Never delete through a mount (a `--mount-ns host` container's overlay, /proc, /dev…).
   // (runtime and volumes are loaded here, not at the top: read paths such as `ps` need neither)
-  (require('../runtime') as typeof import('../runtime')).detachMountsUnder(paths.container(id));
+  runtimeMod().detachMountsUnder(paths.container(id));
   // a size limit's project id given back (a record not written yet may have had one too)
-  if (!rec || rec.hostConfig.StorageOpt) (require('./layer-quota') as typeof import('./layer-quota')).releaseWritableLayer(id);
+  if (!rec || rec.hostConfig.StorageOpt) layerQuota().releaseWritableLayer(id);
   rmSync(paths.container(id), { recursive: true, force: true });
   unsaved.delete(id);
   // what a supervisor killed with SIGKILL left under /run/mini-run (a live one removes its own)
-  (require('../shim/sockets') as typeof import('../shim/sockets')).removeSupervisorSockets(id, stateRoot(), rec?.name ?? null);
-  if (rec && (opts.volumes || rec.hostConfig.AutoRemove)) (require('./volumes') as typeof import('./volumes')).removeAnonymousVolumes(rec.mounts);
-  if (rec) (require('../events') as typeof import('../events')).recordEvent('container', 'destroy', id, { image: rec.image, name: rec.name });
+  sockets().removeSupervisorSockets(id, stateRoot(), rec?.name ?? null);
+  if (rec && (opts.volumes || rec.hostConfig.AutoRemove)) volumesMod().removeAnonymousVolumes(rec.mounts);
+  if (rec) events().recordEvent('container', 'destroy', id, { image: rec.image, name: rec.name });
 }
 
 /** The container as the runtime knows it: same id, under the engine's runtime root. */

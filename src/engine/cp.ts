@@ -37,6 +37,9 @@ import { findContainer, isRunning, type ContainerRecord } from './container-stor
 import { toOciMounts } from './volumes';
 import { asRemappedRootFs, copyOwnersFor, type CopyOwners } from './userns-remap';
 import { idmapLayersHere } from './userns-layers';
+import { lazy } from '../lazy';
+
+const cpStream = lazy(() => require('./cp-stream') as typeof import('./cp-stream'));
 
 const O_PATH = 0o10000000;
 const O_CLOEXEC = 0o2000000;
@@ -449,11 +452,11 @@ export function copy(src: string, dst: string, o: CopyOptions, warn: (m: string)
   try {
     // `-`: a tar stream on stdout / from stdin (cp-stream.ts); loaded only then.
     if (s.container && dst === '-') {
-      (require('./cp-stream') as typeof import('./cp-stream')).tarFromContainer(s.container, s.path, 1, o);
+      cpStream().tarFromContainer(s.container, s.path, 1, o);
       return;
     }
     if (d.container && src === '-') {
-      (require('./cp-stream') as typeof import('./cp-stream')).tarIntoContainer(d.container, d.path, 0, o, warn);
+      cpStream().tarIntoContainer(d.container, d.path, 0, o, warn);
       return;
     }
     if (s.container) {

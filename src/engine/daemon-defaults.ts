@@ -11,6 +11,10 @@ import { configFile, loadDaemonConfig, type DaemonConfig } from '../image/regist
 import type { NetworkDef } from '../network/bridge';
 import { firstFreeSubnet, formatSubnet, intToIp, parseSubnet, type Subnet } from '../network/ipam';
 import { parseUlimit } from './ulimits';
+import { lazy } from '../lazy';
+
+const bridgeMod = lazy(() => require('../network/bridge') as typeof import('../network/bridge'));
+const userNetworks = lazy(() => require('../network/user-networks') as typeof import('../network/user-networks'));
 
 export type Rlimit = { type: string; soft: number; hard: number };
 
@@ -67,10 +71,8 @@ let chosen: NetworkDef | null = null;
 export function defaultNetwork(): NetworkDef {
   if (chosen) return chosen;
   // (the bridge's module and the user networks' loaded here: `run` loads this module, a `--network none` one needs neither)
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { bridgeAddress, DEFAULT_ADDRESS_FROM_ENV, DEFAULT_NETWORK } = require('../network/bridge') as typeof import('../network/bridge');
-  const { usedSubnets } = require('../network/user-networks') as typeof import('../network/user-networks');
-  /* eslint-enable @typescript-eslint/no-require-imports */
+  const { bridgeAddress, DEFAULT_ADDRESS_FROM_ENV, DEFAULT_NETWORK } = bridgeMod();
+  const { usedSubnets } = userNetworks();
   const address = defaultBridgeAddress(loadDaemonConfig(), {
     existing: bridgeAddress(DEFAULT_NETWORK.bridge), fromEnv: DEFAULT_ADDRESS_FROM_ENV,
     builtIn: { subnet: DEFAULT_NETWORK.subnet, gateway: DEFAULT_NETWORK.gateway }, used: () => usedSubnets(),

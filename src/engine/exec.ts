@@ -18,6 +18,9 @@ import type { Process, RuntimeSpec } from '../runtime/spec';
 import { findContainer, isRunning, runtimeRef, type ContainerRecord } from './container-store';
 import { expandEnv, mergeEnv, readEnvFile } from './env';
 import { takePrespawnedExec } from './exec-start';
+import { lazy } from '../lazy';
+
+const userMod = lazy(() => require('./user') as typeof import('./user'));
 
 export interface ExecOptions {
   container: string;
@@ -84,8 +87,7 @@ export function buildExecProcess(rec: ContainerRecord, o: ExecOptions, terminal:
     // The container's files *now* (it may have run adduser), not the image's; the container's
     // --group-add joins this user too (as Docker's exec: getUser reads HostConfig.GroupAdd).
     const ref = runtimeRef(rec.id);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { resolveUser } = require('./user') as typeof import('./user'); // only for -u
+    const { resolveUser } = userMod(); // only for -u
     try {
       const u = resolveUser(o.user, runtime.readContainerFile(ref, '/etc/passwd'), runtime.readContainerFile(ref, '/etc/group'), rec.hostConfig.GroupAdd ?? []);
       user = { uid: u.uid, gid: u.gid, additionalGids: u.additionalGids };

@@ -17,10 +17,11 @@ import { checkHealthcheck } from './health-check';
 import { UserError } from '../errors';
 import { paths } from '../paths';
 import { nodeChildEnv } from '../sys/node-env';
+import { lazy } from '../lazy';
 // (the check runner's spawn and events are loaded by the supervisor that runs checks, not by
 // every command that reads a record's Healthcheck schema)
-const childProcess = () => require('node:child_process') as typeof import('node:child_process');
-const events = () => require('../events') as typeof import('../events');
+const childProcess = lazy(() => require('node:child_process') as typeof import('node:child_process'));
+const events = lazy(() => require('../events') as typeof import('../events'));
 
 export type { Healthcheck, HealthState } from './health-schema';
 

@@ -14,6 +14,9 @@ import { stateRoot } from '../paths';
 import { sweepStaleContainers } from './cleanup';
 import * as runtime from '../runtime';
 import { launchSupervisor } from './supervisor-launch';
+import { lazy } from '../lazy';
+
+const sockets = lazy(() => require('../shim/sockets') as typeof import('../shim/sockets'));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -156,6 +159,6 @@ export function renameContainer(ref: string, newName: string): void {
     updateContainer(rec.id, (r) => { r.name = name; });
     // The exec front door's name link (shim/exec-server.ts) follows, so `exec NEWNAME` is fast
     // and the old name finds nothing (the Node CLI then says "No such container", as Docker).
-    (require('../shim/sockets') as typeof import('../shim/sockets')).moveNameLink(stateRoot(), rec.id, rec.name, name);
+    sockets().moveNameLink(stateRoot(), rec.id, rec.name, name);
   });
 }

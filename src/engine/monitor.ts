@@ -11,7 +11,6 @@
  * user-namespace layer code load only when the record says this container needs them (require()
  * at the point of use, compiled dist only: no unit test runs these paths).
  */
-/* eslint-disable @typescript-eslint/no-require-imports */
 import { paths, stateRoot } from '../paths';
 import { withStateLock } from '../lock';
 import * as runtime from '../runtime';
@@ -23,6 +22,12 @@ import { usesBridge } from './network-settings';
 import { logOptionsOf, parseLogOptions } from './log-options';
 import { recordEvent } from '../events';
 import { healthActive, startHealthChecks } from './health';
+import { lazy } from '../lazy';
+
+const usernsLayers = lazy(() => require('./userns-layers') as typeof import('./userns-layers'));
+const networkMod = lazy(() => require('./network') as typeof import('./network'));
+const networkRecords = lazy(() => require('../network/network-records') as typeof import('../network/network-records'));
+const execFront = lazy(() => require('./exec-front') as typeof import('./exec-front'));
 
 export class EngineContainer implements ContainerOwner {
   readonly bundle: string;
@@ -48,7 +53,7 @@ export class EngineContainer implements ContainerOwner {
     const rec = loadContainer(id);
     // (not networking, but the same moment: the init's namespaces exist, its mounts not yet)
     const idmapLayers = (pid: number) => {
-      if (rec.userns) (require('./userns-layers') as typeof import('./userns-layers')).idmapLayersInto(pid);
+      if (rec.userns) usernsLayers().idmapLayersInto(pid);
     };
     // --network none/host/container:ID: no interface of ours, nothing to load.
     if (!usesBridge(rec.hostConfig.NetworkMode)) {
@@ -63,13 +68,13 @@ export class EngineContainer implements ContainerOwner {
             if (now.network.endpoint === null && now.network.connected.length === 0) return;
             updateContainer(id, (r) => {
               r.network.endpoint = null;
-              if (r.network.connected.length) (require('./network') as typeof import('./network')).keepConnectionsForNextStart(r);
+              if (r.network.connected.length) networkMod().keepConnectionsForNextStart(r);
             });
           } catch { /* removed meanwhile */ }
         },
       };
     }
-    const network = require('./network') as typeof import('./network');
+    const network = networkMod();
     const net = new network.ContainerNetworking(rec);
     return {
       prepare: () => net.prepare(),
@@ -78,7 +83,7 @@ export class EngineContainer implements ContainerOwner {
         const endpoint = net.attach(pid);
         if (!endpoint) return;
         updateContainer(id, (r) => { r.network.endpoint = endpoint; });
-        const { findNetwork, predefinedNetworkId } = require('../network/network-records') as typeof import('../network/network-records');
+        const { findNetwork, predefinedNetworkId } = networkRecords();
         const user = endpoint.network === 'bridge' ? null : findNetwork(endpoint.network);
         recordEvent('network', 'connect', user?.Id ?? predefinedNetworkId('bridge'), { container: id, name: endpoint.network, type: user?.Driver ?? 'bridge' });
       },
@@ -153,7 +158,7 @@ export class EngineContainer implements ContainerOwner {
 
   /** `exec` through the front door (shim/exec-server.ts): engine/exec-front.ts, loaded at the first one. */
   execFromFront(req: FrontExecRequest, stdio: readonly [number, number, number]): FrontExec | null {
-    return (require('./exec-front') as typeof import('./exec-front')).execFromFront(this.id, req, stdio);
+    return execFront().execFromFront(this.id, req, stdio);
   }
 
   async handOff(): Promise<void> {
@@ -162,4 +167,3 @@ export class EngineContainer implements ContainerOwner {
   }
 }
 
-/* eslint-enable @typescript-eslint/no-require-imports */

@@ -5,7 +5,6 @@
  * `run`'s bundle part; docs/perf.md, "session 14: the last ms of run"). A bridged one loads
  * them here, as before.
  */
-/* eslint-disable @typescript-eslint/no-require-imports */
 import { UserError } from '../errors';
 import { exposedBindings, exposedPortsOf } from '../network/ports';
 import type { ContainerNetwork } from '../network/schema';
@@ -15,10 +14,13 @@ import type { RunOptions } from './run-options';
 import { isUserNetwork, usesBridge } from './network-settings';
 import { findContainer, isRunning } from './container-store';
 import { isRootless } from './rootless-run';
-import { lazySchemas } from '../lazy-schema';
+import { lazy } from '../lazy';
 
-/** zod, only to say what is wrong with what the generated check refused (lazy-schema.ts). */
-const schemas = lazySchemas(() => require('../network/schema') as typeof import('../network/schema'));
+/** zod, only to say what is wrong with what the generated check refused (lazy.ts). */
+const schemas = lazy(() => require('../network/schema') as typeof import('../network/schema'));
+const os = lazy(() => require('node:os') as typeof import('node:os'));
+const networkMod = lazy(() => require('./network') as typeof import('./network'));
+const ipam = lazy(() => require('../network/ipam') as typeof import('../network/ipam'));
 
 /** At create: the record's network part from the flags (and -P from the image's EXPOSE); resolves container:NAME and the default hostname of host and container modes. */
 export function networkRecordFor(opts: RunOptions, image: ImageConfig): ContainerNetwork {
@@ -31,12 +33,12 @@ export function networkRecordFor(opts: RunOptions, image: ImageConfig): Containe
     opts.network = `container:${other.id}`;
     opts.hostname = other.config.Hostname;
   }
-  if (opts.network === 'host') opts.hostname ??= (require('node:os') as typeof import('node:os')).hostname(); // the host's network, the host's name
+  if (opts.network === 'host') opts.hostname ??= os().hostname(); // the host's network, the host's name
   const ports = [...(opts.publish ?? []), ...(opts.publishAll ? exposedBindings(exposedPortsOf(image.ExposedPorts, opts.expose ?? [])) : [])];
   // a user network must exist (rootless: slirp4netns's network, nothing of the host's bridge to look up)
-  const net = usesBridge(opts.network) && !isRootless() ? (require('./network') as typeof import('./network')).networkDef(opts.network) : null;
+  const net = usesBridge(opts.network) && !isRootless() ? networkMod().networkDef(opts.network) : null;
   if (opts.ip !== undefined && net) {
-    const { inSubnet, parseSubnet } = require('../network/ipam') as typeof import('../network/ipam');
+    const { inSubnet, parseSubnet } = ipam();
     const s = parseSubnet(net.subnet);
     if (!inSubnet(s, opts.ip)) throw new UserError(`invalid --ip ${opts.ip}: not in the subnet ${net.subnet} of network ${net.name}`, 125);
   }

@@ -9,6 +9,9 @@ import { treeSize } from '../fsutil';
 import { listContainers, type ContainerRecord } from './container-store';
 import { sweepStaleContainers } from './cleanup';
 import { formatPortsColumn } from '../network/ports';
+import { lazy } from '../lazy';
+
+const store = lazy(() => require('../image/store') as typeof import('../image/store'));
 
 export interface ContainerRow {
   id: string;
@@ -43,7 +46,7 @@ export function containerRows(opts: { size?: boolean } = {}): ContainerRow[] {
     };
     if (opts.size) {
       row.sizeRw = treeSize(join(paths.container(c.id), 'upper'));
-      const { findImage } = require('../image/store') as typeof import('../image/store');
+      const { findImage } = store();
       const img = findImage(c.imageId);
       row.sizeRootFs = row.sizeRw + (img?.size ?? 0);
     }

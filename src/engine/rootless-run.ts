@@ -17,6 +17,9 @@ import { UserError } from '../errors';
 import { inNonInitialUserNamespace } from '../runtime/cgroups/none';
 import { findDelegation } from '../runtime/cgroups/delegation';
 import type { RunOptions } from './run-options';
+import { lazy } from '../lazy';
+
+const slirp = lazy(() => require('../network/slirp') as typeof import('../network/slirp'));
 
 /** Are we mini-run re-run by a normal user in its own user namespace? */
 export function isRootless(): boolean {
@@ -43,8 +46,7 @@ export function unsupportedRootless(opts: RunOptions): string | null {
   // With none and host, -p/-P mean nothing (Docker ignores them too): only the default network publishes.
   if (opts.network !== 'none' && opts.network !== 'host') {
     // (network/slirp.ts loaded here: every `run` loads this module, only a rootless one on a network asks)
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { slirpPortProblem, slirpProblem } = require('../network/slirp') as typeof import('../network/slirp');
+    const { slirpPortProblem, slirpProblem } = slirp();
     const ports = slirpPortProblem(opts.publish ?? []);
     if (ports) return ports;
     if (opts.ip !== undefined || opts.macAddress !== undefined) return 'rootless mini-run: --ip and --mac-address are not available (slirp4netns gives every container 10.0.2.100)';

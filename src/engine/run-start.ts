@@ -13,6 +13,10 @@ import { containerPipes, closePipes, type ContainerPipes } from '../shim/pipes';
 import type { RunOptions } from './run-options';
 import { nativeBinary, nativeBuildHint } from '../native';
 import { initWanted } from '../runtime/init-env';
+import { lazy } from '../lazy';
+
+const rootlessRun = lazy(() => require('./rootless-run') as typeof import('./rootless-run'));
+const usernsRemap = lazy(() => require('./userns-remap') as typeof import('./userns-remap'));
 
 /** The static init for --init, built by `npm run build` (native/). */
 export const INIT_BINARY = nativeBinary('mini-init');
@@ -24,7 +28,7 @@ export function checkRunnable(opts: RunOptions): void {
   if (opts.autoRemove && opts.restart.Name !== 'no') throw new UserError('Conflicting options: --restart and --rm', 125);
   // without root: what does not work yet, in one line (rootless-run.ts: loaded here, after the
   // init's spawn — it brings the cgroup delegation checks and slirp)
-  (require('./rootless-run') as typeof import('./rootless-run')).refuseUnsupportedRootless(opts);
+  rootlessRun().refuseUnsupportedRootless(opts);
 }
 
 export interface EarlyInit { init: PendingInit; pipes: ContainerPipes }
@@ -67,7 +71,7 @@ export async function startInitEarly(opts: RunOptions): Promise<EarlyInit | null
   }
   // --userns private (or the config's userns-remap): the init starts in a user namespace of its own
   // (userns-remap.ts loads here, after prespawnInit: it brings the container store and zod)
-  const { remapUserOf } = require('./userns-remap') as typeof import('./userns-remap');
+  const { remapUserOf } = usernsRemap();
   const userNamespace = !opts.detach && remapUserOf(opts) !== null;
   if (pre) {
     const s = pre.shape;

@@ -16,13 +16,13 @@ import { release } from 'node:os';
 import { UserError } from '../errors';
 import type { LinuxSeccomp } from '../runtime/spec';
 import { DEFAULT_SECCOMP_PROFILE } from './seccomp-default';
-import { lazySchemas } from '../lazy-schema';
+import { lazy } from '../lazy';
 
 // The profile's schema (zod) is in seccomp-schema.ts, loaded only to read a profile file: the
-// default profile is ours and needs no check, so a plain `run` does not load zod for it (lazy-schema.ts).
+// default profile is ours and needs no check, so a plain `run` does not load zod for it (lazy.ts).
 export type { DockerSeccompProfile } from './seccomp-schema';
 import type { DockerSeccompProfile, SeccompRule } from './seccomp-schema';
-const schemas = lazySchemas(() => require('./seccomp-schema') as typeof import('./seccomp-schema'));
+const schemas = lazy(() => require('./seccomp-schema') as typeof import('./seccomp-schema'));
 
 /** The host's architecture as Docker's profiles name it (Go's GOARCH) and as libseccomp does. */
 const HOST_ARCH = { go: 'amd64', scmp: 'SCMP_ARCH_X86_64' };

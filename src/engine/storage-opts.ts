@@ -12,6 +12,9 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { UserError } from '../errors';
 import { parseBytes } from './units';
+import { lazy } from '../lazy';
+
+const zlib = lazy(() => require('node:zlib') as typeof import('node:zlib'));
 
 /** `--storage-opt` values as Docker's CLI reads them: KEY=VALUE each, later keys win. */
 export function parseStorageOpts(values: readonly string[]): Record<string, string> {
@@ -79,7 +82,7 @@ export function missingQuotaReason(fs: { mountPoint: string; fsType: string }, k
 export function kernelQuotaSupport(): KernelQuotaSupport {
   const read = (path: string, gzip = false): string => {
     // (node:zlib loaded here only: `run` imports this module on every start, and needs no gunzip)
-    try { return gzip ? (require('node:zlib') as typeof import('node:zlib')).gunzipSync(readFileSync(path)).toString('utf8') : readFileSync(path, 'utf8'); } catch { return ''; }
+    try { return gzip ? zlib().gunzipSync(readFileSync(path)).toString('utf8') : readFileSync(path, 'utf8'); } catch { return ''; }
   };
   const release = read('/proc/sys/kernel/osrelease').trim();
   const quotaV2Module = ['', '.xz', '.zst', '.gz'].some((z) => existsSync(`/lib/modules/${release}/kernel/fs/quota/quota_v2.ko${z}`));

@@ -17,11 +17,13 @@ import { nodeChildEnv } from '../sys/node-env';
 import { traceFd, traceNote } from '../sys/trace';
 import { newContainerId } from './names';
 import { earlyInitFlag, sameShape, type EarlyShape } from './monitor-early';
+import { lazy } from '../lazy';
+
+const childProcess = lazy(() => require('node:child_process') as typeof import('node:child_process'));
 
 /** node:child_process, loaded at a launch (`run -d`, `start`): every `run` loads this module, a foreground one launches nothing. */
 const spawn = (file: string, args: string[], options: SpawnOptions): ChildProcess =>
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('node:child_process') as typeof import('node:child_process')).spawn(file, args, options);
+  childProcess().spawn(file, args, options);
 
 const SHIM_MAIN = join(__dirname, 'monitor-main.js');
 

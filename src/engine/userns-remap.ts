@@ -76,6 +76,9 @@ export function configuredRemapQuick(file: string): string | undefined {
 
 export { findRange, freeRangeStart } from './subid';
 import { findRange, freeRangeStart, RANGE_SIZE } from './subid';
+import { lazy } from '../lazy';
+
+const childProcess = lazy(() => require('node:child_process') as typeof import('node:child_process'));
 
 function readOrEmpty(file: string): string {
   try {
@@ -94,8 +97,7 @@ function uidOf(user: string): number | null {
 function run(cmd: string, args: string[]): void {
   try {
     // (node:child_process loaded here: every `run` loads this module, few run this)
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('node:child_process') as typeof import('node:child_process')).execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    childProcess().execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
     const err = (e as { stderr?: Buffer }).stderr?.toString().trim();
     throw new UserError(`--userns private: ${cmd} ${args.join(' ')} failed: ${err || (e as Error).message}`, 125);

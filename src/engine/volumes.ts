@@ -14,11 +14,12 @@ import type { MountPoint } from '../volume/mount-point';
 import { createVolume, deleteVolume, listVolumes, readVolume, validVolumeName, volumeData, type VolumeRecord } from '../volume/store';
 import { withStateLock } from '../lock';
 import { treeSize } from '../fsutil';
-import { lazySchemas } from '../lazy-schema';
+import { lazy } from '../lazy';
 import { findContainer, listContainers, type ContainerRecord } from './container-store';
 
-/** The mount point's schema (zod, for its defaults): loaded at the first -v/--mount/--tmpfs or image volume, not by every `run` (lazy-schema.ts). */
-const schemas = lazySchemas(() => require('../volume/mount-point') as typeof import('../volume/mount-point'));
+/** The mount point's schema (zod, for its defaults): loaded at the first -v/--mount/--tmpfs or image volume, not by every `run` (lazy.ts). */
+const schemas = lazy(() => require('../volume/mount-point') as typeof import('../volume/mount-point'));
+const copyUp = lazy(() => require('../volume/copy-up') as typeof import('../volume/copy-up'));
 const mountPoint = (v: Record<string, unknown>): MountPoint => schemas().MountPoint.parse(v);
 
 export interface MountRequest {
@@ -184,8 +185,7 @@ export function prepareMounts(req: MountRequest, image: ImageConfig, layerDirs: 
         // Copy-up: an empty volume first receives what the image has at that path.
         const empty = isEmptyDir(mp.Source);
         // (volume/copy-up.ts and the layer code it brings loaded here: `run` loads this module, few copy up)
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        if (!p.nocopy && empty) (require('../volume/copy-up') as typeof import('../volume/copy-up')).copyUpFromImage(layerDirs, mp.Destination, mp.Source);
+        if (!p.nocopy && empty) copyUp().copyUpFromImage(layerDirs, mp.Destination, mp.Source);
         onVolume?.(volume, mp.Source, created || empty);
       }
       result.push(mountPoint(mp));

@@ -2,9 +2,13 @@
 import type { Hash } from 'node:crypto';
 import type { Transform } from 'node:stream';
 import { UserError } from '../errors';
+import { lazy } from '../lazy';
+
+const crypto = lazy(() => require('node:crypto') as typeof import('node:crypto'));
+const streamMod = lazy(() => require('node:stream') as typeof import('node:stream'));
 
 // node:crypto (≈ 5 ms to load) only when something is hashed: listing images hashes nothing.
-const createHash = (algorithm: string): Hash => (require('node:crypto') as typeof import('node:crypto')).createHash(algorithm);
+const createHash = (algorithm: string): Hash => crypto().createHash(algorithm);
 
 export const SHA256_RE = /^sha256:([a-f0-9]{64})$/;
 
@@ -26,7 +30,7 @@ export function digestOf(hash: Hash): string {
  * `digestOf(h)`. node:stream is loaded here, at the first copy, not with this module.
  */
 export function hashingTee(hash: Hash): Transform {
-  const stream = require('node:stream') as typeof import('node:stream');
+  const stream = streamMod();
   return new stream.Transform({ transform(chunk: Buffer, _encoding, done) { hash.update(chunk); done(null, chunk); } });
 }
 

@@ -16,10 +16,10 @@ import { checkImageConfigFile } from './image-config-check';
 import { lookupImage } from './lookup';
 import { shortDigest } from './digest';
 import type { StoredImage } from './image-index';
-import { lazySchemas } from '../lazy-schema';
+import { lazy } from '../lazy';
 
-/** zod (oci-types.ts), only to say what is wrong with an image config the generated check refused (lazy-schema.ts). */
-const schemas = lazySchemas(() => require('./oci-types') as typeof import('./oci-types'));
+/** zod (oci-types.ts), only to say what is wrong with an image config the generated check refused (lazy.ts). */
+const schemas = lazy(() => require('./oci-types') as typeof import('./oci-types'));
 
 // Only the light, read-only side is here: `run` loads this module on every start. Writing
 // images (archive.ts, store-image.ts, remove.ts, builtin.ts) is imported where it is used.

@@ -21,6 +21,9 @@ import { UserError } from '../errors';
 import { traceFd, traceRole } from '../sys/trace';
 import { applyLayer, unpackFailure, type ApplyOptions, type ApplyResult } from './layer-apply';
 import type { SentError, WorkerStart } from './unpack-worker';
+import { lazy } from '../lazy';
+
+const workerThreads = lazy(() => require('node:worker_threads') as typeof import('node:worker_threads'));
 
 const FLOW_BYTES = 8 << 20;
 const WORKER_FILE = join(__dirname, 'unpack-worker.js');
@@ -46,7 +49,7 @@ function received(e: SentError): Error {
 /** applyLayer, on a worker thread when there is one to start, else here. */
 export function applyLayerThreaded(input: Readable, opts: ApplyOptions): Promise<ApplyResult> {
   if (!layerThreadsAvailable()) return applyLayer(input, opts);
-  const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const { Worker } = workerThreads();
   const start: WorkerStart = { opts, traceFd: traceFd(), traceRole: traceRole() };
   const worker: WorkerType = new Worker(WORKER_FILE, { workerData: start });
 

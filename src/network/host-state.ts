@@ -13,6 +13,10 @@ import { checkHostNetState } from './host-state-check';
 import { writeFileAtomic } from '../fsutil';
 import { processStartTime } from '../sys/proc-stat';
 import type { Dnat } from './firewall';
+import { lazy } from '../lazy';
+
+const libc = lazy(() => require('../sys/libc') as typeof import('../sys/libc'));
+const firewallMod = lazy(() => require('./firewall') as typeof import('./firewall'));
 
 export const netRunDir = () => join(process.env.MINI_RUN_RUNDIR ?? '/run/mini-run', 'network');
 
@@ -47,10 +51,10 @@ export function withNetLock<T>(fn: (s: HostNetState) => T): T {
   try {
     // (libc and the firewall module are loaded only here: the crash sweep of every command reads
     // this file, and most of the time finds nothing to do — see sweepHasWork)
-    (require('../sys/libc') as typeof import('../sys/libc')).flockExclusive(fd);
+    libc().flockExclusive(fd);
     const s = readHostNetState();
     // Rules already installed by another process are managed with the same packet filter.
-    if (s.baseInstalled && s.firewall) (require('./firewall') as typeof import('./firewall')).useFirewall(s.firewall);
+    if (s.baseInstalled && s.firewall) firewallMod().useFirewall(s.firewall);
     held = s;
     const r = fn(s);
     writeHostNetState(s);

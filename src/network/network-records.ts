@@ -8,6 +8,9 @@ import { join, resolve } from 'node:path';
 import type { NetworkRecord } from './network-record-schema';
 import { checkNetworkRecords } from './network-records-check';
 import { paths } from '../paths';
+import { lazy } from '../lazy';
+
+const crypto = lazy(() => require('node:crypto') as typeof import('node:crypto'));
 
 export type { NetworkRecord } from './network-record-schema';
 
@@ -32,7 +35,7 @@ export const PREDEFINED_NETWORKS = [['bridge', 'bridge'], ['host', 'host'], ['no
  */
 export function predefinedNetworkId(name: string): string {
   // node:crypto is loaded only here: `ps` and `logs` read network records without hashing anything
-  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  const { createHash } = crypto();
   return createHash('sha256').update(`${resolve(paths.root())}\0predefined network\0${name}`).digest('hex');
 }
 

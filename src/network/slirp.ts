@@ -25,6 +25,9 @@ import { connectUnixSocket, pipe } from '../sys/libc';
 import { SysError } from '../sys/errors';
 import { traceNote } from '../sys/trace';
 import type { PortBinding } from './ports';
+import { lazy } from '../lazy';
+
+const childProcess = lazy(() => require('node:child_process') as typeof import('node:child_process'));
 
 export const SLIRP = { ip: '10.0.2.100', prefixLen: 24, gateway: '10.0.2.2', dns: '10.0.2.3', device: 'tap0' } as const;
 
@@ -71,8 +74,7 @@ export function startSlirp(pid: number, dir: string): SlirpProcess {
   let child;
   try {
     // (node:child_process loaded here: every `run` loads this module through the network code)
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    child = (require('node:child_process') as typeof import('node:child_process')).spawn(file, [
+    child = childProcess().spawn(file, [
       '--configure', '--mtu=65520', '--disable-host-loopback', '--api-socket=/proc/self/fd/5/slirp4netns.sock',
       '--ready-fd=3', '--exit-fd=4', String(pid), SLIRP.device,
     ], { stdio: ['ignore', log, log, ready.write, exit.read, dirFd], detached: true }); // its own group: ^C is the container's

@@ -16,6 +16,9 @@ import { checkSubinterfaceOptions } from './macvlan';
 import { recordEvent } from '../events';
 import { findNetwork, listNetworks, networksFile, RESERVED, type NetworkRecord } from './network-records';
 import { DEFAULT_NETWORK, ensureUserBridge, knownSubnets, leasesOf, removeBridge, type NetworkDef } from './bridge';
+import { lazy } from '../lazy';
+
+const crypto = lazy(() => require('node:crypto') as typeof import('node:crypto'));
 
 export { listNetworks, RESERVED, PREDEFINED_NETWORKS, predefinedNetworkId, findPredefined, findNetwork } from './network-records';
 export type { NetworkRecord } from './network-records';
@@ -83,8 +86,7 @@ export function createNetwork(name: string, o: CreateNetworkOptions): NetworkRec
     if (!inSubnet(subnet, gateway)) throw new UserError(`no matching subnet for gateway ${gateway}`, 1);
     const id = randomBytes(32).toString('hex');
     // (node:crypto only here, at `network create`: `run` reads network records without hashing)
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { createHash } = require('node:crypto') as typeof import('node:crypto');
+    const { createHash } = crypto();
     const bridge = `${driver === 'bridge' ? 'mr-br' : 'mr-mv'}-${createHash('sha256').update(`${resolve(paths.root())}\0${id}`).digest('hex').slice(0, 8)}`;
     const rec: NetworkRecord = {
       Name: name, Id: id, Created: new Date().toISOString(), Driver: driver, Options: options, Subnet: formatSubnet(subnet), Gateway: gateway,

@@ -26,10 +26,9 @@ import { checkProgramStarted, exitStatus, spawnInit, type ChildExit, type Pendin
 import { checkUserNamespaceSpec, joinedUserNamespace, wantsUserNamespace, writeIdMappings } from './userns';
 import type { ParentSyncSocket } from './sync-socket';
 import { initWanted } from './init-env';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const initOrder = () => require('./init-order') as typeof import('./init-order'); // not with MINI_RUN_INIT=node
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const seccompCache = () => require('./seccomp-cache') as typeof import('./seccomp-cache'); // only for a spec with a profile
+import { lazy } from '../lazy';
+const initOrder = lazy(() => require('./init-order') as typeof import('./init-order')); // not with MINI_RUN_INIT=node
+const seccompCache = lazy(() => require('./seccomp-cache') as typeof import('./seccomp-cache')); // only for a spec with a profile
 
 export { spawnInit, type PendingInit, type InitOptions, type StdioTarget } from './spawn-init';
 

@@ -38,10 +38,10 @@ import { encodeNativeOrder, refuseNulBytes } from './exec-order';
 import { sendConsole } from './console-socket';
 import { nativeBuildHint } from '../native';
 import { UserError } from '../errors';
+import { lazy } from '../lazy';
 
 const EXEC_INIT_SCRIPT = join(__dirname, 'exec-init-main.js');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const seccompCache = () => require('./seccomp-cache') as typeof import('./seccomp-cache'); // only for a container with a profile
+const seccompCache = lazy(() => require('./seccomp-cache') as typeof import('./seccomp-cache')); // only for a container with a profile
 
 export interface ExecTarget {
   /** Host PID of the container's PID 1: its namespaces are the ones joined. */

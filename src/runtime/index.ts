@@ -23,17 +23,23 @@ import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, realpathS
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import type { StdioTarget } from './spawn-init';
+import { lazy } from '../lazy';
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const hooksMod = () => require('./hooks') as typeof import('./hooks');
-const stateMod = () => require('./state') as typeof import('./state');
-const containerMod = () => require('./container') as typeof import('./container');
-const execMod = () => require('./exec') as typeof import('./exec');
+const hooksMod = lazy(() => require('./hooks') as typeof import('./hooks'));
+const stateMod = lazy(() => require('./state') as typeof import('./state'));
+const containerMod = lazy(() => require('./container') as typeof import('./container'));
+const execMod = lazy(() => require('./exec') as typeof import('./exec'));
 /** Where compiled seccomp filters are kept under a state root (seccomp-cache.ts; `.`: never a container id). */
 const seccompCacheDir = (root: string) => join(root, '.seccomp');
-const cgroupsMod = () => require('./cgroups') as typeof import('./cgroups');
-const specMod = () => require('./spec') as typeof import('./spec');
-/* eslint-enable @typescript-eslint/no-require-imports */
+const cgroupsMod = lazy(() => require('./cgroups') as typeof import('./cgroups'));
+const specMod = lazy(() => require('./spec') as typeof import('./spec'));
+const seccompCacheMod = lazy(() => require('./seccomp-cache') as typeof import('./seccomp-cache'));
+const libc = lazy(() => require('../sys/libc') as typeof import('../sys/libc'));
+const consoleSocketMod = lazy(() => require('./console-socket') as typeof import('./console-socket'));
+const fsutil = lazy(() => require('../fsutil') as typeof import('../fsutil'));
+const noneMod = lazy(() => require('./cgroups/none') as typeof import('./cgroups/none'));
+const membership = lazy(() => require('./cgroups/membership') as typeof import('./cgroups/membership'));
+const hostMounts = lazy(() => require('./host-mounts') as typeof import('./host-mounts'));
 
 /** A container as the runtime knows it: its id under a state root (`mini-runc --root`). */
 export interface ContainerRef {
@@ -43,7 +49,7 @@ export interface ContainerRef {
 
 /** Drops the compiled seccomp filters kept under a state root (a cache); the bytes freed. */
 export function clearSeccompCache(root: string): number {
-  return (require('./seccomp-cache') as typeof import('./seccomp-cache')).clearFilterCache(seccompCacheDir(root));
+  return seccompCacheMod().clearFilterCache(seccompCacheDir(root));
 }
 
 /** The runtime-spec state of a container (what `mini-runc state` prints). */
@@ -88,8 +94,7 @@ export async function create(ref: ContainerRef, bundle: string, o: CreateOptions
   if (!spec.process.terminal && o.consoleSocket) throw new UserError('cannot use console socket if runc will not detach or allocate tty', 1);
   mkdirSync(s.stateDir(ref.root, ref.id), { recursive: true, mode: 0o700 });
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('../sys/libc') as typeof import('../sys/libc')).mknod(s.execFifoPath(ref.root, ref.id), fsc.S_IFIFO | 0o600);
+    libc().mknod(s.execFifoPath(ref.root, ref.id), fsc.S_IFIFO | 0o600);
     const { started } = await build(ref, bundle, {
       interactive: true,
       stdio: o.stdio ?? ['inherit', 'inherit', 'inherit'],
@@ -100,8 +105,7 @@ export async function create(ref: ContainerRef, bundle: string, o: CreateOptions
     });
     if (started.masterFd !== null) {
       try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        (require('./console-socket') as typeof import('./console-socket')).sendConsole(o.consoleSocket!, started.masterFd);
+        consoleSocketMod().sendConsole(o.consoleSocket!, started.masterFd);
       } catch (err) {
         // Nobody would ever see its terminal: take the parked init down, its cgroup with it.
         try { process.kill(started.pid, 'SIGKILL'); } catch { /* gone */ }
@@ -211,8 +215,7 @@ function warn(message: string): void {
 }
 
 function writeFileAtomicly(path: string, text: string): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('../fsutil') as typeof import('../fsutil')).writeFileAtomic(path, text);
+  fsutil().writeFileAtomic(path, text);
 }
 
 function cgroupOf(st: RuntimeState): Cgroup {
@@ -220,7 +223,7 @@ function cgroupOf(st: RuntimeState): Cgroup {
   // Rootless without a delegated cgroup (cgroups/none.ts) the container has no cgroup of its
   // own (its recorded path was never made), so an exec'd process has none to join either.
   // Root (the host's user namespace) always has one.
-  const none = require('./cgroups/none') as typeof import('./cgroups/none');
+  const none = noneMod();
   if (!existsSync(st.cgroupPath) && none.inNonInitialUserNamespace()) return new none.NoCgroup(cgroup.version);
   return cgroup;
 }
@@ -230,9 +233,9 @@ function cgroupOf(st: RuntimeState): Cgroup {
  * directories as cgroupOf's, without loading the driver's limits and device code.
  */
 function membershipOf(st: RuntimeState): { procsFiles(): string[]; frozen(): boolean } {
-  const { cgroupMembership } = require('./cgroups/membership') as typeof import('./cgroups/membership');
+  const { cgroupMembership } = membership();
   const m = cgroupMembership(st.cgroupName, { path: st.cgroupsPath });
-  const none = require('./cgroups/none') as typeof import('./cgroups/none');
+  const none = noneMod();
   if (!existsSync(st.cgroupPath) && none.inNonInitialUserNamespace()) return new none.NoCgroup(m.version); // as cgroupOf
   return m;
 }
@@ -396,8 +399,7 @@ export function spawnExec(ref: ContainerRef, o: ExecSpawnOptions): PendingExec {
 
 /** Take down mounts a `--mount-ns host` container left in the host's table under `dir`. */
 export function detachMountsUnder(dir: string): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('./host-mounts') as typeof import('./host-mounts')).detachMountsUnder(dir);
+  hostMounts().detachMountsUnder(dir);
 }
 
 /** Read a file of a running container (through /proc/PID/root, staying inside its root). */

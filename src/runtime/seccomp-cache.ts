@@ -16,6 +16,10 @@ import { join } from 'node:path';
 import { fromWire, type WireSeccomp } from './seccomp-load';
 import type { LinuxSeccomp } from './spec';
 import { traceNote } from '../sys/trace';
+import { fnvWords64 } from '../fnv1a';
+import { lazy } from '../lazy';
+
+const seccomp = lazy(() => require('./seccomp') as typeof import('./seccomp'));
 
 /** The files the program depends on: a rebuilt or upgraded compiler misses every old entry. */
 const COMPILER_FILES = ['seccomp', 'bpf', 'syscalls-x86_64', 'syscalls-i386', 'syscalls-x32'];
@@ -35,25 +39,9 @@ function compilerIdentity(): string | null {
 /**
  * A file name and a checksum against corruption, not a guard (an entry is used only when its
  * profile and compiler match in full, and its program passes the init's shape check): 64 bits
- * from two FNV-1a-style lanes over the data's 32-bit words (host byte order, the last word
- * zero-padded) and its length. Not SHA-256 from node:crypto: no command needs that module on
- * `run`'s way to its first cgroup, and loading it took ≈ 6 ms there (hashing ≈ 0.6); a loop
- * over characters, as fnv1a.ts's, runs cold in V8's interpreter (≈ 6 ms for these ~17 kB);
- * over words it is a quarter of the steps, ≈ 1 ms (docs/perf.md, "session 14: the last ms of run").
+ * over the data's 32-bit words, not SHA-256 from node:crypto (fnv1a.ts says why).
  */
-export function digest(data: string | Buffer): string {
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  const words = new Int32Array((bytes.length + 3) >> 2);
-  new Uint8Array(words.buffer).set(bytes);
-  let a = (0x811c9dc5 ^ bytes.length) | 0;
-  let b = 0x050c5d1f;
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i];
-    a = Math.imul(a ^ w, 0x01000193);
-    b = Math.imul(b ^ w, 0x5bd1e995) ^ (a >>> 13);
-  }
-  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
-}
+export const digest = fnvWords64;
 
 /** The checksum of a program (base64 in the entry): over its bytes, a quarter of the text's words. */
 const programCheck = (program: string): string => digest(Buffer.from(program, 'base64'));
@@ -123,8 +111,7 @@ export function filterForInit(profile: LinuxSeccomp, dir: string | undefined): W
   let compiled = false;
   const filter = cachedFilter(dir, profile, () => {
     compiled = true;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require('./seccomp') as typeof import('./seccomp')).compileForInit(profile);
+    return seccomp().compileForInit(profile);
   });
   if (!compiled) traceNote(`seccomp profile: ${filter.instructions} BPF instructions, compiled before (${dir})`);
   return filter;

@@ -15,16 +15,17 @@ import { UserError } from '../errors';
 import { ParentSyncSocket } from './sync-socket';
 import { initBinary, initNativeBinary } from './runtime-binary';
 import { initWanted } from './init-env';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const initOrder = () => require('./init-order') as typeof import('./init-order'); // not with MINI_RUN_INIT=node
 import { userNamespaceCommand } from './userns';
 import { refusedTasks } from './pids-limit';
+import { lazy } from '../lazy';
 import { spawnChild, type ChildFd } from './spawn-child';
 
+const initOrder = lazy(() => require('./init-order') as typeof import('./init-order')); // not with MINI_RUN_INIT=node
+const childProcess = lazy(() => require('node:child_process') as typeof import('node:child_process'));
+
 /** node:child_process, loaded only where Node's spawn is still used (the user-namespace path). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const nodeSpawn = (file: string, args: string[], options: import('node:child_process').SpawnOptions): ChildProcess =>
-  (require('node:child_process') as typeof import('node:child_process')).spawn(file, args, options);
+  childProcess().spawn(file, args, options);
 
 const INIT_SCRIPT = join(__dirname, 'init-main.js');
 

@@ -11,11 +11,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeSpec } from './spec-schema';
 import { checkRuntimeSpec } from './spec-check';
-import { lazySchemas } from '../lazy-schema';
+import { lazy } from '../lazy';
 
 export type { NamespaceType, Mount, Process, LinuxDevice, LinuxSeccomp, Hook, Hooks, RuntimeSpec } from './spec-schema';
-/** zod, only to say what is wrong with a spec the generated check refused (lazy-schema.ts). */
-const schemas = lazySchemas(() => require('./spec-schema') as typeof import('./spec-schema'));
+/** zod, only to say what is wrong with a spec the generated check refused (lazy.ts). */
+const schemas = lazy(() => require('./spec-schema') as typeof import('./spec-schema'));
 
 export { LOWERDIR_BASE_ANNOTATION, NO_PIVOT_ANNOTATION, hasNamespace } from './spec-util';
 

@@ -26,12 +26,13 @@ import { isWriteFailure } from '../fsutil';
 import { JsonLogWriter, type LogOptions } from './json-log';
 import type { AttachServer } from './attach-server';
 import type { ExecServer, FrontExecOwner } from './exec-server';
-/* eslint-disable @typescript-eslint/no-require-imports */
-/** The attach socket and the exec front door: a detached supervisor's only (a foreground `run` has neither). */
-const attachServer = () => require('./attach-server') as typeof import('./attach-server');
-const execServerMod = () => require('./exec-server') as typeof import('./exec-server');
-/* eslint-enable @typescript-eslint/no-require-imports */
 import { shouldRestart, nextBackoff, type RestartPolicy } from './restart-policy';
+import { lazy } from '../lazy';
+
+/** The attach socket and the exec front door: a detached supervisor's only (a foreground `run` has neither). */
+const attachServer = lazy(() => require('./attach-server') as typeof import('./attach-server'));
+const execServerMod = lazy(() => require('./exec-server') as typeof import('./exec-server'));
+const ttyMod = lazy(() => require('node:tty') as typeof import('node:tty'));
 
 /** One life's settings, read afresh before each start (a restart sees changes). */
 export interface LifeSettings {
@@ -267,8 +268,7 @@ export class Supervisor {
     const master = container.masterFd;
     let masterStream: tty.ReadStream | null = null;
     if (master !== null) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      masterStream = new (require('node:tty') as typeof import('node:tty')).ReadStream(master); // (node:tty only with a terminal)
+      masterStream = new (ttyMod().ReadStream)(master); // (node:tty only with a terminal)
       drained.push(new Promise((resolve) => {
         masterStream!.on('error', () => resolve()); // EIO: the last holder of the terminal exited
         masterStream!.on('close', () => resolve());

@@ -4,6 +4,9 @@
 import type { SpawnSyncOptionsWithStringEncoding, SpawnSyncReturns } from 'node:child_process';
 import { traceCommand } from './trace';
 import { UserError } from '../errors';
+import { lazy } from '../lazy';
+
+const childProcess = lazy(() => require('node:child_process') as typeof import('node:child_process'));
 
 /**
  * node:child_process, loaded at the first command run: the network and image modules that import
@@ -11,8 +14,7 @@ import { UserError } from '../errors';
  * costs ≈ 2 ms to load (docs/perf.md, "session 14: the last ms of run").
  */
 const spawnSync = (file: string, args: string[], options: SpawnSyncOptionsWithStringEncoding): SpawnSyncReturns<string> =>
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('node:child_process') as typeof import('node:child_process')).spawnSync(file, args, options);
+  childProcess().spawnSync(file, args, options);
 
 export interface CommandResult { status: number; stdout: string; stderr: string }
 

@@ -1,3 +1,6 @@
+import { lazy } from '../lazy';
+
+const os = lazy(() => require('node:os') as typeof import('node:os'));
 /**
  * SysError: a failed libc call, with the call, the arguments that matter and the errno name.
  * The CLI prints `err.message` as one line, e.g.
@@ -8,7 +11,7 @@ let errnoNames: Map<number, string> | null = null;
 function errnoTable(): Map<number, string> {
   if (errnoNames === null) {
     errnoNames = new Map();
-    const { constants } = require('node:os') as typeof import('node:os');
+    const { constants } = os();
     for (const [name, value] of Object.entries(constants.errno)) {
       if (!errnoNames.has(value)) errnoNames.set(value, name);
     }

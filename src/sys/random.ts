@@ -5,14 +5,16 @@
  * Where /dev/urandom cannot be opened (a chroot without /dev), node:crypto gives them.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { lazy } from '../lazy';
+
+const crypto = lazy(() => require('node:crypto') as typeof import('node:crypto'));
 
 export function randomBytes(n: number): Buffer {
   let fd: number;
   try {
     fd = openSync('/dev/urandom', 'r');
   } catch {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require('node:crypto') as typeof import('node:crypto')).randomBytes(n);
+    return crypto().randomBytes(n);
   }
   try {
     const buf = Buffer.alloc(n);

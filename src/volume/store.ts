@@ -15,13 +15,13 @@ import { paths } from '../paths';
 import { writeFileAtomic } from '../fsutil';
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
-import { lazySchemas } from '../lazy-schema';
+import { lazy } from '../lazy';
 
 // The record's schema (zod) is in volume-schema.ts, loaded when a record is read: `run` loads
-// this module (userns-remap writes records) without zod (lazy-schema.ts).
+// this module (userns-remap writes records) without zod (lazy.ts).
 export type { VolumeRecord } from './volume-schema';
 import type { VolumeRecord } from './volume-schema';
-const schemas = lazySchemas(() => require('./volume-schema') as typeof import('./volume-schema'));
+const schemas = lazy(() => require('./volume-schema') as typeof import('./volume-schema'));
 
 export const volumesDir = () => join(paths.root(), 'volumes');
 export const volumeDir = (name: string) => join(volumesDir(), name);

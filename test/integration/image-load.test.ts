@@ -9,9 +9,6 @@ import { join, resolve } from 'node:path';
 import { mr, tempRoot, removeRoot, leaksFor, REPO } from '../helpers/cli';
 import { setStateRoot } from '../../src/paths';
 import { findImage, layerShortLinks, layerDirs, ensureBuiltinImage, imageConfig } from '../../src/image/store';
-import { allowTsRequire } from '../helpers/ts-require';
-
-allowTsRequire(); // ensureBuiltinImage takes the state lock in-process: src/lock.ts requires sys/libc at its first use
 
 const FIXTURE = resolve(__dirname, '../fixtures/oci-image.sh');
 let fx: string;

@@ -1,5 +1,5 @@
 /**
- * zod only where a JSON is read (src/lazy-schema.ts): `run --rm --network none`, `ps`,
+ * zod only where a JSON is read (src/lazy.ts): `run --rm --network none`, `ps`,
  * `images`, `inspect` and `logs` never load it — their records go through the generated checks
  * and a missing config file means its defaults. A Module._load hook (`node -r HOOK`) writes a
  * line to a file whenever the CLI loads zod. A malformed daemon.json, volume record or image

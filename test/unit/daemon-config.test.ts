@@ -14,9 +14,6 @@ import { logOptionsOf } from '../../src/engine/log-options';
 import { firstFreeSubnet, formatSubnet, parseSubnet } from '../../src/network/ipam';
 import { RLIM_INFINITY } from '../../src/engine/ulimits';
 import { setStateRoot } from '../../src/paths';
-import { allowTsRequire } from '../helpers/ts-require';
-
-allowTsRequire(); // config.ts requires its schema (config-schema.ts) at the first file read
 
 
 let dir: string;

@@ -11,9 +11,6 @@ import { unpackLayer, layerFsDir, hasLayer } from '../../src/image/layer-store';
 import { hasBlob } from '../../src/image/content-store';
 import { lgetxattr } from '../../src/sys/libc';
 import { makeTar, gzip, digest, FixtureEntry } from '../fixtures/tar-writer';
-import { allowTsRequire } from '../helpers/ts-require';
-
-allowTsRequire(); // the state lock (src/lock.ts) requires sys/libc at its first use
 
 let root: string;
 let work: string;

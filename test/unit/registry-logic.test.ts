@@ -10,9 +10,6 @@ import { pullEndpoints } from '../../src/image/registry/endpoint';
 import { authKey } from '../../src/image/registry/credentials';
 import { authEntryCredentials } from '../../src/image/registry/docker-credentials';
 import { progressBar } from '../../src/cli/progress';
-import { allowTsRequire } from '../helpers/ts-require';
-
-allowTsRequire(); // config.ts requires its schema (config-schema.ts) at the first file read
 
 const d = (n: number) => `sha256:${String(n).repeat(64).slice(0, 64)}`;
 

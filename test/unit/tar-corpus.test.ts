@@ -14,9 +14,6 @@ import { unpackLayer, layerFsDir } from '../../src/image/layer-store';
 import { gnuExtract, listTree, makeCorpusTree, slashAt100, WRITERS } from '../helpers/tar-corpus';
 import { digest } from '../fixtures/tar-writer';
 import { readFileSync } from 'node:fs';
-import { allowTsRequire } from '../helpers/ts-require';
-
-allowTsRequire(); // the state lock (src/lock.ts) requires sys/libc at its first use
 
 let work: string;
 let root: string;

@@ -13,9 +13,6 @@ import { writeTree } from '../../src/engine/export';
 import { unpackLayer, layerFsDir } from '../../src/image/layer-store';
 import { gnuExtract, listTree, makeCorpusTree } from '../helpers/tar-corpus';
 import { digest } from '../fixtures/tar-writer';
-import { allowTsRequire } from '../helpers/ts-require';
-
-allowTsRequire(); // the state lock (src/lock.ts) requires sys/libc at its first use
 
 let work: string;
 let archive: string;

@@ -16,9 +16,6 @@ import { createZstdDecompress, zstdDecoder } from '../../src/image/zstd';
 import { setStateRoot } from '../../src/paths';
 import { unpackLayer, layerFsDir } from '../../src/image/layer-store';
 import { makeTar, digest } from '../fixtures/tar-writer';
-import { allowTsRequire } from '../helpers/ts-require';
-
-allowTsRequire(); // the state lock (src/lock.ts) requires sys/libc at its first use
 
 const hasCli = (() => { try { execFileSync('zstd', ['--version'], { stdio: 'pipe' }); return true; } catch { return false; } })();
 if (!hasCli) console.log('zstd-layers: skipped: no zstd CLI (apt-get install zstd) to write the test data');

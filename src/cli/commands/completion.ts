@@ -5,6 +5,15 @@
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../errors';
 import { SHELL_SCRIPTS, type ContainerName, type NameSource } from '../completion';
+import { lazy } from '../../lazy';
+
+const containerStore = lazy(() => require('../../engine/container-store') as typeof import('../../engine/container-store'));
+const imageStore = lazy(() => require('../../image/store') as typeof import('../../image/store'));
+const volumeStore = lazy(() => require('../../volume/store') as typeof import('../../volume/store'));
+const userNetworks = lazy(() => require('../../network/user-networks') as typeof import('../../network/user-networks'));
+const paths = lazy(() => require('../../paths') as typeof import('../../paths'));
+const commandIndex = lazy(() => require('./index') as typeof import('./index'));
+const completion = lazy(() => require('../completion') as typeof import('../completion'));
 
 export const completionCommand: CommandModule<object, { shell: keyof typeof SHELL_SCRIPTS }> = {
   command: 'completion <shell>',
@@ -30,25 +39,25 @@ function quietly<T>(read: () => T[]): T[] {
 /** Names from the state root, read only (nothing is created or locked: completion runs at every TAB). */
 export const storeNames: NameSource = {
   containers: () => quietly(() => {
-    const { listContainers, isRunning } = require('../../engine/container-store') as typeof import('../../engine/container-store');
+    const { listContainers, isRunning } = containerStore();
     return listContainers().map((r): ContainerName => ({
       name: r.name,
       state: !isRunning(r) ? 'stopped' : r.state.Status === 'paused' ? 'paused' : 'running',
     }));
   }),
   images: () => quietly(() => {
-    const { listImages, familiarName } = require('../../image/store') as typeof import('../../image/store');
+    const { listImages, familiarName } = imageStore();
     return listImages().flatMap((i) => i.repoTags.map(familiarName));
   }),
-  volumes: () => quietly(() => (require('../../volume/store') as typeof import('../../volume/store')).listVolumes().map((v) => v.Name)),
-  networks: () => quietly(() => (require('../../network/user-networks') as typeof import('../../network/user-networks')).listNetworks().map((n) => n.Name)),
+  volumes: () => quietly(() => volumeStore().listVolumes().map((v) => v.Name)),
+  networks: () => quietly(() => userNetworks().listNetworks().map((n) => n.Name)),
 };
 
 /** `mini-run [--root DIR] __complete WORD… CURRENT`: one candidate a line (none: the shell completes files). */
 export function printCompletions(words: string[]): void {
-  const { setStateRoot } = require('../../paths') as typeof import('../../paths');
-  const { allCommands } = require('./index') as typeof import('./index');
-  const { complete } = require('../completion') as typeof import('../completion');
+  const { setStateRoot } = paths();
+  const { allCommands } = commandIndex();
+  const { complete } = completion();
   // --root typed before the command names the state root to read names from
   for (let i = 0; i < words.length - 1; i++) {
     if (words[i] === '--root' && i + 1 < words.length - 1) setStateRoot(words[i + 1]);

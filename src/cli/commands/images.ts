@@ -8,16 +8,18 @@ import type * as StoreModule from '../../image/store';
 import type * as ReferenceModule from '../../image/reference';
 import type * as FormatModule from '../format';
 import type { StoredImage } from '../../image/image-index';
+import { pullCommand } from './pull';
+import { lazy } from '../../lazy';
 
 // Loaded when a command needs them, not when the CLI starts: `run` must not wait for the
 // image store's and the template engine's code before it can spawn the container's init.
-let storeModule: typeof StoreModule | undefined;
-let referenceModule: typeof ReferenceModule | undefined;
-let formatModule: typeof FormatModule | undefined;
-const store = () => (storeModule ??= require('../../image/store') as typeof StoreModule);
-const ref = () => (referenceModule ??= require('../../image/reference') as typeof ReferenceModule);
-const fmt = () => (formatModule ??= require('../format') as typeof FormatModule);
-import { pullCommand } from './pull';
+const store = lazy(() => require('../../image/store') as typeof StoreModule);
+const ref = lazy(() => require('../../image/reference') as typeof ReferenceModule);
+const fmt = lazy(() => require('../format') as typeof FormatModule);
+const imageIndex = lazy(() => require('../../image/image-index') as typeof import('../../image/image-index'));
+const psFormat = lazy(() => require('../ps-format') as typeof import('../ps-format'));
+const columns = lazy(() => require('../columns') as typeof import('../columns'));
+const buildModule = lazy(() => require('./build') as typeof import('./build'));
 
 const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
@@ -107,7 +109,7 @@ const IMAGE_HEADERS: Record<string, unknown> = {
 
 function images(args: ImagesArgs): void {
   // the records alone (image/store.ts would bring the OCI document shapes and zod, for a list)
-  const all = (require('../../image/image-index') as typeof import('../../image/image-index')).listImageRecords();
+  const all = imageIndex().listImageRecords();
   const filters = parseFilters(args.filter);
   const rows: Array<{ img: StoredImage; repository: string; tag: string; digest: string }> = [];
   // The DIGEST of a row is the RepoDigest of that row's repository (an image may be in several).
@@ -143,7 +145,7 @@ function images(args: ImagesArgs): void {
     // `table …` gets docker's header row and aligned columns; anything else, a line per image.
     // Docker's image list leaves Containers and SharedSize uncounted (-1): its CLI prints N/A for
     // them and for UniqueSize; VirtualSize is the size with units.HumanSize's 4 digits.
-    const { goTimeString } = require('../ps-format') as typeof import('../ps-format');
+    const { goTimeString } = psFormat();
     const items = rows.map((r) => ({
       Containers: 'N/A', CreatedAt: goTimeString(r.img.created ?? ''), CreatedSince: fmt().timeAgo(r.img.created), Digest: r.digest,
       ID: id(r.img), Repository: r.repository, SharedSize: 'N/A', Size: fmt().humanSize(r.img.size), Tag: r.tag,
@@ -154,7 +156,7 @@ function images(args: ImagesArgs): void {
   }
   const header = ['REPOSITORY', 'TAG', ...(args.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'];
   // (columns.ts, not format.ts: the table without --format needs no template engine)
-  const cols = require('../columns') as typeof import('../columns');
+  const cols = columns();
   writeOut(1, cols.formatTable([header, ...rows.map((r) => [
     r.repository, r.tag, ...(args.digests ? [r.digest] : []), id(r.img), cols.timeAgo(r.img.created), cols.humanSize(r.img.size),
   ])]));
@@ -412,7 +414,7 @@ export const imageCommand: CommandModule = {
     .command(historyCommand as unknown as CommandModule)
     .command(pruneCommand as unknown as CommandModule)
     .command(pullCommand as unknown as CommandModule)
-    .command({ command: 'build <path>', describe: 'Build an image from a Dockerfile', builder: (yy: Argv) => (require('./build').buildCommand.builder as (y: Argv) => Argv)(yy), handler: (a: any) => require('./build').buildCommand.handler(a) } as unknown as CommandModule)
+    .command({ command: 'build <path>', describe: 'Build an image from a Dockerfile', builder: (yy: Argv) => (buildModule().buildCommand.builder as (y: Argv) => Argv)(yy), handler: (a: any) => buildModule().buildCommand.handler(a) } as unknown as CommandModule)
     .demandCommand(1, 'mini-run image: a subcommand is needed (ls, rm, load, inspect, tag, pull, push, save, history, prune, build)'),
   handler: () => undefined,
 };

@@ -2,6 +2,9 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../../errors';
 import { writeOut } from '../../stdio';
+import { lazy } from '../../lazy';
+
+const store = lazy(() => require('../../image/store') as typeof import('../../image/store'));
 
 const psBuilder = (y: Argv) => y
   .option('all', { alias: 'a', type: 'boolean', describe: 'Show all containers (default shows just running)' })
@@ -26,7 +29,7 @@ export const psCommand: CommandModule<object, any> = {
     const rows = containerRows({ size });
     // ancestor=IMAGE: the container's image, by name or by id (docker also matches descendants).
     const ancestorMatches = (v: { imageId?: string; image: string }, value: string) => {
-      const { findImage } = require('../../image/store') as typeof import('../../image/store');
+      const { findImage } = store();
       const img = findImage(value);
       return v.image === value || (img !== null && img.id === v.imageId) || (v.imageId ?? '').replace('sha256:', '').startsWith(value.replace('sha256:', ''));
     };

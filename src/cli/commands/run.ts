@@ -7,6 +7,17 @@ import type { RunOptions } from '../../engine/run-options';
 import { listOption, PARSER_CONFIG } from '../args';
 import { parseResourceFlags, RESOURCE_FLAGS } from '../resource-flags';
 import { exitWhenFlushed } from '../exit-flushed';
+import { lazy } from '../../lazy';
+
+const progress = lazy(() => require('../progress') as typeof import('../progress'));
+const attach = lazy(() => require('../../engine/attach') as typeof import('../../engine/attach'));
+const ports = lazy(() => require('../../network/ports') as typeof import('../../network/ports'));
+const securityOpts = lazy(() => require('../../engine/security-opts') as typeof import('../../engine/security-opts'));
+const ulimitsMod = lazy(() => require('../../engine/ulimits') as typeof import('../../engine/ulimits'));
+const deviceFlags = lazy(() => require('../../engine/device-flags') as typeof import('../../engine/device-flags'));
+const storageOpts = lazy(() => require('../../engine/storage-opts') as typeof import('../../engine/storage-opts'));
+const blkioFlags = lazy(() => require('../../engine/blkio-flags') as typeof import('../../engine/blkio-flags'));
+const healthMod = lazy(() => require('../../engine/health') as typeof import('../../engine/health'));
 
 /** The flags of `run` (and later `create`), in one table: yargs reads it, and so does the splitter below. */
 export const RUN_FLAGS: Record<string, Options> = {
@@ -132,14 +143,14 @@ function cgroupnsMode(v: unknown): 'host' | 'private' | undefined {
 /** Pull progress for `run`/`create`, on stderr (loaded only if a pull happens). */
 let pullProgress: ((e: Parameters<NonNullable<RunOptions['onPullEvent']>>[0]) => void) | undefined;
 function showPullEvent(e: Parameters<NonNullable<RunOptions['onPullEvent']>>[0]): void {
-  pullProgress ??= (require('../progress') as typeof import('../progress')).progressReporter(process.stderr);
+  pullProgress ??= progress().progressReporter(process.stderr);
   pullProgress(e);
 }
 
 /** --detach-keys, refused before anything is created when Docker would refuse it. */
 function checkedDetachKeys(v: unknown): string | undefined {
   if (v === undefined) return undefined;
-  const { parseDetachKeys } = require('../../engine/attach') as typeof import('../../engine/attach');
+  const { parseDetachKeys } = attach();
   parseDetachKeys(String(v));
   return String(v);
 }
@@ -147,13 +158,13 @@ function checkedDetachKeys(v: unknown): string | undefined {
 export function toRunOptions(a: RunArgs): RunOptions {
   // The flag parsers load here, not at the top: main.ts loads this module for RUN_FLAGS before it
   // starts the container's init, and they bring zod (≈ 20–40 ms on a busy host) with them.
-  const { parsePublish } = require('../../network/ports') as typeof import('../../network/ports');
-  const { parseSecurityOpts } = require('../../engine/security-opts') as typeof import('../../engine/security-opts');
-  const { parseUlimit } = require('../../engine/ulimits') as typeof import('../../engine/ulimits');
-  const { parseDeviceCgroupRule, parseDeviceFlag } = require('../../engine/device-flags') as typeof import('../../engine/device-flags');
-  const { parseStorageOpts } = require('../../engine/storage-opts') as typeof import('../../engine/storage-opts');
-  const { parseThrottle } = require('../../engine/blkio-flags') as typeof import('../../engine/blkio-flags');
-  const { parseHealthDuration } = require('../../engine/health') as typeof import('../../engine/health');
+  const { parsePublish } = ports();
+  const { parseSecurityOpts } = securityOpts();
+  const { parseUlimit } = ulimitsMod();
+  const { parseDeviceCgroupRule, parseDeviceFlag } = deviceFlags();
+  const { parseStorageOpts } = storageOpts();
+  const { parseThrottle } = blkioFlags();
+  const { parseHealthDuration } = healthMod();
   const network = String(a.network ?? 'bridge') === 'default' ? 'bridge' : String(a.network ?? 'bridge');
   if (network === '' || network === 'container:') throw new UserError(`invalid --network "${network}"`, 125);
   // bridge, or a user network (checked by the engine): both get a veth on a bridge.

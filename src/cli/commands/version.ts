@@ -3,6 +3,9 @@ import type { Argv, CommandModule } from 'yargs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { arch, release } from 'node:os';
+import { lazy } from '../../lazy';
+
+const detect = lazy(() => require('../../runtime/cgroups/detect') as typeof import('../../runtime/cgroups/detect'));
 
 /** The version in package.json (dist/cli/commands → the package root). */
 export function miniRunVersion(): string {
@@ -18,7 +21,7 @@ const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'ar
 
 export function versionInfo(): Record<string, Record<string, string>> {
   const version = miniRunVersion();
-  const { detectCgroupVersion } = require('../../runtime/cgroups/detect') as typeof import('../../runtime/cgroups/detect');
+  const { detectCgroupVersion } = detect();
   let cgroup = 'unknown';
   try { cgroup = String(detectCgroupVersion()); } catch { /* no cgroupfs mounted */ }
   return {

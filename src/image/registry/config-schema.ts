@@ -1,7 +1,7 @@
 /**
  * The schema (zod) of mini-run's "daemon.json" (config.ts reads the file and says what the
  * keys mean), with its address checks. Loaded only when there is a file to read: `run` loads
- * config.ts on every start, and most hosts have no file (lazy-schema.ts).
+ * config.ts on every start, and most hosts have no file (lazy.ts).
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';

@@ -25,7 +25,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateRoot } from '../../paths';
 import { UserError } from '../../errors';
-import { lazySchemas } from '../../lazy-schema';
+import { lazy } from '../../lazy';
 import { localLogOptions } from './local-log';
 import { inCidr } from './ipv4';
 import type { DaemonConfig } from './config-schema';
@@ -38,7 +38,8 @@ export type { DaemonConfig };
  * The file's schema (zod), loaded at the first file read: `run` loads this module on every
  * start, and most hosts have no file (then zod is not loaded at all: daemonConfigDefaults).
  */
-const schemas = lazySchemas(() => require('./config-schema') as typeof import('./config-schema'));
+const schemas = lazy(() => require('./config-schema') as typeof import('./config-schema'));
+const crypto = lazy(() => require('node:crypto') as typeof import('node:crypto'));
 
 /**
  * `"log-driver": "local"`: Docker's local driver keeps logs in its own compressed binary format.
@@ -95,8 +96,7 @@ export function loadDaemonConfig(): DaemonConfig {
 
 /** Lines about the file (unknown keys, keys taken in another way), unless this very file content was reported already. */
 function reportOnce(file: string, text: string, lines: string[]): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  const { createHash } = crypto();
   const stamp = join(stateRoot(), 'config-warned');
   const digest = createHash('sha256').update(`${file}\0${text}`).digest('hex');
   try {
