@@ -3,14 +3,15 @@
  * A/B of two mini-run builds on the start paths, in interleaved rounds: for each round, each
  * row runs once with build A and once with build B (order alternating), so both see the same
  * host. Rows: `node -e 0` (the scale), `exec CONTAINER true` (into one detached container made
- * by build A), `run --rm --network none mini-run/busybox true`, and `mini-runc run` of a busybox
+ * by build A), `run --rm --network none mini-run/busybox true`, the same on the default bridge (`bridge`:
+ * the idle bridge stays between rounds, as docker0 does; `network prune` at the end gives it back), and `mini-runc run` of a busybox
  * bundle (args ["true"]), and the container init's boot alone (`init`: `node dist/runtime/init-main.js`
  * with /dev/null for its sync socket: it loads its modules and koffi, then fails to read its
  * orders and exits 125 — the init's branch of `run` up to its wait for "go"), and goal 4's read
  * commands on that state (`ps`, `images`, `inspect C`, `logs C`). Reports median wall time with p10–p90, and the median CPU time (user +
  * system of the command and every process it waited for, from /usr/bin/time).
  *
- *   sudo node bench/ab.mjs --a /path/to/main-checkout --b . [--runs 11] [--rows exec,run,runc,init,ps,images,inspect,logs]
+ *   sudo node bench/ab.mjs --a /path/to/main-checkout --b . [--runs 11] [--rows exec,run,bridge,runc,init,ps,images,inspect,logs]
  *
  * Each build is a checkout with dist/ built (bin/mini-run and bin/mini-runc are used). Scratch
  * state lives in a temporary directory, removed at the end (the container with it).
@@ -21,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanupOnExit, parseArgs, removeScratch } from './lib.mjs';
 
-const usage = 'usage: sudo node bench/ab.mjs --a CHECKOUT_A --b CHECKOUT_B [--runs N (default 11)] [--rows exec,run,runc,init,ps,images,inspect,logs]';
+const usage = 'usage: sudo node bench/ab.mjs --a CHECKOUT_A --b CHECKOUT_B [--runs N (default 11)] [--rows exec,run,bridge,runc,init,ps,images,inspect,logs]';
 const opts = parseArgs(process.argv.slice(2), 'ab bench', usage, { a: '', b: '', runs: 11, rows: 'exec,run,runc' });
 opts.rows = String(opts.rows).split('/').pop(); // parseArgs resolves strings as paths
 if (!opts.a || !opts.b) { console.error(usage); process.exit(2); }
@@ -34,6 +35,8 @@ const mr = (build, ...args) => [join(build, 'bin', 'mini-run'), '--root', root, 
 const mrc = (build, ...args) => [join(build, 'bin', 'mini-runc'), '--root', join(scratch, 'runc-state'), ...args]; // as containerd runs it
 cleanupOnExit('ab bench', () => {
   spawnSync(node, [join(opts.a, 'bin', 'mini-run'), '--root', root, 'rm', '-f', 'mr-bench-ab'], { stdio: 'ignore' });
+  // the idle default bridge the bridge row left (unless someone else's container is on it): gone, with our chains
+  if (rows.has('bridge')) spawnSync(node, [join(opts.a, 'bin', 'mini-run'), '--root', root, 'network', 'prune', '-f'], { stdio: 'ignore' });
   removeScratch(scratch, 'ab bench');
 });
 
@@ -79,6 +82,9 @@ const cases = [{ name: 'node -e 0', argv: () => [node, '-e', '0'] }];
 for (const [label, build] of [['A', opts.a], ['B', opts.b]]) {
   if (rows.has('exec')) cases.push({ name: `${label} exec C true`, argv: () => mr(build, 'exec', 'mr-bench-ab', 'true') });
   if (rows.has('run')) cases.push({ name: `${label} run --rm --network none`, argv: () => mr(build, 'run', '--rm', '--network', 'none', 'mini-run/busybox', 'true') });
+  // on the default bridge: the idle bridge, its rules and our chains stay between runs (as docker0),
+  // shared by both builds (one host state); the warm-up below makes them, the end gives them back
+  if (rows.has('bridge')) cases.push({ name: `${label} run --rm (bridge)`, argv: () => mr(build, 'run', '--rm', 'mini-run/busybox', 'true') });
   if (rows.has('runc')) cases.push({ name: `${label} mini-runc run`, argv: () => mrc(build, 'run', '-b', bundle, `mr-bench-ab-${process.pid}-${n++}`) });
   // goal 4's read commands (on the state above: one detached container)
   if (rows.has('ps')) cases.push({ name: `${label} ps`, argv: () => mr(build, 'ps') });

@@ -4,10 +4,11 @@
  * few). Run by `npm run build`, after tsc. One job per entry point (JOBS below):
  *   - dist/runtime/init-bundle.js: the container init — runtime/init.js and every module of
  *     dist/ it can require;
- *   - dist/cli-bundle.js (+ cli-bundle-inspect.js, cli-bundle-spawn.js, cli-bundle-run.js): the
+ *   - dist/cli-bundle.js (+ cli-bundle-inspect.js, cli-bundle-spawn.js, cli-bundle-run.js, cli-bundle-bridge.js): the
  *     command line — the modules the read commands load (ps, images, logs), and in further files
  *     the further ones of `inspect` (most of them `run` loads too), of `run --rm --network none` up
- *     to its spawn of the container's init, and of the rest of that `run`, as listed in
+ *     to its spawn of the container's init, of the rest of that `run`, and of one on the default
+ *     bridge (its network attach), as listed in
  *     scripts/cli-bundle-parts.json
  *     (scripts/record-cli-parts.mjs writes it). The CLI's modules
  *     are lazy (a command loads its own, 33 of dist/'s 330 for `ps`), so bundling all 300 it
@@ -99,7 +100,7 @@ const JOBS = [
   {
     entry: 'cli/main.js',
     layout: cliLayout,
-    about: "The command line's modules (src/cli/main.ts and what it imports): those of the read\n// commands here, further ones of `inspect` (and `run`) in cli-bundle-inspect.js, of `run` up\n// to the init's spawn in cli-bundle-spawn.js, of the rest of `run` in cli-bundle-run.js;\n// bin/mini-run requires this file",
+    about: "The command line's modules (src/cli/main.ts and what it imports): those of the read\n// commands here, further ones of `inspect` (and `run`) in cli-bundle-inspect.js, of `run` up\n// to the init's spawn in cli-bundle-spawn.js, of the rest of `run` in cli-bundle-run.js,\n// of a run on the default bridge in cli-bundle-bridge.js; bin/mini-run requires this file",
   },
 ];
 

@@ -9,7 +9,9 @@
  * "spawn": what `run` has loaded beyond both when it spawns the container's init (the hook
  * notes them when the init's SIGCHLD listener is added, runtime/spawn-child.ts), so the spawn
  * reads only that small file first; "run": what `run` loads beyond all three (in
- * dist/cli-bundle-run.js, read after the spawn). A module in none loads from its own file, so a stale list costs
+ * dist/cli-bundle-run.js, read after the spawn); "bridge": what `run --rm` on the default bridge loads
+ * beyond all four (network/bridge, sys/netlink…: dist/cli-bundle-bridge.js, read at the attach).
+ * A module in none loads from its own file, so a stale list costs
  * time, never correctness. Run it as root after changing what these commands load, then
  * `npm run build`.
  *
@@ -57,9 +59,12 @@ try {
   const inspect = modulesOf('inspect', 'mr-record-parts').filter((key) => !read.has(key));
   const spawn = modulesLoaded(true, 'run', '--rm', '--network', 'none', 'mini-run/busybox', 'true').filter((key) => !read.has(key) && !inspect.includes(key));
   const run = modulesOf('run', '--rm', '--network', 'none', 'mini-run/busybox', 'true').filter((key) => !read.has(key) && !inspect.includes(key) && !spawn.includes(key));
+  // on the default bridge (twice: the first makes the bridge and our chains, the next finds them idle, as most runs do)
+  modulesOf('run', '--rm', 'mini-run/busybox', 'true');
+  const bridge = modulesOf('run', '--rm', 'mini-run/busybox', 'true').filter((key) => !read.has(key) && !inspect.includes(key) && !spawn.includes(key) && !run.includes(key));
   const listed = JSON.parse(readFileSync(join(TOP, 'scripts/cli-bundle-parts.json'), 'utf8'));
-  writeFileSync(join(TOP, 'scripts/cli-bundle-parts.json'), JSON.stringify({ '//': listed['//'], read: [...read].sort(), inspect: inspect.sort(), spawn: spawn.sort(), run: run.sort() }, null, 1) + '\n');
-  console.log(`scripts/cli-bundle-parts.json: ${read.size} modules for the read commands, ${inspect.length} more for inspect, ${spawn.length} more for run's spawn of the init, ${run.length} more for the rest of run`);
+  writeFileSync(join(TOP, 'scripts/cli-bundle-parts.json'), JSON.stringify({ '//': listed['//'], read: [...read].sort(), inspect: inspect.sort(), spawn: spawn.sort(), run: run.sort(), bridge: bridge.sort() }, null, 1) + '\n');
+  console.log(`scripts/cli-bundle-parts.json: ${read.size} modules for the read commands, ${inspect.length} more for inspect, ${spawn.length} more for run's spawn of the init, ${run.length} more for the rest of run, ${bridge.length} more for a run on the default bridge`);
 } finally {
   spawnSync(process.execPath, [join(TOP, 'bin/mini-run'), '--root', join(scratch, 'root'), 'rm', '-f', 'mr-record-parts'], { stdio: 'ignore' });
   spawnSync(process.execPath, [join(TOP, 'bin/mini-run'), '--root', join(scratch, 'root'), 'system', 'prune', '-f'], { stdio: 'ignore' });

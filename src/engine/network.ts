@@ -8,16 +8,13 @@ import { join } from 'node:path';
 import { paths } from '../paths';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fsutil';
-import { attachContainer, detachContainer, hostVethName, releaseEndpoint, type Endpoint, type NetworkDef } from '../network/bridge';
-import { runCommand } from '../sys/command';
+import { attachContainer, deleteContainerLink, detachContainer, freeEthIndex, hostVethName, releaseEndpoint, type Endpoint, type NetworkDef } from '../network/bridge';
 import { withStateLock } from '../lock';
-import { PortProxy } from '../network/proxy';
+import type { PortProxy } from '../network/proxy';
 import type { PortBinding } from '../network/ports';
 import { inSubnet, parseSubnet } from '../network/ipam';
 import type { ContainerNetwork } from '../network/schema';
-import { findNetwork, toNetworkDef } from '../network/user-networks';
-import { attachSubinterface } from '../network/macvlan';
-import { EmbeddedDns } from '../network/dns';
+import type { EmbeddedDns } from '../network/dns';
 import { leasesOf } from '../network/bridge';
 import { applyDnsOptions, containerResolvConf } from './etc-files';
 import { dnsWithDefaults } from './daemon-defaults';
@@ -28,11 +25,22 @@ import { defaultNetwork } from './daemon-defaults';
 import { isUserNetwork, liveConnections, stateRootKey, usesBridge } from './network-settings';
 import { findContainer, isRunning, processStartTime, updateContainer, type ContainerRecord } from './container-store';
 import { isRootless } from './rootless-run';
-import { addHostForward, SLIRP, startSlirp, stopSlirp, type SlirpProcess } from '../network/slirp';
-
+import type { SlirpProcess } from '../network/slirp';
+import { lazy } from '../lazy';
 
 export type { ContainerNetwork };
 export { isUserNetwork, liveConnections, networkSettings, usesBridge } from './network-settings';
+
+// Modules only some containers need (src/lazy.ts): a container on the default bridge with no
+// published port loads none of them — user networks, their DNS, the port proxy, macvlan/ipvlan,
+// slirp4netns (rootless).
+const userNetworks = lazy(() => require('../network/user-networks') as typeof import('../network/user-networks'));
+const proxy = lazy(() => require('../network/proxy') as typeof import('../network/proxy'));
+const dnsServer = lazy(() => require('../network/dns') as typeof import('../network/dns'));
+const macvlan = lazy(() => require('../network/macvlan') as typeof import('../network/macvlan'));
+const slirp = lazy(() => require('../network/slirp') as typeof import('../network/slirp'));
+const findNetwork = (ref: string) => userNetworks().findNetwork(ref);
+const toNetworkDef: typeof import('../network/user-networks').toNetworkDef = (n) => userNetworks().toNetworkDef(n);
 
 export function networkDef(mode: string): NetworkDef {
   if (!isUserNetwork(mode)) return defaultNetwork();
@@ -72,7 +80,7 @@ export class ContainerNetworking {
     if (this.rec.network.links.length) writeLinkEnv(this.rec, linkedContainers(this.rec));
     const wanted = this.rec.network.ports;
     if (wanted.length) {
-      this.proxy = new PortProxy();
+      this.proxy = new (proxy().PortProxy)();
       this.ports = await this.proxy.listen(wanted);
     }
   }
@@ -93,7 +101,7 @@ export class ContainerNetworking {
     };
     // macvlan/ipvlan (network/macvlan.ts): a sub-interface of the parent, no bridge, no embedded DNS.
     const sub = net.driver === 'macvlan' || net.driver === 'ipvlan' ? net.driver : null;
-    this.endpoint = sub ? attachSubinterface({ ...request, net: { ...net, driver: sub, options: net.options ?? {} } }) : attachContainer(request);
+    this.endpoint = sub ? macvlan().attachSubinterface({ ...request, net: { ...net, driver: sub, options: net.options ?? {} } }) : attachContainer(request);
     if (this.proxy) this.proxy.target = this.endpoint.ip;
     if (rec.network.pending.length) this.attachPending(pid);
     if (user && !sub) {
@@ -102,7 +110,7 @@ export class ContainerNetworking {
       // Only this network's containers are answered: a source inside its subnet, not the host's own gateway address.
       const subnet = parseSubnet(net.subnet);
       const gateway = net.gateway;
-      this.dns = new EmbeddedDns((name, from) => dnsLookup(bridge, name, from), (from) => from !== gateway && inSubnet(subnet, from), (from) => dnsUpstreams(bridge, from));
+      this.dns = new (dnsServer().EmbeddedDns)((name, from) => dnsLookup(bridge, name, from), (from) => from !== gateway && inSubnet(subnet, from), (from) => dnsUpstreams(bridge, from));
       this.dns.start(net.gateway);
       // As docker's: the nameserver stays the embedded DNS even with --dns (those servers become
       // its upstreams, in the lease), so the network's names resolve whatever --dns says.
@@ -126,7 +134,7 @@ export class ContainerNetworking {
   private async reserveForSlirp(): Promise<void> {
     const wanted = this.rec.network.ports;
     if (!wanted.length) return;
-    this.proxy = new PortProxy(); // target stays null: nothing is served, the ports are only held
+    this.proxy = new (proxy().PortProxy)(); // target stays null: nothing is served, the ports are only held
     this.ports = await this.proxy.listen(wanted);
   }
 
@@ -137,6 +145,7 @@ export class ContainerNetworking {
   private attachSlirp(pid: number): Endpoint {
     const rec = this.rec;
     const dir = paths.container(rec.id);
+    const { addHostForward, SLIRP, startSlirp } = slirp();
     this.slirp = startSlirp(pid, dir);
     this.proxy?.close(); // the reserved ports, given to slirp4netns right below
     this.proxy = null;
@@ -177,7 +186,7 @@ export class ContainerNetworking {
     this.dns = null;
     this.proxy?.close();
     this.proxy = null;
-    if (this.slirp) stopSlirp(this.slirp);
+    if (this.slirp) slirp().stopSlirp(this.slirp);
     this.slirp = null;
     if (this.active && !isRootless()) detachContainer(stateRootKey(), this.rec.id);
     this.endpoint = null;
@@ -271,10 +280,7 @@ function connectLocked(netRef: string, containerRef: string, o: { aliases?: stri
     return;
   }
   const pid = rec.state.Pid;
-  const inside = runCommand(['nsenter', `--net=/proc/${pid}/ns/net`, 'ip', '-o', 'link', 'show']).stdout;
-  const have = new Set([...inside.matchAll(/^\d+:\s+([^:@\s]+)/gm)].map((x) => x[1]));
-  let k = 1;
-  while (have.has(`eth${k}`)) k++;
+  const k = freeEthIndex(pid);
   const hostVeth = `${hostVethName(rec.id)}-${k}`; // 13 characters
   const aliases = o.aliases ?? [];
   const endpoint = attachContainer({
@@ -321,7 +327,7 @@ function disconnectLocked(netRef: string, containerRef: string, force: boolean):
     throw new UserError(`container ${rec.id} is not connected to network ${net.name}`, 1);
   }
   // Deleting the container's end destroys the pair; the host end and the lease go with releaseEndpoint.
-  if (isRunning(rec)) runCommand(['nsenter', `--net=/proc/${rec.state.Pid}/ns/net`, 'ip', 'link', 'del', c.ifname], { allowFailure: true });
+  if (isRunning(rec)) deleteContainerLink(rec.state.Pid, c.ifname);
   releaseEndpoint(stateRootKey(), rec.id, c.hostVeth);
   updateContainer(rec.id, (r) => { r.network.connected = live.filter((x) => x !== c); });
 }

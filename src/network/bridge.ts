@@ -12,10 +12,15 @@
  * When the container's last process exits, the kernel deletes its network namespace and,
  * with it, the veth end inside — which destroys the pair. We still delete the host end
  * explicitly (synchronously, so a restart can reuse its name at once).
+ *
+ * All of it is netlink requests (sys/rtnetlink.ts), the messages `ip link add …`, `ip addr add …`
+ * and `ip route add …` send: on a socket of the host's for the host's side, and on one made
+ * inside the container's network namespace for eth0's address and route.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { runCommand } from '../sys/command';
+import { closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { traceNote } from '../sys/trace';
+import { NetlinkError, RouteSocket, openNetnsOf, routeSocketIn } from '../sys/netlink';
+import { addAddress, addBridge, addDefaultRoute, addVethPair, deleteLink, linkIndex, setLinkUp } from '../sys/rtnetlink';
 import { UserError } from '../errors';
 import { allocateAddress, macForAddress, parseSubnet } from './ipam';
 import * as fw from './firewall';
@@ -105,21 +110,20 @@ function removeRulesOf(bridge: string, b: HostNetState['bridges'][string]): void
   }
 }
 
-/**
- * `ip` commands run in one process (ip -batch): on the host, or inside the network namespace
- * of `pid` (nsenter). Every process costs a few ms on a container's start, so commands that
- * follow each other go in one batch; --trace still lists each one. On failure, the command that
- * failed and the kernel's answer (ip itself ends with only "Command failed -:N").
- */
-function ipBatch(lines: string[], inside?: { pid: number }): void {
-  const argv = [...(inside ? ['nsenter', `--net=/proc/${inside.pid}/ns/net`] : []), 'ip', '-batch', '-'];
-  for (const l of lines) traceNote(`  ip ${l}`);
-  const r = runCommand(argv, { input: lines.join('\n') + '\n', allowFailure: true });
-  if (r.status === 0) return;
-  const at = /Command failed -:(\d+)/.exec(r.stderr);
-  const failed = at ? lines[Number(at[1]) - 1] : undefined;
-  const why = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('Command failed')).join('; ');
-  throw new UserError(`${inside ? 'in the container\'s network namespace, ' : ''}ip ${failed ?? '-batch'} failed${why ? `: ${why}` : ` (exit ${r.status})`}`);
+/** Our netlink socket on the host (this process's network namespace), made at its first use. */
+let hostSocket: RouteSocket | null = null;
+function host(): RouteSocket {
+  return (hostSocket ??= RouteSocket.open());
+}
+
+/** Delete the host's link `name` if it is there (a leftover veth, an idle bridge). */
+function deleteHostLink(name: string): void {
+  if (!linkExists(name)) return;
+  try {
+    deleteLink(host(), name);
+  } catch (e) {
+    if (!(e instanceof NetlinkError)) throw e; // gone meanwhile (ENODEV): what we wanted
+  }
 }
 
 /**
@@ -174,7 +178,7 @@ function readdressIdleBridge(s: HostNetState, net: NetworkDef, entry: HostNetSta
   }
   traceNote(`network: ${net.bridge} has ${now}, the configuration asks for ${wanted}: no container on it, making it anew`);
   removeRulesOf(net.bridge, entry);
-  if (linkExists(net.bridge)) runCommand(['ip', 'link', 'del', net.bridge], { allowFailure: true });
+  deleteHostLink(net.bridge);
   delete s.bridges[net.bridge];
 }
 
@@ -197,9 +201,11 @@ export function createBridgeLink(s: HostNetState, net: NetworkDef): boolean {
     // gateway address, which no container is ever given.
     const mac = macForAddress(net.gateway);
     try {
-      ipBatch([`link add ${net.bridge} address ${mac} type bridge`, `addr add ${net.gateway}/${prefix} dev ${net.bridge}`, `link set ${net.bridge} up`]);
+      addBridge(host(), net.bridge, mac);
+      addAddress(host(), { name: net.bridge, index: linkIndex(host(), net.bridge) }, net.gateway, prefix);
+      setLinkUp(host(), net.bridge);
     } catch (e) {
-      if (linkExists(net.bridge)) runCommand(['ip', 'link', 'del', net.bridge], { allowFailure: true });
+      deleteHostLink(net.bridge);
       throw new UserError(`cannot create the bridge ${net.bridge}: ${(e as Error).message} (is the kernel's bridge module available? --network none runs without networking)`, 125);
     }
   }
@@ -214,7 +220,7 @@ export function removeBridge(bridge: string): void {
     if (s.leases.some((l) => l.bridge === bridge)) throw new UserError(`error while removing network: it has active endpoints`, 1);
     const entry = s.bridges[bridge];
     if (entry) removeRulesOf(bridge, entry);
-    if (linkExists(bridge)) runCommand(['ip', 'link', 'del', bridge], { allowFailure: true });
+    deleteHostLink(bridge);
     delete s.bridges[bridge];
   });
 }
@@ -226,7 +232,7 @@ export function ensureUserBridge(net: NetworkDef): void {
 /** Undo one lease: its DNAT rules, its host veth, the lease itself. */
 function dropLease(s: HostNetState, lease: Lease): void {
   fw.removeDnats(lease.dnat);
-  if (linkExists(lease.hostVeth)) runCommand(['ip', 'link', 'del', lease.hostVeth], { allowFailure: true });
+  deleteHostLink(lease.hostVeth);
   s.leases = s.leases.filter((l) => l !== lease);
 }
 
@@ -244,7 +250,7 @@ function releaseIdle(s: HostNetState, giveBack: boolean): void {
     if (!b.persistent && !giveBack) continue; // the default bridge stays ready, rules and all
     removeRulesOf(bridge, b);
     if (b.persistent) continue; // a user network's bridge stays until `network rm`
-    if (linkExists(bridge)) runCommand(['ip', 'link', 'del', bridge], { allowFailure: true });
+    deleteHostLink(bridge);
     delete s.bridges[bridge];
   }
   if (s.leases.length > 0 || !giveBack) return;
@@ -288,18 +294,27 @@ export function attachContainer(req: AttachRequest): Endpoint {
     return l;
   });
   const mac = req.mac ?? macForAddress(lease.ip);
+  let nsFd = -1;
+  let inside: RouteSocket | null = null;
   try {
-    if (linkExists(hostVeth)) runCommand(['ip', 'link', 'del', hostVeth], { allowFailure: true });
+    deleteHostLink(hostVeth);
+    // The container's network namespace, held open: every request below acts on this one
+    // namespace, even if the process exits meanwhile (then its pid could name another's).
+    nsFd = openNetnsOf(req.pid);
     // One end on the host, the other created right inside the container's namespace as eth0
     // (ethN for connect); the host end plugged into the bridge.
-    ipBatch([`link add ${hostVeth} type veth peer name ${ifname} address ${mac} netns ${req.pid}`, `link set ${hostVeth} master ${req.net.bridge} up`]);
-    // Inside the namespace: address, up, default route via the bridge's address.
-    const inside = [
-      `addr add ${lease.ip}/${subnet.prefix} brd + dev ${ifname}`, // brd +: the broadcast address, as Docker sets it
-      `link set ${ifname} up`,
-      ...(req.net.internal || req.extra ? [] : [`route add default via ${req.net.gateway} dev eth0`]),
-    ];
-    ipBatch(inside, { pid: req.pid });
+    addVethPair(host(), hostVeth, { name: ifname, mac, nsFd, pid: req.pid });
+    setLinkUp(host(), hostVeth, { name: req.net.bridge, index: linkIndex(host(), req.net.bridge) });
+    // Inside the namespace (a socket made there): address, up, default route via the bridge's address.
+    inside = routeSocketIn(nsFd, `/proc/${req.pid}/ns/net`);
+    const link = { name: ifname, index: linkIndex(inside, ifname) };
+    addAddress(inside, link, lease.ip, subnet.prefix); // with the broadcast address, as Docker sets it
+    setLinkUp(inside, ifname);
+    if (!req.net.internal && !req.extra) addDefaultRoute(inside, req.net.gateway, link);
+    inside.close();
+    inside = null;
+    closeSync(nsFd);
+    nsFd = -1;
     const ports = req.ports;
     const dnat: fw.Dnat[] = ports.map((p) => ({
       proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, dest: lease.ip, destPort: p.containerPort, bridge: req.net.bridge,
@@ -316,10 +331,55 @@ export function attachContainer(req: AttachRequest): Endpoint {
     fw.addDnats(dnat);
     return { network: req.net.name, bridge: req.net.bridge, ip: lease.ip, prefixLen: subnet.prefix, gateway: req.net.gateway, mac, hostVeth, ports };
   } catch (err) {
+    inside?.close();
+    if (nsFd >= 0) closeSync(nsFd);
     if (req.extra) releaseEndpoint(req.root, req.containerId, hostVeth);
     else detachContainer(req.root, req.containerId);
     throw err instanceof UserError ? err : new UserError(`network setup failed: ${(err as Error).message}`, 125);
   }
+}
+
+/** Requests inside the network namespace of process `pid` (held open meanwhile), on a socket made there. */
+function insideNetns<T>(pid: number, fn: (sock: RouteSocket) => T): T {
+  const nsFd = openNetnsOf(pid);
+  let sock: RouteSocket | null = null;
+  try {
+    sock = routeSocketIn(nsFd, `/proc/${pid}/ns/net`);
+    return fn(sock);
+  } finally {
+    sock?.close();
+    closeSync(nsFd);
+  }
+}
+
+/** `network connect`: the first ethN (N ≥ 1) the container's namespace does not have yet. */
+export function freeEthIndex(pid: number): number {
+  try {
+    return insideNetns(pid, (sock) => {
+      let k = 1;
+      while (linkPresent(sock, `eth${k}`)) k++;
+      return k;
+    });
+  } catch (e) {
+    throw e instanceof UserError ? e : new UserError(`cannot look into the container's network namespace: ${(e as Error).message}`, 1);
+  }
+}
+
+function linkPresent(sock: RouteSocket, name: string): boolean {
+  try {
+    linkIndex(sock, name);
+    return true;
+  } catch (e) {
+    if (e instanceof NetlinkError && e.code === 'ENODEV') return false;
+    throw e;
+  }
+}
+
+/** `network disconnect`: the container's end of a veth goes (and the pair with it); a container gone meanwhile has none. */
+export function deleteContainerLink(pid: number, ifname: string): void {
+  try {
+    insideNetns(pid, (sock) => deleteLink(sock, ifname));
+  } catch { /* the process or the link is gone already: nothing left to delete */ }
 }
 
 /** Undo attachContainer: rules, veth, address (the idle default bridge and our chains stay: releaseIdle). */

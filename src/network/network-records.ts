@@ -8,9 +8,8 @@ import { join, resolve } from 'node:path';
 import type { NetworkRecord } from './network-record-schema';
 import { checkNetworkRecords } from './network-records-check';
 import { paths } from '../paths';
-import { lazy } from '../lazy';
+import { sha256Hex } from '../sha256';
 
-const crypto = lazy(() => require('node:crypto') as typeof import('node:crypto'));
 
 export type { NetworkRecord } from './network-record-schema';
 
@@ -34,9 +33,8 @@ export const PREDEFINED_NETWORKS = [['bridge', 'bridge'], ['host', 'host'], ['no
  * daemon makes random ones once; a root is mini-run's "daemon").
  */
 export function predefinedNetworkId(name: string): string {
-  // node:crypto is loaded only here: `ps` and `logs` read network records without hashing anything
-  const { createHash } = crypto();
-  return createHash('sha256').update(`${resolve(paths.root())}\0predefined network\0${name}`).digest('hex');
+  // sha256 in JS (src/sha256.ts): the same id as node:crypto's, without loading node:crypto on run's way to the container's start
+  return sha256Hex(`${resolve(paths.root())}\0predefined network\0${name}`);
 }
 
 /** The predefined network a reference means (its name, its id or an id prefix of 3+), or null. */

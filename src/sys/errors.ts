@@ -50,6 +50,10 @@ const descriptions: Record<string, string> = {
   EOPNOTSUPP: 'Operation not supported',
   ENOEXEC: 'Exec format error',
   E2BIG: 'Argument list too long',
+  ENETUNREACH: 'Network is unreachable',
+  EADDRINUSE: 'Address already in use',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  ENOBUFS: 'No buffer space available',
 };
 
 export function errnoName(errno: number): string {

@@ -60,6 +60,7 @@ const PROTOTYPES = {
   sendmsg: 'long sendmsg(int fd, const void *msg, int flags)',
   recvmsg: 'long recvmsg(int fd, void *msg, int flags)',
   recv: 'long recv(int fd, void *buf, size_t len, int flags)',
+  send: 'long send(int fd, const void *buf, size_t len, int flags)',
   getsockopt: 'int getsockopt(int fd, int level, int name, _Out_ void *val, _Inout_ uint32_t *len)',
   setsockopt: 'int setsockopt(int fd, int level, int name, const void *val, uint32_t len)',
   isatty: 'int isatty(int fd)',
@@ -733,6 +734,42 @@ export function setReceiveTimeout(fd: number, ms: number): void {
   tv.writeBigInt64LE(BigInt((ms % 1000) * 1000), 8);
   check('setsockopt', `${fd}, SOL_SOCKET, SO_RCVTIMEO, {tv_sec=${Math.floor(ms / 1000)}, tv_usec=${(ms % 1000) * 1000}}, 16`,
     libc().setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16));
+}
+
+/**
+ * A NETLINK_ROUTE socket (rtnetlink: links, addresses, routes) in the calling thread's network
+ * namespace — a netlink socket acts on the namespace it was made in, whatever thread uses it
+ * later. NETLINK_EXT_ACK: an error answer carries the kernel's own sentence ("Nexthop has
+ * invalid gateway"); NETLINK_CAP_ACK: it does not echo our whole request back.
+ */
+export function netlinkRouteSocket(): number {
+  const AF_NETLINK = 16, SOCK_RAW = 3, SOCK_CLOEXEC = 0o2000000, NETLINK_ROUTE = 0, SOL_NETLINK = 270, NETLINK_CAP_ACK = 10, NETLINK_EXT_ACK = 11;
+  const fd = check('socket', 'AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_ROUTE', libc().socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+  const one = Buffer.alloc(4);
+  one.writeInt32LE(1, 0);
+  // Both are only niceties (older kernels lack them): a refusal leaves the plain errno answers.
+  libc().setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, one, 4);
+  libc().setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, one, 4);
+  return fd;
+}
+
+/**
+ * send(2) and recv(2) of whole netlink messages, blocking, on the calling thread. Not traced:
+ * the caller prints one line per request, with what it asked and what the kernel answered.
+ */
+export function sendQuiet(fd: number, buf: Buffer): number {
+  const r = Number(libc().send(fd, buf, buf.length, 0));
+  if (r === -1) throw new SysError('send', `${fd}, <${buf.length} bytes>`, koffi().errno());
+  return r;
+}
+
+export function recvQuiet(fd: number, buf: Buffer): number {
+  for (;;) {
+    const r = Number(libc().recv(fd, buf, buf.length, 0));
+    if (r !== -1) return r;
+    const errno = koffi().errno();
+    if (errno !== 4 /* EINTR: a signal arrived; the answer is still coming */) throw new SysError('recv', `${fd}, <${buf.length} bytes>`, errno);
+  }
 }
 
 /**

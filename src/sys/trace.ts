@@ -2,12 +2,13 @@
  * The trace: every primitive the runtime performs, printed in order to stderr.
  *
  * This is the heart of mini-run's teaching. With `--trace`, each syscall (with decoded flags),
- * each cgroup file write and each command the runtime runs is printed as one line:
+ * each cgroup file write, each netlink request and each command the runtime runs is printed as one line:
  *
  *   [run]  unshare(CLONE_NEWPID) = 0
  *   [init] mount("overlay", "/var/lib/mini-run/…/rootfs", "overlay", MS_NODEV, "lowerdir=…") = 0
  *   [run]  write /sys/fs/cgroup/mini-run/3f2a…/memory.max ← 67108864
- *   [run]  exec ip link set lo up
+ *   [run]  netlink RTM_NEWADDR {eth0 10.88.0.2/16 brd 10.88.255.255} = 0 (ip addr add 10.88.0.2/16 brd + dev eth0)
+ *   [run]  exec iptables -w -t nat -N MINI-RUN-POSTROUTING
  *
  * The tag in brackets says which process did it: `run` is the CLI (the parent, on the host),
  * `init` is the container's first process before it becomes the user's program.
@@ -92,6 +93,12 @@ export function shellLine(words: readonly string[]): string {
 export function traceCommand(argv: readonly string[]): void {
   if (!traceEnabled()) return;
   emit(`exec ${shellLine(argv)}`);
+}
+
+/** A netlink request and the kernel's answer (sys/netlink.ts): `netlink RTM_NEWLINK {…} = 0 (ip link add …)`. */
+export function traceNetlink(text: string): void {
+  if (!traceEnabled()) return;
+  emit(`netlink ${text}`);
 }
 
 /** A step that is not one call (e.g. "child 1234 exited with 0"), shown as a comment. */
