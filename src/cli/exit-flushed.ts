@@ -10,7 +10,6 @@
  * Node's own exit (closing libuv's handles and the environment, atexit and OpenSSL cleanup) on
  * the path from the container's exit to the CLI being reaped; docs/perf.md "the CLI's exit".
  */
-import { isatty } from 'node:tty';
 import { lazy } from '../lazy';
 
 const libcMod = lazy(() => require('../sys/libc') as typeof import('../sys/libc'));
@@ -33,9 +32,9 @@ export async function exitWhenFlushed(code: number): Promise<never> {
  * Locks (flock) and fds are released by the kernel either way; the trace is written synchronously.
  */
 function exitAtOnce(code: number): void {
-  if (!libcModuleLoaded() || !safeToSkipNodeExit()) return;
+  if (!libcModuleLoaded()) return;
   const libc = libcMod();
-  if (!libc.libcLoaded()) return;
+  if (!libc.libcLoaded() || !safeToSkipNodeExit(libc.isatty)) return;
   const proc = process as NodeJS.Process & { _exiting?: boolean };
   process.exitCode = code;
   // As process.exit does: once _exiting is set, a later process.exit() does not emit 'exit' again.
@@ -45,7 +44,8 @@ function exitAtOnce(code: number): void {
   libc.exitNow(code);
 }
 
-function safeToSkipNodeExit(): boolean {
+/** (isatty: libc's, not node:tty's, whose module loads node:net and its streams: ≈ 4 ms) */
+function safeToSkipNodeExit(isatty: (fd: number) => boolean): boolean {
   if ([0, 1, 2].some((fd) => isatty(fd))) return false;
   if (process.env.NODE_V8_COVERAGE) return false;
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];

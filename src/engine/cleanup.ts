@@ -14,6 +14,7 @@ import {
   type ContainerRecord,
 } from './container-store';
 import { lazy } from '../lazy';
+import { isoTime } from '../utc-time';
 
 // Loaded only when there is something to clean: a read path (`ps`) on a healthy host needs
 // neither the runtime nor the network code (nor the lock's flock, nor koffi behind it).
@@ -41,7 +42,7 @@ function finalizeOrphan(rec: ContainerRecord): void {
     Pid: 0,
     ExitCode: rec.state.Status === 'created' ? 128 : 255,
     Error: rec.state.Status === 'created' ? rec.state.Error || 'mini-run stopped before the container started' : 'mini-run was killed while the container ran',
-    FinishedAt: new Date().toISOString(),
+    FinishedAt: isoTime(),
   };
   rec.monitor = null;
   rec.network.endpoint = null; // its address and rules are released by the network sweep

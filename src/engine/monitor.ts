@@ -23,6 +23,7 @@ import { logOptionsOf, parseLogOptions } from './log-options';
 import { recordEvent } from '../events';
 import { healthActive, startHealthChecks } from './health';
 import { lazy } from '../lazy';
+import { isoTime } from '../utc-time';
 
 const usernsLayers = lazy(() => require('./userns-layers') as typeof import('./userns-layers'));
 const networkMod = lazy(() => require('./network') as typeof import('./network'));
@@ -105,7 +106,7 @@ export class EngineContainer implements ContainerOwner {
 
   recordStarted(pid: number): void {
     const rec = updateContainer(this.id, (r) => {
-      r.state = { ...r.state, Status: 'running', Pid: pid, StartedAt: new Date().toISOString(), ExitCode: 0, Error: '', OOMKilled: false };
+      r.state = { ...r.state, Status: 'running', Pid: pid, StartedAt: isoTime(), ExitCode: 0, Error: '', OOMKilled: false };
       r.monitor = { pid: process.pid, startTime: processStartTime(process.pid) ?? '' };
     });
     recordEvent('container', 'start', this.id, { image: rec.image, name: rec.name });
@@ -142,7 +143,7 @@ export class EngineContainer implements ContainerOwner {
         const neverStarted = r.state.StartedAt.startsWith('0001-01-01');
         r.state = neverStarted
           ? { ...r.state, Status: 'created', Pid: 0, ExitCode: exit.exitCode, OOMKilled: false, Error: exit.error }
-          : { ...r.state, Status: status, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, Error: exit.error, FinishedAt: new Date().toISOString() };
+          : { ...r.state, Status: status, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, Error: exit.error, FinishedAt: isoTime() };
         if (final) r.monitor = null;
       });
     });

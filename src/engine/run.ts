@@ -36,6 +36,7 @@ import { localLogOptions, parseLogOptions } from './log-options';
 import { dnsWithDefaults, rlimitsWithDefaults } from './daemon-defaults';
 import { prepareMounts, removeAnonymousVolumes, toOciMounts } from './volumes';
 import type { MountPoint } from '../volume/mount-point';
+import { isoTime } from '../utc-time';
 
 /**
  * The container's log driver and options: --log-driver/--log-opt, with the config file's
@@ -134,7 +135,7 @@ export async function createContainer(opts: RunOptions, id = newContainerId()): 
       // container root may edit its /etc/hosts, as with dockerd's userns-remap
       if (hostRoot) for (const f of ['hosts', 'hostname', 'resolv.conf']) chownSync(join(dir, f), hostRoot.uid, hostRoot.gid);
       writeFileAtomic(join(dir, 'config.json'), JSON.stringify(spec, null, 2) + '\n');
-      const now = new Date().toISOString();
+      const now = isoTime();
       const rec: ContainerRecord = {
         id, name, created: now, image: opts.image, imageId: image.id,
         path: spec.process.args[0], args: spec.process.args.slice(1),

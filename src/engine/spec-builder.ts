@@ -15,7 +15,7 @@ import { DOCKER_DEFAULT_CAPS } from '../runtime/capabilities';
 import { CAPABILITIES } from '../sys/constants';
 import { cgroupName, cpusToQuota, detectCgroupVersion, findDelegation, parentName } from '../runtime/cgroups';
 import type { ImageConfig } from '../image/store';
-import { readLayeredFile } from '../image/layered-file';
+import { LayeredFiles } from '../image/layered-file';
 import { resolveUser } from './user';
 import { expandEnv, mergeEnv, readEnvFile } from './env';
 import type { RunOptions } from './run-options';
@@ -131,8 +131,9 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
   const workdir = opts.workdir ?? (image.WorkingDir || '/');
   if (!workdir.startsWith('/')) throw new UserError(`the working directory '${workdir}' is invalid, it needs to be an absolute path`, 125);
   const userSpec = opts.user ?? image.User ?? '';
-  const user = resolveUser(userSpec, readLayeredFile(input.layerDirs, '/etc/passwd')?.toString('utf8') ?? null,
-    readLayeredFile(input.layerDirs, '/etc/group')?.toString('utf8') ?? null, opts.groupAdd ?? []);
+  const etc = new LayeredFiles(input.layerDirs); // (the walk down /etc once for both)
+  const user = resolveUser(userSpec, etc.read('/etc/passwd')?.toString('utf8') ?? null,
+    etc.read('/etc/group')?.toString('utf8') ?? null, opts.groupAdd ?? []);
   const envFromFiles = opts.envFiles.flatMap(readEnvFile);
   let env = mergeEnv(image.Env ?? [], envFromFiles.map(expandEnv).filter((e): e is string => e !== null),
     opts.env.map(expandEnv).filter((e): e is string => e !== null));

@@ -11,82 +11,116 @@
  * root, ".." stops at the root), never on the host: every component is lstat'ed.
  */
 import { closeSync, constants, lstatSync, openSync, readFileSync, readlinkSync, Stats } from 'node:fs';
-import { join } from 'node:path';
+import { normalize } from 'node:path';
 import { lgetxattr } from '../sys/libc';
 import { OVERLAY_OPAQUE_XATTR } from './layer-writer';
 
 const MAX_SYMLINKS = 40;
 
-function lstatOrNull(p: string): Stats | null {
-  try {
-    return lstatSync(p);
-  } catch {
-    return null;
-  }
-}
-
 const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
 
-function isOpaque(dir: string): boolean {
-  try {
-    return lgetxattr(dir, OVERLAY_OPAQUE_XATTR)?.toString() === 'y';
-  } catch {
-    return false;
+/**
+ * Files of one image's merged view. What it learns of the layers (each path's lstat, each
+ * directory's opacity) serves every later read: `run` reads /etc/passwd and then /etc/group,
+ * and the second walk down /etc asks the kernel nothing new.
+ */
+export class LayeredFiles {
+  /** The layers, top first, as `dir/` prefixes (a component is appended as `prefix + 'etc/passwd'`). */
+  private readonly layers: string[];
+  private readonly stats = new Map<string, Stats | null>();
+  private readonly opaque = new Map<string, boolean>();
+
+  constructor(dirs: readonly string[]) {
+    this.layers = [...dirs].reverse().map((d) => normalize(d + '/'));
+  }
+
+  private lstat(p: string): Stats | null {
+    let st = this.stats.get(p);
+    if (st === undefined) {
+      try {
+        st = lstatSync(p);
+      } catch {
+        st = null;
+      }
+      this.stats.set(p, st);
+    }
+    return st;
+  }
+
+  private isOpaque(dir: string): boolean {
+    let o = this.opaque.get(dir);
+    if (o === undefined) {
+      try {
+        // 'y' or not: a longer value does not fit in 2 bytes (ERANGE), and is not 'y' either
+        o = lgetxattr(dir, OVERLAY_OPAQUE_XATTR, 2)?.toString() === 'y';
+      } catch {
+        o = false;
+      }
+      this.opaque.set(dir, o);
+    }
+    return o;
+  }
+
+  /** The topmost layer holding `parts` in the merged view (as its host path and lstat), or null if absent/deleted. */
+  private find(parts: string[]): { path: string; st: Stats } | null {
+    for (const layer of this.layers) {
+      let hidesBelow = parts.length > 0 && this.isOpaque(layer.length > 1 ? layer.slice(0, -1) : layer);
+      let reachable = true;
+      let path = layer;
+      for (let i = 0; i < parts.length - 1; i++) {
+        path += (i > 0 ? '/' : '') + parts[i];
+        const st = this.lstat(path);
+        if (st === null) { reachable = false; break; }
+        if (isWhiteout(st) || !st.isDirectory()) return null; // deleted, or a non-dir covering lower dirs
+        if (this.isOpaque(path)) hidesBelow = true;
+      }
+      if (reachable) {
+        path = layer + parts.join('/');
+        const st = this.lstat(path);
+        if (st) return isWhiteout(st) ? null : { path, st };
+      }
+      if (hidesBelow) return null;
+    }
+    return null;
+  }
+
+  /** The file's content as the merged view shows it, or null if it does not exist (or is not a file). */
+  read(path: string): Buffer | null {
+    const queue = path.split('/');
+    let resolved: string[] = [];
+    let hops = 0;
+    let hit: { path: string; st: Stats } | null = null;
+    while (queue.length) {
+      const c = queue.shift()!;
+      if (c === '' || c === '.') continue;
+      if (c === '..') { resolved.pop(); hit = null; continue; }
+      const candidate = [...resolved, c];
+      hit = this.find(candidate);
+      if (!hit) return null;
+      if (hit.st.isSymbolicLink()) {
+        if (++hops > MAX_SYMLINKS) return null;
+        const target = readlinkSync(hit.path);
+        if (target.startsWith('/')) resolved = [];
+        queue.unshift(...target.split('/'));
+        hit = null;
+        continue;
+      }
+      if (queue.some((q) => q !== '' && q !== '.') && !hit.st.isDirectory()) return null;
+      resolved = candidate;
+    }
+    if (!resolved.length) return null;
+    hit = hit ?? this.find(resolved);
+    if (!hit || !hit.st.isFile()) return null;
+    const fd = openSync(hit.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      return readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 
-/** The topmost layer holding `parts` in the merged view, or null if absent/deleted. */
-function find(layersTopFirst: string[], parts: string[]): { layer: string; st: Stats } | null {
-  for (const layer of layersTopFirst) {
-    let hidesBelow = isOpaque(layer) && parts.length > 0;
-    let reachable = true;
-    for (let i = 0; i < parts.length - 1; i++) {
-      const st = lstatOrNull(join(layer, ...parts.slice(0, i + 1)));
-      if (st === null) { reachable = false; break; }
-      if (isWhiteout(st) || !st.isDirectory()) return null; // deleted, or a non-dir covering lower dirs
-      if (isOpaque(join(layer, ...parts.slice(0, i + 1)))) hidesBelow = true;
-    }
-    if (reachable) {
-      const st = lstatOrNull(join(layer, ...parts));
-      if (st) return isWhiteout(st) ? null : { layer, st };
-    }
-    if (hidesBelow) return null;
-  }
-  return null;
-}
-
-/** The file's content as the merged view shows it, or null if it does not exist (or is not a file). */
-export function readLayeredFile(dirs: string[], path: string): Buffer | null {
-  const layers = [...dirs].reverse();
-  const queue = path.split('/');
-  let resolved: string[] = [];
-  let hops = 0;
-  let hit: { layer: string; st: Stats } | null = null;
-  while (queue.length) {
-    const c = queue.shift()!;
-    if (c === '' || c === '.') continue;
-    if (c === '..') { resolved.pop(); hit = null; continue; }
-    const candidate = [...resolved, c];
-    hit = find(layers, candidate);
-    if (!hit) return null;
-    if (hit.st.isSymbolicLink()) {
-      if (++hops > MAX_SYMLINKS) return null;
-      const target = readlinkSync(join(hit.layer, ...candidate));
-      if (target.startsWith('/')) resolved = [];
-      queue.unshift(...target.split('/'));
-      hit = null;
-      continue;
-    }
-    if (queue.some((q) => q !== '' && q !== '.') && !hit.st.isDirectory()) return null;
-    resolved = candidate;
-  }
-  if (!resolved.length) return null;
-  hit = hit ?? find(layers, resolved);
-  if (!hit || !hit.st.isFile()) return null;
-  const fd = openSync(join(hit.layer, ...resolved), constants.O_RDONLY | constants.O_NOFOLLOW);
-  try {
-    return readFileSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+/** One file's content as the merged view shows it, or null if it does not exist (or is not a file). */
+export function readLayeredFile(dirs: readonly string[], path: string): Buffer | null {
+  return new LayeredFiles(dirs).read(path);
 }

@@ -24,6 +24,7 @@ import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import type { StdioTarget } from './spawn-init';
 import { lazy } from '../lazy';
+import { isoTime } from '../utc-time';
 
 const hooksMod = lazy(() => require('./hooks') as typeof import('./hooks'));
 const stateMod = lazy(() => require('./state') as typeof import('./state'));
@@ -183,7 +184,7 @@ async function build(ref: ContainerRef, bundle: string, plan: StdioPlan, hooks: 
           pid,
           pidStartTime: startTime,
           bundle,
-          created: new Date().toISOString(),
+          created: isoTime(),
           cgroupName: ref.id,
           cgroupPath: cgroup.paths[0] ?? '',
           cgroupsPath: spec.linux?.cgroupsPath,

@@ -7,8 +7,12 @@
  * are passed on with TIOCSWINSZ, which sends SIGWINCH to the container's foreground group.
  */
 import { writeSync, closeSync } from 'node:fs';
-import * as tty from 'node:tty';
+import type * as tty from 'node:tty';
 import { bytesReadable, clearOutputProcessing, openPtyPeer, setWinsize } from '../sys/libc';
+import { lazy } from '../lazy';
+
+/** node:tty (and node:net, its streams: ≈ 4 ms) only with a terminal: `run` without -t loads none. */
+const ttyMod = lazy(() => require('node:tty') as typeof import('node:tty'));
 
 /**
  * Our terminal in raw mode, as Docker's client makes it (cfmakeraw). Node's setRawMode leaves
@@ -46,7 +50,7 @@ export class TerminalRelay {
   constructor(private readonly masterFd: number, private readonly interactive: boolean, onOutput?: (d: Buffer) => void) {
     this.resize();
     try { this.peerFd = openPtyPeer(masterFd); } catch { /* a kernel before 4.13: EIO ends the output, as before */ }
-    this.master = new tty.ReadStream(masterFd);
+    this.master = new (ttyMod().ReadStream)(masterFd);
     this.master.on('data', (d: Buffer) => {
       this.lastOutputAt = Date.now();
       process.stdout.write(d);

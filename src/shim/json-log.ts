@@ -8,6 +8,7 @@
  */
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isoTime } from '../utc-time';
 
 export interface LogEntry { log: string; stream: 'stdout' | 'stderr'; time: string; dropped?: DroppedLines }
 
@@ -24,7 +25,7 @@ export function logPath(containerDir: string, id: string): string {
 
 /** RFC 3339 with nanoseconds, like docker's (we have microseconds; the rest is zeros). */
 export function nanoTime(now = Date.now(), micros = 0): string {
-  const iso = new Date(now).toISOString(); // …:56.123Z
+  const iso = isoTime(now); // …:56.123Z
   return `${iso.slice(0, 23)}${String(micros).padStart(3, '0')}000Z`;
 }
 

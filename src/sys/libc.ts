@@ -302,9 +302,12 @@ export function lsetxattr(target: XattrTarget, name: string, value: Buffer): voi
     libc()[call](target, name, value, value.length, 0));
 }
 
-/** lgetxattr(2)/fgetxattr(2): the attribute's value, or null when the file does not have it. */
-export function lgetxattr(target: XattrTarget, name: string): Buffer | null {
-  const buf = Buffer.alloc(65536);
+/**
+ * lgetxattr(2)/fgetxattr(2): the attribute's value, or null when the file does not have it. A
+ * value longer than `size` bytes: ERANGE.
+ */
+export function lgetxattr(target: XattrTarget, name: string, size = 65536): Buffer | null {
+  const buf = Buffer.alloc(size);
   const call = typeof target === 'number' ? 'fgetxattr' : 'lgetxattr';
   const n = Number(libc()[call](target, name, buf, buf.length));
   if (n === -1) {

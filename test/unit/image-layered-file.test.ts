@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { mknod, lsetxattr } from '../../src/sys/libc';
 import { S_IFCHR } from '../../src/sys/constants';
-import { readLayeredFile } from '../../src/image/layered-file';
+import { LayeredFiles, readLayeredFile } from '../../src/image/layered-file';
 
 let dir: string;
 let bottom: string, middle: string, top: string;
@@ -27,6 +27,9 @@ beforeAll(() => {
   mkdirSync(join(middle, 'opaque'));
   lsetxattr(join(middle, 'opaque'), 'trusted.overlay.opaque', Buffer.from('y'));
   put(middle, 'opaque/new', 'new');
+  put(bottom, 'notopaque/old', 'old, shown');
+  mkdirSync(join(middle, 'notopaque'));
+  lsetxattr(join(middle, 'notopaque'), 'trusted.overlay.opaque', Buffer.from('yes')); // only "y" makes it opaque
   symlinkSync('/real', join(middle, 'link'));
   symlinkSync('/etc', join(top, 'hostlink'));
   put(top, 'etc/passwd', 'top passwd');
@@ -46,6 +49,14 @@ describe('readLayeredFile', () => {
   it('honours opaque directories', () => {
     expect(read('/opaque/old')).toBeNull();
     expect(read('/opaque/new')).toBe('new');
+  });
+  it('a value of trusted.overlay.opaque other than "y" hides nothing (a longer one too)', () => {
+    expect(read('/notopaque/old')).toBe('old, shown');
+  });
+  it('one LayeredFiles reads several files of the same view (what it learnt of a path serves the next read)', () => {
+    const files = new LayeredFiles([bottom, middle, top]);
+    expect(['/etc/passwd', '/etc/group', '/etc/shadow', '/opaque/old', '/etc/passwd'].map((p) => files.read(p)?.toString() ?? null))
+      .toEqual(['top passwd', 'middle group', null, null, 'top passwd']);
   });
   it('resolves symlinks inside the image, never on the host', () => {
     expect(read('/link/file')).toBe('via symlink');
