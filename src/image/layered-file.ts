@@ -20,6 +20,45 @@ const MAX_SYMLINKS = 40;
 const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
 
 /**
+ * Where `path` leads in a merged view (an image's layers, no mount): its components once every
+ * symlink is followed **inside the view** — an absolute target starts again at the view's root,
+ * ".." stops at the root, a component below a non-directory fails (ENOTDIR, as the kernel) — so
+ * no path can lead out to the host (the CVE-2021-30465 class of symlink escapes). Null when a
+ * component is missing or deleted, or after 40 symlinks (ELOOP). `find` gives the topmost entry
+ * of a component list, `linkTarget` the host path to readlink for an entry; `hit` is `find`'s
+ * entry for the last component when the walk ended on one (null after "..": find it again).
+ * The one walk for every reader of the merged view: LayeredFiles here, volume/copy-up.ts's
+ * resolveMerged (copy-up, build's sources).
+ */
+export function resolveInView<E extends { st: Stats }>(
+  path: string, find: (parts: string[]) => E | null, linkTarget: (entry: E) => string,
+): { parts: string[]; hit: E | null } | null {
+  const queue = path.split('/');
+  let resolved: string[] = [];
+  let hops = 0;
+  let hit: E | null = null;
+  while (queue.length) {
+    const c = queue.shift()!;
+    if (c === '' || c === '.') continue;
+    if (c === '..') { resolved.pop(); hit = null; continue; }
+    const candidate = [...resolved, c];
+    hit = find(candidate);
+    if (!hit) return null;
+    if (hit.st.isSymbolicLink()) {
+      if (++hops > MAX_SYMLINKS) return null;
+      const target = readlinkSync(linkTarget(hit));
+      if (target.startsWith('/')) resolved = [];
+      queue.unshift(...target.split('/'));
+      hit = null;
+      continue;
+    }
+    if (queue.some((q) => q !== '' && q !== '.') && !hit.st.isDirectory()) return null;
+    resolved = candidate;
+  }
+  return { parts: resolved, hit };
+}
+
+/**
  * Files of one image's merged view. What it learns of the layers (each path's lstat, each
  * directory's opacity) serves every later read: `run` reads /etc/passwd and then /etc/group,
  * and the second walk down /etc asks the kernel nothing new.
@@ -86,30 +125,10 @@ export class LayeredFiles {
 
   /** The file's content as the merged view shows it, or null if it does not exist (or is not a file). */
   read(path: string): Buffer | null {
-    const queue = path.split('/');
-    let resolved: string[] = [];
-    let hops = 0;
-    let hit: { path: string; st: Stats } | null = null;
-    while (queue.length) {
-      const c = queue.shift()!;
-      if (c === '' || c === '.') continue;
-      if (c === '..') { resolved.pop(); hit = null; continue; }
-      const candidate = [...resolved, c];
-      hit = this.find(candidate);
-      if (!hit) return null;
-      if (hit.st.isSymbolicLink()) {
-        if (++hops > MAX_SYMLINKS) return null;
-        const target = readlinkSync(hit.path);
-        if (target.startsWith('/')) resolved = [];
-        queue.unshift(...target.split('/'));
-        hit = null;
-        continue;
-      }
-      if (queue.some((q) => q !== '' && q !== '.') && !hit.st.isDirectory()) return null;
-      resolved = candidate;
-    }
-    if (!resolved.length) return null;
-    hit = hit ?? this.find(resolved);
+    const at = resolveInView(path, (parts) => this.find(parts), (hit) => hit.path);
+    if (!at || !at.parts.length) return null;
+    const resolved = at.parts;
+    const hit = at.hit ?? this.find(resolved);
     if (!hit || !hit.st.isFile()) return null;
     const fd = openSync(hit.path, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {

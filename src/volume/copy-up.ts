@@ -17,10 +17,9 @@ import {
 import { join } from 'node:path';
 import { lgetxattr, mknod } from '../sys/libc';
 import { OVERLAY_OPAQUE_XATTR } from '../image/layer-writer';
+import { resolveInView } from '../image/layered-file';
 import { copyXattrs } from '../image/xattrs';
 import { HardLinks, linkToEarlier } from '../image/hard-links';
-
-const MAX_SYMLINKS = 40;
 
 const lstatOrNull = (p: string): Stats | null => {
   try { return lstatSync(p); } catch { return null; }
@@ -82,28 +81,9 @@ export function listMerged(layersTopFirst: string[], parts: string[]): Map<strin
   return out;
 }
 
-/** Resolve `path` in the merged view, symlinks interpreted inside the image (never on the host). */
+/** Resolve `path` in the merged view, symlinks interpreted inside the image (never on the host): image/layered-file.ts's walk. */
 export function resolveMerged(layersTopFirst: string[], path: string): string[] | null {
-  const queue = path.split('/');
-  let resolved: string[] = [];
-  let hops = 0;
-  while (queue.length) {
-    const c = queue.shift()!;
-    if (c === '' || c === '.') continue;
-    if (c === '..') { resolved.pop(); continue; }
-    const candidate = [...resolved, c];
-    const hit = findMerged(layersTopFirst, candidate);
-    if (!hit) return null;
-    if (hit.st.isSymbolicLink()) {
-      if (++hops > MAX_SYMLINKS) return null;
-      const target = readlinkSync(hit.host);
-      if (target.startsWith('/')) resolved = [];
-      queue.unshift(...target.split('/'));
-      continue;
-    }
-    resolved = candidate;
-  }
-  return resolved;
+  return resolveInView(path, (parts) => findMerged(layersTopFirst, parts), (hit) => hit.host)?.parts ?? null;
 }
 
 const O_PATH = 0o10000000;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { mknod, lsetxattr } from '../../src/sys/libc';
 import { S_IFCHR } from '../../src/sys/constants';
 import { LayeredFiles, readLayeredFile } from '../../src/image/layered-file';
+import { resolveMerged } from '../../src/volume/copy-up';
 
 let dir: string;
 let bottom: string, middle: string, top: string;
@@ -66,5 +67,25 @@ describe('readLayeredFile', () => {
   it('returns null for a missing file or a directory', () => {
     expect(read('/nope')).toBeNull();
     expect(read('/etc')).toBeNull();
+  });
+});
+
+// One walk (image/layered-file.ts resolveInView) serves the file reader and copy-up/build's resolveMerged.
+describe('resolveMerged (copy-up, build sources): the same walk', () => {
+  const resolve = (p: string) => resolveMerged([top, middle, bottom], p)?.join('/') ?? null;
+  it('follows symlinks inside the image: an absolute target starts at the image root', () => {
+    expect(resolve('/link/file')).toBe('real/file');
+    expect(resolve('/hostlink/passwd')).toBe('etc/passwd');
+  });
+  it('cannot climb out of the image (CVE-2021-30465 class: a path that leads to the host)', () => {
+    expect(resolve('/../../../etc/passwd')).toBe('etc/passwd');
+    expect(resolve('/hostlink/../../../hostlink/passwd')).toBe('etc/passwd');
+    expect(resolve('/hostlink/hostname')).toBeNull(); // on the host, not in the image
+  });
+  it('a component below a file fails, ".." too (ENOTDIR, as the kernel), in both readers', () => {
+    expect(resolve('/etc/passwd/x')).toBeNull();
+    expect(resolve('/etc/passwd/../group')).toBeNull();
+    expect(read('/etc/passwd/../group')).toBeNull();
+    expect(resolve('/etc/shadow')).toBeNull(); // deleted by the whiteout
   });
 });
