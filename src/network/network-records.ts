@@ -10,7 +10,6 @@ import { checkNetworkRecords } from './network-records-check';
 import { paths } from '../paths';
 import { sha256Hex } from '../sha256';
 
-
 export type { NetworkRecord } from './network-record-schema';
 
 export const networksFile = () => join(paths.root(), 'network', 'networks.json');
