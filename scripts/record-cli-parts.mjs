@@ -51,20 +51,27 @@ function modulesLoaded(atSpawn, ...args) {
 
 try {
   modulesOf('run', '-d', '--name', 'mr-record-parts', '--network', 'none', 'mini-run/busybox', 'sleep', '600'); // (a running container, as the bench's)
-  const read = new Set([...modulesOf('ps'), ...modulesOf('images'), ...modulesOf('logs', 'mr-record-parts')]);
+  // Each module goes in the first part that loads it: `listed` grows by each part in turn.
+  const listed = new Set();
+  const part = (keys) => keys.filter((key) => {
+    if (listed.has(key)) return false;
+    listed.add(key);
+    return true;
+  }).sort();
+  const read = part([...modulesOf('ps'), ...modulesOf('images'), ...modulesOf('logs', 'mr-record-parts')]);
   // (twice: the steady state, after the first start filled the state root's caches, e.g. the compiled seccomp filter)
   modulesOf('run', '--rm', '--network', 'none', 'mini-run/busybox', 'true');
   // (layered: inspect loads most of what run loads on the way to a container record, so its list
   // comes first and run's is what run loads beyond both — ps reads neither file, inspect one, run two)
-  const inspect = modulesOf('inspect', 'mr-record-parts').filter((key) => !read.has(key));
-  const spawn = modulesLoaded(true, 'run', '--rm', '--network', 'none', 'mini-run/busybox', 'true').filter((key) => !read.has(key) && !inspect.includes(key));
-  const run = modulesOf('run', '--rm', '--network', 'none', 'mini-run/busybox', 'true').filter((key) => !read.has(key) && !inspect.includes(key) && !spawn.includes(key));
+  const inspect = part(modulesOf('inspect', 'mr-record-parts'));
+  const spawn = part(modulesLoaded(true, 'run', '--rm', '--network', 'none', 'mini-run/busybox', 'true'));
+  const run = part(modulesOf('run', '--rm', '--network', 'none', 'mini-run/busybox', 'true'));
   // on the default bridge (twice: the first makes the bridge and our chains, the next finds them idle, as most runs do)
   modulesOf('run', '--rm', 'mini-run/busybox', 'true');
-  const bridge = modulesOf('run', '--rm', 'mini-run/busybox', 'true').filter((key) => !read.has(key) && !inspect.includes(key) && !spawn.includes(key) && !run.includes(key));
-  const listed = JSON.parse(readFileSync(join(TOP, 'scripts/cli-bundle-parts.json'), 'utf8'));
-  writeFileSync(join(TOP, 'scripts/cli-bundle-parts.json'), JSON.stringify({ '//': listed['//'], read: [...read].sort(), inspect: inspect.sort(), spawn: spawn.sort(), run: run.sort(), bridge: bridge.sort() }, null, 1) + '\n');
-  console.log(`scripts/cli-bundle-parts.json: ${read.size} modules for the read commands, ${inspect.length} more for inspect, ${spawn.length} more for run's spawn of the init, ${run.length} more for the rest of run, ${bridge.length} more for a run on the default bridge`);
+  const bridge = part(modulesOf('run', '--rm', 'mini-run/busybox', 'true'));
+  const parts = JSON.parse(readFileSync(join(TOP, 'scripts/cli-bundle-parts.json'), 'utf8'));
+  writeFileSync(join(TOP, 'scripts/cli-bundle-parts.json'), JSON.stringify({ '//': parts['//'], read, inspect, spawn, run, bridge }, null, 1) + '\n');
+  console.log(`scripts/cli-bundle-parts.json: ${read.length} modules for the read commands, ${inspect.length} more for inspect, ${spawn.length} more for run's spawn of the init, ${run.length} more for the rest of run, ${bridge.length} more for a run on the default bridge`);
 } finally {
   spawnSync(process.execPath, [join(TOP, 'bin/mini-run'), '--root', join(scratch, 'root'), 'rm', '-f', 'mr-record-parts'], { stdio: 'ignore' });
   spawnSync(process.execPath, [join(TOP, 'bin/mini-run'), '--root', join(scratch, 'root'), 'system', 'prune', '-f'], { stdio: 'ignore' });
