@@ -2,6 +2,7 @@
  * `network ls --format`: docker's placeholders for one network (its networkContext) and the
  * column titles of a `table` format. Everything is a string, as docker prints them.
  */
+import { isoTime } from '../utc-time';
 
 /** Column titles for `network ls --format 'table …'`. */
 export const NETWORK_HEADERS: Record<string, unknown> = {
@@ -31,7 +32,7 @@ export interface NetworkTemplateData {
 export function goTimeWithFraction(iso: string): string {
   const t = Date.parse(iso);
   if (!Number.isFinite(t)) return '0001-01-01 00:00:00 +0000 UTC';
-  const s = new Date(t).toISOString(); // 2026-12-05T03:12:45.123Z
+  const s = isoTime(t); // 2026-12-05T03:12:45.123Z
   const fraction = s.slice(20, 23).replace(/0+$/, '');
   return `${s.slice(0, 10)} ${s.slice(11, 19)}${fraction ? `.${fraction}` : ''} +0000 UTC`;
 }

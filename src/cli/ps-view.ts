@@ -10,6 +10,7 @@
  */
 import { ellipsis, humanDuration, humanSize, tabwrite } from './columns';
 import { goQuote } from './go-quote';
+import { isoTime } from '../utc-time';
 
 /** One container as `ps` sees it. */
 export interface PsView {
@@ -137,8 +138,7 @@ export function sizeText(v: PsView): string {
 export function goTimeString(iso: string): string {
   const t = Date.parse(iso);
   if (!Number.isFinite(t)) return '0001-01-01 00:00:00 +0000 UTC';
-  const d = new Date(Math.floor(t / 1000) * 1000);
-  return `${d.toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`;
+  return `${isoTime(Math.floor(t / 1000) * 1000).slice(0, 19).replace('T', ' ')} +0000 UTC`;
 }
 
 // --------------------------------------------------------------------------------- filters

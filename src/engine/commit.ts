@@ -14,6 +14,7 @@ import { createGzip, createGunzip } from 'node:zlib';
 import { join } from 'node:path';
 import { UserError } from '../errors';
 import { paths } from '../paths';
+import { isoTime } from '../utc-time';
 import { findImage, imageConfigFile } from '../image/store';
 import { readBlob } from '../image/content-store';
 import { digestOf, hashingTee, newHash, sha256 } from '../image/digest';
@@ -221,7 +222,7 @@ export async function commitContainer(ref: string, repoTag: string | undefined, 
   } finally {
     rmSync(tarFile, { force: true });
   }
-  const now = new Date().toISOString();
+  const now = isoTime();
   const config: ImageConfigFile = {
     ...base,
     created: now,
@@ -279,7 +280,7 @@ export async function importImage(source: string, repoTag: string | undefined, c
       if (e instanceof UserError) throw new UserError(`import: ${e.message}`, 1);
       throw e;
     }
-    const now = new Date().toISOString();
+    const now = isoTime();
     const config: ImageConfigFile = {
       created: now, architecture: hostArchitecture(), os: 'linux',
       config: cfg,

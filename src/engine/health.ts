@@ -18,6 +18,7 @@ import { UserError } from '../errors';
 import { paths } from '../paths';
 import { nodeChildEnv } from '../sys/node-env';
 import { lazy } from '../lazy';
+import { isoTime } from '../utc-time';
 // (the check runner's spawn and events are loaded by the supervisor that runs checks, not by
 // every command that reads a record's Healthcheck schema)
 const childProcess = lazy(() => require('node:child_process') as typeof import('node:child_process'));
@@ -107,7 +108,7 @@ export function startHealthChecks(id: string, check: Healthcheck, store: Store):
   const record = (start: Date, exitCode: number, output: string) => {
     const prev = store.load() ?? { Status: 'starting' as const, FailingStreak: 0, Log: [] };
     const inStartPeriod = Date.now() - started < startPeriod;
-    const next: HealthState = { ...prev, Log: [...prev.Log, { Start: start.toISOString(), End: new Date().toISOString(), ExitCode: exitCode, Output: output }].slice(-MAX_LOG) };
+    const next: HealthState = { ...prev, Log: [...prev.Log, { Start: isoTime(start), End: isoTime(), ExitCode: exitCode, Output: output }].slice(-MAX_LOG) };
     if (exitCode === 0) {
       next.Status = 'healthy';
       next.FailingStreak = 0;

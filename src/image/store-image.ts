@@ -5,6 +5,7 @@
  */
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
+import { isoTime } from '../utc-time';
 import { sha256, shortDigest } from './digest';
 import { writeBlob } from './content-store';
 import { hasLayer, readLayerInfo } from './layer-store';
@@ -39,7 +40,7 @@ export function storeImage(input: StoreImageInput): StoreImageResult {
     }
     writeBlob(input.config, id);
     const manifestDigest = writeBlob(input.manifest);
-    const now = new Date().toISOString();
+    const now = isoTime();
     const tags = [...new Set(input.repoTags ?? [])];
     const movedTags: StoreImageResult['movedTags'] = [];
     for (const other of listImageRecords()) {

@@ -1,6 +1,7 @@
 /** `tag SOURCE TARGET`: give an image another name (a tag moves away from any image that had it). */
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
+import { isoTime } from '../utc-time';
 import { listImageRecords } from './image-index';
 import { writeImageRecord } from './image-record-write';
 import { lookupImage } from './lookup';
@@ -22,6 +23,6 @@ export function tagImage(source: string, target: string): void {
     for (const other of listImageRecords()) {
       if (other.id !== img.id && other.repoTags.includes(name)) writeImageRecord({ ...other, repoTags: other.repoTags.filter((t) => t !== name) });
     }
-    writeImageRecord({ ...img, repoTags: [...img.repoTags, name], lastTagTime: new Date().toISOString() });
+    writeImageRecord({ ...img, repoTags: [...img.repoTags, name], lastTagTime: isoTime() });
   });
 }

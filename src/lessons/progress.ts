@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { stateRoot } from '../paths';
 import { writeFileAtomic } from '../fsutil';
+import { isoTime } from '../utc-time';
 
 const Progress = z.object({ done: z.record(z.string()) }); // slug → when its check first passed
 type Progress = z.infer<typeof Progress>;
@@ -28,7 +29,7 @@ export function loadProgress(): Progress {
 export function markDone(slug: string): void {
   const p = loadProgress();
   if (p.done[slug]) return;
-  p.done[slug] = new Date().toISOString();
+  p.done[slug] = isoTime();
   mkdirSync(join(stateRoot(), 'lessons'), { recursive: true });
   writeFileAtomic(progressFile(), JSON.stringify(p, null, 2) + '\n');
 }

@@ -17,6 +17,7 @@ import { recordEvent } from '../events';
 import { findNetwork, listNetworks, networksFile, RESERVED, type NetworkRecord } from './network-records';
 import { DEFAULT_NETWORK, ensureUserBridge, knownSubnets, leasesOf, removeBridge, type NetworkDef } from './bridge';
 import { lazy } from '../lazy';
+import { isoTime } from '../utc-time';
 
 const crypto = lazy(() => require('node:crypto') as typeof import('node:crypto'));
 
@@ -89,7 +90,7 @@ export function createNetwork(name: string, o: CreateNetworkOptions): NetworkRec
     const { createHash } = crypto();
     const bridge = `${driver === 'bridge' ? 'mr-br' : 'mr-mv'}-${createHash('sha256').update(`${resolve(paths.root())}\0${id}`).digest('hex').slice(0, 8)}`;
     const rec: NetworkRecord = {
-      Name: name, Id: id, Created: new Date().toISOString(), Driver: driver, Options: options, Subnet: formatSubnet(subnet), Gateway: gateway,
+      Name: name, Id: id, Created: isoTime(), Driver: driver, Options: options, Subnet: formatSubnet(subnet), Gateway: gateway,
       ...(o.ipRange ? { IPRange: o.ipRange } : {}), GatewayListed: !o.subnet || !!o.gateway, Internal: !!o.internal, Bridge: bridge, Labels: o.labels ?? {},
     };
     if (driver === 'bridge') ensureUserBridge(toNetworkDef(rec));

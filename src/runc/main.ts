@@ -15,6 +15,7 @@ import { DEFAULT_RUNTIME_ROOT } from '../runtime/state';
 import { Process } from '../runtime/spec-schema';
 import { SIGNALS } from '../sys/constants';
 import { UserError } from '../errors';
+import { isoTime } from '../utc-time';
 import { parseFlags, flagSet, flagValue, flagValues, type FlagTable, type Parsed } from './args';
 import { defaultSpec } from './spec-template';
 
@@ -329,7 +330,7 @@ let logFormat = 'text';
 
 function logError(msg: string): void {
   if (!logFile) return;
-  const time = new Date().toISOString();
+  const time = isoTime();
   const line = logFormat === 'json' ? JSON.stringify({ level: 'error', msg, time }) : `time="${time}" level=error msg="${msg.replace(/"/g, '\\"')}"`;
   try { appendFileSync(logFile, line + '\n'); } catch { /* the log is a courtesy */ }
 }

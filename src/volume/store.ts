@@ -16,6 +16,7 @@ import { writeFileAtomic } from '../fsutil';
 import { UserError } from '../errors';
 import { withStateLock } from '../lock';
 import { lazy } from '../lazy';
+import { isoTime } from '../utc-time';
 
 // The record's schema (zod) is in volume-schema.ts, loaded when a record is read: `run` loads
 // this module (userns-remap writes records) without zod (lazy.ts).
@@ -70,7 +71,7 @@ export function createVolume(name: string | null, labels: Record<string, string>
   return withStateLock(() => {
     const existing = readVolume(n);
     if (existing) return { volume: existing, created: false };
-    const volume: VolumeRecord = { Name: n, Driver: 'local', Labels: anonymous ? { 'com.docker.volume.anonymous': '' } : labels, CreatedAt: new Date().toISOString(), Anonymous: anonymous };
+    const volume: VolumeRecord = { Name: n, Driver: 'local', Labels: anonymous ? { 'com.docker.volume.anonymous': '' } : labels, CreatedAt: isoTime(), Anonymous: anonymous };
     mkdirSync(volumeData(n), { recursive: true, mode: 0o755 });
     try {
       writeFileAtomic(join(volumeDir(n), 'volume.json'), JSON.stringify(volume, null, 2) + '\n', 0o600);

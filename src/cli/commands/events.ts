@@ -9,6 +9,7 @@ import type { CommandModule } from 'yargs';
 import { UserError } from '../../errors';
 import { listOption } from '../args';
 import type { EventRecord } from '../../events';
+import { isoTime } from '../../utc-time';
 
 type Args = { since?: string; until?: string; filter?: unknown; format?: string };
 
@@ -52,7 +53,7 @@ export function eventFilter(filters: string[]): (e: EventRecord) => boolean {
 
 /** Docker's default line: time with nanoseconds, type, action, actor id, attributes sorted by key. */
 export function eventLine(e: EventRecord): string {
-  const iso = new Date(Math.floor(e.timeNano / 1e6)).toISOString().replace(/\.\d{3}Z$/, '');
+  const iso = isoTime(Math.floor(e.timeNano / 1e6)).replace(/\.\d{3}Z$/, '');
   const nanos = String(e.timeNano % 1e9).padStart(9, '0');
   const attrs = Object.keys(e.Actor.Attributes).sort().map((k) => `${k}=${e.Actor.Attributes[k]}`).join(', ');
   return `${iso}.${nanos}Z ${e.Type} ${e.Action} ${e.Actor.ID}${attrs ? ` (${attrs})` : ''}`;

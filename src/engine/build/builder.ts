@@ -25,6 +25,7 @@ import type { IncomingMessage } from 'node:http';
 import { basename, join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../../errors';
+import { isoTime } from '../../utc-time';
 import { send, TransportError } from '../../image/registry/transport';
 import { isGzipFile } from '../../image/archive';
 import { readBlob } from '../../image/content-store';
@@ -281,7 +282,7 @@ class Build {
       }
     }
     const next = await make();
-    storeCache({ key, parent: idOf(parent), result: idOf(next), config: next.raw, layers: next.layers, created: new Date().toISOString() });
+    storeCache({ key, parent: idOf(parent), result: idOf(next), config: next.raw, layers: next.layers, created: isoTime() });
     return next;
   }
 
@@ -293,7 +294,7 @@ class Build {
   }
 
   private metadata(state: ImageState, config: ContainerConfig, what: string, extra: Partial<ImageConfigFile> = {}): ImageState {
-    const now = new Date().toISOString();
+    const now = isoTime();
     return mk({
       ...state.file, ...extra, created: now, config,
       history: [...(state.file.history ?? []), { created: now, created_by: `/bin/sh -c #(nop)  ${what}`, empty_layer: true }],
@@ -574,7 +575,7 @@ class Build {
         closeSync(out);
       }
       const layer = await storeLayerTar(tarFile, diffId);
-      const now = new Date().toISOString();
+      const now = isoTime();
       const file: ImageConfigFile = {
         ...state.file, created: now, config,
         rootfs: { type: 'layers', diff_ids: [...state.file.rootfs.diff_ids, layer.diffId] },
