@@ -15,15 +15,30 @@
  *   node test/helpers/engines.mjs status
  *
  * test/global-setup.ts calls ensureEngines() and stops at the end only what it started.
+ *
+ * A pid is ours only while /proc/PID/cmdline names our /tmp/mr-* config (MARK below): checked
+ * before every signal, so a stale pidfile (a reused pid) never gets a signal. A start never
+ * launches a second daemon over one of ours that still runs: two runs starting at once (a unit
+ * run beside an integration run, say) once each launched one, the second pidfile replaced the
+ * first, and `stop` then found the second (exited) pid, removed the pidfile and left the first
+ * daemon running with no pidfile at all. Starts now take turns (a lock file beside the pidfile)
+ * and wait for a daemon of ours that is still coming up.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 export const DOCKER_DIR = '/tmp/mr-dockerd';
 export const DOCKER_SOCK = `${DOCKER_DIR}/docker.sock`;
 export const DOCKER_HOST = `unix://${DOCKER_SOCK}`;
 export const CONTAINERD_DIR = '/tmp/mr-containerd';
 export const CONTAINERD_SOCK = `${CONTAINERD_DIR}/containerd.sock`;
+const CONTAINERD_CONFIG = `${CONTAINERD_DIR}/config.toml`;
+
+/** Per daemon: its dir, our pidfile, and the flag + /tmp/mr-* path its command line must hold to be ours. */
+const DAEMONS = {
+  dockerd: { dir: DOCKER_DIR, pidFile: `${DOCKER_DIR}/launcher.pid`, mark: ['--data-root', `${DOCKER_DIR}/data`] },
+  containerd: { dir: CONTAINERD_DIR, pidFile: `${CONTAINERD_DIR}/pid`, mark: ['--config', CONTAINERD_CONFIG] },
+};
 
 const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 const isRoot = () => process.getuid?.() === 0;
@@ -51,20 +66,93 @@ async function waitFor(check, what, ms, logFile) {
   throw new Error(`${what} did not answer within ${ms / 1000}s; last lines of ${logFile}:\n${tail}`);
 }
 
-/** Start `cmd args` detached, its output in LOG, its pid in PIDFILE (ours: the only kill path). */
-function daemon(cmd, args, log, pidFile) {
+/**
+ * Whether PID runs our daemon WHAT: its command line holds the flag and /tmp/mr-* path we
+ * started it with. False for a pid that is gone, reused by another program, or a zombie (whose
+ * cmdline reads empty: a daemon that exited but whose parent has not reaped it yet).
+ */
+function isOurs(pid, what) {
+  let argv;
+  try { argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'); } catch { return false; }
+  const [flag, path] = DAEMONS[what].mark;
+  const i = argv.indexOf(flag);
+  return i > 0 && argv[i + 1] === path;
+}
+
+/** The pid WHAT's pidfile names, when that process is still our daemon; null otherwise. */
+function recordedPid(what) {
+  const { pidFile } = DAEMONS[what];
+  if (!existsSync(pidFile)) return null;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 1 && isOurs(pid, what) ? pid : null;
+}
+
+/** Our daemons WHAT running without (or beside) a pidfile: /proc read for our command line (never a name). */
+function runningOurs(what) {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => isOurs(pid, what));
+}
+
+const alive = (pid) => { if (!(pid > 0)) return false; try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
+
+/**
+ * Run START with WHAT's start lock held (DIR/start.lock, holding our pid: linked into place from
+ * a file already written, so it never exists empty), so two runs never start the same daemon at
+ * once; a lock whose holder is gone is taken over.
+ */
+async function withStartLock(what, start) {
+  const lock = `${DAEMONS[what].dir}/start.lock`;
+  const mine = `${lock}.${process.pid}`;
+  writeFileSync(mine, String(process.pid));
+  const deadline = Date.now() + 120_000;
+  try {
+    for (;;) {
+      try { linkSync(mine, lock); break; } catch (e) { if (e.code !== 'EEXIST') throw e; }
+      let holder = 0;
+      try { holder = Number(readFileSync(lock, 'utf8').trim()); } catch { continue; } // (just released)
+      if (!alive(holder)) { rmSync(lock, { force: true }); continue; }
+      if (Date.now() > deadline) throw new Error(`${what}: another start (pid ${holder}) still holds ${lock}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    rmSync(mine, { force: true });
+  }
+  try { return await start(); } finally { rmSync(lock, { force: true }); }
+}
+
+/** Start `cmd args` detached, its output in LOG, its pid in WHAT's pidfile (ours: the only kill path). */
+function daemon(what, cmd, args, log) {
   const out = openSync(log, 'a');
   const child = spawn(cmd, args, { detached: true, stdio: ['ignore', out, out] });
   child.unref();
-  writeFileSync(pidFile, String(child.pid));
+  closeSync(out);
+  writeFileSync(DAEMONS[what].pidFile, String(child.pid));
 }
 
-async function startContainerd() {
-  if (containerdAnswers()) return false;
-  mkdirSync(CONTAINERD_DIR, { recursive: true });
+/**
+ * Start WHAT unless it answers; under the start lock, and never beside a daemon of ours that
+ * still runs (it is coming up, or slow to answer: wait for it, and it stays its starter's to
+ * stop). A daemon of ours that lost its pidfile gets it back. True when this call started it.
+ */
+async function startOnce(what, answers, launch, ms, log) {
+  if (answers()) return false;
+  mkdirSync(DAEMONS[what].dir, { recursive: true });
+  return withStartLock(what, async () => {
+    if (answers()) return false;
+    const running = recordedPid(what) ?? runningOurs(what)[0];
+    if (running) {
+      if (recordedPid(what) !== running) writeFileSync(DAEMONS[what].pidFile, String(running));
+      await waitFor(answers, `${what} (pid ${running}, already running)`, ms, log);
+      return false;
+    }
+    launch();
+    await waitFor(answers, what, ms, log);
+    return true;
+  });
+}
+
+function launchContainerd() {
   // Only what ctr needs: no CRI plugin (it would want a CNI setup), own root, state and socket.
-  const config = `${CONTAINERD_DIR}/config.toml`;
-  writeFileSync(config, [
+  writeFileSync(CONTAINERD_CONFIG, [
     'version = 2',
     `root = "${CONTAINERD_DIR}/root"`,
     `state = "${CONTAINERD_DIR}/state"`,
@@ -75,23 +163,20 @@ async function startContainerd() {
     `  address = "${CONTAINERD_SOCK}.ttrpc"`,
     '',
   ].join('\n'));
-  daemon('containerd', ['--config', config], `${CONTAINERD_DIR}/log`, `${CONTAINERD_DIR}/pid`);
-  await waitFor(containerdAnswers, 'containerd', 30_000, `${CONTAINERD_DIR}/log`);
-  return true;
+  daemon('containerd', 'containerd', ['--config', CONTAINERD_CONFIG], `${CONTAINERD_DIR}/log`);
 }
 
-async function startDockerd() {
-  if (dockerAnswers(DOCKER_HOST)) return false;
-  mkdirSync(DOCKER_DIR, { recursive: true });
-  daemon('dockerd', [
+function launchDockerd() {
+  daemon('dockerd', 'dockerd', [
     '--data-root', `${DOCKER_DIR}/data`,
     '--exec-root', `${DOCKER_DIR}/exec`,
     '--pidfile', `${DOCKER_DIR}/pid`,
     '--host', DOCKER_HOST,
-  ], `${DOCKER_DIR}/log`, `${DOCKER_DIR}/launcher.pid`);
-  await waitFor(() => dockerAnswers(DOCKER_HOST), 'dockerd', 60_000, `${DOCKER_DIR}/log`);
-  return true;
+  ], `${DOCKER_DIR}/log`);
 }
+
+const startContainerd = () => startOnce('containerd', containerdAnswers, launchContainerd, 30_000, `${CONTAINERD_DIR}/log`);
+const startDockerd = () => startOnce('dockerd', () => dockerAnswers(DOCKER_HOST), launchDockerd, 60_000, `${DOCKER_DIR}/log`);
 
 /**
  * Make sure the engines that are installed also answer. Returns what was started (to stop it
@@ -115,25 +200,37 @@ export async function ensureEngines({ log = () => undefined } = {}) {
   return started;
 }
 
-function stopByPidfile(pidFile, what) {
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  if (!(pid > 1)) return;
-  try { process.kill(pid, 'SIGTERM'); } catch { rmSync(pidFile, { force: true }); return; }
+/** SIGTERM to our daemon WHAT at PID, up to 20 s for it to go, then SIGKILL; how it went. */
+function stopPid(pid, what) {
+  try { process.kill(pid, 'SIGTERM'); } catch { return 'exited'; }
   const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    try { process.kill(pid, 0); } catch { rmSync(pidFile, { force: true }); return; }
-    spawnSync('sleep', ['0.2']);
-  }
-  try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-  rmSync(pidFile, { force: true });
-  console.error(`engines: ${what} (pid ${pid}) needed SIGKILL`);
+  while (isOurs(pid, what) && Date.now() < deadline) spawnSync('sleep', ['0.2']);
+  if (!isOurs(pid, what)) return 'SIGTERM';
+  try { process.kill(pid, 'SIGKILL'); } catch { return 'SIGTERM'; }
+  return 'SIGKILL after 20 s';
 }
 
-/** Stop the engines this helper started (pidfiles under /tmp/mr-*); data dirs are kept for the next run's image cache. */
+/**
+ * Stop our daemon WHAT: the pid its pidfile names, only while that pid's command line names our
+ * config (isOurs). Without a valid pidfile (an older start lost it), the daemons whose command
+ * line names our config: this helper wrote that config, so they are ours. The pidfile goes once
+ * they are gone. Returns what happened, for the caller to print.
+ */
+function stopOurs(what) {
+  const { pidFile } = DAEMONS[what];
+  const recorded = recordedPid(what);
+  const pids = recorded ? [recorded] : runningOurs(what);
+  const said = pids.map((pid) => `${what}: stopped pid ${pid} (${stopPid(pid, what)})${recorded ? '' : `, found by its command line (${DAEMONS[what].mark.join(' ')}): ${pidFile} was ${existsSync(pidFile) ? 'stale' : 'missing'}`}`);
+  rmSync(pidFile, { force: true });
+  return said.length ? said : [`${what}: not running, nothing stopped`];
+}
+
+/**
+ * Stop the engines this helper started (pidfiles under /tmp/mr-*); data dirs are kept for the
+ * next run's image cache. Returns one line per daemon, saying what happened.
+ */
 export function stopEngines(which = ['dockerd', 'containerd']) {
-  if (which.includes('dockerd')) stopByPidfile(`${DOCKER_DIR}/launcher.pid`, 'dockerd');
-  if (which.includes('containerd')) stopByPidfile(`${CONTAINERD_DIR}/pid`, 'containerd');
+  return ['dockerd', 'containerd'].filter((what) => which.includes(what)).flatMap(stopOurs);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -147,8 +244,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     if (!which.length) {
       console.log('engines: nothing named, nothing stopped (name dockerd and/or containerd)');
     } else {
-      stopEngines(which);
-      console.log(`engines: stopped ${which.join(', ')} (started by this helper)`);
+      for (const line of stopEngines(which)) console.log(`engines: ${line}`);
     }
   } else if (cmd === 'status') {
     console.log(`docker: ${dockerAnswers(DOCKER_HOST) ? 'answers' : 'absent'} (${DOCKER_HOST}); containerd: ${containerdAnswers() ? 'answers' : 'absent'} (${CONTAINERD_SOCK})`);
