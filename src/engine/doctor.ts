@@ -242,7 +242,7 @@ function checkTools(): Check {
   const missing = essential.filter((c) => !found.has(c));
   const missingOpt = optional.filter((c) => !found.has(c));
   const detail = [...essential, ...optional].map((c) => `${c} ${found.has(c) ? 'ok' : 'MISSING'}`).join(', ');
-  if (missing.length) return { status: 'FAIL', name: 'tools', detail, fix: 'apt-get install iproute2 util-linux (ip: macvlan networks and explain\'s network facts — the bridge speaks netlink itself; nsenter: explain, and rootless runs)' };
+  if (missing.length) return { status: 'FAIL', name: 'tools', detail, fix: 'apt-get install iproute2 util-linux (ip: explain\'s network facts, a new network\'s free subnet, doctor\'s bridge and veth probe — bridge and macvlan networks speak netlink themselves; nsenter: explain, and rootless runs)' };
   if (missingOpt.length) return { status: 'warn', name: 'tools', detail, fix: 'apt-get install procps (`mini-run top` runs ps)' };
   return { status: 'ok', name: 'tools', detail };
 }

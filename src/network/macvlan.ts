@@ -14,13 +14,17 @@
  * the parent's own stack (and frames arriving on the parent for a child's MAC go to the child).
  * To talk to them, the host needs a macvlan sub-interface of its own.
  *
- * The sub-interface is made on the host under a temporary mr- name, moved into the container's
- * network namespace and renamed eth0 there; it disappears with the namespace. Addresses are
+ * The sub-interface is made by netlink requests (sys/rtnetlink.ts, as the bridge's veth): one
+ * RTM_NEWLINK on the host's socket creates it as eth0 right inside the container's network
+ * namespace (IFLA_LINK: the parent; IFLA_NET_NS_FD: the namespace), so it never exists on the
+ * host and disappears with the namespace; a socket made in the namespace then sets its address,
+ * brings it up and adds the default route via the network's gateway. Addresses are
  * leased like a bridge's (host-state.ts), keyed by the network's `Bridge` name (no device has
  * that name for these drivers), so `network rm` still sees active endpoints.
  */
-import { existsSync } from 'node:fs';
-import { runCommand } from '../sys/command';
+import { closeSync, existsSync, readFileSync } from 'node:fs';
+import { NetlinkError, RouteSocket, openNetnsOf, routeSocketIn } from '../sys/netlink';
+import { addAddress, addDefaultRoute, addSubinterface, linkIndex, setLinkUp } from '../sys/rtnetlink';
 import { UserError } from '../errors';
 import { allocateAddress, macForAddress, parseSubnet } from './ipam';
 import { withNetLock, type Lease } from './host-state';
@@ -48,18 +52,12 @@ export function checkSubinterfaceOptions(driver: SubinterfaceDriver, opts: Recor
   return { parent, [option]: m };
 }
 
-function ipIn(pid: number, lines: string[]): void {
-  const r = runCommand(['nsenter', `--net=/proc/${pid}/ns/net`, 'ip', '-batch', '-'], { input: lines.join('\n') + '\n', allowFailure: true });
-  if (r.status !== 0) throw new UserError(`in the container's network namespace, ip -batch failed: ${r.stderr.trim().split('\n')[0]}`, 125);
-}
-
 /** Give the container with init `pid` an eth0 that is a macvlan/ipvlan sub-interface of the network's parent. */
 export function attachSubinterface(req: AttachRequest & { net: NetworkDef & { driver: SubinterfaceDriver; options: Record<string, string> } }): Endpoint {
   const { net } = req;
   const subnet = parseSubnet(net.subnet);
   const parent = net.options.parent;
   if (!existsSync(`/sys/class/net/${parent}`)) throw new UserError(`the parent interface ${parent} of network ${net.name} is gone from the host`, 125);
-  const temp = `mr-mv${req.containerId.slice(0, 8)}`;
   const lease = withNetLock((s) => {
     // A previous life of this container (restart) may still hold its lease.
     s.leases = s.leases.filter((l) => !(l.containerId === req.containerId && l.root === req.root && l.bridge === net.bridge));
@@ -69,25 +67,44 @@ export function attachSubinterface(req: AttachRequest & { net: NetworkDef & { dr
     s.leases.push(l);
     return l;
   });
+  const mode = net.driver === 'macvlan' ? net.options.macvlan_mode ?? 'bridge' : net.options.ipvlan_mode ?? 'l2';
+  // macvlan: a MAC of its own (passthru takes the parent's: the kernel gives it at creation);
+  // ipvlan: always the parent's.
+  const ownMac = net.driver === 'macvlan' && mode !== 'passthru';
   const mac = req.mac ?? macForAddress(lease.ip);
+  let nsFd = -1;
+  let host: RouteSocket | null = null;
+  let inside: RouteSocket | null = null;
   try {
-    runCommand(['ip', 'link', 'del', temp], { allowFailure: true });
-    const mode = net.driver === 'macvlan' ? ['mode', net.options.macvlan_mode ?? 'bridge'] : ['mode', net.options.ipvlan_mode ?? 'l2'];
-    const made = runCommand(['ip', 'link', 'add', temp, 'link', parent, 'type', net.driver, ...mode], { allowFailure: true });
-    if (made.status !== 0) throw new UserError(`cannot create a ${net.driver} sub-interface of ${parent}: ${made.stderr.trim()}`, 125);
-    const moved = runCommand(['ip', 'link', 'set', temp, 'netns', String(req.pid)], { allowFailure: true });
-    if (moved.status !== 0) throw new UserError(`cannot move ${temp} into the container: ${moved.stderr.trim()}`, 125);
-    ipIn(req.pid, [
-      `link set ${temp} name eth0`,
-      ...(net.driver === 'macvlan' ? [`link set eth0 address ${mac}`] : []),
-      `addr add ${lease.ip}/${subnet.prefix} brd + dev eth0`,
-      'link set eth0 up',
-      `route add default via ${net.gateway} dev eth0`,
-    ]);
-    const shownMac = net.driver === 'macvlan' ? mac : '';
+    // The container's network namespace, held open: every request below acts on this one.
+    nsFd = openNetnsOf(req.pid);
+    // Made by the host's socket (the parent is the host's) right inside the container's
+    // namespace, under its final name: it never exists on the host, and goes with the namespace.
+    host = RouteSocket.open();
+    try {
+      addSubinterface(host, net.driver, 'eth0', { name: parent, index: linkIndex(host, parent) }, mode, { nsFd, pid: req.pid, mac: ownMac ? mac : undefined });
+    } catch (e) {
+      if (e instanceof NetlinkError) throw new UserError(`cannot create a ${net.driver} sub-interface of ${parent}: ${e.message}`, 125);
+      throw e;
+    }
+    host.close();
+    host = null;
+    // Inside the namespace (a socket made there): address, up, default route via the network's gateway.
+    inside = routeSocketIn(nsFd, `/proc/${req.pid}/ns/net`);
+    const link = { name: 'eth0', index: linkIndex(inside, 'eth0') };
+    addAddress(inside, link, lease.ip, subnet.prefix);
+    setLinkUp(inside, 'eth0');
+    addDefaultRoute(inside, net.gateway, link);
+    inside.close();
+    inside = null;
+    closeSync(nsFd);
+    nsFd = -1;
+    const shownMac = ownMac ? mac : net.driver === 'macvlan' ? readFileSync(`/sys/class/net/${parent}/address`, 'utf8').trim() : '';
     return { network: net.name, bridge: net.bridge, ip: lease.ip, prefixLen: subnet.prefix, gateway: net.gateway, mac: shownMac, hostVeth: '', ports: [] };
   } catch (err) {
-    runCommand(['ip', 'link', 'del', temp], { allowFailure: true });
+    host?.close();
+    inside?.close();
+    if (nsFd >= 0) closeSync(nsFd);
     withNetLock((s) => { s.leases = s.leases.filter((l) => l !== lease && !(l.ip === lease.ip && l.containerId === req.containerId)); });
     throw err instanceof UserError ? err : new UserError(`network setup failed: ${(err as Error).message}`, 125);
   }

@@ -64,6 +64,11 @@ export function nlU32(n: number): Buffer {
   b.writeUInt32LE(n >>> 0, 0);
   return b;
 }
+export function nlU16(n: number): Buffer {
+  const b = Buffer.alloc(2);
+  b.writeUInt16LE(n, 0);
+  return b;
+}
 export const nlIPv4 = (address: string) => Buffer.from(address.split('.').map(Number));
 export const nlMac = (mac: string) => Buffer.from(mac.split(':').map((h) => parseInt(h, 16)));
 

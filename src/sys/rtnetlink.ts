@@ -2,13 +2,17 @@
  * The link, address and route requests mini-run sends (rtnetlink(7)), each the message the
  * `ip` command in its comment would send. Messages and sockets: sys/netlink.ts.
  */
-import { NLM_F_CREATE, NLM_F_EXCL, encodeAttrs, nlIPv4, nlMac, nlString, nlU32, type Attr, type RouteSocket } from './netlink';
+import { NLM_F_CREATE, NLM_F_EXCL, encodeAttrs, nlIPv4, nlMac, nlString, nlU16, nlU32, type Attr, type RouteSocket } from './netlink';
 
 // <linux/rtnetlink.h>
 const RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18, RTM_NEWADDR = 20, RTM_NEWROUTE = 24;
 // <linux/if_link.h>, <linux/veth.h>, <linux/if_addr.h>
-const IFLA_ADDRESS = 1, IFLA_IFNAME = 3, IFLA_MASTER = 10, IFLA_LINKINFO = 18, IFLA_NET_NS_FD = 28;
+const IFLA_ADDRESS = 1, IFLA_IFNAME = 3, IFLA_LINK = 5, IFLA_MASTER = 10, IFLA_LINKINFO = 18, IFLA_NET_NS_FD = 28;
 const IFLA_INFO_KIND = 1, IFLA_INFO_DATA = 2, VETH_INFO_PEER = 1;
+// <linux/if_link.h>: IFLA_MACVLAN_MODE (u32, MACVLAN_MODE_* bits), IFLA_IPVLAN_MODE (u16)
+const IFLA_MACVLAN_MODE = 1, IFLA_IPVLAN_MODE = 1;
+const MACVLAN_MODES: Record<string, number> = { private: 1, vepa: 2, bridge: 4, passthru: 8 };
+const IPVLAN_MODES: Record<string, number> = { l2: 0, l3: 1, l3s: 2 };
 const IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_BROADCAST = 4;
 const RTA_OIF = 4, RTA_GATEWAY = 5;
 const AF_UNSPEC = 0, AF_INET = 2, IFF_UP = 0x1;
@@ -58,6 +62,33 @@ export function addVethPair(sock: RouteSocket, host: string, peer: { name: strin
     name: 'RTM_NEWLINK',
     shows: `{IFLA_IFNAME "${host}", IFLA_LINKINFO {kind "veth", VETH_INFO_PEER {IFLA_IFNAME "${peer.name}", IFLA_ADDRESS ${peer.mac}, IFLA_NET_NS_FD ${peer.nsFd} /* /proc/${peer.pid}/ns/net */}}} ${CREATE}`,
     ip: `ip link add ${host} type veth peer name ${peer.name} address ${peer.mac} netns ${peer.pid}`,
+  });
+}
+
+/**
+ * A macvlan or ipvlan sub-interface of the host's link `parent`, created directly in the
+ * namespace `into.nsFd` refers to under its final name. IFLA_LINK is the parent's index in the
+ * socket's (the host's) namespace: the kernel looks it up there, then creates the link in the
+ * target namespace — it never exists on the host. `mac`: macvlan only (an ipvlan link has its
+ * parent's MAC).
+ */
+export function addSubinterface(sock: RouteSocket, kind: 'macvlan' | 'ipvlan', name: string, parent: { name: string; index: number }, mode: string,
+  into: { nsFd: number; pid: number; mac?: string }): void {
+  const code = kind === 'macvlan' ? MACVLAN_MODES[mode] : IPVLAN_MODES[mode];
+  if (code === undefined) throw new Error(`unknown ${kind} mode ${mode}`);
+  const modeAttr: Attr = kind === 'macvlan' ? { type: IFLA_MACVLAN_MODE, value: nlU32(code) } : { type: IFLA_IPVLAN_MODE, value: nlU16(code) };
+  const attrs: Attr[] = [
+    { type: IFLA_IFNAME, value: nlString(name) },
+    { type: IFLA_LINK, value: nlU32(parent.index) },
+    ...(into.mac ? [{ type: IFLA_ADDRESS, value: nlMac(into.mac) }] : []),
+    { type: IFLA_NET_NS_FD, value: nlU32(into.nsFd) },
+    { type: IFLA_LINKINFO, value: [{ type: IFLA_INFO_KIND, value: nlString(kind) }, { type: IFLA_INFO_DATA, value: [modeAttr] }] },
+  ];
+  const modeName = kind === 'macvlan' ? 'IFLA_MACVLAN_MODE' : 'IFLA_IPVLAN_MODE';
+  sock.request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, ifinfomsg(), attrs, {
+    name: 'RTM_NEWLINK',
+    shows: `{IFLA_IFNAME "${name}", IFLA_LINK ${parent.index} /* ${parent.name} */${into.mac ? `, IFLA_ADDRESS ${into.mac}` : ''}, IFLA_NET_NS_FD ${into.nsFd} /* /proc/${into.pid}/ns/net */, IFLA_LINKINFO {kind "${kind}", ${modeName} ${mode}}} ${CREATE}`,
+    ip: `ip link add ${name} link ${parent.name}${into.mac ? ` address ${into.mac}` : ''} netns ${into.pid} type ${kind} mode ${mode}`,
   });
 }
 

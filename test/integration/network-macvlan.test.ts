@@ -39,7 +39,7 @@ describe.skipIf(!usable)('macvlan and ipvlan networks', () => {
   afterAll(() => {
     const ids = containerIds(root);
     if (ids.length) m('rm', '-f', ...ids);
-    for (const n of ['mr-lan', 'mr-ipv']) m('network', 'rm', n);
+    for (const n of ['mr-lan', 'mr-ipv', 'mr-pt']) m('network', 'rm', n);
     sh(`ip link del ${PARENT}`);
     expect(leasesOf(root)).toEqual([]);
     expect(hostLinks()).toEqual([]);
@@ -66,9 +66,14 @@ describe.skipIf(!usable)('macvlan and ipvlan networks', () => {
     expect(m('network', 'ls').stdout).toMatch(/mr-lan\s+macvlan\s+local/);
     expect(m('run', '-d', '--name', 'mv1', '--network', 'mr-lan', '--ip', '192.168.251.10', IMG, 'sleep', '1000').status).toBe(0);
     expect(JSON.parse(inspect('mv1', '{{json .NetworkSettings.Networks}}'))['mr-lan']).toMatchObject({ IPAddress: '192.168.251.10', Gateway: '192.168.251.1' });
-    const b = m('run', '--rm', '--network', 'mr-lan', IMG, 'sh', '-c', 'ip -o -4 addr show dev eth0; cat /sys/class/net/eth0/address; ping -c1 -W3 192.168.251.10 >/dev/null && echo reached');
+    const b = m('--trace', 'run', '--rm', '--network', 'mr-lan', IMG, 'sh', '-c', 'ip -o -4 addr show dev eth0; cat /sys/class/net/eth0/address; ping -c1 -W3 192.168.251.10 >/dev/null && echo reached');
     expect(b.stdout).toMatch(/inet 192\.168\.251\.\d+\/24/);
     expect(b.stdout).toContain('reached');
+    // Netlink requests, no ip or nsenter process: the sub-interface is made as eth0 right in the
+    // container's namespace (the `ip` command each request equals is on its trace line).
+    expect(b.stderr).toMatch(new RegExp(`RTM_NEWLINK \\{IFLA_IFNAME "eth0", IFLA_LINK \\d+ /\\* ${PARENT} \\*/, .*kind "macvlan", IFLA_MACVLAN_MODE bridge\\}\\} NLM_F_CREATE\\|NLM_F_EXCL = 0 \\(ip link add eth0 link ${PARENT} address [0-9a-f:]{17} netns \\d+ type macvlan mode bridge\\)`));
+    expect(b.stderr).toMatch(/RTM_NEWROUTE .* = 0 \(ip route add default via 192\.168\.251\.1 dev eth0\)/);
+    expect(b.stderr).not.toMatch(/\[run\] exec (ip|nsenter) /);
     const parentMac = readFileSync(`/sys/class/net/${PARENT}/address`, 'utf8').trim();
     expect(b.stdout).not.toContain(parentMac); // macvlan: a MAC of its own
     // The sub-interface lives in the container's namespace only.
@@ -88,10 +93,23 @@ describe.skipIf(!usable)('macvlan and ipvlan networks', () => {
     expect(m('network', 'rm', 'mr-ipv').status).toBe(0);
   });
 
+  it('the kernel refusing the sub-interface is one line (its `ip` command and reason), exit 125, and leaves no lease', () => {
+    // passthru wants the parent to itself: mv1's macvlan link on it makes the kernel say EINVAL.
+    expect(m('network', 'create', '-d', 'macvlan', '--subnet', '192.168.250.0/24', '-o', `parent=${PARENT}`, '-o', 'macvlan_mode=passthru', 'mr-pt').status).toBe(0);
+    const before = leasesOf(root).length;
+    const r = m('run', '--rm', '--network', 'mr-pt', IMG, 'true');
+    expect(r.status).toBe(125);
+    expect(r.stderr.trim()).toMatch(new RegExp(`^mini-run: cannot create a macvlan sub-interface of ${PARENT}: ip link add eth0 link ${PARENT} netns \\d+ type macvlan mode passthru failed: Invalid argument`));
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(leasesOf(root).length).toBe(before);
+    expect(m('network', 'rm', 'mr-pt').status).toBe(0); // no endpoint left behind
+    expect(hostLinks()).toEqual([]);
+  });
+
   it('network rm once the containers are gone: no network, no lease, no link left', () => {
     expect(m('rm', '-f', 'mv1').status).toBe(0);
     expect(m('network', 'rm', 'mr-lan').status).toBe(0);
-    expect(m('network', 'ls').stdout).not.toMatch(/mr-ipv|mr-lan/);
+    expect(m('network', 'ls').stdout).not.toMatch(/mr-ipv|mr-lan|mr-pt/);
     expect(leasesOf(root)).toEqual([]);
     expect(hostLinks()).toEqual([]);
   });

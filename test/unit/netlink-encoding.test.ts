@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeAttrs, encodeAttrs, NetlinkError, nlIPv4, nlMac, nlString, nlU32 } from '../../src/sys/netlink';
-import { broadcastOf } from '../../src/sys/rtnetlink';
+import { addSubinterface, broadcastOf } from '../../src/sys/rtnetlink';
+import type { Attr, Described, RouteSocket } from '../../src/sys/netlink';
 
 describe('netlink attributes', () => {
   it('a string attribute: length counts header and NUL, not the padding', () => {
@@ -34,6 +35,28 @@ describe('netlink attributes', () => {
     expect(broadcastOf('192.168.5.9', 30)).toBe('192.168.5.11');
     expect(broadcastOf('10.0.0.1', 32)).toBe('10.0.0.1');
     expect(broadcastOf('200.1.2.3', 8)).toBe('200.255.255.255');
+  });
+
+  it('a macvlan or ipvlan sub-interface: made right in the container\'s namespace, its mode as the driver reads it', () => {
+    const sent: { type: number; flags: number; attrs: Buffer; what: Described }[] = [];
+    const sock = { request: (type: number, flags: number, _body: Buffer, attrs: readonly Attr[], what: Described) => { sent.push({ type, flags, attrs: encodeAttrs(attrs), what }); return []; } } as unknown as RouteSocket;
+    addSubinterface(sock, 'macvlan', 'eth0', { name: 'mr-vp1', index: 41 }, 'bridge', { nsFd: 23, pid: 4242, mac: '02:42:c0:a8:fb:0a' });
+    addSubinterface(sock, 'ipvlan', 'eth0', { name: 'mr-vp1', index: 41 }, 'l3', { nsFd: 23, pid: 4242 });
+    expect(() => addSubinterface(sock, 'macvlan', 'eth0', { name: 'mr-vp1', index: 41 }, 'l2', { nsFd: 23, pid: 4242 })).toThrow(/unknown macvlan mode l2/);
+    const [mv, iv] = sent.map((m) => ({ ...m, a: decodeAttrs(m.attrs) }));
+    expect([mv.type, mv.flags]).toEqual([16 /* RTM_NEWLINK */, 0x400 | 0x200 /* NLM_F_CREATE|NLM_F_EXCL */]);
+    expect(mv.a.get(3)!.toString('latin1')).toBe('eth0\0'); // IFLA_IFNAME
+    expect(mv.a.get(5)!.readUInt32LE(0)).toBe(41); // IFLA_LINK: the parent's index on the host
+    expect([...mv.a.get(1)!]).toEqual([2, 0x42, 0xc0, 0xa8, 0xfb, 0x0a]); // IFLA_ADDRESS
+    expect(mv.a.get(28)!.readUInt32LE(0)).toBe(23); // IFLA_NET_NS_FD
+    const info = (m: typeof mv) => decodeAttrs(m.a.get(18)!); // IFLA_LINKINFO
+    expect(info(mv).get(1)!.toString('latin1')).toBe('macvlan\0');
+    expect([...decodeAttrs(info(mv).get(2)!).get(1)!]).toEqual([4, 0, 0, 0]); // IFLA_MACVLAN_MODE: MACVLAN_MODE_BRIDGE, u32
+    expect(iv.a.has(1)).toBe(false); // ipvlan: the parent's MAC
+    expect(info(iv).get(1)!.toString('latin1')).toBe('ipvlan\0');
+    expect([...decodeAttrs(info(iv).get(2)!).get(1)!]).toEqual([1, 0]); // IFLA_IPVLAN_MODE: IPVLAN_MODE_L3, u16
+    expect(mv.what.ip).toBe('ip link add eth0 link mr-vp1 address 02:42:c0:a8:fb:0a netns 4242 type macvlan mode bridge');
+    expect(iv.what.ip).toBe('ip link add eth0 link mr-vp1 netns 4242 type ipvlan mode l3');
   });
 
   it('a refusal reads as the ip command that failed and the kernel\'s reason', () => {
