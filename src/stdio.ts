@@ -50,6 +50,15 @@ export function whenStdioMade(fd: Fd, setup: (s: NodeJS.WriteStream) => void): v
   });
 }
 
+/**
+ * Might process.stdout (1) or process.stderr (2) exist? false only while whenStdioMade's getter
+ * is still in place, untouched: then no stream was made and nothing is queued on one — asking
+ * the property would make it (cli/exit-flushed.ts asks this first).
+ */
+export function stdioMaybeMade(fd: Fd): boolean {
+  return made[fd] || setups[fd].length === 0;
+}
+
 /** Write all of `text` to standard output (1) or error (2), in order with what was written before. */
 export function writeOut(fd: Fd, text: string): void {
   if (text === '') return;
