@@ -3,7 +3,7 @@
  * atomically under the state lock and validated when read (the check generated from the zod
  * schema in container-schema.ts; zod itself only to say what is wrong with a bad record).
  */
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { paths, stateRoot } from '../paths';
 import { isOutOfSpace, isWriteFailure, overwriteInPlace, writeFileAtomic } from '../fsutil';
@@ -14,6 +14,7 @@ import { processStartTime } from '../sys/proc-stat';
 import type { ContainerRecord } from './container-schema';
 import { checkContainerRecord } from './container-record-check';
 import { lazy } from '../lazy';
+import type { Layout } from '../remove-layout';
 
 export type { ContainerRecord } from './container-schema';
 /** zod, only to say what is wrong with a record the generated check refused (lazy.ts). */
@@ -23,6 +24,7 @@ const layerQuota = lazy(() => require('./layer-quota') as typeof import('./layer
 const sockets = lazy(() => require('../shim/sockets') as typeof import('../shim/sockets'));
 const volumesMod = lazy(() => require('./volumes') as typeof import('./volumes'));
 const events = lazy(() => require('../events') as typeof import('../events'));
+const removal = lazy(() => require('../remove-layout') as typeof import('../remove-layout'));
 
 const recordPath = (id: string) => join(paths.container(id), 'container.json');
 
@@ -156,12 +158,25 @@ export function removeContainerDir(id: string, opts: { volumes?: boolean; rec?: 
   runtimeMod().detachMountsUnder(paths.container(id));
   // a size limit's project id given back (a record not written yet may have had one too)
   if (!rec || rec.hostConfig.StorageOpt) layerQuota().releaseWritableLayer(id);
-  rmSync(paths.container(id), { recursive: true, force: true });
+  removal().removeLayout(paths.container(id), containerDirLayout(id));
   unsaved.delete(id);
   // what a supervisor killed with SIGKILL left under /run/mini-run (a live one removes its own)
   sockets().removeSupervisorSockets(id, stateRoot(), rec?.name ?? null);
   if (rec && (opts.volumes || rec.hostConfig.AutoRemove)) volumesMod().removeAnonymousVolumes(rec.mounts);
   if (rec) events().recordEvent('container', 'destroy', id, { image: rec.image, name: rec.name });
+}
+
+/**
+ * What a container's directory holds when its program wrote nothing to its own files (run.ts,
+ * etc-files.ts, spec-builder.ts, shim/json-log.ts; the init makes the three bind targets in the
+ * upper layer): removed with these calls alone, anything else by the general removal after them
+ * (remove-layout.ts). The record goes last: until then the container is still listed.
+ */
+function containerDirLayout(id: string): Layout {
+  return {
+    files: ['config.json', 'hosts', 'resolv.conf', 'hostname', `${id}-json.log`, 'container.json'],
+    dirs: { upper: { dirs: { etc: { files: ['hosts', 'resolv.conf', 'hostname'] } } }, work: { dirs: { work: {} } }, rootfs: {} },
+  };
 }
 
 /** The container as the runtime knows it: same id, under the engine's runtime root. */

@@ -63,8 +63,11 @@ export class EngineContainer implements ContainerOwner {
         attach: idmapLayers,
         detach(exited: boolean) {
           if (!exited) return;
+          // (--network none, host: usually nothing to undo, and then nothing read again, no lock
+          // taken, nothing written. Nothing can have been added since the record was read above:
+          // `network connect` refuses a container without a bridge of its own, network.ts.)
+          if (rec.network.endpoint === null && rec.network.connected.length === 0) return;
           try {
-            // (--network none, host: usually nothing to undo, and then no lock taken, nothing written)
             const now = loadContainer(id);
             if (now.network.endpoint === null && now.network.connected.length === 0) return;
             updateContainer(id, (r) => {

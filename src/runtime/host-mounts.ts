@@ -14,9 +14,18 @@ import { parseMountInfo, type MountInfo } from '../sys/mountinfo';
 
 /** The entries of our mount table at or under `dir` (the one place that prefix test lives). */
 function mountsUnder(dir: string): MountInfo[] {
+  const text = readFileSync('/proc/self/mountinfo', 'utf8');
+  // Most of the time nothing is mounted there (a container's mounts live in its own namespace):
+  // a mount point under `dir` would have the path in the text as the kernel escapes it, so
+  // without it there is nothing to parse (every exit of a container asks this once).
+  if (!text.includes(` ${escapeMountPath(dir)}`)) return [];
   const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-  return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'))
-    .filter((m) => m.mountPoint === dir || m.mountPoint.startsWith(prefix));
+  return parseMountInfo(text).filter((m) => m.mountPoint === dir || m.mountPoint.startsWith(prefix));
+}
+
+/** A path as mountinfo writes it: space, tab, newline and backslash as \ooo octal. */
+function escapeMountPath(path: string): string {
+  return path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 }
 
 /** Mount points at or under `dir` in our mount table, as paths. */

@@ -19,7 +19,8 @@ import type { RuntimeState, Status } from './state';
 export type { StdioPlan, StartHooks, StartedContainer, ContainerExit, PendingInit, ExecPlan, PendingExec, StartedExec, RuntimeState, Status, CgroupStats, LinuxResources };
 export { spawnInit, settleSpawnFailure, exitStatus, type StdioTarget, type InitOptions } from './spawn-init';
 
-import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, realpathSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, realpathSync, writeSync } from 'node:fs';
+import { unlinkIfThere } from '../remove-layout';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import type { StdioTarget } from './spawn-init';
@@ -150,7 +151,7 @@ export function start(ref: ContainerRef): void {
   } finally {
     closeSync(fd);
   }
-  rmSync(fifo, { force: true }); // from now on the status reads `running`
+  unlinkIfThere(fifo); // from now on the status reads `running`
   const spec = safely(() => loadSpec(st.bundle), null);
   if (spec?.hooks?.poststart) hooksMod().runHooksWarning('poststart', spec.hooks, startedState(ref), warn);
 }

@@ -14,11 +14,12 @@
  * a process dies while nobody watches. Which operation is allowed in which status is decided
  * in one place: `assertAllowed`.
  */
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeState } from './state-schema';
 import { checkRuntimeState } from './state-check';
 import { writeFileAtomic } from '../fsutil';
+import { removeLayout } from '../remove-layout';
 import { processStartTime } from '../sys/proc-stat';
 import { UserError } from '../errors';
 
@@ -56,9 +57,11 @@ export function loadState(root: string, id: string): RuntimeState {
   return parsed;
 }
 
+/** Its state.json and exec.fifo, then the directory (anything else there: the general removal, remove-layout.ts). */
 export function removeState(root: string, id: string): void {
-  rmSync(stateDir(root, id), { recursive: true, force: true });
+  removeLayout(stateDir(root, id), STATE_LAYOUT);
 }
+const STATE_LAYOUT = { files: ['exec.fifo', 'state.json'] } as const;
 
 /** Ids that have a state directory under root. */
 export function listStates(root: string): string[] {

@@ -7,9 +7,10 @@
  * A supervisor removes its own when its life ends. One killed with SIGKILL cannot: `rm` and
  * the crash sweep remove what it left (removeSupervisorSockets).
  */
-import { existsSync, mkdirSync, readlinkSync, rmdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readlinkSync, rmdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fnv1a } from '../fnv1a';
+import { unlinkIfThere } from '../remove-layout';
 
 export function rundir(): string {
   return process.env.MINI_RUN_RUNDIR ?? '/run/mini-run';
@@ -55,7 +56,7 @@ export function addNameLink(root: string, name: string, id: string): string | nu
   for (let attempt = 0; ; attempt++) {
     try {
       mkdirSync(dirname(link), { recursive: true, mode: 0o700 });
-      rmSync(link, { force: true });
+      unlinkIfThere(link);
       symlinkSync(nameLinkTarget(id), link);
       return link;
     } catch (err) {
@@ -70,7 +71,7 @@ export function addNameLink(root: string, name: string, id: string): string | nu
  * ENOENT: removed by someone else already).
  */
 export function removeNameLink(link: string, id: string): void {
-  try { if (readlinkSync(link) === nameLinkTarget(id)) rmSync(link, { force: true }); } catch { /* gone */ }
+  try { if (readlinkSync(link) === nameLinkTarget(id)) unlinkIfThere(link); } catch { /* gone */ }
   for (const dir of [dirname(link), dirname(dirname(link))]) {
     try { rmdirSync(dir); } catch { return; }
   }
@@ -87,7 +88,7 @@ export function moveNameLink(root: string, id: string, oldName: string, newName:
 
 /** What a supervisor of `id` may have left (killed before it could clean up). */
 export function removeSupervisorSockets(id: string, root: string, name: string | null): void {
-  rmSync(attachSocketPath(id), { force: true });
-  rmSync(execSocketPath(id), { force: true });
+  unlinkIfThere(attachSocketPath(id));
+  unlinkIfThere(execSocketPath(id));
   if (name) removeNameLink(nameLinkPath(root, name), id);
 }

@@ -151,6 +151,47 @@ describe('cp never follows a link the container controls on the host side (CVE-2
   });
 });
 
+describe('removing a container never follows a link or crosses a mount it planted in its directory (CVE-2018-15664 class, removal half)', () => {
+  let work: string;
+  const bait = () => readdirSync(join(work, 'host-etc')).sort().map((f) => `${f}: ${readFileSync(join(work, 'host-etc', f), 'utf8')}`);
+  const containerDirs = () => readdirSync(join(root, 'containers'));
+  beforeAll(() => {
+    work = tempRoot('hostsafe-rm');
+    mkdirSync(join(work, 'host-etc'));
+    for (const f of ['hosts', 'hostname', 'resolv.conf', 'passwd']) writeFileSync(join(work, 'host-etc', f), `host ${f}\n`);
+  });
+  afterAll(() => removeRoot(work));
+  const HOST_ETC = ['hostname: host hostname\n', 'hosts: host hosts\n', 'passwd: host passwd\n', 'resolv.conf: host resolv.conf\n'];
+
+  // Its upper layer's etc (where the removal expects hosts, resolv.conf, hostname) becomes a
+  // link to the host's directory of the same names: root in a --privileged container can
+  // unmount the three binds and replace /etc. The link is removed, its target left alone.
+  for (const how of ['run --rm', 'rm']) {
+    it(`${how}: /etc replaced by a link to a host directory: the host's files stay, nothing of the container is left`, () => {
+      const plant = `umount /etc/hosts /etc/hostname /etc/resolv.conf && rm -rf /etc && ln -s ${work}/host-etc /etc && test -L /etc`;
+      const r = how === 'run --rm'
+        ? m('run', '--rm', '--network', 'none', '--privileged', IMG, 'sh', '-c', plant)
+        : m('run', '--name', 'rm-planted', '--network', 'none', '--privileged', IMG, 'sh', '-c', plant);
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      if (how === 'rm') {
+        const upperEtc = join(root, 'containers', containerDirs()[0], 'upper/etc');
+        expect(readlinkSync(upperEtc)).toBe(`${work}/host-etc`); // the bait is really in place
+        expect(m('rm', 'rm-planted').status).toBe(0);
+      }
+      expect(containerDirs()).toEqual([]);
+      expect(bait()).toEqual(HOST_ETC);
+    });
+  }
+
+  it('--mount-ns host: a bind of a host directory over its /etc is detached before the removal, the host\'s files stay', () => {
+    const r = m('run', '--rm', '--network', 'none', '--privileged', '--mount-ns', 'host', '-v', `${work}/host-etc:/bait`, IMG, 'sh', '-c', 'mount --bind /bait /etc && cat /etc/passwd');
+    expect([r.status, r.stdout]).toEqual([0, 'host passwd\n']);
+    expect(containerDirs()).toEqual([]);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(root);
+    expect(bait()).toEqual(HOST_ETC);
+  });
+});
+
 describe('input that would be reinterpreted is refused, exit 125, one line, nothing made', () => {
   it('-u beyond 2^31-1 (4294967295 is (uid_t)-1: setresuid would leave the process root)', () => {
     const before = m('ps', '-aq').stdout;

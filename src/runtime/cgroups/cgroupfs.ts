@@ -137,6 +137,29 @@ export function removeCgroupDir(path: string, fake: boolean): 'removed' | 'gone'
 }
 
 /**
+ * rmdir mini-run's parent cgroup if no container's cgroup is left in it (the last container's
+ * exit takes it away). On the kernel's cgroupfs the rmdir itself is the test: a cgroup with a
+ * child cgroup (another container) or a process cannot be removed (EBUSY), so nothing is listed
+ * first and a parent still in use is left quietly, as before. A fake tree (plain directories,
+ * tests) has real files that removeCgroupDir unlinks: there the parent is listed first
+ * (`inUse`), as it always was.
+ */
+export function removeParentIfUnused(path: string, fake: boolean, inUse: () => boolean): void {
+  if (fake) {
+    if (existsSync(path) && !inUse()) removeCgroupDir(path, fake);
+    return;
+  }
+  try {
+    rmdirSync(path);
+    traceSyscall('rmdir', q(path), 0);
+  } catch (err) {
+    const c = errnoOf(err) ?? 'EIO';
+    if (c === 'ENOENT' || c === 'EBUSY' || c === 'ENOTEMPTY') return; // gone already, or still in use
+    traceSyscall('rmdir', q(path), `-1 ${c}`);
+  }
+}
+
+/**
  * Remove a container cgroup, retrying while the kernel still counts exiting processes (EBUSY
  * for a short while after SIGKILL: the tasks are dying but not yet detached from the cgroup).
  * `killAll` is called whenever processes remain (one may have forked after the last kill).

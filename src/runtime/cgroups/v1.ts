@@ -16,7 +16,7 @@ import { UserError } from '../../errors';
 import { traceNote } from '../../sys/trace';
 import {
   errnoOf, isKernelCgroupfs, killPids, makeCgroupDir, readCgroupFile, readKeyed, readNumber,
-  pollUntil, readProcs, removeCgroupDir, removeWithRetry, sleepMs, writeCgroupFile,
+  pollUntil, readProcs, removeParentIfUnused, removeWithRetry, sleepMs, writeCgroupFile,
 } from './cgroupfs';
 import { CGROUP_PREFIX, parentName } from './detect';
 import { type CgroupLocation } from './location';
@@ -344,7 +344,7 @@ export class CgroupV1 implements Cgroup {
     }
     if (this.location.custom) return; // a client's parent (location.ts) is the client's
     for (const h of this.hierarchies) {
-      if (existsSync(h.parent) && listIn(h.parent).length === 0) removeCgroupDir(h.parent, this.fake);
+      removeParentIfUnused(h.parent, this.fake, () => listIn(h.parent).length > 0);
     }
   }
 }

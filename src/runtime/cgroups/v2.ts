@@ -17,7 +17,7 @@ import { UserError } from '../../errors';
 import { traceNote } from '../../sys/trace';
 import {
   errnoOf, isKernelCgroupfs, killPids, makeCgroupDir, readCgroupFile, readKeyed, readNumber,
-  pollUntil, readProcs, removeCgroupDir, removeWithRetry, sleepMs, sumKeyedFields, writeCgroupFile,
+  pollUntil, readProcs, removeParentIfUnused, removeWithRetry, sleepMs, sumKeyedFields, writeCgroupFile,
 } from './cgroupfs';
 import { CGROUP_PREFIX, parentName } from './detect';
 import { type CgroupLocation } from './location';
@@ -312,7 +312,7 @@ export class CgroupV2 implements Cgroup {
     // mini-run's parent goes when the last container goes; another container may still use it
     // (EBUSY/ENOTEMPTY) or a concurrent destroy may have removed it already (ENOENT): both fine.
     // A client's parent (location.ts) is the client's.
-    if (!this.location.custom && existsSync(this.parent) && this.listSiblings().length === 0) removeCgroupDir(this.parent, this.fake);
+    if (!this.location.custom) removeParentIfUnused(this.parent, this.fake, () => this.listSiblings().length > 0);
   }
 
   private listSiblings(): string[] {
