@@ -50,9 +50,12 @@ export function removeLayout(dir: string, layout: Layout): 'layout' | 'fallback'
   }
 }
 
-/** Unlink the listed files of `at`, then empty and rmdir its listed directories (missing ones skipped). */
+/**
+ * Empty and rmdir the listed directories of `at`, then unlink its listed files, in their order
+ * (missing ones skipped): the files last, so a caller's last-listed file — a container's
+ * record — is the last thing to go, and a removal cut short leaves a container `rm` still finds.
+ */
 function removeEntries(at: string, layout: Layout): void {
-  for (const f of layout.files ?? []) unlinkIfThere(`${at}/${f}`);
   for (const [name, inner] of Object.entries(layout.dirs ?? {})) {
     if (inner.files?.length || (inner.dirs && Object.keys(inner.dirs).length)) {
       let fd: number;
@@ -70,6 +73,7 @@ function removeEntries(at: string, layout: Layout): void {
     }
     rmdirQuietly(`${at}/${name}`); // not empty (ENOTEMPTY), a symlink (ENOTDIR), a mount (EBUSY): the fallback
   }
+  for (const f of layout.files ?? []) unlinkIfThere(`${at}/${f}`);
 }
 
 /**
