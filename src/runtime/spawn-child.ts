@@ -1,7 +1,7 @@
 /**
  * The container's init started with posix_spawn(3) (sys/libc.ts `posixSpawn`) instead of Node's
  * child_process.spawn: the object returned answers what the runtime asks of a ChildProcess (pid,
- * stdio[3] — the sync socket, a sys/fd-reader.ts FdReader —, kill, ref/unref, exitCode/signalCode and the 'exit' event).
+ * stdio[3] — the sync socket —, kill, ref/unref, exitCode/signalCode and the 'exit' event).
  *
  * Why: Node's spawn is libuv's fork() of the whole CLI (≈ 40–100 MB mapped; the kernel copies its
  * page tables) and child_process + net + 17 stream modules loaded first; posix_spawn is a vfork-like
@@ -16,7 +16,6 @@ import { closeSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { posixSpawn, socketpair, waitpidNoHang, dupCloexec, type SpawnFd } from '../sys/libc';
 import { SIGNALS } from '../sys/constants';
-import { FdReader } from '../sys/fd-reader';
 
 /** One of the child's fds: ours ('inherit'), /dev/null ('ignore'), the sync socket ('pipe'), or a given fd. */
 export type ChildFd = 'inherit' | 'ignore' | 'pipe' | number;
@@ -77,10 +76,12 @@ export function spawnChild(file: string, argv0: string, args: readonly string[],
     for (const fd of copies) closeSync(fd);
   }
   if (pair) closeSync((pair as [number, number])[1]); // the child's end: it has its copy now
-  // Our end as a sys/fd-reader.ts FdReader, not a net.Socket: node:net and its stream modules
-  // (≈ 4 ms) are not loaded on run's path from posix_spawn to setns.
-  const socket = pair ? new FdReader((pair as [number, number])[0]) : null;
-  child.stdio = stdio.map((s) => (s === 'pipe' ? socket as unknown as NodeJS.ReadWriteStream : null));
+  let socket: NodeJS.ReadWriteStream | null = null;
+  if (pair) {
+    const { Socket } = require('node:net') as typeof import('node:net');
+    socket = new Socket({ fd: (pair as [number, number])[0], readable: true, writable: true });
+  }
+  child.stdio = stdio.map((s) => (s === 'pipe' ? socket : null));
   child.kill = (signal: NodeJS.Signals | number = 'SIGTERM') => {
     if (child.exitCode !== null || child.signalCode !== null) return false; // reaped: the pid may be another's now
     try {

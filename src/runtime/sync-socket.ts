@@ -99,17 +99,6 @@ export class InitSyncSocket {
   }
 }
 
-/**
- * What the parent side needs of the child's stdio[3]: a net.Socket (Node's spawn: userns-exec),
- * or a sys/fd-reader.ts FdReader (spawn-child.ts's posix_spawn).
- */
-export interface SyncStream {
-  setEncoding(encoding: 'utf8'): unknown;
-  on(event: 'data', listener: (d: string) => void): unknown;
-  on(event: 'end' | 'close' | 'error', listener: () => void): unknown;
-  write(data: string | Uint8Array): unknown;
-}
-
 /** Parent side: an async reader of messages on the child's stdio[3] stream. */
 export class ParentSyncSocket {
   private buffered = '';
@@ -117,7 +106,7 @@ export class ParentSyncSocket {
   private waiters: Array<(m: InitMessage | null) => void> = [];
   private closed = false;
 
-  constructor(private readonly stream: SyncStream) {
+  constructor(private readonly stream: NodeJS.ReadWriteStream) {
     stream.setEncoding('utf8');
     stream.on('data', (d: string) => {
       this.buffered += d;

@@ -88,12 +88,10 @@ const PROTOTYPES = {
   sigfillset: 'int sigfillset(void *set)',
   socketpair: 'int socketpair(int domain, int type, int protocol, _Out_ int *fds)',
   waitpid: 'int waitpid(int pid, _Out_ int *status, int options)',
-  poll: 'int poll(void *fds, unsigned long nfds, int timeout)',
-  eventfd: 'int eventfd(unsigned int initval, int flags)',
 } as const;
 type Name = keyof typeof PROTOTYPES;
 /** Those also run on libuv's thread pool. */
-type Bound = { [K in Name]: K extends 'recvmsg' | 'recv' | 'poll' ? AsyncFn : Fn };
+type Bound = { [K in Name]: K extends 'recvmsg' | 'recv' ? AsyncFn : Fn };
 
 let handle: ReturnType<Koffi['load']> | null = null;
 function library(): ReturnType<Koffi['load']> {
@@ -805,51 +803,6 @@ export function recvmsgAsync(fd: number, msg: Buffer, flags: number): Promise<nu
 /** recv(2) into `buf` on the thread pool (as recvmsgAsync): the bytes read. */
 export function recvAsync(fd: number, buf: Buffer, flags: number): Promise<number> {
   return checkAsync('recv', () => `${fd}, <${buf.length} bytes>, ${buf.length}, ${msgFlags(flags)}`, libc().recv, fd, buf, buf.length, flags);
-}
-
-// ------------------------------------------------------------- waiting for input
-
-const POLLIN = 0x1, EINTR = 4;
-
-/**
- * An eventfd(2) (EFD_CLOEXEC): one write makes it readable for good, which ends a poll that
- * waits on it (fd-reader.ts's way to call a waiting read off). Not traced: the CLI's own plumbing.
- */
-export function wakeFd(): number {
-  const r = Number(libc().eventfd(0, 0o2000000 /* EFD_CLOEXEC */));
-  if (r === -1) throw new SysError('eventfd', '0, EFD_CLOEXEC', koffi().errno());
-  return r;
-}
-
-/**
- * poll(2) for POLLIN on `fds` (struct pollfd: int fd, short events, short revents: 8 bytes
- * each), written by the caller with pollfds(); the revents land in the same buffer. `timeout`
- * 0 asks now, here; -1 waits on libuv's thread pool and calls `done` (here, later) with the
- * count of ready fds or -errno. Not traced.
- */
-export function pollIn(fds: Buffer, timeout: 0): number;
-export function pollIn(fds: Buffer, timeout: -1, done: (ready: number) => void): void;
-export function pollIn(fds: Buffer, timeout: 0 | -1, done?: (ready: number) => void): number | void {
-  const n = fds.length / 8;
-  if (!done) {
-    for (;;) {
-      const r = Number(libc().poll(fds, n, 0));
-      if (r !== -1) return r;
-      const errno = koffi().errno();
-      if (errno !== EINTR) return -errno;
-    }
-  }
-  libc().poll.async(fds, n, timeout, (err: unknown, result: unknown) => {
-    // koffi puts the worker's errno back while this callback runs
-    done(err ? -5 /* EIO: koffi could not make the call */ : Number(result) === -1 ? -koffi().errno() : Number(result));
-  });
-}
-
-/** struct pollfd[] asking for POLLIN on each of `fds`. */
-export function pollfds(...fds: number[]): Buffer {
-  const b = Buffer.alloc(8 * fds.length);
-  fds.forEach((fd, i) => { b.writeInt32LE(fd, 8 * i); b.writeInt16LE(POLLIN, 8 * i + 4); });
-  return b;
 }
 
 // ------------------------------------------------------------- capabilities
