@@ -78,7 +78,8 @@ function removeEntries(at: string, layout: Layout): void {
 
 /**
  * Remove one file if it is there (`rmSync(path, { force: true })` without Node's rimraf: one
- * unlink(2)). A directory at `path` throws, as rmSync's does.
+ * unlink(2)). A directory at `path` throws, as rmSync's does; a symlink is removed itself, never
+ * what it points to.
  */
 export function unlinkIfThere(path: string): void {
   try {

@@ -11,6 +11,7 @@
  */
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { UserError } from '../errors';
+import { parseMountInfo } from '../sys/mountinfo';
 import { parseBytes } from './units';
 import { lazy } from '../lazy';
 
@@ -32,15 +33,9 @@ export function backingFilesystem(path: string): { mountPoint: string; fsType: s
   let real = path;
   try { real = realpathSync(path); } catch { /* not made yet: judge by the path as given */ }
   let best = { mountPoint: '/', fsType: 'unknown', superOptions: '' };
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!right) continue;
-    const mountPoint = left.split(' ')[4].replace(/\\040/g, ' ');
-    const inside = real === mountPoint || real.startsWith(mountPoint.endsWith('/') ? mountPoint : mountPoint + '/');
-    if (inside && mountPoint.length >= best.mountPoint.length) {
-      const [fsType, , superOptions = ''] = right.split(' ');
-      best = { mountPoint, fsType, superOptions };
-    }
+  for (const m of parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'))) {
+    const inside = real === m.mountPoint || real.startsWith(m.mountPoint.endsWith('/') ? m.mountPoint : m.mountPoint + '/');
+    if (inside && m.mountPoint.length >= best.mountPoint.length) best = { mountPoint: m.mountPoint, fsType: m.fstype, superOptions: m.superOptions.join(',') };
   }
   return best;
 }

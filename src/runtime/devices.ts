@@ -11,11 +11,12 @@
  * mounted `nodev`, and each allowed device is a *bind mount* of the host's node — a mount of
  * its own, without `nodev`. (Volumes and binds are not nodev, as in Docker: the cgroup holds.)
  */
-import { chmodSync, chownSync, closeSync, constants as fsc, existsSync, fstatSync, lstatSync, openSync, readdirSync, symlinkSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants as fsc, existsSync, fstatSync, lstatSync, openSync, readdirSync, symlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import { MS, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys/constants';
 import { close, dup2, makedev, mknod, mount } from '../sys/libc';
 import { SysError } from '../sys/errors';
+import { unlinkIfThere } from '../remove-layout';
 import type { LinuxDevice } from './spec';
 import { fdPath, O_PATH, openInRoot, openMountTarget } from './mount-target';
 
@@ -52,7 +53,7 @@ export function createDevices(rootFd: number, replaced: ReadonlySet<string> = ne
     const entry = (name: string) => `${fdPath(dev)}/${name}`;
     for (const [name] of DEFAULT_DEVICES) {
       if (replaced.has(`/dev/${name}`)) continue; // --device gives its own node there
-      removeIfPresent(entry(name));
+      unlinkIfThere(entry(name));
       // a mount point for the device: created here, never opened through a link
       closeSync(openSync(entry(name), fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | fsc.O_WRONLY, 0o666));
       const node = openSync(entry(name), O_PATH | fsc.O_NOFOLLOW);
@@ -67,7 +68,7 @@ export function createDevices(rootFd: number, replaced: ReadonlySet<string> = ne
     // /dev/core only where the kernel has /proc/kcore (as runc); it is masked anyway
     const links = DEFAULT_DEV_LINKS.filter(([name]) => name !== 'core' || existsSync('/proc/kcore'));
     for (const [name, target] of links) {
-      removeIfPresent(entry(name));
+      unlinkIfThere(entry(name));
       symlinkSync(target, entry(name));
     }
     return nullFd;
@@ -93,7 +94,7 @@ export function createSpecDevices(rootFd: number, rootfs: string, devices: reado
     const parentFd = openMountTarget(rootFd, rootfs, posix.dirname(d.path), 'dir');
     try {
       const path = `${fdPath(parentFd)}/${posix.basename(d.path)}`;
-      removeIfPresent(path);
+      unlinkIfThere(path);
       try {
         mknod(path, NODE_TYPE[d.type] | 0o600, d.major, d.minor);
       } catch (e) {
@@ -199,10 +200,3 @@ export function reopenDevNull(): void {
 
 const NODE_TYPE: Record<LinuxDevice['type'], number> = { c: S_IFCHR, u: S_IFCHR, b: S_IFBLK, p: S_IFIFO };
 
-function removeIfPresent(path: string): void {
-  try {
-    unlinkSync(path); // unlink(2) removes a link itself, never what it points to
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-}

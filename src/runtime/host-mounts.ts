@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { MNT } from '../sys/constants';
 import { umount2 } from '../sys/libc';
-import { parseMountInfo, type MountInfo } from '../sys/mountinfo';
+import { escapeMountPath, parseMountInfo, type MountInfo } from '../sys/mountinfo';
 
 /** The entries of our mount table at or under `dir` (the one place that prefix test lives). */
 function mountsUnder(dir: string): MountInfo[] {
@@ -21,11 +21,6 @@ function mountsUnder(dir: string): MountInfo[] {
   if (!text.includes(` ${escapeMountPath(dir)}`)) return [];
   const prefix = dir.endsWith('/') ? dir : `${dir}/`;
   return parseMountInfo(text).filter((m) => m.mountPoint === dir || m.mountPoint.startsWith(prefix));
-}
-
-/** A path as mountinfo writes it: space, tab, newline and backslash as \ooo octal. */
-function escapeMountPath(path: string): string {
-  return path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 }
 
 /** Mount points at or under `dir` in our mount table, as paths. */

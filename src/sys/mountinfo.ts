@@ -28,6 +28,11 @@ function unescapeOctal(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
+/** A path as mountinfo writes it (unescapeOctal's inverse): to look for it in the raw text. */
+export function escapeMountPath(path: string): string {
+  return path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
 /** Split a super-options string at commas (overlay paths escape their own commas as '\,'). */
 function splitOptions(s: string): string[] {
   return s.split(/(?<!\\),/).filter((o) => o !== '');
