@@ -210,7 +210,7 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     })();
     const release = () => {
       forwarding?.stop();
-      (init.child.stdio[3] as unknown as { destroy(): void } | null)?.destroy();
+      init.sync.destroy();
       init.child.unref();
     };
     return { pid, cgroup, masterFd: relay ? null : masterFd, wait: () => finished, release, spec };

@@ -1,7 +1,7 @@
 /**
  * The container's init started with posix_spawn(3) (sys/libc.ts `posixSpawn`) instead of Node's
  * child_process.spawn: the object returned answers what the runtime asks of a ChildProcess (pid,
- * stdio[3] — the sync socket —, kill, ref/unref, exitCode/signalCode and the 'exit' event).
+ * stdio[3] — our end of the sync socket, a raw fd —, kill, ref/unref, exitCode/signalCode and the 'exit' event).
  *
  * Why: Node's spawn is libuv's fork() of the whole CLI (≈ 40–100 MB mapped; the kernel copies its
  * page tables) and child_process + net + 17 stream modules loaded first; posix_spawn is a vfork-like
@@ -30,7 +30,7 @@ const SIGNAL_NAMES = new Map(Object.entries(SIGNALS).map(([name, n]) => [n, name
 export function spawnChild(file: string, argv0: string, args: readonly string[], stdio: readonly ChildFd[]): ChildProcess {
   const child = new EventEmitter() as EventEmitter & {
     pid?: number; exitCode: number | null; signalCode: NodeJS.Signals | null; killed: boolean;
-    stdio: (NodeJS.ReadWriteStream | null)[];
+    stdio: (number | null)[];
     kill(signal?: NodeJS.Signals | number): boolean; ref(): void; unref(): void;
   };
   child.exitCode = null;
@@ -76,12 +76,10 @@ export function spawnChild(file: string, argv0: string, args: readonly string[],
     for (const fd of copies) closeSync(fd);
   }
   if (pair) closeSync((pair as [number, number])[1]); // the child's end: it has its copy now
-  let socket: NodeJS.ReadWriteStream | null = null;
-  if (pair) {
-    const { Socket } = require('node:net') as typeof import('node:net');
-    socket = new Socket({ fd: (pair as [number, number])[0], readable: true, writable: true });
-  }
-  child.stdio = stdio.map((s) => (s === 'pipe' ? socket : null));
+  // Our end as a raw fd, not a net.Socket: sync-socket.ts reads it with sys/signal-io.ts, so
+  // neither node:net nor a thread is needed on run's path (docs/perf.md, session 17).
+  const ours = pair ? (pair as [number, number])[0] : null;
+  child.stdio = stdio.map((s) => (s === 'pipe' ? ours : null));
   child.kill = (signal: NodeJS.Signals | number = 'SIGTERM') => {
     if (child.exitCode !== null || child.signalCode !== null) return false; // reaped: the pid may be another's now
     try {

@@ -12,7 +12,7 @@ import { CLONE, SIGNALS } from '../sys/constants';
 import { setns, unshare } from '../sys/libc';
 import { traceFd, traceNote } from '../sys/trace';
 import { UserError } from '../errors';
-import { ParentSyncSocket } from './sync-socket';
+import { ParentSyncSocket, type SyncEnd } from './sync-socket';
 import { initBinary, initNativeBinary } from './runtime-binary';
 import { initWanted } from './init-env';
 import { userNamespaceCommand } from './userns';
@@ -187,7 +187,7 @@ export function exitStatus({ code, signal }: ChildExit): number {
 /** The parent's handles on a spawned init or exec-init: its exit, its sync socket (fd 3), and a way to give up on it. */
 export function watchChild(child: ChildProcess, pid: number) {
   const exited = new Promise<ChildExit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const sync = new ParentSyncSocket(child.stdio[3] as unknown as NodeJS.ReadWriteStream);
+  const sync = new ParentSyncSocket(child.stdio[3] as unknown as SyncEnd);
   const abandon = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;

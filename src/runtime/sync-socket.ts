@@ -32,6 +32,7 @@ import { closeSync, readSync, writeSync } from 'node:fs';
 import type { Process, RuntimeSpec } from './spec';
 import type { WireSeccomp } from './seccomp-load';
 import { UserError } from '../errors';
+import { watchReadable } from '../sys/signal-io';
 
 export type InitMessage =
   | { type: 'start'; bundle: string; spec: RuntimeSpec; seccomp?: WireSeccomp; traceFd?: number; execFifo?: string; detached?: boolean }
@@ -99,35 +100,50 @@ export class InitSyncSocket {
   }
 }
 
-/** Parent side: an async reader of messages on the child's stdio[3] stream. */
+/**
+ * What the parent holds of the child's fd 3: a net.Socket (Node's spawn: userns-exec, exec's
+ * process), or the raw fd of our end (spawn-child.ts's posix_spawn), read here with
+ * sys/signal-io.ts — no node:net on `run`'s path.
+ */
+export type SyncEnd = NodeJS.ReadWriteStream & { destroy(): void } | number;
+
+/** Parent side: an async reader of messages on the child's stdio[3]. */
 export class ParentSyncSocket {
-  private buffered = '';
+  /** The bytes of a line not ended yet. */
+  private partial: Buffer[] = [];
   private queue: InitMessage[] = [];
   private waiters: Array<(m: InitMessage | null) => void> = [];
   private closed = false;
+  private readonly out: { write(data: string | Uint8Array): unknown; destroy(): void };
 
-  constructor(private readonly stream: NodeJS.ReadWriteStream) {
-    stream.setEncoding('utf8');
-    stream.on('data', (d: string) => {
-      this.buffered += d;
-      let i;
-      while ((i = this.buffered.indexOf('\n')) >= 0) {
-        const line = this.buffered.slice(0, i);
-        this.buffered = this.buffered.slice(i + 1);
-        try {
-          this.push(JSON.parse(line) as InitMessage);
-        } catch {
-          /* not ours: ignore */
-        }
-      }
-    });
-    const end = () => {
+  constructor(end: SyncEnd) {
+    const ended = () => {
       this.closed = true;
       for (const w of this.waiters.splice(0)) w(null);
     };
-    stream.on('end', end);
-    stream.on('close', end);
-    stream.on('error', end);
+    if (typeof end === 'number') {
+      this.out = watchReadable(end, { data: (d) => this.bytes(d), end: ended });
+    } else {
+      this.out = end;
+      end.on('data', (d: Buffer) => this.bytes(d));
+      end.on('end', ended);
+      end.on('close', ended);
+      end.on('error', ended);
+    }
+  }
+
+  /** Split into lines on the newline byte (never part of a UTF-8 sequence), each one JSON. */
+  private bytes(d: Buffer): void {
+    let from = 0;
+    for (let i; (i = d.indexOf(10, from)) >= 0; from = i + 1) {
+      const line = this.partial.length > 0 ? Buffer.concat([...this.partial.splice(0), d.subarray(from, i)]) : d.subarray(from, i);
+      try {
+        this.push(JSON.parse(line.toString('utf8')) as InitMessage);
+      } catch {
+        /* not ours: ignore */
+      }
+    }
+    if (from < d.length) this.partial.push(d.subarray(from));
   }
 
   private push(m: InitMessage): void {
@@ -137,12 +153,17 @@ export class ParentSyncSocket {
   }
 
   send(msg: InitMessage): void {
-    this.stream.write(JSON.stringify(msg) + '\n');
+    this.out.write(JSON.stringify(msg) + '\n');
   }
 
   /** Raw bytes (the native init's order, init-order.ts). */
   write(bytes: Buffer): void {
-    this.stream.write(bytes);
+    this.out.write(bytes);
+  }
+
+  /** Stop listening and close our end (`create` returned: the init keeps its own). */
+  destroy(): void {
+    this.out.destroy();
   }
 
   /** The next message, or null when the init closed the socket (execve succeeded, or it died). */

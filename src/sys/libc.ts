@@ -88,6 +88,7 @@ const PROTOTYPES = {
   sigfillset: 'int sigfillset(void *set)',
   socketpair: 'int socketpair(int domain, int type, int protocol, _Out_ int *fds)',
   waitpid: 'int waitpid(int pid, _Out_ int *status, int options)',
+  poll: 'int poll(void *fds, unsigned long nfds, int timeout)',
 } as const;
 type Name = keyof typeof PROTOTYPES;
 /** Those also run on libuv's thread pool. */
@@ -527,6 +528,51 @@ export function getStatusFlags(fd: number): number {
 export function setStatusFlags(fd: number, flags: number): void {
   const F_SETFL = 4;
   check('fcntl', `${fd}, F_SETFL, 0${flags.toString(8)}`, libc().fcntl(fd, F_SETFL, 'int', flags));
+}
+
+/**
+ * Signal-driven input (sys/signal-io.ts) on or off for `fd`: F_SETOWN to this process, then
+ * O_ASYNC set or cleared in its status flags. Not traced: the CLI's own plumbing, as isatty.
+ */
+export function setSignalDriven(fd: number, on: boolean): void {
+  const F_GETFL = 3, F_SETFL = 4, F_SETOWN = 8, O_ASYNC = 0o20000;
+  const c = libc();
+  if (on && Number(c.fcntl(fd, F_SETOWN, 'int', process.pid)) === -1) throw new SysError('fcntl', `${fd}, F_SETOWN, ${process.pid}`, koffi().errno());
+  const flags = Number(c.fcntl(fd, F_GETFL));
+  if (flags === -1) throw new SysError('fcntl', `${fd}, F_GETFL`, koffi().errno());
+  const want = on ? flags | O_ASYNC : flags & ~O_ASYNC;
+  if (want !== flags && Number(c.fcntl(fd, F_SETFL, 'int', want)) === -1) throw new SysError('fcntl', `${fd}, F_SETFL, 0${want.toString(8)}`, koffi().errno());
+}
+
+/** F_GETFL's O_ASYNC bit of `fd` (tests). Not traced. */
+export function signalDriven(fd: number): boolean {
+  const flags = Number(libc().fcntl(fd, 3 /* F_GETFL */));
+  if (flags === -1) throw new SysError('fcntl', `${fd}, F_GETFL`, koffi().errno());
+  return (flags & 0o20000) !== 0;
+}
+
+const POLLIN = 0x1, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
+const pollfd = Buffer.alloc(8); // struct pollfd { int fd; short events; short revents; }
+
+/**
+ * poll(2) with timeout 0 on one fd: would a read(2) return now (data, EOF, or an error)?
+ * Not traced (sys/signal-io.ts asks it after every read). Throws EBADF for a closed fd.
+ */
+export function readableNow(fd: number): boolean {
+  pollfd.writeInt32LE(fd, 0);
+  pollfd.writeInt16LE(POLLIN, 4);
+  pollfd.writeInt16LE(0, 6);
+  for (;;) {
+    const r = Number(libc().poll(pollfd, 1, 0));
+    if (r === -1) {
+      const errno = koffi().errno();
+      if (errno === 4 /* EINTR */) continue;
+      throw new SysError('poll', `[{fd: ${fd}, POLLIN}], 1, 0`, errno);
+    }
+    const revents = pollfd.readInt16LE(6);
+    if (revents & POLLNVAL) throw new SysError('poll', `[{fd: ${fd}, POLLIN}], 1, 0`, 9 /* EBADF */);
+    return (revents & (POLLIN | POLLHUP | POLLERR)) !== 0;
+  }
 }
 
 /** isatty(3): is a terminal open on `fd`? (Not traced: a question, not a container primitive.) */

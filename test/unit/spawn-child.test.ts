@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { spawnChild } from '../../src/runtime/spawn-child';
+import { watchReadable } from '../../src/sys/signal-io';
 
 // The init's spawn through posix_spawn (runtime/spawn-child.ts): what the runtime relies on of a
 // ChildProcess. Plain processes (sh, true, sleep): no container, no root needed.
@@ -21,16 +22,18 @@ describe('spawnChild (posix_spawn)', () => {
       const child = spawnChild('/bin/sh', 'mini-run-test', ['-c', script], ['ignore', 'inherit', out, 'pipe', trace]);
       closeSync(out);
       closeSync(trace);
-      const socket = child.stdio[3] as unknown as NodeJS.ReadWriteStream;
-      socket.setEncoding('utf8');
+      // (our end of the socket pair: a raw fd, read with sys/signal-io.ts)
+      const fd = child.stdio[3] as unknown as number;
+      expect(typeof fd).toBe('number');
       let reply = '';
-      const ended = new Promise((r) => socket.on('end', r));
+      let ended!: () => void;
+      const end = new Promise<void>((r) => { ended = r; });
       const exit = exited(child);
-      socket.on('data', (d: string) => { reply += d; });
-      socket.write('hello\n');
+      const socket = watchReadable(fd, { data: (d) => { reply += d.toString(); }, end: () => ended() });
+      expect(socket.write('hello\n')).toBe(true);
       expect(await exit).toEqual([7, null]);
       expect(child.exitCode).toBe(7);
-      await ended;
+      await end;
       expect(reply).toBe('got=hello\n');
       expect(readFileSync(join(dir, 'out'), 'utf8')).toBe('argv0=mini-run-test env=0\n');
       expect(readFileSync(join(dir, 'trace'), 'utf8')).toBe('traced\n');
