@@ -9,8 +9,11 @@
 import { statSync } from 'node:fs';
 import { UserError } from '../errors';
 import { parseBytes } from './units';
-import { majorMinor } from './device-flags';
 import { blockIOSupport, detectCgroupVersion, DEFAULT_MOUNTPOINT, type BlockIO, type ThrottleDevice } from '../runtime/cgroups';
+import { lazy } from '../lazy';
+
+// For a --device-*-bps/iops flag's device only.
+const deviceFlags = lazy(() => require('./device-flags') as typeof import('./device-flags'));
 
 export interface ThrottleSetting { Path: string; Rate: number }
 
@@ -73,7 +76,7 @@ function deviceNumbers(t: ThrottleSetting): ThrottleDevice {
     throw new UserError(`stat ${t.Path}: ${code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, 125);
   }
   if (!st.isBlockDevice()) throw new UserError(`${t.Path} is not a block device: block I/O limits apply to disks (see lsblk)`, 125);
-  return { ...majorMinor(st.rdev), rate: t.Rate };
+  return { ...deviceFlags().majorMinor(st.rdev), rate: t.Rate };
 }
 
 /**

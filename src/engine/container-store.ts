@@ -162,7 +162,7 @@ export function removeContainerDir(id: string, opts: { volumes?: boolean; rec?: 
   unsaved.delete(id);
   // what a supervisor killed with SIGKILL left under /run/mini-run (a live one removes its own)
   sockets().removeSupervisorSockets(id, stateRoot(), rec?.name ?? null);
-  if (rec && (opts.volumes || rec.hostConfig.AutoRemove)) volumesMod().removeAnonymousVolumes(rec.mounts);
+  if (rec && (opts.volumes || rec.hostConfig.AutoRemove) && rec.mounts.length) volumesMod().removeAnonymousVolumes(rec.mounts);
   if (rec) events().recordEvent('container', 'destroy', id, { image: rec.image, name: rec.name });
 }
 

@@ -9,10 +9,12 @@
 import { UserError } from '../errors';
 import { configFile, loadDaemonConfig, type DaemonConfig } from '../image/registry/config';
 import type { NetworkDef } from '../network/bridge';
-import { firstFreeSubnet, formatSubnet, intToIp, parseSubnet, type Subnet } from '../network/ipam';
-import { parseUlimit } from './ulimits';
+import type { Subnet } from '../network/ipam';
 import { lazy } from '../lazy';
 
+// The default bridge's address (a bridged run's, at the attach) and the config's default-ulimits only.
+const ipam = lazy(() => require('../network/ipam') as typeof import('../network/ipam'));
+const ulimits = lazy(() => require('./ulimits') as typeof import('./ulimits'));
 const bridgeMod = lazy(() => require('../network/bridge') as typeof import('../network/bridge'));
 const userNetworks = lazy(() => require('../network/user-networks') as typeof import('../network/user-networks'));
 
@@ -24,7 +26,7 @@ export function rlimitsWithDefaults(own: Rlimit[] | undefined, config: DaemonCon
     const where = `the configuration file ${configFile()} is invalid: "default-ulimits.${name}"`;
     if (u.Name !== undefined && u.Name !== name) throw new UserError(`${where}: its Name is "${u.Name}"`, 125);
     try {
-      return parseUlimit(`${name}=${u.Soft}:${u.Hard}`);
+      return ulimits().parseUlimit(`${name}=${u.Soft}:${u.Hard}`);
     } catch (e) {
       // parseUlimit speaks of the --ulimit flag; here the value came from the file
       throw new UserError(`${where}: ${(e as Error).message.replace(/^invalid argument .*? flag: /, '')}`, 125);
@@ -54,15 +56,15 @@ export interface BridgeAddress { subnet: string; gateway: string }
 export function defaultBridgeAddress(config: DaemonConfig, o: { existing?: BridgeAddress; fromEnv: boolean; builtIn: BridgeAddress; used: () => Subnet[] }): BridgeAddress {
   if (config.bip) {
     const [gateway] = config.bip.split('/');
-    return { subnet: formatSubnet(parseSubnet(config.bip)), gateway };
+    return { subnet: ipam().formatSubnet(ipam().parseSubnet(config.bip)), gateway };
   }
   if (o.fromEnv) return o.builtIn;
   if (o.existing) return o.existing;
   const pools = config['default-address-pools'];
   if (!pools?.length) return o.builtIn;
-  const free = firstFreeSubnet(pools, o.used());
+  const free = ipam().firstFreeSubnet(pools, o.used());
   if (!free) throw new UserError(`could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network (the configuration file ${configFile()}'s "default-address-pools")`, 125);
-  return { subnet: formatSubnet(free), gateway: intToIp(free.base + 1) };
+  return { subnet: ipam().formatSubnet(free), gateway: ipam().intToIp(free.base + 1) };
 }
 
 let chosen: NetworkDef | null = null;

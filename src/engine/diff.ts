@@ -11,7 +11,7 @@ import { closeSync, constants as fsc, lstatSync, openSync, readdirSync, Stats } 
 import { join } from 'node:path';
 import { paths } from '../paths';
 import { lgetxattr } from '../sys/libc';
-import { OVERLAY_OPAQUE_XATTR } from '../image/layer-writer';
+import { OVERLAY_OPAQUE_XATTR } from '../image/overlay-names';
 import { findImage, layerDirs } from '../image/store';
 import { findMerged, listMerged } from '../volume/copy-up';
 import { findContainer, type ContainerRecord } from './container-store';

@@ -14,16 +14,17 @@
  * cgroup limits without a delegated cgroup, and the switches that only mean something to root.
  */
 import { UserError } from '../errors';
-import { inNonInitialUserNamespace } from '../runtime/cgroups/none';
-import { findDelegation } from '../runtime/cgroups/delegation';
 import type { RunOptions } from './run-options';
 import { lazy } from '../lazy';
 
+// Only for a rootless run (MINI_RUN_ROOTLESS=1), and its limits.
+const cgroupsNone = lazy(() => require('../runtime/cgroups/none') as typeof import('../runtime/cgroups/none'));
+const delegation = lazy(() => require('../runtime/cgroups/delegation') as typeof import('../runtime/cgroups/delegation'));
 const slirp = lazy(() => require('../network/slirp') as typeof import('../network/slirp'));
 
 /** Are we mini-run re-run by a normal user in its own user namespace? */
 export function isRootless(): boolean {
-  return process.env.MINI_RUN_ROOTLESS === '1' && inNonInitialUserNamespace();
+  return process.env.MINI_RUN_ROOTLESS === '1' && cgroupsNone().inNonInitialUserNamespace();
 }
 
 /** What rootless `run` cannot do yet, named as the user typed it; null when it can. */
@@ -34,7 +35,7 @@ export function unsupportedRootless(opts: RunOptions): string | null {
       || blkio.BlkioDeviceWriteBps.length > 0 || blkio.BlkioDeviceReadIOps.length > 0 || blkio.BlkioDeviceWriteIOps.length > 0));
   if (limits) {
     // Limits work where the host delegates a cgroup v2 subtree to the user (systemd's user@UID.service).
-    const d = findDelegation();
+    const d = delegation().findDelegation();
     if ('why' in d) return `limits need a delegated cgroup: ${d.why}`;
   }
   // The default network goes through slirp4netns (network/slirp.ts); none needs nothing.

@@ -16,7 +16,7 @@ import { initWanted } from '../runtime/init-env';
 import { lazy } from '../lazy';
 
 const rootlessRun = lazy(() => require('./rootless-run') as typeof import('./rootless-run'));
-const usernsRemap = lazy(() => require('./userns-remap') as typeof import('./userns-remap'));
+const remapUser = lazy(() => require('./remap-user') as typeof import('./remap-user'));
 
 /** The static init for --init, built by `npm run build` (native/). */
 export const INIT_BINARY = nativeBinary('mini-init');
@@ -70,8 +70,8 @@ export async function startInitEarly(opts: RunOptions): Promise<EarlyInit | null
     throw err;
   }
   // --userns private (or the config's userns-remap): the init starts in a user namespace of its own
-  // (userns-remap.ts loads here, after prespawnInit: it brings the container store and zod)
-  const { remapUserOf } = usernsRemap();
+  // (remap-user.ts loads here, after prespawnInit: it reads the config file)
+  const { remapUserOf } = remapUser();
   const userNamespace = !opts.detach && remapUserOf(opts) !== null;
   if (pre) {
     const s = pre.shape;

@@ -6,8 +6,6 @@ import { chownSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors';
 import { paths } from '../paths';
-import { checkStorageOpts } from './storage-opts';
-import { limitWritableLayer } from './layer-quota';
 import { withStateLock } from '../lock';
 import { writeFileAtomic } from '../fsutil';
 import type { PendingInit } from '../runtime';
@@ -15,11 +13,11 @@ import { Supervisor, type ContainerPipes } from '../shim/supervisor';
 import { EngineContainer } from './monitor';
 import { checkRunnable, startInitEarly, abandonEarly, type EarlyInit } from './run-start';
 import { isRootless } from './rootless-run';
-import { launchSupervisor, takePrelaunched, type EarlyInitShape } from './supervisor-launch';
-import { findImage, imageConfig, imageConfigFile, layerDirs, layerShortLinks, ensureBuiltinImage, familiarName, type ImageRecord } from '../image/store';
+import type { EarlyInitShape } from './supervisor-launch';
+import { findImage, imageConfig, imageConfigFile, layerDirs, layerShortLinks, ensureBuiltinImage, familiarName, type ImageConfig, type ImageRecord } from '../image/store';
 import type { RunOptions } from './run-options';
 import { buildSpec, checkUsernsCompatible } from './spec-builder';
-import { adoptVolume, ensureRemapRange, openPathForRemappedRoot, remappedRoot, remapUserFor, userNamespaceToJoin } from './userns-remap';
+import { remapUserFor } from './remap-user';
 import { recordEvent } from '../events';
 import { mergeHealthcheck } from './health';
 import { NO_BLKIO, resolveBlockIO } from './blkio-flags';
@@ -34,9 +32,21 @@ import { exposedPortsOf } from '../network/ports';
 import { loadDaemonConfig } from '../image/registry/config';
 import { localLogOptions, parseLogOptions } from './log-options';
 import { dnsWithDefaults, rlimitsWithDefaults } from './daemon-defaults';
-import { prepareMounts, removeAnonymousVolumes, toOciMounts } from './volumes';
 import type { MountPoint } from '../volume/mount-point';
 import { isoTime } from '../utc-time';
+import { lazy } from '../lazy';
+
+// Loaded for the flags (or the image's VOLUME, the config's userns-remap) that need them only:
+const storageOpts = lazy(() => require('./storage-opts') as typeof import('./storage-opts')); // --storage-opt
+const layerQuota = lazy(() => require('./layer-quota') as typeof import('./layer-quota')); // --storage-opt size
+const usernsRemap = lazy(() => require('./userns-remap') as typeof import('./userns-remap')); // --userns private
+const volumes = lazy(() => require('./volumes') as typeof import('./volumes')); // -v, --mount, --tmpfs, --volumes-from, VOLUME
+const supervisorLaunch = lazy(() => require('./supervisor-launch') as typeof import('./supervisor-launch')); // -d
+
+/** Does the container get mounts of its own (volumes.ts's prepareMounts has something to do)? */
+function asksForMounts(opts: RunOptions, image: ImageConfig): boolean {
+  return !!(opts.volumes?.length || opts.mounts?.length || opts.tmpfs?.length || opts.volumesFrom?.length || Object.keys(image.Volumes ?? {}).length);
+}
 
 /**
  * The container's log driver and options: --log-driver/--log-opt, with the config file's
@@ -90,7 +100,7 @@ export async function createContainer(opts: RunOptions, id = newContainerId()): 
   checkRunnable(opts);
   const image = await resolveImage(opts.image, opts.pull, opts.onPullEvent);
   const config = imageConfig(image);
-  const { sizeBytes } = checkStorageOpts(opts.storageOpt ?? {}, paths.containers());
+  const { sizeBytes } = opts.storageOpt && Object.keys(opts.storageOpt).length ? storageOpts().checkStorageOpts(opts.storageOpt, paths.containers()) : {};
   const dir = paths.container(id);
   const daemon = loadDaemonConfig();
   const remapUser = remapUserFor(opts.usernsMode, daemon['userns-remap']);
@@ -113,24 +123,24 @@ export async function createContainer(opts: RunOptions, id = newContainerId()): 
     }
     const name = opts.name?.replace(/^\//, '') ?? generateName(taken);
     const network = networkRecordFor(opts, config);
-    const userns = remapUser ? ensureRemapRange(remapUser) : undefined;
-    if (userns && opts.networkNsPath) opts.userNsPath = userNamespaceToJoin(opts.network.slice('container:'.length), userns);
+    const userns = remapUser ? usernsRemap().ensureRemapRange(remapUser) : undefined;
+    if (userns && opts.networkNsPath) opts.userNsPath = usernsRemap().userNamespaceToJoin(opts.network.slice('container:'.length), userns);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     let mountPoints: MountPoint[] = [];
     try {
       for (const d of ['upper', 'work', 'rootfs']) mkdirSync(join(dir, d), { mode: 0o755 });
       // --userns private: the container's root (a host uid from /etc/subuid) reaches its own
       // files through ROOT (userns-remap.ts); its writable layer is its own
-      const hostRoot = userns ? remappedRoot(userns) : null;
+      const hostRoot = userns ? usernsRemap().remappedRoot(userns) : null;
       if (hostRoot) {
-        for (const d of [paths.root(), paths.containers(), dir]) openPathForRemappedRoot(d, hostRoot.gid);
+        for (const d of [paths.root(), paths.containers(), dir]) usernsRemap().openPathForRemappedRoot(d, hostRoot.gid);
         for (const d of ['upper', 'work']) chownSync(join(dir, d), hostRoot.uid, hostRoot.gid);
       }
-      if (sizeBytes) limitWritableLayer(id, sizeBytes); // --storage-opt size: a project quota on upper (layer-quota.ts)
-      mountPoints = prepareMounts(opts, config, layerDirs(image), userns && ((v, data, fresh) => adoptVolume(v, data, fresh, userns)));
+      if (sizeBytes) layerQuota().limitWritableLayer(id, sizeBytes); // --storage-opt size: a project quota on upper (layer-quota.ts)
+      if (asksForMounts(opts, config)) mountPoints = volumes().prepareMounts(opts, config, layerDirs(image), userns && ((v, data, fresh) => usernsRemap().adoptVolume(v, data, fresh, userns)));
       // its volumes' directories, 0710 root:G as the way to them (binds: the host's permissions, as with dockerd)
-      if (hostRoot) for (const m of mountPoints) if (m.Type === 'volume') for (const d of [dirname(dirname(m.Source)), dirname(m.Source)]) openPathForRemappedRoot(d, hostRoot.gid);
-      const spec = buildSpec({ id, opts: { ...opts, ulimits: rlimits }, image: config, layerDirs: layerDirs(image), layerLinks: layerShortLinks(image), containerDir: dir, userMounts: toOciMounts(mountPoints), userns, blockIO: blkio.blockIO });
+      if (hostRoot) for (const m of mountPoints) if (m.Type === 'volume') for (const d of [dirname(dirname(m.Source)), dirname(m.Source)]) usernsRemap().openPathForRemappedRoot(d, hostRoot.gid);
+      const spec = buildSpec({ id, opts: { ...opts, ulimits: rlimits }, image: config, layerDirs: layerDirs(image), layerLinks: layerShortLinks(image), containerDir: dir, userMounts: mountPoints.length ? volumes().toOciMounts(mountPoints) : [], userns, blockIO: blkio.blockIO });
       writeEtcFiles(dir, spec.hostname!, opts.network === 'host', opts.utsMode === 'host', { ...dnsWithDefaults(opts.dns, opts.dnsSearch, daemon), extraHosts: opts.addHosts });
       // container root may edit its /etc/hosts, as with dockerd's userns-remap
       if (hostRoot) for (const f of ['hosts', 'hostname', 'resolv.conf']) chownSync(join(dir, f), hostRoot.uid, hostRoot.gid);
@@ -178,7 +188,7 @@ export async function createContainer(opts: RunOptions, id = newContainerId()): 
       return rec;
     } catch (err) {
       removeContainerDir(id);
-      removeAnonymousVolumes(mountPoints);
+      if (mountPoints.length) volumes().removeAnonymousVolumes(mountPoints);
       throw err;
     }
   });
@@ -219,9 +229,9 @@ export async function runContainer(opts: RunOptions, given?: EarlyInit | null): 
     // The supervisor's Node boots (and spawns the init) while we create the container; the CLI
     // may have launched it before it parsed the command line (cli/main.ts prespawnForRun).
     const shape = detachedInitShape(opts);
-    const pre = takePrelaunched(shape);
+    const pre = supervisorLaunch().takePrelaunched(shape);
     const id = pre?.id ?? newContainerId();
-    const launch = pre?.launch ?? launchSupervisor(id, { beforeCreate: shape });
+    const launch = pre?.launch ?? supervisorLaunch().launchSupervisor(id, { beforeCreate: shape });
     let rec: ContainerRecord;
     try {
       sweepStaleContainers();

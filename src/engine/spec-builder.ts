@@ -5,15 +5,14 @@
  *   cwd      = -w or image WorkingDir or /
  *   user     = -u or image User, names resolved from the image's /etc/passwd and /etc/group
  */
-import { gatherDevices, hostDevices, parseDeviceCgroupRule } from './device-flags';
 import { cpus as hostCpus } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors';
 import { paths } from '../paths';
 import { LOWERDIR_BASE_ANNOTATION, NO_PIVOT_ANNOTATION, type RuntimeSpec, type Mount } from '../runtime/spec';
-import { DOCKER_DEFAULT_CAPS } from '../runtime/capabilities';
+import { DOCKER_DEFAULT_CAPS } from '../runtime/default-caps';
 import { CAPABILITIES } from '../sys/constants';
-import { cgroupName, cpusToQuota, detectCgroupVersion, findDelegation, parentName } from '../runtime/cgroups';
+import { cgroupName, cpusToQuota, detectCgroupVersion, parentName } from '../runtime/cgroups';
 import type { ImageConfig } from '../image/store';
 import { LayeredFiles } from '../image/layered-file';
 import { resolveUser } from './user';
@@ -22,6 +21,12 @@ import type { RunOptions } from './run-options';
 import { seccompForContainer } from './seccomp-profile';
 import type { UsernsRemap } from './userns-remap';
 import { isRootless } from './rootless-run';
+import { lazy } from '../lazy';
+
+// --device, --device-cgroup-rule and --privileged's host devices only.
+const deviceFlags = lazy(() => require('./device-flags') as typeof import('./device-flags'));
+// Rootless on cgroup v2 only (rootlessCgroupParent).
+const delegation = lazy(() => require('../runtime/cgroups/delegation') as typeof import('../runtime/cgroups/delegation'));
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const INIT_PATH_IN_CONTAINER = '/sbin/mini-init';
@@ -118,7 +123,7 @@ function sysMount(opts: RunOptions): Mount {
  */
 function rootlessCgroupParent(cgroupV2: boolean): string {
   if (!cgroupV2 || !isRootless()) return '';
-  const d = findDelegation();
+  const d = delegation().findDelegation();
   return 'path' in d ? `${d.path}/` : '';
 }
 
@@ -227,12 +232,12 @@ export function buildSpec(input: BuildInput): RuntimeSpec {
   if (input.blockIO) resources.blockIO = input.blockIO;
   // --device: the host's nodes made in the container, each opened up in the device cgroup;
   // --device-cgroup-rule: more rules (later rules win)
-  const extraDevices = gatherDevices(opts.devices ?? []);
+  const extraDevices = opts.devices?.length ? deviceFlags().gatherDevices(opts.devices) : { devices: [], rules: [] };
   // --privileged: the host's device nodes too (a --device at the same path wins)
   const given = new Set(extraDevices.devices.map((d) => d.path));
-  const devices = [...(opts.privileged ? hostDevices().filter((d) => !given.has(d.path)) : []), ...extraDevices.devices];
+  const devices = [...(opts.privileged ? deviceFlags().hostDevices().filter((d) => !given.has(d.path)) : []), ...extraDevices.devices];
   resources.devices = opts.privileged ? [{ allow: true, access: 'rwm' }]
-    : [...DEFAULT_DEVICE_RULES, ...extraDevices.rules, ...(opts.deviceCgroupRules ?? []).map(parseDeviceCgroupRule)];
+    : [...DEFAULT_DEVICE_RULES, ...extraDevices.rules, ...(opts.deviceCgroupRules ?? []).map((rule) => deviceFlags().parseDeviceCgroupRule(rule))];
 
   return {
     ociVersion: '1.2.0',

@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { paths } from '../paths';
 import { UserError } from '../errors';
 import { digestHex, digestOf, newHash, sha256, shortDigest } from './digest';
-import { newStagingPath } from './staging';
+import { lazy } from '../lazy';
+
+// Where a blob is written (pull, load, build), not read.
+const staging = lazy(() => require('./staging') as typeof import('./staging'));
 
 export function blobPath(digest: string): string {
   return join(paths.blobs(), digestHex(digest));
@@ -32,7 +35,7 @@ export function writeBlob(data: Buffer, expected?: string): string {
   const digest = sha256(data);
   if (expected && expected !== digest) throw new UserError(`blob digest mismatch: expected ${expected}, got ${digest}`);
   if (hasBlob(digest)) return digest;
-  const tmp = newStagingPath('blob');
+  const tmp = staging().newStagingPath('blob');
   const fd = openSync(tmp, 'wx', 0o644);
   try {
     writeSync(fd, data);
@@ -59,7 +62,7 @@ export function commitStagedBlob(stagedFile: string, digest: string): void {
 
 /** Copy a byte range of a file into the store, verifying `expected` if given. Returns the digest. */
 export async function ingestRange(file: string, offset: number, size: number, expected?: string): Promise<string> {
-  const tmp = newStagingPath('blob');
+  const tmp = staging().newStagingPath('blob');
   const hash = newHash();
   const fd = openSync(tmp, 'wx', 0o644);
   try {

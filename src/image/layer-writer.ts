@@ -32,9 +32,8 @@ import { lsetxattr, mknod } from '../sys/libc';
 import { S_IFBLK, S_IFCHR, S_IFIFO } from '../sys/constants';
 import type { TarEntry, TarHandler } from './tar-format';
 
-export const WHITEOUT_PREFIX = '.wh.';
-export const OPAQUE_MARKER = '.wh..wh..opq';
-export const OVERLAY_OPAQUE_XATTR = 'trusted.overlay.opaque';
+import { OPAQUE_MARKER, OVERLAY_OPAQUE_XATTR, WHITEOUT_PREFIX } from './overlay-names';
+export { OPAQUE_MARKER, OVERLAY_OPAQUE_XATTR, WHITEOUT_PREFIX } from './overlay-names';
 
 function lstatOrNull(p: string): Stats | null {
   try {

@@ -13,7 +13,7 @@
 import { closeSync, constants, lstatSync, openSync, readFileSync, readlinkSync, Stats } from 'node:fs';
 import { normalize } from 'node:path';
 import { lgetxattr } from '../sys/libc';
-import { OVERLAY_OPAQUE_XATTR } from './layer-writer';
+import { OVERLAY_OPAQUE_XATTR } from './overlay-names';
 
 const MAX_SYMLINKS = 40;
 

@@ -12,12 +12,7 @@ import { CAPABILITIES } from '../sys/constants';
 import { capbsetDrop, capbsetRead, capget, capset, clearAmbientCaps, raiseAmbientCap, setKeepCaps } from '../sys/libc';
 import { traceNote } from '../sys/trace';
 
-/** Docker's default capability set. */
-export const DOCKER_DEFAULT_CAPS: readonly string[] = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW',
-  'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
-];
+export { DOCKER_DEFAULT_CAPS } from './default-caps';
 
 function mask(names: readonly string[]): bigint {
   let m = 0n;

@@ -20,7 +20,6 @@ import { loadSpec, hasNamespace, NO_PIVOT_ANNOTATION, type RuntimeSpec } from '.
 import { createCgroup, openCgroup, type Cgroup } from './cgroups';
 import { withAlwaysAllowedDevices } from './cgroups/devices';
 import { UserError } from '../errors';
-import { TerminalRelay } from './terminal';
 import { forwardSignals } from './signals';
 import { checkProgramStarted, exitStatus, spawnInit, type ChildExit, type PendingInit, type StdioTarget } from './spawn-init';
 import { checkUserNamespaceSpec, joinedUserNamespace, wantsUserNamespace, writeIdMappings } from './userns';
@@ -29,6 +28,7 @@ import { initWanted } from './init-env';
 import { lazy } from '../lazy';
 const initOrder = lazy(() => require('./init-order') as typeof import('./init-order')); // not with MINI_RUN_INIT=node
 const seccompCache = lazy(() => require('./seccomp-cache') as typeof import('./seccomp-cache')); // only for a spec with a profile
+const terminalMod = lazy(() => require('./terminal') as typeof import('./terminal')); // only with a terminal (-t)
 
 export { spawnInit, type PendingInit, type InitOptions, type StdioTarget } from './spawn-init';
 
@@ -196,7 +196,7 @@ export async function startContainer(bundle: string, containerId: string, plan: 
     if (!created) await checkProgramStarted(exited, 'container init');
     traceNote(`container ${containerId.slice(0, 12)} ${created ? 'created' : 'running'}, PID ${pid} on the host`);
 
-    const relay = masterFd !== null && plan.terminal !== 'return' ? new TerminalRelay(masterFd, plan.interactive, plan.onTerminalOutput) : null;
+    const relay = masterFd !== null && plan.terminal !== 'return' ? new (terminalMod().TerminalRelay)(masterFd, plan.interactive, plan.onTerminalOutput) : null;
     const forwarding = forward;
     const finished = (async (): Promise<ContainerExit> => {
       const { code, signal } = await exited;

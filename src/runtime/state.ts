@@ -17,11 +17,14 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeState } from './state-schema';
-import { checkRuntimeState } from './state-check';
 import { writeFileAtomic } from '../fsutil';
 import { removeLayout } from '../remove-layout';
 import { processStartTime } from '../sys/proc-stat';
 import { UserError } from '../errors';
+import { lazy } from '../lazy';
+
+// Where a state file is read (not by `run`, which writes one).
+const stateCheck = lazy(() => require('./state-check') as typeof import('./state-check'));
 
 export const DEFAULT_RUNTIME_ROOT = '/run/mini-runc';
 
@@ -52,7 +55,7 @@ export function loadState(root: string, id: string): RuntimeState {
     throw new UserError(`container "${id}" does not exist`, 1);
   }
   // (the schema, state-schema.ts, compiled to plain code: no zod loaded)
-  const parsed = checkRuntimeState(JSON.parse(text)) as RuntimeState | undefined;
+  const parsed = stateCheck().checkRuntimeState(JSON.parse(text)) as RuntimeState | undefined;
   if (parsed === undefined) throw new UserError(`${join(stateDir(root, id), 'state.json')}: not a mini-runc state file`, 1);
   return parsed;
 }

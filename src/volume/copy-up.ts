@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { lgetxattr, mknod } from '../sys/libc';
-import { OVERLAY_OPAQUE_XATTR } from '../image/layer-writer';
+import { OVERLAY_OPAQUE_XATTR } from '../image/overlay-names';
 import { resolveInView } from '../image/layered-file';
 import { copyXattrs } from '../image/xattrs';
 import { HardLinks, linkToEarlier } from '../image/hard-links';

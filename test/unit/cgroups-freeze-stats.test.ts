@@ -9,8 +9,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { openCgroup, type Cgroup } from '../../src/runtime/cgroups';
 import { parseBlkioServiceBytes } from '../../src/runtime/cgroups/v1';
-import { onTrace } from '../../src/sys/trace';
-import { UserError } from '../../src/errors';
+import { createRequire } from 'node:module';
+
+// The cgroup drivers (v1.ts, v2.ts) are loaded at first use by Node's require() (cgroups/index.ts,
+// src/lazy.ts), and vitest's imports are a second instance of each module: the drivers' trace
+// lines and errors come from Node's instances of trace.ts and errors.ts.
+const nodeRequire = createRequire(import.meta.url);
+const { onTrace } = nodeRequire('../../src/sys/trace') as typeof import('../../src/sys/trace');
+const { UserError } = nodeRequire('../../src/errors') as typeof import('../../src/errors');
 
 let mp: string;
 let trace: string[];

@@ -10,7 +10,13 @@ import { openCgroup } from '../../src/runtime/cgroups';
 import { blkioWeightToIoWeight } from '../../src/runtime/cgroups/block-io';
 import { parseThrottle, parseBlkioWeight, checkBlkioWeight, blockIOSpec, NO_BLKIO } from '../../src/engine/blkio-flags';
 import { UserError } from '../../src/errors';
-import { onTrace } from '../../src/sys/trace';
+import { createRequire } from 'node:module';
+
+// The cgroup drivers (v1.ts, v2.ts) are loaded at first use by Node's require() (cgroups/index.ts,
+// src/lazy.ts), and vitest's imports are a second instance of each module: the drivers' trace
+// lines and errors come from Node's instances of trace.ts and errors.ts.
+const nodeRequire = createRequire(import.meta.url);
+const { onTrace } = nodeRequire('../../src/sys/trace') as typeof import('../../src/sys/trace');
 
 const dirs: string[] = [];
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });

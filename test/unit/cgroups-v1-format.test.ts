@@ -6,7 +6,13 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCgroup, listContainerCgroups, cpusToQuota } from '../../src/runtime/cgroups';
-import { onTrace } from '../../src/sys/trace';
+import { createRequire } from 'node:module';
+
+// The cgroup drivers (v1.ts, v2.ts) are loaded at first use by Node's require() (cgroups/index.ts,
+// src/lazy.ts), and vitest's imports are a second instance of each module: the drivers' trace
+// lines and errors come from Node's instances of trace.ts and errors.ts.
+const nodeRequire = createRequire(import.meta.url);
+const { onTrace } = nodeRequire('../../src/sys/trace') as typeof import('../../src/sys/trace');
 
 const ALL = ['cpuset', 'memory', 'cpu', 'cpuacct', 'pids', 'blkio', 'devices', 'freezer'];
 

@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import {
   openCgroup, detectCgroupVersion, cpusToQuota, sharesToWeight, listContainerCgroups, LinuxResources,
 } from '../../src/runtime/cgroups';
-import { onTrace } from '../../src/sys/trace';
+import { createRequire } from 'node:module';
+
+// The cgroup drivers (v1.ts, v2.ts) are loaded at first use by Node's require() (cgroups/index.ts,
+// src/lazy.ts), and vitest's imports are a second instance of each module: the drivers' trace
+// lines and errors come from Node's instances of trace.ts and errors.ts.
+const nodeRequire = createRequire(import.meta.url);
+const { onTrace } = nodeRequire('../../src/sys/trace') as typeof import('../../src/sys/trace');
 import { UserError } from '../../src/errors';
 
 let mp: string;

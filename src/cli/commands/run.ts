@@ -158,11 +158,9 @@ function checkedDetachKeys(v: unknown): string | undefined {
 export function toRunOptions(a: RunArgs): RunOptions {
   // The flag parsers load here, not at the top: main.ts loads this module for RUN_FLAGS before it
   // starts the container's init, and they bring zod (≈ 20–40 ms on a busy host) with them.
+  // (--ulimit, --device, --device-cgroup-rule and --storage-opt's parsers: only when given)
   const { parsePublish } = ports();
   const { parseSecurityOpts } = securityOpts();
-  const { parseUlimit } = ulimitsMod();
-  const { parseDeviceCgroupRule, parseDeviceFlag } = deviceFlags();
-  const { parseStorageOpts } = storageOpts();
   const { parseThrottle } = blkioFlags();
   const { parseHealthDuration } = healthMod();
   const network = String(a.network ?? 'bridge') === 'default' ? 'bridge' : String(a.network ?? 'bridge');
@@ -232,10 +230,10 @@ export function toRunOptions(a: RunArgs): RunOptions {
     securityOpt: listOption(a['security-opt']),
     security: parseSecurityOpts(listOption(a['security-opt'])),
     groupAdd: listOption(a['group-add']),
-    ulimits: listOption(a.ulimit).map(parseUlimit),
-    devices: listOption(a.device).map(parseDeviceFlag),
-    storageOpt: parseStorageOpts(listOption(a['storage-opt'])),
-    deviceCgroupRules: listOption(a['device-cgroup-rule']).map((r) => (parseDeviceCgroupRule(r), r)),
+    ulimits: listOption(a.ulimit).map((u) => ulimitsMod().parseUlimit(u)),
+    devices: listOption(a.device).map((d) => deviceFlags().parseDeviceFlag(d)),
+    storageOpt: a['storage-opt'] === undefined ? {} : storageOpts().parseStorageOpts(listOption(a['storage-opt'])),
+    deviceCgroupRules: listOption(a['device-cgroup-rule']).map((r) => (deviceFlags().parseDeviceCgroupRule(r), r)),
     readOnly: !!a['read-only'],
     ...limits,
     health: {

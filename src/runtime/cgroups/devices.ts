@@ -15,7 +15,10 @@
 import { closeSync, constants as fsc, openSync } from 'node:fs';
 import { bpfAttachDeviceProgram, bpfLoadDeviceProgram, bpfQueryDevicePrograms } from '../../sys/libc';
 import type { DeviceRule } from './types';
-import { EbpfAssembler, R0, R1, R2, R3, R4, R5, R6 } from '../ebpf';
+import { lazy } from '../../lazy';
+
+// The assembler of v2's device program (v1 writes its rules as lines).
+const ebpf = lazy(() => require('../ebpf') as typeof import('../ebpf'));
 
 /** "c 1:3 rwm", "a *:* rwm": the v1 file format, also how `explain` shows a rule. */
 export function deviceRuleLine(r: DeviceRule): string {
@@ -52,6 +55,7 @@ function accessMask(access: string | undefined): number {
  *   return 0
  */
 export function deviceProgram(rules: readonly DeviceRule[]): Buffer {
+  const { EbpfAssembler, R0, R1, R2, R3, R4, R5, R6 } = ebpf();
   const asm = new EbpfAssembler();
   asm.loadWord(R2, R1, 0); // access_type
   asm.andImm(R2, 0xffff); //  → the type

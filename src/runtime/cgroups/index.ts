@@ -15,19 +15,23 @@ import { checkContainerId } from './cgroupfs';
 import { DEFAULT_MOUNTPOINT, detectCgroupVersion } from './detect';
 import { CgroupOptions, Cgroup } from './types';
 import { cgroupLocation } from './location';
-import { CgroupV1, listV1 } from './v1';
-import { CgroupV2, listV2 } from './v2';
-import { asksForLimits, inNonInitialUserNamespace, NoCgroup } from './none';
 import type { LinuxResources } from './types';
+import { lazy } from '../../lazy';
+
+// A host runs one driver: only the one detectCgroupVersion names is loaded.
+const v1 = lazy(() => require('./v1') as typeof import('./v1'));
+const v2 = lazy(() => require('./v2') as typeof import('./v2'));
+// Only where cgroupfs refuses us (rootless, below).
+const none = lazy(() => require('./none') as typeof import('./none'));
 
 export type { Cgroup, CgroupOptions, CgroupStats, LinuxResources, BlockIO, ThrottleDevice } from './types';
 export { blockIOSupport } from './block-io';
 export { detectCgroupVersion, CGROUP_PREFIX, PARENT_NAME, parentName, DEFAULT_MOUNTPOINT, cgroupName } from './detect';
 export { cgroupLocation, type CgroupLocation } from './location';
-export { findDelegation, type Delegation } from './delegation';
+export type { Delegation } from './delegation';
 export { cpusToQuota, sharesToWeight, DEFAULT_CPU_PERIOD } from './limits';
-export { CgroupV1 } from './v1';
-export { CgroupV2 } from './v2';
+export type { CgroupV1 } from './v1';
+export type { CgroupV2 } from './v2';
 
 function defaultWarn(message: string): void {
   process.stderr.write(`WARNING: ${message}\n`);
@@ -43,14 +47,14 @@ export function openCgroup(containerId: string, opts: CgroupOptions = {}): Cgrou
   const mountpoint = opts.mountpoint ?? DEFAULT_MOUNTPOINT;
   const version = opts.version ?? detectCgroupVersion(mountpoint);
   const warn = opts.onWarning ?? defaultWarn;
-  return version === 2 ? new CgroupV2(containerId, mountpoint, warn, location) : new CgroupV1(containerId, mountpoint, warn, location);
+  return version === 2 ? new (v2().CgroupV2)(containerId, mountpoint, warn, location) : new (v1().CgroupV1)(containerId, mountpoint, warn, location);
 }
 
 /** Container ids that have a mr-* cgroup on this host (to clean up after a crash). */
 export function listContainerCgroups(opts: { mountpoint?: string; version?: 1 | 2 } = {}): string[] {
   const mountpoint = opts.mountpoint ?? DEFAULT_MOUNTPOINT;
   const version = opts.version ?? detectCgroupVersion(mountpoint);
-  return version === 2 ? listV2(mountpoint) : listV1(mountpoint);
+  return version === 2 ? v2().listV2(mountpoint) : v1().listV1(mountpoint);
 }
 
 /**
@@ -65,9 +69,9 @@ export function createCgroup(cgroup: Cgroup, resources: LinuxResources): Cgroup 
     return cgroup;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (!['EACCES', 'EPERM', 'EROFS'].includes(code ?? '') || !inNonInitialUserNamespace()) throw e;
-    if (asksForLimits(resources)) throw new Error(`limits need a delegated cgroup: ${(e as Error).message}`);
+    if (!['EACCES', 'EPERM', 'EROFS'].includes(code ?? '') || !none().inNonInitialUserNamespace()) throw e;
+    if (none().asksForLimits(resources)) throw new Error(`limits need a delegated cgroup: ${(e as Error).message}`);
     try { cgroup.destroy(); } catch { /* nothing made */ }
-    return new NoCgroup(cgroup.version);
+    return new (none().NoCgroup)(cgroup.version);
   }
 }
