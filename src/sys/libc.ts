@@ -156,6 +156,13 @@ function check(call: string, args: string | (() => string), result: number | big
   return r;
 }
 
+/** As check, for the runtime's own plumbing that is no container primitive: no trace line. */
+function checkUntraced(call: string, args: string, result: number | bigint): number {
+  const r = Number(result);
+  if (r === -1) throw new SysError(call, args, koffi().errno());
+  return r;
+}
+
 const oct = (n: number) => '0' + n.toString(8);
 
 // ---------------------------------------------------------------- namespaces
@@ -515,9 +522,11 @@ export function dupCloexec(fd: number, lowest = 3): number {
   return check('fcntl', `${fd}, F_DUPFD_CLOEXEC, ${lowest}`, libc().fcntl(fd, F_DUPFD_CLOEXEC, 'int', lowest));
 }
 
+/** fcntl(2) commands on the status flags and the owner of an open file description, and the flag for SIGIO. */
+const F_GETFL = 3, F_SETFL = 4, F_SETOWN = 8, O_ASYNC = 0o20000;
+
 /** F_GETFL: the open file description's status flags (O_NONBLOCK, O_APPEND, the access mode…). */
 export function getStatusFlags(fd: number): number {
-  const F_GETFL = 3;
   return check('fcntl', `${fd}, F_GETFL`, libc().fcntl(fd, F_GETFL));
 }
 
@@ -526,7 +535,6 @@ export function getStatusFlags(fd: number): number {
  * this process or another) sees the change.
  */
 export function setStatusFlags(fd: number, flags: number): void {
-  const F_SETFL = 4;
   check('fcntl', `${fd}, F_SETFL, 0${flags.toString(8)}`, libc().fcntl(fd, F_SETFL, 'int', flags));
 }
 
@@ -535,20 +543,16 @@ export function setStatusFlags(fd: number, flags: number): void {
  * O_ASYNC set or cleared in its status flags. Not traced: the CLI's own plumbing, as isatty.
  */
 export function setSignalDriven(fd: number, on: boolean): void {
-  const F_GETFL = 3, F_SETFL = 4, F_SETOWN = 8, O_ASYNC = 0o20000;
   const c = libc();
-  if (on && Number(c.fcntl(fd, F_SETOWN, 'int', process.pid)) === -1) throw new SysError('fcntl', `${fd}, F_SETOWN, ${process.pid}`, koffi().errno());
-  const flags = Number(c.fcntl(fd, F_GETFL));
-  if (flags === -1) throw new SysError('fcntl', `${fd}, F_GETFL`, koffi().errno());
+  if (on) checkUntraced('fcntl', `${fd}, F_SETOWN, ${process.pid}`, c.fcntl(fd, F_SETOWN, 'int', process.pid));
+  const flags = checkUntraced('fcntl', `${fd}, F_GETFL`, c.fcntl(fd, F_GETFL));
   const want = on ? flags | O_ASYNC : flags & ~O_ASYNC;
-  if (want !== flags && Number(c.fcntl(fd, F_SETFL, 'int', want)) === -1) throw new SysError('fcntl', `${fd}, F_SETFL, 0${want.toString(8)}`, koffi().errno());
+  if (want !== flags) checkUntraced('fcntl', `${fd}, F_SETFL, ${oct(want)}`, c.fcntl(fd, F_SETFL, 'int', want));
 }
 
 /** F_GETFL's O_ASYNC bit of `fd` (tests). Not traced. */
 export function signalDriven(fd: number): boolean {
-  const flags = Number(libc().fcntl(fd, 3 /* F_GETFL */));
-  if (flags === -1) throw new SysError('fcntl', `${fd}, F_GETFL`, koffi().errno());
-  return (flags & 0o20000) !== 0;
+  return (checkUntraced('fcntl', `${fd}, F_GETFL`, libc().fcntl(fd, F_GETFL)) & O_ASYNC) !== 0;
 }
 
 const POLLIN = 0x1, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
